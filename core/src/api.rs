@@ -1,0 +1,284 @@
+//! HTTP client of the server's v1 API (section 5 of the user guide, plus `sinceid`/`beforeid`
+//! and `messagestatus`). Every answer is the `{success, data, error}` envelope; this module
+//! turns it into data or into an [`Error`] chosen by the HTTP status.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::domain::{Device, Inn, MessageId, Phone, PushToken, SmsCode, StaffName};
+use crate::error::{Error, Result};
+
+/// The largest page `getmessage` returns.
+pub const MAX_PAGE: u32 = 1000;
+
+/// The v1 API of one server.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base_url: String,
+}
+
+/// The answer of `confirmsmscode`: the employee's token and profile.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConfirmedLogin {
+    pub apitoken: String,
+    pub inn: String,
+    pub firstname: String,
+    pub companyname: String,
+    pub staffname: String,
+    pub staffid: String,
+    pub device: String,
+    pub phone: String,
+}
+
+/// One message as `getmessage` returns it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireMessage {
+    pub message_id: String,
+    pub title: String,
+    pub message: String,
+    #[serde(rename = "createdate")]
+    pub create_date: String,
+    #[serde(rename = "senddate", default)]
+    pub send_date: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(rename = "readdate", default)]
+    pub read_date: Option<String>,
+}
+
+/// The delivery states the app reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Report {
+    Delivered,
+    Read,
+}
+
+impl Report {
+    pub fn as_wire(self) -> &'static str {
+        match self {
+            Report::Delivered => "delivered",
+            Report::Read => "read",
+        }
+    }
+
+    pub fn from_wire(raw: &str) -> Option<Self> {
+        match raw {
+            "delivered" => Some(Report::Delivered),
+            "read" => Some(Report::Read),
+            _ => None,
+        }
+    }
+}
+
+/// Which slice of the employee's messages to fetch.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub since: Option<MessageId>,
+    pub before: Option<MessageId>,
+    pub count: u32,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    success: bool,
+    #[serde(default)]
+    data: serde_json::Value,
+    #[serde(default)]
+    error: String,
+}
+
+#[derive(Deserialize)]
+struct Updated {
+    updated: u64,
+}
+
+impl ApiClient {
+    /// A client of the server at `base_url` (`https://simo.example.ru`, no trailing `/api`).
+    pub fn new(base_url: &str) -> Result<Self> {
+        let base_url = base_url.trim().trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(Error::InvalidInput(
+                "Адрес сервера должен начинаться с http:// или https://".into(),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("simo-core/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(ApiClient { http, base_url })
+    }
+
+    /// `POST /api/v1/auth`: asks the server to send an SMS code; returns the server's message.
+    pub async fn auth(
+        &self,
+        inn: &Inn,
+        name: &StaffName,
+        phone: &Phone,
+        device: Device,
+    ) -> Result<String> {
+        #[derive(Deserialize)]
+        struct Sent {
+            message: String,
+        }
+        let body = serde_json::json!({
+            "inn": inn.as_str(), "staffname": name.as_str(), "phone": phone.as_str(), "device": device.as_wire(),
+        });
+        let sent: Sent = self.post("auth", None, &body).await?;
+        Ok(sent.message)
+    }
+
+    /// `POST /api/v1/confirmsmscode`: exchanges the SMS code for the employee's token.
+    pub async fn confirm_sms_code(
+        &self,
+        inn: &Inn,
+        phone: &Phone,
+        code: &SmsCode,
+    ) -> Result<ConfirmedLogin> {
+        let body = serde_json::json!({ "inn": inn.as_str(), "phone": phone.as_str(), "smscode": code.as_str() });
+        self.post("confirmsmscode", None, &body).await
+    }
+
+    /// `POST /api/v1/updatepushtoken`.
+    pub async fn update_push_token(
+        &self,
+        session: &Credentials<'_>,
+        token: &PushToken,
+        device: Device,
+    ) -> Result<()> {
+        let body = serde_json::json!({
+            "inn": session.inn, "staffId": session.staff_id, "pushtoken": token.as_str(), "device": device.as_wire(),
+        });
+        let _: serde_json::Value = self
+            .post("updatepushtoken", Some(session.token), &body)
+            .await?;
+        Ok(())
+    }
+
+    /// `POST /api/v1/getmessage`: newest first.
+    pub async fn get_messages(
+        &self,
+        session: &Credentials<'_>,
+        page: Page,
+    ) -> Result<Vec<WireMessage>> {
+        let mut body = serde_json::json!({
+            "inn": session.inn, "staffid": session.staff_id, "datemin": "", "datemax": "", "count": page.count,
+        });
+        if let Some(since) = page.since {
+            body["sinceid"] = since.to_string().into();
+        }
+        if let Some(before) = page.before {
+            body["beforeid"] = before.to_string().into();
+        }
+        self.post("getmessage", Some(session.token), &body).await
+    }
+
+    /// `POST /api/v1/messagestatus`: returns how many messages changed state.
+    pub async fn message_status(
+        &self,
+        session: &Credentials<'_>,
+        ids: &[MessageId],
+        report: Report,
+    ) -> Result<u64> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let body = serde_json::json!({
+            "inn": session.inn, "staffid": session.staff_id, "messageids": ids, "status": report.as_wire(),
+        });
+        let updated: Updated = self
+            .post("messagestatus", Some(session.token), &body)
+            .await?;
+        Ok(updated.updated)
+    }
+
+    async fn post<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        token: Option<&str>,
+        body: &impl Serialize,
+    ) -> Result<T> {
+        let url = format!("{}/api/v1/{method}", self.base_url);
+        let mut request = self.http.post(url).json(body);
+        if let Some(token) = token {
+            request = request.header(reqwest::header::AUTHORIZATION, token);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let retry_after = retry_after_seconds(&response);
+        let bytes = response.bytes().await?;
+        tracing::debug!(method, status, "v1 answer");
+        let envelope: Option<Envelope> = serde_json::from_slice(&bytes).ok();
+        let message = envelope
+            .as_ref()
+            .map(|e| e.error.clone())
+            .unwrap_or_default();
+        match (status, envelope) {
+            (
+                200..=299,
+                Some(Envelope {
+                    success: true,
+                    data,
+                    ..
+                }),
+            ) => serde_json::from_value(data)
+                .map_err(|e| Error::Protocol(format!("{method}: unexpected data: {e}"))),
+            (200..=299, Some(_)) => Err(Error::Rejected { status, message }),
+            (200..=299, None) => Err(Error::Protocol(format!(
+                "{method}: the answer is not an envelope"
+            ))),
+            (401, _) => Err(Error::Unauthorized(message)),
+            (429, _) => Err(Error::RateLimited {
+                message,
+                retry_after_seconds: retry_after.unwrap_or(60),
+            }),
+            (400..=499, _) => Err(Error::Rejected { status, message }),
+            _ => Err(Error::Server { status, message }),
+        }
+    }
+}
+
+/// What an authorised call needs from the session.
+#[derive(Debug, Clone, Copy)]
+pub struct Credentials<'a> {
+    pub token: &'a str,
+    pub inn: &'a str,
+    pub staff_id: &'a str,
+}
+
+fn retry_after_seconds(response: &reqwest::Response) -> Option<u64> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wire_message_with_nulls_parses() {
+        let raw = r#"{"inn":"7707083893","staffId":"3","messageId":"12","title":"Т","message":"Текст",
+            "createdate":"2014-09-21T23:00:00.000+03:00","senddate":null,"status":"queued",
+            "delivereddate":null,"readdate":null}"#;
+        let message: WireMessage = serde_json::from_str(raw).unwrap();
+        assert_eq!(message.message_id, "12");
+        assert_eq!(message.send_date, None);
+        assert_eq!(message.status.as_deref(), Some("queued"));
+    }
+
+    #[test]
+    fn a_server_url_without_scheme_is_refused() {
+        assert!(matches!(
+            ApiClient::new("simo.example.ru"),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(ApiClient::new("http://127.0.0.1:1/").is_ok());
+    }
+}

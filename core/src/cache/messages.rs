@@ -1,0 +1,356 @@
+//! Queries about cached messages and their pending delivery reports.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::Cache;
+use crate::api::Report;
+use crate::domain::MessageId;
+use crate::error::{Error, Result};
+use crate::model::Message;
+
+/// A message about to be stored, from a sync page or a push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub id: MessageId,
+    pub title: String,
+    pub body: String,
+    pub created_ms: i64,
+    pub sent_ms: Option<i64>,
+    /// The server already counts it as delivered (or read): no delivery report needed.
+    pub delivered_on_server: bool,
+    /// The server says it was read (on another device or by an earlier report).
+    pub read_on_server: bool,
+}
+
+const COLUMNS: &str = "id, title, body, created_ms, sent_ms, is_read";
+
+impl Cache {
+    /// Stores a page fetched by `sync()`; returns the ids that were not cached before.
+    /// Queues a `delivered` report for each message the server does not know is delivered.
+    pub fn store_synced(&self, page: &[NewMessage]) -> Result<Vec<MessageId>> {
+        self.db.write(|tx| {
+            let mut fresh = Vec::new();
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO messages (id, title, body, created_ms, sent_ms, is_read, from_sync)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) ON CONFLICT (id) DO NOTHING",
+            )?;
+            let mut refresh = tx.prepare_cached(
+                "UPDATE messages SET created_ms = ?2, sent_ms = ?3, is_read = max(is_read, ?4), from_sync = 1
+                 WHERE id = ?1",
+            )?;
+            // Only when the text changed, so that the search index is not rewritten for nothing.
+            let mut retext = tx.prepare_cached(
+                "UPDATE messages SET title = ?2, body = ?3 WHERE id = ?1 AND (title <> ?2 OR body <> ?3)",
+            )?;
+            for m in page {
+                let id = m.id.get();
+                if insert.execute(params![id, m.title, m.body, m.created_ms, m.sent_ms, m.read_on_server])? == 1 {
+                    fresh.push(m.id);
+                } else {
+                    refresh.execute(params![id, m.created_ms, m.sent_ms, m.read_on_server])?;
+                    retext.execute(params![id, m.title, m.body])?;
+                }
+                if !m.delivered_on_server {
+                    queue_delivered(tx, m.id)?;
+                }
+            }
+            Ok(fresh)
+        })
+    }
+
+    /// Stores a message carried by a push; returns whether it is new and the unread count.
+    pub fn store_pushed(&self, message: &NewMessage) -> Result<(bool, u32)> {
+        self.db.write(|tx| {
+            let inserted = tx.execute(
+                "INSERT INTO messages (id, title, body, created_ms, sent_ms, is_read, from_sync)
+                 VALUES (?1, ?2, ?3, ?4, NULL, 0, 0) ON CONFLICT (id) DO NOTHING",
+                params![
+                    message.id.get(),
+                    message.title,
+                    message.body,
+                    message.created_ms
+                ],
+            )? == 1;
+            if inserted {
+                queue_delivered(tx, message.id)?;
+            }
+            Ok((inserted, unread_count(tx)?))
+        })
+    }
+
+    /// The newest `limit` messages with an id below `before` (all, if `before` is `None`).
+    pub fn messages(&self, limit: u32, before: Option<MessageId>) -> Result<Vec<Message>> {
+        let before = before.map_or(i64::MAX, MessageId::get);
+        self.db.read(|c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM messages WHERE id < ?1 ORDER BY id DESC LIMIT ?2"
+            ))?;
+            let rows = statement.query_map(params![before, limit], message_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// One message.
+    pub fn message(&self, id: MessageId) -> Result<Option<Message>> {
+        self.db.read(|c| find(c, id))
+    }
+
+    /// How many cached messages are unread.
+    pub fn unread_count(&self) -> Result<u32> {
+        self.db.read(unread_count)
+    }
+
+    /// Messages whose title or text contain every word of `text` (prefixes match too), newest first.
+    pub fn search(&self, text: &str, limit: u32) -> Result<Vec<Message>> {
+        let Some(query) = fts_query(text) else {
+            return Ok(Vec::new());
+        };
+        self.db.read(|c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM messages WHERE id IN (
+                     SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)
+                 ORDER BY id DESC"
+            ))?;
+            let rows = statement.query_map(params![query, limit], message_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// Marks a message read and queues the report; returns false if it was read already.
+    pub fn mark_read(&self, id: MessageId) -> Result<bool> {
+        self.db.write(|tx| {
+            if find(tx, id)?.is_none() {
+                return Err(Error::MessageNotFound(id.get()));
+            }
+            if tx.execute(
+                "UPDATE messages SET is_read = 1 WHERE id = ?1 AND is_read = 0",
+                [id.get()],
+            )? == 0
+            {
+                return Ok(false);
+            }
+            // Read implies delivered on the server: one report is enough.
+            tx.execute(
+                "DELETE FROM outbox WHERE message_id = ?1 AND report = 'delivered'",
+                [id.get()],
+            )?;
+            tx.execute(
+                "INSERT OR IGNORE INTO outbox (message_id, report) VALUES (?1, 'read')",
+                [id.get()],
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// Reports waiting for the network, oldest message first.
+    pub fn pending_reports(&self) -> Result<Vec<(MessageId, Report)>> {
+        self.db.read(|c| {
+            let mut statement =
+                c.prepare_cached("SELECT message_id, report FROM outbox ORDER BY message_id")?;
+            let rows =
+                statement.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            let mut reports = Vec::new();
+            for row in rows {
+                let (id, report) = row?;
+                let report = Report::from_wire(&report)
+                    .ok_or_else(|| Error::Protocol(format!("bad report {report}")))?;
+                reports.push((MessageId::new(id)?, report));
+            }
+            Ok(reports)
+        })
+    }
+
+    /// Forgets reports the server has accepted (or refused for good).
+    pub fn remove_reports(&self, report: Report, ids: &[MessageId]) -> Result<()> {
+        self.db.write(|tx| {
+            let mut statement =
+                tx.prepare_cached("DELETE FROM outbox WHERE message_id = ?1 AND report = ?2")?;
+            for id in ids {
+                statement.execute(params![id.get(), report.as_wire()])?;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn queue_delivered(conn: &Connection, id: MessageId) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO outbox (message_id, report)
+         SELECT ?1, 'delivered' WHERE NOT EXISTS (SELECT 1 FROM messages WHERE id = ?1 AND is_read = 1)",
+    )?
+    .execute([id.get()])?;
+    Ok(())
+}
+
+fn find(conn: &Connection, id: MessageId) -> Result<Option<Message>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"))?
+        .query_row([id.get()], message_from_row)
+        .optional()?)
+}
+
+fn unread_count(conn: &Connection) -> Result<u32> {
+    Ok(
+        conn.query_row("SELECT count(*) FROM messages WHERE is_read = 0", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+    let id: i64 = row.get(0)?;
+    Ok(Message {
+        id: MessageId::new(id).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+        title: row.get(1)?,
+        text: row.get(2)?,
+        created_at: time_from_ms(row.get(3)?),
+        sent_at: row.get::<_, Option<i64>>(4)?.map(time_from_ms),
+        is_read: row.get(5)?,
+    })
+}
+
+fn time_from_ms(ms: i64) -> SystemTime {
+    if ms >= 0 {
+        UNIX_EPOCH + Duration::from_millis(ms.unsigned_abs())
+    } else {
+        UNIX_EPOCH - Duration::from_millis(ms.unsigned_abs())
+    }
+}
+
+/// Turns what the user typed into an FTS5 query: every word must match as a prefix.
+/// Quoting each word keeps FTS5 syntax (`AND`, `*`, `"`, `:`) out of the user's hands;
+/// `ё` is folded to `е` as in the index (see `schema.rs`).
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{}\"*", w.replace('ё', "е").replace('Ё', "Е")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache() -> (tempfile::TempDir, Cache) {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        (dir, cache)
+    }
+
+    fn message(id: i64, title: &str, body: &str) -> NewMessage {
+        NewMessage {
+            id: MessageId::new(id).unwrap(),
+            title: title.into(),
+            body: body.into(),
+            created_ms: 1_411_329_600_000 + id,
+            sent_ms: None,
+            delivered_on_server: false,
+            read_on_server: false,
+        }
+    }
+
+    fn id(raw: i64) -> MessageId {
+        MessageId::new(raw).unwrap()
+    }
+
+    #[test]
+    fn pages_are_newest_first_and_continue_below_before() {
+        let (_dir, cache) = cache();
+        let page: Vec<_> = (1..=5).map(|i| message(i, "Т", "текст")).collect();
+        assert_eq!(cache.store_synced(&page).unwrap().len(), 5);
+        let ids = |v: Vec<Message>| v.into_iter().map(|m| m.id.get()).collect::<Vec<_>>();
+        assert_eq!(ids(cache.messages(2, None).unwrap()), [5, 4]);
+        assert_eq!(ids(cache.messages(2, Some(id(4))).unwrap()), [3, 2]);
+        assert_eq!(ids(cache.messages(10, Some(id(2))).unwrap()), [1]);
+    }
+
+    #[test]
+    fn a_message_synced_after_its_push_is_not_new_again() {
+        let (_dir, cache) = cache();
+        let (is_new, unread) = cache
+            .store_pushed(&message(9, "Пуш", "из уведомления"))
+            .unwrap();
+        assert!(is_new);
+        assert_eq!(unread, 1);
+        assert!(
+            !cache
+                .store_pushed(&message(9, "Пуш", "из уведомления"))
+                .unwrap()
+                .0
+        );
+        let fresh = cache
+            .store_synced(&[message(9, "Пуш", "полный текст"), message(10, "Б", "в")])
+            .unwrap();
+        assert_eq!(fresh, [id(10)]);
+        assert_eq!(cache.message(id(9)).unwrap().unwrap().text, "полный текст");
+    }
+
+    #[test]
+    fn search_matches_russian_words_by_prefix_and_ignores_case_and_yo() {
+        let (_dir, cache) = cache();
+        cache
+            .store_synced(&[
+                message(1, "Собрание", "Общее собрание в пятницу"),
+                message(2, "Отпуск", "Ёлка в офисе"),
+                message(3, "Зарплата", "Перечислена зарплата"),
+            ])
+            .unwrap();
+        let ids = |q: &str| {
+            cache
+                .search(q, 10)
+                .unwrap()
+                .into_iter()
+                .map(|m| m.id.get())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids("собран"), [1]);
+        assert_eq!(ids("ЗАРПЛАТА"), [3]);
+        assert_eq!(ids("елка"), [2]);
+        assert_eq!(ids("ёлка"), [2]);
+        assert_eq!(ids("общее пятницу"), [1]);
+        assert!(ids("общее зарплата").is_empty());
+        assert!(
+            ids("\" OR * :").is_empty(),
+            "FTS syntax in the input is not an error"
+        );
+    }
+
+    #[test]
+    fn mark_read_replaces_the_delivered_report_and_counts_down_unread() {
+        let (_dir, cache) = cache();
+        cache
+            .store_synced(&[message(1, "А", "б"), message(2, "В", "г")])
+            .unwrap();
+        assert_eq!(cache.unread_count().unwrap(), 2);
+        assert!(cache.mark_read(id(1)).unwrap());
+        assert!(!cache.mark_read(id(1)).unwrap());
+        assert_eq!(cache.unread_count().unwrap(), 1);
+        let reports = cache.pending_reports().unwrap();
+        assert_eq!(reports, [(id(1), Report::Read), (id(2), Report::Delivered)]);
+        cache.remove_reports(Report::Read, &[id(1)]).unwrap();
+        assert_eq!(
+            cache.pending_reports().unwrap(),
+            [(id(2), Report::Delivered)]
+        );
+        assert!(matches!(
+            cache.mark_read(id(3)),
+            Err(Error::MessageNotFound(3))
+        ));
+    }
+
+    #[test]
+    fn messages_the_server_saw_read_are_read_and_need_no_report() {
+        let (_dir, cache) = cache();
+        let mut seen = message(1, "А", "б");
+        seen.delivered_on_server = true;
+        seen.read_on_server = true;
+        cache.store_synced(&[seen]).unwrap();
+        assert!(cache.message(id(1)).unwrap().unwrap().is_read);
+        assert!(cache.pending_reports().unwrap().is_empty());
+    }
+}

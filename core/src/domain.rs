@@ -1,0 +1,338 @@
+//! Domain types parsed at the edge: a value that exists is valid.
+//!
+//! The FFI lifts `Inn`, `Phone` and `MessageId` through these parsers (`uniffi::custom_type!`),
+//! so Kotlin and Swift cannot hand the core an invalid INN: they get `ApiError.InvalidInput`.
+
+use crate::error::{ApiError, Error, Result};
+
+/// Taxpayer number of the organisation: 10 digits (company) or 12 (sole trader), checksum verified.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Inn(String);
+
+impl Inn {
+    /// Parses an INN, ignoring surrounding whitespace.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let digits = raw.trim();
+        if !digits.bytes().all(|b| b.is_ascii_digit())
+            || !(digits.len() == 10 || digits.len() == 12)
+        {
+            return Err(Error::InvalidInput(
+                "ИНН должен состоять из 10 или 12 цифр".into(),
+            ));
+        }
+        let d: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
+        let check = |weights: &[u32]| -> u32 {
+            let sum: u32 = weights.iter().zip(&d).map(|(w, x)| w * x).sum();
+            sum % 11 % 10
+        };
+        let valid = if d.len() == 10 {
+            check(&[2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[9]
+        } else {
+            check(&[7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[10]
+                && check(&[3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[11]
+        };
+        if !valid {
+            return Err(Error::InvalidInput("Неверная контрольная сумма ИНН".into()));
+        }
+        Ok(Inn(digits.to_owned()))
+    }
+
+    /// The digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A Russian mobile phone number in E.164 form, `+7` and ten digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Phone(String);
+
+impl Phone {
+    /// Accepts `+7 (923) 338-16-38`, `8 923 338 16 38`, `79233381638` or `9233381638`.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let allowed = |c: char| c.is_ascii_digit() || " ()-+".contains(c);
+        let trimmed = raw.trim();
+        let plus_ok = trimmed.rfind('+').is_none_or(|i| i == 0);
+        if trimmed.is_empty() || !trimmed.chars().all(allowed) || !plus_ok {
+            return Err(Error::InvalidInput(
+                "Неверный формат номера телефона".into(),
+            ));
+        }
+        let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+        let national = match (trimmed.starts_with('+'), digits.len()) {
+            (true, 11) if digits.starts_with('7') => &digits[1..],
+            (false, 11) if digits.starts_with('7') || digits.starts_with('8') => &digits[1..],
+            (false, 10) => &digits[..],
+            _ => {
+                return Err(Error::InvalidInput(
+                    "Номер телефона должен быть российским: +7 и 10 цифр".into(),
+                ));
+            }
+        };
+        if !national.starts_with('9') {
+            return Err(Error::InvalidInput(
+                "Укажите номер мобильного телефона".into(),
+            ));
+        }
+        Ok(Phone(format!("+7{national}")))
+    }
+
+    /// The number in E.164 form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The employee's surname and initials as typed on the login screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffName(String);
+
+impl StaffName {
+    const MAX_CHARS: usize = 200;
+
+    /// Trims and checks the length.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() {
+            return Err(Error::InvalidInput("Укажите фамилию и инициалы".into()));
+        }
+        if name.chars().count() > Self::MAX_CHARS || name.chars().any(char::is_control) {
+            return Err(Error::InvalidInput(
+                "Слишком длинное или недопустимое имя".into(),
+            ));
+        }
+        Ok(StaffName(name))
+    }
+
+    /// The normalised name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The confirmation code from the SMS: 4 to 8 digits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmsCode(String);
+
+impl SmsCode {
+    /// Trims and checks that the code is 4 to 8 digits.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let code = raw.trim();
+        if (4..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(SmsCode(code.to_owned()))
+        } else {
+            Err(Error::InvalidInput(
+                "Код из СМС должен состоять из 4–8 цифр".into(),
+            ))
+        }
+    }
+
+    /// The digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+// Never print the code, even at debug.
+impl std::fmt::Debug for SmsCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SmsCode(…)")
+    }
+}
+
+/// The push token given by FCM or APNs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PushToken(String);
+
+impl PushToken {
+    /// Checks that the token is non-empty printable ASCII of a sane length.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let token = raw.trim();
+        if token.is_empty() || token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::InvalidInput("Недопустимый push-токен".into()));
+        }
+        Ok(PushToken(token.to_owned()))
+    }
+
+    /// The token.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PushToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PushToken(…)")
+    }
+}
+
+/// The mobile platform, as the server knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Device {
+    /// `"android"` on the wire.
+    Android,
+    /// `"apple"` on the wire.
+    Apple,
+}
+
+impl Device {
+    /// The reserved word the server expects.
+    pub fn as_wire(self) -> &'static str {
+        match self {
+            Device::Android => "android",
+            Device::Apple => "apple",
+        }
+    }
+
+    /// Parses the reserved word.
+    pub fn from_wire(raw: &str) -> Result<Self> {
+        match raw {
+            "android" => Ok(Device::Android),
+            "apple" => Ok(Device::Apple),
+            other => Err(Error::Protocol(format!("unknown device {other:?}"))),
+        }
+    }
+}
+
+/// A message id: a positive integer, a decimal string on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MessageId(i64);
+
+impl MessageId {
+    /// Accepts a positive integer.
+    pub fn new(id: i64) -> Result<Self> {
+        if id > 0 {
+            Ok(MessageId(id))
+        } else {
+            Err(Error::InvalidInput(
+                "Неверный идентификатор сообщения".into(),
+            ))
+        }
+    }
+
+    /// Parses the decimal string of the wire.
+    pub fn parse(raw: &str) -> Result<Self> {
+        raw.trim()
+            .parse::<i64>()
+            .map_err(|_| Error::InvalidInput("Неверный идентификатор сообщения".into()))
+            .and_then(Self::new)
+    }
+
+    /// The integer.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for MessageId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A failed lift becomes `ApiError::InvalidInput` on the foreign side (uniffi downcasts it).
+fn lift_error(error: Error) -> uniffi::deps::anyhow::Error {
+    ApiError::from(error).into()
+}
+
+uniffi::custom_type!(Inn, String, {
+    try_lift: |raw| Inn::parse(&raw).map_err(lift_error),
+    lower: |inn| inn.0,
+});
+
+uniffi::custom_type!(Phone, String, {
+    try_lift: |raw| Phone::parse(&raw).map_err(lift_error),
+    lower: |phone| phone.0,
+});
+
+uniffi::custom_type!(MessageId, i64, {
+    try_lift: |raw| MessageId::new(raw).map_err(lift_error),
+    lower: |id| id.0,
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inns_with_a_valid_checksum_parse() {
+        for inn in ["7707083893", "7736207543", "500100732259", " 7707083893 "] {
+            assert_eq!(Inn::parse(inn).unwrap().as_str(), inn.trim());
+        }
+    }
+
+    #[test]
+    fn inns_with_a_wrong_checksum_or_length_are_refused() {
+        for inn in [
+            "7707083894",
+            "500100732258",
+            "500100732269",
+            "770708389",
+            "77070838930",
+            "77O7083893",
+            "",
+        ] {
+            assert!(
+                matches!(Inn::parse(inn), Err(Error::InvalidInput(_))),
+                "{inn}"
+            );
+        }
+    }
+
+    #[test]
+    fn russian_mobile_numbers_are_normalised_to_e164() {
+        for raw in [
+            "+7 (923) 338-16-38",
+            "8 923 338 16 38",
+            "79233381638",
+            "9233381638",
+            "+79233381638",
+        ] {
+            assert_eq!(Phone::parse(raw).unwrap().as_str(), "+79233381638", "{raw}");
+        }
+    }
+
+    #[test]
+    fn foreign_landline_and_garbage_numbers_are_refused() {
+        for raw in [
+            "+1 923 338 16 38",
+            "+7 495 123 45 67",
+            "92333816",
+            "9233381638a",
+            "7+9233381638",
+            "",
+            "+8 923 338 16 38",
+        ] {
+            assert!(Phone::parse(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_must_not_be_empty() {
+        assert_eq!(
+            StaffName::parse("  Иванов   А.  И. ").unwrap().as_str(),
+            "Иванов А. И."
+        );
+        assert!(StaffName::parse("   ").is_err());
+        assert!(StaffName::parse(&"я".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn sms_codes_are_four_to_eight_digits_and_never_printed() {
+        assert!(SmsCode::parse("1234").is_ok());
+        assert!(SmsCode::parse("123").is_err());
+        assert!(SmsCode::parse("12a4").is_err());
+        assert_eq!(
+            format!("{:?}", SmsCode::parse("987654").unwrap()),
+            "SmsCode(…)"
+        );
+    }
+
+    #[test]
+    fn message_ids_are_positive_decimal_integers() {
+        assert_eq!(MessageId::parse("134123").unwrap().get(), 134123);
+        assert!(MessageId::parse("0").is_err());
+        assert!(MessageId::parse("-4").is_err());
+        assert!(MessageId::parse("12x").is_err());
+    }
+}

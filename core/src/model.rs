@@ -1,0 +1,68 @@
+//! Records the apps receive: messages, the profile, sync and push results.
+
+use std::time::SystemTime;
+
+use crate::domain::{Device, MessageId};
+
+/// A message as the app shows it, read from the offline cache.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Message {
+    /// The server's id; greater is newer.
+    pub id: MessageId,
+    /// The subject line.
+    pub title: String,
+    /// The text of the message.
+    pub text: String,
+    /// When the partner created the message (for a push without a date: when it arrived).
+    pub created_at: SystemTime,
+    /// When the server handed it to FCM/APNs, if known.
+    pub sent_at: Option<SystemTime>,
+    /// Whether the employee has read it (on this device or, as the server says, elsewhere).
+    pub is_read: bool,
+}
+
+/// The logged-in employee, as the server confirmed at login.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Profile {
+    /// The organisation's INN.
+    pub inn: String,
+    /// The employee's id on the server.
+    pub staff_id: String,
+    /// The employee's surname and initials.
+    pub staff_name: String,
+    /// The organisation's short name ("ООО Весна").
+    pub company_name: String,
+    /// The organisation's full name.
+    pub company_full_name: String,
+    /// The phone in E.164 form.
+    pub phone: String,
+    /// The platform the session was opened on.
+    pub device: Device,
+}
+
+/// What one `sync()` did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncReport {
+    /// Messages that were not in the cache before, newest first.
+    pub new_messages: Vec<Message>,
+    /// Delivery and read reports the server accepted during this sync.
+    pub reports_sent: u32,
+    /// Reports still waiting (for example, the server refused them temporarily).
+    pub reports_pending: u32,
+}
+
+/// What the app should show for a push it received.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PushNotification {
+    /// The message the push is about.
+    pub message_id: MessageId,
+    /// The notification's title.
+    pub title: String,
+    /// The notification's text.
+    pub text: String,
+    /// False when the cache already had this message (a repeated push): the app may skip
+    /// showing it again.
+    pub is_new: bool,
+    /// Unread messages in the cache after storing this one, for the badge.
+    pub unread_count: u32,
+}

@@ -1,0 +1,92 @@
+//! Parsing the data part of an FCM or APNs push.
+
+use std::collections::HashMap;
+
+use crate::cache::NewMessage;
+use crate::domain::MessageId;
+use crate::error::{Error, Result};
+
+/// Reads `{"messageid": "12", "title": "…", "message": "…", "createdate": "…"}`.
+///
+/// Keys are matched case-insensitively (`messageId` works too), extra keys are ignored,
+/// the id may be a string or a number, and a missing or unreadable date becomes `now_ms`.
+pub fn parse(payload: &str, now_ms: i64) -> Result<NewMessage> {
+    let invalid =
+        |what: &str| Error::InvalidInput(format!("Некорректное push-уведомление: {what}"));
+    let object: HashMap<String, serde_json::Value> =
+        serde_json::from_str(payload).map_err(|_| invalid("ожидается JSON-объект"))?;
+    let fields: HashMap<String, serde_json::Value> = object
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let text = |key: &str| match fields.get(key) {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let id = text("messageid").ok_or_else(|| invalid("нет messageid"))?;
+    let id = MessageId::parse(&id).map_err(|_| invalid("неверный messageid"))?;
+    let created_ms = text("createdate")
+        .and_then(|d| parse_date_ms(&d))
+        .unwrap_or(now_ms);
+    Ok(NewMessage {
+        id,
+        title: text("title").unwrap_or_default(),
+        body: text("message").unwrap_or_default(),
+        created_ms,
+        sent_ms: None,
+        delivered_on_server: false,
+        read_on_server: false,
+    })
+}
+
+/// Milliseconds since the epoch of an ISO 8601 date with offset (`2014-09-21T23:00:00.000+03:00`).
+pub fn parse_date_ms(raw: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(raw.trim())
+        .ok()
+        .map(|d| d.timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documented_payload_parses() {
+        let m = parse(
+            r#"{"messageid":"134123","title":"Собрание","message":"В пятницу","createdate":"2014-09-21T23:00:00.000+03:00"}"#,
+            0,
+        )
+        .unwrap();
+        assert_eq!(m.id.get(), 134123);
+        assert_eq!(
+            (m.title.as_str(), m.body.as_str()),
+            ("Собрание", "В пятницу")
+        );
+        assert_eq!(m.created_ms, 1_411_329_600_000);
+    }
+
+    #[test]
+    fn extra_keys_other_case_numeric_id_and_no_date_are_tolerated() {
+        let m = parse(
+            r#"{"messageId":7,"title":"Т","message":"М","click_action":"OPEN","from":"x"}"#,
+            42,
+        )
+        .unwrap();
+        assert_eq!(m.id.get(), 7);
+        assert_eq!(m.created_ms, 42);
+    }
+
+    #[test]
+    fn a_payload_without_an_id_or_not_json_is_refused() {
+        assert!(matches!(
+            parse(r#"{"title":"Т"}"#, 0),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(parse("not json", 0), Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            parse(r#"{"messageid":"-1"}"#, 0),
+            Err(Error::InvalidInput(_))
+        ));
+    }
+}

@@ -1,0 +1,159 @@
+//! `sync()`: fetch what is new since the cursor into the cache, then flush the queued reports.
+//!
+//! The server, not the pushes, is the source of truth: FCM drops everything pending for a
+//! device past 100 undelivered messages, so whatever the pushes missed arrives here.
+
+use std::collections::BTreeMap;
+
+use crate::api::{MAX_PAGE, Page, Report, WireMessage};
+use crate::cache::{NewMessage, Session};
+use crate::client::{Client, credentials, now_ms};
+use crate::domain::MessageId;
+use crate::error::{Error, Result};
+use crate::model::SyncReport;
+use crate::push::parse_date_ms;
+
+/// Most ids in one `messagestatus` request.
+const REPORT_BATCH: usize = 500;
+
+impl Client {
+    /// Fetches new messages, sends queued reports and the push token if unsent.
+    pub async fn sync(&self) -> Result<SyncReport> {
+        let _one_at_a_time = self.sync_lock.lock().await;
+        let session = self.session()?;
+        let result = sync_as(self, &session).await;
+        self.check_expiry(&session, result)
+    }
+}
+
+async fn sync_as(client: &Client, session: &Session) -> Result<SyncReport> {
+    let fresh = fetch_new(client, session).await?;
+    if let Err(error) = client.send_unsent_push_token(session).await {
+        keep_going_unless_unauthorized(error, "push token")?;
+    }
+    let reports_sent = match flush_reports(client, session).await {
+        Ok(sent) => sent,
+        Err(error) => keep_going_unless_unauthorized(error, "reports").map(|()| 0)?,
+    };
+    let mut new_messages = Vec::with_capacity(fresh.len());
+    for id in fresh.iter().rev() {
+        new_messages.extend(client.cache.message(*id)?);
+    }
+    new_messages.sort_by_key(|m| std::cmp::Reverse(m.id));
+    client.notify_new(new_messages.clone());
+    let reports_pending = u32::try_from(client.cache.pending_reports()?.len()).unwrap_or(u32::MAX);
+    Ok(SyncReport {
+        new_messages,
+        reports_sent,
+        reports_pending,
+    })
+}
+
+/// The messages fetched, the reports sent: a failure of the latter must not hide the former.
+fn keep_going_unless_unauthorized(error: Error, what: &str) -> Result<()> {
+    match error {
+        Error::Unauthorized(_) => Err(error),
+        other => {
+            tracing::warn!(error = %other, what, "left for the next sync");
+            Ok(())
+        }
+    }
+}
+
+/// Pages down from the newest message to the cursor, storing each page as it comes; moves
+/// the cursor only when every page arrived, so an interrupted sync resumes where it was.
+async fn fetch_new(client: &Client, session: &Session) -> Result<Vec<MessageId>> {
+    let since = client.cache.sync_cursor()?;
+    let creds = credentials(session);
+    let mut before: Option<MessageId> = None;
+    let mut newest: Option<MessageId> = None;
+    let mut fresh = Vec::new();
+    loop {
+        let page = Page {
+            since,
+            before,
+            count: MAX_PAGE,
+        };
+        let wire = client.api.get_messages(&creds, page).await?;
+        let full = wire.len() >= MAX_PAGE as usize;
+        let parsed: Vec<NewMessage> = wire
+            .iter()
+            .map(new_message)
+            .filter(|m| m.as_ref().map_or(true, |m| since.is_none_or(|s| m.id > s)))
+            .collect::<Result<_>>()?;
+        let oldest = parsed.iter().map(|m| m.id).min();
+        newest = newest.max(parsed.iter().map(|m| m.id).max());
+        fresh.extend(client.cache.store_synced(&parsed)?);
+        // Stop on a short page, and on a server that ignored `beforeid` (no progress).
+        match (full, oldest) {
+            (true, Some(oldest)) if before.is_none_or(|b| oldest < b) => before = Some(oldest),
+            _ => break,
+        }
+    }
+    if let Some(newest) = newest {
+        client.cache.advance_sync_cursor(newest)?;
+    }
+    Ok(fresh)
+}
+
+fn new_message(wire: &WireMessage) -> Result<NewMessage> {
+    let status = wire.status.as_deref().unwrap_or_default();
+    let read_on_server = status == "read" || wire.read_date.is_some();
+    Ok(NewMessage {
+        id: MessageId::parse(&wire.message_id)
+            .map_err(|_| Error::Protocol("bad messageId".into()))?,
+        title: wire.title.clone(),
+        body: wire.message.clone(),
+        created_ms: parse_date_ms(&wire.create_date).unwrap_or_else(now_ms),
+        sent_ms: wire.send_date.as_deref().and_then(parse_date_ms),
+        delivered_on_server: read_on_server || status == "delivered",
+        read_on_server,
+    })
+}
+
+/// Sends the queued delivery and read reports; returns how many the server took.
+///
+/// A batch the server refuses for good (an unknown message, 404) is retried one id at a
+/// time so that one bad id cannot hold the others back; only ids refused alone are dropped.
+pub(crate) async fn flush_reports(client: &Client, session: &Session) -> Result<u32> {
+    let creds = credentials(session);
+    let mut by_report: BTreeMap<&'static str, (Report, Vec<MessageId>)> = BTreeMap::new();
+    for (id, report) in client.cache.pending_reports()? {
+        by_report
+            .entry(report.as_wire())
+            .or_insert((report, Vec::new()))
+            .1
+            .push(id);
+    }
+    let mut sent = 0;
+    for (report, ids) in by_report.into_values() {
+        for batch in ids.chunks(REPORT_BATCH) {
+            match client.api.message_status(&creds, batch, report).await {
+                Ok(_) => {
+                    client.cache.remove_reports(report, batch)?;
+                    sent += batch.len();
+                }
+                Err(Error::Rejected { .. }) => {
+                    for id in batch {
+                        match client
+                            .api
+                            .message_status(&creds, std::slice::from_ref(id), report)
+                            .await
+                        {
+                            Ok(_) => sent += 1,
+                            Err(Error::Rejected { status, .. }) => {
+                                tracing::warn!(status, %id, "report dropped")
+                            }
+                            Err(other) => return Err(other),
+                        }
+                        client
+                            .cache
+                            .remove_reports(report, std::slice::from_ref(id))?;
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+    Ok(u32::try_from(sent).unwrap_or(u32::MAX))
+}
