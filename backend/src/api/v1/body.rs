@@ -1,0 +1,220 @@
+//! Reading v1 request bodies the way existing integrations send them.
+//!
+//! The guide spells keys several ways (`staffid`, `staffId`, `staff_id`, `date_min`), 1C often
+//! sends numbers where strings are documented, `getstaff` carries JSON on a GET, and some clients
+//! omit the Content-Type. Keys are folded to lowercase without `_`, `-` or spaces, query
+//! parameters fill in what the body lacks, and every failure is a 400 in the envelope.
+
+use super::envelope::{ErrorEnvelope, V1Error};
+use crate::state::SharedState;
+use poem::{Request, RequestBody};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// A v1 request body: documented in the spec as `T`, parsed leniently.
+pub struct V1Body<T>(pub T);
+
+const DEFAULT_LIMIT: usize = 64 * 1024;
+
+/// `staffId`, `staff_id`, `Staff-ID` and `staff name` all become `staffid`.
+pub fn canonical_key(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Folds keys; the same field given twice with different values is refused rather than guessed.
+pub fn canonicalize(object: Map<String, Value>) -> Result<Map<String, Value>, String> {
+    let mut out = Map::with_capacity(object.len());
+    for (key, value) in object {
+        let canon = canonical_key(&key);
+        match out.get(&canon) {
+            Some(existing) if existing != &value => {
+                return Err(format!(
+                    "Поле «{canon}» указано несколько раз с разными значениями"
+                ));
+            }
+            _ => {
+                out.insert(canon, value);
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn parse_object(bytes: &[u8], query: Option<&str>) -> Result<Map<String, Value>, String> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| "Тело запроса не в кодировке UTF-8".to_owned())?;
+    // A BOM is what 1C's text writer puts first unless told otherwise.
+    let text = text.trim_start_matches('\u{feff}').trim();
+    let object = if text.is_empty() {
+        Map::new()
+    } else {
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return Err("Тело запроса должно быть JSON-объектом".into()),
+            Err(e) => return Err(format!("Неверный JSON: {e}")),
+        }
+    };
+    let mut object = canonicalize(object)?;
+    if let Some(q) = query {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q)
+            .map_err(|_| "Неверная строка параметров запроса".to_owned())?;
+        for (k, v) in pairs {
+            object.entry(canonical_key(&k)).or_insert(Value::String(v));
+        }
+    }
+    Ok(object)
+}
+
+impl<'a, T> ApiExtractor<'a> for V1Body<T>
+where
+    T: Type + DeserializeOwned + Send,
+{
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType {
+                content_type: "application/json",
+                schema: T::schema_ref(),
+            }],
+            required: true,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let limit = request
+            .data::<SharedState>()
+            .map_or(DEFAULT_LIMIT, |s| s.settings.max_body_bytes);
+        let too_large = || {
+            V1Error::PayloadTooLarge(ErrorEnvelope::new(format!(
+                "Слишком большой запрос: не более {limit} байт"
+            )))
+        };
+        let bytes = match body.take() {
+            Ok(b) => b.into_bytes_limit(limit).await.map_err(|e| match e {
+                poem::error::ReadBodyError::PayloadTooLarge => too_large(),
+                other => {
+                    V1Error::bad_request(format!("Не удалось прочитать тело запроса: {other}"))
+                }
+            })?,
+            Err(_) => Default::default(),
+        };
+        let object = parse_object(&bytes, request.uri().query()).map_err(V1Error::bad_request)?;
+        let value = serde_json::from_value(Value::Object(object))
+            .map_err(|e| V1Error::bad_request(format!("Неверный запрос: {e}")))?;
+        Ok(Self(value))
+    }
+}
+
+/// Deserializers that take what 1C and hand-written clients actually send.
+pub mod lenient {
+    use serde::{Deserialize, Deserializer, de::Error};
+    use serde_json::Value;
+
+    /// A string field that may arrive as a number; `null` and absent mean "not given".
+    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+            Some(_) => Err(D::Error::custom("ожидалась строка")),
+        }
+    }
+
+    /// An integer that may arrive as a string; `""` and `null` mean "not given".
+    pub fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                        .map(|f| f as i64)
+                })
+                .map(Some)
+                .ok_or_else(|| D::Error::custom("ожидалось целое число")),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| D::Error::custom("ожидалось целое число")),
+            Some(_) => Err(D::Error::custom("ожидалось целое число")),
+        }
+    }
+
+    /// A list of ids: an array of strings or numbers, or one comma-separated string.
+    pub fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s),
+                    Value::Number(n) => Ok(n.to_string()),
+                    _ => Err(D::Error::custom("ожидался список идентификаторов")),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(Value::String(s)) => Ok(Some(
+                s.split(',')
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+            )),
+            Some(Value::Number(n)) => Ok(Some(vec![n.to_string()])),
+            Some(_) => Err(D::Error::custom("ожидался список идентификаторов")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_documented_key_variants() {
+        let m = parse_object(
+            br#"{"staffId": "1", "date_min": "", "Staff name": "x"}"#,
+            None,
+        )
+        .unwrap();
+        assert!(
+            m.contains_key("staffid") && m.contains_key("datemin") && m.contains_key("staffname")
+        );
+    }
+
+    #[test]
+    fn refuses_conflicting_duplicates_and_non_objects() {
+        assert!(parse_object(br#"{"staffid": "1", "staff_id": "2"}"#, None).is_err());
+        assert!(parse_object(br#"{"staffid": "1", "staff_id": "1"}"#, None).is_ok());
+        assert!(parse_object(b"[1,2]", None).is_err());
+        assert!(parse_object(b"\xff\xfe", None).is_err());
+    }
+
+    #[test]
+    fn query_fills_what_the_body_lacks() {
+        let m = parse_object(b"", Some("inn=7707083893&staff%5Fid=5")).unwrap();
+        assert_eq!(m["inn"], "7707083893");
+        assert_eq!(m["staffid"], "5");
+    }
+}

@@ -1,0 +1,164 @@
+//! The `{success, data, error}` envelope of API v1, on every answer, failures included.
+
+use crate::error::Error;
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+
+/// A failed call: `success` is false, `data` is null, `error` says why in Russian.
+#[derive(Object, Debug, Clone)]
+pub struct ErrorEnvelope {
+    /// Always `false`.
+    pub success: bool,
+    /// Always `null`.
+    pub data: Option<serde_json::Value>,
+    /// What went wrong, for people.
+    pub error: String,
+}
+
+impl ErrorEnvelope {
+    pub fn new(error: impl Into<String>) -> Json<Self> {
+        Json(Self {
+            success: false,
+            data: None,
+            error: error.into(),
+        })
+    }
+}
+
+/// Every failure of a v1 method; the HTTP status says the class, the envelope the reason.
+#[derive(ApiResponse, Debug)]
+pub enum V1Error {
+    /// The request is malformed or a value is invalid.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorEnvelope>),
+    /// No token, an unknown token or an expired one.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorEnvelope>),
+    /// The token is valid but may not do this (another partner's INN, a partner method with an employee token).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorEnvelope>),
+    /// Unknown INN, employee or message.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorEnvelope>),
+    /// The employee cannot receive messages (disabled or awaiting approval), or the record exists.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorEnvelope>),
+    /// The body is larger than the server accepts.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorEnvelope>),
+    /// Too many requests (SMS codes, code attempts); retry after the given seconds.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorEnvelope>, #[oai(header = "Retry-After")] String),
+    /// Our fault; the request may be retried.
+    #[oai(status = 500)]
+    Internal(Json<ErrorEnvelope>),
+    /// A dependency (SMS gateway) failed; the request may be retried.
+    #[oai(status = 502)]
+    BadGateway(Json<ErrorEnvelope>),
+}
+
+pub const SERVER_FAULT: &str = "Внутренняя ошибка сервера. Повторите запрос позже";
+
+impl V1Error {
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        Self::BadRequest(ErrorEnvelope::new(msg))
+    }
+    pub fn unauthorized(msg: impl Into<String>) -> Self {
+        Self::Unauthorized(ErrorEnvelope::new(msg))
+    }
+    pub fn forbidden(msg: impl Into<String>) -> Self {
+        Self::Forbidden(ErrorEnvelope::new(msg))
+    }
+}
+
+impl From<Error> for V1Error {
+    fn from(e: Error) -> Self {
+        if e.is_server_fault() {
+            tracing::error!(error = %e, "request failed");
+        }
+        match e {
+            Error::Invalid(m) => Self::BadRequest(ErrorEnvelope::new(m)),
+            Error::Unauthorized(m) => Self::Unauthorized(ErrorEnvelope::new(m)),
+            Error::Forbidden(m) => Self::Forbidden(ErrorEnvelope::new(m)),
+            Error::NotFound(m) => Self::NotFound(ErrorEnvelope::new(m)),
+            Error::Conflict(m) => Self::Conflict(ErrorEnvelope::new(m)),
+            Error::TooManyRequests {
+                message,
+                retry_after_secs,
+            } => Self::TooManyRequests(ErrorEnvelope::new(message), retry_after_secs.to_string()),
+            Error::Sms(_) => Self::BadGateway(ErrorEnvelope::new(
+                "Не удалось отправить SMS. Повторите попытку позже",
+            )),
+            _ => Self::Internal(ErrorEnvelope::new(SERVER_FAULT)),
+        }
+    }
+}
+
+impl From<crate::domain::ParseError> for V1Error {
+    fn from(e: crate::domain::ParseError) -> Self {
+        Self::bad_request(e.0)
+    }
+}
+
+/// Wraps a method's payload in a successful envelope type of its own (one per method, for the spec).
+macro_rules! envelope {
+    ($(#[$doc:meta])* $name:ident, $data:ty) => {
+        $(#[$doc])*
+        #[derive(poem_openapi::Object, Debug)]
+        pub struct $name {
+            /// Always `true`.
+            pub success: bool,
+            pub data: $data,
+            /// Always an empty string.
+            pub error: String,
+        }
+
+        impl $name {
+            pub fn ok(data: $data) -> poem_openapi::payload::Json<Self> {
+                poem_openapi::payload::Json(Self { success: true, data, error: String::new() })
+            }
+        }
+    };
+}
+pub(crate) use envelope;
+
+/// Turns whatever poem rejected before our handlers ran (unknown path, wrong method, missing
+/// token, oversized body) into the envelope, so clients never see a bare text error.
+pub async fn envelope_any_error(err: poem::Error) -> Response {
+    let status = err.status();
+    let detail = err.to_string();
+    let resp = err.into_response();
+    let is_json = resp
+        .headers()
+        .get(poem::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let message = match status {
+        StatusCode::UNAUTHORIZED => {
+            "Требуется авторизация: передайте токен в заголовке Authorization".to_owned()
+        }
+        StatusCode::NOT_FOUND => "Метод API не найден".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "Этот HTTP-метод не поддерживается для данного адреса".to_owned()
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => "Слишком большой запрос".to_owned(),
+        s if s.is_client_error() => format!("Неверный запрос: {detail}"),
+        _ => {
+            tracing::error!(%status, error = %detail, "unhandled error");
+            SERVER_FAULT.to_owned()
+        }
+    };
+    let status = if status.is_server_error() || status.is_client_error() {
+        status
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    ErrorEnvelope::new(message)
+        .with_status(status)
+        .into_response()
+}

@@ -1,0 +1,316 @@
+//! `createmessage`, `getmessage` and the `messagestatus` addition.
+
+use super::body::{V1Body, lenient};
+use super::envelope::{V1Error, envelope};
+use super::security::{Caller, TokenAuth};
+use super::{V1Tag, given, required, state};
+use crate::domain::{MessageId, MessageText, StaffId, Title, now_millis};
+use crate::service::messaging::{self, Source};
+use crate::state::AppState;
+use crate::store::{MessageQuery, MessageRow};
+use poem::Request;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use serde::Deserialize;
+
+/// Request of `createmessage`.
+#[derive(Object, Deserialize)]
+pub struct CreateMessageRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    /// Идентификатор сотрудника-получателя (also `staffId`, `staff_id`).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub staffid: Option<String>,
+    /// Заголовок, до 250 символов.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub title: Option<String>,
+    /// Текст сообщения, до 10 000 символов.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub message: Option<String>,
+}
+
+/// The stored message.
+#[derive(Object, Debug)]
+pub struct CreatedMessage {
+    pub staffname: String,
+    #[oai(rename = "staffId")]
+    pub staff_id: String,
+    pub messageid: String,
+    pub title: String,
+    pub message: String,
+    /// Addition: when the message was stored.
+    pub createdate: String,
+    /// Addition: `queued`, or `no_device` when the employee has no push token (the message waits in the history).
+    pub status: String,
+}
+
+envelope!(
+    /// Answer of `createmessage`.
+    CreateMessageEnvelope,
+    CreatedMessage
+);
+
+/// Request of `getmessage`.
+#[derive(Object, Deserialize)]
+pub struct GetMessageRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    /// Обязателен с токеном партнёра; с токеном сотрудника по умолчанию он сам.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub staffid: Option<String>,
+    /// Не раньше этой даты (ISO 8601); пустая строка: без ограничения (also `date_min`).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub datemin: Option<String>,
+    /// Не позже этой даты (ISO 8601); пустая строка: без ограничения (also `date_max`).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub datemax: Option<String>,
+    /// Сколько сообщений вернуть; 0: 50 последних; больше 1000 урезается до 1000.
+    #[serde(default, deserialize_with = "lenient::integer")]
+    pub count: Option<i64>,
+    /// Addition for incremental sync: only messages with a greater id.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub sinceid: Option<String>,
+    /// Addition for paging: only messages with a smaller id.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub beforeid: Option<String>,
+}
+
+/// One message of the history.
+#[derive(Object, Debug)]
+pub struct MessageItem {
+    pub inn: String,
+    #[oai(rename = "staffId")]
+    pub staff_id: String,
+    #[oai(rename = "messageId")]
+    pub message_id: String,
+    pub title: String,
+    pub message: String,
+    pub createdate: String,
+    /// When the push provider accepted the notification; `null` until then.
+    pub senddate: Option<String>,
+    /// Addition: queued, sent, delivered, read, failed or no_device.
+    pub status: String,
+    /// Addition: the status in Russian.
+    pub statusname: String,
+    /// Addition: when the app confirmed receipt.
+    pub delivereddate: Option<String>,
+    /// Addition: when the employee opened the message.
+    pub readdate: Option<String>,
+}
+
+envelope!(
+    /// Answer of `getmessage`: newest first.
+    MessageListEnvelope,
+    Vec<MessageItem>
+);
+
+/// Request of `messagestatus` (addition): the app reports messages delivered or read.
+#[derive(Object, Deserialize)]
+pub struct MessageStatusRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub staffid: Option<String>,
+    /// Идентификаторы сообщений (до 1000).
+    #[serde(default, deserialize_with = "lenient::id_list")]
+    pub messageids: Option<Vec<String>>,
+    /// `delivered` или `read`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub status: Option<String>,
+}
+
+#[derive(Object, Debug)]
+pub struct StatusUpdated {
+    /// How many messages changed status (already reported ones do not count).
+    pub updated: u64,
+}
+
+envelope!(
+    /// Answer of `messagestatus`.
+    StatusEnvelope,
+    StatusUpdated
+);
+
+pub const MAX_IDS: usize = 1000;
+
+fn item(state: &AppState, inn: &str, m: &MessageRow) -> MessageItem {
+    let fmt = |t: Option<i64>| t.map(|t| state.time.format(t));
+    let status = m.status();
+    MessageItem {
+        inn: inn.to_owned(),
+        staff_id: m.staff_id.to_string(),
+        message_id: m.id.to_string(),
+        title: m.title.clone(),
+        message: m.body.clone(),
+        createdate: state.time.format(m.created_at),
+        senddate: fmt(m.sent_at),
+        status: status.as_str().to_owned(),
+        statusname: status.label_ru().to_owned(),
+        delivereddate: fmt(m.delivered_at),
+        readdate: fmt(m.read_at),
+    }
+}
+
+/// The employee whose history the caller may read.
+async fn history_owner(
+    state: &AppState,
+    caller: &Caller,
+    staffid: Option<&str>,
+) -> Result<StaffId, V1Error> {
+    match caller {
+        Caller::Staff { staff, .. } => match staffid {
+            Some(id) if StaffId::parse(id)? != staff.staff_id() => Err(V1Error::forbidden(
+                "Токен сотрудника даёт доступ только к его собственным сообщениям",
+            )),
+            _ => Ok(staff.staff_id()),
+        },
+        Caller::Partner(p) => {
+            let id =
+                StaffId::parse(staffid.ok_or_else(|| {
+                    V1Error::bad_request("Не указано обязательное поле «staffid»")
+                })?)?;
+            state.store.staff_by_id(p.id, id).await?.ok_or_else(|| {
+                crate::error::Error::not_found(format!("Сотрудник {id} не найден"))
+            })?;
+            Ok(id)
+        }
+    }
+}
+
+pub struct MessagesApi;
+
+#[OpenApi(tag = "V1Tag::Messages")]
+impl MessagesApi {
+    /// Создать сообщение для сотрудника
+    ///
+    /// Для АСУ партнёра (токен партнёра). Сообщение сохраняется и отправляется push-уведомлением.
+    /// Отключённому или неизвестному сотруднику сообщение не создаётся.
+    #[oai(path = "/createmessage", method = "post")]
+    async fn create_message(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<CreateMessageRequest>,
+    ) -> Result<Json<CreateMessageEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let staff_id = StaffId::parse(required(&b.staffid, "staffid")?)?;
+        let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
+        let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
+        let (staff, m) =
+            messaging::send(state, partner, staff_id, &title, &text, Source::Api).await?;
+        Ok(CreateMessageEnvelope::ok(CreatedMessage {
+            staffname: staff.name,
+            staff_id: staff.id.to_string(),
+            messageid: m.id.to_string(),
+            title: m.title,
+            message: m.body,
+            createdate: state.time.format(m.created_at),
+            status: m.status,
+        }))
+    }
+
+    /// Получить список сообщений
+    ///
+    /// С токеном партнёра: сообщения любого его сотрудника; с токеном сотрудника: только свои.
+    /// Всегда по убыванию даты создания.
+    #[oai(path = "/getmessage", method = "post")]
+    async fn get_message(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<GetMessageRequest>,
+    ) -> Result<Json<MessageListEnvelope>, V1Error> {
+        let state = state(req)?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let staff_id = history_owner(state, &auth.0, given(&b.staffid)).await?;
+        let limit = match b.count.unwrap_or(0) {
+            n if n < 0 => {
+                return Err(V1Error::bad_request(
+                    "Поле «count» не может быть отрицательным",
+                ));
+            }
+            0 => 50,
+            n => n.min(state.settings.getmessage_max_count),
+        };
+        let parse_date = |v: &Option<String>| given(v).map(|d| state.time.parse(d)).transpose();
+        let parse_id = |v: &Option<String>| {
+            given(v)
+                .map(|d| MessageId::parse(d).map(|m| m.0))
+                .transpose()
+        };
+        let query = MessageQuery {
+            staff_id,
+            created_from: parse_date(&b.datemin)?,
+            created_to: parse_date(&b.datemax)?,
+            after_id: parse_id(&b.sinceid)?,
+            before_id: parse_id(&b.beforeid)?,
+            limit,
+        };
+        let rows = messaging::list_for_staff(state, &query).await?;
+        let inn = auth.0.partner().inn.clone();
+        Ok(MessageListEnvelope::ok(
+            rows.iter().map(|m| item(state, &inn, m)).collect(),
+        ))
+    }
+
+    /// Отметить сообщения доставленными или прочитанными (дополнение)
+    ///
+    /// Для мобильного приложения (токен сотрудника). Повторные отметки ничего не меняют;
+    /// «прочитано» включает «доставлено».
+    #[oai(path = "/messagestatus", method = "post")]
+    async fn message_status(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<MessageStatusRequest>,
+    ) -> Result<Json<StatusEnvelope>, V1Error> {
+        let state = state(req)?;
+        let b = body.0;
+        let Caller::Staff { staff, .. } = &auth.0 else {
+            return Err(V1Error::forbidden(
+                "Метод доступен только с токеном сотрудника",
+            ));
+        };
+        auth.0.check_inn(given(&b.inn))?;
+        if let Some(id) = given(&b.staffid)
+            && StaffId::parse(id)? != staff.staff_id()
+        {
+            return Err(V1Error::forbidden(
+                "Токен сотрудника даёт доступ только к его собственным сообщениям",
+            ));
+        }
+        let read = match given(&b.status) {
+            Some("read") => true,
+            Some("delivered") => false,
+            _ => {
+                return Err(V1Error::bad_request(
+                    "Поле «status» должно быть \"delivered\" или \"read\"",
+                ));
+            }
+        };
+        let raw_ids = b.messageids.unwrap_or_default();
+        if raw_ids.is_empty() {
+            return Err(V1Error::bad_request(
+                "Не указано обязательное поле «messageids»",
+            ));
+        }
+        if raw_ids.len() > MAX_IDS {
+            return Err(V1Error::bad_request(format!(
+                "Не более {MAX_IDS} сообщений за один запрос"
+            )));
+        }
+        let ids = raw_ids
+            .iter()
+            .map(|id| MessageId::parse(id).map(|m| m.0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let updated = state
+            .store
+            .mark_messages(staff.staff_id(), &ids, read, now_millis())
+            .await?;
+        Ok(StatusEnvelope::ok(StatusUpdated { updated }))
+    }
+}

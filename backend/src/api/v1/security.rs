@@ -1,0 +1,110 @@
+//! Who is calling: a partner's system (partner token) or an employee's app (employee token).
+
+use super::envelope::{ErrorEnvelope, V1Error};
+use crate::domain::{Inn, TokenHash};
+use crate::service::partners;
+use crate::state::SharedState;
+use crate::store::{PartnerRow, StaffRow};
+use poem::Request;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::ApiKey;
+
+/// `Authorization: <token>` as the guide documents, or `Authorization: Bearer <token>`.
+/// A partner token opens every method of that partner; an employee token (the `apitoken` of
+/// `confirmsmscode`) opens the employee's own methods.
+#[derive(SecurityScheme)]
+#[oai(
+    ty = "api_key",
+    key_name = "Authorization",
+    key_in = "header",
+    checker = "check_token"
+)]
+pub struct TokenAuth(pub Caller);
+
+pub enum Caller {
+    Partner(PartnerRow),
+    Staff {
+        staff: StaffRow,
+        partner: PartnerRow,
+    },
+}
+
+impl Caller {
+    pub fn partner(&self) -> &PartnerRow {
+        match self {
+            Self::Partner(p) | Self::Staff { partner: p, .. } => p,
+        }
+    }
+
+    /// Partner methods refuse employee tokens.
+    pub fn require_partner(&self) -> Result<&PartnerRow, V1Error> {
+        match self {
+            Self::Partner(p) => Ok(p),
+            Self::Staff { .. } => Err(V1Error::forbidden(
+                "Метод доступен только с токеном партнёра",
+            )),
+        }
+    }
+
+    /// The `inn` in a body is optional, but when given it must be the caller's own.
+    pub fn check_inn(&self, given: Option<&str>) -> Result<(), V1Error> {
+        let Some(raw) = given.filter(|s| !s.trim().is_empty()) else {
+            return Ok(());
+        };
+        let inn = Inn::parse(raw)?;
+        if inn.as_str() != self.partner().inn {
+            return Err(V1Error::forbidden("ИНН в запросе не соответствует токену"));
+        }
+        Ok(())
+    }
+}
+
+fn internal(e: crate::error::Error) -> poem::Error {
+    V1Error::from(e).into()
+}
+
+async fn check_token(req: &Request, key: ApiKey) -> poem::Result<Caller> {
+    let state = req
+        .data::<SharedState>()
+        .ok_or_else(|| internal(crate::error::Error::Internal("state missing".into())))?;
+    let raw = key.key.trim();
+    let token = raw
+        .strip_prefix("Bearer ")
+        .or_else(|| raw.strip_prefix("bearer "))
+        .unwrap_or(raw)
+        .trim();
+    let unauthorized = || -> poem::Error {
+        V1Error::Unauthorized(ErrorEnvelope::new(
+            "Неверный или устаревший токен авторизации",
+        ))
+        .into()
+    };
+    if token.is_empty() {
+        return Err(unauthorized());
+    }
+    // Employee tokens carry their own prefix; partner tokens issued by other means may not.
+    if !token.starts_with("simo_s_")
+        && let Some(partner) = partners::by_token(&state.store, token)
+            .await
+            .map_err(internal)?
+    {
+        return Ok(Caller::Partner(partner));
+    }
+    let Some(staff) = state
+        .store
+        .staff_by_token(&TokenHash::of(token))
+        .await
+        .map_err(internal)?
+    else {
+        return Err(unauthorized());
+    };
+    match state
+        .store
+        .partner_by_id(staff.partner_id)
+        .await
+        .map_err(internal)?
+    {
+        Some(partner) if !partner.disabled => Ok(Caller::Staff { staff, partner }),
+        _ => Err(unauthorized()),
+    }
+}

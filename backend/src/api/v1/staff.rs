@@ -1,0 +1,173 @@
+//! `getstaff` and `deletestaff`.
+
+use super::body::{V1Body, lenient};
+use super::envelope::{V1Error, envelope};
+use super::security::{Caller, TokenAuth};
+use super::{V1Tag, given, required, state};
+use crate::domain::StaffId;
+use crate::error::Error;
+use crate::store::StaffRow;
+use poem::Request;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use serde::Deserialize;
+
+/// Request of `getstaff` (a JSON body on GET, as documented; `?inn=` works too).
+#[derive(Object, Deserialize)]
+pub struct GetStaffRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+}
+
+/// One employee of the partner.
+#[derive(Object, Debug)]
+pub struct StaffItem {
+    pub inn: String,
+    #[oai(rename = "staffId")]
+    pub staff_id: String,
+    /// The guide's spelling, with the space.
+    #[oai(rename = "staff name")]
+    pub staff_name_spaced: String,
+    /// Addition: the same name under a key without a space.
+    pub staffname: String,
+    /// `android`, `apple` or empty before the first login.
+    pub device: String,
+    pub createdate: String,
+    /// `enabled` (receives messages), `disabled` (switched off by the admin) or `pending` (awaiting approval).
+    pub statusnotification: String,
+    /// Addition: the phone in E.164.
+    pub phone: String,
+    /// Addition: whether the app registered a push token.
+    pub pushregistered: bool,
+}
+
+envelope!(
+    /// Answer of `getstaff`.
+    StaffListEnvelope,
+    Vec<StaffItem>
+);
+
+/// Request of `deletestaff`.
+#[derive(Object, Deserialize)]
+pub struct DeleteStaffRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub staffid: Option<String>,
+}
+
+#[derive(Object, Debug)]
+pub struct DeletedData {
+    pub message: String,
+}
+
+envelope!(
+    /// Answer of `deletestaff`.
+    DeleteStaffEnvelope,
+    DeletedData
+);
+
+fn staff_item(inn: &str, fmt: &crate::domain::TimeFormat, s: StaffRow) -> StaffItem {
+    let status = match s.state() {
+        crate::store::StaffState::Active => "enabled",
+        crate::store::StaffState::Disabled => "disabled",
+        crate::store::StaffState::Pending => "pending",
+    };
+    StaffItem {
+        inn: inn.to_owned(),
+        staff_id: s.id.to_string(),
+        staff_name_spaced: s.name.clone(),
+        staffname: s.name,
+        device: s.device.unwrap_or_default(),
+        createdate: fmt.format(s.created_at),
+        statusnotification: status.to_owned(),
+        phone: s.phone,
+        pushregistered: s.push_token.is_some(),
+    }
+}
+
+pub struct StaffApi;
+
+impl StaffApi {
+    async fn list(
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<GetStaffRequest>,
+    ) -> Result<Json<StaffListEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        auth.0.check_inn(given(&body.0.inn))?;
+        let rows = state.store.list_staff(partner.id).await?;
+        Ok(StaffListEnvelope::ok(
+            rows.into_iter()
+                .map(|s| staff_item(&partner.inn, &state.time, s))
+                .collect(),
+        ))
+    }
+}
+
+#[OpenApi(tag = "V1Tag::Staff")]
+impl StaffApi {
+    /// Получить список сотрудников
+    ///
+    /// Токен партнёра. Как в руководстве, тело JSON передаётся с GET; `?inn=` тоже принимается.
+    #[oai(path = "/getstaff", method = "get")]
+    async fn get_staff(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<GetStaffRequest>,
+    ) -> Result<Json<StaffListEnvelope>, V1Error> {
+        Self::list(req, auth, body).await
+    }
+
+    /// Получить список сотрудников (POST)
+    ///
+    /// То же, что GET, для клиентов, которые не умеют отправлять тело с GET.
+    #[oai(path = "/getstaff", method = "post")]
+    async fn get_staff_post(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<GetStaffRequest>,
+    ) -> Result<Json<StaffListEnvelope>, V1Error> {
+        Self::list(req, auth, body).await
+    }
+
+    /// Удалить сотрудника и все его сообщения
+    ///
+    /// Токен партнёра (любой его сотрудник) или токен сотрудника (удаление собственного аккаунта).
+    #[oai(path = "/deletestaff", method = "post")]
+    async fn delete_staff(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<DeleteStaffRequest>,
+    ) -> Result<Json<DeleteStaffEnvelope>, V1Error> {
+        let state = state(req)?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let id = match &auth.0 {
+            Caller::Partner(_) => StaffId::parse(required(&b.staffid, "staffid")?)?,
+            Caller::Staff { staff, .. } => match given(&b.staffid) {
+                Some(raw) if StaffId::parse(raw)? != staff.staff_id() => {
+                    return Err(V1Error::forbidden(
+                        "Токен сотрудника позволяет удалить только собственный аккаунт",
+                    ));
+                }
+                _ => staff.staff_id(),
+            },
+        };
+        if !state.store.delete_staff(auth.0.partner().id, id).await? {
+            return Err(Error::not_found(format!("Сотрудник {id} не найден")).into());
+        }
+        tracing::info!(
+            partner_id = auth.0.partner().id,
+            staff_id = id.0,
+            "employee deleted"
+        );
+        Ok(DeleteStaffEnvelope::ok(DeletedData {
+            message: "Профиль сотрудника удален на сервере".into(),
+        }))
+    }
+}

@@ -1,0 +1,28 @@
+//! Domain types: every value here was parsed at the edge and is valid by construction.
+
+mod device;
+mod ids;
+mod inn;
+mod phone;
+mod text;
+mod time;
+mod token;
+
+pub use device::Device;
+pub use ids::{MessageId, StaffId};
+pub use inn::Inn;
+pub use phone::Phone;
+pub use text::{MessageText, PartnerName, StaffName, Title};
+pub use time::{Millis, TimeFormat, now_millis};
+pub use token::{SecretToken, TokenHash, TokenKind};
+
+/// Why a value failed to parse; the text is shown to API users as is, Russian first.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+impl ParseError {
+    pub fn new(msg: impl Into<String>) -> Self {
+        Self(msg.into())
+    }
+}

@@ -1,0 +1,16 @@
+//! SiMO server: the documented partner API v1 over SQLite or PostgreSQL.
+//!
+//! Layers: `api` (wire) → `service` (rules) → `store` (SQL); `domain` holds the parsed values
+//! that cross them.
+
+pub mod api;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod service;
+pub mod sms;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

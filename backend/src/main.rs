@@ -1,0 +1,198 @@
+//! `simo-backend`: the server and the operator's command line.
+
+use clap::{Parser, Subcommand};
+use simo_backend::config::{Settings, help_text};
+use simo_backend::service::partners::{self, PartnerInput};
+use simo_backend::startup::{Application, shutdown_signal};
+use simo_backend::store::Store;
+use simo_backend::{api, demo, telemetry};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "simo-backend", version, about = "SiMO: corporate mobile notifications — server and operator CLI", after_long_help = help_text())]
+struct Cli {
+    /// TOML file with settings (keys as below, lowercase without SIMO_).
+    #[arg(long, global = true, env = "SIMO_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (API v1, docs, health checks).
+    Serve {
+        /// Create a demo partner and employee and print their credentials.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage partners (companies).
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    /// Write the OpenAPI spec of API v1.
+    Openapi {
+        /// Where to write it.
+        #[arg(long, default_value = "openapi/simo-v1.json")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PartnerCommand {
+    /// Create a partner; prints JSON with its API token (shown only once).
+    Create {
+        #[arg(long)]
+        inn: String,
+        /// Short name, e.g. ООО «Весна».
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        full_name: String,
+        /// Cabinet password (at least 8 characters); read from stdin when omitted.
+        #[arg(long)]
+        password: Option<String>,
+        /// New employees wait for the admin's approval before receiving messages.
+        #[arg(long)]
+        approval_required: bool,
+    },
+    /// List partners as JSON.
+    List,
+    /// Issue a new API token; the old one stays valid for --grace-secs.
+    RotateToken {
+        #[arg(long)]
+        inn: String,
+        #[arg(long, default_value_t = 0)]
+        grace_secs: i64,
+    },
+    /// Set a partner's cabinet password.
+    SetPassword {
+        #[arg(long)]
+        inn: String,
+        /// Read from stdin when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+fn password_or_stdin(p: Option<String>) -> simo_backend::error::Result<String> {
+    match p {
+        Some(p) => Ok(p),
+        None => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn store(settings: &Settings) -> simo_backend::error::Result<Store> {
+    let store = Store::connect(&settings.database_url, settings.database_max_connections).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn run(cli: Cli) -> simo_backend::error::Result<()> {
+    if let Command::Openapi { out } = &cli.command {
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(out, api::v1_spec_json())?;
+        println!("wrote {}", out.display());
+        return Ok(());
+    }
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { demo: with_demo } => {
+            let app = Application::build(settings.clone()).await?;
+            let stop = shutdown_signal()?;
+            if with_demo {
+                let d = demo::ensure(&app.state().store).await?;
+                let base = format!("http://127.0.0.1:{}", app.port());
+                println!(
+                    "\nДемо-партнёр / demo partner:\n  ИНН (login): {}\n  пароль:      {}\n  API token:   {}\n  сотрудник:   staffid {}\n\nПопробуйте / try:\n  curl -s {base}/api/v1/createmessage -H 'Authorization: {}' \\\n    -d '{{\"inn\":\"{}\",\"staffid\":\"{}\",\"title\":\"Планерка\",\"message\":\"В 10:00 в переговорной\"}}'\n  API docs: {base}/api/docs\n",
+                    d.inn, d.password, d.token, d.staff_id, d.token, d.inn, d.staff_id
+                );
+            }
+            app.run_until(stop).await
+        }
+        Command::Migrate => {
+            store(&settings).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Partner(cmd) => partner_command(&store(&settings).await?, cmd).await,
+        Command::Openapi { .. } => unreachable!("handled above"),
+    }
+}
+
+async fn partner_command(store: &Store, cmd: PartnerCommand) -> simo_backend::error::Result<()> {
+    match cmd {
+        PartnerCommand::Create {
+            inn,
+            name,
+            full_name,
+            password,
+            approval_required,
+        } => {
+            let password = password_or_stdin(password)?;
+            let (p, token) = partners::create(
+                store,
+                PartnerInput {
+                    inn: &inn,
+                    short_name: &name,
+                    full_name: &full_name,
+                    password: &password,
+                    approval_required,
+                },
+            )
+            .await?;
+            println!(
+                "{}",
+                serde_json::json!({ "id": p.id, "inn": p.inn, "name": p.short_name, "full_name": p.full_name, "token": token.expose() })
+            );
+        }
+        PartnerCommand::List => {
+            let rows: Vec<_> = store
+                .list_partners()
+                .await?
+                .into_iter()
+                .map(|p| serde_json::json!({ "id": p.id, "inn": p.inn, "name": p.short_name, "full_name": p.full_name, "disabled": p.disabled }))
+                .collect();
+            println!("{}", serde_json::Value::Array(rows));
+        }
+        PartnerCommand::RotateToken { inn, grace_secs } => {
+            let p = partners::by_inn(store, &inn).await?;
+            let token = partners::rotate_token(store, p.id, grace_secs).await?;
+            println!(
+                "{}",
+                serde_json::json!({ "inn": p.inn, "token": token.expose(), "old_token_valid_secs": grace_secs })
+            );
+        }
+        PartnerCommand::SetPassword { inn, password } => {
+            let p = partners::by_inn(store, &inn).await?;
+            partners::set_password(store, p.id, &password_or_stdin(password)?).await?;
+            println!(
+                "{}",
+                serde_json::json!({ "inn": p.inn, "password": "updated" })
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! Partners: creation by the operator, API tokens, passwords.
+
+use super::passwords;
+use crate::domain::{Inn, PartnerName, SecretToken, TokenHash, TokenKind, now_millis};
+use crate::error::{Error, Result};
+use crate::store::{NewPartner, PartnerRow, Store};
+
+pub struct PartnerInput<'a> {
+    pub inn: &'a str,
+    pub short_name: &'a str,
+    pub full_name: &'a str,
+    pub password: &'a str,
+    pub approval_required: bool,
+}
+
+/// Creates the partner; the returned token is shown once and never stored in clear.
+pub async fn create(store: &Store, input: PartnerInput<'_>) -> Result<(PartnerRow, SecretToken)> {
+    let inn = Inn::parse(input.inn)?;
+    let short = PartnerName::parse(input.short_name)?;
+    let full = PartnerName::parse(input.full_name)?;
+    passwords::check_strength(input.password)?;
+    let password_hash = passwords::hash(input.password).await?;
+    let token = SecretToken::generate(TokenKind::Partner);
+    let row = store
+        .create_partner(
+            &NewPartner {
+                inn: &inn,
+                short_name: short.as_str(),
+                full_name: full.as_str(),
+                password_hash: &password_hash,
+                approval_required: input.approval_required,
+            },
+            &token.hash(),
+            &token.display_prefix(),
+            now_millis(),
+        )
+        .await?;
+    Ok((row, token))
+}
+
+pub async fn by_inn(store: &Store, raw_inn: &str) -> Result<PartnerRow> {
+    let inn = Inn::parse(raw_inn)?;
+    store
+        .partner_by_inn(&inn)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("Партнёр с ИНН {inn} не найден")))
+}
+
+/// Issues a new token; the old one keeps working for `grace_secs` so integrations can switch.
+pub async fn rotate_token(store: &Store, partner_id: i64, grace_secs: i64) -> Result<SecretToken> {
+    let token = SecretToken::generate(TokenKind::Partner);
+    let now = now_millis();
+    store
+        .rotate_partner_token(
+            partner_id,
+            &token.hash(),
+            &token.display_prefix(),
+            now,
+            now + grace_secs.max(0) * 1000,
+        )
+        .await?;
+    Ok(token)
+}
+
+pub async fn set_password(store: &Store, partner_id: i64, password: &str) -> Result<()> {
+    passwords::check_strength(password)?;
+    let hash = passwords::hash(password).await?;
+    store.set_partner_password(partner_id, &hash).await
+}
+
+/// The partner behind a presented API token, if it is live and the partner is enabled.
+pub async fn by_token(store: &Store, presented: &str) -> Result<Option<PartnerRow>> {
+    let partner = store
+        .partner_by_token(&TokenHash::of(presented), now_millis())
+        .await?;
+    Ok(partner.filter(|p| !p.disabled))
+}

@@ -1,0 +1,209 @@
+//! Building the application: bind first (so port 0 works), connect, migrate, route, serve.
+
+use crate::api;
+use crate::api::v1::envelope::envelope_any_error;
+use crate::config::Settings;
+use crate::domain::TimeFormat;
+use crate::error::{Error, Result};
+use crate::state::{AppState, SharedState};
+use crate::store::Store;
+use poem::endpoint::make_sync;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::middleware::{AddData, NormalizePath, TrailingSlash};
+use poem::web::Redirect;
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get,
+    handler,
+};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    state: SharedState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self> {
+        settings.validate()?;
+        let acceptor = TcpListener::bind(settings.listen.clone())
+            .into_acceptor()
+            .await
+            .map_err(|e| Error::Config(format!("cannot listen on {}: {e}", settings.listen)))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .ok_or_else(|| Error::Internal("listener has no address".into()))?;
+        let store =
+            Store::connect(&settings.database_url, settings.database_max_connections).await?;
+        store.migrate().await?;
+        Self::with_store(acceptor, port, store, settings)
+    }
+
+    fn with_store(
+        acceptor: TcpAcceptor,
+        port: u16,
+        store: Store,
+        settings: Settings,
+    ) -> Result<Self> {
+        let time = TimeFormat::new(&settings.timezone).map_err(|e| Error::Config(e.0))?;
+        let sms = crate::sms::from_settings(&settings)?;
+        let state = Arc::new(AppState {
+            store,
+            settings,
+            time,
+            sms,
+        });
+        Ok(Self {
+            acceptor,
+            port,
+            state,
+        })
+    }
+
+    /// Like `build`, over a store the caller prepared (tests use a fresh PostgreSQL schema).
+    pub async fn build_with_store(settings: Settings, store: Store) -> Result<Self> {
+        let acceptor = TcpListener::bind(settings.listen.clone())
+            .into_acceptor()
+            .await
+            .map_err(|e| Error::Config(format!("cannot listen on {}: {e}", settings.listen)))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .ok_or_else(|| Error::Internal("listener has no address".into()))?;
+        store.migrate().await?;
+        Self::with_store(acceptor, port, store, settings)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> SharedState {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 s).
+    pub async fn run_until_stopped(self) -> Result<()> {
+        let stop = shutdown_signal()?;
+        self.run_until(stop).await
+    }
+
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send) -> Result<()> {
+        tracing::info!(
+            port = self.port,
+            "listening on http://{}",
+            self.state.settings.listen
+        );
+        let app = routes(self.state.clone());
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, stop, Some(Duration::from_secs(10)))
+            .await?;
+        self.state.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal sent right after start-up is not lost.
+pub fn shutdown_signal() -> Result<impl std::future::Future<Output = ()> + Send> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+            tracing::info!("shutdown requested");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}
+
+#[handler]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[handler]
+async fn readyz(req: &Request) -> Response {
+    let ready = match req.data::<SharedState>() {
+        Some(state) => state.store.ping().await.is_ok(),
+        None => false,
+    };
+    if ready {
+        "ready".into_response()
+    } else {
+        "database unavailable"
+            .with_status(poem::http::StatusCode::SERVICE_UNAVAILABLE)
+            .into_response()
+    }
+}
+
+pub fn routes(state: SharedState) -> impl Endpoint {
+    let v1 = api::v1_service();
+    let spec = api::v1_spec_json();
+    let docs = v1.swagger_ui();
+    Route::new()
+        // Body size is enforced while reading (`V1Body`), which also covers chunked uploads.
+        .nest(
+            "/api/v1",
+            v1.into_endpoint().catch_all_error(envelope_any_error),
+        )
+        .at(
+            "/api/openapi.json",
+            make_sync(move |_| {
+                spec.clone()
+                    .with_content_type("application/json; charset=utf-8")
+            }),
+        )
+        .nest("/api/docs", docs)
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
+        .at("/", get(make_sync(|_| Redirect::see_other("/api/docs"))))
+        .with(NormalizePath::new(TrailingSlash::Trim))
+        .with(AddData::new(state))
+        .around(log_request)
+}
+
+/// One span per request with an id (the caller's `X-Request-Id` if sane), echoed in the answer.
+async fn log_request<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let id = req
+        .header("x-request-id")
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    async move {
+        let start = Instant::now();
+        let mut resp = match next.call(req).await {
+            Ok(r) => r.into_response(),
+            Err(e) => e.into_response(),
+        };
+        tracing::info!(
+            status = resp.status().as_u16(),
+            ms = start.elapsed().as_millis() as u64,
+            "handled"
+        );
+        if let Ok(v) = id.parse() {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        Ok(resp)
+    }
+    .instrument(span)
+    .await
+}

@@ -1,0 +1,16 @@
+//! What every request handler and background job shares.
+
+use crate::config::Settings;
+use crate::domain::TimeFormat;
+use crate::sms::SmsSender;
+use crate::store::Store;
+use std::sync::Arc;
+
+pub struct AppState {
+    pub store: Store,
+    pub settings: Settings,
+    pub time: TimeFormat,
+    pub sms: Arc<dyn SmsSender>,
+}
+
+pub type SharedState = Arc<AppState>;

@@ -1,0 +1,148 @@
+//! The one place SQL lives. SQLite (embedded default) and PostgreSQL sit behind one API.
+//!
+//! Queries are written once in the dialect both databases share (`$1` placeholders,
+//! `ON CONFLICT`, `RETURNING`); where they differ, each store function says so.
+
+mod messages;
+mod partners;
+mod sms;
+mod staff;
+
+pub use messages::{MessageQuery, MessageRow, MessageStatus};
+pub use partners::{NewPartner, PartnerRow};
+pub use sms::SmsCodeRow;
+pub use staff::{StaffRow, StaffState};
+
+use crate::error::{Error, Result};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// Runs the same query code against whichever pool is configured; the body is
+/// type-checked once per driver, so a query that one database cannot take fails to compile.
+macro_rules! with_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// `with_pool!` for statements: yields the number of rows they changed.
+macro_rules! exec {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($p) => $body.map(|r| r.rows_affected()),
+            $crate::store::Pool::Postgres($p) => $body.map(|r| r.rows_affected()),
+        }
+    };
+}
+pub(crate) use exec;
+
+/// `true` when a unique constraint refused the row: the caller turns that into a 409.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+impl Store {
+    /// Connects (creating the SQLite file and its folder on first start) without migrating.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        let pool = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|e| Error::Config(format!("SIMO_DATABASE_URL: {e}")))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // NORMAL in WAL mode loses at most the last commits on power loss, never integrity.
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            if let Some(parent) = opts.get_filename().parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)?;
+            }
+            Pool::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(max_connections.max(1))
+                    .connect_with(opts)
+                    .await?,
+            )
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|e| Error::Config(format!("SIMO_DATABASE_URL: {e}")))?;
+            Pool::Postgres(Self::pg_pool(opts, max_connections).await?)
+        } else {
+            return Err(Error::Config(
+                "SIMO_DATABASE_URL must start with sqlite: or postgres:".into(),
+            ));
+        };
+        Ok(Self { pool })
+    }
+
+    async fn pg_pool(opts: PgConnectOptions, max_connections: u32) -> Result<PgPool> {
+        Ok(PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?)
+    }
+
+    /// A PostgreSQL store confined to one schema: how tests get a fresh database cheaply.
+    pub async fn connect_pg_schema(url: &str, schema: &str, max_connections: u32) -> Result<Self> {
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(|e| Error::Config(format!("postgres url: {e}")))?
+            .options([("search_path", schema)]);
+        Ok(Self {
+            pool: Pool::Postgres(Self::pg_pool(opts, max_connections).await?),
+        })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Postgres(_))
+    }
+
+    /// For `/readyz`: the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        exec!(self, p => sqlx::query("SELECT 1").execute(p).await)?;
+        Ok(())
+    }
+
+    /// Runs trusted SQL as is: for tests and maintenance, never with user input.
+    #[doc(hidden)]
+    pub async fn execute_script(&self, sql: &str) -> Result<u64> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        Ok(exec!(self, p => sqlx::raw_sql(sql).execute(p).await)?)
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, p => p.close().await)
+    }
+}

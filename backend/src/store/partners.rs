@@ -1,0 +1,183 @@
+//! Partners (companies) and their API tokens.
+
+use super::{Store, exec, is_unique_violation, with_pool};
+use crate::domain::{Inn, Millis, TokenHash};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PartnerRow {
+    pub id: i64,
+    pub inn: String,
+    pub short_name: String,
+    pub full_name: String,
+    pub password_hash: String,
+    pub approval_required: bool,
+    pub disabled: bool,
+    pub created_at: Millis,
+}
+
+impl PartnerRow {
+    pub fn inn(&self) -> Inn {
+        Inn::from_trusted(self.inn.clone())
+    }
+}
+
+pub struct NewPartner<'a> {
+    pub inn: &'a Inn,
+    pub short_name: &'a str,
+    pub full_name: &'a str,
+    pub password_hash: &'a str,
+    pub approval_required: bool,
+}
+
+/// A `SELECT` of every partner column (aliased `p`) followed by the rest of the query.
+macro_rules! select_partner {
+    ($rest:literal) => {
+        concat!(
+            "SELECT p.id, p.inn, p.short_name, p.full_name, p.password_hash, p.approval_required, p.disabled, p.created_at ",
+            $rest
+        )
+    };
+}
+
+impl Store {
+    /// Inserts the partner and its first API token together.
+    pub async fn create_partner(
+        &self,
+        new: &NewPartner<'_>,
+        token: &TokenHash,
+        token_prefix: &str,
+        now: Millis,
+    ) -> Result<PartnerRow> {
+        let result = with_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            let row: PartnerRow = sqlx::query_as(
+                "INSERT INTO partners (inn, short_name, full_name, password_hash, approval_required, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 RETURNING id, inn, short_name, full_name, password_hash, approval_required, disabled, created_at",
+            )
+            .bind(new.inn.as_str())
+            .bind(new.short_name)
+            .bind(new.full_name)
+            .bind(new.password_hash)
+            .bind(new.approval_required)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO partner_tokens (partner_id, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(row.id)
+                .bind(&token.0)
+                .bind(token_prefix)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(row)
+        }.await);
+        result.map_err(|e| {
+            if is_unique_violation(&e) {
+                Error::Conflict(format!("Партнёр с ИНН {} уже существует", new.inn))
+            } else {
+                e.into()
+            }
+        })
+    }
+
+    pub async fn partner_by_inn(&self, inn: &Inn) -> Result<Option<PartnerRow>> {
+        let sql = select_partner!("FROM partners p WHERE p.inn = $1");
+        Ok(with_pool!(self, p => sqlx::query_as(sql).bind(inn.as_str()).fetch_optional(p).await)?)
+    }
+
+    pub async fn partner_by_id(&self, id: i64) -> Result<Option<PartnerRow>> {
+        let sql = select_partner!("FROM partners p WHERE p.id = $1");
+        Ok(with_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    }
+
+    /// The partner a live (unexpired) API token belongs to.
+    pub async fn partner_by_token(
+        &self,
+        token: &TokenHash,
+        now: Millis,
+    ) -> Result<Option<PartnerRow>> {
+        let sql = select_partner!(
+            "FROM partner_tokens t JOIN partners p ON p.id = t.partner_id
+             WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sql).bind(&token.0).bind(now).fetch_optional(p).await)?,
+        )
+    }
+
+    pub async fn list_partners(&self) -> Result<Vec<PartnerRow>> {
+        let sql = select_partner!("FROM partners p ORDER BY p.id");
+        Ok(with_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await)?)
+    }
+
+    /// Adds a new token; tokens still open-ended now expire at `old_valid_until` (the grace period).
+    pub async fn rotate_partner_token(
+        &self,
+        partner_id: i64,
+        token: &TokenHash,
+        token_prefix: &str,
+        now: Millis,
+        old_valid_until: Millis,
+    ) -> Result<()> {
+        with_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "UPDATE partner_tokens SET expires_at = $2
+                 WHERE partner_id = $1 AND (expires_at IS NULL OR expires_at > $2)",
+            )
+            .bind(partner_id)
+            .bind(old_valid_until)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO partner_tokens (partner_id, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(partner_id)
+                .bind(&token.0)
+                .bind(token_prefix)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        }.await)?;
+        Ok(())
+    }
+
+    /// The prefix of the partner's current (open-ended) token, for display.
+    pub async fn current_token_prefix(&self, partner_id: i64) -> Result<Option<String>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT prefix FROM partner_tokens WHERE partner_id = $1 AND expires_at IS NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(partner_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    pub async fn set_partner_password(&self, partner_id: i64, password_hash: &str) -> Result<()> {
+        exec!(self, p => sqlx::query("UPDATE partners SET password_hash = $2 WHERE id = $1")
+            .bind(partner_id)
+            .bind(password_hash)
+            .execute(p)
+            .await)?;
+        Ok(())
+    }
+
+    pub async fn set_partner_disabled(&self, partner_id: i64, disabled: bool) -> Result<()> {
+        exec!(self, p => sqlx::query("UPDATE partners SET disabled = $2 WHERE id = $1")
+            .bind(partner_id)
+            .bind(disabled)
+            .execute(p)
+            .await)?;
+        Ok(())
+    }
+
+    pub async fn set_approval_required(&self, partner_id: i64, required: bool) -> Result<()> {
+        exec!(self, p => sqlx::query("UPDATE partners SET approval_required = $2 WHERE id = $1")
+            .bind(partner_id)
+            .bind(required)
+            .execute(p)
+            .await)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,220 @@
+//! Employees ("staff" on the wire): unique per partner and phone.
+
+use super::{Store, exec, with_pool};
+use crate::domain::{Millis, Phone, StaffId, TokenHash};
+use crate::error::Result;
+
+/// Whether an employee receives messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffState {
+    Active,
+    /// Switched off from the mailing by the admin.
+    Disabled,
+    /// Self-registered, waiting for the admin's approval (when the partner asks for it).
+    Pending,
+}
+
+impl StaffState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Disabled => "disabled",
+            Self::Pending => "pending",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Self {
+        match s {
+            "disabled" => Self::Disabled,
+            "pending" => Self::Pending,
+            _ => Self::Active,
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub phone: String,
+    pub name: String,
+    pub device: Option<String>,
+    pub push_token: Option<String>,
+    pub push_device: Option<String>,
+    pub state: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+impl StaffRow {
+    pub fn state(&self) -> StaffState {
+        StaffState::from_db(&self.state)
+    }
+    pub fn staff_id(&self) -> StaffId {
+        StaffId(self.id)
+    }
+    pub fn phone(&self) -> Phone {
+        Phone::from_trusted(self.phone.clone())
+    }
+}
+
+macro_rules! select_staff {
+    ($rest:literal) => {
+        concat!(
+            "SELECT s.id, s.partner_id, s.phone, s.name, s.device, s.push_token, s.push_device, s.state, s.created_at, s.updated_at ",
+            $rest
+        )
+    };
+}
+
+impl Store {
+    /// The employee with this phone, created on first login; a known one keeps id, name and history.
+    pub async fn upsert_staff_on_login(
+        &self,
+        partner_id: i64,
+        phone: &Phone,
+        name: &str,
+        device: &str,
+        initial_state: StaffState,
+        now: Millis,
+    ) -> Result<StaffRow> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "INSERT INTO staff (partner_id, phone, name, device, state, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)
+             ON CONFLICT (partner_id, phone) DO UPDATE SET device = excluded.device, updated_at = excluded.updated_at
+             RETURNING id, partner_id, phone, name, device, push_token, push_device, state, created_at, updated_at",
+        )
+        .bind(partner_id)
+        .bind(phone.as_str())
+        .bind(name)
+        .bind(device)
+        .bind(initial_state.as_str())
+        .bind(now)
+        .fetch_one(p)
+        .await)?)
+    }
+
+    pub async fn staff_by_phone(&self, partner_id: i64, phone: &Phone) -> Result<Option<StaffRow>> {
+        Ok(
+            with_pool!(self, p => sqlx::query_as(select_staff!("FROM staff s WHERE s.partner_id = $1 AND s.phone = $2"))
+            .bind(partner_id)
+            .bind(phone.as_str())
+            .fetch_optional(p)
+            .await)?,
+        )
+    }
+
+    /// Tenant-scoped: another partner's employee is simply not found.
+    pub async fn staff_by_id(&self, partner_id: i64, id: StaffId) -> Result<Option<StaffRow>> {
+        Ok(
+            with_pool!(self, p => sqlx::query_as(select_staff!("FROM staff s WHERE s.partner_id = $1 AND s.id = $2"))
+            .bind(partner_id)
+            .bind(id.0)
+            .fetch_optional(p)
+            .await)?,
+        )
+    }
+
+    pub async fn staff_by_token(&self, token: &TokenHash) -> Result<Option<StaffRow>> {
+        Ok(
+            with_pool!(self, p => sqlx::query_as(select_staff!("FROM staff s WHERE s.token_hash = $1"))
+            .bind(&token.0)
+            .fetch_optional(p)
+            .await)?,
+        )
+    }
+
+    /// Replaces the employee's token: the previous device's session ends.
+    pub async fn set_staff_token(&self, id: StaffId, token: &TokenHash, now: Millis) -> Result<()> {
+        exec!(self, p => sqlx::query("UPDATE staff SET token_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.0)
+            .bind(&token.0)
+            .bind(now)
+            .execute(p)
+            .await)?;
+        Ok(())
+    }
+
+    pub async fn set_push_token(
+        &self,
+        id: StaffId,
+        push_token: Option<&str>,
+        device: &str,
+        now: Millis,
+    ) -> Result<()> {
+        exec!(self, p => sqlx::query(
+            "UPDATE staff SET push_token = $2, push_device = $3, device = $3, updated_at = $4 WHERE id = $1",
+        )
+        .bind(id.0)
+        .bind(push_token)
+        .bind(device)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        Ok(())
+    }
+
+    pub async fn list_staff(&self, partner_id: i64) -> Result<Vec<StaffRow>> {
+        Ok(
+            with_pool!(self, p => sqlx::query_as(select_staff!("FROM staff s WHERE s.partner_id = $1 ORDER BY s.name, s.id"))
+            .bind(partner_id)
+            .fetch_all(p)
+            .await)?,
+        )
+    }
+
+    /// Deletes the employee and all their messages in one transaction; `false` if not found.
+    pub async fn delete_staff(&self, partner_id: i64, id: StaffId) -> Result<bool> {
+        let deleted = with_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM messages WHERE partner_id = $1 AND staff_id = $2")
+                .bind(partner_id)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            let n = sqlx::query("DELETE FROM staff WHERE partner_id = $1 AND id = $2")
+                .bind(partner_id)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        }.await)?;
+        Ok(deleted > 0)
+    }
+
+    pub async fn set_staff_state(
+        &self,
+        partner_id: i64,
+        id: StaffId,
+        state: StaffState,
+        now: Millis,
+    ) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query("UPDATE staff SET state = $3, updated_at = $4 WHERE partner_id = $1 AND id = $2")
+            .bind(partner_id)
+            .bind(id.0)
+            .bind(state.as_str())
+            .bind(now)
+            .execute(p)
+            .await)?;
+        Ok(n > 0)
+    }
+
+    pub async fn rename_staff(
+        &self,
+        partner_id: i64,
+        id: StaffId,
+        name: &str,
+        now: Millis,
+    ) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query("UPDATE staff SET name = $3, updated_at = $4 WHERE partner_id = $1 AND id = $2")
+            .bind(partner_id)
+            .bind(id.0)
+            .bind(name)
+            .bind(now)
+            .execute(p)
+            .await)?;
+        Ok(n > 0)
+    }
+}

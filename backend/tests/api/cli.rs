@@ -1,0 +1,153 @@
+//! The operator's command line, run as the real binary.
+
+use std::process::{Command, Stdio};
+
+fn simo(db_url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_simo-backend"))
+        .args(args)
+        .env("SIMO_DATABASE_URL", db_url)
+        .stdin(Stdio::null())
+        .output()
+        .expect("binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn partner_create_list_rotate_and_set_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/cli.db?mode=rwc", dir.path().display());
+    let (ok, out, err) = simo(
+        &url,
+        &[
+            "partner",
+            "create",
+            "--inn",
+            "7707083893",
+            "--name",
+            "ООО Весна",
+            "--full-name",
+            "ООО «Весна»",
+            "--password",
+            "secret-password",
+        ],
+    );
+    assert!(ok, "{err}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(created["token"].as_str().unwrap().starts_with("simo_p_"));
+
+    let (ok, _, err) = simo(
+        &url,
+        &[
+            "partner",
+            "create",
+            "--inn",
+            "7707083893",
+            "--name",
+            "x",
+            "--full-name",
+            "x",
+            "--password",
+            "secret-password",
+        ],
+    );
+    assert!(!ok && err.contains("уже существует"), "{err}");
+    let (ok, _, err) = simo(
+        &url,
+        &[
+            "partner",
+            "create",
+            "--inn",
+            "123",
+            "--name",
+            "x",
+            "--full-name",
+            "x",
+            "--password",
+            "secret-password",
+        ],
+    );
+    assert!(!ok && err.contains("ИНН"), "{err}");
+
+    let (ok, out, _) = simo(&url, &["partner", "list"]);
+    assert!(ok);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list[0]["inn"], "7707083893");
+
+    let (ok, out, _) = simo(&url, &["partner", "rotate-token", "--inn", "7707083893"]);
+    assert!(ok);
+    let rotated: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_ne!(rotated["token"], created["token"]);
+
+    let (ok, _, _) = simo(
+        &url,
+        &[
+            "partner",
+            "set-password",
+            "--inn",
+            "7707083893",
+            "--password",
+            "another-password",
+        ],
+    );
+    assert!(ok);
+    let (ok, _, err) = simo(
+        &url,
+        &[
+            "partner",
+            "set-password",
+            "--inn",
+            "7707083893",
+            "--password",
+            "short",
+        ],
+    );
+    assert!(!ok && err.contains("короткий"), "{err}");
+}
+
+#[test]
+fn help_documents_every_setting() {
+    let out = Command::new(env!("CARGO_BIN_EXE_simo-backend"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for knob in simo_backend::config::KNOBS {
+        let env = format!("SIMO_{}", knob.key.to_ascii_uppercase());
+        assert!(help.contains(&env), "{env} missing from --help");
+    }
+}
+
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/serve.db?mode=rwc", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simo-backend"))
+        .args(["serve", "--demo"])
+        .env("SIMO_DATABASE_URL", &url)
+        .env("SIMO_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The demo banner is printed once the server is bound and migrated.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    while !seen.contains("API token") {
+        let n = std::io::Read::read(&mut stdout, &mut buf).unwrap();
+        assert!(n > 0, "server exited early: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(seen.contains("7707083893"));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "graceful exit, got {exit:?}");
+}

@@ -1,0 +1,395 @@
+//! `spawn_app`: the real server on a loopback port over a fresh database, a fake SMS gateway
+//! speaking the http provider's protocol, and one helper per API method.
+
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::{Data, Json};
+use poem::{EndpointExt, Route, Server, handler, post};
+use serde_json::{Value, json};
+use simo_backend::config::{Settings, SmsProviderKind};
+use simo_backend::service::partners::{self, PartnerInput};
+use simo_backend::startup::Application;
+use simo_backend::state::SharedState;
+use simo_backend::store::{Pool, Store};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+pub const INN_A: &str = "7707083893";
+pub const INN_B: &str = "7736207543";
+pub const PHONE: &str = "+79233381638";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one test body on SQLite and on PostgreSQL, as two tests named after it.
+macro_rules! both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    let app = $crate::helpers::spawn_app($crate::helpers::Db::Sqlite).await.expect("sqlite app");
+                    super::$name(app).await;
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Db::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+pub(crate) use both_databases;
+
+/// SMS the fake gateway received.
+#[derive(Clone, Default)]
+pub struct FakeSms {
+    pub received: Arc<Mutex<Vec<(String, String)>>>,
+    pub fail: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FakeSms {
+    /// The code of the last SMS to `phone`: the last run of digits in its text.
+    pub fn last_code(&self, phone: &str) -> Option<String> {
+        let phone = simo_backend::domain::Phone::parse(phone)
+            .expect("a valid phone")
+            .as_str()
+            .to_owned();
+        let received = self.received.lock().unwrap();
+        let (_, text) = received.iter().rev().find(|(p, _)| *p == phone)?;
+        let digits: Vec<&str> = text
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| s.len() >= 4)
+            .collect();
+        digits.last().map(|s| s.to_string())
+    }
+
+    pub fn count(&self) -> usize {
+        self.received.lock().unwrap().len()
+    }
+}
+
+#[handler]
+async fn sms_gateway(
+    Data(sms): Data<&FakeSms>,
+    Json(body): Json<Value>,
+) -> poem::Result<Json<Value>> {
+    if sms.fail.load(Ordering::SeqCst) {
+        return Err(poem::Error::from_status(
+            poem::http::StatusCode::SERVICE_UNAVAILABLE,
+        ));
+    }
+    let phone = body["phone"].as_str().unwrap_or_default().to_owned();
+    let text = body["text"].as_str().unwrap_or_default().to_owned();
+    sms.received.lock().unwrap().push((phone, text));
+    Ok(Json(json!({"status": "accepted"})))
+}
+
+async fn spawn_fake_sms() -> (String, FakeSms) {
+    let sms = FakeSms::default();
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    let port = acceptor.local_addr()[0].as_socket_addr().unwrap().port();
+    let app = Route::new().at("/sms", post(sms_gateway)).data(sms.clone());
+    tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+    (format!("http://127.0.0.1:{port}/sms"), sms)
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub sms: FakeSms,
+    pub state: SharedState,
+    pub db: Db,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn test_settings(sms_url: &str) -> Settings {
+    let mut s = Settings::default();
+    s.listen = "127.0.0.1:0".into();
+    s.sms_provider = SmsProviderKind::Http;
+    s.sms_http_url = Some(sms_url.into());
+    // Tests send several codes to one phone in a row; the limits have tests of their own.
+    s.sms_resend_cooldown_secs = 0;
+    s.sms_hourly_per_phone = 1000;
+    s.sms_hourly_per_ip = 1000;
+    s
+}
+
+pub fn pg_url() -> String {
+    std::env::var("SIMO_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn postgres_required() -> bool {
+    std::env::var("SIMO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+static PG_READY: OnceCell<bool> = OnceCell::const_new();
+static SCHEMA_SEQ: AtomicUsize = AtomicUsize::new(0);
+
+/// Checks PostgreSQL once per test process and drops schemas left by test processes that are gone.
+async fn postgres_available() -> bool {
+    *PG_READY
+        .get_or_init(|| async {
+            let conn = sqlx::PgPool::connect(&pg_url()).await;
+            let pool = match conn {
+                Ok(p) => p,
+                Err(e) if postgres_required() => {
+                    panic!("SIMO_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {e}")
+                }
+                Err(e) => {
+                    eprintln!("PostgreSQL unreachable ({e}); PostgreSQL variants are skipped");
+                    return false;
+                }
+            };
+            let schemas: Vec<String> = sqlx::query_scalar(
+                "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'simo_t_%'",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            for schema in schemas {
+                let pid = schema.split('_').nth(2).unwrap_or_default();
+                if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                    let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                }
+            }
+            true
+        })
+        .await
+}
+
+pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// Like `spawn_app`, with settings adjusted by the test.
+pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    if std::env::var_os("SIMO_TEST_LOG").is_some() {
+        simo_backend::telemetry::init();
+    }
+    let (sms_url, sms) = spawn_fake_sms().await;
+    let mut settings = test_settings(&sms_url);
+    adjust(&mut settings);
+    let (app, dir) = match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            settings.database_url = format!("sqlite://{}/simo.db?mode=rwc", dir.path().display());
+            (
+                Application::build(settings).await.expect("build app"),
+                Some(dir),
+            )
+        }
+        Db::Postgres => {
+            if !postgres_available().await {
+                return None;
+            }
+            let schema = format!(
+                "simo_t_{}_{}",
+                std::process::id(),
+                SCHEMA_SEQ.fetch_add(1, Ordering::SeqCst)
+            );
+            let admin = sqlx::PgPool::connect(&pg_url()).await.unwrap();
+            let sql = format!("CREATE SCHEMA \"{schema}\"");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&admin)
+                .await
+                .unwrap();
+            admin.close().await;
+            let store = Store::connect_pg_schema(&pg_url(), &schema, 4)
+                .await
+                .unwrap();
+            (
+                Application::build_with_store(settings, store)
+                    .await
+                    .expect("build app"),
+                None,
+            )
+        }
+    };
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until(std::future::pending()));
+    Some(TestApp {
+        base,
+        client: reqwest::Client::new(),
+        sms,
+        state,
+        db,
+        _dir: dir,
+    })
+}
+
+/// A response reduced to what tests look at.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub retry_after: Option<String>,
+}
+
+impl Answer {
+    pub fn ok(&self) -> &Value {
+        assert_eq!(self.status, 200, "expected success, got {self:?}");
+        assert_eq!(self.body["success"], true, "{self:?}");
+        assert_eq!(self.body["error"], "", "{self:?}");
+        &self.body["data"]
+    }
+
+    /// Asserts a failure in the documented envelope and returns its message.
+    pub fn failed(&self, status: u16) -> String {
+        assert_eq!(self.status, status, "unexpected status: {self:?}");
+        assert_eq!(self.body["success"], false, "{self:?}");
+        assert!(self.body["data"].is_null(), "{self:?}");
+        let error = self.body["error"]
+            .as_str()
+            .expect("error is a string")
+            .to_owned();
+        assert!(!error.is_empty(), "{self:?}");
+        error
+    }
+}
+
+pub struct Partner {
+    pub id: i64,
+    pub inn: String,
+    pub token: String,
+}
+
+pub struct Employee {
+    pub id: String,
+    pub token: String,
+    pub phone: String,
+}
+
+impl TestApp {
+    pub async fn create_partner(&self, inn: &str) -> Partner {
+        let (row, token) = partners::create(
+            &self.state.store,
+            PartnerInput {
+                inn,
+                short_name: "ООО Весна",
+                full_name: "Общество с ограниченной ответственностью Весна",
+                password: "secret-password",
+                approval_required: false,
+            },
+        )
+        .await
+        .unwrap();
+        Partner {
+            id: row.id,
+            inn: row.inn,
+            token: token.expose().to_owned(),
+        }
+    }
+
+    /// A number straight from the database, for checks the API cannot make.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        match self.state.store.pool() {
+            Pool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+            Pool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Answer {
+        let url = format!("{}{}", self.base, path);
+        let mut req = self.client.request(method.parse().unwrap(), url);
+        if let Some(t) = token {
+            req = req.header("Authorization", t);
+        }
+        if let Some(b) = body {
+            req = req.header("Content-Type", "application/json").body(b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let text = resp.text().await.unwrap();
+        let body =
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+        Answer {
+            status,
+            body,
+            retry_after,
+        }
+    }
+
+    pub async fn post(&self, method: &str, token: Option<&str>, body: Value) -> Answer {
+        self.call(
+            "POST",
+            &format!("/api/v1/{method}"),
+            token,
+            Some(body.to_string().into_bytes()),
+        )
+        .await
+    }
+
+    pub async fn auth(&self, inn: &str, phone: &str, name: &str) -> Answer {
+        self.post(
+            "auth",
+            None,
+            json!({"inn": inn, "staffname": name, "phone": phone, "device": "android"}),
+        )
+        .await
+    }
+
+    pub async fn confirm(&self, inn: &str, phone: &str, code: &str) -> Answer {
+        self.post(
+            "confirmsmscode",
+            None,
+            json!({"inn": inn, "phone": phone, "smscode": code}),
+        )
+        .await
+    }
+
+    /// The whole documented login of an employee.
+    pub async fn login(&self, inn: &str, phone: &str, name: &str) -> Employee {
+        self.auth(inn, phone, name).await.ok();
+        let code = self.sms.last_code(phone).expect("an SMS with a code");
+        let data = self.confirm(inn, phone, &code).await.ok().clone();
+        Employee {
+            id: data["staffid"].as_str().unwrap().to_owned(),
+            token: data["apitoken"].as_str().unwrap().to_owned(),
+            phone: data["phone"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn create_message(
+        &self,
+        p: &Partner,
+        staff_id: &str,
+        title: &str,
+        text: &str,
+    ) -> Answer {
+        self.post(
+            "createmessage",
+            Some(&p.token),
+            json!({"inn": p.inn, "staffid": staff_id, "title": title, "message": text}),
+        )
+        .await
+    }
+
+    pub async fn get_messages(&self, token: &str, body: Value) -> Answer {
+        self.post("getmessage", Some(token), body).await
+    }
+}

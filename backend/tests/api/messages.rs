@@ -1,0 +1,279 @@
+use crate::helpers::*;
+use serde_json::json;
+
+both_databases!(
+    createmessage_stores_the_message_and_answers_the_documented_fields,
+    createmessage_refuses_a_disabled_or_unknown_employee_and_stores_nothing,
+    createmessage_refuses_an_employee_token_and_invalid_texts,
+    getmessage_returns_the_50_newest_first_when_count_is_zero,
+    getmessage_filters_by_dates_and_pages_by_id,
+    an_employee_reads_only_their_own_messages,
+    messagestatus_moves_messages_forward_only,
+    dates_are_iso_8601_with_millis_in_moscow,
+);
+
+async fn createmessage_stores_the_message_and_answers_the_documented_fields(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Алексей Иванов").await;
+    let data = app
+        .create_message(&p, &e.id, "какой то текст", "Текст Сообщения")
+        .await
+        .ok()
+        .clone();
+    assert_eq!(data["staffname"], "Алексей Иванов");
+    assert_eq!(data["staffId"], e.id.as_str());
+    assert_eq!(data["title"], "какой то текст");
+    assert_eq!(data["message"], "Текст Сообщения");
+    assert!(data["messageid"].as_str().unwrap().parse::<i64>().is_ok());
+    assert_eq!(data["status"], "no_device", "no push token registered yet");
+
+    let list = app
+        .get_messages(
+            &p.token,
+            json!({"inn": p.inn, "staffid": e.id, "datemin": "", "datemax": "", "count": 0}),
+        )
+        .await;
+    let list = list.ok().as_array().unwrap().clone();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["messageId"], data["messageid"]);
+    assert_eq!(list[0]["staffId"], e.id.as_str());
+    assert_eq!(list[0]["inn"], INN_A);
+    assert!(list[0]["senddate"].is_null());
+}
+
+async fn createmessage_refuses_a_disabled_or_unknown_employee_and_stores_nothing(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let id = simo_backend::domain::StaffId::parse(&e.id).unwrap();
+    app.state
+        .store
+        .set_staff_state(p.id, id, simo_backend::store::StaffState::Disabled, 0)
+        .await
+        .unwrap();
+
+    let msg = app
+        .create_message(&p, &e.id, "Планерка", "В 10:00")
+        .await
+        .failed(409);
+    assert!(msg.contains("отключён"), "{msg}");
+    app.create_message(&p, "999999", "Планерка", "В 10:00")
+        .await
+        .failed(404);
+    app.create_message(&p, "abc", "Планерка", "В 10:00")
+        .await
+        .failed(400);
+
+    let list = app
+        .get_messages(&p.token, json!({"staffid": e.id, "count": 0}))
+        .await;
+    assert!(list.ok().as_array().unwrap().is_empty(), "nothing stored");
+}
+
+async fn createmessage_refuses_an_employee_token_and_invalid_texts(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let body = json!({"inn": p.inn, "staffid": e.id, "title": "t", "message": "m"});
+    app.post("createmessage", Some(&e.token), body)
+        .await
+        .failed(403);
+    app.create_message(&p, &e.id, "", "текст").await.failed(400);
+    app.create_message(&p, &e.id, "заголовок", "   ")
+        .await
+        .failed(400);
+    let long = "я".repeat(251);
+    assert!(
+        app.create_message(&p, &e.id, &long, "текст")
+            .await
+            .failed(400)
+            .contains("250")
+    );
+    let huge = "я".repeat(10_001);
+    app.create_message(&p, &e.id, "заголовок", &huge)
+        .await
+        .failed(400);
+    let wrong_inn = json!({"inn": INN_B, "staffid": e.id, "title": "t", "message": "m"});
+    app.post("createmessage", Some(&p.token), wrong_inn)
+        .await
+        .failed(403);
+}
+
+async fn getmessage_returns_the_50_newest_first_when_count_is_zero(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    for i in 0..55 {
+        app.create_message(&p, &e.id, &format!("Сообщение {i}"), "текст")
+            .await
+            .ok();
+    }
+    let all = app
+        .get_messages(&p.token, json!({"inn": p.inn, "staffid": e.id, "count": 0}))
+        .await;
+    let all = all.ok().as_array().unwrap().clone();
+    assert_eq!(all.len(), 50);
+    assert_eq!(all[0]["title"], "Сообщение 54");
+    assert_eq!(all[49]["title"], "Сообщение 5");
+    let three = app
+        .get_messages(&p.token, json!({"staffid": e.id, "count": "3"}))
+        .await;
+    assert_eq!(three.ok().as_array().unwrap().len(), 3);
+    app.get_messages(&p.token, json!({"staffid": e.id, "count": -1}))
+        .await
+        .failed(400);
+
+    let capped = spawn_app_with(app.db, |s| s.getmessage_max_count = 10)
+        .await
+        .unwrap();
+    let p2 = capped.create_partner(INN_A).await;
+    let e2 = capped.login(&p2.inn, PHONE, "Иванов").await;
+    for _ in 0..12 {
+        capped.create_message(&p2, &e2.id, "т", "т").await.ok();
+    }
+    let many = capped
+        .get_messages(&p2.token, json!({"staffid": e2.id, "count": 100000}))
+        .await;
+    assert_eq!(
+        many.ok().as_array().unwrap().len(),
+        10,
+        "count is capped, not refused"
+    );
+}
+
+async fn getmessage_filters_by_dates_and_pages_by_id(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let mut ids = vec![];
+    for i in 0..5 {
+        let d = app
+            .create_message(&p, &e.id, &format!("m{i}"), "т")
+            .await
+            .ok()
+            .clone();
+        ids.push(d["messageid"].as_str().unwrap().to_owned());
+    }
+    // Spread the messages over five days so the date filters have something to cut.
+    for (day, id) in ids.iter().enumerate() {
+        let ms = 1_700_000_000_000i64 + day as i64 * 86_400_000;
+        let sql = format!("UPDATE messages SET created_at = {ms} WHERE id = {id}");
+        app.state.store.execute_script(&sql).await.unwrap();
+    }
+    let q = json!({"staffid": e.id, "date_min": "2023-11-15T22:13:20.000Z", "date_max": "2023-11-17T22:13:20.000Z", "count": 0});
+    let titles: Vec<String> = app
+        .get_messages(&p.token, q)
+        .await
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(titles, ["m3", "m2", "m1"]);
+
+    let since = app
+        .get_messages(&p.token, json!({"staffid": e.id, "sinceid": ids[2]}))
+        .await;
+    assert_eq!(since.ok().as_array().unwrap().len(), 2);
+    let before = app
+        .get_messages(&p.token, json!({"staffid": e.id, "beforeid": ids[1]}))
+        .await;
+    assert_eq!(before.ok()[0]["messageId"], ids[0].as_str());
+    app.get_messages(&p.token, json!({"staffid": e.id, "datemin": "вчера"}))
+        .await
+        .failed(400);
+}
+
+async fn an_employee_reads_only_their_own_messages(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let a = app.login(&p.inn, PHONE, "Иванов").await;
+    let b = app.login(&p.inn, "+79990001122", "Петров").await;
+    app.create_message(&p, &a.id, "для Иванова", "т").await.ok();
+    app.create_message(&p, &b.id, "для Петрова", "т").await.ok();
+
+    let own = app
+        .get_messages(&a.token, json!({"inn": p.inn, "staffid": a.id, "count": 0}))
+        .await;
+    let own = own.ok().as_array().unwrap().clone();
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0]["title"], "для Иванова");
+    let implicit = app.get_messages(&a.token, json!({})).await;
+    assert_eq!(implicit.ok().as_array().unwrap().len(), 1);
+    app.get_messages(&a.token, json!({"staffid": b.id}))
+        .await
+        .failed(403);
+}
+
+async fn messagestatus_moves_messages_forward_only(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let other = app.login(&p.inn, "+79990001122", "Петров").await;
+    let m = app.create_message(&p, &e.id, "т", "т").await.ok()["messageid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let foreign = app.create_message(&p, &other.id, "т", "т").await.ok()["messageid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let read = app
+        .post(
+            "messagestatus",
+            Some(&e.token),
+            json!({"messageids": [m, foreign], "status": "read"}),
+        )
+        .await;
+    assert_eq!(
+        read.ok()["updated"],
+        1,
+        "another employee's message is not touched"
+    );
+    let again = app
+        .post(
+            "messagestatus",
+            Some(&e.token),
+            json!({"messageids": [m], "status": "delivered"}),
+        )
+        .await;
+    assert_eq!(
+        again.ok()["updated"],
+        0,
+        "read does not go back to delivered"
+    );
+    let list = app.get_messages(&e.token, json!({})).await.ok().clone();
+    assert_eq!(list[0]["status"], "read");
+    assert!(list[0]["readdate"].is_string() && list[0]["delivereddate"].is_string());
+
+    app.post(
+        "messagestatus",
+        Some(&p.token),
+        json!({"messageids": [m], "status": "read"}),
+    )
+    .await
+    .failed(403);
+    app.post(
+        "messagestatus",
+        Some(&e.token),
+        json!({"messageids": [m], "status": "lost"}),
+    )
+    .await
+    .failed(400);
+    app.post(
+        "messagestatus",
+        Some(&e.token),
+        json!({"messageids": [], "status": "read"}),
+    )
+    .await
+    .failed(400);
+}
+
+async fn dates_are_iso_8601_with_millis_in_moscow(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let created = app.create_message(&p, &e.id, "т", "т").await.ok()["createdate"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // 2014-09-21T23:00:00.000+03:00
+    assert_eq!(created.len(), 29, "{created}");
+    assert!(created.ends_with("+03:00"), "{created}");
+    assert_eq!(&created[19..20], ".", "{created}");
+}

@@ -1,0 +1,170 @@
+//! Bad input gets a 4xx in the envelope, never a 5xx, and stored data survives it.
+
+use crate::helpers::*;
+use serde_json::json;
+
+both_databases!(
+    malformed_bodies_get_400_in_the_envelope_and_leave_data_intact,
+    documented_key_spellings_and_loose_types_are_accepted,
+    oversized_bodies_get_413,
+    unknown_methods_and_missing_tokens_answer_in_the_envelope,
+    health_and_readiness_answer,
+);
+
+async fn malformed_bodies_get_400_in_the_envelope_and_leave_data_intact(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    app.create_message(&p, &e.id, "уцелеет", "т").await.ok();
+    let bodies: Vec<Vec<u8>> = vec![
+        b"{not json".to_vec(),
+        b"[1,2,3]".to_vec(),
+        b"\"text\"".to_vec(),
+        vec![0xff, 0xfe, 0x7b, 0x7d],
+        br#"{"staffid": {"nested": true}, "title": "t", "message": "m"}"#.to_vec(),
+        br#"{"staffid": [1], "title": "t", "message": "m"}"#.to_vec(),
+        br#"{"staffid": "1; DROP TABLE messages; --", "title": "t", "message": "m"}"#.to_vec(),
+        br#"{"staffid": "1", "staff_id": "2", "title": "t", "message": "m"}"#.to_vec(),
+        format!("{}{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(),
+    ];
+    for body in bodies {
+        let answer = app
+            .call(
+                "POST",
+                "/api/v1/createmessage",
+                Some(&p.token),
+                Some(body.clone()),
+            )
+            .await;
+        assert!(
+            (400..500).contains(&answer.status),
+            "{answer:?} for {:?}",
+            String::from_utf8_lossy(&body)
+        );
+        answer.failed(answer.status);
+    }
+    let evil = "'); DELETE FROM messages; --<script>";
+    let stored = app.create_message(&p, &e.id, evil, evil).await.ok().clone();
+    assert_eq!(stored["title"], evil, "stored verbatim, as data");
+    app.auth(&format!("{INN_A}' OR '1'='1"), PHONE, "x")
+        .await
+        .failed(400);
+    let list = app.get_messages(&p.token, json!({"staffid": e.id})).await;
+    assert_eq!(list.ok().as_array().unwrap().len(), 2, "nothing lost");
+}
+
+async fn documented_key_spellings_and_loose_types_are_accepted(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let id: i64 = e.id.parse().unwrap();
+    for (n, body) in [
+        json!({"inn": p.inn, "staffid": e.id, "title": "a", "message": "m"}),
+        json!({"inn": p.inn, "staffId": e.id, "title": "b", "message": "m"}),
+        json!({"inn": p.inn.parse::<i64>().unwrap(), "staff_id": id, "title": "c", "message": "m"}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let answer = app.post("createmessage", Some(&p.token), body).await;
+        assert_eq!(answer.status, 200, "variant {n}: {answer:?}");
+    }
+    let list = app
+        .get_messages(
+            &p.token,
+            json!({"staff_id": id, "date_min": "", "date_max": null, "count": "0"}),
+        )
+        .await;
+    assert_eq!(list.ok().as_array().unwrap().len(), 3);
+    // No Content-Type at all, as some 1C code sends.
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/getmessage", app.base))
+        .header("Authorization", &p.token)
+        .body(json!({"staffid": e.id}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    // A trailing slash and a BOM do not matter either.
+    let bom = [
+        &[0xef, 0xbb, 0xbf][..],
+        json!({"staffid": e.id}).to_string().as_bytes(),
+    ]
+    .concat();
+    let answer = app
+        .call("POST", "/api/v1/getmessage/", Some(&p.token), Some(bom))
+        .await;
+    assert_eq!(answer.ok().as_array().unwrap().len(), 3);
+}
+
+async fn oversized_bodies_get_413(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let big = format!(r#"{{"title":"t","message":"{}"}}"#, "x".repeat(200_000));
+    let answer = app
+        .call(
+            "POST",
+            "/api/v1/createmessage",
+            Some(&p.token),
+            Some(big.into_bytes()),
+        )
+        .await;
+    answer.failed(413);
+    // Chunked, so no Content-Length warns the server in advance.
+    let stream = futures_stream(300_000);
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/createmessage", app.base))
+        .header("Authorization", &p.token)
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["success"], false);
+}
+
+fn futures_stream(n: usize) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..n / 1000).map(|_| Ok(vec![b' '; 1000])).collect();
+    futures_util::stream::iter(chunks)
+}
+
+async fn unknown_methods_and_missing_tokens_answer_in_the_envelope(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    app.call(
+        "POST",
+        "/api/v1/nosuchmethod",
+        Some(&p.token),
+        Some(b"{}".to_vec()),
+    )
+    .await
+    .failed(404);
+    app.call("DELETE", "/api/v1/createmessage", Some(&p.token), None)
+        .await
+        .failed(405);
+    let missing = app.post("createmessage", None, json!({})).await.failed(401);
+    assert!(missing.contains("Authorization"), "{missing}");
+    app.post("getstaff", Some(""), json!({})).await.failed(401);
+    app.post("getstaff", Some("Bearer "), json!({}))
+        .await
+        .failed(401);
+}
+
+async fn health_and_readiness_answer(app: TestApp) {
+    for path in ["/healthz", "/readyz"] {
+        let resp = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+    }
+    let resp = app
+        .client
+        .get(format!("{}/api/v1/getstaff", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.headers().contains_key("x-request-id"));
+}

@@ -1,0 +1,146 @@
+use crate::helpers::*;
+use serde_json::json;
+
+both_databases!(
+    getstaff_takes_a_json_body_on_get_or_the_inn_in_the_query,
+    deletestaff_removes_the_employee_and_all_their_messages,
+    an_employee_can_delete_only_their_own_account,
+    partners_never_see_each_others_data,
+);
+
+async fn getstaff_takes_a_json_body_on_get_or_the_inn_in_the_query(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иван Иванов").await;
+    let body = json!({"inn": p.inn}).to_string().into_bytes();
+    let on_get = app
+        .call("GET", "/api/v1/getstaff", Some(&p.token), Some(body))
+        .await;
+    let list = on_get.ok().as_array().unwrap().clone();
+    assert_eq!(list.len(), 1);
+    let s = &list[0];
+    assert_eq!(s["inn"], INN_A);
+    assert_eq!(s["staffId"], e.id.as_str());
+    assert_eq!(s["staff name"], "Иван Иванов");
+    assert_eq!(s["device"], "android");
+    assert_eq!(s["statusnotification"], "enabled");
+    assert!(s["createdate"].as_str().unwrap().ends_with("+03:00"));
+
+    let by_query = app
+        .call(
+            "GET",
+            &format!("/api/v1/getstaff?inn={INN_A}"),
+            Some(&p.token),
+            None,
+        )
+        .await;
+    assert_eq!(by_query.ok().as_array().unwrap().len(), 1);
+    let bearer = format!("Bearer {}", p.token);
+    let by_post = app
+        .call(
+            "POST",
+            "/api/v1/getstaff",
+            Some(&bearer),
+            Some(b"{}".to_vec()),
+        )
+        .await;
+    assert_eq!(by_post.ok().as_array().unwrap().len(), 1);
+    app.call(
+        "GET",
+        &format!("/api/v1/getstaff?inn={INN_B}"),
+        Some(&p.token),
+        None,
+    )
+    .await
+    .failed(403);
+    app.call("GET", "/api/v1/getstaff", Some(&e.token), None)
+        .await
+        .failed(403);
+}
+
+async fn deletestaff_removes_the_employee_and_all_their_messages(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let keep = app.login(&p.inn, "+79990001122", "Петров").await;
+    app.create_message(&p, &e.id, "1", "т").await.ok();
+    app.create_message(&p, &keep.id, "2", "т").await.ok();
+
+    let gone = app
+        .post(
+            "deletestaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "staffid": e.id}),
+        )
+        .await;
+    assert_eq!(gone.ok()["message"], "Профиль сотрудника удален на сервере");
+    app.get_messages(&p.token, json!({"staffid": e.id}))
+        .await
+        .failed(404);
+    app.get_messages(&e.token, json!({})).await.failed(401);
+    app.post("deletestaff", Some(&p.token), json!({"staffid": e.id}))
+        .await
+        .failed(404);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages").await,
+        1,
+        "only the other employee's message remains"
+    );
+    // Logging in again starts a new, empty history.
+    let back = app.login(&p.inn, PHONE, "Иванов").await;
+    assert_ne!(back.id, e.id);
+}
+
+async fn an_employee_can_delete_only_their_own_account(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let other = app.login(&p.inn, "+79990001122", "Петров").await;
+    app.post("deletestaff", Some(&e.token), json!({"staffid": other.id}))
+        .await
+        .failed(403);
+    app.post("deletestaff", Some(&e.token), json!({}))
+        .await
+        .ok();
+    let staff = app
+        .post("getstaff", Some(&p.token), json!({}))
+        .await
+        .ok()
+        .clone();
+    assert_eq!(staff.as_array().unwrap().len(), 1);
+}
+
+async fn partners_never_see_each_others_data(app: TestApp) {
+    let a = app.create_partner(INN_A).await;
+    let b = app.create_partner(INN_B).await;
+    let ea = app.login(&a.inn, PHONE, "Иванов").await;
+    app.create_message(&a, &ea.id, "секрет А", "т").await.ok();
+
+    app.get_messages(&b.token, json!({"staffid": ea.id}))
+        .await
+        .failed(404);
+    app.get_messages(&b.token, json!({"inn": a.inn, "staffid": ea.id}))
+        .await
+        .failed(403);
+    app.create_message(&b, &ea.id, "чужой", "т")
+        .await
+        .failed(404);
+    app.post("deletestaff", Some(&b.token), json!({"staffid": ea.id}))
+        .await
+        .failed(404);
+    let staff_b = app.post("getstaff", Some(&b.token), json!({})).await;
+    assert!(staff_b.ok().as_array().unwrap().is_empty());
+    // The same phone at partner B is a different employee with a separate history.
+    let eb = app.login(&b.inn, PHONE, "Иванов").await;
+    assert_ne!(eb.id, ea.id);
+    assert!(
+        app.get_messages(&eb.token, json!({}))
+            .await
+            .ok()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    app.get_messages(&eb.token, json!({"staffid": ea.id}))
+        .await
+        .failed(403);
+    let still = app.get_messages(&a.token, json!({"staffid": ea.id})).await;
+    assert_eq!(still.ok().as_array().unwrap().len(), 1);
+}
