@@ -99,10 +99,7 @@ impl Client {
         let Some(session) = self.cache.session()? else {
             return Ok(());
         };
-        match self.send_unsent_push_token(&session).await {
-            Err(Error::Network(_) | Error::Server { .. } | Error::RateLimited { .. }) => Ok(()),
-            other => other,
-        }
+        queued_unless_unauthorized(self.send_unsent_push_token(&session).await)
     }
 
     /// Sends the push token the current session has not received yet, if any.
@@ -144,7 +141,7 @@ impl Client {
             return Ok(());
         };
         let flushed = crate::sync::flush_reports(self, &session).await;
-        self.check_expiry(&session, flushed).map(drop)
+        queued_unless_unauthorized(self.check_expiry(&session, flushed).map(drop))
     }
 
     /// Newest first, below `before`.
@@ -214,6 +211,19 @@ impl Client {
         {
             tracing::warn!("the app's listener failed");
         }
+    }
+}
+
+/// For work that stays queued when it cannot be done now: only an expired session is the
+/// caller's business; anything else (no network, a server error) is retried by `sync()`.
+fn queued_unless_unauthorized(result: Result<()>) -> Result<()> {
+    match result {
+        Err(Error::Unauthorized(message)) => Err(Error::Unauthorized(message)),
+        Err(error) => {
+            tracing::debug!(%error, "queued for the next sync");
+            Ok(())
+        }
+        Ok(()) => Ok(()),
     }
 }
 

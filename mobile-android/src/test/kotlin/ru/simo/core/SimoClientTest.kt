@@ -1,0 +1,173 @@
+// Smoke tests of the generated Kotlin bindings on a real JVM against a real server.
+// The logic is tested in Rust (core/ and tests/); here we check that every exported call,
+// record, error and callback crosses the FFI as the Android app will use it.
+package ru.simo.core
+
+import kotlinx.coroutines.runBlocking
+import org.junit.AfterClass
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertNull
+import org.junit.Assert.assertTrue
+import org.junit.Assert.fail
+import org.junit.BeforeClass
+import org.junit.FixMethodOrder
+import org.junit.Test
+import org.junit.runners.MethodSorters
+import java.nio.file.Files
+import java.util.concurrent.CopyOnWriteArrayList
+import java.util.concurrent.atomic.AtomicInteger
+
+class RecordingListener : SimoListener {
+    val received = CopyOnWriteArrayList<Message>()
+    val expired = AtomicInteger()
+    override fun onNewMessages(messages: List<Message>) { received.addAll(messages) }
+    override fun onSessionExpired() { expired.incrementAndGet() }
+}
+
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+class SimoClientTest {
+    companion object {
+        private lateinit var sms: FakeSmsGateway
+        private lateinit var backend: TestBackend
+        private val phoneSeq = AtomicInteger(1000)
+
+        @BeforeClass @JvmStatic fun startServer() {
+            sms = FakeSmsGateway()
+            backend = TestBackend(sms)
+        }
+
+        @AfterClass @JvmStatic fun stopServer() {
+            backend.close()
+            sms.close()
+        }
+    }
+
+    private fun newPhone() = "+7999000${phoneSeq.incrementAndGet()}"
+    private fun newClient(url: String = backend.url) =
+        SimoClient(url, Files.createTempDirectory("simo-core").toString())
+
+    private suspend fun SimoClient.login(phone: String, name: String = "Иванов А. И."): Profile {
+        val answer = requestCode(TestBackend.PARTNER_INN, phone, name, Device.ANDROID)
+        assertTrue("server message: $answer", answer.isNotBlank())
+        return confirmCode(sms.nextCode(phone))
+    }
+
+    @Test fun a_fullFlow_loginPushTokenSyncOfflineReadSearchLogout() = runBlocking {
+        val phone = newPhone()
+        val dataDir = Files.createTempDirectory("simo-core").toString()
+        val client = SimoClient(backend.url, dataDir)
+        val listener = RecordingListener()
+        client.setListener(listener)
+
+        val profile = client.login(phone)
+        assertEquals(phone, profile.phone)
+        assertEquals(TestBackend.PARTNER_INN, profile.inn)
+        assertEquals("ООО Весна", profile.companyName)
+        client.registerPushToken("fcm-token-${phone.takeLast(4)}")
+
+        val id = backend.createMessage(profile.staffId, "Собрание", "Общее собрание в пятницу в 15:00")
+        val report = client.sync()
+        assertEquals(listOf(id), report.newMessages.map { it.id })
+        assertEquals(listOf(id), listener.received.map { it.id })
+        assertEquals(1u, client.unreadCount())
+
+        // A second client on the same data directory restores the session.
+        val restored = SimoClient(backend.url, dataDir)
+        assertEquals(profile, restored.profile())
+
+        backend.stop()
+        try {
+            val offline = client.messages(50u, null)
+            assertEquals("Собрание", offline.single().title)
+            assertEquals("Общее собрание в пятницу в 15:00", client.message(id)!!.text)
+            assertEquals(listOf(id), client.search("пятниц").map { it.id })
+            assertTrue(client.search("отпуск").isEmpty())
+            client.markRead(id) // queued: no error while the server is down
+            assertEquals(0u, client.unreadCount())
+            try {
+                client.sync()
+                fail("sync must fail without a server")
+            } catch (e: ApiException.Network) {
+                assertTrue(e.reason.isNotBlank())
+            }
+        } finally {
+            backend.start()
+        }
+        val flushed = client.sync()
+        assertEquals(1u, flushed.reportsSent)
+        assertEquals(0u, flushed.reportsPending)
+
+        client.logout()
+        assertNull(client.profile())
+        assertTrue(client.messages(50u, null).isEmpty())
+
+        // The read report reached the server: a fresh login sees the message read.
+        val again = newClient()
+        again.login(phone)
+        again.sync()
+        assertTrue(again.message(id)!!.isRead)
+    }
+
+    @Test fun b_pushPayloadIsStoredBeforeSync() = runBlocking {
+        val client = newClient()
+        val profile = client.login(newPhone())
+        val id = backend.createMessage(profile.staffId, "Пуш", "Текст из уведомления")
+        val shown = client.handlePush("""{"messageid":"$id","title":"Пуш","message":"Текст из уведомления","extra":"1"}""")
+        assertEquals(id, shown.messageId)
+        assertTrue(shown.isNew)
+        assertEquals(1u, shown.unreadCount)
+        assertEquals("Текст из уведомления", client.message(id)!!.text)
+        assertFalse(client.handlePush("""{"messageid":"$id","title":"Пуш","message":"x"}""").isNew)
+        assertTrue("the push already brought it", client.sync().newMessages.isEmpty())
+    }
+
+    @Test fun c_typedErrorsReachKotlin() = runBlocking {
+        val client = newClient()
+        expect<ApiException.InvalidInput>("bad INN checksum") {
+            client.requestCode("7707083894", newPhone(), "Иванов", Device.ANDROID)
+        }
+        expect<ApiException.InvalidInput>("landline") {
+            client.requestCode(TestBackend.PARTNER_INN, "+74951234567", "Иванов", Device.ANDROID)
+        }
+        val unknown = expect<ApiException.InvalidInput>("unknown organisation") {
+            client.requestCode("7736207543", newPhone(), "Иванов", Device.ANDROID)
+        }
+        assertTrue("server's message in Russian: ${unknown.reason}", unknown.reason.any { it in 'А'..'я' })
+        val phone = newPhone()
+        client.requestCode(TestBackend.PARTNER_INN, phone, "Петров П. П.", Device.APPLE)
+        val code = sms.nextCode(phone)
+        val wrong = if (code == "0000") "1111" else "0000".padEnd(code.length, '0')
+        expect<ApiException.InvalidInput>("wrong code") { client.confirmCode(wrong) }
+        expect<ApiException.Unauthorized>("sync before login") { client.sync() }
+        expect<ApiException.Network>("no server") {
+            newClient("http://127.0.0.1:1").requestCode(TestBackend.PARTNER_INN, phone, "Петров", Device.APPLE)
+        }
+        expect<ApiException.InvalidInput>("bad server URL") { SimoClient("ftp://x", Files.createTempDirectory("s").toString()) }
+        assertNotNull(client.confirmCode(code))
+    }
+
+    @Test fun d_aNewLoginElsewhereExpiresTheSession() = runBlocking {
+        val phone = newPhone()
+        val first = newClient()
+        val listener = RecordingListener()
+        first.setListener(listener)
+        first.login(phone)
+        newClient().login(phone)
+        expect<ApiException.Unauthorized>("old token") { first.sync() }
+        assertEquals(1, listener.expired.get())
+        assertNull(first.profile())
+    }
+
+    private inline fun <reified E : ApiException> expect(what: String, block: () -> Unit): E {
+        try {
+            block()
+        } catch (e: ApiException) {
+            if (e is E) return e
+            fail("$what: expected ${E::class.simpleName}, got $e")
+        }
+        fail("$what: expected ${E::class.simpleName}, nothing thrown")
+        throw AssertionError()
+    }
+}
