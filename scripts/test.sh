@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every test of the project, as CI runs it. Installs what it needs (idempotent), then:
+#   Rust: unit + integration + end-to-end tests on SQLite and on a real PostgreSQL (required),
+#   Kotlin bindings on a real JVM, Swift syntax check, cabinet in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+step "PostgreSQL"
+scripts/ensure-postgres.sh
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Rust tests (SQLite + PostgreSQL)"
+SIMO_REQUIRE_POSTGRES=1 cargo test --workspace
+
+for extra in test-kotlin check-swift test-browser; do
+    if [ -x "scripts/$extra.sh" ]; then
+        step "$extra"
+        "scripts/$extra.sh"
+    fi
+done
+step "all tests passed"
