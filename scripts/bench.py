@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""SiMO benchmark: the API against the ceiling of a bare poem handler on this machine.
+
+Starts each server on a fresh database, seeds 10,000 employees and 1,000,000 messages, and
+measures with oha (same client, same concurrency for every case):
+  ceiling            a constant JSON answer from a bare poem handler
+  createmessage      max req/s, then p99 at half that rate       (SQLite, PostgreSQL)
+  getmessage         count 50, 1,000,000 messages stored         (SQLite, PostgreSQL)
+  bulk 10,000        one message to 10,000 employees: time until stored and queued
+  RSS                idle and peak of the server process
+Prints a table, writes artifacts/bench/latest.json. Run it through scripts/bench.sh.
+"""
+import argparse
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target/release/simo-backend")
+CEILING = os.path.join(ROOT, "target/release/examples/ceiling")
+OHA = os.path.join(ROOT, ".tools/oha/bin/oha")
+PG_ADMIN = os.environ.get("SIMO_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+INN = "7707083893"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url, proc, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"server exited with {proc.returncode} before answering {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.2)
+    sys.exit(f"{url} did not answer in {timeout}s")
+
+
+def memory_mb(pid):
+    """(current RSS, peak RSS) of a process in MB, from /proc."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+    kb = lambda k: int(fields[k].split()[0]) / 1024
+    return round(kb("VmRSS"), 1), round(kb("VmHWM"), 1)
+
+
+def oha(url, body, token, seconds, connections, rate=None):
+    cmd = [OHA, "--no-tui", "--output-format", "json", "-z", f"{seconds}s", "-c", str(connections),
+           "-m", "POST", "-T", "application/json", "-d", json.dumps(body, ensure_ascii=False), url]
+    if token:
+        cmd += ["-H", f"Authorization: {token}"]
+    if rate:
+        cmd += ["-q", str(rate)]
+    out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    statuses = out.get("statusCodeDistribution", {})
+    ok = statuses.get("200", 0)
+    total = sum(statuses.values()) or 1
+    pct = out["latencyPercentiles"]
+    return {
+        "rps": round(out["summary"]["requestsPerSec"], 1),
+        "p50_ms": round(pct["p50"] * 1000, 2),
+        "p99_ms": round(pct["p99"] * 1000, 2),
+        "ok_share": round(ok / total, 4),
+        "statuses": statuses,
+    }
+
+
+def post(url, body, token):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Authorization": token, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def run_ceiling(args):
+    port = free_port()
+    proc = subprocess.Popen([CEILING, f"127.0.0.1:{port}"])
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/createmessage"
+        deadline = time.time() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    sys.exit("ceiling server did not start")
+                time.sleep(0.1)
+        result = oha(url, {"inn": INN}, None, args.seconds, args.connections)
+        result["rss_peak_mb"] = memory_mb(proc.pid)[1]
+        return result
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def seed(kind, db_url, sqlite_path, partner_id, args):
+    now = int(time.time() * 1000)
+    params = {"pid": partner_id, "staff": args.staff, "messages": args.messages, "now": now}
+    script = os.path.join(ROOT, f"scripts/bench/seed-{kind}.sql")
+    started = time.time()
+    if kind == "sqlite":
+        con = sqlite3.connect(sqlite_path)
+        for stmt in open(script).read().split(";"):
+            body = "\n".join(l for l in stmt.splitlines() if not l.strip().startswith("--")).strip()
+            if body:
+                con.execute(body, {k: v for k, v in params.items() if f":{k}" in body})
+        con.commit()
+        first = con.execute("SELECT MIN(id) FROM staff WHERE partner_id = ?", (partner_id,)).fetchone()[0]
+        con.close()
+    else:
+        psql = ["psql", "-q", "-v", "ON_ERROR_STOP=1", db_url]
+        subprocess.run(psql + [f"-v{k}={v}" for k, v in params.items()] + ["-f", script], check=True)
+        first = int(subprocess.run(psql + ["-tAc", f"SELECT MIN(id) FROM staff WHERE partner_id = {partner_id}"],
+                                   check=True, capture_output=True, text=True).stdout.strip())
+    return first, round(time.time() - started, 1)
+
+
+def run_database(kind, args, ceiling_rps):
+    tmp = tempfile.mkdtemp(prefix="simo-bench-")
+    sqlite_path = os.path.join(tmp, "bench.db")
+    if kind == "sqlite":
+        db_url = f"sqlite://{sqlite_path}?mode=rwc"
+    else:
+        subprocess.run(["psql", "-q", f"{PG_ADMIN}/postgres", "-c", "DROP DATABASE IF EXISTS simo_bench",
+                        "-c", "CREATE DATABASE simo_bench"], check=True)
+        db_url = f"{PG_ADMIN}/simo_bench"
+    port = free_port()
+    env = dict(os.environ, SIMO_DATABASE_URL=db_url, SIMO_LISTEN=f"127.0.0.1:{port}", SIMO_LOG="warn",
+               SIMO_SMS_PROVIDER="log")
+    subprocess.run([BIN, "migrate"], env=env, check=True, capture_output=True)
+    created = subprocess.run([BIN, "partner", "create", "--inn", INN, "--name", "ООО Бенч", "--full-name",
+                              "ООО «Бенч»", "--password", "bench-password"], env=env, check=True,
+                             capture_output=True, text=True)
+    partner = json.loads(created.stdout)
+    staff_id, seed_secs = seed(kind, db_url, sqlite_path, partner["id"], args)
+    print(f"[{kind}] seeded {args.staff} employees, {args.messages} messages in {seed_secs}s", flush=True)
+
+    log = open(os.path.join(tmp, "server.log"), "w")
+    proc = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(f"{base}/readyz", proc)
+        time.sleep(1)
+        idle_rss = memory_mb(proc.pid)[0]
+        token = partner["token"]
+        create_body = {"inn": INN, "staffid": str(staff_id), "title": "Планерка", "message": "В 10:00 в переговорной"}
+        create = oha(f"{base}/api/v1/createmessage", create_body, token, args.seconds, args.connections)
+        half_rate = max(1, int(create["rps"] / 2))
+        create_half = oha(f"{base}/api/v1/createmessage", create_body, token, args.seconds, args.connections, half_rate)
+        create_half["rate"] = half_rate
+        get = oha(f"{base}/api/v1/getmessage", {"inn": INN, "staffid": str(staff_id + 1), "count": 50}, token,
+                  args.seconds, args.connections)
+        started = time.time()
+        status, answer = post(f"{base}/api/v1/createmessagebulk",
+                              {"inn": INN, "all": True, "title": "Смена окончена", "message": "Спасибо за работу"}, token)
+        bulk = {"status": status, "seconds": round(time.time() - started, 3)}
+        if status == 200:
+            data = answer.get("data") or {}
+            bulk["created"] = len(data.get("messageids") or data.get("messages") or [])
+        peak_rss = memory_mb(proc.pid)[1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+    result = {"createmessage": create, "createmessage_half_rate": create_half, "getmessage": get,
+              "bulk_10000": bulk, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
+    result["createmessage_share_of_ceiling"] = round(create["rps"] / ceiling_rps, 3)
+    result["getmessage_share_of_ceiling"] = round(get["rps"] / ceiling_rps, 3)
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--staff", type=int, default=10_000)
+    ap.add_argument("--messages", type=int, default=1_000_000)
+    args = ap.parse_args()
+
+    results = {"machine": {"cores": os.cpu_count(), "kernel": os.uname().release},
+               "settings": vars(args), "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    results["ceiling"] = run_ceiling(args)
+    print(f"[ceiling] {results['ceiling']['rps']} req/s", flush=True)
+    for kind in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
+        results[kind] = run_database(kind, args, results["ceiling"]["rps"])
+
+    os.makedirs(os.path.join(ROOT, "artifacts/bench"), exist_ok=True)
+    with open(os.path.join(ROOT, "artifacts/bench/latest.json"), "w") as f:
+        json.dump(results, f, indent=2, ensure_ascii=False)
+
+    c = results["ceiling"]
+    print(f"\n| case | SQLite | PostgreSQL |\n|---|---|---|")
+    print(f"| ceiling (bare poem handler) | {c['rps']} req/s, p50 {c['p50_ms']} ms, p99 {c['p99_ms']} ms | same |")
+    def cell(kind, fn):
+        return fn(results[kind]) if kind in results else "—"
+    rows = [
+        ("createmessage, max", lambda r: f"{r['createmessage']['rps']} req/s ({r['createmessage_share_of_ceiling']:.0%} of ceiling), p99 {r['createmessage']['p99_ms']} ms"),
+        ("createmessage at half rate", lambda r: f"{r['createmessage_half_rate']['rate']} req/s: p50 {r['createmessage_half_rate']['p50_ms']} ms, p99 {r['createmessage_half_rate']['p99_ms']} ms"),
+        ("getmessage count 50, 1M stored", lambda r: f"{r['getmessage']['rps']} req/s ({r['getmessage_share_of_ceiling']:.0%}), p99 {r['getmessage']['p99_ms']} ms"),
+        ("bulk: 10,000 recipients", lambda r: f"{r['bulk_10000']['seconds']} s (HTTP {r['bulk_10000']['status']})"),
+        ("RSS idle / peak", lambda r: f"{r['rss_idle_mb']} / {r['rss_peak_mb']} MB"),
+    ]
+    for name, fn in rows:
+        print(f"| {name} | {cell('sqlite', fn)} | {cell('postgres', fn)} |")
+    bad = [(k, r) for k in ("sqlite", "postgres") if k in results for r in ("createmessage", "createmessage_half_rate", "getmessage")
+           if results[k][r]["ok_share"] < 0.999]
+    for k, r in bad:
+        print(f"WARNING: {k} {r}: only {results[k][r]['ok_share']:.1%} answers were 200: {results[k][r]['statuses']}")
+    print(f"\nwritten: artifacts/bench/latest.json")
+
+
+if __name__ == "__main__":
+    main()
