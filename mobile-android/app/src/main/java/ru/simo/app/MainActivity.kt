@@ -1,0 +1,104 @@
+// The three screens of section 3 of the user guide over the core: login, SMS code, messages.
+package ru.simo.app
+
+import android.os.Bundle
+import androidx.activity.ComponentActivity
+import androidx.activity.compose.setContent
+import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.Button
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.unit.dp
+import kotlinx.coroutines.launch
+import ru.simo.core.ApiException
+import ru.simo.core.Device
+import ru.simo.core.Message
+import ru.simo.core.SimoClient
+import ru.simo.core.SimoListener
+
+class MainActivity : ComponentActivity() {
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        val client = (application as SimoApplication).client
+        setContent { MaterialTheme { SimoScreen(client) } }
+    }
+}
+
+private enum class Screen { LOGIN, CODE, MESSAGES }
+
+@Composable
+private fun SimoScreen(client: SimoClient) {
+    var screen by remember { mutableStateOf(if (client.profile() == null) Screen.LOGIN else Screen.MESSAGES) }
+    var messages by remember { mutableStateOf(client.messages(50u, null)) }
+    var error by remember { mutableStateOf<String?>(null) }
+    val scope = rememberCoroutineScope()
+    val reload = { messages = client.messages(50u, null) }
+    remember {
+        client.setListener(object : SimoListener {
+            override fun onNewMessages(messages: List<Message>) { scope.launch { reload() } }
+            override fun onSessionExpired() { scope.launch { screen = Screen.LOGIN; error = "Сессия истекла, войдите снова" } }
+        })
+    }
+    fun run(work: suspend () -> Unit) = scope.launch {
+        error = null
+        try { work() } catch (e: ApiException) {
+            error = when (e) {
+                is ApiException.Network -> "Нет соединения с сервером"
+                is ApiException.Unauthorized -> { screen = Screen.LOGIN; e.reason }
+                is ApiException.InvalidInput -> e.reason
+                is ApiException.RateLimited -> e.reason
+                is ApiException.Server -> "Ошибка сервера: ${e.reason}"
+                is ApiException.Storage -> "Ошибка хранилища: ${e.reason}"
+            }
+        }
+        reload()
+    }
+
+    Column(Modifier.fillMaxSize().padding(16.dp)) {
+        error?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+        when (screen) {
+            Screen.LOGIN -> {
+                var inn by remember { mutableStateOf("") }
+                var phone by remember { mutableStateOf("") }
+                var name by remember { mutableStateOf("") }
+                OutlinedTextField(inn, { inn = it }, label = { Text("ИНН организации") })
+                OutlinedTextField(phone, { phone = it }, label = { Text("Телефон") })
+                OutlinedTextField(name, { name = it }, label = { Text("Фамилия и инициалы") })
+                Button(onClick = { run { client.requestCode(inn, phone, name, Device.ANDROID); screen = Screen.CODE } }) { Text("Войти") }
+            }
+            Screen.CODE -> {
+                var code by remember { mutableStateOf("") }
+                OutlinedTextField(code, { code = it }, label = { Text("Код из СМС") })
+                Button(onClick = { run { client.confirmCode(code); screen = Screen.MESSAGES; client.sync() } }) { Text("Отправить") }
+            }
+            Screen.MESSAGES -> {
+                var query by remember { mutableStateOf("") }
+                OutlinedTextField(query, { query = it; messages = if (it.isBlank()) client.messages(50u, null) else client.search(it) }, label = { Text("Поиск") })
+                Button(onClick = { run { client.sync() } }) { Text("Обновить (непрочитанных: ${client.unreadCount()})") }
+                LazyColumn {
+                    items(messages, key = { it.id }) { message ->
+                        Column(Modifier.clickable { run { client.markRead(message.id) } }.padding(vertical = 8.dp)) {
+                            Text(message.title, fontWeight = if (message.isRead) FontWeight.Normal else FontWeight.Bold)
+                            Text(message.text, style = MaterialTheme.typography.bodyMedium)
+                        }
+                    }
+                }
+                Button(onClick = { client.logout(); screen = Screen.LOGIN; reload() }) { Text("Выйти") }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+// FCM entry point: the core stores what the push carries and says what to show.
+package ru.simo.app
+
+import android.app.NotificationManager
+import androidx.core.app.NotificationCompat
+import com.google.firebase.messaging.FirebaseMessagingService
+import com.google.firebase.messaging.RemoteMessage
+import kotlinx.coroutines.runBlocking
+import org.json.JSONObject
+import ru.simo.core.ApiException
+
+class PushService : FirebaseMessagingService() {
+    private val client get() = (application as SimoApplication).client
+
+    override fun onNewToken(token: String) {
+        // Remembered by the core and sent now, or with the next sync, or after the next login.
+        runCatching { runBlocking { client.registerPushToken(token) } }
+    }
+
+    override fun onMessageReceived(remote: RemoteMessage) {
+        val payload = JSONObject(remote.data as Map<*, *>).toString()
+        val shown = try {
+            client.handlePush(payload)
+        } catch (e: ApiException) {
+            return
+        }
+        if (!shown.isNew) return
+        val notification = NotificationCompat.Builder(this, SimoApplication.CHANNEL)
+            .setSmallIcon(android.R.drawable.ic_dialog_email)
+            .setContentTitle(shown.title)
+            .setContentText(shown.text)
+            .setNumber(shown.unreadCount.toInt())
+            .setAutoCancel(true)
+            .build()
+        getSystemService(NotificationManager::class.java).notify(shown.messageId.toInt(), notification)
+    }
+}

@@ -1,0 +1,34 @@
+// swift-tools-version:5.9
+// The SiMO core for iOS: the generated UniFFI Swift bindings (Sources/SimoCore/generated,
+// made by scripts/bindings.sh), the Rust library as an xcframework (made on a Mac by
+// scripts/build-xcframework.sh) and a thin SwiftUI shell (SimoUI) used by App/.
+import PackageDescription
+
+let package = Package(
+    name: "SimoCore",
+    defaultLocalization: "ru",
+    platforms: [.iOS(.v15), .macOS(.v12)],
+    products: [
+        .library(name: "SimoCore", targets: ["SimoCore"]),
+        .library(name: "SimoUI", targets: ["SimoUI"]),
+    ],
+    targets: [
+        // libsimo_core.a for device and simulator, with SimoCoreFFI.h and module.modulemap.
+        .binaryTarget(name: "SimoCoreFFI", path: "SimoCoreFFI.xcframework"),
+        .target(
+            name: "SimoCore",
+            dependencies: ["SimoCoreFFI"],
+            path: "Sources/SimoCore"
+        ),
+        .target(
+            name: "SimoUI",
+            dependencies: ["SimoCore"],
+            path: "Sources/SimoUI"
+        ),
+        .testTarget(
+            name: "SimoCoreTests",
+            dependencies: ["SimoCore"],
+            path: "Tests/SimoCoreTests"
+        ),
+    ]
+)

@@ -1,0 +1,116 @@
+// The observable state of the app over SimoClient: all logic stays in the Rust core.
+import Foundation
+import SimoCore
+
+@MainActor
+public final class SimoModel: ObservableObject {
+    public enum Screen { case login, code, messages }
+
+    @Published public private(set) var screen: Screen = .login
+    @Published public private(set) var messages: [Message] = []
+    @Published public private(set) var unread: UInt32 = 0
+    @Published public private(set) var profile: Profile?
+    @Published public var errorText: String?
+    @Published public var busy = false
+
+    private let client: SimoClient
+    private var listener: Listener?
+
+    public init(serverUrl: String) throws {
+        client = try SimoClient(serverUrl: serverUrl, dataDir: SimoPaths.dataDirectory())
+        profile = try client.profile()
+        screen = profile == nil ? .login : .messages
+        let listener = Listener(model: self)
+        client.setListener(listener: listener)
+        self.listener = listener
+        reload()
+    }
+
+    public func requestCode(inn: String, phone: String, name: String) async {
+        await run {
+            _ = try await self.client.requestCode(inn: inn, phone: phone, name: name, device: .apple)
+            self.screen = .code
+        }
+    }
+
+    public func confirm(code: String) async {
+        await run {
+            self.profile = try await self.client.confirmCode(code: code)
+            self.screen = .messages
+            _ = try await self.client.sync()
+        }
+    }
+
+    public func registerPushToken(_ token: Data) async {
+        let hex = token.map { String(format: "%02x", $0) }.joined()
+        await run { try await self.client.registerPushToken(token: hex) }
+    }
+
+    public func refresh() async {
+        await run { _ = try await self.client.sync() }
+    }
+
+    public func search(_ text: String) {
+        do {
+            messages = text.isEmpty ? try client.messages(limit: 50, before: nil) : try client.search(text: text)
+        } catch { show(error) }
+    }
+
+    public func loadOlder() {
+        guard let oldest = messages.last else { return }
+        do { messages += try client.messages(limit: 50, before: oldest.id) } catch { show(error) }
+    }
+
+    public func open(_ message: Message) async {
+        await run { try await self.client.markRead(id: message.id) }
+    }
+
+    public func logout() {
+        do { try client.logout() } catch { show(error) }
+        profile = nil
+        screen = .login
+        reload()
+    }
+
+    func reload() {
+        do {
+            messages = try client.messages(limit: 50, before: nil)
+            unread = try client.unreadCount()
+        } catch { show(error) }
+    }
+
+    func sessionExpired() {
+        profile = nil
+        screen = .login
+        errorText = "Сессия истекла, войдите снова"
+    }
+
+    private func run(_ work: @escaping () async throws -> Void) async {
+        busy = true
+        defer { busy = false; reload() }
+        do { try await work() } catch { show(error) }
+    }
+
+    private func show(_ error: Error) {
+        if let apiError = error as? ApiError {
+            if apiError.needsLogin { sessionExpired() }
+            errorText = apiError.userMessage
+        } else {
+            errorText = error.localizedDescription
+        }
+    }
+}
+
+/// Called by the core on its own thread; hops to the main actor.
+final class Listener: SimoListener, @unchecked Sendable {
+    weak var model: SimoModel?
+    init(model: SimoModel) { self.model = model }
+
+    func onNewMessages(messages: [Message]) {
+        Task { @MainActor [weak model] in model?.reload() }
+    }
+
+    func onSessionExpired() {
+        Task { @MainActor [weak model] in model?.sessionExpired() }
+    }
+}
