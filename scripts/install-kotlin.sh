@@ -21,6 +21,7 @@ if [ ! -x "$KOTLIN_HOME/bin/kotlinc" ]; then
     mv "$(dirname "$(dirname "$kotlinc")")" "$KOTLIN_HOME"
     rm -rf "$KOTLIN_HOME.tmp"
     chmod +x "$KOTLIN_HOME"/bin/*
+    "$KOTLIN_HOME/bin/kotlinc" -version 2>&1 | head -n 1
 fi
 
 missing=()
@@ -34,5 +35,3 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
     DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq "${missing[@]}"
 fi
-
-"$KOTLIN_HOME/bin/kotlinc" -version 2>&1 | head -n 1

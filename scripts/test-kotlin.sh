@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs the Kotlin binding tests on the JVM against a real simo-backend on loopback.
-# Needs scripts/install-kotlin.sh once. Exits non-zero if a test fails.
+# Installs kotlinc, JNA and JUnit first if missing (scripts/install-kotlin.sh, idempotent).
+# Exits non-zero if a test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/install-kotlin.sh
 KOTLIN_HOME=.tools/kotlinc-2.4.20
-[ -x "$KOTLIN_HOME/bin/kotlinc" ] || { echo "run scripts/install-kotlin.sh first" >&2; exit 1; }
 
 cargo build --quiet -p simo-backend
 scripts/bindings.sh >/dev/null

@@ -62,7 +62,7 @@ impl Client {
         let name = StaffName::parse(name)?;
         let message = self.api.auth(inn, &name, phone, device).await?;
         self.cache
-            .set_pending_login(&PendingLogin::new(inn, phone))?;
+            .set_pending_login(&PendingLogin::new(inn, phone, device))?;
         Ok(message)
     }
 
@@ -80,7 +80,8 @@ impl Client {
             company_name: login.firstname,
             company_full: login.companyname,
             phone: login.phone,
-            device: Device::from_wire(&login.device)?,
+            // The device the login was asked for, if the server's answer does not name one.
+            device: Device::from_wire(&login.device).unwrap_or(pending.device),
         };
         self.cache.save_session(&session)?;
         tracing::info!("logged in");
@@ -117,8 +118,12 @@ impl Client {
     }
 
     /// Stores what a push carries and says what to show, before any sync.
+    ///
+    /// Without a session (after a logout, the server may still push to this device until
+    /// it learns the token is gone) nothing is stored and the app shows nothing.
     pub fn handle_push(&self, payload: &str) -> Result<PushNotification> {
         let message = push::parse(payload, now_ms())?;
+        self.session()?;
         let (is_new, unread_count) = self.cache.store_pushed(&message)?;
         if is_new && let Some(stored) = self.cache.message(message.id)? {
             self.notify_new(vec![stored]);

@@ -167,7 +167,8 @@ impl std::fmt::Debug for PushToken {
 }
 
 /// The mobile platform, as the server knows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, uniffi::Enum)]
+#[serde(rename_all = "lowercase")]
 pub enum Device {
     /// `"android"` on the wire.
     Android,

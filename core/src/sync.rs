@@ -62,6 +62,9 @@ fn keep_going_unless_unauthorized(error: Error, what: &str) -> Result<()> {
 
 /// Pages down from the newest message to the cursor, storing each page as it comes; moves
 /// the cursor only when every page arrived, so an interrupted sync resumes where it was.
+///
+/// Paging stops at an empty page rather than a short one: the server may cap `count` below
+/// what we ask (its `getmessage_max_count`), and a short page must not end the sync early.
 async fn fetch_new(client: &Client, session: &Session) -> Result<Vec<MessageId>> {
     let since = client.cache.sync_cursor()?;
     let creds = credentials(session);
@@ -75,20 +78,15 @@ async fn fetch_new(client: &Client, session: &Session) -> Result<Vec<MessageId>>
             count: MAX_PAGE,
         };
         let wire = client.api.get_messages(&creds, page).await?;
-        let full = wire.len() >= MAX_PAGE as usize;
-        let parsed: Vec<NewMessage> = wire
-            .iter()
-            .map(new_message)
-            .filter(|m| m.as_ref().map_or(true, |m| since.is_none_or(|s| m.id > s)))
-            .collect::<Result<_>>()?;
-        let oldest = parsed.iter().map(|m| m.id).min();
+        let mut parsed = wire.iter().map(new_message).collect::<Result<Vec<_>>>()?;
+        // Guards against a server that ignores `sinceid` or `beforeid`: no endless loop.
+        parsed.retain(|m| since.is_none_or(|s| m.id > s) && before.is_none_or(|b| m.id < b));
+        let Some(oldest) = parsed.iter().map(|m| m.id).min() else {
+            break;
+        };
         newest = newest.max(parsed.iter().map(|m| m.id).max());
         fresh.extend(client.cache.store_synced(&parsed)?);
-        // Stop on a short page, and on a server that ignored `beforeid` (no progress).
-        match (full, oldest) {
-            (true, Some(oldest)) if before.is_none_or(|b| oldest < b) => before = Some(oldest),
-            _ => break,
-        }
+        before = Some(oldest);
     }
     if let Some(newest) = newest {
         client.cache.advance_sync_cursor(newest)?;

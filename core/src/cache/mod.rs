@@ -40,13 +40,15 @@ pub struct Session {
 pub struct PendingLogin {
     pub inn: String,
     pub phone: String,
+    pub device: Device,
 }
 
 impl PendingLogin {
-    pub fn new(inn: &Inn, phone: &Phone) -> Self {
+    pub fn new(inn: &Inn, phone: &Phone, device: Device) -> Self {
         PendingLogin {
             inn: inn.as_str().to_owned(),
             phone: phone.as_str().to_owned(),
+            device,
         }
     }
 }
