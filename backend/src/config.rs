@@ -134,7 +134,7 @@ pub const KNOBS: &[Knob] = &[
 
 /// Knobs owned by other modules (push, cabinet): each module declares its own table and names it
 /// here, so `--help`, the TOML file and the environment know them; values land in `Settings::extra`.
-const MODULE_KNOBS: &[&[Knob]] = &[];
+const MODULE_KNOBS: &[&[Knob]] = &[crate::push::PUSH_KNOBS, crate::cabinet::KNOBS];
 
 fn module_knobs() -> impl Iterator<Item = &'static Knob> {
     MODULE_KNOBS.iter().flat_map(|table| table.iter())

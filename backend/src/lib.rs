@@ -4,10 +4,12 @@
 //! that cross them.
 
 pub mod api;
+pub mod cabinet;
 pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod push;
 pub mod service;
 pub mod sms;
 pub mod startup;

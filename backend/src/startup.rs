@@ -2,6 +2,7 @@
 
 use crate::api;
 use crate::api::v1::envelope::envelope_any_error;
+use crate::cabinet::{self, CabinetConfig};
 use crate::config::Settings;
 use crate::domain::TimeFormat;
 use crate::error::{Error, Result};
@@ -23,6 +24,7 @@ pub struct Application {
     acceptor: TcpAcceptor,
     port: u16,
     state: SharedState,
+    push: crate::push::Workers,
 }
 
 impl Application {
@@ -51,16 +53,21 @@ impl Application {
     ) -> Result<Self> {
         let time = TimeFormat::new(&settings.timezone).map_err(|e| Error::Config(e.0))?;
         let sms = crate::sms::from_settings(&settings)?;
+        CabinetConfig::from_settings(&settings)?;
+        let push_wakeup = Arc::new(crate::push::Wakeup::default());
+        let push = crate::push::workers(&settings, store.clone(), time, push_wakeup.clone())?;
         let state = Arc::new(AppState {
             store,
             settings,
             time,
             sms,
+            push_wakeup,
         });
         Ok(Self {
             acceptor,
             port,
             state,
+            push,
         })
     }
 
@@ -100,9 +107,13 @@ impl Application {
             self.state.settings.listen
         );
         let app = routes(self.state.clone());
-        Server::new_with_acceptor(self.acceptor)
+        let push = self.push.start();
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, stop, Some(Duration::from_secs(10)))
-            .await?;
+            .await;
+        // Pushes in flight are settled before the pool closes; unsent jobs wait in the outbox.
+        push.stop().await;
+        served?;
         self.state.store.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -154,6 +165,8 @@ pub fn routes(state: SharedState) -> impl Endpoint {
     let v1 = api::v1_service();
     let spec = api::v1_spec_json();
     let docs = v1.swagger_ui();
+    let cabinet = CabinetConfig::from_settings(&state.settings)
+        .expect("cabinet settings are validated by Application::build");
     Route::new()
         // Body size is enforced while reading (`V1Body`), which also covers chunked uploads.
         .nest(
@@ -170,7 +183,12 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         .nest("/api/docs", docs)
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
-        .at("/", get(make_sync(|_| Redirect::see_other("/api/docs"))))
+        .nest("/cabinet", cabinet::cabinet_routes(&state, &cabinet))
+        .nest("/operator", cabinet::operator_routes(&state, &cabinet))
+        .at(
+            "/",
+            get(make_sync(|_| Redirect::see_other("/cabinet/login"))),
+        )
         .with(NormalizePath::new(TrailingSlash::Trim))
         .with(AddData::new(state))
         .around(log_request)

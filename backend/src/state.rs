@@ -11,6 +11,8 @@ pub struct AppState {
     pub settings: Settings,
     pub time: TimeFormat,
     pub sms: Arc<dyn SmsSender>,
+    /// Wakes this process's push workers when a message is queued.
+    pub push_wakeup: Arc<crate::push::Wakeup>,
 }
 
 pub type SharedState = Arc<AppState>;

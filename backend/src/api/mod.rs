@@ -4,12 +4,12 @@ pub mod v1;
 
 use poem_openapi::OpenApiService;
 
-pub type V1Apis = (v1::LoginApi, v1::MessagesApi, v1::StaffApi);
+pub type V1Apis = (v1::LoginApi, v1::MessagesApi, v1::StaffApi, v1::BulkApi);
 
 /// The v1 service; the spec's server is relative so the committed file does not depend on a host.
 pub fn v1_service() -> OpenApiService<V1Apis, ()> {
     OpenApiService::new(
-        (v1::LoginApi, v1::MessagesApi, v1::StaffApi),
+        (v1::LoginApi, v1::MessagesApi, v1::StaffApi, v1::BulkApi),
         "SiMO API v1",
         env!("CARGO_PKG_VERSION"),
     )

@@ -3,7 +3,11 @@
 use crate::domain::{MessageText, StaffId, Title, now_millis};
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::{MessageQuery, MessageRow, MessageStatus, PartnerRow, StaffRow, StaffState};
+use crate::store::{
+    BulkCreated, MessageQuery, MessageRow, MessageStatus, NewMessage, PartnerRow, StaffRow,
+    StaffState,
+};
+use std::collections::{HashMap, HashSet};
 
 /// Where a message came from: the partner's system or the cabinet's send form.
 #[derive(Debug, Clone, Copy)]
@@ -53,23 +57,22 @@ pub async fn send(
     source: Source,
 ) -> Result<(StaffRow, MessageRow)> {
     let staff = recipient(state, partner, staff_id).await?;
-    let status = if staff.push_token.is_some() {
-        MessageStatus::Queued
-    } else {
-        MessageStatus::NoDevice
-    };
+    let status = initial_status(&staff);
     let message = state
         .store
-        .insert_message(
-            partner.id,
-            staff.staff_id(),
-            title.as_str(),
-            text.as_str(),
-            source.as_str(),
+        .insert_message(&NewMessage {
+            partner_id: partner.id,
+            staff_id: staff.staff_id(),
+            title: title.as_str(),
+            body: text.as_str(),
+            source: source.as_str(),
             status,
-            now_millis(),
-        )
+            now: now_millis(),
+        })
         .await?;
+    if status == MessageStatus::Queued {
+        state.push_wakeup.jobs_queued();
+    }
     tracing::info!(
         partner_id = partner.id,
         staff_id = staff.id,
@@ -77,6 +80,114 @@ pub async fn send(
         "message stored"
     );
     Ok((staff, message))
+}
+
+/// A recipient of a bulk send the message was not created for, and why (Russian, for people).
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub staff_id: StaffId,
+    pub reason: String,
+}
+
+/// What `send_bulk` did: the messages created and the recipients refused.
+#[derive(Debug, Clone, Default)]
+pub struct BulkOutcome {
+    pub created: Vec<BulkCreated>,
+    pub refused: Vec<Refusal>,
+}
+
+/// The partner's employees who receive messages now: the recipients of "send to everyone".
+pub async fn active_staff_ids(state: &AppState, partner: &PartnerRow) -> Result<Vec<StaffId>> {
+    Ok(state
+        .store
+        .list_staff(partner.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.state() == StaffState::Active)
+        .map(|s| s.staff_id())
+        .collect())
+}
+
+/// Stores one message per recipient (duplicates ignored) and their delivery jobs in one
+/// transaction; unknown, disabled and unapproved employees are refused one by one, the
+/// others still get the message.
+pub async fn send_bulk(
+    state: &AppState,
+    partner: &PartnerRow,
+    staff_ids: &[StaffId],
+    title: &Title,
+    text: &MessageText,
+    source: Source,
+) -> Result<BulkOutcome> {
+    let staff: HashMap<i64, StaffRow> = state
+        .store
+        .list_staff(partner.id)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut seen = HashSet::with_capacity(staff_ids.len());
+    let mut recipients = Vec::with_capacity(staff_ids.len());
+    let mut outcome = BulkOutcome::default();
+    for &id in staff_ids {
+        if !seen.insert(id.0) {
+            continue;
+        }
+        let refuse = |reason: String| Refusal {
+            staff_id: id,
+            reason,
+        };
+        match staff.get(&id.0) {
+            None => outcome
+                .refused
+                .push(refuse(format!("Сотрудник {id} не найден"))),
+            Some(s) => match s.state() {
+                StaffState::Active => recipients.push((id, initial_status(s))),
+                StaffState::Disabled => outcome
+                    .refused
+                    .push(refuse(format!("Сотрудник {id} отключён от рассылки"))),
+                StaffState::Pending => outcome.refused.push(refuse(format!(
+                    "Сотрудник {id} ожидает подтверждения администратором"
+                ))),
+            },
+        }
+    }
+    if !recipients.is_empty() {
+        outcome.created = state
+            .store
+            .insert_messages_bulk(
+                partner.id,
+                &recipients,
+                title.as_str(),
+                text.as_str(),
+                source.as_str(),
+                now_millis(),
+            )
+            .await?;
+    }
+    if outcome
+        .created
+        .iter()
+        .any(|c| c.status == MessageStatus::Queued)
+    {
+        state.push_wakeup.jobs_queued();
+    }
+    tracing::info!(
+        partner_id = partner.id,
+        created = outcome.created.len(),
+        refused = outcome.refused.len(),
+        "bulk messages stored"
+    );
+    Ok(outcome)
+}
+
+/// `queued` when the employee has a device to push to, `no_device` otherwise.
+fn initial_status(staff: &StaffRow) -> MessageStatus {
+    if staff.push_token.as_deref().is_some_and(|t| !t.is_empty()) {
+        MessageStatus::Queued
+    } else {
+        MessageStatus::NoDevice
+    }
 }
 
 pub async fn list_for_staff(state: &AppState, query: &MessageQuery) -> Result<Vec<MessageRow>> {

@@ -3,12 +3,21 @@
 //! Queries are written once in the dialect both databases share (`$1` placeholders,
 //! `ON CONFLICT`, `RETURNING`); where they differ, each store function says so.
 
+mod cabinet;
+mod deliveries;
+mod message_list;
 mod messages;
 mod partners;
 mod sms;
 mod staff;
 
-pub use messages::{MessageQuery, MessageRow, MessageStatus};
+pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
+pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent};
+pub use message_list::{
+    CursorValue, MessageListQuery, MessageListRow, MessageSort, MessageStats, StaffStats,
+    search_words,
+};
+pub use messages::{MessageQuery, MessageRow, MessageStatus, NewMessage};
 pub use partners::{NewPartner, PartnerRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};

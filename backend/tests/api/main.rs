@@ -1,10 +1,14 @@
 //! API v1 over real HTTP on loopback, each test on SQLite and on PostgreSQL.
 
+mod fakes;
 mod helpers;
 
+mod cabinet;
 mod cli;
 mod login;
 mod messages;
 mod openapi;
+mod push;
+mod push_faults;
 mod robustness;
 mod staff;

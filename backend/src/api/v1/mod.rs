@@ -1,6 +1,7 @@
 //! API v1, exactly as the original guide documents it, plus additions that old clients ignore.
 
 pub mod body;
+mod bulk;
 pub mod envelope;
 mod login;
 mod messages;
@@ -11,6 +12,7 @@ use crate::state::SharedState;
 use envelope::V1Error;
 use poem::Request;
 
+pub use bulk::BulkApi;
 pub use login::LoginApi;
 pub use messages::MessagesApi;
 pub use staff::StaffApi;

@@ -1,0 +1,209 @@
+//! Push delivery: a durable outbox in the database, drained by background workers that push
+//! through FCM HTTP v1, APNs or the log (the demo).
+//!
+//! A message and its delivery job are stored in one transaction (`store::deliveries`); the
+//! workers (`worker.rs`) claim due jobs, push them through a [`Provider`] and record the outcome
+//! as the message's status. Nothing is lost when the process dies: the job's lease runs out
+//! and another worker, here or in another server process, pushes it again.
+
+mod apns;
+mod fcm;
+mod log;
+mod settings;
+mod worker;
+
+pub use settings::{PUSH_KNOBS, ProviderKind, PushSettings};
+pub use worker::{Workers, WorkersHandle};
+
+use crate::config::Settings;
+use crate::domain::Device;
+use crate::error::Result;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// What a provider sends for one message.
+#[derive(Debug, Clone)]
+pub struct Push {
+    pub message_id: i64,
+    /// The device's push token; never logged above debug.
+    pub token: String,
+    pub title: String,
+    pub body: String,
+    /// The message's creation date as the API writes it.
+    pub createdate: String,
+}
+
+/// Longest text a push carries: both providers cap a payload at 4 KB; the app reads the whole
+/// message from the history.
+const PREVIEW_CHARS: usize = 500;
+
+impl Push {
+    /// The text shortened to fit a push payload, with an ellipsis when cut.
+    pub fn preview(&self) -> String {
+        preview(&self.body, PREVIEW_CHARS)
+    }
+}
+
+fn preview(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Why a push did not go through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushError {
+    /// Worth another try later: a timeout, a 5xx, a 429, an expired provider token.
+    Transient {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// The provider says the device token is dead: the employee's token is cleared.
+    DeadToken { reason: String },
+    /// The provider refused this message for good.
+    Rejected { reason: String },
+}
+
+impl PushError {
+    pub fn transient(reason: impl Into<String>) -> Self {
+        Self::Transient {
+            reason: reason.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::Transient { reason, .. }
+            | Self::DeadToken { reason }
+            | Self::Rejected { reason } => reason,
+        }
+    }
+}
+
+pub type PushFuture<'a> = Pin<Box<dyn Future<Output = Result<(), PushError>> + Send + 'a>>;
+
+/// A push service: FCM, APNs or the log.
+pub trait Provider: Send + Sync {
+    /// Short name for the history and the logs.
+    fn name(&self) -> &'static str;
+    fn send<'a>(&'a self, push: &'a Push) -> PushFuture<'a>;
+}
+
+/// The providers configured, and which one serves which device.
+#[derive(Clone)]
+pub struct Providers {
+    android: Option<Arc<dyn Provider>>,
+    apple: Option<Arc<dyn Provider>>,
+}
+
+impl Providers {
+    pub fn from_settings(settings: &PushSettings) -> Result<Self> {
+        let client = || {
+            reqwest::Client::builder()
+                .timeout(settings.timeout)
+                .build()
+                .map_err(|e| crate::error::Error::Config(format!("push HTTP client: {e}")))
+        };
+        Ok(match settings.provider {
+            ProviderKind::Log => {
+                let log: Arc<dyn Provider> = Arc::new(log::LogProvider);
+                Self::one(log)
+            }
+            ProviderKind::Fcm => Self::one(Arc::new(fcm::Fcm::from_settings(settings, client()?)?)),
+            ProviderKind::Apns => Self {
+                android: None,
+                apple: Some(Arc::new(apns::Apns::from_settings(settings)?)),
+            },
+            ProviderKind::FcmAndApns => Self {
+                android: Some(Arc::new(fcm::Fcm::from_settings(settings, client()?)?)),
+                apple: Some(Arc::new(apns::Apns::from_settings(settings)?)),
+            },
+        })
+    }
+
+    fn one(p: Arc<dyn Provider>) -> Self {
+        Self {
+            android: Some(p.clone()),
+            apple: Some(p),
+        }
+    }
+
+    /// The provider for a device as the app registered it (`android` or `apple`).
+    pub fn for_device(&self, device: Option<&str>) -> Option<&Arc<dyn Provider>> {
+        match device.map(Device::parse) {
+            Some(Ok(Device::Apple)) => self.apple.as_ref(),
+            _ => self.android.as_ref(),
+        }
+    }
+}
+
+/// Wakes the workers of this process when a job is queued, so it does not wait for the poll.
+#[derive(Default)]
+pub struct Wakeup(Notify);
+
+impl Wakeup {
+    /// New jobs are committed: every idle worker looks.
+    pub fn jobs_queued(&self) {
+        self.0.notify_waiters();
+    }
+
+    pub(crate) fn notify(&self) -> &Notify {
+        &self.0
+    }
+}
+
+/// Builds the workers from the settings; they start with [`Workers::start`].
+pub fn workers(
+    settings: &Settings,
+    store: crate::store::Store,
+    time: crate::domain::TimeFormat,
+    wakeup: Arc<Wakeup>,
+) -> Result<Workers> {
+    let push = PushSettings::from_settings(settings)?;
+    let providers = Providers::from_settings(&push)?;
+    Ok(Workers::new(push, providers, store, time, wakeup))
+}
+
+/// `Retry-After` as seconds or an HTTP date, relative to now.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let raw = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = raw.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
+    let ms = at.timestamp_millis() - crate::domain::now_millis();
+    Some(Duration::from_millis(ms.max(0) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preview_cuts_on_a_character_boundary() {
+        assert_eq!(preview("привет", 10), "привет");
+        assert_eq!(preview("привет", 3), "при…");
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = reqwest::header::HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+    }
+}

@@ -1,0 +1,300 @@
+//! The delivery workers: claim due jobs, push them, record the outcome, retry with backoff.
+
+use super::{Providers, Push, PushError, PushSettings, Wakeup};
+use crate::domain::{Millis, StaffId, TimeFormat, now_millis};
+use crate::error::Result;
+use crate::store::{ClaimedDelivery, MessageStatus, Store};
+use rand::Rng;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+use tracing::Instrument;
+
+/// The workers of one server process, built but not started.
+pub struct Workers {
+    settings: PushSettings,
+    providers: Providers,
+    store: Store,
+    time: TimeFormat,
+    wakeup: Arc<Wakeup>,
+    /// Names this process's leases, so a worker only settles jobs it still holds.
+    process: String,
+}
+
+/// Running workers; dropping the handle aborts them, [`WorkersHandle::stop`] lets them finish.
+pub struct WorkersHandle {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl WorkersHandle {
+    /// Asks the workers to stop and waits until the pushes in flight are settled.
+    pub async fn stop(mut self) {
+        // Receivers may all be gone already (no workers configured): nothing to tell then.
+        let _ = self.stop.send(true);
+        for task in self.tasks.drain(..) {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "push worker ended abnormally");
+            }
+        }
+    }
+}
+
+impl Drop for WorkersHandle {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Workers {
+    pub(crate) fn new(
+        settings: PushSettings,
+        providers: Providers,
+        store: Store,
+        time: TimeFormat,
+        wakeup: Arc<Wakeup>,
+    ) -> Self {
+        Self {
+            settings,
+            providers,
+            store,
+            time,
+            wakeup,
+            process: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
+
+    pub fn start(self) -> WorkersHandle {
+        let (stop, stopped) = watch::channel(false);
+        let count = self.settings.workers;
+        let this = Arc::new(self);
+        let tasks = (0..count)
+            .map(|i| {
+                let owner = format!("{}-{i}", this.process);
+                tokio::spawn(this.clone().run(owner, stopped.clone()))
+            })
+            .collect();
+        tracing::info!(workers = count, "push workers started");
+        WorkersHandle { stop, tasks }
+    }
+
+    async fn run(self: Arc<Self>, owner: String, mut stopped: watch::Receiver<bool>) {
+        loop {
+            if *stopped.borrow() {
+                break;
+            }
+            // Registered before looking, so a job queued while we look still wakes us.
+            let notified = self.wakeup.notify().notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            match self.round(&owner).await {
+                Ok(0) => {}
+                Ok(_) => continue,
+                Err(e) => tracing::error!(error = %e, "push worker cannot reach the database"),
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep(self.settings.poll) => {}
+                changed = stopped.changed() => if changed.is_err() { break },
+            }
+        }
+        tracing::debug!(owner, "push worker stopped");
+    }
+
+    /// Claims one batch and pushes it concurrently; returns how many jobs it handled.
+    async fn round(self: &Arc<Self>, owner: &str) -> Result<usize> {
+        let now = now_millis();
+        let lease_until = now + self.settings.lease.as_millis() as Millis;
+        let jobs = self
+            .store
+            .claim_deliveries(owner, self.settings.batch, now, lease_until)
+            .await?;
+        let count = jobs.len();
+        let mut set = JoinSet::new();
+        for job in jobs {
+            let this = self.clone();
+            let owner = owner.to_owned();
+            let span = tracing::info_span!(
+                "push",
+                message_id = job.message_id,
+                partner_id = job.partner_id,
+                staff_id = job.staff_id,
+                attempt = job.attempts
+            );
+            set.spawn(async move { this.deliver(&owner, job).await }.instrument(span));
+        }
+        while let Some(done) = set.join_next().await {
+            match done {
+                Ok(Ok(())) => {}
+                // The job keeps its lease and is retried when it runs out.
+                Ok(Err(e)) => tracing::error!(error = %e, "push outcome not recorded"),
+                Err(e) => tracing::error!(error = %e, "push task failed"),
+            }
+        }
+        Ok(count)
+    }
+
+    async fn deliver(&self, owner: &str, job: ClaimedDelivery) -> Result<()> {
+        let store = &self.store;
+        if matches!(
+            MessageStatus::parse(&job.status),
+            Some(MessageStatus::Delivered | MessageStatus::Read)
+        ) {
+            tracing::debug!("already confirmed by the app; not pushed");
+            return store.delivery_dropped(job.job_id).await;
+        }
+        let Some(token) = job.push_token.clone().filter(|t| !t.trim().is_empty()) else {
+            let reason = "У сотрудника нет push-токена: сообщение доступно в истории";
+            return self.give_up(&job, MessageStatus::NoDevice, reason).await;
+        };
+        let Some(provider) = self.providers.for_device(job.push_device.as_deref()) else {
+            let reason = format!(
+                "Для устройства {} не настроен push-провайдер",
+                job.push_device.as_deref().unwrap_or("?")
+            );
+            return self.give_up(&job, MessageStatus::Failed, &reason).await;
+        };
+        let push = Push {
+            message_id: job.message_id,
+            token: token.clone(),
+            title: job.title.clone(),
+            body: job.body.clone(),
+            createdate: self.time.format(job.created_at),
+        };
+        // Bounds a provider that takes longer than its HTTP timeouts (token exchange + send).
+        let outcome =
+            match tokio::time::timeout(self.settings.timeout * 2, provider.send(&push)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(PushError::transient(format!(
+                    "{}: нет ответа за {} с",
+                    provider.name(),
+                    (self.settings.timeout * 2).as_secs()
+                ))),
+            };
+        let now = now_millis();
+        match outcome {
+            Ok(()) => {
+                tracing::info!(provider = provider.name(), "pushed");
+                let detail = format!("Принято провайдером {}", provider.name());
+                store
+                    .delivery_sent(job.job_id, job.message_id, &detail, now)
+                    .await
+            }
+            Err(PushError::DeadToken { reason }) => {
+                tracing::info!(
+                    provider = provider.name(),
+                    reason,
+                    "dead push token cleared"
+                );
+                store
+                    .clear_dead_push_token(StaffId(job.staff_id), &token, now)
+                    .await?;
+                let reason = format!(
+                    "Push-токен устройства недействителен и удалён ({}: {reason}); сообщение доступно в истории",
+                    provider.name()
+                );
+                self.give_up(&job, MessageStatus::NoDevice, &reason).await
+            }
+            Err(PushError::Rejected { reason }) => {
+                tracing::warn!(provider = provider.name(), reason, "push rejected");
+                let reason = format!("{} отклонил уведомление: {reason}", provider.name());
+                self.give_up(&job, MessageStatus::Failed, &reason).await
+            }
+            Err(PushError::Transient {
+                reason,
+                retry_after,
+            }) => {
+                self.retry_or_fail(owner, &job, &reason, retry_after, now)
+                    .await
+            }
+        }
+    }
+
+    async fn retry_or_fail(
+        &self,
+        owner: &str,
+        job: &ClaimedDelivery,
+        reason: &str,
+        retry_after: Option<Duration>,
+        now: Millis,
+    ) -> Result<()> {
+        let age = Duration::from_millis((now - job.queued_at).max(0) as u64);
+        if job.attempts >= self.settings.max_attempts || age >= self.settings.max_age {
+            tracing::warn!(reason, attempts = job.attempts, "push given up");
+            let reason = format!("Не доставлено, попыток: {}: {reason}", job.attempts);
+            return self.give_up(job, MessageStatus::Failed, &reason).await;
+        }
+        let delay = backoff(&self.settings, job.attempts, retry_after);
+        tracing::info!(
+            reason,
+            delay_ms = delay.as_millis() as u64,
+            "push will be retried"
+        );
+        let kept = self
+            .store
+            .delivery_retry_at(job.job_id, owner, now + delay.as_millis() as Millis, reason)
+            .await?;
+        if !kept {
+            tracing::warn!("lease lost to another worker before the retry was scheduled");
+        }
+        Ok(())
+    }
+
+    async fn give_up(
+        &self,
+        job: &ClaimedDelivery,
+        status: MessageStatus,
+        reason: &str,
+    ) -> Result<()> {
+        self.store
+            .delivery_given_up(job.job_id, job.message_id, status, reason, now_millis())
+            .await
+    }
+}
+
+/// Exponential backoff with jitter (half to full of the doubled delay), never sooner than the
+/// provider's `Retry-After`, never longer than the configured ceiling.
+fn backoff(settings: &PushSettings, attempts: i64, retry_after: Option<Duration>) -> Duration {
+    let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+    let full = settings
+        .retry_base
+        .saturating_mul(2u32.saturating_pow(exp))
+        .min(settings.retry_max);
+    let half = full / 2;
+    let jittered = half + rand::thread_rng().gen_range(Duration::ZERO..=full - half);
+    jittered
+        .max(retry_after.unwrap_or_default())
+        .min(settings.retry_max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    #[test]
+    fn backoff_doubles_within_jitter_and_honours_retry_after() {
+        let s = PushSettings::from_settings(&Settings::default()).unwrap();
+        for attempt in 1..=5 {
+            let full = s.retry_base * 2u32.pow(attempt as u32 - 1);
+            let d = backoff(&s, attempt, None);
+            assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
+        }
+        let capped = backoff(&s, 50, None);
+        assert!(
+            capped >= s.retry_max / 2 && capped <= s.retry_max,
+            "{capped:?}"
+        );
+        assert_eq!(
+            backoff(&s, 1, Some(Duration::from_secs(30))),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            backoff(&s, 1, Some(Duration::from_secs(100_000))),
+            s.retry_max
+        );
+    }
+}

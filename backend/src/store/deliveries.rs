@@ -1,0 +1,424 @@
+//! Push delivery: the outbox of delivery jobs and the status history of messages.
+//!
+//! A message that can be pushed is stored together with its job in one transaction, so a
+//! message accepted by the API is never without a job, and a job never without its message.
+//! Workers claim due jobs by pushing `due_at` past a lease; a worker that dies simply lets the
+//! lease run out and another one takes the job over.
+
+use super::{Pool, Store, exec, with_pool};
+use crate::domain::{Millis, StaffId};
+use crate::error::Result;
+use crate::store::MessageStatus;
+
+/// Rows per multi-row INSERT: far below both databases' limits on bound parameters.
+const CHUNK: usize = 500;
+
+/// One entry of a message's status history.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageEvent {
+    pub id: i64,
+    pub message_id: i64,
+    pub status: String,
+    /// Why, for people: the provider's answer, the failure reason, where the message came from.
+    pub detail: Option<String>,
+    pub created_at: Millis,
+}
+
+/// A job a worker holds the lease of, with what it needs to push.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedDelivery {
+    pub job_id: i64,
+    /// Tries so far, this one included.
+    pub attempts: i64,
+    /// When the job was created: the age limit counts from here.
+    pub queued_at: Millis,
+    pub message_id: i64,
+    pub partner_id: i64,
+    pub staff_id: i64,
+    pub title: String,
+    pub body: String,
+    pub status: String,
+    pub created_at: Millis,
+    pub push_token: Option<String>,
+    pub push_device: Option<String>,
+}
+
+/// A message `insert_messages_bulk` created.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkCreated {
+    pub staff_id: StaffId,
+    pub message_id: i64,
+    pub status: MessageStatus,
+}
+
+#[derive(sqlx::FromRow)]
+struct Leased {
+    id: i64,
+    attempts: i64,
+    created_at: Millis,
+}
+
+/// `($1, $2), ($3, $4) …` for `rows` rows of `per_row` parameters, numbered from `first`.
+fn values(rows: usize, per_row: usize, first: usize, row: impl Fn(&[usize]) -> String) -> String {
+    let mut out = String::with_capacity(rows * per_row * 8);
+    let mut idx: Vec<usize> = Vec::with_capacity(per_row);
+    for r in 0..rows {
+        idx.clear();
+        idx.extend((0..per_row).map(|c| first + r * per_row + c));
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        out.push_str(&row(&idx));
+        out.push(')');
+    }
+    out
+}
+
+/// `$2, $3, …` for an `IN` list of `n` values numbered from `first`.
+fn placeholders(n: usize, first: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One history entry, inside the transaction that changed the status.
+macro_rules! insert_event {
+    ($tx:expr, $message_id:expr, $status:expr, $detail:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO message_events (message_id, status, detail, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind($message_id)
+        .bind($status.as_str())
+        .bind($detail)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await
+    };
+}
+pub(crate) use insert_event;
+
+/// What the history says when a message is stored.
+pub(crate) fn creation_detail(status: MessageStatus, source: &str) -> String {
+    match status {
+        MessageStatus::NoDevice => format!(
+            "Создано ({source}); у сотрудника нет push-токена, сообщение доступно в истории"
+        ),
+        _ => format!("Создано ({source}), ожидает отправки"),
+    }
+}
+
+/// Inserts a message, its first history entry and (when it is queued) its delivery job.
+/// Runs inside the caller's transaction.
+macro_rules! insert_one_in_tx {
+    ($tx:expr, $partner_id:expr, $staff_id:expr, $title:expr, $body:expr, $source:expr, $status:expr, $now:expr) => {{
+        let row: crate::store::MessageRow = sqlx::query_as(
+            "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             RETURNING id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at",
+        )
+        .bind($partner_id)
+        .bind($staff_id)
+        .bind($title)
+        .bind($body)
+        .bind($source)
+        .bind($status.as_str())
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO message_events (message_id, status, detail, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(row.id)
+        .bind($status.as_str())
+        .bind(crate::store::deliveries::creation_detail($status, $source))
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+        if $status == crate::store::MessageStatus::Queued {
+            sqlx::query("INSERT INTO deliveries (message_id, due_at, created_at) VALUES ($1, $2, $2)")
+                .bind(row.id)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        row
+    }};
+}
+pub(crate) use insert_one_in_tx;
+
+impl Store {
+    /// Stores one message per recipient, with history entries and delivery jobs, in one
+    /// transaction of multi-row INSERTs: all of them or none.
+    pub async fn insert_messages_bulk(
+        &self,
+        partner_id: i64,
+        recipients: &[(StaffId, MessageStatus)],
+        title: &str,
+        body: &str,
+        source: &str,
+        now: Millis,
+    ) -> Result<Vec<BulkCreated>> {
+        let mut created = Vec::with_capacity(recipients.len());
+        with_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            for chunk in recipients.chunks(CHUNK) {
+                // $1..$5 are shared by every row; each row adds its employee and status.
+                let sql = format!(
+                    "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at) VALUES {}
+                     RETURNING id, staff_id, status",
+                    values(chunk.len(), 2, 6, |i| format!("$1, ${}, $2, $3, $4, ${}, $5", i[0], i[1]))
+                );
+                let mut q = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql))
+                    .bind(partner_id)
+                    .bind(title)
+                    .bind(body)
+                    .bind(source)
+                    .bind(now);
+                for (staff, status) in chunk {
+                    q = q.bind(staff.0).bind(status.as_str());
+                }
+                let rows = q.fetch_all(&mut *tx).await?;
+
+                let sql = format!(
+                    "INSERT INTO message_events (message_id, status, detail, created_at) VALUES {}",
+                    values(rows.len(), 3, 2, |i| format!("${}, ${}, ${}, $1", i[0], i[1], i[2]))
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+                for (id, _, status) in &rows {
+                    let st = MessageStatus::parse(status).unwrap_or(MessageStatus::Queued);
+                    q = q.bind(*id).bind(status.as_str()).bind(creation_detail(st, source));
+                }
+                q.execute(&mut *tx).await?;
+
+                let queued: Vec<i64> = rows
+                    .iter()
+                    .filter(|(_, _, s)| s == MessageStatus::Queued.as_str())
+                    .map(|(id, _, _)| *id)
+                    .collect();
+                if !queued.is_empty() {
+                    let sql = format!(
+                        "INSERT INTO deliveries (message_id, due_at, created_at) VALUES {}",
+                        values(queued.len(), 1, 2, |i| format!("${}, $1, $1", i[0]))
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+                    for id in &queued {
+                        q = q.bind(*id);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                created.extend(rows.into_iter().map(|(id, staff, status)| BulkCreated {
+                    staff_id: StaffId(staff),
+                    message_id: id,
+                    status: MessageStatus::parse(&status).unwrap_or(MessageStatus::Queued),
+                }));
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        }.await)?;
+        Ok(created)
+    }
+
+    /// Takes up to `limit` due jobs for `owner` until `lease_until`. PostgreSQL skips rows other
+    /// servers are claiming right now; SQLite runs one writer at a time, so the single
+    /// UPDATE is already exclusive.
+    pub async fn claim_deliveries(
+        &self,
+        owner: &str,
+        limit: i64,
+        now: Millis,
+        lease_until: Millis,
+    ) -> Result<Vec<ClaimedDelivery>> {
+        const RETURNING: &str = "RETURNING id, attempts, created_at";
+        let leased: Vec<Leased> = match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "UPDATE deliveries SET due_at = $2, lease_owner = $3, attempts = attempts + 1
+                     WHERE id IN (SELECT id FROM deliveries WHERE due_at <= $1 ORDER BY due_at, id LIMIT $4)
+                     {RETURNING}"
+                )))
+                .bind(now)
+                .bind(lease_until)
+                .bind(owner)
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "UPDATE deliveries SET due_at = $2, lease_owner = $3, attempts = attempts + 1
+                     WHERE id IN (SELECT id FROM deliveries WHERE due_at <= $1 ORDER BY due_at, id LIMIT $4
+                                  FOR UPDATE SKIP LOCKED)
+                     {RETURNING}"
+                )))
+                .bind(now)
+                .bind(lease_until)
+                .bind(owner)
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        if leased.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT d.id AS job_id, d.attempts, d.created_at AS queued_at, m.id AS message_id,
+                    m.partner_id, m.staff_id, m.title, m.body, m.status, m.created_at,
+                    s.push_token, s.push_device
+             FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN staff s ON s.id = m.staff_id
+             WHERE d.lease_owner = $1 AND d.id IN ({}) ORDER BY d.id",
+            placeholders(leased.len(), 2)
+        );
+        let jobs: Vec<ClaimedDelivery> = with_pool!(self, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(owner);
+            for l in &leased {
+                q = q.bind(l.id);
+            }
+            q.fetch_all(p).await
+        })?;
+        tracing::debug!(
+            owner,
+            claimed = leased.len(),
+            oldest = leased.iter().map(|l| l.created_at).min(),
+            most_attempts = leased.iter().map(|l| l.attempts).max(),
+            "jobs claimed"
+        );
+        Ok(jobs)
+    }
+
+    /// The provider accepted the push: the job is done and the message is `sent`, unless the app
+    /// already reported it delivered or read (then only `sent_at` is filled in).
+    pub async fn delivery_sent(
+        &self,
+        job_id: i64,
+        message_id: i64,
+        detail: &str,
+        now: Millis,
+    ) -> Result<()> {
+        with_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM deliveries WHERE id = $1").bind(job_id).execute(&mut *tx).await?;
+            let changed = sqlx::query(
+                "UPDATE messages SET status = 'sent', status_reason = NULL, sent_at = COALESCE(sent_at, $2)
+                 WHERE id = $1 AND status IN ('queued', 'failed', 'no_device')",
+            )
+            .bind(message_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed > 0 {
+                insert_event!(tx, message_id, MessageStatus::Sent, detail, now)?;
+            } else {
+                sqlx::query("UPDATE messages SET sent_at = COALESCE(sent_at, $2) WHERE id = $1")
+                    .bind(message_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        }.await)?;
+        Ok(())
+    }
+
+    /// The job ends without a push: the message becomes `failed` or `no_device` with the reason.
+    /// A message the app already confirmed keeps its status.
+    pub async fn delivery_given_up(
+        &self,
+        job_id: i64,
+        message_id: i64,
+        status: MessageStatus,
+        reason: &str,
+        now: Millis,
+    ) -> Result<()> {
+        with_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM deliveries WHERE id = $1").bind(job_id).execute(&mut *tx).await?;
+            let changed = sqlx::query(
+                "UPDATE messages SET status = $2, status_reason = $3 WHERE id = $1 AND status = 'queued'",
+            )
+            .bind(message_id)
+            .bind(status.as_str())
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed > 0 {
+                insert_event!(tx, message_id, status, reason, now)?;
+            }
+            tx.commit().await
+        }.await)?;
+        Ok(())
+    }
+
+    /// The app already confirmed the message (it synced the history first): nothing to push.
+    pub async fn delivery_dropped(&self, job_id: i64) -> Result<()> {
+        exec!(self, p => sqlx::query("DELETE FROM deliveries WHERE id = $1").bind(job_id).execute(p).await)?;
+        Ok(())
+    }
+
+    /// Another try at `due_at`; `false` when the lease was lost to another worker meanwhile.
+    pub async fn delivery_retry_at(
+        &self,
+        job_id: i64,
+        owner: &str,
+        due_at: Millis,
+        error: &str,
+    ) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query(
+            "UPDATE deliveries SET due_at = $3, lease_owner = NULL, last_error = $4 WHERE id = $1 AND lease_owner = $2",
+        )
+        .bind(job_id)
+        .bind(owner)
+        .bind(due_at)
+        .bind(error)
+        .execute(p)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    /// The provider said the device token is dead: forget it, unless the app has registered
+    /// a new one since. Returns whether it was cleared.
+    pub async fn clear_dead_push_token(
+        &self,
+        staff_id: StaffId,
+        token: &str,
+        now: Millis,
+    ) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query(
+            "UPDATE staff SET push_token = NULL, updated_at = $3 WHERE id = $1 AND push_token = $2",
+        )
+        .bind(staff_id.0)
+        .bind(token)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    /// Jobs not finished yet (waiting, leased or between retries).
+    pub async fn pending_deliveries(&self) -> Result<i64> {
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM deliveries").fetch_one(p).await)?,
+        )
+    }
+
+    /// A message's status history, oldest first; empty for another partner's message.
+    pub async fn message_events(
+        &self,
+        partner_id: i64,
+        message_id: i64,
+    ) -> Result<Vec<MessageEvent>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT e.id, e.message_id, e.status, e.detail, e.created_at
+             FROM message_events e JOIN messages m ON m.id = e.message_id
+             WHERE m.partner_id = $1 AND e.message_id = $2 ORDER BY e.id",
+        )
+        .bind(partner_id)
+        .bind(message_id)
+        .fetch_all(p)
+        .await)?)
+    }
+}

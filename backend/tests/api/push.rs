@@ -1,0 +1,442 @@
+//! Push delivery through fake FCM and APNs servers: payloads, statuses, dead tokens, retries,
+//! and the bulk method.
+
+use crate::fakes::Failure;
+use crate::fakes::apns::FakeApns;
+use crate::fakes::fcm::FakeFcm;
+use crate::helpers::*;
+use serde_json::{Value, json};
+use simo_backend::config::Settings;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// Runs a test on SQLite and on PostgreSQL; the test builds its own app around its fakes.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Db::Sqlite).await;
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name($crate::helpers::Db::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_databases;
+
+on_both_databases!(
+    a_message_is_pushed_through_fcm_and_becomes_sent,
+    a_message_to_an_iphone_is_pushed_through_apns_over_http2,
+    a_dead_fcm_token_is_cleared_and_the_message_says_no_device,
+    a_dead_apns_token_is_cleared_and_the_message_says_no_device,
+    throttling_and_server_errors_are_retried_after_retry_after,
+    a_message_fails_with_its_reason_after_the_last_try,
+    every_status_change_is_in_the_history,
+    createmessagebulk_sends_to_many_and_refuses_one_by_one,
+);
+
+/// Settings that make retries and polling quick enough for tests.
+pub fn quick(s: &mut Settings) {
+    s.apply("push_poll_ms", "100").unwrap();
+    s.apply("push_retry_base_ms", "50").unwrap();
+    s.apply("push_retry_max_secs", "2").unwrap();
+}
+
+/// The app on `db` pushing through `configure`'s provider, or `None` without PostgreSQL.
+pub async fn push_app(db: Db, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    spawn_app_with(db, |s| {
+        quick(s);
+        configure(s);
+    })
+    .await
+}
+
+/// Logs an employee in and registers their device's push token.
+pub async fn employee_with_device(
+    app: &TestApp,
+    p: &Partner,
+    phone: &str,
+    token: &str,
+    device: &str,
+) -> Employee {
+    let e = app.login(&p.inn, phone, "Иванов Иван").await;
+    app.post(
+        "updatepushtoken",
+        Some(&e.token),
+        json!({"pushtoken": token, "device": device}),
+    )
+    .await
+    .ok();
+    e
+}
+
+/// Polls `check` until it holds; fails the test after a generous deadline.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The message as `getmessage` shows it to the partner.
+pub async fn message(app: &TestApp, p: &Partner, e: &Employee, id: &str) -> Value {
+    let list = app
+        .get_messages(&p.token, json!({"staffid": e.id, "count": 1000}))
+        .await;
+    list.ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["messageId"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("message {id} not in the history"))
+}
+
+pub async fn wait_status(
+    app: &TestApp,
+    p: &Partner,
+    e: &Employee,
+    id: &str,
+    status: &str,
+) -> Value {
+    eventually(&format!("message {id} {status}"), || async {
+        message(app, p, e, id).await["status"] == status
+    })
+    .await;
+    message(app, p, e, id).await
+}
+
+pub async fn send(app: &TestApp, p: &Partner, e: &Employee, title: &str) -> String {
+    let data = app
+        .create_message(p, &e.id, title, "Текст")
+        .await
+        .ok()
+        .clone();
+    assert_eq!(data["status"], "queued", "{data}");
+    data["messageid"].as_str().unwrap().to_owned()
+}
+
+async fn history(app: &TestApp, p: &Partner, id: &str) -> Vec<(String, String)> {
+    app.state
+        .store
+        .message_events(p.id, id.parse().unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.status, e.detail.unwrap_or_default()))
+        .collect()
+}
+
+async fn push_token_of(app: &TestApp, p: &Partner, e: &Employee) -> Option<String> {
+    let id = simo_backend::domain::StaffId::parse(&e.id).unwrap();
+    app.state
+        .store
+        .staff_by_id(p.id, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .push_token
+}
+
+async fn a_message_is_pushed_through_fcm_and_becomes_sent(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = employee_with_device(&app, &p, PHONE, "fcm-token-1", "android").await;
+
+    let first = send(&app, &p, &e, "Планёрка").await;
+    let second = send(&app, &p, &e, "Обед").await;
+    let m = wait_status(&app, &p, &e, &first, "sent").await;
+    wait_status(&app, &p, &e, &second, "sent").await;
+
+    assert_eq!(m["statusname"], "Отправлено");
+    assert!(m["senddate"].is_string(), "{m}");
+    assert!(
+        fcm.behaviour.protocol_errors().is_empty(),
+        "{:?}",
+        fcm.behaviour.protocol_errors()
+    );
+    let receipts = fcm.behaviour.receipts();
+    assert_eq!(receipts.len(), 2);
+    assert!(receipts.iter().all(|r| r.token == "fcm-token-1"));
+    assert!(receipts.iter().any(|r| r.title == "Планёрка"));
+    assert_eq!(fcm.token_exchanges(), 1, "the access token is cached");
+    assert_eq!(app.state.store.pending_deliveries().await.unwrap(), 0);
+}
+
+async fn a_message_to_an_iphone_is_pushed_through_apns_over_http2(db: Db) {
+    let apns = FakeApns::start().await;
+    let Some(app) = push_app(db, |s| apns.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = employee_with_device(&app, &p, PHONE, "a1b2c3", "apple").await;
+
+    let id = send(&app, &p, &e, "Смена").await;
+    wait_status(&app, &p, &e, &id, "sent").await;
+
+    assert!(
+        apns.behaviour.protocol_errors().is_empty(),
+        "{:?}",
+        apns.behaviour.protocol_errors()
+    );
+    let receipts = apns.behaviour.receipts();
+    assert_eq!(receipts.len(), 1);
+    assert_eq!(receipts[0].token, "a1b2c3");
+    assert_eq!(receipts[0].message_id.to_string(), id);
+}
+
+async fn a_dead_fcm_token_is_cleared_and_the_message_says_no_device(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let gone = employee_with_device(&app, &p, PHONE, "dead-1", "android").await;
+    let broken = employee_with_device(&app, &p, "+79233381639", "bad-1", "android").await;
+
+    let id = send(&app, &p, &gone, "Планёрка").await;
+    let m = wait_status(&app, &p, &gone, &id, "no_device").await;
+    assert_eq!(m["statusname"], "Нет устройства");
+    assert_eq!(push_token_of(&app, &p, &gone).await, None);
+    let id2 = send(&app, &p, &broken, "Планёрка").await;
+    wait_status(&app, &p, &broken, &id2, "no_device").await;
+    assert_eq!(push_token_of(&app, &p, &broken).await, None);
+
+    let events = history(&app, &p, &id).await;
+    assert!(
+        events.last().unwrap().1.contains("UNREGISTERED"),
+        "{events:?}"
+    );
+    // The next message is not even tried: there is no token to push to.
+    let requests = fcm
+        .behaviour
+        .requests
+        .load(std::sync::atomic::Ordering::SeqCst);
+    let data = app
+        .create_message(&p, &gone.id, "Ещё", "Текст")
+        .await
+        .ok()
+        .clone();
+    assert_eq!(data["status"], "no_device");
+    assert_eq!(
+        fcm.behaviour
+            .requests
+            .load(std::sync::atomic::Ordering::SeqCst),
+        requests
+    );
+}
+
+async fn a_dead_apns_token_is_cleared_and_the_message_says_no_device(db: Db) {
+    let apns = FakeApns::start().await;
+    let Some(app) = push_app(db, |s| apns.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = employee_with_device(&app, &p, PHONE, "dead-phone", "apple").await;
+
+    let id = send(&app, &p, &e, "Планёрка").await;
+    wait_status(&app, &p, &e, &id, "no_device").await;
+    assert_eq!(push_token_of(&app, &p, &e).await, None);
+    let events = history(&app, &p, &id).await;
+    assert!(events.last().unwrap().1.contains("410"), "{events:?}");
+    assert!(apns.behaviour.receipts().is_empty());
+}
+
+async fn throttling_and_server_errors_are_retried_after_retry_after(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = employee_with_device(&app, &p, PHONE, "fcm-token-1", "android").await;
+    fcm.behaviour.fail_next(Failure {
+        status: 429,
+        body: json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "details": [{"errorCode": "QUOTA_EXCEEDED"}]}}),
+        retry_after: Some("1"),
+    });
+    fcm.behaviour.fail_next(Failure {
+        status: 500,
+        body: json!({"error": {"code": 500, "status": "INTERNAL"}}),
+        retry_after: None,
+    });
+
+    let started = Instant::now();
+    let id = send(&app, &p, &e, "Планёрка").await;
+    wait_status(&app, &p, &e, &id, "sent").await;
+
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was honoured"
+    );
+    assert_eq!(
+        fcm.behaviour
+            .requests
+            .load(std::sync::atomic::Ordering::SeqCst),
+        3
+    );
+    assert_eq!(fcm.behaviour.receipts().len(), 1);
+}
+
+async fn a_message_fails_with_its_reason_after_the_last_try(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| {
+        fcm.configure(s);
+        s.apply("push_max_attempts", "3").unwrap();
+    })
+    .await
+    else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = employee_with_device(&app, &p, PHONE, "fcm-token-1", "android").await;
+    fcm.behaviour.set_down(true);
+
+    let id = send(&app, &p, &e, "Планёрка").await;
+    let m = wait_status(&app, &p, &e, &id, "failed").await;
+
+    assert_eq!(m["statusname"], "Ошибка доставки");
+    assert_eq!(
+        fcm.behaviour
+            .requests
+            .load(std::sync::atomic::Ordering::SeqCst),
+        3
+    );
+    let events = history(&app, &p, &id).await;
+    let (status, reason) = events.last().unwrap();
+    assert_eq!(status, "failed");
+    assert!(
+        reason.contains("попыток: 3") && reason.contains("503"),
+        "{reason}"
+    );
+    assert_eq!(
+        push_token_of(&app, &p, &e).await.as_deref(),
+        Some("fcm-token-1")
+    );
+}
+
+async fn every_status_change_is_in_the_history(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let e = employee_with_device(&app, &p, PHONE, "fcm-token-1", "android").await;
+
+    let id = send(&app, &p, &e, "Планёрка").await;
+    wait_status(&app, &p, &e, &id, "sent").await;
+    for status in ["delivered", "read", "read"] {
+        app.post(
+            "messagestatus",
+            Some(&e.token),
+            json!({"messageids": [id], "status": status}),
+        )
+        .await
+        .ok();
+    }
+
+    let statuses: Vec<String> = history(&app, &p, &id)
+        .await
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(statuses, ["queued", "sent", "delivered", "read"]);
+    assert!(
+        history(&app, &other, &id).await.is_empty(),
+        "another partner sees nothing"
+    );
+}
+
+async fn createmessagebulk_sends_to_many_and_refuses_one_by_one(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = employee_with_device(&app, &p, PHONE, "fcm-a", "android").await;
+    let b = employee_with_device(&app, &p, "+79233381639", "fcm-b", "android").await;
+    let c = app.login(&p.inn, "+79233381640", "Без телефона").await;
+    let off = app.login(&p.inn, "+79233381641", "Отключён").await;
+    let off_id = simo_backend::domain::StaffId::parse(&off.id).unwrap();
+    app.state
+        .store
+        .set_staff_state(p.id, off_id, simo_backend::store::StaffState::Disabled, 0)
+        .await
+        .unwrap();
+
+    let body = json!({"inn": p.inn, "staffids": [a.id, b.id, c.id, off.id, "999999", a.id],
+        "title": "Собрание", "message": "В 15:00"});
+    let data = app
+        .post("createmessagebulk", Some(&p.token), body)
+        .await
+        .ok()
+        .clone();
+
+    let messages = data["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 3, "{data}");
+    let status_of =
+        |staff: &str| messages.iter().find(|m| m["staffId"] == staff).unwrap()["status"].clone();
+    assert_eq!(status_of(&a.id), "queued");
+    assert_eq!(status_of(&c.id), "no_device");
+    let refused: Vec<&str> = data["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["staffId"].as_str().unwrap())
+        .collect();
+    assert_eq!(refused, [off.id.as_str(), "999999"]);
+    assert!(
+        data["refused"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("отключён")
+    );
+    eventually("both pushes", || async {
+        fcm.behaviour.receipts().len() == 2
+    })
+    .await;
+    let id_a = messages.iter().find(|m| m["staffId"] == a.id).unwrap()["messageid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_status(&app, &p, &a, &id_a, "sent").await;
+
+    let all = json!({"all": true, "title": "Всем", "message": "Привет"});
+    let data = app
+        .post("createmessagebulk", Some(&p.token), all)
+        .await
+        .ok()
+        .clone();
+    assert_eq!(
+        data["messages"].as_array().unwrap().len(),
+        3,
+        "active employees only: {data}"
+    );
+    app.post(
+        "createmessagebulk",
+        Some(&p.token),
+        json!({"title": "t", "message": "m"}),
+    )
+    .await
+    .failed(400);
+    app.post(
+        "createmessagebulk",
+        Some(&a.token),
+        json!({"all": true, "title": "t", "message": "m"}),
+    )
+    .await
+    .failed(403);
+}
