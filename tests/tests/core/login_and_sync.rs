@@ -1,0 +1,172 @@
+//! The happy path: SMS login, push token, a partner's message arriving by sync and by push.
+
+use simo_core::{ApiError, MessageId};
+
+use crate::helpers::{TestServer, ids, new_phone};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_employee_logs_in_by_sms_and_receives_a_partner_message_by_sync() {
+    let server = TestServer::spawn().await;
+    let client = server.client();
+    let listener = &client.listener;
+    let phone = new_phone();
+
+    let profile = server.login(&client, &phone).await;
+    assert_eq!(profile.phone, phone);
+    assert_eq!(profile.inn, "7707083893");
+    assert_eq!(profile.company_name, "ООО Весна");
+    assert_eq!(client.profile().unwrap(), Some(profile.clone()));
+
+    let first = server
+        .create_message(&profile.staff_id, "Собрание", "Общее собрание в пятницу")
+        .await;
+    let second = server
+        .create_message(&profile.staff_id, "Зарплата", "Зарплата перечислена")
+        .await;
+    let report = client.sync().await.unwrap();
+
+    assert_eq!(ids(&report.new_messages), [second, first], "newest first");
+    assert_eq!(listener.new_ids(), [second, first]);
+    assert_eq!(client.unread_count().unwrap(), 2);
+    let stored = client
+        .message(MessageId::new(first).unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.title.as_str(), stored.text.as_str()),
+        ("Собрание", "Общее собрание в пятницу")
+    );
+    assert_eq!(report.reports_sent, 2, "both messages reported delivered");
+
+    let again = client.sync().await.unwrap();
+    assert!(
+        again.new_messages.is_empty(),
+        "incremental: nothing new the second time"
+    );
+    assert_eq!(
+        listener.new_ids().len(),
+        2,
+        "the listener is not told twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_push_token_is_sent_and_sent_again_after_a_new_login() {
+    let server = TestServer::spawn().await;
+    let client = server.client();
+    let phone = new_phone();
+
+    // Given before any login: remembered, sent by the login.
+    client
+        .register_push_token("fcm-token-1".into())
+        .await
+        .unwrap();
+    let profile = server.login(&client, &phone).await;
+    assert_eq!(
+        server.push_token_of(&profile.staff_id).await.as_deref(),
+        Some("fcm-token-1")
+    );
+
+    client
+        .register_push_token("fcm-token-2".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        server.push_token_of(&profile.staff_id).await.as_deref(),
+        Some("fcm-token-2")
+    );
+
+    client.logout().unwrap();
+    let profile = server.login(&client, &phone).await;
+    assert_eq!(
+        server.push_token_of(&profile.staff_id).await.as_deref(),
+        Some("fcm-token-2")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_is_shown_at_once_and_the_following_sync_does_not_repeat_it() {
+    let server = TestServer::spawn().await;
+    let client = server.client();
+    let listener = &client.listener;
+    let profile = server.login(&client, &new_phone()).await;
+    let id = server
+        .create_message(&profile.staff_id, "Пропуск", "Пропуск готов")
+        .await;
+
+    let payload = format!(
+        r#"{{"messageid":"{id}","title":"Пропуск","message":"Пропуск готов","google.sent_time":1}}"#
+    );
+    let shown = client.handle_push(payload.clone()).unwrap();
+    assert_eq!(
+        (shown.message_id.get(), shown.is_new, shown.unread_count),
+        (id, true, 1)
+    );
+    assert_eq!(client.messages(10, None).unwrap()[0].text, "Пропуск готов");
+    assert!(
+        !client.handle_push(payload).unwrap().is_new,
+        "a repeated push is not new"
+    );
+
+    let report = client.sync().await.unwrap();
+    assert!(report.new_messages.is_empty());
+    assert_eq!(listener.new_ids(), [id], "told once, by the push");
+    assert_eq!(
+        report.reports_sent, 1,
+        "the push's delivery report went with the sync"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_pages_through_a_server_that_caps_the_page_below_what_the_core_asks() {
+    let server = TestServer::spawn_with(|s| s.getmessage_max_count = 5).await;
+    let client = server.client();
+    let profile = server.login(&client, &new_phone()).await;
+    let mut created = Vec::new();
+    for i in 0..12 {
+        created.push(
+            server
+                .create_message(&profile.staff_id, &format!("№{i}"), "текст")
+                .await,
+        );
+    }
+    let report = client.sync().await.unwrap();
+    created.reverse();
+    assert_eq!(ids(&report.new_messages), created);
+
+    let newer = server
+        .create_message(&profile.staff_id, "ещё", "текст")
+        .await;
+    assert_eq!(ids(&client.sync().await.unwrap().new_messages), [newer]);
+    assert_eq!(client.messages(100, None).unwrap().len(), 13);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_employees_on_two_clients_see_only_their_own_messages_and_search_them() {
+    let server = TestServer::spawn().await;
+    let alice = server.client();
+    let boris = server.client();
+    let alice_profile = server.login(&alice, &new_phone()).await;
+    let boris_profile = server.login(&boris, &new_phone()).await;
+    let for_alice = server
+        .create_message(&alice_profile.staff_id, "Отпуск", "Ваш отпуск согласован")
+        .await;
+    let for_boris = server
+        .create_message(&boris_profile.staff_id, "Смена", "Смена перенесена на утро")
+        .await;
+
+    alice.sync().await.unwrap();
+    boris.sync().await.unwrap();
+
+    assert_eq!(ids(&alice.messages(50, None).unwrap()), [for_alice]);
+    assert_eq!(ids(&boris.messages(50, None).unwrap()), [for_boris]);
+    assert_eq!(
+        ids(&alice.search("ОТПУСК соглас".into()).unwrap()),
+        [for_alice]
+    );
+    assert!(alice.search("смена".into()).unwrap().is_empty());
+    assert!(matches!(
+        alice.mark_read(MessageId::new(for_boris).unwrap()).await,
+        Err(ApiError::InvalidInput { .. })
+    ));
+}

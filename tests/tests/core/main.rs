@@ -1,0 +1,10 @@
+//! End-to-end tests of the mobile core (`simo-core`) as a real client of the real server
+//! (`simo-backend` in-process on a loopback port), with a fake SMS gateway over HTTP.
+//! One test binary: `cargo test -p simo-tests --test core`.
+
+mod helpers;
+mod sms;
+
+mod login_and_sync;
+mod offline;
+mod sessions;

@@ -1,0 +1,102 @@
+//! Without a network: reads from the cache, queued read reports, typed network errors.
+
+use simo_core::{ApiError, MessageId, SimoClient};
+
+use crate::helpers::{TestServer, ids, new_phone};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_server_down_messages_stay_readable_and_mark_read_is_flushed_later() {
+    let mut server = TestServer::spawn().await;
+    let client = server.client();
+    let phone = new_phone();
+    let profile = server.login(&client, &phone).await;
+    let id = server
+        .create_message(
+            &profile.staff_id,
+            "Инструктаж",
+            "Инструктаж по охране труда в 10:00",
+        )
+        .await;
+    client.sync().await.unwrap();
+
+    server.stop().await;
+    assert_eq!(ids(&client.messages(50, None).unwrap()), [id]);
+    assert_eq!(ids(&client.search("охран".into()).unwrap()), [id]);
+    client
+        .mark_read(MessageId::new(id).unwrap())
+        .await
+        .expect("queued, not an error");
+    assert_eq!(client.unread_count().unwrap(), 0);
+    assert!(matches!(client.sync().await, Err(ApiError::Network { .. })));
+
+    server.start().await;
+    let report = client.sync().await.unwrap();
+    assert_eq!((report.reports_sent, report.reports_pending), (1, 0));
+
+    // The server has it: another login of the same employee sees the message read.
+    let other = server.client();
+    server.login(&other, &phone).await;
+    other.sync().await.unwrap();
+    assert!(
+        other
+            .message(MessageId::new(id).unwrap())
+            .unwrap()
+            .unwrap()
+            .is_read
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_and_the_cache_survive_a_restart_of_the_app() {
+    let server = TestServer::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().display().to_string();
+    let client = SimoClient::new(server.url.clone(), data_dir.clone()).unwrap();
+    let profile = server.login(&client, &new_phone()).await;
+    let id = server
+        .create_message(&profile.staff_id, "Премия", "Премия за квартал")
+        .await;
+    client.sync().await.unwrap();
+    drop(client);
+
+    let restarted = SimoClient::new(server.url.clone(), data_dir).unwrap();
+    assert_eq!(restarted.profile().unwrap(), Some(profile.clone()));
+    assert_eq!(ids(&restarted.messages(50, None).unwrap()), [id]);
+    let later = server
+        .create_message(&profile.staff_id, "График", "Новый график")
+        .await;
+    assert_eq!(
+        ids(&restarted.sync().await.unwrap().new_messages),
+        [later],
+        "the stored token still works"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_cannot_be_reached_is_a_network_error_not_a_crash() {
+    let (_dir, client) = {
+        let dir = tempfile::tempdir().unwrap();
+        let client = SimoClient::new(
+            "http://127.0.0.1:1".into(),
+            dir.path().display().to_string(),
+        )
+        .unwrap();
+        (dir, client)
+    };
+    let result = client
+        .request_code(
+            simo_core::Inn::parse("7707083893").unwrap(),
+            simo_core::Phone::parse(&new_phone()).unwrap(),
+            "Иванов".into(),
+            simo_core::Device::Android,
+        )
+        .await;
+    assert!(
+        matches!(result, Err(ApiError::Network { .. })),
+        "{result:?}"
+    );
+    assert!(
+        matches!(client.sync().await, Err(ApiError::Unauthorized { .. })),
+        "no session yet"
+    );
+}
