@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use simo_backend::config::{Settings, help_text};
+use simo_backend::service::accounts;
 use simo_backend::service::partners::{self, PartnerInput};
 use simo_backend::startup::{Application, shutdown_signal};
 use simo_backend::store::Store;
@@ -33,6 +34,9 @@ enum Command {
     /// Manage partners (companies).
     #[command(subcommand)]
     Partner(PartnerCommand),
+    /// Manage the service operator's accounts for the web area at /operator.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
     /// Write the OpenAPI spec of API v1.
     Openapi {
         /// Where to write it.
@@ -72,6 +76,26 @@ enum PartnerCommand {
     SetPassword {
         #[arg(long)]
         inn: String,
+        /// Read from stdin when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Create an operator account.
+    Create {
+        #[arg(long)]
+        login: String,
+        /// At least 8 characters; read from stdin when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Set an operator's password (their sessions end).
+    SetPassword {
+        #[arg(long)]
+        login: String,
         /// Read from stdin when omitted.
         #[arg(long)]
         password: Option<String>,
@@ -138,6 +162,7 @@ async fn run(cli: Cli) -> simo_backend::error::Result<()> {
             Ok(())
         }
         Command::Partner(cmd) => partner_command(&store(&settings).await?, cmd).await,
+        Command::Operator(cmd) => operator_command(&store(&settings).await?, cmd).await,
         Command::Openapi { .. } => unreachable!("handled above"),
     }
 }
@@ -191,6 +216,28 @@ async fn partner_command(store: &Store, cmd: PartnerCommand) -> simo_backend::er
             println!(
                 "{}",
                 serde_json::json!({ "inn": p.inn, "password": "updated" })
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn operator_command(store: &Store, cmd: OperatorCommand) -> simo_backend::error::Result<()> {
+    match cmd {
+        OperatorCommand::Create { login, password } => {
+            let password = password_or_stdin(password)?;
+            let op = accounts::create_operator(store, &login, &password).await?;
+            println!(
+                "{}",
+                serde_json::json!({ "id": op.id, "login": op.login, "url": "/operator" })
+            );
+        }
+        OperatorCommand::SetPassword { login, password } => {
+            let password = password_or_stdin(password)?;
+            accounts::set_operator_password(store, &login, &password).await?;
+            println!(
+                "{}",
+                serde_json::json!({ "login": login, "password": "updated" })
             );
         }
     }

@@ -1,0 +1,54 @@
+//! Every cookie the cabinet sets is built here: HttpOnly, SameSite=Lax, Secure behind HTTPS.
+
+use poem::web::cookie::{Cookie, CookieJar, SameSite};
+use std::time::Duration;
+
+/// The partner admin's session (path `/cabinet`).
+pub const PARTNER_SESSION: &str = "simo_session";
+/// The operator's session (path `/operator`), separate so one browser can hold both.
+pub const OPERATOR_SESSION: &str = "simo_operator";
+/// The double-submit token of a login form, before any session exists.
+pub const LOGIN_CSRF: &str = "simo_login_csrf";
+/// The chosen language (`ru` or `en`).
+pub const LANG: &str = "simo_lang";
+
+fn base(name: &str, value: &str, path: &str, secure: bool) -> Cookie {
+    let mut c = Cookie::new_with_str(name, value);
+    c.set_path(path);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_secure(secure);
+    c
+}
+
+/// A session cookie: it lives as long as the session row does.
+pub fn session(jar: &CookieJar, name: &str, path: &str, value: &str, ttl_secs: i64, secure: bool) {
+    let mut c = base(name, value, path, secure);
+    c.set_max_age(Duration::from_secs(ttl_secs.max(1) as u64));
+    jar.add(c);
+}
+
+pub fn login_csrf(jar: &CookieJar, path: &str, value: &str, secure: bool) {
+    let mut c = base(LOGIN_CSRF, value, path, secure);
+    c.set_max_age(Duration::from_secs(3600));
+    jar.add(c);
+}
+
+pub fn lang(jar: &CookieJar, value: &str, secure: bool) {
+    let mut c = base(LANG, value, "/", secure);
+    c.set_max_age(Duration::from_secs(365 * 24 * 3600));
+    jar.add(c);
+}
+
+/// Expires a cookie in the browser.
+pub fn remove(jar: &CookieJar, name: &str, path: &str, secure: bool) {
+    let mut c = base(name, "", path, secure);
+    c.make_removal();
+    jar.add(c);
+}
+
+pub fn value(jar: &CookieJar, name: &str) -> Option<String> {
+    jar.get(name)
+        .map(|c| c.value_str().to_owned())
+        .filter(|v| !v.is_empty())
+}

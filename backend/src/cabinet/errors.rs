@@ -1,0 +1,182 @@
+//! One error type renders every failure of the cabinet and the operator area: a page in the
+//! visitor's language with the right status, or a redirect to the login page.
+
+use super::i18n::{Lang, Tr};
+use super::layout::Layout;
+use crate::error::Error;
+use askama::Template;
+use poem::http::StatusCode;
+use poem::web::Redirect;
+use poem::{Endpoint, IntoResponse, Request, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CabinetError {
+    /// No session (or an expired one): go to the login page of the area.
+    #[error("not logged in")]
+    LoggedOut,
+    #[error("not found")]
+    NotFound,
+    #[error("CSRF token missing or wrong")]
+    Csrf,
+    /// The visitor's input was refused; the text (Russian, from the domain) is shown.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{message}")]
+    Throttled {
+        message: String,
+        retry_after_secs: u64,
+    },
+    #[error("internal error: {0}")]
+    Internal(Error),
+}
+
+pub type CabinetResult<T> = Result<T, CabinetError>;
+
+impl From<Error> for CabinetError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::NotFound(_) => Self::NotFound,
+            Error::Invalid(m) | Error::Conflict(m) | Error::Unauthorized(m) => Self::Invalid(m),
+            Error::Forbidden(m) => Self::Forbidden(m),
+            Error::TooManyRequests {
+                message,
+                retry_after_secs,
+            } => Self::Throttled {
+                message,
+                retry_after_secs,
+            },
+            other => Self::Internal(other),
+        }
+    }
+}
+
+impl CabinetError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::LoggedOut => StatusCode::SEE_OTHER,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Csrf | Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Invalid(_) => StatusCode::BAD_REQUEST,
+            Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<CabinetError> for poem::Error {
+    fn from(e: CabinetError) -> Self {
+        let status = e.status();
+        poem::Error::new(e, status)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorView {
+    l: Layout,
+    heading: &'static str,
+    detail: String,
+    back: &'static str,
+}
+
+/// The area's root path (`/cabinet` or `/operator`): where "log in again" and "back" lead.
+/// Nested routes see paths without it, so each area names its own.
+#[derive(Debug, Clone, Copy)]
+pub struct AreaRoot(pub &'static str);
+
+/// Renders the failure as a page; used as the outermost layer of both areas.
+pub async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+    let root = req
+        .extensions()
+        .get::<AreaRoot>()
+        .map_or("/cabinet", |r| r.0);
+    let err = match next.call(req).await {
+        Ok(r) => return Ok(r.into_response()),
+        Err(e) => e,
+    };
+    let t = Tr(lang);
+    let (status, heading, detail, retry) = match err.downcast_ref::<CabinetError>() {
+        Some(CabinetError::LoggedOut) => {
+            return Ok(Redirect::see_other(format!("{root}/login")).into_response());
+        }
+        Some(e @ CabinetError::NotFound) => (
+            e.status(),
+            t.s("error.not_found"),
+            t.s("error.not_found_detail").to_owned(),
+            None,
+        ),
+        Some(e @ CabinetError::Csrf) => (
+            e.status(),
+            t.s("error.csrf"),
+            t.s("error.csrf_detail").to_owned(),
+            None,
+        ),
+        Some(e @ CabinetError::Invalid(m)) => (e.status(), t.s("error.invalid"), m.clone(), None),
+        Some(e @ CabinetError::Forbidden(m)) => {
+            (e.status(), t.s("error.forbidden"), m.clone(), None)
+        }
+        Some(
+            e @ CabinetError::Throttled {
+                message,
+                retry_after_secs,
+            },
+        ) => (
+            e.status(),
+            t.s("error.throttled"),
+            message.clone(),
+            Some(*retry_after_secs),
+        ),
+        Some(e @ CabinetError::Internal(inner)) => {
+            tracing::error!(error = %inner, "cabinet request failed");
+            (
+                e.status(),
+                t.s("error.internal"),
+                t.s("error.internal_detail").to_owned(),
+                None,
+            )
+        }
+        None if err.status() == StatusCode::NOT_FOUND
+            || err.status() == StatusCode::METHOD_NOT_ALLOWED =>
+        {
+            (
+                StatusCode::NOT_FOUND,
+                t.s("error.not_found"),
+                t.s("error.not_found_detail").to_owned(),
+                None,
+            )
+        }
+        None if err.status().is_client_error() => (
+            err.status(),
+            t.s("error.invalid"),
+            t.s("error.bad_form").to_owned(),
+            None,
+        ),
+        None => {
+            tracing::error!(error = %err, "cabinet request failed");
+            (
+                err.status(),
+                t.s("error.internal"),
+                t.s("error.internal_detail").to_owned(),
+                None,
+            )
+        }
+    };
+    let view = ErrorView {
+        l: Layout::bare(lang, heading),
+        heading,
+        detail,
+        back: root,
+    };
+    let mut resp = super::html(view.render())
+        .with_status(status)
+        .into_response();
+    if let Some(secs) = retry
+        && let Ok(v) = secs.to_string().parse()
+    {
+        resp.headers_mut().insert("retry-after", v);
+    }
+    Ok(resp)
+}

@@ -1,0 +1,436 @@
+//! The interface's words in Russian (first) and English: one catalogue, looked up by key.
+//! A test checks that every key the templates use is in it.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Ru,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ru" => Some(Self::Ru),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ru => "ru",
+            Self::En => "en",
+        }
+    }
+}
+
+/// (key, Russian, English)
+const CATALOGUE: &[(&str, &str, &str)] = &[
+    ("brand.operator", "оператор", "operator"),
+    ("top.login", "Логин (ИНН)", "Login (INN)"),
+    ("top.logout", "Выйти", "Log out"),
+    (
+        "footer.tagline",
+        "система мобильного оповещения",
+        "corporate mobile notifications",
+    ),
+    ("nav.label", "Разделы", "Sections"),
+    ("nav.dashboard", "Главная", "Dashboard"),
+    ("nav.employees", "Сотрудники", "Employees"),
+    ("nav.messages", "Сообщения", "Messages"),
+    ("nav.send", "Отправить", "Send"),
+    ("nav.settings", "Настройка", "Settings"),
+    ("nav.docs", "Документация", "Documentation"),
+    ("nav.partners", "Партнёры", "Partners"),
+    ("common.save", "Сохранить", "Save"),
+    ("common.cancel", "Отмена", "Cancel"),
+    ("common.copy", "Копировать", "Copy"),
+    (
+        "login.title",
+        "Вход в личный кабинет",
+        "Sign in to the cabinet",
+    ),
+    (
+        "login.operator_title",
+        "Вход оператора сервиса",
+        "Service operator sign-in",
+    ),
+    ("login.inn", "ИНН организации", "Company INN"),
+    ("login.operator_login", "Логин", "Login"),
+    ("login.password", "Пароль", "Password"),
+    ("login.submit", "Войти", "Sign in"),
+    (
+        "login.bad_credentials",
+        "Неверный логин или пароль",
+        "Wrong login or password",
+    ),
+    (
+        "login.hint",
+        "Нет доступа? Напишите оператору сервиса: он выдаст пароль и токен API.",
+        "No access yet? Ask the service operator for a password and an API token.",
+    ),
+    ("error.back", "Вернуться", "Go back"),
+    ("error.not_found", "Страница не найдена", "Page not found"),
+    (
+        "error.not_found_detail",
+        "Такой страницы нет, или она принадлежит другой организации.",
+        "There is no such page, or it belongs to another company.",
+    ),
+    ("error.csrf", "Форма устарела", "The form has expired"),
+    (
+        "error.csrf_detail",
+        "Обновите страницу и отправьте форму ещё раз.",
+        "Reload the page and submit the form again.",
+    ),
+    ("error.invalid", "Не получилось", "That did not work"),
+    (
+        "error.bad_form",
+        "Форма заполнена неверно.",
+        "The form is not filled in correctly.",
+    ),
+    ("error.forbidden", "Доступ запрещён", "Access denied"),
+    (
+        "error.throttled",
+        "Слишком много попыток",
+        "Too many attempts",
+    ),
+    ("error.internal", "Ошибка сервера", "Server error"),
+    (
+        "error.internal_detail",
+        "Мы уже знаем о ней. Попробуйте ещё раз чуть позже.",
+        "It has been logged. Please try again a little later.",
+    ),
+    ("dash.title", "Главная", "Dashboard"),
+    (
+        "dash.messages_14d",
+        "сообщений за 14 дней",
+        "messages in 14 days",
+    ),
+    ("dash.delivered", "доставлено", "delivered"),
+    ("dash.read", "прочитано", "read"),
+    (
+        "dash.no_push",
+        "сотрудников без push",
+        "employees without push",
+    ),
+    ("dash.pending", "ждут подтверждения", "awaiting approval"),
+    ("dash.per_day", "Сообщения по дням", "Messages per day"),
+    ("dash.quick", "Быстрые действия", "Quick actions"),
+    (
+        "dash.staff_total",
+        "Всего сотрудников",
+        "Employees in total",
+    ),
+    ("emp.title", "Сотрудники", "Employees"),
+    (
+        "emp.empty",
+        "Сотрудников пока нет: они появятся, когда войдут в мобильное приложение по ИНН организации.",
+        "No employees yet: they appear once they log in to the mobile app with the company's INN.",
+    ),
+    ("emp.name", "ФИО", "Name"),
+    ("emp.phone", "Телефон", "Phone"),
+    ("emp.device", "Устройство", "Device"),
+    ("emp.registered", "Регистрация", "Registered"),
+    ("emp.push", "Push", "Push"),
+    ("emp.push_on", "подключены", "on"),
+    ("emp.push_off", "нет push", "no push"),
+    ("emp.state", "Состояние", "State"),
+    ("emp.actions", "Действия", "Actions"),
+    ("emp.disable", "Отключить", "Disable"),
+    ("emp.enable", "Включить", "Enable"),
+    ("emp.approve", "Подтвердить", "Approve"),
+    ("emp.edit", "Изменить", "Edit"),
+    ("emp.delete", "Удалить", "Delete"),
+    (
+        "emp.delete_title",
+        "Удалить сотрудника?",
+        "Delete the employee?",
+    ),
+    (
+        "emp.delete_warning",
+        "Будут удалены и все его сообщения. Это нельзя отменить.",
+        "All their messages are deleted too. This cannot be undone.",
+    ),
+    ("emp.delete_confirm", "Да, удалить", "Yes, delete"),
+    ("state.active", "в рассылке", "active"),
+    ("state.disabled", "отключён", "disabled"),
+    ("state.pending", "ждёт подтверждения", "awaiting approval"),
+    ("msg.title", "Сообщения", "Messages"),
+    ("msg.f_staff", "Сотрудник", "Employee"),
+    ("msg.f_all", "Все", "All"),
+    ("msg.f_from", "С даты", "From"),
+    ("msg.f_to", "По дату", "To"),
+    ("msg.f_status", "Статус", "Status"),
+    ("msg.f_search", "Поиск", "Search"),
+    (
+        "msg.f_search_hint",
+        "слова из заголовка или текста",
+        "words in the title or text",
+    ),
+    ("msg.f_apply", "Найти", "Apply"),
+    ("msg.f_reset", "Сбросить", "Reset"),
+    ("msg.col_employee", "Сотрудник", "Employee"),
+    ("msg.col_title", "Заголовок", "Title"),
+    ("msg.col_created", "Дата создания", "Created"),
+    ("msg.col_status", "Статус", "Status"),
+    ("msg.open", "Перейти", "Open"),
+    ("msg.empty", "Сообщений пока нет.", "No messages yet."),
+    (
+        "msg.none_found",
+        "Ничего не найдено: измените фильтры.",
+        "Nothing found: change the filters.",
+    ),
+    ("msg.first_page", "В начало", "First page"),
+    ("msg.next_page", "Дальше", "Next"),
+    ("msg.back", "К списку сообщений", "Back to messages"),
+    ("msg.id", "Номер", "Number"),
+    ("msg.history", "История статусов", "Status history"),
+    ("status.created", "Создано", "Created"),
+    ("status.queued", "В очереди", "Queued"),
+    ("status.sent", "Отправлено", "Sent"),
+    ("status.delivered", "Доставлено", "Delivered"),
+    ("status.read", "Прочитано", "Read"),
+    ("status.failed", "Ошибка доставки", "Delivery failed"),
+    ("status.no_device", "Нет устройства", "No device"),
+    ("source.api", "через API", "via the API"),
+    ("source.cabinet", "из личного кабинета", "from the cabinet"),
+    ("send.title", "Отправить сообщение", "Send a message"),
+    ("send.recipients", "Кому", "To"),
+    (
+        "send.all",
+        "Всем сотрудникам в рассылке",
+        "All active employees",
+    ),
+    ("send.search", "Найти сотрудника…", "Find an employee…"),
+    (
+        "send.no_active",
+        "Нет сотрудников в рассылке.",
+        "No active employees.",
+    ),
+    (
+        "send.no_recipients",
+        "Выберите хотя бы одного сотрудника",
+        "Choose at least one employee",
+    ),
+    ("send.msg_title", "Заголовок", "Title"),
+    ("send.msg_text", "Содержание", "Text"),
+    ("send.submit", "Отправить", "Send"),
+    ("send.result", "Результат отправки", "Sent"),
+    ("send.message_no", "сообщение №", "message no."),
+    ("settings.title", "Настройка", "Settings"),
+    ("settings.company", "Организация", "Company"),
+    ("settings.short_name", "Название", "Name"),
+    ("settings.full_name", "Полное название", "Full name"),
+    ("settings.since", "Подключена", "Since"),
+    ("settings.token", "Токен API", "API token"),
+    (
+        "settings.token_once",
+        "Сохраните токен сейчас: он показывается один раз.",
+        "Save the token now: it is shown only once.",
+    ),
+    (
+        "settings.token_prefix",
+        "Действующий токен начинается с",
+        "The current token starts with",
+    ),
+    (
+        "settings.token_hidden",
+        "Целиком токен не хранится и не показывается. Если он утерян — выпустите новый.",
+        "The whole token is neither stored nor shown. If it is lost, issue a new one.",
+    ),
+    (
+        "settings.grace",
+        "Старый токен действует ещё",
+        "Keep the old token working for",
+    ),
+    (
+        "settings.rotate",
+        "Выпустить новый токен",
+        "Issue a new token",
+    ),
+    (
+        "settings.policy",
+        "Регистрация сотрудников",
+        "Employee registration",
+    ),
+    (
+        "settings.approval",
+        "Новые сотрудники ждут подтверждения администратора",
+        "New employees wait for the admin's approval",
+    ),
+    (
+        "settings.approval_hint",
+        "Пока сотрудник не подтверждён, сообщения ему не отправляются.",
+        "Until approved, an employee receives no messages.",
+    ),
+    ("settings.password", "Пароль", "Password"),
+    ("settings.current", "Текущий пароль", "Current password"),
+    ("settings.new", "Новый пароль", "New password"),
+    (
+        "settings.confirm",
+        "Новый пароль ещё раз",
+        "New password again",
+    ),
+    ("settings.change", "Сменить пароль", "Change password"),
+    (
+        "settings.wrong_current",
+        "Текущий пароль введён неверно",
+        "The current password is wrong",
+    ),
+    (
+        "settings.mismatch",
+        "Новые пароли не совпадают",
+        "The new passwords differ",
+    ),
+    (
+        "grace.0",
+        "ни минуты (сразу отключить)",
+        "not at all (revoke now)",
+    ),
+    ("grace.3600", "1 час", "1 hour"),
+    ("grace.86400", "1 сутки", "1 day"),
+    ("grace.604800", "7 дней", "7 days"),
+    ("grace.2592000", "30 дней", "30 days"),
+    ("docs.title", "Документация", "Documentation"),
+    ("op.title", "Партнёры", "Partners"),
+    ("op.created", "Создан партнёр", "Partner created:"),
+    ("op.disabled", "отключён", "disabled"),
+    ("op.enabled", "работает", "active"),
+    ("op.disable", "Отключить", "Disable"),
+    ("op.enable", "Включить", "Enable"),
+    ("op.reset", "Сбросить пароль", "Reset password"),
+    ("op.create", "Новый партнёр", "New partner"),
+    ("op.create_submit", "Создать партнёра", "Create partner"),
+    (
+        "done.enabled",
+        "Сотрудник включён в рассылку",
+        "The employee is active again",
+    ),
+    (
+        "done.disabled",
+        "Сотрудник отключён от рассылки",
+        "The employee no longer receives messages",
+    ),
+    ("done.renamed", "ФИО сохранено", "The name is saved"),
+    (
+        "done.deleted",
+        "Сотрудник и его сообщения удалены",
+        "The employee and their messages are deleted",
+    ),
+    (
+        "done.token_rotated",
+        "Выпущен новый токен",
+        "A new token is issued",
+    ),
+    (
+        "done.password_changed",
+        "Пароль изменён",
+        "The password is changed",
+    ),
+    (
+        "done.policy_saved",
+        "Правило регистрации сохранено",
+        "The registration policy is saved",
+    ),
+    (
+        "done.partner_created",
+        "Партнёр создан",
+        "The partner is created",
+    ),
+    (
+        "done.partner_disabled",
+        "Партнёр отключён",
+        "The partner is disabled",
+    ),
+    (
+        "done.partner_enabled",
+        "Партнёр включён",
+        "The partner is enabled",
+    ),
+    (
+        "done.password_reset",
+        "Пароль партнёра изменён, его сеансы завершены",
+        "The partner's password is reset and its sessions ended",
+    ),
+];
+
+static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
+    CATALOGUE
+        .iter()
+        .map(|(k, ru, en)| (*k, (*ru, *en)))
+        .collect()
+});
+
+/// The translator a template holds: `{{ l.t.s("nav.messages") }}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        INDEX.get(key).map(|(ru, en)| match self.0 {
+            Lang::Ru => *ru,
+            Lang::En => *en,
+        })
+    }
+
+    /// The text for a key; an unknown key shows as itself (and fails the catalogue test).
+    pub fn s(&self, key: &str) -> &'static str {
+        self.get(key).unwrap_or_else(|| {
+            tracing::warn!(key, "missing translation");
+            "?"
+        })
+    }
+
+    /// A message status or history step (`queued`, `read`, `created` …).
+    pub fn status(&self, code: &str) -> &'static str {
+        self.get(&format!("status.{code}")).unwrap_or("?")
+    }
+
+    /// An employee's state (`active`, `disabled`, `pending`).
+    pub fn state(&self, code: &str) -> &'static str {
+        self.get(&format!("state.{code}")).unwrap_or("?")
+    }
+
+    /// A history detail: the message's source in words, anything else as it is.
+    pub fn detail(&self, d: &str) -> String {
+        self.get(&format!("source.{d}"))
+            .map_or_else(|| d.to_owned(), str::to_owned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_used_by_a_template_is_in_the_catalogue() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut missing = vec![];
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for part in text.split("t.s(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                if Tr(Lang::Ru).get(key).is_none() {
+                    missing.push(key.to_owned());
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing keys: {missing:?}");
+    }
+
+    #[test]
+    fn keys_are_unique_and_both_languages_filled() {
+        assert_eq!(INDEX.len(), CATALOGUE.len());
+        assert!(
+            CATALOGUE
+                .iter()
+                .all(|(_, ru, en)| !ru.is_empty() && !en.is_empty())
+        );
+        assert_eq!(Tr(Lang::En).s("nav.messages"), "Messages");
+        assert_eq!(Tr(Lang::Ru).status("no_device"), "Нет устройства");
+    }
+}

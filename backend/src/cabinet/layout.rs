@@ -1,0 +1,127 @@
+//! What the base layout (`templates/base.html`) needs from every page's view.
+
+use super::i18n::{Lang, Tr};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// Not logged in: no navigation.
+    Public,
+    Cabinet,
+    Operator,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+pub struct Layout {
+    pub t: Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub area: Area,
+    /// The active navigation entry.
+    pub nav: &'static str,
+    /// The INN (cabinet) or login (operator) shown top right.
+    pub who: Option<String>,
+    pub csrf: String,
+    /// A success note after a redirect (`?done=key`), already translated.
+    pub notice: Option<&'static str>,
+}
+
+const CABINET_NAV: [(&str, &str, &str); 6] = [
+    ("dashboard", "/cabinet", "nav.dashboard"),
+    ("employees", "/cabinet/employees", "nav.employees"),
+    ("messages", "/cabinet/messages", "nav.messages"),
+    ("send", "/cabinet/send", "nav.send"),
+    ("settings", "/cabinet/settings", "nav.settings"),
+    ("docs", "/cabinet/docs", "nav.docs"),
+];
+
+impl Layout {
+    pub fn bare(lang: Lang, title: &str) -> Self {
+        Self {
+            t: Tr(lang),
+            lang: lang.code(),
+            title: title.to_owned(),
+            area: Area::Public,
+            nav: "",
+            who: None,
+            csrf: String::new(),
+            notice: None,
+        }
+    }
+
+    pub fn signed_in(lang: Lang, area: Area, nav: &'static str, who: String, csrf: String) -> Self {
+        let t = Tr(lang);
+        let title = match area {
+            Area::Operator => t.s("nav.partners"),
+            _ => CABINET_NAV
+                .iter()
+                .find(|(k, _, _)| *k == nav)
+                .map(|(_, _, label)| t.s(label))
+                .unwrap_or("SiMO"),
+        };
+        Self {
+            t,
+            lang: lang.code(),
+            title: title.to_owned(),
+            area,
+            nav,
+            who: Some(who),
+            csrf,
+            notice: None,
+        }
+    }
+
+    /// Shows the note for a `done` key, if it is one of ours.
+    pub fn with_notice(mut self, done: Option<&str>) -> Self {
+        self.notice = done.and_then(|k| self.t.get(&format!("done.{k}")));
+        self
+    }
+
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    pub fn root(&self) -> &'static str {
+        match self.area {
+            Area::Operator => "/operator",
+            _ => "/cabinet",
+        }
+    }
+
+    pub fn is_operator(&self) -> bool {
+        self.area == Area::Operator
+    }
+
+    pub fn nav_items(&self) -> Vec<NavItem> {
+        match self.area {
+            Area::Public => vec![],
+            Area::Operator => vec![NavItem {
+                href: "/operator",
+                label: self.t.s("nav.partners"),
+                active: true,
+            }],
+            Area::Cabinet => CABINET_NAV
+                .iter()
+                .map(|(key, href, label)| NavItem {
+                    href,
+                    label: self.t.s(label),
+                    active: *key == self.nav,
+                })
+                .collect(),
+        }
+    }
+
+    /// The link that switches the interface language.
+    pub fn other_lang(&self) -> (&'static str, &'static str) {
+        if self.lang == "en" {
+            ("ru", "Русский")
+        } else {
+            ("en", "English")
+        }
+    }
+}

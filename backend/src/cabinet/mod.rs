@@ -1,0 +1,241 @@
+//! The web cabinet of the partner's admin (`/cabinet`) and the service operator's area
+//! (`/operator`): server-rendered askama pages, a little progressive JavaScript, no build step.
+
+mod cookies;
+mod csrf;
+pub mod errors;
+mod headers;
+pub mod i18n;
+mod layout;
+mod session;
+mod views;
+
+use crate::config::{Knob, Settings};
+use crate::error::{Error, Result};
+use crate::state::SharedState;
+use chrono::{TimeZone, Utc};
+use chrono_tz::Tz;
+use i18n::Lang;
+use poem::endpoint::make_sync;
+use poem::middleware::CookieJarManager;
+use poem::web::Html;
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, post};
+
+/// The cabinet's settings (TOML keys; `SIMO_` + upper case in the environment).
+pub const KNOBS: &[Knob] = &[
+    Knob {
+        key: "cabinet_session_ttl_secs",
+        default: "43200",
+        help: "how long a cabinet or operator login lasts",
+    },
+    Knob {
+        key: "cabinet_login_max_failures",
+        default: "5",
+        help: "failed cabinet logins per login within the window before refusing",
+    },
+    Knob {
+        key: "cabinet_login_max_failures_per_ip",
+        default: "30",
+        help: "failed cabinet logins per client address within the window",
+    },
+    Knob {
+        key: "cabinet_login_window_secs",
+        default: "900",
+        help: "the window failed logins are counted in",
+    },
+    Knob {
+        key: "cabinet_token_grace_secs",
+        default: "86400",
+        help: "default time the old API token keeps working after a rotation",
+    },
+    Knob {
+        key: "cabinet_page_size",
+        default: "50",
+        help: "rows per page of the cabinet's message list",
+    },
+];
+
+/// The cabinet's settings, parsed once at start-up.
+#[derive(Debug, Clone)]
+pub struct CabinetConfig {
+    pub session_ttl_secs: i64,
+    pub throttle: crate::service::accounts::Throttle,
+    pub token_grace_secs: i64,
+    pub page_size: i64,
+    /// Cookies get `Secure` when users reach us over HTTPS.
+    pub secure_cookies: bool,
+    pub zone: Tz,
+}
+
+fn knob(settings: &Settings, key: &str) -> Result<i64> {
+    let v = settings.module_setting(key);
+    v.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "SIMO_{}: not a valid number: {v:?}",
+                key.to_ascii_uppercase()
+            ))
+        })
+}
+
+impl CabinetConfig {
+    pub fn from_settings(s: &Settings) -> Result<Self> {
+        Ok(Self {
+            session_ttl_secs: knob(s, "cabinet_session_ttl_secs")?.max(60),
+            throttle: crate::service::accounts::Throttle {
+                max_per_login: knob(s, "cabinet_login_max_failures")?.max(1),
+                max_per_ip: knob(s, "cabinet_login_max_failures_per_ip")?.max(1),
+                window_secs: knob(s, "cabinet_login_window_secs")?.max(1),
+            },
+            token_grace_secs: knob(s, "cabinet_token_grace_secs")?,
+            page_size: knob(s, "cabinet_page_size")?.clamp(5, 500),
+            secure_cookies: s.public_url.starts_with("https://"),
+            zone: s
+                .timezone
+                .parse()
+                .map_err(|_| Error::Config(format!("unknown time zone {}", s.timezone)))?,
+        })
+    }
+
+    /// `2026-11-23 16:47` in the configured zone.
+    pub fn datetime(&self, millis: i64) -> String {
+        self.local(millis).format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    pub fn date(&self, millis: i64) -> String {
+        self.local(millis).format("%Y-%m-%d").to_string()
+    }
+
+    fn local(&self, millis: i64) -> chrono::DateTime<Tz> {
+        Utc.timestamp_millis_opt(millis)
+            .single()
+            .unwrap_or_default()
+            .with_timezone(&self.zone)
+    }
+
+    /// The zone's offset from UTC now, for counting messages per local day.
+    pub fn offset_ms(&self) -> i64 {
+        use chrono::Offset;
+        self.local(crate::domain::now_millis())
+            .offset()
+            .fix()
+            .local_minus_utc() as i64
+            * 1000
+    }
+}
+
+/// A rendered template as an HTML response; a template that fails to render is our bug.
+pub(crate) fn html(rendered: askama::Result<String>) -> Response {
+    match rendered {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            "Internal error"
+                .with_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response()
+        }
+    }
+}
+
+/// Picks the language (`?lang=` remembered in a cookie, else the cookie, else Russian).
+async fn language<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let asked = req
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "lang"))
+        .and_then(|(_, v)| Lang::parse(&v));
+    let lang = match asked {
+        Some(l) => {
+            let secure = req
+                .data::<CabinetConfig>()
+                .is_some_and(|c| c.secure_cookies);
+            cookies::lang(req.cookie(), l.code(), secure);
+            l
+        }
+        None => cookies::value(req.cookie(), cookies::LANG)
+            .and_then(|v| Lang::parse(&v))
+            .unwrap_or_default(),
+    };
+    req.extensions_mut().insert(lang);
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+const APP_CSS: &str = include_str!("static/app.css");
+const APP_JS: &str = include_str!("static/app.js");
+
+fn asset(body: &'static str, content_type: &'static str) -> impl Endpoint {
+    make_sync(move |_| {
+        body.with_content_type(content_type)
+            .with_header("cache-control", "public, max-age=3600")
+    })
+}
+
+/// Wraps an area's routes: language, error pages, security headers, cookies.
+fn area(
+    route: Route,
+    root: &'static str,
+    state: &SharedState,
+    cfg: &CabinetConfig,
+) -> impl Endpoint + use<> {
+    route
+        .around(errors::render_errors)
+        .around(language)
+        .around(headers::security_headers)
+        .with(CookieJarManager::new())
+        .data(errors::AreaRoot(root))
+        .data(cfg.clone())
+        .data(state.clone())
+}
+
+/// `/cabinet`: the partner admin's pages.
+pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
+    use views::{dashboard, docs, employees, login, messages, send, settings};
+    let route = Route::new()
+        .at("/", get(dashboard::page))
+        .at(
+            "/login",
+            get(login::partner_page).post(login::partner_submit),
+        )
+        .at("/logout", post(login::partner_logout))
+        .at("/employees", get(employees::list))
+        .at("/employees/:id/state", post(employees::set_state))
+        .at("/employees/:id/rename", post(employees::rename))
+        .at(
+            "/employees/:id/delete",
+            get(employees::confirm_delete).post(employees::delete),
+        )
+        .at("/messages", get(messages::list))
+        .at("/messages/:id", get(messages::show))
+        .at("/send", get(send::page).post(send::submit))
+        .at("/settings", get(settings::page))
+        .at("/settings/token", post(settings::rotate_token))
+        .at("/settings/password", post(settings::change_password))
+        .at("/settings/policy", post(settings::set_policy))
+        .at("/docs", get(docs::page))
+        .at("/static/app.css", asset(APP_CSS, "text/css; charset=utf-8"))
+        .at(
+            "/static/app.js",
+            asset(APP_JS, "text/javascript; charset=utf-8"),
+        );
+    area(route, "/cabinet", state, cfg)
+}
+
+/// `/operator`: the service operator's pages.
+pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
+    use views::{login, operator};
+    let route = Route::new()
+        .at("/", get(operator::list))
+        .at(
+            "/login",
+            get(login::operator_page).post(login::operator_submit),
+        )
+        .at("/logout", post(login::operator_logout))
+        .at("/partners", post(operator::create_partner))
+        .at("/partners/:id/disabled", post(operator::set_disabled))
+        .at("/partners/:id/password", post(operator::reset_password));
+    area(route, "/operator", state, cfg)
+}

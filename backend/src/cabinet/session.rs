@@ -1,0 +1,136 @@
+//! Browser sessions: a random cookie whose hash names a row in `cabinet_sessions`, with the
+//! session's CSRF token beside it.
+
+use super::CabinetConfig;
+use super::cookies;
+use super::csrf;
+use super::errors::{CabinetError, CabinetResult};
+use crate::domain::{TokenHash, now_millis};
+use crate::state::AppState;
+use crate::store::{NewSession, OperatorRow, PartnerRow, SessionKind};
+use poem::Request;
+
+/// A logged-in partner admin.
+pub struct PartnerSession {
+    pub partner: PartnerRow,
+    pub csrf: String,
+}
+
+pub struct OperatorSession {
+    pub operator: OperatorRow,
+    pub csrf: String,
+}
+
+fn names(kind: SessionKind) -> (&'static str, &'static str) {
+    match kind {
+        SessionKind::Partner => (cookies::PARTNER_SESSION, "/cabinet"),
+        SessionKind::Operator => (cookies::OPERATOR_SESSION, "/operator"),
+    }
+}
+
+/// Starts a session and sets its cookie.
+pub async fn start(
+    req: &Request,
+    state: &AppState,
+    cfg: &CabinetConfig,
+    kind: SessionKind,
+    subject_id: i64,
+) -> CabinetResult<()> {
+    let token = csrf::new_token();
+    let now = now_millis();
+    let csrf_token = csrf::new_token();
+    state
+        .store
+        .create_session(&NewSession {
+            token: &TokenHash::of(&token),
+            kind,
+            subject_id,
+            csrf_token: &csrf_token,
+            now,
+            expires_at: now + cfg.session_ttl_secs * 1000,
+        })
+        .await?;
+    let (name, path) = names(kind);
+    cookies::session(
+        req.cookie(),
+        name,
+        path,
+        &token,
+        cfg.session_ttl_secs,
+        cfg.secure_cookies,
+    );
+    cookies::remove(req.cookie(), cookies::LOGIN_CSRF, path, cfg.secure_cookies);
+    Ok(())
+}
+
+/// Ends the session behind the cookie (if any) and expires the cookie.
+pub async fn end(
+    req: &Request,
+    state: &AppState,
+    cfg: &CabinetConfig,
+    kind: SessionKind,
+) -> CabinetResult<()> {
+    let (name, path) = names(kind);
+    if let Some(v) = cookies::value(req.cookie(), name) {
+        state.store.delete_session(&TokenHash::of(&v)).await?;
+    }
+    cookies::remove(req.cookie(), name, path, cfg.secure_cookies);
+    Ok(())
+}
+
+async fn live(req: &Request, state: &AppState, kind: SessionKind) -> CabinetResult<(i64, String)> {
+    let (name, _) = names(kind);
+    let value = cookies::value(req.cookie(), name).ok_or(CabinetError::LoggedOut)?;
+    let row = state
+        .store
+        .session(&TokenHash::of(&value), kind, now_millis())
+        .await?
+        .ok_or(CabinetError::LoggedOut)?;
+    Ok((row.subject_id, row.csrf_token))
+}
+
+pub async fn partner(req: &Request, state: &AppState) -> CabinetResult<PartnerSession> {
+    let (id, csrf) = live(req, state, SessionKind::Partner).await?;
+    match state.store.partner_by_id(id).await? {
+        Some(partner) if !partner.disabled => Ok(PartnerSession { partner, csrf }),
+        _ => Err(CabinetError::LoggedOut),
+    }
+}
+
+pub async fn operator(req: &Request, state: &AppState) -> CabinetResult<OperatorSession> {
+    let (id, csrf) = live(req, state, SessionKind::Operator).await?;
+    let operator = state
+        .store
+        .operator_by_id(id)
+        .await?
+        .ok_or(CabinetError::LoggedOut)?;
+    Ok(OperatorSession { operator, csrf })
+}
+
+/// Refuses a form whose `csrf` field is not the session's token.
+pub fn check_csrf(expected: &str, presented: &str) -> CabinetResult<()> {
+    if csrf::matches(expected, presented) {
+        Ok(())
+    } else {
+        tracing::warn!("form refused: CSRF token mismatch");
+        Err(CabinetError::Csrf)
+    }
+}
+
+/// The login form's token: the one in the cookie, or a new one set in the cookie.
+pub fn login_csrf(req: &Request, cfg: &CabinetConfig, path: &str) -> String {
+    match cookies::value(req.cookie(), cookies::LOGIN_CSRF) {
+        Some(v) if v.len() == 64 => v,
+        _ => {
+            let v = csrf::new_token();
+            cookies::login_csrf(req.cookie(), path, &v, cfg.secure_cookies);
+            v
+        }
+    }
+}
+
+/// A login form must echo the token of its cookie (double submit).
+pub fn check_login_csrf(req: &Request, presented: &str) -> CabinetResult<()> {
+    let expected = cookies::value(req.cookie(), cookies::LOGIN_CSRF).unwrap_or_default();
+    check_csrf(&expected, presented)
+}

@@ -1,0 +1,124 @@
+//! The dashboard: messages per day as a small inline SVG chart, delivery and read rates,
+//! employees who cannot get pushes.
+
+use super::super::errors::CabinetResult;
+use super::super::i18n::Lang;
+use super::super::layout::{Area, Layout};
+use super::super::{CabinetConfig, html, session};
+use crate::domain::now_millis;
+use crate::state::SharedState;
+use crate::store::StaffStats;
+use askama::Template;
+use poem::web::Data;
+use poem::{Request, Response, handler};
+
+const DAYS: i64 = 14;
+const DAY_MS: i64 = 86_400_000;
+const CHART_HEIGHT: i64 = 120;
+const BAR_STEP: i64 = 40;
+
+/// One bar of the chart, positioned in SVG user units.
+pub struct Bar {
+    pub x: i64,
+    pub y: i64,
+    pub height: i64,
+    pub count: i64,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardView {
+    l: Layout,
+    bars: Vec<Bar>,
+    chart_width: i64,
+    chart_height: i64,
+    total: i64,
+    delivered_pct: i64,
+    read_pct: i64,
+    staff: StaffStats,
+}
+
+fn percent(part: i64, whole: i64) -> i64 {
+    if whole == 0 {
+        0
+    } else {
+        (part * 100 + whole / 2) / whole
+    }
+}
+
+/// Fills the days without messages with zeros and scales the bars to the busiest day.
+fn bars(per_day: &[(i64, i64)], today: i64) -> Vec<Bar> {
+    let max = per_day.iter().map(|d| d.1).max().unwrap_or(0).max(1);
+    (0..DAYS)
+        .map(|i| {
+            let day = today - (DAYS - 1) + i;
+            let count = per_day.iter().find(|d| d.0 == day).map_or(0, |d| d.1);
+            let height = if count == 0 {
+                2
+            } else {
+                (count * (CHART_HEIGHT - 20) / max).max(4)
+            };
+            let date = chrono::DateTime::from_timestamp(day * 86_400, 0).unwrap_or_default();
+            Bar {
+                x: i * BAR_STEP + 6,
+                y: CHART_HEIGHT - 18 - height,
+                height,
+                count,
+                label: date.format("%d.%m").to_string(),
+            }
+        })
+        .collect()
+}
+
+#[handler]
+pub async fn page(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let offset = cfg.offset_ms();
+    let now = now_millis();
+    let today = (now + offset) / DAY_MS;
+    let since = (today - (DAYS - 1)) * DAY_MS - offset;
+    let stats = state
+        .store
+        .message_stats(s.partner.id, since, offset)
+        .await?;
+    let staff = state.store.staff_stats(s.partner.id).await?;
+    let view = DashboardView {
+        l: Layout::signed_in(
+            *lang,
+            Area::Cabinet,
+            "dashboard",
+            s.partner.inn.clone(),
+            s.csrf,
+        ),
+        bars: bars(&stats.per_day, today),
+        chart_width: DAYS * BAR_STEP,
+        chart_height: CHART_HEIGHT,
+        total: stats.total,
+        delivered_pct: percent(stats.delivered, stats.total),
+        read_pct: percent(stats.read, stats.total),
+        staff,
+    };
+    Ok(html(view.render()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_day_gets_a_bar_and_the_busiest_is_tallest() {
+        let b = bars(&[(100, 5), (97, 10)], 100);
+        assert_eq!(b.len(), DAYS as usize);
+        assert_eq!(b.last().unwrap().count, 5);
+        let tallest = b.iter().max_by_key(|x| x.height).unwrap();
+        assert_eq!(tallest.count, 10);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(0, 0), 0);
+    }
+}

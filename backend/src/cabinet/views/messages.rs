@@ -1,0 +1,384 @@
+//! Messages: the filtered, searched, sorted list paged by keyset, and one message's page.
+
+use super::super::errors::{CabinetError, CabinetResult};
+use super::super::i18n::Lang;
+use super::super::layout::{Area, Layout};
+use super::super::{CabinetConfig, html, session};
+use crate::domain::{Millis, StaffId};
+use crate::state::SharedState;
+use crate::store::{
+    CursorValue, MessageListQuery, MessageListRow, MessageRow, MessageSort, MessageStatus,
+    search_words,
+};
+use askama::Template;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use poem::web::{Data, Path, Query};
+use poem::{Request, Response, handler};
+use serde::{Deserialize, Serialize};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The list's query string; everything optional, anything unparseable ignored or reported.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct ListParams {
+    #[serde(default, skip_serializing_if = "is_blank")]
+    pub staff: String,
+    #[serde(default, skip_serializing_if = "is_blank")]
+    pub from: String,
+    #[serde(default, skip_serializing_if = "is_blank")]
+    pub to: String,
+    #[serde(default, skip_serializing_if = "is_blank")]
+    pub status: String,
+    #[serde(default, skip_serializing_if = "is_blank")]
+    pub q: String,
+    #[serde(default, skip_serializing_if = "is_blank")]
+    pub sort: String,
+    #[serde(default, skip_serializing_if = "is_blank")]
+    pub dir: String,
+    #[serde(default, skip_serializing_if = "is_blank")]
+    pub after: String,
+}
+
+fn is_blank(s: &str) -> bool {
+    s.trim().is_empty()
+}
+
+pub struct Row {
+    pub id: i64,
+    pub staff_name: String,
+    pub title: String,
+    pub created: String,
+    pub status: String,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct Column {
+    pub label: &'static str,
+    pub href: String,
+    /// "▲", "▼" or "" when the list is not sorted by this column.
+    pub arrow: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "messages.html")]
+struct ListView {
+    l: Layout,
+    p: ListParams,
+    rows: Vec<Row>,
+    columns: Vec<Column>,
+    staff: Vec<Choice>,
+    statuses: Vec<Choice>,
+    next: Option<String>,
+    first: Option<String>,
+    filter_error: Option<String>,
+    filtered: bool,
+}
+
+/// Cursor values as `i123` / `t<base64url>` joined by `.`: opaque, URL-safe, and parsed strictly.
+pub fn encode_cursor(values: &[CursorValue]) -> String {
+    values
+        .iter()
+        .map(|v| match v {
+            CursorValue::Int(i) => format!("i{i}"),
+            CursorValue::Text(t) => format!("t{}", URL_SAFE_NO_PAD.encode(t.as_bytes())),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+pub fn decode_cursor(raw: &str) -> Option<Vec<CursorValue>> {
+    raw.split('.')
+        .map(|part| match part.split_at_checked(1)? {
+            ("i", n) => n.parse().ok().map(CursorValue::Int),
+            ("t", b) => URL_SAFE_NO_PAD
+                .decode(b)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .map(CursorValue::Text),
+            _ => None,
+        })
+        .collect()
+}
+
+fn href(p: &ListParams) -> String {
+    match serde_urlencoded::to_string(p) {
+        Ok(q) if !q.is_empty() => format!("/cabinet/messages?{q}"),
+        _ => "/cabinet/messages".to_owned(),
+    }
+}
+
+fn default_descending(sort: MessageSort) -> bool {
+    sort == MessageSort::Created
+}
+
+struct Parsed {
+    query: MessageListQuery,
+    error: Option<String>,
+}
+
+/// A bare date is a whole local day: `from` at its start, `to` up to the next day's start.
+fn day_bound(state: &SharedState, raw: &str, next_day: bool) -> Result<Option<Millis>, String> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    let start = state.time.parse(raw).map_err(|e| e.0)?;
+    Ok(Some(if next_day { start + DAY_MS } else { start }))
+}
+
+fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64) -> Parsed {
+    let sort = MessageSort::parse(&p.sort).unwrap_or(MessageSort::Created);
+    let descending = match p.dir.as_str() {
+        "asc" => false,
+        "desc" => true,
+        _ => default_descending(sort),
+    };
+    let mut error = None;
+    let mut bound = |raw: &str, next| {
+        day_bound(state, raw, next).unwrap_or_else(|e| {
+            error = Some(e);
+            None
+        })
+    };
+    let created_from = bound(&p.from, false);
+    let created_before = bound(&p.to, true);
+    Parsed {
+        query: MessageListQuery {
+            partner_id,
+            staff_id: StaffId::parse(&p.staff).ok(),
+            created_from,
+            created_before,
+            status: MessageStatus::parse(&p.status),
+            words: search_words(&p.q),
+            sort,
+            descending,
+            after: decode_cursor(&p.after),
+            limit: limit + 1,
+        },
+        error,
+    }
+}
+
+fn columns(l: &Layout, p: &ListParams, q: &MessageListQuery) -> Vec<Column> {
+    MessageSort::ALL
+        .into_iter()
+        .map(|sort| {
+            let current = q.sort == sort;
+            let descending = if current {
+                !q.descending
+            } else {
+                default_descending(sort)
+            };
+            let link = ListParams {
+                sort: sort.as_str().to_owned(),
+                dir: if descending { "desc" } else { "asc" }.to_owned(),
+                after: String::new(),
+                ..p.clone()
+            };
+            Column {
+                label: l.t.s(&format!("msg.col_{}", sort.as_str())),
+                href: href(&link),
+                arrow: match (current, q.descending) {
+                    (false, _) => "",
+                    (true, true) => "▼",
+                    (true, false) => "▲",
+                },
+            }
+        })
+        .collect()
+}
+
+#[handler]
+pub async fn list(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Query(p): Query<ListParams>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let parsed = parse(state, s.partner.id, &p, cfg.page_size);
+    let mut found: Vec<MessageListRow> = state.store.list_partner_messages(&parsed.query).await?;
+    let more = found.len() as i64 > cfg.page_size;
+    found.truncate(cfg.page_size as usize);
+    let l = Layout::signed_in(
+        *lang,
+        Area::Cabinet,
+        "messages",
+        s.partner.inn.clone(),
+        s.csrf,
+    );
+    let next = match found.last() {
+        Some(last) if more => Some(href(&ListParams {
+            after: encode_cursor(&last.cursor(parsed.query.sort)),
+            ..p.clone()
+        })),
+        _ => None,
+    };
+    let first = (!p.after.is_empty()).then(|| {
+        href(&ListParams {
+            after: String::new(),
+            ..p.clone()
+        })
+    });
+    let staff = state
+        .store
+        .list_staff(s.partner.id)
+        .await?
+        .into_iter()
+        .map(|r| Choice {
+            selected: parsed.query.staff_id == Some(StaffId(r.id)),
+            value: r.id.to_string(),
+            label: r.name,
+        })
+        .collect();
+    let statuses = MessageStatus::ALL
+        .into_iter()
+        .map(|st| Choice {
+            value: st.as_str().to_owned(),
+            label: l.t.status(st.as_str()).to_owned(),
+            selected: parsed.query.status == Some(st),
+        })
+        .collect();
+    let rows = found
+        .into_iter()
+        .map(|r| Row {
+            id: r.id,
+            staff_name: r.staff_name,
+            title: r.title,
+            created: cfg.datetime(r.created_at),
+            status: r.status,
+        })
+        .collect();
+    let filtered = [&p.staff, &p.from, &p.to, &p.status, &p.q]
+        .iter()
+        .any(|v| !is_blank(v));
+    let view = ListView {
+        columns: columns(&l, &p, &parsed.query),
+        l,
+        rows,
+        staff,
+        statuses,
+        next,
+        first,
+        filter_error: parsed.error,
+        filtered,
+        p,
+    };
+    Ok(html(view.render()))
+}
+
+/// One line of a message's history.
+pub struct Event {
+    pub status: String,
+    pub at: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct ShowView {
+    l: Layout,
+    m: MessageRow,
+    staff_name: String,
+    created: String,
+    history: Vec<Event>,
+}
+
+/// The history as the message row records it: creation, then each timestamp it has.
+fn history_from_row(m: &MessageRow, cfg: &CabinetConfig) -> Vec<Event> {
+    let mut events = vec![Event {
+        status: "created".into(),
+        at: cfg.datetime(m.created_at),
+        detail: m.source.clone(),
+    }];
+    for (status, at) in [
+        ("sent", m.sent_at),
+        ("delivered", m.delivered_at),
+        ("read", m.read_at),
+    ] {
+        if let Some(at) = at {
+            events.push(Event {
+                status: status.into(),
+                at: cfg.datetime(at),
+                detail: String::new(),
+            });
+        }
+    }
+    if matches!(m.status(), MessageStatus::Failed | MessageStatus::NoDevice) {
+        events.push(Event {
+            status: m.status.clone(),
+            at: String::new(),
+            detail: m.status_reason.clone().unwrap_or_default(),
+        });
+    }
+    events
+}
+
+#[handler]
+pub async fn show(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Path(id): Path<String>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let id: i64 = id.parse().map_err(|_| CabinetError::NotFound)?;
+    // Scoped by partner: another partner's message id is simply not found.
+    let m = state
+        .store
+        .message_by_id(s.partner.id, id)
+        .await?
+        .ok_or(CabinetError::NotFound)?;
+    let staff_name = state
+        .store
+        .staff_by_id(s.partner.id, StaffId(m.staff_id))
+        .await?
+        .map(|r| r.name)
+        .unwrap_or_default();
+    let l = Layout::signed_in(
+        *lang,
+        Area::Cabinet,
+        "messages",
+        s.partner.inn.clone(),
+        s.csrf,
+    )
+    .with_title(m.title.clone());
+    let view = ShowView {
+        l,
+        staff_name,
+        created: cfg.datetime(m.created_at),
+        history: history_from_row(&m, cfg),
+        m,
+    };
+    Ok(html(view.render()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = vec![
+            CursorValue::Text("Планерка <b>".into()),
+            CursorValue::Int(-5),
+            CursorValue::Int(42),
+        ];
+        let s = encode_cursor(&c);
+        assert!(
+            s.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)),
+            "{s}"
+        );
+        assert_eq!(decode_cursor(&s), Some(c));
+        assert_eq!(decode_cursor("x1"), None);
+        assert_eq!(decode_cursor("iabc"), None);
+    }
+}

@@ -1,0 +1,26 @@
+//! One module per page (or small group of pages); each has one view struct per template.
+
+pub mod dashboard;
+pub mod docs;
+pub mod employees;
+pub mod login;
+pub mod messages;
+pub mod operator;
+pub mod send;
+pub mod settings;
+
+use poem::IntoResponse;
+use poem::Response;
+use poem::web::Redirect;
+
+/// After a successful form: back to a page, with a note to show (`done` key of the catalogue).
+pub(crate) fn done(path: &str, key: &str) -> Response {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    Redirect::see_other(format!("{path}{sep}done={key}")).into_response()
+}
+
+/// The common `?done=` parameter of pages that are redirect targets.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}

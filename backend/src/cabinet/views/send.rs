@@ -1,0 +1,209 @@
+//! Sending from the cabinet: one, several or all employees; the result lists what was created.
+
+use super::super::errors::{CabinetError, CabinetResult};
+use super::super::i18n::Lang;
+use super::super::layout::{Area, Layout};
+use super::super::{html, session};
+use crate::domain::{MessageText, StaffId, Title};
+use crate::service::messaging::{self, Source};
+use crate::state::SharedState;
+use crate::store::{StaffRow, StaffState};
+use askama::Template;
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem::{IntoResponse, Request, Response, handler};
+
+pub struct Recipient {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub has_push: bool,
+    pub checked: bool,
+}
+
+/// A message created by this send, or why an employee got none.
+pub struct Outcome {
+    pub staff_name: String,
+    pub message_id: Option<i64>,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "send.html")]
+struct SendView {
+    l: Layout,
+    recipients: Vec<Recipient>,
+    all: bool,
+    title: String,
+    text: String,
+    error: Option<String>,
+    outcomes: Vec<Outcome>,
+    title_max: usize,
+    text_max: usize,
+}
+
+fn recipients(staff: &[StaffRow], chosen: &[i64]) -> Vec<Recipient> {
+    staff
+        .iter()
+        .filter(|r| r.state() == StaffState::Active)
+        .map(|r| Recipient {
+            id: r.id,
+            name: r.name.clone(),
+            phone: r.phone.clone(),
+            has_push: r.push_token.is_some(),
+            checked: chosen.contains(&r.id),
+        })
+        .collect()
+}
+
+fn view(l: Layout, recipients: Vec<Recipient>) -> SendView {
+    SendView {
+        l,
+        recipients,
+        all: false,
+        title: String::new(),
+        text: String::new(),
+        error: None,
+        outcomes: vec![],
+        title_max: Title::MAX_CHARS,
+        text_max: MessageText::MAX_CHARS,
+    }
+}
+
+#[handler]
+pub async fn page(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(lang): Data<&Lang>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let staff = state.store.list_staff(s.partner.id).await?;
+    // `?staff=ID` preselects an employee (links from other pages).
+    let pre: Vec<i64> = req
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == "staff")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.partner.inn.clone(), s.csrf);
+    Ok(html(view(l, recipients(&staff, &pre)).render()))
+}
+
+/// The form repeats `staff` once per chosen employee, which a struct cannot hold: read pairs.
+struct SendForm {
+    csrf: String,
+    staff: Vec<i64>,
+    all: bool,
+    title: String,
+    text: String,
+}
+
+fn parse_form(body: &str) -> CabinetResult<SendForm> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(body)
+        .map_err(|_| CabinetError::Invalid("Неверная форма".into()))?;
+    let mut f = SendForm {
+        csrf: String::new(),
+        staff: vec![],
+        all: false,
+        title: String::new(),
+        text: String::new(),
+    };
+    for (k, v) in pairs {
+        match k.as_str() {
+            "csrf" => f.csrf = v,
+            "staff" => f.staff.extend(v.parse::<i64>().ok()),
+            "all" => f.all = v == "1" || v == "on",
+            "title" => f.title = v,
+            "text" => f.text = v,
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+#[handler]
+pub async fn submit(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(lang): Data<&Lang>,
+    body: String,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let form = parse_form(&body)?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let staff = state.store.list_staff(s.partner.id).await?;
+    let l = Layout::signed_in(
+        *lang,
+        Area::Cabinet,
+        "send",
+        s.partner.inn.clone(),
+        s.csrf.clone(),
+    );
+    let mut v = view(l, recipients(&staff, &form.staff));
+    v.all = form.all;
+    v.title = form.title.clone();
+    v.text = form.text.clone();
+    let chosen: Vec<&StaffRow> = if form.all {
+        staff
+            .iter()
+            .filter(|r| r.state() == StaffState::Active)
+            .collect()
+    } else {
+        staff
+            .iter()
+            .filter(|r| form.staff.contains(&r.id))
+            .collect()
+    };
+    let parsed =
+        Title::parse(&form.title).and_then(|t| MessageText::parse(&form.text).map(|m| (t, m)));
+    let (title, text) = match parsed {
+        Ok(pair) if !chosen.is_empty() => pair,
+        Ok(_) => {
+            v.error = Some(v.l.t.s("send.no_recipients").to_owned());
+            return Ok(html(v.render())
+                .with_status(StatusCode::BAD_REQUEST)
+                .into_response());
+        }
+        Err(e) => {
+            v.error = Some(e.0);
+            return Ok(html(v.render())
+                .with_status(StatusCode::BAD_REQUEST)
+                .into_response());
+        }
+    };
+    for r in chosen {
+        let outcome = match messaging::send(
+            state,
+            &s.partner,
+            StaffId(r.id),
+            &title,
+            &text,
+            Source::Cabinet,
+        )
+        .await
+        {
+            Ok((_, m)) => Outcome {
+                staff_name: r.name.clone(),
+                message_id: Some(m.id),
+                error: String::new(),
+            },
+            Err(e) if !e.is_server_fault() => Outcome {
+                staff_name: r.name.clone(),
+                message_id: None,
+                error: e.to_string(),
+            },
+            Err(e) => return Err(e.into()),
+        };
+        v.outcomes.push(outcome);
+    }
+    v.title.clear();
+    v.text.clear();
+    for r in v.recipients.iter_mut() {
+        r.checked = false;
+    }
+    v.all = false;
+    Ok(html(v.render()))
+}

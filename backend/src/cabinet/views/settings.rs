@@ -1,0 +1,218 @@
+//! Settings: the partner's data, the API token (shown once at rotation, then only its prefix),
+//! rotation with a grace period, the password and the employee registration policy.
+
+use super::super::errors::CabinetResult;
+use super::super::i18n::{Lang, Tr};
+use super::super::layout::{Area, Layout};
+use super::super::{CabinetConfig, html, session};
+use super::{DoneQuery, done};
+use crate::service::{partners, passwords};
+use crate::state::SharedState;
+use crate::store::{PartnerRow, SessionKind};
+use askama::Template;
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Query};
+use poem::{IntoResponse, Request, Response, handler};
+use serde::Deserialize;
+
+/// Grace periods offered at rotation, in seconds.
+const GRACE_CHOICES: [i64; 5] = [0, 3600, 86_400, 7 * 86_400, 30 * 86_400];
+
+pub struct GraceChoice {
+    pub secs: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsView {
+    l: Layout,
+    p: PartnerRow,
+    created: String,
+    token_prefix: String,
+    new_token: Option<String>,
+    grace: Vec<GraceChoice>,
+    password_error: Option<String>,
+}
+
+fn grace_choices(t: Tr, default_secs: i64) -> Vec<GraceChoice> {
+    let mut secs: Vec<i64> = GRACE_CHOICES.to_vec();
+    if !secs.contains(&default_secs) {
+        secs.push(default_secs);
+        secs.sort_unstable();
+    }
+    secs.into_iter()
+        .map(|s| GraceChoice {
+            secs: s,
+            label: t
+                .get(&format!("grace.{s}"))
+                .map_or_else(|| format!("{s} s"), str::to_owned),
+            selected: s == default_secs,
+        })
+        .collect()
+}
+
+async fn render(
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    l: Layout,
+    p: PartnerRow,
+    new_token: Option<String>,
+    password_error: Option<String>,
+) -> CabinetResult<Response> {
+    let token_prefix = state
+        .store
+        .current_token_prefix(p.id)
+        .await?
+        .unwrap_or_default();
+    let status = if password_error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let view = SettingsView {
+        created: cfg.datetime(p.created_at),
+        p,
+        token_prefix,
+        new_token,
+        grace: grace_choices(l.t, cfg.token_grace_secs),
+        l,
+        password_error,
+    };
+    Ok(html(view.render()).with_status(status).into_response())
+}
+
+#[handler]
+pub async fn page(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Query(q): Query<DoneQuery>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let l = Layout::signed_in(
+        *lang,
+        Area::Cabinet,
+        "settings",
+        s.partner.inn.clone(),
+        s.csrf,
+    )
+    .with_notice(q.done.as_deref());
+    render(state, cfg, l, s.partner, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct RotateForm {
+    csrf: String,
+    grace_secs: i64,
+}
+
+/// The new token is in this response only; reloading the page shows just its prefix.
+#[handler]
+pub async fn rotate_token(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<RotateForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let grace = form.grace_secs.clamp(0, 90 * 86_400);
+    let token = partners::rotate_token(&state.store, s.partner.id, grace).await?;
+    tracing::info!(
+        partner_id = s.partner.id,
+        grace_secs = grace,
+        "API token rotated from the cabinet"
+    );
+    let l = Layout::signed_in(
+        *lang,
+        Area::Cabinet,
+        "settings",
+        s.partner.inn.clone(),
+        s.csrf,
+    )
+    .with_notice(Some("token_rotated"));
+    render(
+        state,
+        cfg,
+        l,
+        s.partner,
+        Some(token.expose().to_owned()),
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+#[handler]
+pub async fn change_password(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<PasswordForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let l = Layout::signed_in(
+        *lang,
+        Area::Cabinet,
+        "settings",
+        s.partner.inn.clone(),
+        s.csrf.clone(),
+    );
+    let problem = if !passwords::verify(&s.partner.password_hash, &form.current).await? {
+        Some(l.t.s("settings.wrong_current").to_owned())
+    } else if form.new != form.confirm {
+        Some(l.t.s("settings.mismatch").to_owned())
+    } else {
+        passwords::check_strength(&form.new)
+            .err()
+            .map(|e| e.to_string())
+    };
+    if problem.is_some() {
+        return render(state, cfg, l, s.partner, None, problem).await;
+    }
+    partners::set_password(&state.store, s.partner.id, &form.new).await?;
+    // Other browsers logged in with the old password are logged out; this one logs in again.
+    state
+        .store
+        .delete_sessions_of(SessionKind::Partner, s.partner.id)
+        .await?;
+    session::start(req, state, cfg, SessionKind::Partner, s.partner.id).await?;
+    tracing::info!(partner_id = s.partner.id, "cabinet password changed");
+    Ok(done("/cabinet/settings", "password_changed"))
+}
+
+#[derive(Deserialize)]
+pub struct PolicyForm {
+    csrf: String,
+    #[serde(default)]
+    approval_required: Option<String>,
+}
+
+#[handler]
+pub async fn set_policy(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Form(form): Form<PolicyForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let required = form.approval_required.is_some();
+    state
+        .store
+        .set_approval_required(s.partner.id, required)
+        .await?;
+    Ok(done("/cabinet/settings", "policy_saved"))
+}

@@ -1,0 +1,161 @@
+//! Cabinet logins: partners' admins by INN and password, the service operator by login and
+//! password; both throttled per login and per client address.
+
+use super::passwords;
+use crate::domain::{Inn, Millis, now_millis};
+use crate::error::{Error, Result};
+use crate::store::{OperatorRow, PartnerRow, SessionKind, Store};
+
+/// The wording never tells which half of the pair was wrong.
+pub const BAD_CREDENTIALS: &str = "Неверный логин или пароль";
+
+/// How many failed logins are tolerated within the window before the next try is refused.
+#[derive(Debug, Clone, Copy)]
+pub struct Throttle {
+    pub max_per_login: i64,
+    pub max_per_ip: i64,
+    pub window_secs: i64,
+}
+
+pub struct Attempt<'a> {
+    pub login: &'a str,
+    pub password: &'a str,
+    pub client_ip: &'a str,
+}
+
+async fn refuse_if_throttled(
+    store: &Store,
+    kind: SessionKind,
+    a: &Attempt<'_>,
+    t: Throttle,
+    now: Millis,
+) -> Result<()> {
+    let since = now - t.window_secs * 1000;
+    let f = store
+        .login_failures_since(kind, a.login, a.client_ip, since)
+        .await?;
+    if f.for_login >= t.max_per_login || f.from_ip >= t.max_per_ip {
+        tracing::warn!(kind = kind.as_str(), "cabinet login throttled");
+        return Err(Error::TooManyRequests {
+            message: format!(
+                "Слишком много неудачных попыток входа. Попробуйте через {} мин",
+                (t.window_secs + 59) / 60
+            ),
+            retry_after_secs: t.window_secs.max(1) as u64,
+        });
+    }
+    Ok(())
+}
+
+async fn failed(store: &Store, kind: SessionKind, a: &Attempt<'_>, now: Millis) -> Error {
+    match store
+        .record_login_failure(kind, a.login, a.client_ip, now)
+        .await
+    {
+        Ok(()) => Error::Unauthorized(BAD_CREDENTIALS.into()),
+        Err(e) => e,
+    }
+}
+
+/// The partner whose INN and password these are; a disabled partner cannot log in.
+pub async fn partner_login(
+    store: &Store,
+    throttle: Throttle,
+    a: Attempt<'_>,
+) -> Result<PartnerRow> {
+    let kind = SessionKind::Partner;
+    let now = now_millis();
+    refuse_if_throttled(store, kind, &a, throttle, now).await?;
+    let partner = match Inn::parse(a.login) {
+        Ok(inn) => store.partner_by_inn(&inn).await?,
+        Err(_) => None,
+    };
+    let Some(partner) = partner else {
+        return Err(failed(store, kind, &a, now).await);
+    };
+    if !passwords::verify(&partner.password_hash, a.password).await? {
+        return Err(failed(store, kind, &a, now).await);
+    }
+    if partner.disabled {
+        return Err(Error::forbidden(
+            "Доступ организации приостановлен. Обратитесь к оператору сервиса",
+        ));
+    }
+    store
+        .clear_login_failures(kind, a.login, now - throttle.window_secs * 1000)
+        .await?;
+    tracing::info!(partner_id = partner.id, "cabinet login");
+    Ok(partner)
+}
+
+pub async fn operator_login(
+    store: &Store,
+    throttle: Throttle,
+    a: Attempt<'_>,
+) -> Result<OperatorRow> {
+    let kind = SessionKind::Operator;
+    let now = now_millis();
+    refuse_if_throttled(store, kind, &a, throttle, now).await?;
+    let Some(op) = store.operator_by_login(a.login.trim()).await? else {
+        return Err(failed(store, kind, &a, now).await);
+    };
+    if !passwords::verify(&op.password_hash, a.password).await? {
+        return Err(failed(store, kind, &a, now).await);
+    }
+    store
+        .clear_login_failures(kind, a.login, now - throttle.window_secs * 1000)
+        .await?;
+    tracing::info!(operator_id = op.id, "operator login");
+    Ok(op)
+}
+
+/// Operator logins are short Latin names: letters, digits, `.`, `_`, `-`.
+fn check_operator_login(login: &str) -> Result<()> {
+    let ok = (1..=64).contains(&login.len())
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "Логин оператора: от 1 до 64 латинских букв, цифр, точек, дефисов и подчёркиваний",
+        ))
+    }
+}
+
+/// Creates an operator account (from the CLI only).
+pub async fn create_operator(store: &Store, login: &str, password: &str) -> Result<OperatorRow> {
+    check_operator_login(login)?;
+    passwords::check_strength(password)?;
+    let hash = passwords::hash(password).await?;
+    store.create_operator(login, &hash, now_millis()).await
+}
+
+/// Sets an operator's password and ends their sessions.
+pub async fn set_operator_password(store: &Store, login: &str, password: &str) -> Result<()> {
+    passwords::check_strength(password)?;
+    let hash = passwords::hash(password).await?;
+    if !store.set_operator_password(login, &hash).await? {
+        return Err(Error::not_found(format!("Оператор {login} не найден")));
+    }
+    if let Some(op) = store.operator_by_login(login).await? {
+        store
+            .delete_sessions_of(SessionKind::Operator, op.id)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operator_logins_are_plain_names() {
+        assert!(check_operator_login("admin.ops-1").is_ok());
+        assert!(check_operator_login("").is_err());
+        assert!(check_operator_login("админ").is_err());
+        assert!(check_operator_login("a b").is_err());
+    }
+}

@@ -1,0 +1,662 @@
+//! The web cabinet and the operator area over real HTTP, as a browser without JavaScript would
+//! use them: cookies kept by hand, forms posted with their CSRF token, redirects not followed.
+
+use crate::helpers::*;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+both_databases!(
+    a_partner_logs_in_with_inn_and_password_sees_the_inn_and_logs_out,
+    forms_without_the_sessions_csrf_token_are_refused,
+    partner_b_cannot_open_partner_as_message_by_url,
+    repeated_wrong_passwords_are_throttled_even_for_the_right_one,
+    a_script_in_a_title_shows_as_text,
+    the_message_list_filters_searches_sorts_and_pages,
+    a_rotated_token_works_at_once_and_the_old_one_only_for_the_grace_period,
+    disabling_an_employee_in_the_cabinet_makes_the_api_refuse_messages_to_them,
+    the_operator_creates_disables_and_resets_a_partner,
+    sending_from_the_cabinet_to_all_employees_creates_one_message_each,
+);
+
+/// A cookie-keeping client that does not follow redirects.
+struct Browser {
+    base: String,
+    client: reqwest::Client,
+    cookies: Mutex<HashMap<String, String>>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Page {
+    /// The first CSRF token in the page's forms.
+    fn csrf(&self) -> String {
+        let start = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with a CSRF token")
+            + "name=\"csrf\" value=\"".len();
+        self.body[start..start + 64].to_owned()
+    }
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Self {
+        Self {
+            base: app.base.clone(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Page {
+        let cookie = self
+            .cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let resp = req
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("request sent");
+        for sc in resp.headers().get_all("set-cookie") {
+            let sc = sc.to_str().unwrap();
+            let (pair, _) = sc.split_once(';').unwrap_or((sc, ""));
+            let (k, v) = pair.split_once('=').unwrap();
+            let mut jar = self.cookies.lock().unwrap();
+            if v.is_empty() || sc.contains("Max-Age=0") {
+                jar.remove(k);
+            } else {
+                jar.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        Page {
+            status: resp.status().as_u16(),
+            location: resp
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_owned()),
+            headers: resp.headers().clone(),
+            body: resp.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        self.send(self.client.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.send(self.client.post(format!("{}{path}", self.base)).form(form))
+            .await
+    }
+
+    /// Logs in through the form, as a person would.
+    async fn login(&self, area: &str, login: &str, password: &str) -> Page {
+        let form = self.get(&format!("/{area}/login")).await;
+        assert_eq!(form.status, 200);
+        let csrf = form.csrf();
+        self.post(
+            &format!("/{area}/login"),
+            &[("login", login), ("password", password), ("csrf", &csrf)],
+        )
+        .await
+    }
+
+    async fn partner(&self, inn: &str) -> Page {
+        let page = self.login("cabinet", inn, "secret-password").await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert_eq!(page.location.as_deref(), Some("/cabinet"));
+        self.get("/cabinet").await
+    }
+}
+
+async fn a_partner_logs_in_with_inn_and_password_sees_the_inn_and_logs_out(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    assert_eq!(b.get("/").await.location.as_deref(), Some("/cabinet/login"));
+    assert_eq!(
+        b.get("/cabinet/messages").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+
+    let wrong = b.login("cabinet", &p.inn, "not-the-password").await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("Неверный логин или пароль"));
+
+    let login = b.login("cabinet", &p.inn, "secret-password").await;
+    assert_eq!(login.status, 303);
+    let set_cookie: Vec<_> = login
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let session = set_cookie
+        .iter()
+        .find(|c| c.starts_with("simo_session="))
+        .expect("a session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+    assert!(
+        !session.contains("Secure"),
+        "plain http must not set Secure: {session}"
+    );
+
+    let home = b.get("/cabinet").await;
+    assert_eq!(home.status, 200);
+    assert!(
+        home.body.contains(&format!(
+            "<span class=\"inn\" title=\"Логин (ИНН)\">{INN_A}</span>"
+        )),
+        "{}",
+        home.body
+    );
+    let csp = home
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(home.headers.get("x-frame-options").unwrap(), "DENY");
+
+    let english = b.get("/cabinet?lang=en").await;
+    assert!(english.body.contains(">Messages<"), "{}", english.body);
+    assert!(
+        b.get("/cabinet/employees")
+            .await
+            .body
+            .contains(">Employees<")
+    );
+
+    let out = b.post("/cabinet/logout", &[("csrf", &home.csrf())]).await;
+    assert_eq!(out.location.as_deref(), Some("/cabinet/login"));
+    assert_eq!(
+        b.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+}
+
+async fn forms_without_the_sessions_csrf_token_are_refused(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иван Иванов").await;
+    let b = Browser::new(&app);
+    let form = b.get("/cabinet/login").await;
+    let refused = b
+        .post(
+            "/cabinet/login",
+            &[
+                ("login", &p.inn),
+                ("password", "secret-password"),
+                ("csrf", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", form.body);
+    let home = b.partner(&p.inn).await;
+    let path = format!("/cabinet/employees/{}/rename", e.id);
+    let missing = b.post(&path, &[("name", "Взломщик")]).await;
+    assert_eq!(missing.status, 400, "a form without the field is malformed");
+    let wrong = b
+        .post(&path, &[("name", "Взломщик"), ("csrf", &"a".repeat(64))])
+        .await;
+    assert_eq!(wrong.status, 403);
+    assert!(wrong.body.contains("Форма устарела"));
+    assert!(!b.get("/cabinet/employees").await.body.contains("Взломщик"));
+
+    let ok = b
+        .post(&path, &[("name", "Пётр Петров"), ("csrf", &home.csrf())])
+        .await;
+    assert_eq!(
+        ok.location.as_deref(),
+        Some("/cabinet/employees?done=renamed")
+    );
+    let list = b.get("/cabinet/employees?done=renamed").await;
+    assert!(list.body.contains("Пётр Петров") && list.body.contains("ФИО сохранено"));
+}
+
+async fn partner_b_cannot_open_partner_as_message_by_url(app: TestApp) {
+    let a = app.create_partner(INN_A).await;
+    let e = app.login(&a.inn, PHONE, "Иван Иванов").await;
+    let id = app
+        .create_message(&a, &e.id, "Секрет А", "только для А")
+        .await
+        .ok()["messageid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.create_partner(INN_B).await;
+
+    let browser_a = Browser::new(&app);
+    browser_a.partner(INN_A).await;
+    let mine = browser_a.get(&format!("/cabinet/messages/{id}")).await;
+    assert_eq!(mine.status, 200);
+    assert!(mine.body.contains("только для А"));
+
+    let browser_b = Browser::new(&app);
+    browser_b.partner(INN_B).await;
+    let theirs = browser_b.get(&format!("/cabinet/messages/{id}")).await;
+    assert_eq!(theirs.status, 404);
+    assert!(!theirs.body.contains("только для А") && !theirs.body.contains("Секрет А"));
+    assert!(
+        !browser_b
+            .get("/cabinet/messages")
+            .await
+            .body
+            .contains("Секрет А")
+    );
+    assert_eq!(
+        browser_b
+            .get(&format!("/cabinet/employees/{}/delete", e.id))
+            .await
+            .status,
+        404
+    );
+    let home = browser_b.get("/cabinet").await;
+    let delete = browser_b
+        .post(
+            &format!("/cabinet/employees/{}/delete", e.id),
+            &[("csrf", &home.csrf())],
+        )
+        .await;
+    assert_eq!(delete.status, 404);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff").await, 1);
+}
+
+async fn repeated_wrong_passwords_are_throttled_even_for_the_right_one(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    for _ in 0..5 {
+        assert_eq!(
+            b.login("cabinet", &p.inn, "wrong-password").await.status,
+            401
+        );
+    }
+    let refused = b.login("cabinet", &p.inn, "secret-password").await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.headers.get("retry-after").is_some());
+    assert!(refused.body.contains("Слишком много"));
+    // Another partner from the same address is not locked out by these five.
+    app.create_partner(INN_B).await;
+    assert_eq!(
+        b.login("cabinet", INN_B, "secret-password").await.status,
+        303
+    );
+}
+
+async fn a_script_in_a_title_shows_as_text(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "<b>Иван</b>").await;
+    let title = "<script>alert(1)</script>";
+    let id = app
+        .create_message(&p, &e.id, title, "\"><img src=x onerror=alert(2)>")
+        .await
+        .ok()["messageid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = Browser::new(&app);
+    b.partner(INN_A).await;
+    for path in [
+        "/cabinet/messages".to_owned(),
+        format!("/cabinet/messages/{id}"),
+        "/cabinet/employees".to_owned(),
+    ] {
+        let page = b.get(&path).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            !page.body.contains("<script>alert"),
+            "{path}: unescaped script"
+        );
+        assert!(!page.body.contains("<img src=x"), "{path}: unescaped img");
+        assert!(!page.body.contains("<b>Иван"), "{path}: unescaped name");
+    }
+    let page = b.get(&format!("/cabinet/messages/{id}")).await;
+    assert!(
+        page.body
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        page.body
+    );
+}
+
+async fn the_message_list_filters_searches_sorts_and_pages(_app: TestApp) {
+    let app = spawn_app_with(_app.db, |s| s.apply("cabinet_page_size", "5").unwrap())
+        .await
+        .unwrap();
+    let p = app.create_partner(INN_A).await;
+    let ivan = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let anna = app.login(&p.inn, "+79001112233", "Аннова Анна").await;
+    for i in 0..7 {
+        app.create_message(
+            &p,
+            &ivan.id,
+            &format!("Реализация {i}"),
+            "Отгрузка со склада",
+        )
+        .await
+        .ok();
+    }
+    app.create_message(&p, &anna.id, "Планерка", "В 10:00 в переговорной")
+        .await
+        .ok();
+    let b = Browser::new(&app);
+    b.partner(INN_A).await;
+
+    let first = b.get("/cabinet/messages").await;
+    assert_eq!(first.body.matches("data-message-id=").count(), 5);
+    assert!(first.body.contains("Планерка"), "newest first");
+    let next = first.body.split("id=\"next-page\"").next().unwrap();
+    let href = next
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let second = b.get(&href).await;
+    assert_eq!(second.body.matches("data-message-id=").count(), 3);
+    assert!(second.body.contains("Реализация 0") && !second.body.contains("Планерка"));
+    assert!(!second.body.contains("id=\"next-page\""));
+
+    let by_anna = b.get(&format!("/cabinet/messages?staff={}", anna.id)).await;
+    assert_eq!(by_anna.body.matches("data-message-id=").count(), 1);
+    let found = b
+        .get("/cabinet/messages?q=%D0%BF%D0%B5%D1%80%D0%B5%D0%B3")
+        .await; // "перег": a prefix
+    assert_eq!(
+        found.body.matches("data-message-id=").count(),
+        1,
+        "{}",
+        found.body
+    );
+    assert!(found.body.contains("Планерка"));
+    let none = b.get("/cabinet/messages?status=read").await;
+    assert_eq!(none.body.matches("data-message-id=").count(), 0);
+    let today = b
+        .get("/cabinet/messages?from=2000-01-01&to=2000-01-02")
+        .await;
+    assert_eq!(today.body.matches("data-message-id=").count(), 0);
+
+    let by_title = b.get("/cabinet/messages?sort=title&dir=asc").await;
+    let first_title = by_title.body.find("Планерка").unwrap();
+    let first_real = by_title.body.find("Реализация 0").unwrap();
+    assert!(first_title < first_real, "П sorts before Р");
+    let by_employee = b.get("/cabinet/messages?sort=employee&dir=asc").await;
+    assert!(
+        by_employee.body.find("Аннова Анна</td>").unwrap()
+            < by_employee.body.find("Иванов Иван</td>").unwrap()
+    );
+    let bad = b
+        .get("/cabinet/messages?from=вчера&after=garbage&sort=nonsense")
+        .await;
+    assert_eq!(bad.status, 200);
+    assert!(bad.body.contains("Неверная дата"));
+}
+
+async fn a_rotated_token_works_at_once_and_the_old_one_only_for_the_grace_period(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    b.partner(INN_A).await;
+    let settings = b.get("/cabinet/settings").await;
+    assert!(
+        settings.body.contains(&p.token[..14]),
+        "the prefix is shown"
+    );
+    assert!(!settings.body.contains(&p.token), "never the whole token");
+
+    let rotated = b
+        .post(
+            "/cabinet/settings/token",
+            &[("csrf", &settings.csrf()), ("grace_secs", "3600")],
+        )
+        .await;
+    assert_eq!(rotated.status, 200);
+    let start = rotated
+        .body
+        .find("id=\"new-token\" class=\"token\">")
+        .unwrap()
+        + "id=\"new-token\" class=\"token\">".len();
+    let new_token = rotated.body[start..].split('<').next().unwrap().to_owned();
+    assert!(new_token.starts_with("simo_p_") && new_token != p.token);
+    let again = b.get("/cabinet/settings").await;
+    assert!(!again.body.contains(&new_token) && again.body.contains(&new_token[..14]));
+
+    let getstaff = |token: String| {
+        let app = &app;
+        async move {
+            app.call(
+                "POST",
+                "/api/v1/getstaff",
+                Some(&token),
+                Some(json!({"inn": INN_A}).to_string().into_bytes()),
+            )
+            .await
+        }
+    };
+    getstaff(new_token.clone()).await.ok();
+    getstaff(p.token.clone()).await.ok();
+
+    let now = b
+        .post(
+            "/cabinet/settings/token",
+            &[("csrf", &settings.csrf()), ("grace_secs", "0")],
+        )
+        .await;
+    assert_eq!(now.status, 200);
+    getstaff(new_token).await.failed(401);
+    getstaff(p.token.clone()).await.failed(401);
+}
+
+async fn disabling_an_employee_in_the_cabinet_makes_the_api_refuse_messages_to_them(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иван Иванов").await;
+    let b = Browser::new(&app);
+    let home = b.partner(INN_A).await;
+    let off = b
+        .post(
+            &format!("/cabinet/employees/{}/state", e.id),
+            &[("csrf", &home.csrf()), ("state", "disabled")],
+        )
+        .await;
+    assert_eq!(off.status, 303);
+    assert!(b.get("/cabinet/employees").await.body.contains("отключён"));
+    let refused = app
+        .create_message(&p, &e.id, "Планерка", "В 10:00")
+        .await
+        .failed(409);
+    assert!(refused.contains("отключён"), "{refused}");
+    b.post(
+        &format!("/cabinet/employees/{}/state", e.id),
+        &[("csrf", &home.csrf()), ("state", "active")],
+    )
+    .await;
+    app.create_message(&p, &e.id, "Планерка", "В 10:00")
+        .await
+        .ok();
+
+    let confirm = b.get(&format!("/cabinet/employees/{}/delete", e.id)).await;
+    assert!(confirm.body.contains("все его сообщения"));
+    let gone = b
+        .post(
+            &format!("/cabinet/employees/{}/delete", e.id),
+            &[("csrf", &home.csrf())],
+        )
+        .await;
+    assert_eq!(
+        gone.location.as_deref(),
+        Some("/cabinet/employees?done=deleted")
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
+}
+
+async fn the_operator_creates_disables_and_resets_a_partner(app: TestApp) {
+    simo_backend::service::accounts::create_operator(&app.state.store, "ops", "operator-password")
+        .await
+        .unwrap();
+    let op = Browser::new(&app);
+    assert_eq!(
+        op.get("/operator").await.location.as_deref(),
+        Some("/operator/login")
+    );
+    assert_eq!(
+        op.login("operator", "ops", "operator-password")
+            .await
+            .status,
+        303
+    );
+    let list = op.get("/operator").await;
+    let created = op
+        .post(
+            "/operator/partners",
+            &[
+                ("csrf", &list.csrf()),
+                ("inn", INN_B),
+                ("name", "ООО Лето"),
+                ("full_name", "ООО «Лето»"),
+                ("password", "summer-password"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let start = created
+        .body
+        .find("id=\"new-token\" class=\"token\">")
+        .unwrap()
+        + "id=\"new-token\" class=\"token\">".len();
+    let token = created.body[start..].split('<').next().unwrap().to_owned();
+    app.call(
+        "POST",
+        "/api/v1/getstaff",
+        Some(&token),
+        Some(json!({"inn": INN_B}).to_string().into_bytes()),
+    )
+    .await
+    .ok();
+
+    let partner = Browser::new(&app);
+    assert_eq!(
+        partner
+            .login("cabinet", INN_B, "summer-password")
+            .await
+            .status,
+        303
+    );
+    let id = app.count("SELECT MAX(id) FROM partners").await;
+    op.post(
+        &format!("/operator/partners/{id}/disabled"),
+        &[("csrf", &list.csrf()), ("disabled", "1")],
+    )
+    .await;
+    assert_eq!(
+        partner.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login"),
+        "logged out at once"
+    );
+    assert_eq!(
+        partner
+            .login("cabinet", INN_B, "summer-password")
+            .await
+            .status,
+        403
+    );
+    op.post(
+        &format!("/operator/partners/{id}/disabled"),
+        &[("csrf", &list.csrf()), ("disabled", "0")],
+    )
+    .await;
+    let reset = op
+        .post(
+            &format!("/operator/partners/{id}/password"),
+            &[("csrf", &list.csrf()), ("password", "autumn-password")],
+        )
+        .await;
+    assert_eq!(
+        reset.location.as_deref(),
+        Some("/operator?done=password_reset")
+    );
+    assert_eq!(
+        partner
+            .login("cabinet", INN_B, "summer-password")
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        partner
+            .login("cabinet", INN_B, "autumn-password")
+            .await
+            .status,
+        303
+    );
+
+    // The areas do not share sessions: the operator is not a partner admin.
+    assert_eq!(
+        op.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+}
+
+async fn sending_from_the_cabinet_to_all_employees_creates_one_message_each(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    app.login(&p.inn, PHONE, "Иван Иванов").await;
+    app.login(&p.inn, "+79001112233", "Анна Аннова").await;
+    let b = Browser::new(&app);
+    b.partner(INN_A).await;
+    let form = b.get("/cabinet/send").await;
+    let none = b
+        .post(
+            "/cabinet/send",
+            &[
+                ("csrf", &form.csrf()),
+                ("title", "Собрание"),
+                ("text", "В 15:00"),
+            ],
+        )
+        .await;
+    assert_eq!(none.status, 400);
+    assert!(none.body.contains("Выберите хотя бы одного"));
+    let sent = b
+        .post(
+            "/cabinet/send",
+            &[
+                ("csrf", &form.csrf()),
+                ("all", "1"),
+                ("title", "Собрание"),
+                ("text", "В 15:00"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert_eq!(
+        sent.body.matches("/cabinet/messages/").count(),
+        2,
+        "{}",
+        sent.body
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages WHERE source = 'cabinet'")
+            .await,
+        2
+    );
+}

@@ -1,0 +1,297 @@
+// The partner cabinet and the operator area in headless Chromium, against a real simo-backend
+// started by scripts/test-browser.sh. Scenarios run in order and share one server.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.E2E_BASE;
+const SHOTS = process.env.E2E_SCREENSHOTS;
+const partnerA = JSON.parse(readFileSync(process.env.E2E_PARTNER_A, "utf8"));
+const partnerB = JSON.parse(readFileSync(process.env.E2E_PARTNER_B, "utf8"));
+const PASSWORD_A = "vesna-password";
+const PASSWORD_B = "leto-password";
+const XSS_TITLE = "<script>alert(1)</script>";
+
+let browser;
+let tokenA = partnerA.token;
+const staff = {}; // name -> staff id
+let messageOfB;
+
+/** Calls API v1 as the partner's integration would. */
+async function api(method, token, body) {
+  const res = await fetch(`${BASE}/api/v1/${method}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...(token ? { Authorization: token } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** The last SMS code the log provider wrote for this phone. */
+function smsCode(phone) {
+  const log = readFileSync(process.env.E2E_SERVER_LOG, "utf8");
+  const lines = log.split("\n").filter((l) => l.includes(phone) && l.includes("SMS"));
+  const m = lines.at(-1)?.match(/код подтверждения (\d+)/);
+  assert.ok(m, `no SMS code for ${phone} in the server log`);
+  return m[1];
+}
+
+/** An employee logs in from the mobile app (auth, then the SMS code). */
+async function employee(inn, phone, name) {
+  const auth = await api("auth", null, { inn, staffname: name, phone, device: "android" });
+  assert.equal(auth.status, 200, JSON.stringify(auth.body));
+  const confirmed = await api("confirmsmscode", null, { inn, phone, smscode: smsCode(phone) });
+  assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+  return confirmed.body.data.staffid;
+}
+
+async function newPage(viewport = { width: 1280, height: 860 }) {
+  const context = await browser.newContext({ viewport, locale: "ru-RU" });
+  const page = await context.newPage();
+  page.dialogs = [];
+  page.on("dialog", async (d) => {
+    page.dialogs.push(d.message());
+    await d.dismiss();
+  });
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+async function login(page, inn, password) {
+  await page.goto(`${BASE}/cabinet/login`);
+  await page.fill("input[name=login]", inn);
+  await page.fill("input[name=password]", password);
+  await Promise.all([page.waitForURL(`${BASE}/cabinet`), page.click("button[type=submit]")]);
+}
+
+/** Titles of the message table, top to bottom. */
+async function titles(page) {
+  return page.$$eval("#messages tbody td.title-cell", (cells) => cells.map((c) => c.textContent.trim()));
+}
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  staff.ivanov = await employee(partnerA.inn, "+79001110001", "Иванов Иван");
+  staff.petrova = await employee(partnerA.inn, "+79001110002", "Петрова Анна");
+  staff.sidorov = await employee(partnerA.inn, "+79001110003", "Сидоров Пётр");
+  const b = await employee(partnerB.inn, "+79001110009", "Сотрудник Лета");
+  const sends = [
+    [staff.ivanov, "Реализация 3654", "Изменено количество товара в реализации"],
+    [staff.petrova, "Поступление 4587", "Поступила оплата от покупателя"],
+    [staff.ivanov, "Заявка 5", "Новая заявка на отгрузку"],
+    [staff.sidorov, XSS_TITLE, "Заголовок должен показаться текстом"],
+    [staff.petrova, "Планерка", "В 10:00 в переговорной"],
+  ];
+  for (const [id, title, message] of sends) {
+    const r = await api("createmessage", tokenA, { inn: partnerA.inn, staffid: id, title, message });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  const r = await api("createmessage", partnerB.token, { inn: partnerB.inn, staffid: b, title: "Секрет Лета", message: "только для Лета" });
+  messageOfB = r.body.data.messageid;
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test("log in with INN and password: the INN shows top right", async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/`);
+  assert.equal(new URL(page.url()).pathname, "/cabinet/login");
+  await shot(page, "01-login");
+  await page.fill("input[name=login]", partnerA.inn);
+  await page.fill("input[name=password]", "wrong-password");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent(".error"), /Неверный логин или пароль/);
+  await page.fill("input[name=password]", PASSWORD_A);
+  await Promise.all([page.waitForURL(`${BASE}/cabinet`), page.click("button[type=submit]")]);
+  assert.equal((await page.textContent("header .inn")).trim(), partnerA.inn);
+  assert.equal(await page.textContent(".tile .num"), "5");
+  await shot(page, "02-dashboard");
+  await page.goto(`${BASE}/cabinet/employees`);
+  assert.equal(await page.locator("#employees tbody tr").count(), 3);
+  await shot(page, "03-employees");
+  await page.context().close();
+});
+
+test("filter the messages by employee, search them and sort by each column", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/messages`);
+  assert.equal((await titles(page)).length, 5);
+  assert.equal((await titles(page))[0], "Планерка", "newest first");
+  await shot(page, "04-messages");
+
+  // Choosing an employee applies the filter at once (progressive JavaScript).
+  await Promise.all([page.waitForURL(/staff=/), page.selectOption("select[name=staff]", String(staff.ivanov))]);
+  assert.deepEqual((await titles(page)).sort(), ["Заявка 5", "Реализация 3654"]);
+
+  await page.goto(`${BASE}/cabinet/messages`);
+  await page.fill("input[name=q]", "оплат");
+  await Promise.all([page.waitForURL(/q=/), page.click("#filters button[type=submit]")]);
+  assert.deepEqual(await titles(page), ["Поступление 4587"]);
+
+  await page.goto(`${BASE}/cabinet/messages`);
+  await Promise.all([page.waitForURL(/sort=title/), page.click("th a.sort >> text=Заголовок")]);
+  const asc = await titles(page);
+  assert.deepEqual(asc, [...asc].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), "ascending by title");
+  await Promise.all([page.waitForURL(/dir=desc/), page.click("th a.sort >> text=Заголовок")]);
+  assert.deepEqual(await titles(page), [...asc].reverse());
+  await Promise.all([page.waitForURL(/sort=employee/), page.click("th a.sort >> text=Сотрудник")]);
+  const names = await page.$$eval("#messages tbody tr td:first-child", (c) => c.map((x) => x.textContent.trim()));
+  assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b, "ru")));
+  await Promise.all([page.waitForURL(/sort=status/), page.click("th a.sort >> text=Статус")]);
+  assert.equal((await titles(page)).length, 5);
+  await page.context().close();
+});
+
+test("a title with a script shows as text and runs nothing", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/messages`);
+  assert.ok((await titles(page)).includes(XSS_TITLE));
+  await page.click(`td.title-cell a >> text=${XSS_TITLE}`);
+  assert.equal((await page.textContent("#message-title")).trim(), XSS_TITLE);
+  assert.deepEqual(page.dialogs, []);
+  await shot(page, "05-message-escaped");
+  await page.context().close();
+});
+
+test("send a message to a chosen employee and see it in the list", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/send`);
+  await page.fill("#staff-search", "петр");
+  assert.equal(await page.locator("#staff-list label:visible").count(), 2, "Петрова and Пётр (ё typed as е)");
+  await page.fill("#staff-search", "сидор");
+  await page.check(`#staff-list input[value="${staff.sidorov}"]`);
+  await page.fill("input[name=title]", "Инвентаризация");
+  await page.fill("textarea[name=text]", "Завтра в 9:00 склад закрыт на инвентаризацию.");
+  await shot(page, "06-send");
+  await Promise.all([page.waitForLoadState("load"), page.click("#send-submit")]);
+  assert.match(await page.textContent("#send-result"), /Сидоров Пётр/);
+  await page.click("#send-result a");
+  assert.equal((await page.textContent("#message-title")).trim(), "Инвентаризация");
+  assert.match(await page.textContent("#message-body"), /закрыт на инвентаризацию/);
+  await shot(page, "07-message");
+  await page.goto(`${BASE}/cabinet/messages`);
+  assert.equal((await titles(page))[0], "Инвентаризация");
+  await page.context().close();
+});
+
+test("rotate the API token and use the new one on the API", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/settings`);
+  assert.equal((await page.textContent("#token-prefix")).trim(), `${tokenA.slice(0, 14)}…`);
+  await page.selectOption("select[name=grace_secs]", "0");
+  await Promise.all([page.waitForLoadState("load"), page.click("#rotate-token")]);
+  const fresh = (await page.textContent("#new-token")).trim();
+  assert.match(fresh, /^simo_p_/);
+  assert.notEqual(fresh, tokenA);
+  await shot(page, "08-settings-token");
+  const withNew = await api("getstaff", fresh, { inn: partnerA.inn });
+  assert.equal(withNew.status, 200);
+  assert.equal(withNew.body.data.length, 3);
+  const withOld = await api("getstaff", tokenA, { inn: partnerA.inn });
+  assert.equal(withOld.status, 401, "no grace period was chosen");
+  tokenA = fresh;
+  await page.goto(`${BASE}/cabinet/settings`);
+  assert.equal(await page.locator("#new-token").count(), 0, "shown once");
+  assert.equal((await page.textContent("#token-prefix")).trim(), `${fresh.slice(0, 14)}…`);
+  await page.context().close();
+});
+
+test("disable an employee and see the API refuse a message to them", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/employees`);
+  await Promise.all([
+    page.waitForURL(/done=disabled/),
+    page.click(`tr[data-staff-id="${staff.petrova}"] button[name=disable]`),
+  ]);
+  assert.match(await page.textContent(`tr[data-staff-id="${staff.petrova}"]`), /отключён/);
+  assert.match(await page.textContent(".notice"), /отключён от рассылки/);
+  const refused = await api("createmessage", tokenA, { inn: partnerA.inn, staffid: staff.petrova, title: "Планерка", message: "В 11:00" });
+  assert.equal(refused.status, 409);
+  assert.equal(refused.body.success, false);
+  await page.click(`tr[data-staff-id="${staff.ivanov}"] summary`);
+  await page.fill(`tr[data-staff-id="${staff.ivanov}"] input[name=name]`, "Иванов Иван Иванович");
+  await Promise.all([page.waitForURL(/done=renamed/), page.click(`tr[data-staff-id="${staff.ivanov}"] form.stack button`)]);
+  assert.match(await page.textContent(`tr[data-staff-id="${staff.ivanov}"]`), /Иванов Иван Иванович/);
+  await shot(page, "09-employees-after");
+  await page.context().close();
+});
+
+test("one partner cannot open another's message by URL", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  const res = await page.goto(`${BASE}/cabinet/messages/${messageOfB}`);
+  assert.equal(res.status(), 404);
+  assert.doesNotMatch(await page.content(), /только для Лета|Секрет Лета/);
+  await shot(page, "10-not-found");
+  const other = await newPage();
+  await login(other, partnerB.inn, PASSWORD_B);
+  const own = await other.goto(`${BASE}/cabinet/messages/${messageOfB}`);
+  assert.equal(own.status(), 200);
+  await page.context().close();
+  await other.context().close();
+});
+
+test("documentation, English and a phone screen", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/docs`);
+  assert.match(await page.textContent("#createmessage"), new RegExp(`"inn":"${partnerA.inn}"`));
+  assert.match(await page.textContent("#onec"), /HTTPСоединение/);
+  await shot(page, "11-docs");
+  await page.goto(`${BASE}/cabinet/messages?lang=en`);
+  assert.match(await page.textContent("h1"), /Messages/);
+  await page.goto(`${BASE}/cabinet/messages?lang=ru`);
+  await page.context().close();
+
+  const phone = await newPage({ width: 390, height: 844 });
+  await login(phone, partnerA.inn, PASSWORD_A);
+  await phone.goto(`${BASE}/cabinet/messages`);
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px on a phone`);
+  await shot(phone, "12-phone-messages");
+  await phone.goto(`${BASE}/cabinet`);
+  await shot(phone, "13-phone-dashboard");
+  await phone.context().close();
+});
+
+test("the operator logs in, creates a partner and sees its token once", async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/operator`);
+  assert.equal(new URL(page.url()).pathname, "/operator/login");
+  await page.fill("input[name=login]", "ops");
+  await page.fill("input[name=password]", "operator-password");
+  await Promise.all([page.waitForURL(`${BASE}/operator`), page.click("button[type=submit]")]);
+  assert.equal(await page.locator("#partners tbody tr").count(), 2);
+  await page.fill("#create-partner input[name=inn]", "500100732259");
+  await page.fill("#create-partner input[name=name]", "ИП Осень");
+  await page.fill("#create-partner input[name=full_name]", "Индивидуальный предприниматель Осенев О. О.");
+  await page.fill("#create-partner input[name=password]", "osen-password");
+  await Promise.all([page.waitForLoadState("load"), page.click("#create-partner button[type=submit]")]);
+  const token = (await page.textContent("#new-token")).trim();
+  assert.equal((await api("getstaff", token, { inn: "500100732259" })).status, 200);
+  await shot(page, "14-operator");
+  await page.context().close();
+});
+
+test("log out", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await Promise.all([page.waitForURL(`${BASE}/cabinet/login`), page.click("#logout")]);
+  await page.goto(`${BASE}/cabinet/messages`);
+  assert.equal(new URL(page.url()).pathname, "/cabinet/login");
+  await page.context().close();
+});
