@@ -5,6 +5,7 @@
 mod helpers;
 mod sms;
 
+mod concurrency;
 mod login_and_sync;
 mod offline;
 mod sessions;
