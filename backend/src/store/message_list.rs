@@ -37,7 +37,7 @@ impl MessageSort {
             Self::Created => &["m.created_at", "m.id"],
             Self::Title => &["m.title", "m.id"],
             Self::Status => &["m.status", "m.created_at", "m.id"],
-            Self::Employee => &["s.name", "m.staff_id", "m.created_at", "m.id"],
+            Self::Employee => &["s.name", "s.id", "m.created_at", "m.id"],
         }
     }
 }
@@ -148,8 +148,10 @@ fn build_list_sql(q: &MessageListQuery, postgres: bool) -> Sql {
         ),
         binds: Vec::new(),
     };
+    // The partner bound on both tables: sorting by employee then walks the partner's
+    // employees in name order (index staff_partner_name) instead of sorting every message.
     let p = sql.bind(Int(q.partner_id));
-    sql.text.push_str(&p);
+    sql.text.push_str(&format!("{p} AND s.partner_id = {p}"));
     if let Some(staff) = q.staff_id {
         let p = sql.bind(Int(staff.0));
         sql.text.push_str(&format!(" AND m.staff_id = {p}"));
