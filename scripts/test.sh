@@ -20,10 +20,13 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "Rust tests (SQLite + PostgreSQL)"
 SIMO_REQUIRE_POSTGRES=1 cargo test --workspace
 
-for extra in test-kotlin check-swift test-browser; do
-    if [ -x "scripts/$extra.sh" ]; then
-        step "$extra"
-        "scripts/$extra.sh"
-    fi
-done
+step "Kotlin bindings on the JVM"
+scripts/test-kotlin.sh
+
+step "Swift syntax"
+scripts/check-swift.sh
+
+step "cabinet in headless Chromium"
+scripts/test-browser.sh
+
 step "all tests passed"
