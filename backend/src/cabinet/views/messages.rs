@@ -342,6 +342,20 @@ pub async fn show(
         .await?
         .map(|r| r.name)
         .unwrap_or_default();
+    let events = state.store.message_events(s.partner.id, m.id).await?;
+    // Messages stored before the status history existed have only their row's timestamps.
+    let history = if events.is_empty() {
+        history_from_row(&m, cfg)
+    } else {
+        events
+            .into_iter()
+            .map(|e| Event {
+                status: e.status,
+                at: cfg.datetime(e.created_at),
+                detail: e.detail.unwrap_or_default(),
+            })
+            .collect()
+    };
     let l = Layout::signed_in(
         *lang,
         Area::Cabinet,
@@ -354,7 +368,7 @@ pub async fn show(
         l,
         staff_name,
         created: cfg.datetime(m.created_at),
-        history: history_from_row(&m, cfg),
+        history,
         m,
     };
     Ok(html(view.render()))

@@ -174,31 +174,27 @@ pub async fn submit(
                 .into_response());
         }
     };
-    for r in chosen {
-        let outcome = match messaging::send(
-            state,
-            &s.partner,
-            StaffId(r.id),
-            &title,
-            &text,
-            Source::Cabinet,
-        )
-        .await
-        {
-            Ok((_, m)) => Outcome {
-                staff_name: r.name.clone(),
-                message_id: Some(m.id),
-                error: String::new(),
-            },
-            Err(e) if !e.is_server_fault() => Outcome {
-                staff_name: r.name.clone(),
-                message_id: None,
-                error: e.to_string(),
-            },
-            Err(e) => return Err(e.into()),
-        };
-        v.outcomes.push(outcome);
-    }
+    let ids: Vec<StaffId> = chosen.iter().map(|r| StaffId(r.id)).collect();
+    let result =
+        messaging::send_bulk(state, &s.partner, &ids, &title, &text, Source::Cabinet).await?;
+    let name = |id: StaffId| {
+        chosen
+            .iter()
+            .find(|r| r.id == id.0)
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
+    };
+    v.outcomes.extend(result.created.iter().map(|c| Outcome {
+        staff_name: name(c.staff_id),
+        message_id: Some(c.message_id),
+        error: String::new(),
+    }));
+    v.outcomes
+        .extend(result.refused.into_iter().map(|r| Outcome {
+            staff_name: name(r.staff_id),
+            message_id: None,
+            error: r.reason,
+        }));
     v.title.clear();
     v.text.clear();
     for r in v.recipients.iter_mut() {
