@@ -15,6 +15,10 @@ fn constant() -> Response {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8090".into());
-    Server::new(TcpListener::bind(addr)).run(Route::new().at("/api/v1/createmessage", post(constant))).await
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8090".into());
+    Server::new(TcpListener::bind(addr))
+        .run(Route::new().at("/api/v1/createmessage", post(constant)))
+        .await
 }
