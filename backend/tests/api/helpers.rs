@@ -112,15 +112,16 @@ pub struct TestApp {
 }
 
 pub fn test_settings(sms_url: &str) -> Settings {
-    let mut s = Settings::default();
-    s.listen = "127.0.0.1:0".into();
-    s.sms_provider = SmsProviderKind::Http;
-    s.sms_http_url = Some(sms_url.into());
-    // Tests send several codes to one phone in a row; the limits have tests of their own.
-    s.sms_resend_cooldown_secs = 0;
-    s.sms_hourly_per_phone = 1000;
-    s.sms_hourly_per_ip = 1000;
-    s
+    Settings {
+        listen: "127.0.0.1:0".into(),
+        sms_provider: SmsProviderKind::Http,
+        sms_http_url: Some(sms_url.into()),
+        // Tests send several codes to one phone in a row; the limits have tests of their own.
+        sms_resend_cooldown_secs: 0,
+        sms_hourly_per_phone: 1000,
+        sms_hourly_per_ip: 1000,
+        ..Settings::default()
+    }
 }
 
 pub fn pg_url() -> String {
