@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 #[tokio::main]
 async fn main() {
+    simo_backend::telemetry::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let db = args
         .first()
@@ -145,7 +146,7 @@ async fn main() {
                         .json()
                         .await
                         .unwrap();
-                    (resp["data"]["messageid"].as_str().expect("created").parse::<i64>().unwrap(), t0)
+                    (resp["data"]["messageid"].as_str().unwrap_or_else(|| panic!("{resp}")).parse::<i64>().unwrap(), t0)
                 }
             })
             .buffer_unordered(concurrency);

@@ -75,6 +75,37 @@ fn values(rows: usize, per_row: usize, first: usize, row: impl Fn(&[usize]) -> S
     out
 }
 
+/// Write transactions. SQLite's default deferred BEGIN takes the write lock only at the first
+/// write and, with concurrent writers, may then fail at once with "database is locked";
+/// `BEGIN IMMEDIATE` takes it up front and waits out other writers with the busy timeout.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send;
+}
+
+impl BeginWrite for sqlx::SqlitePool {
+    type Db = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for sqlx::PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send {
+        self.begin()
+    }
+}
+
 /// `$2, $3, …` for an `IN` list of `n` values numbered from `first`.
 fn placeholders(n: usize, first: usize) -> String {
     (first..first + n)
@@ -162,7 +193,7 @@ impl Store {
     ) -> Result<Vec<BulkCreated>> {
         let mut created = Vec::with_capacity(recipients.len());
         with_pool!(self, p => async {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for chunk in recipients.chunks(CHUNK) {
                 // $1..$5 are shared by every row; each row adds its employee and status.
                 let sql = format!(
@@ -298,7 +329,7 @@ impl Store {
         now: Millis,
     ) -> Result<()> {
         with_pool!(self, p => async {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM deliveries WHERE id = $1").bind(job_id).execute(&mut *tx).await?;
             let changed = sqlx::query(
                 "UPDATE messages SET status = 'sent', status_reason = NULL, sent_at = COALESCE(sent_at, $2)
@@ -334,7 +365,7 @@ impl Store {
         now: Millis,
     ) -> Result<()> {
         with_pool!(self, p => async {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM deliveries WHERE id = $1").bind(job_id).execute(&mut *tx).await?;
             let changed = sqlx::query(
                 "UPDATE messages SET status = $2, status_reason = $3 WHERE id = $1 AND status = 'queued'",

@@ -1,6 +1,6 @@
 //! Messages and their delivery status.
 
-use super::deliveries::{insert_event, insert_one_in_tx};
+use super::deliveries::{BeginWrite, insert_event, insert_one_in_tx};
 use super::{Store, with_pool};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
@@ -105,7 +105,7 @@ impl Store {
     /// is `queued`, its delivery job: one transaction, so an accepted message is always pushed.
     pub async fn insert_message(&self, m: &NewMessage<'_>) -> Result<MessageRow> {
         Ok(with_pool!(self, p => async {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let row = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(row)
@@ -190,7 +190,7 @@ impl Store {
             )
         };
         let changed = with_pool!(self, p => async {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let mut changed = 0;
             for id in ids {
                 let updated: Option<i64> = sqlx::query_scalar(sql).bind(staff_id.0).bind(*id).bind(now).fetch_optional(&mut *tx).await?;

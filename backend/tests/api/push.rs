@@ -440,3 +440,35 @@ async fn createmessagebulk_sends_to_many_and_refuses_one_by_one(db: Db) {
     .await
     .failed(403);
 }
+
+#[test]
+fn the_spec_documents_createmessagebulk() {
+    let spec: Value = serde_json::from_str(&simo_backend::api::v1_spec_json()).unwrap();
+    let op = &spec["paths"]["/createmessagebulk"]["post"];
+    assert!(op.is_object(), "createmessagebulk missing from the spec");
+    assert!(
+        op["summary"]
+            .as_str()
+            .unwrap()
+            .contains("многих сотрудников")
+    );
+}
+
+#[test]
+fn push_settings_are_listed_in_help() {
+    let help = simo_backend::config::help_text();
+    for knob in [
+        "SIMO_PUSH_PROVIDER",
+        "SIMO_FCM_SERVICE_ACCOUNT",
+        "SIMO_APNS_KEY_FILE",
+        "SIMO_PUSH_MAX_ATTEMPTS",
+    ] {
+        assert!(help.contains(knob), "{knob} missing from --help");
+    }
+    let mut s = Settings::default();
+    assert!(
+        s.apply("push_provider", "pigeon").is_ok(),
+        "stored raw, checked at build"
+    );
+    assert!(simo_backend::push::PushSettings::from_settings(&s).is_err());
+}
