@@ -152,6 +152,7 @@ pub async fn send_bulk(
             },
         }
     }
+    let started = std::time::Instant::now();
     if !recipients.is_empty() {
         outcome.created = state
             .store
@@ -176,6 +177,7 @@ pub async fn send_bulk(
         partner_id = partner.id,
         created = outcome.created.len(),
         refused = outcome.refused.len(),
+        store_ms = started.elapsed().as_millis() as u64,
         "bulk messages stored"
     );
     Ok(outcome)
