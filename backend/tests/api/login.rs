@@ -78,7 +78,10 @@ async fn logging_in_again_keeps_the_staffid_and_rotates_the_token(app: TestApp) 
 
     let second = app.login(&p.inn, "89233381638", "Иванов Иван").await;
     assert_eq!(first.id, second.id);
-    assert_eq!(second.phone, PHONE, "the domestic form is the same employee, stored in E.164");
+    assert_eq!(
+        second.phone, PHONE,
+        "the domestic form is the same employee, stored in E.164"
+    );
     assert_ne!(first.token, second.token);
 
     let old = app
