@@ -30,19 +30,9 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self> {
         settings.validate()?;
-        let acceptor = TcpListener::bind(settings.listen.clone())
-            .into_acceptor()
-            .await
-            .map_err(|e| Error::Config(format!("cannot listen on {}: {e}", settings.listen)))?;
-        let port = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
-            .ok_or_else(|| Error::Internal("listener has no address".into()))?;
         let store =
             Store::connect(&settings.database_url, settings.database_max_connections).await?;
-        store.migrate().await?;
-        Self::with_store(acceptor, port, store, settings)
+        Self::build_with_store(settings, store).await
     }
 
     fn with_store(
