@@ -150,7 +150,7 @@ async fn run(cli: Cli) -> simo_backend::error::Result<()> {
                 let d = demo::ensure(&app.state().store).await?;
                 let base = format!("http://127.0.0.1:{}", app.port());
                 println!(
-                    "\nДемо-партнёр / demo partner:\n  ИНН (login): {}\n  пароль:      {}\n  API token:   {}\n  сотрудник:   staffid {}\n\nПопробуйте / try:\n  curl -s {base}/api/v1/createmessage -H 'Authorization: {}' \\\n    -d '{{\"inn\":\"{}\",\"staffid\":\"{}\",\"title\":\"Планерка\",\"message\":\"В 10:00 в переговорной\"}}'\n  API docs: {base}/api/docs\n",
+                    "\nДемо-партнёр / demo partner:\n  ИНН (login): {}\n  пароль:      {}\n  API token:   {}\n  сотрудник:   staffid {}\n\nПопробуйте / try:\n  curl -s {base}/api/v1/createmessage -H 'Authorization: {}' \\\n    -d '{{\"inn\":\"{}\",\"staffid\":\"{}\",\"title\":\"Планерка\",\"message\":\"В 10:00 в переговорной\"}}'\n  API docs: {base}/api/docs\n  Кабинет / cabinet: {base}/cabinet (ИНН + пароль выше)\n",
                     d.inn, d.password, d.token, d.staff_id, d.token, d.inn, d.staff_id
                 );
             }
