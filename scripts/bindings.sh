@@ -8,7 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet -p simo-core -p uniffi-bindgen
+# One invocation for the whole workspace: a narrower -p selection resolves other features and
+# rebuilds shared dependencies (seen in CI: rustls, toml, … twice).
+cargo build --quiet --workspace --all-targets
 case "$(uname -s)" in
     Darwin) lib=target/debug/libsimo_core.dylib ;;
     *) lib=target/debug/libsimo_core.so ;;

@@ -24,7 +24,7 @@ fi
 
 if [ "${E2E_SKIP_BUILD:-0}" != 1 ]; then
   echo "== building simo-backend"
-  cargo build -p simo-backend --quiet
+  cargo build --quiet --workspace --all-targets  # same feature set as cargo test: no rebuild
 fi
 BIN="$ROOT/target/debug/simo-backend"
 

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/install-kotlin.sh
 KOTLIN_HOME=.tools/kotlinc-2.4.20
 
-cargo build --quiet -p simo-backend
+cargo build --quiet --workspace --all-targets  # same feature set as cargo test: no rebuild
 scripts/bindings.sh >/dev/null
 
 lib="$KOTLIN_HOME/lib"

@@ -17,6 +17,9 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+step "build (one feature set for tests, binaries, the core's cdylib and examples)"
+cargo build --workspace --all-targets
+
 step "Rust tests (SQLite + PostgreSQL)"
 SIMO_REQUIRE_POSTGRES=1 cargo test --workspace
 
