@@ -192,7 +192,7 @@ test("rotate the API token and use the new one on the API", async () => {
   await page.goto(`${BASE}/cabinet/settings`);
   assert.equal((await page.textContent("#token-prefix")).trim(), `${tokenA.slice(0, 14)}…`);
   await page.selectOption("select[name=grace_secs]", "0");
-  await Promise.all([page.waitForLoadState("load"), page.click("#rotate-token")]);
+  await Promise.all([page.waitForURL(/\/cabinet\/settings\?done=token_rotated#token$/), page.click("#rotate-token")]);
   const fresh = (await page.textContent("#new-token")).trim();
   assert.match(fresh, /^simo_p_/);
   assert.notEqual(fresh, tokenA);
@@ -203,8 +203,9 @@ test("rotate the API token and use the new one on the API", async () => {
   const withOld = await api("getstaff", tokenA, { inn: partnerA.inn });
   assert.equal(withOld.status, 401, "no grace period was chosen");
   tokenA = fresh;
-  await page.goto(`${BASE}/cabinet/settings`);
-  assert.equal(await page.locator("#new-token").count(), 0, "shown once");
+  await page.reload();
+  assert.equal(await page.locator("#new-token").count(), 0, "shown once; a reload does not rotate again");
+  assert.equal((await api("getstaff", fresh, { inn: partnerA.inn })).status, 200);
   assert.equal((await page.textContent("#token-prefix")).trim(), `${fresh.slice(0, 14)}…`);
   await page.context().close();
 });
@@ -280,10 +281,13 @@ test("the operator logs in, creates a partner and sees its token once", async ()
   await page.fill("#create-partner input[name=name]", "ИП Осень");
   await page.fill("#create-partner input[name=full_name]", "Индивидуальный предприниматель Осенев О. О.");
   await page.fill("#create-partner input[name=password]", "osen-password");
-  await Promise.all([page.waitForLoadState("load"), page.click("#create-partner button[type=submit]")]);
+  await Promise.all([page.waitForURL(`${BASE}/operator?done=partner_created`), page.click("#create-partner button[type=submit]")]);
   const token = (await page.textContent("#new-token")).trim();
   assert.equal((await api("getstaff", token, { inn: "500100732259" })).status, 200);
   await shot(page, "14-operator");
+  await page.reload();
+  assert.equal(await page.locator("#new-token").count(), 0, "shown once");
+  assert.equal(await page.locator("#partners tbody tr").count(), 3, "a reload creates nothing");
   await page.context().close();
 });
 

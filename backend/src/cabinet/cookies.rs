@@ -11,6 +11,11 @@ pub const OPERATOR_SESSION: &str = "simo_operator";
 pub const LOGIN_CSRF: &str = "simo_login_csrf";
 /// The chosen language (`ru` or `en`).
 pub const LANG: &str = "simo_lang";
+/// A token just issued (rotation, new partner), carried across the redirect that follows the
+/// form so a reload cannot submit it again; read once by the page and expired at once.
+pub const FLASH_TOKEN: &str = "simo_flash_token";
+/// Long enough for the redirect, short enough that an unread token does not linger.
+const FLASH_TTL_SECS: u64 = 120;
 
 fn base(name: &str, value: &str, path: &str, secure: bool) -> Cookie {
     let mut c = Cookie::new_with_str(name, value);
@@ -38,6 +43,20 @@ pub fn lang(jar: &CookieJar, value: &str, secure: bool) {
     let mut c = base(LANG, value, "/", secure);
     c.set_max_age(Duration::from_secs(365 * 24 * 3600));
     jar.add(c);
+}
+
+pub fn flash_token(jar: &CookieJar, path: &str, value: &str, secure: bool) {
+    let mut c = base(FLASH_TOKEN, value, path, secure);
+    c.set_same_site(SameSite::Strict);
+    c.set_max_age(Duration::from_secs(FLASH_TTL_SECS));
+    jar.add(c);
+}
+
+/// The flashed token, if any; the cookie is expired in the same answer.
+pub fn take_flash_token(jar: &CookieJar, path: &str, secure: bool) -> Option<String> {
+    let v = value(jar, FLASH_TOKEN)?;
+    remove(jar, FLASH_TOKEN, path, secure);
+    Some(v)
 }
 
 /// Expires a cookie in the browser.

@@ -14,7 +14,7 @@ mod staff;
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent};
 pub use message_list::{
-    CursorValue, MessageListQuery, MessageListRow, MessageSort, MessageStats, StaffStats,
+    CursorValue, ListPlan, MessageListQuery, MessageListRow, MessageSort, MessageStats, StaffStats,
     search_words,
 };
 pub use messages::{MessageQuery, MessageRow, MessageStatus, NewMessage};

@@ -17,7 +17,15 @@ both_databases!(
     disabling_an_employee_in_the_cabinet_makes_the_api_refuse_messages_to_them,
     the_operator_creates_disables_and_resets_a_partner,
     sending_from_the_cabinet_to_all_employees_creates_one_message_each,
+    both_plans_of_the_message_list_give_the_same_pages,
 );
+
+/// The token a page shows in full (after a rotation or a partner's creation), if any.
+fn shown_token(body: &str) -> Option<String> {
+    const MARK: &str = "id=\"new-token\" class=\"token\">";
+    let start = body.find(MARK)? + MARK.len();
+    body[start..].split('<').next().map(str::to_owned)
+}
 
 /// A cookie-keeping client that does not follow redirects.
 struct Browser {
@@ -431,16 +439,26 @@ async fn a_rotated_token_works_at_once_and_the_old_one_only_for_the_grace_period
             &[("csrf", &settings.csrf()), ("grace_secs", "3600")],
         )
         .await;
-    assert_eq!(rotated.status, 200);
-    let start = rotated
-        .body
-        .find("id=\"new-token\" class=\"token\">")
-        .unwrap()
-        + "id=\"new-token\" class=\"token\">".len();
-    let new_token = rotated.body[start..].split('<').next().unwrap().to_owned();
+    assert_eq!(
+        (rotated.status, rotated.location.as_deref()),
+        (303, Some("/cabinet/settings?done=token_rotated#token")),
+        "post/redirect/get: a reload cannot rotate again"
+    );
+    let shown = b.get("/cabinet/settings?done=token_rotated").await;
+    let new_token = shown_token(&shown.body).expect("the new token, once");
     assert!(new_token.starts_with("simo_p_") && new_token != p.token);
-    let again = b.get("/cabinet/settings").await;
+    let again = b.get("/cabinet/settings?done=token_rotated").await;
     assert!(!again.body.contains(&new_token) && again.body.contains(&new_token[..14]));
+
+    // The page shows a flashed token only if it is this partner's own live token.
+    let other = app.create_partner(INN_B).await;
+    b.cookies
+        .lock()
+        .unwrap()
+        .insert("simo_flash_token".into(), other.token.clone());
+    let planted = b.get("/cabinet/settings").await;
+    assert_eq!(shown_token(&planted.body), None);
+    assert!(!planted.body.contains(&other.token));
 
     let getstaff = |token: String| {
         let app = &app;
@@ -463,7 +481,7 @@ async fn a_rotated_token_works_at_once_and_the_old_one_only_for_the_grace_period
             &[("csrf", &settings.csrf()), ("grace_secs", "0")],
         )
         .await;
-    assert_eq!(now.status, 200);
+    assert_eq!(now.status, 303);
     getstaff(new_token).await.failed(401);
     getstaff(p.token.clone()).await.failed(401);
 }
@@ -538,13 +556,16 @@ async fn the_operator_creates_disables_and_resets_a_partner(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(created.status, 200, "{}", created.body);
-    let start = created
-        .body
-        .find("id=\"new-token\" class=\"token\">")
-        .unwrap()
-        + "id=\"new-token\" class=\"token\">".len();
-    let token = created.body[start..].split('<').next().unwrap().to_owned();
+    assert_eq!(
+        (created.status, created.location.as_deref()),
+        (303, Some("/operator?done=partner_created")),
+        "{}",
+        created.body
+    );
+    let shown = op.get("/operator?done=partner_created").await;
+    let token = shown_token(&shown.body).expect("the new partner's token, once");
+    assert!(shown.body.contains(INN_B));
+    assert_eq!(shown_token(&op.get("/operator").await.body), None);
     app.call(
         "POST",
         "/api/v1/getstaff",
@@ -665,7 +686,7 @@ async fn sending_from_the_cabinet_to_all_employees_creates_one_message_each(app:
 /// unfiltered list is read in index order, never sorted in a temporary tree.
 #[tokio::test]
 async fn every_sort_of_the_message_list_reads_an_index_in_order_on_sqlite() {
-    use simo_backend::store::{MessageListQuery, MessageSort};
+    use simo_backend::store::{ListPlan, MessageListQuery, MessageSort};
     let app = spawn_app(Db::Sqlite).await.unwrap();
     let p = app.create_partner(INN_A).await;
     for sort in MessageSort::ALL {
@@ -682,11 +703,144 @@ async fn every_sort_of_the_message_list_reads_an_index_in_order_on_sqlite() {
                 after: None,
                 limit: 51,
             };
-            let plan = app.state.store.explain_partner_messages(&q).await.unwrap();
+            let plan = app
+                .state
+                .store
+                .explain_partner_messages(&q, ListPlan::SortFirst)
+                .await
+                .unwrap();
             assert!(
                 !plan.contains("TEMP B-TREE"),
                 "{sort:?} desc={descending}:\n{plan}"
             );
         }
     }
+}
+
+/// A list query over partner `partner_id` with no filters, sorted by `sort`.
+fn list_query(
+    partner_id: i64,
+    sort: simo_backend::store::MessageSort,
+) -> simo_backend::store::MessageListQuery {
+    simo_backend::store::MessageListQuery {
+        partner_id,
+        staff_id: None,
+        created_from: None,
+        created_before: None,
+        status: None,
+        words: vec![],
+        sort,
+        descending: false,
+        after: None,
+        limit: 7,
+    }
+}
+
+/// The store reads a filtered list either by walking the sort's index or by sorting the
+/// filtered rows; whichever it picks, every page must hold the same rows in the same order.
+async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
+    use simo_backend::domain::StaffId;
+    use simo_backend::store::{ListPlan, MessageSort, MessageStatus, NewMessage};
+    let p = app.create_partner(INN_A).await;
+    let ivan = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let anna = app.login(&p.inn, "+79230000002", "Аннова Анна").await;
+    let staff = [
+        StaffId(ivan.id.parse().unwrap()),
+        StaffId(anna.id.parse().unwrap()),
+    ];
+    let titles = ["Планерка", "Аванс", "Планерка", "Отпуск график", "Аванс"];
+    let statuses = [
+        MessageStatus::Delivered,
+        MessageStatus::Read,
+        MessageStatus::Failed,
+    ];
+    let base = 1_767_225_600_000_i64; // 2026-01-01
+    for i in 0..45_usize {
+        app.state
+            .store
+            .insert_message(&NewMessage {
+                partner_id: p.id,
+                staff_id: staff[i % 2],
+                title: titles[i % titles.len()],
+                body: "текст",
+                source: "api",
+                status: statuses[i % statuses.len()],
+                // Equal times on purpose: the id must break the tie.
+                now: base + (i as i64 / 3) * 3_600_000,
+            })
+            .await
+            .unwrap();
+    }
+
+    let mut cases = Vec::new();
+    for sort in MessageSort::ALL {
+        for descending in [false, true] {
+            let mut q = list_query(p.id, sort);
+            q.descending = descending;
+            let mut by_staff = q.clone();
+            by_staff.staff_id = Some(staff[0]);
+            let mut by_status = q.clone();
+            by_status.status = Some(MessageStatus::Failed);
+            let mut both = by_staff.clone();
+            both.status = Some(MessageStatus::Delivered);
+            let mut dated = q.clone();
+            dated.created_from = Some(base + 3 * 3_600_000);
+            dated.created_before = Some(base + 11 * 3_600_000);
+            let mut searched = q.clone();
+            searched.words = vec!["график".into()];
+            let mut searched_staff = searched.clone();
+            searched_staff.staff_id = Some(staff[1]);
+            cases.extend([by_staff, by_status, both, dated, searched, searched_staff]);
+        }
+    }
+    for q in cases {
+        let mut pages = Vec::new();
+        for plan in [ListPlan::SortFirst, ListPlan::FilterFirst] {
+            let mut q = q.clone();
+            let mut ids = Vec::new();
+            loop {
+                let rows = app
+                    .state
+                    .store
+                    .list_partner_messages_planned(&q, plan)
+                    .await
+                    .unwrap();
+                ids.extend(rows.iter().map(|r| r.id));
+                match rows.last() {
+                    Some(last) if rows.len() as i64 == q.limit => {
+                        q.after = Some(last.cursor(q.sort))
+                    }
+                    _ => break,
+                }
+                assert!(ids.len() <= 45, "paging must end: {q:?}");
+            }
+            pages.push(ids);
+        }
+        assert!(!pages[0].is_empty(), "{q:?}");
+        assert_eq!(pages[0], pages[1], "{q:?}");
+        let mut unique = pages[0].clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), pages[0].len(), "no row twice: {q:?}");
+    }
+
+    // 15 of Ivan's messages are `delivered`: few enough to read them all and sort by title.
+    let mut q = list_query(p.id, MessageSort::Title);
+    q.staff_id = Some(staff[0]);
+    q.status = Some(MessageStatus::Delivered);
+    let store = &app.state.store;
+    assert_eq!(store.list_plan(&q).await.unwrap(), ListPlan::FilterFirst);
+    if app.db == Db::Sqlite {
+        let plan = store
+            .explain_partner_messages(&q, ListPlan::FilterFirst)
+            .await
+            .unwrap();
+        assert!(
+            plan.contains("messages_staff") && plan.contains("TEMP B-TREE"),
+            "driven by the employee's index, then sorted:\n{plan}"
+        );
+    }
+    // Sorted by creation, the employee's own index serves both: no count needed.
+    q.sort = MessageSort::Created;
+    assert_eq!(store.list_plan(&q).await.unwrap(), ListPlan::SortFirst);
 }

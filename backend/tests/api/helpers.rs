@@ -18,7 +18,7 @@ pub const INN_A: &str = "7707083893";
 pub const INN_B: &str = "7736207543";
 pub const PHONE: &str = "+79233381638";
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Db {
     Sqlite,
     Postgres,

@@ -85,7 +85,7 @@ pub async fn page(
     let since = (today - (DAYS - 1)) * DAY_MS - offset;
     let stats = state
         .store
-        .message_stats(s.partner.id, since, offset)
+        .message_stats(s.partner.id, since, DAYS, offset)
         .await?;
     let staff = state.store.staff_stats(s.partner.id).await?;
     let view = DashboardView {

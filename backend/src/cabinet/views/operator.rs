@@ -4,7 +4,7 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
-use super::super::{CabinetConfig, html, session};
+use super::super::{CabinetConfig, cookies, html, session};
 use super::{DoneQuery, done};
 use crate::service::partners::{self, PartnerInput};
 use crate::state::SharedState;
@@ -14,6 +14,8 @@ use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
+
+const OPERATOR: &str = "/operator";
 
 pub struct PartnerItem {
     pub id: i64,
@@ -111,7 +113,22 @@ pub async fn list(
         s.csrf,
     )
     .with_notice(q.done.as_deref());
-    render(state, cfg, l, CreateForm::default(), None, None).await
+    let created = flashed_partner(req, state, cfg).await?;
+    render(state, cfg, l, CreateForm::default(), None, created).await
+}
+
+/// The partner created by the form just before, with its token, shown on this one page load
+/// (post/redirect/get, so a reload neither shows the token again nor re-submits the form).
+async fn flashed_partner(
+    req: &Request,
+    state: &SharedState,
+    cfg: &CabinetConfig,
+) -> CabinetResult<Option<Created>> {
+    let Some(token) = cookies::take_flash_token(req.cookie(), OPERATOR, cfg.secure_cookies) else {
+        return Ok(None);
+    };
+    let owner = partners::by_token(&state.store, &token).await?;
+    Ok(owner.map(|p| Created { inn: p.inn, token }))
 }
 
 #[handler]
@@ -149,19 +166,8 @@ pub async fn create_partner(
                 partner_id = p.id,
                 "partner created by the operator"
             );
-            let created = Created {
-                inn: p.inn,
-                token: token.expose().to_owned(),
-            };
-            render(
-                state,
-                cfg,
-                l.with_notice(Some("partner_created")),
-                CreateForm::default(),
-                None,
-                Some(created),
-            )
-            .await
+            cookies::flash_token(req.cookie(), OPERATOR, token.expose(), cfg.secure_cookies);
+            Ok(done(OPERATOR, "partner_created"))
         }
         Err(e) if !e.is_server_fault() => {
             render(state, cfg, l, form, Some(e.to_string()), None).await

@@ -4,7 +4,7 @@
 use super::super::errors::CabinetResult;
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
-use super::super::{CabinetConfig, html, session};
+use super::super::{CabinetConfig, cookies, html, session};
 use super::{DoneQuery, done};
 use crate::service::{partners, passwords};
 use crate::state::SharedState;
@@ -14,6 +14,8 @@ use poem::http::StatusCode;
 use poem::web::{Data, Form, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
+
+const SETTINGS: &str = "/cabinet/settings";
 
 /// Grace periods offered at rotation, in seconds.
 const GRACE_CHOICES: [i64; 5] = [0, 3600, 86_400, 7 * 86_400, 30 * 86_400];
@@ -100,7 +102,23 @@ pub async fn page(
         s.csrf,
     )
     .with_notice(q.done.as_deref());
-    render(state, cfg, l, s.partner, None, None).await
+    let new_token = flashed_token(req, state, cfg, s.partner.id).await?;
+    render(state, cfg, l, s.partner, new_token, None).await
+}
+
+/// The token rotated by the form just before, shown on this one page load. It is shown only if
+/// it is a live token of this partner, so a planted cookie cannot make the page show anything.
+async fn flashed_token(
+    req: &Request,
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    partner_id: i64,
+) -> CabinetResult<Option<String>> {
+    let Some(token) = cookies::take_flash_token(req.cookie(), SETTINGS, cfg.secure_cookies) else {
+        return Ok(None);
+    };
+    let owner = partners::by_token(&state.store, &token).await?;
+    Ok(owner.filter(|p| p.id == partner_id).map(|_| token))
 }
 
 #[derive(Deserialize)]
@@ -109,13 +127,13 @@ pub struct RotateForm {
     grace_secs: i64,
 }
 
-/// The new token is in this response only; reloading the page shows just its prefix.
+/// Post/redirect/get: the new token rides a one-time cookie to the settings page, which shows it
+/// once; reloading that page shows just the prefix and never rotates again.
 #[handler]
 pub async fn rotate_token(
     req: &Request,
     Data(state): Data<&SharedState>,
     Data(cfg): Data<&CabinetConfig>,
-    Data(lang): Data<&Lang>,
     Form(form): Form<RotateForm>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
@@ -127,23 +145,8 @@ pub async fn rotate_token(
         grace_secs = grace,
         "API token rotated from the cabinet"
     );
-    let l = Layout::signed_in(
-        *lang,
-        Area::Cabinet,
-        "settings",
-        s.partner.inn.clone(),
-        s.csrf,
-    )
-    .with_notice(Some("token_rotated"));
-    render(
-        state,
-        cfg,
-        l,
-        s.partner,
-        Some(token.expose().to_owned()),
-        None,
-    )
-    .await
+    cookies::flash_token(req.cookie(), SETTINGS, token.expose(), cfg.secure_cookies);
+    Ok(done(&format!("{SETTINGS}#token"), "token_rotated"))
 }
 
 #[derive(Deserialize)]
