@@ -23,6 +23,7 @@ pub struct Settings {
     pub public_url: String,
     pub max_body_bytes: usize,
     pub getmessage_max_count: i64,
+    pub auth_cache_secs: u64,
     pub trust_forwarded_for: bool,
     pub sms_provider: SmsProviderKind,
     pub sms_http_url: Option<String>,
@@ -79,6 +80,11 @@ pub const KNOBS: &[Knob] = &[
         key: "getmessage_max_count",
         default: "1000",
         help: "cap on getmessage `count`",
+    },
+    Knob {
+        key: "auth_cache_secs",
+        default: "5",
+        help: "how long a partner token's check is reused; other processes see a rotation or a disabled partner within this time (0: check every call)",
     },
     Knob {
         key: "trust_forwarded_for",
@@ -186,6 +192,7 @@ impl Default for Settings {
             public_url: String::new(),
             max_body_bytes: 0,
             getmessage_max_count: 0,
+            auth_cache_secs: 0,
             trust_forwarded_for: false,
             sms_provider: SmsProviderKind::Log,
             sms_http_url: None,
@@ -271,6 +278,7 @@ impl Settings {
             "public_url" => self.public_url = value.trim().trim_end_matches('/').to_owned(),
             "max_body_bytes" => self.max_body_bytes = num(key, value)?,
             "getmessage_max_count" => self.getmessage_max_count = num(key, value)?,
+            "auth_cache_secs" => self.auth_cache_secs = num(key, value)?,
             "trust_forwarded_for" => self.trust_forwarded_for = parse_bool(key, value)?,
             "sms_provider" => {
                 self.sms_provider = match value.trim() {

@@ -42,6 +42,7 @@ impl Application {
         settings: Settings,
     ) -> Result<Self> {
         let time = TimeFormat::new(&settings.timezone).map_err(|e| Error::Config(e.0))?;
+        let store = store.with_auth_cache(Duration::from_secs(settings.auth_cache_secs));
         let sms = crate::sms::from_settings(&settings)?;
         CabinetConfig::from_settings(&settings)?;
         let push_wakeup = Arc::new(crate::push::Wakeup::default());

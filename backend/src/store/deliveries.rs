@@ -59,7 +59,12 @@ struct Leased {
 }
 
 /// `($1, $2), ($3, $4) …` for `rows` rows of `per_row` parameters, numbered from `first`.
-fn values(rows: usize, per_row: usize, first: usize, row: impl Fn(&[usize]) -> String) -> String {
+pub(super) fn values(
+    rows: usize,
+    per_row: usize,
+    first: usize,
+    row: impl Fn(&[usize]) -> String,
+) -> String {
     let mut out = String::with_capacity(rows * per_row * 8);
     let mut idx: Vec<usize> = Vec::with_capacity(per_row);
     for r in 0..rows {

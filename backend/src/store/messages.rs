@@ -103,7 +103,8 @@ pub struct MessageQuery {
 impl Store {
     /// Stores a message for an employee of the partner, its first history entry and, when it
     /// is `queued`, its delivery job: one transaction, so an accepted message is always pushed.
-    pub async fn insert_message(&self, m: &NewMessage<'_>) -> Result<MessageRow> {
+    /// Callers go through `insert_message`, which groups concurrent messages.
+    pub(super) async fn insert_message_alone(&self, m: &NewMessage<'_>) -> Result<MessageRow> {
         Ok(with_pool!(self, p => async {
             let mut tx = p.begin_write().await?;
             let row = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now);

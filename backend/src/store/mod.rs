@@ -5,6 +5,7 @@
 
 mod cabinet;
 mod deliveries;
+mod group_commit;
 mod message_list;
 mod messages;
 mod partners;
@@ -39,6 +40,8 @@ pub enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    writer: group_commit::Writer,
+    tokens: partners::TokenCache,
 }
 
 /// Runs the same query code against whichever pool is configured; the body is
@@ -101,7 +104,21 @@ impl Store {
                 "SIMO_DATABASE_URL must start with sqlite: or postgres:".into(),
             ));
         };
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
+    }
+
+    fn from_pool(pool: Pool) -> Self {
+        Self {
+            pool,
+            writer: Default::default(),
+            tokens: Default::default(),
+        }
+    }
+
+    /// Keeps partner-token lookups for `ttl` (zero: never); see `partner_by_token`.
+    pub fn with_auth_cache(mut self, ttl: Duration) -> Self {
+        self.tokens = partners::TokenCache::new(ttl);
+        self
     }
 
     async fn pg_pool(opts: PgConnectOptions, max_connections: u32) -> Result<PgPool> {
@@ -117,9 +134,9 @@ impl Store {
         let opts = PgConnectOptions::from_str(url)
             .map_err(|e| Error::Config(format!("postgres url: {e}")))?
             .options([("search_path", schema)]);
-        Ok(Self {
-            pool: Pool::Postgres(Self::pg_pool(opts, max_connections).await?),
-        })
+        Ok(Self::from_pool(Pool::Postgres(
+            Self::pg_pool(opts, max_connections).await?,
+        )))
     }
 
     pub async fn migrate(&self) -> Result<()> {

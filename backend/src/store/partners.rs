@@ -3,6 +3,9 @@
 use super::{Store, exec, is_unique_violation, with_pool};
 use crate::domain::{Inn, Millis, TokenHash};
 use crate::error::{Error, Result};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PartnerRow {
@@ -19,6 +22,72 @@ pub struct PartnerRow {
 impl PartnerRow {
     pub fn inn(&self) -> Inn {
         Inn::from_trusted(self.inn.clone())
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenPartner {
+    #[sqlx(flatten)]
+    partner: PartnerRow,
+    token_expires_at: Option<Millis>,
+}
+
+/// Recently seen partner tokens (see `Store::partner_by_token`). Shared by the clones of a
+/// store; any write to a partner or its tokens empties it.
+#[derive(Clone, Default)]
+pub(super) struct TokenCache {
+    ttl: std::time::Duration,
+    seen: Arc<Mutex<HashMap<String, CachedToken>>>,
+}
+
+struct CachedToken {
+    partner: PartnerRow,
+    token_expires_at: Option<Millis>,
+    fetched: Instant,
+}
+
+/// Past this many tokens the cache starts over rather than grow: far more than live tokens.
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+impl TokenCache {
+    pub(super) fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            ttl,
+            seen: Default::default(),
+        }
+    }
+
+    fn get(&self, token: &TokenHash, now: Millis) -> Option<PartnerRow> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let hit = seen.get(&token.0)?;
+        let fresh = hit.fetched.elapsed() < self.ttl
+            && hit.token_expires_at.is_none_or(|until| until > now);
+        fresh.then(|| hit.partner.clone())
+    }
+
+    fn put(&self, token: &TokenHash, partner: &PartnerRow, token_expires_at: Option<Millis>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= TOKEN_CACHE_MAX {
+            seen.clear();
+        }
+        seen.insert(
+            token.0.clone(),
+            CachedToken {
+                partner: partner.clone(),
+                token_expires_at,
+                fetched: Instant::now(),
+            },
+        );
+    }
+
+    fn forget_all(&self) {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
 
@@ -94,18 +163,28 @@ impl Store {
     }
 
     /// The partner a live (unexpired) API token belongs to.
+    ///
+    /// Every partner API call starts here, so answers are kept for the auth cache's TTL
+    /// (`SIMO_AUTH_CACHE_SECS`): a rotation or a disabled partner is seen at once by this
+    /// process (those writes empty the cache) and within the TTL by other processes.
     pub async fn partner_by_token(
         &self,
         token: &TokenHash,
         now: Millis,
     ) -> Result<Option<PartnerRow>> {
+        if let Some(hit) = self.tokens.get(token, now) {
+            return Ok(Some(hit));
+        }
         let sql = select_partner!(
-            "FROM partner_tokens t JOIN partners p ON p.id = t.partner_id
+            ", t.expires_at AS token_expires_at
+             FROM partner_tokens t JOIN partners p ON p.id = t.partner_id
              WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
         );
-        Ok(
-            with_pool!(self, p => sqlx::query_as(sql).bind(&token.0).bind(now).fetch_optional(p).await)?,
-        )
+        let found: Option<TokenPartner> = with_pool!(self, p => sqlx::query_as(sql).bind(&token.0).bind(now).fetch_optional(p).await)?;
+        Ok(found.map(|f| {
+            self.tokens.put(token, &f.partner, f.token_expires_at);
+            f.partner
+        }))
     }
 
     pub async fn list_partners(&self) -> Result<Vec<PartnerRow>> {
@@ -141,6 +220,7 @@ impl Store {
                 .await?;
             tx.commit().await
         }.await)?;
+        self.tokens.forget_all();
         Ok(())
     }
 
@@ -160,6 +240,7 @@ impl Store {
             .bind(password_hash)
             .execute(p)
             .await)?;
+        self.tokens.forget_all();
         Ok(())
     }
 
@@ -169,6 +250,7 @@ impl Store {
             .bind(disabled)
             .execute(p)
             .await)?;
+        self.tokens.forget_all();
         Ok(())
     }
 
@@ -178,6 +260,7 @@ impl Store {
             .bind(required)
             .execute(p)
             .await)?;
+        self.tokens.forget_all();
         Ok(())
     }
 }

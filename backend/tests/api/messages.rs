@@ -10,7 +10,72 @@ both_databases!(
     an_employee_reads_only_their_own_messages,
     messagestatus_moves_messages_forward_only,
     dates_are_iso_8601_with_millis_in_moscow,
+    concurrent_messages_commit_together_and_each_caller_gets_its_own_answer,
 );
+
+/// Concurrent messages share a transaction (group commit); a message that cannot be stored
+/// (here: an unknown employee, refused by the foreign key) fails alone, the others are stored
+/// with their own rows, history entries and delivery jobs.
+async fn concurrent_messages_commit_together_and_each_caller_gets_its_own_answer(app: TestApp) {
+    use simo_backend::domain::{StaffId, now_millis};
+    use simo_backend::store::{MessageStatus, NewMessage};
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Алексей Иванов").await;
+    let staff = StaffId(e.id.parse().unwrap());
+    let titles: Vec<String> = (0..40).map(|i| format!("Сообщение {i}")).collect();
+    let store = &app.state.store;
+    let now = now_millis();
+    let results =
+        futures_util::future::join_all(titles.iter().enumerate().map(|(i, title)| async move {
+            store
+                .insert_message(&NewMessage {
+                    partner_id: p.id,
+                    staff_id: if i == 17 { StaffId(999_999) } else { staff },
+                    title,
+                    body: "текст",
+                    source: "api",
+                    status: if i % 2 == 0 {
+                        MessageStatus::Queued
+                    } else {
+                        MessageStatus::NoDevice
+                    },
+                    now: now + i as i64,
+                })
+                .await
+        }))
+        .await;
+    let mut ids = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        if i == 17 {
+            assert!(r.is_err(), "an unknown employee's message is refused");
+            continue;
+        }
+        let row = r.as_ref().unwrap();
+        assert_eq!(
+            (row.title.as_str(), row.staff_id, row.created_at),
+            (titles[i].as_str(), staff.0, now + i as i64)
+        );
+        ids.push(row.id);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 39);
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 39);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM message_events WHERE status IN ('queued', 'no_device')")
+            .await,
+        39
+    );
+    // Every queued message got its job: pending now, or already pushed (and marked sent).
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM messages m WHERE m.status <> 'no_device'
+               AND (EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id) OR m.status <> 'queued')"
+        )
+        .await,
+        20
+    );
+}
 
 async fn createmessage_stores_the_message_and_answers_the_documented_fields(app: TestApp) {
     let p = app.create_partner(INN_A).await;

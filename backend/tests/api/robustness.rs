@@ -168,3 +168,46 @@ async fn health_and_readiness_answer(app: TestApp) {
         .unwrap();
     assert!(resp.headers().contains_key("x-request-id"));
 }
+
+/// Partner-token checks are cached: a change made through this server is seen at once; one
+/// made behind its back (another process, plain SQL) within `SIMO_AUTH_CACHE_SECS`.
+#[tokio::test]
+async fn the_token_cache_forgets_changes_made_here_at_once_and_others_after_its_ttl() {
+    for db in [Db::Sqlite, Db::Postgres] {
+        for ttl in [0_u64, 3600] {
+            let Some(app) = spawn_app_with(db, |s| s.auth_cache_secs = ttl).await else {
+                continue;
+            };
+            let p = app.create_partner(INN_A).await;
+            let getstaff = || app.post("getstaff", Some(&p.token), json!({"inn": INN_A}));
+            getstaff().await.ok();
+
+            // Through the store, as the cabinet and the operator area do: seen at once.
+            app.state
+                .store
+                .set_partner_disabled(p.id, true)
+                .await
+                .unwrap();
+            getstaff().await.failed(401);
+            app.state
+                .store
+                .set_partner_disabled(p.id, false)
+                .await
+                .unwrap();
+            getstaff().await.ok();
+
+            // Behind the server's back: a cached answer stands until the TTL runs out.
+            app.state
+                .store
+                .execute_script("UPDATE partners SET disabled = TRUE")
+                .await
+                .unwrap();
+            let behind = getstaff().await;
+            if ttl == 0 {
+                behind.failed(401);
+            } else {
+                behind.ok();
+            }
+        }
+    }
+}

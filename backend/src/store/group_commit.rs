@@ -1,0 +1,199 @@
+//! Group commit of single messages.
+//!
+//! Each `createmessage` used to be its own write transaction: on PostgreSQL one WAL flush per
+//! message, on SQLite one turn of the single writer lock plus five statements. Concurrent
+//! calls now hand their message to one writer task, which stores everything that queued up
+//! while the previous batch was committing as one transaction of multi-row INSERTs. A caller is
+//! answered only after the commit that holds its message, so an accepted message is as durable
+//! as before; an idle server still writes each message at once (a batch of one).
+//!
+//! If a batch fails as a whole (an employee deleted between the check and the insert trips a
+//! foreign key, say), its messages are written again one by one, so each caller gets its own
+//! answer and no message is refused for another's fault.
+
+use super::deliveries::{BeginWrite, creation_detail, values};
+use super::{MessageRow, MessageStatus, NewMessage, Store, with_pool};
+use crate::domain::Millis;
+use crate::error::{Error, Result};
+use tokio::sync::{mpsc, oneshot};
+
+/// Messages per transaction at most: 7 bound values each stays far below both databases'
+/// limits, and a batch this size commits in a few milliseconds.
+const MAX_BATCH: usize = 256;
+
+/// Callers waiting beyond this many wait to enqueue: back-pressure instead of memory growth.
+const QUEUE: usize = 4 * MAX_BATCH;
+
+/// A `NewMessage` the writer task can own.
+#[derive(Debug, Clone)]
+pub(super) struct QueuedMessage {
+    partner_id: i64,
+    staff_id: i64,
+    title: String,
+    body: String,
+    source: String,
+    status: MessageStatus,
+    now: Millis,
+}
+
+impl QueuedMessage {
+    fn of(m: &NewMessage<'_>) -> Self {
+        Self {
+            partner_id: m.partner_id,
+            staff_id: m.staff_id.0,
+            title: m.title.to_owned(),
+            body: m.body.to_owned(),
+            source: m.source.to_owned(),
+            status: m.status,
+            now: m.now,
+        }
+    }
+
+    fn as_new(&self) -> NewMessage<'_> {
+        NewMessage {
+            partner_id: self.partner_id,
+            staff_id: crate::domain::StaffId(self.staff_id),
+            title: &self.title,
+            body: &self.body,
+            source: &self.source,
+            status: self.status,
+            now: self.now,
+        }
+    }
+}
+
+pub(super) struct Job {
+    message: QueuedMessage,
+    reply: oneshot::Sender<Result<MessageRow>>,
+}
+
+/// The sending half, started with the first message a store writes.
+pub(super) type Writer = std::sync::Arc<std::sync::OnceLock<mpsc::Sender<Job>>>;
+
+impl Store {
+    /// Stores a message for an employee of the partner, its first history entry and, when it
+    /// is `queued`, its delivery job, in one transaction shared with concurrent callers'
+    /// messages (see the module comment); returns once it is committed.
+    pub async fn insert_message(&self, m: &NewMessage<'_>) -> Result<MessageRow> {
+        let sender = self.writer.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(QUEUE);
+            // The task's own store has no writer of its own, so it does not keep the channel
+            // open: when the last store handle goes, the task ends.
+            tokio::spawn(run(Store::from_pool(self.pool.clone()), rx));
+            tx
+        });
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            message: QueuedMessage::of(m),
+            reply,
+        };
+        let gone = || Error::Internal("the message writer stopped".into());
+        sender.send(job).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let batch = std::mem::take(&mut jobs);
+        if batch.len() > 1 {
+            let messages: Vec<&QueuedMessage> = batch.iter().map(|j| &j.message).collect();
+            match insert_batch(&store, &messages).await {
+                Ok(rows) => {
+                    for (job, row) in batch.into_iter().zip(rows) {
+                        // A caller that stopped waiting no longer needs its answer.
+                        let _ = job.reply.send(Ok(row));
+                    }
+                    continue;
+                }
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    messages = messages.len(),
+                    "group commit failed; writing its messages one by one"
+                ),
+            }
+        }
+        for job in batch {
+            let result = store.insert_message_alone(&job.message.as_new()).await;
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// One transaction for all `messages`; rows come back in the order given.
+async fn insert_batch(store: &Store, messages: &[&QueuedMessage]) -> Result<Vec<MessageRow>> {
+    let mut rows: Vec<MessageRow> = with_pool!(store, p => async {
+        let mut tx = p.begin_write().await?;
+        let sql = format!(
+            "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at) VALUES {}
+             RETURNING id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at",
+            values(messages.len(), 7, 1, |i| i
+                .iter()
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", "))
+        );
+        let mut q = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql));
+        for m in messages {
+            q = q
+                .bind(m.partner_id)
+                .bind(m.staff_id)
+                .bind(m.title.as_str())
+                .bind(m.body.as_str())
+                .bind(m.source.as_str())
+                .bind(m.status.as_str())
+                .bind(m.now);
+        }
+        let mut rows = q.fetch_all(&mut *tx).await?;
+        // Both databases number the rows of one INSERT in the order of its VALUES; RETURNING
+        // promises no order, so the ids put them back in it.
+        rows.sort_unstable_by_key(|r| r.id);
+
+        let sql = format!(
+            "INSERT INTO message_events (message_id, status, detail, created_at) VALUES {}",
+            values(rows.len(), 4, 1, |i| format!("${}, ${}, ${}, ${}", i[0], i[1], i[2], i[3]))
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (row, m) in rows.iter().zip(messages) {
+            q = q
+                .bind(row.id)
+                .bind(m.status.as_str())
+                .bind(creation_detail(m.status, &m.source))
+                .bind(m.now);
+        }
+        q.execute(&mut *tx).await?;
+
+        let queued: Vec<(i64, Millis)> = rows
+            .iter()
+            .zip(messages)
+            .filter(|(_, m)| m.status == MessageStatus::Queued)
+            .map(|(r, m)| (r.id, m.now))
+            .collect();
+        if !queued.is_empty() {
+            let sql = format!(
+                "INSERT INTO deliveries (message_id, due_at, created_at) VALUES {}",
+                values(queued.len(), 2, 1, |i| format!("${}, ${}, ${}", i[0], i[1], i[1]))
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, now) in &queued {
+                q = q.bind(*id).bind(*now);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(rows)
+    }.await)?;
+    let in_order = rows.len() == messages.len()
+        && rows
+            .iter()
+            .zip(messages)
+            .all(|(r, m)| r.staff_id == m.staff_id && r.title == m.title && r.created_at == m.now);
+    if !in_order {
+        rows.clear();
+        return Err(Error::Internal(
+            "group commit: the stored rows do not match the batch".into(),
+        ));
+    }
+    Ok(rows)
+}
