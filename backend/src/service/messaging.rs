@@ -193,5 +193,9 @@ fn initial_status(staff: &StaffRow) -> MessageStatus {
 }
 
 pub async fn list_for_staff(state: &AppState, query: &MessageQuery) -> Result<Vec<MessageRow>> {
-    state.store.messages_for_staff(query).await
+    state
+        .store
+        .messages_for_staff(query)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("Сотрудник {} не найден", query.staff_id)))
 }

@@ -92,6 +92,8 @@ pub struct NewMessage<'a> {
 /// One employee's messages, newest first, within optional bounds.
 #[derive(Debug, Clone)]
 pub struct MessageQuery {
+    /// The caller's partner: an employee of another partner is unknown.
+    pub partner_id: i64,
     pub staff_id: StaffId,
     pub created_from: Option<Millis>,
     pub created_to: Option<Millis>,
@@ -113,44 +115,56 @@ impl Store {
         }.await)?)
     }
 
-    /// Bounds left open become sentinels, so one prepared statement serves every filter.
+    /// One page of an employee's messages, or `None` when the partner has no such employee.
+    ///
+    /// Bounds left open become sentinels, so one prepared statement serves every filter. The
+    /// employee check rides in the same statement: each statement costs ~150 µs of CPU through
+    /// sqlx-sqlite, as much as the rest of the request. The page itself is selected by the
+    /// employee only (a `partner_id` term there lets SQLite walk the partner's index instead of
+    /// the employee's: 3 req/s instead of thousands); it is returned only if the check passed.
     ///
     /// The page comes back as ONE row holding a JSON array built by the database: each row
     /// sqlx hands over costs ~22 µs of CPU (thread hand-off, value copies), 50 of them dwarfed
     /// the rest of the request; one text value parsed by serde costs a fraction of that.
-    pub async fn messages_for_staff(&self, q: &MessageQuery) -> Result<Vec<MessageRow>> {
+    pub async fn messages_for_staff(&self, q: &MessageQuery) -> Result<Option<Vec<MessageRow>>> {
         let (from, to) = (
             q.created_from.unwrap_or(i64::MIN),
             q.created_to.unwrap_or(i64::MAX),
         );
         let (after, before) = (q.after_id.unwrap_or(0), q.before_id.unwrap_or(i64::MAX));
-        let json: Option<String> = match &self.pool {
-            super::Pool::Sqlite(p) => sqlx::query_scalar(
-                "SELECT json_group_array(json_object('id', id, 'partner_id', partner_id, 'staff_id', staff_id,
-                    'title', title, 'body', body, 'source', source, 'status', status, 'status_reason', status_reason,
-                    'created_at', created_at, 'sent_at', sent_at, 'delivered_at', delivered_at, 'read_at', read_at))
-                 FROM (SELECT * FROM messages
-                       WHERE staff_id = $1 AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
-                       ORDER BY created_at DESC, id DESC LIMIT $6)",
+        let (known, json): (bool, Option<String>) = match &self.pool {
+            super::Pool::Sqlite(p) => sqlx::query_as(
+                "SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND partner_id = $7),
+                   (SELECT json_group_array(json_object('id', id, 'partner_id', partner_id, 'staff_id', staff_id,
+                      'title', title, 'body', body, 'source', source, 'status', status, 'status_reason', status_reason,
+                      'created_at', created_at, 'sent_at', sent_at, 'delivered_at', delivered_at, 'read_at', read_at))
+                    FROM (SELECT * FROM messages
+                          WHERE staff_id = $1 AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
+                          ORDER BY created_at DESC, id DESC LIMIT $6))",
             )
-            .bind(q.staff_id.0).bind(from).bind(to).bind(after).bind(before).bind(q.limit)
+            .bind(q.staff_id.0).bind(from).bind(to).bind(after).bind(before).bind(q.limit).bind(q.partner_id)
             .fetch_one(p)
             .await?,
-            super::Pool::Postgres(p) => sqlx::query_scalar(
-                "SELECT json_agg(m ORDER BY m.created_at DESC, m.id DESC)::text
-                 FROM (SELECT id, partner_id, staff_id, title, body, source, status, status_reason,
-                              created_at, sent_at, delivered_at, read_at
-                       FROM messages
-                       WHERE staff_id = $1 AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
-                       ORDER BY created_at DESC, id DESC LIMIT $6) m",
+            super::Pool::Postgres(p) => sqlx::query_as(
+                "SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND partner_id = $7),
+                   (SELECT json_agg(m ORDER BY m.created_at DESC, m.id DESC)::text
+                    FROM (SELECT id, partner_id, staff_id, title, body, source, status, status_reason,
+                                 created_at, sent_at, delivered_at, read_at
+                          FROM messages
+                          WHERE staff_id = $1 AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
+                          ORDER BY created_at DESC, id DESC LIMIT $6) m)",
             )
-            .bind(q.staff_id.0).bind(from).bind(to).bind(after).bind(before).bind(q.limit)
+            .bind(q.staff_id.0).bind(from).bind(to).bind(after).bind(before).bind(q.limit).bind(q.partner_id)
             .fetch_one(p)
             .await?,
         };
+        if !known {
+            return Ok(None);
+        }
         match json {
-            None => Ok(Vec::new()),
+            None => Ok(Some(Vec::new())),
             Some(text) => serde_json::from_str(&text)
+                .map(Some)
                 .map_err(|e| crate::error::Error::Internal(format!("message page JSON: {e}"))),
         }
     }

@@ -11,7 +11,26 @@ both_databases!(
     messagestatus_moves_messages_forward_only,
     dates_are_iso_8601_with_millis_in_moscow,
     concurrent_messages_commit_together_and_each_caller_gets_its_own_answer,
+    another_partners_employee_is_unknown_to_getmessage,
 );
+
+async fn another_partners_employee_is_unknown_to_getmessage(app: TestApp) {
+    let a = app.create_partner(INN_A).await;
+    let b = app.create_partner(INN_B).await;
+    let e = app.login(&a.inn, PHONE, "Алексей Иванов").await;
+    app.create_message(&a, &e.id, "Секретная планерка", "Только для А")
+        .await
+        .ok();
+    let refused = app
+        .get_messages(&b.token, json!({"staffid": e.id, "count": 0}))
+        .await
+        .failed(404);
+    assert!(!refused.contains("Секретная"), "{refused}");
+    let own = app
+        .get_messages(&a.token, json!({"staffid": e.id, "count": 0}))
+        .await;
+    assert_eq!(own.ok().as_array().unwrap().len(), 1);
+}
 
 /// Concurrent messages share a transaction (group commit); a message that cannot be stored
 /// (here: an unknown employee, refused by the foreign key) fails alone, the others are stored
