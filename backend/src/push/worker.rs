@@ -3,7 +3,7 @@
 use super::{Providers, Push, PushError, PushSettings, Wakeup};
 use crate::domain::{Millis, StaffId, TimeFormat, now_millis};
 use crate::error::Result;
-use crate::store::{ClaimedDelivery, MessageStatus, Store};
+use crate::store::{ClaimedDelivery, MessageStatus, SentPush, Store};
 use rand::Rng;
 use std::sync::Arc;
 use std::time::Duration;
@@ -114,6 +114,7 @@ impl Workers {
             .await?;
         let count = jobs.len();
         let mut set = JoinSet::new();
+        let mut sent = Vec::new();
         for job in jobs {
             let this = self.clone();
             let owner = owner.to_owned();
@@ -128,34 +129,49 @@ impl Workers {
         }
         while let Some(done) = set.join_next().await {
             match done {
-                Ok(Ok(())) => {}
+                Ok(Ok(Some(pushed))) => sent.push(pushed),
+                Ok(Ok(None)) => {}
                 // The job keeps its lease and is retried when it runs out.
                 Ok(Err(e)) => tracing::error!(error = %e, "push outcome not recorded"),
                 Err(e) => tracing::error!(error = %e, "push task failed"),
             }
         }
+        // The round's accepted pushes are recorded in one transaction: one write per round
+        // instead of one per message keeps SQLite's single writer free for new messages. If
+        // it fails, the jobs keep their leases and are pushed again when those run out.
+        if !sent.is_empty() {
+            self.store.deliveries_sent(&sent, now_millis()).await?;
+        }
         Ok(count)
     }
 
-    async fn deliver(&self, owner: &str, job: ClaimedDelivery) -> Result<()> {
+    /// Pushes one job. An accepted push is returned for the round to record with the others;
+    /// every other outcome is recorded here.
+    async fn deliver(&self, owner: &str, job: ClaimedDelivery) -> Result<Option<SentPush>> {
         let store = &self.store;
         if matches!(
             MessageStatus::parse(&job.status),
             Some(MessageStatus::Delivered | MessageStatus::Read)
         ) {
             tracing::debug!("already confirmed by the app; not pushed");
-            return store.delivery_dropped(job.job_id).await;
+            return store.delivery_dropped(job.job_id).await.map(|()| None);
         }
         let Some(token) = job.push_token.clone().filter(|t| !t.trim().is_empty()) else {
             let reason = "У сотрудника нет push-токена: сообщение доступно в истории";
-            return self.give_up(&job, MessageStatus::NoDevice, reason).await;
+            return self
+                .give_up(&job, MessageStatus::NoDevice, reason)
+                .await
+                .map(|()| None);
         };
         let Some(provider) = self.providers.for_device(job.push_device.as_deref()) else {
             let reason = format!(
                 "Для устройства {} не настроен push-провайдер",
                 job.push_device.as_deref().unwrap_or("?")
             );
-            return self.give_up(&job, MessageStatus::Failed, &reason).await;
+            return self
+                .give_up(&job, MessageStatus::Failed, &reason)
+                .await
+                .map(|()| None);
         };
         let push = Push {
             message_id: job.message_id,
@@ -175,13 +191,14 @@ impl Workers {
                 ))),
             };
         let now = now_millis();
-        match outcome {
+        let recorded = match outcome {
             Ok(()) => {
                 tracing::info!(provider = provider.name(), "pushed");
-                let detail = format!("Принято провайдером {}", provider.name());
-                store
-                    .delivery_sent(job.job_id, job.message_id, &detail, now)
-                    .await
+                return Ok(Some(SentPush {
+                    job_id: job.job_id,
+                    message_id: job.message_id,
+                    detail: format!("Принято провайдером {}", provider.name()),
+                }));
             }
             Err(PushError::DeadToken { reason }) => {
                 tracing::info!(
@@ -210,7 +227,8 @@ impl Workers {
                 self.retry_or_fail(owner, &job, &reason, retry_after, now)
                     .await
             }
-        }
+        };
+        recorded.map(|()| None)
     }
 
     async fn retry_or_fail(

@@ -43,6 +43,15 @@ pub struct ClaimedDelivery {
     pub push_device: Option<String>,
 }
 
+/// A push the provider accepted, to be recorded with the others of its round.
+#[derive(Debug, Clone)]
+pub struct SentPush {
+    pub job_id: i64,
+    pub message_id: i64,
+    /// For the history: which provider took it.
+    pub detail: String,
+}
+
 /// A message `insert_messages_bulk` created.
 #[derive(Debug, Clone, Copy)]
 pub struct BulkCreated {
@@ -324,35 +333,59 @@ impl Store {
         Ok(jobs)
     }
 
-    /// The provider accepted the push: the job is done and the message is `sent`, unless the app
-    /// already reported it delivered or read (then only `sent_at` is filled in).
-    pub async fn delivery_sent(
-        &self,
-        job_id: i64,
-        message_id: i64,
-        detail: &str,
-        now: Millis,
-    ) -> Result<()> {
+    /// The provider accepted these pushes: their jobs are done and their messages `sent`,
+    /// except those the app already reported delivered or read (they only get `sent_at`).
+    /// One transaction for all of them.
+    pub async fn deliveries_sent(&self, pushes: &[SentPush], now: Millis) -> Result<()> {
         with_pool!(self, p => async {
             let mut tx = p.begin_write().await?;
-            sqlx::query("DELETE FROM deliveries WHERE id = $1").bind(job_id).execute(&mut *tx).await?;
-            let changed = sqlx::query(
-                "UPDATE messages SET status = 'sent', status_reason = NULL, sent_at = COALESCE(sent_at, $2)
-                 WHERE id = $1 AND status IN ('queued', 'failed', 'no_device')",
-            )
-            .bind(message_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed > 0 {
-                insert_event!(tx, message_id, MessageStatus::Sent, detail, now)?;
-            } else {
-                sqlx::query("UPDATE messages SET sent_at = COALESCE(sent_at, $2) WHERE id = $1")
-                    .bind(message_id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+            for chunk in pushes.chunks(CHUNK) {
+                let sql = format!(
+                    "DELETE FROM deliveries WHERE id IN ({})",
+                    placeholders(chunk.len(), 1)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for push in chunk {
+                    q = q.bind(push.job_id);
+                }
+                q.execute(&mut *tx).await?;
+
+                let sql = format!(
+                    "UPDATE messages SET status = 'sent', status_reason = NULL, sent_at = COALESCE(sent_at, $1)
+                     WHERE id IN ({}) AND status IN ('queued', 'failed', 'no_device') RETURNING id",
+                    placeholders(chunk.len(), 2)
+                );
+                let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(now);
+                for push in chunk {
+                    q = q.bind(push.message_id);
+                }
+                let changed: std::collections::HashSet<i64> =
+                    q.fetch_all(&mut *tx).await?.into_iter().collect();
+
+                let (moved, confirmed): (Vec<&SentPush>, Vec<&SentPush>) =
+                    chunk.iter().partition(|push| changed.contains(&push.message_id));
+                if !moved.is_empty() {
+                    let sql = format!(
+                        "INSERT INTO message_events (message_id, status, detail, created_at) VALUES {}",
+                        values(moved.len(), 2, 2, |i| format!("${}, 'sent', ${}, $1", i[0], i[1]))
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+                    for push in &moved {
+                        q = q.bind(push.message_id).bind(push.detail.as_str());
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                if !confirmed.is_empty() {
+                    let sql = format!(
+                        "UPDATE messages SET sent_at = COALESCE(sent_at, $1) WHERE id IN ({})",
+                        placeholders(confirmed.len(), 2)
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+                    for push in &confirmed {
+                        q = q.bind(push.message_id);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
             }
             tx.commit().await
         }.await)?;

@@ -13,7 +13,7 @@ mod sms;
 mod staff;
 
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
-pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent};
+pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush};
 pub use message_list::{
     CursorValue, ListPlan, MessageListQuery, MessageListRow, MessageSort, MessageStats, StaffStats,
     search_words,
