@@ -1,6 +1,6 @@
 //! The web cabinet's own tables: operators, browser sessions and failed logins.
 
-use super::{Store, exec, is_unique_violation, with_pool};
+use super::{Store, exec, is_unique_violation, with_pool, with_writer};
 use crate::domain::{Millis, TokenHash};
 use crate::error::{Error, Result};
 
@@ -59,7 +59,7 @@ impl Store {
         password_hash: &str,
         now: Millis,
     ) -> Result<OperatorRow> {
-        let result = with_pool!(self, p => sqlx::query_as(
+        let result = with_writer!(self, p => sqlx::query_as(
             "INSERT INTO operators (login, password_hash, created_at) VALUES ($1, $2, $3)
              RETURNING id, login, password_hash, created_at",
         )
@@ -106,7 +106,7 @@ impl Store {
 
     /// Stores a new session and drops the expired ones (cheap: indexed by expiry).
     pub async fn create_session(&self, s: &NewSession<'_>) -> Result<()> {
-        with_pool!(self, p => async {
+        with_writer!(self, p => async {
             let mut tx = p.begin().await?;
             sqlx::query("DELETE FROM cabinet_sessions WHERE expires_at <= $1")
                 .bind(s.now)

@@ -5,7 +5,7 @@
 //! Workers claim due jobs by pushing `due_at` past a lease; a worker that dies simply lets the
 //! lease run out and another one takes the job over.
 
-use super::{Pool, Store, exec, with_pool};
+use super::{Pool, Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
 use crate::store::MessageStatus;
@@ -206,7 +206,7 @@ impl Store {
         now: Millis,
     ) -> Result<Vec<BulkCreated>> {
         let mut created = Vec::with_capacity(recipients.len());
-        with_pool!(self, p => async {
+        with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
             for chunk in recipients.chunks(CHUNK) {
                 // $1..$5 are shared by every row; each row adds its employee and status.
@@ -276,7 +276,7 @@ impl Store {
         lease_until: Millis,
     ) -> Result<Vec<ClaimedDelivery>> {
         const RETURNING: &str = "RETURNING id, attempts, created_at";
-        let leased: Vec<Leased> = match &self.pool {
+        let leased: Vec<Leased> = match &self.writer {
             Pool::Sqlite(p) => {
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "UPDATE deliveries SET due_at = $2, lease_owner = $3, attempts = attempts + 1
@@ -337,7 +337,7 @@ impl Store {
     /// except those the app already reported delivered or read (they only get `sent_at`).
     /// One transaction for all of them.
     pub async fn deliveries_sent(&self, pushes: &[SentPush], now: Millis) -> Result<()> {
-        with_pool!(self, p => async {
+        with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
             for chunk in pushes.chunks(CHUNK) {
                 let sql = format!(
@@ -402,7 +402,7 @@ impl Store {
         reason: &str,
         now: Millis,
     ) -> Result<()> {
-        with_pool!(self, p => async {
+        with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM deliveries WHERE id = $1").bind(job_id).execute(&mut *tx).await?;
             let changed = sqlx::query(

@@ -12,7 +12,7 @@
 //! answer and no message is refused for another's fault.
 
 use super::deliveries::{BeginWrite, creation_detail, values};
-use super::{MessageRow, MessageStatus, NewMessage, Store, with_pool};
+use super::{MessageRow, MessageStatus, NewMessage, Store, with_writer};
 use crate::domain::Millis;
 use crate::error::{Error, Result};
 use tokio::sync::{mpsc, oneshot};
@@ -75,11 +75,11 @@ impl Store {
     /// is `queued`, its delivery job, in one transaction shared with concurrent callers'
     /// messages (see the module comment); returns once it is committed.
     pub async fn insert_message(&self, m: &NewMessage<'_>) -> Result<MessageRow> {
-        let sender = self.writer.get_or_init(|| {
+        let sender = self.group.get_or_init(|| {
             let (tx, rx) = mpsc::channel(QUEUE);
             // The task's own store has no writer of its own, so it does not keep the channel
             // open: when the last store handle goes, the task ends.
-            tokio::spawn(run(Store::from_pool(self.pool.clone()), rx));
+            tokio::spawn(run(self.sharing_pools(), rx));
             tx
         });
         let (reply, answer) = oneshot::channel();
@@ -123,7 +123,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
 
 /// One transaction for all `messages`; rows come back in the order given.
 async fn insert_batch(store: &Store, messages: &[&QueuedMessage]) -> Result<Vec<MessageRow>> {
-    let mut rows: Vec<MessageRow> = with_pool!(store, p => async {
+    let mut rows: Vec<MessageRow> = with_writer!(store, p => async {
         let mut tx = p.begin_write().await?;
         let sql = format!(
             "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at) VALUES {}

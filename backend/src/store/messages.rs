@@ -1,7 +1,7 @@
 //! Messages and their delivery status.
 
 use super::deliveries::{BeginWrite, insert_event, insert_one_in_tx};
-use super::{Store, with_pool};
+use super::{Store, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
 
@@ -107,7 +107,7 @@ impl Store {
     /// is `queued`, its delivery job: one transaction, so an accepted message is always pushed.
     /// Callers go through `insert_message`, which groups concurrent messages.
     pub(super) async fn insert_message_alone(&self, m: &NewMessage<'_>) -> Result<MessageRow> {
-        Ok(with_pool!(self, p => async {
+        Ok(with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
             let row = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now);
             tx.commit().await?;
@@ -204,7 +204,7 @@ impl Store {
                 "Приложение подтвердило получение",
             )
         };
-        let changed = with_pool!(self, p => async {
+        let changed = with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
             let mut changed = 0;
             for id in ids {

@@ -1,6 +1,6 @@
 //! Partners (companies) and their API tokens.
 
-use super::{Store, exec, is_unique_violation, with_pool};
+use super::{Store, exec, is_unique_violation, with_pool, with_writer};
 use crate::domain::{Inn, Millis, TokenHash};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
@@ -118,7 +118,7 @@ impl Store {
         token_prefix: &str,
         now: Millis,
     ) -> Result<PartnerRow> {
-        let result = with_pool!(self, p => async {
+        let result = with_writer!(self, p => async {
             let mut tx = p.begin().await?;
             let row: PartnerRow = sqlx::query_as(
                 "INSERT INTO partners (inn, short_name, full_name, password_hash, approval_required, created_at)
@@ -201,7 +201,7 @@ impl Store {
         now: Millis,
         old_valid_until: Millis,
     ) -> Result<()> {
-        with_pool!(self, p => async {
+        with_writer!(self, p => async {
             let mut tx = p.begin().await?;
             sqlx::query(
                 "UPDATE partner_tokens SET expires_at = $2

@@ -1,6 +1,6 @@
 //! SMS confirmation codes, stored hashed, with the counters the rate limits need.
 
-use super::{Store, exec, with_pool};
+use super::{Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, Phone};
 use crate::error::Result;
 
@@ -58,7 +58,7 @@ impl Store {
         now: Millis,
         expires_at: Millis,
     ) -> Result<()> {
-        with_pool!(self, p => async {
+        with_writer!(self, p => async {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE sms_codes SET consumed = $3 WHERE partner_id = $1 AND phone = $2 AND consumed = $4")
                 .bind(partner_id)

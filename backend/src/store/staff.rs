@@ -1,6 +1,6 @@
 //! Employees ("staff" on the wire): unique per partner and phone.
 
-use super::{Store, exec, with_pool};
+use super::{Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, Phone, StaffId, TokenHash};
 use crate::error::Result;
 
@@ -78,7 +78,7 @@ impl Store {
         initial_state: StaffState,
         now: Millis,
     ) -> Result<StaffRow> {
-        Ok(with_pool!(self, p => sqlx::query_as(
+        Ok(with_writer!(self, p => sqlx::query_as(
             "INSERT INTO staff (partner_id, phone, name, device, state, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6)
              ON CONFLICT (partner_id, phone) DO UPDATE SET device = excluded.device, updated_at = excluded.updated_at
@@ -165,7 +165,7 @@ impl Store {
 
     /// Deletes the employee and all their messages in one transaction; `false` if not found.
     pub async fn delete_staff(&self, partner_id: i64, id: StaffId) -> Result<bool> {
-        let deleted = with_pool!(self, p => async {
+        let deleted = with_writer!(self, p => async {
             let mut tx = p.begin().await?;
             sqlx::query("DELETE FROM messages WHERE partner_id = $1 AND staff_id = $2")
                 .bind(partner_id)

@@ -686,23 +686,14 @@ async fn sending_from_the_cabinet_to_all_employees_creates_one_message_each(app:
 /// unfiltered list is read in index order, never sorted in a temporary tree.
 #[tokio::test]
 async fn every_sort_of_the_message_list_reads_an_index_in_order_on_sqlite() {
-    use simo_backend::store::{ListPlan, MessageListQuery, MessageSort};
+    use simo_backend::store::{ListPlan, MessageSort};
     let app = spawn_app(Db::Sqlite).await.unwrap();
     let p = app.create_partner(INN_A).await;
     for sort in MessageSort::ALL {
         for descending in [false, true] {
-            let q = MessageListQuery {
-                partner_id: p.id,
-                staff_id: None,
-                created_from: None,
-                created_before: None,
-                status: None,
-                words: vec![],
-                sort,
-                descending,
-                after: None,
-                limit: 51,
-            };
+            let mut q = list_query(p.id, sort);
+            q.descending = descending;
+            q.limit = 51;
             let plan = app
                 .state
                 .store
