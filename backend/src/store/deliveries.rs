@@ -193,9 +193,64 @@ macro_rules! insert_one_in_tx {
 }
 pub(crate) use insert_one_in_tx;
 
+/// The history text of a new message, with `{source}` where `replace()` in SQL puts the source.
+pub(super) fn creation_detail_template(status: MessageStatus) -> String {
+    creation_detail(status, "{source}")
+}
+
+/// `insert_messages_bulk` on PostgreSQL: ONE statement whatever the number of recipients. The
+/// rows travel as arrays (UNNEST) and the history entries and jobs are inserted by CTEs from
+/// the messages' RETURNING. Multi-row VALUES cost PostgreSQL ~45 ms of planning per 500 rows
+/// (1.3 s for 10,000 recipients); arrays do not.
+async fn insert_messages_bulk_pg(
+    p: &sqlx::PgPool,
+    partner_id: i64,
+    recipients: &[(StaffId, MessageStatus)],
+    title: &str,
+    body: &str,
+    source: &str,
+    now: Millis,
+) -> Result<Vec<BulkCreated>> {
+    let staff: Vec<i64> = recipients.iter().map(|(s, _)| s.0).collect();
+    let statuses: Vec<&str> = recipients.iter().map(|(_, st)| st.as_str()).collect();
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "WITH m AS (
+           INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at)
+           SELECT $1, u.staff, $2, $3, $4, u.status, $5 FROM UNNEST($6::bigint[], $7::text[]) AS u(staff, status)
+           RETURNING id, staff_id, status
+         ), events AS (
+           INSERT INTO message_events (message_id, status, detail, created_at)
+           SELECT id, status, CASE WHEN status = 'no_device' THEN $8 ELSE $9 END, $5 FROM m
+         ), jobs AS (
+           INSERT INTO deliveries (message_id, due_at, created_at) SELECT id, $5, $5 FROM m WHERE status = 'queued'
+         )
+         SELECT id, staff_id, status FROM m ORDER BY id",
+    )
+    .bind(partner_id)
+    .bind(title)
+    .bind(body)
+    .bind(source)
+    .bind(now)
+    .bind(&staff)
+    .bind(&statuses)
+    .bind(creation_detail(MessageStatus::NoDevice, source))
+    .bind(creation_detail(MessageStatus::Queued, source))
+    .fetch_all(p)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, staff, status)| BulkCreated {
+            staff_id: StaffId(staff),
+            message_id: id,
+            status: MessageStatus::parse(&status).unwrap_or(MessageStatus::Queued),
+        })
+        .collect())
+}
+
 impl Store {
     /// Stores one message per recipient, with history entries and delivery jobs, in one
-    /// transaction of multi-row INSERTs: all of them or none.
+    /// transaction: all of them or none. SQLite: multi-row INSERTs in chunks; PostgreSQL: one
+    /// statement (`insert_messages_bulk_pg`).
     pub async fn insert_messages_bulk(
         &self,
         partner_id: i64,
@@ -205,6 +260,10 @@ impl Store {
         source: &str,
         now: Millis,
     ) -> Result<Vec<BulkCreated>> {
+        if let Pool::Postgres(p) = &self.writer {
+            return insert_messages_bulk_pg(p, partner_id, recipients, title, body, source, now)
+                .await;
+        }
         let mut created = Vec::with_capacity(recipients.len());
         with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;

@@ -11,8 +11,8 @@
 //! foreign key, say), its messages are written again one by one, so each caller gets its own
 //! answer and no message is refused for another's fault.
 
-use super::deliveries::{BeginWrite, creation_detail, values};
-use super::{MessageRow, MessageStatus, NewMessage, Store, with_writer};
+use super::deliveries::{BeginWrite, creation_detail, creation_detail_template, values};
+use super::{MessageRow, MessageStatus, NewMessage, Pool, Store, with_writer};
 use crate::domain::Millis;
 use crate::error::{Error, Result};
 use tokio::sync::{mpsc, oneshot};
@@ -123,7 +123,62 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
 
 /// One transaction for all `messages`; rows come back in the order given.
 async fn insert_batch(store: &Store, messages: &[&QueuedMessage]) -> Result<Vec<MessageRow>> {
-    let mut rows: Vec<MessageRow> = with_writer!(store, p => async {
+    let mut rows = match &store.writer {
+        Pool::Postgres(p) => insert_batch_pg(p, messages).await?,
+        Pool::Sqlite(_) => insert_batch_values(store, messages).await?,
+    };
+    // Both databases number the rows of one INSERT in the order of its rows; RETURNING
+    // promises no order, so the ids put them back in it.
+    rows.sort_unstable_by_key(|r| r.id);
+    let in_order = rows.len() == messages.len()
+        && rows
+            .iter()
+            .zip(messages)
+            .all(|(r, m)| r.staff_id == m.staff_id && r.title == m.title && r.created_at == m.now);
+    if !in_order {
+        return Err(Error::Internal(
+            "group commit: the stored rows do not match the batch".into(),
+        ));
+    }
+    Ok(rows)
+}
+
+/// PostgreSQL: one statement, rows as arrays (see `insert_messages_bulk_pg` for why).
+async fn insert_batch_pg(p: &sqlx::PgPool, messages: &[&QueuedMessage]) -> Result<Vec<MessageRow>> {
+    let column = |f: fn(&QueuedMessage) -> i64| messages.iter().map(|m| f(m)).collect::<Vec<_>>();
+    let text = |f: fn(&QueuedMessage) -> &str| messages.iter().map(|m| f(m)).collect::<Vec<_>>();
+    Ok(sqlx::query_as(
+        "WITH m AS (
+           INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at)
+           SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+           RETURNING id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at
+         ), events AS (
+           INSERT INTO message_events (message_id, status, detail, created_at)
+           SELECT id, status, replace(CASE WHEN status = 'no_device' THEN $8 ELSE $9 END, '{source}', source), created_at FROM m
+         ), jobs AS (
+           INSERT INTO deliveries (message_id, due_at, created_at) SELECT id, created_at, created_at FROM m WHERE status = 'queued'
+         )
+         SELECT * FROM m",
+    )
+    .bind(column(|m| m.partner_id))
+    .bind(column(|m| m.staff_id))
+    .bind(text(|m| &m.title))
+    .bind(text(|m| &m.body))
+    .bind(text(|m| &m.source))
+    .bind(text(|m| m.status.as_str()))
+    .bind(column(|m| m.now))
+    .bind(creation_detail_template(MessageStatus::NoDevice))
+    .bind(creation_detail_template(MessageStatus::Queued))
+    .fetch_all(p)
+    .await?)
+}
+
+/// SQLite: three multi-row INSERTs in one transaction.
+async fn insert_batch_values(
+    store: &Store,
+    messages: &[&QueuedMessage],
+) -> Result<Vec<MessageRow>> {
+    let rows: Vec<MessageRow> = with_writer!(store, p => async {
         let mut tx = p.begin_write().await?;
         let sql = format!(
             "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at) VALUES {}
@@ -146,8 +201,6 @@ async fn insert_batch(store: &Store, messages: &[&QueuedMessage]) -> Result<Vec<
                 .bind(m.now);
         }
         let mut rows = q.fetch_all(&mut *tx).await?;
-        // Both databases number the rows of one INSERT in the order of its VALUES; RETURNING
-        // promises no order, so the ids put them back in it.
         rows.sort_unstable_by_key(|r| r.id);
 
         let sql = format!(
@@ -184,16 +237,5 @@ async fn insert_batch(store: &Store, messages: &[&QueuedMessage]) -> Result<Vec<
         tx.commit().await?;
         Ok::<_, sqlx::Error>(rows)
     }.await)?;
-    let in_order = rows.len() == messages.len()
-        && rows
-            .iter()
-            .zip(messages)
-            .all(|(r, m)| r.staff_id == m.staff_id && r.title == m.title && r.created_at == m.now);
-    if !in_order {
-        rows.clear();
-        return Err(Error::Internal(
-            "group commit: the stored rows do not match the batch".into(),
-        ));
-    }
     Ok(rows)
 }

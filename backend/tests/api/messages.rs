@@ -85,6 +85,23 @@ async fn concurrent_messages_commit_together_and_each_caller_gets_its_own_answer
             .await,
         39
     );
+    // The history says where each came from and, without a device, why it is not pushed.
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM message_events WHERE status = 'no_device'
+               AND detail = 'Создано (api); у сотрудника нет push-токена, сообщение доступно в истории'"
+        )
+        .await,
+        19
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM message_events
+             WHERE status = 'queued' AND detail = 'Создано (api), ожидает отправки'"
+        )
+        .await,
+        20
+    );
     // Every queued message got its job: pending now, or already pushed (and marked sent).
     assert_eq!(
         app.count(
