@@ -16,6 +16,14 @@ use crate::push::parse_date_ms;
 /// Most ids in one `messagestatus` request.
 const REPORT_BATCH: usize = 500;
 
+/// How far behind the newest message the cursor stays. Ids come from a sequence, and on
+/// PostgreSQL a transaction that took id 7 may commit after the one that took id 8: a sync in
+/// between sees 8 but not yet 7. With the cursor at 8, `sinceid` would never return 7. So the
+/// cursor only passes messages created this long before the newest one seen; the last minute
+/// is fetched again by the next sync (already cached: nothing is announced twice), and a
+/// message whose commit lagged by less than this is not lost.
+const SETTLE_MS: i64 = 60_000;
+
 impl Client {
     /// Fetches new messages, sends queued reports and the push token if unsent.
     pub async fn sync(&self) -> Result<SyncReport> {
@@ -69,7 +77,7 @@ async fn fetch_new(client: &Client, session: &Session) -> Result<Vec<MessageId>>
     let since = client.cache.sync_cursor()?;
     let creds = credentials(session);
     let mut before: Option<MessageId> = None;
-    let mut newest: Option<MessageId> = None;
+    let mut seen: Vec<(MessageId, i64)> = Vec::new();
     let mut fresh = Vec::new();
     loop {
         let page = Page {
@@ -84,14 +92,24 @@ async fn fetch_new(client: &Client, session: &Session) -> Result<Vec<MessageId>>
         let Some(oldest) = parsed.iter().map(|m| m.id).min() else {
             break;
         };
-        newest = newest.max(parsed.iter().map(|m| m.id).max());
+        seen.extend(parsed.iter().map(|m| (m.id, m.created_ms)));
         fresh.extend(client.cache.store_synced(&parsed)?);
         before = Some(oldest);
     }
-    if let Some(newest) = newest {
-        client.cache.advance_sync_cursor(newest)?;
+    if let Some(settled) = settled_cursor(&seen) {
+        client.cache.advance_sync_cursor(settled)?;
     }
     Ok(fresh)
+}
+
+/// The greatest id of the messages (id, created ms) created `SETTLE_MS` or more before the
+/// newest of them.
+fn settled_cursor(seen: &[(MessageId, i64)]) -> Option<MessageId> {
+    let newest_ms = seen.iter().map(|&(_, created)| created).max()?;
+    seen.iter()
+        .filter(|&&(_, created)| created <= newest_ms.saturating_sub(SETTLE_MS))
+        .map(|&(id, _)| id)
+        .max()
 }
 
 fn new_message(wire: &WireMessage) -> Result<NewMessage> {
@@ -154,4 +172,28 @@ pub(crate) async fn flush_reports(client: &Client, session: &Session) -> Result<
         }
     }
     Ok(u32::try_from(sent).unwrap_or(u32::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: i64) -> MessageId {
+        MessageId::new(n).unwrap()
+    }
+
+    #[test]
+    fn the_cursor_stays_a_minute_behind_the_newest_message() {
+        assert_eq!(settled_cursor(&[]), None);
+        // All within a minute of the newest: the cursor does not move.
+        assert_eq!(settled_cursor(&[(id(8), 100_000), (id(9), 150_000)]), None);
+        // 5 and 6 are old enough; 9 is the newest, 8 too recent, and id order is not time order.
+        let seen = [
+            (id(9), 200_000),
+            (id(6), 120_000),
+            (id(8), 150_000),
+            (id(5), 100_000),
+        ];
+        assert_eq!(settled_cursor(&seen), Some(id(6)));
+    }
 }

@@ -50,6 +50,48 @@ async fn an_employee_logs_in_by_sms_and_receives_a_partner_message_by_sync() {
     );
 }
 
+/// On PostgreSQL a message may become visible after a newer one (its transaction took the
+/// smaller id but committed later). Simulated here by hiding a message from its employee (it
+/// belongs to a colleague for a moment) while the app syncs, then giving it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_becomes_visible_after_a_newer_one_is_still_synced() {
+    let server = TestServer::spawn().await;
+    let client = server.client();
+    let colleague = server.client();
+    let profile = server.login(&client, &new_phone()).await;
+    let other = server.login(&colleague, &new_phone()).await;
+
+    let first = server
+        .create_message(&profile.staff_id, "Собрание", "В пятницу")
+        .await;
+    let late = server
+        .create_message(&profile.staff_id, "Отпуск", "График отпусков")
+        .await;
+    let last = server
+        .create_message(&profile.staff_id, "Зарплата", "Перечислена")
+        .await;
+    let reassign = |to: &str| format!("UPDATE messages SET staff_id = {to} WHERE id = {late}");
+    let store = &server.state.store;
+    store
+        .execute_script(&reassign(&other.staff_id))
+        .await
+        .unwrap();
+    let report = client.sync().await.unwrap();
+    assert_eq!(ids(&report.new_messages), [last, first]);
+
+    store
+        .execute_script(&reassign(&profile.staff_id))
+        .await
+        .unwrap();
+    let report = client.sync().await.unwrap();
+    assert_eq!(
+        ids(&report.new_messages),
+        [late],
+        "the late one arrives, the others not again"
+    );
+    assert_eq!(client.listener.new_ids(), [last, first, late]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_push_token_is_sent_and_sent_again_after_a_new_login() {
     let server = TestServer::spawn().await;
