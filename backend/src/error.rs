@@ -24,6 +24,8 @@ pub enum Error {
     },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("SMS provider error: {0}")]
@@ -58,6 +60,7 @@ impl Error {
         matches!(
             self,
             Self::Database(_)
+                | Self::Sqlite(_)
                 | Self::Migrate(_)
                 | Self::Sms(_)
                 | Self::Config(_)

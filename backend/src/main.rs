@@ -113,6 +113,9 @@ fn password_or_stdin(p: Option<String>) -> simo_backend::error::Result<String> {
     }
 }
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -132,6 +132,9 @@ impl Store {
             q.created_to.unwrap_or(i64::MAX),
         );
         let (after, before) = (q.after_id.unwrap_or(0), q.before_id.unwrap_or(i64::MAX));
+        if let Some(direct) = &self.direct {
+            return direct.messages_for_staff(q, (from, to), (after, before));
+        }
         let (known, json): (bool, Option<String>) = match &self.pool {
             super::Pool::Sqlite(p) => sqlx::query_as(
                 "SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND partner_id = $7),

@@ -5,6 +5,7 @@
 
 mod cabinet;
 mod deliveries;
+mod direct;
 mod group_commit;
 mod message_list;
 mod messages;
@@ -48,6 +49,8 @@ pub struct Store {
     /// The group-commit task's queue (see `group_commit`).
     group: group_commit::Writer,
     tokens: partners::TokenCache,
+    /// SQLite: the hot reads, run in place (see `direct`); `None` on PostgreSQL.
+    direct: Option<std::sync::Arc<direct::SqliteReads>>,
 }
 
 /// Runs the same query code against whichever pool is configured; the body is
@@ -100,12 +103,21 @@ impl Store {
                 // NORMAL in WAL mode loses at most the last commits on power loss, never integrity.
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
+                // Statements that need scratch space (RETURNING, sorts) otherwise create and
+                // unlink a file in /var/tmp each time: ~20 per second under load.
+                .pragma("temp_store", "memory")
+                // The server checkpoints in the background (`spawn_checkpointer`); this is the
+                // backstop for when it does not run (CLI commands) or falls behind: 32 MB.
+                .pragma("wal_autocheckpoint", "8192")
+                // After a burst the WAL file is cut back to 64 MB instead of keeping its peak size.
+                .pragma("journal_size_limit", "67108864")
                 .busy_timeout(Duration::from_secs(10));
             if let Some(parent) = opts.get_filename().parent()
                 && !parent.as_os_str().is_empty()
             {
                 std::fs::create_dir_all(parent)?;
             }
+            let opts_path = &opts.get_filename().to_owned();
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(opts.clone())
@@ -114,15 +126,17 @@ impl Store {
                 .max_connections(max_connections.max(1))
                 .connect_with(opts)
                 .await?;
+            let direct = std::sync::Arc::new(direct::SqliteReads::new(opts_path));
             Ok(Self::from_pools(
                 Pool::Sqlite(readers),
                 Pool::Sqlite(writer),
+                Some(direct),
             ))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|e| Error::Config(format!("SIMO_DATABASE_URL: {e}")))?;
             let pool = Pool::Postgres(Self::pg_pool(opts, max_connections).await?);
-            Ok(Self::from_pools(pool.clone(), pool))
+            Ok(Self::from_pools(pool.clone(), pool, None))
         } else {
             Err(Error::Config(
                 "SIMO_DATABASE_URL must start with sqlite: or postgres:".into(),
@@ -130,13 +144,38 @@ impl Store {
         }
     }
 
-    fn from_pools(pool: Pool, writer: Pool) -> Self {
+    fn from_pools(
+        pool: Pool,
+        writer: Pool,
+        direct: Option<std::sync::Arc<direct::SqliteReads>>,
+    ) -> Self {
         Self {
             pool,
             writer,
             tokens: Default::default(),
             group: Default::default(),
+            direct,
         }
+    }
+
+    /// SQLite: checkpoints the WAL from a background task every `every`, so that the writer
+    /// no longer does it inside a commit (see `direct::SqliteReads::checkpoint`). `None` on
+    /// PostgreSQL. The task ends when aborted or when the last store handle is gone.
+    pub fn spawn_checkpointer(&self, every: Duration) -> Option<tokio::task::JoinHandle<()>> {
+        let direct = std::sync::Arc::downgrade(self.direct.as_ref()?);
+        Some(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let Some(direct) = direct.upgrade() else {
+                    return;
+                };
+                match tokio::task::spawn_blocking(move || direct.checkpoint()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint task failed"),
+                }
+            }
+        }))
     }
 
     /// Keeps partner-token lookups for `ttl` (zero: never); see `partner_by_token`.
@@ -147,7 +186,7 @@ impl Store {
 
     /// A store sharing this one's pools but not its group-commit writer task.
     fn sharing_pools(&self) -> Self {
-        Self::from_pools(self.pool.clone(), self.writer.clone())
+        Self::from_pools(self.pool.clone(), self.writer.clone(), self.direct.clone())
     }
 
     async fn pg_pool(opts: PgConnectOptions, max_connections: u32) -> Result<PgPool> {
@@ -164,7 +203,7 @@ impl Store {
             .map_err(|e| Error::Config(format!("postgres url: {e}")))?
             .options([("search_path", schema)]);
         let pool = Pool::Postgres(Self::pg_pool(opts, max_connections).await?);
-        Ok(Self::from_pools(pool.clone(), pool))
+        Ok(Self::from_pools(pool.clone(), pool, None))
     }
 
     pub async fn migrate(&self) -> Result<()> {

@@ -106,6 +106,9 @@ impl Store {
 
     /// Tenant-scoped: another partner's employee is simply not found.
     pub async fn staff_by_id(&self, partner_id: i64, id: StaffId) -> Result<Option<StaffRow>> {
+        if let Some(direct) = &self.direct {
+            return direct.staff_by_id(partner_id, id);
+        }
         Ok(
             with_pool!(self, p => sqlx::query_as(select_staff!("FROM staff s WHERE s.partner_id = $1 AND s.id = $2"))
             .bind(partner_id)
@@ -116,6 +119,9 @@ impl Store {
     }
 
     pub async fn staff_by_token(&self, token: &TokenHash) -> Result<Option<StaffRow>> {
+        if let Some(direct) = &self.direct {
+            return direct.staff_by_token(token);
+        }
         Ok(
             with_pool!(self, p => sqlx::query_as(select_staff!("FROM staff s WHERE s.token_hash = $1"))
             .bind(&token.0)
