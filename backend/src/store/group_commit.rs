@@ -11,8 +11,8 @@
 //! foreign key, say), its messages are written again one by one, so each caller gets its own
 //! answer and no message is refused for another's fault.
 
-use super::deliveries::{BeginWrite, creation_detail, creation_detail_template, values};
-use super::{MessageRow, MessageStatus, NewMessage, Pool, Store, with_writer};
+use super::deliveries::creation_detail_template;
+use super::{MessageRow, MessageStatus, NewMessage, Pool, Store};
 use crate::domain::Millis;
 use crate::error::{Error, Result};
 use tokio::sync::{mpsc, oneshot};
@@ -125,7 +125,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
 async fn insert_batch(store: &Store, messages: &[&QueuedMessage]) -> Result<Vec<MessageRow>> {
     let mut rows = match &store.writer {
         Pool::Postgres(p) => insert_batch_pg(p, messages).await?,
-        Pool::Sqlite(_) => insert_batch_values(store, messages).await?,
+        Pool::Sqlite(p) => insert_batch_sqlite(p, messages).await?,
     };
     // Both databases number the rows of one INSERT in the order of its rows; RETURNING
     // promises no order, so the ids put them back in it.
@@ -173,69 +173,86 @@ async fn insert_batch_pg(p: &sqlx::PgPool, messages: &[&QueuedMessage]) -> Resul
     .await?)
 }
 
-/// SQLite: three multi-row INSERTs in one transaction.
-async fn insert_batch_values(
-    store: &Store,
+/// SQLite: the whole transaction as ONE call to the writer connection.
+///
+/// sqlx-sqlite runs each call on the connection's worker thread and streams each result row
+/// back across threads; on two busy cores every such hand-off waits for a scheduler turn, and
+/// a batch of three INSERTs with RETURNING cost 5 + n of them. Here the rows travel as one
+/// JSON array (one statement text whatever the batch size, so it is prepared once), the
+/// history entries and jobs are selected from the messages just inserted, and one row comes
+/// back: the last id. BEGIN IMMEDIATE holds the write lock until COMMIT, so the batch's
+/// AUTOINCREMENT ids are the consecutive `last - n + 1 ..= last`.
+async fn insert_batch_sqlite(
+    p: &sqlx::SqlitePool,
     messages: &[&QueuedMessage],
 ) -> Result<Vec<MessageRow>> {
-    let rows: Vec<MessageRow> = with_writer!(store, p => async {
-        let mut tx = p.begin_write().await?;
-        let sql = format!(
-            "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at) VALUES {}
-             RETURNING id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at",
-            values(messages.len(), 7, 1, |i| i
-                .iter()
-                .map(|n| format!("${n}"))
-                .collect::<Vec<_>>()
-                .join(", "))
-        );
-        let mut q = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql));
-        for m in messages {
-            q = q
-                .bind(m.partner_id)
-                .bind(m.staff_id)
-                .bind(m.title.as_str())
-                .bind(m.body.as_str())
-                .bind(m.source.as_str())
-                .bind(m.status.as_str())
-                .bind(m.now);
-        }
-        let mut rows = q.fetch_all(&mut *tx).await?;
-        rows.sort_unstable_by_key(|r| r.id);
-
-        let sql = format!(
-            "INSERT INTO message_events (message_id, status, detail, created_at) VALUES {}",
-            values(rows.len(), 4, 1, |i| format!("${}, ${}, ${}, ${}", i[0], i[1], i[2], i[3]))
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (row, m) in rows.iter().zip(messages) {
-            q = q
-                .bind(row.id)
-                .bind(m.status.as_str())
-                .bind(creation_detail(m.status, &m.source))
-                .bind(m.now);
-        }
-        q.execute(&mut *tx).await?;
-
-        let queued: Vec<(i64, Millis)> = rows
+    let rows = serde_json::to_string(
+        &messages
             .iter()
-            .zip(messages)
-            .filter(|(_, m)| m.status == MessageStatus::Queued)
-            .map(|(r, m)| (r.id, m.now))
-            .collect();
-        if !queued.is_empty() {
-            let sql = format!(
-                "INSERT INTO deliveries (message_id, due_at, created_at) VALUES {}",
-                values(queued.len(), 2, 1, |i| format!("${}, ${}, ${}", i[0], i[1], i[1]))
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (id, now) in &queued {
-                q = q.bind(*id).bind(*now);
-            }
-            q.execute(&mut *tx).await?;
+            .map(|m| {
+                (
+                    m.partner_id,
+                    m.staff_id,
+                    &m.title,
+                    &m.body,
+                    &m.source,
+                    m.status.as_str(),
+                    m.now,
+                )
+            })
+            .collect::<Vec<_>>(),
+    )
+    .map_err(|e| Error::Internal(format!("group commit rows: {e}")))?;
+    let n = messages.len() as i64;
+    let mut conn = p.acquire().await?;
+    let last: Result<Vec<(i64,)>, sqlx::Error> = sqlx::query_as(
+        "BEGIN IMMEDIATE;
+         INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at)
+           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
+           FROM json_each($1) ORDER BY key;
+         INSERT INTO message_events (message_id, status, detail, created_at)
+           SELECT id, status, replace(CASE WHEN status = 'no_device' THEN $3 ELSE $4 END, '{source}', source), created_at
+           FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 ORDER BY id;
+         INSERT INTO deliveries (message_id, due_at, created_at)
+           SELECT id, created_at, created_at
+           FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 AND status = 'queued' ORDER BY id;
+         SELECT max(id) FROM messages;
+         COMMIT;",
+    )
+    .bind(rows)
+    .bind(n)
+    .bind(creation_detail_template(MessageStatus::NoDevice))
+    .bind(creation_detail_template(MessageStatus::Queued))
+    .fetch_all(&mut *conn)
+    .await;
+    let last = match last.as_deref() {
+        Ok([(last,)]) => *last,
+        other => {
+            // A statement failed and left the transaction open (or the answer is not the one
+            // row expected): closing this connection rolls it back; the pool opens another.
+            conn.close_on_drop();
+            return Err(match last {
+                Err(e) => e.into(),
+                Ok(_) => Error::Internal(format!("group commit: unexpected answer {other:?}")),
+            });
         }
-        tx.commit().await?;
-        Ok::<_, sqlx::Error>(rows)
-    }.await)?;
-    Ok(rows)
+    };
+    Ok(messages
+        .iter()
+        .zip(last - n + 1..)
+        .map(|(m, id)| MessageRow {
+            id,
+            partner_id: m.partner_id,
+            staff_id: m.staff_id,
+            title: m.title.clone(),
+            body: m.body.clone(),
+            source: m.source.clone(),
+            status: m.status.as_str().to_owned(),
+            status_reason: None,
+            created_at: m.now,
+            sent_at: None,
+            delivered_at: None,
+            read_at: None,
+        })
+        .collect())
 }

@@ -12,7 +12,77 @@ both_databases!(
     dates_are_iso_8601_with_millis_in_moscow,
     concurrent_messages_commit_together_and_each_caller_gets_its_own_answer,
     another_partners_employee_is_unknown_to_getmessage,
+    a_recorded_push_moves_only_messages_not_yet_confirmed,
 );
+
+/// The worker records pushes the provider took in one call: a message the app has not
+/// confirmed becomes `sent` with a history entry; one it already read only gets `sent_at`.
+async fn a_recorded_push_moves_only_messages_not_yet_confirmed(app: TestApp) {
+    use simo_backend::domain::{StaffId, now_millis};
+    use simo_backend::store::{MessageStatus, NewMessage, SentPush};
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Алексей Иванов").await;
+    let staff = StaffId(e.id.parse().unwrap());
+    let store = &app.state.store;
+    let now = now_millis();
+    // no_device: no delivery job, so the running workers leave these two alone.
+    let new = |title| NewMessage {
+        partner_id: p.id,
+        staff_id: staff,
+        title,
+        body: "текст",
+        source: "api",
+        status: MessageStatus::NoDevice,
+        now,
+    };
+    let read = store
+        .insert_message(&new("Прочитано раньше"))
+        .await
+        .unwrap();
+    let fresh = store
+        .insert_message(&new("Ещё не доставлено"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .mark_messages(staff, &[read.id], true, now + 1)
+            .await
+            .unwrap(),
+        1
+    );
+    let pushes: Vec<SentPush> = [&read, &fresh]
+        .iter()
+        .map(|m| SentPush {
+            job_id: -m.id,
+            message_id: m.id,
+            detail: format!("Принято провайдером «{}»", m.title),
+        })
+        .collect();
+    store.deliveries_sent(&pushes, now + 2).await.unwrap();
+
+    let read = store.message_by_id(p.id, read.id).await.unwrap().unwrap();
+    assert_eq!(
+        (read.status.as_str(), read.sent_at),
+        ("read", Some(now + 2))
+    );
+    let fresh = store.message_by_id(p.id, fresh.id).await.unwrap().unwrap();
+    assert_eq!(
+        (fresh.status.as_str(), fresh.sent_at, fresh.status_reason),
+        ("sent", Some(now + 2), None)
+    );
+    let sent_events = |events: Vec<simo_backend::store::MessageEvent>| {
+        events
+            .into_iter()
+            .filter(|e| e.status == "sent")
+            .map(|e| e.detail.unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    assert!(sent_events(store.message_events(p.id, read.id).await.unwrap()).is_empty());
+    assert_eq!(
+        sent_events(store.message_events(p.id, fresh.id).await.unwrap()),
+        ["Принято провайдером «Ещё не доставлено»"]
+    );
+}
 
 async fn another_partners_employee_is_unknown_to_getmessage(app: TestApp) {
     let a = app.create_partner(INN_A).await;
@@ -73,6 +143,12 @@ async fn concurrent_messages_commit_together_and_each_caller_gets_its_own_answer
         assert_eq!(
             (row.title.as_str(), row.staff_id, row.created_at),
             (titles[i].as_str(), staff.0, now + i as i64)
+        );
+        // The id answered is the id of this very message in the database.
+        let stored = store.message_by_id(p.id, row.id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.title.as_str(), stored.created_at),
+            (titles[i].as_str(), now + i as i64)
         );
         ids.push(row.id);
     }
