@@ -66,8 +66,9 @@ impl SqliteReads {
     /// Copies what the WAL holds into the database file, without waiting for the writer or
     /// for readers (PASSIVE). Left to SQLite, the committing writer does this itself every
     /// 1,000 pages, and `createmessage` waits behind it: run from a background task instead,
-    /// 17% more messages per second (scripts/bench.sh). Returns the WAL's size in pages.
-    pub(super) fn checkpoint(&self) -> Result<i64> {
+    /// 17% more messages per second (scripts/bench.sh). Returns the frames in the WAL and
+    /// how many of them the database file now holds.
+    pub(super) fn checkpoint(&self) -> Result<(i64, i64)> {
         let mut slot = self.checkpointer.lock().unwrap_or_else(|e| e.into_inner());
         let conn = match slot.take() {
             Some(conn) => conn,
@@ -80,9 +81,11 @@ impl SqliteReads {
                 conn
             }
         };
-        let pages = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
+        let frames = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get(1)?, r.get(2)?))
+        })?;
         *slot = Some(conn);
-        Ok(pages)
+        Ok(frames)
     }
 
     pub(super) fn staff_by_id(&self, partner_id: i64, id: StaffId) -> Result<Option<StaffRow>> {

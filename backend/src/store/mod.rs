@@ -178,6 +178,12 @@ impl Store {
         }))
     }
 
+    /// SQLite: one checkpoint now, what the background task does (`None` on PostgreSQL).
+    /// Returns the frames in the WAL and how many of them the database file now holds.
+    pub fn checkpoint_wal(&self) -> Result<Option<(i64, i64)>> {
+        self.direct.as_ref().map(|d| d.checkpoint()).transpose()
+    }
+
     /// Keeps partner-token lookups for `ttl` (zero: never); see `partner_by_token`.
     pub fn with_auth_cache(mut self, ttl: Duration) -> Self {
         self.tokens = partners::TokenCache::new(ttl);

@@ -454,3 +454,16 @@ async fn dates_are_iso_8601_with_millis_in_moscow(app: TestApp) {
     assert!(created.ends_with("+03:00"), "{created}");
     assert_eq!(&created[19..20], ".", "{created}");
 }
+
+/// SQLite: the checkpoint the server runs in the background copies every committed frame of
+/// the WAL into the database file (PASSIVE: it waits for nobody).
+#[tokio::test]
+async fn sqlite_wal_checkpoint_copies_committed_frames() {
+    let app = spawn_app(Db::Sqlite).await.expect("sqlite app");
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Алексей Иванов").await;
+    app.create_message(&p, &e.id, "Планерка", "В 10:00").await.ok();
+    let (frames, copied) = app.state.store.checkpoint_wal().unwrap().expect("SQLite");
+    assert!(frames >= 1, "the writes went through the WAL");
+    assert_eq!(copied, frames);
+}
