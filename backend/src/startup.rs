@@ -99,16 +99,16 @@ impl Application {
         );
         let app = routes(self.state.clone());
         let push = self.push.start();
-        let checkpointer = self
+        let maintenance = self
             .state
             .store
-            .spawn_checkpointer(Duration::from_millis(200));
+            .spawn_maintenance(Duration::from_millis(100));
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, stop, Some(Duration::from_secs(10)))
             .await;
         // Pushes in flight are settled before the pool closes; unsent jobs wait in the outbox.
         push.stop().await;
-        if let Some(task) = checkpointer {
+        if let Some(task) = maintenance {
             task.abort();
         }
         served?;

@@ -353,6 +353,9 @@ impl Store {
         q: &MessageListQuery,
         plan: ListPlan,
     ) -> Result<Vec<MessageListRow>> {
+        if !q.words.is_empty() {
+            self.search_catch_up().await?;
+        }
         let sql = build_list_sql(q, self.is_postgres(), plan);
         let text = sqlx::AssertSqlSafe(sql.text);
         Ok(with_pool!(self, p => bind_all!(sqlx::query_as(text), &sql.binds).fetch_all(p).await)?)
@@ -363,6 +366,9 @@ impl Store {
     pub async fn list_plan(&self, q: &MessageListQuery) -> Result<ListPlan> {
         if !q.filtered() || q.sort_index_serves_filters() {
             return Ok(ListPlan::SortFirst);
+        }
+        if !q.words.is_empty() {
+            self.search_catch_up().await?;
         }
         let sql = build_probe_sql(q, self.is_postgres());
         let text = sqlx::AssertSqlSafe(sql.text);

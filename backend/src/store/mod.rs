@@ -10,6 +10,7 @@ mod group_commit;
 mod message_list;
 mod messages;
 mod partners;
+mod search_index;
 mod sms;
 mod staff;
 
@@ -106,7 +107,7 @@ impl Store {
                 // Statements that need scratch space (RETURNING, sorts) otherwise create and
                 // unlink a file in /var/tmp each time: ~20 per second under load.
                 .pragma("temp_store", "memory")
-                // The server checkpoints in the background (`spawn_checkpointer`); this is the
+                // The server checkpoints in the background (`spawn_maintenance`); this is the
                 // backstop for when it does not run (CLI commands) or falls behind: 32 MB.
                 .pragma("wal_autocheckpoint", "8192")
                 // After a burst the WAL file is cut back to 64 MB instead of keeping its peak size.
@@ -158,14 +159,25 @@ impl Store {
         }
     }
 
-    /// SQLite: checkpoints the WAL from a background task every `every`, so that the writer
-    /// no longer does it inside a commit (see `direct::SqliteReads::checkpoint`). `None` on
-    /// PostgreSQL. The task ends when aborted or when the last store handle is gone.
-    pub fn spawn_checkpointer(&self, every: Duration) -> Option<tokio::task::JoinHandle<()>> {
+    /// SQLite: every `every`, indexes new messages for search (see `search_index`) and
+    /// checkpoints the WAL (see `direct::SqliteReads::checkpoint`), so that neither happens
+    /// inside a message's commit. `None` on PostgreSQL. Runs until aborted.
+    pub fn spawn_maintenance(&self, every: Duration) -> Option<tokio::task::JoinHandle<()>> {
         let direct = std::sync::Arc::downgrade(self.direct.as_ref()?);
+        let store = self.sharing_pools();
         Some(tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
+                loop {
+                    match store.index_for_search(search_index::INDEX_BATCH).await {
+                        Ok(true) => continue,
+                        Ok(false) => break,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "search indexing failed; retried next round");
+                            break;
+                        }
+                    }
+                }
                 let Some(direct) = direct.upgrade() else {
                     return;
                 };

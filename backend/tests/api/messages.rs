@@ -462,8 +462,145 @@ async fn sqlite_wal_checkpoint_copies_committed_frames() {
     let app = spawn_app(Db::Sqlite).await.expect("sqlite app");
     let p = app.create_partner(INN_A).await;
     let e = app.login(&p.inn, PHONE, "Алексей Иванов").await;
-    app.create_message(&p, &e.id, "Планерка", "В 10:00").await.ok();
+    app.create_message(&p, &e.id, "Планерка", "В 10:00")
+        .await
+        .ok();
     let (frames, copied) = app.state.store.checkpoint_wal().unwrap().expect("SQLite");
     assert!(frames >= 1, "the writes went through the WAL");
     assert_eq!(copied, frames);
+}
+
+/// SQLite indexes messages for search behind their commits (store/search_index.rs). Messages
+/// deleted or renamed before or after indexing leave the index consistent with the table
+/// (FTS5's own integrity check), and a search finds a message created a moment ago. A bare
+/// store, no server: no maintenance task indexes behind the test's back.
+#[tokio::test]
+async fn sqlite_search_index_stays_exact_whenever_it_catches_up() {
+    use simo_backend::domain::{Inn, Phone, StaffId, TokenHash, now_millis};
+    use simo_backend::store::{
+        MessageListQuery, MessageSort, MessageStatus, NewMessage, NewPartner, StaffState, Store,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(
+        &format!("sqlite://{}/s.db?mode=rwc", dir.path().display()),
+        4,
+    )
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    let now = now_millis();
+    let inn = Inn::parse(INN_A).unwrap();
+    let partner = store
+        .create_partner(
+            &NewPartner {
+                inn: &inn,
+                short_name: "А",
+                full_name: "ООО «А»",
+                password_hash: "-",
+                approval_required: false,
+            },
+            &TokenHash::of("t"),
+            "t",
+            now,
+        )
+        .await
+        .unwrap();
+    let mut staff = Vec::new();
+    for phone in ["+79230000001", "+79230000002"] {
+        let s = store
+            .upsert_staff_on_login(
+                partner.id,
+                &Phone::parse(phone).unwrap(),
+                "Сотрудник",
+                "android",
+                StaffState::Active,
+                now,
+            )
+            .await
+            .unwrap();
+        staff.push(StaffId(s.id));
+    }
+    let send = |staff_id: StaffId, title: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .insert_message(&NewMessage {
+                    partner_id: partner.id,
+                    staff_id,
+                    title,
+                    body: "текст",
+                    source: "api",
+                    status: MessageStatus::NoDevice,
+                    now,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let found = |word: &'static str| {
+        let store = store.clone();
+        async move {
+            let q = MessageListQuery {
+                partner_id: partner.id,
+                staff_id: None,
+                created_from: None,
+                created_before: None,
+                status: None,
+                words: vec![word.to_owned()],
+                sort: MessageSort::Created,
+                descending: true,
+                after: None,
+                limit: 50,
+            };
+            let rows = store.list_partner_messages(&q).await.unwrap();
+            rows.into_iter().map(|m| m.id).collect::<Vec<_>>()
+        }
+    };
+    // FTS5 compares the whole table with the index, so it is checked once caught up.
+    let consistent = || async {
+        while store.index_for_search(100).await.unwrap() {}
+        store
+            .execute_script(
+                "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)",
+            )
+            .await
+            .expect("the search index matches the messages");
+    };
+
+    // Indexed, then deleted (with its employee).
+    send(staff[0], "Инвентаризация склада").await;
+    assert!(
+        !store.index_for_search(100).await.unwrap(),
+        "all indexed in one batch"
+    );
+    // Not indexed yet, then deleted; and one that stays.
+    send(staff[0], "Инвентаризация офиса").await;
+    let kept = send(staff[1], "Инвентаризация кассы").await;
+    assert!(store.delete_staff(partner.id, staff[0]).await.unwrap());
+    // A search catches up first: the message just created is found, the deleted ones are not.
+    assert_eq!(found("инвент").await, [kept.id]);
+    consistent().await;
+    // Renamed after indexing: found by the new title only.
+    store
+        .execute_script(&format!(
+            "UPDATE messages SET title = 'Ревизия кассы' WHERE id = {}",
+            kept.id
+        ))
+        .await
+        .unwrap();
+    consistent().await;
+    assert!(found("инвент").await.is_empty());
+    assert_eq!(found("ревиз").await.len(), 1);
+    // Batches: more waiting is reported until the index has caught up.
+    for i in 0..3 {
+        send(staff[1], ["Первое", "Второе", "Третье"][i]).await;
+    }
+    assert!(store.index_for_search(2).await.unwrap());
+    assert!(!store.index_for_search(2).await.unwrap());
+    assert!(
+        !store.index_for_search(2).await.unwrap(),
+        "nothing left: no write at all"
+    );
+    consistent().await;
+    assert_eq!(found("трет").await.len(), 1);
 }
