@@ -199,6 +199,8 @@ def run_database(kind, args, ceiling_rps):
     partner = json.loads(created.stdout)
     staff_id, seed_secs = seed(kind, db_url, sqlite_path, partner["id"], args)
     print(f"[{kind}] seeded {args.staff} employees, {args.messages} messages in {seed_secs}s", flush=True)
+    # The seed leaves hundreds of MB of dirty pages; flushed during a run, they stall its writes.
+    os.sync()
 
     log = open(os.path.join(tmp, "server.log"), "w")
     proc = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
