@@ -127,11 +127,14 @@ impl Store {
                 .max_connections(max_connections.max(1))
                 .connect_with(opts)
                 .await?;
-            let direct = std::sync::Arc::new(direct::SqliteReads::new(opts_path));
+            // An in-memory database lives inside sqlx's connections: nothing else can open it.
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let direct =
+                (!in_memory).then(|| std::sync::Arc::new(direct::SqliteReads::new(opts_path)));
             Ok(Self::from_pools(
                 Pool::Sqlite(readers),
                 Pool::Sqlite(writer),
-                Some(direct),
+                direct,
             ))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)

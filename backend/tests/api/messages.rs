@@ -604,3 +604,28 @@ async fn sqlite_search_index_stays_exact_whenever_it_catches_up() {
     consistent().await;
     assert_eq!(found("трет").await.len(), 1);
 }
+
+/// An in-memory SQLite database exists only inside sqlx's connections; the reads that bypass
+/// sqlx on a file database must not open a file of that name instead.
+#[tokio::test]
+async fn an_in_memory_sqlite_store_reads_through_its_own_connections() {
+    use simo_backend::domain::StaffId;
+    use simo_backend::store::{MessageQuery, Store};
+    let store = Store::connect("sqlite::memory:", 1).await.unwrap();
+    store.migrate().await.unwrap();
+    assert!(store.staff_by_id(1, StaffId(1)).await.unwrap().is_none());
+    let page = store
+        .messages_for_staff(&MessageQuery {
+            partner_id: 1,
+            staff_id: StaffId(1),
+            created_from: None,
+            created_to: None,
+            after_id: None,
+            before_id: None,
+            limit: 50,
+        })
+        .await
+        .unwrap();
+    assert!(page.is_none(), "no such employee");
+    assert!(store.checkpoint_wal().unwrap().is_none());
+}
