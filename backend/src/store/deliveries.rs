@@ -554,8 +554,8 @@ impl Store {
     }
 }
 
-/// `deliveries_sent` on SQLite: the transaction as ONE call to the writer connection, the
-/// pushes as one JSON array (see `group_commit::insert_batch_sqlite` for why). History entries
+/// `deliveries_sent` on SQLite: the transaction as ONE call to the writer connection (see
+/// `sqlite_write_in_one_call`), the pushes as one JSON array. History entries
 /// are written first, for the messages the UPDATE is about to move to `sent`.
 async fn deliveries_sent_sqlite(
     p: &sqlx::SqlitePool,
@@ -569,30 +569,25 @@ async fn deliveries_sent_sqlite(
             .collect::<Vec<_>>(),
     )
     .map_err(|e| crate::error::Error::Internal(format!("sent pushes: {e}")))?;
-    let mut conn = p.acquire().await?;
-    let done = sqlx::query(
-        "BEGIN IMMEDIATE;
-         DELETE FROM deliveries WHERE id IN (SELECT value ->> 0 FROM json_each($1));
-         INSERT INTO message_events (message_id, status, detail, created_at)
-           SELECT m.id, 'sent', j.value ->> 2, $2
-           FROM json_each($1) j JOIN messages m ON m.id = j.value ->> 1
-           WHERE m.status IN ('queued', 'failed', 'no_device') ORDER BY j.key;
-         UPDATE messages
-           SET sent_at = COALESCE(sent_at, $2),
-               status_reason = CASE WHEN status IN ('queued', 'failed', 'no_device') THEN NULL ELSE status_reason END,
-               status = CASE WHEN status IN ('queued', 'failed', 'no_device') THEN 'sent' ELSE status END
-           WHERE id IN (SELECT value ->> 1 FROM json_each($1));
-         COMMIT;",
+    super::sqlite_write_in_one_call(
+        p,
+        sqlx::query(
+            "BEGIN IMMEDIATE;
+             DELETE FROM deliveries WHERE id IN (SELECT value ->> 0 FROM json_each($1));
+             INSERT INTO message_events (message_id, status, detail, created_at)
+               SELECT m.id, 'sent', j.value ->> 2, $2
+               FROM json_each($1) j JOIN messages m ON m.id = j.value ->> 1
+               WHERE m.status IN ('queued', 'failed', 'no_device') ORDER BY j.key;
+             UPDATE messages
+               SET sent_at = COALESCE(sent_at, $2),
+                   status_reason = CASE WHEN status IN ('queued', 'failed', 'no_device') THEN NULL ELSE status_reason END,
+                   status = CASE WHEN status IN ('queued', 'failed', 'no_device') THEN 'sent' ELSE status END
+               WHERE id IN (SELECT value ->> 1 FROM json_each($1));
+             COMMIT;",
+        )
+        .bind(rows)
+        .bind(now),
     )
-    .bind(rows)
-    .bind(now)
-    .execute(&mut *conn)
-    .await;
-    if let Err(e) = done {
-        // A statement failed and left the transaction open: closing this connection rolls
-        // it back; the pool opens another.
-        conn.close_on_drop();
-        return Err(e.into());
-    }
+    .await?;
     Ok(())
 }

@@ -42,6 +42,11 @@ impl SqliteReads {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        Ok(conn)
+    }
+
+    fn open_reader(&self) -> rusqlite::Result<Connection> {
+        let conn = self.open()?;
         // A reader never writes: a bug here must fail, not change data.
         conn.pragma_update(None, "query_only", true)?;
         conn.set_prepared_statement_cache_capacity(32);
@@ -53,7 +58,7 @@ impl SqliteReads {
         let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match taken {
             Some(conn) => conn,
-            None => self.open()?,
+            None => self.open_reader()?,
         };
         let result = f(&conn);
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
@@ -72,14 +77,7 @@ impl SqliteReads {
         let mut slot = self.checkpointer.lock().unwrap_or_else(|e| e.into_inner());
         let conn = match slot.take() {
             Some(conn) => conn,
-            None => {
-                let conn = Connection::open_with_flags(
-                    &self.path,
-                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                conn.busy_timeout(Duration::from_secs(5))?;
-                conn
-            }
+            None => self.open()?,
         };
         let frames = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
             Ok((r.get(1)?, r.get(2)?))

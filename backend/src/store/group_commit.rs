@@ -175,13 +175,11 @@ async fn insert_batch_pg(p: &sqlx::PgPool, messages: &[&QueuedMessage]) -> Resul
 
 /// SQLite: the whole transaction as ONE call to the writer connection.
 ///
-/// sqlx-sqlite runs each call on the connection's worker thread and streams each result row
-/// back across threads; on two busy cores every such hand-off waits for a scheduler turn, and
-/// a batch of three INSERTs with RETURNING cost 5 + n of them. Here the rows travel as one
+/// A batch of three INSERTs with RETURNING cost 5 + n hand-offs to sqlx-sqlite's thread. Here the rows travel as one
 /// JSON array (one statement text whatever the batch size, so it is prepared once), the
 /// history entries and jobs are selected from the messages just inserted, and one row comes
-/// back: the last id. BEGIN IMMEDIATE holds the write lock until COMMIT, so the batch's
-/// AUTOINCREMENT ids are the consecutive `last - n + 1 ..= last`.
+/// back: the last id (see `sqlite_write_in_one_call`). BEGIN IMMEDIATE holds the write lock
+/// until COMMIT, so the batch's AUTOINCREMENT ids are the consecutive `last - n + 1 ..= last`.
 async fn insert_batch_sqlite(
     p: &sqlx::SqlitePool,
     messages: &[&QueuedMessage],
@@ -204,37 +202,35 @@ async fn insert_batch_sqlite(
     )
     .map_err(|e| Error::Internal(format!("group commit rows: {e}")))?;
     let n = messages.len() as i64;
-    let mut conn = p.acquire().await?;
-    let last: Result<Vec<(i64,)>, sqlx::Error> = sqlx::query_as(
-        "BEGIN IMMEDIATE;
-         INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at)
-           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
-           FROM json_each($1) ORDER BY key;
-         INSERT INTO message_events (message_id, status, detail, created_at)
-           SELECT id, status, replace(CASE WHEN status = 'no_device' THEN $3 ELSE $4 END, '{source}', source), created_at
-           FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 ORDER BY id;
-         INSERT INTO deliveries (message_id, due_at, created_at)
-           SELECT id, created_at, created_at
-           FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 AND status = 'queued' ORDER BY id;
-         SELECT max(id) FROM messages;
-         COMMIT;",
+    let answer = super::sqlite_write_in_one_call(
+        p,
+        sqlx::query(
+            "BEGIN IMMEDIATE;
+             INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at)
+               SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
+               FROM json_each($1) ORDER BY key;
+             INSERT INTO message_events (message_id, status, detail, created_at)
+               SELECT id, status, replace(CASE WHEN status = 'no_device' THEN $3 ELSE $4 END, '{source}', source), created_at
+               FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 ORDER BY id;
+             INSERT INTO deliveries (message_id, due_at, created_at)
+               SELECT id, created_at, created_at
+               FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 AND status = 'queued' ORDER BY id;
+             SELECT max(id) FROM messages;
+             COMMIT;",
+        )
+        .bind(rows)
+        .bind(n)
+        .bind(creation_detail_template(MessageStatus::NoDevice))
+        .bind(creation_detail_template(MessageStatus::Queued)),
     )
-    .bind(rows)
-    .bind(n)
-    .bind(creation_detail_template(MessageStatus::NoDevice))
-    .bind(creation_detail_template(MessageStatus::Queued))
-    .fetch_all(&mut *conn)
-    .await;
-    let last = match last.as_deref() {
-        Ok([(last,)]) => *last,
-        other => {
-            // A statement failed and left the transaction open (or the answer is not the one
-            // row expected): closing this connection rolls it back; the pool opens another.
-            conn.close_on_drop();
-            return Err(match last {
-                Err(e) => e.into(),
-                Ok(_) => Error::Internal(format!("group commit: unexpected answer {other:?}")),
-            });
+    .await?;
+    let last: i64 = match answer.as_slice() {
+        [row] => sqlx::Row::try_get(row, 0)?,
+        rows => {
+            return Err(Error::Internal(format!(
+                "group commit: {} rows answered instead of one",
+                rows.len()
+            )));
         }
     };
     Ok(messages

@@ -88,6 +88,26 @@ macro_rules! exec {
 }
 pub(crate) use exec;
 
+/// SQLite: runs a whole transaction (`BEGIN IMMEDIATE; …; COMMIT;`) as ONE call to the
+/// writer connection and returns the rows its statements produced. sqlx-sqlite hands every
+/// call and every row across to the connection's thread; on two busy cores each hand-off
+/// waits for a scheduler turn while the write lock is held. If a statement fails, the
+/// transaction is left open: the connection is closed, which rolls it back, and the pool
+/// opens another.
+pub(crate) async fn sqlite_write_in_one_call(
+    p: &SqlitePool,
+    q: sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+) -> Result<Vec<sqlx::sqlite::SqliteRow>> {
+    let mut conn = p.acquire().await?;
+    match q.fetch_all(&mut *conn).await {
+        Ok(rows) => Ok(rows),
+        Err(e) => {
+            conn.close_on_drop();
+            Err(e.into())
+        }
+    }
+}
+
 /// `true` when a unique constraint refused the row: the caller turns that into a 409.
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
@@ -171,15 +191,8 @@ impl Store {
         Some(tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
-                loop {
-                    match store.index_for_search(search_index::INDEX_BATCH).await {
-                        Ok(true) => continue,
-                        Ok(false) => break,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "search indexing failed; retried next round");
-                            break;
-                        }
-                    }
+                if let Err(e) = store.search_catch_up().await {
+                    tracing::warn!(error = %e, "search indexing failed; retried next round");
                 }
                 let Some(direct) = direct.upgrade() else {
                     return;

@@ -22,35 +22,28 @@ impl Store {
         if !self.search_index_behind().await? {
             return Ok(false);
         }
-        let mut conn = writer.acquire().await?;
-        let more: Result<Vec<(bool,)>, sqlx::Error> = sqlx::query_as(
-            "BEGIN IMMEDIATE;
-             INSERT INTO messages_fts(rowid, title, body)
-               SELECT id, title, body FROM messages
-               WHERE id > (SELECT indexed_to FROM fts_progress) ORDER BY id LIMIT $1;
-             UPDATE fts_progress SET indexed_to = COALESCE(
-               (SELECT max(id) FROM (SELECT id FROM messages WHERE id > fts_progress.indexed_to ORDER BY id LIMIT $1)),
-               indexed_to);
-             SELECT EXISTS (SELECT 1 FROM messages WHERE id > (SELECT indexed_to FROM fts_progress));
-             COMMIT;",
+        let answer = super::sqlite_write_in_one_call(
+            writer,
+            sqlx::query(
+                "BEGIN IMMEDIATE;
+                 INSERT INTO messages_fts(rowid, title, body)
+                   SELECT id, title, body FROM messages
+                   WHERE id > (SELECT indexed_to FROM fts_progress) ORDER BY id LIMIT $1;
+                 UPDATE fts_progress SET indexed_to = COALESCE(
+                   (SELECT max(id) FROM (SELECT id FROM messages WHERE id > fts_progress.indexed_to ORDER BY id LIMIT $1)),
+                   indexed_to);
+                 SELECT EXISTS (SELECT 1 FROM messages WHERE id > (SELECT indexed_to FROM fts_progress));
+                 COMMIT;",
+            )
+            .bind(limit),
         )
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await;
-        match more.as_deref() {
-            Ok([(more,)]) => Ok(*more),
-            _ => {
-                // A statement failed and left the transaction open: closing this connection
-                // rolls it back; the pool opens another.
-                conn.close_on_drop();
-                Err(match more {
-                    Err(e) => e.into(),
-                    Ok(rows) => crate::error::Error::Internal(format!(
-                        "search index: {} rows answered instead of one",
-                        rows.len()
-                    )),
-                })
-            }
+        .await?;
+        match answer.as_slice() {
+            [row] => Ok(sqlx::Row::try_get(row, 0)?),
+            rows => Err(crate::error::Error::Internal(format!(
+                "search index: {} rows answered instead of one",
+                rows.len()
+            ))),
         }
     }
 

@@ -133,8 +133,10 @@ pub(crate) use envelope;
 /// The spec still comes from `T`'s poem-openapi type; a test checks both write the same bytes.
 pub struct SerdeJson<T>(pub T);
 
+const JSON_UTF8: &str = "application/json; charset=utf-8";
+
 impl<T: poem_openapi::types::Type> poem_openapi::payload::Payload for SerdeJson<T> {
-    const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+    const CONTENT_TYPE: &'static str = JSON_UTF8;
 
     fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
         T::schema_ref()
@@ -148,9 +150,7 @@ impl<T: poem_openapi::types::Type> poem_openapi::payload::Payload for SerdeJson<
 impl<T: serde::Serialize + Send> IntoResponse for SerdeJson<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.0) {
-            Ok(body) => Response::builder()
-                .content_type("application/json; charset=utf-8")
-                .body(body),
+            Ok(body) => Response::builder().content_type(JSON_UTF8).body(body),
             Err(e) => {
                 tracing::error!(error = %e, "answer not serializable");
                 ErrorEnvelope::new(SERVER_FAULT)
