@@ -123,8 +123,8 @@ impl Store {
     /// employee only (a `partner_id` term there lets SQLite walk the partner's index instead of
     /// the employee's: 3 req/s instead of thousands); it is returned only if the check passed.
     ///
-    /// The page comes back as ONE row holding a JSON array built by the database: each row
-    /// sqlx hands over costs ~22 µs of CPU (thread hand-off, value copies), 50 of them dwarfed
+    /// On SQLite through sqlx (in-memory databases; files use `direct`) the page comes back as
+    /// ONE row holding a JSON array built by the database: each row sqlx-sqlite hands over costs ~22 µs of CPU (thread hand-off, value copies), 50 of them dwarfed
     /// the rest of the request; one text value parsed by serde costs a fraction of that.
     pub async fn messages_for_staff(&self, q: &MessageQuery) -> Result<Option<Vec<MessageRow>>> {
         let (from, to) = (
@@ -148,18 +148,7 @@ impl Store {
             .bind(q.staff_id.0).bind(from).bind(to).bind(after).bind(before).bind(q.limit).bind(q.partner_id)
             .fetch_one(p)
             .await?,
-            super::Pool::Postgres(p) => sqlx::query_as(
-                "SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND partner_id = $7),
-                   (SELECT json_agg(m ORDER BY m.created_at DESC, m.id DESC)::text
-                    FROM (SELECT id, partner_id, staff_id, title, body, source, status, status_reason,
-                                 created_at, sent_at, delivered_at, read_at
-                          FROM messages
-                          WHERE staff_id = $1 AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
-                          ORDER BY created_at DESC, id DESC LIMIT $6) m)",
-            )
-            .bind(q.staff_id.0).bind(from).bind(to).bind(after).bind(before).bind(q.limit).bind(q.partner_id)
-            .fetch_one(p)
-            .await?,
+            super::Pool::Postgres(p) => return messages_for_staff_pg(p, q, (from, to), (after, before)).await,
         };
         if !known {
             return Ok(None);
@@ -222,4 +211,62 @@ impl Store {
         }.await)?;
         Ok(changed)
     }
+}
+
+/// PostgreSQL's page: plain rows, not a JSON array. Building the JSON was most of the
+/// statement's cost there (pgbench, 1M messages: 0.72 ms with `json_agg`, 0.42 ms as rows),
+/// and sqlx-postgres decodes rows on the calling task, without SQLite's thread hand-off per
+/// row. The employee check still rides in the same statement: no row at all means no such
+/// employee; one row of NULLs, an employee with an empty page.
+async fn messages_for_staff_pg(
+    p: &sqlx::PgPool,
+    q: &MessageQuery,
+    (from, to): (Millis, Millis),
+    (after, before): (i64, i64),
+) -> Result<Option<Vec<MessageRow>>> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT m.id, m.partner_id, m.staff_id, m.title, m.body, m.source, m.status, m.status_reason,
+                m.created_at, m.sent_at, m.delivered_at, m.read_at
+         FROM staff s LEFT JOIN LATERAL (
+             SELECT id, partner_id, staff_id, title, body, source, status, status_reason,
+                    created_at, sent_at, delivered_at, read_at
+             FROM messages
+             WHERE staff_id = s.id AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
+             ORDER BY created_at DESC, id DESC LIMIT $6) m ON true
+         WHERE s.id = $1 AND s.partner_id = $7",
+    )
+    .bind(q.staff_id.0)
+    .bind(from)
+    .bind(to)
+    .bind(after)
+    .bind(before)
+    .bind(q.limit)
+    .bind(q.partner_id)
+    .fetch_all(p)
+    .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut page = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let Some(id) = row.try_get::<Option<i64>, _>(0)? else {
+            continue;
+        };
+        page.push(MessageRow {
+            id,
+            partner_id: row.try_get(1)?,
+            staff_id: row.try_get(2)?,
+            title: row.try_get(3)?,
+            body: row.try_get(4)?,
+            source: row.try_get(5)?,
+            status: row.try_get(6)?,
+            status_reason: row.try_get(7)?,
+            created_at: row.try_get(8)?,
+            sent_at: row.try_get(9)?,
+            delivered_at: row.try_get(10)?,
+            read_at: row.try_get(11)?,
+        });
+    }
+    Ok(Some(page))
 }
