@@ -367,6 +367,8 @@ impl Store {
         if leased.is_empty() {
             return Ok(Vec::new());
         }
+        self.queue_churn
+            .fetch_add(leased.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let sql = format!(
             "SELECT d.id AS job_id, d.attempts, d.created_at AS queued_at, m.id AS message_id,
                     m.partner_id, m.staff_id, m.title, m.body, m.status, m.created_at,
@@ -390,6 +392,32 @@ impl Store {
             "jobs claimed"
         );
         Ok(jobs)
+    }
+
+    /// PostgreSQL: vacuums the delivery queue if at least `min_jobs` jobs were claimed since the
+    /// last time; returns whether it did. Each job leaves two or more dead rows (its claim, its
+    /// deletion) that every later claim walks until a vacuum removes them: with autovacuum off
+    /// the queue never shrank (8.5 ms for a claim of an empty queue after 90,000 jobs, 3,000
+    /// pages), and autovacuum's own schedule (a database visited once a minute) lets a minute
+    /// of churn pile up under load. SQLite reuses freed pages at once: nothing to do there.
+    pub async fn vacuum_queue_if_churned(&self, min_jobs: u64) -> Result<bool> {
+        use std::sync::atomic::Ordering;
+        let Pool::Postgres(p) = &self.writer else {
+            return Ok(false);
+        };
+        let churn = self.queue_churn.load(Ordering::Relaxed);
+        if churn < min_jobs {
+            return Ok(false);
+        }
+        self.queue_churn.fetch_sub(churn, Ordering::Relaxed);
+        // SKIP_LOCKED: another server's vacuum of the same queue is as good as ours. TRUNCATE
+        // false: giving empty pages back takes an exclusive lock on the queue, which every
+        // createmessage inserts into; with it a vacuum took 317 ms on average and up to 1 s
+        // under load (pg_stat_statements), without it 2 ms, at most 5.
+        sqlx::raw_sql("VACUUM (SKIP_LOCKED, TRUNCATE false) deliveries")
+            .execute(p)
+            .await?;
+        Ok(true)
     }
 
     /// The provider accepted these pushes: their jobs are done and their messages `sent`,

@@ -38,7 +38,52 @@ on_both_databases!(
     a_message_fails_with_its_reason_after_the_last_try,
     every_status_change_is_in_the_history,
     createmessagebulk_sends_to_many_and_refuses_one_by_one,
+    the_delivery_queue_is_vacuumed_once_enough_jobs_went_through,
 );
+
+/// PostgreSQL: the server vacuums the delivery queue itself after enough claimed jobs, and not
+/// before (vacuum_count comes from the statistics the vacuum itself updates). SQLite has
+/// nothing to vacuum.
+async fn the_delivery_queue_is_vacuumed_once_enough_jobs_went_through(db: Db) {
+    let Some(app) = push_app(db, |_| {}).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = employee_with_device(&app, &p, PHONE, "device-token-1", "android").await;
+    let ids = [
+        send(&app, &p, &e, "Первое").await,
+        send(&app, &p, &e, "Второе").await,
+    ];
+    for id in &ids {
+        wait_status(&app, &p, &e, id, "sent").await;
+    }
+    let store = &app.state.store;
+    let vacuums = || async {
+        match db {
+            Db::Sqlite => 0,
+            Db::Postgres => {
+                app.count(
+                    "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'deliveries'::regclass",
+                )
+                .await
+            }
+        }
+    };
+    let before = vacuums().await;
+    assert!(
+        !store.vacuum_queue_if_churned(3).await.unwrap(),
+        "two jobs are not three"
+    );
+    assert!(
+        store.vacuum_queue_if_churned(2).await.unwrap() == (db == Db::Postgres),
+        "two jobs went through"
+    );
+    assert_eq!(vacuums().await, before + i64::from(db == Db::Postgres));
+    assert!(
+        !store.vacuum_queue_if_churned(1).await.unwrap(),
+        "counted again from zero"
+    );
+}
 
 /// Settings that make retries and polling quick enough for tests.
 pub fn quick(s: &mut Settings) {
