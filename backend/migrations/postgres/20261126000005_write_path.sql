@@ -16,6 +16,6 @@ ALTER TABLE messages
 -- The queue is all churn: each job is inserted and deleted within seconds, so dead rows
 -- outnumber live ones at once and every claim walks them. Autovacuum's default (20% of a
 -- table that holds a few hundred live rows) comes too late; the server also vacuums it itself
--- (store/maintenance), for servers where autovacuum is off or slow.
+-- (Store::vacuum_queue_if_churned), for servers where autovacuum is off or slow.
 ALTER TABLE deliveries SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,
                             autovacuum_vacuum_cost_delay = 0);
