@@ -10,6 +10,7 @@
 use super::{MessageQuery, MessageRow, StaffRow};
 use crate::domain::{StaffId, TokenHash};
 use crate::error::Result;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -42,6 +43,7 @@ impl SqliteReads {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        plan_once(&conn)?;
         Ok(conn)
     }
 
@@ -137,6 +139,36 @@ impl SqliteReads {
     }
 }
 
+/// Turns on the query planner stability guarantee. Without it SQLite (3.51) marks a statement
+/// whose plan could depend on a bound value (a `LIMIT ?`, a range it could estimate) and
+/// parses and plans it again every time it runs with new bindings: the `getmessage` page was
+/// compiled anew on every call (20% of the server's CPU under wrk, `sqlite3Reprepare` in
+/// perf), the push worker's claim too. Our plans never depend on those values.
+pub(super) fn plan_once(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
+}
+
+/// `plan_once` for a connection of sqlx's pools, run once as each connects.
+pub(super) async fn plan_once_sqlx(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<()> {
+    on_sqlx_handle(conn, plan_once).await
+}
+
+/// Runs `f` on the SQLite handle under a sqlx connection, for what sqlx has no setting for.
+async fn on_sqlx_handle<T>(
+    conn: &mut sqlx::SqliteConnection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> sqlx::Result<T> {
+    let mut handle = conn.lock_handle().await?;
+    let raw = handle.as_raw_handle();
+    // SAFETY: the handle stays locked (no statement runs on it) while `borrowed` lives, and
+    // `from_handle` borrows it: dropping `borrowed` does not close sqlx's connection.
+    #[allow(unsafe_code)]
+    let borrowed = unsafe { Connection::from_handle(raw.as_ptr()) }
+        .map_err(|e| sqlx::Error::Configuration(Box::new(e)))?;
+    f(&borrowed).map_err(|e| sqlx::Error::Configuration(Box::new(e)))
+}
+
 fn staff_row(r: &Row<'_>) -> rusqlite::Result<StaffRow> {
     Ok(StaffRow {
         id: r.get(0)?,
@@ -167,4 +199,60 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         delivered_at: r.get(10)?,
         read_at: r.get(11)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::StatementStatus;
+    use sqlx::sqlite::SqlitePoolOptions;
+
+    /// How many times SQLite compiled the statement again over three runs with new LIMITs.
+    fn recompiles(conn: &Connection) -> i32 {
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS t (x INTEGER); INSERT INTO t VALUES (1), (2);",
+        )
+        .unwrap();
+        let mut stmt = conn
+            .prepare("SELECT x FROM t WHERE x > ?1 LIMIT ?2")
+            .unwrap();
+        for limit in 1..=3 {
+            let rows: Vec<i64> = stmt
+                .query_map(params![0, limit], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            assert_eq!(rows.len(), (limit as usize).min(2));
+        }
+        stmt.get_status(StatementStatus::RePrepare)
+    }
+
+    #[test]
+    fn a_statement_is_planned_once_whatever_its_bindings() {
+        let plain = Connection::open_in_memory().unwrap();
+        assert!(
+            recompiles(&plain) > 0,
+            "SQLite no longer recompiles on new bindings"
+        );
+        let fixed = Connection::open_in_memory().unwrap();
+        plan_once(&fixed).unwrap();
+        assert_eq!(recompiles(&fixed), 0);
+    }
+
+    #[tokio::test]
+    async fn sqlx_connections_get_the_same_setting() {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .after_connect(|conn, _| Box::pin(plan_once_sqlx(conn)))
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let qpsg = on_sqlx_handle(&mut conn, |c| {
+            c.db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG)
+        })
+        .await
+        .unwrap();
+        assert!(qpsg);
+    }
 }

@@ -147,10 +147,12 @@ impl Store {
             let opts_path = &opts.get_filename().to_owned();
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
+                .after_connect(|conn, _| Box::pin(direct::plan_once_sqlx(conn)))
                 .connect_with(opts.clone())
                 .await?;
             let readers = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(1))
+                .after_connect(|conn, _| Box::pin(direct::plan_once_sqlx(conn)))
                 .connect_with(opts)
                 .await?;
             // An in-memory database lives inside sqlx's connections: nothing else can open it.
