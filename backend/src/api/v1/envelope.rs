@@ -127,15 +127,27 @@ macro_rules! envelope {
 }
 pub(crate) use envelope;
 
-/// A JSON answer written by serde straight from the value, for the big ones (`getmessage`:
-/// up to 1,000 messages). poem-openapi's `Json` first builds a `serde_json::Value` tree, a
-/// map and a copied string per field, which was a third of the CPU of a 50-message page.
-/// The spec still comes from `T`'s poem-openapi type; a test checks both write the same bytes.
-pub struct SerdeJson<T>(pub T);
+/// A JSON answer already written, for the big ones (`getmessage`: up to 1,000 messages), whose
+/// writer puts the stored rows straight into the bytes (see `page_json`). poem-openapi's `Json`
+/// first builds a `serde_json::Value` tree, a map and a copied string per field. The spec still
+/// comes from `T`'s poem-openapi type; a test checks both write the same bytes.
+pub struct JsonBytes<T> {
+    body: Vec<u8>,
+    schema: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> JsonBytes<T> {
+    pub fn new(body: Vec<u8>) -> Self {
+        Self {
+            body,
+            schema: std::marker::PhantomData,
+        }
+    }
+}
 
 const JSON_UTF8: &str = "application/json; charset=utf-8";
 
-impl<T: poem_openapi::types::Type> poem_openapi::payload::Payload for SerdeJson<T> {
+impl<T: poem_openapi::types::Type> poem_openapi::payload::Payload for JsonBytes<T> {
     const CONTENT_TYPE: &'static str = JSON_UTF8;
 
     fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
@@ -147,21 +159,13 @@ impl<T: poem_openapi::types::Type> poem_openapi::payload::Payload for SerdeJson<
     }
 }
 
-impl<T: serde::Serialize + Send> IntoResponse for SerdeJson<T> {
+impl<T> IntoResponse for JsonBytes<T> {
     fn into_response(self) -> Response {
-        match serde_json::to_vec(&self.0) {
-            Ok(body) => Response::builder().content_type(JSON_UTF8).body(body),
-            Err(e) => {
-                tracing::error!(error = %e, "answer not serializable");
-                ErrorEnvelope::new(SERVER_FAULT)
-                    .with_status(StatusCode::INTERNAL_SERVER_ERROR)
-                    .into_response()
-            }
-        }
+        Response::builder().content_type(JSON_UTF8).body(self.body)
     }
 }
 
-impl<T: poem_openapi::types::Type + serde::Serialize + Send> ApiResponse for SerdeJson<T> {
+impl<T: poem_openapi::types::Type> ApiResponse for JsonBytes<T> {
     fn meta() -> poem_openapi::registry::MetaResponses {
         use poem_openapi::payload::Payload;
         poem_openapi::registry::MetaResponses {
@@ -182,32 +186,6 @@ impl<T: poem_openapi::types::Type + serde::Serialize + Send> ApiResponse for Ser
         T::register(registry);
     }
 }
-
-/// `envelope!` for answers sent as `SerdeJson`: keys come out in the order poem-openapi's
-/// writer uses (sorted), so clients see the same bytes whichever writer answers.
-macro_rules! serde_envelope {
-    ($(#[$doc:meta])* $name:ident, $data:ty) => {
-        $crate::api::v1::envelope::envelope!(@type $(#[$doc])* $name, $data);
-
-        impl $name {
-            pub fn ok(data: $data) -> $crate::api::v1::envelope::SerdeJson<Self> {
-                $crate::api::v1::envelope::SerdeJson(Self { success: true, data, error: String::new() })
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct;
-                let mut st = s.serialize_struct(stringify!($name), 3)?;
-                st.serialize_field("data", &self.data)?;
-                st.serialize_field("error", &self.error)?;
-                st.serialize_field("success", &self.success)?;
-                st.end()
-            }
-        }
-    };
-}
-pub(crate) use serde_envelope;
 
 /// Turns whatever poem rejected before our handlers ran (unknown path, wrong method, missing
 /// token, oversized body) into the envelope, so clients never see a bare text error.

@@ -1,13 +1,13 @@
 //! `createmessage`, `getmessage` and the `messagestatus` addition.
 
 use super::body::{V1Body, lenient};
-use super::envelope::{SerdeJson, V1Error, envelope, serde_envelope};
+use super::envelope::{JsonBytes, V1Error, envelope};
+use super::page_json;
 use super::security::{Caller, TokenAuth};
 use super::{V1Tag, given, required, state};
 use crate::domain::{MessageId, MessageText, StaffId, Title, now_millis};
 use crate::service::messaging::{self, Source};
-use crate::state::AppState;
-use crate::store::{MessageQuery, MessageRow};
+use crate::store::MessageQuery;
 use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
@@ -98,27 +98,9 @@ pub struct MessageItem {
     pub readdate: Option<String>,
 }
 
-impl serde::Serialize for MessageItem {
-    /// Keys sorted, as poem-openapi writes them (see `SerdeJson`).
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("MessageItem", 11)?;
-        st.serialize_field("createdate", &self.createdate)?;
-        st.serialize_field("delivereddate", &self.delivereddate)?;
-        st.serialize_field("inn", &self.inn)?;
-        st.serialize_field("message", &self.message)?;
-        st.serialize_field("messageId", &self.message_id)?;
-        st.serialize_field("readdate", &self.readdate)?;
-        st.serialize_field("senddate", &self.senddate)?;
-        st.serialize_field("staffId", &self.staff_id)?;
-        st.serialize_field("status", &self.status)?;
-        st.serialize_field("statusname", &self.statusname)?;
-        st.serialize_field("title", &self.title)?;
-        st.end()
-    }
-}
-
-serde_envelope!(
+// The spec's type only: the answer itself is written by `page_json::write_page`.
+envelope!(
+    @type
     /// Answer of `getmessage`: newest first.
     MessageListEnvelope,
     Vec<MessageItem>
@@ -152,24 +134,6 @@ envelope!(
 );
 
 pub const MAX_IDS: usize = 1000;
-
-fn item(state: &AppState, inn: &str, m: MessageRow) -> MessageItem {
-    let fmt = |t: Option<i64>| t.map(|t| state.time.format(t));
-    let status = m.status();
-    MessageItem {
-        inn: inn.to_owned(),
-        staff_id: m.staff_id.to_string(),
-        message_id: m.id.to_string(),
-        title: m.title,
-        message: m.body,
-        createdate: state.time.format(m.created_at),
-        senddate: fmt(m.sent_at),
-        status: status.as_str().to_owned(),
-        statusname: status.label_ru().to_owned(),
-        delivereddate: fmt(m.delivered_at),
-        readdate: fmt(m.read_at),
-    }
-}
 
 /// The employee whose history the caller may read.
 /// Whose history is asked for. A partner's caller may name any employee id here: whether the
@@ -233,7 +197,7 @@ impl MessagesApi {
         req: &Request,
         auth: TokenAuth,
         body: V1Body<GetMessageRequest>,
-    ) -> Result<SerdeJson<MessageListEnvelope>, V1Error> {
+    ) -> Result<JsonBytes<MessageListEnvelope>, V1Error> {
         let state = state(req)?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
@@ -263,10 +227,11 @@ impl MessagesApi {
             limit,
         };
         let rows = messaging::list_for_staff(state, &query).await?;
-        let inn = auth.0.partner().inn.clone();
-        Ok(MessageListEnvelope::ok(
-            rows.into_iter().map(|m| item(state, &inn, m)).collect(),
-        ))
+        Ok(JsonBytes::new(page_json::write_page(
+            &auth.0.partner().inn,
+            &state.time,
+            &rows,
+        )))
     }
 
     /// Отметить сообщения доставленными или прочитанными (дополнение)
@@ -324,48 +289,5 @@ impl MessagesApi {
             .mark_messages(staff.staff_id(), &ids, read, now_millis())
             .await?;
         Ok(StatusEnvelope::ok(StatusUpdated { updated }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use poem_openapi::types::ToJSON;
-
-    #[test]
-    fn serde_writer_writes_what_poem_openapi_writes() {
-        let item = |n: u32, dates: Option<String>| MessageItem {
-            inn: "7707083893".into(),
-            staff_id: n.to_string(),
-            message_id: (n * 10).to_string(),
-            title: format!("Планерка \"{n}\" <b>ё</b>"),
-            message: "Строка\nвторая\t\\ \u{1}".into(),
-            createdate: "2026-11-26T10:00:00.000+03:00".into(),
-            senddate: dates.clone(),
-            status: "sent".into(),
-            statusname: "Отправлено".into(),
-            delivereddate: dates.clone(),
-            readdate: dates,
-        };
-        let envelope = MessageListEnvelope {
-            success: true,
-            data: vec![
-                item(1, None),
-                item(2, Some("2026-11-26T10:00:01.500+03:00".into())),
-            ],
-            error: String::new(),
-        };
-        let ours = serde_json::to_string(&envelope).unwrap();
-        let theirs = serde_json::to_string(&envelope.to_json().unwrap()).unwrap();
-        assert_eq!(ours, theirs);
-        let empty = MessageListEnvelope {
-            success: true,
-            data: vec![],
-            error: String::new(),
-        };
-        assert_eq!(
-            serde_json::to_string(&empty).unwrap(),
-            serde_json::to_string(&empty.to_json().unwrap()).unwrap()
-        );
     }
 }

@@ -5,6 +5,7 @@ mod bulk;
 pub mod envelope;
 mod login;
 mod messages;
+mod page_json;
 pub mod security;
 mod staff;
 
