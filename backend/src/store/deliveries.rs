@@ -334,14 +334,13 @@ impl Store {
         now: Millis,
         lease_until: Millis,
     ) -> Result<Vec<ClaimedDelivery>> {
-        const RETURNING: &str = "RETURNING id, attempts, created_at";
         let leased: Vec<Leased> = match &self.writer {
             Pool::Sqlite(p) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as(
                     "UPDATE deliveries SET due_at = $2, lease_owner = $3, attempts = attempts + 1
                      WHERE id IN (SELECT id FROM deliveries WHERE due_at <= $1 ORDER BY due_at, id LIMIT $4)
-                     {RETURNING}"
-                )))
+                     RETURNING id, attempts, created_at",
+                )
                 .bind(now)
                 .bind(lease_until)
                 .bind(owner)
@@ -350,12 +349,20 @@ impl Store {
                 .await?
             }
             Pool::Postgres(p) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                // The jobs are picked once (an InitPlan), then updated by id. As `id IN
+                // (SELECT … LIMIT $4 FOR UPDATE SKIP LOCKED)`, PostgreSQL ran the subquery
+                // again for every row of a nested loop, which it picks when the statistics
+                // say the queue is empty, as they do after every vacuum of an emptied queue:
+                // each run skipped the rows already updated and returned new ones, so a claim
+                // of 16 took the whole queue (9,616 jobs of a 10,000-message bulk in 94 s,
+                // while three other workers did the same; `scripts/bench.py`, 2026-11-26).
+                sqlx::query_as(
                     "UPDATE deliveries SET due_at = $2, lease_owner = $3, attempts = attempts + 1
-                     WHERE id IN (SELECT id FROM deliveries WHERE due_at <= $1 ORDER BY due_at, id LIMIT $4
-                                  FOR UPDATE SKIP LOCKED)
-                     {RETURNING}"
-                )))
+                     WHERE id = ANY (ARRAY (
+                       SELECT id FROM deliveries WHERE due_at <= $1 ORDER BY due_at, id LIMIT $4
+                       FOR UPDATE SKIP LOCKED))
+                     RETURNING id, attempts, created_at",
+                )
                 .bind(now)
                 .bind(lease_until)
                 .bind(owner)
