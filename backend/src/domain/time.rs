@@ -32,8 +32,8 @@ impl TimeFormat {
     }
 
     /// `format`, appended to `out` without a `String` of its own: a `getmessage` page writes
-    /// up to four dates per message, and chrono's RFC 3339 writer through a fresh `String`
-    /// each was 8% of its CPU.
+    /// up to four dates per message. Against chrono's RFC 3339 writer through a `String` each,
+    /// `getmessage` did 4,595 req/s to 3,751 (means of four noisy alternating runs, wrk).
     pub fn write(&self, millis: Millis, out: &mut Vec<u8>) {
         let utc = Utc
             .timestamp_millis_opt(millis)
