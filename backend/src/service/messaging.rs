@@ -96,62 +96,63 @@ pub struct BulkOutcome {
     pub refused: Vec<Refusal>,
 }
 
-/// The partner's employees who receive messages now: the recipients of "send to everyone".
-pub async fn active_staff_ids(state: &AppState, partner: &PartnerRow) -> Result<Vec<StaffId>> {
-    Ok(state
-        .store
-        .list_staff(partner.id)
-        .await?
-        .into_iter()
-        .filter(|s| s.state() == StaffState::Active)
-        .map(|s| s.staff_id())
-        .collect())
+/// Who a bulk message goes to.
+#[derive(Debug, Clone, Copy)]
+pub enum Recipients<'a> {
+    /// Every employee of the partner who receives messages now.
+    AllActive,
+    /// These employees (duplicates ignored); unknown, disabled and unapproved ones are
+    /// refused one by one, the others still get the message.
+    Listed(&'a [StaffId]),
 }
 
-/// Stores one message per recipient (duplicates ignored) and their delivery jobs in one
-/// transaction; unknown, disabled and unapproved employees are refused one by one, the
-/// others still get the message.
+/// Stores one message per recipient and their delivery jobs in one transaction.
 pub async fn send_bulk(
     state: &AppState,
     partner: &PartnerRow,
-    staff_ids: &[StaffId],
+    to: Recipients<'_>,
     title: &Title,
     text: &MessageText,
     source: Source,
 ) -> Result<BulkOutcome> {
-    let staff: HashMap<i64, StaffRow> = state
-        .store
-        .list_staff(partner.id)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let mut seen = HashSet::with_capacity(staff_ids.len());
-    let mut recipients = Vec::with_capacity(staff_ids.len());
+    let staff = state.store.list_staff(partner.id).await?;
     let mut outcome = BulkOutcome::default();
-    for &id in staff_ids {
-        if !seen.insert(id.0) {
-            continue;
+    let recipients: Vec<(StaffId, MessageStatus)> = match to {
+        Recipients::AllActive => staff
+            .iter()
+            .filter(|s| s.state() == StaffState::Active)
+            .map(|s| (s.staff_id(), initial_status(s)))
+            .collect(),
+        Recipients::Listed(ids) => {
+            let staff: HashMap<i64, &StaffRow> = staff.iter().map(|s| (s.id, s)).collect();
+            let mut seen = HashSet::with_capacity(ids.len());
+            let mut recipients = Vec::with_capacity(ids.len());
+            for &id in ids {
+                if !seen.insert(id.0) {
+                    continue;
+                }
+                let refuse = |reason: String| Refusal {
+                    staff_id: id,
+                    reason,
+                };
+                match staff.get(&id.0) {
+                    None => outcome
+                        .refused
+                        .push(refuse(format!("Сотрудник {id} не найден"))),
+                    Some(s) => match s.state() {
+                        StaffState::Active => recipients.push((id, initial_status(s))),
+                        StaffState::Disabled => outcome
+                            .refused
+                            .push(refuse(format!("Сотрудник {id} отключён от рассылки"))),
+                        StaffState::Pending => outcome.refused.push(refuse(format!(
+                            "Сотрудник {id} ожидает подтверждения администратором"
+                        ))),
+                    },
+                }
+            }
+            recipients
         }
-        let refuse = |reason: String| Refusal {
-            staff_id: id,
-            reason,
-        };
-        match staff.get(&id.0) {
-            None => outcome
-                .refused
-                .push(refuse(format!("Сотрудник {id} не найден"))),
-            Some(s) => match s.state() {
-                StaffState::Active => recipients.push((id, initial_status(s))),
-                StaffState::Disabled => outcome
-                    .refused
-                    .push(refuse(format!("Сотрудник {id} отключён от рассылки"))),
-                StaffState::Pending => outcome.refused.push(refuse(format!(
-                    "Сотрудник {id} ожидает подтверждения администратором"
-                ))),
-            },
-        }
-    }
+    };
     let started = std::time::Instant::now();
     if !recipients.is_empty() {
         outcome.created = state

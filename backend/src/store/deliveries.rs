@@ -5,6 +5,7 @@
 //! Workers claim due jobs by pushing `due_at` past a lease; a worker that dies simply lets the
 //! lease run out and another one takes the job over.
 
+use super::group_commit::{NewRow, insert_rows_sqlite};
 use super::{Pool, Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
@@ -249,8 +250,8 @@ async fn insert_messages_bulk_pg(
 
 impl Store {
     /// Stores one message per recipient, with history entries and delivery jobs, in one
-    /// transaction: all of them or none. SQLite: multi-row INSERTs in chunks; PostgreSQL: one
-    /// statement (`insert_messages_bulk_pg`).
+    /// transaction: all of them or none. SQLite: one call (`insert_rows_sqlite`); PostgreSQL:
+    /// one statement (`insert_messages_bulk_pg`).
     pub async fn insert_messages_bulk(
         &self,
         partner_id: i64,
@@ -260,68 +261,29 @@ impl Store {
         source: &str,
         now: Millis,
     ) -> Result<Vec<BulkCreated>> {
-        if let Pool::Postgres(p) = &self.writer {
-            return insert_messages_bulk_pg(p, partner_id, recipients, title, body, source, now)
+        let p = match &self.writer {
+            Pool::Postgres(p) => {
+                return insert_messages_bulk_pg(
+                    p, partner_id, recipients, title, body, source, now,
+                )
                 .await;
-        }
-        let mut created = Vec::with_capacity(recipients.len());
-        with_writer!(self, p => async {
-            let mut tx = p.begin_write().await?;
-            for chunk in recipients.chunks(CHUNK) {
-                // $1..$5 are shared by every row; each row adds its employee and status.
-                let sql = format!(
-                    "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at) VALUES {}
-                     RETURNING id, staff_id, status",
-                    values(chunk.len(), 2, 6, |i| format!("$1, ${}, $2, $3, $4, ${}, $5", i[0], i[1]))
-                );
-                let mut q = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql))
-                    .bind(partner_id)
-                    .bind(title)
-                    .bind(body)
-                    .bind(source)
-                    .bind(now);
-                for (staff, status) in chunk {
-                    q = q.bind(staff.0).bind(status.as_str());
-                }
-                let rows = q.fetch_all(&mut *tx).await?;
-
-                let sql = format!(
-                    "INSERT INTO message_events (message_id, status, detail, created_at) VALUES {}",
-                    values(rows.len(), 3, 2, |i| format!("${}, ${}, ${}, $1", i[0], i[1], i[2]))
-                );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-                for (id, _, status) in &rows {
-                    let st = MessageStatus::parse(status).unwrap_or(MessageStatus::Queued);
-                    q = q.bind(*id).bind(status.as_str()).bind(creation_detail(st, source));
-                }
-                q.execute(&mut *tx).await?;
-
-                let queued: Vec<i64> = rows
-                    .iter()
-                    .filter(|(_, _, s)| s == MessageStatus::Queued.as_str())
-                    .map(|(id, _, _)| *id)
-                    .collect();
-                if !queued.is_empty() {
-                    let sql = format!(
-                        "INSERT INTO deliveries (message_id, due_at, created_at) VALUES {}",
-                        values(queued.len(), 1, 2, |i| format!("${}, $1, $1", i[0]))
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-                    for id in &queued {
-                        q = q.bind(*id);
-                    }
-                    q.execute(&mut *tx).await?;
-                }
-                created.extend(rows.into_iter().map(|(id, staff, status)| BulkCreated {
-                    staff_id: StaffId(staff),
-                    message_id: id,
-                    status: MessageStatus::parse(&status).unwrap_or(MessageStatus::Queued),
-                }));
             }
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(())
-        }.await)?;
-        Ok(created)
+            Pool::Sqlite(p) => p,
+        };
+        let rows: Vec<NewRow<'_>> = recipients
+            .iter()
+            .map(|&(staff, status)| (partner_id, staff.0, title, body, source, status, now))
+            .collect();
+        let last = insert_rows_sqlite(p, &rows).await?;
+        Ok(recipients
+            .iter()
+            .zip(last - recipients.len() as i64 + 1..)
+            .map(|(&(staff_id, status), message_id)| BulkCreated {
+                staff_id,
+                message_id,
+                status,
+            })
+            .collect())
     }
 
     /// Takes up to `limit` due jobs for `owner` until `lease_until`. PostgreSQL skips rows other

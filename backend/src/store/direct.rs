@@ -106,6 +106,18 @@ impl SqliteReads {
         })
     }
 
+    /// All of a partner's employees, by name: the recipients of a bulk to everyone, 10,000
+    /// rows in a few milliseconds instead of a hand-off per row.
+    pub(super) fn list_staff(&self, partner_id: i64) -> Result<Vec<StaffRow>> {
+        self.with(|c| {
+            c.prepare_cached(&format!(
+                "{STAFF_COLUMNS} WHERE partner_id = ?1 ORDER BY name, id"
+            ))?
+            .query_map(params![partner_id], staff_row)?
+            .collect()
+        })
+    }
+
     /// See `Store::messages_for_staff`; the page is selected by the employee only, so SQLite
     /// walks `messages_staff_created`, and returned only when the partner has that employee.
     pub(super) fn messages_for_staff(

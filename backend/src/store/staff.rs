@@ -161,6 +161,13 @@ impl Store {
     }
 
     pub async fn list_staff(&self, partner_id: i64) -> Result<Vec<StaffRow>> {
+        if let Some(direct) = &self.direct {
+            // Thousands of rows: off the async workers, where the point reads run in place.
+            let direct = direct.clone();
+            return tokio::task::spawn_blocking(move || direct.list_staff(partner_id))
+                .await
+                .map_err(|e| crate::error::Error::Internal(format!("staff list task: {e}")))?;
+        }
         Ok(
             with_pool!(self, p => sqlx::query_as(select_staff!("FROM staff s WHERE s.partner_id = $1 ORDER BY s.name, s.id"))
             .bind(partner_id)

@@ -481,6 +481,17 @@ async fn createmessagebulk_sends_to_many_and_refuses_one_by_one(db: Db) {
         |staff: &str| messages.iter().find(|m| m["staffId"] == staff).unwrap()["status"].clone();
     assert_eq!(status_of(&a.id), "queued");
     assert_eq!(status_of(&c.id), "no_device");
+    // The ids answered are those stored for each employee (SQLite computes them from the
+    // transaction's last id).
+    for m in messages {
+        let stored = app
+            .get_messages(&p.token, json!({"staffid": m["staffId"], "count": 1}))
+            .await
+            .ok()
+            .clone();
+        assert_eq!(stored[0]["messageId"], m["messageid"], "{m} vs {stored}");
+        assert_eq!(stored[0]["title"], "Собрание");
+    }
     let refused: Vec<&str> = data["refused"]
         .as_array()
         .unwrap()

@@ -5,7 +5,7 @@ use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, state};
 use crate::domain::{MessageText, StaffId, Title};
-use crate::service::messaging::{self, Source};
+use crate::service::messaging::{self, Recipients, Source};
 use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
@@ -99,12 +99,16 @@ impl BulkApi {
             }
         };
         let listed = b.staffids.unwrap_or_default();
-        let recipients = match (all, listed.is_empty()) {
-            (true, true) => messaging::active_staff_ids(state, partner).await?,
-            (false, false) if listed.len() <= MAX_RECIPIENTS => listed
-                .iter()
-                .map(|id| StaffId::parse(id))
-                .collect::<Result<Vec<_>, _>>()?,
+        let ids: Vec<StaffId>;
+        let to = match (all, listed.is_empty()) {
+            (true, true) => Recipients::AllActive,
+            (false, false) if listed.len() <= MAX_RECIPIENTS => {
+                ids = listed
+                    .iter()
+                    .map(|id| StaffId::parse(id))
+                    .collect::<Result<_, _>>()?;
+                Recipients::Listed(&ids)
+            }
             (false, false) => {
                 return Err(V1Error::bad_request(format!(
                     "Не более {MAX_RECIPIENTS} получателей за один запрос; для всех сотрудников укажите \"all\": true"
@@ -121,8 +125,7 @@ impl BulkApi {
                 ));
             }
         };
-        let outcome =
-            messaging::send_bulk(state, partner, &recipients, &title, &text, Source::Api).await?;
+        let outcome = messaging::send_bulk(state, partner, to, &title, &text, Source::Api).await?;
         Ok(BulkEnvelope::ok(BulkCreated {
             messages: outcome
                 .created

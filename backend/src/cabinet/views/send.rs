@@ -5,13 +5,14 @@ use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
 use super::super::{html, session};
 use crate::domain::{MessageText, StaffId, Title};
-use crate::service::messaging::{self, Source};
+use crate::service::messaging::{self, Recipients, Source};
 use crate::state::SharedState;
 use crate::store::{StaffRow, StaffState};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{IntoResponse, Request, Response, handler};
+use std::collections::{HashMap, HashSet};
 
 pub struct Recipient {
     pub id: i64,
@@ -42,7 +43,7 @@ struct SendView {
     text_max: usize,
 }
 
-fn recipients(staff: &[StaffRow], chosen: &[i64]) -> Vec<Recipient> {
+fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
     staff
         .iter()
         .filter(|r| r.state() == StaffState::Active)
@@ -79,7 +80,7 @@ pub async fn page(
     let s = session::partner(req, state).await?;
     let staff = state.store.list_staff(s.partner.id).await?;
     // `?staff=ID` preselects an employee (links from other pages).
-    let pre: Vec<i64> = req
+    let pre: HashSet<i64> = req
         .uri()
         .query()
         .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
@@ -95,7 +96,7 @@ pub async fn page(
 /// The form repeats `staff` once per chosen employee, which a struct cannot hold: read pairs.
 struct SendForm {
     csrf: String,
-    staff: Vec<i64>,
+    staff: HashSet<i64>,
     all: bool,
     title: String,
     text: String,
@@ -106,7 +107,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
         .map_err(|_| CabinetError::Invalid("Неверная форма".into()))?;
     let mut f = SendForm {
         csrf: String::new(),
-        staff: vec![],
+        staff: HashSet::new(),
         all: false,
         title: String::new(),
         text: String::new(),
@@ -175,15 +176,18 @@ pub async fn submit(
         }
     };
     let ids: Vec<StaffId> = chosen.iter().map(|r| StaffId(r.id)).collect();
-    let result =
-        messaging::send_bulk(state, &s.partner, &ids, &title, &text, Source::Cabinet).await?;
-    let name = |id: StaffId| {
-        chosen
-            .iter()
-            .find(|r| r.id == id.0)
-            .map(|r| r.name.clone())
-            .unwrap_or_default()
-    };
+    let result = messaging::send_bulk(
+        state,
+        &s.partner,
+        Recipients::Listed(&ids),
+        &title,
+        &text,
+        Source::Cabinet,
+    )
+    .await?;
+    // Up to every employee of the partner: a map, not a search per outcome.
+    let names: HashMap<i64, &str> = chosen.iter().map(|r| (r.id, r.name.as_str())).collect();
+    let name = |id: StaffId| names.get(&id.0).copied().unwrap_or_default().to_owned();
     v.outcomes.extend(result.created.iter().map(|c| Outcome {
         staff_name: name(c.staff_id),
         message_id: Some(c.message_id),
