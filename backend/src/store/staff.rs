@@ -67,6 +67,12 @@ macro_rules! select_staff {
     };
 }
 
+/// `partner_id + 0`: SQLite has no statistics to tell it that the employee's index narrows
+/// far more than the partner's; by the partner's it walked every message of the partner
+/// (170 ms instead of 9 ms at 1,000,000 messages, holding the writer all along).
+const DELETE_STAFF_MESSAGES: &str =
+    "DELETE FROM messages WHERE (partner_id + 0) = $1 AND staff_id = $2";
+
 impl Store {
     /// The employee with this phone, created on first login; a known one keeps id, name and history.
     pub async fn upsert_staff_on_login(
@@ -180,7 +186,7 @@ impl Store {
     pub async fn delete_staff(&self, partner_id: i64, id: StaffId) -> Result<bool> {
         let deleted = with_writer!(self, p => async {
             let mut tx = p.begin().await?;
-            sqlx::query("DELETE FROM messages WHERE partner_id = $1 AND staff_id = $2")
+            sqlx::query(DELETE_STAFF_MESSAGES)
                 .bind(partner_id)
                 .bind(id.0)
                 .execute(&mut *tx)
@@ -229,5 +235,35 @@ impl Store {
             .execute(p)
             .await)?;
         Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Pool;
+
+    #[tokio::test]
+    async fn deleting_an_employee_walks_their_messages_not_all_of_the_partners() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::connect(&url, 1).await.unwrap();
+        store.migrate().await.unwrap();
+        let Pool::Sqlite(p) = &store.writer else {
+            unreachable!("a sqlite: URL")
+        };
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN {DELETE_STAFF_MESSAGES}"
+        )))
+        .bind(1_i64)
+        .bind(2_i64)
+        .fetch_all(p)
+        .await
+        .unwrap();
+        let first = &plan[0].3;
+        assert!(
+            first.contains("messages_staff_created (staff_id=?)"),
+            "{plan:?}"
+        );
     }
 }
