@@ -21,6 +21,7 @@ use crate::error::Result;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -143,17 +144,34 @@ impl Providers {
 }
 
 /// Wakes the workers of this process when a job is queued, so it does not wait for the poll.
+///
+/// One worker at a time: the callers of one group commit each announce their message, and
+/// waking every idle worker for each made three of every five claims under load find nothing
+/// (each a write transaction on SQLite's single writer). A worker that claims a full batch
+/// wakes the next one (see `Workers::round`), so a backlog still gets them all.
 #[derive(Default)]
-pub struct Wakeup(Notify);
+pub struct Wakeup {
+    notify: Notify,
+    /// A worker was woken and has not started looking yet: its look will see these jobs too.
+    pending: AtomicBool,
+}
 
 impl Wakeup {
-    /// New jobs are committed: every idle worker looks.
+    /// New jobs are committed: a worker looks, unless one is already about to.
     pub fn jobs_queued(&self) {
-        self.0.notify_waiters();
+        if !self.pending.swap(true, Ordering::SeqCst) {
+            self.notify.notify_one();
+        }
+    }
+
+    /// A worker starts looking: jobs committed from now on may be missed by it and need a
+    /// wake-up of their own. Called after the worker registered for the next wake-up.
+    pub(crate) fn looking(&self) {
+        self.pending.store(false, Ordering::SeqCst);
     }
 
     pub(crate) fn notify(&self) -> &Notify {
-        &self.0
+        &self.notify
     }
 }
 

@@ -82,6 +82,7 @@ impl Workers {
     }
 
     async fn run(self: Arc<Self>, owner: String, mut stopped: watch::Receiver<bool>) {
+        let mut rounds: u64 = 0;
         loop {
             if *stopped.borrow() {
                 break;
@@ -90,9 +91,13 @@ impl Workers {
             let notified = self.wakeup.notify().notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            match self.round(&owner).await {
-                Ok(0) => {}
-                Ok(_) => continue,
+            self.wakeup.looking();
+            rounds += 1;
+            match self.round(&format!("{owner}.{rounds}")).await {
+                // A full batch: more may be waiting.
+                Ok(n) if n as i64 >= self.settings.batch => continue,
+                // Fewer: the queue was empty behind them; what comes later wakes a worker.
+                Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "push worker cannot reach the database"),
             }
             tokio::select! {
@@ -104,20 +109,25 @@ impl Workers {
         tracing::debug!(owner, "push worker stopped");
     }
 
-    /// Claims one batch and pushes it concurrently; returns how many jobs it handled.
-    async fn round(self: &Arc<Self>, owner: &str) -> Result<usize> {
+    /// Claims one batch and pushes it concurrently; returns how many jobs it handled. `lease`
+    /// names this round's claim (see `Store::claim_deliveries`).
+    async fn round(self: &Arc<Self>, lease: &str) -> Result<usize> {
         let now = now_millis();
         let lease_until = now + self.settings.lease.as_millis() as Millis;
         let jobs = self
             .store
-            .claim_deliveries(owner, self.settings.batch, now, lease_until)
+            .claim_deliveries(lease, self.settings.batch, now, lease_until)
             .await?;
         let count = jobs.len();
+        if count as i64 >= self.settings.batch {
+            // More may be due: another worker claims them while this one pushes.
+            self.wakeup.jobs_queued();
+        }
         let mut set = JoinSet::new();
         let mut sent = Vec::new();
         for job in jobs {
             let this = self.clone();
-            let owner = owner.to_owned();
+            let owner = lease.to_owned();
             let span = tracing::info_span!(
                 "push",
                 message_id = job.message_id,

@@ -61,12 +61,11 @@ pub struct BulkCreated {
     pub status: MessageStatus,
 }
 
-#[derive(sqlx::FromRow)]
-struct Leased {
-    id: i64,
-    attempts: i64,
-    created_at: Millis,
-}
+/// The jobs of one claim on SQLite (see `Store::claim_deliveries`), with what their pushes need.
+pub(super) const LEASED_JOBS_SQLITE: &str = "SELECT d.id AS job_id, d.attempts, d.created_at AS queued_at, m.id AS message_id,
+        m.partner_id, m.staff_id, m.title, m.body, m.status, m.created_at, s.push_token, s.push_device
+ FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN staff s ON s.id = m.staff_id
+ WHERE d.due_at = ?2 AND d.lease_owner = ?1 ORDER BY d.id";
 
 /// `($1, $2), ($3, $4) …` for `rows` rows of `per_row` parameters, numbered from `first`.
 pub(super) fn values(
@@ -286,29 +285,52 @@ impl Store {
             .collect())
     }
 
-    /// Takes up to `limit` due jobs for `owner` until `lease_until`. PostgreSQL skips rows other
+    /// Takes up to `limit` due jobs for `lease` until `lease_until`. PostgreSQL skips rows other
     /// servers are claiming right now; SQLite runs one writer at a time, so the single
     /// UPDATE is already exclusive.
+    ///
+    /// `lease` must name this claim alone (the worker numbers its rounds): on SQLite the
+    /// claimed jobs are read back by it, through `deliveries_due`, instead of coming back from
+    /// the UPDATE row by row, each row a hand-off to sqlx-sqlite's thread while the write lock
+    /// is held.
     pub async fn claim_deliveries(
         &self,
-        owner: &str,
+        lease: &str,
         limit: i64,
         now: Millis,
         lease_until: Millis,
     ) -> Result<Vec<ClaimedDelivery>> {
-        let leased: Vec<Leased> = match &self.writer {
+        let jobs = match &self.writer {
             Pool::Sqlite(p) => {
-                sqlx::query_as(
+                let claimed = sqlx::query(
                     "UPDATE deliveries SET due_at = $2, lease_owner = $3, attempts = attempts + 1
-                     WHERE id IN (SELECT id FROM deliveries WHERE due_at <= $1 ORDER BY due_at, id LIMIT $4)
-                     RETURNING id, attempts, created_at",
+                     WHERE id IN (SELECT id FROM deliveries WHERE due_at <= $1 ORDER BY due_at, id LIMIT $4)",
                 )
                 .bind(now)
                 .bind(lease_until)
-                .bind(owner)
+                .bind(lease)
                 .bind(limit)
-                .fetch_all(p)
+                .execute(p)
                 .await?
+                .rows_affected();
+                if claimed == 0 {
+                    return Ok(Vec::new());
+                }
+                match (&self.direct, &self.pool) {
+                    (Some(direct), _) => direct.leased_jobs(lease, lease_until)?,
+                    (None, Pool::Sqlite(p)) => {
+                        sqlx::query_as(LEASED_JOBS_SQLITE)
+                            .bind(lease)
+                            .bind(lease_until)
+                            .fetch_all(p)
+                            .await?
+                    }
+                    (None, Pool::Postgres(_)) => {
+                        return Err(crate::error::Error::Internal(
+                            "an SQLite writer with a PostgreSQL pool".into(),
+                        ));
+                    }
+                }
             }
             Pool::Postgres(p) => {
                 // The jobs are picked once (an InitPlan), then updated by id. As `id IN
@@ -318,46 +340,42 @@ impl Store {
                 // each run skipped the rows already updated and returned new ones, so a claim
                 // of 16 took the whole queue (9,616 jobs of a 10,000-message bulk in 94 s,
                 // while three other workers did the same; `scripts/bench.py`, 2026-11-26).
-                sqlx::query_as(
+                let leased: Vec<(i64,)> = sqlx::query_as(
                     "UPDATE deliveries SET due_at = $2, lease_owner = $3, attempts = attempts + 1
                      WHERE id = ANY (ARRAY (
                        SELECT id FROM deliveries WHERE due_at <= $1 ORDER BY due_at, id LIMIT $4
                        FOR UPDATE SKIP LOCKED))
-                     RETURNING id, attempts, created_at",
+                     RETURNING id",
                 )
                 .bind(now)
                 .bind(lease_until)
-                .bind(owner)
+                .bind(lease)
                 .bind(limit)
+                .fetch_all(p)
+                .await?;
+                if leased.is_empty() {
+                    return Ok(Vec::new());
+                }
+                sqlx::query_as(
+                    "SELECT d.id AS job_id, d.attempts, d.created_at AS queued_at, m.id AS message_id,
+                            m.partner_id, m.staff_id, m.title, m.body, m.status, m.created_at,
+                            s.push_token, s.push_device
+                     FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN staff s ON s.id = m.staff_id
+                     WHERE d.lease_owner = $1 AND d.id = ANY ($2) ORDER BY d.id",
+                )
+                .bind(lease)
+                .bind(leased.iter().map(|l| l.0).collect::<Vec<_>>())
                 .fetch_all(p)
                 .await?
             }
         };
-        if leased.is_empty() {
-            return Ok(Vec::new());
-        }
         self.queue_churn
-            .fetch_add(leased.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        let sql = format!(
-            "SELECT d.id AS job_id, d.attempts, d.created_at AS queued_at, m.id AS message_id,
-                    m.partner_id, m.staff_id, m.title, m.body, m.status, m.created_at,
-                    s.push_token, s.push_device
-             FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN staff s ON s.id = m.staff_id
-             WHERE d.lease_owner = $1 AND d.id IN ({}) ORDER BY d.id",
-            placeholders(leased.len(), 2)
-        );
-        let jobs: Vec<ClaimedDelivery> = with_pool!(self, p => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(owner);
-            for l in &leased {
-                q = q.bind(l.id);
-            }
-            q.fetch_all(p).await
-        })?;
+            .fetch_add(jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
         tracing::debug!(
-            owner,
-            claimed = leased.len(),
-            oldest = leased.iter().map(|l| l.created_at).min(),
-            most_attempts = leased.iter().map(|l| l.attempts).max(),
+            lease,
+            claimed = jobs.len(),
+            oldest = jobs.iter().map(|j| j.queued_at).min(),
+            most_attempts = jobs.iter().map(|j| j.attempts).max(),
             "jobs claimed"
         );
         Ok(jobs)

@@ -7,7 +7,7 @@
 //! serializing the answer costs, so they run where the request already is. Writes stay on
 //! the single writer connection (see `Store::writer`); WAL readers never wait for it.
 
-use super::{MessageQuery, MessageRow, StaffRow};
+use super::{ClaimedDelivery, MessageQuery, MessageRow, StaffRow};
 use crate::domain::{StaffId, TokenHash};
 use crate::error::Result;
 use rusqlite::config::DbConfig;
@@ -26,7 +26,16 @@ pub(super) struct SqliteReads {
     checkpointer: Mutex<Option<Connection>>,
 }
 
-const STAFF_COLUMNS: &str = "SELECT id, partner_id, phone, name, device, push_token, push_device, state, created_at, updated_at FROM staff";
+/// The statements are whole constants: `prepare_cached` looks them up by text, and building
+/// the text with `format!` on every call was an allocation per request for nothing.
+macro_rules! staff_sql {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, partner_id, phone, name, device, push_token, push_device, state, created_at, updated_at FROM staff ",
+            $rest
+        )
+    };
+}
 
 impl SqliteReads {
     pub(super) fn new(path: &Path) -> Self {
@@ -90,17 +99,15 @@ impl SqliteReads {
 
     pub(super) fn staff_by_id(&self, partner_id: i64, id: StaffId) -> Result<Option<StaffRow>> {
         self.with(|c| {
-            c.prepare_cached(&format!(
-                "{STAFF_COLUMNS} WHERE partner_id = ?1 AND id = ?2"
-            ))?
-            .query_row(params![partner_id, id.0], staff_row)
-            .optional()
+            c.prepare_cached(staff_sql!("WHERE partner_id = ?1 AND id = ?2"))?
+                .query_row(params![partner_id, id.0], staff_row)
+                .optional()
         })
     }
 
     pub(super) fn staff_by_token(&self, token: &TokenHash) -> Result<Option<StaffRow>> {
         self.with(|c| {
-            c.prepare_cached(&format!("{STAFF_COLUMNS} WHERE token_hash = ?1"))?
+            c.prepare_cached(staff_sql!("WHERE token_hash = ?1"))?
                 .query_row(params![token.0], staff_row)
                 .optional()
         })
@@ -110,11 +117,37 @@ impl SqliteReads {
     /// rows in a few milliseconds instead of a hand-off per row.
     pub(super) fn list_staff(&self, partner_id: i64) -> Result<Vec<StaffRow>> {
         self.with(|c| {
-            c.prepare_cached(&format!(
-                "{STAFF_COLUMNS} WHERE partner_id = ?1 ORDER BY name, id"
-            ))?
-            .query_map(params![partner_id], staff_row)?
-            .collect()
+            c.prepare_cached(staff_sql!("WHERE partner_id = ?1 ORDER BY name, id"))?
+                .query_map(params![partner_id], staff_row)?
+                .collect()
+        })
+    }
+
+    /// The jobs of one claim (see `Store::claim_deliveries`).
+    pub(super) fn leased_jobs(
+        &self,
+        lease: &str,
+        lease_until: i64,
+    ) -> Result<Vec<ClaimedDelivery>> {
+        self.with(|c| {
+            c.prepare_cached(super::deliveries::LEASED_JOBS_SQLITE)?
+                .query_map(params![lease, lease_until], |r| {
+                    Ok(ClaimedDelivery {
+                        job_id: r.get(0)?,
+                        attempts: r.get(1)?,
+                        queued_at: r.get(2)?,
+                        message_id: r.get(3)?,
+                        partner_id: r.get(4)?,
+                        staff_id: r.get(5)?,
+                        title: r.get(6)?,
+                        body: r.get(7)?,
+                        status: r.get(8)?,
+                        created_at: r.get(9)?,
+                        push_token: r.get(10)?,
+                        push_device: r.get(11)?,
+                    })
+                })?
+                .collect()
         })
     }
 

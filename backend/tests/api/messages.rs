@@ -628,4 +628,31 @@ async fn an_in_memory_sqlite_store_reads_through_its_own_connections() {
         .unwrap();
     assert!(page.is_none(), "no such employee");
     assert!(store.checkpoint_wal().unwrap().is_none());
+
+    // The push workers' claim reads its jobs back through the same connections.
+    store
+        .execute_script(
+            "INSERT INTO partners (id, inn, short_name, full_name, password_hash, created_at)
+               VALUES (1, '7707083893', 'П', 'П', 'x', 0);
+             INSERT INTO staff (id, partner_id, phone, name, push_token, push_device, created_at, updated_at)
+               VALUES (1, 1, '+79230000001', 'Петров', 'tok', 'android', 0, 0);
+             INSERT INTO messages (id, partner_id, staff_id, title, body, created_at) VALUES (7, 1, 1, 'T', 'B', 5);
+             INSERT INTO deliveries (message_id, due_at, created_at) VALUES (7, 5, 5);",
+        )
+        .await
+        .unwrap();
+    let jobs = store.claim_deliveries("w.1", 16, 10, 1_000).await.unwrap();
+    let ids: Vec<_> = jobs
+        .iter()
+        .map(|j| (j.message_id, j.attempts, j.push_token.as_deref()))
+        .collect();
+    assert_eq!(ids, [(7, 1, Some("tok"))]);
+    assert!(
+        store
+            .claim_deliveries("w.2", 16, 10, 1_000)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased already"
+    );
 }
