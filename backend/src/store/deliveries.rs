@@ -61,11 +61,25 @@ pub struct BulkCreated {
     pub status: MessageStatus,
 }
 
-/// The jobs of one claim on SQLite (see `Store::claim_deliveries`), with what their pushes need.
-pub(super) const LEASED_JOBS_SQLITE: &str = "SELECT d.id AS job_id, d.attempts, d.created_at AS queued_at, m.id AS message_id,
-        m.partner_id, m.staff_id, m.title, m.body, m.status, m.created_at, s.push_token, s.push_device
- FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN staff s ON s.id = m.staff_id
- WHERE d.due_at = ?2 AND d.lease_owner = ?1 ORDER BY d.id";
+/// A claim's jobs with what their pushes need; `$where` picks the claim. One text for both
+/// databases' reads, so the columns cannot drift from `ClaimedDelivery`.
+macro_rules! claimed_jobs_sql {
+    ($where:literal) => {
+        concat!(
+            "SELECT d.id AS job_id, d.attempts, d.created_at AS queued_at, m.id AS message_id,
+                    m.partner_id, m.staff_id, m.title, m.body, m.status, m.created_at,
+                    s.push_token, s.push_device
+             FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN staff s ON s.id = m.staff_id
+             WHERE ",
+            $where,
+            " ORDER BY d.id"
+        )
+    };
+}
+
+/// The jobs of one claim on SQLite (see `Store::claim_deliveries`).
+pub(super) const LEASED_JOBS_SQLITE: &str =
+    claimed_jobs_sql!("d.due_at = ?2 AND d.lease_owner = ?1");
 
 /// `($1, $2), ($3, $4) …` for `rows` rows of `per_row` parameters, numbered from `first`.
 pub(super) fn values(
@@ -356,17 +370,11 @@ impl Store {
                 if leased.is_empty() {
                     return Ok(Vec::new());
                 }
-                sqlx::query_as(
-                    "SELECT d.id AS job_id, d.attempts, d.created_at AS queued_at, m.id AS message_id,
-                            m.partner_id, m.staff_id, m.title, m.body, m.status, m.created_at,
-                            s.push_token, s.push_device
-                     FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN staff s ON s.id = m.staff_id
-                     WHERE d.lease_owner = $1 AND d.id = ANY ($2) ORDER BY d.id",
-                )
-                .bind(lease)
-                .bind(leased.iter().map(|l| l.0).collect::<Vec<_>>())
-                .fetch_all(p)
-                .await?
+                sqlx::query_as(claimed_jobs_sql!("d.lease_owner = $1 AND d.id = ANY ($2)"))
+                    .bind(lease)
+                    .bind(leased.iter().map(|l| l.0).collect::<Vec<_>>())
+                    .fetch_all(p)
+                    .await?
             }
         };
         self.queue_churn

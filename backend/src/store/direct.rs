@@ -131,22 +131,7 @@ impl SqliteReads {
     ) -> Result<Vec<ClaimedDelivery>> {
         self.with(|c| {
             c.prepare_cached(super::deliveries::LEASED_JOBS_SQLITE)?
-                .query_map(params![lease, lease_until], |r| {
-                    Ok(ClaimedDelivery {
-                        job_id: r.get(0)?,
-                        attempts: r.get(1)?,
-                        queued_at: r.get(2)?,
-                        message_id: r.get(3)?,
-                        partner_id: r.get(4)?,
-                        staff_id: r.get(5)?,
-                        title: r.get(6)?,
-                        body: r.get(7)?,
-                        status: r.get(8)?,
-                        created_at: r.get(9)?,
-                        push_token: r.get(10)?,
-                        push_device: r.get(11)?,
-                    })
-                })?
+                .query_map(params![lease, lease_until], claimed_row)?
                 .collect()
         })
     }
@@ -226,6 +211,23 @@ fn staff_row(r: &Row<'_>) -> rusqlite::Result<StaffRow> {
         state: r.get(7)?,
         created_at: r.get(8)?,
         updated_at: r.get(9)?,
+    })
+}
+
+fn claimed_row(r: &Row<'_>) -> rusqlite::Result<ClaimedDelivery> {
+    Ok(ClaimedDelivery {
+        job_id: r.get(0)?,
+        attempts: r.get(1)?,
+        queued_at: r.get(2)?,
+        message_id: r.get(3)?,
+        partner_id: r.get(4)?,
+        staff_id: r.get(5)?,
+        title: r.get(6)?,
+        body: r.get(7)?,
+        status: r.get(8)?,
+        created_at: r.get(9)?,
+        push_token: r.get(10)?,
+        push_device: r.get(11)?,
     })
 }
 
