@@ -13,6 +13,7 @@ mod partners;
 mod search_index;
 mod sms;
 mod staff;
+mod staff_lookup;
 
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush};
@@ -53,6 +54,8 @@ pub struct Store {
     writer: Pool,
     /// The group-commit task's queue (see `group_commit`).
     group: group_commit::Writer,
+    /// PostgreSQL: the grouped employee reads' queue (see `staff_lookup`).
+    staff_readers: staff_lookup::Readers,
     tokens: partners::TokenCache,
     /// SQLite: the hot reads, run in place (see `direct`); `None` on PostgreSQL.
     direct: Option<std::sync::Arc<direct::SqliteReads>>,
@@ -187,6 +190,7 @@ impl Store {
             writer,
             tokens: Default::default(),
             group: Default::default(),
+            staff_readers: Default::default(),
             direct,
             queue_churn: Default::default(),
         }

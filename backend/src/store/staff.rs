@@ -66,6 +66,7 @@ macro_rules! select_staff {
         )
     };
 }
+pub(super) use select_staff;
 
 /// `partner_id + 0`: SQLite has no statistics to tell it that the employee's index narrows
 /// far more than the partner's; by the partner's it walked every message of the partner
@@ -115,13 +116,16 @@ impl Store {
         if let Some(direct) = &self.direct {
             return direct.staff_by_id(partner_id, id);
         }
-        Ok(
-            with_pool!(self, p => sqlx::query_as(select_staff!("FROM staff s WHERE s.partner_id = $1 AND s.id = $2"))
+        match &self.pool {
+            super::Pool::Postgres(p) => self.staff_by_id_grouped(p, partner_id, id).await,
+            super::Pool::Sqlite(p) => Ok(sqlx::query_as(select_staff!(
+                "FROM staff s WHERE s.partner_id = $1 AND s.id = $2"
+            ))
             .bind(partner_id)
             .bind(id.0)
             .fetch_optional(p)
-            .await)?,
-        )
+            .await?),
+        }
     }
 
     pub async fn staff_by_token(&self, token: &TokenHash) -> Result<Option<StaffRow>> {

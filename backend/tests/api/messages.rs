@@ -13,6 +13,7 @@ both_databases!(
     concurrent_messages_commit_together_and_each_caller_gets_its_own_answer,
     another_partners_employee_is_unknown_to_getmessage,
     a_recorded_push_moves_only_messages_not_yet_confirmed,
+    concurrent_employee_reads_each_answer_for_their_own_partner,
 );
 
 /// The worker records pushes the provider took in one call: a message the app has not
@@ -100,6 +101,46 @@ async fn another_partners_employee_is_unknown_to_getmessage(app: TestApp) {
         .get_messages(&a.token, json!({"staffid": e.id, "count": 0}))
         .await;
     assert_eq!(own.ok().as_array().unwrap().len(), 1);
+}
+
+/// On PostgreSQL concurrent reads of employees by id go out as one statement for all their
+/// ids (see `store::staff_lookup`); each caller still gets only an employee of its partner.
+async fn concurrent_employee_reads_each_answer_for_their_own_partner(app: TestApp) {
+    use simo_backend::domain::StaffId;
+    let a = app.create_partner(INN_A).await;
+    let b = app.create_partner(INN_B).await;
+    let ea = app.login(&a.inn, PHONE, "Алексей Иванов").await;
+    let eb = app.login(&b.inn, "+79161234567", "Борис Петров").await;
+    let (ea, eb) = (
+        StaffId(ea.id.parse().unwrap()),
+        StaffId(eb.id.parse().unwrap()),
+    );
+    let asks: Vec<(i64, StaffId, Option<&str>)> = (0..60)
+        .map(|i| match i % 5 {
+            0 => (a.id, ea, Some("Алексей Иванов")),
+            1 => (b.id, eb, Some("Борис Петров")),
+            2 => (a.id, eb, None),
+            3 => (b.id, ea, None),
+            _ => (a.id, StaffId(999_999), None),
+        })
+        .collect();
+    let store = &app.state.store;
+    let answers = futures_util::future::join_all(
+        asks.iter()
+            .map(|&(partner, id, _)| async move { store.staff_by_id(partner, id).await }),
+    )
+    .await;
+    for ((partner, id, expected), answer) in asks.iter().zip(answers) {
+        let found = answer.unwrap();
+        assert_eq!(
+            found.as_ref().map(|s| s.name.as_str()),
+            *expected,
+            "partner {partner}, employee {id}"
+        );
+        if let Some(s) = found {
+            assert_eq!((s.partner_id, s.id), (*partner, id.0));
+        }
+    }
 }
 
 /// Concurrent messages share a transaction (group commit); a message that cannot be stored
