@@ -11,9 +11,6 @@ use crate::domain::{Millis, StaffId};
 use crate::error::Result;
 use crate::store::MessageStatus;
 
-/// Rows per multi-row INSERT: far below both databases' limits on bound parameters.
-const CHUNK: usize = 500;
-
 /// One entry of a message's status history.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageEvent {
@@ -81,28 +78,6 @@ macro_rules! claimed_jobs_sql {
 pub(super) const LEASED_JOBS_SQLITE: &str =
     claimed_jobs_sql!("d.due_at = ?2 AND d.lease_owner = ?1");
 
-/// `($1, $2), ($3, $4) …` for `rows` rows of `per_row` parameters, numbered from `first`.
-pub(super) fn values(
-    rows: usize,
-    per_row: usize,
-    first: usize,
-    row: impl Fn(&[usize]) -> String,
-) -> String {
-    let mut out = String::with_capacity(rows * per_row * 8);
-    let mut idx: Vec<usize> = Vec::with_capacity(per_row);
-    for r in 0..rows {
-        idx.clear();
-        idx.extend((0..per_row).map(|c| first + r * per_row + c));
-        if r > 0 {
-            out.push_str(", ");
-        }
-        out.push('(');
-        out.push_str(&row(&idx));
-        out.push(')');
-    }
-    out
-}
-
 /// Write transactions. SQLite's default deferred BEGIN takes the write lock only at the first
 /// write and, with concurrent writers, may then fail at once with "database is locked";
 /// `BEGIN IMMEDIATE` takes it up front and waits out other writers with the busy timeout.
@@ -132,14 +107,6 @@ impl BeginWrite for sqlx::PgPool {
     + Send {
         self.begin()
     }
-}
-
-/// `$2, $3, …` for an `IN` list of `n` values numbered from `first`.
-fn placeholders(n: usize, first: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// One history entry, inside the transaction that changed the status.
@@ -417,64 +384,12 @@ impl Store {
 
     /// The provider accepted these pushes: their jobs are done and their messages `sent`,
     /// except those the app already reported delivered or read (they only get `sent_at`).
-    /// One transaction for all of them.
+    /// One transaction for all of them (one statement on PostgreSQL).
     pub async fn deliveries_sent(&self, pushes: &[SentPush], now: Millis) -> Result<()> {
-        if let Pool::Sqlite(p) = &self.writer {
-            return deliveries_sent_sqlite(p, pushes, now).await;
+        match &self.writer {
+            Pool::Sqlite(p) => deliveries_sent_sqlite(p, pushes, now).await,
+            Pool::Postgres(p) => deliveries_sent_pg(p, pushes, now).await,
         }
-        with_writer!(self, p => async {
-            let mut tx = p.begin_write().await?;
-            for chunk in pushes.chunks(CHUNK) {
-                let sql = format!(
-                    "DELETE FROM deliveries WHERE id IN ({})",
-                    placeholders(chunk.len(), 1)
-                );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for push in chunk {
-                    q = q.bind(push.job_id);
-                }
-                q.execute(&mut *tx).await?;
-
-                let sql = format!(
-                    "UPDATE messages SET status = 'sent', status_reason = NULL, sent_at = COALESCE(sent_at, $1)
-                     WHERE id IN ({}) AND status IN ('queued', 'failed', 'no_device') RETURNING id",
-                    placeholders(chunk.len(), 2)
-                );
-                let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(now);
-                for push in chunk {
-                    q = q.bind(push.message_id);
-                }
-                let changed: std::collections::HashSet<i64> =
-                    q.fetch_all(&mut *tx).await?.into_iter().collect();
-
-                let (moved, confirmed): (Vec<&SentPush>, Vec<&SentPush>) =
-                    chunk.iter().partition(|push| changed.contains(&push.message_id));
-                if !moved.is_empty() {
-                    let sql = format!(
-                        "INSERT INTO message_events (message_id, status, detail, created_at) VALUES {}",
-                        values(moved.len(), 2, 2, |i| format!("${}, 'sent', ${}, $1", i[0], i[1]))
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-                    for push in &moved {
-                        q = q.bind(push.message_id).bind(push.detail.as_str());
-                    }
-                    q.execute(&mut *tx).await?;
-                }
-                if !confirmed.is_empty() {
-                    let sql = format!(
-                        "UPDATE messages SET sent_at = COALESCE(sent_at, $1) WHERE id IN ({})",
-                        placeholders(confirmed.len(), 2)
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-                    for push in &confirmed {
-                        q = q.bind(push.message_id);
-                    }
-                    q.execute(&mut *tx).await?;
-                }
-            }
-            tx.commit().await
-        }.await)?;
-        Ok(())
     }
 
     /// The job ends without a push: the message becomes `failed` or `no_device` with the reason.
@@ -580,6 +495,37 @@ impl Store {
 /// `deliveries_sent` on SQLite: the transaction as ONE call to the writer connection (see
 /// `sqlite_write_in_one_call`), the pushes as one JSON array. History entries
 /// are written first, for the messages the UPDATE is about to move to `sent`.
+/// `deliveries_sent` on PostgreSQL: ONE statement, so one round trip and no transaction of
+/// our own, instead of BEGIN, a DELETE, an UPDATE, an INSERT, a second UPDATE and COMMIT,
+/// each statement text also prepared anew for every size of round. The status moves only
+/// where the row, as it is when updated, still waits for a push (`moved`); the history
+/// entries are for exactly those; a message the app confirmed meanwhile only gets `sent_at`.
+async fn deliveries_sent_pg(p: &sqlx::PgPool, pushes: &[SentPush], now: Millis) -> Result<()> {
+    let jobs: Vec<i64> = pushes.iter().map(|push| push.job_id).collect();
+    let messages: Vec<i64> = pushes.iter().map(|push| push.message_id).collect();
+    let details: Vec<&str> = pushes.iter().map(|push| push.detail.as_str()).collect();
+    sqlx::query(
+        "WITH gone AS (DELETE FROM deliveries WHERE id = ANY($2)),
+         moved AS (
+             UPDATE messages SET status = 'sent', status_reason = NULL, sent_at = COALESCE(sent_at, $1)
+             WHERE id = ANY($3) AND status IN ('queued', 'failed', 'no_device') RETURNING id),
+         events AS (
+             INSERT INTO message_events (message_id, status, detail, created_at)
+             SELECT p.message_id, 'sent', p.detail, $1
+             FROM unnest($3::bigint[], $4::text[]) WITH ORDINALITY AS p(message_id, detail, n)
+             WHERE p.message_id IN (SELECT id FROM moved) ORDER BY p.n)
+         UPDATE messages SET sent_at = $1
+         WHERE id = ANY($3) AND sent_at IS NULL AND id NOT IN (SELECT id FROM moved)",
+    )
+    .bind(now)
+    .bind(&jobs)
+    .bind(&messages)
+    .bind(&details)
+    .execute(p)
+    .await?;
+    Ok(())
+}
+
 async fn deliveries_sent_sqlite(
     p: &sqlx::SqlitePool,
     pushes: &[SentPush],
