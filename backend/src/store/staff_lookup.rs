@@ -8,7 +8,7 @@
 //! scan of the primary key). An idle server still reads each id at once (a group of one).
 //! SQLite reads in place instead (see `direct`).
 
-use super::staff::select_staff;
+use super::staff::{STAFF_BY_ID, select_staff};
 use super::{StaffRow, Store};
 use crate::domain::StaffId;
 use crate::error::{Error, Result};
@@ -33,7 +33,6 @@ pub(super) struct Lookup {
 pub(super) type Readers = std::sync::Arc<std::sync::OnceLock<mpsc::Sender<Lookup>>>;
 
 const BY_IDS: &str = select_staff!("FROM staff s WHERE s.id = ANY($1)");
-const BY_ID: &str = select_staff!("FROM staff s WHERE s.partner_id = $1 AND s.id = $2");
 
 impl Store {
     /// `staff_by_id` on PostgreSQL: read in a group with concurrent callers' ids.
@@ -85,7 +84,7 @@ async fn run(pool: PgPool, mut rx: mpsc::Receiver<Lookup>) {
                 // Each caller gets its own answer, with its own error if there is one.
                 tracing::warn!(error = %e, ids = ids.len(), "grouped employee read failed; reading one by one");
                 for l in group {
-                    let row = sqlx::query_as(BY_ID)
+                    let row = sqlx::query_as(STAFF_BY_ID)
                         .bind(l.partner_id)
                         .bind(l.id)
                         .fetch_optional(&pool)
