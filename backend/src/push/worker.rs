@@ -26,10 +26,12 @@ pub struct Workers {
 pub struct WorkersHandle {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    store: Store,
 }
 
 impl WorkersHandle {
-    /// Asks the workers to stop and waits until the pushes in flight are settled.
+    /// Asks the workers to stop, waits until the pushes in flight are settled, and gives the
+    /// jobs handed to them and not pushed back to the outbox.
     pub async fn stop(mut self) {
         // Receivers may all be gone already (no workers configured): nothing to tell then.
         let _ = self.stop.send(true);
@@ -37,6 +39,12 @@ impl WorkersHandle {
             if let Err(e) = task.await {
                 tracing::error!(error = %e, "push worker ended abnormally");
             }
+        }
+        match self.store.close_handoff(now_millis()).await {
+            Ok(0) => {}
+            Ok(jobs) => tracing::info!(jobs, "jobs not pushed yet given back to the outbox"),
+            // They keep their lease and are claimed when it runs out.
+            Err(e) => tracing::error!(error = %e, "handed jobs not given back to the outbox"),
         }
     }
 }
@@ -70,6 +78,11 @@ impl Workers {
     pub fn start(self) -> WorkersHandle {
         let (stop, stopped) = watch::channel(false);
         let count = self.settings.workers;
+        if count > 0 {
+            self.store
+                .open_handoff(&format!("{}.handoff", self.process), self.settings.lease);
+        }
+        let store = self.store.clone();
         let this = Arc::new(self);
         let tasks = (0..count)
             .map(|i| {
@@ -78,11 +91,12 @@ impl Workers {
             })
             .collect();
         tracing::info!(workers = count, "push workers started");
-        WorkersHandle { stop, tasks }
+        WorkersHandle { stop, tasks, store }
     }
 
     async fn run(self: Arc<Self>, owner: String, mut stopped: watch::Receiver<bool>) {
         let mut rounds: u64 = 0;
+        let mut outbox = Outbox::default();
         loop {
             if *stopped.borrow() {
                 break;
@@ -93,11 +107,28 @@ impl Workers {
             notified.as_mut().enable();
             self.wakeup.looking();
             rounds += 1;
-            match self.round(&format!("{owner}.{rounds}")).await {
-                // A full batch: more may be waiting.
-                Ok(n) if n as i64 >= self.settings.batch => continue,
-                // Fewer: the queue was empty behind them; what comes later wakes a worker.
-                Ok(_) => {}
+            let hinted = self.store.outbox_hinted();
+            let more = if outbox.due(self.settings.poll, hinted) {
+                self.outbox_round(&format!("{owner}.{rounds}"), &mut outbox)
+                    .await
+            } else {
+                match self.handed_round().await {
+                    Ok(Some(more)) => {
+                        outbox.skipped();
+                        Ok(more || hinted)
+                    }
+                    Ok(None) if hinted => {
+                        self.outbox_round(&format!("{owner}.{rounds}"), &mut outbox)
+                            .await
+                    }
+                    Ok(None) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            };
+            match more {
+                Ok(true) => continue,
+                // The queue was empty behind this round; what comes later wakes a worker.
+                Ok(false) => {}
                 Err(e) => tracing::error!(error = %e, "push worker cannot reach the database"),
             }
             tokio::select! {
@@ -109,20 +140,52 @@ impl Workers {
         tracing::debug!(owner, "push worker stopped");
     }
 
-    /// Claims one batch and pushes it concurrently; returns how many jobs it handled. `lease`
-    /// names this round's claim (see `Store::claim_deliveries`).
-    async fn round(self: &Arc<Self>, lease: &str) -> Result<usize> {
+    /// Pushes a batch of the jobs handed over by the transactions that stored them; `None`
+    /// when none wait, else whether more do.
+    async fn handed_round(self: &Arc<Self>) -> Result<Option<bool>> {
+        let (jobs, owner) = self.store.handed_jobs(self.settings.batch as usize);
+        let Some(owner) = owner.filter(|_| !jobs.is_empty()) else {
+            return Ok(None);
+        };
+        let more = self.store.handed_waiting() > 0;
+        if more {
+            // Another worker takes them while this one pushes.
+            self.wakeup.jobs_queued();
+        }
+        self.push_all(&owner, jobs).await?;
+        Ok(Some(more))
+    }
+
+    /// Claims one batch from the outbox and pushes it; returns whether more may be due.
+    /// `lease` names this round's claim (see `Store::claim_deliveries`).
+    async fn outbox_round(self: &Arc<Self>, lease: &str, outbox: &mut Outbox) -> Result<bool> {
         let now = now_millis();
         let lease_until = now + self.settings.lease.as_millis() as Millis;
+        // Before the claim: jobs stored while it runs may be behind it, and hint again.
+        self.store.claiming_from_outbox();
         let jobs = self
             .store
             .claim_deliveries(lease, self.settings.batch, now, lease_until)
-            .await?;
-        let count = jobs.len();
-        if count as i64 >= self.settings.batch {
-            // More may be due: another worker claims them while this one pushes.
+            .await;
+        let full = jobs
+            .as_ref()
+            .map_or(true, |j| j.len() as i64 >= self.settings.batch);
+        if full {
+            // More may be due (or the claim failed): the next rounds look again.
+            self.store.hint_outbox();
+        }
+        outbox.looked();
+        let jobs = jobs?;
+        if full || self.store.handed_waiting() > 0 {
+            // More may be due: another worker takes them while this one pushes.
             self.wakeup.jobs_queued();
         }
+        self.push_all(lease, jobs).await?;
+        Ok(full || self.store.handed_waiting() > 0)
+    }
+
+    /// Pushes `jobs`, held under `lease`, concurrently and records the accepted pushes.
+    async fn push_all(self: &Arc<Self>, lease: &str, jobs: Vec<ClaimedDelivery>) -> Result<()> {
         let mut set = JoinSet::new();
         let mut sent = Vec::new();
         for job in jobs {
@@ -152,7 +215,7 @@ impl Workers {
         if !sent.is_empty() {
             self.store.deliveries_sent(&sent, now_millis()).await?;
         }
-        Ok(count)
+        Ok(())
     }
 
     /// Pushes one job. An accepted push is returned for the round to record with the others;
@@ -283,6 +346,43 @@ impl Workers {
     }
 }
 
+/// When a worker last claimed from the outbox. Jobs handed over come first, but the outbox
+/// holds what they cannot carry: bulk sends, retries, jobs of other processes and of ones that
+/// died. A worker claims from it when this process hinted that jobs wait there (every other
+/// round while handed jobs wait too, so neither starves), and once every poll interval for
+/// what no hint announces. Without a hint an empty hand-over is not followed by a claim: that
+/// was most of the claims under `createmessage` load, each a write that found nothing.
+#[derive(Debug)]
+struct Outbox {
+    looked_at: std::time::Instant,
+    /// The last round claimed from the outbox.
+    last: bool,
+}
+
+impl Default for Outbox {
+    fn default() -> Self {
+        Self {
+            looked_at: std::time::Instant::now(),
+            last: false,
+        }
+    }
+}
+
+impl Outbox {
+    fn due(&self, poll: Duration, hinted: bool) -> bool {
+        (hinted && !self.last) || self.looked_at.elapsed() >= poll
+    }
+
+    fn looked(&mut self) {
+        self.looked_at = std::time::Instant::now();
+        self.last = true;
+    }
+
+    fn skipped(&mut self) {
+        self.last = false;
+    }
+}
+
 /// Exponential backoff with jitter (half to full of the doubled delay), never sooner than the
 /// provider's `Retry-After`, never longer than the configured ceiling.
 fn backoff(settings: &PushSettings, attempts: i64, retry_after: Option<Duration>) -> Duration {
@@ -302,6 +402,25 @@ fn backoff(settings: &PushSettings, attempts: i64, retry_after: Option<Duration>
 mod tests {
     use super::*;
     use crate::config::Settings;
+
+    #[test]
+    fn the_outbox_takes_turns_with_handed_jobs_while_hinted() {
+        let hour = Duration::from_secs(3600);
+        let mut outbox = Outbox::default();
+        assert!(
+            !outbox.due(hour, false),
+            "no hint, no poll due: handed jobs only"
+        );
+        assert!(outbox.due(hour, true), "a hint: claim");
+        outbox.looked();
+        assert!(
+            !outbox.due(hour, true),
+            "after a claim, handed jobs get a round"
+        );
+        outbox.skipped();
+        assert!(outbox.due(hour, true), "then the outbox again");
+        assert!(outbox.due(Duration::ZERO, false), "the poll interval is up");
+    }
 
     #[test]
     fn backoff_doubles_within_jitter_and_honours_retry_after() {

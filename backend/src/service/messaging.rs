@@ -68,6 +68,8 @@ pub async fn send(
             source: source.as_str(),
             status,
             now: now_millis(),
+            push_token: staff.push_token.as_deref(),
+            push_device: staff.push_device.as_deref(),
         })
         .await?;
     if status == MessageStatus::Queued {

@@ -135,10 +135,11 @@ pub(crate) fn creation_detail(status: MessageStatus, source: &str) -> String {
     }
 }
 
-/// Inserts a message, its first history entry and (when it is queued) its delivery job.
-/// Runs inside the caller's transaction.
+/// Inserts a message, its first history entry and (when it is queued) its delivery job,
+/// leased when `$lease` is a `Some(&Lease)` (see `handoff`). Runs inside the caller's
+/// transaction; yields the message and the job's id.
 macro_rules! insert_one_in_tx {
-    ($tx:expr, $partner_id:expr, $staff_id:expr, $title:expr, $body:expr, $source:expr, $status:expr, $now:expr) => {{
+    ($tx:expr, $partner_id:expr, $staff_id:expr, $title:expr, $body:expr, $source:expr, $status:expr, $now:expr, $lease:expr) => {{
         let row: crate::store::MessageRow = sqlx::query_as(
             "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -162,14 +163,22 @@ macro_rules! insert_one_in_tx {
         .bind($now)
         .execute(&mut *$tx)
         .await?;
+        let mut job_id = None;
         if $status == crate::store::MessageStatus::Queued {
-            sqlx::query("INSERT INTO deliveries (message_id, due_at, created_at) VALUES ($1, $2, $2)")
-                .bind(row.id)
-                .bind($now)
-                .execute(&mut *$tx)
-                .await?;
+            let lease: Option<&crate::store::handoff::Lease> = $lease;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO deliveries (message_id, due_at, created_at, lease_owner, attempts)
+                 VALUES ($1, COALESCE($3, $2), $2, $4, CASE WHEN $4 IS NULL THEN 0 ELSE 1 END) RETURNING id",
+            )
+            .bind(row.id)
+            .bind($now)
+            .bind(lease.map(|l| l.until))
+            .bind(lease.map(|l| &*l.owner))
+            .fetch_one(&mut *$tx)
+            .await?;
+            job_id = Some(id);
         }
-        row
+        (row, job_id)
     }};
 }
 pub(crate) use insert_one_in_tx;
@@ -241,29 +250,32 @@ impl Store {
         source: &str,
         now: Millis,
     ) -> Result<Vec<BulkCreated>> {
-        let p = match &self.writer {
+        let created = match &self.writer {
             Pool::Postgres(p) => {
-                return insert_messages_bulk_pg(
-                    p, partner_id, recipients, title, body, source, now,
-                )
-                .await;
+                insert_messages_bulk_pg(p, partner_id, recipients, title, body, source, now).await?
             }
-            Pool::Sqlite(p) => p,
+            Pool::Sqlite(p) => {
+                let rows: Vec<NewRow<'_>> = recipients
+                    .iter()
+                    .map(|&(staff, status)| (partner_id, staff.0, title, body, source, status, now))
+                    .collect();
+                let (last, _) = insert_rows_sqlite(p, &rows, None).await?;
+                recipients
+                    .iter()
+                    .zip(last - recipients.len() as i64 + 1..)
+                    .map(|(&(staff_id, status), message_id)| BulkCreated {
+                        staff_id,
+                        message_id,
+                        status,
+                    })
+                    .collect()
+            }
         };
-        let rows: Vec<NewRow<'_>> = recipients
-            .iter()
-            .map(|&(staff, status)| (partner_id, staff.0, title, body, source, status, now))
-            .collect();
-        let last = insert_rows_sqlite(p, &rows).await?;
-        Ok(recipients
-            .iter()
-            .zip(last - recipients.len() as i64 + 1..)
-            .map(|(&(staff_id, status), message_id)| BulkCreated {
-                staff_id,
-                message_id,
-                status,
-            })
-            .collect())
+        // The jobs wait in the outbox: thousands at once are more than the hand-over holds.
+        if created.iter().any(|c| c.status == MessageStatus::Queued) {
+            self.hint_outbox();
+        }
+        Ok(created)
     }
 
     /// Takes up to `limit` due jobs for `lease` until `lease_until`. PostgreSQL skips rows other
@@ -354,6 +366,63 @@ impl Store {
             "jobs claimed"
         );
         Ok(jobs)
+    }
+
+    /// This process's push workers start (`lease`: how long a job stays theirs): from now on
+    /// new jobs are handed to them directly (see `handoff`).
+    pub fn open_handoff(&self, owner: &str, lease: std::time::Duration) {
+        self.handoff.open(owner, lease);
+    }
+
+    /// Up to `limit` jobs handed over by the transactions that stored them, with the lease
+    /// they carry; empty when none wait.
+    pub fn handed_jobs(&self, limit: usize) -> (Vec<ClaimedDelivery>, Option<std::sync::Arc<str>>) {
+        let (jobs, owner) = self.handoff.take(limit);
+        self.queue_churn
+            .fetch_add(jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        (jobs, owner)
+    }
+
+    /// Whether this process stored jobs in the outbox for a claim (not handed over) since
+    /// `claiming_from_outbox`. Jobs of other processes and retries coming due are found by
+    /// the workers' poll instead.
+    pub fn outbox_hinted(&self) -> bool {
+        self.outbox_hint.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// A worker is about to claim from the outbox: what is stored from now on hints again.
+    pub fn claiming_from_outbox(&self) {
+        self.outbox_hint
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Jobs were stored in the outbox for a claim, or a claim came back full.
+    pub fn hint_outbox(&self) {
+        self.outbox_hint
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Jobs handed over and not yet taken by a worker.
+    pub fn handed_waiting(&self) -> usize {
+        self.handoff.waiting()
+    }
+
+    /// This process's push workers stopped: jobs still leased to them for the hand-over go
+    /// back to the outbox, due now, so any server's worker takes them at once instead of when
+    /// the lease runs out. They were never tried, so their try does not count. Returns how many.
+    pub async fn close_handoff(&self, now: Millis) -> Result<u64> {
+        let Some(owner) = self.handoff.close() else {
+            return Ok(0);
+        };
+        let released = exec!(self, p => sqlx::query(
+            "UPDATE deliveries SET due_at = $2, lease_owner = NULL, attempts = attempts - 1 WHERE lease_owner = $1",
+        )
+        .bind(&*owner)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        self.hint_outbox();
+        Ok(released)
     }
 
     /// PostgreSQL: vacuums the delivery queue if at least `min_jobs` jobs were claimed since the

@@ -12,7 +12,8 @@
 //! answer and no message is refused for another's fault.
 
 use super::deliveries::creation_detail_template;
-use super::{MessageRow, MessageStatus, NewMessage, Pool, Store};
+use super::handoff::Lease;
+use super::{ClaimedDelivery, MessageRow, MessageStatus, NewMessage, Pool, Store};
 use crate::domain::Millis;
 use crate::error::{Error, Result};
 use tokio::sync::{mpsc, oneshot};
@@ -34,6 +35,8 @@ pub(super) struct QueuedMessage {
     source: String,
     status: MessageStatus,
     now: Millis,
+    push_token: Option<String>,
+    push_device: Option<String>,
 }
 
 impl QueuedMessage {
@@ -46,6 +49,8 @@ impl QueuedMessage {
             source: m.source.to_owned(),
             status: m.status,
             now: m.now,
+            push_token: m.push_token.map(str::to_owned),
+            push_device: m.push_device.map(str::to_owned),
         }
     }
 
@@ -58,6 +63,26 @@ impl QueuedMessage {
             source: &self.source,
             status: self.status,
             now: self.now,
+            push_token: self.push_token.as_deref(),
+            push_device: self.push_device.as_deref(),
+        }
+    }
+
+    /// Its job as the push workers get it (see `handoff`).
+    fn handed_job(&self, message_id: i64, job_id: i64) -> ClaimedDelivery {
+        ClaimedDelivery {
+            job_id,
+            attempts: 1,
+            queued_at: self.now,
+            message_id,
+            partner_id: self.partner_id,
+            staff_id: self.staff_id,
+            title: self.title.clone(),
+            body: self.body.clone(),
+            status: self.status.as_str().to_owned(),
+            created_at: self.now,
+            push_token: self.push_token.clone(),
+            push_device: self.push_device.clone(),
         }
     }
 }
@@ -93,63 +118,139 @@ impl Store {
     }
 }
 
+/// A lease for the batch's jobs if all of them can go to the push workers directly: one lease
+/// value for the whole statement, and every queued message of the service carries the
+/// employee's device.
+fn lease_for(store: &Store, batch: &[Job]) -> Option<Lease> {
+    let queued = batch
+        .iter()
+        .map(|j| &j.message)
+        .filter(|m| m.status == MessageStatus::Queued);
+    if queued.clone().any(|m| m.push_token.is_none()) {
+        return None;
+    }
+    store.handoff.reserve(queued.count())
+}
+
+/// Hands the committed jobs of `stored` (in the batch's order) to the push workers, or tells
+/// them to claim the jobs from the outbox.
+fn hand_over(
+    store: &Store,
+    lease: Option<Lease>,
+    batch: &[Job],
+    stored: &[(MessageRow, Option<i64>)],
+) {
+    let Some(lease) = lease else {
+        if stored.iter().any(|(_, job)| job.is_some()) {
+            store.hint_outbox();
+        }
+        return;
+    };
+    let jobs = batch
+        .iter()
+        .zip(stored)
+        .filter_map(|(job, (row, job_id))| job_id.map(|id| job.message.handed_job(row.id, id)));
+    store.handoff.handed(&lease, jobs);
+}
+
 async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let batch = std::mem::take(&mut jobs);
-        if batch.len() == 1 && matches!(store.writer, Pool::Sqlite(_)) {
+        let lease = lease_for(&store, &batch);
+        if batch.len() == 1 && matches!(store.writer, Pool::Postgres(_)) {
+            // PostgreSQL keeps plain statements for single messages: the batch statement
+            // doubled their p50 latency there (see the README).
+            let result = store
+                .insert_message_alone(&batch[0].message.as_new(), lease.as_ref())
+                .await;
+            answer_one(&store, lease, batch, result);
+            continue;
+        }
+        if batch.len() == 1 {
             // A lone message on SQLite goes the batch's way too: one call to the writer
             // connection instead of five (BEGIN, three INSERTs, COMMIT), each a hand-off to
             // sqlx-sqlite's thread while the write lock is held; under load a quarter of the
             // batches were singles. It fails for its own fault only, so its answer is final.
-            // PostgreSQL keeps plain statements for those: the batch statement doubled the
-            // p50 latency of single messages there (see the README).
-            let result = insert_batch(&store, &[&batch[0].message])
+            let result = insert_batch(&store, &[&batch[0].message], lease.as_ref())
                 .await
                 .and_then(|rows| rows.into_iter().next().ok_or_else(unmatched));
-            if let Some(job) = batch.into_iter().next() {
-                let _ = job.reply.send(result);
-            }
+            answer_one(&store, lease, batch, result);
             continue;
         }
         let messages: Vec<&QueuedMessage> = batch.iter().map(|j| &j.message).collect();
-        if messages.len() > 1 {
-            match insert_batch(&store, &messages).await {
-                Ok(rows) => {
-                    for (job, row) in batch.into_iter().zip(rows) {
-                        // A caller that stopped waiting no longer needs its answer.
-                        let _ = job.reply.send(Ok(row));
-                    }
-                    continue;
+        match insert_batch(&store, &messages, lease.as_ref()).await {
+            Ok(stored) => {
+                hand_over(&store, lease, &batch, &stored);
+                for (job, (row, _)) in batch.into_iter().zip(stored) {
+                    // A caller that stopped waiting no longer needs its answer.
+                    let _ = job.reply.send(Ok(row));
                 }
-                Err(e) => tracing::warn!(
-                    error = %e,
-                    messages = messages.len(),
-                    "group commit failed; writing its messages one by one"
-                ),
+                continue;
             }
+            Err(e) => tracing::warn!(
+                error = %e,
+                messages = messages.len(),
+                "group commit failed; writing its messages one by one"
+            ),
+        }
+        // One by one, unleased: the workers claim these from the outbox.
+        if let Some(lease) = &lease {
+            store.handoff.cancel(lease);
         }
         for job in batch {
-            let result = store.insert_message_alone(&job.message.as_new()).await;
-            let _ = job.reply.send(result);
+            let result = store
+                .insert_message_alone(&job.message.as_new(), None)
+                .await;
+            if matches!(result, Ok((_, Some(_)))) {
+                store.hint_outbox();
+            }
+            let _ = job.reply.send(result.map(|(row, _)| row));
         }
     }
 }
 
-/// One transaction for all `messages`; rows come back in the order given.
-async fn insert_batch(store: &Store, messages: &[&QueuedMessage]) -> Result<Vec<MessageRow>> {
+/// Answers the caller of a batch of one, handing its job over once committed.
+fn answer_one(
+    store: &Store,
+    lease: Option<Lease>,
+    batch: Vec<Job>,
+    result: Result<(MessageRow, Option<i64>)>,
+) {
+    match &result {
+        Ok(stored) => hand_over(store, lease, &batch, std::slice::from_ref(stored)),
+        Err(_) => {
+            if let Some(lease) = &lease {
+                store.handoff.cancel(lease);
+            }
+        }
+    }
+    if let Some(job) = batch.into_iter().next() {
+        let _ = job.reply.send(result.map(|(row, _)| row));
+    }
+}
+
+/// One transaction for all `messages`; rows come back in the order given, each with its
+/// delivery job's id when it has one.
+async fn insert_batch(
+    store: &Store,
+    messages: &[&QueuedMessage],
+    lease: Option<&Lease>,
+) -> Result<Vec<(MessageRow, Option<i64>)>> {
     let mut rows = match &store.writer {
-        Pool::Postgres(p) => insert_batch_pg(p, messages).await?,
-        Pool::Sqlite(p) => insert_batch_sqlite(p, messages).await?,
+        Pool::Postgres(p) => insert_batch_pg(p, messages, lease).await?,
+        Pool::Sqlite(p) => insert_batch_sqlite(p, messages, lease).await?,
     };
     // Both databases number the rows of one INSERT in the order of its rows; RETURNING
     // promises no order, so the ids put them back in it.
-    rows.sort_unstable_by_key(|r| r.id);
+    rows.sort_unstable_by_key(|(r, _)| r.id);
     let in_order = rows.len() == messages.len()
-        && rows
-            .iter()
-            .zip(messages)
-            .all(|(r, m)| r.staff_id == m.staff_id && r.title == m.title && r.created_at == m.now);
+        && rows.iter().zip(messages).all(|((r, job), m)| {
+            r.staff_id == m.staff_id
+                && r.title == m.title
+                && r.created_at == m.now
+                && job.is_some() == (m.status == MessageStatus::Queued)
+        });
     if !in_order {
         return Err(unmatched());
     }
@@ -160,11 +261,23 @@ fn unmatched() -> Error {
     Error::Internal("group commit: the stored rows do not match the batch".into())
 }
 
+/// A stored message with its delivery job's id, as the PostgreSQL batch returns it.
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    #[sqlx(flatten)]
+    message: MessageRow,
+    job_id: Option<i64>,
+}
+
 /// PostgreSQL: one statement, rows as arrays (see `insert_messages_bulk_pg` for why).
-async fn insert_batch_pg(p: &sqlx::PgPool, messages: &[&QueuedMessage]) -> Result<Vec<MessageRow>> {
+async fn insert_batch_pg(
+    p: &sqlx::PgPool,
+    messages: &[&QueuedMessage],
+    lease: Option<&Lease>,
+) -> Result<Vec<(MessageRow, Option<i64>)>> {
     let column = |f: fn(&QueuedMessage) -> i64| messages.iter().map(|m| f(m)).collect::<Vec<_>>();
     let text = |f: fn(&QueuedMessage) -> &str| messages.iter().map(|m| f(m)).collect::<Vec<_>>();
-    Ok(sqlx::query_as(
+    let rows: Vec<StoredRow> = sqlx::query_as(
         "WITH m AS (
            INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at)
            SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
@@ -173,9 +286,12 @@ async fn insert_batch_pg(p: &sqlx::PgPool, messages: &[&QueuedMessage]) -> Resul
            INSERT INTO message_events (message_id, status, detail, created_at)
            SELECT id, status, replace(CASE WHEN status = 'no_device' THEN $8 ELSE $9 END, '{source}', source), created_at FROM m
          ), jobs AS (
-           INSERT INTO deliveries (message_id, due_at, created_at) SELECT id, created_at, created_at FROM m WHERE status = 'queued'
+           INSERT INTO deliveries (message_id, due_at, created_at, lease_owner, attempts)
+           SELECT id, COALESCE($11, created_at), created_at, $10, CASE WHEN $10::text IS NULL THEN 0 ELSE 1 END
+           FROM m WHERE status = 'queued'
+           RETURNING id, message_id
          )
-         SELECT * FROM m",
+         SELECT m.*, jobs.id AS job_id FROM m LEFT JOIN jobs ON jobs.message_id = m.id",
     )
     .bind(column(|m| m.partner_id))
     .bind(column(|m| m.staff_id))
@@ -186,15 +302,19 @@ async fn insert_batch_pg(p: &sqlx::PgPool, messages: &[&QueuedMessage]) -> Resul
     .bind(column(|m| m.now))
     .bind(creation_detail_template(MessageStatus::NoDevice))
     .bind(creation_detail_template(MessageStatus::Queued))
+    .bind(lease.map(|l| &*l.owner))
+    .bind(lease.map(|l| l.until))
     .fetch_all(p)
-    .await?)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.message, r.job_id)).collect())
 }
 
 /// SQLite: a batch of single messages, stored by `insert_rows_sqlite`.
 async fn insert_batch_sqlite(
     p: &sqlx::SqlitePool,
     messages: &[&QueuedMessage],
-) -> Result<Vec<MessageRow>> {
+    lease: Option<&Lease>,
+) -> Result<Vec<(MessageRow, Option<i64>)>> {
     let rows: Vec<_> = messages
         .iter()
         .map(|m| {
@@ -209,26 +329,35 @@ async fn insert_batch_sqlite(
             )
         })
         .collect();
-    let last = insert_rows_sqlite(p, &rows).await?;
+    let (last, mut job_ids) = insert_rows_sqlite(p, &rows, lease).await?;
     let n = messages.len() as i64;
     Ok(messages
         .iter()
         .zip(last - n + 1..)
-        .map(|(m, id)| MessageRow {
-            id,
-            partner_id: m.partner_id,
-            staff_id: m.staff_id,
-            title: m.title.clone(),
-            body: m.body.clone(),
-            source: m.source.clone(),
-            status: m.status.as_str().to_owned(),
-            status_reason: None,
-            created_at: m.now,
-            sent_at: None,
-            delivered_at: None,
-            read_at: None,
+        .map(|(m, id)| {
+            let job_id = (m.status == MessageStatus::Queued)
+                .then(|| job_ids.next())
+                .flatten();
+            (stored_row(m, id), job_id)
         })
         .collect())
+}
+
+fn stored_row(m: &QueuedMessage, id: i64) -> MessageRow {
+    MessageRow {
+        id,
+        partner_id: m.partner_id,
+        staff_id: m.staff_id,
+        title: m.title.clone(),
+        body: m.body.clone(),
+        source: m.source.clone(),
+        status: m.status.as_str().to_owned(),
+        status_reason: None,
+        created_at: m.now,
+        sent_at: None,
+        delivered_at: None,
+        read_at: None,
+    }
 }
 
 /// The columns of one new message, in `messages` order: partner, employee, title, text,
@@ -236,16 +365,22 @@ async fn insert_batch_sqlite(
 pub(super) type NewRow<'a> = (i64, i64, &'a str, &'a str, &'a str, MessageStatus, Millis);
 
 /// SQLite: stores `rows` (messages, their first history entries and the delivery jobs of the
-/// queued ones) as ONE transaction in ONE call to the writer connection, and returns the id of
-/// the last message; the others are the consecutive ids before it, in the order given.
+/// queued ones, leased when `lease` is given) as ONE transaction in ONE call to the writer
+/// connection, and returns the id of the last message (the others are the consecutive ids
+/// before it, in the order given) and the ids of the jobs, in the order of the queued rows.
 ///
 /// Three INSERTs with RETURNING cost 5 + n hand-offs to sqlx-sqlite's thread (a 10,000
 /// recipient bulk spent a third of its time there). Here the rows travel as one JSON array
 /// (one statement text whatever the count, so it is prepared once), the history entries and
 /// jobs are selected from the messages just inserted, and one row comes back (see
 /// `sqlite_write_in_one_call`). BEGIN IMMEDIATE holds the write lock until COMMIT, so the
-/// AUTOINCREMENT ids are the consecutive `last - n + 1 ..= last`.
-pub(super) async fn insert_rows_sqlite(p: &sqlx::SqlitePool, rows: &[NewRow<'_>]) -> Result<i64> {
+/// AUTOINCREMENT ids are the consecutive `last - n + 1 ..= last`, and so are the jobs'.
+pub(super) async fn insert_rows_sqlite(
+    p: &sqlx::SqlitePool,
+    rows: &[NewRow<'_>],
+    lease: Option<&Lease>,
+) -> Result<(i64, std::ops::Range<i64>)> {
+    let queued = rows.iter().filter(|r| r.5 == MessageStatus::Queued).count() as i64;
     let json = serde_json::to_string(
         &rows
             .iter()
@@ -265,20 +400,29 @@ pub(super) async fn insert_rows_sqlite(p: &sqlx::SqlitePool, rows: &[NewRow<'_>]
              INSERT INTO message_events (message_id, status, detail, created_at)
                SELECT id, status, replace(CASE WHEN status = 'no_device' THEN $3 ELSE $4 END, '{source}', source), created_at
                FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 ORDER BY id;
-             INSERT INTO deliveries (message_id, due_at, created_at)
-               SELECT id, created_at, created_at
+             INSERT INTO deliveries (message_id, due_at, created_at, lease_owner, attempts)
+               SELECT id, COALESCE($6, created_at), created_at, $5, CASE WHEN $5 IS NULL THEN 0 ELSE 1 END
                FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 AND status = 'queued' ORDER BY id;
-             SELECT max(id) FROM messages;
+             SELECT max(id), (SELECT max(id) FROM deliveries) FROM messages;
              COMMIT;",
         )
         .bind(json)
         .bind(rows.len() as i64)
         .bind(creation_detail_template(MessageStatus::NoDevice))
-        .bind(creation_detail_template(MessageStatus::Queued)),
+        .bind(creation_detail_template(MessageStatus::Queued))
+        .bind(lease.map(|l| &*l.owner))
+        .bind(lease.map(|l| l.until)),
     )
     .await?;
     match answer.as_slice() {
-        [row] => Ok(sqlx::Row::try_get(row, 0)?),
+        [row] => {
+            let last_job: Option<i64> = sqlx::Row::try_get(row, 1)?;
+            let last_job = last_job.unwrap_or(0);
+            Ok((
+                sqlx::Row::try_get(row, 0)?,
+                last_job - queued + 1..last_job + 1,
+            ))
+        }
         rows => Err(Error::Internal(format!(
             "storing messages: {} rows answered instead of one",
             rows.len()

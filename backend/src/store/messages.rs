@@ -87,6 +87,11 @@ pub struct NewMessage<'a> {
     pub source: &'a str,
     pub status: MessageStatus,
     pub now: Millis,
+    /// The employee's push token and device as read for this message. A `queued` message
+    /// that has them goes to this process's push workers directly (see `handoff`); without
+    /// them a worker claims it from the outbox.
+    pub push_token: Option<&'a str>,
+    pub push_device: Option<&'a str>,
 }
 
 /// One employee's messages, newest first, within optional bounds.
@@ -106,12 +111,16 @@ impl Store {
     /// Stores a message for an employee of the partner, its first history entry and, when it
     /// is `queued`, its delivery job: one transaction, so an accepted message is always pushed.
     /// Callers go through `insert_message`, which groups concurrent messages.
-    pub(super) async fn insert_message_alone(&self, m: &NewMessage<'_>) -> Result<MessageRow> {
+    pub(super) async fn insert_message_alone(
+        &self,
+        m: &NewMessage<'_>,
+        lease: Option<&super::handoff::Lease>,
+    ) -> Result<(MessageRow, Option<i64>)> {
         Ok(with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
-            let row = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now);
+            let stored = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now, lease);
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(row)
+            Ok::<_, sqlx::Error>(stored)
         }.await)?)
     }
 

@@ -7,6 +7,7 @@ mod cabinet;
 mod deliveries;
 mod direct;
 mod group_commit;
+mod handoff;
 mod message_list;
 mod messages;
 mod partners;
@@ -17,6 +18,7 @@ mod staff_lookup;
 
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush};
+pub use handoff::Handoff;
 pub use message_list::{
     CursorValue, ListPlan, MessageListQuery, MessageListRow, MessageSort, MessageStats, StaffStats,
     search_words,
@@ -61,6 +63,11 @@ pub struct Store {
     direct: Option<std::sync::Arc<direct::SqliteReads>>,
     /// Jobs claimed since the delivery queue was last vacuumed (see `vacuum_queue_if_churned`).
     queue_churn: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// New jobs on their way to this process's push workers (see `handoff`).
+    handoff: std::sync::Arc<Handoff>,
+    /// This process stored jobs in the outbox unleased since a worker last looked there (see
+    /// `Store::outbox_hinted`).
+    outbox_hint: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Runs the same query code against whichever pool is configured; the body is
@@ -193,6 +200,9 @@ impl Store {
             staff_readers: Default::default(),
             direct,
             queue_churn: Default::default(),
+            handoff: Default::default(),
+            // Jobs of an earlier run may be waiting.
+            outbox_hint: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
         }
     }
 
@@ -249,6 +259,8 @@ impl Store {
     fn sharing_pools(&self) -> Self {
         Self {
             queue_churn: self.queue_churn.clone(),
+            handoff: self.handoff.clone(),
+            outbox_hint: self.outbox_hint.clone(),
             ..Self::from_pools(self.pool.clone(), self.writer.clone(), self.direct.clone())
         }
     }

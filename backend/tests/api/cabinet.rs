@@ -758,6 +758,8 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
                 status: statuses[i % statuses.len()],
                 // Equal times on purpose: the id must break the tie.
                 now: base + (i as i64 / 3) * 3_600_000,
+                push_token: None,
+                push_device: None,
             })
             .await
             .unwrap();

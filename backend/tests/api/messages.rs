@@ -35,6 +35,8 @@ async fn a_recorded_push_moves_only_messages_not_yet_confirmed(app: TestApp) {
         source: "api",
         status: MessageStatus::NoDevice,
         now,
+        push_token: None,
+        push_device: None,
     };
     let read = store
         .insert_message(&new("Прочитано раньше"))
@@ -170,6 +172,8 @@ async fn concurrent_messages_commit_together_and_each_caller_gets_its_own_answer
                         MessageStatus::NoDevice
                     },
                     now: now + i as i64,
+                    push_token: None,
+                    push_device: None,
                 })
                 .await
         }))
@@ -573,6 +577,8 @@ async fn sqlite_search_index_stays_exact_whenever_it_catches_up() {
                     source: "api",
                     status: MessageStatus::NoDevice,
                     now,
+                    push_token: None,
+                    push_device: None,
                 })
                 .await
                 .unwrap()

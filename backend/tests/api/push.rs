@@ -40,7 +40,119 @@ on_both_databases!(
     createmessagebulk_sends_to_many_and_refuses_one_by_one,
     the_delivery_queue_is_vacuumed_once_enough_jobs_went_through,
     a_claim_takes_its_batch_and_no_more_after_the_queue_was_vacuumed_empty,
+    new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop,
 );
+
+/// A queued message's job is stored leased to this process's workers and handed to them in
+/// memory, with the ids the database gave it (a single message and a group commit of many);
+/// nothing is left for a claim. When the workers stop, the jobs they were not given are
+/// released to the outbox, untried. A message stored without the employee's device stays in
+/// the outbox for a claim. Workers are off here so that the test takes the jobs itself.
+async fn new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop(db: Db) {
+    use simo_backend::domain::{StaffId, now_millis};
+    use simo_backend::store::{MessageStatus, NewMessage};
+    let Some(app) = push_app(db, |s| s.apply("push_workers", "0").unwrap()).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = employee_with_device(&app, &p, PHONE, "device-token-1", "android").await;
+    let store = &app.state.store;
+    let nothing_to_claim = |round: &'static str| async move {
+        let now = now_millis();
+        store
+            .claim_deliveries(round, 100, now, now + 60_000)
+            .await
+            .unwrap()
+    };
+
+    send(&app, &p, &e, "До запуска").await;
+    assert_eq!(
+        store.handed_waiting(),
+        0,
+        "no workers: nothing is handed over"
+    );
+    assert_eq!(
+        nothing_to_claim("test.0").await.len(),
+        1,
+        "the outbox has it"
+    );
+
+    store.open_handoff("test.handoff", Duration::from_secs(60));
+    let mut sent = vec![send(&app, &p, &e, "Одно").await];
+    let titles: Vec<String> = (0..30).map(|i| format!("Пачка {i}")).collect();
+    let many = futures_util::future::join_all(
+        titles
+            .iter()
+            .map(|title| app.create_message(&p, &e.id, title, "Текст")),
+    )
+    .await;
+    sent.extend(
+        many.iter()
+            .map(|a| a.ok()["messageid"].as_str().unwrap().to_owned()),
+    );
+    assert_eq!(store.handed_waiting(), 31);
+    assert!(
+        nothing_to_claim("test.1").await.is_empty(),
+        "handed jobs are leased: no claim takes them"
+    );
+    let (first, owner) = store.handed_jobs(16);
+    assert_eq!(owner.as_deref(), Some("test.handoff"));
+    let (rest, _) = store.handed_jobs(100);
+    assert_eq!((first.len(), rest.len()), (16, 15));
+    let mut handed: Vec<(i64, String)> = first
+        .iter()
+        .chain(&rest)
+        .map(|j| {
+            assert_eq!(j.push_token.as_deref(), Some("device-token-1"));
+            assert_eq!((j.attempts, j.status.as_str()), (1, "queued"));
+            (j.job_id, j.message_id.to_string())
+        })
+        .collect();
+    handed.sort();
+    let mut messages: Vec<String> = handed.iter().map(|(_, m)| m.clone()).collect();
+    messages.sort();
+    sent.sort();
+    assert_eq!(messages, sent, "one job for each message sent");
+
+    // Without the device, the message goes to the outbox even while the workers run.
+    let bare = store
+        .insert_message(&NewMessage {
+            partner_id: p.id,
+            staff_id: StaffId::parse(&e.id).unwrap(),
+            title: "Без устройства",
+            body: "Текст",
+            source: "api",
+            status: MessageStatus::Queued,
+            now: now_millis(),
+            push_token: None,
+            push_device: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.handed_waiting(), 0);
+    let claimed = nothing_to_claim("test.2").await;
+    assert_eq!(
+        claimed.iter().map(|j| j.message_id).collect::<Vec<_>>(),
+        [bare.id]
+    );
+
+    // Stopping gives the handed jobs back; the database's own ids match the handed ones.
+    assert_eq!(store.close_handoff(now_millis()).await.unwrap(), 31);
+    let mut released: Vec<(i64, String)> = nothing_to_claim("test.3")
+        .await
+        .into_iter()
+        .map(|j| {
+            assert_eq!(
+                j.attempts, 1,
+                "released untried: this claim is the first try"
+            );
+            (j.job_id, j.message_id.to_string())
+        })
+        .collect();
+    released.sort();
+    assert_eq!(released, handed);
+    assert_eq!(store.close_handoff(now_millis()).await.unwrap(), 0);
+}
 
 /// PostgreSQL: the server vacuums the delivery queue itself after enough claimed jobs, and not
 /// before (vacuum_count comes from the statistics the vacuum itself updates). SQLite has
