@@ -259,7 +259,7 @@ impl Store {
                     .iter()
                     .map(|&(staff, status)| (partner_id, staff.0, title, body, source, status, now))
                     .collect();
-                let (last, _) = insert_rows_sqlite(p, &rows, None).await?;
+                let (last, _) = insert_rows_sqlite(p, &rows, None, &[], now).await?;
                 recipients
                     .iter()
                     .zip(last - recipients.len() as i64 + 1..)
@@ -453,10 +453,11 @@ impl Store {
 
     /// The provider accepted these pushes: their jobs are done and their messages `sent`,
     /// except those the app already reported delivered or read (they only get `sent_at`).
-    /// One transaction for all of them (one statement on PostgreSQL).
+    /// One transaction for all of them: on SQLite the transaction of the next batch of new
+    /// messages (see `group_commit`), on PostgreSQL one statement.
     pub async fn deliveries_sent(&self, pushes: &[SentPush], now: Millis) -> Result<()> {
         match &self.writer {
-            Pool::Sqlite(p) => deliveries_sent_sqlite(p, pushes, now).await,
+            Pool::Sqlite(_) => self.deliveries_sent_grouped(pushes, now).await,
             Pool::Postgres(p) => deliveries_sent_pg(p, pushes, now).await,
         }
     }
@@ -561,9 +562,6 @@ impl Store {
     }
 }
 
-/// `deliveries_sent` on SQLite: the transaction as ONE call to the writer connection (see
-/// `sqlite_write_in_one_call`), the pushes as one JSON array. History entries
-/// are written first, for the messages the UPDATE is about to move to `sent`.
 /// `deliveries_sent` on PostgreSQL: ONE statement, so one round trip and no transaction of
 /// our own, instead of BEGIN, a DELETE, an UPDATE, an INSERT, a second UPDATE and COMMIT,
 /// each statement text also prepared anew for every size of round. The status moves only
@@ -591,41 +589,6 @@ async fn deliveries_sent_pg(p: &sqlx::PgPool, pushes: &[SentPush], now: Millis) 
     .bind(&messages)
     .bind(&details)
     .execute(p)
-    .await?;
-    Ok(())
-}
-
-async fn deliveries_sent_sqlite(
-    p: &sqlx::SqlitePool,
-    pushes: &[SentPush],
-    now: Millis,
-) -> Result<()> {
-    let rows = serde_json::to_string(
-        &pushes
-            .iter()
-            .map(|push| (push.job_id, push.message_id, push.detail.as_str()))
-            .collect::<Vec<_>>(),
-    )
-    .map_err(|e| crate::error::Error::Internal(format!("sent pushes: {e}")))?;
-    super::sqlite_write_in_one_call(
-        p,
-        sqlx::query(
-            "BEGIN IMMEDIATE;
-             DELETE FROM deliveries WHERE id IN (SELECT value ->> 0 FROM json_each($1));
-             INSERT INTO message_events (message_id, status, detail, created_at)
-               SELECT m.id, 'sent', j.value ->> 2, $2
-               FROM json_each($1) j JOIN messages m ON m.id = j.value ->> 1
-               WHERE m.status IN ('queued', 'failed', 'no_device') ORDER BY j.key;
-             UPDATE messages
-               SET sent_at = COALESCE(sent_at, $2),
-                   status_reason = CASE WHEN status IN ('queued', 'failed', 'no_device') THEN NULL ELSE status_reason END,
-                   status = CASE WHEN status IN ('queued', 'failed', 'no_device') THEN 'sent' ELSE status END
-               WHERE id IN (SELECT value ->> 1 FROM json_each($1));
-             COMMIT;",
-        )
-        .bind(rows)
-        .bind(now),
-    )
     .await?;
     Ok(())
 }

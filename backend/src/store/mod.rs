@@ -340,6 +340,20 @@ fn plain_on_loopback(opts: PgConnectOptions, url: &str, env_sslmode: bool) -> Pg
     }
 }
 
+/// A migrated SQLite store in a fresh folder, with its writer pool, for unit tests that look
+/// at SQL directly; the folder goes when the `TempDir` does.
+#[cfg(test)]
+pub(crate) async fn temp_sqlite() -> (tempfile::TempDir, Store, SqlitePool) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    let store = Store::connect(&url, 1).await.unwrap();
+    store.migrate().await.unwrap();
+    let Pool::Sqlite(p) = store.writer.clone() else {
+        unreachable!("a sqlite: URL")
+    };
+    (dir, store, p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

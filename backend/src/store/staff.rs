@@ -247,23 +247,16 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Pool;
 
     #[tokio::test]
     async fn deleting_an_employee_walks_their_messages_not_all_of_the_partners() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let store = Store::connect(&url, 1).await.unwrap();
-        store.migrate().await.unwrap();
-        let Pool::Sqlite(p) = &store.writer else {
-            unreachable!("a sqlite: URL")
-        };
+        let (_dir, _store, p) = crate::store::temp_sqlite().await;
         let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "EXPLAIN QUERY PLAN {DELETE_STAFF_MESSAGES}"
         )))
         .bind(1_i64)
         .bind(2_i64)
-        .fetch_all(p)
+        .fetch_all(&p)
         .await
         .unwrap();
         let first = &plan[0].3;
