@@ -453,13 +453,11 @@ impl Store {
 
     /// The provider accepted these pushes: their jobs are done and their messages `sent`,
     /// except those the app already reported delivered or read (they only get `sent_at`).
-    /// One transaction for all of them: on SQLite the transaction of the next batch of new
-    /// messages (see `group_commit`), on PostgreSQL one statement.
+    /// One transaction for the rounds of all workers that finished meanwhile: on SQLite the
+    /// transaction of the next batch of new messages, on PostgreSQL one statement beside it
+    /// (see `group_commit`).
     pub async fn deliveries_sent(&self, pushes: &[SentPush], now: Millis) -> Result<()> {
-        match &self.writer {
-            Pool::Sqlite(_) => self.deliveries_sent_grouped(pushes, now).await,
-            Pool::Postgres(p) => deliveries_sent_pg(p, pushes, now).await,
-        }
+        self.deliveries_sent_grouped(pushes, now).await
     }
 
     /// The job ends without a push: the message becomes `failed` or `no_device` with the reason.
@@ -567,7 +565,11 @@ impl Store {
 /// each statement text also prepared anew for every size of round. The status moves only
 /// where the row, as it is when updated, still waits for a push (`moved`); the history
 /// entries are for exactly those; a message the app confirmed meanwhile only gets `sent_at`.
-async fn deliveries_sent_pg(p: &sqlx::PgPool, pushes: &[SentPush], now: Millis) -> Result<()> {
+pub(super) async fn deliveries_sent_pg(
+    p: &sqlx::PgPool,
+    pushes: &[&SentPush],
+    now: Millis,
+) -> Result<()> {
     let jobs: Vec<i64> = pushes.iter().map(|push| push.job_id).collect();
     let messages: Vec<i64> = pushes.iter().map(|push| push.message_id).collect();
     let details: Vec<&str> = pushes.iter().map(|push| push.detail.as_str()).collect();

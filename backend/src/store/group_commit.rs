@@ -119,10 +119,13 @@ impl Store {
         })
     }
 
-    /// SQLite: records a round's accepted pushes in the transaction of the next batch of new
-    /// messages (or alone when none wait). Under `createmessage` load the push rounds were
-    /// more write transactions than the batches of messages (5,054 and 3,612 in 6 s), each
-    /// a turn of the single writer connection with its hand-offs to sqlx-sqlite's thread.
+    /// Records a round's accepted pushes together with the other workers' rounds that finished
+    /// meanwhile. SQLite: in the transaction of the next batch of new messages (or alone when
+    /// none wait); under `createmessage` load the push rounds were more write transactions
+    /// than the batches of messages (5,054 and 3,612 in 6 s), each a turn of the single
+    /// writer connection with its hand-offs to sqlx-sqlite's thread. PostgreSQL: one
+    /// statement beside the batch (2,150 rounds in 6 s took 2.4 ms each at the median,
+    /// mostly waiting for their commits).
     pub(super) async fn deliveries_sent_grouped(
         &self,
         pushes: &[SentPush],
@@ -206,19 +209,36 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Work>) {
         }
         let pushes: Vec<&SentPush> = sent.iter().flat_map(|s| &s.pushes).collect();
         let sent_at = sent.iter().map(|s| s.now).max().unwrap_or(0);
-        let recorded = if batch.is_empty() {
-            false
-        } else {
-            store_batch(&store, batch, &pushes, sent_at).await
+        let result = match &store.writer {
+            Pool::Sqlite(_) => {
+                let recorded =
+                    !batch.is_empty() && store_batch(&store, batch, &pushes, sent_at).await;
+                if recorded || sent.is_empty() {
+                    Ok(())
+                } else {
+                    record_sent_sqlite(&store, &pushes, sent_at).await
+                }
+            }
+            // PostgreSQL runs the two side by side, on two connections.
+            Pool::Postgres(p) => {
+                let record = async {
+                    if pushes.is_empty() {
+                        Ok(())
+                    } else {
+                        super::deliveries::deliveries_sent_pg(p, &pushes, sent_at).await
+                    }
+                };
+                let store_new = async {
+                    if !batch.is_empty() {
+                        store_batch(&store, batch, &[], 0).await;
+                    }
+                };
+                tokio::join!(store_new, record).1
+            }
         };
         if sent.is_empty() {
             continue;
         }
-        let result = if recorded {
-            Ok(())
-        } else {
-            record_sent_sqlite(&store, &pushes, sent_at).await
-        };
         for s in sent {
             let _ = s.reply.send(match &result {
                 Ok(()) => Ok(()),
