@@ -54,6 +54,7 @@ impl Drop for WorkersHandle {
         for task in &self.tasks {
             task.abort();
         }
+        self.store.abandon_handoff();
     }
 }
 

@@ -386,18 +386,18 @@ impl Store {
     /// Whether this process stored jobs in the outbox for a claim (not handed over) since
     /// `claiming_from_outbox`. Jobs of other processes and retries coming due are found by
     /// the workers' poll instead.
-    pub fn outbox_hinted(&self) -> bool {
+    pub(crate) fn outbox_hinted(&self) -> bool {
         self.outbox_hint.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A worker is about to claim from the outbox: what is stored from now on hints again.
-    pub fn claiming_from_outbox(&self) {
+    pub(crate) fn claiming_from_outbox(&self) {
         self.outbox_hint
             .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Jobs were stored in the outbox for a claim, or a claim came back full.
-    pub fn hint_outbox(&self) {
+    pub(crate) fn hint_outbox(&self) {
         self.outbox_hint
             .store(true, std::sync::atomic::Ordering::SeqCst);
     }
@@ -405,6 +405,12 @@ impl Store {
     /// Jobs handed over and not yet taken by a worker.
     pub fn handed_waiting(&self) -> usize {
         self.handoff.waiting()
+    }
+
+    /// The workers are gone without `close_handoff` (aborted): nothing more is handed to
+    /// them; what they held keeps its lease until it runs out.
+    pub(crate) fn abandon_handoff(&self) {
+        self.handoff.close();
     }
 
     /// This process's push workers stopped: jobs still leased to them for the hand-over go

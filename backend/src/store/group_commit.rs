@@ -10,6 +10,9 @@
 //! If a batch fails as a whole (an employee deleted between the check and the insert trips a
 //! foreign key, say), its messages are written again one by one, so each caller gets its own
 //! answer and no message is refused for another's fault.
+//!
+//! The same task writes the push workers' outcomes (see `Store::deliveries_sent`) and hands
+//! new delivery jobs to the workers once committed (see `handoff`).
 
 use super::deliveries::creation_detail_template;
 use super::handoff::Lease;
@@ -236,9 +239,6 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Work>) {
                 tokio::join!(store_new, record).1
             }
         };
-        if sent.is_empty() {
-            continue;
-        }
         for s in sent {
             let _ = s.reply.send(match &result {
                 Ok(()) => Ok(()),
