@@ -144,7 +144,14 @@ impl Workers {
     /// Pushes a batch of the jobs handed over by the transactions that stored them; `None`
     /// when none wait, else whether more do.
     async fn handed_round(self: &Arc<Self>) -> Result<Option<bool>> {
-        let (jobs, owner) = self.store.handed_jobs(self.settings.batch as usize);
+        // A push takes up to twice the provider timeout (see `deliver`). With a lease shorter
+        // than twice that, claimed jobs run the same risk; half the lease is the floor there,
+        // so such settings still hand jobs over.
+        let hold = (self.settings.timeout * 2).min(self.settings.lease / 2);
+        let held_until = now_millis() + hold.as_millis() as Millis;
+        let (jobs, owner) = self
+            .store
+            .handed_jobs(self.settings.batch as usize, held_until);
         let Some(owner) = owner.filter(|_| !jobs.is_empty()) else {
             return Ok(None);
         };

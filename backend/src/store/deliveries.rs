@@ -375,9 +375,21 @@ impl Store {
     }
 
     /// Up to `limit` jobs handed over by the transactions that stored them, with the lease
-    /// they carry; empty when none wait.
-    pub fn handed_jobs(&self, limit: usize) -> (Vec<ClaimedDelivery>, Option<std::sync::Arc<str>>) {
-        let (jobs, owner) = self.handoff.take(limit);
+    /// they carry; empty when none wait. Jobs whose lease ends before `held_until` (the
+    /// longest a push may take from now) are left to the outbox, where they come due.
+    pub fn handed_jobs(
+        &self,
+        limit: usize,
+        held_until: Millis,
+    ) -> (Vec<ClaimedDelivery>, Option<std::sync::Arc<str>>) {
+        let (jobs, owner, dropped) = self.handoff.take(limit, held_until);
+        if dropped > 0 {
+            tracing::warn!(
+                jobs = dropped,
+                "handed jobs waited past their lease; the outbox has them"
+            );
+            self.hint_outbox();
+        }
         self.queue_churn
             .fetch_add(jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
         (jobs, owner)

@@ -34,7 +34,8 @@ struct State {
     lease: Option<(Arc<str>, Duration)>,
     /// Jobs promised a place by a transaction not committed yet.
     reserved: usize,
-    ready: VecDeque<ClaimedDelivery>,
+    /// Jobs with the end of their lease.
+    ready: VecDeque<(ClaimedDelivery, Millis)>,
 }
 
 /// The lease a transaction writes on the jobs it hands over.
@@ -91,16 +92,27 @@ impl Handoff {
         state.reserved = state.reserved.saturating_sub(lease.jobs);
         // Closed meanwhile: the jobs keep their lease in the outbox (see `Handoff::close`).
         if state.lease.as_ref().is_some_and(|(o, _)| *o == lease.owner) {
-            state.ready.extend(jobs);
+            state
+                .ready
+                .extend(jobs.into_iter().map(|job| (job, lease.until)));
         }
     }
 
-    /// Up to `max` jobs, oldest first, with the owner of their lease.
-    pub(super) fn take(&self, max: usize) -> (Vec<ClaimedDelivery>, Option<Arc<str>>) {
+    /// Up to `max` jobs, oldest first, with the owner of their lease, and how many were dropped
+    /// because their lease ends before `held_until`: those are due in the outbox by then, and a
+    /// claim there could push them a second time while this worker does.
+    pub(super) fn take(
+        &self,
+        max: usize,
+        held_until: Millis,
+    ) -> (Vec<ClaimedDelivery>, Option<Arc<str>>, usize) {
         let mut state = self.state();
+        let before = state.ready.len();
+        state.ready.retain(|(_, until)| *until > held_until);
+        let dropped = before - state.ready.len();
         let n = max.min(state.ready.len());
-        let jobs = state.ready.drain(..n).collect();
-        (jobs, state.lease.as_ref().map(|(o, _)| o.clone()))
+        let jobs = state.ready.drain(..n).map(|(job, _)| job).collect();
+        (jobs, state.lease.as_ref().map(|(o, _)| o.clone()), dropped)
     }
 
     /// Jobs waiting for a worker.
@@ -144,13 +156,30 @@ mod tests {
         h.cancel(&first);
         h.handed(&last, [job(7)]);
         assert_eq!(h.waiting(), 1);
-        let (jobs, owner) = h.take(16);
+        let (jobs, owner, dropped) = h.take(16, 0);
         assert_eq!(jobs.iter().map(|j| j.job_id).collect::<Vec<_>>(), [7]);
+        assert_eq!(dropped, 0);
         assert_eq!(owner.as_deref(), Some("p.handoff"));
         assert!(
             h.reserve(CAPACITY).is_some(),
             "cancelled and taken places are free again"
         );
+    }
+
+    #[test]
+    fn a_job_whose_lease_ends_while_it_waits_is_left_to_the_outbox() {
+        let h = Handoff::default();
+        h.open("p.handoff", Duration::from_secs(60));
+        let early = h.reserve(1).expect("room");
+        h.handed(&early, [job(1)]);
+        h.open("p.handoff", Duration::from_secs(600));
+        let late = h.reserve(1).expect("room");
+        h.handed(&late, [job(2)]);
+        // A push held until 5 minutes from now would outlive the first lease.
+        let (jobs, _, dropped) = h.take(16, now_millis() + 300_000);
+        assert_eq!(jobs.iter().map(|j| j.job_id).collect::<Vec<_>>(), [2]);
+        assert_eq!(dropped, 1);
+        assert_eq!(h.waiting(), 0);
     }
 
     #[test]

@@ -95,9 +95,9 @@ async fn new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop
         nothing_to_claim("test.1").await.is_empty(),
         "handed jobs are leased: no claim takes them"
     );
-    let (first, owner) = store.handed_jobs(16);
+    let (first, owner) = store.handed_jobs(16, now_millis());
     assert_eq!(owner.as_deref(), Some("test.handoff"));
-    let (rest, _) = store.handed_jobs(100);
+    let (rest, _) = store.handed_jobs(100, now_millis());
     assert_eq!((first.len(), rest.len()), (16, 15));
     let mut handed: Vec<(i64, String)> = first
         .iter()
