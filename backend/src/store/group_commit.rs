@@ -270,8 +270,10 @@ async fn store_batch(
 ) -> bool {
     let lease = lease_for(store, &batch);
     if batch.len() == 1 && matches!(store.writer, Pool::Postgres(_)) {
-        // PostgreSQL keeps plain statements for single messages: the batch statement
-        // doubled their p50 latency there (see the README).
+        // PostgreSQL keeps plain statements for single messages: the batch statement doubled
+        // their p50 latency there once (see the README); with the hand-over it makes no
+        // measurable difference either way (2026-11-28: paced at 1,700 req/s, p50 4.7 / 4.4
+        // vs 4.2 / 4.3 ms; full load 3,350 / 3,131 vs 3,299 / 3,507 req/s).
         let result = store
             .insert_message_alone(&batch[0].message.as_new(), lease.as_ref())
             .await;
