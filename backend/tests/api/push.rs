@@ -57,7 +57,7 @@ async fn new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop
     let p = app.create_partner(INN_A).await;
     let e = employee_with_device(&app, &p, PHONE, "device-token-1", "android").await;
     let store = &app.state.store;
-    let nothing_to_claim = |round: &'static str| async move {
+    let claim_all = |round: &'static str| async move {
         let now = now_millis();
         store
             .claim_deliveries(round, 100, now, now + 60_000)
@@ -71,11 +71,7 @@ async fn new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop
         0,
         "no workers: nothing is handed over"
     );
-    assert_eq!(
-        nothing_to_claim("test.0").await.len(),
-        1,
-        "the outbox has it"
-    );
+    assert_eq!(claim_all("test.0").await.len(), 1, "the outbox has it");
 
     store.open_handoff("test.handoff", Duration::from_secs(60));
     let mut sent = vec![send(&app, &p, &e, "Одно").await];
@@ -92,7 +88,7 @@ async fn new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop
     );
     assert_eq!(store.handed_waiting(), 31);
     assert!(
-        nothing_to_claim("test.1").await.is_empty(),
+        claim_all("test.1").await.is_empty(),
         "handed jobs are leased: no claim takes them"
     );
     let (first, owner) = store.handed_jobs(16, now_millis());
@@ -130,7 +126,7 @@ async fn new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop
         .await
         .unwrap();
     assert_eq!(store.handed_waiting(), 0);
-    let claimed = nothing_to_claim("test.2").await;
+    let claimed = claim_all("test.2").await;
     assert_eq!(
         claimed.iter().map(|j| j.message_id).collect::<Vec<_>>(),
         [bare.id]
@@ -138,7 +134,7 @@ async fn new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop
 
     // Stopping gives the handed jobs back; the database's own ids match the handed ones.
     assert_eq!(store.close_handoff(now_millis()).await.unwrap(), 31);
-    let mut released: Vec<(i64, String)> = nothing_to_claim("test.3")
+    let mut released: Vec<(i64, String)> = claim_all("test.3")
         .await
         .into_iter()
         .map(|j| {
