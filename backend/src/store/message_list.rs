@@ -297,7 +297,7 @@ fn filters(sql: &mut Sql, q: &MessageListQuery, postgres: bool, hide: (bool, boo
                 .join(" ");
             let p = sql.bind(Text(expr));
             sql.text.push_str(&format!(
-                " AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH {p})"
+                " AND m.id IN (SELECT rowid FROM search.messages_fts WHERE messages_fts MATCH {p})"
             ));
         }
     }

@@ -61,6 +61,9 @@ pub struct Store {
     tokens: partners::TokenCache,
     /// SQLite: the hot reads, run in place (see `direct`); `None` on PostgreSQL.
     direct: Option<std::sync::Arc<direct::SqliteReads>>,
+    /// SQLite: the one connection that writes the search index's file (see `search_index`);
+    /// `None` on PostgreSQL.
+    search_indexer: Option<SqlitePool>,
     /// Jobs claimed since the delivery queue was last vacuumed (see `vacuum_queue_if_churned`).
     queue_churn: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// New jobs on their way to this process's push workers (see `handoff`).
@@ -155,6 +158,12 @@ impl Store {
                 std::fs::create_dir_all(parent)?;
             }
             let opts_path = &opts.get_filename().to_owned();
+            // An in-memory database lives inside sqlx's connections: nothing else can open it.
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let search = search_index::index_location(&opts, in_memory);
+            // First: the index's tables must exist before a reader attaches it.
+            let indexer = search_index::indexer_pool(opts.clone(), search.clone()).await?;
+            search_index::forget_if_ahead(&indexer).await?;
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .after_connect(|conn, _| Box::pin(direct::plan_once_sqlx(conn)))
@@ -162,18 +171,20 @@ impl Store {
                 .await?;
             let readers = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(1))
-                .after_connect(|conn, _| Box::pin(direct::plan_once_sqlx(conn)))
+                .after_connect(move |conn, _| {
+                    let search = search.clone();
+                    Box::pin(async move {
+                        direct::plan_once_sqlx(conn).await?;
+                        search_index::attach(conn, &search).await
+                    })
+                })
                 .connect_with(opts)
                 .await?;
-            // An in-memory database lives inside sqlx's connections: nothing else can open it.
-            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let direct =
                 (!in_memory).then(|| std::sync::Arc::new(direct::SqliteReads::new(opts_path)));
-            Ok(Self::from_pools(
-                Pool::Sqlite(readers),
-                Pool::Sqlite(writer),
-                direct,
-            ))
+            let mut store = Self::from_pools(Pool::Sqlite(readers), Pool::Sqlite(writer), direct);
+            store.search_indexer = Some(indexer);
+            Ok(store)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|e| Error::Config(format!("SIMO_DATABASE_URL: {e}")))?;
@@ -199,6 +210,7 @@ impl Store {
             group: Default::default(),
             staff_readers: Default::default(),
             direct,
+            search_indexer: None,
             queue_churn: Default::default(),
             handoff: Default::default(),
             // Jobs of an earlier run may be waiting.
@@ -261,6 +273,7 @@ impl Store {
             queue_churn: self.queue_churn.clone(),
             handoff: self.handoff.clone(),
             outbox_hint: self.outbox_hint.clone(),
+            search_indexer: self.search_indexer.clone(),
             ..Self::from_pools(self.pool.clone(), self.writer.clone(), self.direct.clone())
         }
     }
@@ -314,7 +327,10 @@ impl Store {
 
     pub async fn close(&self) {
         with_pool!(self, p => p.close().await);
-        with_writer!(self, p => p.close().await)
+        with_writer!(self, p => p.close().await);
+        if let Some(indexer) = &self.search_indexer {
+            indexer.close().await
+        }
     }
 }
 

@@ -515,141 +515,241 @@ async fn sqlite_wal_checkpoint_copies_committed_frames() {
     assert_eq!(copied, frames);
 }
 
-/// SQLite indexes messages for search behind their commits (store/search_index.rs). Messages
-/// deleted or renamed before or after indexing leave the index consistent with the table
-/// (FTS5's own integrity check), and a search finds a message created a moment ago. A bare
-/// store, no server: no maintenance task indexes behind the test's back.
-#[tokio::test]
-async fn sqlite_search_index_stays_exact_whenever_it_catches_up() {
-    use simo_backend::domain::{Inn, Phone, StaffId, TokenHash, now_millis};
-    use simo_backend::store::{
-        MessageListQuery, MessageSort, MessageStatus, NewMessage, NewPartner, StaffState, Store,
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(
-        &format!("sqlite://{}/s.db?mode=rwc", dir.path().display()),
-        4,
-    )
-    .await
-    .unwrap();
-    store.migrate().await.unwrap();
-    let now = now_millis();
-    let inn = Inn::parse(INN_A).unwrap();
-    let partner = store
-        .create_partner(
-            &NewPartner {
-                inn: &inn,
-                short_name: "А",
-                full_name: "ООО «А»",
-                password_hash: "-",
-                approval_required: false,
-            },
-            &TokenHash::of("t"),
-            "t",
-            now,
-        )
-        .await
-        .unwrap();
-    let mut staff = Vec::new();
-    for phone in ["+79230000001", "+79230000002"] {
-        let s = store
-            .upsert_staff_on_login(
-                partner.id,
-                &Phone::parse(phone).unwrap(),
-                "Сотрудник",
-                "android",
-                StaffState::Active,
-                now,
-            )
+/// A bare SQLite store with one partner and two employees, for the search index tests: no
+/// server, so no maintenance task indexes behind a test's back.
+struct SearchFixture {
+    store: simo_backend::store::Store,
+    partner_id: i64,
+    staff: Vec<simo_backend::domain::StaffId>,
+}
+
+impl SearchFixture {
+    async fn open(db: &std::path::Path) -> Self {
+        use simo_backend::domain::{Inn, Phone, StaffId, TokenHash, now_millis};
+        use simo_backend::store::{NewPartner, StaffState, Store};
+        let store = Store::connect(&format!("sqlite://{}?mode=rwc", db.display()), 4)
             .await
             .unwrap();
-        staff.push(StaffId(s.id));
-    }
-    let send = |staff_id: StaffId, title: &'static str| {
-        let store = store.clone();
-        async move {
-            store
-                .insert_message(&NewMessage {
-                    partner_id: partner.id,
-                    staff_id,
-                    title,
-                    body: "текст",
-                    source: "api",
-                    status: MessageStatus::NoDevice,
+        store.migrate().await.unwrap();
+        let now = now_millis();
+        let inn = Inn::parse(INN_A).unwrap();
+        let partner = match store.partner_by_inn(&inn).await.unwrap() {
+            Some(p) => p,
+            None => store
+                .create_partner(
+                    &NewPartner {
+                        inn: &inn,
+                        short_name: "А",
+                        full_name: "ООО «А»",
+                        password_hash: "-",
+                        approval_required: false,
+                    },
+                    &TokenHash::of("t"),
+                    "t",
                     now,
-                    push_token: None,
-                    push_device: None,
-                })
+                )
                 .await
-                .unwrap()
+                .unwrap(),
+        };
+        let mut staff = Vec::new();
+        for phone in ["+79230000001", "+79230000002"] {
+            let s = store
+                .upsert_staff_on_login(
+                    partner.id,
+                    &Phone::parse(phone).unwrap(),
+                    "Сотрудник",
+                    "android",
+                    StaffState::Active,
+                    now,
+                )
+                .await
+                .unwrap();
+            staff.push(StaffId(s.id));
         }
-    };
-    let found = |word: &'static str| {
-        let store = store.clone();
-        async move {
-            let q = MessageListQuery {
-                partner_id: partner.id,
-                staff_id: None,
-                created_from: None,
-                created_before: None,
-                status: None,
-                words: vec![word.to_owned()],
-                sort: MessageSort::Created,
-                descending: true,
-                after: None,
-                limit: 50,
-            };
-            let rows = store.list_partner_messages(&q).await.unwrap();
-            rows.into_iter().map(|m| m.id).collect::<Vec<_>>()
+        Self {
+            store,
+            partner_id: partner.id,
+            staff,
         }
-    };
-    // FTS5 compares the whole table with the index, so it is checked once caught up.
-    let consistent = || async {
-        while store.index_for_search(100).await.unwrap() {}
-        store
-            .execute_script(
-                "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)",
-            )
+    }
+
+    async fn send(&self, staff: usize, title: &str) -> i64 {
+        use simo_backend::store::{MessageStatus, NewMessage};
+        self.store
+            .insert_message(&NewMessage {
+                partner_id: self.partner_id,
+                staff_id: self.staff[staff],
+                title,
+                body: "текст",
+                source: "api",
+                status: MessageStatus::NoDevice,
+                now: simo_backend::domain::now_millis(),
+                push_token: None,
+                push_device: None,
+            })
             .await
-            .expect("the search index matches the messages");
-    };
+            .unwrap()
+            .id
+    }
+
+    /// What the cabinet's search finds (it catches the index up first).
+    async fn found(&self, word: &str) -> Vec<i64> {
+        use simo_backend::store::{MessageListQuery, MessageSort};
+        let q = MessageListQuery {
+            partner_id: self.partner_id,
+            staff_id: None,
+            created_from: None,
+            created_before: None,
+            status: None,
+            words: vec![word.to_owned()],
+            sort: MessageSort::Created,
+            descending: false,
+            after: None,
+            limit: 50,
+        };
+        let rows = self.store.list_partner_messages(&q).await.unwrap();
+        rows.into_iter().map(|m| m.id).collect()
+    }
+
+    /// What the index file itself holds for `word`, whatever the messages table says.
+    async fn indexed(&self, word: &str) -> Vec<i64> {
+        self.store
+            .search_index_ids(&format!("\"{word}\"*"))
+            .await
+            .unwrap()
+    }
+
+    /// Caught up, the index passes FTS5's own integrity check.
+    async fn consistent(&self) {
+        while self.store.index_for_search(100).await.unwrap() {}
+        self.store
+            .check_search_index()
+            .await
+            .expect("FTS5 integrity check");
+    }
+}
+
+/// SQLite indexes messages for search behind their commits, in a file of its own
+/// (store/search_index.rs). Messages deleted or renamed before or after indexing are gone from
+/// the index itself (not only from the answers), and a search finds a message created a
+/// moment ago.
+#[tokio::test]
+async fn sqlite_search_index_stays_exact_whenever_it_catches_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let f = SearchFixture::open(&db).await;
+    assert!(
+        std::fs::metadata(dir.path().join("s.db-search")).is_ok(),
+        "the index has a file of its own"
+    );
 
     // Indexed, then deleted (with its employee).
-    send(staff[0], "Инвентаризация склада").await;
+    let first = f.send(0, "Инвентаризация склада").await;
     assert!(
-        !store.index_for_search(100).await.unwrap(),
+        !f.store.index_for_search(100).await.unwrap(),
         "all indexed in one batch"
     );
+    assert_eq!(f.indexed("инвент").await, [first]);
     // Not indexed yet, then deleted; and one that stays.
-    send(staff[0], "Инвентаризация офиса").await;
-    let kept = send(staff[1], "Инвентаризация кассы").await;
-    assert!(store.delete_staff(partner.id, staff[0]).await.unwrap());
-    // A search catches up first: the message just created is found, the deleted ones are not.
-    assert_eq!(found("инвент").await, [kept.id]);
-    consistent().await;
+    f.send(0, "Инвентаризация офиса").await;
+    let kept = f.send(1, "Инвентаризация кассы").await;
+    assert!(
+        f.store
+            .delete_staff(f.partner_id, f.staff[0])
+            .await
+            .unwrap()
+    );
+    // A search catches up first: the message just created is found, the deleted ones are
+    // not, and the index no longer holds them.
+    assert_eq!(f.found("инвент").await, [kept]);
+    assert_eq!(f.indexed("инвент").await, [kept]);
+    f.consistent().await;
     // Renamed after indexing: found by the new title only.
-    store
+    f.store
         .execute_script(&format!(
-            "UPDATE messages SET title = 'Ревизия кассы' WHERE id = {}",
-            kept.id
+            "UPDATE messages SET title = 'Ревизия кассы' WHERE id = {kept}"
         ))
         .await
         .unwrap();
-    consistent().await;
-    assert!(found("инвент").await.is_empty());
-    assert_eq!(found("ревиз").await.len(), 1);
+    assert!(f.found("инвент").await.is_empty());
+    assert!(f.indexed("инвент").await.is_empty());
+    assert_eq!(f.found("ревиз").await, [kept]);
+    f.consistent().await;
+    // Applied changes are trimmed from the database's queue.
+    let queued: i64 = match f.store.pool() {
+        simo_backend::store::Pool::Sqlite(p) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM search_changes")
+                .fetch_one(p)
+                .await
+                .unwrap()
+        }
+        _ => unreachable!(),
+    };
+    assert_eq!(queued, 0);
     // Batches: more waiting is reported until the index has caught up.
-    for i in 0..3 {
-        send(staff[1], ["Первое", "Второе", "Третье"][i]).await;
+    for title in ["Первое", "Второе", "Третье"] {
+        f.send(1, title).await;
     }
-    assert!(store.index_for_search(2).await.unwrap());
-    assert!(!store.index_for_search(2).await.unwrap());
+    assert!(f.store.index_for_search(2).await.unwrap());
+    assert!(!f.store.index_for_search(2).await.unwrap());
     assert!(
-        !store.index_for_search(2).await.unwrap(),
+        !f.store.index_for_search(2).await.unwrap(),
         "nothing left: no write at all"
     );
-    consistent().await;
-    assert_eq!(found("трет").await.len(), 1);
+    f.consistent().await;
+    assert_eq!(f.found("трет").await.len(), 1);
+}
+
+/// The index file is derived data: deleted, it is rebuilt from the messages; left next to a
+/// database restored from an older backup (so ids it holds are given out again), it is
+/// emptied and rebuilt instead of answering for messages that no longer exist.
+#[tokio::test]
+async fn sqlite_search_index_is_rebuilt_when_missing_or_ahead_of_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let file = |suffix: &str| dir.path().join(format!("s.db{suffix}"));
+
+    let f = SearchFixture::open(&db).await;
+    let kept = f.send(0, "Отчёт за квартал").await;
+    f.consistent().await;
+    f.store.close().await;
+    drop(f);
+    for suffix in ["-search", "-search-wal", "-search-shm"] {
+        std::fs::remove_file(file(suffix)).ok();
+    }
+    let f = SearchFixture::open(&db).await;
+    assert_eq!(f.found("отчёт").await, [kept], "rebuilt from the messages");
+    // The backup: the database as it is now.
+    f.store.close().await;
+    drop(f);
+    for (from, to) in [("", ".bak"), ("-wal", ".bak-wal")] {
+        if std::fs::metadata(file(from)).is_ok() {
+            std::fs::copy(file(from), file(to)).unwrap();
+        }
+    }
+
+    let f = SearchFixture::open(&db).await;
+    let lost = f.send(1, "Секретный приказ").await;
+    assert_eq!(f.found("секрет").await, [lost]);
+    f.store.close().await;
+    drop(f);
+    // Restored from the backup, the index file left as it was.
+    for suffix in ["-wal", "-shm"] {
+        std::fs::remove_file(file(suffix)).ok();
+    }
+    for (from, to) in [(".bak", ""), (".bak-wal", "-wal")] {
+        if std::fs::metadata(file(from)).is_ok() {
+            std::fs::copy(file(from), file(to)).unwrap();
+        }
+    }
+    let f = SearchFixture::open(&db).await;
+    let reused = f.send(1, "График отпусков").await;
+    assert_eq!(reused, lost, "the restored database gives the id out again");
+    assert!(f.found("секрет").await.is_empty());
+    assert!(f.indexed("секрет").await.is_empty());
+    assert_eq!(f.found("график").await, [reused]);
+    assert_eq!(f.found("отчёт").await, [kept]);
+    f.consistent().await;
 }
 
 /// An in-memory SQLite database exists only inside sqlx's connections; the reads that bypass
