@@ -180,6 +180,27 @@ def settle(kind, db_url, sqlite_path, timeout=120):
     return drained
 
 
+def search_indexed(sqlite_path, timeout=300):
+    """SQLite: waits until the server's indexer has put every seeded message in the search
+    index (its own file, `<db>-search`), so that no case runs beside that first catch-up;
+    returns how long it took, in seconds."""
+    started = time.time()
+    while True:
+        try:
+            con = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True, timeout=30)
+            try:
+                con.execute("ATTACH DATABASE ? AS search", (f"file:{sqlite_path}-search?mode=ro",))
+                if con.execute("SELECT (SELECT indexed_to FROM search.progress) >= (SELECT MAX(id) FROM messages)").fetchone()[0]:
+                    return round(time.time() - started, 1)
+            finally:
+                con.close()
+        except sqlite3.OperationalError:
+            pass  # the index file or its tables are not there yet
+        if time.time() - started > timeout:
+            sys.exit(f"[sqlite] the search index did not catch up in {timeout}s")
+        time.sleep(0.5)
+
+
 def run_database(kind, args, ceiling_rps):
     tmp = tempfile.mkdtemp(prefix="simo-bench-")
     sqlite_path = os.path.join(tmp, "bench.db")
@@ -207,6 +228,8 @@ def run_database(kind, args, ceiling_rps):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_up(f"{base}/readyz", proc)
+        if kind == "sqlite":
+            print(f"[sqlite] search index caught up in {search_indexed(sqlite_path)}s", flush=True)
         time.sleep(1)
         idle_rss = memory_mb(proc.pid)[0]
         token = partner["token"]

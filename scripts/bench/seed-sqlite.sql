@@ -9,8 +9,3 @@ SELECT :pid, (SELECT MIN(id) FROM staff WHERE partner_id = :pid) + (i % :staff),
        'Сообщение ' || i, 'Текст уведомления номер ' || i || ' о событии в учётной системе', 'api', 'sent',
        :now - (:messages - i) * 1000, :now - (:messages - i) * 1000 + 50
 FROM n;
-
--- What the server's maintenance task would otherwise do in its first seconds under load.
-INSERT INTO messages_fts(rowid, title, body)
-SELECT id, title, body FROM messages WHERE id > (SELECT indexed_to FROM fts_progress) ORDER BY id;
-UPDATE fts_progress SET indexed_to = (SELECT MAX(id) FROM messages);
