@@ -84,6 +84,23 @@ async fn deletestaff_removes_the_employee_and_all_their_messages(app: TestApp) {
         1,
         "only the other employee's message remains"
     );
+    // Their history and delivery jobs went with them (PostgreSQL: a statement trigger, not
+    // foreign keys), and the other employee's history stayed.
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM message_events WHERE message_id NOT IN (SELECT id FROM messages)"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM deliveries WHERE message_id NOT IN (SELECT id FROM messages)"
+        )
+        .await,
+        0
+    );
+    assert!(app.count("SELECT COUNT(*) FROM message_events").await >= 1);
     // Logging in again starts a new, empty history.
     let back = app.login(&p.inn, PHONE, "Иванов").await;
     assert_ne!(back.id, e.id);
