@@ -6,9 +6,9 @@
 //! The server's maintenance task indexes new messages in batches; deleted and edited ones
 //! come through `search_changes` (filled by triggers) and are removed or re-added. A search
 //! first indexes whatever is left, so it never misses a message. The file is derived data:
-//! missing, it is rebuilt; older than its database's messages suggest (the database restored
-//! from a backup), it is emptied and rebuilt. PostgreSQL keeps a tsvector column in step
-//! with each row and has nothing to do here.
+//! missing, it is rebuilt; ahead of its database (the database restored from an older
+//! backup), it is emptied and rebuilt. PostgreSQL keeps a tsvector column in step with each
+//! row and has nothing to do here.
 
 use super::{Pool, Store};
 use crate::error::{Error, Result};
@@ -86,6 +86,27 @@ pub(super) async fn indexer_pool(
 /// never gave out (a database restored from a backup, or created anew, next to an old index).
 /// Run at connect, before this process writes a message that could take such an id.
 pub(super) async fn forget_if_ahead(indexer: &SqlitePool) -> Result<bool> {
+    if !index_ahead(indexer).await? {
+        return Ok(false);
+    }
+    tracing::warn!(
+        "the search index is ahead of its database (restored from a backup?): rebuilding it"
+    );
+    super::sqlite_write_in_one_call(
+        indexer,
+        sqlx::query(
+            "BEGIN;
+             INSERT INTO search.messages_fts (messages_fts) VALUES ('delete-all');
+             UPDATE search.progress SET indexed_to = 0, changes_to = 0;
+             COMMIT;",
+        ),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Whether the index holds a message id or a change the database has not given out yet.
+async fn index_ahead(indexer: &SqlitePool) -> Result<bool> {
     let mut conn = indexer.acquire().await?;
     let has_sequence: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM main.sqlite_master WHERE name = 'sqlite_sequence')",
@@ -102,26 +123,13 @@ pub(super) async fn forget_if_ahead(indexer: &SqlitePool) -> Result<bool> {
     } else {
         (0, 0)
     };
-    let ahead: bool =
+    Ok(
         sqlx::query_scalar("SELECT indexed_to > $1 OR changes_to > $2 FROM search.progress")
             .bind(messages)
             .bind(changes)
             .fetch_one(&mut *conn)
-            .await?;
-    if ahead {
-        tracing::warn!(
-            "the search index is ahead of its database (restored from a backup?): rebuilding it"
-        );
-        sqlx::raw_sql(
-            "BEGIN;
-             INSERT INTO search.messages_fts (messages_fts) VALUES ('delete-all');
-             UPDATE search.progress SET indexed_to = 0, changes_to = 0;
-             COMMIT;",
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(ahead)
+            .await?,
+    )
 }
 
 /// What one indexing round did.
