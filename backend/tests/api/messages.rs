@@ -700,6 +700,49 @@ async fn sqlite_search_index_stays_exact_whenever_it_catches_up() {
     assert_eq!(f.found("трет").await.len(), 1);
 }
 
+/// The point of the index's own file: whoever holds its write lock (the indexer, in the middle
+/// of a merge) does not hold up a message's commit. Here another connection holds it; the
+/// message commits at once (were the index attached to the messages' writer, its
+/// `BEGIN IMMEDIATE` would wait for that lock and fail after the busy timeout).
+#[tokio::test]
+async fn sqlite_a_message_commits_while_the_search_index_is_locked() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let f = SearchFixture::open(&dir.path().join("s.db")).await;
+    let mut holder = sqlx::SqliteConnection::connect_with(
+        &sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join("s.db-search"))
+            .busy_timeout(std::time::Duration::ZERO),
+    )
+    .await
+    .unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE; UPDATE progress SET changes_to = changes_to;")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let id = f.send(0, "Пока индекс занят").await;
+    let stored: i64 = match f.store.pool() {
+        simo_backend::store::Pool::Sqlite(p) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE id = $1")
+                .bind(id)
+                .fetch_one(p)
+                .await
+                .unwrap()
+        }
+        _ => unreachable!(),
+    };
+    assert_eq!(stored, 1);
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.found("индекс").await,
+        [id],
+        "indexed once the lock is gone"
+    );
+}
+
 /// The index file is derived data: deleted, it is rebuilt from the messages; left next to a
 /// database restored from an older backup (so ids it holds are given out again), it is
 /// emptied and rebuilt instead of answering for messages that no longer exist.
