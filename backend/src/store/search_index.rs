@@ -85,9 +85,9 @@ pub(super) async fn indexer_pool(
 /// Empties the index if it is ahead of the database: it holds ids or changes the database
 /// never gave out (a database restored from a backup, or created anew, next to an old index).
 /// Run at connect, before this process writes a message that could take such an id.
-pub(super) async fn forget_if_ahead(indexer: &SqlitePool) -> Result<bool> {
+pub(super) async fn forget_if_ahead(indexer: &SqlitePool) -> Result<()> {
     if !index_ahead(indexer).await? {
-        return Ok(false);
+        return Ok(());
     }
     tracing::warn!(
         "the search index is ahead of its database (restored from a backup?): rebuilding it"
@@ -102,7 +102,7 @@ pub(super) async fn forget_if_ahead(indexer: &SqlitePool) -> Result<bool> {
         ),
     )
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// Whether the index holds a message id or a change the database has not given out yet.

@@ -619,6 +619,17 @@ impl SearchFixture {
             .unwrap()
     }
 
+    /// A count read from the messages' database (trusted SQL).
+    async fn count(&self, sql: &str) -> i64 {
+        let simo_backend::store::Pool::Sqlite(p) = self.store.pool() else {
+            unreachable!("a sqlite: URL")
+        };
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(p)
+            .await
+            .unwrap()
+    }
+
     /// Caught up, the index passes FTS5's own integrity check.
     async fn consistent(&self) {
         while self.store.index_for_search(100).await.unwrap() {}
@@ -676,16 +687,7 @@ async fn sqlite_search_index_stays_exact_whenever_it_catches_up() {
     assert_eq!(f.found("ревиз").await, [kept]);
     f.consistent().await;
     // Applied changes are trimmed from the database's queue.
-    let queued: i64 = match f.store.pool() {
-        simo_backend::store::Pool::Sqlite(p) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM search_changes")
-                .fetch_one(p)
-                .await
-                .unwrap()
-        }
-        _ => unreachable!(),
-    };
-    assert_eq!(queued, 0);
+    assert_eq!(f.count("SELECT COUNT(*) FROM search_changes").await, 0);
     // Batches: more waiting is reported until the index has caught up.
     for title in ["Первое", "Второе", "Третье"] {
         f.send(1, title).await;
@@ -721,16 +723,9 @@ async fn sqlite_a_message_commits_while_the_search_index_is_locked() {
         .await
         .unwrap();
     let id = f.send(0, "Пока индекс занят").await;
-    let stored: i64 = match f.store.pool() {
-        simo_backend::store::Pool::Sqlite(p) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE id = $1")
-                .bind(id)
-                .fetch_one(p)
-                .await
-                .unwrap()
-        }
-        _ => unreachable!(),
-    };
+    let stored = f
+        .count(&format!("SELECT COUNT(*) FROM messages WHERE id = {id}"))
+        .await;
     assert_eq!(stored, 1);
     sqlx::raw_sql("ROLLBACK")
         .execute(&mut holder)
