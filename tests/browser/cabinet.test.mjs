@@ -118,6 +118,14 @@ test("log in with INN and password: the INN shows top right", async () => {
   await page.goto(`${BASE}/cabinet/employees`);
   assert.equal(await page.locator("#employees tbody tr").count(), 3);
   await shot(page, "03-employees");
+  // The search runs on the server: lower case and е for ё find «Петрова» and «Пётр».
+  await page.fill("#employee-filters input[name=q]", "петр");
+  await Promise.all([page.waitForURL(/q=/), page.click("#employee-filters button[type=submit]")]);
+  assert.equal(await page.locator("#employees tbody tr").count(), 2);
+  assert.match(await page.textContent("#employees-found"), /Найдено: 2/);
+  await page.click("#employee-states a[data-state=disabled]");
+  await page.waitForURL(/state=disabled/);
+  assert.match(await page.textContent("main"), /Никого не нашлось/);
   await page.context().close();
 });
 

@@ -51,7 +51,7 @@ pub const KNOBS: &[Knob] = &[
     Knob {
         key: "cabinet_page_size",
         default: "50",
-        help: "rows per page of the cabinet's message list",
+        help: "rows per page of the cabinet's message and employee lists",
     },
 ];
 

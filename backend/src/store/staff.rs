@@ -23,6 +23,13 @@ impl StaffState {
         }
     }
 
+    /// A state as the cabinet's filter names it; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Active, Self::Disabled, Self::Pending]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+
     pub fn from_db(s: &str) -> Self {
         match s {
             "disabled" => Self::Disabled,

@@ -18,6 +18,8 @@ both_databases!(
     the_operator_creates_disables_and_resets_a_partner,
     sending_from_the_cabinet_to_all_employees_creates_one_message_each,
     both_plans_of_the_message_list_give_the_same_pages,
+    the_employee_list_searches_filters_pages_and_comes_back_after_an_action,
+    a_large_company_filters_messages_by_an_employee_typed_not_picked,
 );
 
 /// The token a page shows in full (after a rotation or a partner's creation), if any.
@@ -836,4 +838,213 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
     // Sorted by creation, the employee's own index serves both: no count needed.
     q.sort = MessageSort::Created;
     assert_eq!(store.list_plan(&q).await.unwrap(), ListPlan::SortFirst);
+}
+
+/// The `href` of the link with this id, as a path to request.
+fn link(page: &Page, id: &str) -> Option<String> {
+    let before = page.body.split(&format!("id=\"{id}\"")).next()?;
+    if before.len() == page.body.len() {
+        return None;
+    }
+    let href = before.rsplit("href=\"").next()?.split('"').next()?;
+    Some(href.replace("&amp;", "&"))
+}
+
+fn rows(page: &Page) -> usize {
+    page.body.matches("<tr data-staff-id=").count()
+}
+
+async fn the_employee_list_searches_filters_pages_and_comes_back_after_an_action(_app: TestApp) {
+    let app = spawn_app_with(_app.db, |s| s.apply("cabinet_page_size", "5").unwrap())
+        .await
+        .unwrap();
+    let p = app.create_partner(INN_A).await;
+    let names = [
+        "Семёнов Пётр",
+        "Петрова Анна",
+        "Иванов Иван",
+        "Кузнецова Ольга",
+        "Смирнов Олег",
+        "Попов Артём",
+        "Орлова Мария",
+    ];
+    let mut ids = HashMap::new();
+    for (i, name) in names.iter().enumerate() {
+        let e = app.login(&p.inn, &format!("+7900111000{i}"), name).await;
+        ids.insert(*name, e.id);
+    }
+    let other = app.create_partner(INN_B).await;
+    app.login(&other.inn, "+79005550000", "Петров Чужой").await;
+    let b = Browser::new(&app);
+    b.partner(INN_A).await;
+
+    let first = b.get("/cabinet/employees").await;
+    assert_eq!(rows(&first), 5, "{}", first.body);
+    assert!(first.body.contains("Страница 1 из 2"));
+    assert!(first.body.contains("Все: 7") && first.body.contains("В рассылке: 7"));
+    assert!(link(&first, "prev-page").is_none());
+    let second = b.get(&link(&first, "next-page").unwrap()).await;
+    assert_eq!(rows(&second), 2);
+    assert!(second.body.contains("Страница 2 из 2"));
+    assert!(link(&second, "next-page").is_none());
+    assert_eq!(
+        link(&second, "prev-page").as_deref(),
+        Some("/cabinet/employees")
+    );
+    let shown: usize = [&first, &second]
+        .iter()
+        .map(|page| names.iter().filter(|n| page.body.contains(*n)).count())
+        .sum();
+    assert_eq!(shown, 7, "every employee on exactly one of the pages");
+    let past = b.get("/cabinet/employees?page=99").await;
+    assert!(
+        past.body.contains("Страница 2 из 2"),
+        "a page past the end is the last one"
+    );
+
+    // Lower case, and е for ё; another partner's «Петров» is not found.
+    let petr = b.get("/cabinet/employees?q=%D0%BF%D0%B5%D1%82%D1%80").await; // "петр"
+    assert_eq!(rows(&petr), 2, "{}", petr.body);
+    assert!(petr.body.contains("Семёнов Пётр") && petr.body.contains("Петрова Анна"));
+    assert!(!petr.body.contains("Чужой"));
+    let by_phone = b.get("/cabinet/employees?q=%2B7%20900%20111-00-03").await;
+    assert_eq!(rows(&by_phone), 1);
+    assert!(by_phone.body.contains("Кузнецова Ольга"));
+    let by_id = b
+        .get(&format!("/cabinet/employees?q={}", ids["Орлова Мария"]))
+        .await;
+    assert!(by_id.body.contains("Орлова Мария"));
+    let nobody = b.get("/cabinet/employees?q=%D0%AF%D0%BA%D0%BE%D0%B2").await; // "Яков"
+    assert_eq!(rows(&nobody), 0);
+    assert!(nobody.body.contains("Никого не нашлось"));
+
+    // An action on a filtered page brings the admin back to it, and only to the list.
+    let id = &ids["Петрова Анна"];
+    let off = b
+        .post(
+            &format!("/cabinet/employees/{id}/state"),
+            &[
+                ("csrf", &petr.csrf()),
+                ("state", "disabled"),
+                (
+                    "back",
+                    "/cabinet/employees?q=петр&page=1&x=https://evil.example",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(
+        off.location.as_deref(),
+        Some("/cabinet/employees?q=%D0%BF%D0%B5%D1%82%D1%80&done=disabled")
+    );
+    let disabled = b.get("/cabinet/employees?state=disabled").await;
+    assert_eq!(rows(&disabled), 1);
+    assert!(disabled.body.contains("Петрова Анна"));
+    assert!(disabled.body.contains("Отключены: 1") && disabled.body.contains("В рассылке: 6"));
+    for back in [
+        "https://evil.example/cabinet/employees",
+        "//evil.example",
+        "/cabinet/messages",
+    ] {
+        let renamed = b
+            .post(
+                &format!("/cabinet/employees/{id}/rename"),
+                &[
+                    ("csrf", &petr.csrf()),
+                    ("name", "Петрова Анна Сергеевна"),
+                    ("back", back),
+                ],
+            )
+            .await;
+        assert_eq!(
+            renamed.location.as_deref(),
+            Some("/cabinet/employees?done=renamed"),
+            "{back}"
+        );
+    }
+    let on_second = b
+        .post(
+            &format!("/cabinet/employees/{id}/state"),
+            &[
+                ("csrf", &petr.csrf()),
+                ("state", "active"),
+                ("back", "/cabinet/employees?page=2"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        on_second.location.as_deref(),
+        Some("/cabinet/employees?page=2&done=enabled")
+    );
+    let all = b.get("/cabinet/employees?state=nonsense&page=x").await;
+    assert_eq!(all.status, 200);
+    assert_eq!(
+        rows(&all),
+        5,
+        "an unknown state or page means all, first page"
+    );
+}
+
+async fn a_large_company_filters_messages_by_an_employee_typed_not_picked(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let anna = app.login(&p.inn, PHONE, "Петрова Анна").await;
+    let store = &app.state.store;
+    for i in 0..500 {
+        let phone = simo_backend::domain::Phone::parse(&format!("+7901{i:07}")).unwrap();
+        store
+            .upsert_staff_on_login(
+                p.id,
+                &phone,
+                &format!("Сотрудник {i}"),
+                "android",
+                simo_backend::store::StaffState::Active,
+                1,
+            )
+            .await
+            .unwrap();
+    }
+    app.create_message(&p, &anna.id, "Планерка", "В 10:00")
+        .await
+        .ok();
+    let b = Browser::new(&app);
+    b.partner(INN_A).await;
+
+    let all = b.get("/cabinet/messages").await;
+    assert!(
+        !all.body.contains("<select name=\"staff\""),
+        "501 employees: no list of names"
+    );
+    assert!(all.body.contains("id=\"staff-filter\""));
+    assert_eq!(all.body.matches("data-message-id=").count(), 1);
+
+    let typed = b
+        .get("/cabinet/messages?staff=%D0%B0%D0%BD%D0%BD%D0%B0")
+        .await; // "анна"
+    assert_eq!(
+        typed.body.matches("data-message-id=").count(),
+        1,
+        "{}",
+        typed.body
+    );
+    assert!(typed.body.contains("id=\"staff-found\">Петрова Анна<"));
+    let by_id = b.get(&format!("/cabinet/messages?staff={}", anna.id)).await;
+    assert!(by_id.body.contains("id=\"staff-found\">Петрова Анна<"));
+
+    let many = b
+        .get("/cabinet/messages?staff=%D0%A1%D0%BE%D1%82%D1%80")
+        .await; // "Сотр"
+    assert!(
+        many.body
+            .contains("Подходят несколько сотрудников «Сотр»: 500"),
+        "{}",
+        many.body
+    );
+    assert_eq!(many.body.matches("data-message-id=").count(), 0);
+    let none = b
+        .get("/cabinet/messages?staff=%D0%AF%D0%BA%D0%BE%D0%B2")
+        .await; // "Яков"
+    assert!(none.body.contains("Нет сотрудника «Яков»"));
+    assert_eq!(none.body.matches("data-message-id=").count(), 0);
+    let other = b.get("/cabinet/messages?staff=999999").await;
+    assert_eq!(other.body.matches("data-message-id=").count(), 0);
 }

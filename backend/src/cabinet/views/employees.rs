@@ -1,11 +1,12 @@
-//! Employees: the list with their device, registration, push and state; enable or disable,
-//! approve, rename, delete (with its messages, after a confirmation page).
+//! Employees: the list with their device, registration, push and state, searched, filtered
+//! by state and paged; enable or disable, approve, rename, delete (with its messages, after a
+//! confirmation page). An action brings the admin back to the page of the list they were on.
 
 use super::super::errors::{CabinetError, CabinetResult};
-use super::super::i18n::Lang;
+use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, html, session};
-use super::{DoneQuery, done};
+use super::done;
 use crate::domain::{StaffId, StaffName, now_millis};
 use crate::state::SharedState;
 use crate::store::{StaffRow, StaffState};
@@ -42,11 +43,149 @@ impl EmployeeItem {
     }
 }
 
+/// The list's query string; anything unparseable means "all" or the first page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    page: String,
+    done: Option<String>,
+}
+
+impl ListParams {
+    fn state(&self) -> Option<StaffState> {
+        StaffState::parse(self.state.trim())
+    }
+
+    fn page(&self) -> usize {
+        self.page.trim().parse::<usize>().map_or(1, |p| p.max(1))
+    }
+
+    /// The list's address with this search and filter on `page` (`done` left out).
+    fn href(&self, page: usize) -> String {
+        let page = page.to_string();
+        let state = self.state();
+        let pairs: Vec<(&str, &str)> = [
+            ("q", self.q.trim()),
+            ("state", state.map_or("", StaffState::as_str)),
+            ("page", if page == "1" { "" } else { &page }),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+        // Pairs of strings always encode.
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        if query.is_empty() {
+            LIST.to_owned()
+        } else {
+            format!("{LIST}?{query}")
+        }
+    }
+}
+
+const LIST: &str = "/cabinet/employees";
+
+/// Lower case with ё as е: what a person types to find «Пётр» or «петр».
+fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .collect()
+}
+
+/// Whether an employee matches every word of a search: a word of letters is a part of the
+/// name; a word of digits (`+7 999`, `123-45`) a part of the phone number or the ID.
+fn matches(r: &StaffRow, words: &[String]) -> bool {
+    if words.is_empty() {
+        return true;
+    }
+    let name = fold(&r.name);
+    let phone: String = r.phone.chars().filter(char::is_ascii_digit).collect();
+    words.iter().all(|w| {
+        let digits: String = w.chars().filter(char::is_ascii_digit).collect();
+        let numeric = w.chars().all(|c| c.is_ascii_digit() || "+-() ".contains(c));
+        if numeric && !digits.is_empty() {
+            phone.contains(&digits) || r.id.to_string() == digits
+        } else {
+            name.contains(w.as_str())
+        }
+    })
+}
+
+/// The employees that match every word of `text` (all of them for a blank one), in order.
+/// A text of only digits and phone punctuation (`+7 900 111-00-03`) is one number.
+pub fn search<'a>(staff: &'a [StaffRow], text: &str) -> impl Iterator<Item = &'a StaffRow> {
+    let phone_like = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || "+-() ".contains(c));
+    let words: Vec<String> = if phone_like {
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        (!digits.is_empty()).then_some(digits).into_iter().collect()
+    } else {
+        fold(text).split_whitespace().map(str::to_owned).collect()
+    };
+    staff.iter().filter(move |r| matches(r, &words))
+}
+
+/// One page of the employees that match `p`, in name order, and how many there are.
+struct Found<'a> {
+    rows: Vec<&'a StaffRow>,
+    matched: usize,
+    pages: usize,
+    page: usize,
+}
+
+/// Searches, filters and pages the partner's employees (`staff`, in name order) in memory:
+/// the same rules on both databases, with Unicode case folding that neither `LIKE` gives.
+fn find<'a>(staff: &'a [StaffRow], p: &ListParams, page_size: usize) -> Found<'a> {
+    let state = p.state();
+    let matched: Vec<&StaffRow> = search(staff, &p.q)
+        .filter(|r| state.is_none_or(|s| r.state() == s))
+        .collect();
+    let pages = matched.len().div_ceil(page_size).max(1);
+    let page = p.page().min(pages);
+    Found {
+        matched: matched.len(),
+        rows: matched
+            .into_iter()
+            .skip((page - 1) * page_size)
+            .take(page_size)
+            .collect(),
+        pages,
+        page,
+    }
+}
+
+pub struct StateCount {
+    pub state: &'static str,
+    pub label: &'static str,
+    pub count: usize,
+    pub href: String,
+    pub selected: bool,
+}
+
 #[derive(Template)]
 #[template(path = "employees.html")]
 struct EmployeesView {
     l: Layout,
     rows: Vec<EmployeeItem>,
+    q: String,
+    /// All the partner's employees, and how many of them are in each state.
+    total: usize,
+    states: Vec<StateCount>,
+    all_href: String,
+    matched: usize,
+    state_chosen: bool,
+    filtered: bool,
+    page: usize,
+    pages: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    /// Where an action on a row brings the admin back to: this page of the list.
+    back: String,
 }
 
 #[derive(Template)]
@@ -62,10 +201,33 @@ pub async fn list(
     Data(state): Data<&SharedState>,
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
-    Query(q): Query<DoneQuery>,
+    Query(p): Query<ListParams>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let rows = state.store.list_staff(s.partner.id).await?;
+    let staff = state.store.list_staff(s.partner.id).await?;
+    let page_size = cfg.page_size as usize;
+    let found = find(&staff, &p, page_size);
+    let chosen = p.state();
+    let states = [
+        StaffState::Active,
+        StaffState::Disabled,
+        StaffState::Pending,
+    ]
+    .into_iter()
+    .map(|st| StateCount {
+        state: st.as_str(),
+        label: Tr(*lang).s(&format!("emp.n_{}", st.as_str())),
+        count: staff.iter().filter(|r| r.state() == st).count(),
+        href: ListParams {
+            q: p.q.clone(),
+            state: st.as_str().to_owned(),
+            ..ListParams::default()
+        }
+        .href(1),
+        selected: chosen == Some(st),
+    })
+    .collect();
+    let page = found.page;
     let view = EmployeesView {
         l: Layout::signed_in(
             *lang,
@@ -74,19 +236,48 @@ pub async fn list(
             s.partner.inn.clone(),
             s.csrf,
         )
-        .with_notice(q.done.as_deref()),
-        rows: rows
+        .with_notice(p.done.as_deref()),
+        rows: found
+            .rows
             .iter()
             .map(|r| EmployeeItem::from_row(r, cfg))
             .collect(),
+        q: p.q.trim().to_owned(),
+        total: staff.len(),
+        states,
+        all_href: ListParams {
+            q: p.q.clone(),
+            ..ListParams::default()
+        }
+        .href(1),
+        matched: found.matched,
+        state_chosen: chosen.is_some(),
+        filtered: !p.q.trim().is_empty() || chosen.is_some(),
+        page,
+        pages: found.pages,
+        prev: (page > 1).then(|| p.href(page - 1)),
+        next: (page < found.pages).then(|| p.href(page + 1)),
+        back: p.href(page),
     };
     Ok(html(view.render()))
+}
+
+/// The list page an action came from (its `back` field), or the first page: only the list's
+/// own parameters are kept, so the field cannot send the admin anywhere else.
+fn back_to(back: Option<&str>) -> String {
+    let Some(query) = back.and_then(|b| b.strip_prefix(LIST)) else {
+        return LIST.to_owned();
+    };
+    let query = query.strip_prefix('?').unwrap_or("");
+    let p: ListParams = serde_urlencoded::from_str(query).unwrap_or_default();
+    p.href(p.page())
 }
 
 #[derive(Deserialize)]
 pub struct StateForm {
     csrf: String,
     state: String,
+    back: Option<String>,
 }
 
 #[handler]
@@ -120,13 +311,14 @@ pub async fn set_state(
         state = new_state.as_str(),
         "employee state set"
     );
-    Ok(done("/cabinet/employees", key))
+    Ok(done(&back_to(form.back.as_deref()), key))
 }
 
 #[derive(Deserialize)]
 pub struct RenameForm {
     csrf: String,
     name: String,
+    back: Option<String>,
 }
 
 #[handler]
@@ -146,7 +338,7 @@ pub async fn rename(
     {
         return Err(CabinetError::NotFound);
     }
-    Ok(done("/cabinet/employees", "renamed"))
+    Ok(done(&back_to(form.back.as_deref()), "renamed"))
 }
 
 #[handler]

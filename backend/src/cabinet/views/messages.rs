@@ -1,9 +1,10 @@
 //! Messages: the filtered, searched, sorted list paged by keyset, and one message's page.
 
 use super::super::errors::{CabinetError, CabinetResult};
-use super::super::i18n::Lang;
+use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, html, session};
+use super::employees::search;
 use crate::domain::{Millis, StaffId};
 use crate::state::SharedState;
 use crate::store::{
@@ -18,6 +19,10 @@ use poem::{Request, Response, handler};
 use serde::{Deserialize, Serialize};
 
 const DAY_MS: i64 = 86_400_000;
+
+/// Up to this many employees the filter is a list to pick from; a larger company gets a field
+/// that takes an ID or a name (a list of 10,000 names was half a megabyte on every page).
+const STAFF_SELECT_MAX: usize = 500;
 
 /// The list's query string; everything optional, anything unparseable ignored or reported.
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -73,6 +78,10 @@ struct ListView {
     rows: Vec<Row>,
     columns: Vec<Column>,
     staff: Vec<Choice>,
+    /// The employee filter is a list to pick from (`staff`), not a text field.
+    staff_select: bool,
+    /// The employee the text field found, shown beside it.
+    staff_found: Option<String>,
     statuses: Vec<Choice>,
     next: Option<String>,
     first: Option<String>,
@@ -202,8 +211,42 @@ pub async fn list(
     Query(p): Query<ListParams>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let parsed = parse(state, s.partner.id, &p, cfg.page_size);
-    let mut found: Vec<MessageListRow> = state.store.list_partner_messages(&parsed.query).await?;
+    let mut parsed = parse(state, s.partner.id, &p, cfg.page_size);
+    let employees = state.store.list_staff(s.partner.id).await?;
+    let tr = Tr(*lang);
+    let mut staff_found = None;
+    let text = p.staff.trim();
+    let known = parsed
+        .query
+        .staff_id
+        .is_some_and(|id| employees.iter().any(|r| r.id == id.0));
+    if !known && !text.is_empty() {
+        // A name, a phone number or a part of one (typed in the field of a large company), or
+        // an ID that is none of this partner's employees.
+        parsed.query.staff_id = None;
+        let mut hits = search(&employees, text);
+        match (hits.next(), hits.count()) {
+            (Some(one), 0) => {
+                parsed.query.staff_id = Some(StaffId(one.id));
+                staff_found = Some(one.name.clone());
+            }
+            (None, _) => parsed.error = Some(format!("{} «{text}»", tr.s("msg.staff_none"))),
+            (Some(_), more) => {
+                parsed.error = Some(format!(
+                    "{} «{text}»: {}. {}",
+                    tr.s("msg.staff_many"),
+                    more + 1,
+                    tr.s("msg.staff_narrow")
+                ))
+            }
+        }
+    }
+    let unresolved = parsed.query.staff_id.is_none() && !text.is_empty();
+    let mut found: Vec<MessageListRow> = if unresolved {
+        Vec::new()
+    } else {
+        state.store.list_partner_messages(&parsed.query).await?
+    };
     let more = found.len() as i64 > cfg.page_size;
     found.truncate(cfg.page_size as usize);
     let l = Layout::signed_in(
@@ -226,17 +269,27 @@ pub async fn list(
             ..p.clone()
         })
     });
-    let staff = state
-        .store
-        .list_staff(s.partner.id)
-        .await?
-        .into_iter()
-        .map(|r| Choice {
-            selected: parsed.query.staff_id == Some(StaffId(r.id)),
-            value: r.id.to_string(),
-            label: r.name,
-        })
-        .collect();
+    let staff_select = employees.len() <= STAFF_SELECT_MAX;
+    if !staff_select && staff_found.is_none() {
+        staff_found = parsed.query.staff_id.and_then(|id| {
+            employees
+                .iter()
+                .find(|r| r.id == id.0)
+                .map(|r| r.name.clone())
+        });
+    }
+    let staff = if staff_select {
+        employees
+            .into_iter()
+            .map(|r| Choice {
+                selected: parsed.query.staff_id == Some(StaffId(r.id)),
+                value: r.id.to_string(),
+                label: r.name,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let statuses = MessageStatus::ALL
         .into_iter()
         .map(|st| Choice {
@@ -263,6 +316,8 @@ pub async fn list(
         l,
         rows,
         staff,
+        staff_select,
+        staff_found,
         statuses,
         next,
         first,
