@@ -185,7 +185,8 @@ test("send a message to a chosen employee and see it in the list", async () => {
   await shot(page, "06-send");
   await Promise.all([page.waitForLoadState("load"), page.click("#send-submit")]);
   assert.match(await page.textContent("#send-result"), /Сидоров Пётр/);
-  await page.click("#send-result a");
+  assert.match(await page.textContent("#send-created"), /Создано сообщений: 1/);
+  await page.click("#send-result li a");
   assert.equal((await page.textContent("#message-title")).trim(), "Инвентаризация");
   assert.match(await page.textContent("#message-body"), /закрыт на инвентаризацию/);
   await shot(page, "07-message");

@@ -252,6 +252,27 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("send.submit", "Отправить", "Send"),
     ("send.result", "Результат отправки", "Sent"),
     ("send.message_no", "сообщение №", "message no."),
+    ("send.created", "Создано сообщений", "Messages created"),
+    (
+        "send.see_list",
+        "открыть список сообщений",
+        "open the message list",
+    ),
+    (
+        "send.typed",
+        "Или сотрудники по телефону либо ID",
+        "Or employees by phone or ID",
+    ),
+    (
+        "send.typed_hint",
+        "+7 900 111-22-33, 1042; по одному на строке или через запятую",
+        "+7 900 111-22-33, 1042; one a line or separated by commas",
+    ),
+    (
+        "send.unknown",
+        "Ничего не отправлено: нет таких сотрудников",
+        "Nothing was sent: no such employees",
+    ),
     ("settings.title", "Настройка", "Settings"),
     ("settings.company", "Организация", "Company"),
     ("settings.short_name", "Название", "Name"),

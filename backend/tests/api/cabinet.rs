@@ -20,6 +20,7 @@ both_databases!(
     both_plans_of_the_message_list_give_the_same_pages,
     the_employee_list_searches_filters_pages_and_comes_back_after_an_action,
     a_large_company_filters_messages_by_an_employee_typed_not_picked,
+    a_large_company_types_the_recipients_and_gets_a_counted_result,
 );
 
 /// The token a page shows in full (after a rotation or a partner's creation), if any.
@@ -988,21 +989,7 @@ async fn the_employee_list_searches_filters_pages_and_comes_back_after_an_action
 async fn a_large_company_filters_messages_by_an_employee_typed_not_picked(app: TestApp) {
     let p = app.create_partner(INN_A).await;
     let anna = app.login(&p.inn, PHONE, "Петрова Анна").await;
-    let store = &app.state.store;
-    for i in 0..500 {
-        let phone = simo_backend::domain::Phone::parse(&format!("+7901{i:07}")).unwrap();
-        store
-            .upsert_staff_on_login(
-                p.id,
-                &phone,
-                &format!("Сотрудник {i}"),
-                "android",
-                simo_backend::store::StaffState::Active,
-                1,
-            )
-            .await
-            .unwrap();
-    }
+    add_employees(&app, p.id, 500).await;
     app.create_message(&p, &anna.id, "Планерка", "В 10:00")
         .await
         .ok();
@@ -1047,4 +1034,110 @@ async fn a_large_company_filters_messages_by_an_employee_typed_not_picked(app: T
     assert_eq!(none.body.matches("data-message-id=").count(), 0);
     let other = b.get("/cabinet/messages?staff=999999").await;
     assert_eq!(other.body.matches("data-message-id=").count(), 0);
+}
+
+/// `n` more active employees, «Сотрудник i» at +7 901 000-00-0i and on, straight into the store.
+async fn add_employees(app: &TestApp, partner_id: i64, n: usize) {
+    for i in 0..n {
+        let phone = simo_backend::domain::Phone::parse(&format!("+7901{i:07}")).unwrap();
+        app.state
+            .store
+            .upsert_staff_on_login(
+                partner_id,
+                &phone,
+                &format!("Сотрудник {i}"),
+                "android",
+                simo_backend::store::StaffState::Active,
+                1,
+            )
+            .await
+            .unwrap();
+    }
+}
+
+async fn a_large_company_types_the_recipients_and_gets_a_counted_result(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let anna = app.login(&p.inn, PHONE, "Петрова Анна").await;
+    add_employees(&app, p.id, 500).await;
+    let b = Browser::new(&app);
+    b.partner(INN_A).await;
+
+    let form = b.get("/cabinet/send").await;
+    assert!(
+        !form.body.contains("id=\"staff-list\""),
+        "501 employees: no list of names"
+    );
+    assert!(form.body.contains("id=\"staff-typed\"") && form.body.contains("(501)"));
+    let pre = b.get(&format!("/cabinet/send?staff={}", anna.id)).await;
+    assert!(
+        pre.body.contains(&format!(">{}</textarea>", anna.id)),
+        "{}",
+        pre.body
+    );
+
+    let send = |list: String, all: bool| {
+        let csrf = form.csrf();
+        let b = &b;
+        async move {
+            let mut fields = vec![
+                ("csrf", csrf),
+                ("staff_list", list),
+                ("title", "Собрание".to_owned()),
+                ("text", "В 15:00".to_owned()),
+            ];
+            if all {
+                fields.push(("all", "1".to_owned()));
+            }
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            b.post("/cabinet/send", &fields).await
+        }
+    };
+    let typo = send(
+        "8 (923) 338-16-38\n+7 901 000-00-03, 99999999; Иванов".into(),
+        false,
+    )
+    .await;
+    assert_eq!(typo.status, 400);
+    assert!(
+        typo.body
+            .contains("нет таких сотрудников: 99999999, Иванов"),
+        "{}",
+        typo.body
+    );
+    assert!(
+        typo.body
+            .contains("+7 901 000-00-03, 99999999; Иванов</textarea>"),
+        "kept to correct"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages").await,
+        0,
+        "nothing sent"
+    );
+
+    // A phone in any usual writing, or an ID; the same employee twice gets one message.
+    let two = send(
+        format!("8 (923) 338-16-38\n+7 901 000-00-03, {}", anna.id),
+        false,
+    )
+    .await;
+    assert_eq!(two.status, 200, "{}", two.body);
+    assert!(two.body.contains("Создано сообщений: 2"));
+    assert_eq!(
+        two.body.matches("/cabinet/messages/").count(),
+        2,
+        "each one named"
+    );
+    assert!(two.body.contains("Петрова Анна") && two.body.contains("Сотрудник 3"));
+    assert!(two.body.contains("></textarea>"), "emptied after sending");
+
+    let all = send(String::new(), true).await;
+    assert_eq!(all.status, 200);
+    assert!(all.body.contains("Создано сообщений: 501"), "{}", all.body);
+    assert_eq!(
+        all.body.matches("/cabinet/messages/").count(),
+        0,
+        "counted, not listed"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 503);
 }

@@ -1,10 +1,12 @@
 //! Sending from the cabinet: one, several or all employees; the result lists what was created.
+//! A company of up to `LIST_MAX` active employees picks them from a list; a larger one types or
+//! pastes their phones or IDs (a list of 10,000 names was 2 MB of HTML on every visit).
 
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
 use super::super::{html, session};
-use crate::domain::{MessageText, StaffId, Title};
+use crate::domain::{MessageText, Phone, StaffId, Title};
 use crate::service::messaging::{self, Recipients, Source};
 use crate::state::SharedState;
 use crate::store::{StaffRow, StaffState};
@@ -13,6 +15,12 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{IntoResponse, Request, Response, handler};
 use std::collections::{HashMap, HashSet};
+
+/// Up to this many active employees the form lists them to pick from.
+const LIST_MAX: usize = 500;
+
+/// Up to this many messages created, the result names each one; more are counted and linked.
+const RESULT_LIST_MAX: usize = 100;
 
 pub struct Recipient {
     pub id: i64,
@@ -34,16 +42,27 @@ pub struct Outcome {
 struct SendView {
     l: Layout,
     recipients: Vec<Recipient>,
+    /// Active employees, the ones "all" sends to.
+    active: usize,
+    /// The form lists the employees (`recipients`); otherwise it has a field to type them in.
+    listed: bool,
+    /// What was typed in that field.
+    typed: String,
     all: bool,
     title: String,
     text: String,
     error: Option<String>,
     outcomes: Vec<Outcome>,
+    /// Messages created by this send: each is in `outcomes` only up to `RESULT_LIST_MAX`.
+    created: Option<usize>,
     title_max: usize,
     text_max: usize,
 }
 
 fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
+    if active(staff) > LIST_MAX {
+        return Vec::new();
+    }
     staff
         .iter()
         .filter(|r| r.state() == StaffState::Active)
@@ -57,15 +76,38 @@ fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
         .collect()
 }
 
-fn view(l: Layout, recipients: Vec<Recipient>) -> SendView {
+fn active(staff: &[StaffRow]) -> usize {
+    staff
+        .iter()
+        .filter(|r| r.state() == StaffState::Active)
+        .count()
+}
+
+fn view(l: Layout, staff: &[StaffRow], chosen: &HashSet<i64>) -> SendView {
+    let active = active(staff);
+    let listed = active <= LIST_MAX;
+    let mut typed: Vec<i64> = if listed {
+        Vec::new()
+    } else {
+        chosen.iter().copied().collect()
+    };
+    typed.sort_unstable();
     SendView {
         l,
-        recipients,
+        recipients: recipients(staff, chosen),
+        active,
+        listed,
+        typed: typed
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
         all: false,
         title: String::new(),
         text: String::new(),
         error: None,
         outcomes: vec![],
+        created: None,
         title_max: Title::MAX_CHARS,
         text_max: MessageText::MAX_CHARS,
     }
@@ -90,13 +132,46 @@ pub async fn page(
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.partner.inn.clone(), s.csrf);
-    Ok(html(view(l, recipients(&staff, &pre)).render()))
+    Ok(html(view(l, &staff, &pre).render()))
+}
+
+/// The employees typed in the form, each as a phone number (any usual writing) or an ID; the
+/// entries that are none of this partner's employees come back as they were typed.
+fn typed_recipients<'a>(staff: &'a [StaffRow], typed: &'a str) -> (HashSet<i64>, Vec<&'a str>) {
+    let by_phone: HashMap<&str, i64> = staff.iter().map(|r| (r.phone.as_str(), r.id)).collect();
+    let ids: HashSet<i64> = staff.iter().map(|r| r.id).collect();
+    let mut found = HashSet::new();
+    let mut unknown = Vec::new();
+    for entry in typed
+        .split([',', ';', '\n', '\r', '\t'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let id = Phone::parse(entry)
+            .ok()
+            .and_then(|p| by_phone.get(p.as_str()).copied())
+            .or_else(|| {
+                StaffId::parse(entry)
+                    .ok()
+                    .map(|id| id.0)
+                    .filter(|id| ids.contains(id))
+            });
+        match id {
+            Some(id) => {
+                found.insert(id);
+            }
+            None => unknown.push(entry),
+        }
+    }
+    (found, unknown)
 }
 
 /// The form repeats `staff` once per chosen employee, which a struct cannot hold: read pairs.
 struct SendForm {
     csrf: String,
     staff: HashSet<i64>,
+    /// Phones or IDs typed in, separated by commas, semicolons or new lines.
+    typed: String,
     all: bool,
     title: String,
     text: String,
@@ -108,6 +183,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
     let mut f = SendForm {
         csrf: String::new(),
         staff: HashSet::new(),
+        typed: String::new(),
         all: false,
         title: String::new(),
         text: String::new(),
@@ -116,6 +192,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
         match k.as_str() {
             "csrf" => f.csrf = v,
             "staff" => f.staff.extend(v.parse::<i64>().ok()),
+            "staff_list" => f.typed = v,
             "all" => f.all = v == "1" || v == "on",
             "title" => f.title = v,
             "text" => f.text = v,
@@ -143,10 +220,23 @@ pub async fn submit(
         s.partner.inn.clone(),
         s.csrf.clone(),
     );
-    let mut v = view(l, recipients(&staff, &form.staff));
+    let mut v = view(l, &staff, &form.staff);
     v.all = form.all;
     v.title = form.title.clone();
     v.text = form.text.clone();
+    v.typed = form.typed.clone();
+    let (typed, unknown) = typed_recipients(&staff, &form.typed);
+    if !form.all && !unknown.is_empty() {
+        // Nothing is sent: the admin corrects the list and sends once, to everyone meant.
+        v.error = Some(format!(
+            "{}: {}",
+            v.l.t.s("send.unknown"),
+            unknown.join(", ")
+        ));
+        return Ok(html(v.render())
+            .with_status(StatusCode::BAD_REQUEST)
+            .into_response());
+    }
     let chosen: Vec<&StaffRow> = if form.all {
         staff
             .iter()
@@ -155,7 +245,7 @@ pub async fn submit(
     } else {
         staff
             .iter()
-            .filter(|r| form.staff.contains(&r.id))
+            .filter(|r| form.staff.contains(&r.id) || typed.contains(&r.id))
             .collect()
     };
     let parsed =
@@ -188,11 +278,14 @@ pub async fn submit(
     // Up to every employee of the partner: a map, not a search per outcome.
     let names: HashMap<i64, &str> = chosen.iter().map(|r| (r.id, r.name.as_str())).collect();
     let name = |id: StaffId| names.get(&id.0).copied().unwrap_or_default().to_owned();
-    v.outcomes.extend(result.created.iter().map(|c| Outcome {
-        staff_name: name(c.staff_id),
-        message_id: Some(c.message_id),
-        error: String::new(),
-    }));
+    v.created = Some(result.created.len());
+    if result.created.len() <= RESULT_LIST_MAX {
+        v.outcomes.extend(result.created.iter().map(|c| Outcome {
+            staff_name: name(c.staff_id),
+            message_id: Some(c.message_id),
+            error: String::new(),
+        }));
+    }
     v.outcomes
         .extend(result.refused.into_iter().map(|r| Outcome {
             staff_name: name(r.staff_id),
@@ -201,6 +294,7 @@ pub async fn submit(
         }));
     v.title.clear();
     v.text.clear();
+    v.typed.clear();
     for r in v.recipients.iter_mut() {
         r.checked = false;
     }
