@@ -984,6 +984,37 @@ async fn the_employee_list_searches_filters_pages_and_comes_back_after_an_action
         5,
         "an unknown state or page means all, first page"
     );
+
+    // Deleting goes through a confirmation page and still comes back to the search.
+    let id = &ids["Семёнов Пётр"];
+    let confirm_path = format!(
+        "/cabinet/employees/{id}/delete?back=%2Fcabinet%2Femployees%3Fq%3D%25D0%25BF%25D0%25B5%25D1%2582%25D1%2580"
+    );
+    assert!(
+        petr.body.contains(&confirm_path),
+        "the row's link carries the list's place: {}",
+        petr.body
+    );
+    let confirm = b.get(&confirm_path).await;
+    assert_eq!(
+        link(&confirm, "cancel-delete").as_deref(),
+        Some("/cabinet/employees?q=%D0%BF%D0%B5%D1%82%D1%80")
+    );
+    let gone = b
+        .post(
+            &format!("/cabinet/employees/{id}/delete"),
+            &[
+                ("csrf", &confirm.csrf()),
+                ("back", "/cabinet/employees?q=петр"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        gone.location.as_deref(),
+        Some("/cabinet/employees?q=%D0%BF%D0%B5%D1%82%D1%80&done=deleted")
+    );
+    let left = b.get("/cabinet/employees?q=%D0%BF%D0%B5%D1%82%D1%80").await;
+    assert_eq!(rows(&left), 1);
 }
 
 async fn a_large_company_filters_messages_by_an_employee_typed_not_picked(app: TestApp) {

@@ -186,6 +186,8 @@ struct EmployeesView {
     next: Option<String>,
     /// Where an action on a row brings the admin back to: this page of the list.
     back: String,
+    /// The same, as the query of the link to a row's delete confirmation.
+    back_query: String,
 }
 
 #[derive(Template)]
@@ -193,6 +195,13 @@ struct EmployeesView {
 struct DeleteView {
     l: Layout,
     e: EmployeeItem,
+    /// The list page the admin came from, for the form and for "cancel".
+    back: String,
+}
+
+#[derive(Deserialize)]
+pub struct BackQuery {
+    back: Option<String>,
 }
 
 #[handler]
@@ -258,8 +267,21 @@ pub async fn list(
         prev: (page > 1).then(|| p.href(page - 1)),
         next: (page < found.pages).then(|| p.href(page + 1)),
         back: p.href(page),
+        back_query: back_query(&p.href(page)),
     };
     Ok(html(view.render()))
+}
+
+/// `?back=…` to carry the list's place through a page in between; nothing for the first page.
+fn back_query(back: &str) -> String {
+    if back == LIST {
+        return String::new();
+    }
+    // A pair of strings always encodes.
+    format!(
+        "?{}",
+        serde_urlencoded::to_string([("back", back)]).unwrap_or_default()
+    )
 }
 
 /// The list page an action came from (its `back` field), or the first page: only the list's
@@ -348,6 +370,7 @@ pub async fn confirm_delete(
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
     Path(id): Path<i64>,
+    Query(q): Query<BackQuery>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     let row = state
@@ -364,6 +387,7 @@ pub async fn confirm_delete(
             s.csrf,
         ),
         e: EmployeeItem::from_row(&row, cfg),
+        back: back_to(q.back.as_deref()),
     };
     Ok(html(view.render()))
 }
@@ -371,6 +395,7 @@ pub async fn confirm_delete(
 #[derive(Deserialize)]
 pub struct DeleteForm {
     csrf: String,
+    back: Option<String>,
 }
 
 #[handler]
@@ -390,5 +415,5 @@ pub async fn delete(
         staff_id = id,
         "employee deleted from the cabinet"
     );
-    Ok(done("/cabinet/employees", "deleted"))
+    Ok(done(&back_to(form.back.as_deref()), "deleted"))
 }
