@@ -96,21 +96,44 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
-/// Whether an employee matches every word of a search: a word of letters is a part of the
-/// name; a word of digits (`+7 999`, `123-45`) a part of the phone number or the ID.
-fn matches(r: &StaffRow, words: &[String]) -> bool {
+/// A word of a search, classified once rather than for every employee.
+enum Word {
+    /// A part of the name, folded.
+    Name(String),
+    /// Digits written with phone punctuation (`+7`, `123-45`): a part of the phone, or the ID.
+    Number(String),
+}
+
+fn phone_like(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_digit() || "+-() ".contains(c))
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+impl Word {
+    fn of(word: String) -> Self {
+        let number = digits(&word);
+        if phone_like(&word) && !number.is_empty() {
+            Self::Number(number)
+        } else {
+            Self::Name(word)
+        }
+    }
+}
+
+/// Whether an employee matches every word of a search.
+fn matches(r: &StaffRow, words: &[Word]) -> bool {
     if words.is_empty() {
         return true;
     }
     let name = fold(&r.name);
-    let phone: String = r.phone.chars().filter(char::is_ascii_digit).collect();
-    words.iter().all(|w| {
-        let digits: String = w.chars().filter(char::is_ascii_digit).collect();
-        let numeric = w.chars().all(|c| c.is_ascii_digit() || "+-() ".contains(c));
-        if numeric && !digits.is_empty() {
-            phone.contains(&digits) || r.id.to_string() == digits
-        } else {
-            name.contains(w.as_str())
+    let phone = digits(&r.phone);
+    words.iter().all(|w| match w {
+        Word::Name(part) => name.contains(part.as_str()),
+        Word::Number(number) => {
+            phone.contains(number.as_str()) || number.parse::<i64>() == Ok(r.id)
         }
     })
 }
@@ -118,14 +141,17 @@ fn matches(r: &StaffRow, words: &[String]) -> bool {
 /// The employees that match every word of `text` (all of them for a blank one), in order.
 /// A text of only digits and phone punctuation (`+7 900 111-00-03`) is one number.
 pub fn search<'a>(staff: &'a [StaffRow], text: &str) -> impl Iterator<Item = &'a StaffRow> {
-    let phone_like = text
-        .chars()
-        .all(|c| c.is_ascii_digit() || "+-() ".contains(c));
-    let words: Vec<String> = if phone_like {
-        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-        (!digits.is_empty()).then_some(digits).into_iter().collect()
+    let words: Vec<Word> = if phone_like(text) {
+        let number = digits(text);
+        (!number.is_empty())
+            .then_some(Word::Number(number))
+            .into_iter()
+            .collect()
     } else {
-        fold(text).split_whitespace().map(str::to_owned).collect()
+        fold(text)
+            .split_whitespace()
+            .map(|w| Word::of(w.to_owned()))
+            .collect()
     };
     staff.iter().filter(move |r| matches(r, &words))
 }

@@ -60,9 +60,6 @@ struct SendView {
 }
 
 fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
-    if active(staff) > LIST_MAX {
-        return Vec::new();
-    }
     staff
         .iter()
         .filter(|r| r.state() == StaffState::Active)
@@ -94,7 +91,11 @@ fn view(l: Layout, staff: &[StaffRow], chosen: &HashSet<i64>) -> SendView {
     typed.sort_unstable();
     SendView {
         l,
-        recipients: recipients(staff, chosen),
+        recipients: if listed {
+            recipients(staff, chosen)
+        } else {
+            Vec::new()
+        },
         active,
         listed,
         typed: typed
@@ -138,6 +139,9 @@ pub async fn page(
 /// The employees typed in the form, each as a phone number (any usual writing) or an ID; the
 /// entries that are none of this partner's employees come back as they were typed.
 fn typed_recipients<'a>(staff: &'a [StaffRow], typed: &'a str) -> (HashSet<i64>, Vec<&'a str>) {
+    if typed.trim().is_empty() {
+        return (HashSet::new(), Vec::new());
+    }
     let by_phone: HashMap<&str, i64> = staff.iter().map(|r| (r.phone.as_str(), r.id)).collect();
     let ids: HashSet<i64> = staff.iter().map(|r| r.id).collect();
     let mut found = HashSet::new();
