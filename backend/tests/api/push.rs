@@ -36,6 +36,7 @@ on_both_databases!(
     a_dead_apns_token_is_cleared_and_the_message_says_no_device,
     throttling_and_server_errors_are_retried_after_retry_after,
     a_message_fails_with_its_reason_after_the_last_try,
+    a_push_the_provider_refuses_fails_at_once_and_keeps_the_device,
     every_status_change_is_in_the_history,
     createmessagebulk_sends_to_many_and_refuses_one_by_one,
     the_delivery_queue_is_vacuumed_once_enough_jobs_went_through,
@@ -520,6 +521,47 @@ async fn a_message_fails_with_its_reason_after_the_last_try(db: Db) {
     assert!(
         reason.contains("попыток: 3") && reason.contains("503"),
         "{reason}"
+    );
+    assert_eq!(
+        push_token_of(&app, &p, &e).await.as_deref(),
+        Some("fcm-token-1")
+    );
+}
+
+/// A refusal that is about the message, not the device (FCM `INVALID_ARGUMENT` on the payload):
+/// not retried, the message `failed` with the provider's words, the device token kept.
+async fn a_push_the_provider_refuses_fails_at_once_and_keeps_the_device(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = employee_with_device(&app, &p, PHONE, "fcm-token-1", "android").await;
+    fcm.behaviour.fail_next(Failure {
+        status: 400,
+        body: json!({"error": {"code": 400, "status": "INVALID_ARGUMENT",
+            "message": "Message is too big",
+            "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "INVALID_ARGUMENT"}]}}),
+        retry_after: None,
+    });
+
+    let id = send(&app, &p, &e, "Планёрка").await;
+    let m = wait_status(&app, &p, &e, &id, "failed").await;
+
+    assert_eq!(m["statusname"], "Ошибка доставки");
+    let events = history(&app, &p, &id).await;
+    let (status, reason) = events.last().unwrap();
+    assert_eq!(status, "failed");
+    assert!(
+        reason.starts_with("FCM отклонил уведомление: 400 INVALID_ARGUMENT Message is too big"),
+        "{reason}"
+    );
+    assert_eq!(
+        fcm.behaviour
+            .requests
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "a refusal is not retried"
     );
     assert_eq!(
         push_token_of(&app, &p, &e).await.as_deref(),
