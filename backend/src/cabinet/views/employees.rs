@@ -6,7 +6,7 @@ use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, html, session};
-use super::done;
+use super::{PageOf, done, fold, list_href, page_number};
 use crate::domain::{StaffId, StaffName, now_millis};
 use crate::state::SharedState;
 use crate::store::{StaffRow, StaffState};
@@ -61,40 +61,17 @@ impl ListParams {
     }
 
     fn page(&self) -> usize {
-        self.page.trim().parse::<usize>().map_or(1, |p| p.max(1))
+        page_number(&self.page)
     }
 
     /// The list's address with this search and filter on `page` (`done` left out).
     fn href(&self, page: usize) -> String {
-        let page = page.to_string();
-        let state = self.state();
-        let pairs: Vec<(&str, &str)> = [
-            ("q", self.q.trim()),
-            ("state", state.map_or("", StaffState::as_str)),
-            ("page", if page == "1" { "" } else { &page }),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-        // Pairs of strings always encode.
-        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        if query.is_empty() {
-            LIST.to_owned()
-        } else {
-            format!("{LIST}?{query}")
-        }
+        let state = self.state().map_or("", StaffState::as_str);
+        list_href(LIST, &[("q", self.q.trim()), ("state", state)], page)
     }
 }
 
 const LIST: &str = "/cabinet/employees";
-
-/// Lower case with ё as е: what a person types to find «Пётр» or «петр».
-fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ё' { 'е' } else { c })
-        .collect()
-}
 
 /// A word of a search, classified once rather than for every employee.
 enum Word {
@@ -156,33 +133,14 @@ pub fn search<'a>(staff: &'a [StaffRow], text: &str) -> impl Iterator<Item = &'a
     staff.iter().filter(move |r| matches(r, &words))
 }
 
-/// One page of the employees that match `p`, in name order, and how many there are.
-struct Found<'a> {
-    rows: Vec<&'a StaffRow>,
-    matched: usize,
-    pages: usize,
-    page: usize,
-}
-
 /// Searches, filters and pages the partner's employees (`staff`, in name order) in memory:
 /// the same rules on both databases, with Unicode case folding that neither `LIKE` gives.
-fn find<'a>(staff: &'a [StaffRow], p: &ListParams, page_size: usize) -> Found<'a> {
+fn find<'a>(staff: &'a [StaffRow], p: &ListParams, page_size: usize) -> PageOf<&'a StaffRow> {
     let state = p.state();
     let matched: Vec<&StaffRow> = search(staff, &p.q)
         .filter(|r| state.is_none_or(|s| r.state() == s))
         .collect();
-    let pages = matched.len().div_ceil(page_size).max(1);
-    let page = p.page().min(pages);
-    Found {
-        matched: matched.len(),
-        rows: matched
-            .into_iter()
-            .skip((page - 1) * page_size)
-            .take(page_size)
-            .collect(),
-        pages,
-        page,
-    }
+    PageOf::of(matched, p.page(), page_size)
 }
 
 pub struct StateCount {

@@ -27,3 +27,60 @@ pub(crate) fn done(path: &str, key: &str) -> Response {
 pub struct DoneQuery {
     pub done: Option<String>,
 }
+
+/// Lower case with ё as е: what a person types to find «Пётр» or «петр».
+pub(crate) fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .collect()
+}
+
+/// One page of a list filtered in memory, and how many rows matched in all.
+pub(crate) struct PageOf<T> {
+    pub rows: Vec<T>,
+    pub matched: usize,
+    /// The page shown: the one asked for, or the last one when it asked past the end.
+    pub page: usize,
+    pub pages: usize,
+}
+
+impl<T> PageOf<T> {
+    pub fn of(matched: Vec<T>, page: usize, page_size: usize) -> Self {
+        let pages = matched.len().div_ceil(page_size).max(1);
+        let page = page.clamp(1, pages);
+        Self {
+            matched: matched.len(),
+            rows: matched
+                .into_iter()
+                .skip((page - 1) * page_size)
+                .take(page_size)
+                .collect(),
+            page,
+            pages,
+        }
+    }
+}
+
+/// A `page` query parameter: anything unparseable is the first page.
+pub(crate) fn page_number(raw: &str) -> usize {
+    raw.trim().parse::<usize>().map_or(1, |p| p.max(1))
+}
+
+/// A list's address: `path` with its non-empty parameters and the page (left out for the first).
+pub(crate) fn list_href(path: &str, params: &[(&str, &str)], page: usize) -> String {
+    let page = page.to_string();
+    let pairs: Vec<(&str, &str)> = params
+        .iter()
+        .copied()
+        .chain([("page", if page == "1" { "" } else { page.as_str() })])
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    // Pairs of strings always encode.
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
+}
