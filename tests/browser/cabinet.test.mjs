@@ -297,6 +297,14 @@ test("the operator logs in, creates a partner and sees its token once", async ()
   await page.reload();
   assert.equal(await page.locator("#new-token").count(), 0, "shown once");
   assert.equal(await page.locator("#partners tbody tr").count(), 3, "a reload creates nothing");
+  await page.fill("#partner-filters input[name=q]", "ОСЕН");
+  await Promise.all([page.waitForURL(/\/operator\?q=/), page.click("#partner-filters button[type=submit]")]);
+  assert.equal(await page.locator("#partners tbody tr").count(), 1);
+  assert.match(await page.textContent("#partners-found"), /1 из 3/);
+  // Disabling from the searched list comes back to the same search.
+  await Promise.all([page.waitForURL(/done=partner_disabled/), page.click("#partners tbody tr button.danger")]);
+  assert.equal(new URL(page.url()).searchParams.get("q"), "ОСЕН");
+  assert.equal(await page.locator("#partners tbody tr .badge.warn").count(), 1);
   await page.context().close();
 });
 

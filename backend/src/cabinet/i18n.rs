@@ -357,6 +357,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("op.reset", "Сбросить пароль", "Reset password"),
     ("op.create", "Новый партнёр", "New partner"),
     ("op.create_submit", "Создать партнёра", "Create partner"),
+    ("op.search_hint", "ИНН или название", "INN or name"),
+    (
+        "op.none_found",
+        "Партнёров не нашлось: измените поиск.",
+        "No partners found: change the search.",
+    ),
     (
         "done.enabled",
         "Сотрудник включён в рассылку",

@@ -16,6 +16,7 @@ both_databases!(
     a_rotated_token_works_at_once_and_the_old_one_only_for_the_grace_period,
     disabling_an_employee_in_the_cabinet_makes_the_api_refuse_messages_to_them,
     the_operator_creates_disables_and_resets_a_partner,
+    the_operator_searches_and_pages_partners_and_comes_back_after_an_action,
     sending_from_the_cabinet_to_all_employees_creates_one_message_each,
     both_plans_of_the_message_list_give_the_same_pages,
     the_employee_list_searches_filters_pages_and_comes_back_after_an_action,
@@ -638,6 +639,158 @@ async fn the_operator_creates_disables_and_resets_a_partner(app: TestApp) {
     assert_eq!(
         op.get("/cabinet").await.location.as_deref(),
         Some("/cabinet/login")
+    );
+}
+
+/// A valid ten-digit INN: nine digits of `base` and their control digit.
+fn inn_of(base: u32) -> String {
+    let digits = format!("{base:09}");
+    let sum: u32 = digits
+        .chars()
+        .zip([2, 4, 10, 3, 5, 9, 4, 6, 8])
+        .map(|(d, w)| d.to_digit(10).unwrap() * w)
+        .sum();
+    format!("{digits}{}", sum % 11 % 10)
+}
+
+fn partner_rows(page: &Page) -> usize {
+    page.body.matches("<tr data-partner-inn=").count()
+}
+
+async fn the_operator_searches_and_pages_partners_and_comes_back_after_an_action(_app: TestApp) {
+    let app = spawn_app_with(_app.db, |s| s.apply("cabinet_page_size", "5").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(inn_of(770_708_389), INN_A, "the INN helper's control digit");
+    let names = [
+        ("ООО Вёсна", "Общество «Вёсна»"),
+        ("АО Лето", "Акционерное общество «Лето»"),
+        ("ООО Осень", "Общество «Осень»"),
+        ("ИП Зимин", "Индивидуальный предприниматель Зимин"),
+        ("ООО Ромашка", "Общество «Ромашка»"),
+        ("ООО Василёк", "Общество «Василёк»"),
+        ("ПАО Север", "Публичное акционерное общество «Север»"),
+    ];
+    let mut ids = HashMap::new();
+    for (i, (short_name, full_name)) in names.iter().enumerate() {
+        let inn = inn_of(500_100_730 + i as u32);
+        let (row, _) = simo_backend::service::partners::create(
+            &app.state.store,
+            simo_backend::service::partners::PartnerInput {
+                inn: &inn,
+                short_name,
+                full_name,
+                password: "secret-password",
+                approval_required: false,
+            },
+        )
+        .await
+        .unwrap();
+        ids.insert(*short_name, (row.id, inn));
+    }
+    simo_backend::service::accounts::create_operator(&app.state.store, "ops", "operator-password")
+        .await
+        .unwrap();
+    let op = Browser::new(&app);
+    op.login("operator", "ops", "operator-password").await;
+
+    let first = op.get("/operator").await;
+    assert_eq!(partner_rows(&first), 5, "{}", first.body);
+    assert!(first.body.contains("Страница 1 из 2"));
+    assert!(link(&first, "prev-page").is_none());
+    let second = op.get(&link(&first, "next-page").unwrap()).await;
+    assert_eq!(partner_rows(&second), 2);
+    assert!(second.body.contains("Страница 2 из 2"));
+    assert_eq!(link(&second, "prev-page").as_deref(), Some("/operator"));
+    let shown: usize = [&first, &second]
+        .iter()
+        .map(|page| names.iter().filter(|(n, _)| page.body.contains(n)).count())
+        .sum();
+    assert_eq!(shown, 7, "every partner on exactly one of the pages");
+    let past = op.get("/operator?page=99").await;
+    assert!(
+        past.body.contains("Страница 2 из 2"),
+        "past the end is the last page"
+    );
+    let junk = op.get("/operator?page=x").await;
+    assert_eq!((junk.status, partner_rows(&junk)), (200, 5));
+
+    // Lower case and е for ё, in the short or the full name; a part of the INN.
+    let vesna = op.get("/operator?q=%D0%B2%D0%B5%D1%81%D0%BD").await; // "весн"
+    assert_eq!(partner_rows(&vesna), 1, "{}", vesna.body);
+    assert!(vesna.body.contains("ООО Вёсна"));
+    assert!(vesna.body.contains("Найдено: 1 из 7"));
+    let joint = op
+        .get("/operator?q=%D0%B0%D0%BA%D1%86%D0%B8%D0%BE%D0%BD%D0%B5%D1%80%D0%BD%D0%BE%D0%B5") // "акционерное"
+        .await;
+    assert_eq!(
+        partner_rows(&joint),
+        2,
+        "АО Лето and ПАО Север by their full names"
+    );
+    let by_inn = op
+        .get(&format!("/operator?q={}", &ids["ООО Осень"].1[4..]))
+        .await;
+    assert_eq!(partner_rows(&by_inn), 1, "{}", by_inn.body);
+    assert!(by_inn.body.contains("ООО Осень"));
+    let two_words = op
+        .get("/operator?q=%D0%BE%D0%BE%D0%BE+%D1%80%D0%BE%D0%BC")
+        .await; // "ооо ром"
+    assert_eq!(partner_rows(&two_words), 1);
+    assert!(two_words.body.contains("ООО Ромашка"));
+    let none = op.get("/operator?q=%D0%AF%D0%BA%D0%BE%D0%B2").await; // "Яков"
+    assert_eq!(partner_rows(&none), 0);
+    assert!(none.body.contains("Партнёров не нашлось"));
+
+    // An action on a searched page brings the operator back to it, and only to the list.
+    let (id, inn) = &ids["ООО Вёсна"];
+    let off = op
+        .post(
+            &format!("/operator/partners/{id}/disabled"),
+            &[
+                ("csrf", &vesna.csrf()),
+                ("disabled", "1"),
+                ("back", "/operator?q=весн&page=1&x=https://evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        off.location.as_deref(),
+        Some("/operator?q=%D0%B2%D0%B5%D1%81%D0%BD&done=partner_disabled")
+    );
+    let stored = app.state.store.partner_by_id(*id).await.unwrap().unwrap();
+    assert!(stored.disabled && &stored.inn == inn);
+    for back in [
+        "https://evil.example/operator",
+        "//evil.example",
+        "/operatorx?page=2",
+        "/cabinet",
+    ] {
+        let on = op
+            .post(
+                &format!("/operator/partners/{id}/disabled"),
+                &[("csrf", &vesna.csrf()), ("disabled", "0"), ("back", back)],
+            )
+            .await;
+        assert_eq!(
+            on.location.as_deref(),
+            Some("/operator?done=partner_enabled"),
+            "{back}"
+        );
+    }
+    let reset = op
+        .post(
+            &format!("/operator/partners/{id}/password"),
+            &[
+                ("csrf", &vesna.csrf()),
+                ("password", "autumn-password"),
+                ("back", "/operator?page=2"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reset.location.as_deref(),
+        Some("/operator?page=2&done=password_reset")
     );
 }
 

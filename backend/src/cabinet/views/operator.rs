@@ -1,14 +1,15 @@
-//! The service operator's area: partners list, create a partner (its token shown once),
-//! disable or enable a partner, reset a partner's cabinet password.
+//! The service operator's area: partners list (searched by INN or name, paged), create a
+//! partner (its token shown once), disable or enable a partner, reset a partner's cabinet
+//! password. An action brings the operator back to the page of the list they were on.
 
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, cookies, html, session};
-use super::{DoneQuery, done};
+use super::{PageOf, done, fold, list_href, page_number};
 use crate::service::partners::{self, PartnerInput};
 use crate::state::SharedState;
-use crate::store::SessionKind;
+use crate::store::{PartnerRow, SessionKind};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
@@ -16,6 +17,49 @@ use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
 const OPERATOR: &str = "/operator";
+
+/// The list's query string; anything unparseable means everyone or the first page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: String,
+    done: Option<String>,
+}
+
+impl ListParams {
+    fn page(&self) -> usize {
+        page_number(&self.page)
+    }
+
+    /// The list's address with this search on `page` (`done` left out).
+    fn href(&self, page: usize) -> String {
+        list_href(OPERATOR, &[("q", self.q.trim())], page)
+    }
+}
+
+/// The list page an action came from (its `back` field), or the first page: only the list's
+/// own parameters are kept, so the field cannot send the operator anywhere else.
+fn back_to(back: Option<&str>) -> String {
+    let Some(query) = back.and_then(|b| b.strip_prefix(OPERATOR)) else {
+        return OPERATOR.to_owned();
+    };
+    let Some(query) = query.strip_prefix('?') else {
+        return OPERATOR.to_owned();
+    };
+    let p: ListParams = serde_urlencoded::from_str(query).unwrap_or_default();
+    p.href(p.page())
+}
+
+/// Whether a partner matches every word of a search: each is a part of the INN or of the
+/// short or full name (case and ё folded).
+fn matches(p: &PartnerRow, words: &[String]) -> bool {
+    let names = fold(&format!("{} {}", p.short_name, p.full_name));
+    words
+        .iter()
+        .all(|w| p.inn.contains(w.as_str()) || names.contains(w.as_str()))
+}
 
 pub struct PartnerItem {
     pub id: i64,
@@ -54,6 +98,16 @@ pub struct Created {
 struct PartnersView {
     l: Layout,
     partners: Vec<PartnerItem>,
+    q: String,
+    /// All partners, and how many of them the search found.
+    total: usize,
+    matched: usize,
+    page: usize,
+    pages: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    /// Where an action on a row brings the operator back to: this page of the list.
+    back: String,
     form: CreateForm,
     error: Option<String>,
     created: Option<Created>,
@@ -63,32 +117,47 @@ async fn render(
     state: &SharedState,
     cfg: &CabinetConfig,
     l: Layout,
+    p: &ListParams,
     form: CreateForm,
     error: Option<String>,
     created: Option<Created>,
 ) -> CabinetResult<Response> {
-    let partners = state
-        .store
-        .list_partners()
-        .await?
-        .into_iter()
-        .map(|p| PartnerItem {
-            id: p.id,
-            inn: p.inn,
-            name: p.short_name,
-            full_name: p.full_name,
-            created: cfg.date(p.created_at),
-            disabled: p.disabled,
-        })
-        .collect();
+    let all = state.store.list_partners().await?;
+    let words: Vec<String> = fold(&p.q).split_whitespace().map(str::to_owned).collect();
+    let total = all.len();
+    let found = PageOf::of(
+        all.into_iter().filter(|r| matches(r, &words)).collect(),
+        p.page(),
+        cfg.page_size as usize,
+    );
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
+    let page = found.page;
     let view = PartnersView {
         l,
-        partners,
+        partners: found
+            .rows
+            .into_iter()
+            .map(|p| PartnerItem {
+                id: p.id,
+                inn: p.inn,
+                name: p.short_name,
+                full_name: p.full_name,
+                created: cfg.date(p.created_at),
+                disabled: p.disabled,
+            })
+            .collect(),
+        q: p.q.trim().to_owned(),
+        total,
+        matched: found.matched,
+        page,
+        pages: found.pages,
+        prev: (page > 1).then(|| p.href(page - 1)),
+        next: (page < found.pages).then(|| p.href(page + 1)),
+        back: p.href(page),
         form,
         error,
         created,
@@ -102,7 +171,7 @@ pub async fn list(
     Data(state): Data<&SharedState>,
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
-    Query(q): Query<DoneQuery>,
+    Query(p): Query<ListParams>,
 ) -> CabinetResult<Response> {
     let s = session::operator(req, state).await?;
     let l = Layout::signed_in(
@@ -112,9 +181,9 @@ pub async fn list(
         s.operator.login.clone(),
         s.csrf,
     )
-    .with_notice(q.done.as_deref());
+    .with_notice(p.done.as_deref());
     let created = flashed_partner(req, state, cfg).await?;
-    render(state, cfg, l, CreateForm::default(), None, created).await
+    render(state, cfg, l, &p, CreateForm::default(), None, created).await
 }
 
 /// The partner created by the form just before, with its token, shown on this one page load
@@ -170,7 +239,8 @@ pub async fn create_partner(
             Ok(done(OPERATOR, "partner_created"))
         }
         Err(e) if !e.is_server_fault() => {
-            render(state, cfg, l, form, Some(e.to_string()), None).await
+            let first = ListParams::default();
+            render(state, cfg, l, &first, form, Some(e.to_string()), None).await
         }
         Err(e) => Err(e.into()),
     }
@@ -180,6 +250,7 @@ pub async fn create_partner(
 pub struct DisableForm {
     csrf: String,
     disabled: String,
+    back: Option<String>,
 }
 
 #[handler]
@@ -212,7 +283,7 @@ pub async fn set_disabled(
         "partner access changed"
     );
     Ok(done(
-        "/operator",
+        &back_to(form.back.as_deref()),
         if disabled {
             "partner_disabled"
         } else {
@@ -225,6 +296,7 @@ pub async fn set_disabled(
 pub struct ResetForm {
     csrf: String,
     password: String,
+    back: Option<String>,
 }
 
 #[handler]
@@ -251,5 +323,5 @@ pub async fn reset_password(
         partner_id = id,
         "partner password reset by the operator"
     );
-    Ok(done("/operator", "password_reset"))
+    Ok(done(&back_to(form.back.as_deref()), "password_reset"))
 }
