@@ -696,6 +696,10 @@ async fn the_operator_searches_and_pages_partners_and_comes_back_after_an_action
 
     let first = op.get("/operator").await;
     assert_eq!(partner_rows(&first), 5, "{}", first.body);
+    assert!(
+        first.body.contains("ПАО Север") && !first.body.contains("ООО Вёсна"),
+        "newest first"
+    );
     assert!(first.body.contains("Страница 1 из 2"));
     assert!(link(&first, "prev-page").is_none());
     let second = op.get(&link(&first, "next-page").unwrap()).await;

@@ -1,6 +1,7 @@
-//! The service operator's area: partners list (searched by INN or name, paged), create a
-//! partner (its token shown once), disable or enable a partner, reset a partner's cabinet
-//! password. An action brings the operator back to the page of the list they were on.
+//! The service operator's area: partners list (newest first, searched by INN or name,
+//! paged), create a partner (its token shown once), disable or enable a partner, reset a
+//! partner's cabinet password. An action brings the operator back to the page of the list
+//! they were on.
 
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
@@ -125,8 +126,12 @@ async fn render(
     let all = state.store.list_partners().await?;
     let words: Vec<String> = fold(&p.q).split_whitespace().map(str::to_owned).collect();
     let total = all.len();
+    // Newest first: a partner just created is on the first page, under its token.
     let found = PageOf::of(
-        all.into_iter().filter(|r| matches(r, &words)).collect(),
+        all.into_iter()
+            .rev()
+            .filter(|r| matches(r, &words))
+            .collect(),
         p.page(),
         cfg.page_size as usize,
     );
