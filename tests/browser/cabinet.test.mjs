@@ -145,6 +145,14 @@ test("filter the messages by employee, search them and sort by each column", asy
   await page.fill("input[name=q]", "оплат");
   await Promise.all([page.waitForURL(/q=/), page.click("#filters button[type=submit]")]);
   assert.deepEqual(await titles(page), ["Поступление 4587"]);
+  // The CSV download carries the same search: the one message, with its text.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")]);
+  assert.match(download.suggestedFilename(), new RegExp(`^simo-messages-${partnerA.inn}-\\d{4}-\\d{2}-\\d{2}\\.csv$`));
+  const file = readFileSync(await download.path(), "utf8");
+  assert.ok(file.startsWith("\uFEFFНомер сообщения;"), file.slice(0, 80));
+  const csv = file.slice(1).trimEnd().split("\r\n");
+  assert.equal(csv.length, 2, csv.join("\n"));
+  assert.match(csv[1], /;Петрова Анна;'\+79001110002;Поступление 4587;Поступила оплата от покупателя;/);
 
   await page.goto(`${BASE}/cabinet/messages`);
   await Promise.all([page.waitForURL(/sort=title/), page.click("th a.sort >> text=Заголовок")]);

@@ -105,6 +105,11 @@ impl CabinetConfig {
         self.local(millis).format("%Y-%m-%d %H:%M").to_string()
     }
 
+    /// `2026-11-23 16:47:05` in the configured zone, for exports.
+    pub fn timestamp(&self, millis: i64) -> String {
+        self.local(millis).format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+
     pub fn date(&self, millis: i64) -> String {
         self.local(millis).format("%Y-%m-%d").to_string()
     }
@@ -193,7 +198,7 @@ fn area(
 
 /// `/cabinet`: the partner admin's pages.
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
-    use views::{dashboard, docs, employees, login, messages, send, settings};
+    use views::{dashboard, docs, employees, login, messages, messages_export, send, settings};
     let route = Route::new()
         .at("/", get(dashboard::page))
         .at(
@@ -209,6 +214,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
             get(employees::confirm_delete).post(employees::delete),
         )
         .at("/messages", get(messages::list))
+        .at("/messages.csv", get(messages_export::export))
         .at("/messages/:id", get(messages::show))
         .at("/send", get(send::page).post(send::submit))
         .at("/settings", get(settings::page))

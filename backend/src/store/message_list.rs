@@ -77,6 +77,20 @@ pub struct MessageListRow {
     pub created_at: Millis,
 }
 
+/// A row of the list with everything an export of it shows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageExportRow {
+    #[sqlx(flatten)]
+    pub row: MessageListRow,
+    pub phone: String,
+    pub body: String,
+    pub source: String,
+    pub status_reason: Option<String>,
+    pub sent_at: Option<Millis>,
+    pub delivered_at: Option<Millis>,
+    pub read_at: Option<Millis>,
+}
+
 impl MessageListRow {
     /// The row's sort key, to continue after it.
     pub fn cursor(&self, sort: MessageSort) -> Vec<CursorValue> {
@@ -195,7 +209,11 @@ pub fn search_words(raw: &str) -> Vec<String> {
         .collect()
 }
 
-fn build_list_sql(q: &MessageListQuery, postgres: bool, plan: ListPlan) -> Sql {
+/// The columns an export reads beside the list's own.
+const EXPORT_COLUMNS: &str =
+    ", s.phone, m.body, m.source, m.status_reason, m.sent_at, m.delivered_at, m.read_at";
+
+fn build_list_sql(q: &MessageListQuery, postgres: bool, plan: ListPlan, export: bool) -> Sql {
     use CursorValue::Int;
     let filter_first = plan == ListPlan::FilterFirst;
     // Sorted by employee, the employees must be the outer loop. SQLite keeps the tables of a
@@ -205,9 +223,10 @@ fn build_list_sql(q: &MessageListQuery, postgres: bool, plan: ListPlan) -> Sql {
     } else {
         "FROM messages m JOIN staff s ON s.id = m.staff_id WHERE "
     };
+    let extra = if export { EXPORT_COLUMNS } else { "" };
     let mut sql = Sql {
         text: format!(
-            "SELECT m.id, m.staff_id, s.name AS staff_name, m.title, m.status, m.created_at {from}"
+            "SELECT m.id, m.staff_id, s.name AS staff_name, m.title, m.status, m.created_at{extra} {from}"
         ),
         binds: Vec::new(),
     };
@@ -353,10 +372,35 @@ impl Store {
         q: &MessageListQuery,
         plan: ListPlan,
     ) -> Result<Vec<MessageListRow>> {
+        self.read_list(q, plan, false).await
+    }
+
+    /// The rows of a list page with their texts, phones and dates, for an export; read in
+    /// pages (`limit`, `after`) like the list itself, so an export of any size holds one page.
+    pub async fn export_partner_messages(
+        &self,
+        q: &MessageListQuery,
+        plan: ListPlan,
+    ) -> Result<Vec<MessageExportRow>> {
+        self.read_list(q, plan, true).await
+    }
+
+    async fn read_list<R>(
+        &self,
+        q: &MessageListQuery,
+        plan: ListPlan,
+        export: bool,
+    ) -> Result<Vec<R>>
+    where
+        R: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
         if !q.words.is_empty() {
             self.search_catch_up().await?;
         }
-        let sql = build_list_sql(q, self.is_postgres(), plan);
+        let sql = build_list_sql(q, self.is_postgres(), plan, export);
         let text = sqlx::AssertSqlSafe(sql.text);
         Ok(with_pool!(self, p => bind_all!(sqlx::query_as(text), &sql.binds).fetch_all(p).await)?)
     }
@@ -386,7 +430,7 @@ impl Store {
         q: &MessageListQuery,
         plan: ListPlan,
     ) -> Result<String> {
-        let sql = build_list_sql(q, self.is_postgres(), plan);
+        let sql = build_list_sql(q, self.is_postgres(), plan, false);
         let lines: Vec<String> = match &self.pool {
             Pool::Sqlite(p) => {
                 let text = sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {}", sql.text));
@@ -503,7 +547,7 @@ mod tests {
             after: Some(vec![CursorValue::Text("a".into()), CursorValue::Int(5)]),
             limit: 51,
         };
-        let sql = build_list_sql(&q, false, ListPlan::SortFirst);
+        let sql = build_list_sql(&q, false, ListPlan::SortFirst, false);
         assert!(
             sql.text.contains("AND (m.title, m.id) > ($2, $3)"),
             "{}",

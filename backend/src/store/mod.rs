@@ -20,8 +20,8 @@ pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRo
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush};
 pub use handoff::Handoff;
 pub use message_list::{
-    CursorValue, ListPlan, MessageListQuery, MessageListRow, MessageSort, MessageStats, StaffStats,
-    search_words,
+    CursorValue, ListPlan, MessageExportRow, MessageListQuery, MessageListRow, MessageSort,
+    MessageStats, StaffStats, search_words,
 };
 pub use messages::{MessageQuery, MessageRow, MessageStatus, NewMessage};
 pub use partners::{NewPartner, PartnerRow};

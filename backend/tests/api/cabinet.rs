@@ -22,6 +22,7 @@ both_databases!(
     the_employee_list_searches_filters_pages_and_comes_back_after_an_action,
     a_large_company_filters_messages_by_an_employee_typed_not_picked,
     a_large_company_types_the_recipients_and_gets_a_counted_result,
+    the_message_list_downloads_as_csv_with_its_filters_and_sort,
 );
 
 /// The token a page shows in full (after a rotation or a partner's creation), if any.
@@ -1328,4 +1329,176 @@ async fn a_large_company_types_the_recipients_and_gets_a_counted_result(app: Tes
         "counted, not listed"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 503);
+}
+
+/// The rows of an export: the BOM checked and dropped, `;`-separated, the header row first.
+fn csv_rows(page: &Page) -> Vec<Vec<String>> {
+    assert_eq!(page.status, 200, "{}", page.body);
+    let body = page
+        .body
+        .strip_prefix('\u{feff}')
+        .expect("a BOM, so that Excel reads UTF-8");
+    csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .from_reader(body.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+async fn the_message_list_downloads_as_csv_with_its_filters_and_sort(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let ivan = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let anna = app.login(&p.inn, "+79001112233", "Аннова Анна").await;
+    let text = "Строка 1; \"в кавычках\"\nСтрока 2";
+    app.create_message(&p, &ivan.id, "=HYPERLINK(\"http://evil\")", text)
+        .await
+        .ok();
+    app.create_message(&p, &anna.id, "Планерка", "В 10:00 в переговорной")
+        .await
+        .ok();
+    let other = app.create_partner(INN_B).await;
+    let stranger = app
+        .login(&other.inn, "+79005556677", "Чужой Сотрудник")
+        .await;
+    app.create_message(&other, &stranger.id, "Чужое", "не для А")
+        .await
+        .ok();
+    // More messages than one read of the export holds (1,000), to cross its pages.
+    add_employees(&app, p.id, 1_000).await;
+    app.post(
+        "createmessagebulk",
+        Some(&p.token),
+        json!({"inn": p.inn, "all": true, "title": "Собрание", "message": "В 15:00"}),
+    )
+    .await
+    .ok();
+    let total = 1_004;
+
+    let b = Browser::new(&app);
+    assert_eq!(
+        b.get("/cabinet/messages.csv").await.location.as_deref(),
+        Some("/cabinet/login"),
+        "only for a signed-in admin"
+    );
+    b.partner(INN_A).await;
+    let list = b.get("/cabinet/messages?q=%D0%BF%D0%BB%D0%B0%D0%BD").await; // "план"
+    assert!(
+        list.body
+            .contains("href=\"/cabinet/messages.csv?q=%D0%BF%D0%BB%D0%B0%D0%BD\" id=\"export\""),
+        "the link carries the list's filters: {}",
+        list.body
+    );
+
+    let all = b.get("/cabinet/messages.csv").await;
+    assert_eq!(
+        all.headers["content-type"].to_str().unwrap(),
+        "text/csv; charset=utf-8"
+    );
+    let disposition = all.headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with(&format!("attachment; filename=\"simo-messages-{INN_A}-"))
+            && disposition.ends_with(".csv\""),
+        "{disposition}"
+    );
+    assert!(all.body.ends_with("\r\n"), "CRLF between records, as Excel expects");
+    let rows = csv_rows(&all);
+    assert_eq!(
+        rows[0],
+        [
+            "Номер сообщения",
+            "ID сотрудника",
+            "Сотрудник",
+            "Телефон",
+            "Заголовок",
+            "Текст",
+            "Источник",
+            "Статус",
+            "Причина",
+            "Создано",
+            "Отправлено",
+            "Доставлено",
+            "Прочитано"
+        ]
+    );
+    assert_eq!(
+        rows.len(),
+        1 + total,
+        "every message, across the export's pages"
+    );
+    let ids: Vec<i64> = rows[1..].iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] > w[1]),
+        "newest first, each once"
+    );
+    assert!(
+        !all.body.contains("Чужое") && rows.iter().all(|r| r[1] != stranger.id),
+        "another partner's messages never appear"
+    );
+    let evil = rows
+        .iter()
+        .find(|r| r[4].contains("HYPERLINK"))
+        .expect("the message with a formula for a title");
+    assert_eq!(evil[1], ivan.id);
+    assert_eq!(evil[2], "Иванов Иван");
+    assert_eq!(
+        evil[3], "'+79233381638",
+        "a leading + would be a formula too"
+    );
+    assert_eq!(evil[4], "'=HYPERLINK(\"http://evil\")", "kept as text");
+    assert_eq!(evil[5], text, "separators, quotes and new lines survive");
+    assert_eq!(evil[6], "через API");
+    let created = &evil[9];
+    assert!(
+        created.len() == 19 && created.starts_with("20") && created.as_bytes()[10] == b' ',
+        "{created}"
+    );
+
+    // The page's filters, search and sort apply; the page it was on does not.
+    let planerka = csv_rows(
+        &b.get("/cabinet/messages.csv?q=%D0%BF%D0%BB%D0%B0%D0%BD&after=i1.i2")
+            .await,
+    );
+    assert_eq!(planerka.len(), 2, "{planerka:?}");
+    assert_eq!(planerka[1][4], "Планерка");
+    let annas = csv_rows(
+        &b.get(&format!(
+            "/cabinet/messages.csv?staff={}&sort=title&dir=asc",
+            anna.id
+        ))
+        .await,
+    );
+    let titles: Vec<&str> = annas[1..].iter().map(|r| r[4].as_str()).collect();
+    assert_eq!(titles, ["Планерка", "Собрание"]);
+    let by_employee = csv_rows(&b.get("/cabinet/messages.csv?sort=employee&dir=asc").await);
+    assert_eq!(by_employee.len(), 1 + total, "a text cursor across pages");
+    let mut seen: Vec<&str> = by_employee[1..].iter().map(|r| r[0].as_str()).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), total, "each message once");
+    assert_eq!(by_employee[1][2], "Аннова Анна");
+    let none = csv_rows(&b.get("/cabinet/messages.csv?status=read").await);
+    assert_eq!(none.len(), 1, "the header alone");
+    let english = csv_rows(&b.get("/cabinet/messages.csv?status=read&lang=en").await);
+    assert_eq!(english[0][0], "Message number");
+
+    // Filters the list cannot read send the admin to the list, which says why.
+    for bad in [
+        "from=%D0%B2%D1%87%D0%B5%D1%80%D0%B0",
+        "staff=%D0%AF%D0%BA%D0%BE%D0%B2",
+    ] {
+        let page = b.get(&format!("/cabinet/messages.csv?{bad}")).await;
+        assert_eq!(page.status, 303, "{bad}");
+        assert_eq!(
+            page.location.as_deref(),
+            Some(format!("/cabinet/messages?{bad}").as_str())
+        );
+    }
+    // Another partner's employee by ID is no employee of this one: nothing of theirs leaks
+    // (the ID's digits are then looked for in this partner's phones).
+    let theirs = b
+        .get(&format!("/cabinet/messages.csv?staff={}", stranger.id))
+        .await;
+    assert!(!theirs.body.contains("Чужое") && !theirs.body.contains("не для А"));
 }

@@ -9,7 +9,7 @@ use crate::domain::{Millis, StaffId};
 use crate::state::SharedState;
 use crate::store::{
     CursorValue, MessageListQuery, MessageListRow, MessageRow, MessageSort, MessageStatus,
-    search_words,
+    StaffRow, search_words,
 };
 use askama::Template;
 use base64::Engine;
@@ -85,6 +85,8 @@ struct ListView {
     statuses: Vec<Choice>,
     next: Option<String>,
     first: Option<String>,
+    /// The CSV of the whole list as filtered and sorted.
+    export: String,
     filter_error: Option<String>,
     filtered: bool,
 }
@@ -115,10 +117,15 @@ pub fn decode_cursor(raw: &str) -> Option<Vec<CursorValue>> {
         .collect()
 }
 
-fn href(p: &ListParams) -> String {
+pub(super) fn href(p: &ListParams) -> String {
+    href_at("/cabinet/messages", p)
+}
+
+/// `path` with the list's parameters (strings only: serializing them cannot fail).
+fn href_at(path: &str, p: &ListParams) -> String {
     match serde_urlencoded::to_string(p) {
-        Ok(q) if !q.is_empty() => format!("/cabinet/messages?{q}"),
-        _ => "/cabinet/messages".to_owned(),
+        Ok(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_owned(),
     }
 }
 
@@ -126,9 +133,9 @@ fn default_descending(sort: MessageSort) -> bool {
     sort == MessageSort::Created
 }
 
-struct Parsed {
-    query: MessageListQuery,
-    error: Option<String>,
+pub(super) struct Parsed {
+    pub query: MessageListQuery,
+    pub error: Option<String>,
 }
 
 /// A bare date is a whole local day: `from` at its start, `to` up to the next day's start.
@@ -140,7 +147,7 @@ fn day_bound(state: &SharedState, raw: &str, next_day: bool) -> Result<Option<Mi
     Ok(Some(if next_day { start + DAY_MS } else { start }))
 }
 
-fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64) -> Parsed {
+pub(super) fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64) -> Parsed {
     let sort = MessageSort::parse(&p.sort).unwrap_or(MessageSort::Created);
     let descending = match p.dir.as_str() {
         "asc" => false,
@@ -202,6 +209,42 @@ fn columns(l: &Layout, p: &ListParams, q: &MessageListQuery) -> Vec<Column> {
         .collect()
 }
 
+/// The employee filter: an ID of the partner's employee, or else a name, a phone number or a
+/// part of one (typed in the field of a large company) that must match exactly one employee.
+/// Returns the name of the employee a text found; anything else is the filter's error.
+pub(super) fn resolve_staff(
+    parsed: &mut Parsed,
+    employees: &[StaffRow],
+    text: &str,
+    tr: Tr,
+) -> Option<String> {
+    let known = parsed
+        .query
+        .staff_id
+        .is_some_and(|id| employees.iter().any(|r| r.id == id.0));
+    if known || text.is_empty() {
+        return None;
+    }
+    parsed.query.staff_id = None;
+    let mut hits = search(employees, text);
+    match (hits.next(), hits.count()) {
+        (Some(one), 0) => {
+            parsed.query.staff_id = Some(StaffId(one.id));
+            return Some(one.name.clone());
+        }
+        (None, _) => parsed.error = Some(format!("{} «{text}»", tr.s("msg.staff_none"))),
+        (Some(_), more) => {
+            parsed.error = Some(format!(
+                "{} «{text}»: {}. {}",
+                tr.s("msg.staff_many"),
+                more + 1,
+                tr.s("msg.staff_narrow")
+            ))
+        }
+    }
+    None
+}
+
 #[handler]
 pub async fn list(
     req: &Request,
@@ -213,34 +256,8 @@ pub async fn list(
     let s = session::partner(req, state).await?;
     let mut parsed = parse(state, s.partner.id, &p, cfg.page_size);
     let employees = state.store.list_staff(s.partner.id).await?;
-    let tr = Tr(*lang);
-    let mut staff_found = None;
     let text = p.staff.trim();
-    let known = parsed
-        .query
-        .staff_id
-        .is_some_and(|id| employees.iter().any(|r| r.id == id.0));
-    if !known && !text.is_empty() {
-        // A name, a phone number or a part of one (typed in the field of a large company), or
-        // an ID that is none of this partner's employees.
-        parsed.query.staff_id = None;
-        let mut hits = search(&employees, text);
-        match (hits.next(), hits.count()) {
-            (Some(one), 0) => {
-                parsed.query.staff_id = Some(StaffId(one.id));
-                staff_found = Some(one.name.clone());
-            }
-            (None, _) => parsed.error = Some(format!("{} «{text}»", tr.s("msg.staff_none"))),
-            (Some(_), more) => {
-                parsed.error = Some(format!(
-                    "{} «{text}»: {}. {}",
-                    tr.s("msg.staff_many"),
-                    more + 1,
-                    tr.s("msg.staff_narrow")
-                ))
-            }
-        }
-    }
+    let mut staff_found = resolve_staff(&mut parsed, &employees, text, Tr(*lang));
     let unresolved = parsed.query.staff_id.is_none() && !text.is_empty();
     let mut found: Vec<MessageListRow> = if unresolved {
         Vec::new()
@@ -269,6 +286,13 @@ pub async fn list(
             ..p.clone()
         })
     });
+    let export = href_at(
+        "/cabinet/messages.csv",
+        &ListParams {
+            after: String::new(),
+            ..p.clone()
+        },
+    );
     let staff_select = employees.len() <= STAFF_SELECT_MAX;
     if !staff_select && staff_found.is_none() {
         staff_found = parsed.query.staff_id.and_then(|id| {
@@ -321,6 +345,7 @@ pub async fn list(
         statuses,
         next,
         first,
+        export,
         filter_error: parsed.error,
         filtered,
         p,

@@ -5,6 +5,7 @@ pub mod docs;
 pub mod employees;
 pub mod login;
 pub mod messages;
+pub mod messages_export;
 pub mod operator;
 pub mod send;
 pub mod settings;

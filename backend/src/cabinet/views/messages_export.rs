@@ -1,0 +1,171 @@
+//! The message list as a CSV file: the same filters, search and sort as the page, every row.
+
+use super::super::errors::CabinetResult;
+use super::super::i18n::{Lang, Tr};
+use super::super::{CabinetConfig, session};
+use super::messages::{ListParams, href, parse, resolve_staff};
+use crate::domain::Millis;
+use crate::state::SharedState;
+use crate::store::{ListPlan, MessageExportRow, MessageListQuery};
+use poem::http::header;
+use poem::web::{Data, Query, Redirect};
+use poem::{Body, IntoResponse, Request, Response, handler};
+use std::borrow::Cow;
+
+/// Rows read per query: an export of a million messages holds one such page in memory.
+const CHUNK: i64 = 1_000;
+
+/// The header row, by catalogue key.
+const COLUMNS: [&str; 13] = [
+    "exp.id",
+    "exp.staff_id",
+    "exp.staff",
+    "exp.phone",
+    "exp.title",
+    "exp.text",
+    "exp.source",
+    "exp.status",
+    "exp.reason",
+    "exp.created",
+    "exp.sent",
+    "exp.delivered",
+    "exp.read",
+];
+
+/// Spreadsheets run a cell that begins with one of these as a formula (CSV injection: a title
+/// sent through the API could run in the admin's Excel); a leading apostrophe keeps it text.
+fn cell(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// What the body's stream carries from one page of rows to the next.
+struct Export {
+    state: SharedState,
+    query: MessageListQuery,
+    plan: ListPlan,
+    tr: Tr,
+    cfg: CabinetConfig,
+    /// The BOM and the header row are still to be written.
+    first: bool,
+    done: bool,
+}
+
+impl Export {
+    fn date(&self, at: Option<Millis>) -> String {
+        at.map(|ms| self.cfg.timestamp(ms)).unwrap_or_default()
+    }
+
+    fn write(&self, rows: &[MessageExportRow]) -> csv::Result<Vec<u8>> {
+        // `;` and a BOM: what Excel with Russian regional settings opens as columns of UTF-8;
+        // CRLF between records, as RFC 4180 has it.
+        let mut out = Vec::with_capacity(256 * (rows.len() + 1));
+        if self.first {
+            out.extend_from_slice("\u{feff}".as_bytes());
+        }
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        if self.first {
+            w.write_record(COLUMNS.map(|key| self.tr.s(key)))?;
+        }
+        for r in rows {
+            let m = &r.row;
+            let record: [&str; 13] = [
+                &m.id.to_string(),
+                &m.staff_id.to_string(),
+                &cell(&m.staff_name),
+                &cell(&r.phone),
+                &cell(&m.title),
+                &cell(&r.body),
+                &self.tr.detail(&r.source),
+                self.tr.status(&m.status),
+                &cell(r.status_reason.as_deref().unwrap_or_default()),
+                &self.cfg.timestamp(m.created_at),
+                &self.date(r.sent_at),
+                &self.date(r.delivered_at),
+                &self.date(r.read_at),
+            ];
+            w.write_record(record)?;
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
+    }
+
+    /// The next piece of the file, or `None` after the last page.
+    async fn next(mut self) -> std::io::Result<Option<(Vec<u8>, Self)>> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = self
+            .state
+            .store
+            .export_partner_messages(&self.query, self.plan)
+            .await
+            .map_err(|e| {
+                // The status line is long gone: the client sees the download cut short.
+                tracing::error!(error = %e, "message export failed");
+                std::io::Error::other(e.to_string())
+            })?;
+        self.done = (rows.len() as i64) < self.query.limit;
+        if let Some(last) = rows.last() {
+            self.query.after = Some(last.row.cursor(self.query.sort));
+        }
+        let bytes = self.write(&rows).map_err(std::io::Error::other)?;
+        self.first = false;
+        Ok(Some((bytes, self)))
+    }
+}
+
+#[handler]
+pub async fn export(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Query(p): Query<ListParams>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let mut parsed = parse(state, s.partner.id, &p, CHUNK);
+    let employees = state.store.list_staff(s.partner.id).await?;
+    resolve_staff(&mut parsed, &employees, p.staff.trim(), Tr(*lang));
+    if parsed.error.is_some() {
+        // The list page says what is wrong with the filters.
+        let list = ListParams {
+            after: String::new(),
+            ..p
+        };
+        return Ok(Redirect::see_other(href(&list)).into_response());
+    }
+    let mut query = parsed.query;
+    // The whole list, whichever of its pages the link was on.
+    query.after = None;
+    query.limit = CHUNK;
+    let plan = state.store.list_plan(&query).await?;
+    let name = format!(
+        "simo-messages-{}-{}.csv",
+        s.partner.inn,
+        cfg.date(crate::domain::now_millis())
+    );
+    let export = Export {
+        state: state.clone(),
+        query,
+        plan,
+        tr: Tr(*lang),
+        cfg: cfg.clone(),
+        first: true,
+        done: false,
+    };
+    let body = futures_util::stream::try_unfold(export, Export::next);
+    Ok(Response::builder()
+        .content_type("text/csv; charset=utf-8")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        )
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from_bytes_stream(body)))
+}
