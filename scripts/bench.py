@@ -8,21 +8,27 @@ measures with wrk (same client, same concurrency for every case):
   createmessage      max req/s, then p99 at half that rate       (SQLite, PostgreSQL)
   getmessage         count 50, 1,000,000 messages stored         (SQLite, PostgreSQL)
   bulk 10,000        one message to 10,000 employees: time until stored and queued
+  CSV export         the cabinet's download of the whole message list (every message stored):
+                     time to the first byte and to the last, size, the server's RSS meanwhile
   RSS                idle and peak of the server process
 Between cases it waits until the outbox is drained (every message pushed), so each case starts
 from the same quiet state. Prints a table, writes artifacts/bench/latest.json. Run it through
 scripts/bench.sh.
 """
 import argparse
+import http.cookiejar
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -146,6 +152,45 @@ def post(url, body, token):
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
+
+
+def export_csv(base, pid, password):
+    """Logs in to the cabinet as the partner's admin and downloads the whole message list as
+    CSV, sampling the server's RSS while it streams."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    form = opener.open(f"{base}/cabinet/login", timeout=30).read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"login": INN, "password": password, "csrf": csrf}).encode()
+    opener.open(f"{base}/cabinet/login", data=data, timeout=30).read()
+    rss = [memory_mb(pid)[0]]
+    streaming = threading.Event()
+    streaming.set()
+
+    def sample():
+        while streaming.is_set():
+            rss.append(memory_mb(pid)[0])
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.time()
+    first = None
+    size = rows = 0
+    try:
+        with opener.open(f"{base}/cabinet/messages.csv", timeout=600) as r:
+            if not r.headers.get("content-type", "").startswith("text/csv"):
+                sys.exit(f"the export answered {r.headers.get('content-type')}: not logged in?")
+            while chunk := r.read(1 << 16):
+                first = first or time.time()
+                size += len(chunk)
+                rows += chunk.count(b"\r\n")
+    finally:
+        streaming.clear()
+        sampler.join()
+    seconds = time.time() - started
+    return {"seconds": round(seconds, 2), "first_byte_ms": round((first - started) * 1000, 1),
+            "rows": rows - 1, "mb": round(size / 1e6, 1), "rows_per_s": round((rows - 1) / seconds),
+            "rss_before_mb": rss[0], "rss_max_mb": max(rss)}
 
 
 def run_ceiling(args):
@@ -290,13 +335,15 @@ def run_database(kind, args, ceiling_rps):
         if status == 200:
             data = answer.get("data") or {}
             bulk["created"] = len(data.get("messageids") or data.get("messages") or [])
+        settle(kind, db_url, sqlite_path)
+        export = export_csv(base, proc.pid, "bench-password")
         peak_rss = memory_mb(proc.pid)[1]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
     result = {"createmessage": create, "createmessage_half_rate": create_half, "getmessage": get,
-              "bulk_10000": bulk, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
+              "bulk_10000": bulk, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
     result["createmessage_share_of_ceiling"] = round(create["rps"] / ceiling_rps, 3)
     result["getmessage_share_of_ceiling"] = round(get["rps"] / ceiling_rps, 3)
     return result
@@ -334,6 +381,7 @@ def main():
         ("createmessage at half rate", lambda r: f"{r['createmessage_half_rate']['rps']} req/s (asked {r['createmessage_half_rate']['rate']}): p50 {r['createmessage_half_rate']['p50_ms']} ms, p99 {r['createmessage_half_rate']['p99_ms']} ms"),
         ("getmessage count 50, 1M stored", lambda r: f"{r['getmessage']['rps']} req/s ({r['getmessage_share_of_ceiling']:.0%}; {r['getmessage']['rps'] / c['page']['rps']:.0%} of the page's ceiling), p99 {r['getmessage']['p99_ms']} ms"),
         ("bulk: 10,000 recipients", lambda r: f"{r['bulk_10000']['seconds']} s (HTTP {r['bulk_10000']['status']})"),
+        ("CSV export of every message", lambda r: f"{r['export_csv']['rows']:,} rows, {r['export_csv']['mb']} MB in {r['export_csv']['seconds']} s (first byte {r['export_csv']['first_byte_ms']} ms), RSS {r['export_csv']['rss_before_mb']} → {r['export_csv']['rss_max_mb']} MB"),
         ("RSS idle / peak", lambda r: f"{r['rss_idle_mb']} / {r['rss_peak_mb']} MB"),
     ]
     for name, fn in rows:
