@@ -1402,7 +1402,10 @@ async fn the_message_list_downloads_as_csv_with_its_filters_and_sort(app: TestAp
             && disposition.ends_with(".csv\""),
         "{disposition}"
     );
-    assert!(all.body.ends_with("\r\n"), "CRLF between records, as Excel expects");
+    assert!(
+        all.body.ends_with("\r\n"),
+        "CRLF between records, as Excel expects"
+    );
     let rows = csv_rows(&all);
     assert_eq!(
         rows[0],
