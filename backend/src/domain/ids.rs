@@ -30,3 +30,51 @@ macro_rules! id_type {
 
 id_type!(StaffId, "идентификатор сотрудника (staffid)");
 id_type!(MessageId, "идентификатор сообщения (messageid)");
+
+/// The `Idempotency-Key` of a `createmessage` call: whatever the caller's system uses to name
+/// one message it means to send (a UUID, a document number), unique per partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub const MAX_LEN: usize = 255;
+
+    /// 1 to 255 visible ASCII characters, as an HTTP header carries them without encoding.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        Self::from_header(raw.as_bytes())
+    }
+
+    /// The header's bytes as they came: anything but visible ASCII is refused, never dropped.
+    pub fn from_header(raw: &[u8]) -> Result<Self, ParseError> {
+        let s = raw.trim_ascii();
+        if s.is_empty() || s.len() > Self::MAX_LEN || !s.iter().all(u8::is_ascii_graphic) {
+            return Err(ParseError::new(
+                "Неверный заголовок Idempotency-Key: нужно от 1 до 255 видимых символов ASCII \
+                 (латиница, цифры, знаки) без пробелов",
+            ));
+        }
+        // Visible ASCII is UTF-8.
+        Ok(Self(String::from_utf8_lossy(s).into_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotency_keys_are_visible_ascii_up_to_255() {
+        assert_eq!(
+            IdempotencyKey::parse(" 3f1c-r42/2026 ").unwrap().as_str(),
+            "3f1c-r42/2026"
+        );
+        assert!(IdempotencyKey::parse(&"k".repeat(255)).is_ok());
+        for bad in ["", "  ", "ключ", "a b", "a\tb", &"k".repeat(256)] {
+            assert!(IdempotencyKey::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

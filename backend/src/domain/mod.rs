@@ -9,7 +9,7 @@ mod time;
 mod token;
 
 pub use device::Device;
-pub use ids::{MessageId, StaffId};
+pub use ids::{IdempotencyKey, MessageId, StaffId};
 pub use inn::Inn;
 pub use phone::Phone;
 pub use text::{MessageText, PartnerName, StaffName, Title};

@@ -1,10 +1,10 @@
 //! Sending messages to employees and reading them back.
 
-use crate::domain::{MessageText, StaffId, Title, now_millis};
+use crate::domain::{IdempotencyKey, MessageText, StaffId, Title, now_millis};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::{
-    BulkCreated, MessageQuery, MessageRow, MessageStatus, NewMessage, PartnerRow, StaffRow,
+    BulkCreated, Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, PartnerRow, StaffRow,
     StaffState,
 };
 use std::collections::{HashMap, HashSet};
@@ -48,6 +48,8 @@ pub async fn recipient(
 }
 
 /// Stores a message for one employee; nothing is stored when the employee cannot receive it.
+/// With an idempotency key, a call the partner's system repeats (after a timeout, say) gets
+/// the message the key already names instead of a second one.
 pub async fn send(
     state: &AppState,
     partner: &PartnerRow,
@@ -55,23 +57,40 @@ pub async fn send(
     title: &Title,
     text: &MessageText,
     source: Source,
+    key: Option<&IdempotencyKey>,
 ) -> Result<(StaffRow, MessageRow)> {
+    let asked = Asked {
+        staff_id,
+        title,
+        text,
+        key,
+    };
+    if let Some(key) = key
+        && let Some(earlier) = state.store.message_by_key(partner.id, key).await?
+    {
+        // Before the employee's checks: the message exists whatever became of them since.
+        return replay(state, partner, &asked, earlier).await;
+    }
     let staff = recipient(state, partner, staff_id).await?;
     let status = initial_status(&staff);
-    let message = state
-        .store
-        .insert_message(&NewMessage {
-            partner_id: partner.id,
-            staff_id: staff.staff_id(),
-            title: title.as_str(),
-            body: text.as_str(),
-            source: source.as_str(),
-            status,
-            now: now_millis(),
-            push_token: staff.push_token.as_deref(),
-            push_device: staff.push_device.as_deref(),
-        })
-        .await?;
+    let new = NewMessage {
+        partner_id: partner.id,
+        staff_id: staff.staff_id(),
+        title: title.as_str(),
+        body: text.as_str(),
+        source: source.as_str(),
+        status,
+        now: now_millis(),
+        push_token: staff.push_token.as_deref(),
+        push_device: staff.push_device.as_deref(),
+    };
+    let message = match key {
+        None => state.store.insert_message(&new).await?,
+        Some(key) => match state.store.insert_message_keyed(&new, key).await? {
+            Keyed::Stored(row) => row,
+            Keyed::Taken(earlier) => return replay(state, partner, &asked, earlier).await,
+        },
+    };
     if status == MessageStatus::Queued {
         state.push_wakeup.jobs_queued();
     }
@@ -82,6 +101,45 @@ pub async fn send(
         "message stored"
     );
     Ok((staff, message))
+}
+
+/// What a `send` call asked for, to compare a retry with the message its key names.
+struct Asked<'a> {
+    staff_id: StaffId,
+    title: &'a Title,
+    text: &'a MessageText,
+    key: Option<&'a IdempotencyKey>,
+}
+
+/// The answer to a repeated call: the message its key names, if it is the same message.
+async fn replay(
+    state: &AppState,
+    partner: &PartnerRow,
+    asked: &Asked<'_>,
+    earlier: MessageRow,
+) -> Result<(StaffRow, MessageRow)> {
+    let same = earlier.staff_id == asked.staff_id.0
+        && earlier.title == asked.title.as_str()
+        && earlier.body == asked.text.as_str();
+    if !same {
+        return Err(Error::Conflict(format!(
+            "Ключ Idempotency-Key «{}» уже использован для другого сообщения (№ {}): \
+             повтор запроса должен совпадать с ним в staffid, title и message",
+            asked.key.map_or("", IdempotencyKey::as_str),
+            earlier.id
+        )));
+    }
+    let staff = state
+        .store
+        .staff_by_id(partner.id, asked.staff_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("Сотрудник {} не найден", asked.staff_id)))?;
+    tracing::info!(
+        partner_id = partner.id,
+        message_id = earlier.id,
+        "repeated call: the message its idempotency key names"
+    );
+    Ok((staff, earlier))
 }
 
 /// A recipient of a bulk send the message was not created for, and why (Russian, for people).

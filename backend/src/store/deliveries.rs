@@ -139,10 +139,11 @@ pub(crate) fn creation_detail(status: MessageStatus, source: &str) -> String {
 /// leased when `$lease` is a `Some(&Lease)` (see `handoff`). Runs inside the caller's
 /// transaction; yields the message and the job's id.
 macro_rules! insert_one_in_tx {
-    ($tx:expr, $partner_id:expr, $staff_id:expr, $title:expr, $body:expr, $source:expr, $status:expr, $now:expr, $lease:expr) => {{
+    ($tx:expr, $partner_id:expr, $staff_id:expr, $title:expr, $body:expr, $source:expr, $status:expr, $now:expr, $lease:expr, $key:expr) => {{
+        let key: Option<&str> = $key;
         let row: crate::store::MessageRow = sqlx::query_as(
-            "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              RETURNING id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at",
         )
         .bind($partner_id)
@@ -152,6 +153,7 @@ macro_rules! insert_one_in_tx {
         .bind($source)
         .bind($status.as_str())
         .bind($now)
+        .bind(key)
         .fetch_one(&mut *$tx)
         .await?;
         sqlx::query(

@@ -1,9 +1,9 @@
 //! Messages and their delivery status.
 
 use super::deliveries::{BeginWrite, insert_event, insert_one_in_tx};
-use super::{Store, with_pool, with_writer};
-use crate::domain::{Millis, StaffId};
-use crate::error::Result;
+use super::{Store, is_unique_violation, with_pool, with_writer};
+use crate::domain::{IdempotencyKey, Millis, StaffId};
+use crate::error::{Error, Result};
 
 /// Where a message stands: queued -> sent -> delivered -> read, or failed / no_device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +94,15 @@ pub struct NewMessage<'a> {
     pub push_device: Option<&'a str>,
 }
 
+/// What storing a message under an idempotency key did.
+#[derive(Debug)]
+pub enum Keyed {
+    /// Stored now.
+    Stored(MessageRow),
+    /// A call with the same key stored this one before.
+    Taken(MessageRow),
+}
+
 /// One employee's messages, newest first, within optional bounds.
 #[derive(Debug, Clone)]
 pub struct MessageQuery {
@@ -115,13 +124,61 @@ impl Store {
         &self,
         m: &NewMessage<'_>,
         lease: Option<&super::handoff::Lease>,
+        key: Option<&IdempotencyKey>,
     ) -> Result<(MessageRow, Option<i64>)> {
         Ok(with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
-            let stored = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now, lease);
+            let stored = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now, lease, key.map(IdempotencyKey::as_str));
             tx.commit().await?;
             Ok::<_, sqlx::Error>(stored)
         }.await)?)
+    }
+
+    /// Stores a message under the partner's idempotency key, or finds the message a call with
+    /// the same key stored before: a transaction of its own, not the group commit's (whose
+    /// batch statements write no keys; a keyed call is a retry-safe one, not a hot one). Two
+    /// concurrent calls with one key both get the message the first one committed: the second
+    /// one's insert fails on the unique index, after waiting for the first to commit.
+    pub async fn insert_message_keyed(
+        &self,
+        m: &NewMessage<'_>,
+        key: &IdempotencyKey,
+    ) -> Result<Keyed> {
+        match self.insert_message_alone(m, None, Some(key)).await {
+            Ok((row, job)) => {
+                if job.is_some() {
+                    self.hint_outbox();
+                }
+                Ok(Keyed::Stored(row))
+            }
+            Err(Error::Database(e)) if is_unique_violation(&e) => {
+                match self.message_by_key(m.partner_id, key).await? {
+                    Some(row) => Ok(Keyed::Taken(row)),
+                    // Deleted (with its employee) in between.
+                    None => Err(Error::Conflict(
+                        "Сообщение с этим ключом Idempotency-Key только что удалено: повторите запрос"
+                            .into(),
+                    )),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The partner's message stored under this idempotency key, if any.
+    pub async fn message_by_key(
+        &self,
+        partner_id: i64,
+        key: &IdempotencyKey,
+    ) -> Result<Option<MessageRow>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at
+             FROM messages WHERE partner_id = $1 AND idempotency_key = $2",
+        )
+        .bind(partner_id)
+        .bind(key.as_str())
+        .fetch_optional(p)
+        .await)?)
     }
 
     /// One page of an employee's messages, or `None` when the partner has no such employee.

@@ -23,7 +23,7 @@ pub use message_list::{
     CursorValue, ListPlan, MessageExportRow, MessageListQuery, MessageListRow, MessageSort,
     MessageStats, StaffStats, search_words,
 };
-pub use messages::{MessageQuery, MessageRow, MessageStatus, NewMessage};
+pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage};
 pub use partners::{NewPartner, PartnerRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};

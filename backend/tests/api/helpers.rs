@@ -311,8 +311,24 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> Answer {
+        self.call_with(method, path, token, &[], body).await
+    }
+
+    /// `call` with extra headers (raw bytes: a test may send what no header should carry).
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &[u8])],
+        body: Option<Vec<u8>>,
+    ) -> Answer {
         let url = format!("{}{}", self.base, path);
         let mut req = self.client.request(method.parse().unwrap(), url);
+        for (name, value) in headers {
+            let value = reqwest::header::HeaderValue::from_bytes(value).expect("a header value");
+            req = req.header(*name, value);
+        }
         if let Some(t) = token {
             req = req.header("Authorization", t);
         }

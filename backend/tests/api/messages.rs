@@ -14,6 +14,8 @@ both_databases!(
     another_partners_employee_is_unknown_to_getmessage,
     a_recorded_push_moves_only_messages_not_yet_confirmed,
     concurrent_employee_reads_each_answer_for_their_own_partner,
+    a_repeated_createmessage_with_an_idempotency_key_stores_one_message,
+    concurrent_calls_with_one_idempotency_key_store_one_message,
 );
 
 /// The worker records pushes the provider took in one call: a message the app has not
@@ -840,4 +842,141 @@ async fn an_in_memory_sqlite_store_reads_through_its_own_connections() {
             .is_empty(),
         "leased already"
     );
+}
+
+/// `createmessage` with an `Idempotency-Key` header (raw bytes).
+async fn keyed(app: &TestApp, p: &Partner, key: &[u8], staff_id: &str, title: &str) -> Answer {
+    let body = json!({"inn": p.inn, "staffid": staff_id, "title": title, "message": "Отгрузка"});
+    app.call_with(
+        "POST",
+        "/api/v1/createmessage",
+        Some(&p.token),
+        &[("Idempotency-Key", key)],
+        Some(body.to_string().into_bytes()),
+    )
+    .await
+}
+
+async fn a_repeated_createmessage_with_an_idempotency_key_stores_one_message(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let body =
+        json!({"inn": p.inn, "staffId": e.id, "pushtoken": "fcm-token-1", "device": "android"});
+    app.post("updatepushtoken", Some(&e.token), body).await.ok();
+    let messages = || app.count("SELECT COUNT(*) FROM messages");
+
+    let first = keyed(&app, &p, b"1c-doc-42", &e.id, "Реализация 42")
+        .await
+        .ok()
+        .clone();
+    let again = keyed(&app, &p, b"1c-doc-42", &e.id, "Реализация 42")
+        .await
+        .ok()
+        .clone();
+    assert_eq!(again["messageid"], first["messageid"], "the same message");
+    assert_eq!(again["createdate"], first["createdate"]);
+    assert_eq!(again["staffname"], "Иванов Иван");
+    assert_eq!(messages().await, 1);
+    let id = first["messageid"].as_str().unwrap().to_owned();
+
+    // Stored outside the group commit, it is still pushed (the log provider "sends" it).
+    let mut status = String::new();
+    for _ in 0..100 {
+        let page = app
+            .get_messages(&p.token, json!({"inn": p.inn, "staffid": e.id, "count": 0}))
+            .await;
+        status = page.ok()[0]["status"].as_str().unwrap().to_owned();
+        if status == "sent" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "sent", "the keyed message is pushed");
+    let replayed = keyed(&app, &p, b"1c-doc-42", &e.id, "Реализация 42")
+        .await
+        .ok()
+        .clone();
+    assert_eq!(
+        replayed["status"], "sent",
+        "a replay tells the message as it is now"
+    );
+
+    let other_title = keyed(&app, &p, b"1c-doc-42", &e.id, "Реализация 43")
+        .await
+        .failed(409);
+    assert!(
+        other_title.contains("Idempotency-Key") && other_title.contains(&id),
+        "{other_title}"
+    );
+    assert_eq!(messages().await, 1, "a key names one message");
+    let next = keyed(&app, &p, b"1c-doc-43", &e.id, "Реализация 43")
+        .await
+        .ok()
+        .clone();
+    assert_ne!(next["messageid"], first["messageid"]);
+    for _ in 0..2 {
+        app.create_message(&p, &e.id, "Без ключа", "Отгрузка")
+            .await
+            .ok();
+    }
+    assert_eq!(
+        messages().await,
+        4,
+        "without a key every call stores a message, as before"
+    );
+
+    // Keys are per partner: another one's same key is a key of its own, and its refusal
+    // names only its own message.
+    let b = app.create_partner(INN_B).await;
+    let theirs = app.login(&b.inn, "+79005556677", "Петров Пётр").await;
+    let their_first = keyed(&app, &b, b"1c-doc-42", &theirs.id, "Реализация 42")
+        .await
+        .ok()
+        .clone();
+    assert_ne!(their_first["messageid"], first["messageid"]);
+    let refused = keyed(&app, &b, b"1c-doc-42", &e.id, "Реализация 42")
+        .await
+        .failed(409);
+    assert!(!refused.contains(&format!("№ {id})")), "{refused}");
+    assert_eq!(messages().await, 5);
+
+    // A repeat finds its message even after the employee was disabled: it was accepted then.
+    let staff = simo_backend::domain::StaffId::parse(&e.id).unwrap();
+    app.state
+        .store
+        .set_staff_state(p.id, staff, simo_backend::store::StaffState::Disabled, 0)
+        .await
+        .unwrap();
+    let late = keyed(&app, &p, b"1c-doc-42", &e.id, "Реализация 42")
+        .await
+        .ok()
+        .clone();
+    assert_eq!(late["messageid"], first["messageid"]);
+    keyed(&app, &p, b"1c-doc-44", &e.id, "Реализация 44")
+        .await
+        .failed(409);
+
+    // Keys no header should carry, or too long: refused, nothing stored.
+    let long = "k".repeat(256);
+    for bad in [&b""[..], b"a b", "ключ".as_bytes(), long.as_bytes()] {
+        let answer = keyed(&app, &p, bad, &theirs.id, "Реализация").await;
+        assert_eq!(answer.status, 400, "{bad:?}: {:?}", answer.body);
+        assert_eq!(answer.body["success"], false);
+        assert!(!answer.body["error"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(messages().await, 5);
+}
+
+async fn concurrent_calls_with_one_idempotency_key_store_one_message(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let calls = (0..16).map(|_| keyed(&app, &p, b"retry-storm", &e.id, "Планерка"));
+    let answers = futures_util::future::join_all(calls).await;
+    let ids: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|a| a.ok()["messageid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 1, "every caller gets the one message: {ids:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM message_events").await, 1);
 }

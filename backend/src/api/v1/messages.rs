@@ -5,10 +5,11 @@ use super::envelope::{JsonBytes, V1Error, envelope};
 use super::page_json;
 use super::security::{Caller, TokenAuth};
 use super::{V1Tag, given, required, state};
-use crate::domain::{MessageId, MessageText, StaffId, Title, now_millis};
+use crate::domain::{IdempotencyKey, MessageId, MessageText, StaffId, Title, now_millis};
 use crate::service::messaging::{self, Source};
 use crate::store::MessageQuery;
 use poem::Request;
+use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use serde::Deserialize;
@@ -160,12 +161,21 @@ impl MessagesApi {
     ///
     /// Для АСУ партнёра (токен партнёра). Сообщение сохраняется и отправляется push-уведомлением.
     /// Отключённому или неизвестному сотруднику сообщение не создаётся.
+    ///
+    /// Дополнение: заголовок `Idempotency-Key` делает повтор запроса безопасным. Повтор с тем же
+    /// ключом (после тайм-аута или обрыва связи) не создаёт второе сообщение, а возвращает
+    /// созданное первым запросом, в его нынешнем состоянии; ключ с другими staffid, title или
+    /// message — ошибка 409.
     #[oai(path = "/createmessage", method = "post")]
     async fn create_message(
         &self,
         req: &Request,
         auth: TokenAuth,
         body: V1Body<CreateMessageRequest>,
+        /// Дополнение: ключ идемпотентности, уникальный в пределах партнёра (например, UUID или
+        /// номер документа 1С), от 1 до 255 видимых символов ASCII.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: Header<Option<String>>,
     ) -> Result<Json<CreateMessageEnvelope>, V1Error> {
         let state = state(req)?;
         let partner = auth.0.require_partner()?;
@@ -174,8 +184,23 @@ impl MessagesApi {
         let staff_id = StaffId::parse(required(&b.staffid, "staffid")?)?;
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
         let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
-        let (staff, m) =
-            messaging::send(state, partner, staff_id, &title, &text, Source::Api).await?;
+        // Read raw: the typed parameter (there for the spec) reads a value that is not
+        // visible ASCII as no header at all, and a key must never be dropped silently.
+        let key = req
+            .headers()
+            .get("idempotency-key")
+            .map(|v| IdempotencyKey::from_header(v.as_bytes()))
+            .transpose()?;
+        let (staff, m) = messaging::send(
+            state,
+            partner,
+            staff_id,
+            &title,
+            &text,
+            Source::Api,
+            key.as_ref(),
+        )
+        .await?;
         Ok(CreateMessageEnvelope::ok(CreatedMessage {
             staffname: staff.name,
             staff_id: staff.id.to_string(),
