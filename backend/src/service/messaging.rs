@@ -83,13 +83,11 @@ pub async fn send(
         now: now_millis(),
         push_token: staff.push_token.as_deref(),
         push_device: staff.push_device.as_deref(),
+        idempotency_key: key,
     };
-    let message = match key {
-        None => state.store.insert_message(&new).await?,
-        Some(key) => match state.store.insert_message_keyed(&new, key).await? {
-            Keyed::Stored(row) => row,
-            Keyed::Taken(earlier) => return replay(state, partner, &asked, earlier).await,
-        },
+    let message = match state.store.insert_message_keyed(&new).await? {
+        Keyed::Stored(row) => row,
+        Keyed::Taken(earlier) => return replay(state, partner, &asked, earlier).await,
     };
     if status == MessageStatus::Queued {
         state.push_wakeup.jobs_queued();

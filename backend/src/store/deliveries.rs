@@ -259,7 +259,9 @@ impl Store {
             Pool::Sqlite(p) => {
                 let rows: Vec<NewRow<'_>> = recipients
                     .iter()
-                    .map(|&(staff, status)| (partner_id, staff.0, title, body, source, status, now))
+                    .map(|&(staff, status)| {
+                        (partner_id, staff.0, title, body, source, status, now, None)
+                    })
                     .collect();
                 let (last, _) = insert_rows_sqlite(p, &rows, None, &[], now).await?;
                 recipients

@@ -92,6 +92,9 @@ pub struct NewMessage<'a> {
     /// them a worker claims it from the outbox.
     pub push_token: Option<&'a str>,
     pub push_device: Option<&'a str>,
+    /// The caller's `Idempotency-Key`: unique per partner, a second message with it is refused
+    /// by the database (see `insert_message_keyed`).
+    pub idempotency_key: Option<&'a IdempotencyKey>,
 }
 
 /// What storing a message under an idempotency key did.
@@ -124,33 +127,26 @@ impl Store {
         &self,
         m: &NewMessage<'_>,
         lease: Option<&super::handoff::Lease>,
-        key: Option<&IdempotencyKey>,
     ) -> Result<(MessageRow, Option<i64>)> {
         Ok(with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
-            let stored = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now, lease, key.map(IdempotencyKey::as_str));
+            let stored = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now, lease, m.idempotency_key.map(IdempotencyKey::as_str));
             tx.commit().await?;
             Ok::<_, sqlx::Error>(stored)
         }.await)?)
     }
 
-    /// Stores a message under the partner's idempotency key, or finds the message a call with
-    /// the same key stored before: a transaction of its own, not the group commit's (whose
-    /// batch statements write no keys; a keyed call is a retry-safe one, not a hot one). Two
-    /// concurrent calls with one key both get the message the first one committed: the second
-    /// one's insert fails on the unique index, after waiting for the first to commit.
-    pub async fn insert_message_keyed(
-        &self,
-        m: &NewMessage<'_>,
-        key: &IdempotencyKey,
-    ) -> Result<Keyed> {
-        match self.insert_message_alone(m, None, Some(key)).await {
-            Ok((row, job)) => {
-                if job.is_some() {
-                    self.hint_outbox();
-                }
-                Ok(Keyed::Stored(row))
-            }
+    /// Stores a message that has an idempotency key (through the group commit, as any other),
+    /// or finds the message a call with the same key stored before. Two concurrent calls with
+    /// one key both get the message the first one committed: the second one's insert fails
+    /// on the unique index (its batch is then written again one message at a time, so only
+    /// that message fails), and it reads the first one's.
+    pub async fn insert_message_keyed(&self, m: &NewMessage<'_>) -> Result<Keyed> {
+        let Some(key) = m.idempotency_key else {
+            return self.insert_message(m).await.map(Keyed::Stored);
+        };
+        match self.insert_message(m).await {
+            Ok(row) => Ok(Keyed::Stored(row)),
             Err(Error::Database(e)) if is_unique_violation(&e) => {
                 match self.message_by_key(m.partner_id, key).await? {
                     Some(row) => Ok(Keyed::Taken(row)),

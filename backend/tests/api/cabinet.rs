@@ -921,6 +921,7 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
                 now: base + (i as i64 / 3) * 3_600_000,
                 push_token: None,
                 push_device: None,
+                idempotency_key: None,
             })
             .await
             .unwrap();

@@ -39,6 +39,7 @@ async fn a_recorded_push_moves_only_messages_not_yet_confirmed(app: TestApp) {
         now,
         push_token: None,
         push_device: None,
+        idempotency_key: None,
     };
     let read = store
         .insert_message(&new("Прочитано раньше"))
@@ -176,6 +177,7 @@ async fn concurrent_messages_commit_together_and_each_caller_gets_its_own_answer
                     now: now + i as i64,
                     push_token: None,
                     push_device: None,
+                    idempotency_key: None,
                 })
                 .await
         }))
@@ -588,6 +590,7 @@ impl SearchFixture {
                 now: simo_backend::domain::now_millis(),
                 push_token: None,
                 push_device: None,
+                idempotency_key: None,
             })
             .await
             .unwrap()
@@ -979,4 +982,35 @@ async fn concurrent_calls_with_one_idempotency_key_store_one_message(app: TestAp
     assert_eq!(ids.len(), 1, "every caller gets the one message: {ids:?}");
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM message_events").await, 1);
+
+    // Straight to the store, past the service's look-up: the 16 land in one group-commit batch
+    // (or a few), whose insert the unique index fails; written again one by one, one is stored
+    // and the others find it.
+    use simo_backend::domain::{IdempotencyKey, StaffId, now_millis};
+    use simo_backend::store::{Keyed, MessageStatus, NewMessage};
+    let key = IdempotencyKey::parse("same-batch").unwrap();
+    let new = NewMessage {
+        partner_id: p.id,
+        staff_id: StaffId::parse(&e.id).unwrap(),
+        title: "Собрание",
+        body: "В 15:00",
+        source: "api",
+        status: MessageStatus::NoDevice,
+        now: now_millis(),
+        push_token: None,
+        push_device: None,
+        idempotency_key: Some(&key),
+    };
+    let tries = (0..16).map(|_| app.state.store.insert_message_keyed(&new));
+    let outcomes = futures_util::future::join_all(tries).await;
+    let (mut stored, mut taken) = (Vec::new(), Vec::new());
+    for outcome in outcomes {
+        match outcome.expect("stored or found, never an error") {
+            Keyed::Stored(row) => stored.push(row.id),
+            Keyed::Taken(row) => taken.push(row.id),
+        }
+    }
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(taken.iter().all(|id| *id == stored[0]), "{taken:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 2);
 }

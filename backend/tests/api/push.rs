@@ -123,6 +123,7 @@ async fn new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop
             now: now_millis(),
             push_token: None,
             push_device: None,
+            idempotency_key: None,
         })
         .await
         .unwrap();
