@@ -968,6 +968,24 @@ async fn a_repeated_createmessage_with_an_idempotency_key_stores_one_message(app
         assert!(!answer.body["error"].as_str().unwrap().is_empty());
     }
     assert_eq!(messages().await, 5);
+
+    // The bulk method keeps no keys: a key there is refused rather than trusted in vain.
+    let bulk = app
+        .call_with(
+            "POST",
+            "/api/v1/createmessagebulk",
+            Some(&b.token),
+            &[("Idempotency-Key", b"bulk-1")],
+            Some(
+                json!({"inn": b.inn, "all": true, "title": "Собрание", "message": "В 15:00"})
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
+        .await
+        .failed(400);
+    assert!(bulk.contains("только методом createmessage"), "{bulk}");
+    assert_eq!(messages().await, 5);
 }
 
 async fn concurrent_calls_with_one_idempotency_key_store_one_message(app: TestApp) {

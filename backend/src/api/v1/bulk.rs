@@ -75,7 +75,8 @@ impl BulkApi {
     /// Для АСУ партнёра (токен партнёра). Одно сообщение каждому указанному сотруднику
     /// (`staffids`) или всем активным (`"all": true`); все сообщения сохраняются одной
     /// транзакцией и отправляются push-уведомлениями. Неизвестные и отключённые сотрудники
-    /// перечислены в `refused`, остальные сообщение получают.
+    /// перечислены в `refused`, остальные сообщение получают. Заголовок `Idempotency-Key` здесь
+    /// не поддерживается (ошибка 400): повтор создаёт сообщения заново.
     #[oai(path = "/createmessagebulk", method = "post")]
     async fn create_message_bulk(
         &self,
@@ -85,6 +86,13 @@ impl BulkApi {
     ) -> Result<Json<BulkEnvelope>, V1Error> {
         let state = state(req)?;
         let partner = auth.0.require_partner()?;
+        if req.headers().contains_key("idempotency-key") {
+            // Ignored, it would promise a safe retry that a repeated bulk does not give.
+            return Err(V1Error::bad_request(
+                "Заголовок Idempotency-Key поддерживается только методом createmessage: \
+                 повтор createmessagebulk создаёт сообщения заново",
+            ));
+        }
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
