@@ -136,6 +136,19 @@ impl SqliteReads {
         })
     }
 
+    /// See `Store::message_by_key`: read before every keyed `createmessage`.
+    pub(super) fn message_by_key(&self, partner_id: i64, key: &str) -> Result<Option<MessageRow>> {
+        self.with(|c| {
+            c.prepare_cached(
+                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason,
+                        created_at, sent_at, delivered_at, read_at
+                 FROM messages WHERE partner_id = ?1 AND idempotency_key = ?2",
+            )?
+            .query_row(params![partner_id, key], message_row)
+            .optional()
+        })
+    }
+
     /// See `Store::messages_for_staff`; the page is selected by the employee only, so SQLite
     /// walks `messages_staff_created`, and returned only when the partner has that employee.
     pub(super) fn messages_for_staff(
