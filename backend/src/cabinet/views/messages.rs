@@ -147,7 +147,7 @@ fn day_bound(state: &SharedState, raw: &str, next_day: bool) -> Result<Option<Mi
     Ok(Some(if next_day { start + DAY_MS } else { start }))
 }
 
-pub(super) fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64) -> Parsed {
+fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64) -> Parsed {
     let sort = MessageSort::parse(&p.sort).unwrap_or(MessageSort::Created);
     let descending = match p.dir.as_str() {
         "asc" => false,
@@ -212,7 +212,7 @@ fn columns(l: &Layout, p: &ListParams, q: &MessageListQuery) -> Vec<Column> {
 /// The employee filter: an ID of the partner's employee, or else a name, a phone number or a
 /// part of one (typed in the field of a large company) that must match exactly one employee.
 /// Returns the name of the employee a text found; anything else is the filter's error.
-pub(super) fn resolve_staff(
+fn resolve_staff(
     parsed: &mut Parsed,
     employees: &[StaffRow],
     text: &str,
@@ -245,6 +245,21 @@ pub(super) fn resolve_staff(
     None
 }
 
+/// The list's parameters read as the page reads them, for the page and for its export: the
+/// query, the partner's employees and the name of the employee a typed filter found.
+pub(super) async fn read_filters(
+    state: &SharedState,
+    partner_id: i64,
+    p: &ListParams,
+    limit: i64,
+    lang: Lang,
+) -> CabinetResult<(Parsed, Vec<StaffRow>, Option<String>)> {
+    let mut parsed = parse(state, partner_id, p, limit);
+    let employees = state.store.list_staff(partner_id).await?;
+    let found = resolve_staff(&mut parsed, &employees, p.staff.trim(), Tr(lang));
+    Ok((parsed, employees, found))
+}
+
 #[handler]
 pub async fn list(
     req: &Request,
@@ -254,10 +269,9 @@ pub async fn list(
     Query(p): Query<ListParams>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let mut parsed = parse(state, s.partner.id, &p, cfg.page_size);
-    let employees = state.store.list_staff(s.partner.id).await?;
+    let (mut parsed, employees, mut staff_found) =
+        read_filters(state, s.partner.id, &p, cfg.page_size, *lang).await?;
     let text = p.staff.trim();
-    let mut staff_found = resolve_staff(&mut parsed, &employees, text, Tr(*lang));
     let unresolved = parsed.query.staff_id.is_none() && !text.is_empty();
     let mut found: Vec<MessageListRow> = if unresolved {
         Vec::new()

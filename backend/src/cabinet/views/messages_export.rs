@@ -3,7 +3,7 @@
 use super::super::errors::CabinetResult;
 use super::super::i18n::{Lang, Tr};
 use super::super::{CabinetConfig, session};
-use super::messages::{ListParams, href, parse, resolve_staff};
+use super::messages::{ListParams, href, read_filters};
 use crate::domain::Millis;
 use crate::state::SharedState;
 use crate::store::{ListPlan, MessageExportRow, MessageListQuery};
@@ -129,9 +129,7 @@ pub async fn export(
     Query(p): Query<ListParams>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let mut parsed = parse(state, s.partner.id, &p, CHUNK);
-    let employees = state.store.list_staff(s.partner.id).await?;
-    resolve_staff(&mut parsed, &employees, p.staff.trim(), Tr(*lang));
+    let (parsed, _, _) = read_filters(state, s.partner.id, &p, CHUNK, *lang).await?;
     if parsed.error.is_some() {
         // The list page says what is wrong with the filters.
         let list = ListParams {
