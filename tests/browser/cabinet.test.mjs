@@ -50,9 +50,10 @@ async function newPage(viewport = { width: 1280, height: 860 }) {
   const context = await browser.newContext({ viewport, locale: "ru-RU" });
   const page = await context.newPage();
   page.dialogs = [];
+  page.acceptDialogs = false;
   page.on("dialog", async (d) => {
     page.dialogs.push(d.message());
-    await d.dismiss();
+    await (page.acceptDialogs ? d.accept() : d.dismiss());
   });
   return page;
 }
@@ -245,6 +246,55 @@ test("disable an employee and see the API refuse a message to them", async () =>
   await Promise.all([page.waitForURL(/done=renamed/), page.click(`tr[data-staff-id="${staff.ivanov}"] form.stack button`)]);
   assert.match(await page.textContent(`tr[data-staff-id="${staff.ivanov}"]`), /Иванов Иван Иванович/);
   await shot(page, "09-employees-after");
+  await page.context().close();
+});
+
+test("tick employees, disable them at once, re-enable everyone found and download the list", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/employees`);
+  const disable = "#bulk button[value=disabled]";
+  assert.equal(await page.isDisabled(disable), true, "nothing ticked yet");
+  await page.check(`tr[data-staff-id="${staff.ivanov}"] input[name=id]`);
+  await page.check(`tr[data-staff-id="${staff.sidorov}"] input[name=id]`);
+  assert.equal((await page.textContent("#ticked-count")).trim(), "(2)");
+  await Promise.all([page.waitForURL(/done=bulk_disabled/), page.click(disable)]);
+  assert.match(await page.textContent(".notice"), /Отключено от рассылки: 2/);
+  for (const id of [staff.ivanov, staff.sidorov]) {
+    assert.match(await page.textContent(`tr[data-staff-id="${id}"]`), /отключён/);
+  }
+  // The page's own box ticks every row of it.
+  await page.check("#pick-page");
+  assert.equal((await page.textContent("#ticked-count")).trim(), "(3)");
+  await page.uncheck("#pick-page");
+  assert.equal(await page.isDisabled(disable), true);
+
+  // Everyone the filter finds (Петрова, disabled by the scenario before, and the two): asked
+  // first; a "no" changes nothing.
+  await page.click("#employee-states a[data-state=disabled]");
+  await page.waitForURL(/state=disabled/);
+  assert.equal(await page.locator("#employees tbody tr").count(), 3);
+  const enableAll = "#bulk button[value=active_all]";
+  await page.click(enableAll);
+  assert.equal(page.dialogs.length, 1);
+  assert.match(page.dialogs[0], /\(3\)/);
+  assert.doesNotMatch(page.url(), /done=/);
+  page.acceptDialogs = true;
+  await Promise.all([page.waitForURL(/done=bulk_enabled/), page.click(enableAll)]);
+  assert.match(await page.textContent(".notice"), /Включено в рассылку \(подтверждено\): 3/);
+  assert.match(await page.textContent("main"), /Никого не нашлось/);
+  const back = await api("createmessage", tokenA, { inn: partnerA.inn, staffid: staff.petrova, title: "Снова в рассылке", message: "Проверка" });
+  assert.equal(back.status, 200, JSON.stringify(back.body));
+  await shot(page, "10-employees-bulk");
+
+  await page.goto(`${BASE}/cabinet/employees`);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#employees-export")]);
+  assert.match(download.suggestedFilename(), new RegExp(`^simo-employees-${partnerA.inn}-\\d{4}-\\d{2}-\\d{2}\\.csv$`));
+  const file = readFileSync(await download.path(), "utf8");
+  assert.ok(file.startsWith("\uFEFFID сотрудника;ФИО;Телефон;"), file.slice(0, 80));
+  const csv = file.slice(1).trimEnd().split("\r\n");
+  assert.equal(csv.length, 4, csv.join("\n"));
+  assert.ok(csv.some((line) => line.startsWith(`${staff.petrova};Петрова Анна;'+79001110002;в рассылке;`)), csv.join("\n"));
   await page.context().close();
 });
 

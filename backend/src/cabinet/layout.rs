@@ -27,7 +27,7 @@ pub struct Layout {
     pub who: Option<String>,
     pub csrf: String,
     /// A success note after a redirect (`?done=key`), already translated.
-    pub notice: Option<&'static str>,
+    pub notice: Option<String>,
 }
 
 const CABINET_NAV: [(&str, &str, &str); 6] = [
@@ -77,7 +77,20 @@ impl Layout {
 
     /// Shows the note for a `done` key, if it is one of ours.
     pub fn with_notice(mut self, done: Option<&str>) -> Self {
-        self.notice = done.and_then(|k| self.t.get(&format!("done.{k}")));
+        self.notice = done
+            .and_then(|k| self.t.get(&format!("done.{k}")))
+            .map(str::to_owned);
+        self
+    }
+
+    /// The note for a `done` key, with how many for a bulk action's (`?done=bulk_…&n=12`).
+    pub fn with_counted_notice(mut self, done: Option<&str>, n: Option<u64>) -> Self {
+        self = self.with_notice(done);
+        if let (Some(text), Some(n)) = (&mut self.notice, n)
+            && done.is_some_and(|k| k.starts_with("bulk_"))
+        {
+            text.push_str(&format!(": {n}"));
+        }
         self
     }
 

@@ -207,6 +207,8 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         )
         .at("/logout", post(login::partner_logout))
         .at("/employees", get(employees::list))
+        .at("/employees.csv", get(employees::export))
+        .at("/employees/bulk", post(employees::bulk))
         .at("/employees/:id/state", post(employees::set_state))
         .at("/employees/:id/rename", post(employees::rename))
         .at(

@@ -2,7 +2,7 @@
 
 use super::{Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, Phone, StaffId, TokenHash};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Whether an employee receives messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,7 +185,7 @@ impl Store {
             let direct = direct.clone();
             return tokio::task::spawn_blocking(move || direct.list_staff(partner_id))
                 .await
-                .map_err(|e| crate::error::Error::Internal(format!("staff list task: {e}")))?;
+                .map_err(|e| Error::Internal(format!("staff list task: {e}")))?;
         }
         Ok(
             with_pool!(self, p => sqlx::query_as(select_staff!("FROM staff s WHERE s.partner_id = $1 ORDER BY s.name, s.id"))
@@ -231,6 +231,49 @@ impl Store {
             .execute(p)
             .await)?;
         Ok(n > 0)
+    }
+
+    /// Puts these employees of the partner in `state` in one statement (all or none); ids of
+    /// other partners' employees are not touched. Returns how many changed state: those already
+    /// in it are left as they are (their `updated_at` too).
+    pub async fn set_staff_state_many(
+        &self,
+        partner_id: i64,
+        ids: &[StaffId],
+        state: StaffState,
+        now: Millis,
+    ) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        let n = match &self.writer {
+            // One bound JSON array rather than a placeholder per id: SQLite caps a statement's
+            // variables, and a company approves thousands at once.
+            super::Pool::Sqlite(p) => sqlx::query(
+                "UPDATE staff SET state = $3, updated_at = $4 \
+                 WHERE partner_id = $1 AND state <> $3 AND id IN (SELECT value FROM json_each($2))",
+            )
+            .bind(partner_id)
+            .bind(serde_json::to_string(&ids).map_err(|e| Error::Internal(e.to_string()))?)
+            .bind(state.as_str())
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected(),
+            super::Pool::Postgres(p) => sqlx::query(
+                "UPDATE staff SET state = $3, updated_at = $4 \
+                 WHERE partner_id = $1 AND state <> $3 AND id = ANY($2)",
+            )
+            .bind(partner_id)
+            .bind(&ids)
+            .bind(state.as_str())
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected(),
+        };
+        Ok(n)
     }
 
     pub async fn rename_staff(

@@ -23,6 +23,7 @@ both_databases!(
     a_large_company_filters_messages_by_an_employee_typed_not_picked,
     a_large_company_types_the_recipients_and_gets_a_counted_result,
     the_message_list_downloads_as_csv_with_its_filters_and_sort,
+    employees_change_state_in_bulk_and_the_list_downloads_as_csv,
 );
 
 /// The token a page shows in full (after a rotation or a partner's creation), if any.
@@ -1007,7 +1008,7 @@ fn link(page: &Page, id: &str) -> Option<String> {
         return None;
     }
     let href = before.rsplit("href=\"").next()?.split('"').next()?;
-    Some(href.replace("&amp;", "&"))
+    Some(href.replace("&amp;", "&").replace("&#38;", "&"))
 }
 
 fn rows(page: &Page) -> usize {
@@ -1505,4 +1506,286 @@ async fn the_message_list_downloads_as_csv_with_its_filters_and_sort(app: TestAp
         .get(&format!("/cabinet/messages.csv?staff={}", stranger.id))
         .await;
     assert!(!theirs.body.contains("Чужое") && !theirs.body.contains("не для А"));
+}
+
+/// An employee as the app's login stores them, in `state`; their ID.
+async fn add_staff(app: &TestApp, partner_id: i64, phone: &str, name: &str, state: &str) -> i64 {
+    let phone = simo_backend::domain::Phone::parse(phone).unwrap();
+    let state = simo_backend::store::StaffState::parse(state).unwrap();
+    app.state
+        .store
+        .upsert_staff_on_login(partner_id, &phone, name, "android", state, 1)
+        .await
+        .unwrap()
+        .id
+}
+
+async fn staff_state(app: &TestApp, partner_id: i64, id: i64) -> String {
+    app.state
+        .store
+        .staff_by_id(partner_id, simo_backend::domain::StaffId(id))
+        .await
+        .unwrap()
+        .expect("the employee")
+        .state
+}
+
+/// The value of the page's hidden field `name`.
+fn field(page: &Page, name: &str) -> String {
+    let mark = format!("name=\"{name}\" value=\"");
+    let start = page.body.find(&mark).expect(name) + mark.len();
+    page.body[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn employees_change_state_in_bulk_and_the_list_downloads_as_csv(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let mut waiting = vec![];
+    for i in 0..6 {
+        waiting.push(
+            add_staff(
+                &app,
+                p.id,
+                &format!("+7902000000{i}"),
+                &format!("Ожидающий {i}"),
+                "pending",
+            )
+            .await,
+        );
+    }
+    let formula = add_staff(
+        &app,
+        p.id,
+        "+79030000000",
+        "=HYPERLINK(\"http://evil\")",
+        "active",
+    )
+    .await;
+    let other = app.create_partner(INN_B).await;
+    let stranger = add_staff(&app, other.id, "+79005556677", "Чужой Ожидающий", "pending").await;
+
+    let b = Browser::new(&app);
+    b.partner(INN_A).await;
+    let list = b.get("/cabinet/employees?state=pending").await;
+    assert_eq!(rows(&list), 6, "{}", list.body);
+    assert!(list.body.contains("Все найденные (6)"), "{}", list.body);
+    let csrf = list.csrf();
+    let back = "/cabinet/employees?state=pending";
+    let upto = field(&list, "upto");
+    assert_eq!(upto, formula.to_string(), "the partner's newest employee");
+
+    // Ticked rows: two of ours and another partner's ID, which changes nothing of theirs.
+    let (a, bb) = (waiting[0].to_string(), waiting[1].to_string());
+    let approved = b
+        .post(
+            "/cabinet/employees/bulk",
+            &[
+                ("csrf", &csrf),
+                ("back", back),
+                ("upto", &upto),
+                ("id", &a),
+                ("id", &bb),
+                ("id", &stranger.to_string()),
+                ("do", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        approved.location.as_deref(),
+        Some("/cabinet/employees?state=pending&done=bulk_enabled&n=2"),
+        "{}",
+        approved.body
+    );
+    assert_eq!(staff_state(&app, p.id, waiting[0]).await, "active");
+    assert_eq!(staff_state(&app, p.id, waiting[1]).await, "active");
+    assert_eq!(staff_state(&app, other.id, stranger).await, "pending");
+    let after = b.get(approved.location.as_deref().unwrap()).await;
+    assert!(
+        after.body.contains("Включено в рассылку (подтверждено): 2"),
+        "{}",
+        after.body
+    );
+    assert_eq!(rows(&after), 4);
+    // Ticking one already active changes nothing, and says so.
+    let again = b
+        .post(
+            "/cabinet/employees/bulk",
+            &[
+                ("csrf", &csrf),
+                ("back", back),
+                ("id", &a),
+                ("do", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        again.location.as_deref(),
+        Some("/cabinet/employees?state=pending&done=bulk_enabled&n=0")
+    );
+    let none = b
+        .post(
+            "/cabinet/employees/bulk",
+            &[("csrf", &csrf), ("back", back), ("do", "disabled")],
+        )
+        .await;
+    assert_eq!(
+        none.location.as_deref(),
+        Some("/cabinet/employees?state=pending&done=bulk_none")
+    );
+
+    // Everyone found: the page's list (the 4 still waiting), not one who registered after it
+    // was shown.
+    let newcomer = add_staff(&app, p.id, "+79040000000", "Новенький", "pending").await;
+    let all = b
+        .post(
+            "/cabinet/employees/bulk",
+            &[
+                ("csrf", &csrf),
+                ("back", back),
+                ("upto", &upto),
+                ("do", "active_all"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        all.location.as_deref(),
+        Some("/cabinet/employees?state=pending&done=bulk_enabled&n=4")
+    );
+    for id in &waiting {
+        assert_eq!(staff_state(&app, p.id, *id).await, "active");
+    }
+    assert_eq!(
+        staff_state(&app, p.id, newcomer).await,
+        "pending",
+        "not seen, not approved"
+    );
+    assert_eq!(staff_state(&app, other.id, stranger).await, "pending");
+
+    // Refused forms change nothing.
+    for form in [
+        vec![("csrf", csrf.as_str()), ("do", "activate"), ("id", &a)],
+        vec![("csrf", csrf.as_str()), ("do", "disabled"), ("id", "x")],
+        vec![("csrf", csrf.as_str()), ("do", "disabled_all")],
+        vec![
+            ("csrf", csrf.as_str()),
+            ("do", "disabled_all"),
+            ("upto", "many"),
+        ],
+    ] {
+        let refused = b.post("/cabinet/employees/bulk", &form).await;
+        assert_eq!(refused.status, 400, "{form:?}: {}", refused.body);
+    }
+    let forged = b
+        .post(
+            "/cabinet/employees/bulk",
+            &[("csrf", &"a".repeat(64)), ("do", "disabled"), ("id", &a)],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(staff_state(&app, p.id, waiting[0]).await, "active");
+
+    // A thousand at once, by a search: only those it finds.
+    add_employees(&app, p.id, 1_000).await;
+    let found = b
+        .get("/cabinet/employees?q=%D1%81%D0%BE%D1%82%D1%80%D1%83%D0%B4%D0%BD%D0%B8%D0%BA")
+        .await; // "сотрудник"
+    assert!(
+        found.body.contains("Все найденные (1000)"),
+        "{}",
+        found.body
+    );
+    let off = b
+        .post(
+            "/cabinet/employees/bulk",
+            &[
+                ("csrf", &csrf),
+                ("back", "/cabinet/employees?q=сотрудник&page=3"),
+                ("upto", &field(&found, "upto")),
+                ("do", "disabled_all"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        off.location.as_deref(),
+        Some(
+            "/cabinet/employees?q=%D1%81%D0%BE%D1%82%D1%80%D1%83%D0%B4%D0%BD%D0%B8%D0%BA&page=3&done=bulk_disabled&n=1000"
+        )
+    );
+    let counts = b.get("/cabinet/employees").await;
+    assert!(
+        counts.body.contains("Отключены: 1000")
+            && counts.body.contains("В рассылке: 7")
+            && counts.body.contains("Ждут подтверждения: 1"),
+        "{}",
+        counts.body
+    );
+
+    // The list as CSV: its filters, every page, escaped cells, no other partner's employee.
+    let everyone = csv_rows(&b.get("/cabinet/employees.csv").await);
+    assert_eq!(
+        everyone[0],
+        [
+            "ID сотрудника",
+            "ФИО",
+            "Телефон",
+            "Состояние",
+            "Устройство",
+            "Push",
+            "Регистрация"
+        ]
+    );
+    assert_eq!(everyone.len(), 1 + 1_008, "a header and every employee");
+    assert!(!everyone.iter().any(|r| r[1].contains("Чужой")));
+    let row = everyone
+        .iter()
+        .find(|r| r[0] == formula.to_string())
+        .expect("the formula-named employee");
+    assert_eq!(
+        row[1], "'=HYPERLINK(\"http://evil\")",
+        "a name cannot run as a formula"
+    );
+    assert_eq!(row[2], "'+79030000000");
+    assert_eq!(row[3], "в рассылке");
+    assert_eq!(row[5], "нет");
+    let pending = csv_rows(&b.get("/cabinet/employees.csv?state=pending").await);
+    assert_eq!(pending.len(), 2, "{pending:?}");
+    assert_eq!(pending[1][0], newcomer.to_string());
+    assert_eq!(pending[1][3], "ждёт подтверждения");
+    let english = csv_rows(
+        &b.get("/cabinet/employees.csv?state=disabled&q=%2B79010000999&lang=en")
+            .await,
+    );
+    assert_eq!(english[0][1], "Name");
+    assert_eq!(english.len(), 2, "{english:?}");
+    assert_eq!(english[1][1], "Сотрудник 999");
+    assert_eq!(english[1][3], "disabled");
+    let page = b
+        .get("/cabinet/employees?state=pending&q=%D0%BD%D0%BE%D0%B2")
+        .await;
+    assert_eq!(
+        link(&page, "employees-export").as_deref(),
+        Some("/cabinet/employees.csv?q=%D0%BD%D0%BE%D0%B2&state=pending")
+    );
+    let download = b.get("/cabinet/employees.csv").await;
+    assert!(
+        download
+            .headers
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("attachment; filename=\"simo-employees-{INN_A}-"))
+    );
+
+    // Logged out: the login page, for the download and the form alike.
+    let stranger_browser = Browser::new(&app);
+    let out = stranger_browser.get("/cabinet/employees.csv").await;
+    assert_eq!(out.location.as_deref(), Some("/cabinet/login"));
+    let out = stranger_browser
+        .post(
+            "/cabinet/employees/bulk",
+            &[("csrf", &csrf), ("do", "disabled_all"), ("upto", "999999")],
+        )
+        .await;
+    assert_eq!(out.location.as_deref(), Some("/cabinet/login"));
+    assert_eq!(staff_state(&app, p.id, formula).await, "active");
 }

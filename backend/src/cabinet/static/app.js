@@ -31,6 +31,36 @@ document.addEventListener("DOMContentLoaded", () => {
       button.textContent = "✓";
     });
   }
+  // Employee list: tick the whole page at once; ticked-row buttons wait for a tick; acting on
+  // everyone found asks first.
+  const bulk = document.getElementById("bulk");
+  if (bulk) {
+    const boxes = [...document.querySelectorAll('input[name="id"][form="bulk"]')];
+    const page = document.getElementById("pick-page");
+    const count = document.getElementById("ticked-count");
+    const sync = () => {
+      const n = boxes.filter((b) => b.checked).length;
+      for (const button of bulk.querySelectorAll("button[data-needs-ticks]")) button.disabled = n === 0;
+      if (count) count.textContent = `\u00a0(${n})`;
+      if (page) {
+        page.checked = n > 0 && n === boxes.length;
+        page.indeterminate = n > 0 && n < boxes.length;
+      }
+    };
+    for (const box of boxes) box.addEventListener("change", sync);
+    if (page) {
+      page.addEventListener("change", () => {
+        for (const box of boxes) box.checked = page.checked;
+        sync();
+      });
+    }
+    for (const button of bulk.querySelectorAll("button[data-confirm]")) {
+      button.addEventListener("click", (event) => {
+        if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+      });
+    }
+    sync();
+  }
   // Filters: changing a select applies it at once.
   const filters = document.getElementById("filters");
   if (filters) {

@@ -6,7 +6,8 @@ use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, html, session};
-use super::{PageOf, done, fold, list_href, page_number};
+use super::csv_file::download as csv_download;
+use super::{PageOf, done, done_counted, fold, list_href, page_number};
 use crate::domain::{StaffId, StaffName, now_millis};
 use crate::state::SharedState;
 use crate::store::{StaffRow, StaffState};
@@ -53,6 +54,9 @@ pub struct ListParams {
     #[serde(default)]
     page: String,
     done: Option<String>,
+    /// How many a bulk action changed, for its note.
+    #[serde(default)]
+    n: String,
 }
 
 impl ListParams {
@@ -72,6 +76,7 @@ impl ListParams {
 }
 
 const LIST: &str = "/cabinet/employees";
+const EXPORT: &str = "/cabinet/employees.csv";
 
 /// A word of a search, classified once rather than for every employee.
 enum Word {
@@ -136,11 +141,13 @@ pub fn search<'a>(staff: &'a [StaffRow], text: &str) -> impl Iterator<Item = &'a
 /// Searches, filters and pages the partner's employees (`staff`, in name order) in memory:
 /// the same rules on both databases, with Unicode case folding that neither `LIKE` gives.
 fn find<'a>(staff: &'a [StaffRow], p: &ListParams, page_size: usize) -> PageOf<&'a StaffRow> {
+    PageOf::of(matching(staff, p).collect(), p.page(), page_size)
+}
+
+/// Every employee the list's search and state filter select, on all its pages.
+fn matching<'a>(staff: &'a [StaffRow], p: &ListParams) -> impl Iterator<Item = &'a StaffRow> {
     let state = p.state();
-    let matched: Vec<&StaffRow> = search(staff, &p.q)
-        .filter(|r| state.is_none_or(|s| r.state() == s))
-        .collect();
-    PageOf::of(matched, p.page(), page_size)
+    search(staff, &p.q).filter(move |r| state.is_none_or(|s| r.state() == s))
 }
 
 pub struct StateCount {
@@ -172,6 +179,10 @@ struct EmployeesView {
     back: String,
     /// The same, as the query of the link to a row's delete confirmation.
     back_query: String,
+    /// The newest employee's ID when the page was made: "all found" acts on no one newer.
+    upto: i64,
+    /// The CSV download of what the list selects.
+    export_href: String,
 }
 
 #[derive(Template)]
@@ -229,7 +240,7 @@ pub async fn list(
             s.partner.inn.clone(),
             s.csrf,
         )
-        .with_notice(p.done.as_deref()),
+        .with_counted_notice(p.done.as_deref(), p.n.parse().ok()),
         rows: found
             .rows
             .iter()
@@ -252,6 +263,8 @@ pub async fn list(
         next: (page < found.pages).then(|| p.href(page + 1)),
         back: p.href(page),
         back_query: back_query(&p.href(page)),
+        upto: staff.iter().map(|r| r.id).max().unwrap_or(0),
+        export_href: p.href(1).replacen(LIST, EXPORT, 1),
     };
     Ok(html(view.render()))
 }
@@ -271,12 +284,20 @@ fn back_query(back: &str) -> String {
 /// The list page an action came from (its `back` field), or the first page: only the list's
 /// own parameters are kept, so the field cannot send the admin anywhere else.
 fn back_to(back: Option<&str>) -> String {
-    let Some(query) = back.and_then(|b| b.strip_prefix(LIST)) else {
-        return LIST.to_owned();
-    };
-    let query = query.strip_prefix('?').unwrap_or("");
-    let p: ListParams = serde_urlencoded::from_str(query).unwrap_or_default();
+    let p = listed(back);
     p.href(p.page())
+}
+
+/// The list's parameters in a `back` field; none (the whole list) for anything else.
+fn listed(back: Option<&str>) -> ListParams {
+    let Some(query) = back.and_then(|b| b.strip_prefix(LIST)) else {
+        return ListParams::default();
+    };
+    // `/cabinet/employeesX?…` is not the list.
+    let Some(query) = query.strip_prefix('?').or(query.is_empty().then_some("")) else {
+        return ListParams::default();
+    };
+    serde_urlencoded::from_str(query).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -400,4 +421,157 @@ pub async fn delete(
         "employee deleted from the cabinet"
     );
     Ok(done(&back_to(form.back.as_deref()), "deleted"))
+}
+
+/// What a bulk form asks: ticked rows, or everyone the list it was on selects.
+enum BulkScope {
+    Ticked(Vec<StaffId>),
+    /// Everyone the list selects, up to the newest employee the admin could have seen: one who
+    /// registered after the page was made is not approved unseen.
+    Listed {
+        upto: i64,
+    },
+}
+
+/// The bulk form repeats `id` once per ticked row, which a struct cannot hold: read pairs.
+struct BulkForm {
+    csrf: String,
+    state: StaffState,
+    scope: BulkScope,
+    back: Option<String>,
+}
+
+impl BulkForm {
+    fn parse(body: &str) -> CabinetResult<Self> {
+        let invalid = || CabinetError::Invalid("Неверная форма".into());
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(body).map_err(|_| invalid())?;
+        let (mut csrf, mut action, mut back, mut upto) = (String::new(), None, None, None);
+        let mut ids = Vec::new();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "csrf" => csrf = v,
+                "do" => action = Some(v),
+                "back" => back = Some(v),
+                "upto" => upto = Some(v.parse::<i64>().map_err(|_| invalid())?),
+                "id" => ids.push(StaffId(v.parse::<i64>().map_err(|_| invalid())?)),
+                _ => {}
+            }
+        }
+        let (state, everyone) = match action.as_deref() {
+            Some("active") => (StaffState::Active, false),
+            Some("disabled") => (StaffState::Disabled, false),
+            Some("active_all") => (StaffState::Active, true),
+            Some("disabled_all") => (StaffState::Disabled, true),
+            _ => {
+                return Err(CabinetError::Invalid(
+                    "Неизвестное действие со списком сотрудников".into(),
+                ));
+            }
+        };
+        let scope = if everyone {
+            BulkScope::Listed {
+                upto: upto.ok_or_else(invalid)?,
+            }
+        } else {
+            BulkScope::Ticked(ids)
+        };
+        Ok(Self {
+            csrf,
+            state,
+            scope,
+            back,
+        })
+    }
+}
+
+/// Enables or disables (approves) the ticked employees, or all the list selects, at once.
+#[handler]
+pub async fn bulk(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    body: String,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let form = BulkForm::parse(&body)?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let back = back_to(form.back.as_deref());
+    let ids = match form.scope {
+        BulkScope::Ticked(ids) => ids,
+        BulkScope::Listed { upto } => {
+            let staff = state.store.list_staff(s.partner.id).await?;
+            matching(&staff, &listed(form.back.as_deref()))
+                .filter(|r| r.id <= upto)
+                .map(StaffRow::staff_id)
+                .collect()
+        }
+    };
+    if ids.is_empty() {
+        return Ok(done(&back, "bulk_none"));
+    }
+    let changed = state
+        .store
+        .set_staff_state_many(s.partner.id, &ids, form.state, now_millis())
+        .await?;
+    tracing::info!(
+        partner_id = s.partner.id,
+        asked = ids.len(),
+        changed,
+        state = form.state.as_str(),
+        "employees' state set in bulk"
+    );
+    let key = match form.state {
+        StaffState::Disabled => "bulk_disabled",
+        _ => "bulk_enabled",
+    };
+    Ok(done_counted(&back, key, changed))
+}
+
+/// The employee list as a CSV file: everyone the search and state filter select, all pages.
+#[handler]
+pub async fn export(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Query(p): Query<ListParams>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let staff = state.store.list_staff(s.partner.id).await?;
+    let tr = Tr(*lang);
+    let rows: Vec<[String; 7]> = matching(&staff, &p)
+        .map(|r| {
+            let e = EmployeeItem::from_row(r, cfg);
+            [
+                e.id.to_string(),
+                e.name,
+                e.phone,
+                tr.state(e.state).to_owned(),
+                e.device,
+                tr.s(if e.has_push {
+                    "common.yes"
+                } else {
+                    "common.no"
+                })
+                .to_owned(),
+                cfg.timestamp(r.created_at),
+            ]
+        })
+        .collect();
+    let header = [
+        "emp.id",
+        "emp.name",
+        "emp.phone",
+        "emp.state",
+        "emp.device",
+        "emp.push",
+        "emp.registered",
+    ]
+    .map(|key| tr.s(key).to_owned());
+    let name = format!(
+        "simo-employees-{}-{}.csv",
+        s.partner.inn,
+        cfg.date(now_millis())
+    );
+    csv_download(&name, std::iter::once(header).chain(rows))
 }

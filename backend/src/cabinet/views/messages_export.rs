@@ -3,14 +3,13 @@
 use super::super::errors::CabinetResult;
 use super::super::i18n::{Lang, Tr};
 use super::super::{CabinetConfig, session};
+use super::csv_file::{attachment, cell, writer};
 use super::messages::{ListParams, href, read_filters};
 use crate::domain::Millis;
 use crate::state::SharedState;
 use crate::store::{ListPlan, MessageExportRow, MessageListQuery};
-use poem::http::header;
 use poem::web::{Data, Query, Redirect};
 use poem::{Body, IntoResponse, Request, Response, handler};
-use std::borrow::Cow;
 
 /// Rows read per query: an export of a million messages holds one such page in memory.
 const CHUNK: i64 = 1_000;
@@ -32,16 +31,6 @@ const COLUMNS: [&str; 13] = [
     "exp.read",
 ];
 
-/// Spreadsheets run a cell that begins with one of these as a formula (CSV injection: a title
-/// sent through the API could run in the admin's Excel); a leading apostrophe keeps it text.
-fn cell(s: &str) -> Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{s}"))
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
 /// What the body's stream carries from one page of rows to the next.
 struct Export {
     state: SharedState,
@@ -60,16 +49,7 @@ impl Export {
     }
 
     fn write(&self, rows: &[MessageExportRow]) -> csv::Result<Vec<u8>> {
-        // `;` and a BOM: what Excel with Russian regional settings opens as columns of UTF-8;
-        // CRLF between records, as RFC 4180 has it.
-        let mut out = Vec::with_capacity(256 * (rows.len() + 1));
-        if self.first {
-            out.extend_from_slice("\u{feff}".as_bytes());
-        }
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(out);
+        let mut w = writer(Vec::with_capacity(256 * (rows.len() + 1)), self.first);
         if self.first {
             w.write_record(COLUMNS.map(|key| self.tr.s(key)))?;
         }
@@ -158,12 +138,5 @@ pub async fn export(
         done: false,
     };
     let body = futures_util::stream::try_unfold(export, Export::next);
-    Ok(Response::builder()
-        .content_type("text/csv; charset=utf-8")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        )
-        .header(header::CACHE_CONTROL, "no-store")
-        .body(Body::from_bytes_stream(body)))
+    Ok(attachment(&name, Body::from_bytes_stream(body)))
 }

@@ -1,5 +1,6 @@
 //! One module per page (or small group of pages); each has one view struct per template.
 
+mod csv_file;
 pub mod dashboard;
 pub mod docs;
 pub mod employees;
@@ -21,6 +22,11 @@ pub(crate) fn done(path: &str, key: &str) -> Response {
     let sep = if path.contains('?') { '&' } else { '?' };
     let hash = if fragment.is_empty() { "" } else { "#" };
     Redirect::see_other(format!("{path}{sep}done={key}{hash}{fragment}")).into_response()
+}
+
+/// `done` with how many rows a bulk action changed (`&n=`), for the note to say.
+pub(crate) fn done_counted(path: &str, key: &str, n: u64) -> Response {
+    done(path, &format!("{key}&n={n}"))
 }
 
 /// The common `?done=` parameter of pages that are redirect targets.
