@@ -241,6 +241,32 @@ impl Store {
         .await)?)
     }
 
+    /// The partner's messages among `ids`, in id order; other partners' ids find nothing.
+    pub async fn messages_by_ids(&self, partner_id: i64, ids: &[i64]) -> Result<Vec<MessageRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(match &self.pool {
+            // The ids as one JSON array: no statement-variable limit, one prepared statement.
+            super::Pool::Sqlite(p) => sqlx::query_as(
+                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at
+                 FROM messages WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1 ORDER BY id",
+            )
+            .bind(partner_id)
+            .bind(serde_json::to_string(ids).map_err(|e| crate::error::Error::Internal(e.to_string()))?)
+            .fetch_all(p)
+            .await?,
+            super::Pool::Postgres(p) => sqlx::query_as(
+                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at
+                 FROM messages WHERE id = ANY($2) AND partner_id = $1 ORDER BY id",
+            )
+            .bind(partner_id)
+            .bind(ids)
+            .fetch_all(p)
+            .await?,
+        })
+    }
+
     /// The app reports a message delivered or read; ids of other employees are ignored.
     /// Returns how many messages changed. Read implies delivered; nothing moves backwards.
     pub async fn mark_messages(

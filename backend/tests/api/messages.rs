@@ -1,5 +1,5 @@
 use crate::helpers::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 both_databases!(
     createmessage_stores_the_message_and_answers_the_documented_fields,
@@ -16,6 +16,7 @@ both_databases!(
     concurrent_employee_reads_each_answer_for_their_own_partner,
     a_repeated_createmessage_with_an_idempotency_key_stores_one_message,
     concurrent_calls_with_one_idempotency_key_store_one_message,
+    getmessagestatus_tells_the_partner_what_became_of_its_messages,
 );
 
 /// The worker records pushes the provider took in one call: a message the app has not
@@ -1031,4 +1032,137 @@ async fn concurrent_calls_with_one_idempotency_key_store_one_message(app: TestAp
     assert_eq!(stored.len(), 1, "{stored:?}");
     assert!(taken.iter().all(|id| *id == stored[0]), "{taken:?}");
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 2);
+}
+
+async fn status_of(app: &TestApp, p: &Partner, ids: Value) -> Answer {
+    app.post(
+        "getmessagestatus",
+        Some(&p.token),
+        json!({"inn": p.inn, "messageids": ids}),
+    )
+    .await
+}
+
+async fn getmessagestatus_tells_the_partner_what_became_of_its_messages(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let body =
+        json!({"inn": p.inn, "staffId": e.id, "pushtoken": "fcm-token-1", "device": "android"});
+    app.post("updatepushtoken", Some(&e.token), body).await.ok();
+    let f = app.login(&p.inn, "+79990001122", "Петров Пётр").await;
+    let id_of = |a: &Answer| a.ok()["messageid"].as_str().unwrap().to_owned();
+    let pushed = id_of(&app.create_message(&p, &e.id, "Планерка", "В 10:00").await);
+    let waiting = id_of(&app.create_message(&p, &f.id, "Зарплата", "Начислена").await);
+    let b = app.create_partner(INN_B).await;
+    let stranger = app.login(&b.inn, "+79005556677", "Чужой").await;
+    let theirs = id_of(
+        &app.create_message(&b, &stranger.id, "Чужое", "не для А")
+            .await,
+    );
+
+    // The log provider "sends" the pushed one; the partner sees it move.
+    let mut sent = Value::Null;
+    for _ in 0..100 {
+        sent = status_of(&app, &p, json!([pushed])).await.ok()["messages"][0].clone();
+        if sent["status"] == "sent" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(sent["status"], "sent", "{sent}");
+    assert_eq!(sent["statusname"], "Отправлено");
+    assert!(
+        sent["senddate"].is_string() && sent["readdate"].is_null(),
+        "{sent}"
+    );
+
+    app.post(
+        "messagestatus",
+        Some(&e.token),
+        json!({"messageids": [pushed], "status": "read"}),
+    )
+    .await
+    .ok();
+    // Repeats and unknown ids: each found message once, in the order asked; the rest named.
+    let answer = status_of(&app, &p, json!([waiting, pushed, pushed, "999999", theirs]))
+        .await
+        .ok()
+        .clone();
+    let messages = answer["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2, "{answer}");
+    assert_eq!(messages[0]["messageid"], waiting.as_str());
+    assert_eq!(messages[0]["staffId"], f.id.as_str());
+    assert_eq!(messages[0]["title"], "Зарплата");
+    assert_eq!(messages[0]["status"], "no_device");
+    assert_eq!(messages[0]["statusname"], "Нет устройства");
+    assert!(messages[0]["senddate"].is_null() && messages[0]["createdate"].is_string());
+    let read = &messages[1];
+    assert_eq!(read["messageid"], pushed.as_str());
+    assert_eq!(read["staffId"], e.id.as_str());
+    assert_eq!(read["status"], "read");
+    assert_eq!(read["statusname"], "Прочитано");
+    for date in ["createdate", "senddate", "delivereddate", "readdate"] {
+        let d = read[date]
+            .as_str()
+            .unwrap_or_else(|| panic!("{date}: {read}"));
+        assert!(d.ends_with("+03:00"), "{date}: {d}");
+    }
+    assert_eq!(
+        answer["notfound"],
+        json!(["999999", theirs]),
+        "another partner's message is not found, not shown"
+    );
+    // The partner that owns it sees it.
+    let own = status_of(&app, &b, json!(theirs)).await.ok().clone();
+    assert_eq!(own["messages"][0]["title"], "Чужое");
+    // A comma-separated string and numbers are lists too (as `messagestatus` takes them).
+    let loose = status_of(&app, &p, json!(format!("{waiting}, {pushed}"))).await;
+    assert_eq!(loose.ok()["messages"].as_array().unwrap().len(), 2);
+    let numbers = status_of(&app, &p, json!([waiting.parse::<i64>().unwrap()])).await;
+    assert_eq!(numbers.ok()["messages"][0]["messageid"], waiting.as_str());
+    // A thousand ids at once (one statement: no limit of bound variables).
+    let many: Vec<String> = (1..=1000).map(|i| i.to_string()).collect();
+    let thousand = status_of(&app, &p, json!(many)).await.ok().clone();
+    assert_eq!(
+        thousand["messages"].as_array().unwrap().len()
+            + thousand["notfound"].as_array().unwrap().len(),
+        1000
+    );
+    assert_eq!(
+        thousand["messages"].as_array().unwrap().len(),
+        2,
+        "A's two among 1..=1000"
+    );
+
+    // Refused: in the envelope, with what is wrong.
+    let too_many: Vec<String> = (1..=1001).map(|i| i.to_string()).collect();
+    assert!(
+        status_of(&app, &p, json!(too_many))
+            .await
+            .failed(400)
+            .contains("1000")
+    );
+    status_of(&app, &p, json!([])).await.failed(400);
+    status_of(&app, &p, json!(["12", "abc"])).await.failed(400);
+    status_of(&app, &p, json!({"id": 1})).await.failed(400);
+    app.post("getmessagestatus", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .failed(400);
+    app.post(
+        "getmessagestatus",
+        Some(&p.token),
+        json!({"inn": b.inn, "messageids": [theirs]}),
+    )
+    .await
+    .failed(403);
+    app.post(
+        "getmessagestatus",
+        Some(&e.token),
+        json!({"messageids": [pushed]}),
+    )
+    .await
+    .failed(403);
+    app.post("getmessagestatus", None, json!({"messageids": [pushed]}))
+        .await
+        .failed(401);
 }

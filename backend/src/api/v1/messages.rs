@@ -1,4 +1,4 @@
-//! `createmessage`, `getmessage` and the `messagestatus` addition.
+//! `createmessage`, `getmessage` and the `messagestatus` and `getmessagestatus` additions.
 
 use super::body::{V1Body, lenient};
 use super::envelope::{JsonBytes, V1Error, envelope};
@@ -134,7 +134,73 @@ envelope!(
     StatusUpdated
 );
 
+/// Request of `getmessagestatus` (addition): the partner's system asks what became of its messages.
+#[derive(Object, Deserialize)]
+pub struct GetMessageStatusRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    /// Идентификаторы сообщений из ответов createmessage (до 1000; список или строка через запятую).
+    #[serde(default, deserialize_with = "lenient::id_list")]
+    pub messageids: Option<Vec<String>>,
+}
+
+/// What became of one message.
+#[derive(Object, Debug)]
+pub struct MessageState {
+    pub messageid: String,
+    #[oai(rename = "staffId")]
+    pub staff_id: String,
+    pub title: String,
+    /// queued, sent, delivered, read, failed or no_device.
+    pub status: String,
+    /// The status in Russian.
+    pub statusname: String,
+    /// Why a message is `failed` or `no_device`; `null` otherwise.
+    pub statusreason: Option<String>,
+    pub createdate: String,
+    /// When the push provider accepted the notification.
+    pub senddate: Option<String>,
+    /// When the app confirmed receipt.
+    pub delivereddate: Option<String>,
+    /// When the employee opened the message.
+    pub readdate: Option<String>,
+}
+
+#[derive(Object, Debug)]
+pub struct MessageStates {
+    /// The messages found, in the order asked (each once).
+    pub messages: Vec<MessageState>,
+    /// Ids that are none of the partner's messages (never created, deleted with their
+    /// employee, or another partner's), in the order asked.
+    pub notfound: Vec<String>,
+}
+
+envelope!(
+    /// Answer of `getmessagestatus`.
+    MessageStatesEnvelope,
+    MessageStates
+);
+
 pub const MAX_IDS: usize = 1000;
+
+/// `messageids` of a request: present, at most `MAX_IDS`, each a message id.
+fn message_ids(raw: Option<Vec<String>>) -> Result<Vec<MessageId>, V1Error> {
+    let raw = raw.unwrap_or_default();
+    if raw.is_empty() {
+        return Err(V1Error::bad_request(
+            "Не указано обязательное поле «messageids»",
+        ));
+    }
+    if raw.len() > MAX_IDS {
+        return Err(V1Error::bad_request(format!(
+            "Не более {MAX_IDS} сообщений за один запрос"
+        )));
+    }
+    Ok(raw
+        .iter()
+        .map(|id| MessageId::parse(id))
+        .collect::<Result<Vec<_>, _>>()?)
+}
 
 /// The employee whose history the caller may read.
 /// Whose history is asked for. A partner's caller may name any employee id here: whether the
@@ -294,25 +360,62 @@ impl MessagesApi {
                 ));
             }
         };
-        let raw_ids = b.messageids.unwrap_or_default();
-        if raw_ids.is_empty() {
-            return Err(V1Error::bad_request(
-                "Не указано обязательное поле «messageids»",
-            ));
-        }
-        if raw_ids.len() > MAX_IDS {
-            return Err(V1Error::bad_request(format!(
-                "Не более {MAX_IDS} сообщений за один запрос"
-            )));
-        }
-        let ids = raw_ids
-            .iter()
-            .map(|id| MessageId::parse(id).map(|m| m.0))
-            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<i64> = message_ids(b.messageids)?.iter().map(|m| m.0).collect();
         let updated = state
             .store
             .mark_messages(staff.staff_id(), &ids, read, now_millis())
             .await?;
         Ok(StatusEnvelope::ok(StatusUpdated { updated }))
+    }
+
+    /// Узнать состояние сообщений (дополнение)
+    ///
+    /// Для АСУ партнёра (токен партнёра): статус и даты отправки, доставки и прочтения
+    /// сообщений по их идентификаторам (`messageid` из ответа createmessage), до 1000 за запрос.
+    /// Идентификаторы, которых у партнёра нет, возвращаются в `notfound`, а не ошибкой.
+    #[oai(path = "/getmessagestatus", method = "post")]
+    async fn get_message_status(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<GetMessageStatusRequest>,
+    ) -> Result<Json<MessageStatesEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let mut asked = message_ids(b.messageids)?;
+        // Each once, in the order first asked.
+        let mut seen = std::collections::HashSet::with_capacity(asked.len());
+        asked.retain(|id| seen.insert(id.0));
+        let ids: Vec<i64> = asked.iter().map(|m| m.0).collect();
+        let rows = state.store.messages_by_ids(partner.id, &ids).await?;
+        let mut found: std::collections::HashMap<i64, _> =
+            rows.into_iter().map(|r| (r.id, r)).collect();
+        let (mut messages, mut notfound) = (Vec::with_capacity(found.len()), Vec::new());
+        let date = |at: Option<i64>| at.map(|ms| state.time.format(ms));
+        for id in asked {
+            let Some(m) = found.remove(&id.0) else {
+                notfound.push(id.0.to_string());
+                continue;
+            };
+            let status = m.status();
+            messages.push(MessageState {
+                messageid: m.id.to_string(),
+                staff_id: m.staff_id.to_string(),
+                statusname: status.label_ru().to_owned(),
+                status: m.status,
+                statusreason: m.status_reason,
+                createdate: state.time.format(m.created_at),
+                senddate: date(m.sent_at),
+                delivereddate: date(m.delivered_at),
+                readdate: date(m.read_at),
+                title: m.title,
+            });
+        }
+        Ok(MessageStatesEnvelope::ok(MessageStates {
+            messages,
+            notfound,
+        }))
     }
 }
