@@ -295,6 +295,12 @@ test("tick employees, disable them at once, re-enable everyone found and downloa
   const csv = file.slice(1).trimEnd().split("\r\n");
   assert.equal(csv.length, 4, csv.join("\n"));
   assert.ok(csv.some((line) => line.startsWith(`${staff.petrova};Петрова Анна;'+79001110002;в рассылке;`)), csv.join("\n"));
+
+  // The journal, reached from the menu, holds both actions, newest first.
+  await Promise.all([page.waitForURL(/\/cabinet\/journal/), page.click("nav >> text=Журнал")]);
+  const actions = await page.$$eval("#journal tbody td.audit-what", (cells) => cells.map((c) => c.textContent.trim()));
+  assert.deepEqual(actions.slice(0, 2), ["Включено в рассылку списком: 3", "Отключено от рассылки списком: 2"]);
+  await shot(page, "10-journal");
   await page.context().close();
 });
 

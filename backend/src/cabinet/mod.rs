@@ -1,6 +1,7 @@
 //! The web cabinet of the partner's admin (`/cabinet`) and the service operator's area
 //! (`/operator`): server-rendered askama pages, a little progressive JavaScript, no build step.
 
+pub(crate) mod audit;
 mod cookies;
 mod csrf;
 pub mod errors;
@@ -198,7 +199,9 @@ fn area(
 
 /// `/cabinet`: the partner admin's pages.
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
-    use views::{dashboard, docs, employees, login, messages, messages_export, send, settings};
+    use views::{
+        dashboard, docs, employees, journal, login, messages, messages_export, send, settings,
+    };
     let route = Route::new()
         .at("/", get(dashboard::page))
         .at(
@@ -223,6 +226,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/token", post(settings::rotate_token))
         .at("/settings/password", post(settings::change_password))
         .at("/settings/policy", post(settings::set_policy))
+        .at("/journal", get(journal::page))
         .at("/docs", get(docs::page))
         .at("/static/app.css", asset(APP_CSS, "text/css; charset=utf-8"))
         .at(

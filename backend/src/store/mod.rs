@@ -3,6 +3,7 @@
 //! Queries are written once in the dialect both databases share (`$1` placeholders,
 //! `ON CONFLICT`, `RETURNING`); where they differ, each store function says so.
 
+mod audit;
 mod cabinet;
 mod deliveries;
 mod direct;
@@ -16,6 +17,7 @@ mod sms;
 mod staff;
 mod staff_lookup;
 
+pub use audit::{AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush};
 pub use handoff::Handoff;

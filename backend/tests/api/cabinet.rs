@@ -24,6 +24,7 @@ both_databases!(
     a_large_company_types_the_recipients_and_gets_a_counted_result,
     the_message_list_downloads_as_csv_with_its_filters_and_sort,
     employees_change_state_in_bulk_and_the_list_downloads_as_csv,
+    the_journal_records_who_did_what_and_when,
 );
 
 /// The token a page shows in full (after a rotation or a partner's creation), if any.
@@ -1788,4 +1789,247 @@ async fn employees_change_state_in_bulk_and_the_list_downloads_as_csv(app: TestA
         .await;
     assert_eq!(out.location.as_deref(), Some("/cabinet/login"));
     assert_eq!(staff_state(&app, p.id, formula).await, "active");
+}
+
+/// The journal's rows, newest first: (who, what, address).
+fn journal(page: &Page) -> Vec<(String, String, String)> {
+    assert_eq!(page.status, 200, "{}", page.body);
+    let cell = |row: &str, label: &str| -> String {
+        let mark = format!("data-label=\"{label}\"");
+        let after = row.split(&mark).nth(1).unwrap_or_default();
+        let inner = after.split_once('>').map_or("", |(_, rest)| rest);
+        let text = inner.split("</td>").next().unwrap_or_default();
+        // Tags out, entities of the names in.
+        let mut plain = String::new();
+        let mut in_tag = false;
+        for c in text.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                _ if !in_tag => plain.push(c),
+                _ => {}
+            }
+        }
+        plain
+            .replace("&#34;", "\"")
+            .replace("&#38;", "&")
+            .replace("&#39;", "'")
+    };
+    page.body
+        .split("<tr>")
+        .skip(2)
+        .map(|row| {
+            (
+                cell(row, "Кто"),
+                cell(row, "Что сделано"),
+                cell(row, "Адрес"),
+            )
+        })
+        .collect()
+}
+
+async fn the_journal_records_who_did_what_and_when(_app: TestApp) {
+    let app = spawn_app_with(_app.db, |s| s.apply("cabinet_page_size", "5").unwrap())
+        .await
+        .unwrap();
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let f = app.login(&p.inn, "+79001112233", "Петрова Анна").await;
+    let g = app.login(&p.inn, "+79001112234", "Сидоров Пётр").await;
+    let h = app.login(&p.inn, "+79001112235", "Козлова Ольга").await;
+    let other = app.create_partner(INN_B).await;
+
+    let b = Browser::new(&app);
+    let wrong = b.login("cabinet", INN_A, "not-the-password").await;
+    assert_eq!(wrong.status, 401);
+    let home = b.partner(INN_A).await;
+    let csrf = home.csrf();
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let b = &b;
+        let csrf = csrf.clone();
+        async move {
+            let mut form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            form.push(("csrf", &csrf));
+            let page = b.post(&path, &form).await;
+            assert!(
+                page.status == 303 || page.status == 200,
+                "{path}: {}",
+                page.body
+            );
+        }
+    };
+    let state = |id: &str| format!("/cabinet/employees/{id}/state");
+    post(state(&e.id), vec![("state", "disabled".into())]).await;
+    post(state(&e.id), vec![("state", "disabled".into())]).await; // already: nothing to record
+    post(state(&e.id), vec![("state", "active".into())]).await;
+    post(
+        format!("/cabinet/employees/{}/rename", e.id),
+        vec![("name", "Иванов Иван Иванович".into())],
+    )
+    .await;
+    post(
+        "/cabinet/employees/bulk".into(),
+        vec![
+            ("do", "disabled".into()),
+            ("id", e.id.clone()),
+            ("id", f.id.clone()),
+        ],
+    )
+    .await;
+    post(
+        "/cabinet/employees/bulk".into(),
+        vec![("do", "active".into()), ("id", e.id.clone())],
+    )
+    .await;
+    post(
+        "/cabinet/send".into(),
+        vec![
+            ("staff", e.id.clone()),
+            ("title", "Планерка".into()),
+            ("text", "В 10:00".into()),
+        ],
+    )
+    .await;
+    post(
+        "/cabinet/settings/token".into(),
+        vec![("grace_secs", "86400".into())],
+    )
+    .await;
+    post(
+        "/cabinet/settings/policy".into(),
+        vec![("approval_required", "on".into())],
+    )
+    .await;
+    post(
+        "/cabinet/settings/policy".into(),
+        vec![("approval_required", "on".into())],
+    )
+    .await; // unchanged
+    post(format!("/cabinet/employees/{}/delete", f.id), vec![]).await;
+    // Deleted through the API: by the partner's system, and by the employee from the app.
+    app.post("deletestaff", Some(&p.token), json!({"staffid": g.id}))
+        .await
+        .ok();
+    app.post("deletestaff", Some(&h.token), json!({}))
+        .await
+        .ok();
+
+    // The operator resets the password: the admin is logged out, and the journal says who did it.
+    simo_backend::service::accounts::create_operator(&app.state.store, "ops", "operator-password")
+        .await
+        .unwrap();
+    let op = Browser::new(&app);
+    assert_eq!(
+        op.login("operator", "ops", "operator-password")
+            .await
+            .status,
+        303
+    );
+    let ops = op.get("/operator").await;
+    let reset = op
+        .post(
+            &format!("/operator/partners/{}/password", p.id),
+            &[("csrf", &ops.csrf()), ("password", "secret-password")],
+        )
+        .await;
+    assert_eq!(reset.status, 303, "{}", reset.body);
+    assert_eq!(
+        b.get("/cabinet/journal").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    b.partner(INN_A).await;
+
+    let mut all = vec![];
+    let mut page = b.get("/cabinet/journal").await;
+    assert!(page.body.contains("Журнал действий"), "{}", page.body);
+    assert!(link(&page, "newest-page").is_none());
+    loop {
+        let rows = journal(&page);
+        assert!(rows.len() <= 5, "a page holds at most the page size");
+        all.extend(rows);
+        match link(&page, "older-page") {
+            Some(older) => {
+                page = b.get(&older).await;
+                assert_eq!(
+                    link(&page, "newest-page").as_deref(),
+                    Some("/cabinet/journal")
+                );
+            }
+            None => break,
+        }
+    }
+    let whats: Vec<&str> = all.iter().map(|(_, what, _)| what.as_str()).collect();
+    let ivan = format!("Иванов Иван (ID {})", e.id);
+    let ivan_full = format!("Иванов Иван Иванович (ID {})", e.id);
+    let until = whats
+        .iter()
+        .find(|w| w.starts_with("Токен API заменён, прежний действует до: "))
+        .expect("the rotation with its grace period")
+        .to_string();
+    let expected: Vec<String> = vec![
+        "Вход в кабинет".into(),
+        "Пароль кабинета сброшен".into(),
+        format!(
+            "Сотрудник удалён со всеми сообщениями: Козлова Ольга (ID {})",
+            h.id
+        ),
+        format!(
+            "Сотрудник удалён со всеми сообщениями: Сидоров Пётр (ID {})",
+            g.id
+        ),
+        format!(
+            "Сотрудник удалён со всеми сообщениями: Петрова Анна (ID {})",
+            f.id
+        ),
+        "Новые сотрудники ждут подтверждения".into(),
+        until,
+        "Отправлено из кабинета: 1 × «Планерка»".into(),
+        "Включено в рассылку списком: 1".into(),
+        "Отключено от рассылки списком: 2".into(),
+        format!("ФИО изменено: Иванов Иван → {ivan_full}"),
+        format!("Сотрудник включён в рассылку: {ivan}"),
+        format!("Сотрудник отключён от рассылки: {ivan}"),
+        "Вход в кабинет".into(),
+        "Неудачный вход (неверный пароль)".into(),
+    ];
+    assert_eq!(whats, expected, "newest first, each action once");
+    let who: Vec<&str> = all.iter().map(|(who, _, _)| who.as_str()).collect();
+    assert_eq!(who[1], "Оператор ops");
+    assert_eq!(who[2], "Сотрудник (приложение)");
+    assert_eq!(who[3], "АСУ (API)");
+    assert!(
+        who.iter()
+            .enumerate()
+            .all(|(i, w)| (1..=3).contains(&i) || i == who.len() - 1 || *w == "Администратор"),
+        "{who:?}"
+    );
+    assert_eq!(
+        who.last(),
+        Some(&"Посетитель"),
+        "a wrong password is nobody's yet"
+    );
+    assert!(all.iter().all(|(_, _, ip)| ip == "127.0.0.1"), "{all:?}");
+
+    // Another partner's journal holds none of it; English labels.
+    let b2 = Browser::new(&app);
+    b2.partner(&other.inn).await;
+    let theirs = journal(&b2.get("/cabinet/journal").await);
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
+    assert_eq!(theirs[0].1, "Вход в кабинет");
+    let english = b2.get("/cabinet/journal?lang=en").await;
+    assert!(
+        english.body.contains("Logged in") && english.body.contains("Admin"),
+        "{}",
+        english.body
+    );
+    let junk = b2.get("/cabinet/journal?before=abc").await;
+    assert_eq!(journal(&junk).len(), 1, "a junk cursor shows the newest");
+    assert_eq!(
+        Browser::new(&app)
+            .get("/cabinet/journal")
+            .await
+            .location
+            .as_deref(),
+        Some("/cabinet/login")
+    );
 }

@@ -4,6 +4,7 @@ use super::body::{V1Body, lenient};
 use super::envelope::{V1Error, envelope};
 use super::security::{Caller, TokenAuth};
 use super::{V1Tag, given, required, state};
+use crate::cabinet::audit;
 use crate::domain::StaffId;
 use crate::error::Error;
 use crate::store::StaffRow;
@@ -158,9 +159,28 @@ impl StaffApi {
                 _ => staff.staff_id(),
             },
         };
-        if !state.store.delete_staff(auth.0.partner().id, id).await? {
+        let partner_id = auth.0.partner().id;
+        // The name, for the cabinet's journal: read before it is gone.
+        let Some(row) = state.store.staff_by_id(partner_id, id).await? else {
+            return Err(Error::not_found(format!("Сотрудник {id} не найден")).into());
+        };
+        if !state.store.delete_staff(partner_id, id).await? {
             return Err(Error::not_found(format!("Сотрудник {id} не найден")).into());
         }
+        let actor = match &auth.0 {
+            Caller::Partner(_) => audit::API,
+            Caller::Staff { .. } => audit::EMPLOYEE,
+        };
+        let who = audit::employee(&row.name, id.0);
+        audit::record(
+            state,
+            req,
+            partner_id,
+            actor,
+            audit::Action::StaffDeleted,
+            &who,
+        )
+        .await;
         tracing::info!(
             partner_id = auth.0.partner().id,
             staff_id = id.0,

@@ -5,7 +5,7 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
-use super::super::{CabinetConfig, html, session};
+use super::super::{CabinetConfig, audit, html, session};
 use super::csv_file::download as csv_download;
 use super::{PageOf, done, done_counted, fold, list_href, page_number};
 use crate::domain::{StaffId, StaffName, now_millis};
@@ -325,6 +325,11 @@ pub async fn set_state(
             ));
         }
     };
+    let row = state
+        .store
+        .staff_by_id(s.partner.id, StaffId(id))
+        .await?
+        .ok_or(CabinetError::NotFound)?;
     if !state
         .store
         .set_staff_state(s.partner.id, StaffId(id), new_state, now_millis())
@@ -338,6 +343,19 @@ pub async fn set_state(
         state = new_state.as_str(),
         "employee state set"
     );
+    let action = match (row.state(), new_state) {
+        (StaffState::Pending, StaffState::Active) => Some(audit::Action::StaffApproved),
+        (StaffState::Disabled, StaffState::Active) => Some(audit::Action::StaffEnabled),
+        (old, StaffState::Disabled) if old != StaffState::Disabled => {
+            Some(audit::Action::StaffDisabled)
+        }
+        // Already so: nothing happened.
+        _ => None,
+    };
+    if let Some(action) = action {
+        let who = audit::employee(&row.name, id);
+        audit::record(state, req, s.partner.id, audit::ADMIN, action, &who).await;
+    }
     Ok(done(&back_to(form.back.as_deref()), key))
 }
 
@@ -358,12 +376,29 @@ pub async fn rename(
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let name = StaffName::parse(&form.name).map_err(|e| CabinetError::Invalid(e.0))?;
+    let row = state
+        .store
+        .staff_by_id(s.partner.id, StaffId(id))
+        .await?
+        .ok_or(CabinetError::NotFound)?;
     if !state
         .store
         .rename_staff(s.partner.id, StaffId(id), name.as_str(), now_millis())
         .await?
     {
         return Err(CabinetError::NotFound);
+    }
+    if row.name != name.as_str() {
+        let detail = format!("{} → {}", row.name, audit::employee(name.as_str(), id));
+        audit::record(
+            state,
+            req,
+            s.partner.id,
+            audit::ADMIN,
+            audit::Action::StaffRenamed,
+            &detail,
+        )
+        .await;
     }
     Ok(done(&back_to(form.back.as_deref()), "renamed"))
 }
@@ -412,9 +447,24 @@ pub async fn delete(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
+    let row = state
+        .store
+        .staff_by_id(s.partner.id, StaffId(id))
+        .await?
+        .ok_or(CabinetError::NotFound)?;
     if !state.store.delete_staff(s.partner.id, StaffId(id)).await? {
         return Err(CabinetError::NotFound);
     }
+    let who = audit::employee(&row.name, id);
+    audit::record(
+        state,
+        req,
+        s.partner.id,
+        audit::ADMIN,
+        audit::Action::StaffDeleted,
+        &who,
+    )
+    .await;
     tracing::info!(
         partner_id = s.partner.id,
         staff_id = id,
@@ -524,6 +574,14 @@ pub async fn bulk(
         StaffState::Disabled => "bulk_disabled",
         _ => "bulk_enabled",
     };
+    if changed > 0 {
+        let action = match form.state {
+            StaffState::Disabled => audit::Action::StaffBulkDisabled,
+            _ => audit::Action::StaffBulkEnabled,
+        };
+        let detail = changed.to_string();
+        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+    }
     Ok(done_counted(&back, key, changed))
 }
 

@@ -3,7 +3,7 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
 use super::super::layout::Layout;
-use super::super::{CabinetConfig, html, session};
+use super::super::{CabinetConfig, audit, html, session};
 use crate::api::v1::client_ip;
 use crate::service::accounts::{self, Attempt};
 use crate::state::SharedState;
@@ -92,6 +92,9 @@ async fn submit(
     match subject {
         Ok(id) => {
             session::start(req, state, cfg, kind, id).await?;
+            if kind == SessionKind::Partner {
+                audit::record(state, req, id, audit::ADMIN, audit::Action::Login, "").await;
+            }
             let home = if kind == SessionKind::Partner {
                 "/cabinet"
             } else {
@@ -100,6 +103,22 @@ async fn submit(
             Ok(Redirect::see_other(home).into_response())
         }
         Err(crate::error::Error::Unauthorized(_)) => {
+            // A wrong password for a partner's INN goes to that partner's journal.
+            let partner = match crate::domain::Inn::parse(form.login.trim()) {
+                Ok(inn) if kind == SessionKind::Partner => state.store.partner_by_inn(&inn).await?,
+                _ => None,
+            };
+            if let Some(p) = partner {
+                audit::record(
+                    state,
+                    req,
+                    p.id,
+                    audit::VISITOR,
+                    audit::Action::LoginFailed,
+                    "",
+                )
+                .await;
+            }
             let view = login_view(req, cfg, lang, kind, form.login.trim().to_owned(), None);
             let msg = view.l.t.s("login.bad_credentials").to_owned();
             let view = LoginView {
@@ -170,6 +189,15 @@ pub async fn partner_logout(
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     session::end(req, state, cfg, SessionKind::Partner).await?;
+    audit::record(
+        state,
+        req,
+        s.partner.id,
+        audit::ADMIN,
+        audit::Action::Logout,
+        "",
+    )
+    .await;
     Ok(Redirect::see_other("/cabinet/login").into_response())
 }
 

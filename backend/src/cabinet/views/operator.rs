@@ -6,7 +6,7 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
-use super::super::{CabinetConfig, cookies, html, session};
+use super::super::{CabinetConfig, audit, cookies, html, session};
 use super::{PageOf, done, fold, list_href, page_number};
 use crate::service::partners::{self, PartnerInput};
 use crate::state::SharedState;
@@ -240,6 +240,8 @@ pub async fn create_partner(
                 partner_id = p.id,
                 "partner created by the operator"
             );
+            let actor = audit::operator(&s.operator.login);
+            audit::record(state, req, p.id, &actor, audit::Action::PartnerCreated, "").await;
             cookies::flash_token(req.cookie(), OPERATOR, token.expose(), cfg.secure_cookies);
             Ok(done(OPERATOR, "partner_created"))
         }
@@ -268,7 +270,7 @@ pub async fn set_disabled(
     let s = session::operator(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let disabled = form.disabled == "1";
-    state
+    let before = state
         .store
         .partner_by_id(id)
         .await?
@@ -287,6 +289,15 @@ pub async fn set_disabled(
         disabled,
         "partner access changed"
     );
+    if before.disabled != disabled {
+        let actor = audit::operator(&s.operator.login);
+        let action = if disabled {
+            audit::Action::PartnerDisabled
+        } else {
+            audit::Action::PartnerEnabled
+        };
+        audit::record(state, req, id, &actor, action, "").await;
+    }
     Ok(done(
         &back_to(form.back.as_deref()),
         if disabled {
@@ -328,5 +339,7 @@ pub async fn reset_password(
         partner_id = id,
         "partner password reset by the operator"
     );
+    let actor = audit::operator(&s.operator.login);
+    audit::record(state, req, id, &actor, audit::Action::PasswordReset, "").await;
     Ok(done(&back_to(form.back.as_deref()), "password_reset"))
 }

@@ -5,7 +5,7 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
-use super::super::{html, session};
+use super::super::{audit, html, session};
 use crate::domain::{MessageText, Phone, StaffId, Title};
 use crate::service::messaging::{self, Recipients, Source};
 use crate::state::SharedState;
@@ -279,6 +279,18 @@ pub async fn submit(
         Source::Cabinet,
     )
     .await?;
+    if !result.created.is_empty() {
+        let detail = format!("{} × «{}»", result.created.len(), title.as_str());
+        audit::record(
+            state,
+            req,
+            s.partner.id,
+            audit::ADMIN,
+            audit::Action::Sent,
+            &detail,
+        )
+        .await;
+    }
     // Up to every employee of the partner: a map, not a search per outcome.
     let names: HashMap<i64, &str> = chosen.iter().map(|r| (r.id, r.name.as_str())).collect();
     let name = |id: StaffId| names.get(&id.0).copied().unwrap_or_default().to_owned();

@@ -4,7 +4,7 @@
 use super::super::errors::CabinetResult;
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
-use super::super::{CabinetConfig, cookies, html, session};
+use super::super::{CabinetConfig, audit, cookies, html, session};
 use super::{DoneQuery, done};
 use crate::service::{partners, passwords};
 use crate::state::SharedState;
@@ -145,6 +145,13 @@ pub async fn rotate_token(
         grace_secs = grace,
         "API token rotated from the cabinet"
     );
+    let (action, until) = if grace > 0 {
+        let until = crate::domain::now_millis() + grace * 1000;
+        (audit::Action::TokenRotatedGrace, cfg.datetime(until))
+    } else {
+        (audit::Action::TokenRotated, String::new())
+    };
+    audit::record(state, req, s.partner.id, audit::ADMIN, action, &until).await;
     cookies::flash_token(req.cookie(), SETTINGS, token.expose(), cfg.secure_cookies);
     Ok(done(&format!("{SETTINGS}#token"), "token_rotated"))
 }
@@ -194,6 +201,8 @@ pub async fn change_password(
         .await?;
     session::start(req, state, cfg, SessionKind::Partner, s.partner.id).await?;
     tracing::info!(partner_id = s.partner.id, "cabinet password changed");
+    let action = audit::Action::PasswordChanged;
+    audit::record(state, req, s.partner.id, audit::ADMIN, action, "").await;
     Ok(done("/cabinet/settings", "password_changed"))
 }
 
@@ -217,5 +226,13 @@ pub async fn set_policy(
         .store
         .set_approval_required(s.partner.id, required)
         .await?;
+    if required != s.partner.approval_required {
+        let action = if required {
+            audit::Action::ApprovalOn
+        } else {
+            audit::Action::ApprovalOff
+        };
+        audit::record(state, req, s.partner.id, audit::ADMIN, action, "").await;
+    }
     Ok(done("/cabinet/settings", "policy_saved"))
 }

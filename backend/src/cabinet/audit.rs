@@ -1,0 +1,152 @@
+//! Records what admins and the operator do to a partner's account for the cabinet's journal.
+
+use crate::api::v1::client_ip;
+use crate::domain::now_millis;
+use crate::state::AppState;
+use crate::store::NewAudit;
+use poem::Request;
+
+/// What the journal records; each has an `audit.<key>` text in the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Login,
+    LoginFailed,
+    Logout,
+    TokenRotated,
+    /// The old token works until the date in the detail.
+    TokenRotatedGrace,
+    PasswordChanged,
+    ApprovalOn,
+    ApprovalOff,
+    StaffApproved,
+    StaffEnabled,
+    StaffDisabled,
+    StaffRenamed,
+    StaffDeleted,
+    /// The detail is how many changed.
+    StaffBulkEnabled,
+    StaffBulkDisabled,
+    Sent,
+    PartnerCreated,
+    PartnerDisabled,
+    PartnerEnabled,
+    PasswordReset,
+}
+
+impl Action {
+    #[cfg(test)]
+    pub const ALL: [Self; 20] = [
+        Self::Login,
+        Self::LoginFailed,
+        Self::Logout,
+        Self::TokenRotated,
+        Self::TokenRotatedGrace,
+        Self::PasswordChanged,
+        Self::ApprovalOn,
+        Self::ApprovalOff,
+        Self::StaffApproved,
+        Self::StaffEnabled,
+        Self::StaffDisabled,
+        Self::StaffRenamed,
+        Self::StaffDeleted,
+        Self::StaffBulkEnabled,
+        Self::StaffBulkDisabled,
+        Self::Sent,
+        Self::PartnerCreated,
+        Self::PartnerDisabled,
+        Self::PartnerEnabled,
+        Self::PasswordReset,
+    ];
+
+    /// The stored key (never renamed: old entries keep it).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::LoginFailed => "login_failed",
+            Self::Logout => "logout",
+            Self::TokenRotated => "token_rotated",
+            Self::TokenRotatedGrace => "token_rotated_grace",
+            Self::PasswordChanged => "password_changed",
+            Self::ApprovalOn => "approval_on",
+            Self::ApprovalOff => "approval_off",
+            Self::StaffApproved => "staff_approved",
+            Self::StaffEnabled => "staff_enabled",
+            Self::StaffDisabled => "staff_disabled",
+            Self::StaffRenamed => "staff_renamed",
+            Self::StaffDeleted => "staff_deleted",
+            Self::StaffBulkEnabled => "staff_bulk_enabled",
+            Self::StaffBulkDisabled => "staff_bulk_disabled",
+            Self::Sent => "sent",
+            Self::PartnerCreated => "partner_created",
+            Self::PartnerDisabled => "partner_disabled",
+            Self::PartnerEnabled => "partner_enabled",
+            Self::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// The partner's admin (the cabinet has one account per partner).
+pub const ADMIN: &str = "admin";
+
+/// Someone who tried the partner's INN with a wrong password: not known to be its admin.
+pub const VISITOR: &str = "visitor";
+
+/// The partner's system, through the API with the partner's token.
+pub const API: &str = "api";
+
+/// An employee, from the app with their own token.
+pub const EMPLOYEE: &str = "employee";
+
+/// The actor of the operator's actions.
+pub fn operator(login: &str) -> String {
+    format!("operator:{login}")
+}
+
+/// An employee as the journal names them.
+pub fn employee(name: &str, id: i64) -> String {
+    format!("{name} (ID {id})")
+}
+
+/// Records an action that has already happened. A failure to record does not undo it or hide
+/// its success from the admin: it is logged as an error, with the entry, instead.
+pub async fn record(
+    state: &AppState,
+    req: &Request,
+    partner_id: i64,
+    actor: &str,
+    action: Action,
+    detail: &str,
+) {
+    let action = action.key();
+    let ip = client_ip(req, state.settings.trust_forwarded_for);
+    let entry = NewAudit {
+        partner_id,
+        actor,
+        action,
+        detail,
+        client_ip: &ip,
+        now: now_millis(),
+    };
+    if let Err(e) = state.store.record_audit(&entry).await {
+        tracing::error!(error = %e, partner_id, actor, action, detail, client_ip = %ip, "journal entry not recorded");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::i18n::{Lang, Tr};
+    use super::Action;
+
+    #[test]
+    fn every_action_has_a_text_in_both_languages() {
+        for a in Action::ALL {
+            let key = format!("audit.{}", a.key());
+            assert!(Tr(Lang::Ru).get(&key).is_some(), "{key} in Russian");
+            assert!(Tr(Lang::En).get(&key).is_some(), "{key} in English");
+        }
+        let mut keys: Vec<_> = Action::ALL.iter().map(|a| a.key()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), Action::ALL.len(), "stored keys are unique");
+    }
+}
