@@ -369,6 +369,19 @@ test("the operator logs in, creates a partner and sees its token once", async ()
   await Promise.all([page.waitForURL(/done=partner_disabled/), page.click("#partners tbody tr button.danger")]);
   assert.equal(new URL(page.url()).searchParams.get("q"), "ОСЕН");
   assert.equal(await page.locator("#partners tbody tr .badge.warn").count(), 1);
+
+  // Usage this month: partner A's messages counted, the busiest first, and the CSV for billing.
+  await Promise.all([page.waitForURL(/\/operator\/usage/), page.click("nav >> text=Использование")]);
+  assert.equal(await page.locator("#usage tbody tr").count(), 3);
+  const first = page.locator("#usage tbody tr").first();
+  assert.equal(await first.getAttribute("data-partner-inn"), partnerA.inn);
+  assert.ok(Number(await first.locator("td[data-k=messages]").textContent()) >= 5);
+  await shot(page, "15-usage");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#usage-export")]);
+  assert.match(download.suggestedFilename(), /^simo-usage-\d{4}-\d{2}\.csv$/);
+  const file = readFileSync(await download.path(), "utf8");
+  assert.ok(file.startsWith("\uFEFFМесяц;ИНН организации;"), file.slice(0, 60));
+  assert.equal(file.slice(1).trimEnd().split("\r\n").length, 4);
   await page.context().close();
 });
 

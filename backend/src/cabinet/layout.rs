@@ -114,11 +114,18 @@ impl Layout {
     pub fn nav_items(&self) -> Vec<NavItem> {
         match self.area {
             Area::Public => vec![],
-            Area::Operator => vec![NavItem {
-                href: "/operator",
-                label: self.t.s("nav.partners"),
-                active: true,
-            }],
+            Area::Operator => vec![
+                NavItem {
+                    href: "/operator",
+                    label: self.t.s("nav.partners"),
+                    active: self.nav != "usage",
+                },
+                NavItem {
+                    href: "/operator/usage",
+                    label: self.t.s("nav.usage"),
+                    active: self.nav == "usage",
+                },
+            ],
             Area::Cabinet => CABINET_NAV
                 .iter()
                 .map(|(key, href, label)| NavItem {

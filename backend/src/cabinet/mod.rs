@@ -115,6 +115,31 @@ impl CabinetConfig {
         self.local(millis).format("%Y-%m-%d").to_string()
     }
 
+    /// The month (local zone) that holds `millis`, as (year, month).
+    pub fn month_of(&self, millis: i64) -> (i32, u32) {
+        use chrono::Datelike;
+        let d = self.local(millis);
+        (d.year(), d.month())
+    }
+
+    /// The first millisecond of a month in the local zone, and of the month after it; `None`
+    /// for a month chrono cannot place.
+    pub fn month_bounds(&self, year: i32, month: u32) -> Option<(i64, i64)> {
+        let start = |y: i32, m: u32| {
+            chrono::NaiveDate::from_ymd_opt(y, m, 1)?
+                .and_hms_opt(0, 0, 0)?
+                .and_local_timezone(self.zone)
+                .earliest()
+                .map(|t| t.timestamp_millis())
+        };
+        let (ny, nm) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+        Some((start(year, month)?, start(ny, nm)?))
+    }
+
     fn local(&self, millis: i64) -> chrono::DateTime<Tz> {
         Utc.timestamp_millis_opt(millis)
             .single()
@@ -238,7 +263,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
 
 /// `/operator`: the service operator's pages.
 pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
-    use views::{login, operator};
+    use views::{login, operator, usage};
     let route = Route::new()
         .at("/", get(operator::list))
         .at(
@@ -248,6 +273,8 @@ pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoin
         .at("/logout", post(login::operator_logout))
         .at("/partners", post(operator::create_partner))
         .at("/partners/:id/disabled", post(operator::set_disabled))
-        .at("/partners/:id/password", post(operator::reset_password));
+        .at("/partners/:id/password", post(operator::reset_password))
+        .at("/usage", get(usage::page))
+        .at("/usage.csv", get(usage::export));
     area(route, "/operator", state, cfg)
 }

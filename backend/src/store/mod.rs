@@ -16,6 +16,7 @@ mod search_index;
 mod sms;
 mod staff;
 mod staff_lookup;
+mod usage;
 
 pub use audit::{AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
@@ -29,6 +30,7 @@ pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage};
 pub use partners::{NewPartner, PartnerRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
+pub use usage::PartnerUsage;
 
 use crate::error::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

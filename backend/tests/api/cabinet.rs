@@ -25,6 +25,7 @@ both_databases!(
     the_message_list_downloads_as_csv_with_its_filters_and_sort,
     employees_change_state_in_bulk_and_the_list_downloads_as_csv,
     the_journal_records_who_did_what_and_when,
+    the_operator_sees_each_partners_usage_per_month,
 );
 
 /// The token a page shows in full (after a rotation or a partner's creation), if any.
@@ -2031,5 +2032,188 @@ async fn the_journal_records_who_did_what_and_when(_app: TestApp) {
             .location
             .as_deref(),
         Some("/cabinet/login")
+    );
+}
+
+/// A usage page's figure `k` for the partner with this INN (`total` for the footer).
+fn usage_of(page: &Page, inn: &str, k: &str) -> String {
+    let row = if inn == "total" {
+        page.body.split("id=\"usage-total\"").nth(1)
+    } else {
+        page.body
+            .split(&format!("data-partner-inn=\"{inn}\""))
+            .nth(1)
+    }
+    .unwrap_or_else(|| panic!("no row for {inn}: {}", page.body));
+    let row = row.split("</tr>").next().unwrap();
+    let cell = row
+        .split(&format!("data-k=\"{k}\">"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {k} for {inn}"));
+    cell.split("</td>")
+        .next()
+        .unwrap()
+        .replace("<strong>", "")
+        .replace("</strong>", "")
+}
+
+async fn the_operator_sees_each_partners_usage_per_month(app: TestApp) {
+    use chrono::{Datelike, TimeZone};
+    use simo_backend::domain::{StaffId, now_millis};
+    use simo_backend::store::{MessageStatus, NewMessage};
+    let store = &app.state.store;
+    let a = app.create_partner(INN_A).await;
+    let b = app.create_partner(INN_B).await;
+    let c = app.create_partner(&inn_of(500_000_001)).await;
+    store.set_partner_disabled(c.id, true).await.unwrap();
+    let ea = add_staff(&app, a.id, "+79001110001", "Иванов", "active").await;
+    add_staff(&app, a.id, "+79001110002", "Петрова", "disabled").await;
+    let eb = add_staff(&app, b.id, "+79001110003", "Сидоров", "active").await;
+
+    // This month began at midnight, Moscow time: a message a millisecond before is last month's.
+    let now = now_millis();
+    let moscow = chrono_tz::Europe::Moscow;
+    let local = moscow.timestamp_millis_opt(now).unwrap();
+    let month_start = moscow
+        .with_ymd_and_hms(local.year(), local.month(), 1, 0, 0, 0)
+        .unwrap()
+        .timestamp_millis();
+    let message = |partner_id: i64, staff: i64, at: i64| NewMessage {
+        partner_id,
+        staff_id: StaffId(staff),
+        title: "т",
+        body: "т",
+        source: "api",
+        status: MessageStatus::NoDevice,
+        now: at,
+        push_token: None,
+        push_device: None,
+        idempotency_key: None,
+    };
+    let mut this_month = vec![];
+    for at in [month_start, now, now] {
+        this_month.push(
+            store
+                .insert_message(&message(a.id, ea, at))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    store
+        .insert_message(&message(a.id, ea, month_start - 1))
+        .await
+        .unwrap();
+    store.insert_message(&message(b.id, eb, now)).await.unwrap();
+    store
+        .mark_messages(StaffId(ea), &this_month[..1], true, now)
+        .await
+        .unwrap();
+    store
+        .mark_messages(StaffId(ea), &this_month[1..2], false, now)
+        .await
+        .unwrap();
+
+    simo_backend::service::accounts::create_operator(store, "ops", "operator-password")
+        .await
+        .unwrap();
+    let op = Browser::new(&app);
+    assert_eq!(
+        op.get("/operator/usage").await.location.as_deref(),
+        Some("/operator/login")
+    );
+    assert_eq!(
+        op.login("operator", "ops", "operator-password")
+            .await
+            .status,
+        303
+    );
+    let page = op.get("/operator/usage").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let month = format!("{:04}-{:02}", local.year(), local.month());
+    assert!(
+        page.body.contains(&format!("Использование: {month}")),
+        "{}",
+        page.body
+    );
+    for (inn, k, v) in [
+        (INN_A, "messages", "3"),
+        (INN_A, "read", "1"),
+        (INN_A, "delivered", "1"),
+        (INN_A, "no_device", "1"),
+        (INN_A, "failed", "0"),
+        (INN_A, "staff", "1 / 2"),
+        (INN_B, "messages", "1"),
+        (INN_B, "staff", "1 / 1"),
+        (c.inn.as_str(), "messages", "0"),
+        (c.inn.as_str(), "staff", "0 / 0"),
+        ("total", "messages", "4"),
+        ("total", "staff", "2 / 3"),
+    ] {
+        assert_eq!(usage_of(&page, inn, k), v, "{inn} {k}");
+    }
+    let order: Vec<usize> = [INN_A, INN_B, c.inn.as_str()]
+        .iter()
+        .map(|inn| {
+            page.body
+                .find(&format!("data-partner-inn=\"{inn}\""))
+                .unwrap()
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "the busiest first");
+    assert!(
+        link(&page, "next-month").is_none(),
+        "no month after this one"
+    );
+
+    let prev = op.get(&link(&page, "prev-month").unwrap()).await;
+    assert_eq!(
+        usage_of(&prev, INN_A, "messages"),
+        "1",
+        "the message a millisecond before"
+    );
+    assert_eq!(usage_of(&prev, INN_B, "messages"), "0");
+    assert_eq!(
+        link(&prev, "next-month").as_deref(),
+        Some(format!("/operator/usage?month={month}").as_str())
+    );
+    for junk in ["2999-01", "2026-13", "abc", "1999-12"] {
+        let page = op.get(&format!("/operator/usage?month={junk}")).await;
+        assert!(
+            page.body.contains(&format!("Использование: {month}")),
+            "{junk}"
+        );
+    }
+
+    let csv = csv_rows(&op.get(&format!("/operator/usage.csv?month={month}")).await);
+    assert_eq!(csv[0][0], "Месяц");
+    assert_eq!(csv.len(), 4, "{csv:?}");
+    assert_eq!(
+        csv[1],
+        [
+            month.as_str(),
+            INN_A,
+            "ООО Весна",
+            "Общество с ограниченной ответственностью Весна",
+            "работает",
+            "3",
+            "1",
+            "1",
+            "0",
+            "1",
+            "1",
+            "2"
+        ]
+    );
+    assert_eq!(csv[3][4], "отключён");
+    let english = csv_rows(&op.get("/operator/usage.csv?lang=en").await);
+    assert_eq!(english[0][5], "Messages");
+
+    // A partner's admin is not the operator.
+    let admin = Browser::new(&app);
+    admin.partner(INN_A).await;
+    assert_eq!(
+        admin.get("/operator/usage.csv").await.location.as_deref(),
+        Some("/operator/login")
     );
 }

@@ -11,6 +11,7 @@ pub mod messages_export;
 pub mod operator;
 pub mod send;
 pub mod settings;
+pub mod usage;
 
 use poem::IntoResponse;
 use poem::Response;
