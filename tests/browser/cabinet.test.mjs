@@ -287,6 +287,13 @@ test("tick employees, disable them at once, re-enable everyone found and downloa
   assert.equal(back.status, 200, JSON.stringify(back.body));
   await shot(page, "10-employees-bulk");
 
+  // "Write to them" opens the send form with the ticked employee chosen.
+  await page.goto(`${BASE}/cabinet/employees`);
+  await page.check(`tr[data-staff-id="${staff.sidorov}"] input[name=id]`);
+  await Promise.all([page.waitForURL(/\/cabinet\/send\?staff=/), page.click("#bulk button[value=write]")]);
+  assert.equal(await page.isChecked(`input[name=staff][value="${staff.sidorov}"]`), true);
+  assert.equal(await page.locator("input[name=staff]:checked").count(), 1);
+
   await page.goto(`${BASE}/cabinet/employees`);
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#employees-export")]);
   assert.match(download.suggestedFilename(), new RegExp(`^simo-employees-${partnerA.inn}-\\d{4}-\\d{2}-\\d{2}\\.csv$`));

@@ -565,6 +565,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Change the state of everyone found?",
     ),
     ("emp.export", "Выгрузить в CSV", "Download CSV"),
+    ("emp.bulk_write", "Написать", "Write to them"),
+    (
+        "done.write_none",
+        "Среди отмеченных нет сотрудников в рассылке: написать некому",
+        "None of the ticked employees is active: nobody to write to",
+    ),
     (
         "done.deleted",
         "Сотрудник и его сообщения удалены",

@@ -1662,6 +1662,53 @@ async fn employees_change_state_in_bulk_and_the_list_downloads_as_csv(app: TestA
     );
     assert_eq!(staff_state(&app, other.id, stranger).await, "pending");
 
+    // "Write to them": the send form with the ticked employees of this partner in the mailing
+    // chosen (the newcomer still waits, another partner's ID is nobody here).
+    let write = b
+        .post(
+            "/cabinet/employees/bulk",
+            &[
+                ("csrf", &csrf),
+                ("back", back),
+                ("id", &a),
+                ("id", &newcomer.to_string()),
+                ("id", &stranger.to_string()),
+                ("do", "write"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        write.location.as_deref(),
+        Some(format!("/cabinet/send?staff={a}").as_str())
+    );
+    let form = b.get(write.location.as_deref().unwrap()).await;
+    assert!(
+        form.body
+            .contains(&format!("name=\"staff\" value=\"{a}\" checked")),
+        "{}",
+        form.body
+    );
+    assert_eq!(
+        form.body.matches("\" checked>").count(),
+        1,
+        "only the one ticked"
+    );
+    let nobody = b
+        .post(
+            "/cabinet/employees/bulk",
+            &[
+                ("csrf", &csrf),
+                ("back", back),
+                ("id", &newcomer.to_string()),
+                ("do", "write"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        nobody.location.as_deref(),
+        Some("/cabinet/employees?state=pending&done=write_none")
+    );
+
     // Refused forms change nothing.
     for form in [
         vec![("csrf", csrf.as_str()), ("do", "activate"), ("id", &a)],

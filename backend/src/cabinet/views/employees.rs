@@ -13,7 +13,7 @@ use crate::state::SharedState;
 use crate::store::{StaffRow, StaffState};
 use askama::Template;
 use poem::web::{Data, Form, Path, Query};
-use poem::{Request, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
 pub struct EmployeeItem {
@@ -483,10 +483,18 @@ enum BulkScope {
     },
 }
 
+/// What a bulk form's button does.
+enum Intent {
+    /// Puts the employees in this state.
+    Set(StaffState),
+    /// Opens the send form with the ticked employees chosen.
+    Write,
+}
+
 /// The bulk form repeats `id` once per ticked row, which a struct cannot hold: read pairs.
 struct BulkForm {
     csrf: String,
-    state: StaffState,
+    intent: Intent,
     scope: BulkScope,
     back: Option<String>,
 }
@@ -508,6 +516,14 @@ impl BulkForm {
                 _ => {}
             }
         }
+        if action.as_deref() == Some("write") {
+            return Ok(Self {
+                csrf,
+                intent: Intent::Write,
+                scope: BulkScope::Ticked(ids),
+                back,
+            });
+        }
         let (state, everyone) = match action.as_deref() {
             Some("active") => (StaffState::Active, false),
             Some("disabled") => (StaffState::Disabled, false),
@@ -528,7 +544,7 @@ impl BulkForm {
         };
         Ok(Self {
             csrf,
-            state,
+            intent: Intent::Set(state),
             scope,
             back,
         })
@@ -559,23 +575,27 @@ pub async fn bulk(
     if ids.is_empty() {
         return Ok(done(&back, "bulk_none"));
     }
+    let new_state = match form.intent {
+        Intent::Set(st) => st,
+        Intent::Write => return write_to(state, s.partner.id, &ids, &back).await,
+    };
     let changed = state
         .store
-        .set_staff_state_many(s.partner.id, &ids, form.state, now_millis())
+        .set_staff_state_many(s.partner.id, &ids, new_state, now_millis())
         .await?;
     tracing::info!(
         partner_id = s.partner.id,
         asked = ids.len(),
         changed,
-        state = form.state.as_str(),
+        state = new_state.as_str(),
         "employees' state set in bulk"
     );
-    let key = match form.state {
+    let key = match new_state {
         StaffState::Disabled => "bulk_disabled",
         _ => "bulk_enabled",
     };
     if changed > 0 {
-        let action = match form.state {
+        let action = match new_state {
             StaffState::Disabled => audit::Action::StaffBulkDisabled,
             _ => audit::Action::StaffBulkEnabled,
         };
@@ -583,6 +603,29 @@ pub async fn bulk(
         audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
     }
     Ok(done_counted(&back, key, changed))
+}
+
+/// The send form with the ticked employees chosen: those of this partner in the mailing (a
+/// message to anyone else would be refused). Only their IDs ride in the address.
+async fn write_to(
+    state: &SharedState,
+    partner_id: i64,
+    ids: &[StaffId],
+    back: &str,
+) -> CabinetResult<Response> {
+    let ticked: std::collections::HashSet<i64> = ids.iter().map(|id| id.0).collect();
+    let staff = state.store.list_staff(partner_id).await?;
+    let chosen: Vec<(&str, String)> = staff
+        .iter()
+        .filter(|r| ticked.contains(&r.id) && r.state() == StaffState::Active)
+        .map(|r| ("staff", r.id.to_string()))
+        .collect();
+    if chosen.is_empty() {
+        return Ok(done(back, "write_none"));
+    }
+    // Pairs of strings always encode.
+    let query = serde_urlencoded::to_string(&chosen).unwrap_or_default();
+    Ok(poem::web::Redirect::see_other(format!("/cabinet/send?{query}")).into_response())
 }
 
 /// The employee list as a CSV file: everyone the search and state filter select, all pages.
