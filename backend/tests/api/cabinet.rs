@@ -131,6 +131,19 @@ impl Browser {
         .await
     }
 
+    /// Creates the operator `ops` and logs this browser in as them.
+    async fn operator(&self, app: &TestApp) {
+        simo_backend::service::accounts::create_operator(
+            &app.state.store,
+            "ops",
+            "operator-password",
+        )
+        .await
+        .unwrap();
+        let page = self.login("operator", "ops", "operator-password").await;
+        assert_eq!(page.status, 303, "{}", page.body);
+    }
+
     async fn partner(&self, inn: &str) -> Page {
         let page = self.login("cabinet", inn, "secret-password").await;
         assert_eq!(page.status, 303, "{}", page.body);
@@ -692,11 +705,8 @@ async fn the_operator_searches_and_pages_partners_and_comes_back_after_an_action
         .unwrap();
         ids.insert(*short_name, (row.id, inn));
     }
-    simo_backend::service::accounts::create_operator(&app.state.store, "ops", "operator-password")
-        .await
-        .unwrap();
     let op = Browser::new(&app);
-    op.login("operator", "ops", "operator-password").await;
+    op.operator(&app).await;
 
     let first = op.get("/operator").await;
     assert_eq!(partner_rows(&first), 5, "{}", first.body);
@@ -1963,16 +1973,8 @@ async fn the_journal_records_who_did_what_and_when(_app: TestApp) {
         .ok();
 
     // The operator resets the password: the admin is logged out, and the journal says who did it.
-    simo_backend::service::accounts::create_operator(&app.state.store, "ops", "operator-password")
-        .await
-        .unwrap();
     let op = Browser::new(&app);
-    assert_eq!(
-        op.login("operator", "ops", "operator-password")
-            .await
-            .status,
-        303
-    );
+    op.operator(&app).await;
     let ops = op.get("/operator").await;
     let reset = op
         .post(
@@ -2161,20 +2163,12 @@ async fn the_operator_sees_each_partners_usage_per_month(app: TestApp) {
         .await
         .unwrap();
 
-    simo_backend::service::accounts::create_operator(store, "ops", "operator-password")
-        .await
-        .unwrap();
     let op = Browser::new(&app);
     assert_eq!(
         op.get("/operator/usage").await.location.as_deref(),
         Some("/operator/login")
     );
-    assert_eq!(
-        op.login("operator", "ops", "operator-password")
-            .await
-            .status,
-        303
-    );
+    op.operator(&app).await;
     let page = op.get("/operator/usage").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let month = format!("{:04}-{:02}", local.year(), local.month());
