@@ -45,6 +45,9 @@ export SIMO_LISTEN="127.0.0.1:$PORT"
 export SIMO_PUBLIC_URL="http://127.0.0.1:$PORT"
 export SIMO_SMS_PROVIDER=log
 export SIMO_LOG="info,sqlx=warn"
+# The scenarios' webhook receiver listens on loopback; look for its events often.
+export SIMO_WEBHOOK_ALLOW_PRIVATE=true
+export SIMO_WEBHOOK_POLL_MS=100
 
 echo "== creating partners and an operator with the CLI"
 "$BIN" partner create --inn 7707083893 --name "ООО Весна" --full-name "Общество с ограниченной ответственностью «Весна»" \

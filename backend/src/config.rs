@@ -140,7 +140,11 @@ pub const KNOBS: &[Knob] = &[
 
 /// Knobs owned by other modules (push, cabinet): each module declares its own table and names it
 /// here, so `--help`, the TOML file and the environment know them; values land in `Settings::extra`.
-const MODULE_KNOBS: &[&[Knob]] = &[crate::push::PUSH_KNOBS, crate::cabinet::KNOBS];
+const MODULE_KNOBS: &[&[Knob]] = &[
+    crate::push::PUSH_KNOBS,
+    crate::cabinet::KNOBS,
+    crate::webhook::WEBHOOK_KNOBS,
+];
 
 fn module_knobs() -> impl Iterator<Item = &'static Knob> {
     MODULE_KNOBS.iter().flat_map(|table| table.iter())
@@ -333,6 +337,19 @@ impl Settings {
     /// Reads a knob of another module's table (always present: defaults are applied first).
     pub fn module_setting(&self, key: &str) -> &str {
         self.extra.get(key).map(String::as_str).unwrap_or("")
+    }
+
+    /// A number knob of another module's table.
+    pub fn module_number<T: std::str::FromStr>(&self, key: &str) -> Result<T> {
+        let raw = self.module_setting(key);
+        raw.trim()
+            .parse()
+            .map_err(|_| Error::Config(format!("{}: not a valid number: {raw:?}", env_name(key))))
+    }
+
+    /// A true/false knob of another module's table.
+    pub fn module_flag(&self, key: &str) -> Result<bool> {
+        parse_bool(key, self.module_setting(key))
     }
 }
 

@@ -25,6 +25,7 @@ pub struct Application {
     port: u16,
     state: SharedState,
     push: crate::push::Workers,
+    webhooks: crate::webhook::Sender,
 }
 
 impl Application {
@@ -47,18 +48,24 @@ impl Application {
         CabinetConfig::from_settings(&settings)?;
         let push_wakeup = Arc::new(crate::push::Wakeup::default());
         let push = crate::push::workers(&settings, store.clone(), time, push_wakeup.clone())?;
+        let poster = Arc::new(crate::webhook::Poster::new(
+            crate::webhook::WebhookSettings::from_settings(&settings)?,
+        )?);
+        let webhooks = crate::webhook::Sender::new(poster.clone(), store.clone(), time);
         let state = Arc::new(AppState {
             store,
             settings,
             time,
             sms,
             push_wakeup,
+            webhooks: poster,
         });
         Ok(Self {
             acceptor,
             port,
             state,
             push,
+            webhooks,
         })
     }
 
@@ -99,6 +106,7 @@ impl Application {
         );
         let app = routes(self.state.clone());
         let push = self.push.start();
+        let webhooks = self.webhooks.start();
         let maintenance = self
             .state
             .store
@@ -108,6 +116,7 @@ impl Application {
             .await;
         // Pushes in flight are settled before the pool closes; unsent jobs wait in the outbox.
         push.stop().await;
+        webhooks.stop().await;
         if let Some(task) = maintenance {
             task.abort();
         }

@@ -13,6 +13,8 @@ pub struct AppState {
     pub sms: Arc<dyn SmsSender>,
     /// Wakes this process's push workers when a message is queued.
     pub push_wakeup: Arc<crate::push::Wakeup>,
+    /// Posts to partners' webhooks: the sender's and the cabinet's test delivery.
+    pub webhooks: Arc<crate::webhook::Poster>,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -3,6 +3,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { createHmac } from "node:crypto";
 import { chromium } from "playwright-core";
 
 const BASE = process.env.E2E_BASE;
@@ -390,6 +392,68 @@ test("the operator logs in, creates a partner and sees its token once", async ()
   assert.ok(file.startsWith("\uFEFFМесяц;ИНН организации;"), file.slice(0, 60));
   assert.equal(file.slice(1).trimEnd().split("\r\n").length, 4);
   await page.context().close();
+});
+
+test("turn the webhook on, send a test, get a status change signed, turn it off", async () => {
+  // The partner's endpoint: keeps every POST with its headers.
+  const got = [];
+  const receiver = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      got.push({ headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((ok) => receiver.listen(0, "127.0.0.1", ok));
+  const url = `http://127.0.0.1:${receiver.address().port}/simo/webhook`;
+  const signedWith = (r, secret) =>
+    r.headers["x-simo-signature"] ===
+    "sha256=" + createHmac("sha256", secret).update(`${r.headers["x-simo-timestamp"]}.`).update(r.body).digest("hex");
+  try {
+    const page = await newPage();
+    await login(page, partnerA.inn, PASSWORD_A);
+    await Promise.all([page.waitForURL(`${BASE}/cabinet/webhook`), page.click("nav a[href='/cabinet/webhook']")]);
+    assert.ok(await page.isVisible("#webhook-off-state"));
+    await page.fill("#webhook-url", url);
+    await Promise.all([page.waitForURL(/done=webhook_on/), page.click("#webhook-save")]);
+    assert.match(await page.textContent(".notice"), /Вебхук включён/);
+    const secret = (await page.textContent("#webhook-secret")).trim();
+    assert.match(secret, /^whsec_[0-9a-f]{64}$/);
+    await Promise.all([page.waitForLoadState("load"), page.click("#webhook-test")]);
+    assert.match(await page.textContent("#test-result"), /Проверочный запрос принят: HTTP 204/);
+    assert.equal(got.length, 1);
+    assert.ok(signedWith(got[0], secret), "the test is signed with the secret shown");
+    assert.deepEqual(JSON.parse(got[0].body), { inn: partnerA.inn, test: true, events: [] });
+
+    // A message to an employee without a device: its `no_device` comes by itself.
+    const r = await api("createmessage", tokenA, { inn: partnerA.inn, staffid: staff.petrova, title: "Вебхук", message: "Проверка" });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const id = r.body.data.messageid;
+    for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((ok) => setTimeout(ok, 100));
+    assert.equal(got.length, 2, "the status change was posted");
+    assert.ok(signedWith(got[1], secret));
+    const events = JSON.parse(got[1].body).events;
+    assert.deepEqual(events.map((e) => [e.messageid, e.staffid, e.status]), [[id, staff.petrova, "no_device"]]);
+    await page.goto(`${BASE}/cabinet/webhook`);
+    assert.equal((await page.textContent("#webhook-pending")).trim(), "0");
+    assert.doesNotMatch(await page.textContent("#webhook-last-success"), /ещё не было/);
+    await shot(page, "16-webhook");
+
+    // Off, after the confirmation: nothing more is posted.
+    page.acceptDialogs = true;
+    await Promise.all([page.waitForURL(/done=webhook_off/), page.click("#webhook-off")]);
+    assert.match(page.dialogs.at(-1), /Выключить вебхук/);
+    assert.ok(await page.isVisible("#webhook-off-state"));
+    await api("createmessage", tokenA, { inn: partnerA.inn, staffid: staff.petrova, title: "После", message: "—" });
+    await new Promise((ok) => setTimeout(ok, 500));
+    assert.equal(got.length, 2);
+    await page.goto(`${BASE}/cabinet/journal`);
+    assert.match(await page.textContent("#journal"), /Вебхук отключён[\s\S]*Вебхук включён/);
+    await page.context().close();
+  } finally {
+    receiver.close();
+  }
 });
 
 test("log out", async () => {

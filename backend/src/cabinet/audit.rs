@@ -31,11 +31,17 @@ pub enum Action {
     PartnerDisabled,
     PartnerEnabled,
     PasswordReset,
+    /// The detail is the address.
+    WebhookOn,
+    /// The detail is the old and the new address.
+    WebhookMoved,
+    WebhookSecretRotated,
+    WebhookOff,
 }
 
 impl Action {
     #[cfg(test)]
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 24] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -56,6 +62,10 @@ impl Action {
         Self::PartnerDisabled,
         Self::PartnerEnabled,
         Self::PasswordReset,
+        Self::WebhookOn,
+        Self::WebhookMoved,
+        Self::WebhookSecretRotated,
+        Self::WebhookOff,
     ];
 
     /// The stored key (never renamed: old entries keep it).
@@ -81,6 +91,10 @@ impl Action {
             Self::PartnerDisabled => "partner_disabled",
             Self::PartnerEnabled => "partner_enabled",
             Self::PasswordReset => "password_reset",
+            Self::WebhookOn => "webhook_on",
+            Self::WebhookMoved => "webhook_moved",
+            Self::WebhookSecretRotated => "webhook_secret",
+            Self::WebhookOff => "webhook_off",
         }
     }
 }

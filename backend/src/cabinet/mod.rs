@@ -226,6 +226,7 @@ fn area(
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
     use views::{
         dashboard, docs, employees, journal, login, messages, messages_export, send, settings,
+        webhook,
     };
     let route = Route::new()
         .at("/", get(dashboard::page))
@@ -251,6 +252,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/token", post(settings::rotate_token))
         .at("/settings/password", post(settings::change_password))
         .at("/settings/policy", post(settings::set_policy))
+        .at("/webhook", get(webhook::page).post(webhook::submit))
         .at("/journal", get(journal::page))
         .at("/docs", get(docs::page))
         .at("/static/app.css", asset(APP_CSS, "text/css; charset=utf-8"))

@@ -148,13 +148,7 @@ pub struct PushSettings {
 }
 
 fn num<T: std::str::FromStr>(settings: &Settings, key: &str) -> Result<T> {
-    let raw = settings.module_setting(key);
-    raw.trim().parse().map_err(|_| {
-        Error::Config(format!(
-            "SIMO_{}: not a valid number: {raw:?}",
-            key.to_ascii_uppercase()
-        ))
-    })
+    settings.module_number(key)
 }
 
 fn text(settings: &Settings, key: &str) -> String {

@@ -17,6 +17,7 @@ mod sms;
 mod staff;
 mod staff_lookup;
 mod usage;
+mod webhooks;
 
 pub use audit::{AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
@@ -31,6 +32,7 @@ pub use partners::{NewPartner, PartnerRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
 pub use usage::PartnerUsage;
+pub use webhooks::{LeasedWebhook, WebhookEvent, WebhookRow};
 
 use crate::error::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

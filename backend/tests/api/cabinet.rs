@@ -36,22 +36,22 @@ fn shown_token(body: &str) -> Option<String> {
 }
 
 /// A cookie-keeping client that does not follow redirects.
-struct Browser {
+pub(crate) struct Browser {
     base: String,
     client: reqwest::Client,
     cookies: Mutex<HashMap<String, String>>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
-    headers: reqwest::header::HeaderMap,
-    body: String,
+pub(crate) struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
 }
 
 impl Page {
     /// The first CSRF token in the page's forms.
-    fn csrf(&self) -> String {
+    pub fn csrf(&self) -> String {
         let start = self
             .body
             .find("name=\"csrf\" value=\"")
@@ -62,7 +62,7 @@ impl Page {
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Self {
+    pub fn new(app: &TestApp) -> Self {
         Self {
             base: app.base.clone(),
             client: reqwest::Client::builder()
@@ -109,12 +109,12 @@ impl Browser {
         }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub async fn get(&self, path: &str) -> Page {
         self.send(self.client.get(format!("{}{path}", self.base)))
             .await
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         self.send(self.client.post(format!("{}{path}", self.base)).form(form))
             .await
     }
@@ -144,7 +144,7 @@ impl Browser {
         assert_eq!(page.status, 303, "{}", page.body);
     }
 
-    async fn partner(&self, inn: &str) -> Page {
+    pub async fn partner(&self, inn: &str) -> Page {
         let page = self.login("cabinet", inn, "secret-password").await;
         assert_eq!(page.status, 303, "{}", page.body);
         assert_eq!(page.location.as_deref(), Some("/cabinet"));
@@ -1850,7 +1850,7 @@ async fn employees_change_state_in_bulk_and_the_list_downloads_as_csv(app: TestA
 }
 
 /// The journal's rows, newest first: (who, what, address).
-fn journal(page: &Page) -> Vec<(String, String, String)> {
+pub(crate) fn journal(page: &Page) -> Vec<(String, String, String)> {
     assert_eq!(page.status, 200, "{}", page.body);
     let cell = |row: &str, label: &str| -> String {
         let mark = format!("data-label=\"{label}\"");

@@ -12,3 +12,4 @@ mod push;
 mod push_faults;
 mod robustness;
 mod staff;
+mod webhook;

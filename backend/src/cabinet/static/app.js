@@ -22,6 +22,12 @@ document.addEventListener("DOMContentLoaded", () => {
     all.addEventListener("change", sync);
     sync();
   }
+  // Actions that cannot be undone ask first; without this file they go at once.
+  for (const button of document.querySelectorAll("button[data-confirm]")) {
+    button.addEventListener("click", (event) => {
+      if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+    });
+  }
   // Copy a freshly shown token.
   for (const button of document.querySelectorAll("button[data-copy]")) {
     button.addEventListener("click", async () => {
@@ -52,11 +58,6 @@ document.addEventListener("DOMContentLoaded", () => {
       page.addEventListener("change", () => {
         for (const box of boxes) box.checked = page.checked;
         sync();
-      });
-    }
-    for (const button of bulk.querySelectorAll("button[data-confirm]")) {
-      button.addEventListener("click", (event) => {
-        if (!window.confirm(button.dataset.confirm)) event.preventDefault();
       });
     }
     sync();

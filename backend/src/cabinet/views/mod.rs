@@ -12,6 +12,7 @@ pub mod operator;
 pub mod send;
 pub mod settings;
 pub mod usage;
+pub mod webhook;
 
 use poem::IntoResponse;
 use poem::Response;

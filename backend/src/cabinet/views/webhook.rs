@@ -1,0 +1,204 @@
+//! The webhook page: the address status changes are posted to, its signing secret, a test
+//! delivery, and how the deliveries go (waiting, last success, last error, next try).
+
+use super::super::errors::CabinetResult;
+use super::super::layout::{Area, Layout};
+use super::super::{CabinetConfig, audit, html, session};
+use super::{DoneQuery, done};
+use crate::domain::now_millis;
+use crate::state::SharedState;
+use crate::store::WebhookRow;
+use askama::Template;
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Query};
+use poem::{IntoResponse, Request, Response, handler};
+use serde::Deserialize;
+
+const WEBHOOK: &str = "/cabinet/webhook";
+
+/// The webhook as the page shows it, dates in the cabinet's zone.
+pub struct Shown {
+    pub url: String,
+    pub secret: String,
+    pub pending: i64,
+    pub failures: i64,
+    pub dropped: i64,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub last_attempt: Option<String>,
+    /// When the sender tries again, while the endpoint fails.
+    pub next_attempt: Option<String>,
+}
+
+impl Shown {
+    fn of(w: WebhookRow, cfg: &CabinetConfig) -> Self {
+        Self {
+            next_attempt: (w.failures > 0 && w.pending > 0)
+                .then(|| cfg.timestamp(w.next_attempt_at)),
+            url: w.url,
+            secret: w.secret,
+            pending: w.pending,
+            failures: w.failures,
+            dropped: w.dropped,
+            last_success: w.last_success_at.map(|t| cfg.timestamp(t)),
+            last_error: w.last_error,
+            last_attempt: w.last_attempt_at.map(|t| cfg.timestamp(t)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "webhook.html")]
+struct WebhookView {
+    l: Layout,
+    hook: Option<Shown>,
+    /// What is in the address field: the saved address, or what was typed and refused.
+    url: String,
+    url_error: Option<String>,
+    /// The test delivery's outcome: accepted or not, and the details.
+    test: Option<(bool, String)>,
+}
+
+async fn render(
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    l: Layout,
+    partner_id: i64,
+    typed: Option<String>,
+    url_error: Option<String>,
+    test: Option<(bool, String)>,
+) -> CabinetResult<Response> {
+    let hook = state
+        .store
+        .webhook(partner_id)
+        .await?
+        .map(|w| Shown::of(w, cfg));
+    let url = typed.unwrap_or_else(|| hook.as_ref().map(|h| h.url.clone()).unwrap_or_default());
+    let status = if url_error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let view = WebhookView {
+        l,
+        hook,
+        url,
+        url_error,
+        test,
+    };
+    Ok(html(view.render()).with_status(status).into_response())
+}
+
+#[handler]
+pub async fn page(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&super::super::i18n::Lang>,
+    Query(q): Query<DoneQuery>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let l = Layout::signed_in(*lang, Area::Cabinet, "webhook", s.partner.inn, s.csrf)
+        .with_notice(q.done.as_deref());
+    render(state, cfg, l, s.partner.id, None, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct WebhookForm {
+    csrf: String,
+    /// save, test, rotate or off.
+    #[serde(rename = "do")]
+    action: String,
+    #[serde(default)]
+    url: String,
+}
+
+#[handler]
+pub async fn submit(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&super::super::i18n::Lang>,
+    Form(form): Form<WebhookForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let partner_id = s.partner.id;
+    let l = Layout::signed_in(
+        *lang,
+        Area::Cabinet,
+        "webhook",
+        s.partner.inn.clone(),
+        s.csrf.clone(),
+    );
+    let now = now_millis();
+    match form.action.as_str() {
+        "save" => {
+            let url = match state.webhooks.check_url(&form.url) {
+                Ok(url) => url,
+                Err(problem) => {
+                    let error = l.t.s(problem.key()).to_owned();
+                    let typed = Some(form.url);
+                    return render(state, cfg, l, partner_id, typed, Some(error), None).await;
+                }
+            };
+            let before = state.store.webhook(partner_id).await?;
+            let secret = crate::webhook::new_secret();
+            let new = state
+                .store
+                .set_webhook(partner_id, url.as_str(), &secret, now)
+                .await?;
+            if new {
+                let action = audit::Action::WebhookOn;
+                audit::record(state, req, partner_id, audit::ADMIN, action, url.as_str()).await;
+                return Ok(done(WEBHOOK, "webhook_on"));
+            }
+            if let Some(old) = before.filter(|old| old.url != url.as_str()) {
+                let detail = format!("{} → {}", old.url, url.as_str());
+                let action = audit::Action::WebhookMoved;
+                audit::record(state, req, partner_id, audit::ADMIN, action, &detail).await;
+            }
+            Ok(done(WEBHOOK, "webhook_saved"))
+        }
+        "test" => {
+            let Some(hook) = state.store.webhook(partner_id).await? else {
+                return Ok(done(WEBHOOK, "webhook_off"));
+            };
+            let body = crate::webhook::test_payload(&s.partner.inn)?;
+            let test = match state
+                .webhooks
+                .post(&hook.url, &hook.secret, body, now)
+                .await
+            {
+                Ok(accepted) => (
+                    true,
+                    format!("HTTP {}, {} ms", accepted.status, accepted.took.as_millis()),
+                ),
+                Err(reason) => (false, reason),
+            };
+            render(state, cfg, l, partner_id, None, None, Some(test)).await
+        }
+        "rotate" => {
+            let secret = crate::webhook::new_secret();
+            if state
+                .store
+                .rotate_webhook_secret(partner_id, &secret, now)
+                .await?
+            {
+                let action = audit::Action::WebhookSecretRotated;
+                audit::record(state, req, partner_id, audit::ADMIN, action, "").await;
+            }
+            Ok(done(WEBHOOK, "webhook_secret"))
+        }
+        "off" => {
+            if state.store.delete_webhook(partner_id).await? {
+                let action = audit::Action::WebhookOff;
+                audit::record(state, req, partner_id, audit::ADMIN, action, "").await;
+            }
+            Ok(done(WEBHOOK, "webhook_off"))
+        }
+        other => Err(super::super::errors::CabinetError::Invalid(format!(
+            "unknown action {other:?}"
+        ))),
+    }
+}

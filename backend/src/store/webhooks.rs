@@ -1,0 +1,291 @@
+//! Delivery-status webhooks: each partner's endpoint and the events waiting for it (see
+//! migration 10; the events are queued by a trigger on the status history).
+
+use super::deliveries::BeginWrite;
+use super::{Pool, Store, exec, with_pool, with_writer};
+use crate::domain::Millis;
+use crate::error::{Error, Result};
+
+/// A partner's webhook as the cabinet shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WebhookRow {
+    pub partner_id: i64,
+    pub url: String,
+    pub secret: String,
+    /// Failed posts in a row since the last success.
+    pub failures: i64,
+    pub next_attempt_at: Millis,
+    pub last_attempt_at: Option<Millis>,
+    pub last_success_at: Option<Millis>,
+    pub last_error: Option<String>,
+    /// Events given up after waiting longer than the keep time.
+    pub dropped: i64,
+    /// Events waiting to be posted.
+    pub pending: i64,
+}
+
+/// A webhook the sender leased, to post its waiting events to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeasedWebhook {
+    pub partner_id: i64,
+    pub inn: String,
+    pub url: String,
+    pub secret: String,
+    pub failures: i64,
+}
+
+/// One status change waiting for the partner's endpoint.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WebhookEvent {
+    pub id: i64,
+    /// The history entry's ID: stable, so the receiver can drop a repeat.
+    pub event_id: i64,
+    pub message_id: i64,
+    pub staff_id: i64,
+    pub status: String,
+    pub detail: Option<String>,
+    pub created_at: Millis,
+}
+
+fn ids_json(ids: &[i64]) -> Result<String> {
+    serde_json::to_string(ids).map_err(|e| Error::Internal(format!("event ids: {e}")))
+}
+
+impl Store {
+    /// The partner's webhook with its counters, if it is on.
+    pub async fn webhook(&self, partner_id: i64) -> Result<Option<WebhookRow>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT w.partner_id, w.url, w.secret, w.failures, w.next_attempt_at, w.last_attempt_at,
+                    w.last_success_at, w.last_error, w.dropped,
+                    (SELECT COUNT(*) FROM webhook_outbox o WHERE o.partner_id = w.partner_id) AS pending
+             FROM partner_webhooks w WHERE w.partner_id = $1",
+        )
+        .bind(partner_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Turns the webhook on with `url` and `secret`, or points it elsewhere: the secret is kept
+    /// then (`secret` is used only for a new webhook), and so are the events waiting, which go
+    /// to the new address at once. Returns whether the webhook is new.
+    pub async fn set_webhook(
+        &self,
+        partner_id: i64,
+        url: &str,
+        secret: &str,
+        now: Millis,
+    ) -> Result<bool> {
+        let changed = exec!(self, p => sqlx::query(
+            "UPDATE partner_webhooks SET url = $2, updated_at = $3, next_attempt_at = 0, failures = 0
+             WHERE partner_id = $1",
+        )
+        .bind(partner_id)
+        .bind(url)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        if changed > 0 {
+            return Ok(false);
+        }
+        exec!(self, p => sqlx::query(
+            "INSERT INTO partner_webhooks (partner_id, url, secret, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(partner_id)
+        .bind(url)
+        .bind(secret)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        Ok(true)
+    }
+
+    /// A new signing secret; `false` when the webhook is off.
+    pub async fn rotate_webhook_secret(
+        &self,
+        partner_id: i64,
+        secret: &str,
+        now: Millis,
+    ) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query(
+            "UPDATE partner_webhooks SET secret = $2, updated_at = $3 WHERE partner_id = $1",
+        )
+        .bind(partner_id)
+        .bind(secret)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    /// Turns the webhook off and forgets the events waiting for it; `false` if it was off.
+    pub async fn delete_webhook(&self, partner_id: i64) -> Result<bool> {
+        let n = with_writer!(self, p => async {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query("DELETE FROM partner_webhooks WHERE partner_id = $1")
+                .bind(partner_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query("DELETE FROM webhook_outbox WHERE partner_id = $1")
+                .bind(partner_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        }.await)?;
+        Ok(n > 0)
+    }
+
+    /// Leases up to `limit` webhooks that have events waiting and are due, until `lease_until`.
+    /// The lease is checked again in the outer WHERE: on PostgreSQL a concurrent claim of the
+    /// same row re-reads only that, after the other one's commit.
+    pub async fn lease_due_webhooks(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: i64,
+    ) -> Result<Vec<LeasedWebhook>> {
+        let leased: Vec<(i64,)> = with_writer!(self, p => sqlx::query_as(
+            "UPDATE partner_webhooks SET lease_until = $2
+             WHERE lease_until <= $1 AND next_attempt_at <= $1 AND partner_id IN (
+                 SELECT w.partner_id FROM partner_webhooks w
+                 WHERE w.lease_until <= $1 AND w.next_attempt_at <= $1
+                   AND EXISTS (SELECT 1 FROM webhook_outbox o WHERE o.partner_id = w.partner_id)
+                 ORDER BY w.next_attempt_at, w.partner_id LIMIT $3)
+             RETURNING partner_id",
+        )
+        .bind(now)
+        .bind(lease_until)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        if leased.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = leased.into_iter().map(|(id,)| id).collect();
+        Ok(match &self.writer {
+            Pool::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT w.partner_id, p.inn, w.url, w.secret, w.failures
+                 FROM partner_webhooks w JOIN partners p ON p.id = w.partner_id
+                 WHERE w.partner_id IN (SELECT value FROM json_each($1)) ORDER BY w.partner_id",
+                )
+                .bind(ids_json(&ids)?)
+                .fetch_all(p)
+                .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT w.partner_id, p.inn, w.url, w.secret, w.failures
+                 FROM partner_webhooks w JOIN partners p ON p.id = w.partner_id
+                 WHERE w.partner_id = ANY($1) ORDER BY w.partner_id",
+                )
+                .bind(&ids)
+                .fetch_all(p)
+                .await?
+            }
+        })
+    }
+
+    /// The partner's oldest waiting events, at most `limit`.
+    pub async fn webhook_events(&self, partner_id: i64, limit: i64) -> Result<Vec<WebhookEvent>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT id, event_id, message_id, staff_id, status, detail, created_at
+             FROM webhook_outbox WHERE partner_id = $1 ORDER BY id LIMIT $2",
+        )
+        .bind(partner_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Forgets the partner's events older than `cutoff`; returns how many, counted in
+    /// `dropped` for the cabinet.
+    pub async fn drop_stale_webhook_events(&self, partner_id: i64, cutoff: Millis) -> Result<u64> {
+        let n = with_writer!(self, p => async {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query("DELETE FROM webhook_outbox WHERE partner_id = $1 AND created_at < $2")
+                .bind(partner_id)
+                .bind(cutoff)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n > 0 {
+                sqlx::query("UPDATE partner_webhooks SET dropped = dropped + $2 WHERE partner_id = $1")
+                    .bind(partner_id)
+                    .bind(n as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        }.await)?;
+        Ok(n)
+    }
+
+    /// The endpoint accepted these events (`ids` of the outbox): they are gone, the failure
+    /// count starts over and the lease ends. Two statements, not one transaction: a crash
+    /// between them leaves only a lease that runs out.
+    pub async fn webhook_delivered(&self, partner_id: i64, ids: &[i64], now: Millis) -> Result<()> {
+        match &self.writer {
+            Pool::Sqlite(p) => sqlx::query(
+                "DELETE FROM webhook_outbox WHERE partner_id = $1 AND id IN (SELECT value FROM json_each($2))",
+            )
+            .bind(partner_id)
+            .bind(ids_json(ids)?)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())?,
+            Pool::Postgres(p) => {
+                sqlx::query("DELETE FROM webhook_outbox WHERE partner_id = $1 AND id = ANY($2)")
+                    .bind(partner_id)
+                    .bind(ids)
+                    .execute(p)
+                    .await?
+                    .rows_affected()
+            }
+        };
+        exec!(self, p => sqlx::query(
+            "UPDATE partner_webhooks SET failures = 0, next_attempt_at = 0, lease_until = 0,
+                    last_attempt_at = $2, last_success_at = $2, last_error = NULL
+             WHERE partner_id = $1",
+        )
+        .bind(partner_id)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        Ok(())
+    }
+
+    /// The post failed: the events stay, the next try is at `next_attempt_at`.
+    pub async fn webhook_failed(
+        &self,
+        partner_id: i64,
+        error: &str,
+        now: Millis,
+        next_attempt_at: Millis,
+    ) -> Result<()> {
+        exec!(self, p => sqlx::query(
+            "UPDATE partner_webhooks SET failures = failures + 1, lease_until = 0, last_attempt_at = $2,
+                    last_error = $3, next_attempt_at = $4
+             WHERE partner_id = $1",
+        )
+        .bind(partner_id)
+        .bind(now)
+        .bind(error)
+        .bind(next_attempt_at)
+        .execute(p)
+        .await)?;
+        Ok(())
+    }
+
+    /// Ends a lease without a post (nothing was waiting after all).
+    pub async fn release_webhook(&self, partner_id: i64) -> Result<()> {
+        exec!(self, p => sqlx::query("UPDATE partner_webhooks SET lease_until = 0 WHERE partner_id = $1")
+            .bind(partner_id)
+            .execute(p)
+            .await)?;
+        Ok(())
+    }
+}

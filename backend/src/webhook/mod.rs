@@ -1,0 +1,332 @@
+//! Delivery-status webhooks: the partner's system is told of each status its messages take
+//! (sent, delivered, read, failed, no device) by signed POSTs, instead of polling for them.
+//!
+//! The events are queued by a trigger on the status history (migration 10), in the transaction
+//! that changed the status, so none is lost and none is made up. A sender task here posts each
+//! partner's waiting events in order, in batches, and deletes them once the endpoint answers
+//! 2xx: at least once, retried with backoff while the endpoint fails, given up after the keep
+//! time. Partners' endpoints are independent: one that fails delays only its own events.
+
+mod address;
+mod sender;
+
+pub use address::{UrlProblem, WebhookUrl, is_public};
+pub use sender::{Sender, SenderHandle};
+
+use crate::config::{Knob, Settings};
+use crate::domain::{Millis, TimeFormat};
+use crate::error::{Error, Result};
+use crate::store::{MessageStatus, WebhookEvent};
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+use std::time::{Duration, Instant};
+
+pub const WEBHOOK_KNOBS: &[Knob] = &[
+    Knob {
+        key: "webhook_poll_ms",
+        default: "1000",
+        help: "how often the webhook sender looks for status changes to post",
+    },
+    Knob {
+        key: "webhook_batch",
+        default: "100",
+        help: "status changes in one POST to a partner's webhook",
+    },
+    Knob {
+        key: "webhook_timeout_secs",
+        default: "10",
+        help: "timeout of one POST to a partner's webhook",
+    },
+    Knob {
+        key: "webhook_retry_base_ms",
+        default: "10000",
+        help: "first retry delay after a failed POST; doubled each failure, with jitter",
+    },
+    Knob {
+        key: "webhook_retry_max_secs",
+        default: "3600",
+        help: "longest retry delay",
+    },
+    Knob {
+        key: "webhook_keep_hours",
+        default: "72",
+        help: "status changes a failing webhook has not taken within this time are dropped",
+    },
+    Knob {
+        key: "webhook_allow_private",
+        default: "false",
+        help: "allow webhook addresses in private networks and on this host (on-premises installs, tests)",
+    },
+];
+
+/// The parsed webhook settings.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub poll: Duration,
+    pub batch: i64,
+    pub timeout: Duration,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    pub keep: Duration,
+    pub allow_private: bool,
+}
+
+impl WebhookSettings {
+    pub fn from_settings(s: &Settings) -> Result<Self> {
+        Ok(Self {
+            poll: Duration::from_millis(s.module_number::<u64>("webhook_poll_ms")?.max(10)),
+            batch: s.module_number::<i64>("webhook_batch")?.clamp(1, 1000),
+            timeout: Duration::from_secs(s.module_number::<u64>("webhook_timeout_secs")?.max(1)),
+            retry_base: Duration::from_millis(
+                s.module_number::<u64>("webhook_retry_base_ms")?.max(1),
+            ),
+            retry_max: Duration::from_secs(
+                s.module_number::<u64>("webhook_retry_max_secs")?.max(1),
+            ),
+            keep: Duration::from_secs(s.module_number::<u64>("webhook_keep_hours")?.max(1) * 3600),
+            allow_private: s.module_flag("webhook_allow_private")?,
+        })
+    }
+
+    /// The delay before the try after `failures` failed ones in a row: doubled each time up to
+    /// the maximum, then a random part of it taken off, so endpoints that failed together (an
+    /// outage on their side) are not all tried again at the same moment.
+    pub fn backoff(&self, failures: i64) -> Duration {
+        let exp = u32::try_from(failures.clamp(0, 30)).unwrap_or(30);
+        let full = self
+            .retry_base
+            .saturating_mul(2u32.saturating_pow(exp))
+            .min(self.retry_max);
+        let jitter: f64 = rand::Rng::gen_range(&mut rand::thread_rng(), 0.0..0.25);
+        full.mul_f64(1.0 - jitter)
+    }
+}
+
+/// The secret the partner's endpoint checks signatures with: 32 random bytes, hex.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+    format!("whsec_{}", hex::encode(bytes))
+}
+
+/// `X-Simo-Signature`: HMAC-SHA256 of `<timestamp>.<body>` with the secret, hex, after
+/// `sha256=`. The timestamp is signed too, so a captured request cannot be replayed later
+/// with a fresh `X-Simo-Timestamp`.
+pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts keys of every length"),
+    };
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// One status change as the partner's endpoint receives it.
+#[derive(Debug, Serialize)]
+pub struct EventJson {
+    /// Unique and stable: a repeat of an event the endpoint took already has the same ID.
+    pub eventid: String,
+    pub messageid: String,
+    pub staffid: String,
+    /// sent, delivered, read, failed or no_device.
+    pub status: String,
+    pub statusname: &'static str,
+    /// Why, for people (the provider's answer, the failure reason), in Russian.
+    pub detail: Option<String>,
+    /// When the status changed, as the API writes dates.
+    pub date: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Payload<'a> {
+    pub inn: &'a str,
+    /// `true` for the cabinet's test delivery (no events).
+    pub test: bool,
+    pub events: Vec<EventJson>,
+}
+
+/// The body of one POST.
+pub fn payload(inn: &str, events: &[WebhookEvent], time: &TimeFormat) -> Result<Vec<u8>> {
+    let events = events
+        .iter()
+        .map(|e| EventJson {
+            eventid: e.event_id.to_string(),
+            messageid: e.message_id.to_string(),
+            staffid: e.staff_id.to_string(),
+            statusname: MessageStatus::parse(&e.status).map_or("", MessageStatus::label_ru),
+            status: e.status.clone(),
+            detail: e.detail.clone(),
+            date: time.format(e.created_at),
+        })
+        .collect();
+    let body = Payload {
+        inn,
+        test: false,
+        events,
+    };
+    serde_json::to_vec(&body).map_err(|e| Error::Internal(format!("webhook payload: {e}")))
+}
+
+/// The body of the cabinet's test delivery.
+pub fn test_payload(inn: &str) -> Result<Vec<u8>> {
+    let body = Payload {
+        inn,
+        test: true,
+        events: Vec::new(),
+    };
+    serde_json::to_vec(&body).map_err(|e| Error::Internal(format!("webhook payload: {e}")))
+}
+
+/// What the endpoint answered to a POST it accepted.
+#[derive(Debug, Clone, Copy)]
+pub struct Accepted {
+    pub status: u16,
+    pub took: Duration,
+}
+
+/// Posts to partners' endpoints: the sender's client and the cabinet's test delivery share it.
+pub struct Poster {
+    client: reqwest::Client,
+    settings: WebhookSettings,
+}
+
+impl Poster {
+    pub fn new(settings: WebhookSettings) -> Result<Self> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .user_agent(concat!("SiMO-Webhook/", env!("CARGO_PKG_VERSION")))
+            // A redirect could lead into our own network past the address check; proxies
+            // from the environment would resolve names where the check cannot see.
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy();
+        if !settings.allow_private {
+            builder = builder.dns_resolver(std::sync::Arc::new(address::PublicOnly));
+        }
+        let client = builder
+            .build()
+            .map_err(|e| Error::Config(format!("webhook HTTP client: {e}")))?;
+        Ok(Self { client, settings })
+    }
+
+    pub fn settings(&self) -> &WebhookSettings {
+        &self.settings
+    }
+
+    /// Checks an address the partner typed.
+    pub fn check_url(&self, raw: &str) -> std::result::Result<WebhookUrl, UrlProblem> {
+        WebhookUrl::parse(raw, self.settings.allow_private)
+    }
+
+    /// Posts `body` signed with `secret`; `Err` says why it was not accepted, in words for the
+    /// cabinet (the endpoint's status and the start of its answer, a timeout, a refused address).
+    pub async fn post(
+        &self,
+        url: &str,
+        secret: &str,
+        body: Vec<u8>,
+        now: Millis,
+    ) -> std::result::Result<Accepted, String> {
+        // Checked again: the address was saved under older settings, or by hand in the database.
+        let url = self.check_url(url).map_err(|p| p.text_ru().to_owned())?;
+        let timestamp = now.div_euclid(1000);
+        let started = Instant::now();
+        let answer = self
+            .client
+            .post(url.as_str())
+            .header("content-type", "application/json; charset=utf-8")
+            .header("x-simo-timestamp", timestamp.to_string())
+            .header("x-simo-signature", signature(secret, timestamp, &body))
+            .header("x-simo-delivery", uuid::Uuid::new_v4().to_string())
+            .body(body)
+            .send()
+            .await;
+        let resp = match answer {
+            Ok(resp) => resp,
+            Err(e) if e.is_timeout() => {
+                return Err(format!(
+                    "нет ответа за {} с",
+                    self.settings.timeout.as_secs()
+                ));
+            }
+            Err(e) => return Err(format!("не удалось соединиться: {}", error_chain(&e))),
+        };
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(Accepted {
+                status: status.as_u16(),
+                took: started.elapsed(),
+            });
+        }
+        let text = resp.text().await.unwrap_or_default();
+        let text: String = text.chars().take(200).collect();
+        let text = text.trim();
+        Err(if status.is_redirection() {
+            format!("HTTP {} (перенаправления не выполняются)", status.as_u16())
+        } else if text.is_empty() {
+            format!("HTTP {}", status.as_u16())
+        } else {
+            format!("HTTP {}: {text}", status.as_u16())
+        })
+    }
+}
+
+/// The error with its causes: reqwest's own text is only "error sending request".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_the_timestamp_and_the_body() {
+        // The value Python's `hmac.new(b"whsec_test", b"1700000000.{...}", sha256)` gives: what
+        // the docs tell a receiver to compute.
+        let body = br#"{"inn":"7707083893"}"#;
+        assert_eq!(
+            signature("whsec_test", 1_700_000_000, body),
+            "sha256=4496606a2edeb7d7a38ea6f482172156569b953c75a5a240b4931304544f29f7"
+        );
+        assert_ne!(
+            signature("whsec_test", 1_700_000_001, body),
+            signature("whsec_test", 1_700_000_000, body)
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum_with_some_taken_off() {
+        let s = WebhookSettings {
+            poll: Duration::from_secs(1),
+            batch: 100,
+            timeout: Duration::from_secs(10),
+            retry_base: Duration::from_secs(10),
+            retry_max: Duration::from_secs(3600),
+            keep: Duration::from_secs(72 * 3600),
+            allow_private: false,
+        };
+        for (failures, full) in [(0, 10), (1, 20), (2, 40), (9, 3600), (1000, 3600)] {
+            let d = s.backoff(failures);
+            let full = Duration::from_secs(full);
+            assert!(d <= full && d >= full.mul_f64(0.75), "{failures}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_long_random_and_prefixed() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_ne!(a, b);
+        assert!(a.starts_with("whsec_") && a.len() == 6 + 64, "{a}");
+    }
+}

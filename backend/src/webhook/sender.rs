@@ -1,0 +1,169 @@
+//! The sender: leases the webhooks that have events waiting, posts each one's oldest batch,
+//! deletes what the endpoint accepted, and backs off from an endpoint that fails.
+
+use super::{Poster, payload};
+use crate::domain::{Millis, TimeFormat, now_millis};
+use crate::error::Result;
+use crate::store::{LeasedWebhook, Store};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Webhooks posted to at once by one round.
+const PARALLEL: i64 = 8;
+
+/// How long a leased webhook stays this sender's beyond the post's own timeout.
+const LEASE_MARGIN: Duration = Duration::from_secs(30);
+
+pub struct Sender {
+    poster: Arc<Poster>,
+    store: Store,
+    time: TimeFormat,
+}
+
+/// The running sender; [`SenderHandle::stop`] lets a post in flight finish.
+pub struct SenderHandle {
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SenderHandle {
+    pub async fn stop(mut self) {
+        // The task may have ended already; nothing to tell it then.
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take()
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "webhook sender ended abnormally");
+        }
+    }
+}
+
+impl Drop for SenderHandle {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+impl Sender {
+    pub fn new(poster: Arc<Poster>, store: Store, time: TimeFormat) -> Self {
+        Self {
+            poster,
+            store,
+            time,
+        }
+    }
+
+    pub fn start(self) -> SenderHandle {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(Arc::new(self).run(stopped));
+        SenderHandle {
+            stop,
+            task: Some(task),
+        }
+    }
+
+    async fn run(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
+        let poll = self.poster.settings().poll;
+        loop {
+            if *stopped.borrow() {
+                break;
+            }
+            match self.round(now_millis()).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "webhook sender cannot reach the database"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                changed = stopped.changed() => if changed.is_err() { break },
+            }
+        }
+    }
+
+    /// One round over the due webhooks; `true` when some have more waiting right now.
+    pub async fn round(&self, now: Millis) -> Result<bool> {
+        let lease = self.poster.settings().timeout + LEASE_MARGIN;
+        let until = now + lease.as_millis() as Millis;
+        let hooks = self.store.lease_due_webhooks(now, until, PARALLEL).await?;
+        if hooks.is_empty() {
+            return Ok(false);
+        }
+        let full = hooks.len() as i64 == PARALLEL;
+        let results =
+            futures_util::future::join_all(hooks.into_iter().map(|hook| self.deliver(hook, now)))
+                .await;
+        let mut more = full;
+        for result in results {
+            more |= result?;
+        }
+        Ok(more)
+    }
+
+    /// Posts the partner's oldest waiting events; `true` when a full batch went and more may wait.
+    async fn deliver(&self, hook: LeasedWebhook, now: Millis) -> Result<bool> {
+        let settings = self.poster.settings();
+        if hook.failures > 0 {
+            let cutoff = now - settings.keep.as_millis() as Millis;
+            let dropped = self
+                .store
+                .drop_stale_webhook_events(hook.partner_id, cutoff)
+                .await?;
+            if dropped > 0 {
+                tracing::warn!(
+                    partner_id = hook.partner_id,
+                    dropped,
+                    "webhook events older than the keep time dropped: the endpoint kept failing"
+                );
+            }
+        }
+        let events = self
+            .store
+            .webhook_events(hook.partner_id, settings.batch)
+            .await?;
+        if events.is_empty() {
+            self.store.release_webhook(hook.partner_id).await?;
+            return Ok(false);
+        }
+        let body = payload(&hook.inn, &events, &self.time)?;
+        let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+        match self.poster.post(&hook.url, &hook.secret, body, now).await {
+            Ok(accepted) => {
+                self.store
+                    .webhook_delivered(hook.partner_id, &ids, now_millis())
+                    .await?;
+                tracing::debug!(
+                    partner_id = hook.partner_id,
+                    events = ids.len(),
+                    status = accepted.status,
+                    ms = accepted.took.as_millis() as u64,
+                    "webhook events delivered"
+                );
+                Ok(ids.len() as i64 == settings.batch)
+            }
+            Err(reason) => {
+                let delay = settings.backoff(hook.failures);
+                let failed_at = now_millis();
+                self.store
+                    .webhook_failed(
+                        hook.partner_id,
+                        &reason,
+                        failed_at,
+                        failed_at + delay.as_millis() as Millis,
+                    )
+                    .await?;
+                tracing::warn!(
+                    partner_id = hook.partner_id,
+                    failures = hook.failures + 1,
+                    retry_in_ms = delay.as_millis() as u64,
+                    reason,
+                    "webhook post failed"
+                );
+                Ok(false)
+            }
+        }
+    }
+}
