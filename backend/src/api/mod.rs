@@ -7,7 +7,7 @@ use poem_openapi::OpenApiService;
 pub type V1Apis = (v1::LoginApi, v1::MessagesApi, v1::StaffApi, v1::BulkApi);
 
 /// The v1 service; the spec's server is relative so the committed file does not depend on a host.
-pub fn v1_service() -> OpenApiService<V1Apis, ()> {
+pub fn v1_service() -> OpenApiService<V1Apis, &'static dyn crate::webhook::StatusWebhook> {
     OpenApiService::new(
         (v1::LoginApi, v1::MessagesApi, v1::StaffApi, v1::BulkApi),
         "SiMO API v1",
@@ -15,6 +15,8 @@ pub fn v1_service() -> OpenApiService<V1Apis, ()> {
     )
     .description(include_str!("v1/description.md"))
     .server("/api/v1")
+    // Not served: the requests this server makes to partners' webhooks, documented for them.
+    .webhooks::<&dyn crate::webhook::StatusWebhook>()
 }
 
 /// The spec as committed in `openapi/simo-v1.json` (pretty-printed, newline at the end).

@@ -125,28 +125,76 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// One status change as the partner's endpoint receives it.
-#[derive(Debug, Serialize)]
+/// Одно изменение статуса сообщения.
+#[derive(Debug, Serialize, poem_openapi::Object)]
+#[oai(rename = "WebhookEvent")]
 pub struct EventJson {
-    /// Unique and stable: a repeat of an event the endpoint took already has the same ID.
+    /// Номер события: уникален и не меняется, повтор уже принятого события приходит с тем же номером.
     pub eventid: String,
+    /// Номер сообщения из ответа createmessage.
     pub messageid: String,
+    /// Сотрудник, которому адресовано сообщение.
     pub staffid: String,
-    /// sent, delivered, read, failed or no_device.
+    /// sent, delivered, read, failed или no_device.
     pub status: String,
-    pub statusname: &'static str,
-    /// Why, for people (the provider's answer, the failure reason), in Russian.
+    /// Статус по-русски.
+    pub statusname: String,
+    /// Пояснение для людей: ответ push-сервиса, причина ошибки.
     pub detail: Option<String>,
-    /// When the status changed, as the API writes dates.
+    /// Когда статус изменился (в формате дат API).
     pub date: String,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Payload<'a> {
-    pub inn: &'a str,
-    /// `true` for the cabinet's test delivery (no events).
+/// Тело запроса на адрес вебхука.
+#[derive(Debug, Serialize, poem_openapi::Object)]
+#[oai(rename = "WebhookPayload")]
+pub struct Payload {
+    /// ИНН организации.
+    pub inn: String,
+    /// true — проверочный запрос из кабинета (events пуст).
     pub test: bool,
+    /// События, старые первыми, до 100 в запросе.
     pub events: Vec<EventJson>,
+}
+
+/// Что ответить на запрос вебхука.
+#[derive(poem_openapi::ApiResponse)]
+pub enum WebhookAnswer {
+    /// Принято (любой код 2xx): события удаляются из очереди.
+    #[oai(status = 200)]
+    Accepted,
+    /// Любой другой ответ, таймаут или перенаправление: запрос повторяется позже с теми же событиями.
+    #[oai(status = 503)]
+    TryAgain,
+}
+
+/// The requests the server makes to partners' endpoints, as the spec's `webhooks` describes them.
+#[poem_openapi::Webhook]
+pub trait StatusWebhook {
+    /// Статусы сообщений изменились
+    ///
+    /// Сервер отправляет POST на адрес со страницы «Вебхук» кабинета при каждом новом статусе
+    /// сообщений организации (кроме queued). Доставка «хотя бы один раз»: пропускайте
+    /// повторы по eventid. Подпись: X-Simo-Signature = "sha256=" + hex(HMAC-SHA256(секрет,
+    /// X-Simo-Timestamp + "." + тело запроса)).
+    #[oai(
+        name = "messagestatus",
+        method = "post",
+        operation_id = "webhook_messagestatus"
+    )]
+    fn messagestatus(
+        &self,
+        /// Время отправки запроса, секунды Unix; входит в подпись.
+        #[oai(name = "X-Simo-Timestamp")]
+        timestamp: poem_openapi::param::Header<i64>,
+        /// sha256= и HMAC-SHA256 строки «X-Simo-Timestamp.тело» с секретом вебхука, hex.
+        #[oai(name = "X-Simo-Signature")]
+        signature: poem_openapi::param::Header<String>,
+        /// UUID попытки: у повтора — новый.
+        #[oai(name = "X-Simo-Delivery")]
+        delivery: poem_openapi::param::Header<String>,
+        body: poem_openapi::payload::Json<Payload>,
+    ) -> WebhookAnswer;
 }
 
 /// The body of one POST.
@@ -157,14 +205,16 @@ pub fn payload(inn: &str, events: &[WebhookEvent], time: &TimeFormat) -> Result<
             eventid: e.event_id.to_string(),
             messageid: e.message_id.to_string(),
             staffid: e.staff_id.to_string(),
-            statusname: MessageStatus::parse(&e.status).map_or("", MessageStatus::label_ru),
+            statusname: MessageStatus::parse(&e.status)
+                .map_or("", MessageStatus::label_ru)
+                .to_owned(),
             status: e.status.clone(),
             detail: e.detail.clone(),
             date: time.format(e.created_at),
         })
         .collect();
     let body = Payload {
-        inn,
+        inn: inn.to_owned(),
         test: false,
         events,
     };
@@ -174,7 +224,7 @@ pub fn payload(inn: &str, events: &[WebhookEvent], time: &TimeFormat) -> Result<
 /// The body of the cabinet's test delivery.
 pub fn test_payload(inn: &str) -> Result<Vec<u8>> {
     let body = Payload {
-        inn,
+        inn: inn.to_owned(),
         test: true,
         events: Vec::new(),
     };

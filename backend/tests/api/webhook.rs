@@ -258,6 +258,42 @@ async fn status_changes_reach_each_partners_webhook_signed_retried_and_only_thei
         "{sent}"
     );
     assert!(sent["date"].as_str().unwrap().ends_with("+03:00"), "{sent}");
+    // The spec's `webhooks` describes what comes, field for field.
+    let spec: Value = app
+        .client
+        .get(format!("{}/api/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schema = |name: &str| -> Vec<String> {
+        let mut keys: Vec<String> = spec["components"]["schemas"][name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} in the spec"))
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    let mut came: Vec<String> = sent.as_object().unwrap().keys().cloned().collect();
+    came.sort();
+    assert_eq!(schema("WebhookEvent"), came);
+    let mut outer: Vec<String> = test.json().as_object().unwrap().keys().cloned().collect();
+    outer.sort();
+    assert_eq!(schema("WebhookPayload"), outer);
+    let headers: Vec<&str> = spec["webhooks"]["messagestatus"]["post"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        headers,
+        ["X-Simo-Timestamp", "X-Simo-Signature", "X-Simo-Delivery"]
+    );
     app.post(
         "messagestatus",
         Some(&ea.token),
