@@ -146,6 +146,19 @@ impl Store {
         lease_until: Millis,
         limit: i64,
     ) -> Result<Vec<LeasedWebhook>> {
+        // Looked for with a read first: the sender polls every second, and an UPDATE that
+        // finds nothing would still take SQLite's write lock from the API's writes each time.
+        let due: bool = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM partner_webhooks w
+                WHERE w.lease_until <= $1 AND w.next_attempt_at <= $1
+                  AND EXISTS (SELECT 1 FROM webhook_outbox o WHERE o.partner_id = w.partner_id))",
+        )
+        .bind(now)
+        .fetch_one(p)
+        .await)?;
+        if !due {
+            return Ok(Vec::new());
+        }
         let leased: Vec<(i64,)> = with_writer!(self, p => sqlx::query_as(
             "UPDATE partner_webhooks SET lease_until = $2
              WHERE lease_until <= $1 AND next_attempt_at <= $1 AND partner_id IN (
