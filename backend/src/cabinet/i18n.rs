@@ -146,6 +146,10 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Dropped unsent (older than the keep time)",
     ),
     ("webhook.never", "ещё не было", "none yet"),
+    ("webhook.attempts", "Последние попытки", "Latest attempts"),
+    ("webhook.events", "Событий", "Events"),
+    ("webhook.result", "Результат", "Result"),
+    ("webhook.test_attempt", "проверка", "test"),
     (
         "webhook.test_ok",
         "Проверочный запрос принят",

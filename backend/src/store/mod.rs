@@ -32,7 +32,7 @@ pub use partners::{NewPartner, PartnerRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
 pub use usage::PartnerUsage;
-pub use webhooks::{LeasedWebhook, WebhookEvent, WebhookRow};
+pub use webhooks::{LeasedWebhook, WebhookAttempt, WebhookEvent, WebhookRow};
 
 use crate::error::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

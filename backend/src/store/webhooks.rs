@@ -47,6 +47,24 @@ pub struct WebhookEvent {
     pub created_at: Millis,
 }
 
+/// One post to a partner's endpoint, as the cabinet lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WebhookAttempt {
+    pub url: String,
+    /// Events carried; 0 for the cabinet's test.
+    pub events: i64,
+    pub test: bool,
+    /// The endpoint's status, when it answered.
+    pub http_status: Option<i64>,
+    /// Why it was not accepted; `None` when it was.
+    pub error: Option<String>,
+    pub ms: i64,
+    pub created_at: Millis,
+}
+
+/// Attempts kept per partner.
+const ATTEMPTS_KEPT: i64 = 50;
+
 fn ids_json(ids: &[i64]) -> Result<String> {
     serde_json::to_string(ids).map_err(|e| Error::Internal(format!("event ids: {e}")))
 }
@@ -67,7 +85,8 @@ impl Store {
 
     /// Turns the webhook on with `url` and `secret`, or points it elsewhere: the secret is kept
     /// then (`secret` is used only for a new webhook), and so are the events waiting, which go
-    /// to the new address at once. Returns whether the webhook is new.
+    /// to the new address at once. Returns whether the webhook is new. One statement, so two
+    /// saves at once (a double click) cannot both insert.
     pub async fn set_webhook(
         &self,
         partner_id: i64,
@@ -75,29 +94,20 @@ impl Store {
         secret: &str,
         now: Millis,
     ) -> Result<bool> {
-        let changed = exec!(self, p => sqlx::query(
-            "UPDATE partner_webhooks SET url = $2, updated_at = $3, next_attempt_at = 0, failures = 0
-             WHERE partner_id = $1",
-        )
-        .bind(partner_id)
-        .bind(url)
-        .bind(now)
-        .execute(p)
-        .await)?;
-        if changed > 0 {
-            return Ok(false);
-        }
-        exec!(self, p => sqlx::query(
+        let kept: String = with_writer!(self, p => sqlx::query_scalar(
             "INSERT INTO partner_webhooks (partner_id, url, secret, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $4)",
+             VALUES ($1, $2, $3, $4, $4)
+             ON CONFLICT (partner_id) DO UPDATE
+               SET url = excluded.url, updated_at = excluded.updated_at, next_attempt_at = 0, failures = 0
+             RETURNING secret",
         )
         .bind(partner_id)
         .bind(url)
         .bind(secret)
         .bind(now)
-        .execute(p)
+        .fetch_one(p)
         .await)?;
-        Ok(true)
+        Ok(kept == secret)
     }
 
     /// A new signing secret; `false` when the webhook is off.
@@ -291,6 +301,53 @@ impl Store {
         .execute(p)
         .await)?;
         Ok(())
+    }
+
+    /// Records a post and forgets the partner's attempts older than the newest 50.
+    pub async fn record_webhook_attempt(&self, partner_id: i64, a: &WebhookAttempt) -> Result<()> {
+        with_writer!(self, p => async {
+            let mut tx = p.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO webhook_attempts (partner_id, url, events, test, http_status, error, ms, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(partner_id)
+            .bind(&a.url)
+            .bind(a.events)
+            .bind(a.test)
+            .bind(a.http_status)
+            .bind(&a.error)
+            .bind(a.ms)
+            .bind(a.created_at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "DELETE FROM webhook_attempts WHERE partner_id = $1 AND id <= (
+                     SELECT id FROM webhook_attempts WHERE partner_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
+            )
+            .bind(partner_id)
+            .bind(ATTEMPTS_KEPT)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        }.await)?;
+        Ok(())
+    }
+
+    /// The partner's latest attempts, newest first.
+    pub async fn webhook_attempts(
+        &self,
+        partner_id: i64,
+        limit: i64,
+    ) -> Result<Vec<WebhookAttempt>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT url, events, test, http_status, error, ms, created_at FROM webhook_attempts
+             WHERE partner_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(partner_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
     }
 
     /// Ends a lease without a post (nothing was waiting after all).

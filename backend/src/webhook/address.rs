@@ -90,10 +90,12 @@ fn is_local_name(name: &str) -> bool {
 
 /// An address on the public internet: not this host, a private or link-local network, shared
 /// address space, multicast, documentation or reserved ranges.
-pub fn is_public(ip: IpAddr) -> bool {
+fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        // Mapped (::ffff:a.b.c.d) and the old compatible form (::a.b.c.d, ::1 included) reach
+        // the IPv4 address inside.
+        IpAddr::V6(v6) => match v6.to_ipv4() {
             Some(v4) => is_public_v4(v4),
             None => is_public_v6(v6),
         },
@@ -184,6 +186,8 @@ mod tests {
             ("http://[fd00::1]/", UrlProblem::Private),
             ("http://[fe80::1]/", UrlProblem::Private),
             ("http://[::ffff:127.0.0.1]/", UrlProblem::Private),
+            ("http://[::7f00:1]/", UrlProblem::Private),
+            ("http://[::a00:1]/", UrlProblem::Private),
             ("http://2130706433/", UrlProblem::Private),
         ] {
             assert_eq!(ok(raw), Err(problem), "{raw}");

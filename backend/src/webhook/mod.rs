@@ -10,13 +10,13 @@
 mod address;
 mod sender;
 
-pub use address::{UrlProblem, WebhookUrl, is_public};
+pub use address::{UrlProblem, WebhookUrl};
 pub use sender::{Sender, SenderHandle};
 
 use crate::config::{Knob, Settings};
 use crate::domain::{Millis, TimeFormat};
 use crate::error::{Error, Result};
-use crate::store::{MessageStatus, WebhookEvent};
+use crate::store::{MessageStatus, WebhookAttempt, WebhookEvent};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
@@ -231,13 +231,6 @@ pub fn test_payload(inn: &str) -> Result<Vec<u8>> {
     serde_json::to_vec(&body).map_err(|e| Error::Internal(format!("webhook payload: {e}")))
 }
 
-/// What the endpoint answered to a POST it accepted.
-#[derive(Debug, Clone, Copy)]
-pub struct Accepted {
-    pub status: u16,
-    pub took: Duration,
-}
-
 /// Posts to partners' endpoints: the sender's client and the cabinet's test delivery share it.
 pub struct Poster {
     client: reqwest::Client,
@@ -271,19 +264,32 @@ impl Poster {
         WebhookUrl::parse(raw, self.settings.allow_private)
     }
 
-    /// Posts `body` signed with `secret`; `Err` says why it was not accepted, in words for the
-    /// cabinet (the endpoint's status and the start of its answer, a timeout, a refused address).
-    pub async fn post(
+    /// Posts `body` signed with `secret`. The outcome's error says why it was not accepted, in
+    /// words for the cabinet: the endpoint's status and the start of its answer, a timeout, a
+    /// refused address.
+    pub async fn post(&self, url: &str, secret: &str, body: Vec<u8>, now: Millis) -> Outcome {
+        let started = Instant::now();
+        let (status, error) = self.send(url, secret, body, now).await;
+        Outcome {
+            status,
+            took: started.elapsed(),
+            error,
+        }
+    }
+
+    async fn send(
         &self,
         url: &str,
         secret: &str,
         body: Vec<u8>,
         now: Millis,
-    ) -> std::result::Result<Accepted, String> {
+    ) -> (Option<u16>, Option<String>) {
         // Checked again: the address was saved under older settings, or by hand in the database.
-        let url = self.check_url(url).map_err(|p| p.text_ru().to_owned())?;
+        let url = match self.check_url(url) {
+            Ok(url) => url,
+            Err(problem) => return (None, Some(problem.text_ru().to_owned())),
+        };
         let timestamp = now.div_euclid(1000);
-        let started = Instant::now();
         let answer = self
             .client
             .post(url.as_str())
@@ -297,30 +303,55 @@ impl Poster {
         let resp = match answer {
             Ok(resp) => resp,
             Err(e) if e.is_timeout() => {
-                return Err(format!(
-                    "нет ответа за {} с",
-                    self.settings.timeout.as_secs()
-                ));
+                let secs = self.settings.timeout.as_secs();
+                return (None, Some(format!("нет ответа за {secs} с")));
             }
-            Err(e) => return Err(format!("не удалось соединиться: {}", error_chain(&e))),
+            Err(e) => {
+                let why = format!("не удалось соединиться: {}", error_chain(&e));
+                return (None, Some(why));
+            }
         };
         let status = resp.status();
+        let code = status.as_u16();
         if status.is_success() {
-            return Ok(Accepted {
-                status: status.as_u16(),
-                took: started.elapsed(),
-            });
+            return (Some(code), None);
         }
         let text = resp.text().await.unwrap_or_default();
         let text: String = text.chars().take(200).collect();
         let text = text.trim();
-        Err(if status.is_redirection() {
-            format!("HTTP {} (перенаправления не выполняются)", status.as_u16())
+        let why = if status.is_redirection() {
+            format!("HTTP {code} (перенаправления не выполняются)")
         } else if text.is_empty() {
-            format!("HTTP {}", status.as_u16())
+            format!("HTTP {code}")
         } else {
-            format!("HTTP {}: {text}", status.as_u16())
-        })
+            format!("HTTP {code}: {text}")
+        };
+        (Some(code), Some(why))
+    }
+}
+
+/// What became of one post.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The endpoint's status, when it answered.
+    pub status: Option<u16>,
+    pub took: Duration,
+    /// Why it was not accepted; `None` when it was (a 2xx).
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    /// The post as the cabinet's list of attempts shows it.
+    pub fn attempt(&self, url: &str, events: usize, test: bool, at: Millis) -> WebhookAttempt {
+        WebhookAttempt {
+            url: url.to_owned(),
+            events: events as i64,
+            test,
+            http_status: self.status.map(i64::from),
+            error: self.error.clone(),
+            ms: self.took.as_millis() as i64,
+            created_at: at,
+        }
     }
 }
 

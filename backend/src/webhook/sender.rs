@@ -130,21 +130,31 @@ impl Sender {
         }
         let body = payload(&hook.inn, &events, &self.time)?;
         let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
-        match self.poster.post(&hook.url, &hook.secret, body, now).await {
-            Ok(accepted) => {
+        let outcome = self.poster.post(&hook.url, &hook.secret, body, now).await;
+        let attempt = outcome.attempt(&hook.url, ids.len(), false, now);
+        // The log is for people; a failure to write it must not redo a delivered batch.
+        if let Err(e) = self
+            .store
+            .record_webhook_attempt(hook.partner_id, &attempt)
+            .await
+        {
+            tracing::error!(partner_id = hook.partner_id, error = %e, "webhook attempt not logged");
+        }
+        match outcome.error {
+            None => {
                 self.store
                     .webhook_delivered(hook.partner_id, &ids, now_millis())
                     .await?;
                 tracing::debug!(
                     partner_id = hook.partner_id,
                     events = ids.len(),
-                    status = accepted.status,
-                    ms = accepted.took.as_millis() as u64,
+                    status = outcome.status,
+                    ms = outcome.took.as_millis() as u64,
                     "webhook events delivered"
                 );
                 Ok(ids.len() as i64 == settings.batch)
             }
-            Err(reason) => {
+            Some(reason) => {
                 let delay = settings.backoff(hook.failures);
                 let failed_at = now_millis();
                 self.store

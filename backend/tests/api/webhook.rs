@@ -158,6 +158,35 @@ fn by_id(page: &Page, id: &str) -> Option<String> {
     )
 }
 
+/// The page's latest attempts: (ok or failed, result, events), newest first.
+fn attempt_rows(page: &Page) -> Vec<(String, String, String)> {
+    let Some(table) = page.body.split("id=\"attempts\"").nth(1) else {
+        return Vec::new();
+    };
+    let cell = |row: &str, label: &str| -> String {
+        let after = row
+            .split(&format!("data-label=\"{label}\""))
+            .nth(1)
+            .unwrap_or_default();
+        let inner = after.split_once('>').map_or("", |(_, rest)| rest);
+        let text = inner.split("</td>").next().unwrap_or_default();
+        // The badge's tag out: what follows it is the result.
+        text.rsplit("</span>")
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    table
+        .split("<tr class=\"attempt-")
+        .skip(1)
+        .map(|row| {
+            let kind = row.split('"').next().unwrap_or_default().to_owned();
+            (kind, cell(row, "Результат"), cell(row, "Событий"))
+        })
+        .collect()
+}
+
 async fn set_webhook(b: &Browser, url: &str) -> Page {
     let page = b.get("/cabinet/webhook").await;
     b.post(
@@ -349,6 +378,20 @@ async fn status_changes_reach_each_partners_webhook_signed_retried_and_only_thei
         by_id(&page, "webhook-last-error").is_none(),
         "cleared by the success"
     );
+    // The latest attempts, newest first: the success, the two failures, ..., the test.
+    let attempts = attempt_rows(&page);
+    assert_eq!(attempts[0].0, "ok", "{attempts:?}");
+    assert!(attempts[0].1.starts_with("HTTP 200, "), "{attempts:?}");
+    assert_eq!(attempts[1].0, "failed");
+    assert!(
+        attempts[1].1.starts_with("HTTP 503: receiver says so ("),
+        "{attempts:?}"
+    );
+    assert!(
+        attempts[2].1.starts_with("HTTP 500: receiver says so ("),
+        "{attempts:?}"
+    );
+    assert_eq!(attempts.last().unwrap().2, "проверка", "{attempts:?}");
     assert!(
         !by_id(&page, "webhook-last-success")
             .unwrap()
@@ -577,6 +620,31 @@ async fn a_failing_webhook_is_tried_again_later_drops_what_is_too_old_and_can_be
         again.location.as_deref(),
         Some("/cabinet/webhook?done=webhook_off")
     );
+    // The page lists the newest 50 attempts at most, 20 of them (the sender is quiet now).
+    let a_row = |i: i64| simo_backend::store::WebhookAttempt {
+        url: rx.url("a"),
+        events: i,
+        test: false,
+        http_status: Some(500),
+        error: Some("HTTP 500".into()),
+        ms: 1,
+        created_at: simo_backend::domain::now_millis(),
+    };
+    for i in 0..60 {
+        app.state
+            .store
+            .record_webhook_attempt(pa.id, &a_row(1000 + i))
+            .await
+            .unwrap();
+    }
+    let kept = app.state.store.webhook_attempts(pa.id, 100).await.unwrap();
+    assert_eq!(kept.len(), 50);
+    assert_eq!(kept[0].events, 1059);
+    assert_eq!(kept[49].events, 1010);
+    let shown = attempt_rows(&a.get("/cabinet/webhook").await);
+    assert_eq!(shown.len(), 20);
+    assert_eq!(shown[0].2, "1059");
+
     let entries = journal(&a.get("/cabinet/journal").await);
     assert_eq!(entries[0].1, "Вебхук отключён");
 }

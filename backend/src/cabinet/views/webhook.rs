@@ -2,12 +2,13 @@
 //! delivery, and how the deliveries go (waiting, last success, last error, next try).
 
 use super::super::errors::CabinetResult;
+use super::super::i18n::Tr;
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, session};
 use super::{DoneQuery, done};
 use crate::domain::now_millis;
 use crate::state::SharedState;
-use crate::store::WebhookRow;
+use crate::store::{WebhookAttempt, WebhookRow};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Query};
@@ -47,6 +48,44 @@ impl Shown {
     }
 }
 
+/// One of the latest posts, as the page lists it.
+pub struct Attempt {
+    pub at: String,
+    /// How many events, or that it was the test.
+    pub what: String,
+    pub ok: bool,
+    pub result: String,
+    pub url: String,
+}
+
+impl Attempt {
+    fn of(a: WebhookAttempt, t: Tr, cfg: &CabinetConfig) -> Self {
+        Self {
+            at: cfg.timestamp(a.created_at),
+            what: if a.test {
+                t.s("webhook.test_attempt").to_owned()
+            } else {
+                a.events.to_string()
+            },
+            ok: a.error.is_none(),
+            result: Self::result(&a),
+            url: a.url,
+        }
+    }
+
+    /// `HTTP 200, 35 ms`, or the reason it was not accepted.
+    fn result(a: &WebhookAttempt) -> String {
+        match (&a.error, a.http_status) {
+            (Some(error), _) => format!("{error} ({} ms)", a.ms),
+            (None, Some(status)) => format!("HTTP {status}, {} ms", a.ms),
+            (None, None) => format!("{} ms", a.ms),
+        }
+    }
+}
+
+/// Attempts the page lists.
+const ATTEMPTS_SHOWN: i64 = 20;
+
 #[derive(Template)]
 #[template(path = "webhook.html")]
 struct WebhookView {
@@ -57,6 +96,7 @@ struct WebhookView {
     url_error: Option<String>,
     /// The test delivery's outcome: accepted or not, and the details.
     test: Option<(bool, String)>,
+    attempts: Vec<Attempt>,
 }
 
 async fn render(
@@ -74,6 +114,13 @@ async fn render(
         .await?
         .map(|w| Shown::of(w, cfg));
     let url = typed.unwrap_or_else(|| hook.as_ref().map(|h| h.url.clone()).unwrap_or_default());
+    let attempts = state
+        .store
+        .webhook_attempts(partner_id, ATTEMPTS_SHOWN)
+        .await?
+        .into_iter()
+        .map(|a| Attempt::of(a, l.t, cfg))
+        .collect();
     let status = if url_error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -85,6 +132,7 @@ async fn render(
         url,
         url_error,
         test,
+        attempts,
     };
     Ok(html(view.render()).with_status(status).into_response())
 }
@@ -165,16 +213,18 @@ pub async fn submit(
                 return Ok(done(WEBHOOK, "webhook_off"));
             };
             let body = crate::webhook::test_payload(&s.partner.inn)?;
-            let test = match state
+            let outcome = state
                 .webhooks
                 .post(&hook.url, &hook.secret, body, now)
-                .await
-            {
-                Ok(accepted) => (
-                    true,
-                    format!("HTTP {}, {} ms", accepted.status, accepted.took.as_millis()),
-                ),
-                Err(reason) => (false, reason),
+                .await;
+            let attempt = outcome.attempt(&hook.url, 0, true, now);
+            state
+                .store
+                .record_webhook_attempt(partner_id, &attempt)
+                .await?;
+            let test = match outcome.error {
+                None => (true, Attempt::result(&attempt)),
+                Some(reason) => (false, reason),
             };
             render(state, cfg, l, partner_id, None, None, Some(test)).await
         }
