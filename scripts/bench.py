@@ -11,6 +11,9 @@ measures with wrk (same client, same concurrency for every case):
   CSV export         the cabinet's download of the whole message list (every message stored):
                      time to the first byte and to the last, size, the server's RSS meanwhile
   RSS                idle and peak of the server process
+With --webhook the partner's status webhook is on, posting to a second ceiling server: the
+createmessage cases then also queue and post an event per message pushed, and the time the
+webhook's queue took to drain after the first case is reported.
 Between cases it waits until the outbox is drained (every message pushed), so each case starts
 from the same quiet state. Prints a table, writes artifacts/bench/latest.json. Run it through
 scripts/bench.sh.
@@ -241,30 +244,55 @@ def seed(kind, db_url, sqlite_path, partner_id, args):
     return first, round(time.time() - started, 1)
 
 
-def pending_jobs(kind, db_url, sqlite_path):
-    """Delivery jobs not yet pushed (the outbox), read straight from the database."""
+def scalar(kind, db_url, sqlite_path, sql):
+    """One number read straight from the database."""
     if kind == "sqlite":
         con = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True, timeout=30)
         try:
-            return con.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0]
+            return con.execute(sql).fetchone()[0]
         finally:
             con.close()
-    out = subprocess.run(["psql", "-tAc", "SELECT COUNT(*) FROM deliveries", db_url],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(["psql", "-tAc", sql, db_url], check=True, capture_output=True, text=True).stdout
     return int(out.strip())
 
 
-def settle(kind, db_url, sqlite_path, timeout=120):
-    """Waits until every message of the last run is pushed, so each case starts from the same
-    quiet state; returns how long the outbox took to drain, in seconds."""
+def write(kind, db_url, sqlite_path, sql):
+    if kind == "sqlite":
+        con = sqlite3.connect(sqlite_path, timeout=30)
+        con.execute(sql)
+        con.commit()
+        con.close()
+    else:
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql, db_url], check=True)
+
+
+def settle(kind, db_url, sqlite_path, timeout=120, queue="deliveries"):
+    """Waits until every message of the last run is pushed (or, with `queue`, every webhook
+    event posted), so each case starts from the same quiet state; returns how long the queue
+    took to drain, in seconds."""
     started = time.time()
-    while pending_jobs(kind, db_url, sqlite_path) > 0:
+    while scalar(kind, db_url, sqlite_path, f"SELECT COUNT(*) FROM {queue}") > 0:
         if time.time() - started > timeout:
-            sys.exit(f"[{kind}] the outbox did not drain in {timeout}s")
+            sys.exit(f"[{kind}] {queue} did not drain in {timeout}s")
         time.sleep(0.1)
     drained = round(time.time() - started, 2)
     time.sleep(1)
     return drained
+
+
+def start_receiver():
+    """A second ceiling server as the partner's webhook endpoint: it answers 200 at once."""
+    port = free_port()
+    proc = subprocess.Popen([CEILING, f"127.0.0.1:{port}"])
+    deadline = time.time() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"http://127.0.0.1:{port}/api/v1/createmessage"
+        except OSError:
+            if time.time() > deadline:
+                sys.exit("webhook receiver did not start")
+            time.sleep(0.1)
 
 
 def search_indexed(sqlite_path, timeout=300):
@@ -306,6 +334,14 @@ def run_database(kind, args, ceiling_rps):
                              capture_output=True, text=True)
     partner = json.loads(created.stdout)
     staff_id, seed_secs = seed(kind, db_url, sqlite_path, partner["id"], args)
+    receiver = None
+    if args.webhook:
+        receiver, hook_url = start_receiver()
+        env["SIMO_WEBHOOK_ALLOW_PRIVATE"] = "true"
+        now = int(time.time() * 1000)
+        write(kind, db_url, sqlite_path,
+              "INSERT INTO partner_webhooks (partner_id, url, secret, created_at, updated_at) "
+              f"VALUES ({partner['id']}, '{hook_url}', 'whsec_bench', {now}, {now})")
     print(f"[{kind}] seeded {args.staff} employees, {args.messages} messages in {seed_secs}s", flush=True)
     # The seed leaves hundreds of MB of dirty pages; flushed during a run, they stall its writes.
     os.sync()
@@ -323,6 +359,10 @@ def run_database(kind, args, ceiling_rps):
         create_body = {"inn": INN, "staffid": str(staff_id), "title": "Планерка", "message": "В 10:00 в переговорной"}
         create = load(f"{base}/api/v1/createmessage", create_body, token, args.seconds, args.connections)
         create["outbox_drain_s"] = settle(kind, db_url, sqlite_path)
+        if args.webhook:
+            waiting = scalar(kind, db_url, sqlite_path, "SELECT COUNT(*) FROM webhook_outbox")
+            create["webhook_waiting_after_push"] = waiting
+            create["webhook_drain_s"] = settle(kind, db_url, sqlite_path, timeout=600, queue="webhook_outbox")
         half_rate = max(1, int(create["rps"] / 2))
         create_half = paced(f"{base}/api/v1/createmessage", create_body, token, args.seconds, args.connections, half_rate)
         settle(kind, db_url, sqlite_path)
@@ -338,10 +378,15 @@ def run_database(kind, args, ceiling_rps):
         settle(kind, db_url, sqlite_path)
         export = export_csv(base, proc.pid, "bench-password")
         peak_rss = memory_mb(proc.pid)[1]
+        if args.webhook:
+            settle(kind, db_url, sqlite_path, timeout=600, queue="webhook_outbox")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+        if receiver:
+            receiver.terminate()
+            receiver.wait()
     result = {"createmessage": create, "createmessage_half_rate": create_half, "getmessage": get,
               "bulk_10000": bulk, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
     result["createmessage_share_of_ceiling"] = round(create["rps"] / ceiling_rps, 3)
@@ -356,6 +401,7 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--staff", type=int, default=10_000)
     ap.add_argument("--messages", type=int, default=1_000_000)
+    ap.add_argument("--webhook", action="store_true", help="the partner's status webhook on (see above)")
     args = ap.parse_args()
 
     results = {"machine": {"cores": os.cpu_count(), "kernel": os.uname().release},
@@ -384,6 +430,9 @@ def main():
         ("CSV export of every message", lambda r: f"{r['export_csv']['rows']:,} rows, {r['export_csv']['mb']} MB in {r['export_csv']['seconds']} s (first byte {r['export_csv']['first_byte_ms']} ms), RSS {r['export_csv']['rss_before_mb']} → {r['export_csv']['rss_max_mb']} MB"),
         ("RSS idle / peak", lambda r: f"{r['rss_idle_mb']} / {r['rss_peak_mb']} MB"),
     ]
+    if args.webhook:
+        rows.append(("webhook: events waiting when the pushes were done, then drained in",
+                     lambda r: f"{r['createmessage']['webhook_waiting_after_push']:,} in {r['createmessage']['webhook_drain_s']} s"))
     for name, fn in rows:
         print(f"| {name} | {cell('sqlite', fn)} | {cell('postgres', fn)} |")
     bad = [(k, r) for k in ("sqlite", "postgres") if k in results for r in ("createmessage", "createmessage_half_rate", "getmessage")
