@@ -448,8 +448,19 @@ test("turn the webhook on, send a test, get a status change signed, turn it off"
     await api("createmessage", tokenA, { inn: partnerA.inn, staffid: staff.petrova, title: "После", message: "—" });
     await new Promise((ok) => setTimeout(ok, 500));
     assert.equal(got.length, 2);
+    // The journal filtered to the webhook's entries (the select applies itself), and as CSV.
     await page.goto(`${BASE}/cabinet/journal`);
-    assert.match(await page.textContent("#journal"), /Вебхук отключён[\s\S]*Вебхук включён/);
+    await Promise.all([page.waitForURL(/kind=webhook/), page.selectOption("#kind", "webhook")]);
+    const whats = await page.$$eval("#journal td.audit-what", (cells) => cells.map((c) => c.textContent.trim()));
+    assert.deepEqual(whats, ["Вебхук отключён", `Вебхук включён: ${url}`]);
+    await shot(page, "17-journal-webhook");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")]);
+    assert.equal(download.suggestedFilename(), `journal-${partnerA.inn}.csv`);
+    const csv = readFileSync(await download.path(), "utf8");
+    const lines = csv.replace(/^\uFEFF/, "").trim().split("\r\n");
+    assert.equal(lines[0], "Когда;Кто;Что сделано;Подробности;Адрес");
+    assert.equal(lines.length, 3, csv);
+    assert.match(lines[2], /;Администратор;Вебхук включён;http:\/\/127\.0\.0\.1:\d+\/simo\/webhook;127\.0\.0\.1$/);
     await page.context().close();
   } finally {
     receiver.close();

@@ -39,8 +39,56 @@ pub enum Action {
     WebhookOff,
 }
 
+/// The journal's filter: kinds of action, each an `audit.kind.<key>` text in the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Logins, failed logins, logouts.
+    Access,
+    /// The API token, the password, the registration policy.
+    Security,
+    Staff,
+    Sent,
+    Webhook,
+    /// What the operator did to the partner.
+    Operator,
+}
+
+impl Kind {
+    pub const ALL: [Self; 6] = [
+        Self::Access,
+        Self::Security,
+        Self::Staff,
+        Self::Sent,
+        Self::Webhook,
+        Self::Operator,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Security => "security",
+            Self::Staff => "staff",
+            Self::Sent => "sent",
+            Self::Webhook => "webhook",
+            Self::Operator => "operator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == s)
+    }
+
+    /// The stored keys of the actions of this kind.
+    pub fn actions(self) -> Vec<&'static str> {
+        Action::ALL
+            .into_iter()
+            .filter(|a| a.kind() == self)
+            .map(Action::key)
+            .collect()
+    }
+}
+
 impl Action {
-    #[cfg(test)]
     pub const ALL: [Self; 24] = [
         Self::Login,
         Self::LoginFailed,
@@ -67,6 +115,33 @@ impl Action {
         Self::WebhookSecretRotated,
         Self::WebhookOff,
     ];
+
+    pub fn kind(self) -> Kind {
+        match self {
+            Self::Login | Self::LoginFailed | Self::Logout => Kind::Access,
+            Self::TokenRotated
+            | Self::TokenRotatedGrace
+            | Self::PasswordChanged
+            | Self::ApprovalOn
+            | Self::ApprovalOff => Kind::Security,
+            Self::StaffApproved
+            | Self::StaffEnabled
+            | Self::StaffDisabled
+            | Self::StaffRenamed
+            | Self::StaffDeleted
+            | Self::StaffBulkEnabled
+            | Self::StaffBulkDisabled => Kind::Staff,
+            Self::Sent => Kind::Sent,
+            Self::WebhookOn
+            | Self::WebhookMoved
+            | Self::WebhookSecretRotated
+            | Self::WebhookOff => Kind::Webhook,
+            Self::PartnerCreated
+            | Self::PartnerDisabled
+            | Self::PartnerEnabled
+            | Self::PasswordReset => Kind::Operator,
+        }
+    }
 
     /// The stored key (never renamed: old entries keep it).
     pub fn key(self) -> &'static str {
@@ -162,5 +237,17 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), Action::ALL.len(), "stored keys are unique");
+    }
+
+    #[test]
+    fn every_kind_has_a_text_and_actions() {
+        for k in super::Kind::ALL {
+            let key = format!("audit.kind.{}", k.key());
+            assert!(Tr(Lang::Ru).get(&key).is_some(), "{key} in Russian");
+            assert!(Tr(Lang::En).get(&key).is_some(), "{key} in English");
+            assert!(!k.actions().is_empty(), "{key}");
+            assert_eq!(super::Kind::parse(k.key()), Some(k));
+        }
+        assert_eq!(super::Kind::parse("everything"), None);
     }
 }

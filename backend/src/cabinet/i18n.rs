@@ -77,6 +77,31 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("usage.staff_total", "Сотрудников всего", "All employees"),
     ("usage.total", "Всего", "Total"),
     ("audit.title", "Журнал действий", "Journal"),
+    ("audit.kind", "Что", "What"),
+    ("audit.kind.access", "Входы и выходы", "Logins and logouts"),
+    (
+        "audit.kind.security",
+        "Токен, пароль, регистрация",
+        "Token, password, registration",
+    ),
+    ("audit.kind.staff", "Сотрудники", "Employees"),
+    (
+        "audit.kind.sent",
+        "Отправка из кабинета",
+        "Sent from the cabinet",
+    ),
+    ("audit.kind.webhook", "Вебхук", "Webhook"),
+    (
+        "audit.kind.operator",
+        "Действия оператора",
+        "The operator's actions",
+    ),
+    ("audit.detail", "Подробности", "Details"),
+    (
+        "audit.none_found",
+        "Таких записей нет.",
+        "No entries of this kind.",
+    ),
     ("audit.webhook_on", "Вебхук включён", "Webhook turned on"),
     (
         "audit.webhook_moved",

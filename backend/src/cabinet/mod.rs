@@ -254,6 +254,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/policy", post(settings::set_policy))
         .at("/webhook", get(webhook::page).post(webhook::submit))
         .at("/journal", get(journal::page))
+        .at("/journal.csv", get(journal::export))
         .at("/docs", get(docs::page))
         .at("/static/app.css", asset(APP_CSS, "text/css; charset=utf-8"))
         .at(

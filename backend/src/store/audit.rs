@@ -1,8 +1,8 @@
 //! The cabinet's journal of actions on a partner's account (see migration 9).
 
-use super::{Store, exec, with_pool};
+use super::{Pool, Store, exec, with_pool};
 use crate::domain::Millis;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// One entry to record.
 pub struct NewAudit<'a> {
@@ -44,21 +44,52 @@ impl Store {
         Ok(())
     }
 
-    /// The partner's entries older than `before` (all for `None`), newest first, at most `limit`.
+    /// The partner's entries older than `before` (all for `None`), newest first, at most `limit`;
+    /// with `actions`, only entries of those action keys.
     pub async fn list_audit(
         &self,
         partner_id: i64,
         before: Option<i64>,
+        actions: Option<&[&str]>,
         limit: i64,
     ) -> Result<Vec<AuditRow>> {
-        Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
-             WHERE partner_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-        )
-        .bind(partner_id)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(p)
-        .await)?)
+        let before = before.unwrap_or(i64::MAX);
+        Ok(match (&self.pool, actions) {
+            (_, None) => with_pool!(self, p => sqlx::query_as(
+                "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
+                 WHERE partner_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+            )
+            .bind(partner_id)
+            .bind(before)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?,
+            (Pool::Sqlite(p), Some(actions)) => {
+                sqlx::query_as(
+                    "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
+                 WHERE partner_id = $1 AND id < $2 AND action IN (SELECT value FROM json_each($4))
+                 ORDER BY id DESC LIMIT $3",
+                )
+                .bind(partner_id)
+                .bind(before)
+                .bind(limit)
+                .bind(serde_json::to_string(actions).map_err(|e| Error::Internal(e.to_string()))?)
+                .fetch_all(p)
+                .await?
+            }
+            (Pool::Postgres(p), Some(actions)) => {
+                sqlx::query_as(
+                    "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
+                 WHERE partner_id = $1 AND id < $2 AND action = ANY($4)
+                 ORDER BY id DESC LIMIT $3",
+                )
+                .bind(partner_id)
+                .bind(before)
+                .bind(limit)
+                .bind(actions)
+                .fetch_all(p)
+                .await?
+            }
+        })
     }
 }

@@ -2060,6 +2060,87 @@ async fn the_journal_records_who_did_what_and_when(_app: TestApp) {
     );
     assert!(all.iter().all(|(_, _, ip)| ip == "127.0.0.1"), "{all:?}");
 
+    // Filtered by kind, paged with the filter kept.
+    let mut staff = vec![];
+    let mut page = b.get("/cabinet/journal?kind=staff").await;
+    loop {
+        staff.extend(journal(&page).into_iter().map(|(_, what, _)| what));
+        match link(&page, "older-page") {
+            Some(older) => {
+                assert!(
+                    older.starts_with("/cabinet/journal?kind=staff&before="),
+                    "{older}"
+                );
+                page = b.get(&older).await;
+                assert_eq!(
+                    link(&page, "newest-page").as_deref(),
+                    Some("/cabinet/journal?kind=staff")
+                );
+            }
+            None => break,
+        }
+    }
+    let staff_expected: Vec<String> = expected
+        .iter()
+        .filter(|w| w.starts_with("Сотрудник") || w.contains("списком") || w.starts_with("ФИО"))
+        .cloned()
+        .collect();
+    assert_eq!(staff.len(), 8);
+    assert_eq!(staff, staff_expected);
+    let operator = journal(&b.get("/cabinet/journal?kind=operator").await);
+    assert_eq!(operator.len(), 1);
+    assert_eq!(operator[0].1, "Пароль кабинета сброшен");
+    let none = b.get("/cabinet/journal?kind=webhook").await;
+    assert!(journal(&none).is_empty());
+    assert!(none.body.contains("Таких записей нет."), "{}", none.body);
+    assert!(!none.body.contains("id=\"export\""), "nothing to download");
+    assert_eq!(
+        journal(&b.get("/cabinet/journal?kind=everything").await).len(),
+        5,
+        "an unknown kind shows all"
+    );
+
+    // As CSV: every entry the filter selects, action and details in their own columns.
+    let page = b.get("/cabinet/journal?kind=staff").await;
+    assert_eq!(
+        link(&page, "export").as_deref(),
+        Some("/cabinet/journal.csv?kind=staff")
+    );
+    let csv = b.get("/cabinet/journal.csv").await;
+    assert!(
+        csv.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("journal-{INN_A}.csv"))
+    );
+    let rows = csv_rows(&csv);
+    assert_eq!(
+        rows[0],
+        ["Когда", "Кто", "Что сделано", "Подробности", "Адрес"]
+    );
+    let shown: Vec<String> = rows[1..]
+        .iter()
+        .map(|r| {
+            if r[3].is_empty() {
+                r[2].clone()
+            } else {
+                format!("{}: {}", r[2], r[3])
+            }
+        })
+        .collect();
+    assert_eq!(shown, expected);
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[4] == "127.0.0.1" && r[0].len() == 19)
+    );
+    assert_eq!(rows[2][1], "Оператор ops");
+    let staff_csv = csv_rows(&b.get("/cabinet/journal.csv?kind=staff").await);
+    assert_eq!(staff_csv.len(), 1 + 8);
+    let english = csv_rows(&b.get("/cabinet/journal.csv?kind=operator&lang=en").await);
+    assert_eq!(english[0][2], "What");
+    assert_eq!(english.len(), 2);
+
     // Another partner's journal holds none of it; English labels.
     let b2 = Browser::new(&app);
     b2.partner(&other.inn).await;
@@ -2074,6 +2155,16 @@ async fn the_journal_records_who_did_what_and_when(_app: TestApp) {
     );
     let junk = b2.get("/cabinet/journal?before=abc").await;
     assert_eq!(journal(&junk).len(), 1, "a junk cursor shows the newest");
+    let theirs_csv = csv_rows(&b2.get("/cabinet/journal.csv").await);
+    assert_eq!(theirs_csv.len(), 2, "{theirs_csv:?}");
+    assert_eq!(
+        Browser::new(&app)
+            .get("/cabinet/journal.csv")
+            .await
+            .location
+            .as_deref(),
+        Some("/cabinet/login")
+    );
     assert_eq!(
         Browser::new(&app)
             .get("/cabinet/journal")
