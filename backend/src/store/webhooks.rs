@@ -247,59 +247,85 @@ impl Store {
         Ok(n)
     }
 
-    /// The endpoint accepted these events (`ids` of the outbox): they are gone, the failure
-    /// count starts over and the lease ends. Two statements, not one transaction: a crash
-    /// between them leaves only a lease that runs out.
-    pub async fn webhook_delivered(&self, partner_id: i64, ids: &[i64], now: Millis) -> Result<()> {
-        match &self.writer {
-            Pool::Sqlite(p) => sqlx::query(
-                "DELETE FROM webhook_outbox WHERE partner_id = $1 AND id IN (SELECT value FROM json_each($2))",
-            )
-            .bind(partner_id)
-            .bind(ids_json(ids)?)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())?,
-            Pool::Postgres(p) => {
-                sqlx::query("DELETE FROM webhook_outbox WHERE partner_id = $1 AND id = ANY($2)")
-                    .bind(partner_id)
-                    .bind(ids)
-                    .execute(p)
-                    .await?
-                    .rows_affected()
-            }
-        };
-        exec!(self, p => sqlx::query(
-            "UPDATE partner_webhooks SET failures = 0, next_attempt_at = 0, lease_until = 0,
-                    last_attempt_at = $2, last_success_at = $2, last_error = NULL
-             WHERE partner_id = $1",
-        )
-        .bind(partner_id)
-        .bind(now)
-        .execute(p)
-        .await)?;
-        Ok(())
-    }
-
-    /// The post failed: the events stay, the next try is at `next_attempt_at`.
-    pub async fn webhook_failed(
+    /// Records a post of the sender in one transaction: the events the endpoint accepted
+    /// (`delivered`, empty when it did not) leave the queue; the webhook's counters move (back
+    /// to no failures, or one more with the next try at `retry_at`) and its lease ends; the
+    /// attempt is logged and the log pruned to the newest 50. One transaction per batch, not
+    /// three: on SQLite each is a turn of the write lock the API's group commit waits for.
+    pub async fn webhook_posted(
         &self,
         partner_id: i64,
-        error: &str,
+        delivered: &[i64],
+        attempt: &WebhookAttempt,
+        retry_at: Millis,
         now: Millis,
-        next_attempt_at: Millis,
     ) -> Result<()> {
-        exec!(self, p => sqlx::query(
-            "UPDATE partner_webhooks SET failures = failures + 1, lease_until = 0, last_attempt_at = $2,
-                    last_error = $3, next_attempt_at = $4
-             WHERE partner_id = $1",
-        )
-        .bind(partner_id)
-        .bind(now)
-        .bind(error)
-        .bind(next_attempt_at)
-        .execute(p)
-        .await)?;
+        match &self.writer {
+            Pool::Sqlite(p) => {
+                super::sqlite_write_in_one_call(
+                    p,
+                    sqlx::query(
+                        "BEGIN IMMEDIATE;
+                         DELETE FROM webhook_outbox WHERE partner_id = $1 AND id IN (SELECT value FROM json_each($2));
+                         INSERT INTO webhook_attempts (partner_id, url, events, test, http_status, error, ms, created_at)
+                           VALUES ($1, $3, $4, 0, $5, $6, $7, $8);
+                         DELETE FROM webhook_attempts WHERE partner_id = $1 AND id <= (
+                           SELECT id FROM webhook_attempts WHERE partner_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $9);
+                         UPDATE partner_webhooks SET
+                           failures = CASE WHEN $6 IS NULL THEN 0 ELSE failures + 1 END,
+                           next_attempt_at = CASE WHEN $6 IS NULL THEN 0 ELSE $10 END,
+                           last_success_at = CASE WHEN $6 IS NULL THEN $11 ELSE last_success_at END,
+                           lease_until = 0, last_attempt_at = $11, last_error = $6
+                         WHERE partner_id = $1;
+                         COMMIT;",
+                    )
+                    .bind(partner_id)
+                    .bind(ids_json(delivered)?)
+                    .bind(&attempt.url)
+                    .bind(attempt.events)
+                    .bind(attempt.http_status)
+                    .bind(&attempt.error)
+                    .bind(attempt.ms)
+                    .bind(attempt.created_at)
+                    .bind(ATTEMPTS_KEPT)
+                    .bind(retry_at)
+                    .bind(now),
+                )
+                .await?;
+            }
+            // The CTEs see the attempts as they were before this statement's insert: the
+            // prune keeps 49 of them beside the new one.
+            Pool::Postgres(p) => {
+                sqlx::query(
+                    "WITH gone AS (DELETE FROM webhook_outbox WHERE partner_id = $1 AND id = ANY($2)),
+                     logged AS (
+                       INSERT INTO webhook_attempts (partner_id, url, events, test, http_status, error, ms, created_at)
+                       VALUES ($1, $3, $4, false, $5, $6, $7, $8)),
+                     pruned AS (
+                       DELETE FROM webhook_attempts WHERE partner_id = $1 AND id <= (
+                         SELECT id FROM webhook_attempts WHERE partner_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $9))
+                     UPDATE partner_webhooks SET
+                       failures = CASE WHEN $6::text IS NULL THEN 0 ELSE failures + 1 END,
+                       next_attempt_at = CASE WHEN $6::text IS NULL THEN 0 ELSE $10 END,
+                       last_success_at = CASE WHEN $6::text IS NULL THEN $11 ELSE last_success_at END,
+                       lease_until = 0, last_attempt_at = $11, last_error = $6
+                     WHERE partner_id = $1",
+                )
+                .bind(partner_id)
+                .bind(delivered)
+                .bind(&attempt.url)
+                .bind(attempt.events)
+                .bind(attempt.http_status)
+                .bind(&attempt.error)
+                .bind(attempt.ms)
+                .bind(attempt.created_at)
+                .bind(ATTEMPTS_KEPT - 1)
+                .bind(retry_at)
+                .bind(now)
+                .execute(p)
+                .await?;
+            }
+        }
         Ok(())
     }
 

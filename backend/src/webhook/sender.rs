@@ -132,18 +132,11 @@ impl Sender {
         let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
         let outcome = self.poster.post(&hook.url, &hook.secret, body, now).await;
         let attempt = outcome.attempt(&hook.url, ids.len(), false, now);
-        // The log is for people; a failure to write it must not redo a delivered batch.
-        if let Err(e) = self
-            .store
-            .record_webhook_attempt(hook.partner_id, &attempt)
-            .await
-        {
-            tracing::error!(partner_id = hook.partner_id, error = %e, "webhook attempt not logged");
-        }
-        match outcome.error {
+        let finished = now_millis();
+        match &outcome.error {
             None => {
                 self.store
-                    .webhook_delivered(hook.partner_id, &ids, now_millis())
+                    .webhook_posted(hook.partner_id, &ids, &attempt, 0, finished)
                     .await?;
                 tracing::debug!(
                     partner_id = hook.partner_id,
@@ -156,14 +149,9 @@ impl Sender {
             }
             Some(reason) => {
                 let delay = settings.backoff(hook.failures);
-                let failed_at = now_millis();
+                let retry_at = finished + delay.as_millis() as Millis;
                 self.store
-                    .webhook_failed(
-                        hook.partner_id,
-                        &reason,
-                        failed_at,
-                        failed_at + delay.as_millis() as Millis,
-                    )
+                    .webhook_posted(hook.partner_id, &[], &attempt, retry_at, finished)
                     .await?;
                 tracing::warn!(
                     partner_id = hook.partner_id,
