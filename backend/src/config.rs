@@ -144,6 +144,7 @@ const MODULE_KNOBS: &[&[Knob]] = &[
     crate::push::PUSH_KNOBS,
     crate::cabinet::KNOBS,
     crate::webhook::WEBHOOK_KNOBS,
+    crate::metrics::METRICS_KNOBS,
 ];
 
 fn module_knobs() -> impl Iterator<Item = &'static Knob> {

@@ -47,11 +47,19 @@ impl Application {
         let sms = crate::sms::from_settings(&settings)?;
         CabinetConfig::from_settings(&settings)?;
         let push_wakeup = Arc::new(crate::push::Wakeup::default());
-        let push = crate::push::workers(&settings, store.clone(), time, push_wakeup.clone())?;
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let push = crate::push::workers(
+            &settings,
+            store.clone(),
+            time,
+            push_wakeup.clone(),
+            metrics.clone(),
+        )?;
         let poster = Arc::new(crate::webhook::Poster::new(
             crate::webhook::WebhookSettings::from_settings(&settings)?,
         )?);
-        let webhooks = crate::webhook::Sender::new(poster.clone(), store.clone(), time);
+        let webhooks =
+            crate::webhook::Sender::new(poster.clone(), store.clone(), time, metrics.clone());
         let state = Arc::new(AppState {
             store,
             settings,
@@ -59,6 +67,7 @@ impl Application {
             sms,
             push_wakeup,
             webhooks: poster,
+            metrics,
         });
         Ok(Self {
             acceptor,
@@ -189,6 +198,7 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         )
         .nest("/api/docs", docs)
         .at("/healthz", get(healthz))
+        .at("/metrics", get(metrics_text))
         .at("/readyz", get(readyz))
         .nest("/cabinet", cabinet::cabinet_routes(&state, &cabinet))
         .nest("/operator", cabinet::operator_routes(&state, &cabinet))
@@ -197,12 +207,61 @@ pub fn routes(state: SharedState) -> impl Endpoint {
             get(make_sync(|_| Redirect::see_other("/cabinet/login"))),
         )
         .with(NormalizePath::new(TrailingSlash::Trim))
-        .with(AddData::new(state))
-        .around(log_request)
+        .with(AddData::new(state.clone()))
+        .around(move |next, req| log_request(next, req, state.metrics.clone()))
 }
 
-/// One span per request with an id (the caller's `X-Request-Id` if sane), echoed in the answer.
-async fn log_request<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+/// The operator's metrics (`crate::metrics`) for Prometheus, behind `SIMO_METRICS_TOKEN`: they
+/// tell how busy each partner-facing route is, which is not for everyone to read. Without a token
+/// configured the route is not there (404).
+#[handler]
+async fn metrics_text(req: &Request) -> Response {
+    use poem::http::StatusCode;
+    let Some(state) = req.data::<SharedState>() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let token = state.settings.module_setting("metrics_token");
+    if token.is_empty() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let given = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        given.as_bytes(),
+        token.as_bytes(),
+    )) {
+        return "a bearer token is required (SIMO_METRICS_TOKEN)"
+            .with_status(StatusCode::UNAUTHORIZED)
+            .with_header("www-authenticate", "Bearer")
+            .into_response();
+    }
+    let depths = match state.store.queue_depths().await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, "queue depths not read for /metrics");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    match state.metrics.render(depths) {
+        Ok(text) => text
+            .with_content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "metrics not encoded");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// One span per request with an id (the caller's `X-Request-Id` if sane), echoed in the answer;
+/// counted and timed for the metrics.
+async fn log_request<E: Endpoint>(
+    next: E,
+    req: Request,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> poem::Result<Response> {
     let id = req
         .header("x-request-id")
         .filter(|v| {
@@ -213,17 +272,17 @@ async fn log_request<E: Endpoint>(next: E, req: Request) -> poem::Result<Respons
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let route = crate::metrics::route(req.uri().path());
     async move {
         let start = Instant::now();
         let mut resp = match next.call(req).await {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
         };
-        tracing::info!(
-            status = resp.status().as_u16(),
-            ms = start.elapsed().as_millis() as u64,
-            "handled"
-        );
+        let took = start.elapsed();
+        let status = resp.status().as_u16();
+        tracing::info!(status, ms = took.as_millis() as u64, "handled");
+        metrics.request(route, status, took);
         if let Ok(v) = id.parse() {
             resp.headers_mut().insert("x-request-id", v);
         }

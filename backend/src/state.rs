@@ -15,6 +15,8 @@ pub struct AppState {
     pub push_wakeup: Arc<crate::push::Wakeup>,
     /// Posts to partners' webhooks: the sender's and the cabinet's test delivery.
     pub webhooks: Arc<crate::webhook::Poster>,
+    /// What `/metrics` shows; the workers and the sender count into it too.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 pub type SharedState = Arc<AppState>;

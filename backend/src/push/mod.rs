@@ -182,10 +182,11 @@ pub fn workers(
     store: crate::store::Store,
     time: crate::domain::TimeFormat,
     wakeup: Arc<Wakeup>,
+    metrics: Arc<crate::metrics::Metrics>,
 ) -> Result<Workers> {
     let push = PushSettings::from_settings(settings)?;
     let providers = Providers::from_settings(&push)?;
-    Ok(Workers::new(push, providers, store, time, wakeup))
+    Ok(Workers::new(push, providers, store, time, wakeup, metrics))
 }
 
 /// `Retry-After` as seconds or an HTTP date, relative to now.

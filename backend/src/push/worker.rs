@@ -3,6 +3,7 @@
 use super::{Providers, Push, PushError, PushSettings, Wakeup};
 use crate::domain::{Millis, StaffId, TimeFormat, now_millis};
 use crate::error::Result;
+use crate::metrics::PushOutcome;
 use crate::store::{ClaimedDelivery, MessageStatus, SentPush, Store};
 use rand::Rng;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub struct Workers {
     wakeup: Arc<Wakeup>,
     /// Names this process's leases, so a worker only settles jobs it still holds.
     process: String,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Running workers; dropping the handle aborts them, [`WorkersHandle::stop`] lets them finish.
@@ -65,6 +67,7 @@ impl Workers {
         store: Store,
         time: TimeFormat,
         wakeup: Arc<Wakeup>,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Self {
         Self {
             settings,
@@ -73,6 +76,7 @@ impl Workers {
             time,
             wakeup,
             process: uuid::Uuid::new_v4().simple().to_string(),
+            metrics,
         }
     }
 
@@ -222,6 +226,7 @@ impl Workers {
         // it fails, the jobs keep their leases and are pushed again when those run out.
         if !sent.is_empty() {
             self.store.deliveries_sent(&sent, now_millis()).await?;
+            self.metrics.pushes(PushOutcome::sent, sent.len() as u64);
         }
         Ok(())
     }
@@ -353,6 +358,7 @@ impl Workers {
             .store
             .delivery_retry_at(job.job_id, owner, now + delay.as_millis() as Millis, reason)
             .await?;
+        self.metrics.pushes(PushOutcome::retried, 1);
         if !kept {
             tracing::warn!("lease lost to another worker before the retry was scheduled");
         }
@@ -367,7 +373,13 @@ impl Workers {
     ) -> Result<()> {
         self.store
             .delivery_given_up(job.job_id, job.message_id, status, reason, now_millis())
-            .await
+            .await?;
+        let outcome = match status {
+            MessageStatus::NoDevice => PushOutcome::no_device,
+            _ => PushOutcome::failed,
+        };
+        self.metrics.pushes(outcome, 1);
+        Ok(())
     }
 }
 

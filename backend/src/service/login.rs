@@ -117,7 +117,9 @@ pub async fn request_code(state: &AppState, req: CodeRequest<'_>) -> Result<Staf
         )
         .await?;
     let text = format!("SiMO: код подтверждения {code}. Никому его не сообщайте.");
-    state.sms.send(&phone, &text).await.map_err(|e| {
+    let sent = state.sms.send(&phone, &text).await;
+    state.metrics.sms(sent.is_ok());
+    sent.map_err(|e| {
         tracing::error!(partner_id = partner.id, error = %e, "SMS not sent");
         e
     })?;

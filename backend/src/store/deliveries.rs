@@ -564,6 +564,21 @@ impl Store {
         )
     }
 
+    /// The queues' depths for `/metrics`: delivery jobs, webhook events waiting, failing webhooks.
+    pub async fn queue_depths(&self) -> Result<crate::metrics::QueueDepths> {
+        let (push_jobs, webhook_events, webhooks_failing): (i64, i64, i64) = with_pool!(self, p => sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM deliveries), (SELECT COUNT(*) FROM webhook_outbox),
+                    (SELECT COUNT(*) FROM partner_webhooks WHERE failures > 0)",
+        )
+        .fetch_one(p)
+        .await)?;
+        Ok(crate::metrics::QueueDepths {
+            push_jobs,
+            webhook_events,
+            webhooks_failing,
+        })
+    }
+
     /// A message's status history, oldest first; empty for another partner's message.
     pub async fn message_events(
         &self,

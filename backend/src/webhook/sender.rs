@@ -20,6 +20,7 @@ pub struct Sender {
     poster: Arc<Poster>,
     store: Store,
     time: TimeFormat,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The running sender; [`SenderHandle::stop`] lets a post in flight finish.
@@ -49,11 +50,17 @@ impl Drop for SenderHandle {
 }
 
 impl Sender {
-    pub fn new(poster: Arc<Poster>, store: Store, time: TimeFormat) -> Self {
+    pub fn new(
+        poster: Arc<Poster>,
+        store: Store,
+        time: TimeFormat,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Self {
         Self {
             poster,
             store,
             time,
+            metrics,
         }
     }
 
@@ -133,6 +140,8 @@ impl Sender {
         let outcome = self.poster.post(&hook.url, &hook.secret, body, now).await;
         let attempt = outcome.attempt(&hook.url, ids.len(), false, now);
         let finished = now_millis();
+        self.metrics
+            .webhook_post(outcome.error.is_none(), ids.len() as u64);
         match &outcome.error {
             None => {
                 self.store

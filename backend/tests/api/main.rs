@@ -7,6 +7,7 @@ mod cabinet;
 mod cli;
 mod login;
 mod messages;
+mod metrics;
 mod openapi;
 mod push;
 mod push_faults;

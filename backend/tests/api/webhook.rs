@@ -140,6 +140,7 @@ fn quick_webhooks(s: &mut Settings) {
     s.apply("webhook_retry_base_ms", "50").unwrap();
     s.apply("webhook_retry_max_secs", "1").unwrap();
     s.apply("webhook_allow_private", "true").unwrap();
+    s.apply("metrics_token", "scrape-secret").unwrap();
 }
 
 /// The text of the element with this id (no nested tags), entities of URLs decoded.
@@ -501,6 +502,25 @@ async fn status_changes_reach_each_partners_webhook_signed_retried_and_only_thei
         .await;
     assert_eq!(forged.status, 403);
     assert!(app.state.store.webhook(pa.id).await.unwrap().is_some());
+    // The sender's posts in the metrics, as the receiver counted them (the tests aside).
+    let posts = |answered_ok: bool| {
+        rx.got()
+            .iter()
+            .filter(|r| !r.json()["test"].as_bool().unwrap())
+            .filter(|r| (200..300).contains(&r.answered) == answered_ok)
+            .count() as f64
+    };
+    eventually("the metrics count every post", || async {
+        let m = crate::metrics::scrape(&app, "scrape-secret").await;
+        m.get("simo_webhook_posts_total{result=\"ok\"}") == Some(&posts(true))
+            && m.get("simo_webhook_posts_total{result=\"failed\"}") == Some(&posts(false))
+    })
+    .await;
+    let m = crate::metrics::scrape(&app, "scrape-secret").await;
+    let delivered = rx.accepted_events("a").len()
+        + rx.accepted_events("b").len()
+        + rx.accepted_events("a2").len();
+    assert_eq!(m["simo_webhook_events_delivered_total"], delivered as f64);
     // English.
     let en = a.get("/cabinet/webhook?lang=en").await;
     assert!(en.body.contains("Signing secret"), "{}", en.body);

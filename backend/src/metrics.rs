@@ -1,0 +1,304 @@
+//! Metrics for the operator's monitoring, in the OpenMetrics text format Prometheus scrapes:
+//! requests by route and status with their durations, push and webhook outcomes, SMS codes
+//! sent, and at scrape time the queues' depths and the process's memory.
+//!
+//! One registry per application (not a global), so the tests of one process, each with an app
+//! of its own, count exactly their own requests.
+
+use crate::config::Knob;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::time::Duration;
+
+pub const METRICS_KNOBS: &[Knob] = &[Knob {
+    key: "metrics_token",
+    default: "",
+    help: "bearer token that opens GET /metrics (Prometheus); unset: /metrics answers 404",
+}];
+
+/// The API v1 methods, each a route label of its own; every other path is counted by area.
+/// Fixed, so a client calling made-up paths cannot grow the label set.
+pub const API_METHODS: &[&str] = &[
+    "auth",
+    "confirmsmscode",
+    "updatepushtoken",
+    "createmessage",
+    "createmessagebulk",
+    "getmessage",
+    "getmessagestatus",
+    "messagestatus",
+    "getstaff",
+    "deletestaff",
+];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub route: &'static str,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabel {
+    pub route: &'static str,
+}
+
+/// What became of one push.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum PushOutcome {
+    /// The provider accepted it.
+    sent,
+    /// Tried again later.
+    retried,
+    /// Given up after the last try or the age limit, or refused by the provider.
+    failed,
+    /// The device's token is dead, or there is none.
+    no_device,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    pub outcome: PushOutcome,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabel {
+    /// ok or failed.
+    pub result: &'static str,
+}
+
+fn request_histogram() -> Histogram {
+    // 0.25 ms to 4 s: the API answers in about a millisecond, the cabinet's exports in seconds.
+    Histogram::new([
+        0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 4.0,
+    ])
+}
+
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<HttpLabels, Counter>,
+    http_seconds: Family<RouteLabel, Histogram, fn() -> Histogram>,
+    pushes: Family<OutcomeLabel, Counter>,
+    webhook_posts: Family<ResultLabel, Counter>,
+    webhook_events: Counter,
+    sms: Family<ResultLabel, Counter>,
+    push_queue: Gauge,
+    webhook_queue: Gauge,
+    webhooks_failing: Gauge,
+    rss: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("simo");
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route (API method or area) and status",
+            http_requests.clone(),
+        );
+        let http_seconds = Family::<RouteLabel, Histogram, fn() -> Histogram>::new_with_constructor(
+            request_histogram,
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer, by route",
+            http_seconds.clone(),
+        );
+        let pushes = Family::<OutcomeLabel, Counter>::default();
+        registry.register("pushes", "Push attempts by outcome", pushes.clone());
+        let webhook_posts = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "webhook_posts",
+            "POSTs to partners' webhooks by the sender, accepted (2xx) or not",
+            webhook_posts.clone(),
+        );
+        let webhook_events = Counter::default();
+        registry.register(
+            "webhook_events_delivered",
+            "Status changes partners' webhooks accepted",
+            webhook_events.clone(),
+        );
+        let sms = Family::<ResultLabel, Counter>::default();
+        registry.register("sms", "SMS codes handed to the gateway", sms.clone());
+        let push_queue = Gauge::default();
+        registry.register(
+            "push_queue_jobs",
+            "Delivery jobs not finished (waiting, leased or between retries), at scrape time",
+            push_queue.clone(),
+        );
+        let webhook_queue = Gauge::default();
+        registry.register(
+            "webhook_queue_events",
+            "Status changes waiting for partners' webhooks, at scrape time",
+            webhook_queue.clone(),
+        );
+        let webhooks_failing = Gauge::default();
+        registry.register(
+            "webhooks_failing",
+            "Partners' webhooks whose last post failed, at scrape time",
+            webhooks_failing.clone(),
+        );
+        let rss = Gauge::default();
+        registry.register(
+            "process_resident_memory_bytes",
+            "Resident memory of this server process, at scrape time",
+            rss.clone(),
+        );
+        Self {
+            registry,
+            http_requests,
+            http_seconds,
+            pushes,
+            webhook_posts,
+            webhook_events,
+            sms,
+            push_queue,
+            webhook_queue,
+            webhooks_failing,
+            rss,
+        }
+    }
+
+    /// One answered request on `route` (see [`route`]).
+    pub fn request(&self, route: &'static str, status: u16, took: Duration) {
+        self.http_requests
+            .get_or_create(&HttpLabels { route, status })
+            .inc();
+        self.http_seconds
+            .get_or_create(&RouteLabel { route })
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn pushes(&self, outcome: PushOutcome, n: u64) {
+        self.pushes
+            .get_or_create(&OutcomeLabel { outcome })
+            .inc_by(n);
+    }
+
+    /// A post of the webhook sender: accepted with `events`, or not.
+    pub fn webhook_post(&self, accepted: bool, events: u64) {
+        let result = if accepted { "ok" } else { "failed" };
+        self.webhook_posts
+            .get_or_create(&ResultLabel { result })
+            .inc();
+        if accepted {
+            self.webhook_events.inc_by(events);
+        }
+    }
+
+    pub fn sms(&self, sent: bool) {
+        let result = if sent { "ok" } else { "failed" };
+        self.sms.get_or_create(&ResultLabel { result }).inc();
+    }
+
+    /// The text Prometheus scrapes, with the gauges read now.
+    pub fn render(&self, depths: QueueDepths) -> Result<String, std::fmt::Error> {
+        self.push_queue.set(depths.push_jobs);
+        self.webhook_queue.set(depths.webhook_events);
+        self.webhooks_failing.set(depths.webhooks_failing);
+        self.rss.set(resident_bytes().unwrap_or(0));
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
+        Ok(out)
+    }
+}
+
+/// The queues as the database has them at scrape time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueueDepths {
+    pub push_jobs: i64,
+    pub webhook_events: i64,
+    pub webhooks_failing: i64,
+}
+
+/// The route label of a path: the API method, or the area.
+pub fn route(path: &str) -> &'static str {
+    if let Some(method) = path.strip_prefix("/api/v1/") {
+        return API_METHODS
+            .iter()
+            .find(|m| **m == method)
+            .copied()
+            .unwrap_or("api_other");
+    }
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match first {
+        "cabinet" => "cabinet",
+        "operator" => "operator",
+        "api" => "api_docs",
+        "healthz" | "readyz" => "health",
+        "metrics" => "metrics",
+        _ => "other",
+    }
+}
+
+/// VmRSS of this process, from /proc (Linux); `None` elsewhere.
+fn resident_bytes() -> Option<i64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: i64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_map_to_a_bounded_set_of_routes() {
+        assert_eq!(route("/api/v1/createmessage"), "createmessage");
+        assert_eq!(route("/api/v1/createmessage/"), "api_other");
+        assert_eq!(route("/api/v1/no-such-method"), "api_other");
+        assert_eq!(route("/api/openapi.json"), "api_docs");
+        assert_eq!(route("/cabinet/messages/12"), "cabinet");
+        assert_eq!(route("/operator"), "operator");
+        assert_eq!(route("/healthz"), "health");
+        assert_eq!(route("/wp-login.php"), "other");
+    }
+
+    #[test]
+    fn the_text_has_the_counters_and_gauges() {
+        let m = Metrics::new();
+        m.request(route("/api/v1/getstaff"), 200, Duration::from_millis(2));
+        m.request(route("/api/v1/getstaff"), 401, Duration::from_micros(300));
+        m.pushes(PushOutcome::sent, 3);
+        m.webhook_post(true, 100);
+        let text = m
+            .render(QueueDepths {
+                push_jobs: 7,
+                webhook_events: 5,
+                webhooks_failing: 1,
+            })
+            .unwrap();
+        for line in [
+            "simo_http_requests_total{route=\"getstaff\",status=\"200\"} 1",
+            "simo_http_requests_total{route=\"getstaff\",status=\"401\"} 1",
+            "simo_http_request_duration_seconds_count{route=\"getstaff\"} 2",
+            "simo_http_request_duration_seconds_bucket{le=\"0.0005\",route=\"getstaff\"} 1",
+            "simo_pushes_total{outcome=\"sent\"} 3",
+            "simo_webhook_posts_total{result=\"ok\"} 1",
+            "simo_webhook_events_delivered_total 100",
+            "simo_push_queue_jobs 7",
+            "simo_webhook_queue_events 5",
+            "simo_webhooks_failing 1",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
+        assert!(text.ends_with("# EOF\n"));
+    }
+}
