@@ -84,7 +84,11 @@ impl WebhookSettings {
             retry_max: Duration::from_secs(
                 s.module_number::<u64>("webhook_retry_max_secs")?.max(1),
             ),
-            keep: Duration::from_secs(s.module_number::<u64>("webhook_keep_hours")?.max(1) * 3600),
+            keep: Duration::from_secs(
+                s.module_number::<u64>("webhook_keep_hours")?
+                    .clamp(1, 24 * 365)
+                    .saturating_mul(3600),
+            ),
             allow_private: s.module_flag("webhook_allow_private")?,
         })
     }
