@@ -116,6 +116,14 @@ impl Application {
         let app = routes(self.state.clone());
         let push = self.push.start();
         let webhooks = self.webhooks.start();
+        let cabinet = CabinetConfig::from_settings(&self.state.settings)?;
+        let housekeeping = crate::service::housekeeping::spawn(
+            self.state.store.clone(),
+            crate::service::housekeeping::Retention::new(
+                self.state.settings.sms_code_ttl_secs,
+                cabinet.journal_keep_days,
+            ),
+        );
         let maintenance = self
             .state
             .store
@@ -129,6 +137,7 @@ impl Application {
         if let Some(task) = maintenance {
             task.abort();
         }
+        housekeeping.abort();
         served?;
         self.state.store.close().await;
         tracing::info!("stopped");

@@ -98,6 +98,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("audit.detail", "Подробности", "Details"),
     (
+        "audit.keep",
+        "Записи хранятся, дней",
+        "Entries are kept, days",
+    ),
+    (
         "audit.none_found",
         "Таких записей нет.",
         "No entries of this kind.",

@@ -54,6 +54,11 @@ pub const KNOBS: &[Knob] = &[
         default: "50",
         help: "rows per page of the cabinet's message and employee lists",
     },
+    Knob {
+        key: "cabinet_journal_keep_days",
+        default: "0",
+        help: "journal entries older than this many days are deleted (hourly); 0 keeps them all",
+    },
 ];
 
 /// The cabinet's settings, parsed once at start-up.
@@ -63,6 +68,8 @@ pub struct CabinetConfig {
     pub throttle: crate::service::accounts::Throttle,
     pub token_grace_secs: i64,
     pub page_size: i64,
+    /// Journal entries are deleted after this many days; 0 keeps them.
+    pub journal_keep_days: i64,
     /// Cookies get `Secure` when users reach us over HTTPS.
     pub secure_cookies: bool,
     pub zone: Tz,
@@ -93,6 +100,7 @@ impl CabinetConfig {
             },
             token_grace_secs: knob(s, "cabinet_token_grace_secs")?,
             page_size: knob(s, "cabinet_page_size")?.clamp(5, 500),
+            journal_keep_days: knob(s, "cabinet_journal_keep_days")?.min(100 * 366),
             secure_cookies: s.public_url.starts_with("https://"),
             zone: s
                 .timezone

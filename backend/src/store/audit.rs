@@ -92,4 +92,14 @@ impl Store {
             }
         })
     }
+
+    /// Deletes the journal's entries older than `before`; returns how many.
+    pub async fn prune_audit(&self, before: Millis) -> Result<u64> {
+        Ok(
+            exec!(self, p => sqlx::query("DELETE FROM audit_events WHERE created_at < $1")
+            .bind(before)
+            .execute(p)
+            .await)?,
+        )
+    }
 }

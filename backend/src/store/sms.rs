@@ -124,4 +124,15 @@ impl Store {
             .await)?;
         Ok(n == 1)
     }
+
+    /// Deletes SMS codes sent before `before`: each holds a phone and a client address, and
+    /// once expired a code is needed only by the hourly limits. Returns how many.
+    pub async fn prune_sms_codes(&self, before: Millis) -> Result<u64> {
+        Ok(
+            exec!(self, p => sqlx::query("DELETE FROM sms_codes WHERE created_at < $1")
+            .bind(before)
+            .execute(p)
+            .await)?,
+        )
+    }
 }

@@ -1887,9 +1887,12 @@ pub(crate) fn journal(page: &Page) -> Vec<(String, String, String)> {
 }
 
 async fn the_journal_records_who_did_what_and_when(_app: TestApp) {
-    let app = spawn_app_with(_app.db, |s| s.apply("cabinet_page_size", "5").unwrap())
-        .await
-        .unwrap();
+    let app = spawn_app_with(_app.db, |s| {
+        s.apply("cabinet_page_size", "5").unwrap();
+        s.apply("cabinet_journal_keep_days", "365").unwrap();
+    })
+    .await
+    .unwrap();
     let p = app.create_partner(INN_A).await;
     let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
     let f = app.login(&p.inn, "+79001112233", "Петрова Анна").await;
@@ -1992,6 +1995,11 @@ async fn the_journal_records_who_did_what_and_when(_app: TestApp) {
     let mut all = vec![];
     let mut page = b.get("/cabinet/journal").await;
     assert!(page.body.contains("Журнал действий"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<span id=\"journal-keep\">Записи хранятся, дней: 365.</span>"),
+        "the keep time is said"
+    );
     assert!(link(&page, "newest-page").is_none());
     loop {
         let rows = journal(&page);

@@ -12,7 +12,63 @@ both_databases!(
     updatepushtoken_stores_the_token_for_the_employee_only,
     an_sms_gateway_failure_is_a_clear_502,
     employees_wait_for_approval_when_the_partner_asks_for_it,
+    housekeeping_deletes_old_sms_codes_and_old_journal_entries,
 );
+
+/// Old SMS codes (a phone and an address each) go after a day; journal entries only when the
+/// operator set a keep time, and then only those older than it; nothing recent is touched.
+async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp) {
+    use simo_backend::service::housekeeping::{Pruned, Retention, run_once};
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    app.auth(&p.inn, "+79001112233", "Петрова Анна").await.ok();
+    let now = simo_backend::domain::now_millis();
+    let day = 86_400_000;
+    let (old, older) = (now - day - 60_000, now - 400 * day);
+    app.state
+        .store
+        .execute_script(&format!(
+            "INSERT INTO sms_codes (partner_id, phone, client_ip, code_hash, created_at, expires_at)
+             VALUES ({id}, '+79005550001', '10.0.0.1', 'x', {old}, {old} + 300000);
+             INSERT INTO audit_events (partner_id, actor, action, detail, client_ip, created_at)
+             VALUES ({id}, 'admin', 'login', '', '10.0.0.1', {older}),
+                    ({id}, 'admin', 'logout', '', '10.0.0.1', {old});",
+            id = p.id
+        ))
+        .await
+        .unwrap();
+    let codes = || app.count("SELECT COUNT(*) FROM sms_codes");
+    let entries = || app.count("SELECT COUNT(*) FROM audit_events");
+    assert_eq!(codes().await, 3);
+    assert_eq!(entries().await, 2);
+
+    let keep_all = Retention::new(300, 0);
+    let pruned = run_once(&app.state.store, keep_all, now).await.unwrap();
+    assert_eq!(
+        pruned,
+        Pruned {
+            sms_codes: 1,
+            journal: 0
+        }
+    );
+    assert_eq!(codes().await, 2, "the two codes of today stay");
+    assert_eq!(entries().await, 2, "no keep time: the journal stays whole");
+
+    let a_year = Retention::new(300, 365);
+    let pruned = run_once(&app.state.store, a_year, now).await.unwrap();
+    assert_eq!(
+        pruned,
+        Pruned {
+            sms_codes: 0,
+            journal: 1
+        }
+    );
+    assert_eq!(entries().await, 1, "the entry of yesterday stays");
+    // The code of today still confirms.
+    let code = app.sms.last_code("+79001112233").unwrap();
+    app.confirm(&p.inn, "+79001112233", &code).await.ok();
+    assert!(!e.token.is_empty());
+}
 
 async fn auth_sends_a_code_and_confirm_returns_the_documented_profile(app: TestApp) {
     let p = app.create_partner(INN_A).await;

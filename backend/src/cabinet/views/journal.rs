@@ -66,6 +66,8 @@ struct JournalView {
     older: Option<String>,
     /// Not the first page: a link back to the newest entries.
     newest: Option<String>,
+    /// Entries are deleted after this many days (0: kept).
+    keep_days: i64,
 }
 
 #[derive(Deserialize)]
@@ -141,6 +143,7 @@ pub async fn page(
         filtered: kind.is_some(),
         older,
         newest: before.is_some().then(|| link(JOURNAL, kind, "")),
+        keep_days: cfg.journal_keep_days,
     };
     Ok(html(view.render()))
 }
