@@ -176,6 +176,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Dropped unsent (older than the keep time)",
     ),
     ("webhook.never", "ещё не было", "none yet"),
+    (
+        "dash.webhook_failing",
+        "Вебхук не принимает события",
+        "The webhook does not accept events",
+    ),
+    ("dash.webhook_open", "Открыть вебхук", "Open the webhook"),
     ("webhook.attempts", "Последние попытки", "Latest attempts"),
     ("webhook.events", "Событий", "Events"),
     ("webhook.result", "Результат", "Result"),

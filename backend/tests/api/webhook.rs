@@ -379,6 +379,7 @@ async fn status_changes_reach_each_partners_webhook_signed_retried_and_only_thei
         by_id(&page, "webhook-last-error").is_none(),
         "cleared by the success"
     );
+    assert!(by_id(&a.get("/cabinet").await, "webhook-failing").is_none());
     // The latest attempts, newest first: the success, the two failures, ..., the test.
     let attempts = attempt_rows(&page);
     assert_eq!(attempts[0].0, "ok", "{attempts:?}");
@@ -574,6 +575,15 @@ async fn a_failing_webhook_is_tried_again_later_drops_what_is_too_old_and_can_be
     assert!(w.failures >= 2, "{w:?}");
     assert_eq!(w.pending, 1, "the fresh event waits: {w:?}");
     assert_eq!(w.last_error.as_deref(), Some("HTTP 500: receiver says so"));
+    // The dashboard says so too, for an admin who never opens the webhook's page.
+    let home = a.get("/cabinet").await;
+    let banner = by_id(&home, "webhook-failing").expect("a banner on the dashboard");
+    assert!(
+        banner.starts_with(
+            "Вебхук не принимает события: HTTP 500: receiver says so. Ждут отправки: 1."
+        ),
+        "{banner}"
+    );
     let page = a.get("/cabinet/webhook").await;
     assert_eq!(by_id(&page, "webhook-dropped").as_deref(), Some("1"));
     assert_eq!(by_id(&page, "webhook-pending").as_deref(), Some("1"));
@@ -626,6 +636,7 @@ async fn a_failing_webhook_is_tried_again_later_drops_what_is_too_old_and_can_be
     assert_eq!(outbox(&app).await, 0);
     let page = a.get("/cabinet/webhook?done=webhook_off").await;
     assert!(page.body.contains("id=\"webhook-off-state\""));
+    assert!(by_id(&a.get("/cabinet").await, "webhook-failing").is_none());
     assert!(page.body.contains("Вебхук выключен"));
     let posts = rx.got().len();
     let m2 = send(&app, &pa, &ea, "После выключения").await;

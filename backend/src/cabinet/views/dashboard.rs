@@ -37,6 +37,8 @@ struct DashboardView {
     delivered_pct: i64,
     read_pct: i64,
     staff: StaffStats,
+    /// The webhook's last post failed: its error and how many events wait.
+    webhook_failing: Option<(String, i64)>,
 }
 
 fn percent(part: i64, whole: i64) -> i64 {
@@ -88,6 +90,13 @@ pub async fn page(
         .message_stats(s.partner.id, since, DAYS, offset)
         .await?;
     let staff = state.store.staff_stats(s.partner.id).await?;
+    // An admin who set a webhook and never opens its page should still see it failing.
+    let webhook_failing = state
+        .store
+        .webhook(s.partner.id)
+        .await?
+        .filter(|w| w.failures > 0)
+        .map(|w| (w.last_error.unwrap_or_default(), w.pending));
     let view = DashboardView {
         l: Layout::signed_in(
             *lang,
@@ -103,6 +112,7 @@ pub async fn page(
         delivered_pct: percent(stats.delivered, stats.total),
         read_pct: percent(stats.read, stats.total),
         staff,
+        webhook_failing,
     };
     Ok(html(view.render()))
 }
