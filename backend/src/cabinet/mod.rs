@@ -75,18 +75,11 @@ pub struct CabinetConfig {
     pub zone: Tz,
 }
 
+/// A non-negative number knob (a negative one is refused as not a valid number).
 fn knob(settings: &Settings, key: &str) -> Result<i64> {
-    let v = settings.module_setting(key);
-    v.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| {
-            Error::Config(format!(
-                "SIMO_{}: not a valid number: {v:?}",
-                key.to_ascii_uppercase()
-            ))
-        })
+    let n: u64 = settings.module_number(key)?;
+    i64::try_from(n)
+        .map_err(|_| Error::Config(format!("SIMO_{}: too large: {n}", key.to_ascii_uppercase())))
 }
 
 impl CabinetConfig {

@@ -13,7 +13,7 @@ pub use ids::{IdempotencyKey, MessageId, StaffId};
 pub use inn::Inn;
 pub use phone::Phone;
 pub use text::{MessageText, PartnerName, StaffName, Title};
-pub use time::{Millis, TimeFormat, now_millis};
+pub use time::{Millis, TimeFormat, doubled_delay, now_millis};
 pub use token::{SecretToken, TokenHash, TokenKind};
 
 /// Why a value failed to parse; the text is shown to API users as is, Russian first.

@@ -3,8 +3,16 @@
 use super::ParseError;
 use chrono::{DateTime, Datelike, Offset, SecondsFormat, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
+use std::time::Duration;
 
 pub type Millis = i64;
+
+/// `base` doubled `n` times (`n` from 0), at most `max`: the retry delays of the push workers
+/// and the webhook sender, before each takes its own jitter.
+pub fn doubled_delay(base: Duration, max: Duration, n: i64) -> Duration {
+    let exp = u32::try_from(n.clamp(0, 30)).unwrap_or(30);
+    base.saturating_mul(2u32.saturating_pow(exp)).min(max)
+}
 
 pub fn now_millis() -> Millis {
     Utc::now().timestamp_millis()

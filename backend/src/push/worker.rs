@@ -1,7 +1,7 @@
 //! The delivery workers: claim due jobs, push them, record the outcome, retry with backoff.
 
 use super::{Providers, Push, PushError, PushSettings, Wakeup};
-use crate::domain::{Millis, StaffId, TimeFormat, now_millis};
+use crate::domain::{Millis, StaffId, TimeFormat, doubled_delay, now_millis};
 use crate::error::Result;
 use crate::metrics::PushOutcome;
 use crate::store::{ClaimedDelivery, MessageStatus, SentPush, Store};
@@ -423,11 +423,11 @@ impl Outbox {
 /// Exponential backoff with jitter (half to full of the doubled delay), never sooner than the
 /// provider's `Retry-After`, never longer than the configured ceiling.
 fn backoff(settings: &PushSettings, attempts: i64, retry_after: Option<Duration>) -> Duration {
-    let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
-    let full = settings
-        .retry_base
-        .saturating_mul(2u32.saturating_pow(exp))
-        .min(settings.retry_max);
+    let full = doubled_delay(
+        settings.retry_base,
+        settings.retry_max,
+        attempts.saturating_sub(1),
+    );
     let half = full / 2;
     let jittered = half + rand::thread_rng().gen_range(Duration::ZERO..=full - half);
     jittered

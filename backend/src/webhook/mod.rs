@@ -14,7 +14,7 @@ pub use address::{UrlProblem, WebhookUrl};
 pub use sender::{Sender, SenderHandle};
 
 use crate::config::{Knob, Settings};
-use crate::domain::{Millis, TimeFormat};
+use crate::domain::{Millis, TimeFormat, doubled_delay};
 use crate::error::{Error, Result};
 use crate::store::{MessageStatus, WebhookAttempt, WebhookEvent};
 use hmac::{Hmac, Mac};
@@ -97,11 +97,7 @@ impl WebhookSettings {
     /// the maximum, then a random part of it taken off, so endpoints that failed together (an
     /// outage on their side) are not all tried again at the same moment.
     pub fn backoff(&self, failures: i64) -> Duration {
-        let exp = u32::try_from(failures.clamp(0, 30)).unwrap_or(30);
-        let full = self
-            .retry_base
-            .saturating_mul(2u32.saturating_pow(exp))
-            .min(self.retry_max);
+        let full = doubled_delay(self.retry_base, self.retry_max, failures);
         let jitter: f64 = rand::Rng::gen_range(&mut rand::thread_rng(), 0.0..0.25);
         full.mul_f64(1.0 - jitter)
     }
@@ -202,9 +198,9 @@ pub trait StatusWebhook {
 }
 
 /// The body of one POST.
-pub fn payload(inn: &str, events: &[WebhookEvent], time: &TimeFormat) -> Result<Vec<u8>> {
+pub fn payload(inn: &str, events: Vec<WebhookEvent>, time: &TimeFormat) -> Result<Vec<u8>> {
     let events = events
-        .iter()
+        .into_iter()
         .map(|e| EventJson {
             eventid: e.event_id.to_string(),
             messageid: e.message_id.to_string(),
@@ -212,8 +208,8 @@ pub fn payload(inn: &str, events: &[WebhookEvent], time: &TimeFormat) -> Result<
             statusname: MessageStatus::parse(&e.status)
                 .map_or("", MessageStatus::label_ru)
                 .to_owned(),
-            status: e.status.clone(),
-            detail: e.detail.clone(),
+            status: e.status,
+            detail: e.detail,
             date: time.format(e.created_at),
         })
         .collect();

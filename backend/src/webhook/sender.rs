@@ -135,8 +135,8 @@ impl Sender {
             self.store.release_webhook(hook.partner_id).await?;
             return Ok(false);
         }
-        let body = payload(&hook.inn, &events, &self.time)?;
         let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+        let body = payload(&hook.inn, events, &self.time)?;
         let outcome = self.poster.post(&hook.url, &hook.secret, body, now).await;
         let attempt = outcome.attempt(&hook.url, ids.len(), false, now);
         let finished = now_millis();
