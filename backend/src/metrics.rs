@@ -33,6 +33,9 @@ pub const API_METHODS: &[&str] = &[
     "messagestatus",
     "getstaff",
     "deletestaff",
+    "schedulemessage",
+    "getschedule",
+    "cancelschedule",
 ];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]

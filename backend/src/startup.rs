@@ -124,6 +124,8 @@ impl Application {
                 cabinet.journal_keep_days,
             ),
         );
+        let scheduler =
+            crate::service::schedule::spawn(self.state.clone(), crate::service::schedule::POLL);
         let maintenance = self
             .state
             .store
@@ -138,6 +140,7 @@ impl Application {
             task.abort();
         }
         housekeeping.abort();
+        scheduler.abort();
         served?;
         self.state.store.close().await;
         tracing::info!("stopped");

@@ -4,12 +4,24 @@ pub mod v1;
 
 use poem_openapi::OpenApiService;
 
-pub type V1Apis = (v1::LoginApi, v1::MessagesApi, v1::StaffApi, v1::BulkApi);
+pub type V1Apis = (
+    v1::LoginApi,
+    v1::MessagesApi,
+    v1::StaffApi,
+    v1::BulkApi,
+    v1::ScheduleApi,
+);
 
 /// The v1 service; the spec's server is relative so the committed file does not depend on a host.
 pub fn v1_service() -> OpenApiService<V1Apis, &'static dyn crate::webhook::StatusWebhook> {
     OpenApiService::new(
-        (v1::LoginApi, v1::MessagesApi, v1::StaffApi, v1::BulkApi),
+        (
+            v1::LoginApi,
+            v1::MessagesApi,
+            v1::StaffApi,
+            v1::BulkApi,
+            v1::ScheduleApi,
+        ),
         "SiMO API v1",
         env!("CARGO_PKG_VERSION"),
     )

@@ -27,6 +27,9 @@ pub enum Action {
     StaffBulkEnabled,
     StaffBulkDisabled,
     Sent,
+    /// The detail is the title, the time and the recipients.
+    Scheduled,
+    ScheduleCancelled,
     PartnerCreated,
     PartnerDisabled,
     PartnerEnabled,
@@ -89,7 +92,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -106,6 +109,8 @@ impl Action {
         Self::StaffBulkEnabled,
         Self::StaffBulkDisabled,
         Self::Sent,
+        Self::Scheduled,
+        Self::ScheduleCancelled,
         Self::PartnerCreated,
         Self::PartnerDisabled,
         Self::PartnerEnabled,
@@ -131,7 +136,7 @@ impl Action {
             | Self::StaffDeleted
             | Self::StaffBulkEnabled
             | Self::StaffBulkDisabled => Kind::Staff,
-            Self::Sent => Kind::Sent,
+            Self::Sent | Self::Scheduled | Self::ScheduleCancelled => Kind::Sent,
             Self::WebhookOn
             | Self::WebhookMoved
             | Self::WebhookSecretRotated
@@ -162,6 +167,8 @@ impl Action {
             Self::StaffBulkEnabled => "staff_bulk_enabled",
             Self::StaffBulkDisabled => "staff_bulk_disabled",
             Self::Sent => "sent",
+            Self::Scheduled => "scheduled",
+            Self::ScheduleCancelled => "schedule_cancelled",
             Self::PartnerCreated => "partner_created",
             Self::PartnerDisabled => "partner_disabled",
             Self::PartnerEnabled => "partner_enabled",

@@ -107,6 +107,11 @@ impl CabinetConfig {
         self.local(millis).format("%Y-%m-%d %H:%M").to_string()
     }
 
+    /// `2026-11-23T16:47` in the configured zone: the value of a `datetime-local` input.
+    pub fn input_datetime(&self, millis: i64) -> String {
+        self.local(millis).format("%Y-%m-%dT%H:%M").to_string()
+    }
+
     /// `2026-11-23 16:47:05` in the configured zone, for exports.
     pub fn timestamp(&self, millis: i64) -> String {
         self.local(millis).format("%Y-%m-%d %H:%M:%S").to_string()
@@ -226,8 +231,8 @@ fn area(
 /// `/cabinet`: the partner admin's pages.
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
     use views::{
-        dashboard, docs, employees, journal, login, messages, messages_export, send, settings,
-        webhook,
+        dashboard, docs, employees, journal, login, messages, messages_export, scheduled, send,
+        settings, webhook,
     };
     let route = Route::new()
         .at("/", get(dashboard::page))
@@ -249,6 +254,8 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/messages.csv", get(messages_export::export))
         .at("/messages/:id", get(messages::show))
         .at("/send", get(send::page).post(send::submit))
+        .at("/scheduled", get(scheduled::page))
+        .at("/scheduled/cancel", post(scheduled::cancel))
         .at("/settings", get(settings::page))
         .at("/settings/token", post(settings::rotate_token))
         .at("/settings/password", post(settings::change_password))

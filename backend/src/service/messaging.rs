@@ -17,7 +17,7 @@ pub enum Source {
 }
 
 impl Source {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Api => "api",
             Self::Cabinet => "cabinet",
@@ -174,42 +174,10 @@ pub async fn send_bulk(
     source: Source,
 ) -> Result<BulkOutcome> {
     let staff = state.store.list_staff(partner.id).await?;
-    let mut outcome = BulkOutcome::default();
-    let recipients: Vec<(StaffId, MessageStatus)> = match to {
-        Recipients::AllActive => staff
-            .iter()
-            .filter(|s| s.state() == StaffState::Active)
-            .map(|s| (s.staff_id(), initial_status(s)))
-            .collect(),
-        Recipients::Listed(ids) => {
-            let staff: HashMap<i64, &StaffRow> = staff.iter().map(|s| (s.id, s)).collect();
-            let mut seen = HashSet::with_capacity(ids.len());
-            let mut recipients = Vec::with_capacity(ids.len());
-            for &id in ids {
-                if !seen.insert(id.0) {
-                    continue;
-                }
-                let refuse = |reason: String| Refusal {
-                    staff_id: id,
-                    reason,
-                };
-                match staff.get(&id.0) {
-                    None => outcome
-                        .refused
-                        .push(refuse(format!("Сотрудник {id} не найден"))),
-                    Some(s) => match s.state() {
-                        StaffState::Active => recipients.push((id, initial_status(s))),
-                        StaffState::Disabled => outcome
-                            .refused
-                            .push(refuse(format!("Сотрудник {id} отключён от рассылки"))),
-                        StaffState::Pending => outcome.refused.push(refuse(format!(
-                            "Сотрудник {id} ожидает подтверждения администратором"
-                        ))),
-                    },
-                }
-            }
-            recipients
-        }
+    let (recipients, refused) = resolve(&staff, to);
+    let mut outcome = BulkOutcome {
+        created: Vec::new(),
+        refused,
     };
     let started = std::time::Instant::now();
     if !recipients.is_empty() {
@@ -240,6 +208,50 @@ pub async fn send_bulk(
         "bulk messages stored"
     );
     Ok(outcome)
+}
+
+/// Who of the partner's `staff` gets a message now (with the status it starts in), and who
+/// is refused and why.
+pub fn resolve(
+    staff: &[StaffRow],
+    to: Recipients<'_>,
+) -> (Vec<(StaffId, MessageStatus)>, Vec<Refusal>) {
+    let mut refused = Vec::new();
+    let recipients: Vec<(StaffId, MessageStatus)> = match to {
+        Recipients::AllActive => staff
+            .iter()
+            .filter(|s| s.state() == StaffState::Active)
+            .map(|s| (s.staff_id(), initial_status(s)))
+            .collect(),
+        Recipients::Listed(ids) => {
+            let staff: HashMap<i64, &StaffRow> = staff.iter().map(|s| (s.id, s)).collect();
+            let mut seen = HashSet::with_capacity(ids.len());
+            let mut recipients = Vec::with_capacity(ids.len());
+            for &id in ids {
+                if !seen.insert(id.0) {
+                    continue;
+                }
+                let refuse = |reason: String| Refusal {
+                    staff_id: id,
+                    reason,
+                };
+                match staff.get(&id.0) {
+                    None => refused.push(refuse(format!("Сотрудник {id} не найден"))),
+                    Some(s) => match s.state() {
+                        StaffState::Active => recipients.push((id, initial_status(s))),
+                        StaffState::Disabled => {
+                            refused.push(refuse(format!("Сотрудник {id} отключён от рассылки")))
+                        }
+                        StaffState::Pending => refused.push(refuse(format!(
+                            "Сотрудник {id} ожидает подтверждения администратором"
+                        ))),
+                    },
+                }
+            }
+            recipients
+        }
+    };
+    (recipients, refused)
 }
 
 /// `queued` when the employee has a device to push to, `no_device` otherwise.

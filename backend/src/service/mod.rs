@@ -6,3 +6,4 @@ pub mod login;
 pub mod messaging;
 pub mod partners;
 pub mod passwords;
+pub mod schedule;

@@ -194,8 +194,8 @@ pub(super) fn creation_detail_template(status: MessageStatus) -> String {
 /// rows travel as arrays (UNNEST) and the history entries and jobs are inserted by CTEs from
 /// the messages' RETURNING. Multi-row VALUES cost PostgreSQL ~45 ms of planning per 500 rows
 /// (1.3 s for 10,000 recipients); arrays do not.
-async fn insert_messages_bulk_pg(
-    p: &sqlx::PgPool,
+pub(super) async fn insert_messages_bulk_pg(
+    p: impl sqlx::PgExecutor<'_>,
     partner_id: i64,
     recipients: &[(StaffId, MessageStatus)],
     title: &str,
@@ -239,6 +239,23 @@ async fn insert_messages_bulk_pg(
         .collect())
 }
 
+/// SQLite: the messages stored for `recipients`, in order, the last of them `last` (the write
+/// lock held from BEGIN IMMEDIATE to COMMIT keeps their AUTOINCREMENT ids consecutive).
+pub(super) fn created_up_to(
+    recipients: &[(StaffId, MessageStatus)],
+    last: i64,
+) -> Vec<BulkCreated> {
+    recipients
+        .iter()
+        .zip(last - recipients.len() as i64 + 1..)
+        .map(|(&(staff_id, status), message_id)| BulkCreated {
+            staff_id,
+            message_id,
+            status,
+        })
+        .collect()
+}
+
 impl Store {
     /// Stores one message per recipient, with history entries and delivery jobs, in one
     /// transaction: all of them or none. SQLite: one call (`insert_rows_sqlite`); PostgreSQL:
@@ -264,15 +281,7 @@ impl Store {
                     })
                     .collect();
                 let (last, _) = insert_rows_sqlite(p, &rows, None, &[], now).await?;
-                recipients
-                    .iter()
-                    .zip(last - recipients.len() as i64 + 1..)
-                    .map(|(&(staff_id, status), message_id)| BulkCreated {
-                        staff_id,
-                        message_id,
-                        status,
-                    })
-                    .collect()
+                created_up_to(recipients, last)
             }
         };
         // The jobs wait in the outbox: thousands at once are more than the hand-over holds.

@@ -500,6 +500,68 @@ pub(super) type NewRow<'a> = (
     Option<&'a str>,
 );
 
+/// SQLite: the statements that store new messages, their first history entries and the jobs
+/// of the queued ones. Binds: $1 the rows (`new_rows_json`), $2 their number, $3 and $4 the
+/// history texts (`creation_detail_template`), $5 and $6 the lease's owner and end (NULL for
+/// jobs that wait for any worker). They must run under the write lock (BEGIN IMMEDIATE): the
+/// history entries and jobs are selected as the last $2 messages.
+macro_rules! new_rows_sql {
+    () => {
+        "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key)
+           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+           FROM json_each($1) ORDER BY key;
+         INSERT INTO message_events (message_id, status, detail, created_at)
+           SELECT id, status, replace(CASE WHEN status = 'no_device' THEN $3 ELSE $4 END, '{source}', source), created_at
+           FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 ORDER BY id;
+         INSERT INTO deliveries (message_id, due_at, created_at, lease_owner, attempts)
+           SELECT id, COALESCE($6, created_at), created_at, $5, CASE WHEN $5 IS NULL THEN 0 ELSE 1 END
+           FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 AND status = 'queued' ORDER BY id;
+         "
+    };
+}
+
+fn new_rows_json(rows: &[NewRow<'_>]) -> Result<String> {
+    serde_json::to_string(
+        &rows
+            .iter()
+            .map(|&(partner, staff, title, body, source, status, now, key)| {
+                (
+                    partner,
+                    staff,
+                    title,
+                    body,
+                    source,
+                    status.as_str(),
+                    now,
+                    key,
+                )
+            })
+            .collect::<Vec<_>>(),
+    )
+    .map_err(|e| Error::Internal(format!("new message rows: {e}")))
+}
+
+/// SQLite: stores `rows` as `insert_rows_sqlite` does (jobs unleased), inside the caller's
+/// transaction, which must hold the write lock; returns the id of the last message.
+pub(super) async fn insert_rows_sqlite_in(
+    conn: &mut sqlx::SqliteConnection,
+    rows: &[NewRow<'_>],
+) -> Result<i64> {
+    let last: i64 = sqlx::query_scalar(concat!(
+        new_rows_sql!(),
+        "SELECT COALESCE(max(id), 0) FROM messages;"
+    ))
+    .bind(new_rows_json(rows)?)
+    .bind(rows.len() as i64)
+    .bind(creation_detail_template(MessageStatus::NoDevice))
+    .bind(creation_detail_template(MessageStatus::Queued))
+    .bind(None::<&str>)
+    .bind(None::<Millis>)
+    .fetch_one(conn)
+    .await?;
+    Ok(last)
+}
+
 /// SQLite: stores `rows` (messages, their first history entries and the delivery jobs of the
 /// queued ones, leased when `lease` is given) as ONE transaction in ONE call to the writer
 /// connection, and returns the id of the last message (the others are the consecutive ids
@@ -522,24 +584,7 @@ pub(super) async fn insert_rows_sqlite(
     sent_at: Millis,
 ) -> Result<(i64, std::ops::Range<i64>)> {
     let queued = rows.iter().filter(|r| r.5 == MessageStatus::Queued).count() as i64;
-    let json = serde_json::to_string(
-        &rows
-            .iter()
-            .map(|&(partner, staff, title, body, source, status, now, key)| {
-                (
-                    partner,
-                    staff,
-                    title,
-                    body,
-                    source,
-                    status.as_str(),
-                    now,
-                    key,
-                )
-            })
-            .collect::<Vec<_>>(),
-    )
-    .map_err(|e| Error::Internal(format!("new message rows: {e}")))?;
+    let json = new_rows_json(rows)?;
     let pushes = serde_json::to_string(
         &pushes
             .iter()
@@ -549,7 +594,7 @@ pub(super) async fn insert_rows_sqlite(
     .map_err(|e| Error::Internal(format!("sent pushes: {e}")))?;
     let answer = super::sqlite_write_in_one_call(
         p,
-        sqlx::query(
+        sqlx::query(concat!(
             "BEGIN IMMEDIATE;
              DELETE FROM deliveries WHERE id IN (SELECT value ->> 0 FROM json_each($7));
              INSERT INTO message_events (message_id, status, detail, created_at)
@@ -561,18 +606,11 @@ pub(super) async fn insert_rows_sqlite(
                    status_reason = CASE WHEN status IN ('queued', 'failed', 'no_device') THEN NULL ELSE status_reason END,
                    status = CASE WHEN status IN ('queued', 'failed', 'no_device') THEN 'sent' ELSE status END
                WHERE id IN (SELECT value ->> 1 FROM json_each($7));
-             INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key)
-               SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
-               FROM json_each($1) ORDER BY key;
-             INSERT INTO message_events (message_id, status, detail, created_at)
-               SELECT id, status, replace(CASE WHEN status = 'no_device' THEN $3 ELSE $4 END, '{source}', source), created_at
-               FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 ORDER BY id;
-             INSERT INTO deliveries (message_id, due_at, created_at, lease_owner, attempts)
-               SELECT id, COALESCE($6, created_at), created_at, $5, CASE WHEN $5 IS NULL THEN 0 ELSE 1 END
-               FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 AND status = 'queued' ORDER BY id;
-             SELECT COALESCE(max(id), 0), (SELECT max(id) FROM deliveries) FROM messages;
-             COMMIT;",
-        )
+             ",
+            new_rows_sql!(),
+            "SELECT COALESCE(max(id), 0), (SELECT max(id) FROM deliveries) FROM messages;
+             COMMIT;"
+        ))
         .bind(json)
         .bind(rows.len() as i64)
         .bind(creation_detail_template(MessageStatus::NoDevice))

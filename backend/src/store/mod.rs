@@ -12,6 +12,7 @@ mod handoff;
 mod message_list;
 mod messages;
 mod partners;
+mod schedule;
 mod search_index;
 mod sms;
 mod staff;
@@ -29,6 +30,7 @@ pub use message_list::{
 };
 pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage};
 pub use partners::{NewPartner, PartnerRow};
+pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
 pub use usage::PartnerUsage;

@@ -12,5 +12,6 @@ mod openapi;
 mod push;
 mod push_faults;
 mod robustness;
+mod schedule;
 mod staff;
 mod webhook;

@@ -97,41 +97,10 @@ impl BulkApi {
         auth.0.check_inn(given(&b.inn))?;
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
         let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
-        let all = match given(&b.all).map(str::to_ascii_lowercase).as_deref() {
-            None | Some("false" | "0") => false,
-            Some("true" | "1") => true,
-            Some(_) => {
-                return Err(V1Error::bad_request(
-                    "Поле «all» должно быть true или false",
-                ));
-            }
-        };
-        let listed = b.staffids.unwrap_or_default();
-        let ids: Vec<StaffId>;
-        let to = match (all, listed.is_empty()) {
-            (true, true) => Recipients::AllActive,
-            (false, false) if listed.len() <= MAX_RECIPIENTS => {
-                ids = listed
-                    .iter()
-                    .map(|id| StaffId::parse(id))
-                    .collect::<Result<_, _>>()?;
-                Recipients::Listed(&ids)
-            }
-            (false, false) => {
-                return Err(V1Error::bad_request(format!(
-                    "Не более {MAX_RECIPIENTS} получателей за один запрос; для всех сотрудников укажите \"all\": true"
-                )));
-            }
-            (true, false) => {
-                return Err(V1Error::bad_request(
-                    "Укажите либо «staffids», либо «all», но не оба",
-                ));
-            }
-            (false, true) => {
-                return Err(V1Error::bad_request(
-                    "Не указаны получатели: «staffids» или «all»: true",
-                ));
-            }
+        let ids = listed_recipients(&b.all, b.staffids)?;
+        let to = match &ids {
+            None => Recipients::AllActive,
+            Some(ids) => Recipients::Listed(ids),
         };
         let outcome = messaging::send_bulk(state, partner, to, &title, &text, Source::Api).await?;
         Ok(BulkEnvelope::ok(BulkCreated {
@@ -153,5 +122,40 @@ impl BulkApi {
                 })
                 .collect(),
         }))
+    }
+}
+
+/// The recipients of a request with `staffids` or `"all": true`: `None` for all.
+pub(super) fn listed_recipients(
+    all: &Option<String>,
+    staffids: Option<Vec<String>>,
+) -> Result<Option<Vec<StaffId>>, V1Error> {
+    let all = match given(all).map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(_) => {
+            return Err(V1Error::bad_request(
+                "Поле «all» должно быть true или false",
+            ));
+        }
+    };
+    let listed = staffids.unwrap_or_default();
+    match (all, listed.is_empty()) {
+        (true, true) => Ok(None),
+        (false, false) if listed.len() <= MAX_RECIPIENTS => Ok(Some(
+            listed
+                .iter()
+                .map(|id| StaffId::parse(id))
+                .collect::<Result<_, _>>()?,
+        )),
+        (false, false) => Err(V1Error::bad_request(format!(
+            "Не более {MAX_RECIPIENTS} получателей за один запрос; для всех сотрудников укажите \"all\": true"
+        ))),
+        (true, false) => Err(V1Error::bad_request(
+            "Укажите либо «staffids», либо «all», но не оба",
+        )),
+        (false, true) => Err(V1Error::bad_request(
+            "Не указаны получатели: «staffids» или «all»: true",
+        )),
     }
 }

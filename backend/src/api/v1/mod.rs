@@ -6,6 +6,7 @@ pub mod envelope;
 mod login;
 mod messages;
 mod page_json;
+mod schedule;
 pub mod security;
 mod staff;
 
@@ -16,6 +17,7 @@ use poem::Request;
 pub use bulk::BulkApi;
 pub use login::LoginApi;
 pub use messages::MessagesApi;
+pub use schedule::ScheduleApi;
 pub use staff::StaffApi;
 
 /// Tags group the methods in the interactive docs.

@@ -22,6 +22,22 @@ document.addEventListener("DOMContentLoaded", () => {
     all.addEventListener("change", sync);
     sync();
   }
+  // Send page: "Schedule for" names the button and needs a time; picking a time chooses it.
+  const later = document.getElementById("send-later");
+  const at = document.getElementById("send-at");
+  const submit = document.getElementById("send-submit");
+  if (later && at && submit) {
+    const sync = () => {
+      submit.textContent = later.checked ? submit.dataset.later : submit.dataset.now;
+      at.required = later.checked;
+    };
+    for (const radio of document.querySelectorAll('input[name="when"]')) radio.addEventListener("change", sync);
+    at.addEventListener("input", () => {
+      later.checked = at.value !== "";
+      sync();
+    });
+    sync();
+  }
   // Actions that cannot be undone ask first; without this file they go at once.
   for (const button of document.querySelectorAll("button[data-confirm]")) {
     button.addEventListener("click", (event) => {

@@ -39,6 +39,8 @@ struct DashboardView {
     staff: StaffStats,
     /// The webhook's last post failed: its error and how many events wait.
     webhook_failing: Option<(String, i64)>,
+    /// Sends waiting, and when the first one goes.
+    scheduled: Option<(i64, String)>,
 }
 
 fn percent(part: i64, whole: i64) -> i64 {
@@ -97,6 +99,10 @@ pub async fn page(
         .await?
         .filter(|w| w.failures > 0)
         .map(|w| (w.last_error.unwrap_or_default(), w.pending));
+    let scheduled = match state.store.scheduled_summary(s.partner.id).await? {
+        (n, Some(first)) if n > 0 => Some((n, cfg.datetime(first))),
+        _ => None,
+    };
     let view = DashboardView {
         l: Layout::signed_in(
             *lang,
@@ -113,6 +119,7 @@ pub async fn page(
         read_pct: percent(stats.read, stats.total),
         staff,
         webhook_failing,
+        scheduled,
     };
     Ok(html(view.render()))
 }

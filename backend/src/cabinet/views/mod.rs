@@ -9,6 +9,7 @@ pub mod login;
 pub mod messages;
 pub mod messages_export;
 pub mod operator;
+pub mod scheduled;
 pub mod send;
 pub mod settings;
 pub mod usage;

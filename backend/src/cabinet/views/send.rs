@@ -5,11 +5,13 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
-use super::super::{audit, html, session};
-use crate::domain::{MessageText, Phone, StaffId, Title};
+use super::super::{CabinetConfig, audit, html, session};
+use crate::domain::{MessageText, Phone, StaffId, Title, now_millis};
+use crate::error::Error;
 use crate::service::messaging::{self, Recipients, Source};
+use crate::service::schedule::{self, ScheduledTo};
 use crate::state::SharedState;
-use crate::store::{StaffRow, StaffState};
+use crate::store::{PartnerRow, StaffRow, StaffState};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -28,6 +30,13 @@ pub struct Recipient {
     pub phone: String,
     pub has_push: bool,
     pub checked: bool,
+}
+
+/// What the form just scheduled.
+pub struct ScheduledNote {
+    pub at: String,
+    /// How many are listed; `None` for all active employees at the time.
+    pub listed: Option<usize>,
 }
 
 /// A message created by this send, or why an employee got none.
@@ -57,6 +66,13 @@ struct SendView {
     created: Option<usize>,
     title_max: usize,
     text_max: usize,
+    /// "Schedule for" is chosen.
+    later: bool,
+    /// The `datetime-local` value typed, and the earliest one offered (now).
+    send_at: String,
+    send_min: String,
+    zone: String,
+    scheduled: Option<ScheduledNote>,
 }
 
 fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
@@ -80,7 +96,7 @@ fn active(staff: &[StaffRow]) -> usize {
         .count()
 }
 
-fn view(l: Layout, staff: &[StaffRow], chosen: &HashSet<i64>) -> SendView {
+fn view(l: Layout, cfg: &CabinetConfig, staff: &[StaffRow], chosen: &HashSet<i64>) -> SendView {
     let active = active(staff);
     let listed = active <= LIST_MAX;
     let mut typed: Vec<i64> = if listed {
@@ -111,6 +127,11 @@ fn view(l: Layout, staff: &[StaffRow], chosen: &HashSet<i64>) -> SendView {
         created: None,
         title_max: Title::MAX_CHARS,
         text_max: MessageText::MAX_CHARS,
+        later: false,
+        send_at: String::new(),
+        send_min: cfg.input_datetime(now_millis()),
+        zone: cfg.zone.name().to_owned(),
+        scheduled: None,
     }
 }
 
@@ -118,6 +139,7 @@ fn view(l: Layout, staff: &[StaffRow], chosen: &HashSet<i64>) -> SendView {
 pub async fn page(
     req: &Request,
     Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
@@ -133,7 +155,7 @@ pub async fn page(
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.partner.inn.clone(), s.csrf);
-    Ok(html(view(l, &staff, &pre).render()))
+    Ok(html(view(l, cfg, &staff, &pre).render()))
 }
 
 /// The employees typed in the form, each as a phone number (any usual writing) or an ID; the
@@ -179,6 +201,8 @@ struct SendForm {
     all: bool,
     title: String,
     text: String,
+    later: bool,
+    send_at: String,
 }
 
 fn parse_form(body: &str) -> CabinetResult<SendForm> {
@@ -191,6 +215,8 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
         all: false,
         title: String::new(),
         text: String::new(),
+        later: false,
+        send_at: String::new(),
     };
     for (k, v) in pairs {
         match k.as_str() {
@@ -200,6 +226,8 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
             "all" => f.all = v == "1" || v == "on",
             "title" => f.title = v,
             "text" => f.text = v,
+            "when" => f.later = v == "later",
+            "send_at" => f.send_at = v,
             _ => {}
         }
     }
@@ -210,6 +238,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
 pub async fn submit(
     req: &Request,
     Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
     body: String,
 ) -> CabinetResult<Response> {
@@ -224,7 +253,9 @@ pub async fn submit(
         s.partner.inn.clone(),
         s.csrf.clone(),
     );
-    let mut v = view(l, &staff, &form.staff);
+    let mut v = view(l, cfg, &staff, &form.staff);
+    v.later = form.later;
+    v.send_at = form.send_at.clone();
     v.all = form.all;
     v.title = form.title.clone();
     v.text = form.text.clone();
@@ -270,6 +301,19 @@ pub async fn submit(
         }
     };
     let ids: Vec<StaffId> = chosen.iter().map(|r| StaffId(r.id)).collect();
+    if form.later {
+        let asked = ToSchedule {
+            to: if form.all {
+                ScheduledTo::AllActive
+            } else {
+                ScheduledTo::Listed(&ids)
+            },
+            title: &title,
+            text: &text,
+            send_at: &form.send_at,
+        };
+        return schedule_from_form(req, state, cfg, &s.partner, v, asked).await;
+    }
     let result = messaging::send_bulk(
         state,
         &s.partner,
@@ -315,5 +359,81 @@ pub async fn submit(
         r.checked = false;
     }
     v.all = false;
+    Ok(html(v.render()))
+}
+
+fn bad_request(v: &SendView) -> CabinetResult<Response> {
+    Ok(html(v.render())
+        .with_status(StatusCode::BAD_REQUEST)
+        .into_response())
+}
+
+/// What the form asks to schedule.
+struct ToSchedule<'a> {
+    to: ScheduledTo<'a>,
+    title: &'a Title,
+    text: &'a MessageText,
+    /// As typed (a `datetime-local` value, in the configured zone).
+    send_at: &'a str,
+}
+
+/// "Schedule for": the message is stored for later; "all" means the employees active then.
+async fn schedule_from_form(
+    req: &Request,
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    partner: &PartnerRow,
+    mut v: SendView,
+    asked: ToSchedule<'_>,
+) -> CabinetResult<Response> {
+    let ToSchedule {
+        to,
+        title,
+        text,
+        send_at,
+    } = asked;
+    let send_at = match state.time.parse(send_at) {
+        Ok(at) if !send_at.trim().is_empty() => at,
+        _ => {
+            v.error = Some(v.l.t.s("send.when_invalid").to_owned());
+            return bad_request(&v);
+        }
+    };
+    if send_at <= now_millis() {
+        v.error = Some(v.l.t.s("send.when_past").to_owned());
+        return bad_request(&v);
+    }
+    let row =
+        match schedule::schedule(state, partner, to, title, text, send_at, Source::Cabinet).await {
+            Ok(row) => row,
+            Err(Error::Invalid(m) | Error::Conflict(m) | Error::NotFound(m)) => {
+                v.error = Some(m);
+                return bad_request(&v);
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let at = cfg.datetime(row.send_at);
+    let listed = row.listed_count();
+    let whom = listed.map_or_else(|| "все активные".to_owned(), |n| n.to_string());
+    let detail = format!("«{}» → {at}, получателей: {whom}", title.as_str());
+    audit::record(
+        state,
+        req,
+        partner.id,
+        audit::ADMIN,
+        audit::Action::Scheduled,
+        &detail,
+    )
+    .await;
+    v.scheduled = Some(ScheduledNote { at, listed });
+    v.title.clear();
+    v.text.clear();
+    v.typed.clear();
+    v.send_at.clear();
+    v.later = false;
+    v.all = false;
+    for r in v.recipients.iter_mut() {
+        r.checked = false;
+    }
     Ok(html(v.render()))
 }

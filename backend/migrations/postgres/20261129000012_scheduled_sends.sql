@@ -1,0 +1,25 @@
+-- Messages the admin (or the partner's system) scheduled for later. When one is due, its
+-- messages are created in the same transaction that marks it sent, so a scheduled send goes
+-- out once even with several servers or a crash in between.
+CREATE TABLE scheduled_sends (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    partner_id    BIGINT NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+    title         TEXT    NOT NULL,
+    body          TEXT    NOT NULL,
+    send_at       BIGINT NOT NULL,
+    -- Employee IDs separated by commas; NULL: every active employee at the time of sending.
+    staff_ids     TEXT,
+    source        TEXT    NOT NULL,
+    -- pending | sent | cancelled
+    state         TEXT    NOT NULL DEFAULT 'pending',
+    created_at    BIGINT NOT NULL,
+    done_at       BIGINT,
+    created_count BIGINT NOT NULL DEFAULT 0,
+    refused_count BIGINT NOT NULL DEFAULT 0,
+    -- Why some recipients got nothing, for the cabinet (the first few reasons).
+    refused_detail TEXT,
+    first_message_id BIGINT,
+    last_message_id  BIGINT
+);
+CREATE INDEX scheduled_sends_due ON scheduled_sends(send_at) WHERE state = 'pending';
+CREATE INDEX scheduled_sends_partner ON scheduled_sends(partner_id, id);

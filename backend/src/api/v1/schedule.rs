@@ -1,0 +1,248 @@
+//! `schedulemessage`, `getschedule`, `cancelschedule` (additions): a message sent later.
+
+use super::body::{V1Body, lenient};
+use super::bulk::listed_recipients;
+use super::envelope::{V1Error, envelope};
+use super::security::TokenAuth;
+use super::{V1Tag, given, required, state};
+use crate::domain::{MessageText, TimeFormat, Title};
+use crate::service::messaging::Source;
+use crate::service::schedule::{self, ScheduledTo};
+use crate::store::ScheduledRow;
+use poem::Request;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use serde::Deserialize;
+
+/// Sent or cancelled sends `getschedule` lists after the waiting ones.
+const DONE_LISTED: i64 = 100;
+
+/// Request of `schedulemessage`.
+#[derive(Object, Deserialize)]
+pub struct ScheduleMessageRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    /// Идентификаторы сотрудников-получателей (до 10 000); массив или строка через запятую.
+    #[serde(default, deserialize_with = "lenient::id_list")]
+    pub staffids: Option<Vec<String>>,
+    /// `true`: всем сотрудникам, активным в момент отправки (тогда `staffids` не указывается).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub all: Option<String>,
+    /// Заголовок, до 250 символов.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub title: Option<String>,
+    /// Текст сообщения, до 10 000 символов.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub message: Option<String>,
+    /// Когда отправить: ISO 8601, например `2026-12-01T09:00:00+03:00`; без смещения — время
+    /// часового пояса сервера (по умолчанию московское). В будущем, не дальше года.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub senddate: Option<String>,
+}
+
+/// Request of `getschedule` and `cancelschedule`.
+#[derive(Object, Deserialize)]
+pub struct ScheduleIdRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    /// Идентификатор из ответа schedulemessage; в getschedule необязателен (тогда — список).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub scheduleid: Option<String>,
+}
+
+/// A scheduled send.
+#[derive(Object, Debug)]
+pub struct Scheduled {
+    pub scheduleid: String,
+    pub title: String,
+    pub message: String,
+    /// When it is (or was) due.
+    pub senddate: String,
+    /// `true` when it goes to every employee active at the time of sending.
+    pub all: bool,
+    /// The listed recipients; empty when `all`.
+    pub staffids: Vec<String>,
+    /// `pending`, `sent` or `cancelled`.
+    pub state: String,
+    /// The state in Russian.
+    pub statename: String,
+    pub createdate: String,
+    /// When it was sent or cancelled.
+    pub donedate: Option<String>,
+    /// Messages created when it was sent (their statuses: getmessagestatus, or the webhook).
+    pub created: i64,
+    /// Recipients who got no message (disabled, deleted, awaiting approval).
+    pub refused: i64,
+    /// Why, for the first ten of them (separated by "; ").
+    pub refusedreason: Option<String>,
+    /// The ids of the messages created are consecutive from this one to `lastmessageid`
+    /// only when no other message was created meanwhile; null before sending.
+    pub firstmessageid: Option<String>,
+    pub lastmessageid: Option<String>,
+}
+
+fn scheduled(time: &TimeFormat, row: ScheduledRow) -> Scheduled {
+    let staffids: Vec<String> = row
+        .listed()
+        .unwrap_or_default()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Scheduled {
+        scheduleid: row.id.to_string(),
+        senddate: time.format(row.send_at),
+        all: row.staff_ids.is_none(),
+        staffids,
+        statename: state_name(&row.state).to_owned(),
+        state: row.state,
+        createdate: time.format(row.created_at),
+        donedate: row.done_at.map(|at| time.format(at)),
+        created: row.created_count,
+        refused: row.refused_count,
+        refusedreason: row.refused_detail,
+        firstmessageid: row.first_message_id.map(|id| id.to_string()),
+        lastmessageid: row.last_message_id.map(|id| id.to_string()),
+        title: row.title,
+        message: row.body,
+    }
+}
+
+/// The state as people read it.
+pub fn state_name(state: &str) -> &'static str {
+    match state {
+        "pending" => "Ожидает отправки",
+        "sent" => "Отправлено",
+        _ => "Отменено",
+    }
+}
+
+envelope!(
+    /// Answer of `schedulemessage` and `cancelschedule`.
+    ScheduledEnvelope,
+    Scheduled
+);
+
+#[derive(Object, Debug)]
+pub struct ScheduleList {
+    /// Waiting sends, the earliest first.
+    pub pending: Vec<Scheduled>,
+    /// The latest 100 sent or cancelled, the latest first.
+    pub done: Vec<Scheduled>,
+}
+
+envelope!(
+    /// Answer of `getschedule`.
+    ScheduleListEnvelope,
+    ScheduleList
+);
+
+fn schedule_id(raw: &Option<String>) -> Result<i64, V1Error> {
+    let raw = required(raw, "scheduleid")?;
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+        V1Error::bad_request(format!(
+            "Неверный идентификатор отправки «{}»",
+            raw.chars().take(40).collect::<String>()
+        ))
+    })
+}
+
+pub struct ScheduleApi;
+
+#[OpenApi(tag = "V1Tag::Messages")]
+impl ScheduleApi {
+    /// Запланировать сообщение (дополнение)
+    ///
+    /// Для АСУ партнёра (токен партнёра). Сообщение будет создано и отправлено указанным
+    /// сотрудникам (`staffids`) или всем активным (`"all": true`) в момент `senddate`.
+    /// Получатели определяются в момент отправки: отключённые к тому времени сообщения не
+    /// получат. Неизвестные идентификаторы — ошибка 404, ничего не запланировано. Отменить —
+    /// cancelschedule, узнать результат — getschedule.
+    #[oai(path = "/schedulemessage", method = "post")]
+    async fn schedule_message(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<ScheduleMessageRequest>,
+    ) -> Result<Json<ScheduledEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
+        let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
+        let send_at = state.time.parse(required(&b.senddate, "senddate")?)?;
+        let ids = listed_recipients(&b.all, b.staffids)?;
+        let to = match &ids {
+            None => ScheduledTo::AllActive,
+            Some(ids) => ScheduledTo::Listed(ids),
+        };
+        let row =
+            schedule::schedule(state, partner, to, &title, &text, send_at, Source::Api).await?;
+        Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))
+    }
+
+    /// Запланированные отправки (дополнение)
+    ///
+    /// Для АСУ партнёра (токен партнёра): с `scheduleid` — одна отправка (в `pending` или
+    /// `done`), без него — все ожидающие и 100 последних выполненных или отменённых.
+    #[oai(path = "/getschedule", method = "post")]
+    async fn get_schedule(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<ScheduleIdRequest>,
+    ) -> Result<Json<ScheduleListEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let (pending, done) = if given(&b.scheduleid).is_some() {
+            let id = schedule_id(&b.scheduleid)?;
+            let row = state
+                .store
+                .scheduled_send(partner.id, id)
+                .await?
+                .ok_or_else(|| {
+                    V1Error::from(crate::error::Error::not_found(format!(
+                        "Запланированная отправка {id} не найдена"
+                    )))
+                })?;
+            if row.state == "pending" {
+                (vec![row], vec![])
+            } else {
+                (vec![], vec![row])
+            }
+        } else {
+            state.store.scheduled_sends(partner.id, DONE_LISTED).await?
+        };
+        let list = |rows: Vec<ScheduledRow>| {
+            rows.into_iter()
+                .map(|r| scheduled(&state.time, r))
+                .collect()
+        };
+        Ok(ScheduleListEnvelope::ok(ScheduleList {
+            pending: list(pending),
+            done: list(done),
+        }))
+    }
+
+    /// Отменить запланированное сообщение (дополнение)
+    ///
+    /// Для АСУ партнёра (токен партнёра). Отменить можно только ожидающую отправку; уже
+    /// выполненная или отменённая — ошибка 409.
+    #[oai(path = "/cancelschedule", method = "post")]
+    async fn cancel_schedule(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<ScheduleIdRequest>,
+    ) -> Result<Json<ScheduledEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let id = schedule_id(&b.scheduleid)?;
+        let row = schedule::cancel(state, partner, id).await?;
+        Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))
+    }
+}

@@ -1,0 +1,136 @@
+//! Scheduled sends: the waiting ones (with "cancel") and what became of the latest ones.
+
+use super::super::errors::{CabinetError, CabinetResult};
+use super::super::i18n::{Lang, Tr};
+use super::super::layout::{Area, Layout};
+use super::super::{CabinetConfig, audit, html, session};
+use super::{DoneQuery, done};
+use crate::error::Error;
+use crate::service::schedule;
+use crate::state::SharedState;
+use crate::store::ScheduledRow;
+use askama::Template;
+use poem::web::{Data, Form, Query};
+use poem::{Request, Response, handler};
+use serde::Deserialize;
+
+/// Sent or cancelled sends listed under the waiting ones.
+const DONE_LISTED: i64 = 50;
+
+/// Characters of the text shown under the title.
+const PREVIEW_CHARS: usize = 120;
+
+pub struct Row {
+    pub id: i64,
+    pub at: String,
+    pub title: String,
+    pub preview: String,
+    /// "All active employees" or "N employees".
+    pub recipients: String,
+    pub source: String,
+    pub state: String,
+    pub sent: bool,
+    pub done_at: String,
+    pub created: i64,
+    pub refused: i64,
+    pub refused_detail: String,
+    pub first_message_id: Option<i64>,
+}
+
+impl Row {
+    fn of(r: ScheduledRow, t: Tr, cfg: &CabinetConfig) -> Self {
+        let recipients = match r.listed_count() {
+            None => t.s("sched.to_all").to_owned(),
+            Some(n) => format!("{}: {n}", t.s("sched.to_listed")),
+        };
+        let mut preview: String = r.body.chars().take(PREVIEW_CHARS).collect();
+        if r.body.chars().count() > PREVIEW_CHARS {
+            preview.push('…');
+        }
+        Self {
+            id: r.id,
+            at: cfg.datetime(r.send_at),
+            title: r.title,
+            preview,
+            recipients,
+            source: t.s(&format!("source.{}", r.source)).to_owned(),
+            state: t.s(&format!("sched.state_{}", r.state)).to_owned(),
+            sent: r.state == "sent",
+            done_at: r.done_at.map(|at| cfg.datetime(at)).unwrap_or_default(),
+            created: r.created_count,
+            refused: r.refused_count,
+            refused_detail: r.refused_detail.unwrap_or_default(),
+            first_message_id: r.first_message_id,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "scheduled.html")]
+struct ScheduledView {
+    l: Layout,
+    pending: Vec<Row>,
+    done: Vec<Row>,
+}
+
+#[handler]
+pub async fn page(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Query(q): Query<DoneQuery>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let l = Layout::signed_in(*lang, Area::Cabinet, "scheduled", s.partner.inn, s.csrf)
+        .with_notice(q.done.as_deref());
+    let (pending, done) = state
+        .store
+        .scheduled_sends(s.partner.id, DONE_LISTED)
+        .await?;
+    let t = l.t;
+    let rows = |rows: Vec<ScheduledRow>| -> Vec<Row> {
+        rows.into_iter().map(|r| Row::of(r, t, cfg)).collect()
+    };
+    let view = ScheduledView {
+        pending: rows(pending),
+        done: rows(done),
+        l,
+    };
+    Ok(html(view.render()))
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    csrf: String,
+    id: String,
+}
+
+#[handler]
+pub async fn cancel(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Form(form): Form<CancelForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let id: i64 = form.id.trim().parse().map_err(|_| CabinetError::NotFound)?;
+    let row = match schedule::cancel(state, &s.partner, id).await {
+        Ok(row) => row,
+        // Sent or cancelled meanwhile (by the scheduler, another tab): the list says which.
+        Err(Error::Conflict(_)) => return Ok(done("/cabinet/scheduled", "sched_too_late")),
+        Err(e) => return Err(e.into()),
+    };
+    let detail = format!("«{}» → {}", row.title, cfg.datetime(row.send_at));
+    audit::record(
+        state,
+        req,
+        s.partner.id,
+        audit::ADMIN,
+        audit::Action::ScheduleCancelled,
+        &detail,
+    )
+    .await;
+    Ok(done("/cabinet/scheduled", "sched_cancelled"))
+}

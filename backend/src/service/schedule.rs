@@ -1,0 +1,226 @@
+//! Messages scheduled for later: from the cabinet's send form and `schedulemessage`.
+//!
+//! Who gets the message is decided when it is sent, not when it was scheduled: an employee
+//! disabled in between is refused then, and "all" means the employees active at that time.
+
+use super::messaging::{self, Recipients, Source};
+use crate::domain::{MessageText, Millis, StaffId, Title, now_millis};
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::store::{NewScheduled, PartnerRow, ScheduledOutcome, ScheduledRow};
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// How far ahead a message may be scheduled.
+pub const MAX_AHEAD: Duration = Duration::from_secs(366 * 86_400);
+
+/// Waiting sends one partner may have at once: beyond this, scheduling is refused.
+pub const MAX_PENDING: usize = 1_000;
+
+/// Most recipients listed in one scheduled send ("all" has no limit).
+pub const MAX_LISTED: usize = 10_000;
+
+/// Reasons of refusal kept with a sent one, for the cabinet.
+const REFUSALS_KEPT: usize = 10;
+
+/// Due sends taken in one round.
+const ROUND: i64 = 20;
+
+/// How often the scheduler looks for due sends.
+pub const POLL: Duration = Duration::from_secs(1);
+
+/// Who a scheduled message goes to.
+#[derive(Debug, Clone, Copy)]
+pub enum ScheduledTo<'a> {
+    /// Every employee active at the time of sending.
+    AllActive,
+    Listed(&'a [StaffId]),
+}
+
+/// Schedules a message for `send_at`. Listed employees must be the partner's (their state is
+/// checked when it is sent); the time must be in the future and within `MAX_AHEAD`.
+pub async fn schedule(
+    state: &AppState,
+    partner: &PartnerRow,
+    to: ScheduledTo<'_>,
+    title: &Title,
+    text: &MessageText,
+    send_at: Millis,
+    source: Source,
+) -> Result<ScheduledRow> {
+    let now = now_millis();
+    if send_at <= now {
+        return Err(Error::invalid(format!(
+            "Время отправки {} уже прошло: укажите время в будущем",
+            state.time.format(send_at)
+        )));
+    }
+    if send_at - now > MAX_AHEAD.as_millis() as Millis {
+        return Err(Error::invalid(
+            "Сообщение можно запланировать не более чем на год вперёд",
+        ));
+    }
+    let listed: Option<Vec<StaffId>> = match to {
+        ScheduledTo::AllActive => None,
+        ScheduledTo::Listed(ids) => {
+            let mut seen = HashSet::with_capacity(ids.len());
+            let unique: Vec<StaffId> = ids.iter().copied().filter(|id| seen.insert(id.0)).collect();
+            if unique.is_empty() {
+                return Err(Error::invalid("Не указаны получатели"));
+            }
+            if unique.len() > MAX_LISTED {
+                return Err(Error::invalid(format!(
+                    "Получателей больше {MAX_LISTED}: запланируйте отправку частями или всем"
+                )));
+            }
+            let staff = state.store.list_staff(partner.id).await?;
+            let known: HashSet<i64> = staff.iter().map(|s| s.id).collect();
+            let unknown: Vec<String> = unique
+                .iter()
+                .filter(|id| !known.contains(&id.0))
+                .map(|id| id.to_string())
+                .collect();
+            if !unknown.is_empty() {
+                return Err(Error::not_found(format!(
+                    "Сотрудники не найдены: {}",
+                    unknown.join(", ")
+                )));
+            }
+            Some(unique)
+        }
+    };
+    let (pending, _) = state.store.scheduled_sends(partner.id, 0).await?;
+    if pending.len() >= MAX_PENDING {
+        return Err(Error::Conflict(format!(
+            "Запланировано уже {MAX_PENDING} отправок: дождитесь их или отмените лишние"
+        )));
+    }
+    let row = state
+        .store
+        .schedule_send(&NewScheduled {
+            partner_id: partner.id,
+            title: title.as_str(),
+            body: text.as_str(),
+            send_at,
+            staff: listed.as_deref(),
+            source: source.as_str(),
+            now,
+        })
+        .await?;
+    tracing::info!(
+        partner_id = partner.id,
+        schedule_id = row.id,
+        send_at,
+        "message scheduled"
+    );
+    Ok(row)
+}
+
+/// Cancels a waiting send of the partner.
+pub async fn cancel(state: &AppState, partner: &PartnerRow, id: i64) -> Result<ScheduledRow> {
+    let found = state.store.scheduled_send(partner.id, id).await?;
+    let Some(row) = found else {
+        return Err(Error::not_found(format!(
+            "Запланированная отправка {id} не найдена"
+        )));
+    };
+    if !state
+        .store
+        .cancel_scheduled(partner.id, id, now_millis())
+        .await?
+    {
+        return Err(Error::Conflict(match row.state.as_str() {
+            "cancelled" => format!("Отправка {id} уже отменена"),
+            _ => format!("Отправка {id} уже выполнена: её сообщения созданы"),
+        }));
+    }
+    let cancelled = state.store.scheduled_send(partner.id, id).await?;
+    cancelled.ok_or_else(|| Error::not_found(format!("Запланированная отправка {id} не найдена")))
+}
+
+/// Sends what is due by `due_by` (now, but for tests); returns how many sends went out. The
+/// messages are created at the time they really are.
+pub async fn run_due(state: &AppState, due_by: Millis) -> Result<usize> {
+    let mut sent = 0;
+    for row in state.store.due_scheduled(due_by, ROUND).await? {
+        if send_one(state, &row).await? {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
+    let partner = state.store.partner_by_id(row.partner_id).await?;
+    let staff = state.store.list_staff(row.partner_id).await?;
+    let listed = row.listed();
+    let to = match &listed {
+        Some(ids) => Recipients::Listed(ids),
+        None => Recipients::AllActive,
+    };
+    let (mut recipients, mut refused) = messaging::resolve(&staff, to);
+    if partner.is_none_or(|p| p.disabled) {
+        // The operator disabled the company: its messages stop, scheduled ones included.
+        refused.extend(
+            recipients
+                .drain(..)
+                .map(|(staff_id, _)| messaging::Refusal {
+                    staff_id,
+                    reason: "Компания отключена оператором".into(),
+                }),
+        );
+    }
+    let detail = (!refused.is_empty()).then(|| {
+        let mut reasons: Vec<&str> = refused
+            .iter()
+            .take(REFUSALS_KEPT)
+            .map(|r| r.reason.as_str())
+            .collect();
+        if refused.len() > REFUSALS_KEPT {
+            reasons.push("…");
+        }
+        reasons.join("; ")
+    });
+    let now = now_millis();
+    let outcome = ScheduledOutcome {
+        recipients: &recipients,
+        refused_count: refused.len() as i64,
+        refused_detail: detail.as_deref(),
+        now,
+    };
+    let Some(created) = state.store.send_scheduled(row, &outcome).await? else {
+        tracing::info!(
+            schedule_id = row.id,
+            "scheduled send taken by another server or cancelled"
+        );
+        return Ok(false);
+    };
+    if created
+        .iter()
+        .any(|c| c.status == crate::store::MessageStatus::Queued)
+    {
+        state.push_wakeup.jobs_queued();
+    }
+    tracing::info!(
+        partner_id = row.partner_id,
+        schedule_id = row.id,
+        created = created.len(),
+        refused = refused.len(),
+        late_ms = now - row.send_at,
+        "scheduled message sent"
+    );
+    Ok(true)
+}
+
+/// Looks for due sends every `every` until aborted; a failed round is logged and the send
+/// stays waiting for the next one.
+pub fn spawn(state: crate::state::SharedState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = run_due(&state, now_millis()).await {
+                tracing::warn!(error = %e, "scheduled sends: round failed, trying again");
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}

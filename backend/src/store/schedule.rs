@@ -1,0 +1,302 @@
+//! Scheduled sends (migration 12): a message for later, to listed employees or to all.
+//!
+//! A due send is marked `sent` by the transaction that creates its messages: the UPDATE that
+//! moves it from `pending` comes first and decides. A second server (PostgreSQL waits for the
+//! first one's row lock, then finds it `sent`) or a cancel that came first leaves it with no
+//! row changed, and nothing is created; a crash before the commit leaves it `pending`, sent
+//! by the next round. Once, and never lost.
+
+use super::deliveries::{BeginWrite, BulkCreated, created_up_to, insert_messages_bulk_pg};
+use super::group_commit::insert_rows_sqlite_in;
+use super::{Store, exec, with_pool, with_writer};
+use crate::domain::{Millis, StaffId};
+use crate::error::Result;
+use crate::store::MessageStatus;
+
+/// A scheduled send as the cabinet and the API show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScheduledRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub title: String,
+    pub body: String,
+    pub send_at: Millis,
+    /// Employee IDs separated by commas; `None`: all active employees at the time of sending.
+    pub staff_ids: Option<String>,
+    pub source: String,
+    /// `pending`, `sent` or `cancelled`.
+    pub state: String,
+    pub created_at: Millis,
+    /// When it was sent or cancelled.
+    pub done_at: Option<Millis>,
+    pub created_count: i64,
+    pub refused_count: i64,
+    pub refused_detail: Option<String>,
+    pub first_message_id: Option<i64>,
+    pub last_message_id: Option<i64>,
+}
+
+impl ScheduledRow {
+    /// The listed recipients; `None` for "all active employees".
+    pub fn listed(&self) -> Option<Vec<StaffId>> {
+        self.staff_ids.as_deref().map(|ids| {
+            ids.split(',')
+                .filter_map(|id| id.parse().ok().map(StaffId))
+                .collect()
+        })
+    }
+
+    /// How many are listed; `None` for "all".
+    pub fn listed_count(&self) -> Option<usize> {
+        self.staff_ids
+            .as_deref()
+            .map(|ids| ids.split(',').filter(|id| !id.is_empty()).count())
+    }
+}
+
+/// A send to schedule.
+pub struct NewScheduled<'a> {
+    pub partner_id: i64,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub send_at: Millis,
+    /// `None`: all active employees at the time of sending.
+    pub staff: Option<&'a [StaffId]>,
+    pub source: &'a str,
+    pub now: Millis,
+}
+
+/// What a due send did, recorded with its messages.
+pub struct ScheduledOutcome<'a> {
+    pub recipients: &'a [(StaffId, MessageStatus)],
+    pub refused_count: i64,
+    pub refused_detail: Option<&'a str>,
+    pub now: Millis,
+}
+
+const COLUMNS: &str =
+    "id, partner_id, title, body, send_at, staff_ids, source, state, created_at, done_at,
+     created_count, refused_count, refused_detail, first_message_id, last_message_id";
+
+impl Store {
+    pub async fn schedule_send(&self, new: &NewScheduled<'_>) -> Result<ScheduledRow> {
+        let staff = new.staff.map(|ids| {
+            ids.iter()
+                .map(|id| id.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        let sql = format!(
+            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+        );
+        Ok(
+            with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(new.partner_id)
+            .bind(new.title)
+            .bind(new.body)
+            .bind(new.send_at)
+            .bind(staff)
+            .bind(new.source)
+            .bind(new.now)
+            .fetch_one(p)
+            .await)?,
+        )
+    }
+
+    /// The partner's scheduled sends: the waiting ones by time, then up to `done_limit` sent or
+    /// cancelled ones, the latest first.
+    pub async fn scheduled_sends(
+        &self,
+        partner_id: i64,
+        done_limit: i64,
+    ) -> Result<(Vec<ScheduledRow>, Vec<ScheduledRow>)> {
+        let pending_sql = format!(
+            "SELECT {COLUMNS} FROM scheduled_sends WHERE partner_id = $1 AND state = 'pending'
+             ORDER BY send_at, id"
+        );
+        let done_sql = format!(
+            "SELECT {COLUMNS} FROM scheduled_sends WHERE partner_id = $1 AND state <> 'pending'
+             ORDER BY done_at DESC, id DESC LIMIT $2"
+        );
+        let pending = with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(pending_sql))
+            .bind(partner_id)
+            .fetch_all(p)
+            .await)?;
+        let done = with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(done_sql))
+            .bind(partner_id)
+            .bind(done_limit)
+            .fetch_all(p)
+            .await)?;
+        Ok((pending, done))
+    }
+
+    /// How many of the partner's sends wait, and when the first of them is due.
+    pub async fn scheduled_summary(&self, partner_id: i64) -> Result<(i64, Option<Millis>)> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT COUNT(*), MIN(send_at) FROM scheduled_sends
+             WHERE partner_id = $1 AND state = 'pending'",
+        )
+        .bind(partner_id)
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// One of the partner's scheduled sends (another partner's is not found).
+    pub async fn scheduled_send(&self, partner_id: i64, id: i64) -> Result<Option<ScheduledRow>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM scheduled_sends WHERE partner_id = $1 AND id = $2");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(partner_id)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?,
+        )
+    }
+
+    /// Cancels a waiting send; `false` when it is not the partner's or no longer waits.
+    pub async fn cancel_scheduled(&self, partner_id: i64, id: i64, now: Millis) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query(
+            "UPDATE scheduled_sends SET state = 'cancelled', done_at = $3
+             WHERE partner_id = $1 AND id = $2 AND state = 'pending'",
+        )
+        .bind(partner_id)
+        .bind(id)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        Ok(n == 1)
+    }
+
+    /// Sends due by `now`, the earliest first.
+    pub async fn due_scheduled(&self, now: Millis, limit: i64) -> Result<Vec<ScheduledRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM scheduled_sends WHERE state = 'pending' AND send_at <= $1
+             ORDER BY send_at, id LIMIT $2"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?,
+        )
+    }
+
+    /// Marks the send `sent` and creates its messages, in one transaction. `None` (and nothing
+    /// created) when it no longer waits: sent by another server, or cancelled.
+    pub async fn send_scheduled(
+        &self,
+        row: &ScheduledRow,
+        outcome: &ScheduledOutcome<'_>,
+    ) -> Result<Option<Vec<BulkCreated>>> {
+        let recipients = outcome.recipients;
+        let created: Option<Vec<BulkCreated>> = with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let claimed = sqlx::query(
+                "UPDATE scheduled_sends SET state = 'sent', done_at = $2, created_count = $3,
+                        refused_count = $4, refused_detail = $5
+                 WHERE id = $1 AND state = 'pending'",
+            )
+            .bind(row.id)
+            .bind(outcome.now)
+            .bind(recipients.len() as i64)
+            .bind(outcome.refused_count)
+            .bind(outcome.refused_detail)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed == 0 {
+                tx.rollback().await?;
+                None
+            } else {
+                let created = if recipients.is_empty() {
+                    Vec::new()
+                } else {
+                    self.insert_scheduled_messages(&mut tx, row, recipients, outcome.now).await?
+                };
+                if let (Some(first), Some(last)) = (created.first(), created.last()) {
+                    sqlx::query(
+                        "UPDATE scheduled_sends SET first_message_id = $2, last_message_id = $3
+                         WHERE id = $1",
+                    )
+                    .bind(row.id)
+                    .bind(first.message_id)
+                    .bind(last.message_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Some(created)
+            }
+        });
+        if created
+            .as_ref()
+            .is_some_and(|c| c.iter().any(|c| c.status == MessageStatus::Queued))
+        {
+            self.hint_outbox();
+        }
+        Ok(created)
+    }
+}
+
+/// The messages of a due send, inside its transaction: the bulk send's statements.
+trait InsertScheduled<Db: sqlx::Database> {
+    async fn insert_scheduled_messages(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Db>,
+        row: &ScheduledRow,
+        recipients: &[(StaffId, MessageStatus)],
+        now: Millis,
+    ) -> Result<Vec<BulkCreated>>;
+}
+
+impl InsertScheduled<sqlx::Sqlite> for Store {
+    async fn insert_scheduled_messages(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        row: &ScheduledRow,
+        recipients: &[(StaffId, MessageStatus)],
+        now: Millis,
+    ) -> Result<Vec<BulkCreated>> {
+        let rows: Vec<_> = recipients
+            .iter()
+            .map(|&(staff, status)| {
+                (
+                    row.partner_id,
+                    staff.0,
+                    row.title.as_str(),
+                    row.body.as_str(),
+                    row.source.as_str(),
+                    status,
+                    now,
+                    None,
+                )
+            })
+            .collect();
+        let last = insert_rows_sqlite_in(tx, &rows).await?;
+        Ok(created_up_to(recipients, last))
+    }
+}
+
+impl InsertScheduled<sqlx::Postgres> for Store {
+    async fn insert_scheduled_messages(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        row: &ScheduledRow,
+        recipients: &[(StaffId, MessageStatus)],
+        now: Millis,
+    ) -> Result<Vec<BulkCreated>> {
+        insert_messages_bulk_pg(
+            &mut **tx,
+            row.partner_id,
+            recipients,
+            &row.title,
+            &row.body,
+            &row.source,
+            now,
+        )
+        .await
+    }
+}

@@ -1,0 +1,626 @@
+//! Scheduled messages: `schedulemessage`, `getschedule`, `cancelschedule`, the scheduler,
+//! and the cabinet's "Schedule for" with its page.
+//!
+//! Sends are scheduled an hour ahead and run with `schedule::run_due` at a later "now", so
+//! the tests decide when a send is due; one test leaves it to the server's own scheduler.
+
+use crate::cabinet::{Browser, journal};
+use crate::fakes::fcm::FakeFcm;
+use crate::helpers::*;
+use crate::push::{employee_with_device, eventually, on_both_databases, push_app, wait_status};
+use serde_json::{Value, json};
+use simo_backend::domain::{StaffId, now_millis};
+use simo_backend::service::schedule::run_due;
+use simo_backend::store::StaffState;
+
+on_both_databases!(
+    a_scheduled_message_goes_out_once_at_its_time_to_those_active_then,
+    a_cancelled_send_creates_nothing_and_partners_see_only_their_own,
+    bad_schedules_are_refused_and_nothing_is_stored,
+    the_servers_scheduler_sends_what_falls_due,
+    the_cabinet_schedules_lists_and_cancels,
+);
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// An ISO 8601 date `ms` from now, with an offset, as a 1C server would send it.
+fn in_ms(ms: i64) -> String {
+    let at = chrono::DateTime::from_timestamp_millis(now_millis() + ms).unwrap();
+    at.with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap())
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+}
+
+async fn schedule(app: &TestApp, p: &Partner, body: Value) -> Value {
+    let mut body = body;
+    body["inn"] = json!(p.inn);
+    app.post("schedulemessage", Some(&p.token), body)
+        .await
+        .ok()
+        .clone()
+}
+
+async fn get_one(app: &TestApp, p: &Partner, id: &Value) -> Value {
+    let list = app
+        .post(
+            "getschedule",
+            Some(&p.token),
+            json!({"inn": p.inn, "scheduleid": id}),
+        )
+        .await
+        .ok()
+        .clone();
+    let both: Vec<Value> = [&list["pending"], &list["done"]]
+        .into_iter()
+        .flat_map(|l| l.as_array().unwrap().clone())
+        .collect();
+    assert_eq!(both.len(), 1, "{list}");
+    both[0].clone()
+}
+
+async fn titles_of(app: &TestApp, p: &Partner, e: &Employee) -> Vec<String> {
+    let list = app
+        .get_messages(&p.token, json!({"staffid": e.id, "count": 0}))
+        .await
+        .ok()
+        .clone();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_scheduled_message_goes_out_once_at_its_time_to_those_active_then(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = employee_with_device(&app, &p, PHONE, "fcm-a", "android").await;
+    let b = employee_with_device(&app, &p, "+79233381639", "fcm-b", "android").await;
+    let c = app.login(&p.inn, "+79233381640", "Без телефона").await;
+
+    let s = schedule(
+        &app,
+        &p,
+        json!({"staffids": [a.id, b.id, c.id, a.id], "title": "Смена", "message": "Завтра в 8:00",
+               "senddate": in_ms(HOUR_MS)}),
+    )
+    .await;
+    assert_eq!(s["state"], "pending", "{s}");
+    assert_eq!(s["statename"], "Ожидает отправки");
+    assert_eq!(s["all"], false);
+    assert_eq!(s["staffids"], json!([a.id, b.id, c.id]), "each once");
+    assert_eq!(s["created"], 0);
+    assert!(s["firstmessageid"].is_null() && s["donedate"].is_null());
+    assert!(s["senddate"].as_str().unwrap().ends_with("+03:00"), "{s}");
+    let everyone = schedule(
+        &app,
+        &p,
+        json!({"all": true, "title": "Всем", "message": "Собрание", "senddate": in_ms(2 * HOUR_MS)}),
+    )
+    .await;
+    assert_eq!(everyone["all"], true);
+    assert_eq!(everyone["staffids"], json!([]));
+
+    // Not due yet: nothing goes, and the employee sees nothing.
+    assert_eq!(run_due(&app.state, now_millis()).await.unwrap(), 0);
+    assert!(titles_of(&app, &p, &a).await.is_empty());
+
+    // b is disabled before the time, and d joins: decided when sent, not when scheduled.
+    let b_id = StaffId::parse(&b.id).unwrap();
+    app.state
+        .store
+        .set_staff_state(p.id, b_id, StaffState::Disabled, 0)
+        .await
+        .unwrap();
+    let d = employee_with_device(&app, &p, "+79233381641", "fcm-d", "android").await;
+
+    let later = now_millis() + HOUR_MS + 60_000;
+    assert_eq!(
+        run_due(&app.state, later).await.unwrap(),
+        1,
+        "only the first"
+    );
+    let sent = get_one(&app, &p, &s["scheduleid"]).await;
+    assert_eq!(sent["state"], "sent", "{sent}");
+    assert_eq!(sent["statename"], "Отправлено");
+    assert_eq!(sent["created"], 2, "{sent}");
+    assert_eq!(sent["refused"], 1);
+    assert!(
+        sent["refusedreason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Сотрудник {} отключён", b.id)),
+        "{sent}"
+    );
+    assert!(sent["donedate"].is_string());
+    assert_eq!(titles_of(&app, &p, &a).await, ["Смена"]);
+    assert_eq!(titles_of(&app, &p, &c).await, ["Смена"]);
+    assert!(titles_of(&app, &p, &b).await.is_empty());
+    assert!(titles_of(&app, &p, &d).await.is_empty(), "not listed");
+    // The ids named are the messages created, with their statuses by getmessagestatus.
+    let (first, last) = (
+        sent["firstmessageid"].as_str().unwrap(),
+        sent["lastmessageid"].as_str().unwrap(),
+    );
+    let states = app
+        .post(
+            "getmessagestatus",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageids": [first, last]}),
+        )
+        .await
+        .ok()
+        .clone();
+    let mut staff: Vec<&str> = states["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["staffId"].as_str().unwrap())
+        .collect();
+    staff.sort_unstable();
+    let mut expected = [a.id.as_str(), c.id.as_str()];
+    expected.sort_unstable();
+    assert_eq!(staff, expected, "{states}");
+    let a_message = states["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["staffId"] == a.id.as_str())
+        .unwrap()["messageid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // It is pushed like any other message; c has no device.
+    wait_status(&app, &p, &a, &a_message, "sent").await;
+    let c_status = states["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["staffId"] == c.id.as_str())
+        .unwrap()["status"]
+        .clone();
+    assert_eq!(c_status, "no_device");
+
+    // Once: rounds after it, even two at the same time, create nothing more.
+    let much_later = now_millis() + 3 * HOUR_MS;
+    let (x, y) = tokio::join!(
+        run_due(&app.state, much_later),
+        run_due(&app.state, much_later)
+    );
+    assert_eq!(x.unwrap() + y.unwrap(), 1, "the 'all' send, by one round");
+    assert_eq!(run_due(&app.state, much_later).await.unwrap(), 0);
+    assert_eq!(titles_of(&app, &p, &a).await, ["Всем", "Смена"]);
+    assert_eq!(titles_of(&app, &p, &d).await, ["Всем"], "active then");
+    assert!(titles_of(&app, &p, &b).await.is_empty(), "disabled then");
+    let all_sent = get_one(&app, &p, &everyone["scheduleid"]).await;
+    assert_eq!(all_sent["created"], 3, "{all_sent}");
+    assert_eq!(all_sent["refused"], 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages").await,
+        5,
+        "2 + 3, nothing twice"
+    );
+    // a twice and d once; c has no device and b got nothing.
+    eventually("the pushes of a and d", || async {
+        fcm.behaviour.receipts().len() == 3
+    })
+    .await;
+}
+
+async fn a_cancelled_send_creates_nothing_and_partners_see_only_their_own(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let q = app.create_partner(INN_B).await;
+    let a = app.login(&p.inn, PHONE, "Иванов И.").await;
+    let qa = app.login(&q.inn, PHONE, "Петров П.").await;
+    let s = schedule(
+        &app,
+        &p,
+        json!({"staffids": a.id, "title": "Отмена", "message": "Не придёт", "senddate": in_ms(HOUR_MS)}),
+    )
+    .await;
+    let id = s["scheduleid"].clone();
+
+    // Another partner can neither see, cancel nor address it, nor schedule to p's employee.
+    let theirs = app
+        .post("getschedule", Some(&q.token), json!({"inn": q.inn}))
+        .await
+        .ok()
+        .clone();
+    assert_eq!(theirs, json!({"pending": [], "done": []}));
+    let err = app
+        .post(
+            "getschedule",
+            Some(&q.token),
+            json!({"inn": q.inn, "scheduleid": id}),
+        )
+        .await
+        .failed(404);
+    assert!(err.contains("не найдена"), "{err}");
+    app.post(
+        "cancelschedule",
+        Some(&q.token),
+        json!({"inn": q.inn, "scheduleid": id}),
+    )
+    .await
+    .failed(404);
+    app.post(
+        "schedulemessage",
+        Some(&q.token),
+        json!({"inn": q.inn, "staffids": [a.id], "title": "t", "message": "m", "senddate": in_ms(HOUR_MS)}),
+    )
+    .await
+    .failed(404);
+    // Nor with p's INN.
+    app.post(
+        "getschedule",
+        Some(&q.token),
+        json!({"inn": p.inn, "scheduleid": id}),
+    )
+    .await
+    .failed(403);
+
+    let listed = app
+        .post("getschedule", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .ok()
+        .clone();
+    assert_eq!(listed["pending"][0]["scheduleid"], id, "{listed}");
+    assert_eq!(listed["pending"][0]["message"], "Не придёт");
+
+    let cancelled = app
+        .post(
+            "cancelschedule",
+            Some(&p.token),
+            json!({"inn": p.inn, "scheduleid": id}),
+        )
+        .await
+        .ok()
+        .clone();
+    assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
+    assert_eq!(cancelled["statename"], "Отменено");
+    assert!(cancelled["donedate"].is_string());
+    let again = app
+        .post(
+            "cancelschedule",
+            Some(&p.token),
+            json!({"inn": p.inn, "scheduleid": id}),
+        )
+        .await
+        .failed(409);
+    assert!(again.contains("уже отменена"), "{again}");
+    assert_eq!(
+        run_due(&app.state, now_millis() + 2 * HOUR_MS)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(titles_of(&app, &p, &a).await.is_empty());
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
+
+    // A sent one cannot be cancelled; q's own send reaches q's employee only.
+    let qs = schedule(
+        &app,
+        &q,
+        json!({"all": true, "title": "Для Q", "message": "m", "senddate": in_ms(HOUR_MS)}),
+    )
+    .await;
+    assert_eq!(
+        run_due(&app.state, now_millis() + 2 * HOUR_MS)
+            .await
+            .unwrap(),
+        1
+    );
+    let late = app
+        .post(
+            "cancelschedule",
+            Some(&q.token),
+            json!({"inn": q.inn, "scheduleid": qs["scheduleid"]}),
+        )
+        .await
+        .failed(409);
+    assert!(late.contains("уже выполнена"), "{late}");
+    assert_eq!(titles_of(&app, &q, &qa).await, ["Для Q"]);
+    assert!(titles_of(&app, &p, &a).await.is_empty());
+    let done = app
+        .post("getschedule", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .ok()
+        .clone();
+    assert_eq!(done["pending"], json!([]));
+    assert_eq!(
+        done["done"].as_array().unwrap().len(),
+        1,
+        "p's cancelled one only: {done}"
+    );
+}
+
+async fn bad_schedules_are_refused_and_nothing_is_stored(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = app.login(&p.inn, PHONE, "Иванов И.").await;
+    let ok = json!({"inn": p.inn, "staffids": [a.id], "title": "t", "message": "m",
+                    "senddate": in_ms(HOUR_MS)});
+    let with = |key: &str, value: Value| {
+        let mut body = ok.clone();
+        if value.is_null() {
+            body.as_object_mut().unwrap().remove(key);
+        } else {
+            body[key] = value;
+        }
+        body
+    };
+    let cases = [
+        (with("senddate", json!(in_ms(-60_000))), 400, "уже прошло"),
+        (
+            with("senddate", json!(in_ms(400 * 24 * HOUR_MS))),
+            400,
+            "на год",
+        ),
+        (with("senddate", json!("завтра")), 400, "Неверная дата"),
+        (with("senddate", Value::Null), 400, "senddate"),
+        (
+            with("staffids", json!(["999999"])),
+            404,
+            "не найдены: 999999",
+        ),
+        (with("staffids", json!(["abc"])), 400, "staffid"),
+        (with("staffids", Value::Null), 400, "Не указаны получатели"),
+        (with("all", json!(true)), 400, "не оба"),
+        (with("all", json!("может быть")), 400, "true или false"),
+        (with("title", json!("")), 400, "аголов"),
+        (with("message", json!("x".repeat(10_001))), 400, "10000"),
+    ];
+    for (body, status, needle) in cases {
+        let err = app
+            .post("schedulemessage", Some(&p.token), body.clone())
+            .await
+            .failed(status);
+        assert!(err.contains(needle), "{body}: {err}");
+    }
+    // An employee's token is not a partner's.
+    app.post("schedulemessage", Some(&a.token), ok.clone())
+        .await
+        .failed(403);
+    app.post("schedulemessage", Some("simo_p_wrong"), ok.clone())
+        .await
+        .failed(401);
+    for id in [json!("abc"), json!("0"), json!(-1), Value::Null] {
+        let mut body = json!({"inn": p.inn});
+        if !id.is_null() {
+            body["scheduleid"] = id.clone();
+        }
+        let err = app
+            .post("cancelschedule", Some(&p.token), body)
+            .await
+            .failed(400);
+        assert!(
+            err.contains("scheduleid") || err.contains("Неверный"),
+            "{id}: {err}"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sends").await, 0);
+    // A bare date is the server's zone (Moscow): 1C sends it so.
+    let bare = chrono::DateTime::from_timestamp_millis(now_millis() + HOUR_MS)
+        .unwrap()
+        .with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap())
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let s = schedule(&app, &p, with("senddate", json!(bare))).await;
+    assert!(
+        s["senddate"].as_str().unwrap().starts_with(&bare),
+        "{bare} vs {s}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sends").await, 1);
+}
+
+async fn the_servers_scheduler_sends_what_falls_due(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = app.login(&p.inn, PHONE, "Иванов И.").await;
+    let s = schedule(
+        &app,
+        &p,
+        json!({"staffids": [a.id], "title": "Скоро", "message": "m", "senddate": in_ms(1_500)}),
+    )
+    .await;
+    eventually("the scheduler sends it", || async {
+        get_one(&app, &p, &s["scheduleid"]).await["state"] == "sent"
+    })
+    .await;
+    assert_eq!(titles_of(&app, &p, &a).await, ["Скоро"]);
+}
+
+async fn the_cabinet_schedules_lists_and_cancels(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = app.login(&p.inn, PHONE, "Иванов И.").await;
+    let b = app.login(&p.inn, "+79233381639", "Петров П.").await;
+    let browser = Browser::new(&app);
+    browser.partner(&p.inn).await;
+    let form = browser.get("/cabinet/send").await;
+    assert!(form.body.contains("name=\"send_at\""), "{}", form.body);
+    assert!(form.body.contains("Europe/Moscow"));
+    let csrf = form.csrf();
+    let local = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(now_millis() + ms)
+            .unwrap()
+            .with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap())
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+
+    // A time past, or none, is refused with what was typed kept.
+    for (at, needle) in [
+        (local(-HOUR_MS), "уже прошло"),
+        (String::new(), "Укажите дату и время"),
+    ] {
+        let refused = browser
+            .post(
+                "/cabinet/send",
+                &[
+                    ("csrf", &csrf),
+                    ("staff", &a.id),
+                    ("title", "Позже"),
+                    ("text", "Текст"),
+                    ("when", "later"),
+                    ("send_at", &at),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(refused.body.contains(needle), "{}", refused.body);
+        assert!(refused.body.contains("value=\"Позже\""));
+    }
+    let tomorrow = local(24 * HOUR_MS);
+    let done = browser
+        .post(
+            "/cabinet/send",
+            &[
+                ("csrf", &csrf),
+                ("staff", &a.id),
+                ("staff", &b.id),
+                ("title", "Завтрашняя смена"),
+                ("text", "Начало в 8:00"),
+                ("when", "later"),
+                ("send_at", &tomorrow),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body.contains("id=\"schedule-result\"")
+            && done.body.contains(&tomorrow.replace('T', " ")),
+        "{}",
+        done.body
+    );
+    let everyone = browser
+        .post(
+            "/cabinet/send",
+            &[
+                ("csrf", &csrf),
+                ("all", "1"),
+                ("title", "Всем завтра"),
+                ("text", "Текст"),
+                ("when", "later"),
+                ("send_at", &local(48 * HOUR_MS)),
+            ],
+        )
+        .await;
+    assert_eq!(everyone.status, 200, "{}", everyone.body);
+    assert!(titles_of(&app, &p, &a).await.is_empty(), "nothing sent now");
+    let dashboard = browser.get("/cabinet").await;
+    let tile = dashboard
+        .body
+        .split("id=\"dash-scheduled\"")
+        .nth(1)
+        .expect("a tile of what is scheduled");
+    assert!(
+        tile.starts_with("><div class=\"num\">2</div>")
+            && tile.contains(&tomorrow.replace('T', " ")),
+        "{tile}"
+    );
+
+    let page = browser.get("/cabinet/scheduled").await;
+    assert_eq!(page.status, 200);
+    let pending = page.body.split("id=\"sched-done\"").next().unwrap();
+    let first = pending.find("Завтрашняя смена").expect("listed");
+    let second = pending.find("Всем завтра").expect("listed");
+    assert!(first < second, "by time");
+    assert!(pending.contains("сотрудников: 2") && pending.contains("все активные сотрудники"));
+    assert!(pending.contains("из личного кабинета"));
+    // The API sees the cabinet's sends too.
+    let api = app
+        .post("getschedule", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .ok()
+        .clone();
+    let ids: Vec<String> = api["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["scheduleid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2, "{api}");
+
+    // Cancel the second; a forged form is refused.
+    let forged = browser
+        .post(
+            "/cabinet/scheduled/cancel",
+            &[("csrf", "forged"), ("id", &ids[1])],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let cancel = browser
+        .post(
+            "/cabinet/scheduled/cancel",
+            &[("csrf", &csrf), ("id", &ids[1])],
+        )
+        .await;
+    assert_eq!(cancel.status, 303, "{}", cancel.body);
+    let after = browser.get(cancel.location.as_deref().unwrap()).await;
+    assert!(after.body.contains("Отправка отменена"), "{}", after.body);
+    let (pending, done) = after.body.split_once("id=\"sched-done\"").unwrap();
+    assert!(pending.contains("Завтрашняя смена") && !pending.contains("Всем завтра"));
+    assert!(done.contains("Всем завтра") && done.contains("Отменено"));
+    let again = browser
+        .post(
+            "/cabinet/scheduled/cancel",
+            &[("csrf", &csrf), ("id", &ids[1])],
+        )
+        .await;
+    let too_late = browser.get(again.location.as_deref().unwrap()).await;
+    assert!(
+        too_late.body.contains("Отменить нельзя"),
+        "{}",
+        too_late.body
+    );
+
+    // The first goes out at its time and says what it created.
+    assert_eq!(
+        run_due(&app.state, now_millis() + 25 * HOUR_MS)
+            .await
+            .unwrap(),
+        1
+    );
+    let sent = browser.get("/cabinet/scheduled").await;
+    let (pending, done) = sent.body.split_once("id=\"sched-done\"").unwrap();
+    assert!(pending.contains("id=\"sched-none\""), "{pending}");
+    assert!(
+        done.contains("создано сообщений: 2") && done.contains("/cabinet/messages/"),
+        "{done}"
+    );
+    assert_eq!(titles_of(&app, &p, &b).await, ["Завтрашняя смена"]);
+
+    // The journal names both actions; the page speaks English.
+    let entries = journal(&browser.get("/cabinet/journal?kind=sent").await);
+    let what: Vec<&str> = entries.iter().map(|(_, what, _)| what.as_str()).collect();
+    assert!(
+        what.iter()
+            .any(|w| w.contains("Запланированная отправка отменена") && w.contains("Всем завтра")),
+        "{what:?}"
+    );
+    assert!(
+        what.iter()
+            .any(|w| w.contains("Сообщение запланировано") && w.contains("получателей: 2")),
+        "{what:?}"
+    );
+    let english = browser.get("/cabinet/scheduled?lang=en").await;
+    assert!(english.body.contains("Scheduled messages") && english.body.contains("Cancelled"));
+    // Logged out, the page sends to the login.
+    let stranger = Browser::new(&app);
+    assert_eq!(
+        stranger.get("/cabinet/scheduled").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+}
