@@ -47,7 +47,6 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("nav.docs", "Документация", "Documentation"),
     ("nav.journal", "Журнал", "Journal"),
     ("nav.webhook", "Вебхук", "Webhook"),
-    ("nav.scheduled", "Запланированные", "Scheduled"),
     (
         "dash.scheduled",
         "запланировано, ближайшее —",
@@ -131,7 +130,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     (
         "send.see_scheduled",
-        "Запланированные",
+        "Запланированные сообщения",
         "Scheduled messages",
     ),
     ("nav.usage", "Использование", "Usage"),

@@ -30,12 +30,11 @@ pub struct Layout {
     pub notice: Option<String>,
 }
 
-const CABINET_NAV: [(&str, &str, &str); 9] = [
+const CABINET_NAV: [(&str, &str, &str); 8] = [
     ("dashboard", "/cabinet", "nav.dashboard"),
     ("employees", "/cabinet/employees", "nav.employees"),
     ("messages", "/cabinet/messages", "nav.messages"),
     ("send", "/cabinet/send", "nav.send"),
-    ("scheduled", "/cabinet/scheduled", "nav.scheduled"),
     ("settings", "/cabinet/settings", "nav.settings"),
     ("webhook", "/cabinet/webhook", "nav.webhook"),
     ("journal", "/cabinet/journal", "nav.journal"),

@@ -82,7 +82,8 @@ pub async fn page(
     Query(q): Query<DoneQuery>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let l = Layout::signed_in(*lang, Area::Cabinet, "scheduled", s.partner.inn, s.csrf)
+    // A part of sending: the menu marks "Отправить".
+    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.partner.inn, s.csrf)
         .with_notice(q.done.as_deref());
     let (pending, done) = state
         .store
