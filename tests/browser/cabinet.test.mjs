@@ -467,6 +467,66 @@ test("turn the webhook on, send a test, get a status change signed, turn it off"
   }
 });
 
+test("schedule a message, see it wait on the dashboard and its page, cancel one, see one go out", async () => {
+  // The form's time is the server's zone (Moscow by default), as a datetime-local value.
+  const moscow = (ms) =>
+    new Intl.DateTimeFormat("sv-SE", {
+      timeZone: "Europe/Moscow", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    }).format(new Date(ms)).replace(" ", "T");
+  const tomorrow = moscow(Date.now() + 24 * 3600 * 1000);
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/send`);
+  assert.equal((await page.textContent("#send-submit")).trim(), "Отправить");
+  await page.check(`#staff-list input[value="${staff.petrova}"]`);
+  await page.fill("input[name=title]", "Обход склада");
+  await page.fill("textarea[name=text]", "Завтра в 8:00 обход склада.");
+  // Picking a time chooses "Schedule for" and renames the button.
+  await page.fill("#send-at", tomorrow);
+  assert.ok(await page.isChecked("#send-later"));
+  assert.equal((await page.textContent("#send-submit")).trim(), "Запланировать");
+  await shot(page, "18-send-later");
+  await Promise.all([page.waitForLoadState("load"), page.click("#send-submit")]);
+  assert.match(await page.textContent("#schedule-result"), new RegExp(`Сообщение запланировано на ${tomorrow.replace("T", " ")}`));
+  assert.ok(await page.isChecked("#send-now"), "the form is back to 'now'");
+
+  // The partner's system schedules one two seconds ahead.
+  const soon = new Date(Date.now() + 2000).toISOString();
+  const r = await api("schedulemessage", tokenA, { inn: partnerA.inn, staffids: [staff.sidorov], title: "Через две секунды", message: "—", senddate: soon });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  await page.goto(`${BASE}/cabinet`);
+  assert.match(await page.textContent("#dash-scheduled"), /запланировано, ближайшее/);
+  await Promise.all([page.waitForURL(`${BASE}/cabinet/scheduled`), page.click("#dash-scheduled")]);
+  assert.match(await page.textContent("#sched-pending"), /Обход склада/);
+  await shot(page, "19-scheduled");
+
+  // The API's one goes out by itself and shows what it created.
+  for (let i = 0; i < 100; i++) {
+    await page.goto(`${BASE}/cabinet/scheduled`);
+    if ((await page.locator("#sched-done").count()) > 0) break;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  const done = await page.textContent("#sched-done");
+  assert.match(done, /Через две секунды/);
+  assert.match(done, /создано сообщений: 1/);
+  await page.click("#sched-done a[href^='/cabinet/messages/']");
+  assert.equal((await page.textContent("#message-title")).trim(), "Через две секунды");
+
+  // Cancel asks first; dismissed, it stays; accepted, it is gone from the waiting ones.
+  await page.goto(`${BASE}/cabinet/scheduled`);
+  const cancel = page.locator("#sched-pending tr", { hasText: "Обход склада" }).locator("button");
+  await cancel.click();
+  assert.match(page.dialogs.at(-1), /Отменить эту отправку/);
+  assert.match(await page.textContent("#sched-pending"), /Обход склада/);
+  page.acceptDialogs = true;
+  await Promise.all([page.waitForURL(/done=sched_cancelled/), cancel.click()]);
+  assert.match(await page.textContent(".notice"), /Отправка отменена/);
+  assert.ok(await page.isVisible("#sched-none"));
+  assert.match(await page.textContent("#sched-done"), /Обход склада[\s\S]*Отменено/);
+  await shot(page, "20-scheduled-done");
+  await page.context().close();
+});
+
 test("log out", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);
