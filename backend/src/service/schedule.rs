@@ -15,7 +15,7 @@ use std::time::Duration;
 pub const MAX_AHEAD: Duration = Duration::from_secs(366 * 86_400);
 
 /// Waiting sends one partner may have at once: beyond this, scheduling is refused.
-pub const MAX_PENDING: usize = 1_000;
+pub const MAX_PENDING: i64 = 1_000;
 
 /// Most recipients listed in one scheduled send ("all" has no limit).
 pub const MAX_LISTED: usize = 10_000;
@@ -29,20 +29,13 @@ const ROUND: i64 = 20;
 /// How often the scheduler looks for due sends.
 pub const POLL: Duration = Duration::from_secs(1);
 
-/// Who a scheduled message goes to.
-#[derive(Debug, Clone, Copy)]
-pub enum ScheduledTo<'a> {
-    /// Every employee active at the time of sending.
-    AllActive,
-    Listed(&'a [StaffId]),
-}
-
-/// Schedules a message for `send_at`. Listed employees must be the partner's (their state is
-/// checked when it is sent); the time must be in the future and within `MAX_AHEAD`.
+/// Schedules a message for `send_at`: to the listed employees, who must be the partner's
+/// (their state is checked when it is sent), or to all who are active then. The time must be
+/// in the future and within `MAX_AHEAD`.
 pub async fn schedule(
     state: &AppState,
     partner: &PartnerRow,
-    to: ScheduledTo<'_>,
+    to: Recipients<'_>,
     title: &Title,
     text: &MessageText,
     send_at: Millis,
@@ -61,8 +54,8 @@ pub async fn schedule(
         ));
     }
     let listed: Option<Vec<StaffId>> = match to {
-        ScheduledTo::AllActive => None,
-        ScheduledTo::Listed(ids) => {
+        Recipients::AllActive => None,
+        Recipients::Listed(ids) => {
             let mut seen = HashSet::with_capacity(ids.len());
             let unique: Vec<StaffId> = ids.iter().copied().filter(|id| seen.insert(id.0)).collect();
             if unique.is_empty() {
@@ -89,8 +82,8 @@ pub async fn schedule(
             Some(unique)
         }
     };
-    let (pending, _) = state.store.scheduled_sends(partner.id, 0).await?;
-    if pending.len() >= MAX_PENDING {
+    let (pending, _) = state.store.scheduled_summary(partner.id).await?;
+    if pending >= MAX_PENDING {
         return Err(Error::Conflict(format!(
             "Запланировано уже {MAX_PENDING} отправок: дождитесь их или отмените лишние"
         )));
@@ -139,12 +132,20 @@ pub async fn cancel(state: &AppState, partner: &PartnerRow, id: i64) -> Result<S
 }
 
 /// Sends what is due by `due_by` (now, but for tests); returns how many sends went out. The
-/// messages are created at the time they really are.
+/// messages are created at the time they really are. A send that fails stays pending for the
+/// next round and is logged; the others of the round still go, so one cannot hold up the rest.
 pub async fn run_due(state: &AppState, due_by: Millis) -> Result<usize> {
     let mut sent = 0;
     for row in state.store.due_scheduled(due_by, ROUND).await? {
-        if send_one(state, &row).await? {
-            sent += 1;
+        match send_one(state, &row).await {
+            Ok(true) => sent += 1,
+            Ok(false) => {}
+            Err(e) => tracing::error!(
+                schedule_id = row.id,
+                partner_id = row.partner_id,
+                error = %e,
+                "scheduled send failed; it stays pending for the next round"
+            ),
         }
     }
     Ok(sent)
@@ -188,6 +189,7 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
         refused_detail: detail.as_deref(),
         now,
     };
+    let started = std::time::Instant::now();
     let Some(created) = state.store.send_scheduled(row, &outcome).await? else {
         tracing::info!(
             schedule_id = row.id,
@@ -207,6 +209,7 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
         created = created.len(),
         refused = refused.len(),
         late_ms = now - row.send_at,
+        store_ms = started.elapsed().as_millis() as u64,
         "scheduled message sent"
     );
     Ok(true)

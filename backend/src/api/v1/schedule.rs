@@ -6,8 +6,8 @@ use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, required, state};
 use crate::domain::{MessageText, TimeFormat, Title};
-use crate::service::messaging::Source;
-use crate::service::schedule::{self, ScheduledTo};
+use crate::service::messaging::{Recipients, Source};
+use crate::service::schedule;
 use crate::store::ScheduledRow;
 use poem::Request;
 use poem_openapi::payload::Json;
@@ -173,8 +173,8 @@ impl ScheduleApi {
         let send_at = state.time.parse(required(&b.senddate, "senddate")?)?;
         let ids = listed_recipients(&b.all, b.staffids)?;
         let to = match &ids {
-            None => ScheduledTo::AllActive,
-            Some(ids) => ScheduledTo::Listed(ids),
+            None => Recipients::AllActive,
+            Some(ids) => Recipients::Listed(ids),
         };
         let row =
             schedule::schedule(state, partner, to, &title, &text, send_at, Source::Api).await?;

@@ -9,7 +9,7 @@ use super::super::{CabinetConfig, audit, html, session};
 use crate::domain::{MessageText, Phone, StaffId, Title, now_millis};
 use crate::error::Error;
 use crate::service::messaging::{self, Recipients, Source};
-use crate::service::schedule::{self, ScheduledTo};
+use crate::service::schedule;
 use crate::state::SharedState;
 use crate::store::{PartnerRow, StaffRow, StaffState};
 use askama::Template;
@@ -304,9 +304,9 @@ pub async fn submit(
     if form.later {
         let asked = ToSchedule {
             to: if form.all {
-                ScheduledTo::AllActive
+                Recipients::AllActive
             } else {
-                ScheduledTo::Listed(&ids)
+                Recipients::Listed(&ids)
             },
             title: &title,
             text: &text,
@@ -370,7 +370,7 @@ fn bad_request(v: &SendView) -> CabinetResult<Response> {
 
 /// What the form asks to schedule.
 struct ToSchedule<'a> {
-    to: ScheduledTo<'a>,
+    to: Recipients<'a>,
     title: &'a Title,
     text: &'a MessageText,
     /// As typed (a `datetime-local` value, in the configured zone).
