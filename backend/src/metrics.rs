@@ -92,6 +92,8 @@ pub struct Metrics {
     push_queue: Gauge,
     webhook_queue: Gauge,
     webhooks_failing: Gauge,
+    scheduled_pending: Gauge,
+    scheduled_overdue: Gauge,
     rss: Gauge,
 }
 
@@ -152,6 +154,18 @@ impl Metrics {
             "Partners' webhooks whose last post failed, at scrape time",
             webhooks_failing.clone(),
         );
+        let scheduled_pending = Gauge::default();
+        registry.register(
+            "scheduled_pending",
+            "Scheduled sends waiting for their time, at scrape time",
+            scheduled_pending.clone(),
+        );
+        let scheduled_overdue = Gauge::default();
+        registry.register(
+            "scheduled_overdue",
+            "Scheduled sends still waiting a minute past their time (the scheduler is behind or failing), at scrape time",
+            scheduled_overdue.clone(),
+        );
         let rss = Gauge::default();
         registry.register(
             "process_resident_memory_bytes",
@@ -169,6 +183,8 @@ impl Metrics {
             push_queue,
             webhook_queue,
             webhooks_failing,
+            scheduled_pending,
+            scheduled_overdue,
             rss,
         }
     }
@@ -210,6 +226,8 @@ impl Metrics {
         self.push_queue.set(depths.push_jobs);
         self.webhook_queue.set(depths.webhook_events);
         self.webhooks_failing.set(depths.webhooks_failing);
+        self.scheduled_pending.set(depths.scheduled_pending);
+        self.scheduled_overdue.set(depths.scheduled_overdue);
         self.rss.set(resident_bytes().unwrap_or(0));
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
@@ -223,6 +241,9 @@ pub struct QueueDepths {
     pub push_jobs: i64,
     pub webhook_events: i64,
     pub webhooks_failing: i64,
+    pub scheduled_pending: i64,
+    /// Waiting a minute past their time.
+    pub scheduled_overdue: i64,
 }
 
 /// The route label of a path: the API method, or the area.
@@ -286,6 +307,8 @@ mod tests {
                 push_jobs: 7,
                 webhook_events: 5,
                 webhooks_failing: 1,
+                scheduled_pending: 4,
+                scheduled_overdue: 2,
             })
             .unwrap();
         for line in [
@@ -299,6 +322,8 @@ mod tests {
             "simo_push_queue_jobs 7",
             "simo_webhook_queue_events 5",
             "simo_webhooks_failing 1",
+            "simo_scheduled_pending 4",
+            "simo_scheduled_overdue 2",
         ] {
             assert!(text.contains(line), "{line} in\n{text}");
         }

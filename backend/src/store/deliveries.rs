@@ -575,16 +575,25 @@ impl Store {
 
     /// The queues' depths for `/metrics`: delivery jobs, webhook events waiting, failing webhooks.
     pub async fn queue_depths(&self) -> Result<crate::metrics::QueueDepths> {
-        let (push_jobs, webhook_events, webhooks_failing): (i64, i64, i64) = with_pool!(self, p => sqlx::query_as(
+        // A send a minute past its time is one the scheduler (polling each second) missed.
+        let overdue_before = crate::domain::now_millis() - 60_000;
+        let counts: (i64, i64, i64, i64, i64) = with_pool!(self, p => sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM deliveries), (SELECT COUNT(*) FROM webhook_outbox),
-                    (SELECT COUNT(*) FROM partner_webhooks WHERE failures > 0)",
+                    (SELECT COUNT(*) FROM partner_webhooks WHERE failures > 0),
+                    (SELECT COUNT(*) FROM scheduled_sends WHERE state = 'pending'),
+                    (SELECT COUNT(*) FROM scheduled_sends WHERE state = 'pending' AND send_at < $1)",
         )
+        .bind(overdue_before)
         .fetch_one(p)
         .await)?;
+        let (push_jobs, webhook_events, webhooks_failing, scheduled_pending, scheduled_overdue) =
+            counts;
         Ok(crate::metrics::QueueDepths {
             push_jobs,
             webhook_events,
             webhooks_failing,
+            scheduled_pending,
+            scheduled_overdue,
         })
     }
 

@@ -300,3 +300,54 @@ impl InsertScheduled<sqlx::Postgres> for Store {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The metrics' counts: a send past its time by more than a minute is overdue until it
+    /// goes; a later one only waits.
+    #[tokio::test]
+    async fn overdue_sends_are_counted_until_they_go() {
+        let (_dir, store, _) = crate::store::temp_sqlite().await;
+        store
+            .execute_script(
+                "INSERT INTO partners (id, inn, short_name, full_name, password_hash, created_at)
+                   VALUES (1, '7707083893', 'В', 'В', '-', 0);",
+            )
+            .await
+            .unwrap();
+        let now = crate::domain::now_millis();
+        let new = |send_at| NewScheduled {
+            partner_id: 1,
+            title: "t",
+            body: "b",
+            send_at,
+            staff: None,
+            source: "api",
+            now,
+        };
+        let late = store.schedule_send(&new(now - 120_000)).await.unwrap();
+        store.schedule_send(&new(now + 3_600_000)).await.unwrap();
+        let depths = store.queue_depths().await.unwrap();
+        assert_eq!((depths.scheduled_pending, depths.scheduled_overdue), (2, 1));
+        let outcome = ScheduledOutcome {
+            recipients: &[],
+            refused_count: 0,
+            refused_detail: None,
+            now,
+        };
+        let sent = store.send_scheduled(&late, &outcome).await.unwrap();
+        assert_eq!(sent.map(|c| c.len()), Some(0), "sent, to nobody");
+        assert!(
+            store
+                .send_scheduled(&late, &outcome)
+                .await
+                .unwrap()
+                .is_none(),
+            "once"
+        );
+        let depths = store.queue_depths().await.unwrap();
+        assert_eq!((depths.scheduled_pending, depths.scheduled_overdue), (1, 0));
+    }
+}

@@ -119,6 +119,21 @@ async fn the_operator_scrapes_counts_of_requests_pushes_and_queues(db: Db) {
     assert_eq!(at("simo_webhook_queue_events"), 0.0);
     assert_eq!(at("simo_webhooks_failing"), 0.0);
     assert!(at("simo_process_resident_memory_bytes") > 1e6);
+    assert_eq!(at("simo_scheduled_pending"), 0.0);
+    let at_hour =
+        chrono::DateTime::from_timestamp_millis(simo_backend::domain::now_millis() + 3_600_000)
+            .unwrap()
+            .to_rfc3339();
+    app.post(
+        "schedulemessage",
+        Some(&p.token),
+        json!({"inn": p.inn, "all": true, "title": "t", "message": "m", "senddate": at_hour}),
+    )
+    .await
+    .ok();
+    let later = scrape(&app, "scrape-secret").await;
+    assert_eq!(later["simo_scheduled_pending"], 1.0);
+    assert_eq!(later["simo_scheduled_overdue"], 0.0, "an hour ahead");
 
     // Without a token configured, there is no such route.
     let Some(closed) = spawn_app(db).await else {
