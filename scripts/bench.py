@@ -8,6 +8,8 @@ measures with wrk (same client, same concurrency for every case):
   createmessage      max req/s, then p99 at half that rate       (SQLite, PostgreSQL)
   getmessage         count 50, 1,000,000 messages stored         (SQLite, PostgreSQL)
   bulk 10,000        one message to 10,000 employees: time until stored and queued
+  scheduled 10,000   the same, scheduled a second ahead: the scheduler's transaction, and how
+                     long after its time it was done (the scheduler looks every second)
   CSV export         the cabinet's download of the whole message list (every message stored):
                      time to the first byte and to the last, size, the server's RSS meanwhile
   RSS                idle and peak of the server process
@@ -326,7 +328,9 @@ def run_database(kind, args, ceiling_rps):
                         "-c", "CREATE DATABASE simo_bench"], check=True)
         db_url = f"{PG_ADMIN}/simo_bench"
     port = free_port()
-    env = dict(os.environ, SIMO_DATABASE_URL=db_url, SIMO_LISTEN=f"127.0.0.1:{port}", SIMO_LOG="warn",
+    env = dict(os.environ, SIMO_DATABASE_URL=db_url, SIMO_LISTEN=f"127.0.0.1:{port}",
+               # The scheduler's line says how long a scheduled send's transaction took.
+               SIMO_LOG="warn,simo_backend::service::schedule=info", SIMO_LOG_FORMAT="json",
                SIMO_SMS_PROVIDER="log")
     subprocess.run([BIN, "migrate"], env=env, check=True, capture_output=True)
     created = subprocess.run([BIN, "partner", "create", "--inn", INN, "--name", "ООО Бенч", "--full-name",
@@ -376,6 +380,8 @@ def run_database(kind, args, ceiling_rps):
             data = answer.get("data") or {}
             bulk["created"] = len(data.get("messageids") or data.get("messages") or [])
         settle(kind, db_url, sqlite_path)
+        scheduled = scheduled_all(base, token, os.path.join(tmp, "server.log"))
+        settle(kind, db_url, sqlite_path)
         export = export_csv(base, proc.pid, "bench-password")
         peak_rss = memory_mb(proc.pid)[1]
         if args.webhook:
@@ -388,10 +394,32 @@ def run_database(kind, args, ceiling_rps):
             receiver.terminate()
             receiver.wait()
     result = {"createmessage": create, "createmessage_half_rate": create_half, "getmessage": get,
-              "bulk_10000": bulk, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
+              "bulk_10000": bulk, "scheduled_10000": scheduled, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
     result["createmessage_share_of_ceiling"] = round(create["rps"] / ceiling_rps, 3)
     result["getmessage_share_of_ceiling"] = round(get["rps"] / ceiling_rps, 3)
     return result
+
+
+def scheduled_all(base, token, log_path):
+    """One message to every employee, scheduled a second ahead: the scheduler's transaction
+    (its log line) and how long after its time the send was done."""
+    send_at = time.time() + 1.0
+    when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(send_at)) + f".{int(send_at * 1000) % 1000:03d}Z"
+    status, answer = post(f"{base}/api/v1/schedulemessage",
+                          {"inn": INN, "all": True, "title": "Завтра смена", "message": "С 8:00", "senddate": when},
+                          token)
+    assert status == 200, answer
+    sid = answer["data"]["scheduleid"]
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        with open(log_path) as f:
+            for line in f:
+                if '"scheduled message sent"' in line and f'"schedule_id":{sid}' in line:
+                    fields = json.loads(line)["fields"]
+                    return {"store_ms": fields["store_ms"], "late_ms": fields["late_ms"],
+                            "created": fields["created"]}
+        time.sleep(0.05)
+    raise RuntimeError("the scheduled send did not go out within 120 s")
 
 
 def main():
@@ -427,6 +455,7 @@ def main():
         ("createmessage at half rate", lambda r: f"{r['createmessage_half_rate']['rps']} req/s (asked {r['createmessage_half_rate']['rate']}): p50 {r['createmessage_half_rate']['p50_ms']} ms, p99 {r['createmessage_half_rate']['p99_ms']} ms"),
         ("getmessage count 50, 1M stored", lambda r: f"{r['getmessage']['rps']} req/s ({r['getmessage_share_of_ceiling']:.0%}; {r['getmessage']['rps'] / c['page']['rps']:.0%} of the page's ceiling), p99 {r['getmessage']['p99_ms']} ms"),
         ("bulk: 10,000 recipients", lambda r: f"{r['bulk_10000']['seconds']} s (HTTP {r['bulk_10000']['status']})"),
+        ("scheduled to all 10,000: its transaction; sent after its time", lambda r: f"{r['scheduled_10000']['store_ms']} ms; {r['scheduled_10000']['late_ms']} ms (polled each second)"),
         ("CSV export of every message", lambda r: f"{r['export_csv']['rows']:,} rows, {r['export_csv']['mb']} MB in {r['export_csv']['seconds']} s (first byte {r['export_csv']['first_byte_ms']} ms), RSS {r['export_csv']['rss_before_mb']} → {r['export_csv']['rss_max_mb']} MB"),
         ("RSS idle / peak", lambda r: f"{r['rss_idle_mb']} / {r['rss_peak_mb']} MB"),
     ]
