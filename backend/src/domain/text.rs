@@ -46,6 +46,14 @@ macro_rules! bounded_text {
     };
 }
 
+/// The first `max_chars` characters of `text`, with an ellipsis when it was longer.
+pub fn shortened(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 bounded_text!(
     Title,
     250,

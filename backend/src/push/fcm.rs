@@ -136,7 +136,10 @@ impl Fcm {
             let retry = retry_after(resp.headers());
             let body = resp.text().await.unwrap_or_default();
             return Err(PushError::Transient {
-                reason: format!("OAuth: ответ {status}: {}", super::preview(&body, 200)),
+                reason: format!(
+                    "OAuth: ответ {status}: {}",
+                    crate::domain::shortened(&body, 200)
+                ),
                 retry_after: retry,
             });
         }

@@ -44,14 +44,7 @@ const PREVIEW_CHARS: usize = 500;
 impl Push {
     /// The text shortened to fit a push payload, with an ellipsis when cut.
     pub fn preview(&self) -> String {
-        preview(&self.body, PREVIEW_CHARS)
-    }
-}
-
-fn preview(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+        crate::domain::shortened(&self.body, PREVIEW_CHARS)
     }
 }
 
@@ -236,8 +229,8 @@ mod tests {
 
     #[test]
     fn preview_cuts_on_a_character_boundary() {
-        assert_eq!(preview("привет", 10), "привет");
-        assert_eq!(preview("привет", 3), "при…");
+        assert_eq!(crate::domain::shortened("привет", 10), "привет");
+        assert_eq!(crate::domain::shortened("привет", 3), "при…");
     }
 
     #[test]

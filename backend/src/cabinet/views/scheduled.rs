@@ -5,6 +5,7 @@ use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, session};
 use super::{DoneQuery, done};
+use crate::domain::shortened;
 use crate::error::Error;
 use crate::service::schedule;
 use crate::state::SharedState;
@@ -43,10 +44,7 @@ impl Row {
             None => t.s("sched.to_all").to_owned(),
             Some(n) => format!("{}: {n}", t.s("sched.to_listed")),
         };
-        let mut preview: String = r.body.chars().take(PREVIEW_CHARS).collect();
-        if r.body.chars().count() > PREVIEW_CHARS {
-            preview.push('…');
-        }
+        let preview = shortened(&r.body, PREVIEW_CHARS);
         Self {
             id: r.id,
             at: cfg.datetime(r.send_at),
