@@ -30,6 +30,9 @@ pub enum Action {
     /// The detail is the title, the time and the recipients.
     Scheduled,
     ScheduleCancelled,
+    /// The detail is the template's name.
+    TemplateSaved,
+    TemplateDeleted,
     PartnerCreated,
     PartnerDisabled,
     PartnerEnabled,
@@ -92,7 +95,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 28] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -111,6 +114,8 @@ impl Action {
         Self::Sent,
         Self::Scheduled,
         Self::ScheduleCancelled,
+        Self::TemplateSaved,
+        Self::TemplateDeleted,
         Self::PartnerCreated,
         Self::PartnerDisabled,
         Self::PartnerEnabled,
@@ -136,7 +141,11 @@ impl Action {
             | Self::StaffDeleted
             | Self::StaffBulkEnabled
             | Self::StaffBulkDisabled => Kind::Staff,
-            Self::Sent | Self::Scheduled | Self::ScheduleCancelled => Kind::Sent,
+            Self::Sent
+            | Self::Scheduled
+            | Self::ScheduleCancelled
+            | Self::TemplateSaved
+            | Self::TemplateDeleted => Kind::Sent,
             Self::WebhookOn
             | Self::WebhookMoved
             | Self::WebhookSecretRotated
@@ -169,6 +178,8 @@ impl Action {
             Self::Sent => "sent",
             Self::Scheduled => "scheduled",
             Self::ScheduleCancelled => "schedule_cancelled",
+            Self::TemplateSaved => "template_saved",
+            Self::TemplateDeleted => "template_deleted",
             Self::PartnerCreated => "partner_created",
             Self::PartnerDisabled => "partner_disabled",
             Self::PartnerEnabled => "partner_enabled",

@@ -232,7 +232,7 @@ fn area(
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
     use views::{
         dashboard, docs, employees, journal, login, messages, messages_export, scheduled, send,
-        settings, webhook,
+        settings, templates, webhook,
     };
     let route = Route::new()
         .at("/", get(dashboard::page))
@@ -256,6 +256,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/send", get(send::page).post(send::submit))
         .at("/scheduled", get(scheduled::page))
         .at("/scheduled/cancel", post(scheduled::cancel))
+        .at("/templates", get(templates::page).post(templates::submit))
         .at("/settings", get(settings::page))
         .at("/settings/token", post(settings::rotate_token))
         .at("/settings/password", post(settings::change_password))

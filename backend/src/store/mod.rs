@@ -17,6 +17,7 @@ mod search_index;
 mod sms;
 mod staff;
 mod staff_lookup;
+mod templates;
 mod usage;
 mod webhooks;
 
@@ -33,6 +34,7 @@ pub use partners::{NewPartner, PartnerRow};
 pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
+pub use templates::{TemplateInput, TemplateRow};
 pub use usage::PartnerUsage;
 pub use webhooks::{LeasedWebhook, WebhookAttempt, WebhookEvent, WebhookRow};
 

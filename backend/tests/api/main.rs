@@ -14,4 +14,5 @@ mod push_faults;
 mod robustness;
 mod schedule;
 mod staff;
+mod templates;
 mod webhook;

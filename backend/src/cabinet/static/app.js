@@ -38,6 +38,17 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     sync();
   }
+  // Send page: choosing a template fills the form in at once, keeping the ticked employees.
+  const pick = document.getElementById("tpl-select");
+  if (pick) {
+    pick.addEventListener("change", () => {
+      const params = new URLSearchParams();
+      if (pick.value) params.append("template", pick.value);
+      for (const box of document.querySelectorAll('#staff-list input[name="staff"]:checked')) params.append("staff", box.value);
+      window.location.assign(`/cabinet/send?${params}`);
+    });
+    document.getElementById("tpl-apply")?.classList.add("js-hidden");
+  }
   // Actions that cannot be undone ask first; without this file they go at once.
   for (const button of document.querySelectorAll("button[data-confirm]")) {
     button.addEventListener("click", (event) => {

@@ -12,6 +12,7 @@ pub mod operator;
 pub mod scheduled;
 pub mod send;
 pub mod settings;
+pub mod templates;
 pub mod usage;
 pub mod webhook;
 

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::service::messaging::{self, Recipients, Source};
 use crate::service::schedule;
 use crate::state::SharedState;
-use crate::store::{PartnerRow, StaffRow, StaffState};
+use crate::store::{PartnerRow, StaffRow, StaffState, TemplateRow};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -73,6 +73,8 @@ struct SendView {
     send_min: String,
     zone: String,
     scheduled: Option<ScheduledNote>,
+    /// The partner's templates, to fill in the title and the text from.
+    templates: Vec<TemplateOption>,
 }
 
 fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
@@ -132,6 +134,7 @@ fn view(l: Layout, cfg: &CabinetConfig, staff: &[StaffRow], chosen: &HashSet<i64
         send_min: cfg.input_datetime(now_millis()),
         zone: cfg.zone.name().to_owned(),
         scheduled: None,
+        templates: Vec::new(),
     }
 }
 
@@ -144,18 +147,49 @@ pub async fn page(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     let staff = state.store.list_staff(s.partner.id).await?;
-    // `?staff=ID` preselects an employee (links from other pages).
-    let pre: HashSet<i64> = req
+    let query: Vec<(String, String)> = req
         .uri()
         .query()
-        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
-        .unwrap_or_default()
-        .into_iter()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    // `?staff=ID` preselects an employee (links from other pages).
+    let pre: HashSet<i64> = query
+        .iter()
         .filter(|(k, _)| k == "staff")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.partner.inn.clone(), s.csrf);
-    Ok(html(view(l, cfg, &staff, &pre).render()))
+    let mut v = view(l, cfg, &staff, &pre);
+    let templates = state.store.templates(s.partner.id).await?;
+    // `?template=ID` fills in the title and the text; another partner's ID fills in nothing.
+    let chosen = query
+        .iter()
+        .find(|(k, _)| k == "template")
+        .and_then(|(_, v)| v.parse::<i64>().ok());
+    if let Some(t) = chosen.and_then(|id| templates.iter().find(|t| t.id == id)) {
+        v.title = t.title.clone();
+        v.text = t.body.clone();
+    }
+    v.templates = template_options(&templates, chosen);
+    Ok(html(v.render()))
+}
+
+/// A template in the send form's list.
+pub struct TemplateOption {
+    pub id: i64,
+    pub name: String,
+    pub selected: bool,
+}
+
+fn template_options(templates: &[TemplateRow], chosen: Option<i64>) -> Vec<TemplateOption> {
+    templates
+        .iter()
+        .map(|t| TemplateOption {
+            id: t.id,
+            name: t.name.clone(),
+            selected: Some(t.id) == chosen,
+        })
+        .collect()
 }
 
 /// The employees typed in the form, each as a phone number (any usual writing) or an ID; the
@@ -254,6 +288,7 @@ pub async fn submit(
         s.csrf.clone(),
     );
     let mut v = view(l, cfg, &staff, &form.staff);
+    v.templates = template_options(&state.store.templates(s.partner.id).await?, None);
     v.later = form.later;
     v.send_at = form.send_at.clone();
     v.all = form.all;
