@@ -527,6 +527,30 @@ test("schedule a message, see it wait on the dashboard and its page, cancel one,
   await page.context().close();
 });
 
+test("keep a template and fill the send form from it, the ticked employee kept", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/send`);
+  await Promise.all([page.waitForURL(`${BASE}/cabinet/templates`), page.click("#to-templates")]);
+  assert.ok(await page.isVisible("#tpl-none"));
+  await page.fill("#tpl-name", "Пересменка");
+  await page.fill("#tpl-title", "Пересменка в 20:00");
+  await page.fill("#tpl-text", "Сдайте смену старшему.");
+  await Promise.all([page.waitForURL(/done=template_saved/), page.click("#tpl-save")]);
+  assert.match(await page.textContent("#templates"), /Пересменка в 20:00/);
+  await shot(page, "21-templates");
+  await page.goto(`${BASE}/cabinet/send`);
+  assert.equal(await page.isVisible("#tpl-apply"), false, "the choice applies itself");
+  await page.check(`#staff-list input[value="${staff.ivanov}"]`);
+  await Promise.all([page.waitForURL(/template=/), page.selectOption("#tpl-select", { label: "Пересменка" })]);
+  assert.equal(await page.inputValue("input[name=title]"), "Пересменка в 20:00");
+  assert.equal(await page.inputValue("textarea[name=text]"), "Сдайте смену старшему.");
+  assert.ok(await page.isChecked(`#staff-list input[value="${staff.ivanov}"]`), "the ticked employee is kept");
+  await Promise.all([page.waitForLoadState("load"), page.click("#send-submit")]);
+  assert.match(await page.textContent("#send-created"), /Создано сообщений: 1/);
+  await page.context().close();
+});
+
 test("log out", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);
