@@ -406,6 +406,35 @@ async fn bad_schedules_are_refused_and_nothing_is_stored(db: Db) {
         );
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sends").await, 0);
+    // Malformed bodies to each method: a 4xx in the envelope, never a 5xx.
+    let malformed: Vec<Vec<u8>> = vec![
+        b"{not json".to_vec(),
+        b"[1,2,3]".to_vec(),
+        vec![0xff, 0xfe, 0x7b, 0x7d],
+        br#"{"scheduleid": {"nested": true}, "staffids": "1", "title": "t", "message": "m"}"#.to_vec(),
+        br#"{"scheduleid": [[1]], "senddate": {"at": 1}, "staffids": [[1]], "title": "t", "message": "m"}"#.to_vec(),
+        br#"{"scheduleid": "1; DROP TABLE scheduled_sends; --", "all": true, "title": "t", "message": "m", "senddate": 17}"#.to_vec(),
+        format!("{}{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(),
+    ];
+    for method in ["schedulemessage", "getschedule", "cancelschedule"] {
+        for body in &malformed {
+            let answer = app
+                .call(
+                    "POST",
+                    &format!("/api/v1/{method}"),
+                    Some(&p.token),
+                    Some(body.clone()),
+                )
+                .await;
+            assert!(
+                (400..500).contains(&answer.status),
+                "{method}: {answer:?} for {:?}",
+                String::from_utf8_lossy(body)
+            );
+            answer.failed(answer.status);
+        }
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sends").await, 0);
     // A bare date is the server's zone (Moscow): 1C sends it so.
     let bare = chrono::DateTime::from_timestamp_millis(now_millis() + HOUR_MS)
         .unwrap()
