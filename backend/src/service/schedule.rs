@@ -4,10 +4,10 @@
 //! disabled in between is refused then, and "all" means the employees active at that time.
 
 use super::messaging::{self, Recipients, Source};
-use crate::domain::{MessageText, Millis, StaffId, Title, now_millis};
+use crate::domain::{IdempotencyKey, MessageText, Millis, StaffId, Title, now_millis};
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::{NewScheduled, PartnerRow, ScheduledOutcome, ScheduledRow};
+use crate::store::{Keyed, NewScheduled, PartnerRow, ScheduledOutcome, ScheduledRow};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -29,18 +29,54 @@ const ROUND: i64 = 20;
 /// How often the scheduler looks for due sends.
 pub const POLL: Duration = Duration::from_secs(1);
 
+/// A message to schedule.
+pub struct NewSend<'a> {
+    pub to: Recipients<'a>,
+    pub title: &'a Title,
+    pub text: &'a MessageText,
+    pub send_at: Millis,
+    pub source: Source,
+    /// The partner's Idempotency-Key: a repeat finds the send it names.
+    pub key: Option<&'a IdempotencyKey>,
+}
+
 /// Schedules a message for `send_at`: to the listed employees, who must be the partner's
 /// (their state is checked when it is sent), or to all who are active then. The time must be
 /// in the future and within `MAX_AHEAD`.
 pub async fn schedule(
     state: &AppState,
     partner: &PartnerRow,
-    to: Recipients<'_>,
-    title: &Title,
-    text: &MessageText,
-    send_at: Millis,
-    source: Source,
+    send: NewSend<'_>,
 ) -> Result<ScheduledRow> {
+    let NewSend {
+        to,
+        title,
+        text,
+        send_at,
+        source,
+        key,
+    } = send;
+    let asked = Asked {
+        listed: match to {
+            Recipients::AllActive => None,
+            Recipients::Listed(ids) => {
+                let mut seen = HashSet::with_capacity(ids.len());
+                Some(ids.iter().copied().filter(|id| seen.insert(id.0)).collect())
+            }
+        },
+        title,
+        text,
+        send_at,
+    };
+    if let Some(key) = key
+        && let Some(earlier) = state
+            .store
+            .scheduled_by_key(partner.id, key.as_str())
+            .await?
+    {
+        // Before the time's checks: a repeat after the time passed still finds its send.
+        return replay(&asked, Some(key), earlier);
+    }
     let now = now_millis();
     if send_at <= now {
         return Err(Error::invalid(format!(
@@ -53,53 +89,52 @@ pub async fn schedule(
             "Сообщение можно запланировать не более чем на год вперёд",
         ));
     }
-    let listed: Option<Vec<StaffId>> = match to {
-        Recipients::AllActive => None,
-        Recipients::Listed(ids) => {
-            let mut seen = HashSet::with_capacity(ids.len());
-            let unique: Vec<StaffId> = ids.iter().copied().filter(|id| seen.insert(id.0)).collect();
-            if unique.is_empty() {
-                return Err(Error::invalid("Не указаны получатели"));
-            }
-            if unique.len() > MAX_LISTED {
-                return Err(Error::invalid(format!(
-                    "Получателей больше {MAX_LISTED}: запланируйте отправку частями или всем"
-                )));
-            }
-            let staff = state.store.list_staff(partner.id).await?;
-            let known: HashSet<i64> = staff.iter().map(|s| s.id).collect();
-            let unknown: Vec<String> = unique
-                .iter()
-                .filter(|id| !known.contains(&id.0))
-                .map(|id| id.to_string())
-                .collect();
-            if !unknown.is_empty() {
-                return Err(Error::not_found(format!(
-                    "Сотрудники не найдены: {}",
-                    unknown.join(", ")
-                )));
-            }
-            Some(unique)
+    if let Some(unique) = &asked.listed {
+        if unique.is_empty() {
+            return Err(Error::invalid("Не указаны получатели"));
         }
-    };
+        if unique.len() > MAX_LISTED {
+            return Err(Error::invalid(format!(
+                "Получателей больше {MAX_LISTED}: запланируйте отправку частями или всем"
+            )));
+        }
+        let staff = state.store.list_staff(partner.id).await?;
+        let known: HashSet<i64> = staff.iter().map(|s| s.id).collect();
+        let unknown: Vec<String> = unique
+            .iter()
+            .filter(|id| !known.contains(&id.0))
+            .map(|id| id.to_string())
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::not_found(format!(
+                "Сотрудники не найдены: {}",
+                unknown.join(", ")
+            )));
+        }
+    }
     let (pending, _) = state.store.scheduled_summary(partner.id).await?;
     if pending >= MAX_PENDING {
         return Err(Error::Conflict(format!(
             "Запланировано уже {MAX_PENDING} отправок: дождитесь их или отмените лишние"
         )));
     }
-    let row = state
+    let stored = state
         .store
         .schedule_send(&NewScheduled {
             partner_id: partner.id,
             title: title.as_str(),
             body: text.as_str(),
             send_at,
-            staff: listed.as_deref(),
+            staff: asked.listed.as_deref(),
             source: source.as_str(),
             now,
+            key: key.map(IdempotencyKey::as_str),
         })
         .await?;
+    let row = match stored {
+        Keyed::Stored(row) => row,
+        Keyed::Taken(earlier) => return replay(&asked, key, earlier),
+    };
     tracing::info!(
         partner_id = partner.id,
         schedule_id = row.id,
@@ -107,6 +142,41 @@ pub async fn schedule(
         "message scheduled"
     );
     Ok(row)
+}
+
+/// What a `schedule` call asked for, to compare a repeat with the send its key names.
+struct Asked<'a> {
+    /// Each once, in the order given; `None` for all.
+    listed: Option<Vec<StaffId>>,
+    title: &'a Title,
+    text: &'a MessageText,
+    send_at: Millis,
+}
+
+/// The answer to a repeated call: the send its key names, if it is the same send.
+fn replay(
+    asked: &Asked<'_>,
+    key: Option<&IdempotencyKey>,
+    earlier: ScheduledRow,
+) -> Result<ScheduledRow> {
+    let same = earlier.listed() == asked.listed
+        && earlier.title == asked.title.as_str()
+        && earlier.body == asked.text.as_str()
+        && earlier.send_at == asked.send_at;
+    if !same {
+        return Err(Error::Conflict(format!(
+            "Ключ Idempotency-Key «{}» уже использован для другой отправки (№ {}): повтор запроса \
+             должен совпадать с ней в получателях, title, message и senddate",
+            key.map_or("", IdempotencyKey::as_str),
+            earlier.id
+        )));
+    }
+    tracing::info!(
+        partner_id = earlier.partner_id,
+        schedule_id = earlier.id,
+        "repeated call: the send its idempotency key names"
+    );
+    Ok(earlier)
 }
 
 /// Cancels a waiting send of the partner.

@@ -99,11 +99,11 @@ pub struct NewMessage<'a> {
 
 /// What storing a message under an idempotency key did.
 #[derive(Debug)]
-pub enum Keyed {
+pub enum Keyed<T = MessageRow> {
     /// Stored now.
-    Stored(MessageRow),
+    Stored(T),
     /// A call with the same key stored this one before.
-    Taken(MessageRow),
+    Taken(T),
 }
 
 /// One employee's messages, newest first, within optional bounds.

@@ -8,10 +8,10 @@
 
 use super::deliveries::{BeginWrite, BulkCreated, created_up_to, insert_messages_bulk_pg};
 use super::group_commit::insert_rows_sqlite_in;
-use super::{Store, exec, with_pool, with_writer};
+use super::{Store, exec, is_unique_violation, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
-use crate::store::MessageStatus;
+use crate::store::{Keyed, MessageStatus};
 
 /// A scheduled send as the cabinet and the API show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -64,6 +64,8 @@ pub struct NewScheduled<'a> {
     pub staff: Option<&'a [StaffId]>,
     pub source: &'a str,
     pub now: Millis,
+    /// The partner's Idempotency-Key, unique among its sends.
+    pub key: Option<&'a str>,
 }
 
 /// What a due send did, recorded with its messages.
@@ -79,7 +81,8 @@ const COLUMNS: &str =
      created_count, refused_count, refused_detail, first_message_id, last_message_id";
 
 impl Store {
-    pub async fn schedule_send(&self, new: &NewScheduled<'_>) -> Result<ScheduledRow> {
+    /// Stores a send, or finds the one a concurrent call with the same key stored.
+    pub async fn schedule_send(&self, new: &NewScheduled<'_>) -> Result<Keyed<ScheduledRow>> {
         let staff = new.staff.map(|ids| {
             ids.iter()
                 .map(|id| id.0.to_string())
@@ -87,11 +90,10 @@ impl Store {
                 .join(",")
         });
         let sql = format!(
-            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
         );
-        Ok(
-            with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let stored = with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(new.partner_id)
             .bind(new.title)
             .bind(new.body)
@@ -99,7 +101,36 @@ impl Store {
             .bind(staff)
             .bind(new.source)
             .bind(new.now)
+            .bind(new.key)
             .fetch_one(p)
+            .await);
+        match (stored, new.key) {
+            (Ok(row), _) => Ok(Keyed::Stored(row)),
+            // A concurrent call with the same key stored first: the caller compares with it.
+            (Err(e), Some(key)) if is_unique_violation(&e) => {
+                match self.scheduled_by_key(new.partner_id, key).await? {
+                    Some(row) => Ok(Keyed::Taken(row)),
+                    None => Err(e.into()),
+                }
+            }
+            (Err(e), _) => Err(e.into()),
+        }
+    }
+
+    /// The partner's send its Idempotency-Key names (read on the writer: it may be a moment old).
+    pub async fn scheduled_by_key(
+        &self,
+        partner_id: i64,
+        key: &str,
+    ) -> Result<Option<ScheduledRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM scheduled_sends WHERE partner_id = $1 AND idempotency_key = $2"
+        );
+        Ok(
+            with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(partner_id)
+            .bind(key)
+            .fetch_optional(p)
             .await)?,
         )
     }
@@ -326,8 +357,11 @@ mod tests {
             staff: None,
             source: "api",
             now,
+            key: None,
         };
-        let late = store.schedule_send(&new(now - 120_000)).await.unwrap();
+        let Keyed::Stored(late) = store.schedule_send(&new(now - 120_000)).await.unwrap() else {
+            panic!("stored")
+        };
         store.schedule_send(&new(now + 3_600_000)).await.unwrap();
         let depths = store.queue_depths().await.unwrap();
         assert_eq!((depths.scheduled_pending, depths.scheduled_overdue), (2, 1));

@@ -19,6 +19,7 @@ on_both_databases!(
     bad_schedules_are_refused_and_nothing_is_stored,
     the_servers_scheduler_sends_what_falls_due,
     the_cabinet_schedules_lists_and_cancels,
+    a_repeat_with_the_idempotency_key_finds_the_first_send,
 );
 
 const HOUR_MS: i64 = 3_600_000;
@@ -652,4 +653,96 @@ async fn the_cabinet_schedules_lists_and_cancels(db: Db) {
         stranger.get("/cabinet/scheduled").await.location.as_deref(),
         Some("/cabinet/login")
     );
+}
+
+async fn schedule_keyed(app: &TestApp, p: &Partner, key: &[u8], body: &Value) -> Answer {
+    app.call_with(
+        "POST",
+        "/api/v1/schedulemessage",
+        Some(&p.token),
+        &[("Idempotency-Key", key)],
+        Some(body.to_string().into_bytes()),
+    )
+    .await
+}
+
+async fn a_repeat_with_the_idempotency_key_finds_the_first_send(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let q = app.create_partner(INN_B).await;
+    let a = app.login(&p.inn, PHONE, "Иванов И.").await;
+    let body = json!({"inn": p.inn, "staffids": [a.id, a.id], "title": "Смена", "message": "В 8:00",
+                      "senddate": in_ms(HOUR_MS)});
+    let first = schedule_keyed(&app, &p, b"doc-2026-0001", &body)
+        .await
+        .ok()
+        .clone();
+    let again = schedule_keyed(&app, &p, b"doc-2026-0001", &body)
+        .await
+        .ok()
+        .clone();
+    assert_eq!(again["scheduleid"], first["scheduleid"], "{again}");
+    // The same key with anything else is refused and names the send.
+    let mut other = body.clone();
+    other["title"] = json!("Другая смена");
+    let err = schedule_keyed(&app, &p, b"doc-2026-0001", &other)
+        .await
+        .failed(409);
+    assert!(
+        err.contains(&format!("№ {}", first["scheduleid"].as_str().unwrap())),
+        "{err}"
+    );
+    // Another partner's key space is its own.
+    let mut theirs = body.clone();
+    theirs["inn"] = json!(q.inn);
+    theirs["all"] = json!(true);
+    theirs.as_object_mut().unwrap().remove("staffids");
+    let q_send = schedule_keyed(&app, &q, b"doc-2026-0001", &theirs)
+        .await
+        .ok()
+        .clone();
+    assert_ne!(q_send["scheduleid"], first["scheduleid"]);
+    // A key that is not visible ASCII, or too long, is refused, never ignored.
+    for bad in [
+        &b"\xd0\x9a\xd0\xbb\xd1\x8e\xd1\x87"[..],
+        "k".repeat(256).as_bytes(),
+    ] {
+        schedule_keyed(&app, &p, bad, &body).await.failed(400);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sends").await, 2);
+
+    // Repeats at once: one send.
+    let mut calls = Vec::new();
+    for _ in 0..6 {
+        calls.push(schedule_keyed(&app, &p, b"doc-2026-0002", &body));
+    }
+    let ids: std::collections::HashSet<String> = futures_util::future::join_all(calls)
+        .await
+        .iter()
+        .map(|a| a.ok()["scheduleid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sends").await, 3);
+
+    // A repeat after the time has passed and the send went still finds it, with what it did.
+    let soon = json!({"inn": p.inn, "staffids": [a.id], "title": "Скоро", "message": "m",
+                      "senddate": in_ms(1_200)});
+    let s = schedule_keyed(&app, &p, b"doc-2026-0003", &soon)
+        .await
+        .ok()
+        .clone();
+    eventually("the scheduler sends it", || async {
+        get_one(&app, &p, &s["scheduleid"]).await["state"] == "sent"
+    })
+    .await;
+    let late = schedule_keyed(&app, &p, b"doc-2026-0003", &soon)
+        .await
+        .ok()
+        .clone();
+    assert_eq!(late["scheduleid"], s["scheduleid"]);
+    assert_eq!(late["state"], "sent");
+    assert_eq!(late["created"], 1);
+    assert_eq!(titles_of(&app, &p, &a).await, ["Скоро"], "sent once");
 }

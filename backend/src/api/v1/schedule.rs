@@ -5,11 +5,12 @@ use super::bulk::listed_recipients;
 use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, required, state};
-use crate::domain::{MessageText, TimeFormat, Title};
+use crate::domain::{IdempotencyKey, MessageText, TimeFormat, Title};
 use crate::service::messaging::{Recipients, Source};
-use crate::service::schedule;
+use crate::service::schedule::{self, NewSend};
 use crate::store::ScheduledRow;
 use poem::Request;
+use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use serde::Deserialize;
@@ -163,6 +164,10 @@ impl ScheduleApi {
         req: &Request,
         auth: TokenAuth,
         body: V1Body<ScheduleMessageRequest>,
+        /// Дополнение: ключ идемпотентности, как у createmessage: повтор с тем же ключом не
+        /// планирует вторую отправку, а возвращает запланированную первым запросом.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: Header<Option<String>>,
     ) -> Result<Json<ScheduledEnvelope>, V1Error> {
         let state = state(req)?;
         let partner = auth.0.require_partner()?;
@@ -176,8 +181,21 @@ impl ScheduleApi {
             None => Recipients::AllActive,
             Some(ids) => Recipients::Listed(ids),
         };
-        let row =
-            schedule::schedule(state, partner, to, &title, &text, send_at, Source::Api).await?;
+        // Read raw, as createmessage does: a key that is not visible ASCII is refused, not dropped.
+        let key = req
+            .headers()
+            .get("idempotency-key")
+            .map(|v| IdempotencyKey::from_header(v.as_bytes()))
+            .transpose()?;
+        let send = NewSend {
+            to,
+            title: &title,
+            text: &text,
+            send_at,
+            source: Source::Api,
+            key: key.as_ref(),
+        };
+        let row = schedule::schedule(state, partner, send).await?;
         Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))
     }
 

@@ -9,7 +9,7 @@ use super::super::{CabinetConfig, audit, html, session};
 use crate::domain::{MessageText, Phone, StaffId, Title, now_millis};
 use crate::error::Error;
 use crate::service::messaging::{self, Recipients, Source};
-use crate::service::schedule;
+use crate::service::schedule::{self, NewSend};
 use crate::state::SharedState;
 use crate::store::{PartnerRow, StaffRow, StaffState, TemplateRow};
 use askama::Template;
@@ -438,15 +438,27 @@ async fn schedule_from_form(
         v.error = Some(v.l.t.s("send.when_past").to_owned());
         return bad_request(&v);
     }
-    let row =
-        match schedule::schedule(state, partner, to, title, text, send_at, Source::Cabinet).await {
-            Ok(row) => row,
-            Err(Error::Invalid(m) | Error::Conflict(m) | Error::NotFound(m)) => {
-                v.error = Some(m);
-                return bad_request(&v);
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let row = match schedule::schedule(
+        state,
+        partner,
+        NewSend {
+            to,
+            title,
+            text,
+            send_at,
+            source: Source::Cabinet,
+            key: None,
+        },
+    )
+    .await
+    {
+        Ok(row) => row,
+        Err(Error::Invalid(m) | Error::Conflict(m) | Error::NotFound(m)) => {
+            v.error = Some(m);
+            return bad_request(&v);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let at = cfg.datetime(row.send_at);
     let listed = row.listed_count();
     let whom = listed.map_or_else(|| "все активные".to_owned(), |n| n.to_string());
