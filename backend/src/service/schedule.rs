@@ -181,24 +181,25 @@ fn replay(
 
 /// Cancels a waiting send of the partner.
 pub async fn cancel(state: &AppState, partner: &PartnerRow, id: i64) -> Result<ScheduledRow> {
-    let found = state.store.scheduled_send(partner.id, id).await?;
-    let Some(row) = found else {
-        return Err(Error::not_found(format!(
-            "Запланированная отправка {id} не найдена"
-        )));
-    };
-    if !state
+    let cancelled = state
         .store
         .cancel_scheduled(partner.id, id, now_millis())
-        .await?
-    {
-        return Err(Error::Conflict(match row.state.as_str() {
-            "cancelled" => format!("Отправка {id} уже отменена"),
-            _ => format!("Отправка {id} уже выполнена: её сообщения созданы"),
-        }));
+        .await?;
+    if let Some(row) = cancelled {
+        return Ok(row);
     }
-    let cancelled = state.store.scheduled_send(partner.id, id).await?;
-    cancelled.ok_or_else(|| Error::not_found(format!("Запланированная отправка {id} не найдена")))
+    // Not cancelled: say why, from what the send is now.
+    match state.store.scheduled_send(partner.id, id).await? {
+        None => Err(Error::not_found(format!(
+            "Запланированная отправка {id} не найдена"
+        ))),
+        Some(row) if row.state == "cancelled" => {
+            Err(Error::Conflict(format!("Отправка {id} уже отменена")))
+        }
+        Some(_) => Err(Error::Conflict(format!(
+            "Отправка {id} уже выполнена: её сообщения созданы"
+        ))),
+    }
 }
 
 /// Sends what is due by `due_by` (now, but for tests); returns how many sends went out. The

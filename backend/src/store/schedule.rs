@@ -8,7 +8,7 @@
 
 use super::deliveries::{BeginWrite, BulkCreated, created_up_to, insert_messages_bulk_pg};
 use super::group_commit::insert_rows_sqlite_in;
-use super::{Store, exec, is_unique_violation, with_pool, with_writer};
+use super::{Store, is_unique_violation, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
 use crate::store::{Keyed, MessageStatus};
@@ -186,18 +186,26 @@ impl Store {
         )
     }
 
-    /// Cancels a waiting send; `false` when it is not the partner's or no longer waits.
-    pub async fn cancel_scheduled(&self, partner_id: i64, id: i64, now: Millis) -> Result<bool> {
-        let n = exec!(self, p => sqlx::query(
+    /// Cancels a waiting send and returns it; `None` when it is not the partner's or no longer
+    /// waits.
+    pub async fn cancel_scheduled(
+        &self,
+        partner_id: i64,
+        id: i64,
+        now: Millis,
+    ) -> Result<Option<ScheduledRow>> {
+        let sql = format!(
             "UPDATE scheduled_sends SET state = 'cancelled', done_at = $3
-             WHERE partner_id = $1 AND id = $2 AND state = 'pending'",
+             WHERE partner_id = $1 AND id = $2 AND state = 'pending' RETURNING {COLUMNS}"
+        );
+        Ok(
+            with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(partner_id)
+            .bind(id)
+            .bind(now)
+            .fetch_optional(p)
+            .await)?,
         )
-        .bind(partner_id)
-        .bind(id)
-        .bind(now)
-        .execute(p)
-        .await)?;
-        Ok(n == 1)
     }
 
     /// Sends due by `now`, the earliest first.

@@ -109,7 +109,7 @@ fn scheduled(time: &TimeFormat, row: ScheduledRow) -> Scheduled {
 }
 
 /// The state as people read it.
-pub fn state_name(state: &str) -> &'static str {
+fn state_name(state: &str) -> &'static str {
     match state {
         "pending" => "Ожидает отправки",
         "sent" => "Отправлено",

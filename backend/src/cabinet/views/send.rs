@@ -428,7 +428,7 @@ async fn schedule_from_form(
         send_at,
     } = asked;
     let send_at = match state.time.parse(send_at) {
-        Ok(at) if !send_at.trim().is_empty() => at,
+        Ok(at) => at,
         _ => {
             v.error = Some(v.l.t.s("send.when_invalid").to_owned());
             return bad_request(&v);
