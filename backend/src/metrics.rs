@@ -36,6 +36,9 @@ pub const API_METHODS: &[&str] = &[
     "schedulemessage",
     "getschedule",
     "cancelschedule",
+    "getgroups",
+    "savegroup",
+    "deletegroup",
 ];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]

@@ -10,6 +10,7 @@ pub type V1Apis = (
     v1::StaffApi,
     v1::BulkApi,
     v1::ScheduleApi,
+    v1::GroupsApi,
 );
 
 /// The v1 service; the spec's server is relative so the committed file does not depend on a host.
@@ -21,6 +22,7 @@ pub fn v1_service() -> OpenApiService<V1Apis, &'static dyn crate::webhook::Statu
             v1::StaffApi,
             v1::BulkApi,
             v1::ScheduleApi,
+            v1::GroupsApi,
         ),
         "SiMO API v1",
         env!("CARGO_PKG_VERSION"),

@@ -26,6 +26,10 @@ pub enum Action {
     /// The detail is how many changed.
     StaffBulkEnabled,
     StaffBulkDisabled,
+    GroupSaved,
+    GroupDeleted,
+    GroupMembersAdded,
+    GroupMembersRemoved,
     Sent,
     /// The detail is the title, the time and the recipients.
     Scheduled,
@@ -95,7 +99,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 32] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -111,6 +115,10 @@ impl Action {
         Self::StaffDeleted,
         Self::StaffBulkEnabled,
         Self::StaffBulkDisabled,
+        Self::GroupSaved,
+        Self::GroupDeleted,
+        Self::GroupMembersAdded,
+        Self::GroupMembersRemoved,
         Self::Sent,
         Self::Scheduled,
         Self::ScheduleCancelled,
@@ -140,7 +148,11 @@ impl Action {
             | Self::StaffRenamed
             | Self::StaffDeleted
             | Self::StaffBulkEnabled
-            | Self::StaffBulkDisabled => Kind::Staff,
+            | Self::StaffBulkDisabled
+            | Self::GroupSaved
+            | Self::GroupDeleted
+            | Self::GroupMembersAdded
+            | Self::GroupMembersRemoved => Kind::Staff,
             Self::Sent
             | Self::Scheduled
             | Self::ScheduleCancelled
@@ -175,6 +187,10 @@ impl Action {
             Self::StaffDeleted => "staff_deleted",
             Self::StaffBulkEnabled => "staff_bulk_enabled",
             Self::StaffBulkDisabled => "staff_bulk_disabled",
+            Self::GroupSaved => "group_saved",
+            Self::GroupDeleted => "group_deleted",
+            Self::GroupMembersAdded => "group_members_added",
+            Self::GroupMembersRemoved => "group_members_removed",
             Self::Sent => "sent",
             Self::Scheduled => "scheduled",
             Self::ScheduleCancelled => "schedule_cancelled",

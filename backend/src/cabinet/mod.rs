@@ -231,8 +231,8 @@ fn area(
 /// `/cabinet`: the partner admin's pages.
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
     use views::{
-        dashboard, docs, employees, journal, login, messages, messages_export, scheduled, send,
-        settings, templates, webhook,
+        dashboard, docs, employees, groups, journal, login, messages, messages_export, scheduled,
+        send, settings, templates, webhook,
     };
     let route = Route::new()
         .at("/", get(dashboard::page))
@@ -244,6 +244,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/employees", get(employees::list))
         .at("/employees.csv", get(employees::export))
         .at("/employees/bulk", post(employees::bulk))
+        .at("/groups", get(groups::page).post(groups::submit))
         .at("/employees/:id/state", post(employees::set_state))
         .at("/employees/:id/rename", post(employees::rename))
         .at(

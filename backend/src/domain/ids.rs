@@ -30,6 +30,7 @@ macro_rules! id_type {
 
 id_type!(StaffId, "идентификатор сотрудника (staffid)");
 id_type!(MessageId, "идентификатор сообщения (messageid)");
+id_type!(GroupId, "идентификатор группы (groupid)");
 
 /// The `Idempotency-Key` of a `createmessage` call: whatever the caller's system uses to name
 /// one message it means to send (a UUID, a document number), unique per partner.

@@ -9,10 +9,10 @@ mod time;
 mod token;
 
 pub use device::Device;
-pub use ids::{IdempotencyKey, MessageId, StaffId};
+pub use ids::{GroupId, IdempotencyKey, MessageId, StaffId};
 pub use inn::Inn;
 pub use phone::Phone;
-pub use text::{MessageText, PartnerName, StaffName, Title, shortened};
+pub use text::{GroupName, MessageText, PartnerName, StaffName, Title, shortened};
 pub use time::{Millis, TimeFormat, doubled_delay, now_millis};
 pub use token::{SecretToken, TokenHash, TokenKind};
 

@@ -1,6 +1,6 @@
 //! Sending messages to employees and reading them back.
 
-use crate::domain::{IdempotencyKey, MessageText, StaffId, Title, now_millis};
+use crate::domain::{GroupId, IdempotencyKey, MessageText, StaffId, Title, now_millis};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::{
@@ -162,6 +162,9 @@ pub enum Recipients<'a> {
     /// These employees (duplicates ignored); unknown, disabled and unapproved ones are
     /// refused one by one, the others still get the message.
     Listed(&'a [StaffId]),
+    /// The members of one of the partner's groups at the time of sending: like "all" within
+    /// the group, members disabled or awaiting approval are left out, not refused.
+    Group(GroupId),
 }
 
 /// Stores one message per recipient and their delivery jobs in one transaction.
@@ -173,8 +176,9 @@ pub async fn send_bulk(
     text: &MessageText,
     source: Source,
 ) -> Result<BulkOutcome> {
-    let staff = state.store.list_staff(partner.id).await?;
-    let (recipients, refused) = resolve(&staff, to);
+    let (recipients, refused) = audience(state, partner.id, to)
+        .await?
+        .ok_or_else(|| group_not_found(to))?;
     let mut outcome = BulkOutcome {
         created: Vec::new(),
         refused,
@@ -210,20 +214,53 @@ pub async fn send_bulk(
     Ok(outcome)
 }
 
-/// Who of the partner's `staff` gets a message now (with the status it starts in), and who
-/// is refused and why.
-pub fn resolve(
-    staff: &[StaffRow],
+/// The 404 of a group that is not the partner's (or no longer exists).
+pub fn group_not_found(to: Recipients<'_>) -> Error {
+    match to {
+        Recipients::Group(id) => Error::not_found(format!("Группа {id} не найдена")),
+        _ => Error::not_found("Получатели не найдены"),
+    }
+}
+
+/// Who of the partner's employees gets a message now (with the status it starts in), and who
+/// is refused and why; `None` when the group it goes to is not the partner's.
+pub async fn audience(
+    state: &AppState,
+    partner_id: i64,
     to: Recipients<'_>,
+) -> Result<Option<(Vec<(StaffId, MessageStatus)>, Vec<Refusal>)>> {
+    let staff = state.store.list_staff(partner_id).await?;
+    Ok(match to {
+        Recipients::AllActive => Some(resolve(&staff, None)),
+        Recipients::Listed(ids) => Some(resolve(&staff, Some(ids))),
+        Recipients::Group(id) => match state.store.group_members(partner_id, id.0).await? {
+            None => None,
+            Some(members) => {
+                let members: HashSet<i64> = members.iter().map(|m| m.0).collect();
+                let in_group: Vec<StaffRow> = staff
+                    .into_iter()
+                    .filter(|s| members.contains(&s.id))
+                    .collect();
+                Some(resolve(&in_group, None))
+            }
+        },
+    })
+}
+
+/// Who of `staff` gets a message now: the `listed` ones (refused one by one when they cannot
+/// receive it), or with `None` every active one.
+fn resolve(
+    staff: &[StaffRow],
+    listed: Option<&[StaffId]>,
 ) -> (Vec<(StaffId, MessageStatus)>, Vec<Refusal>) {
     let mut refused = Vec::new();
-    let recipients: Vec<(StaffId, MessageStatus)> = match to {
-        Recipients::AllActive => staff
+    let recipients: Vec<(StaffId, MessageStatus)> = match listed {
+        None => staff
             .iter()
             .filter(|s| s.state() == StaffState::Active)
             .map(|s| (s.staff_id(), initial_status(s)))
             .collect(),
-        Recipients::Listed(ids) => {
+        Some(ids) => {
             let staff: HashMap<i64, &StaffRow> = staff.iter().map(|s| (s.id, s)).collect();
             let mut seen = HashSet::with_capacity(ids.len());
             let mut recipients = Vec::with_capacity(ids.len());
@@ -252,6 +289,25 @@ pub fn resolve(
         }
     };
     (recipients, refused)
+}
+
+/// A 404 naming the IDs that are none of the partner's employees (in any state).
+pub async fn check_known(state: &AppState, partner_id: i64, ids: &[StaffId]) -> Result<()> {
+    let staff = state.store.list_staff(partner_id).await?;
+    let known: HashSet<i64> = staff.iter().map(|s| s.id).collect();
+    let unknown: Vec<String> = ids
+        .iter()
+        .filter(|id| !known.contains(&id.0))
+        .map(ToString::to_string)
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::not_found(format!(
+            "Сотрудники не найдены: {}",
+            unknown.join(", ")
+        )))
+    }
 }
 
 /// `queued` when the employee has a device to push to, `no_device` otherwise.

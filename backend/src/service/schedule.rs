@@ -4,7 +4,7 @@
 //! disabled in between is refused then, and "all" means the employees active at that time.
 
 use super::messaging::{self, Recipients, Source};
-use crate::domain::{IdempotencyKey, MessageText, Millis, StaffId, Title, now_millis};
+use crate::domain::{GroupId, IdempotencyKey, MessageText, Millis, StaffId, Title, now_millis};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::{Keyed, NewScheduled, PartnerRow, ScheduledOutcome, ScheduledRow};
@@ -58,11 +58,15 @@ pub async fn schedule(
     } = send;
     let asked = Asked {
         listed: match to {
-            Recipients::AllActive => None,
+            Recipients::AllActive | Recipients::Group(_) => None,
             Recipients::Listed(ids) => {
                 let mut seen = HashSet::with_capacity(ids.len());
                 Some(ids.iter().copied().filter(|id| seen.insert(id.0)).collect())
             }
+        },
+        group: match to {
+            Recipients::Group(id) => Some(id.0),
+            _ => None,
         },
         title,
         text,
@@ -98,19 +102,12 @@ pub async fn schedule(
                 "Получателей больше {MAX_LISTED}: запланируйте отправку частями или всем"
             )));
         }
-        let staff = state.store.list_staff(partner.id).await?;
-        let known: HashSet<i64> = staff.iter().map(|s| s.id).collect();
-        let unknown: Vec<String> = unique
-            .iter()
-            .filter(|id| !known.contains(&id.0))
-            .map(|id| id.to_string())
-            .collect();
-        if !unknown.is_empty() {
-            return Err(Error::not_found(format!(
-                "Сотрудники не найдены: {}",
-                unknown.join(", ")
-            )));
-        }
+        messaging::check_known(state, partner.id, unique).await?;
+    }
+    if let Some(id) = asked.group
+        && state.store.group(partner.id, id).await?.is_none()
+    {
+        return Err(messaging::group_not_found(to));
     }
     let (pending, _) = state.store.scheduled_summary(partner.id).await?;
     if pending >= MAX_PENDING {
@@ -126,6 +123,7 @@ pub async fn schedule(
             body: text.as_str(),
             send_at,
             staff: asked.listed.as_deref(),
+            group: asked.group,
             source: source.as_str(),
             now,
             key: key.map(IdempotencyKey::as_str),
@@ -146,8 +144,9 @@ pub async fn schedule(
 
 /// What a `schedule` call asked for, to compare a repeat with the send its key names.
 struct Asked<'a> {
-    /// Each once, in the order given; `None` for all.
+    /// Each once, in the order given; `None` for all or a group.
     listed: Option<Vec<StaffId>>,
+    group: Option<i64>,
     title: &'a Title,
     text: &'a MessageText,
     send_at: Millis,
@@ -160,6 +159,7 @@ fn replay(
     earlier: ScheduledRow,
 ) -> Result<ScheduledRow> {
     let same = earlier.listed() == asked.listed
+        && earlier.group_id == asked.group
         && earlier.title == asked.title.as_str()
         && earlier.body == asked.text.as_str()
         && earlier.send_at == asked.send_at;
@@ -224,13 +224,22 @@ pub async fn run_due(state: &AppState, due_by: Millis) -> Result<usize> {
 
 async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
     let partner = state.store.partner_by_id(row.partner_id).await?;
-    let staff = state.store.list_staff(row.partner_id).await?;
     let listed = row.listed();
-    let to = match &listed {
-        Some(ids) => Recipients::Listed(ids),
-        None => Recipients::AllActive,
+    let to = match (&listed, row.group_id) {
+        (_, Some(group)) => Recipients::Group(GroupId(group)),
+        (Some(ids), None) => Recipients::Listed(ids),
+        (None, None) => Recipients::AllActive,
     };
-    let (mut recipients, mut refused) = messaging::resolve(&staff, to);
+    // A group deleted in a race with the send's scheduling sends nothing; the send says why.
+    let (mut recipients, mut refused, gone) =
+        match messaging::audience(state, row.partner_id, to).await? {
+            Some((recipients, refused)) => (recipients, refused, None),
+            None => (
+                Vec::new(),
+                Vec::new(),
+                Some(messaging::group_not_found(to).to_string()),
+            ),
+        };
     if partner.is_none_or(|p| p.disabled) {
         // The operator disabled the company: its messages stop, scheduled ones included.
         refused.extend(
@@ -253,6 +262,7 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
         }
         reasons.join("; ")
     });
+    let detail = gone.or(detail);
     let now = now_millis();
     let outcome = ScheduledOutcome {
         recipients: &recipients,

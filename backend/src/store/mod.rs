@@ -8,6 +8,7 @@ mod cabinet;
 mod deliveries;
 mod direct;
 mod group_commit;
+mod groups;
 mod handoff;
 mod message_list;
 mod messages;
@@ -24,6 +25,7 @@ mod webhooks;
 pub use audit::{AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush};
+pub use groups::{GroupDeleted, GroupInput, GroupRow};
 pub use handoff::Handoff;
 pub use message_list::{
     CursorValue, ListPlan, MessageExportRow, MessageListQuery, MessageListRow, MessageSort,

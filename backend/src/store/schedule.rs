@@ -23,6 +23,8 @@ pub struct ScheduledRow {
     pub send_at: Millis,
     /// Employee IDs separated by commas; `None`: all active employees at the time of sending.
     pub staff_ids: Option<String>,
+    /// A send to a group's members at the time of sending (then `staff_ids` is `None`).
+    pub group_id: Option<i64>,
     pub source: String,
     /// `pending`, `sent` or `cancelled`.
     pub state: String,
@@ -37,7 +39,7 @@ pub struct ScheduledRow {
 }
 
 impl ScheduledRow {
-    /// The listed recipients; `None` for "all active employees".
+    /// The listed recipients; `None` for "all active employees" or a group.
     pub fn listed(&self) -> Option<Vec<StaffId>> {
         self.staff_ids.as_deref().map(|ids| {
             ids.split(',')
@@ -46,7 +48,7 @@ impl ScheduledRow {
         })
     }
 
-    /// How many are listed; `None` for "all".
+    /// How many are listed; `None` for "all" or a group.
     pub fn listed_count(&self) -> Option<usize> {
         self.staff_ids
             .as_deref()
@@ -60,8 +62,9 @@ pub struct NewScheduled<'a> {
     pub title: &'a str,
     pub body: &'a str,
     pub send_at: Millis,
-    /// `None`: all active employees at the time of sending.
+    /// `None`: all active employees (or the group's) at the time of sending.
     pub staff: Option<&'a [StaffId]>,
+    pub group: Option<i64>,
     pub source: &'a str,
     pub now: Millis,
     /// The partner's Idempotency-Key, unique among its sends.
@@ -77,7 +80,7 @@ pub struct ScheduledOutcome<'a> {
 }
 
 const COLUMNS: &str =
-    "id, partner_id, title, body, send_at, staff_ids, source, state, created_at, done_at,
+    "id, partner_id, title, body, send_at, staff_ids, group_id, source, state, created_at, done_at,
      created_count, refused_count, refused_detail, first_message_id, last_message_id";
 
 impl Store {
@@ -90,8 +93,8 @@ impl Store {
                 .join(",")
         });
         let sql = format!(
-            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
+            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key, group_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
         );
         let stored = with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(new.partner_id)
@@ -102,6 +105,7 @@ impl Store {
             .bind(new.source)
             .bind(new.now)
             .bind(new.key)
+            .bind(new.group)
             .fetch_one(p)
             .await);
         match (stored, new.key) {
@@ -363,6 +367,7 @@ mod tests {
             body: "b",
             send_at,
             staff: None,
+            group: None,
             source: "api",
             now,
             key: None,

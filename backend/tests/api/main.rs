@@ -5,6 +5,7 @@ mod helpers;
 
 mod cabinet;
 mod cli;
+mod groups;
 mod login;
 mod messages;
 mod metrics;

@@ -4,7 +4,7 @@ use super::body::{V1Body, lenient};
 use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, state};
-use crate::domain::{MessageText, StaffId, Title};
+use crate::domain::{GroupId, MessageText, StaffId, Title};
 use crate::service::messaging::{self, Recipients, Source};
 use poem::Request;
 use poem_openapi::payload::Json;
@@ -25,6 +25,10 @@ pub struct CreateMessageBulkRequest {
     /// `true`: всем активным сотрудникам партнёра (тогда `staffids` не указывается).
     #[serde(default, deserialize_with = "lenient::string")]
     pub all: Option<String>,
+    /// Дополнение: идентификатор группы (getgroups): всем её участникам, активным сейчас
+    /// (тогда `staffids` и `all` не указываются).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub groupid: Option<String>,
     /// Заголовок, до 250 символов.
     #[serde(default, deserialize_with = "lenient::string")]
     pub title: Option<String>,
@@ -73,7 +77,8 @@ impl BulkApi {
     /// Создать сообщение для многих сотрудников (дополнение)
     ///
     /// Для АСУ партнёра (токен партнёра). Одно сообщение каждому указанному сотруднику
-    /// (`staffids`) или всем активным (`"all": true`); все сообщения сохраняются одной
+    /// (`staffids`), всем активным (`"all": true`) или активным участникам группы (`groupid`,
+    /// см. getgroups); все сообщения сохраняются одной
     /// транзакцией и отправляются push-уведомлениями. Неизвестные и отключённые сотрудники
     /// перечислены в `refused`, остальные сообщение получают. Заголовок `Idempotency-Key` здесь
     /// не поддерживается (ошибка 400): повтор создаёт сообщения заново.
@@ -97,12 +102,10 @@ impl BulkApi {
         auth.0.check_inn(given(&b.inn))?;
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
         let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
-        let ids = listed_recipients(&b.all, b.staffids)?;
-        let to = match &ids {
-            None => Recipients::AllActive,
-            Some(ids) => Recipients::Listed(ids),
-        };
-        let outcome = messaging::send_bulk(state, partner, to, &title, &text, Source::Api).await?;
+        let to = addressed(&b.all, b.staffids, &b.groupid)?;
+        let outcome =
+            messaging::send_bulk(state, partner, to.recipients(), &title, &text, Source::Api)
+                .await?;
         Ok(BulkEnvelope::ok(BulkCreated {
             messages: outcome
                 .created
@@ -125,11 +128,29 @@ impl BulkApi {
     }
 }
 
-/// The recipients of a request with `staffids` or `"all": true`: `None` for all.
-pub(super) fn listed_recipients(
+/// Who a request sends to: `staffids`, `"all": true` or `groupid`, exactly one of them.
+pub(super) enum Addressed {
+    All,
+    Listed(Vec<StaffId>),
+    Group(GroupId),
+}
+
+impl Addressed {
+    pub(super) fn recipients(&self) -> Recipients<'_> {
+        match self {
+            Self::All => Recipients::AllActive,
+            Self::Listed(ids) => Recipients::Listed(ids),
+            Self::Group(id) => Recipients::Group(*id),
+        }
+    }
+}
+
+/// The recipients of a request with `staffids`, `"all": true` or `groupid`.
+pub(super) fn addressed(
     all: &Option<String>,
     staffids: Option<Vec<String>>,
-) -> Result<Option<Vec<StaffId>>, V1Error> {
+    groupid: &Option<String>,
+) -> Result<Addressed, V1Error> {
     let all = match given(all).map(str::to_ascii_lowercase).as_deref() {
         None | Some("false" | "0") => false,
         Some("true" | "1") => true,
@@ -140,22 +161,24 @@ pub(super) fn listed_recipients(
         }
     };
     let listed = staffids.unwrap_or_default();
-    match (all, listed.is_empty()) {
-        (true, true) => Ok(None),
-        (false, false) if listed.len() <= MAX_RECIPIENTS => Ok(Some(
+    let group = given(groupid).map(GroupId::parse).transpose()?;
+    match (all, listed.is_empty(), group) {
+        (true, true, None) => Ok(Addressed::All),
+        (false, true, Some(id)) => Ok(Addressed::Group(id)),
+        (false, false, None) if listed.len() <= MAX_RECIPIENTS => Ok(Addressed::Listed(
             listed
                 .iter()
                 .map(|id| StaffId::parse(id))
                 .collect::<Result<_, _>>()?,
         )),
-        (false, false) => Err(V1Error::bad_request(format!(
+        (false, false, None) => Err(V1Error::bad_request(format!(
             "Не более {MAX_RECIPIENTS} получателей за один запрос; для всех сотрудников укажите \"all\": true"
         ))),
-        (true, false) => Err(V1Error::bad_request(
-            "Укажите либо «staffids», либо «all», но не оба",
+        (false, true, None) => Err(V1Error::bad_request(
+            "Не указаны получатели: «staffids», «groupid» или «all»: true",
         )),
-        (false, true) => Err(V1Error::bad_request(
-            "Не указаны получатели: «staffids» или «all»: true",
+        _ => Err(V1Error::bad_request(
+            "Укажите что-то одно из «staffids», «groupid» и «all», но не оба сразу",
         )),
     }
 }

@@ -3,6 +3,7 @@
 pub mod body;
 mod bulk;
 pub mod envelope;
+mod groups;
 mod login;
 mod messages;
 mod page_json;
@@ -15,6 +16,7 @@ use envelope::V1Error;
 use poem::Request;
 
 pub use bulk::BulkApi;
+pub use groups::GroupsApi;
 pub use login::LoginApi;
 pub use messages::MessagesApi;
 pub use schedule::ScheduleApi;

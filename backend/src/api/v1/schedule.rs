@@ -1,12 +1,12 @@
 //! `schedulemessage`, `getschedule`, `cancelschedule` (additions): a message sent later.
 
 use super::body::{V1Body, lenient};
-use super::bulk::listed_recipients;
+use super::bulk::addressed;
 use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, required, state};
 use crate::domain::{IdempotencyKey, MessageText, TimeFormat, Title};
-use crate::service::messaging::{Recipients, Source};
+use crate::service::messaging::Source;
 use crate::service::schedule::{self, NewSend};
 use crate::store::ScheduledRow;
 use poem::Request;
@@ -29,6 +29,10 @@ pub struct ScheduleMessageRequest {
     /// `true`: всем сотрудникам, активным в момент отправки (тогда `staffids` не указывается).
     #[serde(default, deserialize_with = "lenient::string")]
     pub all: Option<String>,
+    /// Идентификатор группы (getgroups): её участникам, активным в момент отправки (тогда
+    /// `staffids` и `all` не указываются). Пока отправка ждёт, группу нельзя удалить.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub groupid: Option<String>,
     /// Заголовок, до 250 символов.
     #[serde(default, deserialize_with = "lenient::string")]
     pub title: Option<String>,
@@ -61,6 +65,8 @@ pub struct Scheduled {
     pub senddate: String,
     /// `true` when it goes to every employee active at the time of sending.
     pub all: bool,
+    /// The group whose members active at the time of sending get it; null otherwise.
+    pub groupid: Option<String>,
     /// The listed recipients; empty when `all`.
     pub staffids: Vec<String>,
     /// `pending`, `sent` or `cancelled`.
@@ -92,7 +98,8 @@ fn scheduled(time: &TimeFormat, row: ScheduledRow) -> Scheduled {
     Scheduled {
         scheduleid: row.id.to_string(),
         senddate: time.format(row.send_at),
-        all: row.staff_ids.is_none(),
+        all: row.staff_ids.is_none() && row.group_id.is_none(),
+        groupid: row.group_id.map(|id| id.to_string()),
         staffids,
         statename: state_name(&row.state).to_owned(),
         state: row.state,
@@ -154,7 +161,8 @@ impl ScheduleApi {
     /// Запланировать сообщение (дополнение)
     ///
     /// Для АСУ партнёра (токен партнёра). Сообщение будет создано и отправлено указанным
-    /// сотрудникам (`staffids`) или всем активным (`"all": true`) в момент `senddate`.
+    /// сотрудникам (`staffids`), всем активным (`"all": true`) или активным участникам группы
+    /// (`groupid`) в момент `senddate`.
     /// Получатели определяются в момент отправки: отключённые к тому времени сообщения не
     /// получат. Неизвестные идентификаторы — ошибка 404, ничего не запланировано. Отменить —
     /// cancelschedule, узнать результат — getschedule.
@@ -176,11 +184,7 @@ impl ScheduleApi {
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
         let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
         let send_at = state.time.parse(required(&b.senddate, "senddate")?)?;
-        let ids = listed_recipients(&b.all, b.staffids)?;
-        let to = match &ids {
-            None => Recipients::AllActive,
-            Some(ids) => Recipients::Listed(ids),
-        };
+        let to = addressed(&b.all, b.staffids, &b.groupid)?;
         // Read raw, as createmessage does: a key that is not visible ASCII is refused, not dropped.
         let key = req
             .headers()
@@ -188,7 +192,7 @@ impl ScheduleApi {
             .map(|v| IdempotencyKey::from_header(v.as_bytes()))
             .transpose()?;
         let send = NewSend {
-            to,
+            to: to.recipients(),
             title: &title,
             text: &text,
             send_at,

@@ -16,10 +16,23 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+  // "All" or a group stands instead of the ticks: the list greys out and is not sent.
   const all = document.getElementById("send-all");
+  const group = document.getElementById("send-group");
   if (all && list) {
-    const sync = () => list.classList.toggle("all-on", all.checked);
-    all.addEventListener("change", sync);
+    const sync = () => {
+      const instead = all.checked || (group !== null && group.value !== "");
+      list.classList.toggle("all-on", instead);
+      for (const box of list.querySelectorAll('input[name="staff"]')) box.disabled = instead;
+    };
+    all.addEventListener("change", () => {
+      if (all.checked && group) group.value = "";
+      sync();
+    });
+    group?.addEventListener("change", () => {
+      if (group.value !== "") all.checked = false;
+      sync();
+    });
     sync();
   }
   // Send page: "Schedule for" names the button and needs a time; picking a time chooses it.

@@ -8,13 +8,16 @@ use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, session};
 use super::csv_file::download as csv_download;
 use super::{PageOf, done, done_counted, fold, list_href, page_number};
-use crate::domain::{StaffId, StaffName, now_millis};
+use crate::domain::{GroupId, StaffId, StaffName, now_millis};
+use crate::error::Error;
+use crate::service::groups;
 use crate::state::SharedState;
-use crate::store::{StaffRow, StaffState};
+use crate::store::{PartnerRow, StaffRow, StaffState};
 use askama::Template;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
 
 pub struct EmployeeItem {
     pub id: i64,
@@ -24,6 +27,8 @@ pub struct EmployeeItem {
     pub registered: String,
     pub has_push: bool,
     pub state: &'static str,
+    /// The names of the groups the employee is in.
+    pub groups: Vec<String>,
 }
 
 impl EmployeeItem {
@@ -40,6 +45,7 @@ impl EmployeeItem {
             registered: cfg.datetime(r.created_at),
             has_push: r.push_token.is_some(),
             state: r.state().as_str(),
+            groups: Vec::new(),
         }
     }
 }
@@ -51,6 +57,9 @@ pub struct ListParams {
     q: String,
     #[serde(default)]
     state: String,
+    /// A group's ID: only its members.
+    #[serde(default)]
+    group: String,
     #[serde(default)]
     page: String,
     done: Option<String>,
@@ -68,10 +77,19 @@ impl ListParams {
         page_number(&self.page)
     }
 
+    fn group(&self) -> Option<GroupId> {
+        GroupId::parse(&self.group).ok()
+    }
+
     /// The list's address with this search and filter on `page` (`done` left out).
     fn href(&self, page: usize) -> String {
         let state = self.state().map_or("", StaffState::as_str);
-        list_href(LIST, &[("q", self.q.trim()), ("state", state)], page)
+        let group = self.group().map(|g| g.to_string()).unwrap_or_default();
+        list_href(
+            LIST,
+            &[("q", self.q.trim()), ("state", state), ("group", &group)],
+            page,
+        )
     }
 }
 
@@ -140,14 +158,48 @@ pub fn search<'a>(staff: &'a [StaffRow], text: &str) -> impl Iterator<Item = &'a
 
 /// Searches, filters and pages the partner's employees (`staff`, in name order) in memory:
 /// the same rules on both databases, with Unicode case folding that neither `LIKE` gives.
-fn find<'a>(staff: &'a [StaffRow], p: &ListParams, page_size: usize) -> PageOf<&'a StaffRow> {
-    PageOf::of(matching(staff, p).collect(), p.page(), page_size)
+fn find<'a>(
+    staff: &'a [StaffRow],
+    p: &ListParams,
+    in_group: Option<&'a HashSet<i64>>,
+    page_size: usize,
+) -> PageOf<&'a StaffRow> {
+    PageOf::of(matching(staff, p, in_group).collect(), p.page(), page_size)
 }
 
-/// Every employee the list's search and state filter select, on all its pages.
-fn matching<'a>(staff: &'a [StaffRow], p: &ListParams) -> impl Iterator<Item = &'a StaffRow> {
+/// Every employee the list's search, state and group filters select, on all its pages;
+/// `in_group` holds the members of the group the list is filtered by.
+fn matching<'a>(
+    staff: &'a [StaffRow],
+    p: &ListParams,
+    in_group: Option<&'a HashSet<i64>>,
+) -> impl Iterator<Item = &'a StaffRow> {
     let state = p.state();
-    search(staff, &p.q).filter(move |r| state.is_none_or(|s| r.state() == s))
+    search(staff, &p.q).filter(move |r| {
+        state.is_none_or(|s| r.state() == s) && in_group.is_none_or(|g| g.contains(&r.id))
+    })
+}
+
+/// The members of the group the list is filtered by (none for another partner's group).
+async fn group_filter(
+    state: &SharedState,
+    partner_id: i64,
+    p: &ListParams,
+) -> CabinetResult<Option<HashSet<i64>>> {
+    let Some(group) = p.group() else {
+        return Ok(None);
+    };
+    let members = state.store.group_members(partner_id, group.0).await?;
+    Ok(Some(
+        members.unwrap_or_default().iter().map(|id| id.0).collect(),
+    ))
+}
+
+/// A group in the list's filter and bulk form.
+pub struct GroupChoice {
+    pub id: i64,
+    pub name: String,
+    pub selected: bool,
 }
 
 pub struct StateCount {
@@ -183,6 +235,8 @@ struct EmployeesView {
     upto: i64,
     /// The CSV download of what the list selects.
     export_href: String,
+    /// The partner's groups, for the filter and the bulk form.
+    groups: Vec<GroupChoice>,
 }
 
 #[derive(Template)]
@@ -210,7 +264,30 @@ pub async fn list(
     let s = session::partner(req, state).await?;
     let staff = state.store.list_staff(s.partner.id).await?;
     let page_size = cfg.page_size as usize;
-    let found = find(&staff, &p, page_size);
+    let groups = state.store.groups(s.partner.id).await?;
+    let memberships = state.store.group_memberships(s.partner.id).await?;
+    let group_chosen = p.group().map(|g| g.0);
+    let in_group: Option<HashSet<i64>> = group_chosen.map(|g| {
+        memberships
+            .iter()
+            .filter(|(group, _)| *group == g)
+            .map(|(_, staff_id)| *staff_id)
+            .collect()
+    });
+    let found = find(&staff, &p, in_group.as_ref(), page_size);
+    let names: HashMap<i64, &str> = groups.iter().map(|g| (g.id, g.name.as_str())).collect();
+    let shown: HashSet<i64> = found.rows.iter().map(|r| r.id).collect();
+    let mut groups_of: HashMap<i64, Vec<String>> = HashMap::new();
+    for (group, staff_id) in &memberships {
+        if shown.contains(staff_id)
+            && let Some(name) = names.get(group)
+        {
+            groups_of
+                .entry(*staff_id)
+                .or_default()
+                .push((*name).to_owned());
+        }
+    }
     let chosen = p.state();
     let states = [
         StaffState::Active,
@@ -225,6 +302,7 @@ pub async fn list(
         href: ListParams {
             q: p.q.clone(),
             state: st.as_str().to_owned(),
+            group: p.group.clone(),
             ..ListParams::default()
         }
         .href(1),
@@ -244,19 +322,25 @@ pub async fn list(
         rows: found
             .rows
             .iter()
-            .map(|r| EmployeeItem::from_row(r, cfg))
+            .map(|r| {
+                let mut e = EmployeeItem::from_row(r, cfg);
+                e.groups = groups_of.remove(&r.id).unwrap_or_default();
+                e.groups.sort();
+                e
+            })
             .collect(),
         q: p.q.trim().to_owned(),
         total: staff.len(),
         states,
         all_href: ListParams {
             q: p.q.clone(),
+            group: p.group.clone(),
             ..ListParams::default()
         }
         .href(1),
         matched: found.matched,
         state_chosen: chosen.is_some(),
-        filtered: !p.q.trim().is_empty() || chosen.is_some(),
+        filtered: !p.q.trim().is_empty() || chosen.is_some() || group_chosen.is_some(),
         page,
         pages: found.pages,
         prev: (page > 1).then(|| p.href(page - 1)),
@@ -265,6 +349,14 @@ pub async fn list(
         back_query: back_query(&p.href(page)),
         upto: staff.iter().map(|r| r.id).max().unwrap_or(0),
         export_href: p.href(1).replacen(LIST, EXPORT, 1),
+        groups: groups
+            .iter()
+            .map(|g| GroupChoice {
+                id: g.id,
+                name: g.name.clone(),
+                selected: Some(g.id) == group_chosen,
+            })
+            .collect(),
     };
     Ok(html(view.render()))
 }
@@ -489,6 +581,9 @@ enum Intent {
     Set(StaffState),
     /// Opens the send form with the ticked employees chosen.
     Write,
+    /// Puts the employees in the group chosen beside the buttons (`true`) or takes them out;
+    /// `None` when no group was chosen.
+    Group(Option<GroupId>, bool),
 }
 
 /// The bulk form repeats `id` once per ticked row, which a struct cannot hold: read pairs.
@@ -506,9 +601,11 @@ impl BulkForm {
             serde_urlencoded::from_str(body).map_err(|_| invalid())?;
         let (mut csrf, mut action, mut back, mut upto) = (String::new(), None, None, None);
         let mut ids = Vec::new();
+        let mut group = None;
         for (k, v) in pairs {
             match k.as_str() {
                 "csrf" => csrf = v,
+                "group" => group = GroupId::parse(&v).ok(),
                 "do" => action = Some(v),
                 "back" => back = Some(v),
                 "upto" => upto = Some(v.parse::<i64>().map_err(|_| invalid())?),
@@ -524,11 +621,14 @@ impl BulkForm {
                 back,
             });
         }
-        let (state, everyone) = match action.as_deref() {
-            Some("active") => (StaffState::Active, false),
-            Some("disabled") => (StaffState::Disabled, false),
-            Some("active_all") => (StaffState::Active, true),
-            Some("disabled_all") => (StaffState::Disabled, true),
+        let (intent, everyone) = match action.as_deref() {
+            Some("active") => (Intent::Set(StaffState::Active), false),
+            Some("disabled") => (Intent::Set(StaffState::Disabled), false),
+            Some("active_all") => (Intent::Set(StaffState::Active), true),
+            Some("disabled_all") => (Intent::Set(StaffState::Disabled), true),
+            Some("group_add") => (Intent::Group(group, true), false),
+            Some("group_remove") => (Intent::Group(group, false), false),
+            Some("group_add_all") => (Intent::Group(group, true), true),
             _ => {
                 return Err(CabinetError::Invalid(
                     "Неизвестное действие со списком сотрудников".into(),
@@ -544,7 +644,7 @@ impl BulkForm {
         };
         Ok(Self {
             csrf,
-            intent: Intent::Set(state),
+            intent,
             scope,
             back,
         })
@@ -566,7 +666,9 @@ pub async fn bulk(
         BulkScope::Ticked(ids) => ids,
         BulkScope::Listed { upto } => {
             let staff = state.store.list_staff(s.partner.id).await?;
-            matching(&staff, &listed(form.back.as_deref()))
+            let p = listed(form.back.as_deref());
+            let in_group = group_filter(state, s.partner.id, &p).await?;
+            matching(&staff, &p, in_group.as_ref())
                 .filter(|r| r.id <= upto)
                 .map(StaffRow::staff_id)
                 .collect()
@@ -578,6 +680,10 @@ pub async fn bulk(
     let new_state = match form.intent {
         Intent::Set(st) => st,
         Intent::Write => return write_to(state, s.partner.id, &ids, &back).await,
+        Intent::Group(None, _) => return Ok(done(&back, "group_none")),
+        Intent::Group(Some(group), add) => {
+            return to_group(req, state, &s.partner, group, &ids, add, &back).await;
+        }
     };
     let changed = state
         .store
@@ -605,6 +711,39 @@ pub async fn bulk(
     Ok(done_counted(&back, key, changed))
 }
 
+/// Puts the employees in a group or takes them out, and says how many changed.
+async fn to_group(
+    req: &Request,
+    state: &SharedState,
+    partner: &PartnerRow,
+    group: GroupId,
+    ids: &[StaffId],
+    add: bool,
+    back: &str,
+) -> CabinetResult<Response> {
+    let changed = match groups::change_members(state, partner, group, ids, add).await {
+        Ok(n) => n,
+        Err(Error::NotFound(_)) => return Err(CabinetError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let (action, key) = if add {
+        (audit::Action::GroupMembersAdded, "bulk_group_added")
+    } else {
+        (audit::Action::GroupMembersRemoved, "bulk_group_removed")
+    };
+    if changed > 0 {
+        let name = state
+            .store
+            .group(partner.id, group.0)
+            .await?
+            .map(|g| g.name)
+            .unwrap_or_default();
+        let detail = format!("«{name}»: {changed}");
+        audit::record(state, req, partner.id, audit::ADMIN, action, &detail).await;
+    }
+    Ok(done_counted(back, key, changed))
+}
+
 /// The send form with the ticked employees chosen: those of this partner in the mailing (a
 /// message to anyone else would be refused). Only their IDs ride in the address.
 async fn write_to(
@@ -613,7 +752,7 @@ async fn write_to(
     ids: &[StaffId],
     back: &str,
 ) -> CabinetResult<Response> {
-    let ticked: std::collections::HashSet<i64> = ids.iter().map(|id| id.0).collect();
+    let ticked: HashSet<i64> = ids.iter().map(|id| id.0).collect();
     let staff = state.store.list_staff(partner_id).await?;
     let chosen: Vec<(&str, String)> = staff
         .iter()
@@ -639,8 +778,9 @@ pub async fn export(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     let staff = state.store.list_staff(s.partner.id).await?;
+    let in_group = group_filter(state, s.partner.id, &p).await?;
     let tr = Tr(*lang);
-    let rows: Vec<[String; 7]> = matching(&staff, &p)
+    let rows: Vec<[String; 7]> = matching(&staff, &p, in_group.as_ref())
         .map(|r| {
             let e = EmployeeItem::from_row(r, cfg);
             [

@@ -4,6 +4,7 @@ mod csv_file;
 pub mod dashboard;
 pub mod docs;
 pub mod employees;
+pub mod groups;
 pub mod journal;
 pub mod login;
 pub mod messages;

@@ -14,6 +14,7 @@ use askama::Template;
 use poem::web::{Data, Form, Query};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 /// Sent or cancelled sends listed under the waiting ones.
 const DONE_LISTED: i64 = 50;
@@ -26,7 +27,7 @@ pub struct Row {
     pub at: String,
     pub title: String,
     pub preview: String,
-    /// "All active employees" or "N employees".
+    /// "All active employees", "N employees" or the group's name.
     pub recipients: String,
     pub source: String,
     pub state: String,
@@ -39,10 +40,14 @@ pub struct Row {
 }
 
 impl Row {
-    fn of(r: ScheduledRow, t: Tr, cfg: &CabinetConfig) -> Self {
-        let recipients = match r.listed_count() {
-            None => t.s("sched.to_all").to_owned(),
-            Some(n) => format!("{}: {n}", t.s("sched.to_listed")),
+    fn of(r: ScheduledRow, t: Tr, cfg: &CabinetConfig, groups: &HashMap<i64, String>) -> Self {
+        let recipients = match (r.listed_count(), r.group_id) {
+            (_, Some(g)) => match groups.get(&g) {
+                Some(name) => format!("{} «{name}»", t.s("sched.to_group")),
+                None => format!("{} {g}", t.s("sched.to_group")),
+            },
+            (None, None) => t.s("sched.to_all").to_owned(),
+            (Some(n), None) => format!("{}: {n}", t.s("sched.to_listed")),
         };
         let preview = shortened(&r.body, PREVIEW_CHARS);
         Self {
@@ -88,8 +93,17 @@ pub async fn page(
         .scheduled_sends(s.partner.id, DONE_LISTED)
         .await?;
     let t = l.t;
+    let groups: HashMap<i64, String> = state
+        .store
+        .groups(s.partner.id)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
     let rows = |rows: Vec<ScheduledRow>| -> Vec<Row> {
-        rows.into_iter().map(|r| Row::of(r, t, cfg)).collect()
+        rows.into_iter()
+            .map(|r| Row::of(r, t, cfg, &groups))
+            .collect()
     };
     let view = ScheduledView {
         pending: rows(pending),

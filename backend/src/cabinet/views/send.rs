@@ -6,7 +6,8 @@ use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, session};
-use crate::domain::{MessageText, Phone, StaffId, Title, now_millis};
+use super::groups::active_members;
+use crate::domain::{GroupId, MessageText, Phone, StaffId, Title, now_millis};
 use crate::error::Error;
 use crate::service::messaging::{self, Recipients, Source};
 use crate::service::schedule::{self, NewSend};
@@ -35,8 +36,19 @@ pub struct Recipient {
 /// What the form just scheduled.
 pub struct ScheduledNote {
     pub at: String,
-    /// How many are listed; `None` for all active employees at the time.
+    /// How many are listed; `None` for all active employees (or the group's) at the time.
     pub listed: Option<usize>,
+    /// The group it goes to.
+    pub group: Option<String>,
+}
+
+/// A group in the send form's list.
+pub struct GroupOption {
+    pub id: i64,
+    pub name: String,
+    /// Members who would get the message now.
+    pub active: usize,
+    pub selected: bool,
 }
 
 /// A message created by this send, or why an employee got none.
@@ -75,6 +87,8 @@ struct SendView {
     scheduled: Option<ScheduledNote>,
     /// The partner's templates, to fill in the title and the text from.
     templates: Vec<TemplateOption>,
+    /// The partner's groups, to send to one of them.
+    groups: Vec<GroupOption>,
 }
 
 fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
@@ -135,7 +149,29 @@ fn view(l: Layout, cfg: &CabinetConfig, staff: &[StaffRow], chosen: &HashSet<i64
         zone: cfg.zone.name().to_owned(),
         scheduled: None,
         templates: Vec::new(),
+        groups: Vec::new(),
     }
+}
+
+async fn group_options(
+    state: &SharedState,
+    partner_id: i64,
+    staff: &[StaffRow],
+    chosen: Option<GroupId>,
+) -> CabinetResult<Vec<GroupOption>> {
+    let active = active_members(state, partner_id, staff).await?;
+    Ok(state
+        .store
+        .groups(partner_id)
+        .await?
+        .into_iter()
+        .map(|g| GroupOption {
+            active: active.get(&g.id).copied().unwrap_or_default(),
+            selected: Some(g.id) == chosen.map(|c| c.0),
+            id: g.id,
+            name: g.name,
+        })
+        .collect())
 }
 
 #[handler]
@@ -171,6 +207,12 @@ pub async fn page(
         v.text = t.body.clone();
     }
     v.templates = template_options(&templates, chosen);
+    // `?group=ID` (from the groups page) chooses the group.
+    let group = query
+        .iter()
+        .find(|(k, _)| k == "group")
+        .and_then(|(_, v)| GroupId::parse(v).ok());
+    v.groups = group_options(state, s.partner.id, &staff, group).await?;
     Ok(html(v.render()))
 }
 
@@ -233,6 +275,7 @@ struct SendForm {
     /// Phones or IDs typed in, separated by commas, semicolons or new lines.
     typed: String,
     all: bool,
+    group: Option<GroupId>,
     title: String,
     text: String,
     later: bool,
@@ -247,6 +290,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
         staff: HashSet::new(),
         typed: String::new(),
         all: false,
+        group: None,
         title: String::new(),
         text: String::new(),
         later: false,
@@ -258,6 +302,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
             "staff" => f.staff.extend(v.parse::<i64>().ok()),
             "staff_list" => f.typed = v,
             "all" => f.all = v == "1" || v == "on",
+            "group" => f.group = GroupId::parse(&v).ok(),
             "title" => f.title = v,
             "text" => f.text = v,
             "when" => f.later = v == "later",
@@ -289,6 +334,7 @@ pub async fn submit(
     );
     let mut v = view(l, cfg, &staff, &form.staff);
     v.templates = template_options(&state.store.templates(s.partner.id).await?, None);
+    v.groups = group_options(state, s.partner.id, &staff, form.group).await?;
     v.later = form.later;
     v.send_at = form.send_at.clone();
     v.all = form.all;
@@ -296,6 +342,11 @@ pub async fn submit(
     v.text = form.text.clone();
     v.typed = form.typed.clone();
     let (typed, unknown) = typed_recipients(&staff, &form.typed);
+    if form.group.is_some() && (form.all || !form.staff.is_empty() || !typed.is_empty()) {
+        // Nothing is sent: the admin meant one of the ways, and only they know which.
+        v.error = Some(v.l.t.s("send.one_way").to_owned());
+        return bad_request(&v);
+    }
     if !form.all && !unknown.is_empty() {
         // Nothing is sent: the admin corrects the list and sends once, to everyone meant.
         v.error = Some(format!(
@@ -307,10 +358,28 @@ pub async fn submit(
             .with_status(StatusCode::BAD_REQUEST)
             .into_response());
     }
+    let members: Option<HashSet<i64>> = match form.group {
+        Some(g) => Some(
+            state
+                .store
+                .group_members(s.partner.id, g.0)
+                .await?
+                .ok_or(CabinetError::NotFound)?
+                .iter()
+                .map(|id| id.0)
+                .collect(),
+        ),
+        None => None,
+    };
     let chosen: Vec<&StaffRow> = if form.all {
         staff
             .iter()
             .filter(|r| r.state() == StaffState::Active)
+            .collect()
+    } else if let Some(members) = &members {
+        staff
+            .iter()
+            .filter(|r| members.contains(&r.id) && r.state() == StaffState::Active)
             .collect()
     } else {
         staff
@@ -320,8 +389,10 @@ pub async fn submit(
     };
     let parsed =
         Title::parse(&form.title).and_then(|t| MessageText::parse(&form.text).map(|m| (t, m)));
+    // A group may have members by the time a scheduled message goes.
+    let may_be_empty = form.later && form.group.is_some();
     let (title, text) = match parsed {
-        Ok(pair) if !chosen.is_empty() => pair,
+        Ok(pair) if !chosen.is_empty() || may_be_empty => pair,
         Ok(_) => {
             v.error = Some(v.l.t.s("send.no_recipients").to_owned());
             return Ok(html(v.render())
@@ -336,28 +407,27 @@ pub async fn submit(
         }
     };
     let ids: Vec<StaffId> = chosen.iter().map(|r| StaffId(r.id)).collect();
+    let to = match form.group {
+        _ if form.all => Recipients::AllActive,
+        Some(g) => Recipients::Group(g),
+        None => Recipients::Listed(&ids),
+    };
     if form.later {
         let asked = ToSchedule {
-            to: if form.all {
-                Recipients::AllActive
-            } else {
-                Recipients::Listed(&ids)
-            },
+            to,
             title: &title,
             text: &text,
             send_at: &form.send_at,
         };
         return schedule_from_form(req, state, cfg, &s.partner, v, asked).await;
     }
-    let result = messaging::send_bulk(
-        state,
-        &s.partner,
-        Recipients::Listed(&ids),
-        &title,
-        &text,
-        Source::Cabinet,
-    )
-    .await?;
+    let to = match to {
+        // "All" sends to those the admin saw counted; a group, to its members active now.
+        Recipients::AllActive => Recipients::Listed(&ids),
+        other => other,
+    };
+    let result =
+        messaging::send_bulk(state, &s.partner, to, &title, &text, Source::Cabinet).await?;
     if !result.created.is_empty() {
         let detail = format!("{} × «{}»", result.created.len(), title.as_str());
         audit::record(
@@ -394,6 +464,9 @@ pub async fn submit(
         r.checked = false;
     }
     v.all = false;
+    for g in v.groups.iter_mut() {
+        g.selected = false;
+    }
     Ok(html(v.render()))
 }
 
@@ -461,7 +534,16 @@ async fn schedule_from_form(
     };
     let at = cfg.datetime(row.send_at);
     let listed = row.listed_count();
-    let whom = listed.map_or_else(|| "все активные".to_owned(), |n| n.to_string());
+    let group = v
+        .groups
+        .iter()
+        .find(|g| Some(g.id) == row.group_id)
+        .map(|g| g.name.clone());
+    let whom = match (&group, listed) {
+        (Some(name), _) => format!("группа «{name}»"),
+        (None, Some(n)) => n.to_string(),
+        (None, None) => "все активные".to_owned(),
+    };
     let detail = format!("«{}» → {at}, получателей: {whom}", title.as_str());
     audit::record(
         state,
@@ -472,7 +554,7 @@ async fn schedule_from_form(
         &detail,
     )
     .await;
-    v.scheduled = Some(ScheduledNote { at, listed });
+    v.scheduled = Some(ScheduledNote { at, listed, group });
     v.title.clear();
     v.text.clear();
     v.typed.clear();
@@ -481,6 +563,9 @@ async fn schedule_from_form(
     v.all = false;
     for r in v.recipients.iter_mut() {
         r.checked = false;
+    }
+    for g in v.groups.iter_mut() {
+        g.selected = false;
     }
     Ok(html(v.render()))
 }
