@@ -551,6 +551,49 @@ test("keep a template and fill the send form from it, the ticked employee kept",
   await page.context().close();
 });
 
+test("make a group, put ticked employees in it from the list, filter by it and write to it", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/employees`);
+  await Promise.all([page.waitForURL(`${BASE}/cabinet/groups`), page.click("#to-groups")]);
+  assert.ok(await page.isVisible("#grp-none"));
+  await page.fill("#grp-name", "Смена А");
+  await Promise.all([page.waitForURL(/done=group_saved/), page.click("#grp-save")]);
+  assert.match(await page.textContent("#groups"), /Смена А/);
+
+  await page.goto(`${BASE}/cabinet/employees`);
+  await page.check(`tr[data-staff-id="${staff.ivanov}"] input[name=id]`);
+  await page.check(`tr[data-staff-id="${staff.sidorov}"] input[name=id]`);
+  await page.selectOption("#bulk-group", { label: "Смена А" });
+  await Promise.all([page.waitForURL(/done=bulk_group_added/), page.click("#bulk button[value=group_add]")]);
+  assert.match(await page.textContent(".notice"), /Добавлено в группу: 2/);
+  assert.match(await page.textContent(`tr[data-staff-id="${staff.ivanov}"]`), /Смена А/);
+  await page.selectOption("#group-filter", { label: "Смена А" });
+  await Promise.all([page.waitForURL(/group=/), page.click("#employee-filters button[type=submit]")]);
+  const shown = await page.$$eval("#employees tbody tr", (rows) => rows.map((r) => r.dataset.staffId));
+  assert.deepEqual(shown.sort(), [staff.ivanov, staff.sidorov].sort());
+  await shot(page, "22-employees-group");
+
+  const groups = await api("getgroups", tokenA, { inn: partnerA.inn });
+  assert.deepEqual(groups.body.data.map((g) => [g.name, g.staffids.sort()]), [["Смена А", [staff.ivanov, staff.sidorov].sort()]]);
+
+  // "Написать" on the groups page: the group is chosen, the ticks step aside.
+  await page.goto(`${BASE}/cabinet/groups`);
+  await Promise.all([page.waitForURL(/send\?group=/), page.click("#groups a.primary")]);
+  assert.match(await page.textContent("#send-group option:checked"), /Смена А \(активных: 2\)/);
+  assert.ok(await page.isDisabled(`#staff-list input[value="${staff.petrova}"]`), "ticks are not sent with a group");
+  await page.check("#send-all");
+  assert.equal(await page.inputValue("#send-group"), "", "all and a group exclude each other");
+  await page.selectOption("#send-group", { label: "Смена А (активных: 2)" });
+  assert.equal(await page.isChecked("#send-all"), false);
+  await page.fill("input[name=title]", "Смена А: пересменка");
+  await page.fill("textarea[name=text]", "В 20:00 у проходной.");
+  await shot(page, "23-send-to-group");
+  await Promise.all([page.waitForLoadState("load"), page.click("#send-submit")]);
+  assert.match(await page.textContent("#send-created"), /Создано сообщений: 2/);
+  await page.context().close();
+});
+
 test("log out", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);
