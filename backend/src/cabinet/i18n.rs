@@ -108,6 +108,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Отменить нельзя: отправка уже выполнена или отменена.",
         "Too late to cancel: the send has already been done or cancelled.",
     ),
+    ("send.repeat", "Повторять", "Repeat"),
+    ("repeat.none", "не повторять", "do not repeat"),
+    ("repeat.daily", "каждый день", "every day"),
+    ("repeat.weekdays", "по будням", "on weekdays"),
+    ("repeat.weekly", "каждую неделю", "every week"),
+    (
+        "send.repeat_later",
+        "Повторять можно только запланированную отправку: выберите «Запланировать на»",
+        "Only a scheduled send repeats: choose \"Schedule for\"",
+    ),
     ("grp.title", "Группы сотрудников", "Employee groups"),
     (
         "grp.hint",

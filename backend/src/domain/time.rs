@@ -1,6 +1,6 @@
 //! Time: stored as Unix milliseconds, shown as ISO 8601 with milliseconds and an offset.
 
-use super::ParseError;
+use super::{ParseError, Repeat};
 use chrono::{DateTime, Datelike, Offset, SecondsFormat, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use std::time::Duration;
@@ -113,6 +113,48 @@ impl TimeFormat {
         )))
     }
 
+    /// The first time after `after` that a send repeating from `at` goes: the same local
+    /// time (in the configured zone) a day, a weekday or a week on. Times it missed (the server
+    /// was down) are skipped, not sent in a burst. A local time a clock change skips is taken
+    /// an hour later.
+    pub fn next_occurrence(&self, repeat: Repeat, at: Millis, after: Millis) -> Millis {
+        let start = Utc
+            .timestamp_millis_opt(at)
+            .single()
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+            .with_timezone(&self.zone)
+            .naive_local();
+        let mut local = start;
+        // Ten years of days at most: then it is a day after `after`.
+        for _ in 0..3700 {
+            local += chrono::Duration::days(match repeat {
+                Repeat::Weekly => 7,
+                Repeat::Daily | Repeat::Weekdays => 1,
+            });
+            if repeat == Repeat::Weekdays
+                && matches!(local.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun)
+            {
+                continue;
+            }
+            let when = self
+                .zone
+                .from_local_datetime(&local)
+                .earliest()
+                .or_else(|| {
+                    self.zone
+                        .from_local_datetime(&(local + chrono::Duration::hours(1)))
+                        .earliest()
+                })
+                .map(|dt| dt.timestamp_millis());
+            if let Some(when) = when
+                && when > after
+            {
+                return when;
+            }
+        }
+        after + 86_400_000
+    }
+
     fn local(&self, naive: chrono::NaiveDateTime, raw: &str) -> Result<Millis, ParseError> {
         self.zone
             .from_local_datetime(&naive)
@@ -134,6 +176,43 @@ fn truncate(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeats_keep_the_local_time_and_skip_what_was_missed() {
+        let tf = TimeFormat::new("Europe/Moscow").unwrap();
+        // Friday 2026-12-04 09:00 Moscow.
+        let friday = tf.parse("2026-12-04T09:00:00").unwrap();
+        let next = |r, after| tf.format(tf.next_occurrence(r, friday, after));
+        assert_eq!(next(Repeat::Daily, friday), "2026-12-05T09:00:00.000+03:00");
+        assert_eq!(
+            next(Repeat::Weekdays, friday),
+            "2026-12-07T09:00:00.000+03:00"
+        );
+        assert_eq!(
+            next(Repeat::Weekly, friday),
+            "2026-12-11T09:00:00.000+03:00"
+        );
+        // Three days late: the missed ones are skipped.
+        let late = tf.parse("2026-12-07T10:00:00").unwrap();
+        assert_eq!(next(Repeat::Daily, late), "2026-12-08T09:00:00.000+03:00");
+        assert_eq!(
+            next(Repeat::Weekdays, late),
+            "2026-12-08T09:00:00.000+03:00"
+        );
+        // Across a clock change the local time stays: Berlin goes to summer time on 29 March.
+        let berlin = TimeFormat::new("Europe/Berlin").unwrap();
+        let before = berlin.parse("2026-03-28T09:00:00").unwrap();
+        assert_eq!(
+            berlin.format(berlin.next_occurrence(Repeat::Daily, before, before)),
+            "2026-03-29T09:00:00.000+02:00"
+        );
+        // 02:30 does not exist that night: an hour later.
+        let skipped = berlin.parse("2026-03-28T02:30:00").unwrap();
+        assert_eq!(
+            berlin.format(berlin.next_occurrence(Repeat::Daily, skipped, skipped)),
+            "2026-03-29T03:30:00.000+02:00"
+        );
+    }
 
     #[test]
     fn formats_in_moscow_with_millis_and_offset() {

@@ -1,6 +1,8 @@
 //! Deleting what is no longer needed, once an hour: SMS codes a day after they were sent (each
-//! holds a phone number and a client address; the rate limits look back one hour), and, when
-//! the operator sets `SIMO_CABINET_JOURNAL_KEEP_DAYS`, journal entries older than that.
+//! holds a phone number and a client address; the rate limits look back one hour), scheduled
+//! sends 90 days after they went or were cancelled (a daily one leaves 365 a year; the
+//! messages they created stay), and, when the operator sets `SIMO_CABINET_JOURNAL_KEEP_DAYS`,
+//! journal entries older than that.
 
 use crate::domain::{Millis, now_millis};
 use crate::error::Result;
@@ -9,6 +11,9 @@ use std::time::Duration;
 
 /// How long an SMS code is kept at least; longer if codes live longer (`sms_code_ttl_secs`).
 const SMS_KEEP: Duration = Duration::from_secs(24 * 3600);
+
+/// How long a scheduled send is kept after it went or was cancelled.
+pub const SCHEDULED_KEEP: Duration = Duration::from_secs(90 * 86_400);
 
 /// How often the task runs.
 pub const EVERY: Duration = Duration::from_secs(3600);
@@ -36,6 +41,7 @@ impl Retention {
 pub struct Pruned {
     pub sms_codes: u64,
     pub journal: u64,
+    pub scheduled: u64,
 }
 
 fn before(now: Millis, keep: Duration) -> Millis {
@@ -48,7 +54,12 @@ pub async fn run_once(store: &Store, retention: Retention, now: Millis) -> Resul
         Some(keep) => store.prune_audit(before(now, keep)).await?,
         None => 0,
     };
-    Ok(Pruned { sms_codes, journal })
+    let scheduled = store.prune_scheduled(before(now, SCHEDULED_KEEP)).await?;
+    Ok(Pruned {
+        sms_codes,
+        journal,
+        scheduled,
+    })
 }
 
 /// Runs at start and then every hour until aborted; a failed run is logged and tried again
@@ -61,6 +72,7 @@ pub fn spawn(store: Store, retention: Retention) -> tokio::task::JoinHandle<()> 
                     tracing::info!(
                         sms_codes = p.sms_codes,
                         journal = p.journal,
+                        scheduled = p.scheduled,
                         "old records deleted"
                     )
                 }

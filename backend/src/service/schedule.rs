@@ -4,7 +4,9 @@
 //! disabled in between is refused then, and "all" means the employees active at that time.
 
 use super::messaging::{self, Recipients, Source};
-use crate::domain::{GroupId, IdempotencyKey, MessageText, Millis, StaffId, Title, now_millis};
+use crate::domain::{
+    GroupId, IdempotencyKey, MessageText, Millis, Repeat, StaffId, Title, now_millis,
+};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::{Keyed, NewScheduled, PartnerRow, ScheduledOutcome, ScheduledRow};
@@ -38,6 +40,8 @@ pub struct NewSend<'a> {
     pub source: Source,
     /// The partner's Idempotency-Key: a repeat finds the send it names.
     pub key: Option<&'a IdempotencyKey>,
+    /// Sent again a day, a weekday or a week later, until cancelled; `None`: once.
+    pub repeat: Option<Repeat>,
 }
 
 /// Schedules a message for `send_at`: to the listed employees, who must be the partner's
@@ -55,6 +59,7 @@ pub async fn schedule(
         send_at,
         source,
         key,
+        repeat,
     } = send;
     let asked = Asked {
         listed: match to {
@@ -71,6 +76,7 @@ pub async fn schedule(
         title,
         text,
         send_at,
+        repeat,
     };
     if let Some(key) = key
         && let Some(earlier) = state
@@ -124,6 +130,7 @@ pub async fn schedule(
             send_at,
             staff: asked.listed.as_deref(),
             group: asked.group,
+            repeat: repeat.map(Repeat::as_str),
             source: source.as_str(),
             now,
             key: key.map(IdempotencyKey::as_str),
@@ -150,6 +157,7 @@ struct Asked<'a> {
     title: &'a Title,
     text: &'a MessageText,
     send_at: Millis,
+    repeat: Option<Repeat>,
 }
 
 /// The answer to a repeated call: the send its key names, if it is the same send.
@@ -162,11 +170,12 @@ fn replay(
         && earlier.group_id == asked.group
         && earlier.title == asked.title.as_str()
         && earlier.body == asked.text.as_str()
-        && earlier.send_at == asked.send_at;
+        && earlier.send_at == asked.send_at
+        && Repeat::stored(earlier.repeat.as_deref()) == asked.repeat;
     if !same {
         return Err(Error::Conflict(format!(
             "Ключ Idempotency-Key «{}» уже использован для другой отправки (№ {}): повтор запроса \
-             должен совпадать с ней в получателях, title, message и senddate",
+             должен совпадать с ней в получателях, title, message, senddate и repeat",
             key.map_or("", IdempotencyKey::as_str),
             earlier.id
         )));
@@ -269,6 +278,8 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
         refused_count: refused.len() as i64,
         refused_detail: detail.as_deref(),
         now,
+        next: Repeat::stored(row.repeat.as_deref())
+            .map(|r| state.time.next_occurrence(r, row.send_at, now)),
     };
     let started = std::time::Instant::now();
     let Some(created) = state.store.send_scheduled(row, &outcome).await? else {
@@ -291,6 +302,7 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
         refused = refused.len(),
         late_ms = now - row.send_at,
         store_ms = started.elapsed().as_millis() as u64,
+        next_send_at = ?outcome.next,
         "scheduled message sent"
     );
     Ok(true)

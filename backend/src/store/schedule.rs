@@ -8,7 +8,7 @@
 
 use super::deliveries::{BeginWrite, BulkCreated, created_up_to, insert_messages_bulk_pg};
 use super::group_commit::insert_rows_sqlite_in;
-use super::{Store, is_unique_violation, with_pool, with_writer};
+use super::{Store, exec, is_unique_violation, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
 use crate::store::{Keyed, MessageStatus};
@@ -26,6 +26,10 @@ pub struct ScheduledRow {
     /// A send to a group's members at the time of sending (then `staff_ids` is `None`).
     pub group_id: Option<i64>,
     pub source: String,
+    /// `daily`, `weekdays` or `weekly`; `None` for a send that goes once.
+    pub repeat: Option<String>,
+    /// The first send of the series this one repeats; `None` for the first (or a one-off).
+    pub series_id: Option<i64>,
     /// `pending`, `sent` or `cancelled`.
     pub state: String,
     pub created_at: Millis,
@@ -66,6 +70,7 @@ pub struct NewScheduled<'a> {
     pub staff: Option<&'a [StaffId]>,
     pub group: Option<i64>,
     pub source: &'a str,
+    pub repeat: Option<&'a str>,
     pub now: Millis,
     /// The partner's Idempotency-Key, unique among its sends.
     pub key: Option<&'a str>,
@@ -77,10 +82,12 @@ pub struct ScheduledOutcome<'a> {
     pub refused_count: i64,
     pub refused_detail: Option<&'a str>,
     pub now: Millis,
+    /// When the series' next send goes, for a send that repeats.
+    pub next: Option<Millis>,
 }
 
 const COLUMNS: &str =
-    "id, partner_id, title, body, send_at, staff_ids, group_id, source, state, created_at, done_at,
+    "id, partner_id, title, body, send_at, staff_ids, group_id, source, repeat, series_id, state, created_at, done_at,
      created_count, refused_count, refused_detail, first_message_id, last_message_id";
 
 impl Store {
@@ -93,8 +100,8 @@ impl Store {
                 .join(",")
         });
         let sql = format!(
-            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key, group_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key, group_id, repeat)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
         );
         let stored = with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(new.partner_id)
@@ -106,6 +113,7 @@ impl Store {
             .bind(new.now)
             .bind(new.key)
             .bind(new.group)
+            .bind(new.repeat)
             .fetch_one(p)
             .await);
         match (stored, new.key) {
@@ -212,6 +220,16 @@ impl Store {
         )
     }
 
+    /// Deletes sends that went or were cancelled before `before`; the messages stay.
+    pub async fn prune_scheduled(&self, before: Millis) -> Result<u64> {
+        Ok(exec!(self, p => sqlx::query(
+            "DELETE FROM scheduled_sends WHERE state <> 'pending' AND done_at < $1",
+        )
+        .bind(before)
+        .execute(p)
+        .await)?)
+    }
+
     /// Sends due by `now`, the earliest first.
     pub async fn due_scheduled(&self, now: Millis, limit: i64) -> Result<Vec<ScheduledRow>> {
         let sql = format!(
@@ -259,6 +277,22 @@ impl Store {
                 } else {
                     self.insert_scheduled_messages(&mut tx, row, recipients, outcome.now).await?
                 };
+                if let Some(next) = outcome.next {
+                    // The next of the series, by the transaction that marks this one sent:
+                    // a crash leaves both as they were, a second server creates neither.
+                    sqlx::query(
+                        "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids,
+                             group_id, source, created_at, repeat, series_id)
+                         SELECT partner_id, title, body, $2, staff_ids, group_id, source, $3,
+                             repeat, COALESCE(series_id, id)
+                         FROM scheduled_sends WHERE id = $1",
+                    )
+                    .bind(row.id)
+                    .bind(next)
+                    .bind(outcome.now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 if let (Some(first), Some(last)) = (created.first(), created.last()) {
                     sqlx::query(
                         "UPDATE scheduled_sends SET first_message_id = $2, last_message_id = $3
@@ -369,6 +403,7 @@ mod tests {
             staff: None,
             group: None,
             source: "api",
+            repeat: None,
             now,
             key: None,
         };
@@ -383,6 +418,7 @@ mod tests {
             refused_count: 0,
             refused_detail: None,
             now,
+            next: None,
         };
         let sent = store.send_scheduled(&late, &outcome).await.unwrap();
         assert_eq!(sent.map(|c| c.len()), Some(0), "sent, to nobody");

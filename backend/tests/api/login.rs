@@ -32,7 +32,12 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
              VALUES ({id}, '+79005550001', '10.0.0.1', 'x', {old}, {old} + 300000);
              INSERT INTO audit_events (partner_id, actor, action, detail, client_ip, created_at)
              VALUES ({id}, 'admin', 'login', '', '10.0.0.1', {older}),
-                    ({id}, 'admin', 'logout', '', '10.0.0.1', {old});",
+                    ({id}, 'admin', 'logout', '', '10.0.0.1', {old});
+             INSERT INTO scheduled_sends (partner_id, title, body, send_at, source, state, created_at, done_at)
+             VALUES ({id}, 'sent long ago', 'b', {older}, 'api', 'sent', {older}, {older}),
+                    ({id}, 'cancelled long ago', 'b', {older}, 'api', 'cancelled', {older}, {older}),
+                    ({id}, 'sent yesterday', 'b', {old}, 'api', 'sent', {old}, {old}),
+                    ({id}, 'waiting since long', 'b', {now} + {day}, 'api', 'pending', {older}, NULL);",
             id = p.id
         ))
         .await
@@ -48,8 +53,28 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
         pruned,
         Pruned {
             sms_codes: 1,
-            journal: 0
+            journal: 0,
+            scheduled: 2
         }
+    );
+    let titles: Vec<String> = match app.state.store.pool() {
+        simo_backend::store::Pool::Sqlite(p) => {
+            sqlx::query_scalar("SELECT title FROM scheduled_sends ORDER BY id")
+                .fetch_all(p)
+                .await
+                .unwrap()
+        }
+        simo_backend::store::Pool::Postgres(p) => {
+            sqlx::query_scalar("SELECT title FROM scheduled_sends ORDER BY id")
+                .fetch_all(p)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        titles,
+        ["sent yesterday", "waiting since long"],
+        "90 days after done; waiting ones stay"
     );
     assert_eq!(codes().await, 2, "the two codes of today stay");
     assert_eq!(entries().await, 2, "no keep time: the journal stays whole");
@@ -60,7 +85,8 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
         pruned,
         Pruned {
             sms_codes: 0,
-            journal: 1
+            journal: 1,
+            scheduled: 0
         }
     );
     assert_eq!(entries().await, 1, "the entry of yesterday stays");

@@ -20,6 +20,8 @@ on_both_databases!(
     the_servers_scheduler_sends_what_falls_due,
     the_cabinet_schedules_lists_and_cancels,
     a_repeat_with_the_idempotency_key_finds_the_first_send,
+    a_repeating_send_goes_again_at_the_same_local_time_until_cancelled,
+    the_cabinet_schedules_a_send_that_repeats,
 );
 
 const HOUR_MS: i64 = 3_600_000;
@@ -745,4 +747,232 @@ async fn a_repeat_with_the_idempotency_key_finds_the_first_send(db: Db) {
     assert_eq!(late["state"], "sent");
     assert_eq!(late["created"], 1);
     assert_eq!(titles_of(&app, &p, &a).await, ["Скоро"], "sent once");
+}
+
+/// The next Friday at 09:00 Moscow time, at least a day from now, as Unix milliseconds.
+fn next_friday_nine() -> i64 {
+    use chrono::{Datelike, TimeZone};
+    let moscow = chrono::FixedOffset::east_opt(3 * 3600).unwrap();
+    let mut day = chrono::Utc::now().with_timezone(&moscow).date_naive() + chrono::Days::new(1);
+    while day.weekday() != chrono::Weekday::Fri {
+        day = day + chrono::Days::new(1);
+    }
+    moscow
+        .from_local_datetime(&day.and_hms_opt(9, 0, 0).unwrap())
+        .unwrap()
+        .timestamp_millis()
+}
+
+async fn a_repeating_send_goes_again_at_the_same_local_time_until_cancelled(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = app.login(&p.inn, PHONE, "Иванов И.").await;
+    let friday = next_friday_nine();
+    let at = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap())
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+    };
+    let s = schedule(
+        &app,
+        &p,
+        json!({"staffids": [a.id], "title": "Планерка", "message": "В 9:15", "senddate": at(friday),
+               "repeat": "weekdays"}),
+    )
+    .await;
+    assert_eq!(s["repeat"], "weekdays", "{s}");
+    assert_eq!(s["seriesid"], s["scheduleid"], "the first of its series");
+    let once = schedule(
+        &app,
+        &p,
+        json!({"staffids": [a.id], "title": "Разово", "message": "-", "senddate": at(friday + HOUR_MS)}),
+    )
+    .await;
+    assert!(
+        once["repeat"].is_null() && once["seriesid"].is_null(),
+        "{once}"
+    );
+    app.post(
+        "cancelschedule",
+        Some(&p.token),
+        json!({"inn": p.inn, "scheduleid": once["scheduleid"]}),
+    )
+    .await
+    .ok();
+
+    // Friday's goes, and Monday's waits in the same transaction: at 09:00, the weekend skipped.
+    let minute = 60_000;
+    assert_eq!(run_due(&app.state, friday + minute).await.unwrap(), 1);
+    assert_eq!(titles_of(&app, &p, &a).await, ["Планерка"]);
+    let list = app
+        .post("getschedule", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .ok()
+        .clone();
+    let pending = list["pending"].as_array().unwrap();
+    assert_eq!(pending.len(), 1, "{list}");
+    let monday = friday + 3 * 24 * HOUR_MS;
+    assert_eq!(pending[0]["senddate"], at(monday).as_str());
+    assert_eq!(pending[0]["seriesid"], s["scheduleid"]);
+    assert_eq!(pending[0]["repeat"], "weekdays");
+    assert_eq!(pending[0]["staffids"], json!([a.id]));
+    assert_ne!(pending[0]["scheduleid"], s["scheduleid"]);
+    let first = get_one(&app, &p, &s["scheduleid"]).await;
+    assert_eq!(
+        (first["state"].as_str(), first["created"].as_i64()),
+        (Some("sent"), Some(1))
+    );
+    // Nothing more before Monday.
+    assert_eq!(run_due(&app.state, monday - minute).await.unwrap(), 0);
+
+    // Two rounds at once on Monday: one message, and exactly one Tuesday waiting.
+    let (x, y) = tokio::join!(
+        run_due(&app.state, monday + minute),
+        run_due(&app.state, monday + minute)
+    );
+    assert_eq!(x.unwrap() + y.unwrap(), 1);
+    assert_eq!(titles_of(&app, &p, &a).await, ["Планерка", "Планерка"]);
+    let list = app
+        .post("getschedule", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .ok()
+        .clone();
+    let pending = list["pending"].as_array().unwrap();
+    assert_eq!(pending.len(), 1, "{list}");
+    assert_eq!(pending[0]["senddate"], at(monday + 24 * HOUR_MS).as_str());
+    assert_eq!(pending[0]["seriesid"], s["scheduleid"]);
+
+    // Cancelling the waiting one stops the series.
+    app.post(
+        "cancelschedule",
+        Some(&p.token),
+        json!({"inn": p.inn, "scheduleid": pending[0]["scheduleid"]}),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        run_due(&app.state, monday + 30 * 24 * HOUR_MS)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(titles_of(&app, &p, &a).await.len(), 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scheduled_sends WHERE state = 'pending'")
+            .await,
+        0
+    );
+
+    // An unknown repeat is refused; a repeat is part of what a key names.
+    let bad = app
+        .post(
+            "schedulemessage",
+            Some(&p.token),
+            json!({"inn": p.inn, "all": true, "title": "t", "message": "m", "senddate": at(friday), "repeat": "monthly"}),
+        )
+        .await;
+    assert!(bad.failed(400).contains("«repeat»"), "{bad:?}");
+    let keyed = |repeat: &'static str| {
+        let app = &app;
+        let p = &p;
+        let body = json!({"inn": p.inn, "all": true, "title": "t", "message": "m",
+                          "senddate": at(friday + 7 * 24 * HOUR_MS), "repeat": repeat});
+        async move {
+            app.call_with(
+                "POST",
+                "/api/v1/schedulemessage",
+                Some(&p.token),
+                &[("idempotency-key", b"weekly-1".as_slice())],
+                Some(body.to_string().into_bytes()),
+            )
+            .await
+        }
+    };
+    let weekly = keyed("weekly").await;
+    assert_eq!(weekly.ok()["repeat"], "weekly");
+    let daily = keyed("daily").await;
+    assert!(daily.failed(409).contains("repeat"), "{daily:?}");
+}
+
+async fn the_cabinet_schedules_a_send_that_repeats(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = app.login(&p.inn, PHONE, "Иванов И.").await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let form = b.get("/cabinet/send").await;
+    assert!(
+        form.body
+            .contains("<option value=\"weekdays\">по будням</option>"),
+        "{}",
+        form.body
+    );
+    let csrf = form.csrf();
+    let at = chrono::DateTime::from_timestamp_millis(now_millis() + HOUR_MS)
+        .unwrap()
+        .with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let send = |when: &'static str, repeat: &'static str| {
+        let (b, csrf, at, staff) = (&b, csrf.clone(), at.clone(), a.id.clone());
+        async move {
+            b.post(
+                "/cabinet/send",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("staff", &staff),
+                    ("title", "Обход"),
+                    ("text", "Склад"),
+                    ("when", when),
+                    ("send_at", if when == "later" { &at } else { "" }),
+                    ("repeat", repeat),
+                ],
+            )
+            .await
+        }
+    };
+    // "Now" with a repeat is a choice to fix, not a send.
+    let now = send("now", "daily").await;
+    assert_eq!(now.status, 400);
+    assert!(
+        now.body
+            .contains("Повторять можно только запланированную отправку"),
+        "{}",
+        now.body
+    );
+    assert!(
+        now.body.contains("<option value=\"daily\" selected>"),
+        "the choice is kept"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
+    let bad = send("later", "hourly").await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("«repeat»"), "{}", bad.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sends").await, 0);
+
+    let scheduled = send("later", "daily").await;
+    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    let note = scheduled
+        .body
+        .split("id=\"schedule-result\"")
+        .nth(1)
+        .unwrap();
+    assert!(note.contains("каждый день"), "{note}");
+    let page = b.get("/cabinet/scheduled").await;
+    assert!(page.body.contains("↻ каждый день"), "{}", page.body);
+    let list = app
+        .post("getschedule", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .ok()
+        .clone();
+    assert_eq!(list["pending"][0]["repeat"], "daily", "{list}");
+    let entries = journal(&b.get("/cabinet/journal?kind=sent").await);
+    assert!(entries[0].1.ends_with("повтор: каждый день"), "{entries:?}");
+    let english = b.get("/cabinet/scheduled?lang=en").await;
+    assert!(english.body.contains("↻ every day"), "{}", english.body);
 }

@@ -113,8 +113,9 @@ async fn templates_fill_in_the_send_form_and_stay_each_partners_own(db: Db) {
         form.body
             .contains(&format!("name=\"staff\" value=\"{}\" checked", a.id))
     );
-    let names: Vec<&str> = form
-        .body
+    let picker = form.body.split("id=\"tpl-select\"").nth(1).unwrap();
+    let picker = picker.split("</select>").next().unwrap();
+    let names: Vec<&str> = picker
         .split("<option value=\"")
         .skip(2)
         .map(|o| o.split('>').nth(1).unwrap().trim_end_matches("</option"))

@@ -5,7 +5,7 @@ use super::bulk::addressed;
 use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, required, state};
-use crate::domain::{IdempotencyKey, MessageText, TimeFormat, Title};
+use crate::domain::{IdempotencyKey, MessageText, Repeat, TimeFormat, Title};
 use crate::service::messaging::Source;
 use crate::service::schedule::{self, NewSend};
 use crate::store::ScheduledRow;
@@ -43,6 +43,10 @@ pub struct ScheduleMessageRequest {
     /// часового пояса сервера (по умолчанию московское). В будущем, не дальше года.
     #[serde(default, deserialize_with = "lenient::string")]
     pub senddate: Option<String>,
+    /// Повтор: `daily` — каждый день, `weekdays` — по будням (пн–пт), `weekly` — каждую
+    /// неделю, в то же местное время, пока отправку не отменят; без него — один раз.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub repeat: Option<String>,
 }
 
 /// Request of `getschedule` and `cancelschedule`.
@@ -69,6 +73,11 @@ pub struct Scheduled {
     pub groupid: Option<String>,
     /// The listed recipients; empty when `all`.
     pub staffids: Vec<String>,
+    /// `daily`, `weekdays` or `weekly` for a send that repeats; null for one that goes once.
+    pub repeat: Option<String>,
+    /// For a send that repeats: the `scheduleid` of its series' first send (its own for the
+    /// first), the same for every send of the series; null for one that goes once.
+    pub seriesid: Option<String>,
     /// `pending`, `sent` or `cancelled`.
     pub state: String,
     /// The state in Russian.
@@ -102,6 +111,11 @@ fn scheduled(time: &TimeFormat, row: ScheduledRow) -> Scheduled {
         groupid: row.group_id.map(|id| id.to_string()),
         staffids,
         statename: state_name(&row.state).to_owned(),
+        seriesid: row
+            .repeat
+            .is_some()
+            .then(|| row.series_id.unwrap_or(row.id).to_string()),
+        repeat: row.repeat,
         state: row.state,
         createdate: time.format(row.created_at),
         donedate: row.done_at.map(|at| time.format(at)),
@@ -163,6 +177,9 @@ impl ScheduleApi {
     /// Для АСУ партнёра (токен партнёра). Сообщение будет создано и отправлено указанным
     /// сотрудникам (`staffids`), всем активным (`"all": true`) или активным участникам группы
     /// (`groupid`) в момент `senddate`.
+    /// С `repeat` отправка повторяется каждый день, по будням или каждую неделю: когда она
+    /// выполнена, следующая сразу ждёт своего времени (в getschedule — с тем же `seriesid`);
+    /// остановить повторы — отменить ожидающую (cancelschedule).
     /// Получатели определяются в момент отправки: отключённые к тому времени сообщения не
     /// получат. Неизвестные идентификаторы — ошибка 404, ничего не запланировано. Отменить —
     /// cancelschedule, узнать результат — getschedule.
@@ -191,7 +208,9 @@ impl ScheduleApi {
             .get("idempotency-key")
             .map(|v| IdempotencyKey::from_header(v.as_bytes()))
             .transpose()?;
+        let repeat = Repeat::parse(b.repeat.as_deref().unwrap_or_default())?;
         let send = NewSend {
+            repeat,
             to: to.recipients(),
             title: &title,
             text: &text,

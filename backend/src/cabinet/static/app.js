@@ -49,6 +49,11 @@ document.addEventListener("DOMContentLoaded", () => {
       later.checked = at.value !== "";
       sync();
     });
+    // Only a scheduled send repeats: choosing a repeat chooses "Schedule for".
+    document.getElementById("send-repeat")?.addEventListener("change", (event) => {
+      if (event.target.value !== "") later.checked = true;
+      sync();
+    });
     sync();
   }
   // Send page: choosing a template fills the form in at once, keeping the ticked employees.

@@ -4,8 +4,9 @@ use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, session};
+use super::send::repeat_key;
 use super::{DoneQuery, done};
-use crate::domain::shortened;
+use crate::domain::{Repeat, shortened};
 use crate::error::Error;
 use crate::service::schedule;
 use crate::state::SharedState;
@@ -30,6 +31,8 @@ pub struct Row {
     /// "All active employees", "N employees" or the group's name.
     pub recipients: String,
     pub source: String,
+    /// How it repeats ("every day"), or empty for once.
+    pub repeat: String,
     pub state: String,
     pub sent: bool,
     pub done_at: String,
@@ -57,6 +60,9 @@ impl Row {
             preview,
             recipients,
             source: t.s(&format!("source.{}", r.source)).to_owned(),
+            repeat: Repeat::stored(r.repeat.as_deref())
+                .map(|rep| t.s(repeat_key(rep)).to_owned())
+                .unwrap_or_default(),
             state: t.s(&format!("sched.state_{}", r.state)).to_owned(),
             sent: r.state == "sent",
             done_at: r.done_at.map(|at| cfg.datetime(at)).unwrap_or_default(),

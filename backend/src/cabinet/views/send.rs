@@ -7,7 +7,7 @@ use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, session};
 use super::groups::active_members;
-use crate::domain::{GroupId, MessageText, Phone, StaffId, Title, now_millis};
+use crate::domain::{GroupId, MessageText, Phone, Repeat, StaffId, Title, now_millis};
 use crate::error::Error;
 use crate::service::messaging::{self, Recipients, Source};
 use crate::service::schedule::{self, NewSend};
@@ -40,6 +40,8 @@ pub struct ScheduledNote {
     pub listed: Option<usize>,
     /// The group it goes to.
     pub group: Option<String>,
+    /// How it repeats (`repeat.*` key), if it does.
+    pub repeat: Option<&'static str>,
 }
 
 /// A group in the send form's list.
@@ -89,6 +91,10 @@ struct SendView {
     templates: Vec<TemplateOption>,
     /// The partner's groups, to send to one of them.
     groups: Vec<GroupOption>,
+    /// How a scheduled send repeats: `daily`, `weekdays`, `weekly`, or empty for once.
+    repeat: String,
+    /// Each way to repeat: its value and its name.
+    repeats: Vec<(&'static str, &'static str)>,
 }
 
 fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
@@ -115,6 +121,7 @@ fn active(staff: &[StaffRow]) -> usize {
 fn view(l: Layout, cfg: &CabinetConfig, staff: &[StaffRow], chosen: &HashSet<i64>) -> SendView {
     let active = active(staff);
     let listed = active <= LIST_MAX;
+    let t = l.t;
     let mut typed: Vec<i64> = if listed {
         Vec::new()
     } else {
@@ -150,6 +157,11 @@ fn view(l: Layout, cfg: &CabinetConfig, staff: &[StaffRow], chosen: &HashSet<i64
         scheduled: None,
         templates: Vec::new(),
         groups: Vec::new(),
+        repeat: String::new(),
+        repeats: Repeat::ALL
+            .iter()
+            .map(|&r| (r.as_str(), t.s(repeat_key(r))))
+            .collect(),
     }
 }
 
@@ -280,6 +292,7 @@ struct SendForm {
     text: String,
     later: bool,
     send_at: String,
+    repeat: String,
 }
 
 fn parse_form(body: &str) -> CabinetResult<SendForm> {
@@ -295,6 +308,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
         text: String::new(),
         later: false,
         send_at: String::new(),
+        repeat: String::new(),
     };
     for (k, v) in pairs {
         match k.as_str() {
@@ -307,6 +321,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
             "text" => f.text = v,
             "when" => f.later = v == "later",
             "send_at" => f.send_at = v,
+            "repeat" => f.repeat = v,
             _ => {}
         }
     }
@@ -337,6 +352,19 @@ pub async fn submit(
     v.groups = group_options(state, s.partner.id, &staff, form.group).await?;
     v.later = form.later;
     v.send_at = form.send_at.clone();
+    v.repeat = form.repeat.clone();
+    let repeat = match Repeat::parse(&form.repeat) {
+        Ok(r) if r.is_none() || form.later => r,
+        // Only a scheduled send repeats: "now" with a repeat is a choice the admin must fix.
+        Ok(_) => {
+            v.error = Some(v.l.t.s("send.repeat_later").to_owned());
+            return bad_request(&v);
+        }
+        Err(e) => {
+            v.error = Some(e.0);
+            return bad_request(&v);
+        }
+    };
     v.all = form.all;
     v.title = form.title.clone();
     v.text = form.text.clone();
@@ -418,6 +446,7 @@ pub async fn submit(
             title: &title,
             text: &text,
             send_at: &form.send_at,
+            repeat,
         };
         return schedule_from_form(req, state, cfg, &s.partner, v, asked).await;
     }
@@ -483,6 +512,7 @@ struct ToSchedule<'a> {
     text: &'a MessageText,
     /// As typed (a `datetime-local` value, in the configured zone).
     send_at: &'a str,
+    repeat: Option<Repeat>,
 }
 
 /// "Schedule for": the message is stored for later; "all" means the employees active then.
@@ -499,6 +529,7 @@ async fn schedule_from_form(
         title,
         text,
         send_at,
+        repeat,
     } = asked;
     let send_at = match state.time.parse(send_at) {
         Ok(at) => at,
@@ -521,6 +552,7 @@ async fn schedule_from_form(
             send_at,
             source: Source::Cabinet,
             key: None,
+            repeat,
         },
     )
     .await
@@ -544,7 +576,10 @@ async fn schedule_from_form(
         (None, Some(n)) => n.to_string(),
         (None, None) => "все активные".to_owned(),
     };
-    let detail = format!("«{}» → {at}, получателей: {whom}", title.as_str());
+    let every = repeat
+        .map(|r| format!(", повтор: {}", r.name()))
+        .unwrap_or_default();
+    let detail = format!("«{}» → {at}, получателей: {whom}{every}", title.as_str());
     audit::record(
         state,
         req,
@@ -554,7 +589,13 @@ async fn schedule_from_form(
         &detail,
     )
     .await;
-    v.scheduled = Some(ScheduledNote { at, listed, group });
+    v.scheduled = Some(ScheduledNote {
+        at,
+        listed,
+        group,
+        repeat: repeat.map(repeat_key),
+    });
+    v.repeat.clear();
     v.title.clear();
     v.text.clear();
     v.typed.clear();
@@ -568,4 +609,13 @@ async fn schedule_from_form(
         g.selected = false;
     }
     Ok(html(v.render()))
+}
+
+/// The catalogue key naming how a send repeats.
+pub fn repeat_key(r: Repeat) -> &'static str {
+    match r {
+        Repeat::Daily => "repeat.daily",
+        Repeat::Weekdays => "repeat.weekdays",
+        Repeat::Weekly => "repeat.weekly",
+    }
 }

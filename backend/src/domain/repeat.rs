@@ -1,0 +1,70 @@
+//! How a scheduled send repeats: once (no value), every day, on weekdays, every week.
+
+use super::ParseError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    Daily,
+    /// Monday to Friday.
+    Weekdays,
+    Weekly,
+}
+
+impl Repeat {
+    pub const ALL: [Self; 3] = [Self::Daily, Self::Weekdays, Self::Weekly];
+
+    /// `daily`, `weekdays` or `weekly`; blank or `none` is "once" (`None`).
+    pub fn parse(raw: &str) -> Result<Option<Self>, ParseError> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "" | "none" | "once" => Ok(None),
+            "daily" => Ok(Some(Self::Daily)),
+            "weekdays" => Ok(Some(Self::Weekdays)),
+            "weekly" => Ok(Some(Self::Weekly)),
+            _ => Err(ParseError::new(
+                "Поле «repeat» должно быть daily (каждый день), weekdays (по будням) или weekly \
+                 (каждую неделю); без него — один раз",
+            )),
+        }
+    }
+
+    /// The stored value, and the one the API shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Daily => "daily",
+            Self::Weekdays => "weekdays",
+            Self::Weekly => "weekly",
+        }
+    }
+
+    /// The value as stored (`None` for a send that goes once); an unknown one is "once".
+    pub fn stored(value: Option<&str>) -> Option<Self> {
+        value.and_then(|v| Self::parse(v).ok().flatten())
+    }
+
+    /// As people read it, in Russian.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Daily => "каждый день",
+            Self::Weekdays => "по будням",
+            Self::Weekly => "каждую неделю",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_three_and_once() {
+        for r in Repeat::ALL {
+            assert_eq!(Repeat::parse(r.as_str()), Ok(Some(r)));
+            assert_eq!(Repeat::stored(Some(r.as_str())), Some(r));
+        }
+        assert_eq!(Repeat::parse(" Daily "), Ok(Some(Repeat::Daily)));
+        assert_eq!(Repeat::parse(""), Ok(None));
+        assert_eq!(Repeat::parse("none"), Ok(None));
+        assert!(Repeat::parse("monthly").is_err());
+        assert_eq!(Repeat::stored(None), None);
+    }
+}
