@@ -594,6 +594,34 @@ test("make a group, put ticked employees in it from the list, filter by it and w
   await page.context().close();
 });
 
+test("schedule a send that repeats every week, see it marked, and stop it", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/send`);
+  await page.check(`#staff-list input[value="${staff.ivanov}"]`);
+  await page.fill("input[name=title]", "Планерка по понедельникам");
+  await page.fill("textarea[name=text]", "В 9:15 в переговорной.");
+  // Choosing a repeat chooses "Schedule for": only a scheduled send repeats.
+  await page.selectOption("#send-repeat", "weekly");
+  assert.ok(await page.isChecked("#send-later"));
+  assert.equal((await page.textContent("#send-submit")).trim(), "Запланировать");
+  const nextWeek = new Intl.DateTimeFormat("sv-SE", {
+    timeZone: "Europe/Moscow", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+  }).format(new Date(Date.now() + 7 * 24 * 3600 * 1000)).replace(" ", "T");
+  await page.fill("#send-at", nextWeek);
+  await Promise.all([page.waitForLoadState("load"), page.click("#send-submit")]);
+  assert.match(await page.textContent("#schedule-result"), /каждую неделю/);
+  await page.goto(`${BASE}/cabinet/scheduled`);
+  const row = page.locator("#sched-pending tr", { hasText: "Планерка по понедельникам" });
+  assert.match(await row.textContent(), /↻ каждую неделю/);
+  await shot(page, "24-scheduled-weekly");
+  page.acceptDialogs = true;
+  await Promise.all([page.waitForURL(/done=sched_cancelled/), row.locator("button.danger").click()]);
+  const list = await api("getschedule", tokenA, { inn: partnerA.inn });
+  assert.ok(!list.body.data.pending.some((s) => s.title === "Планерка по понедельникам"), "the series stopped");
+  await page.context().close();
+});
+
 test("log out", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);
