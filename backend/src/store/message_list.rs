@@ -54,6 +54,8 @@ pub enum CursorValue {
 pub struct MessageListQuery {
     pub partner_id: i64,
     pub staff_id: Option<StaffId>,
+    /// Only the messages of this group's members (as they are now).
+    pub group_id: Option<i64>,
     pub created_from: Option<Millis>,
     /// Exclusive upper bound.
     pub created_before: Option<Millis>,
@@ -162,6 +164,7 @@ const FILTER_FIRST_MAX_ROWS: i64 = 10_000;
 impl MessageListQuery {
     fn filtered(&self) -> bool {
         self.staff_id.is_some()
+            || self.group_id.is_some()
             || self.status.is_some()
             || self.created_from.is_some()
             || self.created_before.is_some()
@@ -172,6 +175,10 @@ impl MessageListQuery {
     /// never reads rows that fail the filters in bulk.
     fn sort_index_serves_filters(&self) -> bool {
         let dated = self.created_from.is_some() || self.created_before.is_some();
+        // No index has a group: its members' messages are found by employee.
+        if self.group_id.is_some() {
+            return false;
+        }
         match self.sort {
             // (staff_id, created_at), (partner_id, status, created_at), (partner_id, created_at)
             MessageSort::Created => true,
@@ -232,11 +239,13 @@ fn build_list_sql(q: &MessageListQuery, postgres: bool, plan: ListPlan, export: 
     };
     // Reading filter first, the most selective filter's index drives: the employee's, then the
     // search's, then the partner's (status, dates); the other filters are checked per row.
-    let (hide_partner, hide_status, hide_dates) = match (filter_first, q.staff_id, &q.words) {
+    // A group is its members: their messages by the employee index, as for one employee.
+    let by_staff = q.staff_id.is_some() || q.group_id.is_some();
+    let (hide_partner, hide_status, hide_dates) = match (filter_first, by_staff, &q.words) {
         (false, ..) => (false, false, false),
-        (true, Some(_), _) => (true, true, false),
-        (true, None, w) if !w.is_empty() => (true, true, true),
-        (true, None, _) => (false, false, false),
+        (true, true, _) => (true, true, false),
+        (true, false, w) if !w.is_empty() => (true, true, true),
+        (true, false, _) => (false, false, false),
     };
     let p = sql.bind(Int(q.partner_id));
     if filter_first || q.sort != MessageSort::Employee {
@@ -281,6 +290,13 @@ fn filters(sql: &mut Sql, q: &MessageListQuery, postgres: bool, hide: (bool, boo
     if let Some(staff) = q.staff_id {
         let p = sql.bind(Int(staff.0));
         sql.text.push_str(&format!(" AND m.staff_id = {p}"));
+    }
+    if let Some(group) = q.group_id {
+        // Members of another partner's group have none of this partner's messages.
+        let p = sql.bind(Int(group));
+        sql.text.push_str(&format!(
+            " AND m.staff_id IN (SELECT gm.staff_id FROM staff_group_members gm WHERE gm.group_id = {p})"
+        ));
     }
     let created = col("m.created_at", hide_dates, postgres);
     if let Some(from) = q.created_from {
@@ -329,7 +345,8 @@ fn build_probe_sql(q: &MessageListQuery, postgres: bool) -> Sql {
         binds: Vec::new(),
     };
     let p = sql.bind(CursorValue::Int(q.partner_id));
-    let hide = q.staff_id.is_some() || !q.words.is_empty();
+    let by_staff = q.staff_id.is_some() || q.group_id.is_some();
+    let hide = by_staff || !q.words.is_empty();
     sql.text = format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM messages m WHERE {} = {p}",
         col("m.partner_id", hide, postgres)
@@ -338,7 +355,7 @@ fn build_probe_sql(q: &MessageListQuery, postgres: bool) -> Sql {
         &mut sql,
         q,
         postgres,
-        (hide, q.staff_id.is_none() && !q.words.is_empty()),
+        (hide, !by_staff && !q.words.is_empty()),
     );
     let p = sql.bind(CursorValue::Int(FILTER_FIRST_MAX_ROWS + 1));
     sql.text.push_str(&format!(" LIMIT {p}) AS matching"));
@@ -538,6 +555,7 @@ mod tests {
         let q = MessageListQuery {
             partner_id: 1,
             staff_id: None,
+            group_id: None,
             created_from: None,
             created_before: None,
             status: None,

@@ -890,6 +890,7 @@ fn list_query(
     simo_backend::store::MessageListQuery {
         partner_id,
         staff_id: None,
+        group_id: None,
         created_from: None,
         created_before: None,
         status: None,
@@ -940,11 +941,39 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
             .unwrap();
     }
 
+    // A group of Anna alone: its list is hers, found through the group's members.
+    let group = app
+        .state
+        .store
+        .save_group(
+            p.id,
+            &simo_backend::store::GroupInput {
+                id: None,
+                name: "Анна",
+                members: Some(&staff[1..]),
+                now: base,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let mut cases = Vec::new();
+    let mut twins = Vec::new();
     for sort in MessageSort::ALL {
         for descending in [false, true] {
             let mut q = list_query(p.id, sort);
             q.descending = descending;
+            let mut by_group = q.clone();
+            by_group.group_id = Some(group);
+            let mut by_anna = q.clone();
+            by_anna.staff_id = Some(staff[1]);
+            let mut group_status = by_group.clone();
+            group_status.status = Some(MessageStatus::Read);
+            let mut group_searched = by_group.clone();
+            group_searched.words = vec!["аванс".into()];
+            cases.extend([group_status, group_searched]);
+            twins.push((by_group, by_anna));
             let mut by_staff = q.clone();
             by_staff.staff_id = Some(staff[0]);
             let mut by_status = q.clone();
@@ -961,10 +990,10 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
             cases.extend([by_staff, by_status, both, dated, searched, searched_staff]);
         }
     }
-    for q in cases {
-        let mut pages = Vec::new();
-        for plan in [ListPlan::SortFirst, ListPlan::FilterFirst] {
-            let mut q = q.clone();
+    let all_pages = |q: simo_backend::store::MessageListQuery, plan| {
+        let app = &app;
+        async move {
+            let mut q = q;
             let mut ids = Vec::new();
             loop {
                 let rows = app
@@ -982,7 +1011,23 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
                 }
                 assert!(ids.len() <= 45, "paging must end: {q:?}");
             }
-            pages.push(ids);
+            ids
+        }
+    };
+    for (by_group, by_anna) in twins {
+        for plan in [ListPlan::SortFirst, ListPlan::FilterFirst] {
+            let (group_ids, anna_ids) = (
+                all_pages(by_group.clone(), plan).await,
+                all_pages(by_anna.clone(), plan).await,
+            );
+            assert_eq!(group_ids.len(), 22, "{by_group:?}");
+            assert_eq!(group_ids, anna_ids, "{by_group:?} {plan:?}");
+        }
+    }
+    for q in cases {
+        let mut pages = Vec::new();
+        for plan in [ListPlan::SortFirst, ListPlan::FilterFirst] {
+            pages.push(all_pages(q.clone(), plan).await);
         }
         assert!(!pages[0].is_empty(), "{q:?}");
         assert_eq!(pages[0], pages[1], "{q:?}");

@@ -696,6 +696,34 @@ async fn the_cabinet_keeps_groups_fills_them_from_the_list_and_sends_to_one(db: 
     assert_eq!(titles_of(&app, &p, &a).await, ["Пересменка"]);
     assert_eq!(titles_of(&app, &p, &c).await, ["Пересменка"]);
     assert!(titles_of(&app, &p, &b).await.is_empty());
+    // The message list filters by the group (its members now), and so does its CSV.
+    app.create_message(&p, &b.id, "Не группе", "-").await.ok();
+    let listed = br.get(&format!("/cabinet/messages?group={id}")).await;
+    assert_eq!(listed.status, 200);
+    assert!(
+        listed
+            .body
+            .contains(&format!("<option value=\"{id}\" selected>Смена А</option>")),
+        "{}",
+        listed.body
+    );
+    assert_eq!(
+        listed.body.matches("Пересменка").count(),
+        2,
+        "{}",
+        listed.body
+    );
+    assert!(!listed.body.contains("Не группе"));
+    assert!(br.get("/cabinet/messages").await.body.contains("Не группе"));
+    let csv = br.get(&format!("/cabinet/messages.csv?group={id}")).await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(
+        csv.body.lines().count(),
+        3,
+        "a header and two rows: {}",
+        csv.body
+    );
+    assert!(!csv.body.contains("Не группе"));
 
     // Scheduled to the group: listed with its name; the group cannot be deleted meanwhile.
     let at = chrono::DateTime::from_timestamp_millis(now_millis() + HOUR_MS)

@@ -604,6 +604,7 @@ impl SearchFixture {
         let q = MessageListQuery {
             partner_id: self.partner_id,
             staff_id: None,
+            group_id: None,
             created_from: None,
             created_before: None,
             status: None,

@@ -5,7 +5,7 @@ use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, html, session};
 use super::employees::search;
-use crate::domain::{Millis, StaffId};
+use crate::domain::{GroupId, Millis, StaffId};
 use crate::state::SharedState;
 use crate::store::{
     CursorValue, MessageListQuery, MessageListRow, MessageRow, MessageSort, MessageStatus,
@@ -29,6 +29,9 @@ const STAFF_SELECT_MAX: usize = 500;
 pub struct ListParams {
     #[serde(default, skip_serializing_if = "is_blank")]
     pub staff: String,
+    /// A group's ID: its members' messages.
+    #[serde(default, skip_serializing_if = "is_blank")]
+    pub group: String,
     #[serde(default, skip_serializing_if = "is_blank")]
     pub from: String,
     #[serde(default, skip_serializing_if = "is_blank")]
@@ -83,6 +86,8 @@ struct ListView {
     /// The employee the text field found, shown beside it.
     staff_found: Option<String>,
     statuses: Vec<Choice>,
+    /// The partner's groups, to filter by one.
+    groups: Vec<Choice>,
     next: Option<String>,
     first: Option<String>,
     /// The CSV of the whole list as filtered and sorted.
@@ -167,6 +172,7 @@ fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64) -> Pa
         query: MessageListQuery {
             partner_id,
             staff_id: StaffId::parse(&p.staff).ok(),
+            group_id: GroupId::parse(&p.group).ok().map(|g| g.0),
             created_from,
             created_before,
             status: MessageStatus::parse(&p.status),
@@ -346,7 +352,18 @@ pub async fn list(
             status: r.status,
         })
         .collect();
-    let filtered = [&p.staff, &p.from, &p.to, &p.status, &p.q]
+    let groups = state
+        .store
+        .groups(s.partner.id)
+        .await?
+        .into_iter()
+        .map(|g| Choice {
+            selected: parsed.query.group_id == Some(g.id),
+            value: g.id.to_string(),
+            label: g.name,
+        })
+        .collect();
+    let filtered = [&p.staff, &p.group, &p.from, &p.to, &p.status, &p.q]
         .iter()
         .any(|v| !is_blank(v));
     let view = ListView {
@@ -357,6 +374,7 @@ pub async fn list(
         staff_select,
         staff_found,
         statuses,
+        groups,
         next,
         first,
         export,
