@@ -119,6 +119,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Only a scheduled send repeats: choose \"Schedule for\"",
     ),
     ("grp.title", "Группы сотрудников", "Employee groups"),
+    ("emp.groups", "Группы", "Groups"),
     (
         "grp.hint",
         "Отдел, смена, площадка: сообщение группе получают её участники, активные в момент отправки. Участников добавляют в списке сотрудников: отметьте их и нажмите «В группу».",

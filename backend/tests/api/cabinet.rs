@@ -1835,7 +1835,8 @@ async fn employees_change_state_in_bulk_and_the_list_downloads_as_csv(app: TestA
             "Состояние",
             "Устройство",
             "Push",
-            "Регистрация"
+            "Регистрация",
+            "Группы"
         ]
     );
     assert_eq!(everyone.len(), 1 + 1_008, "a header and every employee");

@@ -602,6 +602,16 @@ async fn the_cabinet_keeps_groups_fills_them_from_the_list_and_sends_to_one(db: 
         "only members, by name"
     );
     assert!(filtered.body.contains("<span class=\"tag\">Смена А</span>"));
+    // The CSV of the filtered list: the members, each with their groups.
+    let csv = br.get(&format!("/cabinet/employees.csv?group={id}")).await;
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and the two members: {}", csv.body);
+    assert!(lines[0].ends_with(";Группы"), "{}", lines[0]);
+    assert!(
+        lines[1..].iter().all(|l| l.ends_with("Смена А")),
+        "{}",
+        csv.body
+    );
     let everyone = br.get("/cabinet/employees").await;
     assert_eq!(
         everyone

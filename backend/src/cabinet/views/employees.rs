@@ -195,6 +195,30 @@ async fn group_filter(
     ))
 }
 
+/// The names of the groups each employee is in, by name, by employee ID.
+async fn group_names(
+    state: &SharedState,
+    partner_id: i64,
+) -> CabinetResult<HashMap<i64, Vec<String>>> {
+    let names: HashMap<i64, String> = state
+        .store
+        .groups(partner_id)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let mut of: HashMap<i64, Vec<String>> = HashMap::new();
+    for (group, staff_id) in state.store.group_memberships(partner_id).await? {
+        if let Some(name) = names.get(&group) {
+            of.entry(staff_id).or_default().push(name.clone());
+        }
+    }
+    for listed in of.values_mut() {
+        listed.sort();
+    }
+    Ok(of)
+}
+
 /// A group in the list's filter and bulk form.
 pub struct GroupChoice {
     pub id: i64,
@@ -265,29 +289,10 @@ pub async fn list(
     let staff = state.store.list_staff(s.partner.id).await?;
     let page_size = cfg.page_size as usize;
     let groups = state.store.groups(s.partner.id).await?;
-    let memberships = state.store.group_memberships(s.partner.id).await?;
     let group_chosen = p.group().map(|g| g.0);
-    let in_group: Option<HashSet<i64>> = group_chosen.map(|g| {
-        memberships
-            .iter()
-            .filter(|(group, _)| *group == g)
-            .map(|(_, staff_id)| *staff_id)
-            .collect()
-    });
+    let in_group = group_filter(state, s.partner.id, &p).await?;
     let found = find(&staff, &p, in_group.as_ref(), page_size);
-    let names: HashMap<i64, &str> = groups.iter().map(|g| (g.id, g.name.as_str())).collect();
-    let shown: HashSet<i64> = found.rows.iter().map(|r| r.id).collect();
-    let mut groups_of: HashMap<i64, Vec<String>> = HashMap::new();
-    for (group, staff_id) in &memberships {
-        if shown.contains(staff_id)
-            && let Some(name) = names.get(group)
-        {
-            groups_of
-                .entry(*staff_id)
-                .or_default()
-                .push((*name).to_owned());
-        }
-    }
+    let mut groups_of = group_names(state, s.partner.id).await?;
     let chosen = p.state();
     let states = [
         StaffState::Active,
@@ -325,7 +330,6 @@ pub async fn list(
             .map(|r| {
                 let mut e = EmployeeItem::from_row(r, cfg);
                 e.groups = groups_of.remove(&r.id).unwrap_or_default();
-                e.groups.sort();
                 e
             })
             .collect(),
@@ -779,10 +783,15 @@ pub async fn export(
     let s = session::partner(req, state).await?;
     let staff = state.store.list_staff(s.partner.id).await?;
     let in_group = group_filter(state, s.partner.id, &p).await?;
+    let groups_of = group_names(state, s.partner.id).await?;
     let tr = Tr(*lang);
-    let rows: Vec<[String; 7]> = matching(&staff, &p, in_group.as_ref())
+    let rows: Vec<[String; 8]> = matching(&staff, &p, in_group.as_ref())
         .map(|r| {
             let e = EmployeeItem::from_row(r, cfg);
+            let groups = groups_of
+                .get(&r.id)
+                .map(|g| g.join(", "))
+                .unwrap_or_default();
             [
                 e.id.to_string(),
                 e.name,
@@ -796,6 +805,7 @@ pub async fn export(
                 })
                 .to_owned(),
                 cfg.timestamp(r.created_at),
+                groups,
             ]
         })
         .collect();
@@ -807,6 +817,7 @@ pub async fn export(
         "emp.device",
         "emp.push",
         "emp.registered",
+        "emp.groups",
     ]
     .map(|key| tr.s(key).to_owned());
     let name = format!(
