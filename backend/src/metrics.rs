@@ -72,6 +72,29 @@ pub struct OutcomeLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolLabels {
+    /// SQLite: `read` or `write` (one connection of its own); PostgreSQL: `main`.
+    pub pool: &'static str,
+    /// `in_use` or `idle`.
+    pub state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolLabel {
+    pub pool: &'static str,
+}
+
+/// One database connection pool at scrape time.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub pool: &'static str,
+    /// Connections open, busy or idle.
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ResultLabel {
     /// ok or failed.
     pub result: &'static str,
@@ -97,6 +120,8 @@ pub struct Metrics {
     webhooks_failing: Gauge,
     scheduled_pending: Gauge,
     scheduled_overdue: Gauge,
+    db_connections: Family<PoolLabels, Gauge>,
+    db_connections_max: Family<PoolLabel, Gauge>,
     rss: Gauge,
 }
 
@@ -169,6 +194,18 @@ impl Metrics {
             "Scheduled sends still waiting a minute past their time (the scheduler is behind or failing), at scrape time",
             scheduled_overdue.clone(),
         );
+        let db_connections = Family::<PoolLabels, Gauge>::default();
+        registry.register(
+            "db_connections",
+            "Database connections open, in use or idle, by pool, at scrape time (all in use and requests slow: the pool is too small)",
+            db_connections.clone(),
+        );
+        let db_connections_max = Family::<PoolLabel, Gauge>::default();
+        registry.register(
+            "db_connections_max",
+            "Most connections a pool opens (SIMO_DATABASE_MAX_CONNECTIONS)",
+            db_connections_max.clone(),
+        );
         let rss = Gauge::default();
         registry.register(
             "process_resident_memory_bytes",
@@ -188,6 +225,8 @@ impl Metrics {
             webhooks_failing,
             scheduled_pending,
             scheduled_overdue,
+            db_connections,
+            db_connections_max,
             rss,
         }
     }
@@ -225,7 +264,27 @@ impl Metrics {
     }
 
     /// The text Prometheus scrapes, with the gauges read now.
-    pub fn render(&self, depths: QueueDepths) -> Result<String, std::fmt::Error> {
+    pub fn render(
+        &self,
+        depths: QueueDepths,
+        pools: &[PoolStats],
+    ) -> Result<String, std::fmt::Error> {
+        for p in pools {
+            let idle = p.idle.min(p.open);
+            let labels = |state| PoolLabels {
+                pool: p.pool,
+                state,
+            };
+            self.db_connections
+                .get_or_create(&labels("in_use"))
+                .set(i64::from(p.open - idle));
+            self.db_connections
+                .get_or_create(&labels("idle"))
+                .set(i64::from(idle));
+            self.db_connections_max
+                .get_or_create(&PoolLabel { pool: p.pool })
+                .set(i64::from(p.max));
+        }
         self.push_queue.set(depths.push_jobs);
         self.webhook_queue.set(depths.webhook_events);
         self.webhooks_failing.set(depths.webhooks_failing);
@@ -306,13 +365,21 @@ mod tests {
         m.pushes(PushOutcome::sent, 3);
         m.webhook_post(true, 100);
         let text = m
-            .render(QueueDepths {
-                push_jobs: 7,
-                webhook_events: 5,
-                webhooks_failing: 1,
-                scheduled_pending: 4,
-                scheduled_overdue: 2,
-            })
+            .render(
+                QueueDepths {
+                    push_jobs: 7,
+                    webhook_events: 5,
+                    webhooks_failing: 1,
+                    scheduled_pending: 4,
+                    scheduled_overdue: 2,
+                },
+                &[PoolStats {
+                    pool: "read",
+                    open: 3,
+                    idle: 1,
+                    max: 8,
+                }],
+            )
             .unwrap();
         for line in [
             "simo_http_requests_total{route=\"getstaff\",status=\"200\"} 1",
@@ -327,6 +394,9 @@ mod tests {
             "simo_webhooks_failing 1",
             "simo_scheduled_pending 4",
             "simo_scheduled_overdue 2",
+            "simo_db_connections{pool=\"read\",state=\"in_use\"} 2",
+            "simo_db_connections{pool=\"read\",state=\"idle\"} 1",
+            "simo_db_connections_max{pool=\"read\"} 8",
         ] {
             assert!(text.contains(line), "{line} in\n{text}");
         }

@@ -256,7 +256,7 @@ async fn metrics_text(req: &Request) -> Response {
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    match state.metrics.render(depths) {
+    match state.metrics.render(depths, &state.store.pool_stats()) {
         Ok(text) => text
             .with_content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
             .into_response(),

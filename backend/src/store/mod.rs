@@ -320,6 +320,32 @@ impl Store {
         &self.pool
     }
 
+    /// The connection pools as they are now, for the metrics.
+    pub fn pool_stats(&self) -> Vec<crate::metrics::PoolStats> {
+        fn stats<DB: sqlx::Database>(
+            pool: &'static str,
+            p: &sqlx::Pool<DB>,
+        ) -> crate::metrics::PoolStats {
+            crate::metrics::PoolStats {
+                pool,
+                open: p.size(),
+                idle: u32::try_from(p.num_idle()).unwrap_or(u32::MAX),
+                max: p.options().get_max_connections(),
+            }
+        }
+        match &self.pool {
+            // One pool for reads and writes.
+            Pool::Postgres(p) => vec![stats("main", p)],
+            Pool::Sqlite(read) => {
+                let mut all = vec![stats("read", read)];
+                if let Pool::Sqlite(write) = &self.writer {
+                    all.push(stats("write", write));
+                }
+                all
+            }
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self.pool, Pool::Postgres(_))
     }

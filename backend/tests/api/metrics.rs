@@ -119,6 +119,28 @@ async fn the_operator_scrapes_counts_of_requests_pushes_and_queues(db: Db) {
     assert_eq!(at("simo_webhook_queue_events"), 0.0);
     assert_eq!(at("simo_webhooks_failing"), 0.0);
     assert!(at("simo_process_resident_memory_bytes") > 1e6);
+    // The pools: SQLite reads on a pool and writes on one connection; PostgreSQL has one pool.
+    let pools: &[&str] = if app.state.store.is_postgres() {
+        &["main"]
+    } else {
+        &["read", "write"]
+    };
+    for pool in pools {
+        let in_use = at(&format!(
+            "simo_db_connections{{pool=\"{pool}\",state=\"in_use\"}}"
+        ));
+        let idle = at(&format!(
+            "simo_db_connections{{pool=\"{pool}\",state=\"idle\"}}"
+        ));
+        let max = at(&format!("simo_db_connections_max{{pool=\"{pool}\"}}"));
+        assert!(
+            in_use + idle >= 1.0 && in_use + idle <= max,
+            "{pool}: {in_use} + {idle} of {max}"
+        );
+    }
+    if !app.state.store.is_postgres() {
+        assert_eq!(at("simo_db_connections_max{pool=\"write\"}"), 1.0);
+    }
     assert_eq!(at("simo_scheduled_pending"), 0.0);
     let at_hour =
         chrono::DateTime::from_timestamp_millis(simo_backend::domain::now_millis() + 3_600_000)
