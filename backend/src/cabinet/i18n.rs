@@ -149,6 +149,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Enter the group's name",
     ),
     (
+        "grp.name_taken",
+        "Такая группа уже есть",
+        "There already is a group named",
+    ),
+    (
+        "grp.in_use",
+        "Группе запланированы отправки: отмените их на странице «Запланированные сообщения» или дождитесь, затем удалите группу",
+        "Sends are scheduled to this group: cancel them on the \"Scheduled messages\" page or wait for them, then delete the group",
+    ),
+    (
         "grp.name_long",
         "Слишком длинное название группы",
         "The group's name is too long",

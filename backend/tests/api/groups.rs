@@ -495,7 +495,7 @@ async fn the_cabinet_keeps_groups_fills_them_from_the_list_and_sends_to_one(db: 
         .await;
     assert_eq!(twice.status, 400);
     assert!(
-        twice.body.contains("Группа «Смена А» уже есть"),
+        twice.body.contains("Такая группа уже есть «Смена А»"),
         "{}",
         twice.body
     );
@@ -770,7 +770,8 @@ async fn the_cabinet_keeps_groups_fills_them_from_the_list_and_sends_to_one(db: 
         .await;
     assert_eq!(kept.status, 400);
     assert!(
-        kept.body.contains("запланированы отправки"),
+        kept.body
+            .contains("Группе запланированы отправки: отмените их на странице"),
         "{}",
         kept.body
     );
@@ -855,6 +856,20 @@ async fn the_cabinet_keeps_groups_fills_them_from_the_list_and_sends_to_one(db: 
     );
     let english = br.get("/cabinet/groups?lang=en").await;
     assert!(english.body.contains("Employee groups"), "{}", english.body);
+    let office = [
+        ("csrf", csrf.as_str()),
+        ("do", "save"),
+        ("id", ""),
+        ("name", "Офис"),
+    ];
+    assert_eq!(br.post("/cabinet/groups", &office).await.status, 303);
+    let taken = br.post("/cabinet/groups", &office).await;
+    assert_eq!(taken.status, 400);
+    assert!(
+        taken.body.contains("There already is a group named «Офис»"),
+        "{}",
+        taken.body
+    );
     let anonymous = Browser::new(&app);
     assert_eq!(
         anonymous.get("/cabinet/groups").await.location.as_deref(),

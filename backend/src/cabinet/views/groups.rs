@@ -186,7 +186,11 @@ pub async fn submit(
                 Ok(done("/cabinet/groups", "group_deleted"))
             }
             Err(Error::NotFound(_)) => Err(CabinetError::NotFound),
-            Err(Error::Conflict(m)) => refused(l, m).await,
+            // Sends scheduled to it wait: the service names them; the page says it in its language.
+            Err(Error::Conflict(_)) => {
+                let m = l_text(*lang, "grp.in_use");
+                refused(l, m).await
+            }
             Err(e) => Err(e.into()),
         },
         ("save", _) => {
@@ -224,6 +228,16 @@ pub async fn submit(
                     Ok(done("/cabinet/groups", "group_saved"))
                 }
                 Err(Error::NotFound(_)) => Err(CabinetError::NotFound),
+                Err(Error::Conflict(_))
+                    if state
+                        .store
+                        .group_by_name(partner_id, name.as_str())
+                        .await?
+                        .is_some() =>
+                {
+                    let m = format!("{} «{}»", l_text(*lang, "grp.name_taken"), name.as_str());
+                    refused(l, m).await
+                }
                 Err(Error::Conflict(m) | Error::Invalid(m)) => refused(l, m).await,
                 Err(e) => Err(e.into()),
             }
