@@ -74,7 +74,7 @@ pub const KNOBS: &[Knob] = &[
     Knob {
         key: "max_body_bytes",
         default: "65536",
-        help: "largest request body accepted (larger: 413)",
+        help: "largest request body accepted (larger: 413); the methods carrying ID lists take up to 2 MiB",
     },
     Knob {
         key: "getmessage_max_count",

@@ -295,19 +295,28 @@ fn resolve(
 pub async fn check_known(state: &AppState, partner_id: i64, ids: &[StaffId]) -> Result<()> {
     let staff = state.store.list_staff(partner_id).await?;
     let known: HashSet<i64> = staff.iter().map(|s| s.id).collect();
-    let unknown: Vec<String> = ids
+    let unknown: Vec<StaffId> = ids
         .iter()
+        .copied()
         .filter(|id| !known.contains(&id.0))
-        .map(ToString::to_string)
         .collect();
     if unknown.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::not_found(format!(
-            "Сотрудники не найдены: {}",
-            unknown.join(", ")
-        )))
+        return Ok(());
     }
+    // The first ones name the mistake; ten thousand would only bloat the answer.
+    const NAMED: usize = 20;
+    let mut named: Vec<String> = unknown
+        .iter()
+        .take(NAMED)
+        .map(ToString::to_string)
+        .collect();
+    if unknown.len() > NAMED {
+        named.push(format!("… (всего {})", unknown.len()));
+    }
+    Err(Error::not_found(format!(
+        "Сотрудники не найдены: {}",
+        named.join(", ")
+    )))
 }
 
 /// `queued` when the employee has a device to push to, `no_device` otherwise.

@@ -121,6 +121,41 @@ async fn oversized_bodies_get_413(app: TestApp) {
     assert_eq!(resp.status(), 413);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["success"], false);
+    // The methods that carry up to 10,000 IDs (or a group's members) take them all, however
+    // they are written: 10,000 eight-digit IDs as strings are 110 KB, over the usual limit.
+    let ids: Vec<String> = (0..10_000).map(|i| (10_000_000 + i).to_string()).collect();
+    let listed = serde_json::json!({"inn": p.inn, "staffids": ids, "title": "t", "message": "m"});
+    assert!(listed.to_string().len() > 100_000);
+    let answer = app
+        .post("createmessagebulk", Some(&p.token), listed.clone())
+        .await;
+    assert_eq!(
+        answer.ok()["refused"].as_array().unwrap().len(),
+        10_000,
+        "read, not refused as too large"
+    );
+    let group = serde_json::json!({"inn": p.inn, "name": "Все", "staffids": listed["staffids"]});
+    let answer = app.post("savegroup", Some(&p.token), group).await;
+    let error = answer.failed(404);
+    assert!(
+        error.starts_with("Сотрудники не найдены: 10000000, 10000001"),
+        "{error}"
+    );
+    assert!(error.ends_with("10000019, … (всего 10000)"), "{error}");
+    // Beyond the lists' own limit (2 MiB) they are refused too.
+    let huge = format!(
+        r#"{{"title":"t","message":"m","staffids":"{}"}}"#,
+        "1,".repeat(1_100_000)
+    );
+    let answer = app
+        .call(
+            "POST",
+            "/api/v1/createmessagebulk",
+            Some(&p.token),
+            Some(huge.into_bytes()),
+        )
+        .await;
+    answer.failed(413);
 }
 
 fn futures_stream(n: usize) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {

@@ -1,6 +1,6 @@
 //! `createmessagebulk` (addition): one message to many employees in one call.
 
-use super::body::{V1Body, lenient};
+use super::body::{V1ListBody, lenient};
 use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, state};
@@ -87,7 +87,7 @@ impl BulkApi {
         &self,
         req: &Request,
         auth: TokenAuth,
-        body: V1Body<CreateMessageBulkRequest>,
+        body: V1ListBody<CreateMessageBulkRequest>,
     ) -> Result<Json<BulkEnvelope>, V1Error> {
         let state = state(req)?;
         let partner = auth.0.require_partner()?;

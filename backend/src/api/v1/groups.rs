@@ -1,6 +1,6 @@
 //! `getgroups`, `savegroup`, `deletegroup` (additions): groups of employees to send to.
 
-use super::body::{V1Body, lenient};
+use super::body::{V1Body, V1ListBody, lenient};
 use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, required, state};
@@ -133,7 +133,7 @@ impl GroupsApi {
         &self,
         req: &Request,
         auth: TokenAuth,
-        body: V1Body<SaveGroupRequest>,
+        body: V1ListBody<SaveGroupRequest>,
     ) -> Result<Json<GroupEnvelope>, V1Error> {
         let state = state(req)?;
         let partner = auth.0.require_partner()?;

@@ -1,6 +1,6 @@
 //! `schedulemessage`, `getschedule`, `cancelschedule` (additions): a message sent later.
 
-use super::body::{V1Body, lenient};
+use super::body::{V1Body, V1ListBody, lenient};
 use super::bulk::addressed;
 use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
@@ -188,7 +188,7 @@ impl ScheduleApi {
         &self,
         req: &Request,
         auth: TokenAuth,
-        body: V1Body<ScheduleMessageRequest>,
+        body: V1ListBody<ScheduleMessageRequest>,
         /// Дополнение: ключ идемпотентности, как у createmessage: повтор с тем же ключом не
         /// планирует вторую отправку, а возвращает запланированную первым запросом.
         #[oai(name = "Idempotency-Key")]
