@@ -8,6 +8,7 @@ measures with wrk (same client, same concurrency for every case):
   createmessage      max req/s, then p99 at half that rate       (SQLite, PostgreSQL)
   getmessage         count 50, 1,000,000 messages stored         (SQLite, PostgreSQL)
   bulk 10,000        one message to 10,000 employees: time until stored and queued
+  group 10,000       a group of every employee saved in one savegroup, then one message to it
   scheduled 10,000   the same, scheduled a second ahead: the scheduler's transaction, and how
                      long after its time it was done (the scheduler looks every second)
   CSV export         the cabinet's download of the whole message list (every message stored):
@@ -246,6 +247,36 @@ def seed(kind, db_url, sqlite_path, partner_id, args):
     return first, round(time.time() - started, 1)
 
 
+def staff_ids(kind, db_url, sqlite_path, partner_id):
+    """Every employee's ID, as the API writes them."""
+    sql = f"SELECT id FROM staff WHERE partner_id = {partner_id} ORDER BY id"
+    if kind == "sqlite":
+        con = sqlite3.connect(sqlite_path)
+        ids = [str(r[0]) for r in con.execute(sql)]
+        con.close()
+        return ids
+    out = subprocess.run(["psql", "-q", "-tA", db_url, "-c", sql], check=True, capture_output=True, text=True)
+    return out.stdout.split()
+
+
+def group_of_all(base, token, ids):
+    """A group of every employee, saved in one `savegroup`, then one message to it."""
+    started = time.time()
+    status, answer = post(f"{base}/api/v1/savegroup", {"inn": INN, "name": "Все смены", "staffids": ids}, token)
+    if status == 404 and not answer.get("data"):
+        return None  # a build from before groups (an A/B run against an older binary)
+    assert status == 200, answer
+    group = {"save_seconds": round(time.time() - started, 3), "members": len(answer["data"]["staffids"])}
+    started = time.time()
+    status, answer = post(f"{base}/api/v1/createmessagebulk",
+                          {"inn": INN, "groupid": answer["data"]["groupid"], "title": "Смене", "message": "Сбор в 8:00"},
+                          token)
+    assert status == 200, answer
+    group["send_seconds"] = round(time.time() - started, 3)
+    group["created"] = len(answer["data"]["messages"])
+    return group
+
+
 def scalar(kind, db_url, sqlite_path, sql):
     """One number read straight from the database."""
     if kind == "sqlite":
@@ -380,6 +411,8 @@ def run_database(kind, args, ceiling_rps):
             data = answer.get("data") or {}
             bulk["created"] = len(data.get("messageids") or data.get("messages") or [])
         settle(kind, db_url, sqlite_path)
+        group = group_of_all(base, token, staff_ids(kind, db_url, sqlite_path, partner["id"]))
+        settle(kind, db_url, sqlite_path)
         scheduled = scheduled_all(base, token, os.path.join(tmp, "server.log"))
         settle(kind, db_url, sqlite_path)
         export = export_csv(base, proc.pid, "bench-password")
@@ -394,7 +427,7 @@ def run_database(kind, args, ceiling_rps):
             receiver.terminate()
             receiver.wait()
     result = {"createmessage": create, "createmessage_half_rate": create_half, "getmessage": get,
-              "bulk_10000": bulk, "scheduled_10000": scheduled, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
+              "bulk_10000": bulk, "group_10000": group, "scheduled_10000": scheduled, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
     result["createmessage_share_of_ceiling"] = round(create["rps"] / ceiling_rps, 3)
     result["getmessage_share_of_ceiling"] = round(get["rps"] / ceiling_rps, 3)
     return result
@@ -455,6 +488,7 @@ def main():
         ("createmessage at half rate", lambda r: f"{r['createmessage_half_rate']['rps']} req/s (asked {r['createmessage_half_rate']['rate']}): p50 {r['createmessage_half_rate']['p50_ms']} ms, p99 {r['createmessage_half_rate']['p99_ms']} ms"),
         ("getmessage count 50, 1M stored", lambda r: f"{r['getmessage']['rps']} req/s ({r['getmessage_share_of_ceiling']:.0%}; {r['getmessage']['rps'] / c['page']['rps']:.0%} of the page's ceiling), p99 {r['getmessage']['p99_ms']} ms"),
         ("bulk: 10,000 recipients", lambda r: f"{r['bulk_10000']['seconds']} s (HTTP {r['bulk_10000']['status']})"),
+        ("a group of 10,000: savegroup; createmessagebulk to it", lambda r: f"{r['group_10000']['save_seconds']} s; {r['group_10000']['send_seconds']} s ({r['group_10000']['created']:,} created)" if r["group_10000"] else "—"),
         ("scheduled to all 10,000: its transaction; sent after its time", lambda r: f"{r['scheduled_10000']['store_ms']} ms; {r['scheduled_10000']['late_ms']} ms (polled each second)"),
         ("CSV export of every message", lambda r: f"{r['export_csv']['rows']:,} rows, {r['export_csv']['mb']} MB in {r['export_csv']['seconds']} s (first byte {r['export_csv']['first_byte_ms']} ms), RSS {r['export_csv']['rss_before_mb']} → {r['export_csv']['rss_max_mb']} MB"),
         ("RSS idle / peak", lambda r: f"{r['rss_idle_mb']} / {r['rss_peak_mb']} MB"),
