@@ -12,7 +12,7 @@ use crate::domain::{GroupId, StaffId, StaffName, now_millis};
 use crate::error::Error;
 use crate::service::groups;
 use crate::state::SharedState;
-use crate::store::{PartnerRow, StaffRow, StaffState};
+use crate::store::{GroupRow, PartnerRow, StaffRow, StaffState};
 use askama::Template;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
@@ -195,22 +195,17 @@ async fn group_filter(
     ))
 }
 
-/// The names of the groups each employee is in, by name, by employee ID.
+/// The names of the partner's `groups` each employee is in, by name, by employee ID.
 async fn group_names(
     state: &SharedState,
     partner_id: i64,
+    groups: &[GroupRow],
 ) -> CabinetResult<HashMap<i64, Vec<String>>> {
-    let names: HashMap<i64, String> = state
-        .store
-        .groups(partner_id)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.name))
-        .collect();
+    let names: HashMap<i64, &str> = groups.iter().map(|g| (g.id, g.name.as_str())).collect();
     let mut of: HashMap<i64, Vec<String>> = HashMap::new();
     for (group, staff_id) in state.store.group_memberships(partner_id).await? {
         if let Some(name) = names.get(&group) {
-            of.entry(staff_id).or_default().push(name.clone());
+            of.entry(staff_id).or_default().push((*name).to_owned());
         }
     }
     for listed in of.values_mut() {
@@ -292,7 +287,7 @@ pub async fn list(
     let group_chosen = p.group().map(|g| g.0);
     let in_group = group_filter(state, s.partner.id, &p).await?;
     let found = find(&staff, &p, in_group.as_ref(), page_size);
-    let mut groups_of = group_names(state, s.partner.id).await?;
+    let mut groups_of = group_names(state, s.partner.id, &groups).await?;
     let chosen = p.state();
     let states = [
         StaffState::Active,
@@ -783,7 +778,8 @@ pub async fn export(
     let s = session::partner(req, state).await?;
     let staff = state.store.list_staff(s.partner.id).await?;
     let in_group = group_filter(state, s.partner.id, &p).await?;
-    let groups_of = group_names(state, s.partner.id).await?;
+    let groups = state.store.groups(s.partner.id).await?;
+    let groups_of = group_names(state, s.partner.id, &groups).await?;
     let tr = Tr(*lang);
     let rows: Vec<[String; 8]> = matching(&staff, &p, in_group.as_ref())
         .map(|r| {
