@@ -318,7 +318,8 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<()> {
-        crate::domain::TimeFormat::new(&self.timezone).map_err(|e| Error::Config(e.0))?;
+        crate::domain::TimeFormat::new(&self.timezone)
+            .map_err(|e| Error::Config(e.0.en().to_owned()))?;
         if !(4..=8).contains(&self.sms_code_length) {
             return Err(Error::Config("SIMO_SMS_CODE_LENGTH must be 4 to 8".into()));
         }

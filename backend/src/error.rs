@@ -1,6 +1,7 @@
 //! The crate's one error type; the v1 API and the cabinet each map it in one place.
 
 use crate::domain::ParseError;
+use crate::phrase::Phrase;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -8,18 +9,18 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The caller sent something we cannot accept; the text is shown to them.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Phrase),
     #[error("{0}")]
-    Unauthorized(String),
+    Unauthorized(Phrase),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Phrase),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Phrase),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Phrase),
     #[error("{message}")]
     TooManyRequests {
-        message: String,
+        message: Phrase,
         retry_after_secs: u64,
     },
     #[error("database error: {0}")]
@@ -45,14 +46,27 @@ impl From<ParseError> for Error {
 }
 
 impl Error {
-    pub fn invalid(msg: impl Into<String>) -> Self {
-        Self::Invalid(msg.into())
+    pub fn invalid(msg: Phrase) -> Self {
+        Self::Invalid(msg)
     }
-    pub fn not_found(msg: impl Into<String>) -> Self {
-        Self::NotFound(msg.into())
+    pub fn not_found(msg: Phrase) -> Self {
+        Self::NotFound(msg)
     }
-    pub fn forbidden(msg: impl Into<String>) -> Self {
-        Self::Forbidden(msg.into())
+    pub fn forbidden(msg: Phrase) -> Self {
+        Self::Forbidden(msg)
+    }
+
+    /// What to tell the person whose request this was: `None` when the fault is ours.
+    pub fn phrase(&self) -> Option<&Phrase> {
+        match self {
+            Self::Invalid(p)
+            | Self::Unauthorized(p)
+            | Self::Forbidden(p)
+            | Self::NotFound(p)
+            | Self::Conflict(p)
+            | Self::TooManyRequests { message: p, .. } => Some(p),
+            _ => None,
+        }
     }
 
     /// True when the fault is ours (or a dependency's), not the caller's.

@@ -3,6 +3,10 @@
 //! Layers: `api` (wire) → `service` (rules) → `store` (SQL); `domain` holds the parsed values
 //! that cross them.
 
+// First, so that every module below may write `phrase!`.
+#[macro_use]
+pub mod phrase;
+
 pub mod api;
 pub mod cabinet;
 pub mod config;

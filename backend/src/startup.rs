@@ -42,7 +42,8 @@ impl Application {
         store: Store,
         settings: Settings,
     ) -> Result<Self> {
-        let time = TimeFormat::new(&settings.timezone).map_err(|e| Error::Config(e.0))?;
+        let time =
+            TimeFormat::new(&settings.timezone).map_err(|e| Error::Config(e.0.en().to_owned()))?;
         let store = store.with_auth_cache(Duration::from_secs(settings.auth_cache_secs));
         let sms = crate::sms::from_settings(&settings)?;
         CabinetConfig::from_settings(&settings)?;

@@ -4,6 +4,7 @@
 use super::i18n::{Lang, Tr};
 use super::layout::Layout;
 use crate::error::Error;
+use crate::phrase::Phrase;
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::Redirect;
@@ -18,14 +19,14 @@ pub enum CabinetError {
     NotFound,
     #[error("CSRF token missing or wrong")]
     Csrf,
-    /// The visitor's input was refused; the text (Russian, from the domain) is shown.
+    /// The visitor's input was refused; the reason is shown in their language.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Phrase),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Phrase),
     #[error("{message}")]
     Throttled {
-        message: String,
+        message: Phrase,
         retry_after_secs: u64,
     },
     #[error("internal error: {0}")]
@@ -53,6 +54,16 @@ impl From<Error> for CabinetError {
 }
 
 impl CabinetError {
+    /// A form posted a `do` the page does not offer.
+    pub fn unknown_action() -> Self {
+        Self::Invalid(phrase!("Неизвестное действие", "Unknown action"))
+    }
+
+    /// A form that no page of ours posts (a field missing or malformed).
+    pub fn bad_form() -> Self {
+        Self::Invalid(phrase!("Неверная форма", "Malformed form"))
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             Self::LoggedOut => StatusCode::SEE_OTHER,
@@ -114,10 +125,18 @@ pub async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<R
             t.s("error.csrf_detail").to_owned(),
             None,
         ),
-        Some(e @ CabinetError::Invalid(m)) => (e.status(), t.s("error.invalid"), m.clone(), None),
-        Some(e @ CabinetError::Forbidden(m)) => {
-            (e.status(), t.s("error.forbidden"), m.clone(), None)
-        }
+        Some(e @ CabinetError::Invalid(m)) => (
+            e.status(),
+            t.s("error.invalid"),
+            t.phrase(m).to_owned(),
+            None,
+        ),
+        Some(e @ CabinetError::Forbidden(m)) => (
+            e.status(),
+            t.s("error.forbidden"),
+            t.phrase(m).to_owned(),
+            None,
+        ),
         Some(
             e @ CabinetError::Throttled {
                 message,
@@ -126,7 +145,7 @@ pub async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<R
         ) => (
             e.status(),
             t.s("error.throttled"),
-            message.clone(),
+            t.phrase(message).to_owned(),
             Some(*retry_after_secs),
         ),
         Some(e @ CabinetError::Internal(inner)) => {

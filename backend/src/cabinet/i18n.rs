@@ -1,6 +1,7 @@
 //! The interface's words in Russian (first) and English: one catalogue, looked up by key.
 //! A test checks that every key the templates use is in it.
 
+use crate::phrase::Phrase;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -1061,6 +1062,14 @@ impl Tr {
     /// An employee's state (`active`, `disabled`, `pending`).
     pub fn state(&self, code: &str) -> &'static str {
         self.get(&format!("state.{code}")).unwrap_or("?")
+    }
+
+    /// A refusal or other phrase written where its rule lives, in this language.
+    pub fn phrase<'p>(&self, p: &'p Phrase) -> &'p str {
+        match self.0 {
+            Lang::Ru => p.ru(),
+            Lang::En => p.en(),
+        }
     }
 
     /// A history detail: the message's source in words, anything else as it is.

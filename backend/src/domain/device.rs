@@ -13,9 +13,10 @@ impl Device {
         match raw.trim().to_ascii_lowercase().as_str() {
             "android" => Ok(Self::Android),
             "apple" | "ios" => Ok(Self::Apple),
-            _ => Err(ParseError::new(
+            _ => Err(ParseError::new(phrase!(
                 "Неверное устройство: допустимо \"android\" или \"apple\"",
-            )),
+                "Wrong device: \"android\" or \"apple\" expected"
+            ))),
         }
     }
 

@@ -3,7 +3,7 @@
 use super::ParseError;
 
 macro_rules! id_type {
-    ($name:ident, $what:literal) => {
+    ($name:ident, $what:literal, $what_en:literal) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub i64);
 
@@ -11,11 +11,17 @@ macro_rules! id_type {
             pub fn parse(raw: &str) -> Result<Self, ParseError> {
                 let s = raw.trim();
                 if s.is_empty() {
-                    return Err(ParseError::new(concat!("Не указан ", $what)));
+                    return Err(ParseError::new(phrase!(
+                        concat!("Не указан ", $what),
+                        concat!("The ", $what_en, " is missing")
+                    )));
                 }
                 match s.parse::<i64>() {
                     Ok(n) if n > 0 => Ok(Self(n)),
-                    _ => Err(ParseError::new(concat!("Неверный ", $what))),
+                    _ => Err(ParseError::new(phrase!(
+                        concat!("Неверный ", $what),
+                        concat!("Wrong ", $what_en)
+                    ))),
                 }
             }
         }
@@ -28,9 +34,21 @@ macro_rules! id_type {
     };
 }
 
-id_type!(StaffId, "идентификатор сотрудника (staffid)");
-id_type!(MessageId, "идентификатор сообщения (messageid)");
-id_type!(GroupId, "идентификатор группы (groupid)");
+id_type!(
+    StaffId,
+    "идентификатор сотрудника (staffid)",
+    "employee ID (staffid)"
+);
+id_type!(
+    MessageId,
+    "идентификатор сообщения (messageid)",
+    "message ID (messageid)"
+);
+id_type!(
+    GroupId,
+    "идентификатор группы (groupid)",
+    "group ID (groupid)"
+);
 
 /// The `Idempotency-Key` of a `createmessage` call: whatever the caller's system uses to name
 /// one message it means to send (a UUID, a document number), unique per partner.
@@ -49,10 +67,11 @@ impl IdempotencyKey {
     pub fn from_header(raw: &[u8]) -> Result<Self, ParseError> {
         let s = raw.trim_ascii();
         if s.is_empty() || s.len() > Self::MAX_LEN || !s.iter().all(u8::is_ascii_graphic) {
-            return Err(ParseError::new(
+            return Err(ParseError::new(phrase!(
                 "Неверный заголовок Idempotency-Key: нужно от 1 до 255 видимых символов ASCII \
                  (латиница, цифры, знаки) без пробелов",
-            ));
+                "Wrong Idempotency-Key header: 1 to 255 visible ASCII characters, no spaces"
+            )));
         }
         // Visible ASCII is UTF-8.
         Ok(Self(String::from_utf8_lossy(s).into_owned()))

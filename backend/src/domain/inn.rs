@@ -19,21 +19,33 @@ impl Inn {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err(ParseError::new("Не указан ИНН организации"));
+            return Err(ParseError::new(phrase!(
+                "Не указан ИНН организации",
+                "The company's INN is missing"
+            )));
         }
         let digits: Option<Vec<u32>> = s.chars().map(|c| c.to_digit(10)).collect();
         let Some(d) = digits else {
-            return Err(ParseError::new("ИНН должен состоять только из цифр"));
+            return Err(ParseError::new(phrase!(
+                "ИНН должен состоять только из цифр",
+                "An INN consists of digits only"
+            )));
         };
         let valid = match d.len() {
             10 => check_digit(&d[..9], &W10) == d[9],
             12 => check_digit(&d[..10], &W11) == d[10] && check_digit(&d[..11], &W12) == d[11],
-            _ => return Err(ParseError::new("ИНН должен содержать 10 или 12 цифр")),
+            _ => {
+                return Err(ParseError::new(phrase!(
+                    "ИНН должен содержать 10 или 12 цифр",
+                    "An INN has 10 or 12 digits"
+                )));
+            }
         };
         if !valid {
-            return Err(ParseError::new(
+            return Err(ParseError::new(phrase!(
                 "Неверный ИНН: не сходится контрольное число",
-            ));
+                "Wrong INN: its check digit does not match"
+            )));
         }
         Ok(Self(s.to_owned()))
     }

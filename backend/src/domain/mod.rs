@@ -18,13 +18,15 @@ pub use text::{GroupName, MessageText, PartnerName, StaffName, Title, shortened}
 pub use time::{Millis, TimeFormat, doubled_delay, now_millis};
 pub use token::{SecretToken, TokenHash, TokenKind};
 
-/// Why a value failed to parse; the text is shown to API users as is, Russian first.
+use crate::phrase::Phrase;
+
+/// Why a value failed to parse; API users read the Russian, the cabinet its visitor's language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct ParseError(pub String);
+pub struct ParseError(pub Phrase);
 
 impl ParseError {
-    pub fn new(msg: impl Into<String>) -> Self {
-        Self(msg.into())
+    pub fn new(msg: Phrase) -> Self {
+        Self(msg)
     }
 }

@@ -8,12 +8,19 @@ pub struct Phone(String);
 impl Phone {
     /// Russian habits first: `89233381638` and `+7 (923) 338-16-38` both become `+79233381638`.
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let wrong = || ParseError::new(phrase!("Неверный номер телефона", "Wrong phone number"));
         let s = raw.trim();
         if s.is_empty() {
-            return Err(ParseError::new("Не указан номер телефона"));
+            return Err(ParseError::new(phrase!(
+                "Не указан номер телефона",
+                "The phone number is missing"
+            )));
         }
         if s.len() > 32 {
-            return Err(ParseError::new("Слишком длинный номер телефона"));
+            return Err(ParseError::new(phrase!(
+                "Слишком длинный номер телефона",
+                "The phone number is too long"
+            )));
         }
         let digits: String = s.chars().filter(char::is_ascii_digit).collect();
         // A bare 11-digit number starting with 8 is the domestic Russian form of +7.
@@ -23,9 +30,9 @@ impl Phone {
             s.to_owned()
         };
         let parsed = phonenumber::parse(Some(phonenumber::country::Id::RU), &candidate)
-            .map_err(|_| ParseError::new("Неверный номер телефона"))?;
+            .map_err(|_| wrong())?;
         if !phonenumber::is_valid(&parsed) {
-            return Err(ParseError::new("Неверный номер телефона"));
+            return Err(wrong());
         }
         Ok(Self(
             parsed.format().mode(phonenumber::Mode::E164).to_string(),

@@ -20,10 +20,11 @@ impl Repeat {
             "daily" => Ok(Some(Self::Daily)),
             "weekdays" => Ok(Some(Self::Weekdays)),
             "weekly" => Ok(Some(Self::Weekly)),
-            _ => Err(ParseError::new(
+            _ => Err(ParseError::new(phrase!(
                 "Поле «repeat» должно быть daily (каждый день), weekdays (по будням) или weekly \
                  (каждую неделю); без него — один раз",
-            )),
+                "“repeat” is daily, weekdays or weekly; without it a send goes once"
+            ))),
         }
     }
 

@@ -12,7 +12,7 @@ fn clean(raw: &str) -> String {
 }
 
 macro_rules! bounded_text {
-    ($name:ident, $max:expr, $empty:literal, $long:literal) => {
+    ($name:ident, $max:expr, [$empty:literal, $empty_en:literal], [$long:literal, $long_en:literal]) => {
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(String);
 
@@ -22,12 +22,13 @@ macro_rules! bounded_text {
             pub fn parse(raw: &str) -> Result<Self, ParseError> {
                 let s = clean(raw);
                 if s.is_empty() {
-                    return Err(ParseError::new($empty));
+                    return Err(ParseError::new(phrase!($empty, $empty_en)));
                 }
                 let n = s.chars().count();
                 if n > Self::MAX_CHARS {
-                    return Err(ParseError::new(format!(
+                    return Err(ParseError::new(phrase!(
                         concat!($long, ": {} символов при максимуме {}"),
+                        concat!($long_en, ": {} characters, at most {}"),
                         n,
                         Self::MAX_CHARS
                     )));
@@ -57,32 +58,53 @@ pub fn shortened(text: &str, max_chars: usize) -> String {
 bounded_text!(
     Title,
     250,
-    "Не указан заголовок сообщения (title)",
-    "Слишком длинный заголовок"
+    [
+        "Не указан заголовок сообщения (title)",
+        "The message title is missing (title)"
+    ],
+    ["Слишком длинный заголовок", "The title is too long"]
 );
 bounded_text!(
     MessageText,
     10_000,
-    "Не указан текст сообщения (message)",
-    "Слишком длинный текст сообщения"
+    [
+        "Не указан текст сообщения (message)",
+        "The message text is missing (message)"
+    ],
+    [
+        "Слишком длинный текст сообщения",
+        "The message text is too long"
+    ]
 );
 bounded_text!(
     StaffName,
     200,
-    "Не указано ФИО сотрудника (staffname)",
-    "Слишком длинное ФИО"
+    [
+        "Не указано ФИО сотрудника (staffname)",
+        "The employee's name is missing (staffname)"
+    ],
+    ["Слишком длинное ФИО", "The name is too long"]
 );
 bounded_text!(
     GroupName,
     100,
-    "Не указано название группы (name)",
-    "Слишком длинное название группы"
+    [
+        "Не указано название группы (name)",
+        "The group's name is missing (name)"
+    ],
+    [
+        "Слишком длинное название группы",
+        "The group's name is too long"
+    ]
 );
 bounded_text!(
     PartnerName,
     500,
-    "Не указано название организации",
-    "Слишком длинное название"
+    [
+        "Не указано название организации",
+        "The company's name is missing"
+    ],
+    ["Слишком длинное название", "The name is too long"]
 );
 
 #[cfg(test)]

@@ -26,9 +26,12 @@ pub struct TimeFormat {
 
 impl TimeFormat {
     pub fn new(zone_name: &str) -> Result<Self, ParseError> {
-        let zone = zone_name
-            .parse::<Tz>()
-            .map_err(|_| ParseError::new(format!("Unknown time zone: {zone_name}")))?;
+        let zone = zone_name.parse::<Tz>().map_err(|_| {
+            ParseError::new(phrase!(
+                "Неизвестный часовой пояс: {zone_name}",
+                "Unknown time zone: {zone_name}"
+            ))
+        })?;
         Ok(Self { zone })
     }
 
@@ -107,8 +110,9 @@ impl TimeFormat {
         if let Ok(date) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             return self.local(date.and_hms_opt(0, 0, 0).expect("midnight exists"), raw);
         }
-        Err(ParseError::new(format!(
+        Err(ParseError::new(phrase!(
             "Неверная дата «{}»: ожидается ISO 8601, например 2014-09-21T23:00:00.000+03:00",
+            "Wrong date “{}”: ISO 8601 expected, e.g. 2014-09-21T23:00:00.000+03:00",
             truncate(raw, 40)
         )))
     }
@@ -161,8 +165,9 @@ impl TimeFormat {
             .earliest()
             .map(|dt| dt.timestamp_millis())
             .ok_or_else(|| {
-                ParseError::new(format!(
+                ParseError::new(phrase!(
                     "Несуществующее местное время «{}»",
+                    "“{}” does not exist in local time (the clock skips it)",
                     truncate(raw, 40)
                 ))
             })

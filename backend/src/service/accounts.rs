@@ -4,10 +4,13 @@
 use super::passwords;
 use crate::domain::{Inn, Millis, now_millis};
 use crate::error::{Error, Result};
+use crate::phrase::Phrase;
 use crate::store::{OperatorRow, PartnerRow, SessionKind, Store};
 
 /// The wording never tells which half of the pair was wrong.
-pub const BAD_CREDENTIALS: &str = "Неверный логин или пароль";
+fn bad_credentials() -> Phrase {
+    phrase!("Неверный логин или пароль", "Wrong login or password")
+}
 
 /// How many failed logins are tolerated within the window before the next try is refused.
 #[derive(Debug, Clone, Copy)]
@@ -37,8 +40,9 @@ async fn refuse_if_throttled(
     if f.for_login >= t.max_per_login || f.from_ip >= t.max_per_ip {
         tracing::warn!(kind = kind.as_str(), "cabinet login throttled");
         return Err(Error::TooManyRequests {
-            message: format!(
+            message: phrase!(
                 "Слишком много неудачных попыток входа. Попробуйте через {} мин",
+                "Too many failed logins. Try again in {} min",
                 (t.window_secs + 59) / 60
             ),
             retry_after_secs: t.window_secs.max(1) as u64,
@@ -52,7 +56,7 @@ async fn failed(store: &Store, kind: SessionKind, a: &Attempt<'_>, now: Millis) 
         .record_login_failure(kind, a.login, a.client_ip, now)
         .await
     {
-        Ok(()) => Error::Unauthorized(BAD_CREDENTIALS.into()),
+        Ok(()) => Error::Unauthorized(bad_credentials()),
         Err(e) => e,
     }
 }
@@ -77,9 +81,10 @@ pub async fn partner_login(
         return Err(failed(store, kind, &a, now).await);
     }
     if partner.disabled {
-        return Err(Error::forbidden(
+        return Err(Error::forbidden(phrase!(
             "Доступ организации приостановлен. Обратитесь к оператору сервиса",
-        ));
+            "The company's access is suspended. Contact the service operator"
+        )));
     }
     store
         .clear_login_failures(kind, a.login, now - throttle.window_secs * 1000)
@@ -118,9 +123,10 @@ fn check_operator_login(login: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(
+        Err(Error::invalid(phrase!(
             "Логин оператора: от 1 до 64 латинских букв, цифр, точек, дефисов и подчёркиваний",
-        ))
+            "An operator's login is 1 to 64 Latin letters, digits, dots, hyphens and underscores"
+        )))
     }
 }
 
@@ -137,7 +143,10 @@ pub async fn set_operator_password(store: &Store, login: &str, password: &str) -
     passwords::check_strength(password)?;
     let hash = passwords::hash(password).await?;
     if !store.set_operator_password(login, &hash).await? {
-        return Err(Error::not_found(format!("Оператор {login} не найден")));
+        return Err(Error::not_found(phrase!(
+            "Оператор {login} не найден",
+            "Operator {login} not found"
+        )));
     }
     if let Some(op) = store.operator_by_login(login).await? {
         store

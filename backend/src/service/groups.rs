@@ -36,8 +36,9 @@ pub async fn save(state: &AppState, partner: &PartnerRow, g: SaveGroup<'_>) -> R
     });
     if let Some(ids) = &members {
         if ids.len() > MAX_MEMBERS {
-            return Err(Error::invalid(format!(
-                "В группе может быть не более {MAX_MEMBERS} сотрудников"
+            return Err(Error::invalid(phrase!(
+                "В группе может быть не более {MAX_MEMBERS} сотрудников",
+                "A group has at most {MAX_MEMBERS} employees"
             )));
         }
         messaging::check_known(state, partner.id, ids).await?;
@@ -51,8 +52,9 @@ pub async fn save(state: &AppState, partner: &PartnerRow, g: SaveGroup<'_>) -> R
             .map(|row| row.id);
     }
     if id.is_none() && state.store.groups(partner.id).await?.len() >= MAX_GROUPS {
-        return Err(Error::Conflict(format!(
-            "У компании уже {MAX_GROUPS} групп: удалите ненужные"
+        return Err(Error::Conflict(phrase!(
+            "У компании уже {MAX_GROUPS} групп: удалите ненужные",
+            "The company already has {MAX_GROUPS} groups: delete those not needed"
         )));
     }
     let input = GroupInput {
@@ -112,15 +114,17 @@ pub async fn delete(state: &AppState, partner: &PartnerRow, id: GroupId) -> Resu
         GroupDeleted::NotFound => Err(not_found(id.0)),
         GroupDeleted::InUse(sends) => {
             let sends: Vec<String> = sends.iter().map(i64::to_string).collect();
-            Err(Error::Conflict(format!(
-                "Группе {id} запланированы отправки № {}: отмените их или дождитесь, затем \
+            let sends = sends.join(", ");
+            Err(Error::Conflict(phrase!(
+                "Группе {id} запланированы отправки № {sends}: отмените их или дождитесь, затем \
                  удалите группу",
-                sends.join(", ")
+                "Sends No. {sends} are scheduled to group {id}: cancel them or wait for them, \
+                 then delete the group"
             )))
         }
     }
 }
 
 fn not_found(id: i64) -> Error {
-    Error::not_found(format!("Группа {id} не найдена"))
+    Error::not_found(phrase!("Группа {id} не найдена", "Group {id} not found"))
 }

@@ -2,6 +2,7 @@
 
 use crate::domain::{Device, Inn, Millis, Phone, SecretToken, StaffName, TokenKind, now_millis};
 use crate::error::{Error, Result};
+use crate::phrase::Phrase;
 use crate::state::AppState;
 use crate::store::{PartnerRow, StaffRow, StaffState};
 use rand::Rng;
@@ -9,7 +10,12 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// The documented text for an unknown INN; existing apps show it as is.
-pub const UNKNOWN_INN: &str = "Ошибка авторизации. Организации с таким ИНН не существует";
+fn unknown_inn() -> Phrase {
+    phrase!(
+        "Ошибка авторизации. Организации с таким ИНН не существует",
+        "Login failed. There is no company with this INN"
+    )
+}
 
 pub struct CodeRequest<'a> {
     pub inn: &'a str,
@@ -22,7 +28,7 @@ pub struct CodeRequest<'a> {
 async fn enabled_partner(state: &AppState, inn: &Inn) -> Result<PartnerRow> {
     match state.store.partner_by_inn(inn).await? {
         Some(p) if !p.disabled => Ok(p),
-        _ => Err(Error::NotFound(UNKNOWN_INN.into())),
+        _ => Err(Error::NotFound(unknown_inn())),
     }
 }
 
@@ -43,9 +49,9 @@ fn code_matches(stored: &str, presented: &str) -> bool {
         .into()
 }
 
-fn too_many(message: &str, retry_after_secs: i64) -> Error {
+fn too_many(message: Phrase, retry_after_secs: i64) -> Error {
     Error::TooManyRequests {
-        message: message.to_owned(),
+        message,
         retry_after_secs: retry_after_secs.max(1) as u64,
     }
 }
@@ -68,20 +74,29 @@ pub async fn request_code(state: &AppState, req: CodeRequest<'_>) -> Result<Staf
         let wait = (last + s.sms_resend_cooldown_secs * 1000 - now) / 1000;
         if wait > 0 {
             return Err(too_many(
-                &format!("Код уже отправлен. Повторная отправка через {wait} с"),
+                phrase!(
+                    "Код уже отправлен. Повторная отправка через {wait} с",
+                    "The code is sent. Another one in {wait} s"
+                ),
                 wait,
             ));
         }
     }
     if activity.sent_to_phone >= s.sms_hourly_per_phone {
         return Err(too_many(
-            "Превышено число SMS на этот номер за час. Попробуйте позже",
+            phrase!(
+                "Превышено число SMS на этот номер за час. Попробуйте позже",
+                "Too many SMS to this number this hour. Try again later"
+            ),
             3600,
         ));
     }
     if activity.sent_from_ip >= s.sms_hourly_per_ip {
         return Err(too_many(
-            "Превышено число запросов кода с вашего адреса за час. Попробуйте позже",
+            phrase!(
+                "Превышено число запросов кода с вашего адреса за час. Попробуйте позже",
+                "Too many code requests from your address this hour. Try again later"
+            ),
             3600,
         ));
     }
@@ -155,20 +170,25 @@ pub async fn confirm_code(
     let phone = Phone::parse(phone)?;
     let code = code.trim();
     if code.is_empty() {
-        return Err(Error::invalid("Не указан код из SMS (smscode)"));
+        return Err(Error::invalid(phrase!(
+            "Не указан код из SMS (smscode)",
+            "The SMS code is missing (smscode)"
+        )));
     }
     let partner = enabled_partner(state, &inn).await?;
     let now: Millis = now_millis();
-    let wrong = || Error::invalid("Неверный код подтверждения");
+    let wrong = || Error::invalid(phrase!("Неверный код подтверждения", "Wrong code"));
     let Some(sms) = state.store.live_sms_code(partner.id, &phone).await? else {
-        return Err(Error::invalid(
+        return Err(Error::invalid(phrase!(
             "Код не запрашивался или уже использован. Запросите новый код",
-        ));
+            "No code was requested, or it was used. Request a new code"
+        )));
     };
     if sms.expires_at <= now {
-        return Err(Error::invalid(
+        return Err(Error::invalid(phrase!(
             "Срок действия кода истёк. Запросите новый код",
-        ));
+            "The code has expired. Request a new code"
+        )));
     }
     if !state
         .store
@@ -176,7 +196,10 @@ pub async fn confirm_code(
         .await?
     {
         return Err(too_many(
-            "Превышено число попыток ввода кода. Запросите новый код",
+            phrase!(
+                "Превышено число попыток ввода кода. Запросите новый код",
+                "Too many tries of the code. Request a new code"
+            ),
             60,
         ));
     }
@@ -184,13 +207,21 @@ pub async fn confirm_code(
         return Err(wrong());
     }
     if !state.store.consume_sms_code(sms.id).await? {
-        return Err(Error::invalid("Код уже использован. Запросите новый код"));
+        return Err(Error::invalid(phrase!(
+            "Код уже использован. Запросите новый код",
+            "The code is used. Request a new code"
+        )));
     }
     let staff = state
         .store
         .staff_by_phone(partner.id, &phone)
         .await?
-        .ok_or_else(|| Error::not_found("Сотрудник удалён. Войдите заново"))?;
+        .ok_or_else(|| {
+            Error::not_found(phrase!(
+                "Сотрудник удалён. Войдите заново",
+                "The employee was deleted. Log in again"
+            ))
+        })?;
     let token = SecretToken::generate(TokenKind::Staff);
     state
         .store

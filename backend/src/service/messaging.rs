@@ -2,6 +2,7 @@
 
 use crate::domain::{GroupId, IdempotencyKey, MessageText, StaffId, Title, now_millis};
 use crate::error::{Error, Result};
+use crate::phrase::Phrase;
 use crate::state::AppState;
 use crate::store::{
     BulkCreated, Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, PartnerRow, StaffRow,
@@ -35,14 +36,16 @@ pub async fn recipient(
         .store
         .staff_by_id(partner.id, staff_id)
         .await?
-        .ok_or_else(|| Error::not_found(format!("Сотрудник {staff_id} не найден")))?;
+        .ok_or_else(|| Error::not_found(staff_not_found(staff_id)))?;
     match staff.state() {
         StaffState::Active => Ok(staff),
-        StaffState::Disabled => Err(Error::Conflict(format!(
-            "Сотрудник {staff_id} отключён от рассылки: сообщение не отправлено"
+        StaffState::Disabled => Err(Error::Conflict(phrase!(
+            "Сотрудник {staff_id} отключён от рассылки: сообщение не отправлено",
+            "Employee {staff_id} is excluded from the mailing: the message was not sent"
         ))),
-        StaffState::Pending => Err(Error::Conflict(format!(
-            "Сотрудник {staff_id} ожидает подтверждения администратором: сообщение не отправлено"
+        StaffState::Pending => Err(Error::Conflict(phrase!(
+            "Сотрудник {staff_id} ожидает подтверждения администратором: сообщение не отправлено",
+            "Employee {staff_id} awaits the administrator's approval: the message was not sent"
         ))),
     }
 }
@@ -120,9 +123,11 @@ async fn replay(
         && earlier.title == asked.title.as_str()
         && earlier.body == asked.text.as_str();
     if !same {
-        return Err(Error::Conflict(format!(
+        return Err(Error::Conflict(phrase!(
             "Ключ Idempotency-Key «{}» уже использован для другого сообщения (№ {}): \
              повтор запроса должен совпадать с ним в staffid, title и message",
+            "Idempotency-Key “{}” was already used for another message (No. {}): \
+             a repeated call must have the same staffid, title and message",
             asked.key.map_or("", IdempotencyKey::as_str),
             earlier.id
         )));
@@ -131,7 +136,7 @@ async fn replay(
         .store
         .staff_by_id(partner.id, asked.staff_id)
         .await?
-        .ok_or_else(|| Error::not_found(format!("Сотрудник {} не найден", asked.staff_id)))?;
+        .ok_or_else(|| Error::not_found(staff_not_found(asked.staff_id)))?;
     tracing::info!(
         partner_id = partner.id,
         message_id = earlier.id,
@@ -140,11 +145,15 @@ async fn replay(
     Ok((staff, earlier))
 }
 
-/// A recipient of a bulk send the message was not created for, and why (Russian, for people).
+/// A recipient of a bulk send the message was not created for, and why.
 #[derive(Debug, Clone)]
 pub struct Refusal {
     pub staff_id: StaffId,
-    pub reason: String,
+    pub reason: Phrase,
+}
+
+pub fn staff_not_found(id: StaffId) -> Phrase {
+    phrase!("Сотрудник {id} не найден", "Employee {id} not found")
 }
 
 /// What `send_bulk` did: the messages created and the recipients refused.
@@ -217,8 +226,10 @@ pub async fn send_bulk(
 /// The 404 of a group that is not the partner's (or no longer exists).
 pub fn group_not_found(to: Recipients<'_>) -> Error {
     match to {
-        Recipients::Group(id) => Error::not_found(format!("Группа {id} не найдена")),
-        _ => Error::not_found("Получатели не найдены"),
+        Recipients::Group(id) => {
+            Error::not_found(phrase!("Группа {id} не найдена", "Group {id} not found"))
+        }
+        _ => Error::not_found(phrase!("Получатели не найдены", "No recipients found")),
     }
 }
 
@@ -268,19 +279,21 @@ fn resolve(
                 if !seen.insert(id.0) {
                     continue;
                 }
-                let refuse = |reason: String| Refusal {
+                let refuse = |reason: Phrase| Refusal {
                     staff_id: id,
                     reason,
                 };
                 match staff.get(&id.0) {
-                    None => refused.push(refuse(format!("Сотрудник {id} не найден"))),
+                    None => refused.push(refuse(staff_not_found(id))),
                     Some(s) => match s.state() {
                         StaffState::Active => recipients.push((id, initial_status(s))),
-                        StaffState::Disabled => {
-                            refused.push(refuse(format!("Сотрудник {id} отключён от рассылки")))
-                        }
-                        StaffState::Pending => refused.push(refuse(format!(
-                            "Сотрудник {id} ожидает подтверждения администратором"
+                        StaffState::Disabled => refused.push(refuse(phrase!(
+                            "Сотрудник {id} отключён от рассылки",
+                            "Employee {id} is excluded from the mailing"
+                        ))),
+                        StaffState::Pending => refused.push(refuse(phrase!(
+                            "Сотрудник {id} ожидает подтверждения администратором",
+                            "Employee {id} awaits the administrator's approval"
                         ))),
                     },
                 }
@@ -305,18 +318,24 @@ pub async fn check_known(state: &AppState, partner_id: i64, ids: &[StaffId]) -> 
     }
     // The first ones name the mistake; ten thousand would only bloat the answer.
     const NAMED: usize = 20;
-    let mut named: Vec<String> = unknown
+    let named: Vec<String> = unknown
         .iter()
         .take(NAMED)
         .map(ToString::to_string)
         .collect();
-    if unknown.len() > NAMED {
-        named.push(format!("… (всего {})", unknown.len()));
-    }
-    Err(Error::not_found(format!(
-        "Сотрудники не найдены: {}",
-        named.join(", ")
-    )))
+    let named = named.join(", ");
+    let total = unknown.len();
+    Err(Error::not_found(if total > NAMED {
+        phrase!(
+            "Сотрудники не найдены: {named}, … (всего {total})",
+            "Employees not found: {named}, … ({total} in all)"
+        )
+    } else {
+        phrase!(
+            "Сотрудники не найдены: {named}",
+            "Employees not found: {named}"
+        )
+    }))
 }
 
 /// `queued` when the employee has a device to push to, `no_device` otherwise.
@@ -333,5 +352,5 @@ pub async fn list_for_staff(state: &AppState, query: &MessageQuery) -> Result<Ve
         .store
         .messages_for_staff(query)
         .await?
-        .ok_or_else(|| Error::not_found(format!("Сотрудник {} не найден", query.staff_id)))
+        .ok_or_else(|| Error::not_found(staff_not_found(query.staff_id)))
 }

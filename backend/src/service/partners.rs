@@ -40,10 +40,12 @@ pub async fn create(store: &Store, input: PartnerInput<'_>) -> Result<(PartnerRo
 
 pub async fn by_inn(store: &Store, raw_inn: &str) -> Result<PartnerRow> {
     let inn = Inn::parse(raw_inn)?;
-    store
-        .partner_by_inn(&inn)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("Партнёр с ИНН {inn} не найден")))
+    store.partner_by_inn(&inn).await?.ok_or_else(|| {
+        Error::not_found(phrase!(
+            "Партнёр с ИНН {inn} не найден",
+            "No partner with INN {inn}"
+        ))
+    })
 }
 
 /// Issues a new token; the old one keeps working for `grace_secs` so integrations can switch.

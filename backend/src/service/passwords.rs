@@ -10,8 +10,9 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 
 pub fn check_strength(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Error::invalid(format!(
-            "Пароль слишком короткий: нужно не меньше {MIN_PASSWORD_CHARS} символов"
+        return Err(Error::invalid(phrase!(
+            "Пароль слишком короткий: нужно не меньше {MIN_PASSWORD_CHARS} символов",
+            "The password is too short: {MIN_PASSWORD_CHARS} characters at least"
         )));
     }
     Ok(())

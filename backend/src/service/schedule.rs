@@ -89,23 +89,29 @@ pub async fn schedule(
     }
     let now = now_millis();
     if send_at <= now {
-        return Err(Error::invalid(format!(
+        return Err(Error::invalid(phrase!(
             "Время отправки {} уже прошло: укажите время в будущем",
+            "The send time {} has passed: give a time in the future",
             state.time.format(send_at)
         )));
     }
     if send_at - now > MAX_AHEAD.as_millis() as Millis {
-        return Err(Error::invalid(
+        return Err(Error::invalid(phrase!(
             "Сообщение можно запланировать не более чем на год вперёд",
-        ));
+            "A message can be scheduled at most a year ahead"
+        )));
     }
     if let Some(unique) = &asked.listed {
         if unique.is_empty() {
-            return Err(Error::invalid("Не указаны получатели"));
+            return Err(Error::invalid(phrase!(
+                "Не указаны получатели",
+                "No recipients given"
+            )));
         }
         if unique.len() > MAX_LISTED {
-            return Err(Error::invalid(format!(
-                "Получателей больше {MAX_LISTED}: запланируйте отправку частями или всем"
+            return Err(Error::invalid(phrase!(
+                "Получателей больше {MAX_LISTED}: запланируйте отправку частями или всем",
+                "More than {MAX_LISTED} recipients: schedule the send in parts, or to everyone"
             )));
         }
         messaging::check_known(state, partner.id, unique).await?;
@@ -117,8 +123,9 @@ pub async fn schedule(
     }
     let (pending, _) = state.store.scheduled_summary(partner.id).await?;
     if pending >= MAX_PENDING {
-        return Err(Error::Conflict(format!(
-            "Запланировано уже {MAX_PENDING} отправок: дождитесь их или отмените лишние"
+        return Err(Error::Conflict(phrase!(
+            "Запланировано уже {MAX_PENDING} отправок: дождитесь их или отмените лишние",
+            "{MAX_PENDING} sends are already scheduled: wait for them or cancel some"
         )));
     }
     let stored = state
@@ -173,9 +180,11 @@ fn replay(
         && earlier.send_at == asked.send_at
         && Repeat::stored(earlier.repeat.as_deref()) == asked.repeat;
     if !same {
-        return Err(Error::Conflict(format!(
+        return Err(Error::Conflict(phrase!(
             "Ключ Idempotency-Key «{}» уже использован для другой отправки (№ {}): повтор запроса \
              должен совпадать с ней в получателях, title, message, senddate и repeat",
+            "Idempotency-Key “{}” was already used for another send (No. {}): a repeated call \
+             must have the same recipients, title, message, senddate and repeat",
             key.map_or("", IdempotencyKey::as_str),
             earlier.id
         )));
@@ -199,16 +208,23 @@ pub async fn cancel(state: &AppState, partner: &PartnerRow, id: i64) -> Result<S
     }
     // Not cancelled: say why, from what the send is now.
     match state.store.scheduled_send(partner.id, id).await? {
-        None => Err(Error::not_found(format!(
-            "Запланированная отправка {id} не найдена"
+        None => Err(send_not_found(id)),
+        Some(row) if row.state == "cancelled" => Err(Error::Conflict(phrase!(
+            "Отправка {id} уже отменена",
+            "Send {id} is already cancelled"
         ))),
-        Some(row) if row.state == "cancelled" => {
-            Err(Error::Conflict(format!("Отправка {id} уже отменена")))
-        }
-        Some(_) => Err(Error::Conflict(format!(
-            "Отправка {id} уже выполнена: её сообщения созданы"
+        Some(_) => Err(Error::Conflict(phrase!(
+            "Отправка {id} уже выполнена: её сообщения созданы",
+            "Send {id} has already gone: its messages are created"
         ))),
     }
+}
+
+pub fn send_not_found(id: i64) -> Error {
+    Error::not_found(phrase!(
+        "Запланированная отправка {id} не найдена",
+        "Scheduled send {id} not found"
+    ))
 }
 
 /// Sends what is due by `due_by` (now, but for tests); returns how many sends went out. The
@@ -256,7 +272,10 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
                 .drain(..)
                 .map(|(staff_id, _)| messaging::Refusal {
                     staff_id,
-                    reason: "Компания отключена оператором".into(),
+                    reason: phrase!(
+                        "Компания отключена оператором",
+                        "The company is disabled by the operator"
+                    ),
                 }),
         );
     }
@@ -264,7 +283,7 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
         let mut reasons: Vec<&str> = refused
             .iter()
             .take(REFUSALS_KEPT)
-            .map(|r| r.reason.as_str())
+            .map(|r| r.reason.ru())
             .collect();
         if refused.len() > REFUSALS_KEPT {
             reasons.push("…");

@@ -70,7 +70,10 @@ impl Store {
         .await);
         result.map_err(|e| {
             if is_unique_violation(&e) {
-                Error::Conflict(format!("Оператор {login} уже существует"))
+                Error::Conflict(phrase!(
+                    "Оператор {login} уже существует",
+                    "Operator {login} already exists"
+                ))
             } else {
                 e.into()
             }

@@ -251,8 +251,9 @@ impl Store {
         match saved {
             Ok(Some(id)) => self.group(partner_id, id).await,
             Ok(None) => Ok(None),
-            Err(e) if is_unique_violation(&e) => Err(Error::Conflict(format!(
+            Err(e) if is_unique_violation(&e) => Err(Error::Conflict(phrase!(
                 "Группа «{}» уже есть: выберите другое название",
+                "Group “{}” already exists: choose another name",
                 g.name
             ))),
             Err(e) => Err(e.into()),

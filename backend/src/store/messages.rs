@@ -151,10 +151,10 @@ impl Store {
                 match self.message_by_key(m.partner_id, key).await? {
                     Some(row) => Ok(Keyed::Taken(row)),
                     // Deleted (with its employee) in between.
-                    None => Err(Error::Conflict(
-                        "Сообщение с этим ключом Idempotency-Key только что удалено: повторите запрос"
-                            .into(),
-                    )),
+                    None => Err(Error::Conflict(phrase!(
+                        "Сообщение с этим ключом Idempotency-Key только что удалено: повторите запрос",
+                        "The message of this Idempotency-Key was just deleted: repeat the call"
+                    ))),
                 }
             }
             Err(e) => Err(e),

@@ -145,7 +145,11 @@ impl Store {
         }.await);
         result.map_err(|e| {
             if is_unique_violation(&e) {
-                Error::Conflict(format!("Партнёр с ИНН {} уже существует", new.inn))
+                Error::Conflict(phrase!(
+                    "Партнёр с ИНН {} уже существует",
+                    "A partner with INN {} already exists",
+                    new.inn
+                ))
             } else {
                 e.into()
             }

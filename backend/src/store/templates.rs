@@ -82,7 +82,11 @@ impl Store {
         };
         saved.map_err(|e| {
             if is_unique_violation(&e) {
-                Error::Conflict(format!("Шаблон «{}» уже есть", t.name))
+                Error::Conflict(phrase!(
+                    "Шаблон «{}» уже есть",
+                    "Template “{}” already exists",
+                    t.name
+                ))
             } else {
                 e.into()
             }

@@ -26,6 +26,7 @@ both_databases!(
     employees_change_state_in_bulk_and_the_list_downloads_as_csv,
     the_journal_records_who_did_what_and_when,
     the_operator_sees_each_partners_usage_per_month,
+    the_english_cabinet_gives_the_rules_refusals_in_english,
 );
 
 /// The token a page shows in full (after a rotation or a partner's creation), if any.
@@ -2402,5 +2403,124 @@ async fn the_operator_sees_each_partners_usage_per_month(app: TestApp) {
     assert_eq!(
         admin.get("/operator/usage.csv").await.location.as_deref(),
         Some("/operator/login")
+    );
+}
+
+/// The rules' refusals are written once, in both languages: the Russian cabinet shows the
+/// Russian (as the v1 API does), the English one the English, on every page that shows one.
+async fn the_english_cabinet_gives_the_rules_refusals_in_english(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иван Иванов").await;
+    let b = Browser::new(&app);
+    let csrf = b.partner(&p.inn).await.csrf();
+    let bad_date = |word: &'static str| format!("/cabinet/messages?from={word}");
+    let russian = b.get(&bad_date("вчера")).await;
+    assert!(
+        russian
+            .body
+            .contains("Неверная дата «вчера»: ожидается ISO 8601"),
+        "{}",
+        russian.body
+    );
+
+    assert_eq!(b.get("/cabinet?lang=en").await.status, 200);
+    let english = b.get(&bad_date("yesterday")).await;
+    assert!(
+        english
+            .body
+            .contains("Wrong date “yesterday”: ISO 8601 expected"),
+        "{}",
+        english.body
+    );
+    assert!(!english.body.contains("Неверная дата"));
+
+    let rename = format!("/cabinet/employees/{}/rename", e.id);
+    let unnamed = b.post(&rename, &[("csrf", &csrf), ("name", "  ")]).await;
+    assert_eq!(unnamed.status, 400);
+    assert!(
+        unnamed.body.contains("name is missing (staffname)"),
+        "{}",
+        unnamed.body
+    );
+
+    let short = b
+        .post(
+            "/cabinet/settings/password",
+            &[
+                ("csrf", &csrf),
+                ("current", "secret-password"),
+                ("new", "short"),
+                ("confirm", "short"),
+            ],
+        )
+        .await;
+    assert!(
+        short
+            .body
+            .contains("The password is too short: 8 characters at least"),
+        "{}",
+        short.body
+    );
+
+    let send = |to: String, repeat: &'static str| {
+        let csrf = csrf.clone();
+        let b = &b;
+        async move {
+            b.post(
+                "/cabinet/send",
+                &[
+                    ("csrf", &csrf),
+                    ("staff", &to),
+                    ("title", "Planning"),
+                    ("text", "At nine"),
+                    ("when", "later"),
+                    ("send_at", "2099-01-01T09:00"),
+                    ("repeat", repeat),
+                ],
+            )
+            .await
+        }
+    };
+    let monthly = send(e.id.clone(), "monthly").await;
+    assert_eq!(monthly.status, 400);
+    assert!(
+        monthly
+            .body
+            .contains("is daily, weekdays or weekly; without it a send goes once"),
+        "{}",
+        monthly.body
+    );
+    let far = send(e.id.clone(), "").await;
+    assert_eq!(far.status, 400);
+    assert!(
+        far.body
+            .contains("A message can be scheduled at most a year ahead"),
+        "{}",
+        far.body
+    );
+    // Nothing of that was stored.
+    assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sends").await, 0);
+
+    let op = Browser::new(&app);
+    op.operator(&app).await;
+    let list = op.get("/operator?lang=en").await;
+    let taken = op
+        .post(
+            "/operator/partners",
+            &[
+                ("csrf", &list.csrf()),
+                ("inn", INN_A),
+                ("name", "ООО Лето"),
+                ("full_name", "ООО «Лето»"),
+                ("password", "summer-password"),
+            ],
+        )
+        .await;
+    assert!(
+        taken
+            .body
+            .contains(&format!("A partner with INN {INN_A} already exists")),
+        "{}",
+        taken.body
     );
 }

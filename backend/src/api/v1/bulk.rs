@@ -121,7 +121,7 @@ impl BulkApi {
                 .into_iter()
                 .map(|r| BulkRefusal {
                     staff_id: r.staff_id.to_string(),
-                    error: r.reason,
+                    error: r.reason.into_ru(),
                 })
                 .collect(),
         }))

@@ -79,15 +79,19 @@ impl From<Error> for V1Error {
             tracing::error!(error = %e, "request failed");
         }
         match e {
-            Error::Invalid(m) => Self::BadRequest(ErrorEnvelope::new(m)),
-            Error::Unauthorized(m) => Self::Unauthorized(ErrorEnvelope::new(m)),
-            Error::Forbidden(m) => Self::Forbidden(ErrorEnvelope::new(m)),
-            Error::NotFound(m) => Self::NotFound(ErrorEnvelope::new(m)),
-            Error::Conflict(m) => Self::Conflict(ErrorEnvelope::new(m)),
+            // The v1 guide's errors are Russian; its integrations may match on the words.
+            Error::Invalid(m) => Self::BadRequest(ErrorEnvelope::new(m.into_ru())),
+            Error::Unauthorized(m) => Self::Unauthorized(ErrorEnvelope::new(m.into_ru())),
+            Error::Forbidden(m) => Self::Forbidden(ErrorEnvelope::new(m.into_ru())),
+            Error::NotFound(m) => Self::NotFound(ErrorEnvelope::new(m.into_ru())),
+            Error::Conflict(m) => Self::Conflict(ErrorEnvelope::new(m.into_ru())),
             Error::TooManyRequests {
                 message,
                 retry_after_secs,
-            } => Self::TooManyRequests(ErrorEnvelope::new(message), retry_after_secs.to_string()),
+            } => Self::TooManyRequests(
+                ErrorEnvelope::new(message.into_ru()),
+                retry_after_secs.to_string(),
+            ),
             Error::Sms(_) => Self::BadGateway(ErrorEnvelope::new(
                 "Не удалось отправить SMS. Повторите попытку позже",
             )),
@@ -98,7 +102,7 @@ impl From<Error> for V1Error {
 
 impl From<crate::domain::ParseError> for V1Error {
     fn from(e: crate::domain::ParseError) -> Self {
-        Self::bad_request(e.0)
+        Self::bad_request(e.0.into_ru())
     }
 }
 

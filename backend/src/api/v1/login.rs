@@ -6,6 +6,7 @@ use super::security::{Caller, TokenAuth};
 use super::{V1Tag, client_ip, given, required, state};
 use crate::domain::{Device, StaffId, now_millis};
 use crate::service::login::{self, CodeRequest};
+use crate::service::messaging;
 use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
@@ -170,24 +171,25 @@ impl LoginApi {
         let state = state(req)?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
-        let staff = match &auth.0 {
-            Caller::Staff { staff, .. } => {
-                if let Some(id) = given(&b.staffid)
-                    && StaffId::parse(id)? != staff.staff_id()
-                {
-                    return Err(V1Error::forbidden(
-                        "Токен сотрудника не позволяет менять данные другого сотрудника",
-                    ));
+        let staff =
+            match &auth.0 {
+                Caller::Staff { staff, .. } => {
+                    if let Some(id) = given(&b.staffid)
+                        && StaffId::parse(id)? != staff.staff_id()
+                    {
+                        return Err(V1Error::forbidden(
+                            "Токен сотрудника не позволяет менять данные другого сотрудника",
+                        ));
+                    }
+                    staff.clone()
                 }
-                staff.clone()
-            }
-            Caller::Partner(p) => {
-                let id = StaffId::parse(required(&b.staffid, "staffId")?)?;
-                state.store.staff_by_id(p.id, id).await?.ok_or_else(|| {
-                    crate::error::Error::not_found(format!("Сотрудник {id} не найден"))
-                })?
-            }
-        };
+                Caller::Partner(p) => {
+                    let id = StaffId::parse(required(&b.staffid, "staffId")?)?;
+                    state.store.staff_by_id(p.id, id).await?.ok_or_else(|| {
+                        crate::error::Error::not_found(messaging::staff_not_found(id))
+                    })?
+                }
+            };
         let device = match given(&b.device) {
             Some(d) => Device::parse(d)?.as_str(),
             None => staff

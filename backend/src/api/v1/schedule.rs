@@ -243,11 +243,7 @@ impl ScheduleApi {
                 .store
                 .scheduled_send(partner.id, id)
                 .await?
-                .ok_or_else(|| {
-                    V1Error::from(crate::error::Error::not_found(format!(
-                        "Запланированная отправка {id} не найдена"
-                    )))
-                })?;
+                .ok_or_else(|| V1Error::from(schedule::send_not_found(id)))?;
             if row.state == "pending" {
                 (vec![row], vec![])
             } else {

@@ -7,6 +7,7 @@ use super::{V1Tag, given, required, state};
 use crate::cabinet::audit;
 use crate::domain::StaffId;
 use crate::error::Error;
+use crate::service::messaging;
 use crate::store::StaffRow;
 use poem::Request;
 use poem_openapi::payload::Json;
@@ -162,10 +163,10 @@ impl StaffApi {
         let partner_id = auth.0.partner().id;
         // The name, for the cabinet's journal: read before it is gone.
         let Some(row) = state.store.staff_by_id(partner_id, id).await? else {
-            return Err(Error::not_found(format!("Сотрудник {id} не найден")).into());
+            return Err(Error::not_found(messaging::staff_not_found(id)).into());
         };
         if !state.store.delete_staff(partner_id, id).await? {
-            return Err(Error::not_found(format!("Сотрудник {id} не найден")).into());
+            return Err(Error::not_found(messaging::staff_not_found(id)).into());
         }
         let actor = match &auth.0 {
             Caller::Partner(_) => audit::API,

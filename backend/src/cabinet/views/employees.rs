@@ -411,9 +411,10 @@ pub async fn set_state(
         "active" => (StaffState::Active, "enabled"),
         "disabled" => (StaffState::Disabled, "disabled"),
         _ => {
-            return Err(CabinetError::Invalid(
-                "Неизвестное состояние сотрудника".into(),
-            ));
+            return Err(CabinetError::Invalid(phrase!(
+                "Неизвестное состояние сотрудника",
+                "Unknown employee state"
+            )));
         }
     };
     let row = state
@@ -595,7 +596,7 @@ struct BulkForm {
 
 impl BulkForm {
     fn parse(body: &str) -> CabinetResult<Self> {
-        let invalid = || CabinetError::Invalid("Неверная форма".into());
+        let invalid = CabinetError::bad_form;
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(body).map_err(|_| invalid())?;
         let (mut csrf, mut action, mut back, mut upto) = (String::new(), None, None, None);
@@ -629,9 +630,7 @@ impl BulkForm {
             Some("group_remove") => (Intent::Group(group, false), false),
             Some("group_add_all") => (Intent::Group(group, true), true),
             _ => {
-                return Err(CabinetError::Invalid(
-                    "Неизвестное действие со списком сотрудников".into(),
-                ));
+                return Err(CabinetError::unknown_action());
             }
         };
         let scope = if everyone {

@@ -238,11 +238,14 @@ pub async fn submit(
                     let m = format!("{} «{}»", l_text(*lang, "grp.name_taken"), name.as_str());
                     refused(l, m).await
                 }
-                Err(Error::Conflict(m) | Error::Invalid(m)) => refused(l, m).await,
+                Err(Error::Conflict(m) | Error::Invalid(m)) => {
+                    let m = l.t.phrase(&m).to_owned();
+                    refused(l, m).await
+                }
                 Err(e) => Err(e.into()),
             }
         }
-        _ => Err(CabinetError::Invalid("Неизвестное действие".into())),
+        _ => Err(CabinetError::unknown_action()),
     }
 }
 

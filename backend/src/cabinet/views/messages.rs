@@ -144,15 +144,23 @@ pub(super) struct Parsed {
 }
 
 /// A bare date is a whole local day: `from` at its start, `to` up to the next day's start.
-fn day_bound(state: &SharedState, raw: &str, next_day: bool) -> Result<Option<Millis>, String> {
+fn day_bound(
+    state: &SharedState,
+    raw: &str,
+    next_day: bool,
+    tr: Tr,
+) -> Result<Option<Millis>, String> {
     if raw.trim().is_empty() {
         return Ok(None);
     }
-    let start = state.time.parse(raw).map_err(|e| e.0)?;
+    let start = state
+        .time
+        .parse(raw)
+        .map_err(|e| tr.phrase(&e.0).to_owned())?;
     Ok(Some(if next_day { start + DAY_MS } else { start }))
 }
 
-fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64) -> Parsed {
+fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64, tr: Tr) -> Parsed {
     let sort = MessageSort::parse(&p.sort).unwrap_or(MessageSort::Created);
     let descending = match p.dir.as_str() {
         "asc" => false,
@@ -161,7 +169,7 @@ fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64) -> Pa
     };
     let mut error = None;
     let mut bound = |raw: &str, next| {
-        day_bound(state, raw, next).unwrap_or_else(|e| {
+        day_bound(state, raw, next, tr).unwrap_or_else(|e| {
             error = Some(e);
             None
         })
@@ -260,7 +268,7 @@ pub(super) async fn read_filters(
     limit: i64,
     lang: Lang,
 ) -> CabinetResult<(Parsed, Vec<StaffRow>, Option<String>)> {
-    let mut parsed = parse(state, partner_id, p, limit);
+    let mut parsed = parse(state, partner_id, p, limit, Tr(lang));
     let employees = state.store.list_staff(partner_id).await?;
     let found = resolve_staff(&mut parsed, &employees, p.staff.trim(), Tr(lang));
     Ok((parsed, employees, found))

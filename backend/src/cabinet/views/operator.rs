@@ -247,7 +247,8 @@ pub async fn create_partner(
         }
         Err(e) if !e.is_server_fault() => {
             let first = ListParams::default();
-            render(state, cfg, l, &first, form, Some(e.to_string()), None).await
+            let problem = e.phrase().map(|p| l.t.phrase(p).to_owned());
+            render(state, cfg, l, &first, form, problem, None).await
         }
         Err(e) => Err(e.into()),
     }

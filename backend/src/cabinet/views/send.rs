@@ -296,8 +296,8 @@ struct SendForm {
 }
 
 fn parse_form(body: &str) -> CabinetResult<SendForm> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(body)
-        .map_err(|_| CabinetError::Invalid("Неверная форма".into()))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(body).map_err(|_| CabinetError::bad_form())?;
     let mut f = SendForm {
         csrf: String::new(),
         staff: HashSet::new(),
@@ -361,7 +361,7 @@ pub async fn submit(
             return bad_request(&v);
         }
         Err(e) => {
-            v.error = Some(e.0);
+            v.error = Some(v.l.t.phrase(&e.0).to_owned());
             return bad_request(&v);
         }
     };
@@ -428,7 +428,7 @@ pub async fn submit(
                 .into_response());
         }
         Err(e) => {
-            v.error = Some(e.0);
+            v.error = Some(v.l.t.phrase(&e.0).to_owned());
             return Ok(html(v.render())
                 .with_status(StatusCode::BAD_REQUEST)
                 .into_response());
@@ -480,11 +480,12 @@ pub async fn submit(
             error: String::new(),
         }));
     }
+    let t = v.l.t;
     v.outcomes
         .extend(result.refused.into_iter().map(|r| Outcome {
             staff_name: name(r.staff_id),
             message_id: None,
-            error: r.reason,
+            error: t.phrase(&r.reason).to_owned(),
         }));
     v.title.clear();
     v.text.clear();
@@ -559,7 +560,7 @@ async fn schedule_from_form(
     {
         Ok(row) => row,
         Err(Error::Invalid(m) | Error::Conflict(m) | Error::NotFound(m)) => {
-            v.error = Some(m);
+            v.error = Some(v.l.t.phrase(&m).to_owned());
             return bad_request(&v);
         }
         Err(e) => return Err(e.into()),

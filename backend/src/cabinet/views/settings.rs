@@ -188,7 +188,7 @@ pub async fn change_password(
     } else {
         passwords::check_strength(&form.new)
             .err()
-            .map(|e| e.to_string())
+            .and_then(|e| e.phrase().map(|p| l.t.phrase(p).to_owned()))
     };
     if problem.is_some() {
         return render(state, cfg, l, s.partner, None, problem).await;

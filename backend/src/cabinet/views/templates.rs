@@ -167,7 +167,7 @@ pub async fn submit(
             } else {
                 Title::parse(&form.title)
                     .and_then(|t| MessageText::parse(&form.text).map(|m| (t, m)))
-                    .map_err(|e| e.0)
+                    .map_err(|e| l.t.phrase(&e.0).to_owned())
             };
             let saved = match checked {
                 Ok((title, text)) => {
@@ -181,7 +181,7 @@ pub async fn submit(
                     match state.store.save_template(partner_id, &input).await {
                         Ok(Some(saved)) => Ok(saved),
                         Ok(None) => return Err(CabinetError::NotFound),
-                        Err(Error::Conflict(m)) => Err(m),
+                        Err(Error::Conflict(m)) => Err(l.t.phrase(&m).to_owned()),
                         Err(e) => return Err(e.into()),
                     }
                 }
@@ -206,6 +206,6 @@ pub async fn submit(
                 }
             }
         }
-        _ => Err(CabinetError::Invalid("Неизвестное действие".into())),
+        _ => Err(CabinetError::unknown_action()),
     }
 }

@@ -247,8 +247,6 @@ pub async fn submit(
             }
             Ok(done(WEBHOOK, "webhook_off"))
         }
-        other => Err(super::super::errors::CabinetError::Invalid(format!(
-            "unknown action {other:?}"
-        ))),
+        _ => Err(super::super::errors::CabinetError::unknown_action()),
     }
 }
