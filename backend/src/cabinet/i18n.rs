@@ -1072,10 +1072,16 @@ impl Tr {
         }
     }
 
-    /// A history detail: the message's source in words, anything else as it is.
+    /// Stored words (a history entry, a failure's reason): a message's source in words, what
+    /// our patterns wrote in this language, anything else (a provider's answer) as it is.
     pub fn detail(&self, d: &str) -> String {
-        self.get(&format!("source.{d}"))
-            .map_or_else(|| d.to_owned(), str::to_owned)
+        if let Some(source) = self.get(&format!("source.{d}")) {
+            return source.to_owned();
+        }
+        match self.0 {
+            Lang::Ru => d.to_owned(),
+            Lang::En => crate::phrase::stored_english_or_as_is(d),
+        }
     }
 }
 

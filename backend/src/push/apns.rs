@@ -7,6 +7,7 @@
 
 use super::{Provider, Push, PushError, PushFuture, PushSettings, retry_after};
 use crate::error::{Error, Result};
+use crate::phrase::stored;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -118,7 +119,7 @@ impl Apns {
             .json(&Self::payload(push))
             .send()
             .await
-            .map_err(|e| PushError::transient(format!("сеть: {e}")))?;
+            .map_err(|e| PushError::transient(stored::NETWORK.fill(&[&e.to_string()])))?;
         let status = resp.status().as_u16();
         if status == 200 {
             return Ok(());

@@ -6,6 +6,7 @@
 
 use super::{Provider, Push, PushError, PushFuture, PushSettings, retry_after};
 use crate::error::{Error, Result};
+use crate::phrase::stored;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -136,17 +137,15 @@ impl Fcm {
             let retry = retry_after(resp.headers());
             let body = resp.text().await.unwrap_or_default();
             return Err(PushError::Transient {
-                reason: format!(
-                    "OAuth: ответ {status}: {}",
-                    crate::domain::shortened(&body, 200)
-                ),
+                reason: stored::OAUTH_STATUS
+                    .fill(&[&status.to_string(), &crate::domain::shortened(&body, 200)]),
                 retry_after: retry,
             });
         }
         let answer: TokenAnswer = resp
             .json()
             .await
-            .map_err(|e| PushError::transient(format!("OAuth: неверный ответ: {e}")))?;
+            .map_err(|e| PushError::transient(stored::OAUTH_MALFORMED.fill(&[&e.to_string()])))?;
         let lifetime = Duration::from_secs(answer.expires_in).saturating_sub(RENEW_MARGIN);
         *cached = Some((answer.access_token.clone(), Instant::now() + lifetime));
         tracing::debug!(expires_in = answer.expires_in, "FCM access token renewed");
@@ -181,7 +180,7 @@ impl Fcm {
             .json(&Self::payload(push))
             .send()
             .await
-            .map_err(|e| PushError::transient(format!("сеть: {e}")))?;
+            .map_err(|e| PushError::transient(stored::NETWORK.fill(&[&e.to_string()])))?;
         let status = resp.status();
         if status.is_success() {
             return Ok(());

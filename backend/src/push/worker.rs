@@ -4,6 +4,7 @@ use super::{Providers, Push, PushError, PushSettings, Wakeup};
 use crate::domain::{Millis, StaffId, TimeFormat, doubled_delay, now_millis};
 use crate::error::Result;
 use crate::metrics::PushOutcome;
+use crate::phrase::stored;
 use crate::store::{ClaimedDelivery, MessageStatus, SentPush, Store};
 use rand::Rng;
 use std::sync::Arc;
@@ -249,16 +250,13 @@ impl Workers {
                 .map(|()| None);
         }
         let Some(token) = job.push_token.take().filter(|t| !t.trim().is_empty()) else {
-            let reason = "У сотрудника нет push-токена: сообщение доступно в истории";
-            return Box::pin(self.give_up(&job, MessageStatus::NoDevice, reason))
+            let reason = stored::NO_TOKEN.fill(&[]);
+            return Box::pin(self.give_up(&job, MessageStatus::NoDevice, &reason))
                 .await
                 .map(|()| None);
         };
         let Some(provider) = self.providers.for_device(job.push_device.as_deref()) else {
-            let reason = format!(
-                "Для устройства {} не настроен push-провайдер",
-                job.push_device.as_deref().unwrap_or("?")
-            );
+            let reason = stored::NO_PROVIDER.fill(&[job.push_device.as_deref().unwrap_or("?")]);
             return Box::pin(self.give_up(&job, MessageStatus::Failed, &reason))
                 .await
                 .map(|()| None);
@@ -275,11 +273,10 @@ impl Workers {
         let outcome =
             match tokio::time::timeout(self.settings.timeout * 2, provider.send(&push)).await {
                 Ok(outcome) => outcome,
-                Err(_) => Err(PushError::transient(format!(
-                    "{}: нет ответа за {} с",
+                Err(_) => Err(PushError::transient(stored::PROVIDER_SILENT.fill(&[
                     provider.name(),
-                    (self.settings.timeout * 2).as_secs()
-                ))),
+                    &(self.settings.timeout * 2).as_secs().to_string(),
+                ]))),
             };
         match outcome {
             Ok(()) => {
@@ -287,7 +284,7 @@ impl Workers {
                 Ok(Some(SentPush {
                     job_id: job.job_id,
                     message_id: job.message_id,
-                    detail: format!("Принято провайдером {}", provider.name()),
+                    detail: stored::ACCEPTED.fill(&[provider.name()]),
                 }))
             }
             Err(error) => {
@@ -314,14 +311,12 @@ impl Workers {
                 self.store
                     .clear_dead_push_token(StaffId(job.staff_id), token, now)
                     .await?;
-                let reason = format!(
-                    "Push-токен устройства недействителен и удалён ({provider}: {reason}); сообщение доступно в истории"
-                );
+                let reason = stored::DEAD_TOKEN.fill(&[provider, &reason]);
                 self.give_up(job, MessageStatus::NoDevice, &reason).await
             }
             PushError::Rejected { reason } => {
                 tracing::warn!(provider, reason, "push rejected");
-                let reason = format!("{provider} отклонил уведомление: {reason}");
+                let reason = stored::REJECTED.fill(&[provider, &reason]);
                 self.give_up(job, MessageStatus::Failed, &reason).await
             }
             PushError::Transient {
@@ -345,7 +340,7 @@ impl Workers {
         let age = Duration::from_millis((now - job.queued_at).max(0) as u64);
         if job.attempts >= self.settings.max_attempts || age >= self.settings.max_age {
             tracing::warn!(reason, attempts = job.attempts, "push given up");
-            let reason = format!("Не доставлено, попыток: {}: {reason}", job.attempts);
+            let reason = stored::GAVE_UP.fill(&[&job.attempts.to_string(), reason]);
             return self.give_up(job, MessageStatus::Failed, &reason).await;
         }
         let delay = backoff(&self.settings, job.attempts, retry_after);

@@ -5,6 +5,7 @@
 use super::messaging;
 use crate::domain::{GroupId, GroupName, StaffId, now_millis};
 use crate::error::{Error, Result};
+use crate::phrase::stored;
 use crate::state::AppState;
 use crate::store::{GroupDeleted, GroupInput, GroupRow, PartnerRow};
 use std::collections::HashSet;
@@ -126,5 +127,5 @@ pub async fn delete(state: &AppState, partner: &PartnerRow, id: GroupId) -> Resu
 }
 
 fn not_found(id: i64) -> Error {
-    Error::not_found(phrase!("Группа {id} не найдена", "Group {id} not found"))
+    Error::not_found(stored::GROUP_NOT_FOUND.phrase(&[&id.to_string()]))
 }

@@ -2,7 +2,7 @@
 
 use crate::domain::{GroupId, IdempotencyKey, MessageText, StaffId, Title, now_millis};
 use crate::error::{Error, Result};
-use crate::phrase::Phrase;
+use crate::phrase::{Phrase, stored};
 use crate::state::AppState;
 use crate::store::{
     BulkCreated, Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, PartnerRow, StaffRow,
@@ -153,7 +153,7 @@ pub struct Refusal {
 }
 
 pub fn staff_not_found(id: StaffId) -> Phrase {
-    phrase!("Сотрудник {id} не найден", "Employee {id} not found")
+    stored::STAFF_NOT_FOUND.phrase(&[&id.to_string()])
 }
 
 /// What `send_bulk` did: the messages created and the recipients refused.
@@ -227,7 +227,7 @@ pub async fn send_bulk(
 pub fn group_not_found(to: Recipients<'_>) -> Error {
     match to {
         Recipients::Group(id) => {
-            Error::not_found(phrase!("Группа {id} не найдена", "Group {id} not found"))
+            Error::not_found(stored::GROUP_NOT_FOUND.phrase(&[&id.to_string()]))
         }
         _ => Error::not_found(phrase!("Получатели не найдены", "No recipients found")),
     }
@@ -265,42 +265,39 @@ fn resolve(
     listed: Option<&[StaffId]>,
 ) -> (Vec<(StaffId, MessageStatus)>, Vec<Refusal>) {
     let mut refused = Vec::new();
-    let recipients: Vec<(StaffId, MessageStatus)> = match listed {
-        None => staff
-            .iter()
-            .filter(|s| s.state() == StaffState::Active)
-            .map(|s| (s.staff_id(), initial_status(s)))
-            .collect(),
-        Some(ids) => {
-            let staff: HashMap<i64, &StaffRow> = staff.iter().map(|s| (s.id, s)).collect();
-            let mut seen = HashSet::with_capacity(ids.len());
-            let mut recipients = Vec::with_capacity(ids.len());
-            for &id in ids {
-                if !seen.insert(id.0) {
-                    continue;
+    let recipients: Vec<(StaffId, MessageStatus)> =
+        match listed {
+            None => staff
+                .iter()
+                .filter(|s| s.state() == StaffState::Active)
+                .map(|s| (s.staff_id(), initial_status(s)))
+                .collect(),
+            Some(ids) => {
+                let staff: HashMap<i64, &StaffRow> = staff.iter().map(|s| (s.id, s)).collect();
+                let mut seen = HashSet::with_capacity(ids.len());
+                let mut recipients = Vec::with_capacity(ids.len());
+                for &id in ids {
+                    if !seen.insert(id.0) {
+                        continue;
+                    }
+                    let refuse = |reason: Phrase| Refusal {
+                        staff_id: id,
+                        reason,
+                    };
+                    match staff.get(&id.0) {
+                        None => refused.push(refuse(staff_not_found(id))),
+                        Some(s) => match s.state() {
+                            StaffState::Active => recipients.push((id, initial_status(s))),
+                            StaffState::Disabled => refused
+                                .push(refuse(stored::STAFF_DISABLED.phrase(&[&id.to_string()]))),
+                            StaffState::Pending => refused
+                                .push(refuse(stored::STAFF_PENDING.phrase(&[&id.to_string()]))),
+                        },
+                    }
                 }
-                let refuse = |reason: Phrase| Refusal {
-                    staff_id: id,
-                    reason,
-                };
-                match staff.get(&id.0) {
-                    None => refused.push(refuse(staff_not_found(id))),
-                    Some(s) => match s.state() {
-                        StaffState::Active => recipients.push((id, initial_status(s))),
-                        StaffState::Disabled => refused.push(refuse(phrase!(
-                            "Сотрудник {id} отключён от рассылки",
-                            "Employee {id} is excluded from the mailing"
-                        ))),
-                        StaffState::Pending => refused.push(refuse(phrase!(
-                            "Сотрудник {id} ожидает подтверждения администратором",
-                            "Employee {id} awaits the administrator's approval"
-                        ))),
-                    },
-                }
+                recipients
             }
-            recipients
-        }
-    };
+        };
     (recipients, refused)
 }
 

@@ -8,6 +8,7 @@ use crate::domain::{
     GroupId, IdempotencyKey, MessageText, Millis, Repeat, StaffId, Title, now_millis,
 };
 use crate::error::{Error, Result};
+use crate::phrase::stored;
 use crate::state::AppState;
 use crate::store::{Keyed, NewScheduled, PartnerRow, ScheduledOutcome, ScheduledRow};
 use std::collections::HashSet;
@@ -272,10 +273,7 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
                 .drain(..)
                 .map(|(staff_id, _)| messaging::Refusal {
                     staff_id,
-                    reason: phrase!(
-                        "Компания отключена оператором",
-                        "The company is disabled by the operator"
-                    ),
+                    reason: stored::PARTNER_DISABLED.phrase(&[]),
                 }),
         );
     }

@@ -9,6 +9,7 @@ use super::group_commit::{NewRow, insert_rows_sqlite};
 use super::{Pool, Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
+use crate::phrase::stored;
 use crate::store::MessageStatus;
 
 /// One entry of a message's status history.
@@ -128,10 +129,8 @@ pub(crate) use insert_event;
 /// What the history says when a message is stored.
 pub(crate) fn creation_detail(status: MessageStatus, source: &str) -> String {
     match status {
-        MessageStatus::NoDevice => format!(
-            "Создано ({source}); у сотрудника нет push-токена, сообщение доступно в истории"
-        ),
-        _ => format!("Создано ({source}), ожидает отправки"),
+        MessageStatus::NoDevice => stored::CREATED_NO_DEVICE.fill(&[source]),
+        _ => stored::CREATED_QUEUED.fill(&[source]),
     }
 }
 

@@ -4,6 +4,7 @@ use super::deliveries::{BeginWrite, insert_event, insert_one_in_tx};
 use super::{Store, is_unique_violation, with_pool, with_writer};
 use crate::domain::{IdempotencyKey, Millis, StaffId};
 use crate::error::{Error, Result};
+use crate::phrase::stored;
 
 /// Where a message stands: queued -> sent -> delivered -> read, or failed / no_device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,14 +282,14 @@ impl Store {
                 "UPDATE messages SET status = 'read', read_at = COALESCE(read_at, $3), delivered_at = COALESCE(delivered_at, $3)
                  WHERE staff_id = $1 AND id = $2 AND status <> 'read' RETURNING id",
                 MessageStatus::Read,
-                "Сотрудник открыл сообщение",
+                stored::OPENED.fill(&[]),
             )
         } else {
             (
                 "UPDATE messages SET status = 'delivered', delivered_at = COALESCE(delivered_at, $3)
                  WHERE staff_id = $1 AND id = $2 AND status NOT IN ('delivered', 'read') RETURNING id",
                 MessageStatus::Delivered,
-                "Приложение подтвердило получение",
+                stored::CONFIRMED.fill(&[]),
             )
         };
         let changed = with_writer!(self, p => async {
@@ -297,7 +298,7 @@ impl Store {
             for id in ids {
                 let updated: Option<i64> = sqlx::query_scalar(sql).bind(staff_id.0).bind(*id).bind(now).fetch_optional(&mut *tx).await?;
                 if let Some(id) = updated {
-                    insert_event!(tx, id, status, detail, now)?;
+                    insert_event!(tx, id, status, &detail, now)?;
                     changed += 1;
                 }
             }

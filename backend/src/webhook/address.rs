@@ -1,6 +1,7 @@
 //! The webhook's address: parsed once when the partner saves it and again before each post,
 //! and kept out of our own network (SSRF) unless the settings allow it.
 
+use crate::phrase::stored;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// Longest address accepted.
@@ -27,13 +28,14 @@ impl UrlProblem {
     }
 
     /// For the sender's error column, which is in Russian like the rest of the history.
-    pub fn text_ru(self) -> &'static str {
+    pub fn text_ru(self) -> String {
         match self {
-            Self::Invalid => "адрес не разобран",
-            Self::Scheme => "адрес должен начинаться с https:// или http://",
-            Self::Credentials => "в адресе не должно быть логина и пароля",
-            Self::Private => "адрес ведёт во внутреннюю сеть",
+            Self::Invalid => stored::URL_INVALID,
+            Self::Scheme => stored::URL_SCHEME,
+            Self::Credentials => stored::URL_CREDENTIALS,
+            Self::Private => stored::URL_PRIVATE,
         }
+        .fill(&[])
     }
 }
 

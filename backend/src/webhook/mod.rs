@@ -16,6 +16,7 @@ pub use sender::{Sender, SenderHandle};
 use crate::config::{Knob, Settings};
 use crate::domain::{Millis, TimeFormat, doubled_delay};
 use crate::error::{Error, Result};
+use crate::phrase::stored;
 use crate::store::{MessageStatus, WebhookAttempt, WebhookEvent};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
@@ -304,10 +305,10 @@ impl Poster {
             Ok(resp) => resp,
             Err(e) if e.is_timeout() => {
                 let secs = self.settings.timeout.as_secs();
-                return (None, Some(format!("нет ответа за {secs} с")));
+                return (None, Some(stored::HOOK_SILENT.fill(&[&secs.to_string()])));
             }
             Err(e) => {
-                let why = format!("не удалось соединиться: {}", error_chain(&e));
+                let why = stored::HOOK_UNREACHABLE.fill(&[&error_chain(&e)]);
                 return (None, Some(why));
             }
         };
@@ -320,7 +321,7 @@ impl Poster {
         let text: String = text.chars().take(200).collect();
         let text = text.trim();
         let why = if status.is_redirection() {
-            format!("HTTP {code} (перенаправления не выполняются)")
+            stored::HOOK_REDIRECT.fill(&[&code.to_string()])
         } else if text.is_empty() {
             format!("HTTP {code}")
         } else {

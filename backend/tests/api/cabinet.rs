@@ -2423,7 +2423,21 @@ async fn the_english_cabinet_gives_the_rules_refusals_in_english(app: TestApp) {
         russian.body
     );
 
+    let id = app
+        .create_message(&p, &e.id, "Планерка", "В 9:00")
+        .await
+        .ok()["messageid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let history = b.get(&format!("/cabinet/messages/{id}")).await;
+    assert!(history.body.contains("Создано (api)"), "{}", history.body);
+
     assert_eq!(b.get("/cabinet?lang=en").await.status, 200);
+    // Stored in Russian (the API shows it so), read back in English through its pattern.
+    let history = b.get(&format!("/cabinet/messages/{id}")).await;
+    assert!(history.body.contains("Created (api)"), "{}", history.body);
+    assert!(!history.body.contains("Создано"), "{}", history.body);
     let english = b.get(&bad_date("yesterday")).await;
     assert!(
         english

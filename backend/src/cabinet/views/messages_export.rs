@@ -55,6 +55,9 @@ impl Export {
         }
         for r in rows {
             let m = &r.row;
+            let reason = self
+                .tr
+                .detail(r.status_reason.as_deref().unwrap_or_default());
             let record: [&str; 13] = [
                 &m.id.to_string(),
                 &m.staff_id.to_string(),
@@ -64,7 +67,7 @@ impl Export {
                 &cell(&r.body),
                 &self.tr.detail(&r.source),
                 self.tr.status(&m.status),
-                &cell(r.status_reason.as_deref().unwrap_or_default()),
+                &cell(&reason),
                 &self.cfg.timestamp(m.created_at),
                 &self.date(r.sent_at),
                 &self.date(r.delivered_at),
