@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it. Installs what it needs (idempotent), then:
 #   Rust: unit + integration + end-to-end tests on SQLite and on a real PostgreSQL (required),
-#   Kotlin bindings on a real JVM, Swift syntax check, cabinet in headless Chromium.
+#   Kotlin bindings on a real JVM, Swift syntax check, the OpenAPI spec validated, cabinet in
+#   headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -28,6 +29,9 @@ scripts/test-kotlin.sh
 
 step "Swift syntax"
 scripts/check-swift.sh
+
+step "OpenAPI spec valid"
+scripts/check-openapi.sh
 
 step "cabinet in headless Chromium"
 scripts/test-browser.sh

@@ -193,7 +193,7 @@ async fn readyz(req: &Request) -> Response {
 pub fn routes(state: SharedState) -> impl Endpoint {
     let v1 = api::v1_service();
     let spec = api::v1_spec_json();
-    let docs = v1.swagger_ui();
+    let docs = api::v1_docs_html();
     let cabinet = CabinetConfig::from_settings(&state.settings)
         .expect("cabinet settings are validated by Application::build");
     Route::new()
@@ -209,7 +209,10 @@ pub fn routes(state: SharedState) -> impl Endpoint {
                     .with_content_type("application/json; charset=utf-8")
             }),
         )
-        .nest("/api/docs", docs)
+        .at(
+            "/api/docs",
+            make_sync(move |_| poem::web::Html(docs.clone())),
+        )
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
         .at("/readyz", get(readyz))

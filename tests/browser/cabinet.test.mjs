@@ -335,6 +335,11 @@ test("documentation, English and a phone screen", async () => {
   assert.match(await page.textContent("#createmessage"), new RegExp(`"inn":"${partnerA.inn}"`));
   assert.match(await page.textContent("#onec"), /HTTPСоединение/);
   await shot(page, "11-docs");
+  // The interactive reference reads the spec as OpenAPI 3.1, so it shows the webhook too.
+  await page.goto(`${BASE}/api/docs`);
+  await page.waitForSelector(".opblock", { timeout: 15000 });
+  assert.match(await page.textContent("body"), /Webhooks[\s\S]*messagestatus/);
+  await shot(page, "11b-api-docs");
   await page.goto(`${BASE}/cabinet/messages?lang=en`);
   assert.match(await page.textContent("h1"), /Messages/);
   await page.goto(`${BASE}/cabinet/messages?lang=ru`);

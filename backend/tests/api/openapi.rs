@@ -46,6 +46,9 @@ async fn the_spec_and_docs_are_served() {
     assert_eq!(spec.status(), 200);
     let spec: serde_json::Value = spec.json().await.unwrap();
     assert_eq!(spec["info"]["title"], "SiMO API v1");
+    // `webhooks` is a 3.1 field: a document with it must say 3.1.
+    assert_eq!(spec["openapi"], "3.1.0");
+    assert!(spec["webhooks"]["messagestatus"]["post"].is_object());
     let docs = app
         .client
         .get(format!("{}/api/docs", app.base))
@@ -53,5 +56,7 @@ async fn the_spec_and_docs_are_served() {
         .await
         .unwrap();
     assert_eq!(docs.status(), 200);
-    assert!(docs.text().await.unwrap().contains("swagger"));
+    let docs = docs.text().await.unwrap();
+    assert!(docs.contains("SwaggerUIBundle"));
+    assert!(docs.contains("\"openapi\": \"3.1.0\""));
 }
