@@ -1,9 +1,46 @@
 //! Words for people in both languages the product speaks. Refusals are written once, where
-//! the rule lives; the v1 API shows the Russian (as the original did), the cabinet shows the
-//! visitor's language.
+//! the rule lives; the v1 API answers in Russian (as the original did) unless the caller's
+//! `Accept-Language` prefers English, the cabinet in the visitor's language.
 
 use std::borrow::Cow;
 use std::fmt;
+
+/// The languages of the product: Russian first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Ru,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ru" => Some(Self::Ru),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ru => "ru",
+            Self::En => "en",
+        }
+    }
+
+    /// What an `Accept-Language` header prefers of ours; Russian when it names neither.
+    /// (`en-US,en;q=0.9` is English, `ru-RU,en;q=0.8` and `de` are Russian.)
+    pub fn from_accept_language(header: &str) -> Self {
+        accept_language::parse(header)
+            .iter()
+            .find_map(|tag| {
+                let primary = tag.split('-').next().unwrap_or_default();
+                Self::parse(&primary.to_ascii_lowercase())
+            })
+            .unwrap_or_default()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phrase {
@@ -27,9 +64,11 @@ impl Phrase {
         &self.en
     }
 
-    /// The Russian text, owned: what the v1 envelope carries.
-    pub fn into_ru(self) -> String {
-        self.ru.into_owned()
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ru => &self.ru,
+            Lang::En => &self.en,
+        }
     }
 }
 
@@ -319,6 +358,22 @@ mod tests {
             }
             assert_eq!(en, expected, "{}", p.ru);
             assert_eq!(p.en.matches("{}").count(), n, "{}", p.ru);
+        }
+    }
+
+    #[test]
+    fn the_api_speaks_english_only_when_english_comes_before_russian() {
+        for (header, lang) in [
+            ("en-US,en;q=0.9", Lang::En),
+            ("EN", Lang::En),
+            ("de-DE, en;q=0.5, ru;q=0.4", Lang::En),
+            ("ru-RU,ru;q=0.9,en-US;q=0.8", Lang::Ru),
+            ("en;q=0.3, ru", Lang::Ru),
+            ("de, fr", Lang::Ru),
+            ("", Lang::Ru),
+            ("*", Lang::Ru),
+        ] {
+            assert_eq!(Lang::from_accept_language(header), lang, "{header}");
         }
     }
 

@@ -1,7 +1,7 @@
 //! Building the application: bind first (so port 0 works), connect, migrate, route, serve.
 
 use crate::api;
-use crate::api::v1::envelope::envelope_any_error;
+use crate::api::v1::envelope::{envelope_any_error, with_language};
 use crate::cabinet::{self, CabinetConfig};
 use crate::config::Settings;
 use crate::domain::TimeFormat;
@@ -200,7 +200,9 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         // Body size is enforced while reading (`V1Body`), which also covers chunked uploads.
         .nest(
             "/api/v1",
-            v1.into_endpoint().catch_all_error(envelope_any_error),
+            v1.into_endpoint()
+                .catch_all_error(envelope_any_error)
+                .around(with_language),
         )
         .at(
             "/api/openapi.json",

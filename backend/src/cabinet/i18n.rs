@@ -5,29 +5,7 @@ use crate::phrase::Phrase;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Ru,
-    En,
-}
-
-impl Lang {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "ru" => Some(Self::Ru),
-            "en" => Some(Self::En),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Ru => "ru",
-            Self::En => "en",
-        }
-    }
-}
+pub use crate::phrase::Lang;
 
 /// (key, Russian, English)
 const CATALOGUE: &[(&str, &str, &str)] = &[
@@ -1066,10 +1044,7 @@ impl Tr {
 
     /// A refusal or other phrase written where its rule lives, in this language.
     pub fn phrase<'p>(&self, p: &'p Phrase) -> &'p str {
-        match self.0 {
-            Lang::Ru => p.ru(),
-            Lang::En => p.en(),
-        }
+        p.get(self.0)
     }
 
     /// Stored words (a history entry, a failure's reason): a message's source in words, what

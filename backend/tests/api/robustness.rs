@@ -9,6 +9,7 @@ both_databases!(
     oversized_bodies_get_413,
     unknown_methods_and_missing_tokens_answer_in_the_envelope,
     health_and_readiness_answer,
+    errors_are_english_when_the_caller_prefers_english,
 );
 
 async fn malformed_bodies_get_400_in_the_envelope_and_leave_data_intact(app: TestApp) {
@@ -245,4 +246,108 @@ async fn the_token_cache_forgets_changes_made_here_at_once_and_others_after_its_
             }
         }
     }
+}
+
+/// Russian, as the guide's, for every caller that does not ask otherwise; English for one whose
+/// `Accept-Language` puts English before Russian (the app on an English phone, a browser).
+async fn errors_are_english_when_the_caller_prefers_english(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let call =
+        |accept: &'static str, path: &'static str, token: Option<String>, body: &'static [u8]| {
+            let app = &app;
+            async move {
+                let headers: Vec<(&str, &[u8])> = if accept.is_empty() {
+                    vec![]
+                } else {
+                    vec![("accept-language", accept.as_bytes())]
+                };
+                app.call_with(
+                    "POST",
+                    path,
+                    token.as_deref(),
+                    &headers,
+                    Some(body.to_vec()),
+                )
+                .await
+            }
+        };
+    let unknown = br#"{"staffid": "999999", "title": "t", "message": "m"}"#;
+    let token = || Some(p.token.clone());
+    for (accept, said) in [
+        ("", "Сотрудник 999999 не найден"),
+        ("ru-RU,ru;q=0.9,en-US;q=0.8", "Сотрудник 999999 не найден"),
+        ("de", "Сотрудник 999999 не найден"),
+        ("en-US,en;q=0.9", "Employee 999999 not found"),
+    ] {
+        let answer = call(accept, "/api/v1/createmessage", token(), unknown).await;
+        assert_eq!(answer.failed(404), said, "{accept}");
+    }
+    let en = "en";
+    let cases = [
+        (
+            "/api/v1/createmessage",
+            token(),
+            "{not json",
+            400,
+            "Malformed JSON: ",
+        ),
+        (
+            "/api/v1/createmessage",
+            token(),
+            r#"{"staffid": {"x": 1}, "title": "t", "message": "m"}"#,
+            400,
+            "Wrong request: a string expected",
+        ),
+        (
+            "/api/v1/createmessage",
+            None,
+            "{}",
+            401,
+            "Authorization required",
+        ),
+        (
+            "/api/v1/createmessage",
+            Some("simo_p_wrong".to_owned()),
+            "{}",
+            401,
+            "Wrong or expired authorization token",
+        ),
+        (
+            "/api/v1/nosuchmethod",
+            token(),
+            "{}",
+            404,
+            "No such API method",
+        ),
+        (
+            "/api/v1/createmessage",
+            Some(e.token.clone()),
+            "{}",
+            403,
+            "This method takes a partner's token only",
+        ),
+    ];
+    for (path, token, body, status, said) in cases {
+        let error = call(en, path, token, body.as_bytes()).await.failed(status);
+        assert!(error.starts_with(said), "{path}: {error}");
+    }
+    // Success bodies keep the guide's words whatever the language.
+    let sent = app
+        .call_with(
+            "POST",
+            "/api/v1/auth",
+            None,
+            &[("accept-language", b"en")],
+            Some(
+                json!({"inn": p.inn, "phone": "+79990000001", "staffname": "Петров", "device": "android"})
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
+        .await;
+    assert_eq!(
+        sent.ok()["message"],
+        "Вам отправлен код подтверждения телефона"
+    );
 }

@@ -5,7 +5,8 @@
 //! omit the Content-Type. Keys are folded to lowercase without `_`, `-` or spaces, query
 //! parameters fill in what the body lacks, and every failure is a 400 in the envelope.
 
-use super::envelope::{ErrorEnvelope, V1Error};
+use super::envelope::{ErrorEnvelope, V1Error, bad_request_because};
+use crate::phrase::Phrase;
 use crate::state::SharedState;
 use poem::{Request, RequestBody};
 use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
@@ -37,14 +38,15 @@ pub fn canonical_key(key: &str) -> String {
 }
 
 /// Folds keys; the same field given twice with different values is refused rather than guessed.
-pub fn canonicalize(object: Map<String, Value>) -> Result<Map<String, Value>, String> {
+pub fn canonicalize(object: Map<String, Value>) -> Result<Map<String, Value>, Phrase> {
     let mut out = Map::with_capacity(object.len());
     for (key, value) in object {
         let canon = canonical_key(&key);
         match out.get(&canon) {
             Some(existing) if existing != &value => {
-                return Err(format!(
-                    "Поле «{canon}» указано несколько раз с разными значениями"
+                return Err(phrase!(
+                    "Поле «{canon}» указано несколько раз с разными значениями",
+                    "Field “{canon}” is given more than once with different values"
                 ));
             }
             _ => {
@@ -55,9 +57,13 @@ pub fn canonicalize(object: Map<String, Value>) -> Result<Map<String, Value>, St
     Ok(out)
 }
 
-pub fn parse_object(bytes: &[u8], query: Option<&str>) -> Result<Map<String, Value>, String> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|_| "Тело запроса не в кодировке UTF-8".to_owned())?;
+pub fn parse_object(bytes: &[u8], query: Option<&str>) -> Result<Map<String, Value>, Phrase> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        phrase!(
+            "Тело запроса не в кодировке UTF-8",
+            "The request body is not UTF-8"
+        )
+    })?;
     // A BOM is what 1C's text writer puts first unless told otherwise.
     let text = text.trim_start_matches('\u{feff}').trim();
     let object = if text.is_empty() {
@@ -65,14 +71,23 @@ pub fn parse_object(bytes: &[u8], query: Option<&str>) -> Result<Map<String, Val
     } else {
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(map)) => map,
-            Ok(_) => return Err("Тело запроса должно быть JSON-объектом".into()),
-            Err(e) => return Err(format!("Неверный JSON: {e}")),
+            Ok(_) => {
+                return Err(phrase!(
+                    "Тело запроса должно быть JSON-объектом",
+                    "The request body must be a JSON object"
+                ));
+            }
+            Err(e) => return Err(phrase!("Неверный JSON: {e}", "Malformed JSON: {e}")),
         }
     };
     let mut object = canonicalize(object)?;
     if let Some(q) = query {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q)
-            .map_err(|_| "Неверная строка параметров запроса".to_owned())?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).map_err(|_| {
+            phrase!(
+                "Неверная строка параметров запроса",
+                "Malformed query string"
+            )
+        })?;
         for (k, v) in pairs {
             object.entry(canonical_key(&k)).or_insert(Value::String(v));
         }
@@ -113,30 +128,52 @@ where
             .map_or(DEFAULT_LIMIT, |s| s.settings.max_body_bytes);
         let limit = if LISTS { limit.max(LIST_LIMIT) } else { limit };
         let too_large = || {
-            V1Error::PayloadTooLarge(ErrorEnvelope::new(format!(
-                "Слишком большой запрос: не более {limit} байт"
+            V1Error::PayloadTooLarge(ErrorEnvelope::new(&phrase!(
+                "Слишком большой запрос: не более {limit} байт",
+                "The request is too large: {limit} bytes at most"
             )))
         };
         let bytes = match body.take() {
             Ok(b) => b.into_bytes_limit(limit).await.map_err(|e| match e {
                 poem::error::ReadBodyError::PayloadTooLarge => too_large(),
-                other => {
-                    V1Error::bad_request(format!("Не удалось прочитать тело запроса: {other}"))
-                }
+                other => V1Error::bad_request(phrase!(
+                    "Не удалось прочитать тело запроса: {other}",
+                    "The request body could not be read: {other}"
+                )),
             })?,
             Err(_) => Default::default(),
         };
         let object = parse_object(&bytes, request.uri().query()).map_err(V1Error::bad_request)?;
         let value = serde_json::from_value(Value::Object(object))
-            .map_err(|e| V1Error::bad_request(format!("Неверный запрос: {e}")))?;
+            .map_err(|e| V1Error::bad_request(bad_request_because(&e.to_string())))?;
         Ok(Self(value))
     }
 }
 
 /// Deserializers that take what 1C and hand-written clients actually send.
 pub mod lenient {
+    use super::super::envelope::lang;
     use serde::{Deserialize, Deserializer, de::Error};
     use serde_json::Value;
+
+    fn expected<E: Error>(what: crate::phrase::Phrase) -> E {
+        E::custom(what.get(lang()))
+    }
+
+    fn a_string<E: Error>() -> E {
+        expected(phrase!("ожидалась строка", "a string expected"))
+    }
+
+    fn an_integer<E: Error>() -> E {
+        expected(phrase!("ожидалось целое число", "an integer expected"))
+    }
+
+    fn a_list<E: Error>() -> E {
+        expected(phrase!(
+            "ожидался список идентификаторов",
+            "a list of IDs expected"
+        ))
+    }
 
     /// A string field that may arrive as a number; `null` and absent mean "not given".
     pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -145,7 +182,7 @@ pub mod lenient {
             Some(Value::String(s)) => Ok(Some(s)),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
             Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(_) => Err(D::Error::custom("ожидалась строка")),
+            Some(_) => Err(a_string::<D::Error>()),
         }
     }
 
@@ -161,14 +198,14 @@ pub mod lenient {
                         .map(|f| f as i64)
                 })
                 .map(Some)
-                .ok_or_else(|| D::Error::custom("ожидалось целое число")),
+                .ok_or_else(an_integer::<D::Error>),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::String(s)) => s
                 .trim()
                 .parse()
                 .map(Some)
-                .map_err(|_| D::Error::custom("ожидалось целое число")),
-            Some(_) => Err(D::Error::custom("ожидалось целое число")),
+                .map_err(|_| an_integer::<D::Error>()),
+            Some(_) => Err(an_integer::<D::Error>()),
         }
     }
 
@@ -181,7 +218,7 @@ pub mod lenient {
                 .map(|v| match v {
                     Value::String(s) => Ok(s),
                     Value::Number(n) => Ok(n.to_string()),
-                    _ => Err(D::Error::custom("ожидался список идентификаторов")),
+                    _ => Err(a_list::<D::Error>()),
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
@@ -192,7 +229,7 @@ pub mod lenient {
                     .collect(),
             )),
             Some(Value::Number(n)) => Ok(Some(vec![n.to_string()])),
-            Some(_) => Err(D::Error::custom("ожидался список идентификаторов")),
+            Some(_) => Err(a_list::<D::Error>()),
         }
     }
 }

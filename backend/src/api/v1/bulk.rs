@@ -1,7 +1,7 @@
 //! `createmessagebulk` (addition): one message to many employees in one call.
 
 use super::body::{V1ListBody, lenient};
-use super::envelope::{V1Error, envelope};
+use super::envelope::{V1Error, envelope, lang};
 use super::security::TokenAuth;
 use super::{V1Tag, given, state};
 use crate::domain::{GroupId, MessageText, StaffId, Title};
@@ -93,10 +93,12 @@ impl BulkApi {
         let partner = auth.0.require_partner()?;
         if req.headers().contains_key("idempotency-key") {
             // Ignored, it would promise a safe retry that a repeated bulk does not give.
-            return Err(V1Error::bad_request(
+            return Err(V1Error::bad_request(phrase!(
                 "Заголовок Idempotency-Key поддерживается только методом createmessage: \
                  повтор createmessagebulk создаёт сообщения заново",
-            ));
+                "Only createmessage takes the Idempotency-Key header: a repeated \
+                 createmessagebulk creates the messages again"
+            )));
         }
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
@@ -121,7 +123,7 @@ impl BulkApi {
                 .into_iter()
                 .map(|r| BulkRefusal {
                     staff_id: r.staff_id.to_string(),
-                    error: r.reason.into_ru(),
+                    error: r.reason.get(lang()).to_owned(),
                 })
                 .collect(),
         }))
@@ -155,9 +157,10 @@ pub(super) fn addressed(
         None | Some("false" | "0") => false,
         Some("true" | "1") => true,
         Some(_) => {
-            return Err(V1Error::bad_request(
+            return Err(V1Error::bad_request(phrase!(
                 "Поле «all» должно быть true или false",
-            ));
+                "“all” is true or false"
+            )));
         }
     };
     let listed = staffids.unwrap_or_default();
@@ -171,14 +174,17 @@ pub(super) fn addressed(
                 .map(|id| StaffId::parse(id))
                 .collect::<Result<_, _>>()?,
         )),
-        (false, false, None) => Err(V1Error::bad_request(format!(
-            "Не более {MAX_RECIPIENTS} получателей за один запрос; для всех сотрудников укажите \"all\": true"
+        (false, false, None) => Err(V1Error::bad_request(phrase!(
+            "Не более {MAX_RECIPIENTS} получателей за один запрос; для всех сотрудников укажите \"all\": true",
+            "{MAX_RECIPIENTS} recipients at most in one request; for everyone give \"all\": true"
         ))),
-        (false, true, None) => Err(V1Error::bad_request(
+        (false, true, None) => Err(V1Error::bad_request(phrase!(
             "Не указаны получатели: «staffids», «groupid» или «all»: true",
-        )),
-        _ => Err(V1Error::bad_request(
+            "No recipients: give “staffids”, “groupid” or “all”: true"
+        ))),
+        _ => Err(V1Error::bad_request(phrase!(
             "Укажите что-то одно из «staffids», «groupid» и «all», но не оба сразу",
-        )),
+            "Give one of “staffids”, “groupid” and “all”, not more"
+        ))),
     }
 }

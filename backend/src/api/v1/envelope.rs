@@ -1,12 +1,38 @@
 //! The `{success, data, error}` envelope of API v1, on every answer, failures included.
 
 use crate::error::Error;
+use crate::phrase::{Lang, Phrase};
 use poem::http::StatusCode;
-use poem::{IntoResponse, Response};
+use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
-/// A failed call: `success` is false, `data` is null, `error` says why in Russian.
+tokio::task_local! {
+    /// The language of the v1 call being answered, from its `Accept-Language`.
+    static LANG: Lang;
+}
+
+/// The language errors of this call are written in: Russian, as the guide's, unless the
+/// caller's `Accept-Language` prefers English (the mobile app on an English phone).
+pub fn lang() -> Lang {
+    LANG.try_with(|l| *l).unwrap_or_default()
+}
+
+/// Wraps the v1 routes: every call runs with its language set.
+pub async fn with_language<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let lang = req
+        .headers()
+        .get(poem::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(Lang::Ru, Lang::from_accept_language);
+    LANG.scope(lang, async move {
+        next.call(req).await.map(IntoResponse::into_response)
+    })
+    .await
+}
+
+/// A failed call: `success` is false, `data` is null, `error` says why (in Russian unless the
+/// request's `Accept-Language` prefers English).
 #[derive(Object, Debug, Clone)]
 pub struct ErrorEnvelope {
     /// Always `false`.
@@ -18,11 +44,12 @@ pub struct ErrorEnvelope {
 }
 
 impl ErrorEnvelope {
-    pub fn new(error: impl Into<String>) -> Json<Self> {
+    /// The envelope saying `error` in the call's language.
+    pub fn new(error: &Phrase) -> Json<Self> {
         Json(Self {
             success: false,
             data: None,
-            error: error.into(),
+            error: error.get(lang()).to_owned(),
         })
     }
 }
@@ -59,17 +86,22 @@ pub enum V1Error {
     BadGateway(Json<ErrorEnvelope>),
 }
 
-pub const SERVER_FAULT: &str = "Внутренняя ошибка сервера. Повторите запрос позже";
+fn server_fault() -> Phrase {
+    phrase!(
+        "Внутренняя ошибка сервера. Повторите запрос позже",
+        "Internal server error. Repeat the request later"
+    )
+}
 
 impl V1Error {
-    pub fn bad_request(msg: impl Into<String>) -> Self {
-        Self::BadRequest(ErrorEnvelope::new(msg))
+    pub fn bad_request(msg: Phrase) -> Self {
+        Self::BadRequest(ErrorEnvelope::new(&msg))
     }
-    pub fn unauthorized(msg: impl Into<String>) -> Self {
-        Self::Unauthorized(ErrorEnvelope::new(msg))
+    pub fn unauthorized(msg: Phrase) -> Self {
+        Self::Unauthorized(ErrorEnvelope::new(&msg))
     }
-    pub fn forbidden(msg: impl Into<String>) -> Self {
-        Self::Forbidden(ErrorEnvelope::new(msg))
+    pub fn forbidden(msg: Phrase) -> Self {
+        Self::Forbidden(ErrorEnvelope::new(&msg))
     }
 }
 
@@ -79,30 +111,27 @@ impl From<Error> for V1Error {
             tracing::error!(error = %e, "request failed");
         }
         match e {
-            // The v1 guide's errors are Russian; its integrations may match on the words.
-            Error::Invalid(m) => Self::BadRequest(ErrorEnvelope::new(m.into_ru())),
-            Error::Unauthorized(m) => Self::Unauthorized(ErrorEnvelope::new(m.into_ru())),
-            Error::Forbidden(m) => Self::Forbidden(ErrorEnvelope::new(m.into_ru())),
-            Error::NotFound(m) => Self::NotFound(ErrorEnvelope::new(m.into_ru())),
-            Error::Conflict(m) => Self::Conflict(ErrorEnvelope::new(m.into_ru())),
+            Error::Invalid(m) => Self::BadRequest(ErrorEnvelope::new(&m)),
+            Error::Unauthorized(m) => Self::Unauthorized(ErrorEnvelope::new(&m)),
+            Error::Forbidden(m) => Self::Forbidden(ErrorEnvelope::new(&m)),
+            Error::NotFound(m) => Self::NotFound(ErrorEnvelope::new(&m)),
+            Error::Conflict(m) => Self::Conflict(ErrorEnvelope::new(&m)),
             Error::TooManyRequests {
                 message,
                 retry_after_secs,
-            } => Self::TooManyRequests(
-                ErrorEnvelope::new(message.into_ru()),
-                retry_after_secs.to_string(),
-            ),
-            Error::Sms(_) => Self::BadGateway(ErrorEnvelope::new(
+            } => Self::TooManyRequests(ErrorEnvelope::new(&message), retry_after_secs.to_string()),
+            Error::Sms(_) => Self::BadGateway(ErrorEnvelope::new(&phrase!(
                 "Не удалось отправить SMS. Повторите попытку позже",
-            )),
-            _ => Self::Internal(ErrorEnvelope::new(SERVER_FAULT)),
+                "The SMS could not be sent. Try again later"
+            ))),
+            _ => Self::Internal(ErrorEnvelope::new(&server_fault())),
         }
     }
 }
 
 impl From<crate::domain::ParseError> for V1Error {
     fn from(e: crate::domain::ParseError) -> Self {
-        Self::bad_request(e.0.into_ru())
+        Self::bad_request(e.0)
     }
 }
 
@@ -206,18 +235,22 @@ pub async fn envelope_any_error(err: poem::Error) -> Response {
         return resp;
     }
     let message = match status {
-        StatusCode::UNAUTHORIZED => {
-            "Требуется авторизация: передайте токен в заголовке Authorization".to_owned()
+        StatusCode::UNAUTHORIZED => phrase!(
+            "Требуется авторизация: передайте токен в заголовке Authorization",
+            "Authorization required: pass the token in the Authorization header"
+        ),
+        StatusCode::NOT_FOUND => phrase!("Метод API не найден", "No such API method"),
+        StatusCode::METHOD_NOT_ALLOWED => phrase!(
+            "Этот HTTP-метод не поддерживается для данного адреса",
+            "This HTTP method is not supported at this address"
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            phrase!("Слишком большой запрос", "The request is too large")
         }
-        StatusCode::NOT_FOUND => "Метод API не найден".to_owned(),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            "Этот HTTP-метод не поддерживается для данного адреса".to_owned()
-        }
-        StatusCode::PAYLOAD_TOO_LARGE => "Слишком большой запрос".to_owned(),
-        s if s.is_client_error() => format!("Неверный запрос: {detail}"),
+        s if s.is_client_error() => bad_request_because(&detail),
         _ => {
             tracing::error!(%status, error = %detail, "unhandled error");
-            SERVER_FAULT.to_owned()
+            server_fault()
         }
     };
     let status = if status.is_server_error() || status.is_client_error() {
@@ -225,7 +258,12 @@ pub async fn envelope_any_error(err: poem::Error) -> Response {
     } else {
         StatusCode::BAD_REQUEST
     };
-    ErrorEnvelope::new(message)
+    ErrorEnvelope::new(&message)
         .with_status(status)
         .into_response()
+}
+
+/// "Wrong request: …" with what the parser said (in English, whichever language we speak).
+pub fn bad_request_because(detail: &str) -> Phrase {
+    phrase!("Неверный запрос: {detail}", "Wrong request: {detail}")
 }

@@ -177,9 +177,10 @@ impl LoginApi {
                     if let Some(id) = given(&b.staffid)
                         && StaffId::parse(id)? != staff.staff_id()
                     {
-                        return Err(V1Error::forbidden(
+                        return Err(V1Error::forbidden(phrase!(
                             "Токен сотрудника не позволяет менять данные другого сотрудника",
-                        ));
+                            "An employee's token cannot change another employee's data"
+                        )));
                     }
                     staff.clone()
                 }
@@ -201,7 +202,10 @@ impl LoginApi {
         };
         let push = given(&b.pushtoken);
         if push.is_some_and(|t| t.len() > 4096) {
-            return Err(V1Error::bad_request("Слишком длинный push-токен"));
+            return Err(V1Error::bad_request(phrase!(
+                "Слишком длинный push-токен",
+                "The push token is too long"
+            )));
         }
         state
             .store

@@ -4,7 +4,7 @@ use super::body::{V1Body, lenient};
 use super::envelope::{JsonBytes, V1Error, envelope};
 use super::page_json;
 use super::security::{Caller, TokenAuth};
-use super::{V1Tag, given, required, state};
+use super::{V1Tag, given, missing, required, state};
 use crate::domain::{IdempotencyKey, MessageId, MessageText, StaffId, Title, now_millis};
 use crate::service::messaging::{self, Source};
 use crate::store::MessageQuery;
@@ -187,13 +187,12 @@ pub const MAX_IDS: usize = 1000;
 fn message_ids(raw: Option<Vec<String>>) -> Result<Vec<MessageId>, V1Error> {
     let raw = raw.unwrap_or_default();
     if raw.is_empty() {
-        return Err(V1Error::bad_request(
-            "Не указано обязательное поле «messageids»",
-        ));
+        return Err(missing("messageids"));
     }
     if raw.len() > MAX_IDS {
-        return Err(V1Error::bad_request(format!(
-            "Не более {MAX_IDS} сообщений за один запрос"
+        return Err(V1Error::bad_request(phrase!(
+            "Не более {MAX_IDS} сообщений за один запрос",
+            "{MAX_IDS} messages at most in one request"
         )));
     }
     Ok(raw
@@ -208,15 +207,18 @@ fn message_ids(raw: Option<Vec<String>>) -> Result<Vec<MessageId>, V1Error> {
 fn history_owner(caller: &Caller, staffid: Option<&str>) -> Result<StaffId, V1Error> {
     match caller {
         Caller::Staff { staff, .. } => match staffid {
-            Some(id) if StaffId::parse(id)? != staff.staff_id() => Err(V1Error::forbidden(
-                "Токен сотрудника даёт доступ только к его собственным сообщениям",
-            )),
+            Some(id) if StaffId::parse(id)? != staff.staff_id() => Err(only_own_messages()),
             _ => Ok(staff.staff_id()),
         },
-        Caller::Partner(_) => Ok(StaffId::parse(staffid.ok_or_else(|| {
-            V1Error::bad_request("Не указано обязательное поле «staffid»")
-        })?)?),
+        Caller::Partner(_) => Ok(StaffId::parse(staffid.ok_or_else(|| missing("staffid"))?)?),
     }
+}
+
+fn only_own_messages() -> V1Error {
+    V1Error::forbidden(phrase!(
+        "Токен сотрудника даёт доступ только к его собственным сообщениям",
+        "An employee's token gives access to their own messages only"
+    ))
 }
 
 pub struct MessagesApi;
@@ -295,9 +297,10 @@ impl MessagesApi {
         let staff_id = history_owner(&auth.0, given(&b.staffid))?;
         let limit = match b.count.unwrap_or(0) {
             n if n < 0 => {
-                return Err(V1Error::bad_request(
+                return Err(V1Error::bad_request(phrase!(
                     "Поле «count» не может быть отрицательным",
-                ));
+                    "“count” cannot be negative"
+                )));
             }
             0 => 50,
             n => n.min(state.settings.getmessage_max_count),
@@ -339,25 +342,25 @@ impl MessagesApi {
         let state = state(req)?;
         let b = body.0;
         let Caller::Staff { staff, .. } = &auth.0 else {
-            return Err(V1Error::forbidden(
+            return Err(V1Error::forbidden(phrase!(
                 "Метод доступен только с токеном сотрудника",
-            ));
+                "This method takes an employee's token only"
+            )));
         };
         auth.0.check_inn(given(&b.inn))?;
         if let Some(id) = given(&b.staffid)
             && StaffId::parse(id)? != staff.staff_id()
         {
-            return Err(V1Error::forbidden(
-                "Токен сотрудника даёт доступ только к его собственным сообщениям",
-            ));
+            return Err(only_own_messages());
         }
         let read = match given(&b.status) {
             Some("read") => true,
             Some("delivered") => false,
             _ => {
-                return Err(V1Error::bad_request(
+                return Err(V1Error::bad_request(phrase!(
                     "Поле «status» должно быть \"delivered\" или \"read\"",
-                ));
+                    "“status” is \"delivered\" or \"read\""
+                )));
             }
         };
         let ids: Vec<i64> = message_ids(b.messageids)?.iter().map(|m| m.0).collect();

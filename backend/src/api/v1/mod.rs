@@ -42,10 +42,16 @@ pub(crate) fn state(req: &Request) -> Result<&SharedState, V1Error> {
 pub(crate) fn required<'a>(value: &'a Option<String>, field: &str) -> Result<&'a str, V1Error> {
     match value.as_deref().map(str::trim) {
         Some(v) if !v.is_empty() => Ok(v),
-        _ => Err(V1Error::bad_request(format!(
-            "Не указано обязательное поле «{field}»"
-        ))),
+        _ => Err(missing(field)),
     }
+}
+
+/// The 400 of a required field not given.
+pub(crate) fn missing(field: &str) -> V1Error {
+    V1Error::bad_request(phrase!(
+        "Не указано обязательное поле «{field}»",
+        "Required field “{field}” is missing"
+    ))
 }
 
 /// An optional field where the guide's clients send `""` for "not given".

@@ -161,8 +161,9 @@ envelope!(
 fn schedule_id(raw: &Option<String>) -> Result<i64, V1Error> {
     let raw = required(raw, "scheduleid")?;
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-        V1Error::bad_request(format!(
+        V1Error::bad_request(phrase!(
             "Неверный идентификатор отправки «{}»",
+            "Wrong send ID “{}”",
             raw.chars().take(40).collect::<String>()
         ))
     })

@@ -1,6 +1,6 @@
 //! Who is calling: a partner's system (partner token) or an employee's app (employee token).
 
-use super::envelope::{ErrorEnvelope, V1Error};
+use super::envelope::V1Error;
 use crate::domain::{Inn, TokenHash};
 use crate::service::partners;
 use crate::state::SharedState;
@@ -40,9 +40,10 @@ impl Caller {
     pub fn require_partner(&self) -> Result<&PartnerRow, V1Error> {
         match self {
             Self::Partner(p) => Ok(p),
-            Self::Staff { .. } => Err(V1Error::forbidden(
+            Self::Staff { .. } => Err(V1Error::forbidden(phrase!(
                 "Метод доступен только с токеном партнёра",
-            )),
+                "This method takes a partner's token only"
+            ))),
         }
     }
 
@@ -53,7 +54,10 @@ impl Caller {
         };
         let inn = Inn::parse(raw)?;
         if inn.as_str() != self.partner().inn {
-            return Err(V1Error::forbidden("ИНН в запросе не соответствует токену"));
+            return Err(V1Error::forbidden(phrase!(
+                "ИНН в запросе не соответствует токену",
+                "The INN of the request is not the token's"
+            )));
         }
         Ok(())
     }
@@ -74,8 +78,9 @@ async fn check_token(req: &Request, key: ApiKey) -> poem::Result<Caller> {
         .unwrap_or(raw)
         .trim();
     let unauthorized = || -> poem::Error {
-        V1Error::Unauthorized(ErrorEnvelope::new(
+        V1Error::unauthorized(phrase!(
             "Неверный или устаревший токен авторизации",
+            "Wrong or expired authorization token"
         ))
         .into()
     };

@@ -153,9 +153,10 @@ impl StaffApi {
             Caller::Partner(_) => StaffId::parse(required(&b.staffid, "staffid")?)?,
             Caller::Staff { staff, .. } => match given(&b.staffid) {
                 Some(raw) if StaffId::parse(raw)? != staff.staff_id() => {
-                    return Err(V1Error::forbidden(
+                    return Err(V1Error::forbidden(phrase!(
                         "Токен сотрудника позволяет удалить только собственный аккаунт",
-                    ));
+                        "An employee's token can delete its own account only"
+                    )));
                 }
                 _ => staff.staff_id(),
             },
