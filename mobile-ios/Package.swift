@@ -18,12 +18,14 @@ let package = Package(
         .target(
             name: "SimoCore",
             dependencies: ["SimoCoreFFI"],
-            path: "Sources/SimoCore"
+            path: "Sources/SimoCore",
+            resources: [.process("Resources")]
         ),
         .target(
             name: "SimoUI",
             dependencies: ["SimoCore"],
-            path: "Sources/SimoUI"
+            path: "Sources/SimoUI",
+            resources: [.process("Resources")]
         ),
         .testTarget(
             name: "SimoCoreTests",

@@ -33,6 +33,9 @@ scripts/check-swift.sh
 step "OpenAPI spec valid"
 scripts/check-openapi.sh
 
+step "the apps' words in Russian and English"
+python3 scripts/check_app_strings.py
+
 step "cabinet in headless Chromium"
 scripts/test-browser.sh
 

@@ -100,9 +100,10 @@ impl ApiClient {
     pub fn new(base_url: &str) -> Result<Self> {
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(Error::InvalidInput(
-                "Адрес сервера должен начинаться с http:// или https://".into(),
-            ));
+            return Err(Error::InvalidInput(crate::lang::say(
+                "Адрес сервера должен начинаться с http:// или https://",
+                "The server address must start with http:// or https://",
+            )));
         }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -200,7 +201,14 @@ impl ApiClient {
         body: &impl Serialize,
     ) -> Result<T> {
         let url = format!("{}/api/v1/{method}", self.base_url);
-        let mut request = self.http.post(url).json(body);
+        let mut request = self
+            .http
+            .post(url)
+            .header(
+                reqwest::header::ACCEPT_LANGUAGE,
+                crate::lang::accept_language(),
+            )
+            .json(body);
         if let Some(token) = token {
             request = request.header(reqwest::header::AUTHORIZATION, token);
         }

@@ -4,6 +4,7 @@
 //! so Kotlin and Swift cannot hand the core an invalid INN: they get `ApiError.InvalidInput`.
 
 use crate::error::{ApiError, Error, Result};
+use crate::lang::say;
 
 /// Taxpayer number of the organisation: 10 digits (company) or 12 (sole trader), checksum verified.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -16,9 +17,10 @@ impl Inn {
         if !digits.bytes().all(|b| b.is_ascii_digit())
             || !(digits.len() == 10 || digits.len() == 12)
         {
-            return Err(Error::InvalidInput(
-                "ИНН должен состоять из 10 или 12 цифр".into(),
-            ));
+            return Err(Error::InvalidInput(say(
+                "ИНН должен состоять из 10 или 12 цифр",
+                "An INN has 10 or 12 digits",
+            )));
         }
         let d: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
         let check = |weights: &[u32]| -> u32 {
@@ -32,7 +34,10 @@ impl Inn {
                 && check(&[3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[11]
         };
         if !valid {
-            return Err(Error::InvalidInput("Неверная контрольная сумма ИНН".into()));
+            return Err(Error::InvalidInput(say(
+                "Неверная контрольная сумма ИНН",
+                "Wrong INN: its check digit does not match",
+            )));
         }
         Ok(Inn(digits.to_owned()))
     }
@@ -54,9 +59,10 @@ impl Phone {
         let trimmed = raw.trim();
         let plus_ok = trimmed.rfind('+').is_none_or(|i| i == 0);
         if trimmed.is_empty() || !trimmed.chars().all(allowed) || !plus_ok {
-            return Err(Error::InvalidInput(
-                "Неверный формат номера телефона".into(),
-            ));
+            return Err(Error::InvalidInput(say(
+                "Неверный формат номера телефона",
+                "Wrong phone number format",
+            )));
         }
         let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
         let national = match (trimmed.starts_with('+'), digits.len()) {
@@ -64,15 +70,17 @@ impl Phone {
             (false, 11) if digits.starts_with('7') || digits.starts_with('8') => &digits[1..],
             (false, 10) => &digits[..],
             _ => {
-                return Err(Error::InvalidInput(
-                    "Номер телефона должен быть российским: +7 и 10 цифр".into(),
-                ));
+                return Err(Error::InvalidInput(say(
+                    "Номер телефона должен быть российским: +7 и 10 цифр",
+                    "The phone number must be Russian: +7 and 10 digits",
+                )));
             }
         };
         if !national.starts_with('9') {
-            return Err(Error::InvalidInput(
-                "Укажите номер мобильного телефона".into(),
-            ));
+            return Err(Error::InvalidInput(say(
+                "Укажите номер мобильного телефона",
+                "Give a mobile phone number",
+            )));
         }
         Ok(Phone(format!("+7{national}")))
     }
@@ -94,12 +102,16 @@ impl StaffName {
     pub fn parse(raw: &str) -> Result<Self> {
         let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() {
-            return Err(Error::InvalidInput("Укажите фамилию и инициалы".into()));
+            return Err(Error::InvalidInput(say(
+                "Укажите фамилию и инициалы",
+                "Give your surname and initials",
+            )));
         }
         if name.chars().count() > Self::MAX_CHARS || name.chars().any(char::is_control) {
-            return Err(Error::InvalidInput(
-                "Слишком длинное или недопустимое имя".into(),
-            ));
+            return Err(Error::InvalidInput(say(
+                "Слишком длинное или недопустимое имя",
+                "The name is too long or not allowed",
+            )));
         }
         Ok(StaffName(name))
     }
@@ -121,9 +133,10 @@ impl SmsCode {
         if (4..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit()) {
             Ok(SmsCode(code.to_owned()))
         } else {
-            Err(Error::InvalidInput(
-                "Код из СМС должен состоять из 4–8 цифр".into(),
-            ))
+            Err(Error::InvalidInput(say(
+                "Код из СМС должен состоять из 4–8 цифр",
+                "The SMS code has 4 to 8 digits",
+            )))
         }
     }
 
@@ -149,7 +162,10 @@ impl PushToken {
     pub fn parse(raw: &str) -> Result<Self> {
         let token = raw.trim();
         if token.is_empty() || token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::InvalidInput("Недопустимый push-токен".into()));
+            return Err(Error::InvalidInput(say(
+                "Недопустимый push-токен",
+                "The push token is not allowed",
+            )));
         }
         Ok(PushToken(token.to_owned()))
     }
@@ -205,9 +221,10 @@ impl MessageId {
         if id > 0 {
             Ok(MessageId(id))
         } else {
-            Err(Error::InvalidInput(
-                "Неверный идентификатор сообщения".into(),
-            ))
+            Err(Error::InvalidInput(say(
+                "Неверный идентификатор сообщения",
+                "Wrong message ID",
+            )))
         }
     }
 
@@ -215,7 +232,9 @@ impl MessageId {
     pub fn parse(raw: &str) -> Result<Self> {
         raw.trim()
             .parse::<i64>()
-            .map_err(|_| Error::InvalidInput("Неверный идентификатор сообщения".into()))
+            .map_err(|_| {
+                Error::InvalidInput(say("Неверный идентификатор сообщения", "Wrong message ID"))
+            })
             .and_then(Self::new)
     }
 

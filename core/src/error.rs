@@ -3,6 +3,8 @@
 //! The conversion from one to the other lives in one place (`From<Error> for ApiError`).
 //! Neither carries personal data: no token, code, INN or phone ever ends up in a message.
 
+use crate::lang::say;
+
 /// Everything that can go wrong inside the core.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -60,32 +62,48 @@ impl From<reqwest::Error> for Error {
 /// The core's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The error the apps see. Each variant maps to one reaction of the UI.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+/// The error the apps see. Each variant maps to one reaction of the UI. Every `reason` is fit
+/// to show to the user, in the language set by `set_language` (Russian unless English).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
 pub enum ApiError {
     /// No connection to the server: show "нет сети", keep working from the cache.
-    #[error("Нет соединения с сервером: {reason}")]
     Network { reason: String },
     /// The session is missing or expired: go back to the login screen.
-    #[error("Требуется вход: {reason}")]
     Unauthorized { reason: String },
     /// The input is wrong (bad INN, phone or code, unknown organisation …); `reason` is
-    /// the server's message or ours, in Russian, fit to show to the user.
-    #[error("{reason}")]
+    /// the server's message or ours.
     InvalidInput { reason: String },
     /// Too many attempts (for example SMS codes): try again after `retry_after_seconds`.
-    #[error("{reason}")]
     RateLimited {
         reason: String,
         retry_after_seconds: u64,
     },
     /// The server failed or answered something unexpected: try again later.
-    #[error("Ошибка сервера: {reason}")]
     Server { reason: String },
     /// The local cache failed (for example, the disk is full).
-    #[error("Ошибка хранилища: {reason}")]
     Storage { reason: String },
 }
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (ru, en, reason) = match self {
+            ApiError::Network { reason } => (
+                "Нет соединения с сервером: ",
+                "No connection to the server: ",
+                reason,
+            ),
+            ApiError::Unauthorized { reason } => ("Требуется вход: ", "Log in: ", reason),
+            ApiError::InvalidInput { reason } | ApiError::RateLimited { reason, .. } => {
+                ("", "", reason)
+            }
+            ApiError::Server { reason } => ("Ошибка сервера: ", "Server error: ", reason),
+            ApiError::Storage { reason } => ("Ошибка хранилища: ", "Storage error: ", reason),
+        };
+        write!(f, "{}{reason}", say(ru, en))
+    }
+}
+
+impl std::error::Error for ApiError {}
 
 impl From<Error> for ApiError {
     fn from(error: Error) -> Self {
@@ -94,31 +112,55 @@ impl From<Error> for ApiError {
                 reason: network_reason(&e),
             },
             Error::Unauthorized(message) => ApiError::Unauthorized {
-                reason: non_empty(message, "Сессия истекла, войдите снова"),
+                reason: non_empty(
+                    message,
+                    say(
+                        "Сессия истекла, войдите снова",
+                        "The session expired, log in again",
+                    ),
+                ),
             },
             Error::NotLoggedIn => ApiError::Unauthorized {
-                reason: "Вход не выполнен".into(),
+                reason: say("Вход не выполнен", "Not logged in"),
             },
             Error::NoPendingLogin => ApiError::InvalidInput {
-                reason: "Сначала запросите код подтверждения".into(),
+                reason: say(
+                    "Сначала запросите код подтверждения",
+                    "Request a confirmation code first",
+                ),
             },
             Error::InvalidInput(reason) => ApiError::InvalidInput { reason },
             Error::Rejected { message, .. } => ApiError::InvalidInput {
-                reason: non_empty(message, "Запрос отклонён сервером"),
+                reason: non_empty(
+                    message,
+                    say("Запрос отклонён сервером", "The server refused the request"),
+                ),
             },
             Error::RateLimited {
                 message,
                 retry_after_seconds,
             } => ApiError::RateLimited {
-                reason: non_empty(message, "Слишком много попыток, повторите позже"),
+                reason: non_empty(
+                    message,
+                    say(
+                        "Слишком много попыток, повторите позже",
+                        "Too many tries, try again later",
+                    ),
+                ),
                 retry_after_seconds,
             },
             Error::Server { status, message } => ApiError::Server {
-                reason: non_empty(message, &format!("код ответа {status}")),
+                reason: non_empty(
+                    message,
+                    say(
+                        &format!("код ответа {status}"),
+                        &format!("answer code {status}"),
+                    ),
+                ),
             },
             Error::Protocol(detail) => ApiError::Server { reason: detail },
             Error::MessageNotFound(_) => ApiError::InvalidInput {
-                reason: "Сообщение не найдено".into(),
+                reason: say("Сообщение не найдено", "Message not found"),
             },
             Error::Sqlite(e) => ApiError::Storage {
                 reason: e.to_string(),
@@ -133,9 +175,9 @@ impl From<Error> for ApiError {
     }
 }
 
-fn non_empty(message: String, fallback: &str) -> String {
+fn non_empty(message: String, fallback: String) -> String {
     if message.trim().is_empty() {
-        fallback.to_owned()
+        fallback
     } else {
         message
     }
@@ -143,11 +185,14 @@ fn non_empty(message: String, fallback: &str) -> String {
 
 fn network_reason(error: &reqwest::Error) -> String {
     if error.is_timeout() {
-        "сервер не ответил вовремя".into()
+        say(
+            "сервер не ответил вовремя",
+            "the server did not answer in time",
+        )
     } else if error.is_connect() {
-        "не удалось подключиться".into()
+        say("не удалось подключиться", "could not connect")
     } else {
-        "соединение прервано".into()
+        say("соединение прервано", "the connection broke")
     }
 }
 

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod client;
 pub mod domain;
 pub mod error;
+pub mod lang;
 pub mod model;
 pub mod push;
 pub mod runtime;
@@ -25,6 +26,13 @@ pub use error::ApiError;
 pub use model::{Message, Profile, PushNotification, SyncReport};
 
 uniffi::setup_scaffolding!();
+
+/// The phone's language (`en`, `en-US`, `ru-RU` …), for the core's messages and the server's:
+/// English for English, Russian for anything else. Call it at start and when it changes.
+#[uniffi::export]
+pub fn set_language(tag: String) {
+    lang::set(&tag);
+}
 
 /// The SiMO client of one app installation: login, push token, messages, offline cache.
 ///

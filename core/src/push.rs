@@ -5,16 +5,21 @@ use std::collections::HashMap;
 use crate::cache::NewMessage;
 use crate::domain::MessageId;
 use crate::error::{Error, Result};
+use crate::lang::say;
 
 /// Reads `{"messageid": "12", "title": "…", "message": "…", "createdate": "…"}`.
 ///
 /// Keys are matched case-insensitively (`messageId` works too), extra keys are ignored,
 /// the id may be a string or a number, and a missing or unreadable date becomes `now_ms`.
 pub fn parse(payload: &str, now_ms: i64) -> Result<NewMessage> {
-    let invalid =
-        |what: &str| Error::InvalidInput(format!("Некорректное push-уведомление: {what}"));
-    let object: HashMap<String, serde_json::Value> =
-        serde_json::from_str(payload).map_err(|_| invalid("ожидается JSON-объект"))?;
+    let invalid = |ru: &str, en: &str| {
+        Error::InvalidInput(say(
+            &format!("Некорректное push-уведомление: {ru}"),
+            &format!("Malformed push notification: {en}"),
+        ))
+    };
+    let object: HashMap<String, serde_json::Value> = serde_json::from_str(payload)
+        .map_err(|_| invalid("ожидается JSON-объект", "a JSON object expected"))?;
     let fields: HashMap<String, serde_json::Value> = object
         .into_iter()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
@@ -24,8 +29,8 @@ pub fn parse(payload: &str, now_ms: i64) -> Result<NewMessage> {
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
-    let id = text("messageid").ok_or_else(|| invalid("нет messageid"))?;
-    let id = MessageId::parse(&id).map_err(|_| invalid("неверный messageid"))?;
+    let id = text("messageid").ok_or_else(|| invalid("нет messageid", "no messageid"))?;
+    let id = MessageId::parse(&id).map_err(|_| invalid("неверный messageid", "wrong messageid"))?;
     let created_ms = text("createdate")
         .and_then(|d| parse_date_ms(&d))
         .unwrap_or(now_ms);

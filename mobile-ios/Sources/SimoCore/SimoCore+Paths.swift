@@ -25,15 +25,17 @@ public extension ApiError {
         return false
     }
 
-    /// The text to show the user.
+    /// The text to show the user, in the phone's language (the core's `reason`s already are:
+    /// see `setLanguage`); the words around them are in Resources/en.lproj.
     var userMessage: String {
         switch self {
-        case let .Network(reason): return "Нет соединения с сервером: \(reason)"
+        case let .Network(reason): return String(localized: "Нет соединения с сервером: \(reason)", bundle: .module)
         case let .Unauthorized(reason): return reason
         case let .InvalidInput(reason): return reason
-        case let .RateLimited(reason, retryAfterSeconds): return "\(reason) (через \(retryAfterSeconds) с)"
-        case let .Server(reason): return "Ошибка сервера: \(reason)"
-        case let .Storage(reason): return "Ошибка хранилища: \(reason)"
+        case let .RateLimited(reason, retryAfterSeconds):
+            return String(localized: "\(reason) (через \(Int(retryAfterSeconds)) с)", bundle: .module)
+        case let .Server(reason): return String(localized: "Ошибка сервера: \(reason)", bundle: .module)
+        case let .Storage(reason): return String(localized: "Ошибка хранилища: \(reason)", bundle: .module)
         }
     }
 }

@@ -17,6 +17,8 @@ public final class SimoModel: ObservableObject {
     private var listener: Listener?
 
     public init(serverUrl: String) throws {
+        // The core's messages and the server's come in the phone's language (Russian unless English).
+        setLanguage(tag: Locale.preferredLanguages.first ?? "ru")
         client = try SimoClient(serverUrl: serverUrl, dataDir: SimoPaths.dataDirectory())
         profile = try client.profile()
         screen = profile == nil ? .login : .messages
@@ -82,7 +84,7 @@ public final class SimoModel: ObservableObject {
     func sessionExpired() {
         profile = nil
         screen = .login
-        errorText = "Сессия истекла, войдите снова"
+        errorText = tr("Сессия истекла, войдите снова")
     }
 
     private func run(_ work: @escaping () async throws -> Void) async {

@@ -2,6 +2,12 @@
 import SwiftUI
 import SimoCore
 
+/// The UI's words in the phone's language: the Russian is the key, the English is in
+/// Resources/en.lproj (this package's bundle, not the app's).
+func tr(_ key: String.LocalizationValue) -> String {
+    String(localized: key, bundle: .module)
+}
+
 public struct RootView: View {
     @ObservedObject var model: SimoModel
     public init(model: SimoModel) { self.model = model }
@@ -14,7 +20,7 @@ public struct RootView: View {
             case .messages: MessagesView(model: model)
             }
         }
-        .alert("Ошибка", isPresented: Binding(get: { model.errorText != nil }, set: { _ in model.errorText = nil })) {
+        .alert(tr("Ошибка"), isPresented: Binding(get: { model.errorText != nil }, set: { _ in model.errorText = nil })) {
             Button("OK", role: .cancel) {}
         } message: {
             Text(model.errorText ?? "")
@@ -30,13 +36,13 @@ struct LoginView: View {
 
     var body: some View {
         Form {
-            TextField("ИНН организации", text: $inn).keyboardType(.numberPad)
-            TextField("Телефон", text: $phone).keyboardType(.phonePad)
-            TextField("Фамилия и инициалы", text: $name)
-            Button("Войти") { Task { await model.requestCode(inn: inn, phone: phone, name: name) } }
+            TextField(tr("ИНН организации"), text: $inn).keyboardType(.numberPad)
+            TextField(tr("Телефон"), text: $phone).keyboardType(.phonePad)
+            TextField(tr("Фамилия и инициалы"), text: $name)
+            Button(tr("Войти")) { Task { await model.requestCode(inn: inn, phone: phone, name: name) } }
                 .disabled(model.busy || inn.isEmpty || phone.isEmpty || name.isEmpty)
         }
-        .navigationTitle("СиМО")
+        .navigationTitle(tr("СиМО"))
     }
 }
 
@@ -46,11 +52,11 @@ struct CodeView: View {
 
     var body: some View {
         Form {
-            TextField("Код из СМС", text: $code).keyboardType(.numberPad).textContentType(.oneTimeCode)
-            Button("Отправить") { Task { await model.confirm(code: code) } }
+            TextField(tr("Код из СМС"), text: $code).keyboardType(.numberPad).textContentType(.oneTimeCode)
+            Button(tr("Отправить")) { Task { await model.confirm(code: code) } }
                 .disabled(model.busy || code.count < 4)
         }
-        .navigationTitle("Подтверждение")
+        .navigationTitle(tr("Подтверждение"))
     }
 }
 
@@ -72,12 +78,12 @@ struct MessagesView: View {
                 .onAppear { if message.id == model.messages.last?.id { model.loadOlder() } }
             }
         }
-        .searchable(text: $query, prompt: "Поиск")
+        .searchable(text: $query, prompt: Text(tr("Поиск")))
         .onChange(of: query) { model.search($0) }
         .refreshable { await model.refresh() }
-        .navigationTitle("Сообщения (\(model.unread))")
+        .navigationTitle(tr("Сообщения (\(Int(model.unread)))"))
         .toolbar {
-            NavigationLink("Профиль") { ProfileView(model: model) }
+            NavigationLink(tr("Профиль")) { ProfileView(model: model) }
         }
         .task { await model.refresh() }
     }
@@ -104,16 +110,16 @@ struct ProfileView: View {
     var body: some View {
         Form {
             if let profile = model.profile {
-                LabeledContent("Сотрудник", value: profile.staffName)
-                LabeledContent("Телефон", value: profile.phone)
-                LabeledContent("Организация", value: profile.companyName)
-                LabeledContent("ИНН", value: profile.inn)
+                LabeledContent(tr("Сотрудник"), value: profile.staffName)
+                LabeledContent(tr("Телефон"), value: profile.phone)
+                LabeledContent(tr("Организация"), value: profile.companyName)
+                LabeledContent(tr("ИНН"), value: profile.inn)
             }
-            Section("О программе") {
-                Text("СиМО — система мобильного оповещения")
+            Section(tr("О программе")) {
+                Text(tr("СиМО — система мобильного оповещения"))
             }
-            Button("Выйти", role: .destructive) { model.logout() }
+            Button(tr("Выйти"), role: .destructive) { model.logout() }
         }
-        .navigationTitle("Профиль")
+        .navigationTitle(tr("Профиль"))
     }
 }

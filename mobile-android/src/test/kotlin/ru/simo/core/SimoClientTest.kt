@@ -160,6 +160,35 @@ class SimoClientTest {
         assertNull(first.profile())
     }
 
+    @Test fun e_anEnglishPhoneGetsEnglishWordsFromTheCoreAndTheServer() = runBlocking {
+        setLanguage("en-US")
+        try {
+            val client = newClient()
+            val checksum = expect<ApiException.InvalidInput>("bad INN checksum") {
+                client.requestCode("7707083894", newPhone(), "Ivanov", Device.ANDROID)
+            }
+            assertEquals("Wrong INN: its check digit does not match", checksum.reason)
+            val unknown = expect<ApiException.InvalidInput>("unknown organisation") {
+                client.requestCode("7736207543", newPhone(), "Ivanov", Device.ANDROID)
+            }
+            assertEquals("Login failed. There is no company with this INN", unknown.reason)
+            val phone = newPhone()
+            client.requestCode(TestBackend.PARTNER_INN, phone, "Petrov P.", Device.APPLE)
+            val code = sms.nextCode(phone)
+            val wrong = if (code == "0000") "1111" else "0000".padEnd(code.length, '0')
+            val refused = expect<ApiException.InvalidInput>("wrong code") { client.confirmCode(wrong) }
+            assertEquals("Wrong code", refused.reason)
+            val loggedOut = expect<ApiException.Unauthorized>("sync before login") { newClient().sync() }
+            assertEquals("Not logged in", loggedOut.reason)
+        } finally {
+            setLanguage("ru-RU")
+        }
+        val back = expect<ApiException.InvalidInput>("Russian again") {
+            newClient().requestCode("7736207543", newPhone(), "Иванов", Device.ANDROID)
+        }
+        assertEquals("Ошибка авторизации. Организации с таким ИНН не существует", back.reason)
+    }
+
     private inline fun <reified E : ApiException> expect(what: String, block: () -> Unit): E {
         try {
             block()

@@ -21,6 +21,8 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import kotlinx.coroutines.launch
@@ -46,23 +48,24 @@ private fun SimoScreen(client: SimoClient) {
     var messages by remember { mutableStateOf(client.messages(50u, null)) }
     var error by remember { mutableStateOf<String?>(null) }
     val scope = rememberCoroutineScope()
+    val context = LocalContext.current
     val reload = { messages = client.messages(50u, null) }
     remember {
         client.setListener(object : SimoListener {
             override fun onNewMessages(messages: List<Message>) { scope.launch { reload() } }
-            override fun onSessionExpired() { scope.launch { screen = Screen.LOGIN; error = "Сессия истекла, войдите снова" } }
+            override fun onSessionExpired() { scope.launch { screen = Screen.LOGIN; error = context.getString(R.string.session_expired) } }
         })
     }
     fun run(work: suspend () -> Unit) = scope.launch {
         error = null
         try { work() } catch (e: ApiException) {
             error = when (e) {
-                is ApiException.Network -> "Нет соединения с сервером"
+                is ApiException.Network -> context.getString(R.string.no_connection)
                 is ApiException.Unauthorized -> { screen = Screen.LOGIN; e.reason }
                 is ApiException.InvalidInput -> e.reason
                 is ApiException.RateLimited -> e.reason
-                is ApiException.Server -> "Ошибка сервера: ${e.reason}"
-                is ApiException.Storage -> "Ошибка хранилища: ${e.reason}"
+                is ApiException.Server -> context.getString(R.string.server_error, e.reason)
+                is ApiException.Storage -> context.getString(R.string.storage_error, e.reason)
             }
         }
         reload()
@@ -75,20 +78,20 @@ private fun SimoScreen(client: SimoClient) {
                 var inn by remember { mutableStateOf("") }
                 var phone by remember { mutableStateOf("") }
                 var name by remember { mutableStateOf("") }
-                OutlinedTextField(inn, { inn = it }, label = { Text("ИНН организации") })
-                OutlinedTextField(phone, { phone = it }, label = { Text("Телефон") })
-                OutlinedTextField(name, { name = it }, label = { Text("Фамилия и инициалы") })
-                Button(onClick = { run { client.requestCode(inn, phone, name, Device.ANDROID); screen = Screen.CODE } }) { Text("Войти") }
+                OutlinedTextField(inn, { inn = it }, label = { Text(stringResource(R.string.inn)) })
+                OutlinedTextField(phone, { phone = it }, label = { Text(stringResource(R.string.phone)) })
+                OutlinedTextField(name, { name = it }, label = { Text(stringResource(R.string.name)) })
+                Button(onClick = { run { client.requestCode(inn, phone, name, Device.ANDROID); screen = Screen.CODE } }) { Text(stringResource(R.string.log_in)) }
             }
             Screen.CODE -> {
                 var code by remember { mutableStateOf("") }
-                OutlinedTextField(code, { code = it }, label = { Text("Код из СМС") })
-                Button(onClick = { run { client.confirmCode(code); screen = Screen.MESSAGES; client.sync() } }) { Text("Отправить") }
+                OutlinedTextField(code, { code = it }, label = { Text(stringResource(R.string.sms_code)) })
+                Button(onClick = { run { client.confirmCode(code); screen = Screen.MESSAGES; client.sync() } }) { Text(stringResource(R.string.send)) }
             }
             Screen.MESSAGES -> {
                 var query by remember { mutableStateOf("") }
-                OutlinedTextField(query, { query = it; messages = if (it.isBlank()) client.messages(50u, null) else client.search(it) }, label = { Text("Поиск") })
-                Button(onClick = { run { client.sync() } }) { Text("Обновить (непрочитанных: ${client.unreadCount()})") }
+                OutlinedTextField(query, { query = it; messages = if (it.isBlank()) client.messages(50u, null) else client.search(it) }, label = { Text(stringResource(R.string.search)) })
+                Button(onClick = { run { client.sync() } }) { Text(stringResource(R.string.refresh_unread, client.unreadCount().toInt())) }
                 LazyColumn {
                     items(messages, key = { it.id }) { message ->
                         Column(Modifier.clickable { run { client.markRead(message.id) } }.padding(vertical = 8.dp)) {
@@ -97,7 +100,7 @@ private fun SimoScreen(client: SimoClient) {
                         }
                     }
                 }
-                Button(onClick = { client.logout(); screen = Screen.LOGIN; reload() }) { Text("Выйти") }
+                Button(onClick = { client.logout(); screen = Screen.LOGIN; reload() }) { Text(stringResource(R.string.log_out)) }
             }
         }
     }
