@@ -91,9 +91,10 @@ macro_rules! phrase {
 }
 
 /// Words kept in the database in Russian: a message's history and failure reason, a
-/// webhook's last error, a scheduled send's refusals. The v1 API shows them as stored; the
-/// English cabinet reads them back through the same pattern they were written from, so a
-/// pattern changed here changes both sides. `{}` marks each value.
+/// webhook's last error, a scheduled send's refusals, the journal's details. The v1 API shows
+/// them as stored; the English cabinet reads them back through the same pattern they were
+/// written from, so a pattern changed here changes both sides. `{}` marks a value kept as it
+/// is (a name, a number, a provider's answer), `{*}` one that is stored words itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Stored {
     ru: &'static str,
@@ -105,7 +106,7 @@ impl Stored {
         Self { ru, en }
     }
 
-    /// The Russian, each `{}` filled with the next value: what is stored.
+    /// The Russian, each slot filled with the next value: what is stored.
     pub fn fill(&self, values: &[&str]) -> String {
         fill_in(self.ru, values)
     }
@@ -118,31 +119,68 @@ impl Stored {
     /// The values of `text` if it was filled from this pattern. Each value but the last ends
     /// at the first place the next words occur; the last runs to the pattern's end.
     fn values<'t>(&self, text: &'t str) -> Option<Vec<&'t str>> {
-        let parts: Vec<&str> = self.ru.split("{}").collect();
-        let mut rest = text.strip_prefix(parts[0])?;
-        let mut values = Vec::with_capacity(parts.len() - 1);
-        for (i, words) in parts.iter().enumerate().skip(1) {
-            if i + 1 == parts.len() {
-                values.push(rest.strip_suffix(words)?);
+        let (words, _) = slots(self.ru);
+        let mut rest = text.strip_prefix(words[0])?;
+        let mut values = Vec::with_capacity(words.len() - 1);
+        for (i, between) in words.iter().enumerate().skip(1) {
+            if i + 1 == words.len() {
+                values.push(rest.strip_suffix(between)?);
                 rest = "";
             } else {
-                let at = rest.find(words)?;
+                let at = rest.find(between)?;
                 values.push(&rest[..at]);
-                rest = &rest[at + words.len()..];
+                rest = &rest[at + between.len()..];
             }
         }
         rest.is_empty().then_some(values)
     }
+
+    /// The English of `text` if it was filled from this pattern; the values of `{*}` slots
+    /// read back in turn.
+    fn english(&self, text: &str) -> Option<String> {
+        let values = self.values(text)?;
+        let (words, nested) = slots(self.en);
+        let mut out = String::with_capacity(self.en.len() + text.len());
+        out.push_str(words[0]);
+        for ((value, deep), after) in values.into_iter().zip(nested).zip(&words[1..]) {
+            match deep.then(|| stored_in_english(value)).flatten() {
+                Some(en) => out.push_str(&en),
+                None => out.push_str(value),
+            }
+            out.push_str(after);
+        }
+        Some(out)
+    }
+}
+
+/// The words around a pattern's slots, and for each slot whether it holds stored words (`{*}`).
+fn slots(pattern: &str) -> (Vec<&str>, Vec<bool>) {
+    let (mut words, mut nested) = (Vec::new(), Vec::new());
+    let mut rest = pattern;
+    loop {
+        let (at, deep) = match (rest.find("{}"), rest.find("{*}")) {
+            (Some(data), Some(deep)) if deep < data => (deep, true),
+            (Some(data), _) => (data, false),
+            (None, Some(deep)) => (deep, true),
+            (None, None) => break,
+        };
+        words.push(&rest[..at]);
+        nested.push(deep);
+        rest = &rest[at + if deep { 3 } else { 2 }..];
+    }
+    words.push(rest);
+    (words, nested)
 }
 
 fn fill_in(pattern: &str, values: &[&str]) -> String {
+    let (words, _) = slots(pattern);
     let mut out = String::with_capacity(pattern.len() + 32);
     let mut values = values.iter();
-    for (i, part) in pattern.split("{}").enumerate() {
+    for (i, between) in words.iter().enumerate() {
         if i > 0 {
             out.push_str(values.next().copied().unwrap_or_default());
         }
-        out.push_str(part);
+        out.push_str(between);
     }
     out
 }
@@ -187,8 +225,8 @@ pub mod stored {
         "{} refused the notification: {}",
     );
     pub const GAVE_UP: Stored = Stored::new(
-        "Не доставлено, попыток: {}: {}",
-        "Not delivered after {} attempts: {}",
+        "Не доставлено, попыток: {}: {*}",
+        "Not delivered after {} attempts: {*}",
     );
     pub const NETWORK: Stored = Stored::new("сеть: {}", "network: {}");
     pub const OAUTH_STATUS: Stored = Stored::new("OAuth: ответ {}: {}", "OAuth: answer {}: {}");
@@ -231,6 +269,19 @@ pub mod stored {
     );
     pub const GROUP_NOT_FOUND: Stored = Stored::new("Группа {} не найдена", "Group {} not found");
 
+    pub const AUDIT_SCHEDULED: Stored =
+        Stored::new("«{}» → {}, получателей: {*}", "“{}” → {}, recipients: {*}");
+    pub const AUDIT_SCHEDULED_REPEATING: Stored = Stored::new(
+        "«{}» → {}, получателей: {*}, повтор: {*}",
+        "“{}” → {}, recipients: {*}, repeats: {*}",
+    );
+    pub const TO_GROUP: Stored = Stored::new("группа «{}»", "group “{}”");
+    pub const TO_ALL_ACTIVE: Stored = Stored::new("все активные", "all active");
+    pub const EVERY_DAY: Stored = Stored::new("каждый день", "every day");
+    pub const ON_WEEKDAYS: Stored = Stored::new("по будням", "on weekdays");
+    pub const EVERY_WEEK: Stored = Stored::new("каждую неделю", "every week");
+    pub const AUDIT_GROUP_SAVED: Stored = Stored::new("«{}», участников: {}", "“{}”, members: {}");
+
     /// Every pattern, the more particular before the more general.
     pub(super) const ALL: &[Stored] = &[
         CREATED_QUEUED,
@@ -259,28 +310,21 @@ pub mod stored {
         STAFF_DISABLED,
         STAFF_PENDING,
         GROUP_NOT_FOUND,
+        AUDIT_SCHEDULED_REPEATING,
+        AUDIT_SCHEDULED,
+        TO_GROUP,
+        TO_ALL_ACTIVE,
+        EVERY_DAY,
+        ON_WEEKDAYS,
+        EVERY_WEEK,
+        AUDIT_GROUP_SAVED,
     ];
 }
 
 /// The English of words stored in Russian, value by value; `None` when no pattern wrote them
 /// (a provider's own answer, say), which is then shown as it is.
 pub fn stored_in_english(text: &str) -> Option<String> {
-    stored::ALL.iter().find_map(|p| {
-        let values = p.values(text)?;
-        let mut out = String::with_capacity(p.en.len() + text.len());
-        let mut values = values.into_iter();
-        for (i, part) in p.en.split("{}").enumerate() {
-            if i > 0 {
-                let v = values.next().unwrap_or_default();
-                match stored_in_english(v) {
-                    Some(en) => out.push_str(&en),
-                    None => out.push_str(v),
-                }
-            }
-            out.push_str(part);
-        }
-        Some(out)
-    })
+    stored::ALL.iter().find_map(|p| p.english(text))
 }
 
 /// Stored words for the English cabinet: a whole text a pattern wrote, or a list of them
@@ -348,17 +392,40 @@ mod tests {
     #[test]
     fn every_pattern_reads_back_what_it_wrote() {
         for p in stored::ALL {
-            let n = p.ru.matches("{}").count();
-            let values: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+            let (_, kinds) = slots(p.ru);
+            assert_eq!(slots(p.en).1, kinds, "the same slots in both: {}", p.ru);
+            let values: Vec<String> = (0..kinds.len()).map(|i| format!("v{i}")).collect();
             let values: Vec<&str> = values.iter().map(String::as_str).collect();
             let en = stored_in_english(&p.fill(&values)).unwrap();
-            let mut expected = p.en.to_owned();
-            for v in &values {
-                expected = expected.replacen("{}", v, 1);
-            }
-            assert_eq!(en, expected, "{}", p.ru);
-            assert_eq!(p.en.matches("{}").count(), n, "{}", p.ru);
+            assert_eq!(en, fill_in(p.en, &values), "{}", p.ru);
         }
+    }
+
+    #[test]
+    fn only_slots_of_words_are_read_back() {
+        // A title that happens to be one of our phrases stays the title.
+        let title = stored::EVERY_DAY.fill(&[]);
+        let every = stored::EVERY_WEEK.fill(&[]);
+        let whom = stored::TO_GROUP.fill(&["Склад"]);
+        let scheduled =
+            stored::AUDIT_SCHEDULED_REPEATING.fill(&[&title, "2026-12-01 09:00", &whom, &every]);
+        assert_eq!(
+            stored_in_english(&scheduled).as_deref(),
+            Some(
+                "“каждый день” → 2026-12-01 09:00, recipients: group “Склад”, repeats: every week"
+            )
+        );
+        let once = stored::AUDIT_SCHEDULED.fill(&["Планерка", "2026-12-01 09:00", "12"]);
+        assert_eq!(
+            stored_in_english(&once).as_deref(),
+            Some("“Планерка” → 2026-12-01 09:00, recipients: 12")
+        );
+        // A provider's answer that looks like ours is the provider's.
+        let rejected = stored::REJECTED.fill(&["fcm", &stored::NETWORK.fill(&["x"])]);
+        assert_eq!(
+            stored_in_english(&rejected).as_deref(),
+            Some("fcm refused the notification: сеть: x")
+        );
     }
 
     #[test]

@@ -1053,6 +1053,11 @@ impl Tr {
         if let Some(source) = self.get(&format!("source.{d}")) {
             return source.to_owned();
         }
+        self.stored(d)
+    }
+
+    /// Words stored in Russian (a journal entry's detail): in English what our patterns wrote.
+    pub fn stored(&self, d: &str) -> String {
         match self.0 {
             Lang::Ru => d.to_owned(),
             Lang::En => crate::phrase::stored_english_or_as_is(d),

@@ -1,6 +1,7 @@
 //! How a scheduled send repeats: once (no value), every day, on weekdays, every week.
 
 use super::ParseError;
+use crate::phrase::stored;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Repeat {
@@ -42,13 +43,14 @@ impl Repeat {
         value.and_then(|v| Self::parse(v).ok().flatten())
     }
 
-    /// As people read it, in Russian.
-    pub fn name(self) -> &'static str {
+    /// As people read it, in Russian (the journal's words; read back in English there).
+    pub fn name(self) -> String {
         match self {
-            Self::Daily => "каждый день",
-            Self::Weekdays => "по будням",
-            Self::Weekly => "каждую неделю",
+            Self::Daily => stored::EVERY_DAY,
+            Self::Weekdays => stored::ON_WEEKDAYS,
+            Self::Weekly => stored::EVERY_WEEK,
         }
+        .fill(&[])
     }
 }
 

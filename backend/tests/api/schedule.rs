@@ -975,4 +975,12 @@ async fn the_cabinet_schedules_a_send_that_repeats(db: Db) {
     assert!(entries[0].1.ends_with("повтор: каждый день"), "{entries:?}");
     let english = b.get("/cabinet/scheduled?lang=en").await;
     assert!(english.body.contains("↻ every day"), "{}", english.body);
+    // The journal keeps the Russian; the English page reads it back through its pattern.
+    let english = b.get("/cabinet/journal?kind=sent").await;
+    assert!(
+        english.body.contains("“Обход” → ")
+            && english.body.contains(", recipients: 1, repeats: every day"),
+        "{}",
+        english.body
+    );
 }

@@ -6,6 +6,7 @@ use super::security::TokenAuth;
 use super::{V1Tag, given, required, state};
 use crate::cabinet::audit;
 use crate::domain::{GroupId, GroupName, StaffId};
+use crate::phrase::stored;
 use crate::service::groups::{self, SaveGroup};
 use crate::store::GroupRow;
 use poem::Request;
@@ -156,7 +157,7 @@ impl GroupsApi {
             },
         )
         .await?;
-        let detail = format!("«{}», участников: {}", saved.name, saved.members);
+        let detail = stored::AUDIT_GROUP_SAVED.fill(&[&saved.name, &saved.members.to_string()]);
         audit::record(
             state,
             req,

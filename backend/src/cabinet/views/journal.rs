@@ -39,7 +39,7 @@ impl Entry {
             action: tr
                 .get(&format!("audit.{}", r.action))
                 .map_or(r.action, str::to_owned),
-            detail: r.detail,
+            detail: tr.stored(&r.detail),
             ip: r.client_ip,
         }
     }

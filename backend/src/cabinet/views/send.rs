@@ -9,6 +9,7 @@ use super::super::{CabinetConfig, audit, html, session};
 use super::groups::active_members;
 use crate::domain::{GroupId, MessageText, Phone, Repeat, StaffId, Title, now_millis};
 use crate::error::Error;
+use crate::phrase::stored;
 use crate::service::messaging::{self, Recipients, Source};
 use crate::service::schedule::{self, NewSend};
 use crate::state::SharedState;
@@ -573,14 +574,14 @@ async fn schedule_from_form(
         .find(|g| Some(g.id) == row.group_id)
         .map(|g| g.name.clone());
     let whom = match (&group, listed) {
-        (Some(name), _) => format!("группа «{name}»"),
+        (Some(name), _) => stored::TO_GROUP.fill(&[name]),
         (None, Some(n)) => n.to_string(),
-        (None, None) => "все активные".to_owned(),
+        (None, None) => stored::TO_ALL_ACTIVE.fill(&[]),
     };
-    let every = repeat
-        .map(|r| format!(", повтор: {}", r.name()))
-        .unwrap_or_default();
-    let detail = format!("«{}» → {at}, получателей: {whom}{every}", title.as_str());
+    let detail = match repeat {
+        Some(r) => stored::AUDIT_SCHEDULED_REPEATING.fill(&[title.as_str(), &at, &whom, &r.name()]),
+        None => stored::AUDIT_SCHEDULED.fill(&[title.as_str(), &at, &whom]),
+    };
     audit::record(
         state,
         req,
