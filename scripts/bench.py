@@ -403,6 +403,9 @@ def run_database(kind, args, ceiling_rps):
         settle(kind, db_url, sqlite_path)
         get = load(f"{base}/api/v1/getmessage", {"inn": INN, "staffid": str(staff_id + 1), "count": 50}, token,
                   args.seconds, args.connections)
+        # A misconfigured integration retrying with a wrong token: every answer a 401.
+        wrong = load(f"{base}/api/v1/createmessage", create_body, "simo_p_" + "0" * 48, args.seconds,
+                     args.connections)
         started = time.time()
         status, answer = post(f"{base}/api/v1/createmessagebulk",
                               {"inn": INN, "all": True, "title": "Смена окончена", "message": "Спасибо за работу"}, token)
@@ -427,6 +430,7 @@ def run_database(kind, args, ceiling_rps):
             receiver.terminate()
             receiver.wait()
     result = {"createmessage": create, "createmessage_half_rate": create_half, "getmessage": get,
+              "wrong_token": wrong,
               "bulk_10000": bulk, "group_10000": group, "scheduled_10000": scheduled, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
     result["createmessage_share_of_ceiling"] = round(create["rps"] / ceiling_rps, 3)
     result["getmessage_share_of_ceiling"] = round(get["rps"] / ceiling_rps, 3)
@@ -487,6 +491,7 @@ def main():
         ("createmessage, max", lambda r: f"{r['createmessage']['rps']} req/s ({r['createmessage_share_of_ceiling']:.0%} of ceiling), p99 {r['createmessage']['p99_ms']} ms"),
         ("createmessage at half rate", lambda r: f"{r['createmessage_half_rate']['rps']} req/s (asked {r['createmessage_half_rate']['rate']}): p50 {r['createmessage_half_rate']['p50_ms']} ms, p99 {r['createmessage_half_rate']['p99_ms']} ms"),
         ("getmessage count 50, 1M stored", lambda r: f"{r['getmessage']['rps']} req/s ({r['getmessage_share_of_ceiling']:.0%}; {r['getmessage']['rps'] / c['page']['rps']:.0%} of the page's ceiling), p99 {r['getmessage']['p99_ms']} ms"),
+        ("a wrong token, every answer a 401", lambda r: f"{r['wrong_token']['rps']} req/s ({r['wrong_token']['rps'] / c['rps']:.0%}), p99 {r['wrong_token']['p99_ms']} ms" if "wrong_token" in r else "—"),
         ("bulk: 10,000 recipients", lambda r: f"{r['bulk_10000']['seconds']} s (HTTP {r['bulk_10000']['status']})"),
         ("a group of 10,000: savegroup; createmessagebulk to it", lambda r: f"{r['group_10000']['save_seconds']} s; {r['group_10000']['send_seconds']} s ({r['group_10000']['created']:,} created)" if r["group_10000"] else "—"),
         ("scheduled to all 10,000: its transaction; sent after its time", lambda r: f"{r['scheduled_10000']['store_ms']} ms; {r['scheduled_10000']['late_ms']} ms (polled each second)"),

@@ -72,8 +72,11 @@ pub async fn set_password(store: &Store, partner_id: i64, password: &str) -> Res
 
 /// The partner behind a presented API token, if it is live and the partner is enabled.
 pub async fn by_token(store: &Store, presented: &str) -> Result<Option<PartnerRow>> {
-    let partner = store
-        .partner_by_token(&TokenHash::of(presented), now_millis())
-        .await?;
+    by_hash(store, &TokenHash::of(presented)).await
+}
+
+/// `by_token` for a token already hashed.
+pub async fn by_hash(store: &Store, token: &TokenHash) -> Result<Option<PartnerRow>> {
+    let partner = store.partner_by_token(token, now_millis()).await?;
     Ok(partner.filter(|p| !p.disabled))
 }

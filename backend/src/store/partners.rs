@@ -32,12 +32,14 @@ struct TokenPartner {
     token_expires_at: Option<Millis>,
 }
 
-/// Recently seen partner tokens (see `Store::partner_by_token`). Shared by the clones of a
-/// store; any write to a partner or its tokens empties it.
+/// Recently seen partner tokens (see `Store::partner_by_token`), and tokens recently found to
+/// be nobody's (see `Store::token_recently_unknown`). Shared by the clones of a store; any
+/// write to a partner or its tokens empties it.
 #[derive(Clone, Default)]
 pub(super) struct TokenCache {
     ttl: std::time::Duration,
     seen: Arc<Mutex<HashMap<String, CachedToken>>>,
+    unknown: Arc<Mutex<HashMap<String, Instant>>>,
 }
 
 struct CachedToken {
@@ -54,7 +56,29 @@ impl TokenCache {
         Self {
             ttl,
             seen: Default::default(),
+            unknown: Default::default(),
         }
+    }
+
+    fn recently_unknown(&self, token: &TokenHash) -> bool {
+        if self.ttl.is_zero() {
+            return false;
+        }
+        let unknown = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
+        unknown
+            .get(&token.0)
+            .is_some_and(|noted| noted.elapsed() < self.ttl)
+    }
+
+    fn note_unknown(&self, token: &TokenHash) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut unknown = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
+        if unknown.len() >= TOKEN_CACHE_MAX {
+            unknown.clear();
+        }
+        unknown.insert(token.0.clone(), Instant::now());
     }
 
     fn get(&self, token: &TokenHash, now: Millis) -> Option<PartnerRow> {
@@ -88,6 +112,10 @@ impl TokenCache {
 
     fn forget_all(&self) {
         self.seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.unknown
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 
@@ -189,6 +217,19 @@ impl Store {
             self.tokens.put(token, &f.partner, f.token_expires_at);
             f.partner
         }))
+    }
+
+    /// True when `token` was presented within the auth cache's time and matched no partner
+    /// and no employee (`note_unknown_token`): a caller repeating a wrong token, a
+    /// misconfigured integration in a retry loop, costs no query. Every token we issue is
+    /// random and new, so none can be noted before it exists; a token imported by other means
+    /// into another process is accepted once its note expires.
+    pub fn token_recently_unknown(&self, token: &TokenHash) -> bool {
+        self.tokens.recently_unknown(token)
+    }
+
+    pub fn note_unknown_token(&self, token: &TokenHash) {
+        self.tokens.note_unknown(token);
     }
 
     pub async fn list_partners(&self) -> Result<Vec<PartnerRow>> {

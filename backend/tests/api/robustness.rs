@@ -244,6 +244,51 @@ async fn the_token_cache_forgets_changes_made_here_at_once_and_others_after_its_
             } else {
                 behind.ok();
             }
+            app.state
+                .store
+                .set_partner_disabled(p.id, false)
+                .await
+                .unwrap();
+
+            // A wrong token, repeated by a misconfigured integration, is noted as nobody's
+            // and answered without a query; made valid behind our back (an import by another
+            // process), it works once the note expires, or at once after a change made here.
+            let wrong = format!("simo_p_{}", "0".repeat(48));
+            let hash = simo_backend::domain::TokenHash::of(&wrong);
+            let with_wrong = || app.post("getstaff", Some(&wrong), json!({"inn": INN_A}));
+            with_wrong().await.failed(401);
+            assert_eq!(app.state.store.token_recently_unknown(&hash), ttl > 0);
+            app.state
+                .store
+                .execute_script(&format!(
+                    "INSERT INTO partner_tokens (partner_id, token_hash, prefix, created_at) \
+                     VALUES ({}, '{}', 'simo_p_0000', 0)",
+                    p.id, hash.0
+                ))
+                .await
+                .unwrap();
+            let imported = with_wrong().await;
+            if ttl == 0 {
+                imported.ok();
+            } else {
+                imported.failed(401);
+                app.state
+                    .store
+                    .set_partner_disabled(p.id, false)
+                    .await
+                    .unwrap();
+                with_wrong().await.ok();
+            }
+            // An employee's token is never noted: it is found.
+            let e = app.login(INN_A, PHONE, "Иванов").await;
+            app.post("getmessage", Some(&e.token), json!({"inn": INN_A}))
+                .await
+                .ok();
+            assert!(
+                !app.state
+                    .store
+                    .token_recently_unknown(&simo_backend::domain::TokenHash::of(&e.token))
+            );
         }
     }
 }

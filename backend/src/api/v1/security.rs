@@ -87,20 +87,20 @@ async fn check_token(req: &Request, key: ApiKey) -> poem::Result<Caller> {
     if token.is_empty() {
         return Err(unauthorized());
     }
+    let hash = TokenHash::of(token);
+    if state.store.token_recently_unknown(&hash) {
+        return Err(unauthorized());
+    }
     // Employee tokens carry their own prefix; partner tokens issued by other means may not.
     if !token.starts_with("simo_s_")
-        && let Some(partner) = partners::by_token(&state.store, token)
+        && let Some(partner) = partners::by_hash(&state.store, &hash)
             .await
             .map_err(internal)?
     {
         return Ok(Caller::Partner(partner));
     }
-    let Some(staff) = state
-        .store
-        .staff_by_token(&TokenHash::of(token))
-        .await
-        .map_err(internal)?
-    else {
+    let Some(staff) = state.store.staff_by_token(&hash).await.map_err(internal)? else {
+        state.store.note_unknown_token(&hash);
         return Err(unauthorized());
     };
     match state
