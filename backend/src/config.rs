@@ -84,7 +84,7 @@ pub const KNOBS: &[Knob] = &[
     Knob {
         key: "auth_cache_secs",
         default: "5",
-        help: "how long a partner token's check is reused; other processes see a rotation or a disabled partner within this time (0: check every call)",
+        help: "how long a partner token's check (or finding a token is nobody's) is reused; other processes see a rotation or a disabled partner within this time (0: check every call)",
     },
     Knob {
         key: "trust_forwarded_for",
