@@ -126,6 +126,6 @@ pub async fn delete(state: &AppState, partner: &PartnerRow, id: GroupId) -> Resu
     }
 }
 
-fn not_found(id: i64) -> Error {
+pub fn not_found(id: i64) -> Error {
     Error::not_found(stored::GROUP_NOT_FOUND.phrase(&[&id.to_string()]))
 }

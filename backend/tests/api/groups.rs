@@ -90,10 +90,37 @@ async fn groups_sync_by_name_and_messages_go_to_their_active_members(db: Db) {
     assert_eq!(
         listed,
         json!([
-            {"groupid": office["groupid"], "name": "Офис", "staffids": [d.id]},
-            {"groupid": id, "name": "Склад №1", "staffids": [a.id, c.id]},
+            {"groupid": office["groupid"], "name": "Офис", "staffids": [d.id], "memberscount": 1},
+            {"groupid": id, "name": "Склад №1", "staffids": [a.id, c.id], "memberscount": 2},
         ]),
         "by name"
+    );
+    // One group, or the list without its members (a large company's 500 groups stay small).
+    let get = |body: Value| app.post("getgroups", Some(&p.token), body);
+    assert_eq!(
+        get(json!({"inn": p.inn, "groupid": id})).await.ok(),
+        &json!([{"groupid": id, "name": "Склад №1", "staffids": [a.id, c.id], "memberscount": 2}])
+    );
+    assert_eq!(
+        get(json!({"inn": p.inn, "members": false})).await.ok(),
+        &json!([
+            {"groupid": office["groupid"], "name": "Офис", "memberscount": 1},
+            {"groupid": id, "name": "Склад №1", "memberscount": 2},
+        ])
+    );
+    assert_eq!(
+        get(json!({"groupid": office["groupid"], "members": "0"}))
+            .await
+            .ok(),
+        &json!([{"groupid": office["groupid"], "name": "Офис", "memberscount": 1}])
+    );
+    assert_eq!(
+        get(json!({"groupid": "999999"})).await.failed(404),
+        "Группа 999999 не найдена"
+    );
+    assert_eq!(
+        get(json!({"members": "some"})).await.failed(400),
+        "Поле «members» должно быть true или false"
     );
 
     // c is disabled: a message to the group now goes to a only, and c is left out, not refused.
@@ -211,7 +238,7 @@ async fn groups_sync_by_name_and_messages_go_to_their_active_members(db: Db) {
     gone.ok();
     assert_eq!(
         groups(&app, &p).await,
-        json!([{"groupid": office["groupid"], "name": "Офис", "staffids": []}])
+        json!([{"groupid": office["groupid"], "name": "Офис", "staffids": [], "memberscount": 0}])
     );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM staff_group_members").await,
@@ -243,6 +270,7 @@ async fn groups_are_each_partners_own(db: Db) {
         async move { app.post(method, Some(&token), body).await }
     };
     for (method, body) in [
+        ("getgroups", json!({"groupid": id})),
         ("savegroup", json!({"groupid": id, "name": "Захват"})),
         ("deletegroup", json!({"groupid": id})),
         (
@@ -282,7 +310,7 @@ async fn groups_are_each_partners_own(db: Db) {
     // Ours is as it was.
     assert_eq!(
         groups(&app, &p).await,
-        json!([{"groupid": id, "name": "Склад", "staffids": [a.id]}])
+        json!([{"groupid": id, "name": "Склад", "staffids": [a.id], "memberscount": 1}])
     );
     assert_eq!(
         groups(&app, &q).await[0]["staffids"],

@@ -147,22 +147,26 @@ impl Addressed {
     }
 }
 
+/// A yes-or-no field: `true`/`false` (as JSON or as text) or `1`/`0`; `None` when not given.
+pub(super) fn flag(value: &Option<String>, field: &str) -> Result<Option<bool>, V1Error> {
+    match given(value).map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(None),
+        Some("false" | "0") => Ok(Some(false)),
+        Some("true" | "1") => Ok(Some(true)),
+        Some(_) => Err(V1Error::bad_request(phrase!(
+            "Поле «{field}» должно быть true или false",
+            "“{field}” is true or false"
+        ))),
+    }
+}
+
 /// The recipients of a request with `staffids`, `"all": true` or `groupid`.
 pub(super) fn addressed(
     all: &Option<String>,
     staffids: Option<Vec<String>>,
     groupid: &Option<String>,
 ) -> Result<Addressed, V1Error> {
-    let all = match given(all).map(str::to_ascii_lowercase).as_deref() {
-        None | Some("false" | "0") => false,
-        Some("true" | "1") => true,
-        Some(_) => {
-            return Err(V1Error::bad_request(phrase!(
-                "Поле «all» должно быть true или false",
-                "“all” is true or false"
-            )));
-        }
-    };
+    let all = flag(all, "all")?.unwrap_or(false);
     let listed = staffids.unwrap_or_default();
     let group = given(groupid).map(GroupId::parse).transpose()?;
     match (all, listed.is_empty(), group) {

@@ -1,6 +1,7 @@
 //! `getgroups`, `savegroup`, `deletegroup` (additions): groups of employees to send to.
 
 use super::body::{V1Body, V1ListBody, lenient};
+use super::bulk::flag;
 use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, required, state};
@@ -20,6 +21,13 @@ use std::collections::HashMap;
 pub struct GroupsRequest {
     #[serde(default, deserialize_with = "lenient::string")]
     pub inn: Option<String>,
+    /// Только эта группа (ошибка 404, если её нет); без него — все группы.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub groupid: Option<String>,
+    /// `false` — без списков участников (`staffids`), только их число: для большой компании
+    /// ответ о 500 группах остаётся маленьким. По умолчанию `true`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub members: Option<String>,
 }
 
 /// Request of `savegroup`.
@@ -54,8 +62,12 @@ pub struct GroupIdRequest {
 pub struct Group {
     pub groupid: String,
     pub name: String,
-    /// Its members (in any state: only the active ones get messages), by ID.
-    pub staffids: Vec<String>,
+    /// Its members (in any state: only the active ones get messages), by ID; left out when
+    /// `getgroups` was asked `"members": false`.
+    #[oai(skip_serializing_if_is_none)]
+    pub staffids: Option<Vec<String>>,
+    /// How many members it has.
+    pub memberscount: i64,
 }
 
 envelope!(
@@ -81,11 +93,12 @@ envelope!(
     GroupDeletedData
 );
 
-fn group(row: GroupRow, members: Vec<i64>) -> Group {
+fn group(row: GroupRow, members: Option<Vec<i64>>) -> Group {
     Group {
         groupid: row.id.to_string(),
         name: row.name,
-        staffids: members.iter().map(i64::to_string).collect(),
+        staffids: members.map(|ids| ids.iter().map(i64::to_string).collect()),
+        memberscount: row.members,
     }
 }
 
@@ -95,7 +108,8 @@ pub struct GroupsApi;
 impl GroupsApi {
     /// Группы сотрудников (дополнение)
     ///
-    /// Для АСУ партнёра (токен партнёра): все группы партнёра по названию, с участниками.
+    /// Для АСУ партнёра (токен партнёра): все группы партнёра по названию, с участниками и их
+    /// числом; с `groupid` — одна группа; с `"members": false` — без списков участников.
     /// Сообщение группе — createmessagebulk или schedulemessage с `groupid`.
     #[oai(path = "/getgroups", method = "post")]
     async fn get_groups(
@@ -106,16 +120,34 @@ impl GroupsApi {
     ) -> Result<Json<GroupListEnvelope>, V1Error> {
         let state = state(req)?;
         let partner = auth.0.require_partner()?;
-        auth.0.check_inn(given(&body.0.inn))?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let with_members = flag(&b.members, "members")?.unwrap_or(true);
+        if let Some(raw) = given(&b.groupid) {
+            let id = GroupId::parse(raw)?;
+            let row = state
+                .store
+                .group(partner.id, id.0)
+                .await?
+                .ok_or_else(|| V1Error::from(groups::not_found(id.0)))?;
+            let members = match with_members {
+                true => state.store.group_members(partner.id, id.0).await?,
+                false => None,
+            };
+            let ids = members.map(|ids| ids.into_iter().map(|m| m.0).collect());
+            return Ok(GroupListEnvelope::ok(vec![group(row, ids)]));
+        }
         let rows = state.store.groups(partner.id).await?;
         let mut members: HashMap<i64, Vec<i64>> = HashMap::with_capacity(rows.len());
-        for (group_id, staff_id) in state.store.group_memberships(partner.id).await? {
-            members.entry(group_id).or_default().push(staff_id);
+        if with_members {
+            for (group_id, staff_id) in state.store.group_memberships(partner.id).await? {
+                members.entry(group_id).or_default().push(staff_id);
+            }
         }
         Ok(GroupListEnvelope::ok(
             rows.into_iter()
                 .map(|row| {
-                    let ids = members.remove(&row.id).unwrap_or_default();
+                    let ids = with_members.then(|| members.remove(&row.id).unwrap_or_default());
                     group(row, ids)
                 })
                 .collect(),
@@ -174,7 +206,7 @@ impl GroupsApi {
             .unwrap_or_default();
         Ok(GroupEnvelope::ok(group(
             saved,
-            ids.iter().map(|id| id.0).collect(),
+            Some(ids.iter().map(|id| id.0).collect()),
         )))
     }
 
