@@ -1,6 +1,7 @@
 //! `simo-backend`: the server and the operator's command line.
 
 use clap::{Parser, Subcommand};
+use simo_backend::cabinet::{CabinetConfig, audit};
 use simo_backend::config::{Settings, help_text};
 use simo_backend::service::accounts;
 use simo_backend::service::partners::{self, PartnerInput};
@@ -164,13 +165,19 @@ async fn run(cli: Cli) -> simo_backend::error::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Partner(cmd) => partner_command(&store(&settings).await?, cmd).await,
+        Command::Partner(cmd) => partner_command(&store(&settings).await?, &settings, cmd).await,
         Command::Operator(cmd) => operator_command(&store(&settings).await?, cmd).await,
         Command::Openapi { .. } => unreachable!("handled above"),
     }
 }
 
-async fn partner_command(store: &Store, cmd: PartnerCommand) -> simo_backend::error::Result<()> {
+/// Each change is in the partner's journal, by "the server's command line", as the operator's
+/// changes from the operator area are.
+async fn partner_command(
+    store: &Store,
+    settings: &Settings,
+    cmd: PartnerCommand,
+) -> simo_backend::error::Result<()> {
     match cmd {
         PartnerCommand::Create {
             inn,
@@ -191,6 +198,7 @@ async fn partner_command(store: &Store, cmd: PartnerCommand) -> simo_backend::er
                 },
             )
             .await?;
+            audit::record_cli(store, p.id, audit::Action::PartnerCreated, "").await;
             println!(
                 "{}",
                 serde_json::json!({ "id": p.id, "inn": p.inn, "name": p.short_name, "full_name": p.full_name, "token": token.expose() })
@@ -208,6 +216,14 @@ async fn partner_command(store: &Store, cmd: PartnerCommand) -> simo_backend::er
         PartnerCommand::RotateToken { inn, grace_secs } => {
             let p = partners::by_inn(store, &inn).await?;
             let token = partners::rotate_token(store, p.id, grace_secs).await?;
+            let (action, until) = if grace_secs > 0 {
+                let until = simo_backend::domain::now_millis() + grace_secs * 1000;
+                let cfg = CabinetConfig::from_settings(settings)?;
+                (audit::Action::TokenRotatedGrace, cfg.datetime(until))
+            } else {
+                (audit::Action::TokenRotated, String::new())
+            };
+            audit::record_cli(store, p.id, action, &until).await;
             println!(
                 "{}",
                 serde_json::json!({ "inn": p.inn, "token": token.expose(), "old_token_valid_secs": grace_secs })
@@ -216,6 +232,7 @@ async fn partner_command(store: &Store, cmd: PartnerCommand) -> simo_backend::er
         PartnerCommand::SetPassword { inn, password } => {
             let p = partners::by_inn(store, &inn).await?;
             partners::set_password(store, p.id, &password_or_stdin(password)?).await?;
+            audit::record_cli(store, p.id, audit::Action::PasswordReset, "").await;
             println!(
                 "{}",
                 serde_json::json!({ "inn": p.inn, "password": "updated" })

@@ -3,7 +3,7 @@
 use crate::api::v1::client_ip;
 use crate::domain::now_millis;
 use crate::state::AppState;
-use crate::store::NewAudit;
+use crate::store::{NewAudit, Store};
 use poem::Request;
 
 /// What the journal records; each has an `audit.<key>` text in the catalogue.
@@ -220,6 +220,9 @@ pub const API: &str = "api";
 /// An employee, from the app with their own token.
 pub const EMPLOYEE: &str = "employee";
 
+/// The server's command line (`simo-backend partner …`), run by whoever administers the server.
+pub const CLI: &str = "cli";
+
 /// The actor of the operator's actions.
 pub fn operator(login: &str) -> String {
     format!("operator:{login}")
@@ -240,18 +243,34 @@ pub async fn record(
     action: Action,
     detail: &str,
 ) {
-    let action = action.key();
     let ip = client_ip(req, state.settings.trust_forwarded_for);
+    write(&state.store, partner_id, actor, action, detail, &ip).await;
+}
+
+/// `record` for what the server's command line did: no request, so no client address.
+pub async fn record_cli(store: &Store, partner_id: i64, action: Action, detail: &str) {
+    write(store, partner_id, CLI, action, detail, "").await;
+}
+
+async fn write(
+    store: &Store,
+    partner_id: i64,
+    actor: &str,
+    action: Action,
+    detail: &str,
+    client_ip: &str,
+) {
+    let action = action.key();
     let entry = NewAudit {
         partner_id,
         actor,
         action,
         detail,
-        client_ip: &ip,
+        client_ip,
         now: now_millis(),
     };
-    if let Err(e) = state.store.record_audit(&entry).await {
-        tracing::error!(error = %e, partner_id, actor, action, detail, client_ip = %ip, "journal entry not recorded");
+    if let Err(e) = store.record_audit(&entry).await {
+        tracing::error!(error = %e, partner_id, actor, action, detail, client_ip, "journal entry not recorded");
     }
 }
 

@@ -473,6 +473,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("audit.admin", "Администратор", "Admin"),
     ("audit.operator", "Оператор", "Operator"),
     ("audit.api", "АСУ (API)", "Integration (API)"),
+    (
+        "audit.cli",
+        "Командная строка сервера",
+        "Server command line",
+    ),
     ("audit.visitor", "Посетитель", "Visitor"),
     ("audit.employee", "Сотрудник (приложение)", "Employee (app)"),
     ("audit.login", "Вход в кабинет", "Logged in"),

@@ -1,7 +1,7 @@
 //! The web cabinet of the partner's admin (`/cabinet`) and the service operator's area
 //! (`/operator`): server-rendered askama pages, a little progressive JavaScript, no build step.
 
-pub(crate) mod audit;
+pub mod audit;
 mod cookies;
 mod csrf;
 pub mod errors;

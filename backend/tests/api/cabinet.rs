@@ -2432,12 +2432,32 @@ async fn the_english_cabinet_gives_the_rules_refusals_in_english(app: TestApp) {
         .to_owned();
     let history = b.get(&format!("/cabinet/messages/{id}")).await;
     assert!(history.body.contains("Создано (api)"), "{}", history.body);
+    // What the server's command line did is in the journal under its own name.
+    simo_backend::cabinet::audit::record_cli(
+        &app.state.store,
+        p.id,
+        simo_backend::cabinet::audit::Action::TokenRotated,
+        "",
+    )
+    .await;
+    let journal = b.get("/cabinet/journal").await;
+    assert!(
+        journal.body.contains("Командная строка сервера"),
+        "{}",
+        journal.body
+    );
 
     assert_eq!(b.get("/cabinet?lang=en").await.status, 200);
     // Stored in Russian (the API shows it so), read back in English through its pattern.
     let history = b.get(&format!("/cabinet/messages/{id}")).await;
     assert!(history.body.contains("Created (api)"), "{}", history.body);
     assert!(!history.body.contains("Создано"), "{}", history.body);
+    let journal = b.get("/cabinet/journal").await;
+    assert!(
+        journal.body.contains("Server command line"),
+        "{}",
+        journal.body
+    );
     let english = b.get(&bad_date("yesterday")).await;
     assert!(
         english

@@ -106,6 +106,46 @@ fn partner_create_list_rotate_and_set_password() {
         ],
     );
     assert!(!ok && err.contains("короткий"), "{err}");
+
+    let (ok, _, err) = simo(
+        &url,
+        &[
+            "partner",
+            "rotate-token",
+            "--inn",
+            "7707083893",
+            "--grace-secs",
+            "3600",
+        ],
+    );
+    assert!(ok, "{err}");
+    // Each change is in the partner's journal, by the server's command line, newest first; the
+    // refused password is not.
+    let journal = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = simo_backend::store::Store::connect(&url, 1).await.unwrap();
+        let id = created["id"].as_i64().unwrap();
+        store.list_audit(id, None, None, 10).await.unwrap()
+    });
+    let entries: Vec<(&str, &str)> = journal
+        .iter()
+        .map(|e| (e.actor.as_str(), e.action.as_str()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("cli", "token_rotated_grace"),
+            ("cli", "password_reset"),
+            ("cli", "token_rotated"),
+            ("cli", "partner_created"),
+        ]
+    );
+    // The date the old token works until, as the cabinet writes it.
+    assert_eq!(
+        journal[0].detail.len(),
+        "2026-11-29 13:00".len(),
+        "{:?}",
+        journal[0]
+    );
 }
 
 #[test]
