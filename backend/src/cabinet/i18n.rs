@@ -88,6 +88,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Too late to cancel: the send has already been done or cancelled.",
     ),
     ("send.repeat", "Повторять", "Repeat"),
+    (
+        "send.repeat_until",
+        "до (включительно; пусто — пока не отмените)",
+        "until (inclusive; empty: until cancelled)",
+    ),
+    ("sched.until", "до", "until"),
     ("repeat.none", "не повторять", "do not repeat"),
     ("repeat.daily", "каждый день", "every day"),
     ("repeat.weekdays", "по будням", "on weekdays"),

@@ -117,6 +117,19 @@ impl TimeFormat {
         )))
     }
 
+    /// The last moment `raw` names: a bare date is the whole of that local day, to its last
+    /// millisecond ("until 2026-12-31" includes the 31st); anything else, the moment itself.
+    pub fn parse_until(&self, raw: &str) -> Result<Millis, ParseError> {
+        match chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
+            Ok(day) => {
+                let next = day.succ_opt().unwrap_or(day);
+                let midnight = next.and_hms_opt(0, 0, 0).expect("midnight exists");
+                Ok(self.local(midnight, raw)? - 1)
+            }
+            Err(_) => self.parse(raw),
+        }
+    }
+
     /// The first time after `after` that a send repeating from `at` goes: the same local
     /// time (in the configured zone) a day, a weekday or a week on. Times it missed (the server
     /// was down) are skipped, not sent in a burst. A local time a clock change skips is taken

@@ -43,6 +43,8 @@ pub struct NewSend<'a> {
     pub key: Option<&'a IdempotencyKey>,
     /// Sent again a day, a weekday or a week later, until cancelled; `None`: once.
     pub repeat: Option<Repeat>,
+    /// A repeating send's last moment: no send of the series goes after it.
+    pub repeat_until: Option<Millis>,
 }
 
 /// Schedules a message for `send_at`: to the listed employees, who must be the partner's
@@ -61,6 +63,7 @@ pub async fn schedule(
         source,
         key,
         repeat,
+        repeat_until,
     } = send;
     let asked = Asked {
         listed: match to {
@@ -78,6 +81,7 @@ pub async fn schedule(
         text,
         send_at,
         repeat,
+        repeat_until,
     };
     if let Some(key) = key
         && let Some(earlier) = state
@@ -101,6 +105,22 @@ pub async fn schedule(
             "Сообщение можно запланировать не более чем на год вперёд",
             "A message can be scheduled at most a year ahead"
         )));
+    }
+    match (repeat, repeat_until) {
+        (None, Some(_)) => {
+            return Err(Error::invalid(phrase!(
+                "Поле «repeatuntil» задаёт конец повторов: укажите и «repeat»",
+                "“repeatuntil” ends a series: give “repeat” too"
+            )));
+        }
+        (Some(_), Some(until)) if until < send_at => {
+            return Err(Error::invalid(phrase!(
+                "Повторы должны закончиться не раньше первой отправки ({})",
+                "The repeats cannot end before the first send ({})",
+                state.time.format(send_at)
+            )));
+        }
+        _ => {}
     }
     if let Some(unique) = &asked.listed {
         if unique.is_empty() {
@@ -139,6 +159,7 @@ pub async fn schedule(
             staff: asked.listed.as_deref(),
             group: asked.group,
             repeat: repeat.map(Repeat::as_str),
+            repeat_until,
             source: source.as_str(),
             now,
             key: key.map(IdempotencyKey::as_str),
@@ -166,6 +187,7 @@ struct Asked<'a> {
     text: &'a MessageText,
     send_at: Millis,
     repeat: Option<Repeat>,
+    repeat_until: Option<Millis>,
 }
 
 /// The answer to a repeated call: the send its key names, if it is the same send.
@@ -179,13 +201,14 @@ fn replay(
         && earlier.title == asked.title.as_str()
         && earlier.body == asked.text.as_str()
         && earlier.send_at == asked.send_at
-        && Repeat::stored(earlier.repeat.as_deref()) == asked.repeat;
+        && Repeat::stored(earlier.repeat.as_deref()) == asked.repeat
+        && earlier.repeat_until == asked.repeat_until;
     if !same {
         return Err(Error::Conflict(phrase!(
             "Ключ Idempotency-Key «{}» уже использован для другой отправки (№ {}): повтор запроса \
-             должен совпадать с ней в получателях, title, message, senddate и repeat",
+             должен совпадать с ней в получателях, title, message, senddate, repeat и repeatuntil",
             "Idempotency-Key “{}” was already used for another send (No. {}): a repeated call \
-             must have the same recipients, title, message, senddate and repeat",
+             must have the same recipients, title, message, senddate, repeat and repeatuntil",
             key.map_or("", IdempotencyKey::as_str),
             earlier.id
         )));
@@ -296,7 +319,8 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
         refused_detail: detail.as_deref(),
         now,
         next: Repeat::stored(row.repeat.as_deref())
-            .map(|r| state.time.next_occurrence(r, row.send_at, now)),
+            .map(|r| state.time.next_occurrence(r, row.send_at, now))
+            .filter(|next| row.repeat_until.is_none_or(|until| *next <= until)),
     };
     let started = std::time::Instant::now();
     let Some(created) = state.store.send_scheduled(row, &outcome).await? else {

@@ -30,6 +30,8 @@ pub struct ScheduledRow {
     pub repeat: Option<String>,
     /// The first send of the series this one repeats; `None` for the first (or a one-off).
     pub series_id: Option<i64>,
+    /// The series sends at this moment at the latest; `None`: until cancelled.
+    pub repeat_until: Option<Millis>,
     /// `pending`, `sent` or `cancelled`.
     pub state: String,
     pub created_at: Millis,
@@ -71,6 +73,7 @@ pub struct NewScheduled<'a> {
     pub group: Option<i64>,
     pub source: &'a str,
     pub repeat: Option<&'a str>,
+    pub repeat_until: Option<Millis>,
     pub now: Millis,
     /// The partner's Idempotency-Key, unique among its sends.
     pub key: Option<&'a str>,
@@ -87,7 +90,7 @@ pub struct ScheduledOutcome<'a> {
 }
 
 const COLUMNS: &str =
-    "id, partner_id, title, body, send_at, staff_ids, group_id, source, repeat, series_id, state, created_at, done_at,
+    "id, partner_id, title, body, send_at, staff_ids, group_id, source, repeat, series_id, repeat_until, state, created_at, done_at,
      created_count, refused_count, refused_detail, first_message_id, last_message_id";
 
 impl Store {
@@ -100,8 +103,8 @@ impl Store {
                 .join(",")
         });
         let sql = format!(
-            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key, group_id, repeat)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
+            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key, group_id, repeat, repeat_until)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
         );
         let stored = with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(new.partner_id)
@@ -114,6 +117,7 @@ impl Store {
             .bind(new.key)
             .bind(new.group)
             .bind(new.repeat)
+            .bind(new.repeat_until)
             .fetch_one(p)
             .await);
         match (stored, new.key) {
@@ -282,9 +286,9 @@ impl Store {
                     // a crash leaves both as they were, a second server creates neither.
                     sqlx::query(
                         "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids,
-                             group_id, source, created_at, repeat, series_id)
+                             group_id, source, created_at, repeat, series_id, repeat_until)
                          SELECT partner_id, title, body, $2, staff_ids, group_id, source, $3,
-                             repeat, COALESCE(series_id, id)
+                             repeat, COALESCE(series_id, id), repeat_until
                          FROM scheduled_sends WHERE id = $1",
                     )
                     .bind(row.id)
@@ -404,6 +408,7 @@ mod tests {
             group: None,
             source: "api",
             repeat: None,
+            repeat_until: None,
             now,
             key: None,
         };

@@ -21,6 +21,7 @@ on_both_databases!(
     the_cabinet_schedules_lists_and_cancels,
     a_repeat_with_the_idempotency_key_finds_the_first_send,
     a_repeating_send_goes_again_at_the_same_local_time_until_cancelled,
+    a_series_with_an_end_sends_up_to_its_last_day_and_no_further,
     the_cabinet_schedules_a_send_that_repeats,
 );
 
@@ -897,6 +898,102 @@ async fn a_repeating_send_goes_again_at_the_same_local_time_until_cancelled(db: 
     assert!(daily.failed(409).contains("repeat"), "{daily:?}");
 }
 
+async fn a_series_with_an_end_sends_up_to_its_last_day_and_no_further(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = app.login(&p.inn, PHONE, "Иванов И.").await;
+    let friday = next_friday_nine();
+    let moscow = chrono::FixedOffset::east_opt(3 * 3600).unwrap();
+    let at = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .with_timezone(&moscow)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+    };
+    let day = 24 * HOUR_MS;
+    let sunday = chrono::DateTime::from_timestamp_millis(friday + 2 * day)
+        .unwrap()
+        .with_timezone(&moscow)
+        .format("%Y-%m-%d")
+        .to_string();
+    let body = |until: &str| {
+        json!({"inn": p.inn, "staffids": [a.id], "title": "Дежурство", "message": "Склад",
+               "senddate": at(friday), "repeat": "daily", "repeatuntil": until})
+    };
+    let s = app
+        .post("schedulemessage", Some(&p.token), body(&sunday))
+        .await
+        .ok()
+        .clone();
+    // A bare date is the whole of that day.
+    let sunday_end = friday + 3 * day - 9 * HOUR_MS - 1;
+    assert_eq!(s["repeatuntil"], at(sunday_end).as_str(), "{s}");
+
+    // Friday, Saturday and Sunday go; Sunday's leaves no Monday waiting.
+    let minute = 60_000;
+    for (n, when) in [friday, friday + day, friday + 2 * day]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(
+            run_due(&app.state, when + minute).await.unwrap(),
+            1,
+            "day {n}"
+        );
+    }
+    assert_eq!(titles_of(&app, &p, &a).await.len(), 3);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scheduled_sends WHERE state = 'pending'")
+            .await,
+        0
+    );
+    assert_eq!(run_due(&app.state, friday + 30 * day).await.unwrap(), 0);
+    let list = app
+        .post("getschedule", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .ok()
+        .clone();
+    let done = list["done"].as_array().unwrap();
+    assert_eq!(done.len(), 3, "{list}");
+    assert!(
+        done.iter().all(
+            |d| d["repeatuntil"] == at(sunday_end).as_str() && d["seriesid"] == s["scheduleid"]
+        ),
+        "each send of the series carries its end: {list}"
+    );
+
+    // Refused, and nothing stored: an end without a repeat, an end before the first send, a
+    // date that is not one.
+    let before = app.count("SELECT COUNT(*) FROM scheduled_sends").await;
+    let mut alone = body(&sunday);
+    alone.as_object_mut().unwrap().remove("repeat");
+    let refused = [
+        (alone, "«repeatuntil»"),
+        (body(&at(friday - day)), "не раньше первой отправки"),
+        (body("послезавтра"), "Неверная дата «послезавтра»"),
+    ];
+    for (body, said) in refused {
+        let answer = app.post("schedulemessage", Some(&p.token), body).await;
+        assert!(answer.failed(400).contains(said), "{said}: {answer:?}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scheduled_sends").await,
+        before
+    );
+
+    // The end is part of what an Idempotency-Key names.
+    let key = b"until-1";
+    schedule_keyed(&app, &p, key, &body(&sunday)).await.ok();
+    assert_eq!(
+        schedule_keyed(&app, &p, key, &body(&sunday)).await.ok()["repeatuntil"],
+        at(sunday_end).as_str()
+    );
+    let other = schedule_keyed(&app, &p, key, &body(&at(friday + 5 * day))).await;
+    assert!(other.failed(409).contains("repeatuntil"), "{other:?}");
+}
+
 async fn the_cabinet_schedules_a_send_that_repeats(db: Db) {
     let Some(app) = spawn_app(db).await else {
         return;
@@ -982,5 +1079,66 @@ async fn the_cabinet_schedules_a_send_that_repeats(db: Db) {
             && english.body.contains(", recipients: 1, repeats: every day"),
         "{}",
         english.body
+    );
+
+    // With a last day: the page says until when; a last day before the first send is refused
+    // with what was typed kept, and nothing is scheduled.
+    let until = |day: &str| {
+        let (b, csrf, at, staff) = (&b, csrf.clone(), at.clone(), a.id.clone());
+        let day = day.to_owned();
+        async move {
+            b.post(
+                "/cabinet/send",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("staff", &staff),
+                    ("title", "До пятницы"),
+                    ("text", "Склад"),
+                    ("when", "later"),
+                    ("send_at", &at),
+                    ("repeat", "weekdays"),
+                    ("repeat_until", &day),
+                ],
+            )
+            .await
+        }
+    };
+    let pending = || app.count("SELECT COUNT(*) FROM scheduled_sends WHERE state = 'pending'");
+    let before = pending().await;
+    let yesterday = chrono::DateTime::from_timestamp_millis(now_millis() - 24 * HOUR_MS)
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string();
+    let early = until(&yesterday).await;
+    assert_eq!(early.status, 400);
+    assert!(
+        early
+            .body
+            .contains("The repeats cannot end before the first send")
+            && early.body.contains(&format!("value=\"{yesterday}\"")),
+        "{}",
+        early.body
+    );
+    assert_eq!(pending().await, before);
+    let ok = until("2099-12-31").await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let page = b.get("/cabinet/scheduled").await;
+    assert!(
+        page.body.contains("↻ on weekdays, until 2099-12-31 23:59"),
+        "{}",
+        page.body
+    );
+    let list = app
+        .post("getschedule", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .ok()
+        .clone();
+    assert!(
+        list["pending"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["repeatuntil"] == "2099-12-31T23:59:59.999+03:00"),
+        "{list}"
     );
 }

@@ -47,6 +47,10 @@ pub struct ScheduleMessageRequest {
     /// неделю, в то же местное время, пока отправку не отменят; без него — один раз.
     #[serde(default, deserialize_with = "lenient::string")]
     pub repeat: Option<String>,
+    /// Конец повторов (только с `repeat`): позже этого момента отправок серии не будет. Дата
+    /// без времени — весь этот день, например `2026-12-31`; без него — пока не отменят.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub repeatuntil: Option<String>,
 }
 
 /// Request of `getschedule` and `cancelschedule`.
@@ -78,6 +82,8 @@ pub struct Scheduled {
     /// For a send that repeats: the `scheduleid` of its series' first send (its own for the
     /// first), the same for every send of the series; null for one that goes once.
     pub seriesid: Option<String>,
+    /// The series sends at this moment at the latest; null: until cancelled.
+    pub repeatuntil: Option<String>,
     /// `pending`, `sent` or `cancelled`.
     pub state: String,
     /// The state in Russian.
@@ -116,6 +122,7 @@ fn scheduled(time: &TimeFormat, row: ScheduledRow) -> Scheduled {
             .is_some()
             .then(|| row.series_id.unwrap_or(row.id).to_string()),
         repeat: row.repeat,
+        repeatuntil: row.repeat_until.map(|at| time.format(at)),
         state: row.state,
         createdate: time.format(row.created_at),
         donedate: row.done_at.map(|at| time.format(at)),
@@ -179,8 +186,9 @@ impl ScheduleApi {
     /// сотрудникам (`staffids`), всем активным (`"all": true`) или активным участникам группы
     /// (`groupid`) в момент `senddate`.
     /// С `repeat` отправка повторяется каждый день, по будням или каждую неделю: когда она
-    /// выполнена, следующая сразу ждёт своего времени (в getschedule — с тем же `seriesid`);
-    /// остановить повторы — отменить ожидающую (cancelschedule).
+    /// выполнена, следующая сразу ждёт своего времени (в getschedule — с тем же `seriesid`),
+    /// до `repeatuntil`, если он указан; остановить повторы — отменить ожидающую
+    /// (cancelschedule).
     /// Получатели определяются в момент отправки: отключённые к тому времени сообщения не
     /// получат. Неизвестные идентификаторы — ошибка 404, ничего не запланировано. Отменить —
     /// cancelschedule, узнать результат — getschedule.
@@ -210,8 +218,12 @@ impl ScheduleApi {
             .map(|v| IdempotencyKey::from_header(v.as_bytes()))
             .transpose()?;
         let repeat = Repeat::parse(b.repeat.as_deref().unwrap_or_default())?;
+        let repeat_until = given(&b.repeatuntil)
+            .map(|raw| state.time.parse_until(raw))
+            .transpose()?;
         let send = NewSend {
             repeat,
+            repeat_until,
             to: to.recipients(),
             title: &title,
             text: &text,

@@ -61,7 +61,15 @@ impl Row {
             recipients,
             source: t.s(&format!("source.{}", r.source)).to_owned(),
             repeat: Repeat::stored(r.repeat.as_deref())
-                .map(|rep| t.s(repeat_key(rep)).to_owned())
+                .map(|rep| match r.repeat_until {
+                    Some(until) => format!(
+                        "{}, {} {}",
+                        t.s(repeat_key(rep)),
+                        t.s("sched.until"),
+                        cfg.datetime(until)
+                    ),
+                    None => t.s(repeat_key(rep)).to_owned(),
+                })
                 .unwrap_or_default(),
             state: t.s(&format!("sched.state_{}", r.state)).to_owned(),
             sent: r.state == "sent",

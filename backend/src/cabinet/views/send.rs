@@ -96,6 +96,8 @@ struct SendView {
     repeat: String,
     /// Each way to repeat: its value and its name.
     repeats: Vec<(&'static str, &'static str)>,
+    /// The last day a series sends on (a `date` value), or empty: until cancelled.
+    repeat_until: String,
 }
 
 fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
@@ -163,6 +165,7 @@ fn view(l: Layout, cfg: &CabinetConfig, staff: &[StaffRow], chosen: &HashSet<i64
             .iter()
             .map(|&r| (r.as_str(), t.s(repeat_key(r))))
             .collect(),
+        repeat_until: String::new(),
     }
 }
 
@@ -294,6 +297,7 @@ struct SendForm {
     later: bool,
     send_at: String,
     repeat: String,
+    repeat_until: String,
 }
 
 fn parse_form(body: &str) -> CabinetResult<SendForm> {
@@ -310,6 +314,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
         later: false,
         send_at: String::new(),
         repeat: String::new(),
+        repeat_until: String::new(),
     };
     for (k, v) in pairs {
         match k.as_str() {
@@ -323,6 +328,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
             "when" => f.later = v == "later",
             "send_at" => f.send_at = v,
             "repeat" => f.repeat = v,
+            "repeat_until" => f.repeat_until = v,
             _ => {}
         }
     }
@@ -354,6 +360,7 @@ pub async fn submit(
     v.later = form.later;
     v.send_at = form.send_at.clone();
     v.repeat = form.repeat.clone();
+    v.repeat_until = form.repeat_until.clone();
     let repeat = match Repeat::parse(&form.repeat) {
         Ok(r) if r.is_none() || form.later => r,
         // Only a scheduled send repeats: "now" with a repeat is a choice the admin must fix.
@@ -448,6 +455,7 @@ pub async fn submit(
             text: &text,
             send_at: &form.send_at,
             repeat,
+            repeat_until: &form.repeat_until,
         };
         return schedule_from_form(req, state, cfg, &s.partner, v, asked).await;
     }
@@ -515,6 +523,8 @@ struct ToSchedule<'a> {
     /// As typed (a `datetime-local` value, in the configured zone).
     send_at: &'a str,
     repeat: Option<Repeat>,
+    /// As typed (a `date` value), empty for "until cancelled".
+    repeat_until: &'a str,
 }
 
 /// "Schedule for": the message is stored for later; "all" means the employees active then.
@@ -532,7 +542,20 @@ async fn schedule_from_form(
         text,
         send_at,
         repeat,
+        repeat_until,
     } = asked;
+    // Ignored without a repeat: the field stays in the form whatever "Repeat" says.
+    let repeat_until = match repeat_until.trim() {
+        "" => None,
+        _ if repeat.is_none() => None,
+        raw => match state.time.parse_until(raw) {
+            Ok(until) => Some(until),
+            Err(e) => {
+                v.error = Some(v.l.t.phrase(&e.0).to_owned());
+                return bad_request(&v);
+            }
+        },
+    };
     let send_at = match state.time.parse(send_at) {
         Ok(at) => at,
         _ => {
@@ -555,6 +578,7 @@ async fn schedule_from_form(
             source: Source::Cabinet,
             key: None,
             repeat,
+            repeat_until,
         },
     )
     .await
@@ -598,6 +622,7 @@ async fn schedule_from_form(
         repeat: repeat.map(repeat_key),
     });
     v.repeat.clear();
+    v.repeat_until.clear();
     v.title.clear();
     v.text.clear();
     v.typed.clear();
