@@ -280,6 +280,7 @@ pub mod stored {
     pub const EVERY_DAY: Stored = Stored::new("каждый день", "every day");
     pub const ON_WEEKDAYS: Stored = Stored::new("по будням", "on weekdays");
     pub const EVERY_WEEK: Stored = Stored::new("каждую неделю", "every week");
+    pub const EVERY_MONTH: Stored = Stored::new("каждый месяц", "every month");
     pub const AUDIT_GROUP_SAVED: Stored = Stored::new("«{}», участников: {}", "“{}”, members: {}");
 
     /// Every pattern, the more particular before the more general.
@@ -317,6 +318,7 @@ pub mod stored {
         EVERY_DAY,
         ON_WEEKDAYS,
         EVERY_WEEK,
+        EVERY_MONTH,
         AUDIT_GROUP_SAVED,
     ];
 }

@@ -98,6 +98,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("repeat.daily", "каждый день", "every day"),
     ("repeat.weekdays", "по будням", "on weekdays"),
     ("repeat.weekly", "каждую неделю", "every week"),
+    ("repeat.monthly", "каждый месяц", "every month"),
     (
         "send.repeat_later",
         "Повторять можно только запланированную отправку: выберите «Запланировать на»",

@@ -1,4 +1,5 @@
-//! How a scheduled send repeats: once (no value), every day, on weekdays, every week.
+//! How a scheduled send repeats: once (no value), every day, on weekdays, every week, every
+//! month.
 
 use super::ParseError;
 use crate::phrase::stored;
@@ -9,22 +10,25 @@ pub enum Repeat {
     /// Monday to Friday.
     Weekdays,
     Weekly,
+    /// On the day of the month of the series' first send (the last day of a shorter month).
+    Monthly,
 }
 
 impl Repeat {
-    pub const ALL: [Self; 3] = [Self::Daily, Self::Weekdays, Self::Weekly];
+    pub const ALL: [Self; 4] = [Self::Daily, Self::Weekdays, Self::Weekly, Self::Monthly];
 
-    /// `daily`, `weekdays` or `weekly`; blank or `none` is "once" (`None`).
+    /// `daily`, `weekdays`, `weekly` or `monthly`; blank or `none` is "once" (`None`).
     pub fn parse(raw: &str) -> Result<Option<Self>, ParseError> {
         match raw.trim().to_ascii_lowercase().as_str() {
             "" | "none" | "once" => Ok(None),
             "daily" => Ok(Some(Self::Daily)),
             "weekdays" => Ok(Some(Self::Weekdays)),
             "weekly" => Ok(Some(Self::Weekly)),
+            "monthly" => Ok(Some(Self::Monthly)),
             _ => Err(ParseError::new(phrase!(
-                "Поле «repeat» должно быть daily (каждый день), weekdays (по будням) или weekly \
-                 (каждую неделю); без него — один раз",
-                "“repeat” is daily, weekdays or weekly; without it a send goes once"
+                "Поле «repeat» должно быть daily (каждый день), weekdays (по будням), weekly \
+                 (каждую неделю) или monthly (каждый месяц); без него — один раз",
+                "“repeat” is daily, weekdays, weekly or monthly; without it a send goes once"
             ))),
         }
     }
@@ -35,6 +39,7 @@ impl Repeat {
             Self::Daily => "daily",
             Self::Weekdays => "weekdays",
             Self::Weekly => "weekly",
+            Self::Monthly => "monthly",
         }
     }
 
@@ -49,6 +54,7 @@ impl Repeat {
             Self::Daily => stored::EVERY_DAY,
             Self::Weekdays => stored::ON_WEEKDAYS,
             Self::Weekly => stored::EVERY_WEEK,
+            Self::Monthly => stored::EVERY_MONTH,
         }
         .fill(&[])
     }
@@ -59,7 +65,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_the_three_and_once() {
+    fn parses_the_four_and_once() {
         for r in Repeat::ALL {
             assert_eq!(Repeat::parse(r.as_str()), Ok(Some(r)));
             assert_eq!(Repeat::stored(Some(r.as_str())), Some(r));
@@ -67,7 +73,7 @@ mod tests {
         assert_eq!(Repeat::parse(" Daily "), Ok(Some(Repeat::Daily)));
         assert_eq!(Repeat::parse(""), Ok(None));
         assert_eq!(Repeat::parse("none"), Ok(None));
-        assert!(Repeat::parse("monthly").is_err());
+        assert!(Repeat::parse("hourly").is_err());
         assert_eq!(Repeat::stored(None), None);
     }
 }

@@ -131,45 +131,78 @@ impl TimeFormat {
     }
 
     /// The first time after `after` that a send repeating from `at` goes: the same local
-    /// time (in the configured zone) a day, a weekday or a week on. Times it missed (the server
-    /// was down) are skipped, not sent in a burst. A local time a clock change skips is taken
-    /// an hour later.
-    pub fn next_occurrence(&self, repeat: Repeat, at: Millis, after: Millis) -> Millis {
-        let start = Utc
-            .timestamp_millis_opt(at)
-            .single()
-            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
-            .with_timezone(&self.zone)
-            .naive_local();
-        let mut local = start;
+    /// time (in the configured zone) a day, a weekday, a week or a month on. A monthly series
+    /// keeps the day of its `first` send: the 31st goes on the last day of a shorter month and
+    /// on the 31st again after it. Times it missed (the server was down) are skipped, not sent
+    /// in a burst. A local time a clock change skips is taken an hour later.
+    pub fn next_occurrence(
+        &self,
+        repeat: Repeat,
+        first: Millis,
+        at: Millis,
+        after: Millis,
+    ) -> Millis {
+        let mut local = self.naive(at);
+        if repeat == Repeat::Monthly {
+            let anchor = self.naive(first);
+            let mut month = local.date().with_day(1).unwrap_or(local.date());
+            // A hundred years of months at most: then it is a month after `after`.
+            for _ in 0..1200 {
+                month = month
+                    .checked_add_months(chrono::Months::new(1))
+                    .unwrap_or(month);
+                let last = month
+                    .checked_add_months(chrono::Months::new(1))
+                    .and_then(|next| next.pred_opt())
+                    .map_or(28, |d| d.day());
+                let day = month.with_day(anchor.day().min(last)).unwrap_or(month);
+                if let Some(when) = self.resolved(day.and_time(anchor.time()))
+                    && when > after
+                {
+                    return when;
+                }
+            }
+            return after + 31 * 86_400_000;
+        }
         // Ten years of days at most: then it is a day after `after`.
         for _ in 0..3700 {
             local += chrono::Duration::days(match repeat {
                 Repeat::Weekly => 7,
-                Repeat::Daily | Repeat::Weekdays => 1,
+                Repeat::Daily | Repeat::Weekdays | Repeat::Monthly => 1,
             });
             if repeat == Repeat::Weekdays
                 && matches!(local.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun)
             {
                 continue;
             }
-            let when = self
-                .zone
-                .from_local_datetime(&local)
-                .earliest()
-                .or_else(|| {
-                    self.zone
-                        .from_local_datetime(&(local + chrono::Duration::hours(1)))
-                        .earliest()
-                })
-                .map(|dt| dt.timestamp_millis());
-            if let Some(when) = when
+            if let Some(when) = self.resolved(local)
                 && when > after
             {
                 return when;
             }
         }
         after + 86_400_000
+    }
+
+    fn naive(&self, millis: Millis) -> chrono::NaiveDateTime {
+        Utc.timestamp_millis_opt(millis)
+            .single()
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+            .with_timezone(&self.zone)
+            .naive_local()
+    }
+
+    /// A local time as a moment; one a clock change skips, an hour later.
+    fn resolved(&self, local: chrono::NaiveDateTime) -> Option<Millis> {
+        self.zone
+            .from_local_datetime(&local)
+            .earliest()
+            .or_else(|| {
+                self.zone
+                    .from_local_datetime(&(local + chrono::Duration::hours(1)))
+                    .earliest()
+            })
+            .map(|dt| dt.timestamp_millis())
     }
 
     fn local(&self, naive: chrono::NaiveDateTime, raw: &str) -> Result<Millis, ParseError> {
@@ -200,7 +233,7 @@ mod tests {
         let tf = TimeFormat::new("Europe/Moscow").unwrap();
         // Friday 2026-12-04 09:00 Moscow.
         let friday = tf.parse("2026-12-04T09:00:00").unwrap();
-        let next = |r, after| tf.format(tf.next_occurrence(r, friday, after));
+        let next = |r, after| tf.format(tf.next_occurrence(r, friday, friday, after));
         assert_eq!(next(Repeat::Daily, friday), "2026-12-05T09:00:00.000+03:00");
         assert_eq!(
             next(Repeat::Weekdays, friday),
@@ -221,14 +254,52 @@ mod tests {
         let berlin = TimeFormat::new("Europe/Berlin").unwrap();
         let before = berlin.parse("2026-03-28T09:00:00").unwrap();
         assert_eq!(
-            berlin.format(berlin.next_occurrence(Repeat::Daily, before, before)),
+            berlin.format(berlin.next_occurrence(Repeat::Daily, before, before, before)),
             "2026-03-29T09:00:00.000+02:00"
         );
         // 02:30 does not exist that night: an hour later.
         let skipped = berlin.parse("2026-03-28T02:30:00").unwrap();
         assert_eq!(
-            berlin.format(berlin.next_occurrence(Repeat::Daily, skipped, skipped)),
+            berlin.format(berlin.next_occurrence(Repeat::Daily, skipped, skipped, skipped)),
             "2026-03-29T03:30:00.000+02:00"
+        );
+    }
+
+    #[test]
+    fn a_monthly_series_keeps_its_first_day_through_short_months() {
+        let tf = TimeFormat::new("Europe/Moscow").unwrap();
+        let first = tf.parse("2027-01-31T10:00:00").unwrap();
+        let mut at = first;
+        let mut seen = vec![];
+        for _ in 0..4 {
+            at = tf.next_occurrence(Repeat::Monthly, first, at, at);
+            seen.push(tf.format(at));
+        }
+        assert_eq!(
+            seen,
+            [
+                "2027-02-28T10:00:00.000+03:00",
+                "2027-03-31T10:00:00.000+03:00",
+                "2027-04-30T10:00:00.000+03:00",
+                "2027-05-31T10:00:00.000+03:00",
+            ]
+        );
+        // A leap year's February has the 29th; the 15th stays the 15th.
+        let leap = tf.parse("2028-01-30T08:00:00").unwrap();
+        assert_eq!(
+            tf.format(tf.next_occurrence(Repeat::Monthly, leap, leap, leap)),
+            "2028-02-29T08:00:00.000+03:00"
+        );
+        let mid = tf.parse("2027-12-15T08:00:00").unwrap();
+        assert_eq!(
+            tf.format(tf.next_occurrence(Repeat::Monthly, mid, mid, mid)),
+            "2028-01-15T08:00:00.000+03:00"
+        );
+        // Three months late: the missed ones are skipped.
+        let late = tf.parse("2027-05-01T00:00:00").unwrap();
+        assert_eq!(
+            tf.format(tf.next_occurrence(Repeat::Monthly, first, first, late)),
+            "2027-05-31T10:00:00.000+03:00"
         );
     }
 

@@ -319,7 +319,10 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
         refused_detail: detail.as_deref(),
         now,
         next: Repeat::stored(row.repeat.as_deref())
-            .map(|r| state.time.next_occurrence(r, row.send_at, now))
+            .map(|r| {
+                let first = row.series_start.unwrap_or(row.send_at);
+                state.time.next_occurrence(r, first, row.send_at, now)
+            })
             .filter(|next| row.repeat_until.is_none_or(|until| *next <= until)),
     };
     let started = std::time::Instant::now();

@@ -32,6 +32,8 @@ pub struct ScheduledRow {
     pub series_id: Option<i64>,
     /// The series sends at this moment at the latest; `None`: until cancelled.
     pub repeat_until: Option<Millis>,
+    /// When the series' first send was due; `None` on the first (its own `send_at`).
+    pub series_start: Option<Millis>,
     /// `pending`, `sent` or `cancelled`.
     pub state: String,
     pub created_at: Millis,
@@ -90,7 +92,7 @@ pub struct ScheduledOutcome<'a> {
 }
 
 const COLUMNS: &str =
-    "id, partner_id, title, body, send_at, staff_ids, group_id, source, repeat, series_id, repeat_until, state, created_at, done_at,
+    "id, partner_id, title, body, send_at, staff_ids, group_id, source, repeat, series_id, repeat_until, series_start, state, created_at, done_at,
      created_count, refused_count, refused_detail, first_message_id, last_message_id";
 
 impl Store {
@@ -286,9 +288,11 @@ impl Store {
                     // a crash leaves both as they were, a second server creates neither.
                     sqlx::query(
                         "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids,
-                             group_id, source, created_at, repeat, series_id, repeat_until)
+                             group_id, source, created_at, repeat, series_id, repeat_until,
+                             series_start)
                          SELECT partner_id, title, body, $2, staff_ids, group_id, source, $3,
-                             repeat, COALESCE(series_id, id), repeat_until
+                             repeat, COALESCE(series_id, id), repeat_until,
+                             COALESCE(series_start, send_at)
                          FROM scheduled_sends WHERE id = $1",
                     )
                     .bind(row.id)

@@ -2515,14 +2515,14 @@ async fn the_english_cabinet_gives_the_rules_refusals_in_english(app: TestApp) {
             .await
         }
     };
-    let monthly = send(e.id.clone(), "monthly").await;
-    assert_eq!(monthly.status, 400);
+    let hourly = send(e.id.clone(), "hourly").await;
+    assert_eq!(hourly.status, 400);
     assert!(
-        monthly
+        hourly
             .body
-            .contains("is daily, weekdays or weekly; without it a send goes once"),
+            .contains("is daily, weekdays, weekly or monthly; without it a send goes once"),
         "{}",
-        monthly.body
+        hourly.body
     );
     let far = send(e.id.clone(), "").await;
     assert_eq!(far.status, 400);

@@ -22,6 +22,7 @@ on_both_databases!(
     a_repeat_with_the_idempotency_key_finds_the_first_send,
     a_repeating_send_goes_again_at_the_same_local_time_until_cancelled,
     a_series_with_an_end_sends_up_to_its_last_day_and_no_further,
+    a_monthly_series_goes_on_the_last_day_of_a_shorter_month_and_back_on_the_31st,
     the_cabinet_schedules_a_send_that_repeats,
 );
 
@@ -872,7 +873,7 @@ async fn a_repeating_send_goes_again_at_the_same_local_time_until_cancelled(db: 
         .post(
             "schedulemessage",
             Some(&p.token),
-            json!({"inn": p.inn, "all": true, "title": "t", "message": "m", "senddate": at(friday), "repeat": "monthly"}),
+            json!({"inn": p.inn, "all": true, "title": "t", "message": "m", "senddate": at(friday), "repeat": "hourly"}),
         )
         .await;
     assert!(bad.failed(400).contains("«repeat»"), "{bad:?}");
@@ -992,6 +993,65 @@ async fn a_series_with_an_end_sends_up_to_its_last_day_and_no_further(db: Db) {
     );
     let other = schedule_keyed(&app, &p, key, &body(&at(friday + 5 * day))).await;
     assert!(other.failed(409).contains("repeatuntil"), "{other:?}");
+}
+
+async fn a_monthly_series_goes_on_the_last_day_of_a_shorter_month_and_back_on_the_31st(db: Db) {
+    use chrono::{Datelike, TimeZone};
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = app.login(&p.inn, PHONE, "Иванов И.").await;
+    let moscow = chrono::FixedOffset::east_opt(3 * 3600).unwrap();
+    // The next 31st followed by a shorter month (a 30-day one or February).
+    let mut day = chrono::Utc::now().with_timezone(&moscow).date_naive() + chrono::Days::new(1);
+    while !(day.day() == 31 && (day + chrono::Days::new(31)).day() != 31) {
+        day = day + chrono::Days::new(1);
+    }
+    let nine = |d: chrono::NaiveDate| {
+        moscow
+            .from_local_datetime(&d.and_hms_opt(9, 0, 0).unwrap())
+            .unwrap()
+            .timestamp_millis()
+    };
+    let at = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .with_timezone(&moscow)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+    };
+    let next_month = day.with_day(1).unwrap() + chrono::Months::new(1);
+    let short_end = next_month + chrono::Months::new(1) - chrono::Days::new(1);
+    let back = (next_month + chrono::Months::new(1)).with_day(31).unwrap();
+    let s = schedule(
+        &app,
+        &p,
+        json!({"staffids": [a.id], "title": "Табель", "message": "Сдайте табель", "senddate": at(nine(day)),
+               "repeat": "monthly"}),
+    )
+    .await;
+    assert_eq!(s["repeat"], "monthly", "{s}");
+    let pending = || async {
+        app.post("getschedule", Some(&p.token), json!({"inn": p.inn}))
+            .await
+            .ok()["pending"]
+            .clone()
+    };
+    let minute = 60_000;
+    assert_eq!(run_due(&app.state, nine(day) + minute).await.unwrap(), 1);
+    assert_eq!(pending().await[0]["senddate"], at(nine(short_end)).as_str());
+    assert_eq!(
+        run_due(&app.state, nine(short_end) + minute).await.unwrap(),
+        1
+    );
+    let waiting = pending().await;
+    assert_eq!(
+        waiting[0]["senddate"],
+        at(nine(back)).as_str(),
+        "back on the 31st: {waiting}"
+    );
+    assert_eq!(waiting[0]["seriesid"], s["scheduleid"]);
+    assert_eq!(titles_of(&app, &p, &a).await, ["Табель", "Табель"]);
 }
 
 async fn the_cabinet_schedules_a_send_that_repeats(db: Db) {

@@ -44,7 +44,8 @@ pub struct ScheduleMessageRequest {
     #[serde(default, deserialize_with = "lenient::string")]
     pub senddate: Option<String>,
     /// Повтор: `daily` — каждый день, `weekdays` — по будням (пн–пт), `weekly` — каждую
-    /// неделю, в то же местное время, пока отправку не отменят; без него — один раз.
+    /// неделю, `monthly` — каждый месяц в тот же день (31-е — в последний день коротких
+    /// месяцев), в то же местное время, пока отправку не отменят; без него — один раз.
     #[serde(default, deserialize_with = "lenient::string")]
     pub repeat: Option<String>,
     /// Конец повторов (только с `repeat`): позже этого момента отправок серии не будет. Дата
@@ -77,7 +78,8 @@ pub struct Scheduled {
     pub groupid: Option<String>,
     /// The listed recipients; empty when `all`.
     pub staffids: Vec<String>,
-    /// `daily`, `weekdays` or `weekly` for a send that repeats; null for one that goes once.
+    /// `daily`, `weekdays`, `weekly` or `monthly` for a send that repeats; null for one that
+    /// goes once.
     pub repeat: Option<String>,
     /// For a send that repeats: the `scheduleid` of its series' first send (its own for the
     /// first), the same for every send of the series; null for one that goes once.

@@ -644,5 +644,6 @@ pub fn repeat_key(r: Repeat) -> &'static str {
         Repeat::Daily => "repeat.daily",
         Repeat::Weekdays => "repeat.weekdays",
         Repeat::Weekly => "repeat.weekly",
+        Repeat::Monthly => "repeat.monthly",
     }
 }
