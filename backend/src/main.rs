@@ -215,10 +215,11 @@ async fn partner_command(
         }
         PartnerCommand::RotateToken { inn, grace_secs } => {
             let p = partners::by_inn(store, &inn).await?;
+            // Read before the rotation: a failure after it would lose the new token.
+            let cfg = CabinetConfig::from_settings(settings)?;
             let token = partners::rotate_token(store, p.id, grace_secs).await?;
             let (action, until) = if grace_secs > 0 {
                 let until = simo_backend::domain::now_millis() + grace_secs * 1000;
-                let cfg = CabinetConfig::from_settings(settings)?;
                 (audit::Action::TokenRotatedGrace, cfg.datetime(until))
             } else {
                 (audit::Action::TokenRotated, String::new())
