@@ -319,6 +319,15 @@ async fn errors_are_english_when_the_caller_prefers_english(app: TestApp) {
         };
     let unknown = br#"{"staffid": "999999", "title": "t", "message": "m"}"#;
     let token = || Some(p.token.clone());
+    let vary = app
+        .client
+        .post(format!("{}/api/v1/getstaff", app.base))
+        .header("authorization", &p.token)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(vary.headers()["vary"], "accept-language");
     for (accept, said) in [
         ("", "Сотрудник 999999 не найден"),
         ("ru-RU,ru;q=0.9,en-US;q=0.8", "Сотрудник 999999 не найден"),

@@ -18,17 +18,24 @@ pub fn lang() -> Lang {
     LANG.try_with(|l| *l).unwrap_or_default()
 }
 
-/// Wraps the v1 routes: every call runs with its language set.
+/// Wraps the v1 routes: every call runs with its language set, and its answer says that it
+/// depends on `Accept-Language` (for any cache between the caller and us).
 pub async fn with_language<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let lang = req
         .headers()
         .get(poem::http::header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .map_or(Lang::Ru, Lang::from_accept_language);
-    LANG.scope(lang, async move {
-        next.call(req).await.map(IntoResponse::into_response)
-    })
-    .await
+    let mut resp = LANG
+        .scope(lang, async move {
+            next.call(req).await.map(IntoResponse::into_response)
+        })
+        .await?;
+    resp.headers_mut().append(
+        poem::http::header::VARY,
+        poem::http::HeaderValue::from_static("accept-language"),
+    );
+    Ok(resp)
 }
 
 /// A failed call: `success` is false, `data` is null, `error` says why (in Russian unless the
