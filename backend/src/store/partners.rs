@@ -207,6 +207,10 @@ impl Store {
         if let Some(hit) = self.tokens.get(token, now) {
             return Ok(Some(hit));
         }
+        // After the good tokens' cache: a caller with a good token never takes this lock.
+        if self.tokens.recently_unknown(token) {
+            return Ok(None);
+        }
         let sql = select_partner!(
             ", t.expires_at AS token_expires_at
              FROM partner_tokens t JOIN partners p ON p.id = t.partner_id
