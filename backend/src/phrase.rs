@@ -282,6 +282,9 @@ pub mod stored {
     pub const EVERY_WEEK: Stored = Stored::new("каждую неделю", "every week");
     pub const EVERY_MONTH: Stored = Stored::new("каждый месяц", "every month");
     pub const AUDIT_GROUP_SAVED: Stored = Stored::new("«{}», участников: {}", "“{}”, members: {}");
+    pub const RECALLED: Stored = Stored::new("Сообщение отозвано ({})", "Message recalled ({})");
+    pub const AUDIT_RECALLED: Stored =
+        Stored::new("сообщений: {}, ID: {}", "messages: {}, IDs: {}");
 
     /// Every pattern, the more particular before the more general.
     pub(super) const ALL: &[Stored] = &[
@@ -320,6 +323,8 @@ pub mod stored {
         EVERY_WEEK,
         EVERY_MONTH,
         AUDIT_GROUP_SAVED,
+        RECALLED,
+        AUDIT_RECALLED,
     ];
 }
 

@@ -34,6 +34,8 @@ pub enum Action {
     /// The detail is the title, the time and the recipients.
     Scheduled,
     ScheduleCancelled,
+    /// The detail is how many, and their IDs.
+    MessagesRecalled,
     /// The detail is the template's name.
     TemplateSaved,
     TemplateDeleted,
@@ -99,7 +101,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 33] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -122,6 +124,7 @@ impl Action {
         Self::Sent,
         Self::Scheduled,
         Self::ScheduleCancelled,
+        Self::MessagesRecalled,
         Self::TemplateSaved,
         Self::TemplateDeleted,
         Self::PartnerCreated,
@@ -156,6 +159,7 @@ impl Action {
             Self::Sent
             | Self::Scheduled
             | Self::ScheduleCancelled
+            | Self::MessagesRecalled
             | Self::TemplateSaved
             | Self::TemplateDeleted => Kind::Sent,
             Self::WebhookOn
@@ -194,6 +198,7 @@ impl Action {
             Self::Sent => "sent",
             Self::Scheduled => "scheduled",
             Self::ScheduleCancelled => "schedule_cancelled",
+            Self::MessagesRecalled => "messages_recalled",
             Self::TemplateSaved => "template_saved",
             Self::TemplateDeleted => "template_deleted",
             Self::PartnerCreated => "partner_created",

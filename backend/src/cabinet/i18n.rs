@@ -175,6 +175,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The group is deleted; its employees stay.",
     ),
     (
+        "done.bulk_recalled",
+        "Отозвано сообщений",
+        "Messages recalled",
+    ),
+    (
         "done.bulk_group_added",
         "Добавлено в группу",
         "Added to the group",
@@ -561,6 +566,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Message scheduled",
     ),
     (
+        "audit.messages_recalled",
+        "Сообщения отозваны",
+        "Messages recalled",
+    ),
+    (
         "audit.schedule_cancelled",
         "Запланированная отправка отменена",
         "Scheduled send cancelled",
@@ -782,6 +792,27 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("msg.back", "К списку сообщений", "Back to messages"),
     ("msg.id", "Номер", "Number"),
     ("msg.history", "История статусов", "Status history"),
+    ("msg.recall", "Отозвать", "Recall"),
+    (
+        "msg.recall_hint",
+        "Отправлено по ошибке? Сообщение исчезнет из приложения сотрудника при следующей синхронизации (при открытии приложения или с новым уведомлением), а ещё не отправленное уведомление не уйдёт. Отменить отзыв нельзя.",
+        "Sent by mistake? The message disappears from the employee's app at its next sync (when the app opens or with the next notification), and a notification not yet sent will not go. A recall cannot be undone.",
+    ),
+    (
+        "msg.recall_one",
+        "Отозвать это сообщение",
+        "Recall this message",
+    ),
+    (
+        "msg.recall_send",
+        "Отозвать у всех получателей этой рассылки",
+        "Recall from every recipient of this send",
+    ),
+    (
+        "msg.recall_confirm",
+        "Отозвать? Отменить это нельзя",
+        "Recall? This cannot be undone",
+    ),
     ("status.created", "Создано", "Created"),
     ("status.queued", "В очереди", "Queued"),
     ("status.sent", "Отправлено", "Sent"),
@@ -789,6 +820,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("status.read", "Прочитано", "Read"),
     ("status.failed", "Ошибка доставки", "Delivery failed"),
     ("status.no_device", "Нет устройства", "No device"),
+    ("status.recalled", "Отозвано", "Recalled"),
     ("source.api", "через API", "via the API"),
     ("source.cabinet", "из личного кабинета", "from the cabinet"),
     ("send.title", "Отправить сообщение", "Send a message"),

@@ -5,8 +5,8 @@ use crate::error::{Error, Result};
 use crate::phrase::{Phrase, stored};
 use crate::state::AppState;
 use crate::store::{
-    BulkCreated, Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, PartnerRow, StaffRow,
-    StaffState,
+    BulkCreated, Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, PartnerRow, Recall,
+    StaffRow, StaffState,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -313,15 +313,7 @@ pub async fn check_known(state: &AppState, partner_id: i64, ids: &[StaffId]) -> 
     if unknown.is_empty() {
         return Ok(());
     }
-    // The first ones name the mistake; ten thousand would only bloat the answer.
-    const NAMED: usize = 20;
-    let named: Vec<String> = unknown
-        .iter()
-        .take(NAMED)
-        .map(ToString::to_string)
-        .collect();
-    let named = named.join(", ");
-    let total = unknown.len();
+    let (named, total) = first_named(&unknown);
     Err(Error::not_found(if total > NAMED {
         phrase!(
             "Сотрудники не найдены: {named}, … (всего {total})",
@@ -333,6 +325,66 @@ pub async fn check_known(state: &AppState, partner_id: i64, ids: &[StaffId]) -> 
             "Employees not found: {named}"
         )
     }))
+}
+
+/// How many IDs a refusal names: the first ones name the mistake; ten thousand would only
+/// bloat the answer.
+const NAMED: usize = 20;
+
+/// The first `NAMED` of `ids` joined by commas, and how many there are.
+fn first_named<T: ToString>(ids: &[T]) -> (String, usize) {
+    let named: Vec<String> = ids.iter().take(NAMED).map(ToString::to_string).collect();
+    (named.join(", "), ids.len())
+}
+
+/// What a recall did: the messages recalled now, and those recalled before.
+#[derive(Debug)]
+pub struct Recalled {
+    pub recalled: Vec<i64>,
+    pub already: Vec<i64>,
+}
+
+/// Recalls the partner's messages: all of them, or none when one is not the partner's (a
+/// 404 naming those). The journal says who recalled how many.
+pub async fn recall(
+    state: &AppState,
+    partner: &PartnerRow,
+    ids: &[i64],
+    source: Source,
+) -> Result<Recalled> {
+    let detail = stored::RECALLED.fill(&[source.as_str()]);
+    match state
+        .store
+        .recall_messages(partner.id, ids, &detail, now_millis())
+        .await?
+    {
+        Recall::Done { recalled, already } => Ok(Recalled { recalled, already }),
+        Recall::Unknown(unknown) => {
+            let (named, total) = first_named(&unknown);
+            Err(Error::not_found(if total > NAMED {
+                phrase!(
+                    "Сообщения не найдены: {named}, … (всего {total}); ничего не отозвано",
+                    "Messages not found: {named}, … ({total} in all); nothing was recalled"
+                )
+            } else {
+                phrase!(
+                    "Сообщения не найдены: {named}; ничего не отозвано",
+                    "Messages not found: {named}; nothing was recalled"
+                )
+            }))
+        }
+    }
+}
+
+/// The journal's words for a recall: how many, and the first IDs.
+pub fn recall_audit_detail(recalled: &[i64]) -> String {
+    let (named, total) = first_named(recalled);
+    let named = if total > NAMED {
+        format!("{named}, …")
+    } else {
+        named
+    };
+    stored::AUDIT_RECALLED.fill(&[&total.to_string(), &named])
 }
 
 /// `queued` when the employee has a device to push to, `no_device` otherwise.

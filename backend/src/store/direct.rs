@@ -171,6 +171,7 @@ impl SqliteReads {
                         created_at, sent_at, delivered_at, read_at
                  FROM messages
                  WHERE staff_id = ?1 AND created_at >= ?2 AND created_at <= ?3 AND id > ?4 AND id < ?5
+                   AND status <> 'recalled'
                  ORDER BY created_at DESC, id DESC LIMIT ?6",
             )?;
             let rows = stmt.query_map(

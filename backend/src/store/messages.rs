@@ -15,16 +15,19 @@ pub enum MessageStatus {
     Read,
     Failed,
     NoDevice,
+    /// Withdrawn by the partner: the app deletes it, nothing changes it afterwards.
+    Recalled,
 }
 
 impl MessageStatus {
-    pub const ALL: [MessageStatus; 6] = [
+    pub const ALL: [MessageStatus; 7] = [
         Self::Queued,
         Self::Sent,
         Self::Delivered,
         Self::Read,
         Self::Failed,
         Self::NoDevice,
+        Self::Recalled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +38,7 @@ impl MessageStatus {
             Self::Read => "read",
             Self::Failed => "failed",
             Self::NoDevice => "no_device",
+            Self::Recalled => "recalled",
         }
     }
 
@@ -51,6 +55,7 @@ impl MessageStatus {
             Self::Read => "Прочитано",
             Self::Failed => "Ошибка доставки",
             Self::NoDevice => "Нет устройства",
+            Self::Recalled => "Отозвано",
         }
     }
 }
@@ -213,6 +218,7 @@ impl Store {
                       'created_at', created_at, 'sent_at', sent_at, 'delivered_at', delivered_at, 'read_at', read_at))
                     FROM (SELECT * FROM messages
                           WHERE staff_id = $1 AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
+                            AND status <> 'recalled'
                           ORDER BY created_at DESC, id DESC LIMIT $6))",
             )
             .bind(q.staff_id.0).bind(from).bind(to).bind(after).bind(before).bind(q.limit).bind(q.partner_id)
@@ -280,14 +286,14 @@ impl Store {
         let (sql, status, detail) = if read {
             (
                 "UPDATE messages SET status = 'read', read_at = COALESCE(read_at, $3), delivered_at = COALESCE(delivered_at, $3)
-                 WHERE staff_id = $1 AND id = $2 AND status <> 'read' RETURNING id",
+                 WHERE staff_id = $1 AND id = $2 AND status NOT IN ('read', 'recalled') RETURNING id",
                 MessageStatus::Read,
                 stored::OPENED.fill(&[]),
             )
         } else {
             (
                 "UPDATE messages SET status = 'delivered', delivered_at = COALESCE(delivered_at, $3)
-                 WHERE staff_id = $1 AND id = $2 AND status NOT IN ('delivered', 'read') RETURNING id",
+                 WHERE staff_id = $1 AND id = $2 AND status NOT IN ('delivered', 'read', 'recalled') RETURNING id",
                 MessageStatus::Delivered,
                 stored::CONFIRMED.fill(&[]),
             )
@@ -329,6 +335,7 @@ async fn messages_for_staff_pg(
                     created_at, sent_at, delivered_at, read_at
              FROM messages
              WHERE staff_id = s.id AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
+               AND status <> 'recalled'
              ORDER BY created_at DESC, id DESC LIMIT $6) m ON true
          WHERE s.id = $1 AND s.partner_id = $7",
     )

@@ -13,6 +13,7 @@ mod handoff;
 mod message_list;
 mod messages;
 mod partners;
+mod recall;
 mod schedule;
 mod search_index;
 mod sms;
@@ -33,6 +34,7 @@ pub use message_list::{
 };
 pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage};
 pub use partners::{NewPartner, PartnerRow};
+pub use recall::{RECALLED_PAGE, Recall};
 pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};

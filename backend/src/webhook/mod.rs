@@ -136,7 +136,7 @@ pub struct EventJson {
     pub messageid: String,
     /// Сотрудник, которому адресовано сообщение.
     pub staffid: String,
-    /// sent, delivered, read, failed или no_device.
+    /// sent, delivered, read, failed, no_device или recalled (сообщение отозвано партнёром).
     pub status: String,
     /// Статус по-русски.
     pub statusname: String,

@@ -297,10 +297,11 @@ impl TestApp {
     }
 
     /// A number straight from the database, for checks the API cannot make.
-    pub async fn count(&self, sql: &'static str) -> i64 {
+    pub async fn count(&self, sql: &str) -> i64 {
+        let sql = || sqlx::AssertSqlSafe(sql.to_owned());
         match self.state.store.pool() {
-            Pool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-            Pool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+            Pool::Sqlite(p) => sqlx::query_scalar(sql()).fetch_one(p).await.unwrap(),
+            Pool::Postgres(p) => sqlx::query_scalar(sql()).fetch_one(p).await.unwrap(),
         }
     }
 

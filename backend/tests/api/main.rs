@@ -12,6 +12,7 @@ mod metrics;
 mod openapi;
 mod push;
 mod push_faults;
+mod recall;
 mod robustness;
 mod schedule;
 mod staff;

@@ -16,8 +16,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// A v1 request body: documented in the spec as `T`, parsed leniently. `LISTS` marks the
-/// methods that carry lists of IDs (`createmessagebulk`, `schedulemessage`: 10,000;
-/// `savegroup`: a whole staff), which may be larger than the usual limit, up to `LIST_LIMIT`.
+/// methods that carry lists of IDs (`createmessagebulk`, `schedulemessage`, `recallmessage`:
+/// 10,000; `savegroup`: a whole staff), which may be larger than the usual limit, up to `LIST_LIMIT`.
 pub struct V1Body<T, const LISTS: bool = false>(pub T);
 
 /// A body of a list-carrying method: V1Body with the larger limit.

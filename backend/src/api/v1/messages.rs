@@ -1,10 +1,12 @@
-//! `createmessage`, `getmessage` and the `messagestatus` and `getmessagestatus` additions.
+//! `createmessage`, `getmessage` and the `messagestatus`, `getmessagestatus`, `recallmessage`
+//! and `getrecalled` additions.
 
-use super::body::{V1Body, lenient};
+use super::body::{V1Body, V1ListBody, lenient};
 use super::envelope::{JsonBytes, V1Error, envelope};
 use super::page_json;
 use super::security::{Caller, TokenAuth};
 use super::{V1Tag, given, missing, required, state};
+use crate::cabinet::audit;
 use crate::domain::{IdempotencyKey, MessageId, MessageText, StaffId, Title, now_millis};
 use crate::service::messaging::{self, Source};
 use crate::store::MessageQuery;
@@ -151,7 +153,7 @@ pub struct MessageState {
     #[oai(rename = "staffId")]
     pub staff_id: String,
     pub title: String,
-    /// queued, sent, delivered, read, failed or no_device.
+    /// queued, sent, delivered, read, failed, no_device or recalled (withdrawn by `recallmessage` or the cabinet).
     pub status: String,
     /// The status in Russian.
     pub statusname: String,
@@ -181,18 +183,71 @@ envelope!(
     MessageStates
 );
 
+/// Request of `recallmessage` (addition): the partner withdraws messages sent by mistake.
+#[derive(Object, Deserialize)]
+pub struct RecallMessageRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    /// Идентификатор одного сообщения из ответа createmessage.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub messageid: Option<String>,
+    /// Или список идентификаторов (до 10 000, например все из ответа createmessagebulk; список
+    /// или строка через запятую).
+    #[serde(default, deserialize_with = "lenient::id_list")]
+    pub messageids: Option<Vec<String>>,
+}
+
+#[derive(Object, Debug)]
+pub struct RecallResult {
+    /// Сообщения, отозванные этим запросом, по возрастанию ID.
+    pub recalled: Vec<String>,
+    /// Сообщения, отозванные раньше (повтор запроса ничего не меняет), в порядке запроса.
+    pub alreadyrecalled: Vec<String>,
+}
+
+envelope!(
+    /// Answer of `recallmessage`.
+    RecallEnvelope,
+    RecallResult
+);
+
+/// Request of `getrecalled` (addition): the app asks which of its employee's messages were recalled.
+#[derive(Object, Deserialize)]
+pub struct GetRecalledRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub staffid: Option<String>,
+}
+
+#[derive(Object, Debug)]
+pub struct RecalledList {
+    /// ID отозванных сообщений сотрудника, новые первыми (до 1000).
+    pub messageids: Vec<String>,
+}
+
+envelope!(
+    /// Answer of `getrecalled`.
+    RecalledEnvelope,
+    RecalledList
+);
+
 pub const MAX_IDS: usize = 1000;
 
-/// `messageids` of a request: present, at most `MAX_IDS`, each a message id.
-fn message_ids(raw: Option<Vec<String>>) -> Result<Vec<MessageId>, V1Error> {
+/// Most messages one `recallmessage` takes: as many as one bulk send creates, so a mistaken
+/// send is recalled with the IDs its answer gave, in one call.
+pub const MAX_RECALL: usize = super::bulk::MAX_RECIPIENTS;
+
+/// `messageids` of a request: present, at most `max`, each a message id.
+fn message_ids(raw: Option<Vec<String>>, max: usize) -> Result<Vec<MessageId>, V1Error> {
     let raw = raw.unwrap_or_default();
     if raw.is_empty() {
         return Err(missing("messageids"));
     }
-    if raw.len() > MAX_IDS {
+    if raw.len() > max {
         return Err(V1Error::bad_request(phrase!(
-            "Не более {MAX_IDS} сообщений за один запрос",
-            "{MAX_IDS} messages at most in one request"
+            "Не более {max} сообщений за один запрос",
+            "{max} messages at most in one request"
         )));
     }
     Ok(raw
@@ -212,6 +267,13 @@ fn history_owner(caller: &Caller, staffid: Option<&str>) -> Result<StaffId, V1Er
         },
         Caller::Partner(_) => Ok(StaffId::parse(staffid.ok_or_else(|| missing("staffid"))?)?),
     }
+}
+
+fn staff_token_only() -> V1Error {
+    V1Error::forbidden(phrase!(
+        "Метод доступен только с токеном сотрудника",
+        "This method takes an employee's token only"
+    ))
 }
 
 fn only_own_messages() -> V1Error {
@@ -342,10 +404,7 @@ impl MessagesApi {
         let state = state(req)?;
         let b = body.0;
         let Caller::Staff { staff, .. } = &auth.0 else {
-            return Err(V1Error::forbidden(phrase!(
-                "Метод доступен только с токеном сотрудника",
-                "This method takes an employee's token only"
-            )));
+            return Err(staff_token_only());
         };
         auth.0.check_inn(given(&b.inn))?;
         if let Some(id) = given(&b.staffid)
@@ -363,12 +422,92 @@ impl MessagesApi {
                 )));
             }
         };
-        let ids: Vec<i64> = message_ids(b.messageids)?.iter().map(|m| m.0).collect();
+        let ids: Vec<i64> = message_ids(b.messageids, MAX_IDS)?
+            .iter()
+            .map(|m| m.0)
+            .collect();
         let updated = state
             .store
             .mark_messages(staff.staff_id(), &ids, read, now_millis())
             .await?;
         Ok(StatusEnvelope::ok(StatusUpdated { updated }))
+    }
+
+    /// Отозвать сообщения (дополнение)
+    ///
+    /// Для АСУ партнёра (токен партнёра): сообщение, отправленное по ошибке, исчезает из
+    /// приложения сотрудника при его следующей синхронизации (открытие приложения, новое
+    /// push-уведомление) и больше не возвращается getmessage. Ещё не отправленное push-уведомление
+    /// не отправляется. Статус сообщения становится `recalled` («Отозвано») и больше не меняется;
+    /// вебхук сообщает о нём. Укажите `messageid` или `messageids` (до 10 000). Всё или ничего:
+    /// если хотя бы одного сообщения у партнёра нет, ошибка 404 называет такие ID и ничего не
+    /// отзывается. Повтор запроса безопасен.
+    #[oai(path = "/recallmessage", method = "post")]
+    async fn recall_message(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1ListBody<RecallMessageRequest>,
+    ) -> Result<Json<RecallEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let asked: Vec<i64> = match (given(&b.messageid), b.messageids) {
+            (Some(_), Some(_)) => {
+                return Err(V1Error::bad_request(phrase!(
+                    "Укажите «messageid» или «messageids», но не оба",
+                    "Give “messageid” or “messageids”, not both"
+                )));
+            }
+            (Some(one), None) => vec![MessageId::parse(one)?.0],
+            (None, many) => message_ids(many, MAX_RECALL)?.iter().map(|m| m.0).collect(),
+        };
+        let done = messaging::recall(state, partner, &asked, Source::Api).await?;
+        if !done.recalled.is_empty() {
+            audit::record(
+                state,
+                req,
+                partner.id,
+                audit::API,
+                audit::Action::MessagesRecalled,
+                &messaging::recall_audit_detail(&done.recalled),
+            )
+            .await;
+        }
+        let strings = |ids: Vec<i64>| ids.iter().map(ToString::to_string).collect();
+        Ok(RecallEnvelope::ok(RecallResult {
+            recalled: strings(done.recalled),
+            alreadyrecalled: strings(done.already),
+        }))
+    }
+
+    /// Отозванные сообщения сотрудника (дополнение)
+    ///
+    /// Для мобильного приложения (токен сотрудника): ID сообщений, которые партнёр отозвал,
+    /// новые первыми, до 1000. Приложение удаляет их из своей истории при каждой синхронизации.
+    #[oai(path = "/getrecalled", method = "post")]
+    async fn get_recalled(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<GetRecalledRequest>,
+    ) -> Result<Json<RecalledEnvelope>, V1Error> {
+        let state = state(req)?;
+        let b = body.0;
+        let Caller::Staff { staff, .. } = &auth.0 else {
+            return Err(staff_token_only());
+        };
+        auth.0.check_inn(given(&b.inn))?;
+        if let Some(id) = given(&b.staffid)
+            && StaffId::parse(id)? != staff.staff_id()
+        {
+            return Err(only_own_messages());
+        }
+        let ids = state.store.recalled_for_staff(staff.staff_id().0).await?;
+        Ok(RecalledEnvelope::ok(RecalledList {
+            messageids: ids.iter().map(ToString::to_string).collect(),
+        }))
     }
 
     /// Узнать состояние сообщений (дополнение)
@@ -387,7 +526,7 @@ impl MessagesApi {
         let partner = auth.0.require_partner()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
-        let mut asked = message_ids(b.messageids)?;
+        let mut asked = message_ids(b.messageids, MAX_IDS)?;
         // Each once, in the order first asked.
         let mut seen = std::collections::HashSet::with_capacity(asked.len());
         asked.retain(|id| seen.insert(id.0));

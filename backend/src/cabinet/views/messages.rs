@@ -3,9 +3,12 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
-use super::super::{CabinetConfig, html, session};
+use super::super::{CabinetConfig, audit, html, session};
 use super::employees::search;
+use super::{DoneQuery, done_counted};
 use crate::domain::{GroupId, Millis, StaffId};
+use crate::error::Error;
+use crate::service::messaging::{self, Source};
 use crate::state::SharedState;
 use crate::store::{
     CursorValue, MessageListQuery, MessageListRow, MessageRow, MessageSort, MessageStatus,
@@ -14,7 +17,7 @@ use crate::store::{
 use askama::Template;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use poem::web::{Data, Path, Query};
+use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, handler};
 use serde::{Deserialize, Serialize};
 
@@ -408,6 +411,9 @@ struct ShowView {
     staff_name: String,
     created: String,
     history: Vec<Event>,
+    recalled: bool,
+    /// Messages of the same send not yet recalled, this one included (see `Store::same_send`).
+    same_send: usize,
 }
 
 /// The history as the message row records it: creation, then each timestamp it has.
@@ -447,6 +453,7 @@ pub async fn show(
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
     Path(id): Path<String>,
+    Query(q): Query<RecallNotice>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     let id: i64 = id.parse().map_err(|_| CabinetError::NotFound)?;
@@ -476,6 +483,12 @@ pub async fn show(
             })
             .collect()
     };
+    let recalled = m.status() == MessageStatus::Recalled;
+    let same_send = if recalled {
+        0
+    } else {
+        state.store.same_send(s.partner.id, m.id).await?.len()
+    };
     let l = Layout::signed_in(
         *lang,
         Area::Cabinet,
@@ -483,15 +496,76 @@ pub async fn show(
         s.partner.inn.clone(),
         s.csrf,
     )
-    .with_title(m.title.clone());
+    .with_title(m.title.clone())
+    .with_counted_notice(q.done.done.as_deref(), q.n);
     let view = ShowView {
         l,
         staff_name,
         created: cfg.datetime(m.created_at),
         history,
+        recalled,
+        same_send,
         m,
     };
     Ok(html(view.render()))
+}
+
+/// `?done=bulk_recalled&n=…` after a recall.
+#[derive(Debug, Default, Deserialize)]
+pub struct RecallNotice {
+    #[serde(flatten)]
+    done: DoneQuery,
+    n: Option<u64>,
+}
+
+#[derive(Deserialize)]
+pub struct RecallForm {
+    csrf: String,
+    /// `one`: this message; `send`: every message of its send (`Store::same_send`).
+    scope: String,
+}
+
+/// Recalls the message, or its whole send, and comes back to its page.
+#[handler]
+pub async fn recall(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<String>,
+    Form(form): Form<RecallForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let id: i64 = id.parse().map_err(|_| CabinetError::NotFound)?;
+    let mut ids = match form.scope.as_str() {
+        "one" => vec![id],
+        "send" => state.store.same_send(s.partner.id, id).await?,
+        _ => return Err(CabinetError::unknown_action()),
+    };
+    if ids.is_empty() {
+        // The whole send was recalled meanwhile (another tab): this one then answers "already".
+        ids.push(id);
+    }
+    let done = match messaging::recall(state, &s.partner, &ids, Source::Cabinet).await {
+        Ok(done) => done,
+        Err(Error::NotFound(_)) => return Err(CabinetError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    if !done.recalled.is_empty() {
+        audit::record(
+            state,
+            req,
+            s.partner.id,
+            audit::ADMIN,
+            audit::Action::MessagesRecalled,
+            &messaging::recall_audit_detail(&done.recalled),
+        )
+        .await;
+    }
+    Ok(done_counted(
+        &format!("/cabinet/messages/{id}"),
+        "bulk_recalled",
+        done.recalled.len() as u64,
+    ))
 }
 
 #[cfg(test)]

@@ -1,0 +1,190 @@
+//! Recalling messages: the partner withdraws what it sent, and the app deletes it at its sync.
+
+use super::deliveries::BeginWrite;
+use super::{Pool, Store, with_pool};
+use crate::domain::Millis;
+use crate::error::{Error, Result};
+use std::collections::HashSet;
+
+/// What a recall did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Recall {
+    /// Every id is the partner's: these were recalled now, those had been before.
+    Done {
+        recalled: Vec<i64>,
+        already: Vec<i64>,
+    },
+    /// Some ids are none of the partner's messages: nothing was changed.
+    Unknown(Vec<i64>),
+}
+
+/// Most recalled ids the app gets at one sync: the newest ones. Older recalls were taken by
+/// earlier syncs (deleting them again does nothing), unless the phone was off for that many.
+pub const RECALLED_PAGE: i64 = 1000;
+
+fn ids_json(ids: &[i64]) -> Result<String> {
+    serde_json::to_string(ids).map_err(|e| Error::Internal(format!("ids: {e}")))
+}
+
+impl Store {
+    /// Recalls the partner's messages `ids` in one transaction: each takes the status
+    /// `recalled` with a history entry (and so a webhook event) saying `detail`, its push job
+    /// is dropped if it has not gone yet, and nothing changes its status afterwards. All or
+    /// nothing: one id that is not the partner's and no message changes.
+    pub async fn recall_messages(
+        &self,
+        partner_id: i64,
+        ids: &[i64],
+        detail: &str,
+        now: Millis,
+    ) -> Result<Recall> {
+        let mut unique = HashSet::with_capacity(ids.len());
+        let ids: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| unique.insert(*id))
+            .collect();
+        let (found, changed): (Vec<i64>, Vec<i64>) = match &self.writer {
+            Pool::Sqlite(p) => {
+                let json = ids_json(&ids)?;
+                let mut tx = p.begin_write().await?;
+                let found: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM messages
+                     WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1",
+                )
+                .bind(partner_id)
+                .bind(&json)
+                .fetch_all(&mut *tx)
+                .await?;
+                if found.len() < ids.len() {
+                    (found, Vec::new())
+                } else {
+                    let changed: Vec<i64> = sqlx::query_scalar(
+                        "UPDATE messages SET status = 'recalled', status_reason = NULL
+                         WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1
+                           AND status <> 'recalled'
+                         RETURNING id",
+                    )
+                    .bind(partner_id)
+                    .bind(&json)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let changed_json = ids_json(&changed)?;
+                    sqlx::query(
+                        "DELETE FROM deliveries WHERE message_id IN (SELECT value FROM json_each($1))",
+                    )
+                    .bind(&changed_json)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO message_events (message_id, status, detail, created_at)
+                         SELECT value, 'recalled', $2, $3 FROM json_each($1) ORDER BY key",
+                    )
+                    .bind(&changed_json)
+                    .bind(detail)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    (found, changed)
+                }
+            }
+            Pool::Postgres(p) => {
+                // A push round locks its messages in its own order; a deadlock with it aborts
+                // one of the two, and the recall tries again (the round will have finished).
+                let mut tries = 0;
+                loop {
+                    match recall_pg(p, partner_id, &ids, detail, now).await {
+                        Err(e) if is_deadlock(&e) && tries < 3 => tries += 1,
+                        other => break other?,
+                    }
+                }
+            }
+        };
+        if found.len() < ids.len() {
+            let found: HashSet<i64> = found.into_iter().collect();
+            return Ok(Recall::Unknown(
+                ids.into_iter().filter(|id| !found.contains(id)).collect(),
+            ));
+        }
+        let changed_set: HashSet<i64> = changed.iter().copied().collect();
+        let (mut recalled, already): (Vec<i64>, Vec<i64>) =
+            ids.into_iter().partition(|id| changed_set.contains(id));
+        recalled.sort_unstable();
+        Ok(Recall::Done { recalled, already })
+    }
+
+    /// The employee's recalled messages, newest first (at most `RECALLED_PAGE`).
+    pub async fn recalled_for_staff(&self, staff_id: i64) -> Result<Vec<i64>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT id FROM messages WHERE staff_id = $1 AND status = 'recalled' ORDER BY id DESC LIMIT $2",
+        )
+        .bind(staff_id)
+        .bind(RECALLED_PAGE)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// The messages of the same send as `id`, itself included, not yet recalled: the partner's
+    /// messages with its title and text created at the same moment (one bulk send or one
+    /// group's stores them with one time) by the same source.
+    pub async fn same_send(&self, partner_id: i64, id: i64) -> Result<Vec<i64>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT o.id FROM messages m JOIN messages o
+               ON o.partner_id = m.partner_id AND o.created_at = m.created_at
+              AND o.title = m.title AND o.body = m.body AND o.source = m.source
+             WHERE m.partner_id = $1 AND m.id = $2 AND o.status <> 'recalled'
+             ORDER BY o.id",
+        )
+        .bind(partner_id)
+        .bind(id)
+        .fetch_all(p)
+        .await)?)
+    }
+}
+
+fn is_deadlock(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"))
+}
+
+/// PostgreSQL's recall transaction: the messages found (locked, in id order) and those changed.
+async fn recall_pg(
+    p: &sqlx::PgPool,
+    partner_id: i64,
+    ids: &[i64],
+    detail: &str,
+    now: Millis,
+) -> std::result::Result<(Vec<i64>, Vec<i64>), sqlx::Error> {
+    let mut tx = p.begin_write().await?;
+    // Locked: a push outcome or the app's report waits for this transaction, then finds the
+    // status `recalled` and leaves it.
+    let found: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM messages WHERE id = ANY($2) AND partner_id = $1 ORDER BY id FOR UPDATE",
+    )
+    .bind(partner_id)
+    .bind(ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    if found.len() < ids.len() {
+        return Ok((found, Vec::new()));
+    }
+    let changed: Vec<i64> = sqlx::query_scalar(
+        "WITH changed AS (
+             UPDATE messages SET status = 'recalled', status_reason = NULL
+             WHERE id = ANY($1) AND partner_id = $2 AND status <> 'recalled'
+             RETURNING id),
+         gone AS (DELETE FROM deliveries WHERE message_id IN (SELECT id FROM changed)),
+         events AS (
+             INSERT INTO message_events (message_id, status, detail, created_at)
+             SELECT id, 'recalled', $3, $4 FROM changed ORDER BY id)
+         SELECT id FROM changed",
+    )
+    .bind(ids)
+    .bind(partner_id)
+    .bind(detail)
+    .bind(now)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((found, changed))
+}
