@@ -177,6 +177,16 @@ impl ApiClient {
         self.post("getmessage", Some(session.token), &body).await
     }
 
+    /// `POST /api/v1/getrecalled`: the employee's messages the partner recalled, newest first.
+    pub async fn get_recalled(&self, session: &Credentials<'_>) -> Result<Vec<MessageId>> {
+        let body = serde_json::json!({ "inn": session.inn, "staffid": session.staff_id });
+        let list: RecalledList = self.post("getrecalled", Some(session.token), &body).await?;
+        list.messageids
+            .iter()
+            .map(|id| MessageId::parse(id).map_err(|_| Error::Protocol("bad messageid".into())))
+            .collect()
+    }
+
     /// `POST /api/v1/messagestatus`: returns how many messages changed state.
     pub async fn message_status(
         &self,
@@ -245,6 +255,11 @@ impl ApiClient {
             _ => Err(Error::Server { status, message }),
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct RecalledList {
+    messageids: Vec<String>,
 }
 
 /// What an authorised call needs from the session.

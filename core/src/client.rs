@@ -21,6 +21,9 @@ pub const SEARCH_LIMIT: u32 = 100;
 pub trait SimoListener: Send + Sync {
     /// Messages that arrived (by `sync()` or a push) and were not in the cache before, newest first.
     fn on_new_messages(&self, messages: Vec<Message>);
+    /// The organisation recalled these messages (sent by mistake) and `sync()` deleted them
+    /// from the cache: refresh the list and withdraw their notifications.
+    fn on_messages_recalled(&self, ids: Vec<MessageId>);
     /// The server no longer accepts the session (for example, the employee logged in on
     /// another phone): show the login screen. Cached messages stay readable until logout.
     fn on_session_expired(&self);
@@ -200,6 +203,12 @@ impl Client {
     pub(crate) fn notify_new(&self, messages: Vec<Message>) {
         if !messages.is_empty() {
             self.with_listener(move |l| l.on_new_messages(messages));
+        }
+    }
+
+    pub(crate) fn notify_recalled(&self, ids: Vec<MessageId>) {
+        if !ids.is_empty() {
+            self.with_listener(move |l| l.on_messages_recalled(ids));
         }
     }
 

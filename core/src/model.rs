@@ -45,6 +45,8 @@ pub struct Profile {
 pub struct SyncReport {
     /// Messages that were not in the cache before, newest first.
     pub new_messages: Vec<Message>,
+    /// Messages the organisation recalled that this sync deleted from the cache.
+    pub recalled: Vec<MessageId>,
     /// Delivery and read reports the server accepted during this sync.
     pub reports_sent: u32,
     /// Reports still waiting (for example, the server refused them temporarily).

@@ -1,4 +1,5 @@
-//! `sync()`: fetch what is new since the cursor into the cache, then flush the queued reports.
+//! `sync()`: fetch what is new since the cursor into the cache, delete what the organisation
+//! recalled, then flush the queued reports.
 //!
 //! The server, not the pushes, is the source of truth: FCM drops everything pending for a
 //! device past 100 undelivered messages, so whatever the pushes missed arrives here.
@@ -36,6 +37,10 @@ impl Client {
 
 async fn sync_as(client: &Client, session: &Session) -> Result<SyncReport> {
     let fresh = fetch_new(client, session).await?;
+    let recalled = match remove_recalled(client, session).await {
+        Ok(removed) => removed,
+        Err(error) => keep_going_unless_unauthorized(error, "recalled").map(|()| Vec::new())?,
+    };
     if let Err(error) = client.send_unsent_push_token(session).await {
         keep_going_unless_unauthorized(error, "push token")?;
     }
@@ -47,11 +52,14 @@ async fn sync_as(client: &Client, session: &Session) -> Result<SyncReport> {
     for id in fresh.iter().rev() {
         new_messages.extend(client.cache.message(*id)?);
     }
+    new_messages.retain(|m| !recalled.contains(&m.id));
     new_messages.sort_by_key(|m| std::cmp::Reverse(m.id));
     client.notify_new(new_messages.clone());
+    client.notify_recalled(recalled.clone());
     let reports_pending = u32::try_from(client.cache.pending_reports()?.len()).unwrap_or(u32::MAX);
     Ok(SyncReport {
         new_messages,
+        recalled,
         reports_sent,
         reports_pending,
     })
@@ -100,6 +108,16 @@ async fn fetch_new(client: &Client, session: &Session) -> Result<Vec<MessageId>>
         client.cache.advance_sync_cursor(settled)?;
     }
     Ok(fresh)
+}
+
+/// Deletes the messages the server lists as recalled; returns those that were cached. A server
+/// from before recalls answers 404 for the method: nothing was recalled there.
+async fn remove_recalled(client: &Client, session: &Session) -> Result<Vec<MessageId>> {
+    match client.api.get_recalled(&credentials(session)).await {
+        Ok(ids) => client.cache.remove_recalled(&ids),
+        Err(Error::Rejected { status: 404, .. }) => Ok(Vec::new()),
+        Err(error) => Err(error),
+    }
 }
 
 /// The greatest id of the messages (id, created ms) created `SETTLE_MS` or more before the

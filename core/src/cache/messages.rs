@@ -162,6 +162,24 @@ impl Cache {
         })
     }
 
+    /// Deletes messages the partner recalled, with their waiting reports; returns those that
+    /// were cached. A recalled message that comes back later (a push that was on its way)
+    /// is deleted again by the next sync.
+    pub fn remove_recalled(&self, ids: &[MessageId]) -> Result<Vec<MessageId>> {
+        self.db.write(|tx| {
+            let mut outbox = tx.prepare_cached("DELETE FROM outbox WHERE message_id = ?1")?;
+            let mut message = tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?;
+            let mut removed = Vec::new();
+            for id in ids {
+                outbox.execute([id.get()])?;
+                if message.execute([id.get()])? == 1 {
+                    removed.push(*id);
+                }
+            }
+            Ok(removed)
+        })
+    }
+
     /// Forgets reports the server has accepted (or refused for good).
     pub fn remove_reports(&self, report: Report, ids: &[MessageId]) -> Result<()> {
         self.db.write(|tx| {

@@ -1,6 +1,7 @@
 // The observable state of the app over SimoClient: all logic stays in the Rust core.
 import Foundation
 import SimoCore
+import UserNotifications
 
 @MainActor
 public final class SimoModel: ObservableObject {
@@ -110,6 +111,20 @@ final class Listener: SimoListener, @unchecked Sendable {
 
     func onNewMessages(messages: [Message]) {
         Task { @MainActor [weak model] in model?.reload() }
+    }
+
+    /// The organisation recalled these messages: the list loses them, and so does the
+    /// notification centre (each notification's `messageid` says which message it shows).
+    func onMessagesRecalled(ids: [MessageId]) {
+        Task { @MainActor [weak model] in model?.reload() }
+        let recalled = Set(ids.map { String($0) })
+        let center = UNUserNotificationCenter.current()
+        center.getDeliveredNotifications { delivered in
+            let gone = delivered
+                .filter { recalled.contains("\($0.request.content.userInfo["messageid"] ?? "")") }
+                .map { $0.request.identifier }
+            center.removeDeliveredNotifications(withIdentifiers: gone)
+        }
     }
 
     func onSessionExpired() {

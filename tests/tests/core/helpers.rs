@@ -10,7 +10,7 @@ use simo_backend::config::{Settings, SmsProviderKind};
 use simo_backend::service::partners::{self, PartnerInput};
 use simo_backend::startup::Application;
 use simo_backend::state::SharedState;
-use simo_core::{Device, Message, Profile, SimoClient, SimoListener};
+use simo_core::{Device, Message, MessageId, Profile, SimoClient, SimoListener};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -153,12 +153,11 @@ impl TestServer {
         client.confirm_code(code).await.expect("confirm_code")
     }
 
-    /// `POST /api/v1/createmessage` as the partner's system; returns the message id.
-    pub async fn create_message(&self, staff_id: &str, title: &str, text: &str) -> i64 {
-        let body = json!({"inn": INN, "staffid": staff_id, "title": title, "message": text});
+    /// `POST /api/v1/{method}` with the partner's token; returns the envelope's `data`.
+    async fn as_partner(&self, method: &str, body: Value) -> Value {
         let answer: Value = self
             .http
-            .post(format!("{}/api/v1/createmessage", self.url))
+            .post(format!("{}/api/v1/{method}", self.url))
             .header("Authorization", &self.partner_token)
             .json(&body)
             .send()
@@ -167,12 +166,29 @@ impl TestServer {
             .json()
             .await
             .unwrap();
-        assert_eq!(answer["success"], true, "createmessage: {answer}");
-        answer["data"]["messageid"]
-            .as_str()
+        assert_eq!(answer["success"], true, "{method}: {answer}");
+        answer["data"].clone()
+    }
+
+    /// `POST /api/v1/createmessage` as the partner's system; returns the message id.
+    pub async fn create_message(&self, staff_id: &str, title: &str, text: &str) -> i64 {
+        let body = json!({"inn": INN, "staffid": staff_id, "title": title, "message": text});
+        let data = self.as_partner("createmessage", body).await;
+        data["messageid"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// `POST /api/v1/recallmessage` as the partner's system; returns the ids recalled now.
+    pub async fn recall(&self, ids: &[i64]) -> Vec<i64> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let data = self
+            .as_partner("recallmessage", json!({"inn": INN, "messageids": ids}))
+            .await;
+        data["recalled"]
+            .as_array()
             .unwrap()
-            .parse()
-            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap().parse().unwrap())
+            .collect()
     }
 
     /// The push token the server holds for the employee with `staff_id`.
@@ -205,6 +221,7 @@ impl std::ops::Deref for TestClient {
 #[derive(Default)]
 pub struct RecordingListener {
     pub new_messages: Mutex<Vec<Message>>,
+    pub recalled: Mutex<Vec<i64>>,
     pub expired: AtomicUsize,
 }
 
@@ -222,6 +239,13 @@ impl RecordingListener {
 impl SimoListener for RecordingListener {
     fn on_new_messages(&self, messages: Vec<Message>) {
         self.new_messages.lock().unwrap().extend(messages);
+    }
+
+    fn on_messages_recalled(&self, ids: Vec<MessageId>) {
+        self.recalled
+            .lock()
+            .unwrap()
+            .extend(ids.iter().map(|id| id.get()));
     }
 
     fn on_session_expired(&self) {

@@ -212,3 +212,63 @@ async fn two_employees_on_two_clients_see_only_their_own_messages_and_search_the
         Err(ApiError::InvalidInput { .. })
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_the_partner_recalls_is_deleted_from_the_phone_at_the_next_sync() {
+    let server = TestServer::spawn().await;
+    let client = server.client();
+    let listener = &client.listener;
+    let profile = server.login(&client, &new_phone()).await;
+    let kept = server
+        .create_message(&profile.staff_id, "Собрание", "В пятницу")
+        .await;
+    let wrong = server
+        .create_message(&profile.staff_id, "Премия", "Всем по миллиону")
+        .await;
+    assert_eq!(
+        ids(&client.sync().await.unwrap().new_messages),
+        [wrong, kept]
+    );
+    assert_eq!(client.unread_count().unwrap(), 2);
+
+    assert_eq!(server.recall(&[wrong]).await, [wrong]);
+    let report = client.sync().await.unwrap();
+    assert_eq!(report.recalled, [MessageId::new(wrong).unwrap()]);
+    assert!(report.new_messages.is_empty());
+    assert_eq!(*listener.recalled.lock().unwrap(), [wrong]);
+    assert_eq!(
+        client.message(MessageId::new(wrong).unwrap()).unwrap(),
+        None
+    );
+    assert_eq!(ids(&client.messages(10, None).unwrap()), [kept]);
+    assert!(
+        client.search("миллиону".into()).unwrap().is_empty(),
+        "out of the search too"
+    );
+    assert_eq!(client.unread_count().unwrap(), 1);
+
+    // A push that was on its way brings it back for a moment; the next sync deletes it again.
+    let payload =
+        format!(r#"{{"messageid":"{wrong}","title":"Премия","message":"Всем по миллиону"}}"#);
+    assert!(client.handle_push(payload).unwrap().is_new);
+    assert_eq!(
+        client.sync().await.unwrap().recalled,
+        [MessageId::new(wrong).unwrap()]
+    );
+    assert_eq!(ids(&client.messages(10, None).unwrap()), [kept]);
+    // Nothing cached to delete: nothing reported.
+    assert!(client.sync().await.unwrap().recalled.is_empty());
+
+    // Recalled before the phone ever synced it: it never arrives.
+    let never = server
+        .create_message(&profile.staff_id, "Ошибка", "Не то")
+        .await;
+    server.recall(&[never]).await;
+    let report = client.sync().await.unwrap();
+    assert!(
+        report.new_messages.is_empty() && report.recalled.is_empty(),
+        "{report:?}"
+    );
+    assert_eq!(ids(&client.messages(10, None).unwrap()), [kept]);
+    assert_eq!(listener.recalled.lock().unwrap().len(), 2);
+}

@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger
 class RecordingListener : SimoListener {
     val received = CopyOnWriteArrayList<Message>()
     val expired = AtomicInteger()
+    val recalled = CopyOnWriteArrayList<Long>()
     override fun onNewMessages(messages: List<Message>) { received.addAll(messages) }
+    override fun onMessagesRecalled(ids: List<Long>) { recalled.addAll(ids) }
     override fun onSessionExpired() { expired.incrementAndGet() }
 }
 
@@ -187,6 +189,25 @@ class SimoClientTest {
             newClient().requestCode("7736207543", newPhone(), "Иванов", Device.ANDROID)
         }
         assertEquals("Ошибка авторизации. Организации с таким ИНН не существует", back.reason)
+    }
+
+    @Test fun f_aRecalledMessageIsDeletedAtTheNextSyncAndTheListenerIsTold() = runBlocking {
+        val client = newClient()
+        val listener = RecordingListener()
+        client.setListener(listener)
+        val profile = client.login(newPhone())
+        val kept = backend.createMessage(profile.staffId, "Собрание", "В пятницу")
+        val wrong = backend.createMessage(profile.staffId, "Премия", "Всем по миллиону")
+        assertEquals(listOf(wrong, kept), client.sync().newMessages.map { it.id })
+
+        backend.recall(wrong)
+        val report = client.sync()
+        assertEquals(listOf(wrong), report.recalled)
+        assertEquals(listOf(wrong), listener.recalled.toList())
+        assertNull(client.message(wrong))
+        assertEquals(listOf(kept), client.messages(50u, null).map { it.id })
+        assertTrue(client.search("миллиону").isEmpty())
+        assertEquals(1u, client.unreadCount())
     }
 
     private inline fun <reified E : ApiException> expect(what: String, block: () -> Unit): E {

@@ -95,14 +95,24 @@ class TestBackend(private val sms: FakeSmsGateway) : AutoCloseable {
     /** `POST /api/v1/createmessage` as the partner's system would; returns the new message id. */
     fun createMessage(staffId: String, title: String, text: String): Long {
         val body = """{"inn":"$PARTNER_INN","staffid":"$staffId","title":${quote(title)},"message":${quote(text)}}"""
-        val request = HttpRequest.newBuilder(URI.create("$url/api/v1/createmessage"))
+        return jsonString(asPartner("createmessage", body), "messageid").toLong()
+    }
+
+    /** `POST /api/v1/recallmessage` as the partner's system would: the message is withdrawn. */
+    fun recall(id: Long) {
+        asPartner("recallmessage", """{"inn":"$PARTNER_INN","messageid":"$id"}""")
+    }
+
+    /** `POST /api/v1/<method>` with the partner's token; returns the answer's body. */
+    private fun asPartner(method: String, body: String): String {
+        val request = HttpRequest.newBuilder(URI.create("$url/api/v1/$method"))
             .header("Authorization", partnerToken)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build()
         val response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString())
-        check(response.statusCode() == 200) { "createmessage: ${response.statusCode()} ${response.body()}" }
-        return jsonString(response.body(), "messageid").toLong()
+        check(response.statusCode() == 200) { "$method: ${response.statusCode()} ${response.body()}" }
+        return response.body()
     }
 
     override fun close() {

@@ -1,6 +1,7 @@
 // The three screens of section 3 of the user guide over the core: login, SMS code, messages.
 package ru.simo.app
 
+import android.app.NotificationManager
 import android.os.Bundle
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
@@ -53,6 +54,11 @@ private fun SimoScreen(client: SimoClient) {
     remember {
         client.setListener(object : SimoListener {
             override fun onNewMessages(messages: List<Message>) { scope.launch { reload() } }
+            override fun onMessagesRecalled(ids: List<Long>) {
+                val notifications = context.getSystemService(NotificationManager::class.java)
+                ids.forEach { notifications.cancel(it.toInt()) }
+                scope.launch { reload() }
+            }
             override fun onSessionExpired() { scope.launch { screen = Screen.LOGIN; error = context.getString(R.string.session_expired) } }
         })
     }

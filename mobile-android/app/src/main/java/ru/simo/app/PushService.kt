@@ -8,6 +8,7 @@ import com.google.firebase.messaging.RemoteMessage
 import kotlinx.coroutines.runBlocking
 import org.json.JSONObject
 import ru.simo.core.ApiException
+import ru.simo.core.PushNotification
 
 class PushService : FirebaseMessagingService() {
     private val client get() = (application as SimoApplication).client
@@ -24,7 +25,15 @@ class PushService : FirebaseMessagingService() {
         } catch (e: ApiException) {
             return
         }
-        if (!shown.isNew) return
+        if (shown.isNew) show(shown)
+        // Each push is a cue to sync: it brings what FCM dropped and deletes what the
+        // organisation recalled, whose notifications are withdrawn here.
+        val report = runCatching { runBlocking { client.sync() } }.getOrNull() ?: return
+        val notifications = getSystemService(NotificationManager::class.java)
+        report.recalled.forEach { notifications.cancel(it.toInt()) }
+    }
+
+    private fun show(shown: PushNotification) {
         val notification = NotificationCompat.Builder(this, SimoApplication.CHANNEL)
             .setSmallIcon(android.R.drawable.ic_dialog_email)
             .setContentTitle(shown.title)
