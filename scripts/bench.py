@@ -8,6 +8,7 @@ measures with wrk (same client, same concurrency for every case):
   createmessage      max req/s, then p99 at half that rate       (SQLite, PostgreSQL)
   getmessage         count 50, 1,000,000 messages stored         (SQLite, PostgreSQL)
   bulk 10,000        one message to 10,000 employees: time until stored and queued
+  recall 10,000      recallmessage of that send, its 10,000 IDs in one call
   group 10,000       a group of every employee saved in one savegroup, then one message to it
   scheduled 10,000   the same, scheduled a second ahead: the scheduler's transaction, and how
                      long after its time it was done (the scheduler looks every second)
@@ -414,6 +415,14 @@ def run_database(kind, args, ceiling_rps):
             data = answer.get("data") or {}
             bulk["created"] = len(data.get("messageids") or data.get("messages") or [])
         settle(kind, db_url, sqlite_path)
+        # The same send recalled (a mistake noticed after it went out): one call with its IDs.
+        recall = None
+        if status == 200:
+            sent = [m["messageid"] for m in (answer.get("data") or {}).get("messages") or []]
+            started = time.time()
+            status, answer = post(f"{base}/api/v1/recallmessage", {"inn": INN, "messageids": sent}, token)
+            recall = {"status": status, "seconds": round(time.time() - started, 3),
+                      "recalled": len(((answer.get("data") or {}).get("recalled")) or [])}
         group = group_of_all(base, token, staff_ids(kind, db_url, sqlite_path, partner["id"]))
         settle(kind, db_url, sqlite_path)
         scheduled = scheduled_all(base, token, os.path.join(tmp, "server.log"))
@@ -431,7 +440,7 @@ def run_database(kind, args, ceiling_rps):
             receiver.wait()
     result = {"createmessage": create, "createmessage_half_rate": create_half, "getmessage": get,
               "wrong_token": wrong,
-              "bulk_10000": bulk, "group_10000": group, "scheduled_10000": scheduled, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
+              "bulk_10000": bulk, "recall_10000": recall, "group_10000": group, "scheduled_10000": scheduled, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
     result["createmessage_share_of_ceiling"] = round(create["rps"] / ceiling_rps, 3)
     result["getmessage_share_of_ceiling"] = round(get["rps"] / ceiling_rps, 3)
     return result
@@ -493,6 +502,7 @@ def main():
         ("getmessage count 50, 1M stored", lambda r: f"{r['getmessage']['rps']} req/s ({r['getmessage_share_of_ceiling']:.0%}; {r['getmessage']['rps'] / c['page']['rps']:.0%} of the page's ceiling), p99 {r['getmessage']['p99_ms']} ms"),
         ("a wrong token, every answer a 401", lambda r: f"{r['wrong_token']['rps']} req/s ({r['wrong_token']['rps'] / c['rps']:.0%}), p99 {r['wrong_token']['p99_ms']} ms" if "wrong_token" in r else "—"),
         ("bulk: 10,000 recipients", lambda r: f"{r['bulk_10000']['seconds']} s (HTTP {r['bulk_10000']['status']})"),
+        ("recallmessage of that send", lambda r: f"{r['recall_10000']['seconds']} s ({r['recall_10000']['recalled']:,} recalled, HTTP {r['recall_10000']['status']})" if r.get("recall_10000") else "—"),
         ("a group of 10,000: savegroup; createmessagebulk to it", lambda r: f"{r['group_10000']['save_seconds']} s; {r['group_10000']['send_seconds']} s ({r['group_10000']['created']:,} created)" if r["group_10000"] else "—"),
         ("scheduled to all 10,000: its transaction; sent after its time", lambda r: f"{r['scheduled_10000']['store_ms']} ms; {r['scheduled_10000']['late_ms']} ms (polled each second)"),
         ("CSV export of every message", lambda r: f"{r['export_csv']['rows']:,} rows, {r['export_csv']['mb']} MB in {r['export_csv']['seconds']} s (first byte {r['export_csv']['first_byte_ms']} ms), RSS {r['export_csv']['rss_before_mb']} → {r['export_csv']['rss_max_mb']} MB"),

@@ -627,6 +627,35 @@ test("schedule a send that repeats every week, see it marked, and stop it", asyn
   await page.context().close();
 });
 
+test("recall a send that went to everyone by mistake: the app is told, the list shows it recalled", async () => {
+  const bulk = await api("createmessagebulk", tokenA, { inn: partnerA.inn, all: true, title: "Не то письмо", message: "Отправлено по ошибке" });
+  assert.equal(bulk.status, 200, JSON.stringify(bulk.body));
+  const sent = bulk.body.data.messages.map((m) => m.messageid);
+  assert.ok(sent.length >= 3, JSON.stringify(bulk.body));
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/messages/${sent[0]}`);
+  const everyone = page.locator('#recall button[value="send"]');
+  assert.match(await everyone.textContent(), new RegExp(`Отозвать у всех получателей этой рассылки \\(${sent.length}\\)`));
+  await shot(page, "27-message-recall");
+  // Dismissed, the confirmation recalls nothing.
+  await everyone.click();
+  assert.match(page.dialogs.at(-1), /Отменить это нельзя/);
+  assert.equal(await page.locator("#recall").count(), 1);
+  page.acceptDialogs = true;
+  await Promise.all([page.waitForLoadState("load"), everyone.click()]);
+  assert.match(await page.textContent(".notice"), new RegExp(`Отозвано сообщений: ${sent.length}`));
+  assert.equal(await page.locator("#recall").count(), 0, "no recall buttons on a recalled message");
+  assert.match(await page.textContent(".timeline"), /Отозвано.*Сообщение отозвано \(cabinet\)/s);
+  await shot(page, "28-message-recalled");
+  await page.goto(`${BASE}/cabinet/messages?status=recalled`);
+  assert.deepEqual(await titles(page), sent.map(() => "Не то письмо"));
+  // The partner's system sees them recalled too.
+  const recalled = await api("getmessagestatus", tokenA, { inn: partnerA.inn, messageids: sent });
+  assert.deepEqual(recalled.body.data.messages.map((m) => m.status), sent.map(() => "recalled"));
+  await page.context().close();
+});
+
 test("log out", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);
