@@ -45,50 +45,7 @@ impl Store {
             .filter(|id| unique.insert(*id))
             .collect();
         let (found, changed): (Vec<i64>, Vec<i64>) = match &self.writer {
-            Pool::Sqlite(p) => {
-                let json = ids_json(&ids)?;
-                let mut tx = p.begin_write().await?;
-                let found: Vec<i64> = sqlx::query_scalar(
-                    "SELECT id FROM messages
-                     WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1",
-                )
-                .bind(partner_id)
-                .bind(&json)
-                .fetch_all(&mut *tx)
-                .await?;
-                if found.len() < ids.len() {
-                    (found, Vec::new())
-                } else {
-                    let changed: Vec<i64> = sqlx::query_scalar(
-                        "UPDATE messages SET status = 'recalled', status_reason = NULL
-                         WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1
-                           AND status <> 'recalled'
-                         RETURNING id",
-                    )
-                    .bind(partner_id)
-                    .bind(&json)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    let changed_json = ids_json(&changed)?;
-                    sqlx::query(
-                        "DELETE FROM deliveries WHERE message_id IN (SELECT value FROM json_each($1))",
-                    )
-                    .bind(&changed_json)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "INSERT INTO message_events (message_id, status, detail, created_at)
-                         SELECT value, 'recalled', $2, $3 FROM json_each($1) ORDER BY key",
-                    )
-                    .bind(&changed_json)
-                    .bind(detail)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    tx.commit().await?;
-                    (found, changed)
-                }
-            }
+            Pool::Sqlite(p) => recall_sqlite(p, partner_id, &ids, detail, now).await?,
             Pool::Postgres(p) => {
                 // A push round locks its messages in its own order; a deadlock with it aborts
                 // one of the two, and the recall tries again (the round will have finished).
@@ -141,6 +98,54 @@ impl Store {
         .fetch_all(p)
         .await)?)
     }
+}
+
+/// SQLite's recall transaction (the write lock taken up front): the messages found and those
+/// changed.
+async fn recall_sqlite(
+    p: &sqlx::SqlitePool,
+    partner_id: i64,
+    ids: &[i64],
+    detail: &str,
+    now: Millis,
+) -> Result<(Vec<i64>, Vec<i64>)> {
+    let json = ids_json(ids)?;
+    let mut tx = p.begin_write().await?;
+    let found: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM messages WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1",
+    )
+    .bind(partner_id)
+    .bind(&json)
+    .fetch_all(&mut *tx)
+    .await?;
+    if found.len() < ids.len() {
+        return Ok((found, Vec::new()));
+    }
+    let changed: Vec<i64> = sqlx::query_scalar(
+        "UPDATE messages SET status = 'recalled', status_reason = NULL
+         WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1 AND status <> 'recalled'
+         RETURNING id",
+    )
+    .bind(partner_id)
+    .bind(&json)
+    .fetch_all(&mut *tx)
+    .await?;
+    let changed_json = ids_json(&changed)?;
+    sqlx::query("DELETE FROM deliveries WHERE message_id IN (SELECT value FROM json_each($1))")
+        .bind(&changed_json)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO message_events (message_id, status, detail, created_at)
+         SELECT value, 'recalled', $2, $3 FROM json_each($1) ORDER BY key",
+    )
+    .bind(&changed_json)
+    .bind(detail)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((found, changed))
 }
 
 fn is_deadlock(e: &sqlx::Error) -> bool {
