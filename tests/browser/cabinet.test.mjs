@@ -342,6 +342,11 @@ test("documentation, English and a phone screen", async () => {
   await shot(page, "11b-api-docs");
   await page.goto(`${BASE}/cabinet/messages?lang=en`);
   assert.match(await page.textContent("h1"), /Messages/);
+  // The guide in English: the same sections, the partner's own INN in the examples.
+  await page.goto(`${BASE}/cabinet/docs`);
+  assert.match(await page.textContent("#api h2"), /Connecting your system over the API/);
+  assert.match(await page.textContent("#recallmessage"), new RegExp(`recall a message sent by mistake[\\s\\S]*"inn":"${partnerA.inn}"`));
+  await shot(page, "11c-docs-english");
   await page.goto(`${BASE}/cabinet/messages?lang=ru`);
   await page.context().close();
 

@@ -27,6 +27,7 @@ both_databases!(
     the_journal_records_who_did_what_and_when,
     the_operator_sees_each_partners_usage_per_month,
     the_english_cabinet_gives_the_rules_refusals_in_english,
+    the_guide_is_in_russian_or_in_english_with_the_partners_own_inn,
 );
 
 /// The token a page shows in full (after a rotation or a partner's creation), if any.
@@ -1906,17 +1907,7 @@ pub(crate) fn journal(page: &Page) -> Vec<(String, String, String)> {
         let inner = after.split_once('>').map_or("", |(_, rest)| rest);
         let text = inner.split("</td>").next().unwrap_or_default();
         // Tags out, entities of the names in.
-        let mut plain = String::new();
-        let mut in_tag = false;
-        for c in text.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' => in_tag = false,
-                _ if !in_tag => plain.push(c),
-                _ => {}
-            }
-        }
-        plain
+        without_tags(text)
             .replace("&#34;", "\"")
             .replace("&#38;", "&")
             .replace("&#39;", "'")
@@ -2557,4 +2548,92 @@ async fn the_english_cabinet_gives_the_rules_refusals_in_english(app: TestApp) {
         "{}",
         taken.body
     );
+}
+
+/// The text a person reads on a page: tags, code samples (1C's language is Russian) and inline
+/// code out.
+fn prose(body: &str) -> String {
+    let mut text = body.to_owned();
+    for (open, close) in [
+        ("<pre>", "</pre>"),
+        ("<code>", "</code>"),
+        ("<script", "</script>"),
+    ] {
+        while let Some(start) = text.find(open) {
+            let end = text[start..]
+                .find(close)
+                .map_or(text.len(), |e| start + e + close.len());
+            text.replace_range(start..end, " ");
+        }
+    }
+    without_tags(&text)
+}
+
+async fn the_guide_is_in_russian_or_in_english_with_the_partners_own_inn(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let russian = b.get("/cabinet/docs").await;
+    assert_eq!(russian.status, 200);
+    assert!(russian.body.contains("Подключение АСУ по API"));
+    assert!(!russian.body.contains("Connecting your system"));
+    let english = b.get("/cabinet/docs?lang=en").await;
+    assert_eq!(english.status, 200);
+    for section in [
+        "id=\"createmessage\"",
+        "id=\"recallmessage\"",
+        "id=\"webhook\"",
+        "id=\"schedulemessage\"",
+        "id=\"groups\"",
+        "id=\"onec\"",
+    ] {
+        assert!(russian.body.contains(section), "{section} in Russian");
+        assert!(english.body.contains(section), "{section} in English");
+    }
+    // The code both pages share: 1C's connection to this server, the signature check.
+    for code in [
+        "Соединение = Новый HTTPСоединение(\"127.0.0.1\"",
+        "hmac.new(SECRET.encode()",
+    ] {
+        assert!(russian.body.contains(code), "{code} in Russian");
+        assert!(english.body.contains(code), "{code} in English");
+    }
+    assert!(english.body.contains("Connecting your system over the API"));
+    assert!(english.body.contains(&format!("\"inn\":\"{}\"", p.inn)));
+    // Every word a person reads is English; only code (1C's is Russian) and the product's
+    // own Russian names in <code> are left.
+    // The guide itself: the header's logo letter and language switch are the layout's.
+    let guide = english
+        .body
+        .split("class=\"docs\"")
+        .nth(1)
+        .unwrap_or_default();
+    let guide = guide.split("<footer").next().unwrap_or_default();
+    let words = prose(guide);
+    let cyrillic: Vec<&str> = words
+        .split_whitespace()
+        .filter(|w| {
+            w.chars()
+                .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c)) || c == 'ё')
+        })
+        .collect();
+    assert!(
+        cyrillic.is_empty(),
+        "Russian words on the English guide: {cyrillic:?}"
+    );
+}
+
+/// The text of HTML with its tags taken out.
+fn without_tags(html: &str) -> String {
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
 }

@@ -10,17 +10,28 @@ use askama::Template;
 use poem::web::Data;
 use poem::{Request, Response, handler};
 
-#[derive(Template)]
-#[template(path = "docs.html")]
-struct DocsView {
-    l: Layout,
+/// What the guide fills its examples with: the partner's INN and this server's address.
+struct Guide {
     base: String,
     inn: String,
     /// Host and port for 1C's `HTTPСоединение`, and whether it needs TLS.
     host: String,
     port: u16,
     https: bool,
-    english: bool,
+}
+
+#[derive(Template)]
+#[template(path = "docs.html")]
+struct DocsRu {
+    l: Layout,
+    g: Guide,
+}
+
+#[derive(Template)]
+#[template(path = "docs_en.html")]
+struct DocsEn {
+    l: Layout,
+    g: Guide,
 }
 
 /// Splits the public address into what 1C's connection object takes.
@@ -44,16 +55,19 @@ pub async fn page(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     let (host, port, https) = host_port(&state.settings.public_url);
-    let view = DocsView {
-        l: Layout::signed_in(*lang, Area::Cabinet, "docs", s.partner.inn.clone(), s.csrf),
+    let l = Layout::signed_in(*lang, Area::Cabinet, "docs", s.partner.inn.clone(), s.csrf);
+    let g = Guide {
         base: state.settings.public_url.clone(),
         inn: s.partner.inn,
         host,
         port,
         https,
-        english: *lang == Lang::En,
     };
-    Ok(html(view.render()))
+    let page = match lang {
+        Lang::Ru => DocsRu { l, g }.render(),
+        Lang::En => DocsEn { l, g }.render(),
+    };
+    Ok(html(page))
 }
 
 #[cfg(test)]
