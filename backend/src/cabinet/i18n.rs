@@ -795,8 +795,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("msg.recall", "Отозвать", "Recall"),
     (
         "msg.recall_hint",
-        "Отправлено по ошибке? Сообщение исчезнет из приложения сотрудника при следующей синхронизации (при открытии приложения или с новым уведомлением), а ещё не отправленное уведомление не уйдёт. Отменить отзыв нельзя.",
-        "Sent by mistake? The message disappears from the employee's app at its next sync (when the app opens or with the next notification), and a notification not yet sent will not go. A recall cannot be undone.",
+        "Отправлено по ошибке? Сообщение исчезнет из приложения сотрудника вместе с уведомлением (телефону уйдёт беззвучное уведомление об отзыве), а ещё не отправленное уведомление не уйдёт. Отменить отзыв нельзя.",
+        "Sent by mistake? The message disappears from the employee's app with its notification (the phone gets a silent recall push), and a notification not yet sent will not go. A recall cannot be undone.",
     ),
     (
         "msg.recall_one",

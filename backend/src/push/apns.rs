@@ -95,6 +95,13 @@ impl Apns {
     }
 
     fn payload(push: &Push) -> Value {
+        if push.recall {
+            // A background push: it shows nothing and wakes the app to delete the message.
+            return json!({
+                "aps": { "content-available": 1 },
+                "recalled": push.message_id.to_string(),
+            });
+        }
         json!({
             "aps": {
                 "alert": { "title": push.title, "body": push.preview() },
@@ -113,8 +120,15 @@ impl Apns {
             .post(format!("{}/3/device/{}", self.base, push.token))
             .header("authorization", format!("bearer {jwt}"))
             .header("apns-topic", &self.topic)
-            .header("apns-push-type", "alert")
-            .header("apns-priority", self.priority.to_string())
+            // Apple takes background pushes only at priority 5.
+            .header(
+                "apns-push-type",
+                if push.recall { "background" } else { "alert" },
+            )
+            .header(
+                "apns-priority",
+                if push.recall { 5 } else { self.priority }.to_string(),
+            )
             .header("apns-expiration", expiration.to_string())
             .json(&Self::payload(push))
             .send()

@@ -154,6 +154,16 @@ impl Fcm {
 
     fn payload(push: &Push) -> Value {
         let id = push.message_id.to_string();
+        if push.recall {
+            // Data only: nothing for the system to show, the app's service deletes the message.
+            return json!({
+                "message": {
+                    "token": push.token,
+                    "data": { "recalled": id },
+                    "android": { "priority": "HIGH" },
+                }
+            });
+        }
         let text = push.preview();
         json!({
             "message": {

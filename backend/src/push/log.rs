@@ -15,6 +15,7 @@ impl Provider for LogProvider {
                 target: "simo::push",
                 message_id = push.message_id,
                 title = push.title,
+                recall = push.recall,
                 "push (log provider; set SIMO_PUSH_PROVIDER=fcm or apns for real devices)"
             );
             tracing::debug!(target: "simo::push", token = push.token, "push token");

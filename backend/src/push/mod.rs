@@ -35,6 +35,10 @@ pub struct Push {
     pub body: String,
     /// The message's creation date as the API writes it.
     pub createdate: String,
+    /// The partner recalled the message after it was pushed: this push shows nothing and tells
+    /// the app to delete it (`{"recalled": id}`), so it goes from the phone without waiting for
+    /// the app's next sync.
+    pub recall: bool,
 }
 
 /// Longest text a push carries: both providers cap a payload at 4 KB; the app reads the whole

@@ -358,7 +358,16 @@ pub async fn recall(
         .recall_messages(partner.id, ids, &detail, now_millis())
         .await?
     {
-        Recall::Done { recalled, already } => Ok(Recalled { recalled, already }),
+        Recall::Done {
+            recalled,
+            already,
+            pushes,
+        } => {
+            if pushes > 0 {
+                state.push_wakeup.jobs_queued();
+            }
+            Ok(Recalled { recalled, already })
+        }
         Recall::Unknown(unknown) => {
             let (named, total) = first_named(&unknown);
             Err(Error::not_found(if total > NAMED {

@@ -13,6 +13,9 @@ pub enum Recall {
     Done {
         recalled: Vec<i64>,
         already: Vec<i64>,
+        /// Recall pushes queued: for the messages recalled now that had been pushed, to an
+        /// employee who still has a device.
+        pushes: u64,
     },
     /// Some ids are none of the partner's messages: nothing was changed.
     Unknown(Vec<i64>),
@@ -44,7 +47,7 @@ impl Store {
             .copied()
             .filter(|id| unique.insert(*id))
             .collect();
-        let (found, changed): (Vec<i64>, Vec<i64>) = match &self.writer {
+        let (found, changed, pushes): (Vec<i64>, Vec<i64>, u64) = match &self.writer {
             Pool::Sqlite(p) => recall_sqlite(p, partner_id, &ids, detail, now).await?,
             Pool::Postgres(p) => {
                 // A push round locks its messages in its own order; a deadlock with it aborts
@@ -68,7 +71,11 @@ impl Store {
         let (mut recalled, already): (Vec<i64>, Vec<i64>) =
             ids.into_iter().partition(|id| changed_set.contains(id));
         recalled.sort_unstable();
-        Ok(Recall::Done { recalled, already })
+        Ok(Recall::Done {
+            recalled,
+            already,
+            pushes,
+        })
     }
 
     /// The employee's recalled messages, newest first (at most `RECALLED_PAGE`).
@@ -100,6 +107,20 @@ impl Store {
     }
 }
 
+/// The recall pushes, queued as delivery jobs (unleased: a worker claims them): one for each
+/// message recalled now that had been pushed (`sent_at`), whose employee still has a token. The
+/// worker sees the status `recalled` and sends the recall instead of the message; its outcome
+/// changes no status (only queued, failed and no-device messages become sent or failed).
+const RECALL_PUSHES_SQLITE: &str =
+    "INSERT INTO deliveries (message_id, attempts, due_at, created_at)
+     SELECT m.id, 0, $2, $2 FROM messages m JOIN staff s ON s.id = m.staff_id
+     WHERE m.id IN (SELECT value FROM json_each($1)) AND m.sent_at IS NOT NULL
+       AND s.push_token IS NOT NULL AND s.push_token <> ''";
+const RECALL_PUSHES_PG: &str = "INSERT INTO deliveries (message_id, attempts, due_at, created_at)
+     SELECT m.id, 0, $2, $2 FROM messages m JOIN staff s ON s.id = m.staff_id
+     WHERE m.id = ANY($1) AND m.sent_at IS NOT NULL
+       AND s.push_token IS NOT NULL AND s.push_token <> ''";
+
 /// SQLite's recall transaction (the write lock taken up front): the messages found and those
 /// changed.
 async fn recall_sqlite(
@@ -108,7 +129,7 @@ async fn recall_sqlite(
     ids: &[i64],
     detail: &str,
     now: Millis,
-) -> Result<(Vec<i64>, Vec<i64>)> {
+) -> Result<(Vec<i64>, Vec<i64>, u64)> {
     let json = ids_json(ids)?;
     let mut tx = p.begin_write().await?;
     let found: Vec<i64> = sqlx::query_scalar(
@@ -119,7 +140,7 @@ async fn recall_sqlite(
     .fetch_all(&mut *tx)
     .await?;
     if found.len() < ids.len() {
-        return Ok((found, Vec::new()));
+        return Ok((found, Vec::new(), 0));
     }
     let changed: Vec<i64> = sqlx::query_scalar(
         "UPDATE messages SET status = 'recalled', status_reason = NULL
@@ -144,8 +165,14 @@ async fn recall_sqlite(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    let pushes = sqlx::query(RECALL_PUSHES_SQLITE)
+        .bind(&changed_json)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     tx.commit().await?;
-    Ok((found, changed))
+    Ok((found, changed, pushes))
 }
 
 fn is_deadlock(e: &sqlx::Error) -> bool {
@@ -159,7 +186,7 @@ async fn recall_pg(
     ids: &[i64],
     detail: &str,
     now: Millis,
-) -> std::result::Result<(Vec<i64>, Vec<i64>), sqlx::Error> {
+) -> std::result::Result<(Vec<i64>, Vec<i64>, u64), sqlx::Error> {
     let mut tx = p.begin_write().await?;
     // Locked: a push outcome or the app's report waits for this transaction, then finds the
     // status `recalled` and leaves it.
@@ -171,7 +198,7 @@ async fn recall_pg(
     .fetch_all(&mut *tx)
     .await?;
     if found.len() < ids.len() {
-        return Ok((found, Vec::new()));
+        return Ok((found, Vec::new(), 0));
     }
     let changed: Vec<i64> = sqlx::query_scalar(
         "WITH changed AS (
@@ -190,6 +217,12 @@ async fn recall_pg(
     .bind(now)
     .fetch_all(&mut *tx)
     .await?;
+    let pushes = sqlx::query(RECALL_PUSHES_PG)
+        .bind(&changed)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     tx.commit().await?;
-    Ok((found, changed))
+    Ok((found, changed, pushes))
 }

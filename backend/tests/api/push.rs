@@ -42,6 +42,7 @@ on_both_databases!(
     the_delivery_queue_is_vacuumed_once_enough_jobs_went_through,
     a_claim_takes_its_batch_and_no_more_after_the_queue_was_vacuumed_empty,
     new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop,
+    a_recalled_message_is_recalled_on_the_phone_by_a_push_of_its_own,
 );
 
 /// A queued message's job is stored leased to this process's workers and handed to them in
@@ -725,4 +726,82 @@ fn push_settings_are_listed_in_help() {
         "stored raw, checked at build"
     );
     assert!(simo_backend::push::PushSettings::from_settings(&s).is_err());
+}
+
+/// A message recalled after it was pushed gets a push of its own that shows nothing and names
+/// it (FCM data only; APNs a background push); one never pushed gets none; the recall push
+/// changes no status and writes no history.
+async fn a_recalled_message_is_recalled_on_the_phone_by_a_push_of_its_own(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let apns = FakeApns::start().await;
+    let Some(app) = push_app(db, |s| {
+        fcm.configure(s);
+        apns.configure(s);
+        s.apply("push_provider", "fcm+apns").unwrap();
+    })
+    .await
+    else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let android = employee_with_device(&app, &p, PHONE, "fcm-token-9", "android").await;
+    let iphone = employee_with_device(&app, &p, "+79233381639", "a9b8c7", "apple").await;
+    let none = app.login(&p.inn, "+79233381640", "Без телефона").await;
+    let on_android = send(&app, &p, &android, "Премия").await;
+    let on_iphone = send(&app, &p, &iphone, "Премия").await;
+    wait_status(&app, &p, &android, &on_android, "sent").await;
+    wait_status(&app, &p, &iphone, &on_iphone, "sent").await;
+    let nowhere = app.create_message(&p, &none.id, "Премия", "Текст").await;
+    assert_eq!(nowhere.ok()["status"], "no_device");
+    let nowhere = nowhere.ok()["messageid"].as_str().unwrap().to_owned();
+    let events_before = history(&app, &p, &on_android).await.len();
+
+    let ids = json!([on_android, on_iphone, nowhere]);
+    let done = app
+        .post(
+            "recallmessage",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageids": ids}),
+        )
+        .await;
+    assert_eq!(done.ok()["recalled"].as_array().unwrap().len(), 3);
+    eventually("the recall pushes", || async {
+        fcm.behaviour.recalls().len() == 1 && apns.behaviour.recalls().len() == 1
+    })
+    .await;
+    eventually("the queue drained", || async {
+        app.state.store.pending_deliveries().await.unwrap() == 0
+    })
+    .await;
+    for errors in [
+        fcm.behaviour.protocol_errors(),
+        apns.behaviour.protocol_errors(),
+    ] {
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    let (f, a) = (&fcm.behaviour.recalls()[0], &apns.behaviour.recalls()[0]);
+    assert_eq!(
+        (f.message_id.to_string(), f.token.as_str()),
+        (on_android.clone(), "fcm-token-9")
+    );
+    assert_eq!(
+        (a.message_id.to_string(), a.token.as_str()),
+        (on_iphone.clone(), "a9b8c7")
+    );
+    // The never-pushed one got no push; nothing was pushed twice as a message.
+    assert_eq!(fcm.behaviour.receipts().len(), 2);
+    assert_eq!(apns.behaviour.receipts().len(), 2);
+    let states = app
+        .post(
+            "getmessagestatus",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageids": ids}),
+        )
+        .await;
+    for m in states.ok()["messages"].as_array().unwrap() {
+        assert_eq!(m["status"], "recalled", "{m}");
+    }
+    let events = history(&app, &p, &on_android).await;
+    assert_eq!(events.len(), events_before + 1, "{events:?}");
+    assert_eq!(events.last().unwrap().0, "recalled");
 }

@@ -64,13 +64,24 @@ fn check_request(req: &Request, body: &Value) -> Result<(), String> {
     if (chrono::Utc::now().timestamp() - iat).abs() > 3600 {
         return Err("JWT older than an hour".into());
     }
+    // A recall is a background push: Apple takes it only with that type, at priority 5, with
+    // `content-available` and no alert.
+    let recall = body.get("recalled").is_some();
+    let (push_type, priority) = if recall {
+        ("background", "5")
+    } else {
+        ("alert", "10")
+    };
     for (name, ok) in [
         ("apns-topic", req.header("apns-topic") == Some(TOPIC)),
         (
             "apns-push-type",
-            req.header("apns-push-type") == Some("alert"),
+            req.header("apns-push-type") == Some(push_type),
         ),
-        ("apns-priority", req.header("apns-priority") == Some("10")),
+        (
+            "apns-priority",
+            req.header("apns-priority") == Some(priority),
+        ),
         (
             "apns-expiration",
             req.header("apns-expiration")
@@ -81,6 +92,12 @@ fn check_request(req: &Request, body: &Value) -> Result<(), String> {
         if !ok {
             return Err(format!("header {name}"));
         }
+    }
+    if recall {
+        if body["aps"]["content-available"] != 1 || !body["aps"]["alert"].is_null() {
+            return Err(format!("payload {body}"));
+        }
+        return Ok(());
     }
     if body["aps"]["alert"]["title"].as_str().is_none()
         || body["aps"]["alert"]["body"].as_str().is_none()
@@ -121,6 +138,19 @@ async fn push(
     }
     if token.starts_with("bad-") {
         return reason(400, "BadDeviceToken");
+    }
+    if let Some(recalled) = body["recalled"].as_str() {
+        let Ok(id) = recalled.parse() else {
+            b.protocol_errors
+                .lock()
+                .unwrap()
+                .push(format!("payload {body}"));
+            return reason(400, "BadMessageId");
+        };
+        b.accept_recall(id, &token);
+        return poem::Response::builder()
+            .header("apns-id", uuid::Uuid::new_v4().to_string())
+            .body(());
     }
     let Some(id) = body["messageid"].as_str().and_then(|i| i.parse().ok()) else {
         b.protocol_errors

@@ -146,6 +146,19 @@ async fn send(
     }
     let m = &body["message"];
     let token = m["token"].as_str().unwrap_or_default();
+    // A recall: data only (a notification block would show something), the id as a string.
+    if let Some(recalled) = m["data"]["recalled"].as_str() {
+        let Ok(id) = recalled.parse() else {
+            return answer(b.protocol_error(format!("payload {body}")));
+        };
+        if !m["notification"].is_null() || m["data"].as_object().map(|d| d.len()) != Some(1) {
+            return answer(b.protocol_error(format!("payload {body}")));
+        }
+        b.accept_recall(id, token);
+        return poem::IntoResponse::into_response(Json(
+            json!({ "name": format!("projects/{PROJECT}/messages/r{id}") }),
+        ));
+    }
     let id = m["data"]["messageid"].as_str().and_then(|i| i.parse().ok());
     let (Some(id), Some(title)) = (id, m["notification"]["title"].as_str()) else {
         return answer(b.protocol_error(format!("payload {body}")));

@@ -31,6 +31,8 @@ pub struct Receipt {
     pub message_id: i64,
     pub token: String,
     pub title: String,
+    /// A recall push (`{"recalled": id}`, nothing shown) rather than the message.
+    pub recall: bool,
     pub at: Instant,
 }
 
@@ -107,12 +109,26 @@ impl Behaviour {
     }
 
     fn accept(&self, message_id: i64, token: &str, title: &str) {
+        self.record(message_id, token, title, false);
+    }
+
+    fn accept_recall(&self, message_id: i64, token: &str) {
+        self.record(message_id, token, "", true);
+    }
+
+    fn record(&self, message_id: i64, token: &str, title: &str, recall: bool) {
         self.receipts.lock().unwrap().push(Receipt {
             message_id,
             token: token.to_owned(),
             title: title.to_owned(),
+            recall,
             at: Instant::now(),
         });
+    }
+
+    /// The recall pushes accepted.
+    pub fn recalls(&self) -> Vec<Receipt> {
+        self.receipts().into_iter().filter(|r| r.recall).collect()
     }
 }
 
