@@ -125,6 +125,19 @@ impl Client {
     /// Without a session (after a logout, the server may still push to this device until
     /// it learns the token is gone) nothing is stored and the app shows nothing.
     pub fn handle_push(&self, payload: &str) -> Result<PushNotification> {
+        if let Some(id) = push::recalled(payload)? {
+            self.session()?;
+            let removed = self.cache.remove_recalled(&[id])?;
+            self.notify_recalled(removed);
+            return Ok(PushNotification {
+                message_id: id,
+                title: String::new(),
+                text: String::new(),
+                is_new: false,
+                unread_count: self.cache.unread_count()?,
+                recalled: true,
+            });
+        }
         let message = push::parse(payload, now_ms())?;
         self.session()?;
         let (is_new, unread_count) = self.cache.store_pushed(&message)?;
@@ -137,6 +150,7 @@ impl Client {
             text: message.body,
             is_new,
             unread_count,
+            recalled: false,
         })
     }
 

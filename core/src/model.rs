@@ -67,4 +67,7 @@ pub struct PushNotification {
     pub is_new: bool,
     /// Unread messages in the cache after storing this one, for the badge.
     pub unread_count: u32,
+    /// The push says the organisation recalled this message: it was deleted from the cache
+    /// (the listener is told); show nothing and withdraw its notification.
+    pub recalled: bool,
 }

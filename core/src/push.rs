@@ -12,23 +12,8 @@ use crate::lang::say;
 /// Keys are matched case-insensitively (`messageId` works too), extra keys are ignored,
 /// the id may be a string or a number, and a missing or unreadable date becomes `now_ms`.
 pub fn parse(payload: &str, now_ms: i64) -> Result<NewMessage> {
-    let invalid = |ru: &str, en: &str| {
-        Error::InvalidInput(say(
-            &format!("Некорректное push-уведомление: {ru}"),
-            &format!("Malformed push notification: {en}"),
-        ))
-    };
-    let object: HashMap<String, serde_json::Value> = serde_json::from_str(payload)
-        .map_err(|_| invalid("ожидается JSON-объект", "a JSON object expected"))?;
-    let fields: HashMap<String, serde_json::Value> = object
-        .into_iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
-        .collect();
-    let text = |key: &str| match fields.get(key) {
-        Some(serde_json::Value::String(s)) => Some(s.clone()),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
+    let fields = Fields::parse(payload)?;
+    let text = |key: &str| fields.text(key);
     let id = text("messageid").ok_or_else(|| invalid("нет messageid", "no messageid"))?;
     let id = MessageId::parse(&id).map_err(|_| invalid("неверный messageid", "wrong messageid"))?;
     let created_ms = text("createdate")
@@ -43,6 +28,48 @@ pub fn parse(payload: &str, now_ms: i64) -> Result<NewMessage> {
         delivered_on_server: false,
         read_on_server: false,
     })
+}
+
+/// The message a recall push (`{"recalled": "12"}`) names, or `None` for any other push.
+pub fn recalled(payload: &str) -> Result<Option<MessageId>> {
+    let Some(id) = Fields::parse(payload)?.text("recalled") else {
+        return Ok(None);
+    };
+    MessageId::parse(&id)
+        .map(Some)
+        .map_err(|_| invalid("неверный recalled", "wrong recalled"))
+}
+
+fn invalid(ru: &str, en: &str) -> Error {
+    Error::InvalidInput(say(
+        &format!("Некорректное push-уведомление: {ru}"),
+        &format!("Malformed push notification: {en}"),
+    ))
+}
+
+/// A push's data: its keys in lower case.
+struct Fields(HashMap<String, serde_json::Value>);
+
+impl Fields {
+    fn parse(payload: &str) -> Result<Self> {
+        let object: HashMap<String, serde_json::Value> = serde_json::from_str(payload)
+            .map_err(|_| invalid("ожидается JSON-объект", "a JSON object expected"))?;
+        Ok(Self(
+            object
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+        ))
+    }
+
+    /// A string or a number, as text.
+    fn text(&self, key: &str) -> Option<String> {
+        match self.0.get(key) {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
+    }
 }
 
 /// Milliseconds since the epoch of an ISO 8601 date with offset (`2014-09-21T23:00:00.000+03:00`).
@@ -80,6 +107,24 @@ mod tests {
         .unwrap();
         assert_eq!(m.id.get(), 7);
         assert_eq!(m.created_ms, 42);
+    }
+
+    #[test]
+    fn a_recall_push_names_its_message_and_others_name_none() {
+        assert_eq!(
+            recalled(r#"{"recalled":"12"}"#).unwrap(),
+            Some(MessageId::new(12).unwrap())
+        );
+        assert_eq!(
+            recalled(r#"{"Recalled":12}"#).unwrap(),
+            Some(MessageId::new(12).unwrap())
+        );
+        assert_eq!(recalled(r#"{"messageid":"12","title":"Т"}"#).unwrap(), None);
+        assert!(matches!(
+            recalled(r#"{"recalled":"x"}"#),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(recalled("not json"), Err(Error::InvalidInput(_))));
     }
 
     #[test]

@@ -49,6 +49,24 @@ public final class SimoModel: ObservableObject {
         await run { try await self.client.registerPushToken(token: hex) }
     }
 
+    /// A remote notification's payload, from the app delegate's
+    /// `application(_:didReceiveRemoteNotification:fetchCompletionHandler:)`: a background push
+    /// that names a recalled message deletes it (the listener withdraws its notification), and
+    /// every push is a cue to sync.
+    public func handleRemoteNotification(_ userInfo: [AnyHashable: Any]) async {
+        var data: [String: Any] = [:]
+        for (key, value) in userInfo {
+            if let key = key as? String, key != "aps" { data[key] = value }
+        }
+        if let json = try? JSONSerialization.data(withJSONObject: data),
+           let payload = String(data: json, encoding: .utf8) {
+            // A push the core refuses (malformed, or after a logout) is not the user's
+            // business: nothing is shown, and the sync below brings what matters.
+            _ = try? client.handlePush(payload: payload)
+        }
+        await refresh()
+    }
+
     public func refresh() async {
         await run { _ = try await self.client.sync() }
     }

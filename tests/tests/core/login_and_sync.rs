@@ -259,6 +259,29 @@ async fn a_message_the_partner_recalls_is_deleted_from_the_phone_at_the_next_syn
     // Nothing cached to delete: nothing reported.
     assert!(client.sync().await.unwrap().recalled.is_empty());
 
+    // The recall push deletes a message at once, without a sync, and shows nothing.
+    let pushed = server
+        .create_message(&profile.staff_id, "Отпуск", "График")
+        .await;
+    assert_eq!(ids(&client.sync().await.unwrap().new_messages), [pushed]);
+    server.recall(&[pushed]).await;
+    let shown = client
+        .handle_push(format!(r#"{{"recalled":"{pushed}"}}"#))
+        .unwrap();
+    assert!(shown.recalled && !shown.is_new, "{shown:?}");
+    assert_eq!(shown.message_id.get(), pushed);
+    assert_eq!(shown.unread_count, 1);
+    assert_eq!(ids(&client.messages(10, None).unwrap()), [kept]);
+    assert_eq!(*listener.recalled.lock().unwrap(), [wrong, wrong, pushed]);
+    // A repeated recall push finds nothing to delete and tells no one.
+    assert!(
+        client
+            .handle_push(format!(r#"{{"recalled":{pushed}}}"#))
+            .unwrap()
+            .recalled
+    );
+    assert_eq!(listener.recalled.lock().unwrap().len(), 3);
+
     // Recalled before the phone ever synced it: it never arrives.
     let never = server
         .create_message(&profile.staff_id, "Ошибка", "Не то")
@@ -270,5 +293,5 @@ async fn a_message_the_partner_recalls_is_deleted_from_the_phone_at_the_next_syn
         "{report:?}"
     );
     assert_eq!(ids(&client.messages(10, None).unwrap()), [kept]);
-    assert_eq!(listener.recalled.lock().unwrap().len(), 2);
+    assert_eq!(listener.recalled.lock().unwrap().len(), 3);
 }

@@ -208,6 +208,15 @@ class SimoClientTest {
         assertEquals(listOf(kept), client.messages(50u, null).map { it.id })
         assertTrue(client.search("миллиону").isEmpty())
         assertEquals(1u, client.unreadCount())
+
+        // A recall push deletes at once, with nothing to show.
+        backend.recall(kept)
+        val shown = client.handlePush("""{"recalled":"$kept"}""")
+        assertTrue(shown.recalled)
+        assertFalse(shown.isNew)
+        assertEquals(kept, shown.messageId)
+        assertTrue(client.messages(50u, null).isEmpty())
+        assertEquals(listOf(wrong, kept), listener.recalled.toList())
     }
 
     private inline fun <reified E : ApiException> expect(what: String, block: () -> Unit): E {

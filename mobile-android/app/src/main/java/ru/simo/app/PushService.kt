@@ -25,7 +25,11 @@ class PushService : FirebaseMessagingService() {
         } catch (e: ApiException) {
             return
         }
-        if (shown.isNew) show(shown)
+        if (shown.recalled) {
+            getSystemService(NotificationManager::class.java).cancel(shown.messageId.toInt())
+        } else if (shown.isNew) {
+            show(shown)
+        }
         // Each push is a cue to sync: it brings what FCM dropped and deletes what the
         // organisation recalled, whose notifications are withdrawn here.
         val report = runCatching { runBlocking { client.sync() } }.getOrNull() ?: return
