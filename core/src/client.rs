@@ -21,8 +21,9 @@ pub const SEARCH_LIMIT: u32 = 100;
 pub trait SimoListener: Send + Sync {
     /// Messages that arrived (by `sync()` or a push) and were not in the cache before, newest first.
     fn on_new_messages(&self, messages: Vec<Message>);
-    /// The organisation recalled these messages (sent by mistake) and `sync()` deleted them
-    /// from the cache: refresh the list and withdraw their notifications.
+    /// The organisation recalled these messages (sent by mistake) and the core deleted them
+    /// from the cache (told by a recall push or by `sync()`): refresh the list and withdraw
+    /// their notifications.
     fn on_messages_recalled(&self, ids: Vec<MessageId>);
     /// The server no longer accepts the session (for example, the employee logged in on
     /// another phone): show the login screen. Cached messages stay readable until logout.
