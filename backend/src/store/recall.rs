@@ -6,6 +6,21 @@ use crate::domain::Millis;
 use crate::error::{Error, Result};
 use std::collections::HashSet;
 
+/// The messages of one send (see `Store::same_send`), as `$what`.
+macro_rules! same_send_sql {
+    ($what:literal, $tail:literal) => {
+        concat!(
+            "SELECT ",
+            $what,
+            " FROM messages m JOIN messages o
+               ON o.partner_id = m.partner_id AND o.created_at = m.created_at
+              AND o.title = m.title AND o.body = m.body AND o.source = m.source
+             WHERE m.partner_id = $1 AND m.id = $2 AND o.status <> 'recalled' ",
+            $tail
+        )
+    };
+}
+
 /// What a recall did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Recall {
@@ -89,16 +104,24 @@ impl Store {
         .await)?)
     }
 
+    /// How many `same_send` finds: a message's page shows it on its button, and a send of
+    /// 10,000 would otherwise bring 10,000 rows to count them.
+    pub async fn same_send_count(&self, partner_id: i64, id: i64) -> Result<i64> {
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar(same_send_sql!("COUNT(*)", ""))
+            .bind(partner_id)
+            .bind(id)
+            .fetch_one(p)
+            .await)?,
+        )
+    }
+
     /// The messages of the same send as `id`, itself included, not yet recalled: the partner's
     /// messages with its title and text created at the same moment (one bulk send or one
     /// group's stores them with one time) by the same source.
     pub async fn same_send(&self, partner_id: i64, id: i64) -> Result<Vec<i64>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
-            "SELECT o.id FROM messages m JOIN messages o
-               ON o.partner_id = m.partner_id AND o.created_at = m.created_at
-              AND o.title = m.title AND o.body = m.body AND o.source = m.source
-             WHERE m.partner_id = $1 AND m.id = $2 AND o.status <> 'recalled'
-             ORDER BY o.id",
+            same_send_sql!("o.id", "ORDER BY o.id"),
         )
         .bind(partner_id)
         .bind(id)
@@ -111,15 +134,19 @@ impl Store {
 /// message recalled now that had been pushed (`sent_at`), whose employee still has a token. The
 /// worker sees the status `recalled` and sends the recall instead of the message; its outcome
 /// changes no status (only queued, failed and no-device messages become sent or failed).
-const RECALL_PUSHES_SQLITE: &str =
-    "INSERT INTO deliveries (message_id, attempts, due_at, created_at)
-     SELECT m.id, 0, $2, $2 FROM messages m JOIN staff s ON s.id = m.staff_id
-     WHERE m.id IN (SELECT value FROM json_each($1)) AND m.sent_at IS NOT NULL
-       AND s.push_token IS NOT NULL AND s.push_token <> ''";
-const RECALL_PUSHES_PG: &str = "INSERT INTO deliveries (message_id, attempts, due_at, created_at)
-     SELECT m.id, 0, $2, $2 FROM messages m JOIN staff s ON s.id = m.staff_id
-     WHERE m.id = ANY($1) AND m.sent_at IS NOT NULL
-       AND s.push_token IS NOT NULL AND s.push_token <> ''";
+macro_rules! recall_pushes_sql {
+    ($ids:literal) => {
+        concat!(
+            "INSERT INTO deliveries (message_id, attempts, due_at, created_at)
+             SELECT m.id, 0, $2, $2 FROM messages m JOIN staff s ON s.id = m.staff_id
+             WHERE ",
+            $ids,
+            " AND m.sent_at IS NOT NULL AND s.push_token IS NOT NULL AND s.push_token <> ''"
+        )
+    };
+}
+const RECALL_PUSHES_SQLITE: &str = recall_pushes_sql!("m.id IN (SELECT value FROM json_each($1))");
+const RECALL_PUSHES_PG: &str = recall_pushes_sql!("m.id = ANY($1)");
 
 /// SQLite's recall transaction (the write lock taken up front): the messages found and those
 /// changed.

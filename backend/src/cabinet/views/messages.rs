@@ -413,7 +413,7 @@ struct ShowView {
     history: Vec<Event>,
     recalled: bool,
     /// Messages of the same send not yet recalled, this one included (see `Store::same_send`).
-    same_send: usize,
+    same_send: i64,
 }
 
 /// The history as the message row records it: creation, then each timestamp it has.
@@ -487,7 +487,7 @@ pub async fn show(
     let same_send = if recalled {
         0
     } else {
-        state.store.same_send(s.partner.id, m.id).await?.len()
+        state.store.same_send_count(s.partner.id, m.id).await?
     };
     let l = Layout::signed_in(
         *lang,
