@@ -11,7 +11,7 @@ use crate::cache::{Cache, PendingLogin, Session};
 use crate::domain::{Device, Inn, MessageId, Phone, PushToken, SmsCode, StaffName};
 use crate::error::{Error, Result};
 use crate::model::{Message, Profile, PushNotification};
-use crate::push;
+use crate::push::{self, Pushed};
 
 /// Most results `search` returns.
 pub const SEARCH_LIMIT: u32 = 100;
@@ -126,20 +126,10 @@ impl Client {
     /// Without a session (after a logout, the server may still push to this device until
     /// it learns the token is gone) nothing is stored and the app shows nothing.
     pub fn handle_push(&self, payload: &str) -> Result<PushNotification> {
-        if let Some(id) = push::recalled(payload)? {
-            self.session()?;
-            let removed = self.cache.remove_recalled(&[id])?;
-            self.notify_recalled(removed);
-            return Ok(PushNotification {
-                message_id: id,
-                title: String::new(),
-                text: String::new(),
-                is_new: false,
-                unread_count: self.cache.unread_count()?,
-                recalled: true,
-            });
-        }
-        let message = push::parse(payload, now_ms())?;
+        let message = match push::read(payload, now_ms())? {
+            Pushed::Message(message) => message,
+            Pushed::Recalled(id) => return self.recalled_by_push(id),
+        };
         self.session()?;
         let (is_new, unread_count) = self.cache.store_pushed(&message)?;
         if is_new && let Some(stored) = self.cache.message(message.id)? {
@@ -152,6 +142,21 @@ impl Client {
             is_new,
             unread_count,
             recalled: false,
+        })
+    }
+
+    /// A recall push: the message is deleted, the listener told, nothing shown.
+    fn recalled_by_push(&self, id: MessageId) -> Result<PushNotification> {
+        self.session()?;
+        let removed = self.cache.remove_recalled(&[id])?;
+        self.notify_recalled(removed);
+        Ok(PushNotification {
+            message_id: id,
+            title: String::new(),
+            text: String::new(),
+            is_new: false,
+            unread_count: self.cache.unread_count()?,
+            recalled: true,
         })
     }
 

@@ -7,12 +7,31 @@ use crate::domain::MessageId;
 use crate::error::{Error, Result};
 use crate::lang::say;
 
+/// What a push carries.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Pushed {
+    /// A message to store and show.
+    Message(NewMessage),
+    /// `{"recalled": "12"}`: the partner recalled that message; delete it, show nothing.
+    Recalled(MessageId),
+}
+
+/// Reads a push's data once: a recall when it names one, else a message.
+pub fn read(payload: &str, now_ms: i64) -> Result<Pushed> {
+    let fields = Fields::parse(payload)?;
+    match fields.text("recalled") {
+        Some(id) => MessageId::parse(&id)
+            .map(Pushed::Recalled)
+            .map_err(|_| invalid("неверный recalled", "wrong recalled")),
+        None => message(&fields, now_ms).map(Pushed::Message),
+    }
+}
+
 /// Reads `{"messageid": "12", "title": "…", "message": "…", "createdate": "…"}`.
 ///
 /// Keys are matched case-insensitively (`messageId` works too), extra keys are ignored,
 /// the id may be a string or a number, and a missing or unreadable date becomes `now_ms`.
-pub fn parse(payload: &str, now_ms: i64) -> Result<NewMessage> {
-    let fields = Fields::parse(payload)?;
+fn message(fields: &Fields, now_ms: i64) -> Result<NewMessage> {
     let text = |key: &str| fields.text(key);
     let id = text("messageid").ok_or_else(|| invalid("нет messageid", "no messageid"))?;
     let id = MessageId::parse(&id).map_err(|_| invalid("неверный messageid", "wrong messageid"))?;
@@ -28,16 +47,6 @@ pub fn parse(payload: &str, now_ms: i64) -> Result<NewMessage> {
         delivered_on_server: false,
         read_on_server: false,
     })
-}
-
-/// The message a recall push (`{"recalled": "12"}`) names, or `None` for any other push.
-pub fn recalled(payload: &str) -> Result<Option<MessageId>> {
-    let Some(id) = Fields::parse(payload)?.text("recalled") else {
-        return Ok(None);
-    };
-    MessageId::parse(&id)
-        .map(Some)
-        .map_err(|_| invalid("неверный recalled", "wrong recalled"))
 }
 
 fn invalid(ru: &str, en: &str) -> Error {
@@ -82,6 +91,20 @@ pub fn parse_date_ms(raw: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(payload: &str, now_ms: i64) -> Result<NewMessage> {
+        match read(payload, now_ms)? {
+            Pushed::Message(m) => Ok(m),
+            Pushed::Recalled(id) => panic!("a recall of {id}"),
+        }
+    }
+
+    fn recalled(payload: &str) -> Result<Option<MessageId>> {
+        Ok(match read(payload, 0)? {
+            Pushed::Recalled(id) => Some(id),
+            Pushed::Message(_) => None,
+        })
+    }
 
     #[test]
     fn a_documented_payload_parses() {
