@@ -1,4 +1,5 @@
-//! Parsing the data part of an FCM or APNs push.
+//! Parsing a push as the app receives it: an FCM message's `data`, or an APNs notification's
+//! whole `userInfo` (its own keys beside `aps`).
 
 use std::collections::HashMap;
 
@@ -31,6 +32,8 @@ pub fn read(payload: &str, now_ms: i64) -> Result<Pushed> {
 ///
 /// Keys are matched case-insensitively (`messageId` works too), extra keys are ignored,
 /// the id may be a string or a number, and a missing or unreadable date becomes `now_ms`.
+/// An APNs push carries its title and text only in `aps.alert` (`{"title", "body"}`, or the
+/// text alone as a string); they are read from there when the top level has none.
 fn message(fields: &Fields, now_ms: i64) -> Result<NewMessage> {
     let text = |key: &str| fields.text(key);
     let id = text("messageid").ok_or_else(|| invalid("нет messageid", "no messageid"))?;
@@ -38,10 +41,20 @@ fn message(fields: &Fields, now_ms: i64) -> Result<NewMessage> {
     let created_ms = text("createdate")
         .and_then(|d| parse_date_ms(&d))
         .unwrap_or(now_ms);
+    let alert = fields.0.get("aps").and_then(|aps| aps.get("alert"));
+    let alert_text = |key: &str| match alert {
+        Some(serde_json::Value::String(body)) if key == "body" => Some(body.clone()),
+        Some(alert) => alert.get(key).and_then(|v| v.as_str()).map(str::to_owned),
+        None => None,
+    };
     Ok(NewMessage {
         id,
-        title: text("title").unwrap_or_default(),
-        body: text("message").unwrap_or_default(),
+        title: text("title")
+            .or_else(|| alert_text("title"))
+            .unwrap_or_default(),
+        body: text("message")
+            .or_else(|| alert_text("body"))
+            .unwrap_or_default(),
         created_ms,
         sent_ms: None,
         delivered_on_server: false,
@@ -130,6 +143,34 @@ mod tests {
         .unwrap();
         assert_eq!(m.id.get(), 7);
         assert_eq!(m.created_ms, 42);
+    }
+
+    #[test]
+    fn an_apns_push_gives_its_title_and_text_from_the_alert() {
+        let m = parse(
+            r#"{"aps":{"alert":{"title":"Собрание","body":"В пятницу"},"sound":"default","mutable-content":1},
+                "messageid":"9","createdate":"2014-09-21T23:00:00.000+03:00"}"#,
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            (m.id.get(), m.title.as_str(), m.body.as_str()),
+            (9, "Собрание", "В пятницу")
+        );
+        assert_eq!(m.created_ms, 1_411_329_600_000);
+
+        let text_only = parse(r#"{"aps":{"alert":"Только текст"},"messageid":"9"}"#, 0).unwrap();
+        assert_eq!(
+            (text_only.title.as_str(), text_only.body.as_str()),
+            ("", "Только текст")
+        );
+        // The top level wins: an FCM payload that also had an `aps` would keep its own words.
+        let both = parse(
+            r#"{"aps":{"alert":{"title":"A","body":"B"}},"messageid":"9","title":"Т","message":"М"}"#,
+            0,
+        )
+        .unwrap();
+        assert_eq!((both.title.as_str(), both.body.as_str()), ("Т", "М"));
     }
 
     #[test]

@@ -106,6 +106,9 @@ impl Apns {
             "aps": {
                 "alert": { "title": push.title, "body": push.preview() },
                 "sound": "default",
+                // Runs the app's Notification Service Extension, which stores the message
+                // for offline reading even when the app is not running.
+                "mutable-content": 1,
             },
             "messageid": push.message_id.to_string(),
             "createdate": push.createdate,

@@ -164,19 +164,20 @@ impl Fcm {
                 }
             });
         }
-        let text = push.preview();
+        // Data only, at high priority: Android then hands every push to the app's service,
+        // in the background too, which stores the message for offline reading before it
+        // shows the notification itself, under the message's ID, so that a recall can take
+        // it back. With a `notification` block the system would show it unseen by the app.
         json!({
             "message": {
                 "token": push.token,
-                "notification": { "title": push.title, "body": text },
                 "data": {
                     "messageid": id,
                     "title": push.title,
-                    "message": text,
+                    "message": push.preview(),
                     "createdate": push.createdate,
                 },
                 "android": { "priority": "HIGH" },
-                "apns": { "headers": { "apns-priority": "10" } },
             }
         })
     }

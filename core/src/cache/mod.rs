@@ -167,6 +167,11 @@ impl Cache {
     /// Remembers the device's push token and marks it as still to be sent.
     pub fn set_push_token(&self, token: &str) -> Result<()> {
         self.db.write(|tx| {
+            // The apps give the token at every start: the same one is not due again (a new
+            // session is given it at its login), a changed one is.
+            if get_setting(tx, PUSH_TOKEN)?.as_deref() == Some(token) {
+                return Ok(());
+            }
             set_setting(tx, PUSH_TOKEN, token)?;
             set_setting(tx, PUSH_TOKEN_UNSENT, token)
         })

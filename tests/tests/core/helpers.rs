@@ -139,10 +139,15 @@ impl TestServer {
 
     /// Logs `client` in as the employee with `phone`, reading the code from the fake gateway.
     pub async fn login(&self, client: &SimoClient, phone: &str) -> Profile {
+        self.login_on(client, phone, Device::Android).await
+    }
+
+    /// `login` from an Android phone or an iPhone.
+    pub async fn login_on(&self, client: &SimoClient, phone: &str, device: Device) -> Profile {
         let inn = simo_core::Inn::parse(INN).unwrap();
         let parsed = simo_core::Phone::parse(phone).unwrap();
         let answer = client
-            .request_code(inn, parsed, "Иванов А. И.".into(), Device::Android)
+            .request_code(inn, parsed, "Иванов А. И.".into(), device)
             .await
             .expect("request_code");
         assert!(

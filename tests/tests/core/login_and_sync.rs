@@ -118,6 +118,28 @@ async fn the_push_token_is_sent_and_sent_again_after_a_new_login() {
         Some("fcm-token-2")
     );
 
+    // The apps give the token at every start; the same one again costs no request. The
+    // server's copy is changed behind the app's back to show that nothing was sent.
+    let staff_id = simo_backend::domain::StaffId::parse(&profile.staff_id).unwrap();
+    let store = &server.state.store;
+    store
+        .set_push_token(staff_id, Some("moved"), "android", 0)
+        .await
+        .unwrap();
+    client
+        .register_push_token("fcm-token-2".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        server.push_token_of(&profile.staff_id).await.as_deref(),
+        Some("moved"),
+        "the same token again is not sent"
+    );
+    store
+        .set_push_token(staff_id, Some("fcm-token-2"), "android", 0)
+        .await
+        .unwrap();
+
     client.logout().unwrap();
     let profile = server.login(&client, &phone).await;
     assert_eq!(

@@ -99,8 +99,11 @@ fn check_request(req: &Request, body: &Value) -> Result<(), String> {
         }
         return Ok(());
     }
+    // `mutable-content` is ours, not Apple's rule: without it the app's Notification Service
+    // Extension does not run, and the message is not stored until the app syncs.
     if body["aps"]["alert"]["title"].as_str().is_none()
         || body["aps"]["alert"]["body"].as_str().is_none()
+        || body["aps"]["mutable-content"] != 1
     {
         return Err(format!("payload {body}"));
     }
@@ -147,7 +150,7 @@ async fn push(
                 .push(format!("payload {body}"));
             return reason(400, "BadMessageId");
         };
-        b.accept_recall(id, &token);
+        b.accept_recall(id, &token, &body);
         return poem::Response::builder()
             .header("apns-id", uuid::Uuid::new_v4().to_string())
             .body(());
@@ -160,7 +163,7 @@ async fn push(
         return reason(400, "BadMessageId");
     };
     let title = body["aps"]["alert"]["title"].as_str().unwrap_or_default();
-    b.accept(id, &token, title);
+    b.accept(id, &token, title, &body);
     poem::Response::builder()
         .header("apns-id", uuid::Uuid::new_v4().to_string())
         .body(())

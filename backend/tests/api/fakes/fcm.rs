@@ -146,27 +146,34 @@ async fn send(
     }
     let m = &body["message"];
     let token = m["token"].as_str().unwrap_or_default();
+    // FCM takes only strings as data values (anything else is INVALID_ARGUMENT), and our app
+    // needs data-only messages at high priority to be woken for every one, in the
+    // background too: a `notification` block would be shown by the system, not the app.
+    let strings = m["data"]
+        .as_object()
+        .is_some_and(|d| d.values().all(Value::is_string));
+    if !strings || !m["notification"].is_null() || m["android"]["priority"] != "HIGH" {
+        return answer(b.protocol_error(format!("payload {body}")));
+    }
     // A recall: data only (a notification block would show something), the id as a string.
     if let Some(recalled) = m["data"]["recalled"].as_str() {
         let Ok(id) = recalled.parse() else {
             return answer(b.protocol_error(format!("payload {body}")));
         };
-        if !m["notification"].is_null() || m["data"].as_object().map(|d| d.len()) != Some(1) {
+        if m["data"].as_object().map(|d| d.len()) != Some(1) {
             return answer(b.protocol_error(format!("payload {body}")));
         }
-        b.accept_recall(id, token);
+        b.accept_recall(id, token, &m["data"]);
         return poem::IntoResponse::into_response(Json(
             json!({ "name": format!("projects/{PROJECT}/messages/r{id}") }),
         ));
     }
-    let id = m["data"]["messageid"].as_str().and_then(|i| i.parse().ok());
-    let (Some(id), Some(title)) = (id, m["notification"]["title"].as_str()) else {
+    let data = &m["data"];
+    let id = data["messageid"].as_str().and_then(|i| i.parse().ok());
+    let (Some(id), Some(title)) = (id, data["title"].as_str()) else {
         return answer(b.protocol_error(format!("payload {body}")));
     };
-    if m["data"]["title"] != title
-        || m["data"]["createdate"].as_str().is_none()
-        || m["data"]["message"] != m["notification"]["body"]
-    {
+    if data["createdate"].as_str().is_none() || data["message"].as_str().is_none() {
         return answer(b.protocol_error(format!("payload {body}")));
     }
     if token.starts_with("dead-") {
@@ -186,7 +193,7 @@ async fn send(
             retry_after: None,
         });
     }
-    b.accept(id, token, title);
+    b.accept(id, token, title, data);
     poem::IntoResponse::into_response(Json(
         json!({ "name": format!("projects/{PROJECT}/messages/{id}") }),
     ))

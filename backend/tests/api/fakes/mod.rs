@@ -15,7 +15,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/fakes/keys");
+// By way of the workspace root, so that the end-to-end crate (tests/), which includes these
+// fakes too, finds the keys as well.
+pub const KEYS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../backend/tests/api/fakes/keys"
+);
 
 /// One scripted failure: the status, the provider's error body and an optional Retry-After.
 #[derive(Clone, Debug)]
@@ -33,6 +38,8 @@ pub struct Receipt {
     pub title: String,
     /// A recall push (`{"recalled": id}`, nothing shown) rather than the message.
     pub recall: bool,
+    /// What the app is handed: an FCM message's `data`, an APNs notification's whole body.
+    pub payload: serde_json::Value,
     pub at: Instant,
 }
 
@@ -108,20 +115,28 @@ impl Behaviour {
         })
     }
 
-    fn accept(&self, message_id: i64, token: &str, title: &str) {
-        self.record(message_id, token, title, false);
+    fn accept(&self, message_id: i64, token: &str, title: &str, payload: &serde_json::Value) {
+        self.record(message_id, token, title, false, payload);
     }
 
-    fn accept_recall(&self, message_id: i64, token: &str) {
-        self.record(message_id, token, "", true);
+    fn accept_recall(&self, message_id: i64, token: &str, payload: &serde_json::Value) {
+        self.record(message_id, token, "", true, payload);
     }
 
-    fn record(&self, message_id: i64, token: &str, title: &str, recall: bool) {
+    fn record(
+        &self,
+        message_id: i64,
+        token: &str,
+        title: &str,
+        recall: bool,
+        payload: &serde_json::Value,
+    ) {
         self.receipts.lock().unwrap().push(Receipt {
             message_id,
             token: token.to_owned(),
             title: title.to_owned(),
             recall,
+            payload: payload.clone(),
             at: Instant::now(),
         });
     }
