@@ -7,7 +7,7 @@ import PackageDescription
 let package = Package(
     name: "SimoCore",
     defaultLocalization: "ru",
-    platforms: [.iOS(.v15), .macOS(.v12)],
+    platforms: [.iOS(.v16), .macOS(.v13)], // NavigationStack
     products: [
         .library(name: "SimoCore", targets: ["SimoCore"]),
         .library(name: "SimoUI", targets: ["SimoUI"]),

@@ -13,6 +13,8 @@ public final class SimoModel: ObservableObject {
     @Published public private(set) var profile: Profile?
     @Published public var errorText: String?
     @Published public var busy = false
+    /// The message a tapped notification opened, shown over the list until dismissed.
+    @Published public var opened: Message?
 
     private let client: SimoClient
     private var listener: Listener?
@@ -49,22 +51,29 @@ public final class SimoModel: ObservableObject {
         await run { try await self.client.registerPushToken(token: hex) }
     }
 
-    /// A remote notification's payload, from the app delegate's
-    /// `application(_:didReceiveRemoteNotification:fetchCompletionHandler:)`: a background push
-    /// that names a recalled message deletes it (the listener withdraws its notification), and
-    /// every push is a cue to sync.
+    /// A remote notification's payload, from the app delegate (a push that woke the app, or
+    /// one that arrived in the foreground): a message push stores its message unless the
+    /// Notification Service Extension already did, a background push that names a recalled
+    /// message deletes it (the listener withdraws its notification), and every push is a cue
+    /// to sync.
     public func handleRemoteNotification(_ userInfo: [AnyHashable: Any]) async {
-        var data: [String: Any] = [:]
-        for (key, value) in userInfo {
-            if let key = key as? String, key != "aps" { data[key] = value }
-        }
-        if let json = try? JSONSerialization.data(withJSONObject: data),
-           let payload = String(data: json, encoding: .utf8) {
+        if let payload = SimoPush.payload(userInfo: userInfo) {
             // A push the core refuses (malformed, or after a logout) is not the user's
             // business: nothing is shown, and the sync below brings what matters.
             _ = try? client.handlePush(payload: payload)
         }
         await refresh()
+    }
+
+    /// A tapped notification: its message is opened, which marks it read.
+    public func openNotification(_ userInfo: [AnyHashable: Any]) async {
+        await handleRemoteNotification(userInfo)
+        guard screen == .messages, let id = SimoPush.messageId(userInfo: userInfo) else { return }
+        do {
+            guard let message = try client.message(id: id) else { return }
+            opened = message
+            await open(message)
+        } catch { show(error) }
     }
 
     public func refresh() async {

@@ -81,6 +81,9 @@ struct MessagesView: View {
         .searchable(text: $query, prompt: Text(tr("Поиск")))
         .onChange(of: query) { model.search($0) }
         .refreshable { await model.refresh() }
+        .navigationDestination(isPresented: Binding(get: { model.opened != nil }, set: { if !$0 { model.opened = nil } })) {
+            if let message = model.opened { MessageView(message: message) }
+        }
         .navigationTitle(tr("Сообщения (\(Int(model.unread)))"))
         .toolbar {
             NavigationLink(tr("Профиль")) { ProfileView(model: model) }

@@ -1,10 +1,15 @@
 // The three screens of section 3 of the user guide over the core: login, SMS code, messages.
 package ru.simo.app
 
+import android.Manifest
 import android.app.NotificationManager
+import android.content.Intent
+import android.content.pm.PackageManager
+import android.os.Build
 import android.os.Bundle
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
+import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.fillMaxSize
@@ -26,6 +31,7 @@ import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.lifecycleScope
 import kotlinx.coroutines.launch
 import ru.simo.core.ApiException
 import ru.simo.core.Device
@@ -34,10 +40,40 @@ import ru.simo.core.SimoClient
 import ru.simo.core.SimoListener
 
 class MainActivity : ComponentActivity() {
+    // Android 13+ shows no notification until the user allows it; a refusal is theirs to
+    // make, and the messages still arrive and stay readable in the app.
+    private val askNotifications = registerForActivityResult(ActivityResultContracts.RequestPermission()) {}
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         val client = (application as SimoApplication).client
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU &&
+            checkSelfPermission(Manifest.permission.POST_NOTIFICATIONS) != PackageManager.PERMISSION_GRANTED
+        ) {
+            askNotifications.launch(Manifest.permission.POST_NOTIFICATIONS)
+        }
+        openFromNotification(intent)
         setContent { MaterialTheme { SimoScreen(client) } }
+    }
+
+    override fun onNewIntent(intent: Intent) {
+        super.onNewIntent(intent)
+        openFromNotification(intent)
+    }
+
+    /** A tapped notification's message is read: the server and the unread count learn it. */
+    private fun openFromNotification(intent: Intent?) {
+        val id = intent?.getLongExtra(EXTRA_MESSAGE_ID, 0L) ?: 0L
+        if (id <= 0L) return
+        intent?.removeExtra(EXTRA_MESSAGE_ID)
+        val client = (application as SimoApplication).client
+        // Offline, the core queues the report for the next sync; only an expired session fails,
+        // and the screen's next call shows that.
+        lifecycleScope.launch { runCatching { client.markRead(id) } }
+    }
+
+    companion object {
+        const val EXTRA_MESSAGE_ID = "ru.simo.app.MESSAGE_ID"
     }
 }
 

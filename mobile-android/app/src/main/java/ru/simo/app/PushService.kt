@@ -2,6 +2,8 @@
 package ru.simo.app
 
 import android.app.NotificationManager
+import android.app.PendingIntent
+import android.content.Intent
 import androidx.core.app.NotificationCompat
 import com.google.firebase.messaging.FirebaseMessagingService
 import com.google.firebase.messaging.RemoteMessage
@@ -38,11 +40,21 @@ class PushService : FirebaseMessagingService() {
     }
 
     private fun show(shown: PushNotification) {
+        // A tap opens the app on this message; the request code keeps each message's intent apart.
+        val open = Intent(this, MainActivity::class.java)
+            .putExtra(MainActivity.EXTRA_MESSAGE_ID, shown.messageId)
+            .addFlags(Intent.FLAG_ACTIVITY_NEW_TASK or Intent.FLAG_ACTIVITY_CLEAR_TOP)
+        val tap = PendingIntent.getActivity(
+            this, shown.messageId.toInt(), open,
+            PendingIntent.FLAG_UPDATE_CURRENT or PendingIntent.FLAG_IMMUTABLE,
+        )
         val notification = NotificationCompat.Builder(this, SimoApplication.CHANNEL)
             .setSmallIcon(android.R.drawable.ic_dialog_email)
             .setContentTitle(shown.title)
             .setContentText(shown.text)
             .setNumber(shown.unreadCount.toInt())
+            .setStyle(NotificationCompat.BigTextStyle().bigText(shown.text))
+            .setContentIntent(tap)
             .setAutoCancel(true)
             .build()
         getSystemService(NotificationManager::class.java).notify(shown.messageId.toInt(), notification)

@@ -1,0 +1,31 @@
+// A remote notification's payload as the core reads it, shared by the app and its
+// Notification Service Extension.
+import Foundation
+
+public enum SimoPush {
+    /// A remote notification's `userInfo` as JSON for `SimoClient.handlePush`, which reads the
+    /// keys beside `aps` (`messageid`, `createdate`, or `recalled`) and the title and text from
+    /// `aps.alert`. `nil` if it is not JSON.
+    public static func payload(userInfo: [AnyHashable: Any]) -> String? {
+        var data: [String: Any] = [:]
+        for (key, value) in userInfo {
+            if let key = key as? String { data[key] = value }
+        }
+        // JSONSerialization raises (not throws) on what JSON cannot hold.
+        guard JSONSerialization.isValidJSONObject(data),
+              let json = try? JSONSerialization.data(withJSONObject: data) else { return nil }
+        return String(data: json, encoding: .utf8)
+    }
+
+    /// The message a notification shows, if it names one.
+    public static func messageId(userInfo: [AnyHashable: Any]) -> MessageId? {
+        (userInfo["messageid"] as? String).flatMap { MessageId($0) }
+    }
+}
+
+public extension SimoPaths {
+    /// The server the app talks to: `SimoServerURL` in the app's (or the extension's) Info.plist.
+    static func serverURL() -> String {
+        Bundle.main.object(forInfoDictionaryKey: "SimoServerURL") as? String ?? "https://simo.example.ru"
+    }
+}
