@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it. Installs what it needs (idempotent), then:
 #   Rust: unit + integration + end-to-end tests on SQLite and on a real PostgreSQL (required),
-#   Kotlin bindings on a real JVM, Swift syntax check, the OpenAPI spec validated, cabinet in
-#   headless Chromium.
+#   Kotlin bindings on a real JVM, the apps' Swift and Kotlin syntax, the OpenAPI spec
+#   validated, cabinet in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -27,8 +27,8 @@ SIMO_REQUIRE_POSTGRES=1 cargo test --workspace
 step "Kotlin bindings on the JVM"
 scripts/test-kotlin.sh
 
-step "Swift syntax"
-scripts/check-swift.sh
+step "the apps' Swift and Kotlin syntax"
+scripts/check-app-syntax.sh
 
 step "OpenAPI spec valid"
 scripts/check-openapi.sh
