@@ -51,6 +51,24 @@ pub struct SentPush {
     pub detail: String,
 }
 
+/// One message to many employees as one send: what all its rows share.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BulkSend<'a> {
+    pub partner_id: i64,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub source: &'a str,
+    pub now: Millis,
+    /// Shared by the send's messages (`messages.send_id`, migration 19).
+    pub send_id: i64,
+}
+
+/// A fresh `send_id`: random, so that no counter has to be kept or locked. Sends number far
+/// fewer than 2^63, and the ids migration 19 gave older sends are small.
+pub(super) fn new_send_id() -> i64 {
+    (rand::random::<u64>() >> 1) as i64
+}
+
 /// A message `insert_messages_bulk` created.
 #[derive(Debug, Clone, Copy)]
 pub struct BulkCreated {
@@ -195,19 +213,15 @@ pub(super) fn creation_detail_template(status: MessageStatus) -> String {
 /// (1.3 s for 10,000 recipients); arrays do not.
 pub(super) async fn insert_messages_bulk_pg(
     p: impl sqlx::PgExecutor<'_>,
-    partner_id: i64,
+    send: &BulkSend<'_>,
     recipients: &[(StaffId, MessageStatus)],
-    title: &str,
-    body: &str,
-    source: &str,
-    now: Millis,
 ) -> Result<Vec<BulkCreated>> {
     let staff: Vec<i64> = recipients.iter().map(|(s, _)| s.0).collect();
     let statuses: Vec<&str> = recipients.iter().map(|(_, st)| st.as_str()).collect();
     let rows: Vec<(i64, i64, String)> = sqlx::query_as(
         "WITH m AS (
-           INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at)
-           SELECT $1, u.staff, $2, $3, $4, u.status, $5 FROM UNNEST($6::bigint[], $7::text[]) AS u(staff, status)
+           INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, send_id)
+           SELECT $1, u.staff, $2, $3, $4, u.status, $5, $10 FROM UNNEST($6::bigint[], $7::text[]) AS u(staff, status)
            RETURNING id, staff_id, status
          ), events AS (
            INSERT INTO message_events (message_id, status, detail, created_at)
@@ -217,15 +231,16 @@ pub(super) async fn insert_messages_bulk_pg(
          )
          SELECT id, staff_id, status FROM m ORDER BY id",
     )
-    .bind(partner_id)
-    .bind(title)
-    .bind(body)
-    .bind(source)
-    .bind(now)
+    .bind(send.partner_id)
+    .bind(send.title)
+    .bind(send.body)
+    .bind(send.source)
+    .bind(send.now)
     .bind(&staff)
     .bind(&statuses)
-    .bind(creation_detail(MessageStatus::NoDevice, source))
-    .bind(creation_detail(MessageStatus::Queued, source))
+    .bind(creation_detail(MessageStatus::NoDevice, send.source))
+    .bind(creation_detail(MessageStatus::Queued, send.source))
+    .bind(send.send_id)
     .fetch_all(p)
     .await?;
     Ok(rows
@@ -257,8 +272,8 @@ pub(super) fn created_up_to(
 
 impl Store {
     /// Stores one message per recipient, with history entries and delivery jobs, in one
-    /// transaction: all of them or none. SQLite: one call (`insert_rows_sqlite`); PostgreSQL:
-    /// one statement (`insert_messages_bulk_pg`).
+    /// transaction: all of them or none, one send (a fresh `send_id`). SQLite: one call
+    /// (`insert_rows_sqlite`); PostgreSQL: one statement (`insert_messages_bulk_pg`).
     pub async fn insert_messages_bulk(
         &self,
         partner_id: i64,
@@ -268,9 +283,18 @@ impl Store {
         source: &str,
         now: Millis,
     ) -> Result<Vec<BulkCreated>> {
+        let send_id = new_send_id();
         let created = match &self.writer {
             Pool::Postgres(p) => {
-                insert_messages_bulk_pg(p, partner_id, recipients, title, body, source, now).await?
+                let send = BulkSend {
+                    partner_id,
+                    title,
+                    body,
+                    source,
+                    now,
+                    send_id,
+                };
+                insert_messages_bulk_pg(p, &send, recipients).await?
             }
             Pool::Sqlite(p) => {
                 let rows: Vec<NewRow<'_>> = recipients
@@ -279,7 +303,7 @@ impl Store {
                         (partner_id, staff.0, title, body, source, status, now, None)
                     })
                     .collect();
-                let (last, _) = insert_rows_sqlite(p, &rows, None, &[], now).await?;
+                let (last, _) = insert_rows_sqlite(p, &rows, None, &[], now, Some(send_id)).await?;
                 created_up_to(recipients, last)
             }
         };

@@ -254,7 +254,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Work>) {
 /// The accepted pushes alone, in a transaction of their own.
 async fn record_sent_sqlite(store: &Store, pushes: &[&SentPush], now: Millis) -> Result<()> {
     match &store.writer {
-        Pool::Sqlite(p) => insert_rows_sqlite(p, &[], None, pushes, now)
+        Pool::Sqlite(p) => insert_rows_sqlite(p, &[], None, pushes, now, None)
             .await
             .map(|_| ()),
         Pool::Postgres(_) => Err(Error::Internal(
@@ -456,7 +456,7 @@ async fn insert_batch_sqlite(
             )
         })
         .collect();
-    let (last, mut job_ids) = insert_rows_sqlite(p, &rows, lease, pushes, sent_at).await?;
+    let (last, mut job_ids) = insert_rows_sqlite(p, &rows, lease, pushes, sent_at, None).await?;
     let n = messages.len() as i64;
     Ok(messages
         .iter()
@@ -503,12 +503,16 @@ pub(super) type NewRow<'a> = (
 /// SQLite: the statements that store new messages, their first history entries and the jobs
 /// of the queued ones. Binds: $1 the rows (`new_rows_json`), $2 their number, $3 and $4 the
 /// history texts (`creation_detail_template`), $5 and $6 the lease's owner and end (NULL for
-/// jobs that wait for any worker). They must run under the write lock (BEGIN IMMEDIATE): the
-/// history entries and jobs are selected as the last $2 messages.
+/// jobs that wait for any worker), `$send` the send's id (NULL for single messages). They must
+/// run under the write lock (BEGIN IMMEDIATE): the history entries and jobs are selected as the
+/// last $2 messages.
 macro_rules! new_rows_sql {
-    () => {
-        "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key)
-           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+    ($send:literal) => {
+        concat!(
+        "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key, send_id)
+           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, ",
+        $send,
+        "
            FROM json_each($1) ORDER BY key;
          INSERT INTO message_events (message_id, status, detail, created_at)
            SELECT id, status, replace(CASE WHEN status = 'no_device' THEN $3 ELSE $4 END, '{source}', source), created_at
@@ -517,6 +521,7 @@ macro_rules! new_rows_sql {
            SELECT id, COALESCE($6, created_at), created_at, $5, CASE WHEN $5 IS NULL THEN 0 ELSE 1 END
            FROM messages WHERE id > (SELECT max(id) FROM messages) - $2 AND status = 'queued' ORDER BY id;
          "
+        )
     };
 }
 
@@ -541,14 +546,16 @@ fn new_rows_json(rows: &[NewRow<'_>]) -> Result<String> {
     .map_err(|e| Error::Internal(format!("new message rows: {e}")))
 }
 
-/// SQLite: stores `rows` as `insert_rows_sqlite` does (jobs unleased), inside the caller's
-/// transaction, which must hold the write lock; returns the id of the last message.
+/// SQLite: stores `rows` as `insert_rows_sqlite` does (jobs unleased), as the send `send_id`,
+/// inside the caller's transaction, which must hold the write lock; returns the id of the last
+/// message.
 pub(super) async fn insert_rows_sqlite_in(
     conn: &mut sqlx::SqliteConnection,
     rows: &[NewRow<'_>],
+    send_id: i64,
 ) -> Result<i64> {
     let last: i64 = sqlx::query_scalar(concat!(
-        new_rows_sql!(),
+        new_rows_sql!("$7"),
         "SELECT COALESCE(max(id), 0) FROM messages;"
     ))
     .bind(new_rows_json(rows)?)
@@ -557,6 +564,7 @@ pub(super) async fn insert_rows_sqlite_in(
     .bind(creation_detail_template(MessageStatus::Queued))
     .bind(None::<&str>)
     .bind(None::<Millis>)
+    .bind(send_id)
     .fetch_one(conn)
     .await?;
     Ok(last)
@@ -566,7 +574,8 @@ pub(super) async fn insert_rows_sqlite_in(
 /// queued ones, leased when `lease` is given) as ONE transaction in ONE call to the writer
 /// connection, and returns the id of the last message (the others are the consecutive ids
 /// before it, in the order given) and the ids of the jobs, in the order of the queued rows.
-/// `pushes` accepted by the providers are recorded in the same transaction, first (see
+/// `send_id` is the send the rows are (`None`: each message is its own). `pushes` accepted by
+/// the providers are recorded in the same transaction, first (see
 /// `Store::deliveries_sent`): their jobs deleted, their messages `sent` unless the app
 /// confirmed them meanwhile (those only get `sent_at`), history entries for the ones that moved.
 ///
@@ -582,6 +591,7 @@ pub(super) async fn insert_rows_sqlite(
     lease: Option<&Lease>,
     pushes: &[&SentPush],
     sent_at: Millis,
+    send_id: Option<i64>,
 ) -> Result<(i64, std::ops::Range<i64>)> {
     let queued = rows.iter().filter(|r| r.5 == MessageStatus::Queued).count() as i64;
     let json = new_rows_json(rows)?;
@@ -607,7 +617,7 @@ pub(super) async fn insert_rows_sqlite(
                    status = CASE WHEN status IN ('queued', 'failed', 'no_device') THEN 'sent' ELSE status END
                WHERE id IN (SELECT value ->> 1 FROM json_each($7));
              ",
-            new_rows_sql!(),
+            new_rows_sql!("$9"),
             "SELECT COALESCE(max(id), 0), (SELECT max(id) FROM deliveries) FROM messages;
              COMMIT;"
         ))
@@ -618,7 +628,8 @@ pub(super) async fn insert_rows_sqlite(
         .bind(lease.map(|l| &*l.owner))
         .bind(lease.map(|l| l.until))
         .bind(pushes)
-        .bind(sent_at),
+        .bind(sent_at)
+        .bind(send_id),
     )
     .await?;
     match answer.as_slice() {
@@ -659,9 +670,10 @@ mod tests {
             .await
             .unwrap();
         let row = |title| (1, 5, title, "текст", "api", MessageStatus::Queued, 10, None);
-        let (last, jobs) = insert_rows_sqlite(p, &[row("первое"), row("второе")], None, &[], 0)
-            .await
-            .unwrap();
+        let (last, jobs) =
+            insert_rows_sqlite(p, &[row("первое"), row("второе")], None, &[], 0, None)
+                .await
+                .unwrap();
         let (first, second) = (last - 1, last);
         store
             .execute_script(&format!(
@@ -679,7 +691,7 @@ mod tests {
             })
             .collect();
         let pushes: Vec<&SentPush> = pushes.iter().collect();
-        let (third, new_jobs) = insert_rows_sqlite(p, &[row("третье")], None, &pushes, 20)
+        let (third, new_jobs) = insert_rows_sqlite(p, &[row("третье")], None, &pushes, 20, None)
             .await
             .unwrap();
         assert_eq!(third, second + 1);

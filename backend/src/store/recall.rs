@@ -6,16 +6,23 @@ use crate::domain::Millis;
 use crate::error::{Error, Result};
 use std::collections::HashSet;
 
-/// The messages of one send (see `Store::same_send`), as `$what`.
+/// The messages of one send (see `Store::same_send`), as `$what`: the message itself, and
+/// those sharing its `send_id` (a message sent alone has none).
 macro_rules! same_send_sql {
     ($what:literal, $tail:literal) => {
         concat!(
+            // Two branches, not one OR: with an OR the planners may walk the partner's
+            // messages instead of the two indexes.
             "SELECT ",
             $what,
-            " FROM messages m JOIN messages o
-               ON o.partner_id = m.partner_id AND o.created_at = m.created_at
-              AND o.title = m.title AND o.body = m.body AND o.source = m.source
-             WHERE m.partner_id = $1 AND m.id = $2 AND o.status <> 'recalled' ",
+            " FROM (
+               SELECT o.id FROM messages o
+                WHERE o.id = $2 AND o.partner_id = $1 AND o.status <> 'recalled'
+               UNION ALL
+               SELECT o.id FROM messages o
+                WHERE o.send_id = (SELECT m.send_id FROM messages m WHERE m.id = $2 AND m.partner_id = $1)
+                  AND o.id <> $2 AND o.partner_id = $1 AND o.status <> 'recalled'
+             ) o ",
             $tail
         )
     };
@@ -116,9 +123,8 @@ impl Store {
         )
     }
 
-    /// The messages of the same send as `id`, itself included, not yet recalled: the partner's
-    /// messages with its title and text created at the same moment (one bulk send or one
-    /// group's stores them with one time) by the same source.
+    /// The messages of the same send as `id`, itself included, not yet recalled: those one
+    /// bulk send, group send or scheduled run stored together (`send_id`, migration 19).
     pub async fn same_send(&self, partner_id: i64, id: i64) -> Result<Vec<i64>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             same_send_sql!("o.id", "ORDER BY o.id"),

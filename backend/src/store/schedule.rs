@@ -6,7 +6,9 @@
 //! row changed, and nothing is created; a crash before the commit leaves it `pending`, sent
 //! by the next round. Once, and never lost.
 
-use super::deliveries::{BeginWrite, BulkCreated, created_up_to, insert_messages_bulk_pg};
+use super::deliveries::{
+    BeginWrite, BulkCreated, BulkSend, created_up_to, insert_messages_bulk_pg, new_send_id,
+};
 use super::group_commit::insert_rows_sqlite_in;
 use super::{Store, exec, is_unique_violation, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
@@ -360,7 +362,7 @@ impl InsertScheduled<sqlx::Sqlite> for Store {
                 )
             })
             .collect();
-        let last = insert_rows_sqlite_in(tx, &rows).await?;
+        let last = insert_rows_sqlite_in(tx, &rows, new_send_id()).await?;
         Ok(created_up_to(recipients, last))
     }
 }
@@ -373,16 +375,15 @@ impl InsertScheduled<sqlx::Postgres> for Store {
         recipients: &[(StaffId, MessageStatus)],
         now: Millis,
     ) -> Result<Vec<BulkCreated>> {
-        insert_messages_bulk_pg(
-            &mut **tx,
-            row.partner_id,
-            recipients,
-            &row.title,
-            &row.body,
-            &row.source,
+        let send = BulkSend {
+            partner_id: row.partner_id,
+            title: &row.title,
+            body: &row.body,
+            source: &row.source,
             now,
-        )
-        .await
+            send_id: new_send_id(),
+        };
+        insert_messages_bulk_pg(&mut **tx, &send, recipients).await
     }
 }
 

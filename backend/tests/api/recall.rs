@@ -9,6 +9,7 @@ both_databases!(
     a_recalled_message_leaves_the_employees_history_and_nothing_changes_it,
     a_recall_is_all_or_nothing_and_refuses_what_is_not_asked_right,
     the_cabinet_recalls_one_message_or_the_whole_send,
+    messages_stored_before_send_ids_keep_their_sends,
 );
 
 fn id_of(a: &Answer) -> String {
@@ -260,11 +261,21 @@ async fn the_cabinet_recalls_one_message_or_the_whole_send(app: TestApp) {
         .map(|m| m["messageid"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(sent.len(), 3);
-    // The same words by another call, at another moment: not the same send.
+    // The same words by another call: not the same send, even created in the same millisecond
+    // (a 1C loop sending one text to each employee does that), which is set here by hand.
     let later = id_of(
         &app.create_message(&p, &e.id, "Ошибка", "Не то письмо")
             .await,
     );
+    app.state
+        .store
+        .execute_script(&format!(
+            "UPDATE messages SET created_at = (SELECT created_at FROM messages WHERE id = {})
+             WHERE id = {later}",
+            sent[0]
+        ))
+        .await
+        .unwrap();
 
     let browser = Browser::new(&app);
     browser.partner(&p.inn).await;
@@ -365,4 +376,88 @@ async fn the_cabinet_recalls_one_message_or_the_whole_send(app: TestApp) {
         .await;
     assert_eq!(foreign.status, 404);
     assert_ne!(status_of(&app, &b, &theirs).await["status"], "recalled");
+}
+
+/// Migration 19 gives the messages stored before it the sends they were told by then: equal
+/// title, text, source and creation millisecond, the first message's id standing for the
+/// send. A message alone in its millisecond gets none. The migration is undone and run again
+/// over messages stored the old way.
+async fn messages_stored_before_send_ids_keep_their_sends(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    app.login(&p.inn, "+79990001122", "Петров Пётр").await;
+    let bulk = app
+        .post(
+            "createmessagebulk",
+            Some(&p.token),
+            json!({"inn": p.inn, "all": true, "title": "Собрание", "message": "В 10:00"}),
+        )
+        .await;
+    let sent: Vec<i64> = bulk.ok()["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["messageid"].as_str().unwrap().parse().unwrap())
+        .collect();
+    let same_moment = id_of(&app.create_message(&p, &e.id, "Собрание", "В 10:00").await);
+    let alone = id_of(&app.create_message(&p, &e.id, "Собрание", "В 10:00").await);
+    let other_words = id_of(&app.create_message(&p, &e.id, "Другое", "В 10:00").await);
+    let store = &app.state.store;
+    // As a version before 19 stored them: no send_id, and one of the singles created in the
+    // bulk's millisecond, the other two later.
+    store
+        .execute_script(&format!(
+            "DROP INDEX messages_send;
+             ALTER TABLE messages DROP COLUMN send_id;
+             DELETE FROM _sqlx_migrations WHERE version = 20261204000019;
+             UPDATE messages SET created_at = (SELECT created_at FROM messages WHERE id = {first})
+              WHERE id IN ({same_moment}, {other_words});
+             UPDATE messages SET created_at = created_at + 5 WHERE id = {alone};",
+            first = sent[0]
+        ))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+
+    let send_of = |id: String| {
+        let app = &app;
+        async move {
+            app.count(&format!(
+                "SELECT COALESCE(send_id, -1) FROM messages WHERE id = {id}"
+            ))
+            .await
+        }
+    };
+    for id in sent.iter().map(ToString::to_string).chain([same_moment]) {
+        assert_eq!(
+            send_of(id).await,
+            sent[0],
+            "one send, named by its first message"
+        );
+    }
+    assert_eq!(
+        send_of(alone).await,
+        -1,
+        "alone in its millisecond: no send"
+    );
+    assert_eq!(send_of(other_words).await, -1, "other words: no send");
+    // New sends still get theirs.
+    let again = app
+        .post(
+            "createmessagebulk",
+            Some(&p.token),
+            json!({"inn": p.inn, "all": true, "title": "Собрание", "message": "В 11:00"}),
+        )
+        .await;
+    let first = again.ok()["messages"][0]["messageid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM messages WHERE send_id = (SELECT send_id FROM messages WHERE id = {first})"
+        ))
+        .await,
+        2
+    );
 }
