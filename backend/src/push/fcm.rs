@@ -156,11 +156,13 @@ impl Fcm {
         let id = push.message_id.to_string();
         if push.recall {
             // Data only: nothing for the system to show, the app's service deletes the message.
+            // At normal priority: Android deprioritizes an app whose high-priority messages
+            // show nothing, and a recall can wait for the phone to wake.
             return json!({
                 "message": {
                     "token": push.token,
                     "data": { "recalled": id },
-                    "android": { "priority": "HIGH" },
+                    "android": { "priority": "NORMAL" },
                 }
             });
         }

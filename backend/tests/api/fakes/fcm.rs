@@ -147,12 +147,16 @@ async fn send(
     let m = &body["message"];
     let token = m["token"].as_str().unwrap_or_default();
     // FCM takes only strings as data values (anything else is INVALID_ARGUMENT), and our app
-    // needs data-only messages at high priority to be woken for every one, in the
-    // background too: a `notification` block would be shown by the system, not the app.
+    // needs data-only messages, so that its service gets every one, in the background too: a
+    // `notification` block would be shown by the system, not the app. A message goes at high
+    // priority; a recall, which shows nothing, at normal (Android deprioritizes apps whose
+    // high-priority messages show nothing).
     let strings = m["data"]
         .as_object()
         .is_some_and(|d| d.values().all(Value::is_string));
-    if !strings || !m["notification"].is_null() || m["android"]["priority"] != "HIGH" {
+    let recall = m["data"]["recalled"].is_string();
+    let priority = if recall { "NORMAL" } else { "HIGH" };
+    if !strings || !m["notification"].is_null() || m["android"]["priority"] != priority {
         return answer(b.protocol_error(format!("payload {body}")));
     }
     // A recall: data only (a notification block would show something), the id as a string.
