@@ -173,7 +173,7 @@ impl Metrics {
         let webhook_queue = Gauge::default();
         registry.register(
             "webhook_queue_events",
-            "Status changes waiting for partners' webhooks, at scrape time",
+            "Status changes and employee events waiting for partners' webhooks, at scrape time",
             webhook_queue.clone(),
         );
         let webhooks_failing = Gauge::default();

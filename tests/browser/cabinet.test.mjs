@@ -448,6 +448,11 @@ test("turn the webhook on, send a test, get a status change signed, turn it off"
     await page.goto(`${BASE}/cabinet/webhook`);
     assert.equal((await page.textContent("#webhook-pending")).trim(), "0");
     assert.doesNotMatch(await page.textContent("#webhook-last-success"), /ещё не было/);
+    // Employee events: off until asked for, then on with one press.
+    assert.equal((await page.textContent("#webhook-staff-state")).trim(), "Не сообщаются");
+    await Promise.all([page.waitForURL(/done=webhook_staff_on/), page.click("#webhook-staff-on")]);
+    assert.equal((await page.textContent("#webhook-staff-state")).trim(), "Сообщаются");
+    assert.ok(await page.isVisible("#webhook-staff-off"));
     await shot(page, "16-webhook");
 
     // Off, after the confirmation: nothing more is posted.
@@ -462,15 +467,15 @@ test("turn the webhook on, send a test, get a status change signed, turn it off"
     await page.goto(`${BASE}/cabinet/journal`);
     await Promise.all([page.waitForURL(/kind=webhook/), page.selectOption("#kind", "webhook")]);
     const whats = await page.$$eval("#journal td.audit-what", (cells) => cells.map((c) => c.textContent.trim()));
-    assert.deepEqual(whats, ["Вебхук отключён", `Вебхук включён: ${url}`]);
+    assert.deepEqual(whats, ["Вебхук отключён", "Вебхук сообщает о сотрудниках", `Вебхук включён: ${url}`]);
     await shot(page, "17-journal-webhook");
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")]);
     assert.equal(download.suggestedFilename(), `journal-${partnerA.inn}.csv`);
     const csv = readFileSync(await download.path(), "utf8");
     const lines = csv.replace(/^\uFEFF/, "").trim().split("\r\n");
     assert.equal(lines[0], "Когда;Кто;Что сделано;Подробности;Адрес");
-    assert.equal(lines.length, 3, csv);
-    assert.match(lines[2], /;Администратор;Вебхук включён;http:\/\/127\.0\.0\.1:\d+\/simo\/webhook;127\.0\.0\.1$/);
+    assert.equal(lines.length, 4, csv);
+    assert.match(lines[3], /;Администратор;Вебхук включён;http:\/\/127\.0\.0\.1:\d+\/simo\/webhook;127\.0\.0\.1$/);
     await page.context().close();
   } finally {
     receiver.close();

@@ -49,6 +49,8 @@ pub enum Action {
     WebhookMoved,
     WebhookSecretRotated,
     WebhookOff,
+    WebhookStaffOn,
+    WebhookStaffOff,
 }
 
 /// The journal's filter: kinds of action, each an `audit.kind.<key>` text in the catalogue.
@@ -101,7 +103,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 33] = [
+    pub const ALL: [Self; 35] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -135,6 +137,8 @@ impl Action {
         Self::WebhookMoved,
         Self::WebhookSecretRotated,
         Self::WebhookOff,
+        Self::WebhookStaffOn,
+        Self::WebhookStaffOff,
     ];
 
     pub fn kind(self) -> Kind {
@@ -165,7 +169,9 @@ impl Action {
             Self::WebhookOn
             | Self::WebhookMoved
             | Self::WebhookSecretRotated
-            | Self::WebhookOff => Kind::Webhook,
+            | Self::WebhookOff
+            | Self::WebhookStaffOn
+            | Self::WebhookStaffOff => Kind::Webhook,
             Self::PartnerCreated
             | Self::PartnerDisabled
             | Self::PartnerEnabled
@@ -209,6 +215,8 @@ impl Action {
             Self::WebhookMoved => "webhook_moved",
             Self::WebhookSecretRotated => "webhook_secret",
             Self::WebhookOff => "webhook_off",
+            Self::WebhookStaffOn => "webhook_staff_on",
+            Self::WebhookStaffOff => "webhook_staff_off",
         }
     }
 }

@@ -353,6 +353,34 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("audit.webhook_off", "Вебхук отключён", "Webhook turned off"),
     (
+        "audit.webhook_staff_on",
+        "Вебхук сообщает о сотрудниках",
+        "Webhook sends employee events",
+    ),
+    (
+        "audit.webhook_staff_off",
+        "Вебхук больше не сообщает о сотрудниках",
+        "Webhook stopped sending employee events",
+    ),
+    ("webhook.staff", "События сотрудников", "Employee events"),
+    (
+        "webhook.staff_hint",
+        "Вебхук может сообщать и о сотрудниках: кто впервые вошёл в приложение (registered), у кого изменились ФИО или рассылка включена, отключена или подтверждена (changed), кто удалён (deleted) — с его staffid, ФИО и телефоном, в поле staff. Так учётная система сразу узнаёт, кому можно писать, без опроса getstaff.",
+        "The webhook can also tell of employees: who logged in to the app for the first time (registered), whose name changed or whose mailing was turned on, off or approved (changed), who was deleted (deleted), with their staffid, name and phone, in the staff field. Your system then knows at once whom it can write to, without polling getstaff.",
+    ),
+    ("webhook.staff_on_state", "Сообщаются", "Sent"),
+    ("webhook.staff_off_state", "Не сообщаются", "Not sent"),
+    (
+        "webhook.staff_on",
+        "Сообщать о сотрудниках",
+        "Send employee events",
+    ),
+    (
+        "webhook.staff_off",
+        "Не сообщать о сотрудниках",
+        "Stop employee events",
+    ),
+    (
         "webhook.title",
         "Вебхук: статусы сообщений",
         "Webhook: message statuses",
@@ -470,6 +498,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The signing secret is replaced",
     ),
     ("done.webhook_off", "Вебхук выключен", "The webhook is off"),
+    (
+        "done.webhook_staff_on",
+        "Вебхук сообщает о сотрудниках",
+        "The webhook sends employee events",
+    ),
+    (
+        "done.webhook_staff_off",
+        "Вебхук больше не сообщает о сотрудниках",
+        "The webhook no longer sends employee events",
+    ),
     (
         "audit.hint",
         "Кто и когда менял настройки, сотрудников и доступ организации, с какого адреса",

@@ -601,7 +601,8 @@ impl Store {
         // A send a minute past its time is one the scheduler (polling each second) missed.
         let overdue_before = crate::domain::now_millis() - 60_000;
         let counts: (i64, i64, i64, i64, i64) = with_pool!(self, p => sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM deliveries), (SELECT COUNT(*) FROM webhook_outbox),
+            "SELECT (SELECT COUNT(*) FROM deliveries),
+                    (SELECT COUNT(*) FROM webhook_outbox) + (SELECT COUNT(*) FROM webhook_staff_outbox),
                     (SELECT COUNT(*) FROM partner_webhooks WHERE failures > 0),
                     (SELECT COUNT(*) FROM scheduled_sends WHERE state = 'pending'),
                     (SELECT COUNT(*) FROM scheduled_sends WHERE state = 'pending' AND send_at < $1)",

@@ -40,7 +40,9 @@ pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
 pub use templates::{TemplateInput, TemplateRow};
 pub use usage::PartnerUsage;
-pub use webhooks::{LeasedWebhook, WebhookAttempt, WebhookEvent, WebhookRow};
+pub use webhooks::{
+    Delivered, LeasedWebhook, StaffHookEvent, WebhookAttempt, WebhookEvent, WebhookRow,
+};
 
 use crate::error::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

@@ -24,6 +24,15 @@ impl StaffState {
     }
 
     /// A state as the cabinet's filter names it; `None` for anything else.
+    /// As the API says it: getstaff's `statusnotification`, the webhook's employee events.
+    pub fn as_api(self) -> &'static str {
+        match self {
+            Self::Active => "enabled",
+            Self::Disabled => "disabled",
+            Self::Pending => "pending",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         [Self::Active, Self::Disabled, Self::Pending]
             .into_iter()

@@ -20,8 +20,10 @@ pub struct WebhookRow {
     pub last_error: Option<String>,
     /// Events given up after waiting longer than the keep time.
     pub dropped: i64,
-    /// Events waiting to be posted.
+    /// Events waiting to be posted, status and employee events together.
     pub pending: i64,
+    /// Employee events are posted too (migration 20).
+    pub staff_events: bool,
 }
 
 /// A webhook the sender leased, to post its waiting events to.
@@ -47,6 +49,20 @@ pub struct WebhookEvent {
     pub created_at: Millis,
 }
 
+/// One employee event waiting for the partner's endpoint (migration 20).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffHookEvent {
+    /// The event's number: stable, so the receiver can drop a repeat.
+    pub id: i64,
+    pub staff_id: i64,
+    /// `registered`, `changed` or `deleted`.
+    pub event: String,
+    pub name: String,
+    pub phone: String,
+    pub state: String,
+    pub created_at: Millis,
+}
+
 /// One post to a partner's endpoint, as the cabinet lists it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct WebhookAttempt {
@@ -65,6 +81,23 @@ pub struct WebhookAttempt {
 /// Attempts kept per partner.
 const ATTEMPTS_KEPT: i64 = 50;
 
+/// The queue rows a post carried, to delete once the endpoint accepted them.
+#[derive(Debug, Default)]
+pub struct Delivered {
+    /// `webhook_outbox` ids.
+    pub events: Vec<i64>,
+    /// `webhook_staff_outbox` ids.
+    pub staff: Vec<i64>,
+}
+
+/// A webhook has events of either kind waiting (`w` is its `partner_webhooks` row).
+macro_rules! waiting_sql {
+    () => {
+        "(EXISTS (SELECT 1 FROM webhook_outbox o WHERE o.partner_id = w.partner_id)
+          OR EXISTS (SELECT 1 FROM webhook_staff_outbox o WHERE o.partner_id = w.partner_id))"
+    };
+}
+
 fn ids_json(ids: &[i64]) -> Result<String> {
     serde_json::to_string(ids).map_err(|e| Error::Internal(format!("event ids: {e}")))
 }
@@ -74,8 +107,9 @@ impl Store {
     pub async fn webhook(&self, partner_id: i64) -> Result<Option<WebhookRow>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT w.partner_id, w.url, w.secret, w.failures, w.next_attempt_at, w.last_attempt_at,
-                    w.last_success_at, w.last_error, w.dropped,
-                    (SELECT COUNT(*) FROM webhook_outbox o WHERE o.partner_id = w.partner_id) AS pending
+                    w.last_success_at, w.last_error, w.dropped, w.staff_events,
+                    (SELECT COUNT(*) FROM webhook_outbox o WHERE o.partner_id = w.partner_id)
+                  + (SELECT COUNT(*) FROM webhook_staff_outbox o WHERE o.partner_id = w.partner_id) AS pending
              FROM partner_webhooks w WHERE w.partner_id = $1",
         )
         .bind(partner_id)
@@ -110,6 +144,37 @@ impl Store {
         Ok(kept == secret)
     }
 
+    /// Turns the employee events on or off; `false` when the webhook is off. Turned off, the
+    /// ones waiting are forgotten, as turning the webhook off forgets its events.
+    pub async fn set_webhook_staff_events(
+        &self,
+        partner_id: i64,
+        on: bool,
+        now: Millis,
+    ) -> Result<bool> {
+        let n = with_writer!(self, p => async {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query(
+                "UPDATE partner_webhooks SET staff_events = $2, updated_at = $3 WHERE partner_id = $1",
+            )
+            .bind(partner_id)
+            .bind(on)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if !on {
+                sqlx::query("DELETE FROM webhook_staff_outbox WHERE partner_id = $1")
+                    .bind(partner_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        }.await)?;
+        Ok(n > 0)
+    }
+
     /// A new signing secret; `false` when the webhook is off.
     pub async fn rotate_webhook_secret(
         &self,
@@ -137,10 +202,12 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            sqlx::query("DELETE FROM webhook_outbox WHERE partner_id = $1")
-                .bind(partner_id)
-                .execute(&mut *tx)
-                .await?;
+            for sql in [
+                "DELETE FROM webhook_outbox WHERE partner_id = $1",
+                "DELETE FROM webhook_staff_outbox WHERE partner_id = $1",
+            ] {
+                sqlx::query(sql).bind(partner_id).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(n)
         }.await)?;
@@ -159,9 +226,12 @@ impl Store {
         // Looked for with a read first: the sender polls every second, and an UPDATE that
         // finds nothing would still take SQLite's write lock from the API's writes each time.
         let due: bool = with_pool!(self, p => sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM partner_webhooks w
-                WHERE w.lease_until <= $1 AND w.next_attempt_at <= $1
-                  AND EXISTS (SELECT 1 FROM webhook_outbox o WHERE o.partner_id = w.partner_id))",
+            concat!(
+                "SELECT EXISTS (SELECT 1 FROM partner_webhooks w
+                WHERE w.lease_until <= $1 AND w.next_attempt_at <= $1 AND ",
+                waiting_sql!(),
+                ")"
+            ),
         )
         .bind(now)
         .fetch_one(p)
@@ -170,13 +240,16 @@ impl Store {
             return Ok(Vec::new());
         }
         let leased: Vec<(i64,)> = with_writer!(self, p => sqlx::query_as(
+            concat!(
             "UPDATE partner_webhooks SET lease_until = $2
              WHERE lease_until <= $1 AND next_attempt_at <= $1 AND partner_id IN (
                  SELECT w.partner_id FROM partner_webhooks w
-                 WHERE w.lease_until <= $1 AND w.next_attempt_at <= $1
-                   AND EXISTS (SELECT 1 FROM webhook_outbox o WHERE o.partner_id = w.partner_id)
+                 WHERE w.lease_until <= $1 AND w.next_attempt_at <= $1 AND ",
+                waiting_sql!(),
+                "
                  ORDER BY w.next_attempt_at, w.partner_id LIMIT $3)
-             RETURNING partner_id",
+             RETURNING partner_id"
+            ),
         )
         .bind(now)
         .bind(lease_until)
@@ -223,17 +296,39 @@ impl Store {
         .await)?)
     }
 
-    /// Forgets the partner's events older than `cutoff`; returns how many, counted in
-    /// `dropped` for the cabinet.
+    /// The partner's oldest waiting employee events, at most `limit`.
+    pub async fn webhook_staff_events(
+        &self,
+        partner_id: i64,
+        limit: i64,
+    ) -> Result<Vec<StaffHookEvent>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT id, staff_id, event, name, phone, state, created_at
+             FROM webhook_staff_outbox WHERE partner_id = $1 ORDER BY id LIMIT $2",
+        )
+        .bind(partner_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Forgets the partner's events (of both kinds) older than `cutoff`; returns how many,
+    /// counted in `dropped` for the cabinet.
     pub async fn drop_stale_webhook_events(&self, partner_id: i64, cutoff: Millis) -> Result<u64> {
         let n = with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
-            let n = sqlx::query("DELETE FROM webhook_outbox WHERE partner_id = $1 AND created_at < $2")
-                .bind(partner_id)
-                .bind(cutoff)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let mut n = 0;
+            for sql in [
+                "DELETE FROM webhook_outbox WHERE partner_id = $1 AND created_at < $2",
+                "DELETE FROM webhook_staff_outbox WHERE partner_id = $1 AND created_at < $2",
+            ] {
+                n += sqlx::query(sql)
+                    .bind(partner_id)
+                    .bind(cutoff)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
             if n > 0 {
                 sqlx::query("UPDATE partner_webhooks SET dropped = dropped + $2 WHERE partner_id = $1")
                     .bind(partner_id)
@@ -248,14 +343,14 @@ impl Store {
     }
 
     /// Records a post of the sender in one transaction: the events the endpoint accepted
-    /// (`delivered`, empty when it did not) leave the queue; the webhook's counters move (back
+    /// (`delivered`, status and employee events, empty when it did not) leave the queue; the webhook's counters move (back
     /// to no failures, or one more with the next try at `retry_at`) and its lease ends; the
     /// attempt is logged and the log pruned to the newest 50. One transaction per batch, not
     /// three: on SQLite each is a turn of the write lock the API's group commit waits for.
     pub async fn webhook_posted(
         &self,
         partner_id: i64,
-        delivered: &[i64],
+        delivered: &Delivered,
         attempt: &WebhookAttempt,
         retry_at: Millis,
         now: Millis,
@@ -267,6 +362,7 @@ impl Store {
                     sqlx::query(
                         "BEGIN IMMEDIATE;
                          DELETE FROM webhook_outbox WHERE partner_id = $1 AND id IN (SELECT value FROM json_each($2));
+                         DELETE FROM webhook_staff_outbox WHERE partner_id = $1 AND id IN (SELECT value FROM json_each($12));
                          INSERT INTO webhook_attempts (partner_id, url, events, test, http_status, error, ms, created_at)
                            VALUES ($1, $3, $4, 0, $5, $6, $7, $8);
                          DELETE FROM webhook_attempts WHERE partner_id = $1 AND id <= (
@@ -280,7 +376,7 @@ impl Store {
                          COMMIT;",
                     )
                     .bind(partner_id)
-                    .bind(ids_json(delivered)?)
+                    .bind(ids_json(&delivered.events)?)
                     .bind(&attempt.url)
                     .bind(attempt.events)
                     .bind(attempt.http_status)
@@ -289,7 +385,8 @@ impl Store {
                     .bind(attempt.created_at)
                     .bind(ATTEMPTS_KEPT)
                     .bind(retry_at)
-                    .bind(now),
+                    .bind(now)
+                    .bind(ids_json(&delivered.staff)?),
                 )
                 .await?;
             }
@@ -298,6 +395,7 @@ impl Store {
             Pool::Postgres(p) => {
                 sqlx::query(
                     "WITH gone AS (DELETE FROM webhook_outbox WHERE partner_id = $1 AND id = ANY($2)),
+                     staff_gone AS (DELETE FROM webhook_staff_outbox WHERE partner_id = $1 AND id = ANY($12)),
                      logged AS (
                        INSERT INTO webhook_attempts (partner_id, url, events, test, http_status, error, ms, created_at)
                        VALUES ($1, $3, $4, false, $5, $6, $7, $8)),
@@ -312,7 +410,7 @@ impl Store {
                      WHERE partner_id = $1",
                 )
                 .bind(partner_id)
-                .bind(delivered)
+                .bind(&delivered.events)
                 .bind(&attempt.url)
                 .bind(attempt.events)
                 .bind(attempt.http_status)
@@ -322,6 +420,7 @@ impl Store {
                 .bind(ATTEMPTS_KEPT - 1)
                 .bind(retry_at)
                 .bind(now)
+                .bind(&delivered.staff)
                 .execute(p)
                 .await?;
             }

@@ -17,7 +17,7 @@ use crate::config::{Knob, Settings};
 use crate::domain::{Millis, TimeFormat, doubled_delay};
 use crate::error::{Error, Result};
 use crate::phrase::stored;
-use crate::store::{MessageStatus, WebhookAttempt, WebhookEvent};
+use crate::store::{MessageStatus, StaffHookEvent, StaffState, WebhookAttempt, WebhookEvent};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
@@ -146,6 +146,28 @@ pub struct EventJson {
     pub date: String,
 }
 
+/// Изменение сотрудника (если на странице «Вебхук» включено «Сообщать о сотрудниках»).
+#[derive(Debug, Serialize, poem_openapi::Object)]
+#[oai(rename = "WebhookStaffEvent")]
+pub struct StaffEventJson {
+    /// Номер события сотрудника: уникален среди них и не меняется, повтор приходит с тем же номером.
+    pub eventid: String,
+    /// registered — впервые вошёл в приложение; changed — изменены ФИО или состояние
+    /// (рассылка отключена или включена, вход подтверждён); deleted — удалён.
+    pub event: String,
+    /// Идентификатор сотрудника для createmessage.
+    pub staffid: String,
+    /// ФИО сотрудника.
+    pub name: String,
+    /// Телефон, +7XXXXXXXXXX.
+    pub phone: String,
+    /// Как в getstaff: enabled — получает сообщения, disabled — рассылка отключена, pending —
+    /// ждёт подтверждения.
+    pub statusnotification: String,
+    /// Когда это произошло (в формате дат API).
+    pub date: String,
+}
+
 /// Тело запроса на адрес вебхука.
 #[derive(Debug, Serialize, poem_openapi::Object)]
 #[oai(rename = "WebhookPayload")]
@@ -156,6 +178,11 @@ pub struct Payload {
     pub test: bool,
     /// События, старые первыми, до 100 в запросе.
     pub events: Vec<EventJson>,
+    /// События сотрудников, старые первыми, до 100 в запросе; поля нет, пока они выключены
+    /// или их нет.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[oai(skip_serializing_if_is_empty)]
+    pub staff: Vec<StaffEventJson>,
 }
 
 /// Что ответить на запрос вебхука.
@@ -175,7 +202,8 @@ pub trait StatusWebhook {
     /// Статусы сообщений изменились
     ///
     /// Сервер отправляет POST на адрес со страницы «Вебхук» кабинета при каждом новом статусе
-    /// сообщений организации (кроме queued). Доставка «хотя бы один раз»: пропускайте
+    /// сообщений организации (кроме queued), а если там включено «Сообщать о сотрудниках», то и
+    /// при изменениях сотрудников (поле staff). Доставка «хотя бы один раз»: пропускайте
     /// повторы по eventid. Подпись: X-Simo-Signature = "sha256=" + hex(HMAC-SHA256(секрет,
     /// X-Simo-Timestamp + "." + тело запроса)).
     #[oai(
@@ -199,7 +227,12 @@ pub trait StatusWebhook {
 }
 
 /// The body of one POST.
-pub fn payload(inn: &str, events: Vec<WebhookEvent>, time: &TimeFormat) -> Result<Vec<u8>> {
+pub fn payload(
+    inn: &str,
+    events: Vec<WebhookEvent>,
+    staff: Vec<StaffHookEvent>,
+    time: &TimeFormat,
+) -> Result<Vec<u8>> {
     let events = events
         .into_iter()
         .map(|e| EventJson {
@@ -214,10 +247,24 @@ pub fn payload(inn: &str, events: Vec<WebhookEvent>, time: &TimeFormat) -> Resul
             date: time.format(e.created_at),
         })
         .collect();
+    let staff = staff
+        .into_iter()
+        .map(|e| StaffEventJson {
+            eventid: e.id.to_string(),
+            event: e.event,
+            staffid: e.staff_id.to_string(),
+            name: e.name,
+            phone: e.phone,
+            // Stored by the triggers as the staff table holds it; said the way getstaff says it.
+            statusnotification: StaffState::from_db(&e.state).as_api().to_owned(),
+            date: time.format(e.created_at),
+        })
+        .collect();
     let body = Payload {
         inn: inn.to_owned(),
         test: false,
         events,
+        staff,
     };
     serde_json::to_vec(&body).map_err(|e| Error::Internal(format!("webhook payload: {e}")))
 }
@@ -228,6 +275,7 @@ pub fn test_payload(inn: &str) -> Result<Vec<u8>> {
         inn: inn.to_owned(),
         test: true,
         events: Vec::new(),
+        staff: Vec::new(),
     };
     serde_json::to_vec(&body).map_err(|e| Error::Internal(format!("webhook payload: {e}")))
 }

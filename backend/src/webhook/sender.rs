@@ -4,7 +4,7 @@
 use super::{Poster, payload};
 use crate::domain::{Millis, TimeFormat, now_millis};
 use crate::error::Result;
-use crate::store::{LeasedWebhook, Store};
+use crate::store::{Delivered, LeasedWebhook, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -131,17 +131,28 @@ impl Sender {
             .store
             .webhook_events(hook.partner_id, settings.batch)
             .await?;
-        if events.is_empty() {
+        let staff = self
+            .store
+            .webhook_staff_events(hook.partner_id, settings.batch)
+            .await?;
+        if events.is_empty() && staff.is_empty() {
             self.store.release_webhook(hook.partner_id).await?;
             return Ok(false);
         }
-        let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
-        let body = payload(&hook.inn, events, &self.time)?;
+        let ids = Delivered {
+            events: events.iter().map(|e| e.id).collect(),
+            staff: staff.iter().map(|e| e.id).collect(),
+        };
+        let count = ids.events.len() + ids.staff.len();
+        let full = [&ids.events, &ids.staff]
+            .iter()
+            .any(|ids| ids.len() as i64 == settings.batch);
+        let body = payload(&hook.inn, events, staff, &self.time)?;
         let outcome = self.poster.post(&hook.url, &hook.secret, body, now).await;
-        let attempt = outcome.attempt(&hook.url, ids.len(), false, now);
+        let attempt = outcome.attempt(&hook.url, count, false, now);
         let finished = now_millis();
         self.metrics
-            .webhook_post(outcome.error.is_none(), ids.len() as u64);
+            .webhook_post(outcome.error.is_none(), count as u64);
         match &outcome.error {
             None => {
                 self.store
@@ -149,18 +160,24 @@ impl Sender {
                     .await?;
                 tracing::debug!(
                     partner_id = hook.partner_id,
-                    events = ids.len(),
+                    events = count,
                     status = outcome.status,
                     ms = outcome.took.as_millis() as u64,
                     "webhook events delivered"
                 );
-                Ok(ids.len() as i64 == settings.batch)
+                Ok(full)
             }
             Some(reason) => {
                 let delay = settings.backoff(hook.failures);
                 let retry_at = finished + delay.as_millis() as Millis;
                 self.store
-                    .webhook_posted(hook.partner_id, &[], &attempt, retry_at, finished)
+                    .webhook_posted(
+                        hook.partner_id,
+                        &Delivered::default(),
+                        &attempt,
+                        retry_at,
+                        finished,
+                    )
                     .await?;
                 tracing::warn!(
                     partner_id = hook.partner_id,

@@ -18,6 +18,7 @@ on_both_databases!(
     status_changes_reach_each_partners_webhook_signed_retried_and_only_theirs,
     a_failing_webhook_is_tried_again_later_drops_what_is_too_old_and_can_be_turned_off,
     addresses_in_our_own_network_are_refused_unless_allowed,
+    employee_events_reach_the_webhook_only_when_asked_for,
 );
 
 /// One POST the receiver got.
@@ -121,6 +122,29 @@ impl Receiver {
             .collect()
     }
 
+    /// Every employee event the endpoint accepted at `path`, in the order posted.
+    fn accepted_staff(&self, path: &str) -> Vec<Value> {
+        self.got()
+            .iter()
+            .filter(|r| r.path == path && (200..300).contains(&r.answered))
+            .flat_map(|r| r.json()["staff"].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+
+    async fn wait_staff(&self, path: &str, staffid: &str, event: &str) -> Value {
+        let find = || {
+            self.accepted_staff(path)
+                .into_iter()
+                .find(|e| e["staffid"] == staffid && e["event"] == event)
+        };
+        eventually(
+            &format!("{event} of employee {staffid} at /{path}"),
+            || async { find().is_some() },
+        )
+        .await;
+        find().unwrap()
+    }
+
     async fn wait_event(&self, path: &str, messageid: &str, status: &str) -> Value {
         eventually(&format!("{status} of {messageid} at /{path}"), || async {
             self.accepted_events(path)
@@ -133,6 +157,33 @@ impl Receiver {
             .find(|e| e["messageid"] == messageid && e["status"] == status)
             .unwrap()
     }
+}
+
+/// The spec the server serves.
+async fn served_spec(app: &TestApp) -> Value {
+    let url = format!("{}/api/openapi.json", app.base);
+    app.client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The properties of the spec's schema `name`, sorted.
+fn properties(spec: &Value, name: &str) -> Vec<String> {
+    let schema = &spec["components"]["schemas"][name]["properties"];
+    assert!(schema.is_object(), "{name} in the spec");
+    keys(schema)
+}
+
+/// A JSON object's keys, sorted.
+fn keys(object: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = object.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
 }
 
 fn quick_webhooks(s: &mut Settings) {
@@ -289,31 +340,17 @@ async fn status_changes_reach_each_partners_webhook_signed_retried_and_only_thei
     );
     assert!(sent["date"].as_str().unwrap().ends_with("+03:00"), "{sent}");
     // The spec's `webhooks` describes what comes, field for field.
-    let spec: Value = app
-        .client
-        .get(format!("{}/api/openapi.json", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let schema = |name: &str| -> Vec<String> {
-        let mut keys: Vec<String> = spec["components"]["schemas"][name]["properties"]
-            .as_object()
-            .unwrap_or_else(|| panic!("{name} in the spec"))
-            .keys()
-            .cloned()
-            .collect();
-        keys.sort();
-        keys
-    };
-    let mut came: Vec<String> = sent.as_object().unwrap().keys().cloned().collect();
-    came.sort();
-    assert_eq!(schema("WebhookEvent"), came);
-    let mut outer: Vec<String> = test.json().as_object().unwrap().keys().cloned().collect();
-    outer.sort();
-    assert_eq!(schema("WebhookPayload"), outer);
+    let spec = served_spec(&app).await;
+    assert_eq!(properties(&spec, "WebhookEvent"), keys(&sent));
+    assert_eq!(
+        keys(&test.json()),
+        ["events", "inn", "test"],
+        "no staff field unless asked for"
+    );
+    assert_eq!(
+        properties(&spec, "WebhookPayload"),
+        ["events", "inn", "staff", "test"]
+    );
     let headers: Vec<&str> = spec["webhooks"]["messagestatus"]["post"]["parameters"]
         .as_array()
         .unwrap()
@@ -678,7 +715,7 @@ async fn a_failing_webhook_is_tried_again_later_drops_what_is_too_old_and_can_be
     for i in 0..3 {
         app.state
             .store
-            .webhook_posted(pa.id, &[], &a_row(2000 + i), now, now)
+            .webhook_posted(pa.id, &Default::default(), &a_row(2000 + i), now, now)
             .await
             .unwrap();
     }
@@ -718,4 +755,148 @@ async fn addresses_in_our_own_network_are_refused_unless_allowed(db: Db) {
     let page = set_webhook(&a, "https://erp.example.ru/simo/webhook").await;
     assert_eq!(page.status, 303);
     assert!(rx.got().is_empty());
+}
+
+/// Employee events: off by default (a receiver written for status events sees nothing new),
+/// then registered, changed and deleted as they happen, by whatever path, with the employee's
+/// staffid, name, phone and state; turned off, none more.
+async fn employee_events_reach_the_webhook_only_when_asked_for(db: Db) {
+    let Some(app) = push_app(db, quick_webhooks).await else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    let pa = app.create_partner(INN_A).await;
+    let pb = app.create_partner(INN_B).await;
+    let a = Browser::new(&app);
+    a.partner(&pa.inn).await;
+    assert_eq!(set_webhook(&a, &rx.url("a")).await.status, 303);
+    let page = a.get("/cabinet/webhook").await;
+    assert_eq!(
+        by_id(&page, "webhook-staff-state").as_deref(),
+        Some("Не сообщаются")
+    );
+
+    // Not asked for yet: a new employee is not told of, and the payload has no staff field.
+    let before = employee_with_device(&app, &pa, PHONE, "token-a", "android").await;
+    let m = send(&app, &pa, &before, "Первое").await;
+    rx.wait_event("a", &m, "sent").await;
+    assert!(rx.got().iter().all(|r| r.json().get("staff").is_none()));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM webhook_staff_outbox").await,
+        0
+    );
+
+    let on = act(&a, "staff_on").await;
+    assert_eq!(
+        on.location.as_deref(),
+        Some("/cabinet/webhook?done=webhook_staff_on")
+    );
+    let page = a.get("/cabinet/webhook").await;
+    assert_eq!(
+        by_id(&page, "webhook-staff-state").as_deref(),
+        Some("Сообщаются")
+    );
+
+    // The app's first login.
+    let phone = "+79990007788";
+    let e = app.login(&pa.inn, phone, "Смирнова Анна").await;
+    let registered = rx.wait_staff("a", &e.id, "registered").await;
+    assert_eq!(registered["name"], "Смирнова Анна");
+    assert_eq!(registered["phone"], phone);
+    assert_eq!(registered["statusnotification"], "enabled");
+    assert!(registered["date"].as_str().unwrap().ends_with("+03:00"));
+    let first: i64 = registered["eventid"].as_str().unwrap().parse().unwrap();
+    // Another partner's new employee is not ours to hear of.
+    let theirs = app.login(&pb.inn, "+79990007799", "Чужой").await;
+
+    // Logging in again changes nothing worth telling.
+    app.login(&pa.inn, phone, "Смирнова Анна").await;
+
+    // The cabinet switches her off, renames her; the API deletes her.
+    let home = a.get("/cabinet/employees").await;
+    let off = a
+        .post(
+            &format!("/cabinet/employees/{}/state", e.id),
+            &[("csrf", &home.csrf()), ("state", "disabled")],
+        )
+        .await;
+    assert_eq!(off.status, 303);
+    let renamed = a
+        .post(
+            &format!("/cabinet/employees/{}/rename", e.id),
+            &[("csrf", &home.csrf()), ("name", "Смирнова А. В.")],
+        )
+        .await;
+    assert_eq!(renamed.status, 303);
+    let gone = app
+        .post(
+            "deletestaff",
+            Some(&pa.token),
+            json!({"inn": pa.inn, "staffid": e.id}),
+        )
+        .await;
+    assert_eq!(gone.status, 200, "{:?}", gone.body);
+    let deleted = rx.wait_staff("a", &e.id, "deleted").await;
+    assert_eq!(deleted["name"], "Смирнова А. В.");
+
+    let hers: Vec<(String, String, String)> = rx
+        .accepted_staff("a")
+        .iter()
+        .filter(|x| x["staffid"] == e.id.as_str())
+        .map(|x| {
+            let s = |k: &str| x[k].as_str().unwrap().to_owned();
+            (s("event"), s("name"), s("statusnotification"))
+        })
+        .collect();
+    let t = |e: &str, n: &str, s: &str| (e.to_owned(), n.to_owned(), s.to_owned());
+    assert_eq!(
+        hers,
+        [
+            t("registered", "Смирнова Анна", "enabled"),
+            t("changed", "Смирнова Анна", "disabled"),
+            t("changed", "Смирнова А. В.", "disabled"),
+            t("deleted", "Смирнова А. В.", "disabled"),
+        ]
+    );
+    let ids: Vec<i64> = rx
+        .accepted_staff("a")
+        .iter()
+        .map(|x| x["eventid"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]) && ids[0] == first,
+        "{ids:?}"
+    );
+    assert!(
+        rx.accepted_staff("a")
+            .iter()
+            .all(|x| x["staffid"] != theirs.id.as_str() && x["staffid"] != before.id.as_str()),
+        "only this partner's, only after it asked"
+    );
+    // The spec's WebhookStaffEvent is what came, field for field.
+    let spec = served_spec(&app).await;
+    assert_eq!(properties(&spec, "WebhookStaffEvent"), keys(&deleted));
+
+    // Turned off: none more, and the journal has both.
+    let off = act(&a, "staff_off").await;
+    assert_eq!(
+        off.location.as_deref(),
+        Some("/cabinet/webhook?done=webhook_staff_off")
+    );
+    let told = rx.accepted_staff("a").len();
+    let late = app.login(&pa.inn, "+79990007766", "Поздний").await;
+    let m = send(&app, &pa, &before, "После").await;
+    rx.wait_event("a", &m, "sent").await;
+    assert_eq!(rx.accepted_staff("a").len(), told, "{}", late.id);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM webhook_staff_outbox").await,
+        0
+    );
+    let entries = journal(&a.get("/cabinet/journal").await);
+    let actions: Vec<&str> = entries.iter().map(|(_, what, _)| what.as_str()).collect();
+    assert!(
+        actions.contains(&"Вебхук сообщает о сотрудниках")
+            && actions.contains(&"Вебхук больше не сообщает о сотрудниках"),
+        "{actions:?}"
+    );
 }

@@ -70,11 +70,7 @@ envelope!(
 );
 
 fn staff_item(inn: &str, fmt: &crate::domain::TimeFormat, s: StaffRow) -> StaffItem {
-    let status = match s.state() {
-        crate::store::StaffState::Active => "enabled",
-        crate::store::StaffState::Disabled => "disabled",
-        crate::store::StaffState::Pending => "pending",
-    };
+    let status = s.state().as_api();
     StaffItem {
         inn: inn.to_owned(),
         staff_id: s.id.to_string(),

@@ -29,6 +29,8 @@ pub struct Shown {
     pub last_attempt: Option<String>,
     /// When the sender tries again, while the endpoint fails.
     pub next_attempt: Option<String>,
+    /// Employee events are posted too.
+    pub staff_events: bool,
 }
 
 impl Shown {
@@ -41,6 +43,7 @@ impl Shown {
             pending: w.pending,
             failures: w.failures,
             dropped: w.dropped,
+            staff_events: w.staff_events,
             last_success: w.last_success_at.map(|t| cfg.timestamp(t)),
             last_error: w.last_error,
             last_attempt: w.last_attempt_at.map(|t| cfg.timestamp(t)),
@@ -154,7 +157,7 @@ pub async fn page(
 #[derive(Deserialize)]
 pub struct WebhookForm {
     csrf: String,
-    /// save, test, rotate or off.
+    /// save, test, rotate, staff_on, staff_off or off.
     #[serde(rename = "do")]
     action: String,
     #[serde(default)]
@@ -239,6 +242,23 @@ pub async fn submit(
                 audit::record(state, req, partner_id, audit::ADMIN, action, "").await;
             }
             Ok(done(WEBHOOK, "webhook_secret"))
+        }
+        "staff_on" | "staff_off" => {
+            let on = form.action == "staff_on";
+            if !state
+                .store
+                .set_webhook_staff_events(partner_id, on, now)
+                .await?
+            {
+                return Ok(done(WEBHOOK, "webhook_off"));
+            }
+            let (action, key) = if on {
+                (audit::Action::WebhookStaffOn, "webhook_staff_on")
+            } else {
+                (audit::Action::WebhookStaffOff, "webhook_staff_off")
+            };
+            audit::record(state, req, partner_id, audit::ADMIN, action, "").await;
+            Ok(done(WEBHOOK, key))
         }
         "off" => {
             if state.store.delete_webhook(partner_id).await? {
