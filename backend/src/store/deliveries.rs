@@ -6,6 +6,7 @@
 //! lease run out and another one takes the job over.
 
 use super::group_commit::{NewRow, insert_rows_sqlite};
+use super::recall::recall_after_push_sql;
 use super::{Pool, Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
@@ -652,7 +653,7 @@ pub(super) async fn deliveries_sent_pg(
     let jobs: Vec<i64> = pushes.iter().map(|push| push.job_id).collect();
     let messages: Vec<i64> = pushes.iter().map(|push| push.message_id).collect();
     let details: Vec<&str> = pushes.iter().map(|push| push.detail.as_str()).collect();
-    sqlx::query(
+    sqlx::query(concat!(
         "WITH gone AS (DELETE FROM deliveries WHERE id = ANY($2)),
          moved AS (
              UPDATE messages SET status = 'sent', status_reason = NULL, sent_at = COALESCE(sent_at, $1)
@@ -661,10 +662,16 @@ pub(super) async fn deliveries_sent_pg(
              INSERT INTO message_events (message_id, status, detail, created_at)
              SELECT p.message_id, 'sent', p.detail, $1
              FROM unnest($3::bigint[], $4::text[]) WITH ORDINALITY AS p(message_id, detail, n)
-             WHERE p.message_id IN (SELECT id FROM moved) ORDER BY p.n)
+             WHERE p.message_id IN (SELECT id FROM moved) ORDER BY p.n),
+         recalls AS (",
+        recall_after_push_sql!(
+            "INSERT INTO deliveries (message_id, attempts, due_at, created_at)
+             SELECT m.id, 0, $1, $1 FROM messages m"
+        ),
+        " AND m.id = ANY($3))
          UPDATE messages SET sent_at = $1
          WHERE id = ANY($3) AND sent_at IS NULL AND id NOT IN (SELECT id FROM moved)",
-    )
+    ))
     .bind(now)
     .bind(&jobs)
     .bind(&messages)

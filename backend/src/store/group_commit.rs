@@ -16,6 +16,7 @@
 
 use super::deliveries::creation_detail_template;
 use super::handoff::Lease;
+use super::recall::recall_after_push_sql;
 use super::{ClaimedDelivery, MessageRow, MessageStatus, NewMessage, Pool, SentPush, Store};
 use crate::domain::{IdempotencyKey, Millis};
 use crate::error::{Error, Result};
@@ -611,6 +612,12 @@ pub(super) async fn insert_rows_sqlite(
                SELECT m.id, 'sent', j.value ->> 2, $8
                FROM json_each($7) j JOIN messages m ON m.id = j.value ->> 1
                WHERE m.status IN ('queued', 'failed', 'no_device') ORDER BY j.key;
+             ",
+            recall_after_push_sql!(
+                "INSERT INTO deliveries (message_id, attempts, due_at, created_at)
+                 SELECT m.id, 0, $8, $8 FROM json_each($7) j JOIN messages m ON m.id = j.value ->> 1"
+            ),
+            ";
              UPDATE messages
                SET sent_at = COALESCE(sent_at, $8),
                    status_reason = CASE WHEN status IN ('queued', 'failed', 'no_device') THEN NULL ELSE status_reason END,

@@ -136,6 +136,24 @@ impl Store {
     }
 }
 
+/// The recall pushes of messages recalled while their own push was on its way (handed to a
+/// worker, or claimed): when the provider's acceptance is recorded, a message that is
+/// `recalled` and has no `sent_at` yet gets its recall push now, since the recall could not
+/// know it would reach the phone. `$insert` inserts the job of each message `m` it selects
+/// (the pushes joined to their messages); the rest filters. Runs on every recording of
+/// pushes, so it is one indexed join that finds nothing almost always.
+macro_rules! recall_after_push_sql {
+    ($insert:literal) => {
+        concat!(
+            $insert,
+            " JOIN staff s ON s.id = m.staff_id
+             WHERE m.status = 'recalled' AND m.sent_at IS NULL
+               AND s.push_token IS NOT NULL AND s.push_token <> ''"
+        )
+    };
+}
+pub(crate) use recall_after_push_sql;
+
 /// The recall pushes, queued as delivery jobs (unleased: a worker claims them): one for each
 /// message recalled now that had been pushed (`sent_at`), whose employee still has a token. The
 /// worker sees the status `recalled` and sends the recall instead of the message; its outcome

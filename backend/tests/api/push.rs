@@ -8,6 +8,7 @@ use crate::helpers::*;
 use serde_json::{Value, json};
 use simo_backend::config::Settings;
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Runs a test on SQLite and on PostgreSQL; the test builds its own app around its fakes.
@@ -43,6 +44,7 @@ on_both_databases!(
     a_claim_takes_its_batch_and_no_more_after_the_queue_was_vacuumed_empty,
     new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop,
     a_recalled_message_is_recalled_on_the_phone_by_a_push_of_its_own,
+    a_message_recalled_while_its_push_is_on_its_way_gets_a_recall_push_after_it,
 );
 
 /// A queued message's job is stored leased to this process's workers and handed to them in
@@ -804,4 +806,60 @@ async fn a_recalled_message_is_recalled_on_the_phone_by_a_push_of_its_own(db: Db
     let events = history(&app, &p, &on_android).await;
     assert_eq!(events.len(), events_before + 1, "{events:?}");
     assert_eq!(events.last().unwrap().0, "recalled");
+}
+
+/// A recall that commits while the message's own push is with the provider cannot stop it:
+/// the phone shows the message. When the provider's acceptance is recorded, the message is
+/// recalled and was not known to be pushed, so its recall push goes then.
+async fn a_message_recalled_while_its_push_is_on_its_way_gets_a_recall_push_after_it(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = employee_with_device(&app, &p, PHONE, "fcm-token-5", "android").await;
+    // The provider holds each answer: the push is on its way while the recall commits.
+    fcm.behaviour.set_delay(Duration::from_millis(700));
+    let id = send(&app, &p, &e, "Не тому").await;
+    eventually("the push reached the provider", || async {
+        fcm.behaviour.requests.load(Ordering::SeqCst) > 0
+    })
+    .await;
+    let done = app
+        .post(
+            "recallmessage",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageid": id}),
+        )
+        .await;
+    assert_eq!(done.ok()["recalled"], json!([id]));
+    fcm.behaviour.set_delay(Duration::ZERO);
+    eventually("the recall push after the message's", || async {
+        fcm.behaviour.recalls().len() == 1
+    })
+    .await;
+    eventually("the queue drained", || async {
+        app.state.store.pending_deliveries().await.unwrap() == 0
+    })
+    .await;
+    let receipts = fcm.behaviour.receipts();
+    let order: Vec<(String, bool)> = receipts
+        .iter()
+        .map(|r| (r.message_id.to_string(), r.recall))
+        .collect();
+    assert_eq!(order, [(id.clone(), false), (id.clone(), true)]);
+    assert!(fcm.behaviour.protocol_errors().is_empty());
+    // It stays recalled, and the history has no `sent` after the recall.
+    let states = app
+        .post(
+            "getmessagestatus",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageids": [id]}),
+        )
+        .await;
+    assert_eq!(states.ok()["messages"][0]["status"], "recalled");
+    let events = history(&app, &p, &id).await;
+    assert_eq!(events.last().unwrap().0, "recalled", "{events:?}");
+    // A recall push's own acceptance queues nothing more.
+    assert_eq!(fcm.behaviour.recalls().len(), 1);
 }
