@@ -4,7 +4,7 @@ use super::deliveries::BeginWrite;
 use super::{Pool, Store, with_pool};
 use crate::domain::Millis;
 use crate::error::{Error, Result};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The messages of one send (see `Store::same_send`), as `$what`: the message itself, and
 /// those sharing its `send_id` (a message sent alone has none).
@@ -109,6 +109,36 @@ impl Store {
         .bind(RECALLED_PAGE)
         .fetch_all(p)
         .await)?)
+    }
+
+    /// When each of these messages was recalled (its history's `recalled` entry). Asked only
+    /// for the recalled ones, so a status query without recalls costs nothing more.
+    pub async fn recall_dates(&self, ids: &[i64]) -> Result<HashMap<i64, Millis>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(i64, Millis)> = match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT message_id, MAX(created_at) FROM message_events
+                     WHERE message_id IN (SELECT value FROM json_each($1)) AND status = 'recalled'
+                     GROUP BY message_id",
+                )
+                .bind(ids_json(ids)?)
+                .fetch_all(p)
+                .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT message_id, MAX(created_at) FROM message_events
+                     WHERE message_id = ANY($1) AND status = 'recalled' GROUP BY message_id",
+                )
+                .bind(ids)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        Ok(rows.into_iter().collect())
     }
 
     /// How many `same_send` finds: a message's page shows it on its button, and a send of

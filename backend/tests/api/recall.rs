@@ -92,6 +92,8 @@ async fn a_recalled_message_leaves_the_employees_history_and_nothing_changes_it(
     let state = status_of(&app, &p, &wrong).await;
     assert_eq!(state["status"], "recalled", "{state}");
     assert_eq!(state["statusname"], "Отозвано");
+    let when = state["recalleddate"].as_str().expect("a recall date");
+    assert!(when.ends_with("+03:00") && when >= state["createdate"].as_str().unwrap());
 
     // Gone from the history, for the employee's token and for the partner's.
     let own = app
@@ -138,7 +140,9 @@ async fn a_recalled_message_leaves_the_employees_history_and_nothing_changes_it(
         0
     );
     assert_eq!(recalled_for(&app, &f).await, vec![other.clone()]);
-    assert_ne!(status_of(&app, &p, &kept).await["status"], "recalled");
+    let state = status_of(&app, &p, &kept).await;
+    assert_ne!(state["status"], "recalled");
+    assert_eq!(state["recalleddate"], Value::Null, "{state}");
 
     // Each recall once in the history, the webhook's queue and the journal.
     for id in [&wrong, &other] {

@@ -9,7 +9,7 @@ use super::{V1Tag, given, missing, required, state};
 use crate::cabinet::audit;
 use crate::domain::{IdempotencyKey, MessageId, MessageText, StaffId, Title, now_millis};
 use crate::service::messaging::{self, Source};
-use crate::store::MessageQuery;
+use crate::store::{MessageQuery, MessageStatus};
 use poem::Request;
 use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
@@ -166,6 +166,8 @@ pub struct MessageState {
     pub delivereddate: Option<String>,
     /// When the employee opened the message.
     pub readdate: Option<String>,
+    /// When the message was recalled (`recallmessage` or the cabinet); `null` otherwise.
+    pub recalleddate: Option<String>,
 }
 
 #[derive(Object, Debug)]
@@ -532,6 +534,12 @@ impl MessagesApi {
         asked.retain(|id| seen.insert(id.0));
         let ids: Vec<i64> = asked.iter().map(|m| m.0).collect();
         let rows = state.store.messages_by_ids(partner.id, &ids).await?;
+        let recalled: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.status() == MessageStatus::Recalled)
+            .map(|r| r.id)
+            .collect();
+        let recall_dates = state.store.recall_dates(&recalled).await?;
         let mut found: std::collections::HashMap<i64, _> =
             rows.into_iter().map(|r| (r.id, r)).collect();
         let (mut messages, mut notfound) = (Vec::with_capacity(found.len()), Vec::new());
@@ -552,6 +560,7 @@ impl MessagesApi {
                 senddate: date(m.sent_at),
                 delivereddate: date(m.delivered_at),
                 readdate: date(m.read_at),
+                recalleddate: date(recall_dates.get(&m.id).copied()),
                 title: m.title,
             });
         }
