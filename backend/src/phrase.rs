@@ -283,6 +283,7 @@ pub mod stored {
     pub const EVERY_MONTH: Stored = Stored::new("каждый месяц", "every month");
     pub const AUDIT_GROUP_SAVED: Stored = Stored::new("«{}», участников: {}", "“{}”, members: {}");
     pub const RECALLED: Stored = Stored::new("Сообщение отозвано ({})", "Message recalled ({})");
+    pub const RESENT: Stored = Stored::new("Отправка повторена ({})", "Sent again ({})");
     pub const AUDIT_RECALLED: Stored =
         Stored::new("сообщений: {}, ID: {}", "messages: {}, IDs: {}");
 
@@ -324,6 +325,7 @@ pub mod stored {
         EVERY_MONTH,
         AUDIT_GROUP_SAVED,
         RECALLED,
+        RESENT,
         AUDIT_RECALLED,
     ];
 }

@@ -36,6 +36,7 @@ pub enum Action {
     ScheduleCancelled,
     /// The detail is how many, and their IDs.
     MessagesRecalled,
+    MessagesResent,
     /// The detail is the template's name.
     TemplateSaved,
     TemplateDeleted,
@@ -103,7 +104,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 36] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -127,6 +128,7 @@ impl Action {
         Self::Scheduled,
         Self::ScheduleCancelled,
         Self::MessagesRecalled,
+        Self::MessagesResent,
         Self::TemplateSaved,
         Self::TemplateDeleted,
         Self::PartnerCreated,
@@ -164,6 +166,7 @@ impl Action {
             | Self::Scheduled
             | Self::ScheduleCancelled
             | Self::MessagesRecalled
+            | Self::MessagesResent
             | Self::TemplateSaved
             | Self::TemplateDeleted => Kind::Sent,
             Self::WebhookOn
@@ -205,6 +208,7 @@ impl Action {
             Self::Scheduled => "scheduled",
             Self::ScheduleCancelled => "schedule_cancelled",
             Self::MessagesRecalled => "messages_recalled",
+            Self::MessagesResent => "messages_resent",
             Self::TemplateSaved => "template_saved",
             Self::TemplateDeleted => "template_deleted",
             Self::PartnerCreated => "partner_created",

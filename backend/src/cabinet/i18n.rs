@@ -180,6 +180,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Messages recalled",
     ),
     (
+        "done.bulk_resent",
+        "Поставлено в очередь на отправку повторно",
+        "Queued to be pushed again",
+    ),
+    (
         "done.bulk_group_added",
         "Добавлено в группу",
         "Added to the group",
@@ -609,6 +614,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Messages recalled",
     ),
     (
+        "audit.messages_resent",
+        "Сообщения отправлены повторно",
+        "Messages pushed again",
+    ),
+    (
         "audit.schedule_cancelled",
         "Запланированная отправка отменена",
         "Scheduled send cancelled",
@@ -830,6 +840,27 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("msg.back", "К списку сообщений", "Back to messages"),
     ("msg.id", "Номер", "Number"),
     ("msg.history", "История статусов", "Status history"),
+    ("msg.resend", "Отправить ещё раз", "Push again"),
+    (
+        "msg.resend_hint",
+        "Push-уведомление не дошло. Само сообщение не потеряно: приложение получит его при следующей синхронизации. Если у сотрудника теперь есть приложение с уведомлениями, уведомление можно отправить ещё раз.",
+        "The push notification did not get through. The message itself is not lost: the app gets it at its next sync. If the employee now has the app with notifications, the notification can be pushed again.",
+    ),
+    (
+        "msg.resend_one",
+        "Отправить уведомление ещё раз",
+        "Push this message again",
+    ),
+    (
+        "msg.resend_send",
+        "Отправить ещё раз всем недоставленным этой рассылки",
+        "Push again to everyone of this send it did not reach",
+    ),
+    (
+        "msg.resend_none",
+        "Отправить некуда: сотрудник не вошёл в приложение на телефоне с уведомлениями или отключён от рассылки.",
+        "Nowhere to push: the employee has not logged in to the app on a phone with notifications, or is switched off from the mailing.",
+    ),
     ("msg.recall", "Отозвать", "Recall"),
     (
         "msg.recall_hint",

@@ -385,9 +385,28 @@ pub async fn recall(
     }
 }
 
-/// The journal's words for a recall: how many, and the first IDs.
-pub fn recall_audit_detail(recalled: &[i64]) -> String {
-    let (named, total) = first_named(recalled);
+/// Queues again the pushes of those of `ids` that could not go, once their employees have a
+/// device (see `Store::resend_messages`); returns their IDs.
+pub async fn resend(
+    state: &AppState,
+    partner: &PartnerRow,
+    ids: &[i64],
+    source: Source,
+) -> Result<Vec<i64>> {
+    let detail = stored::RESENT.fill(&[source.as_str()]);
+    let queued = state
+        .store
+        .resend_messages(partner.id, ids, &detail, now_millis())
+        .await?;
+    if !queued.is_empty() {
+        state.push_wakeup.jobs_queued();
+    }
+    Ok(queued)
+}
+
+/// The journal's words for messages recalled or sent again: how many, and the first IDs.
+pub fn messages_audit_detail(ids: &[i64]) -> String {
+    let (named, total) = first_named(ids);
     let named = if total > NAMED {
         format!("{named}, …")
     } else {

@@ -14,6 +14,7 @@ mod message_list;
 mod messages;
 mod partners;
 mod recall;
+mod resend;
 mod schedule;
 mod search_index;
 mod sms;

@@ -45,6 +45,7 @@ on_both_databases!(
     new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop,
     a_recalled_message_is_recalled_on_the_phone_by_a_push_of_its_own,
     a_message_recalled_while_its_push_is_on_its_way_gets_a_recall_push_after_it,
+    the_cabinet_pushes_again_what_did_not_reach_a_phone_once_there_is_one,
 );
 
 /// A queued message's job is stored leased to this process's workers and handed to them in
@@ -862,4 +863,143 @@ async fn a_message_recalled_while_its_push_is_on_its_way_gets_a_recall_push_afte
     assert_eq!(events.last().unwrap().0, "recalled", "{events:?}");
     // A recall push's own acceptance queues nothing more.
     assert_eq!(fcm.behaviour.recalls().len(), 1);
+}
+
+/// A message without a device (or failed) can be pushed again from the cabinet once its
+/// employee has one: this message, or every undelivered one of its send; nothing else moves.
+async fn the_cabinet_pushes_again_what_did_not_reach_a_phone_once_there_is_one(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let f = app.login(&p.inn, "+79990001122", "Петров Пётр").await;
+    let g = app.login(&p.inn, "+79990003344", "Сидоров Сидор").await;
+    let bulk = app
+        .post(
+            "createmessagebulk",
+            Some(&p.token),
+            json!({"inn": p.inn, "all": true, "title": "Смена", "message": "Завтра в 8:00"}),
+        )
+        .await;
+    let sent: Vec<(String, String)> = bulk.ok()["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            assert_eq!(m["status"], "no_device", "{m}");
+            let s = |k: &str| m[k].as_str().unwrap().to_owned();
+            (s("staffId"), s("messageid"))
+        })
+        .collect();
+    let of = |who: &Employee| sent.iter().find(|(s, _)| *s == who.id).unwrap().1.clone();
+    let (to_e, to_f, to_g) = (of(&e), of(&f), of(&g));
+
+    let b = crate::cabinet::Browser::new(&app);
+    b.partner(&p.inn).await;
+    // Nobody has a device yet: nothing to push to, and the page says so.
+    let page = b.get(&format!("/cabinet/messages/{to_e}")).await;
+    assert!(page.body.contains("id=\"resend-none\""), "{}", page.body);
+
+    // E and F install the app; G does not.
+    for (who, token) in [(&e, "fcm-e"), (&f, "fcm-f")] {
+        app.post(
+            "updatepushtoken",
+            Some(&who.token),
+            json!({"pushtoken": token, "device": "android"}),
+        )
+        .await
+        .ok();
+    }
+    let page = b.get(&format!("/cabinet/messages/{to_g}")).await;
+    assert!(page.body.contains("id=\"resend-send\""), "{}", page.body);
+    assert!(!page.body.contains("id=\"resend-one\""), "G has no device");
+    assert!(
+        page.body
+            .contains("Отправить ещё раз всем недоставленным этой рассылки (2)"),
+        "{}",
+        page.body
+    );
+    let page = b.get(&format!("/cabinet/messages/{to_e}")).await;
+    let csrf = page.csrf();
+    let path = format!("/cabinet/messages/{to_e}/resend");
+    let forged = b
+        .post(&path, &[("csrf", &"a".repeat(64)), ("scope", "one")])
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(app.state.store.pending_deliveries().await.unwrap(), 0);
+
+    let one = b.post(&path, &[("csrf", &csrf), ("scope", "one")]).await;
+    assert_eq!(one.status, 303, "{}", one.body);
+    assert_eq!(
+        one.location,
+        Some(format!("/cabinet/messages/{to_e}?done=bulk_resent&n=1"))
+    );
+    wait_status(&app, &p, &e, &to_e, "sent").await;
+    // The rest of the send from G's page: F's goes, G's has nowhere to go, E's is sent.
+    let send_path = format!("/cabinet/messages/{to_g}/resend");
+    let rest = b
+        .post(&send_path, &[("csrf", &csrf), ("scope", "send")])
+        .await;
+    assert_eq!(
+        rest.location,
+        Some(format!("/cabinet/messages/{to_g}?done=bulk_resent&n=1"))
+    );
+    wait_status(&app, &p, &f, &to_f, "sent").await;
+    eventually("the queue drained", || async {
+        app.state.store.pending_deliveries().await.unwrap() == 0
+    })
+    .await;
+    let pushed: Vec<(String, String)> = fcm
+        .behaviour
+        .receipts()
+        .iter()
+        .map(|r| (r.message_id.to_string(), r.token.clone()))
+        .collect();
+    assert_eq!(
+        pushed,
+        [
+            (to_e.clone(), "fcm-e".into()),
+            (to_f.clone(), "fcm-f".into())
+        ]
+    );
+    let statuses = app
+        .post(
+            "getmessagestatus",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageids": [to_g]}),
+        )
+        .await;
+    assert_eq!(statuses.ok()["messages"][0]["status"], "no_device");
+    let events: Vec<String> = history(&app, &p, &to_e)
+        .await
+        .into_iter()
+        .map(|(status, detail)| format!("{status}: {detail}"))
+        .collect();
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(events[1], "queued: Отправка повторена (cabinet)");
+    assert!(events[2].starts_with("sent: "), "{events:?}");
+
+    // A sent message: nothing to do. Another partner's: not found.
+    let again = b.post(&path, &[("csrf", &csrf), ("scope", "one")]).await;
+    assert_eq!(
+        again.location,
+        Some(format!("/cabinet/messages/{to_e}?done=bulk_resent&n=0"))
+    );
+    let other = app.create_partner(INN_B).await;
+    let c = crate::cabinet::Browser::new(&app);
+    c.partner(&other.inn).await;
+    let home = c.get("/cabinet/messages").await;
+    let theirs = c
+        .post(&path, &[("csrf", &home.csrf()), ("scope", "one")])
+        .await;
+    assert_eq!(theirs.status, 404);
+    let entries = crate::cabinet::journal(&b.get("/cabinet/journal").await);
+    let resent: Vec<&String> = entries
+        .iter()
+        .filter(|(_, what, _)| what.starts_with("Сообщения отправлены повторно"))
+        .map(|(_, what, _)| what)
+        .collect();
+    assert_eq!(resent.len(), 2, "{entries:?}");
 }

@@ -473,7 +473,7 @@ impl MessagesApi {
                 partner.id,
                 audit::API,
                 audit::Action::MessagesRecalled,
-                &messaging::recall_audit_detail(&done.recalled),
+                &messaging::messages_audit_detail(&done.recalled),
             )
             .await;
         }

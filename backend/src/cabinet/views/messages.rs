@@ -414,6 +414,11 @@ struct ShowView {
     recalled: bool,
     /// Messages of the same send not yet recalled, this one included (see `Store::same_send`).
     same_send: i64,
+    /// Failed or without a device: the page offers to push it again.
+    undelivered: bool,
+    /// How many `resend` would queue: this message alone, and its whole send.
+    resendable_one: i64,
+    resendable_send: i64,
 }
 
 /// The history as the message row records it: creation, then each timestamp it has.
@@ -489,6 +494,15 @@ pub async fn show(
     } else {
         state.store.same_send_count(s.partner.id, m.id).await?
     };
+    let undelivered = matches!(m.status(), MessageStatus::Failed | MessageStatus::NoDevice);
+    let (mut resendable_one, mut resendable_send) = (0, 0);
+    if undelivered {
+        resendable_one = state.store.resendable_count(s.partner.id, &[m.id]).await?;
+        if same_send > 1 {
+            let send = state.store.same_send(s.partner.id, m.id).await?;
+            resendable_send = state.store.resendable_count(s.partner.id, &send).await?;
+        }
+    }
     let l = Layout::signed_in(
         *lang,
         Area::Cabinet,
@@ -505,6 +519,9 @@ pub async fn show(
         history,
         recalled,
         same_send,
+        undelivered,
+        resendable_one,
+        resendable_send,
         m,
     };
     Ok(html(view.render()))
@@ -518,6 +535,7 @@ pub struct RecallNotice {
     n: Option<u64>,
 }
 
+/// The recall's and the resend's form.
 #[derive(Deserialize)]
 pub struct RecallForm {
     csrf: String,
@@ -557,7 +575,7 @@ pub async fn recall(
             s.partner.id,
             audit::ADMIN,
             audit::Action::MessagesRecalled,
-            &messaging::recall_audit_detail(&done.recalled),
+            &messaging::messages_audit_detail(&done.recalled),
         )
         .await;
     }
@@ -565,6 +583,40 @@ pub async fn recall(
         &format!("/cabinet/messages/{id}"),
         "bulk_recalled",
         done.recalled.len() as u64,
+    ))
+}
+
+/// Pushes again the message, or every undelivered message of its send, whose employees have a
+/// device now, and comes back to its page.
+#[handler]
+pub async fn resend(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<String>,
+    Form(form): Form<RecallForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let id: i64 = id.parse().map_err(|_| CabinetError::NotFound)?;
+    // Scoped by partner: another partner's message id is simply not found.
+    if state.store.message_by_id(s.partner.id, id).await?.is_none() {
+        return Err(CabinetError::NotFound);
+    }
+    let ids = match form.scope.as_str() {
+        "one" => vec![id],
+        "send" => state.store.same_send(s.partner.id, id).await?,
+        _ => return Err(CabinetError::unknown_action()),
+    };
+    let queued = messaging::resend(state, &s.partner, &ids, Source::Cabinet).await?;
+    if !queued.is_empty() {
+        let detail = messaging::messages_audit_detail(&queued);
+        let action = audit::Action::MessagesResent;
+        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+    }
+    Ok(done_counted(
+        &format!("/cabinet/messages/{id}"),
+        "bulk_resent",
+        queued.len() as u64,
     ))
 }
 
