@@ -666,6 +666,39 @@ test("recall a send that went to everyone by mistake: the app is told, the list 
   await page.context().close();
 });
 
+test("push a message again once its employee has installed the app", async () => {
+  // A new employee logs in without push yet: the message is stored, its push has nowhere to go.
+  const phone = "+79001110077";
+  await api("auth", null, { inn: partnerA.inn, staffname: "Кузнецова Мария", phone, device: "android" });
+  const confirmed = await api("confirmsmscode", null, { inn: partnerA.inn, phone, smscode: smsCode(phone) });
+  assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+  const { staffid, apitoken } = confirmed.body.data;
+  const r = await api("createmessage", tokenA, { inn: partnerA.inn, staffid, title: "Пропуск", message: "Пропуск готов, заберите на проходной" });
+  assert.equal(r.body.data.status, "no_device", JSON.stringify(r.body));
+  const id = r.body.data.messageid;
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/messages/${id}`);
+  assert.ok(await page.isVisible("#resend-none"), "nowhere to push yet");
+  // She turns push on in the app; the page now offers to push it again.
+  const token = await api("updatepushtoken", apitoken, { inn: partnerA.inn, staffId: staffid, pushtoken: "fcm-browser-1", device: "android" });
+  assert.equal(token.status, 200, JSON.stringify(token.body));
+  await page.reload();
+  await shot(page, "29-message-resend");
+  await Promise.all([page.waitForURL(/done=bulk_resent&n=1/), page.click("#resend-one")]);
+  assert.match(await page.textContent(".notice"), /Поставлено в очередь на отправку повторно: 1/);
+  assert.match(await page.textContent(".timeline"), /Отправка повторена \(cabinet\)/);
+  for (let i = 0; i < 100; i++) {
+    const st = await api("getmessagestatus", tokenA, { inn: partnerA.inn, messageids: [id] });
+    if (st.body.data.messages[0].status === "sent") break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  await page.reload();
+  assert.equal(await page.locator("#resend").count(), 0, "sent: nothing to push again");
+  assert.match(await page.textContent(".timeline"), /Отправлено/);
+  await page.context().close();
+});
+
 test("log out", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);
