@@ -7,6 +7,7 @@ import android.content.Intent
 import android.content.pm.PackageManager
 import android.os.Build
 import android.os.Bundle
+import android.util.Log
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
 import androidx.activity.result.contract.ActivityResultContracts
@@ -69,7 +70,13 @@ class MainActivity : ComponentActivity() {
         val client = (application as SimoApplication).client
         // Offline, the core queues the report for the next sync; only an expired session fails,
         // and the screen's next call shows that.
-        lifecycleScope.launch { runCatching { client.markRead(id) } }
+        lifecycleScope.launch {
+            try {
+                client.markRead(id)
+            } catch (e: ApiException) {
+                Log.w("MainActivity", "message $id not marked read", e)
+            }
+        }
     }
 
     companion object {
