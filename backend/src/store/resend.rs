@@ -4,7 +4,7 @@
 //! app gets it at its next sync); this is for the notification.
 
 use super::deliveries::BeginWrite;
-use super::{Pool, Store};
+use super::{Pool, Store, with_pool};
 use crate::domain::Millis;
 use crate::error::{Error, Result};
 
@@ -70,6 +70,19 @@ impl Store {
                     .await?
             }
         })
+    }
+
+    /// How many messages of `id`'s send (`send_id`) `resend_messages` would queue: the count a
+    /// failed message's page shows without fetching every ID of a large send.
+    pub async fn resendable_in_send(&self, partner_id: i64, id: i64) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(resendable_sql!(
+            "COUNT(*)",
+            "m.send_id = (SELECT o.send_id FROM messages o WHERE o.id = $2 AND o.partner_id = $1)"
+        ))
+        .bind(partner_id)
+        .bind(id)
+        .fetch_one(p)
+        .await)?)
     }
 
     /// Queues again, in one transaction, those of `ids` that are the partner's, failed or

@@ -499,8 +499,7 @@ pub async fn show(
     if undelivered {
         resendable_one = state.store.resendable_count(s.partner.id, &[m.id]).await?;
         if same_send > 1 {
-            let send = state.store.same_send(s.partner.id, m.id).await?;
-            resendable_send = state.store.resendable_count(s.partner.id, &send).await?;
+            resendable_send = state.store.resendable_in_send(s.partner.id, m.id).await?;
         }
     }
     let l = Layout::signed_in(
