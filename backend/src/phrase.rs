@@ -284,6 +284,8 @@ pub mod stored {
     pub const AUDIT_GROUP_SAVED: Stored = Stored::new("«{}», участников: {}", "“{}”, members: {}");
     pub const RECALLED: Stored = Stored::new("Сообщение отозвано ({})", "Message recalled ({})");
     pub const RESENT: Stored = Stored::new("Отправка повторена ({})", "Sent again ({})");
+    pub const KEEP_DAYS: Stored = Stored::new("{} дн.", "{} days");
+    pub const KEEP_FOREVER: Stored = Stored::new("бессрочно", "for good");
     pub const AUDIT_RECALLED: Stored =
         Stored::new("сообщений: {}, ID: {}", "messages: {}, IDs: {}");
 
@@ -326,6 +328,8 @@ pub mod stored {
         AUDIT_GROUP_SAVED,
         RECALLED,
         RESENT,
+        KEEP_DAYS,
+        KEEP_FOREVER,
         AUDIT_RECALLED,
     ];
 }

@@ -18,6 +18,7 @@ pub enum Action {
     PasswordChanged,
     ApprovalOn,
     ApprovalOff,
+    RetentionChanged,
     StaffApproved,
     StaffEnabled,
     StaffDisabled,
@@ -104,7 +105,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 36] = [
+    pub const ALL: [Self; 37] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -113,6 +114,7 @@ impl Action {
         Self::PasswordChanged,
         Self::ApprovalOn,
         Self::ApprovalOff,
+        Self::RetentionChanged,
         Self::StaffApproved,
         Self::StaffEnabled,
         Self::StaffDisabled,
@@ -150,7 +152,8 @@ impl Action {
             | Self::TokenRotatedGrace
             | Self::PasswordChanged
             | Self::ApprovalOn
-            | Self::ApprovalOff => Kind::Security,
+            | Self::ApprovalOff
+            | Self::RetentionChanged => Kind::Security,
             Self::StaffApproved
             | Self::StaffEnabled
             | Self::StaffDisabled
@@ -193,6 +196,7 @@ impl Action {
             Self::PasswordChanged => "password_changed",
             Self::ApprovalOn => "approval_on",
             Self::ApprovalOff => "approval_off",
+            Self::RetentionChanged => "retention_changed",
             Self::StaffApproved => "staff_approved",
             Self::StaffEnabled => "staff_enabled",
             Self::StaffDisabled => "staff_disabled",

@@ -568,6 +568,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "New employees are active at once",
     ),
     (
+        "audit.retention_changed",
+        "Срок хранения сообщений",
+        "Message retention",
+    ),
+    (
         "audit.staff_approved",
         "Сотрудник подтверждён",
         "Employee approved",
@@ -982,6 +987,22 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Пока сотрудник не подтверждён, сообщения ему не отправляются.",
         "Until approved, an employee receives no messages.",
     ),
+    (
+        "settings.retention",
+        "Хранение сообщений",
+        "Message retention",
+    ),
+    (
+        "settings.keep",
+        "Хранить сообщения на сервере",
+        "Keep messages on the server",
+    ),
+    ("settings.keep_forever", "бессрочно", "for good"),
+    (
+        "settings.retention_hint",
+        "Сообщения старше срока удаляются с сервера раз в час вместе с историей статусов: их больше нет в кабинете, в getmessage и getmessagestatus. В приложениях сотрудников они остаются.",
+        "Messages older than this are deleted from the server once an hour with their status history: they are gone from the cabinet, getmessage and getmessagestatus. The employees' apps keep their copies.",
+    ),
     ("settings.password", "Пароль", "Password"),
     ("settings.current", "Текущий пароль", "Current password"),
     ("settings.new", "Новый пароль", "New password"),
@@ -1095,6 +1116,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.policy_saved",
         "Правило регистрации сохранено",
         "The registration policy is saved",
+    ),
+    (
+        "done.retention_saved",
+        "Срок хранения сообщений сохранён",
+        "The message retention is saved",
     ),
     (
         "done.partner_created",

@@ -264,6 +264,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/token", post(settings::rotate_token))
         .at("/settings/password", post(settings::change_password))
         .at("/settings/policy", post(settings::set_policy))
+        .at("/settings/retention", post(settings::set_retention))
         .at("/webhook", get(webhook::page).post(webhook::submit))
         .at("/journal", get(journal::page))
         .at("/journal.csv", get(journal::export))

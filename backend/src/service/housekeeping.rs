@@ -1,7 +1,8 @@
 //! Deleting what is no longer needed, once an hour: SMS codes a day after they were sent (each
 //! holds a phone number and a client address; the rate limits look back one hour), scheduled
 //! sends 90 days after they went or were cancelled (a daily one leaves 365 a year; the
-//! messages they created stay), and, when the operator sets `SIMO_CABINET_JOURNAL_KEEP_DAYS`,
+//! messages they created stay), messages older than their partner's retention (set in the
+//! cabinet; none by default), and, when the operator sets `SIMO_CABINET_JOURNAL_KEEP_DAYS`,
 //! journal entries older than that.
 
 use crate::domain::{Millis, now_millis};
@@ -42,6 +43,7 @@ pub struct Pruned {
     pub sms_codes: u64,
     pub journal: u64,
     pub scheduled: u64,
+    pub messages: u64,
 }
 
 fn before(now: Millis, keep: Duration) -> Millis {
@@ -55,10 +57,12 @@ pub async fn run_once(store: &Store, retention: Retention, now: Millis) -> Resul
         None => 0,
     };
     let scheduled = store.prune_scheduled(before(now, SCHEDULED_KEEP)).await?;
+    let messages = store.prune_old_messages(now).await?;
     Ok(Pruned {
         sms_codes,
         journal,
         scheduled,
+        messages,
     })
 }
 
@@ -73,6 +77,7 @@ pub fn spawn(store: Store, retention: Retention) -> tokio::task::JoinHandle<()> 
                         sms_codes = p.sms_codes,
                         journal = p.journal,
                         scheduled = p.scheduled,
+                        messages = p.messages,
                         "old records deleted"
                     )
                 }

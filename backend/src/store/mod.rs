@@ -15,6 +15,7 @@ mod messages;
 mod partners;
 mod recall;
 mod resend;
+mod retention;
 mod schedule;
 mod search_index;
 mod sms;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 both_databases!(
+    messages_older_than_the_partners_retention_leave_the_server_with_their_history,
     a_partner_logs_in_with_inn_and_password_sees_the_inn_and_logs_out,
     forms_without_the_sessions_csrf_token_are_refused,
     partner_b_cannot_open_partner_as_message_by_url,
@@ -2636,4 +2637,123 @@ fn without_tags(html: &str) -> String {
         }
     }
     plain
+}
+
+/// The admin sets how long messages stay on the server; the hourly housekeeping deletes older
+/// ones with their history and jobs, for that partner only, and nothing newer.
+async fn messages_older_than_the_partners_retention_leave_the_server_with_their_history(
+    app: TestApp,
+) {
+    use simo_backend::service::housekeeping::{Retention, run_once};
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let o = app.login(&other.inn, "+79990001122", "Петров Пётр").await;
+    let id = |a: Answer| a.ok()["messageid"].as_str().unwrap().to_owned();
+    let old = id(app.create_message(&p, &e.id, "Старое", "Год назад").await);
+    let recent = id(app.create_message(&p, &e.id, "Свежее", "Вчера").await);
+    let theirs = id(app
+        .create_message(&other, &o.id, "Чужое", "Год назад")
+        .await);
+    let now = simo_backend::domain::now_millis();
+    let day = 86_400_000;
+    app.state
+        .store
+        .execute_script(&format!(
+            "UPDATE messages SET created_at = {} WHERE id IN ({old}, {theirs});
+             UPDATE messages SET created_at = {} WHERE id = {recent};",
+            now - 400 * day,
+            now - day
+        ))
+        .await
+        .unwrap();
+
+    let b = Browser::new(&app);
+    let home = b.partner(&p.inn).await;
+    let page = b.get("/cabinet/settings").await;
+    assert!(
+        page.body
+            .contains("<option value=\"0\" selected>бессрочно</option>"),
+        "{}",
+        page.body
+    );
+    let forged = b
+        .post(
+            "/cabinet/settings/retention",
+            &[("csrf", &"a".repeat(64)), ("days", "30")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let odd = b
+        .post(
+            "/cabinet/settings/retention",
+            &[("csrf", &home.csrf()), ("days", "31")],
+        )
+        .await;
+    assert_eq!(odd.status, 400);
+    assert!(
+        odd.body.contains("Срок хранения — один из предложенных"),
+        "{}",
+        odd.body
+    );
+    // Nothing set: housekeeping keeps everything.
+    let keep_all = Retention::new(300, 0);
+    let pruned = run_once(&app.state.store, keep_all, now).await.unwrap();
+    assert_eq!(pruned.messages, 0);
+
+    let saved = b
+        .post(
+            "/cabinet/settings/retention",
+            &[("csrf", &home.csrf()), ("days", "365")],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/cabinet/settings?done=retention_saved")
+    );
+    let page = b.get("/cabinet/settings").await;
+    assert!(
+        page.body
+            .contains("<option value=\"365\" selected>365 дн.</option>"),
+        "{}",
+        page.body
+    );
+    let events_of =
+        |id: &str| format!("SELECT COUNT(*) FROM message_events WHERE message_id = {id}");
+    assert!(app.count(&events_of(&old)).await > 0);
+
+    let pruned = run_once(&app.state.store, keep_all, now).await.unwrap();
+    assert_eq!(pruned.messages, 1);
+    assert_eq!(
+        app.count(&events_of(&old)).await,
+        0,
+        "its history went with it"
+    );
+    let count = |id: &str| format!("SELECT COUNT(*) FROM messages WHERE id = {id}");
+    assert_eq!(app.count(&count(&old)).await, 0);
+    assert_eq!(app.count(&count(&recent)).await, 1, "within the year");
+    assert_eq!(
+        app.count(&count(&theirs)).await,
+        1,
+        "another partner's retention is its own"
+    );
+    let status = app
+        .post(
+            "getmessagestatus",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageids": [old, recent]}),
+        )
+        .await;
+    assert_eq!(status.ok()["notfound"], json!([old]));
+    assert_eq!(b.get(&format!("/cabinet/messages/{old}")).await.status, 404);
+    // The journal has the change, in either language.
+    let entries = journal(&b.get("/cabinet/journal").await);
+    assert!(
+        entries
+            .iter()
+            .any(|(_, what, _)| what == "Срок хранения сообщений: 365 дн."),
+        "{entries:?}"
+    );
+    let english = without_tags(&b.get("/cabinet/journal?lang=en").await.body);
+    assert!(english.contains("Message retention: 365 days"), "{english}");
 }

@@ -54,7 +54,8 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
         Pruned {
             sms_codes: 1,
             journal: 0,
-            scheduled: 2
+            scheduled: 2,
+            messages: 0,
         }
     );
     let titles: Vec<String> = match app.state.store.pool() {
@@ -86,7 +87,8 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
         Pruned {
             sms_codes: 0,
             journal: 1,
-            scheduled: 0
+            scheduled: 0,
+            messages: 0,
         }
     );
     assert_eq!(entries().await, 1, "the entry of yesterday stays");

@@ -17,6 +17,30 @@ use serde::Deserialize;
 
 const SETTINGS: &str = "/cabinet/settings";
 
+/// How long the server may keep messages, in days (0: for good).
+pub const KEEP_CHOICES: [i64; 7] = [0, 30, 90, 180, 365, 730, 1825];
+
+pub struct KeepChoice {
+    pub days: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn keep_choices(t: Tr, current: i64) -> Vec<KeepChoice> {
+    KEEP_CHOICES
+        .iter()
+        .map(|&days| KeepChoice {
+            days,
+            label: if days == 0 {
+                t.s("settings.keep_forever").to_owned()
+            } else {
+                t.detail(&crate::phrase::stored::KEEP_DAYS.fill(&[&days.to_string()]))
+            },
+            selected: days == current,
+        })
+        .collect()
+}
+
 /// Grace periods offered at rotation, in seconds.
 const GRACE_CHOICES: [i64; 5] = [0, 3600, 86_400, 7 * 86_400, 30 * 86_400];
 
@@ -35,6 +59,7 @@ struct SettingsView {
     token_prefix: String,
     new_token: Option<String>,
     grace: Vec<GraceChoice>,
+    keep: Vec<KeepChoice>,
     password_error: Option<String>,
 }
 
@@ -68,6 +93,7 @@ async fn render(
         .current_token_prefix(p.id)
         .await?
         .unwrap_or_default();
+    let keep = keep_choices(l.t, state.store.message_keep_days(p.id).await?);
     let status = if password_error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -79,6 +105,7 @@ async fn render(
         token_prefix,
         new_token,
         grace: grace_choices(l.t, cfg.token_grace_secs),
+        keep,
         l,
         password_error,
     };
@@ -204,6 +231,50 @@ pub async fn change_password(
     let action = audit::Action::PasswordChanged;
     audit::record(state, req, s.partner.id, audit::ADMIN, action, "").await;
     Ok(done("/cabinet/settings", "password_changed"))
+}
+
+#[derive(Deserialize)]
+pub struct RetentionForm {
+    csrf: String,
+    days: String,
+}
+
+/// How long the server keeps the partner's messages: one of `KEEP_CHOICES`.
+#[handler]
+pub async fn set_retention(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Form(form): Form<RetentionForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let days = form
+        .days
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| KEEP_CHOICES.contains(d))
+        .ok_or_else(|| {
+            super::super::errors::CabinetError::Invalid(phrase!(
+                "Срок хранения — один из предложенных",
+                "The retention must be one of those offered"
+            ))
+        })?;
+    let before = state.store.message_keep_days(s.partner.id).await?;
+    state
+        .store
+        .set_message_keep_days(s.partner.id, days)
+        .await?;
+    if days != before {
+        let detail = if days == 0 {
+            crate::phrase::stored::KEEP_FOREVER.fill(&[])
+        } else {
+            crate::phrase::stored::KEEP_DAYS.fill(&[&days.to_string()])
+        };
+        let action = audit::Action::RetentionChanged;
+        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+    }
+    Ok(done("/cabinet/settings", "retention_saved"))
 }
 
 #[derive(Deserialize)]
