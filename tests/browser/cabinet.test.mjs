@@ -227,6 +227,12 @@ test("rotate the API token and use the new one on the API", async () => {
   assert.equal(await page.locator("#new-token").count(), 0, "shown once; a reload does not rotate again");
   assert.equal((await api("getstaff", fresh, { inn: partnerA.inn })).status, 200);
   assert.equal((await page.textContent("#token-prefix")).trim(), `${fresh.slice(0, 14)}…`);
+  // The message retention: for good until chosen, then kept as chosen.
+  assert.equal(await page.inputValue("#keep-days"), "0");
+  await page.selectOption("#keep-days", "1825");
+  await Promise.all([page.waitForURL(/done=retention_saved/), page.click("#keep-save")]);
+  assert.match(await page.textContent(".notice"), /Срок хранения сообщений сохранён/);
+  assert.equal(await page.inputValue("#keep-days"), "1825");
   await page.context().close();
 });
 
