@@ -392,6 +392,30 @@ impl TestApp {
         }
     }
 
+    /// `createmessagebulk` to every employee of `p`: (staffId, messageid, status) of each.
+    pub async fn bulk_to_all(&self, p: &Partner, title: &str, text: &str) -> Vec<[String; 3]> {
+        let bulk = self
+            .post(
+                "createmessagebulk",
+                Some(&p.token),
+                json!({"inn": p.inn, "all": true, "title": title, "message": text}),
+            )
+            .await;
+        let field = |m: &Value, k: &str| m[k].as_str().unwrap().to_owned();
+        bulk.ok()["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                [
+                    field(m, "staffId"),
+                    field(m, "messageid"),
+                    field(m, "status"),
+                ]
+            })
+            .collect()
+    }
+
     pub async fn create_message(
         &self,
         p: &Partner,

@@ -876,24 +876,12 @@ async fn the_cabinet_pushes_again_what_did_not_reach_a_phone_once_there_is_one(d
     let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
     let f = app.login(&p.inn, "+79990001122", "Петров Пётр").await;
     let g = app.login(&p.inn, "+79990003344", "Сидоров Сидор").await;
-    let bulk = app
-        .post(
-            "createmessagebulk",
-            Some(&p.token),
-            json!({"inn": p.inn, "all": true, "title": "Смена", "message": "Завтра в 8:00"}),
-        )
-        .await;
-    let sent: Vec<(String, String)> = bulk.ok()["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            assert_eq!(m["status"], "no_device", "{m}");
-            let s = |k: &str| m[k].as_str().unwrap().to_owned();
-            (s("staffId"), s("messageid"))
-        })
-        .collect();
-    let of = |who: &Employee| sent.iter().find(|(s, _)| *s == who.id).unwrap().1.clone();
+    let sent = app.bulk_to_all(&p, "Смена", "Завтра в 8:00").await;
+    assert!(
+        sent.iter().all(|[_, _, status]| status == "no_device"),
+        "{sent:?}"
+    );
+    let of = |who: &Employee| sent.iter().find(|[s, _, _]| *s == who.id).unwrap()[1].clone();
     let (to_e, to_f, to_g) = (of(&e), of(&f), of(&g));
 
     let b = crate::cabinet::Browser::new(&app);

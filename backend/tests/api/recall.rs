@@ -251,18 +251,11 @@ async fn the_cabinet_recalls_one_message_or_the_whole_send(app: TestApp) {
     let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
     let f = app.login(&p.inn, "+79990001122", "Петров Пётр").await;
     let g = app.login(&p.inn, "+79990003344", "Сидоров Сидор").await;
-    let bulk = app
-        .post(
-            "createmessagebulk",
-            Some(&p.token),
-            json!({"inn": p.inn, "all": true, "title": "Ошибка", "message": "Не то письмо"}),
-        )
-        .await;
-    let sent: Vec<String> = bulk.ok()["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["messageid"].as_str().unwrap().to_owned())
+    let sent: Vec<String> = app
+        .bulk_to_all(&p, "Ошибка", "Не то письмо")
+        .await
+        .into_iter()
+        .map(|[_, id, _]| id)
         .collect();
     assert_eq!(sent.len(), 3);
     // The same words by another call: not the same send, even created in the same millisecond
@@ -390,18 +383,11 @@ async fn messages_stored_before_send_ids_keep_their_sends(app: TestApp) {
     let p = app.create_partner(INN_A).await;
     let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
     app.login(&p.inn, "+79990001122", "Петров Пётр").await;
-    let bulk = app
-        .post(
-            "createmessagebulk",
-            Some(&p.token),
-            json!({"inn": p.inn, "all": true, "title": "Собрание", "message": "В 10:00"}),
-        )
-        .await;
-    let sent: Vec<i64> = bulk.ok()["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["messageid"].as_str().unwrap().parse().unwrap())
+    let sent: Vec<i64> = app
+        .bulk_to_all(&p, "Собрание", "В 10:00")
+        .await
+        .into_iter()
+        .map(|[_, id, _]| id.parse().unwrap())
         .collect();
     let same_moment = id_of(&app.create_message(&p, &e.id, "Собрание", "В 10:00").await);
     let alone = id_of(&app.create_message(&p, &e.id, "Собрание", "В 10:00").await);
@@ -446,17 +432,7 @@ async fn messages_stored_before_send_ids_keep_their_sends(app: TestApp) {
     );
     assert_eq!(send_of(other_words).await, -1, "other words: no send");
     // New sends still get theirs.
-    let again = app
-        .post(
-            "createmessagebulk",
-            Some(&p.token),
-            json!({"inn": p.inn, "all": true, "title": "Собрание", "message": "В 11:00"}),
-        )
-        .await;
-    let first = again.ok()["messages"][0]["messageid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let [_, first, _] = app.bulk_to_all(&p, "Собрание", "В 11:00").await.remove(0);
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) FROM messages WHERE send_id = (SELECT send_id FROM messages WHERE id = {first})"

@@ -542,6 +542,22 @@ pub struct RecallForm {
     scope: String,
 }
 
+impl RecallForm {
+    /// The messages the form means: message `id`, or every message of its send.
+    async fn messages(
+        &self,
+        state: &SharedState,
+        partner_id: i64,
+        id: i64,
+    ) -> CabinetResult<Vec<i64>> {
+        match self.scope.as_str() {
+            "one" => Ok(vec![id]),
+            "send" => Ok(state.store.same_send(partner_id, id).await?),
+            _ => Err(CabinetError::unknown_action()),
+        }
+    }
+}
+
 /// Recalls the message, or its whole send, and comes back to its page.
 #[handler]
 pub async fn recall(
@@ -553,11 +569,7 @@ pub async fn recall(
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let id: i64 = id.parse().map_err(|_| CabinetError::NotFound)?;
-    let mut ids = match form.scope.as_str() {
-        "one" => vec![id],
-        "send" => state.store.same_send(s.partner.id, id).await?,
-        _ => return Err(CabinetError::unknown_action()),
-    };
+    let mut ids = form.messages(state, s.partner.id, id).await?;
     if ids.is_empty() {
         // The whole send was recalled meanwhile (another tab): this one then answers "already".
         ids.push(id);
@@ -601,11 +613,7 @@ pub async fn resend(
     if state.store.message_by_id(s.partner.id, id).await?.is_none() {
         return Err(CabinetError::NotFound);
     }
-    let ids = match form.scope.as_str() {
-        "one" => vec![id],
-        "send" => state.store.same_send(s.partner.id, id).await?,
-        _ => return Err(CabinetError::unknown_action()),
-    };
+    let ids = form.messages(state, s.partner.id, id).await?;
     let queued = messaging::resend(state, &s.partner, &ids, Source::Cabinet).await?;
     if !queued.is_empty() {
         let detail = messaging::messages_audit_detail(&queued);
