@@ -689,7 +689,10 @@ test("push a message again once its employee has installed the app", async () =>
   // She turns push on in the app; the page now offers to push it again.
   const token = await api("updatepushtoken", apitoken, { inn: partnerA.inn, staffId: staffid, pushtoken: "fcm-browser-1", device: "android" });
   assert.equal(token.status, 200, JSON.stringify(token.body));
-  await page.reload();
+  // The list filtered to the undelivered offers to push them all again.
+  await page.goto(`${BASE}/cabinet/messages?status=no_device`);
+  assert.ok(await page.isVisible("#resend-found button"));
+  await page.goto(`${BASE}/cabinet/messages/${id}`);
   await shot(page, "29-message-resend");
   await Promise.all([page.waitForURL(/done=bulk_resent&n=1/), page.click("#resend-one")]);
   assert.match(await page.textContent(".notice"), /Поставлено в очередь на отправку повторно: 1/);

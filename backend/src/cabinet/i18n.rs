@@ -847,6 +847,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("msg.history", "История статусов", "Status history"),
     ("msg.resend", "Отправить ещё раз", "Push again"),
     (
+        "msg.resend_found",
+        "Отправить уведомления ещё раз всем найденным",
+        "Push every message found again",
+    ),
+    (
+        "msg.resend_found_hint",
+        "Тем, у кого теперь есть приложение с уведомлениями; на всех страницах списка.",
+        "To those who now have the app with notifications; on every page of the list.",
+    ),
+    (
         "msg.resend_hint",
         "Push-уведомление не дошло. Само сообщение не потеряно: приложение получит его при следующей синхронизации. Если у сотрудника теперь есть приложение с уведомлениями, уведомление можно отправить ещё раз.",
         "The push notification did not get through. The message itself is not lost: the app gets it at its next sync. If the employee now has the app with notifications, the notification can be pushed again.",

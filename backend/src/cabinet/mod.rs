@@ -256,6 +256,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/messages/:id", get(messages::show))
         .at("/messages/:id/recall", post(messages::recall))
         .at("/messages/:id/resend", post(messages::resend))
+        .at("/messages/resend", post(messages::resend_found))
         .at("/send", get(send::page).post(send::submit))
         .at("/scheduled", get(scheduled::page))
         .at("/scheduled/cancel", post(scheduled::cancel))

@@ -46,6 +46,7 @@ on_both_databases!(
     a_recalled_message_is_recalled_on_the_phone_by_a_push_of_its_own,
     a_message_recalled_while_its_push_is_on_its_way_gets_a_recall_push_after_it,
     the_cabinet_pushes_again_what_did_not_reach_a_phone_once_there_is_one,
+    the_cabinet_pushes_again_every_undelivered_message_the_list_finds,
 );
 
 /// A queued message's job is stored leased to this process's workers and handed to them in
@@ -271,6 +272,12 @@ pub async fn employee_with_device(
     device: &str,
 ) -> Employee {
     let e = app.login(&p.inn, phone, "Иванов Иван").await;
+    set_device(app, &e, token, device).await;
+    e
+}
+
+/// The employee's app registers its push token (the app installed, or push turned on).
+pub async fn set_device(app: &TestApp, e: &Employee, token: &str, device: &str) {
     app.post(
         "updatepushtoken",
         Some(&e.token),
@@ -278,7 +285,6 @@ pub async fn employee_with_device(
     )
     .await
     .ok();
-    e
 }
 
 /// Polls `check` until it holds; fails the test after a generous deadline.
@@ -892,13 +898,7 @@ async fn the_cabinet_pushes_again_what_did_not_reach_a_phone_once_there_is_one(d
 
     // E and F install the app; G does not.
     for (who, token) in [(&e, "fcm-e"), (&f, "fcm-f")] {
-        app.post(
-            "updatepushtoken",
-            Some(&who.token),
-            json!({"pushtoken": token, "device": "android"}),
-        )
-        .await
-        .ok();
+        set_device(&app, who, token, "android").await;
     }
     let page = b.get(&format!("/cabinet/messages/{to_g}")).await;
     assert!(page.body.contains("id=\"resend-send\""), "{}", page.body);
@@ -990,4 +990,95 @@ async fn the_cabinet_pushes_again_what_did_not_reach_a_phone_once_there_is_one(d
         .map(|(_, what, _)| what)
         .collect();
     assert_eq!(resent.len(), 2, "{entries:?}");
+}
+
+/// After an outage, or once many employees install the app: the message list filtered to the
+/// undelivered pushes them all again, on every page, this partner's only.
+async fn the_cabinet_pushes_again_every_undelivered_message_the_list_finds(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| {
+        fcm.configure(s);
+        s.apply("cabinet_page_size", "5").unwrap();
+    })
+    .await
+    else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let f = app.login(&p.inn, "+79990001122", "Петров Пётр").await;
+    let o = app.login(&other.inn, "+79990001133", "Чужой").await;
+    let mut undelivered = Vec::new();
+    let sends = [(&f, "Первое"), (&e, "Второе"), (&e, "Третье")];
+    for (who, title) in sends.into_iter().chain([(&e, "Ещё"); 3]) {
+        let m = app.create_message(&p, &who.id, title, "Текст").await;
+        assert_eq!(m.ok()["status"], "no_device");
+        undelivered.push(m.ok()["messageid"].as_str().unwrap().to_owned());
+    }
+    let theirs = app.create_message(&other, &o.id, "Чужое", "Текст").await;
+    // E installs the app, and so does the other partner's employee; F does not.
+    for (who, token) in [(&e, "fcm-e"), (&o, "fcm-o")] {
+        set_device(&app, who, token, "android").await;
+    }
+
+    let b = crate::cabinet::Browser::new(&app);
+    let home = b.partner(&p.inn).await;
+    assert!(
+        !b.get("/cabinet/messages")
+            .await
+            .body
+            .contains("id=\"resend-found\"")
+    );
+    let page = b.get("/cabinet/messages?status=no_device").await;
+    assert!(page.body.contains("id=\"resend-found\""), "{}", page.body);
+    assert!(
+        page.body.contains("id=\"next-page\""),
+        "six on pages of five"
+    );
+    let unfiltered = b
+        .post("/cabinet/messages/resend", &[("csrf", &home.csrf())])
+        .await;
+    assert_eq!(unfiltered.status, 400, "only the undelivered");
+    let forged = b
+        .post(
+            "/cabinet/messages/resend?status=no_device",
+            &[("csrf", &"a".repeat(64))],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+
+    let done = b
+        .post(
+            "/cabinet/messages/resend?status=no_device",
+            &[("csrf", &home.csrf())],
+        )
+        .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/cabinet/messages?status=no_device&done=bulk_resent&n=5")
+    );
+    let back = b.get(done.location.as_deref().unwrap()).await;
+    assert!(
+        back.body
+            .contains("Поставлено в очередь на отправку повторно: 5"),
+        "{}",
+        back.body
+    );
+    for id in &undelivered[1..] {
+        wait_status(&app, &p, &e, id, "sent").await;
+    }
+    let state = |id: &str| {
+        let app = &app;
+        let id = id.to_owned();
+        async move {
+            app.count(&format!(
+                "SELECT COUNT(*) FROM messages WHERE id = {id} AND status = 'no_device'"
+            ))
+            .await
+        }
+    };
+    assert_eq!(state(&undelivered[0]).await, 1, "F has no device yet");
+    let theirs = theirs.ok()["messageid"].as_str().unwrap().to_owned();
+    assert_eq!(state(&theirs).await, 1, "another partner's list is its own");
 }

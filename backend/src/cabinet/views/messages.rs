@@ -95,6 +95,9 @@ struct ListView {
     first: Option<String>,
     /// The CSV of the whole list as filtered and sorted.
     export: String,
+    /// Where to post "push again every message found", when the list is filtered to the
+    /// messages whose push did not get through.
+    resend_all: Option<String>,
     filter_error: Option<String>,
     filtered: bool,
 }
@@ -284,6 +287,7 @@ pub async fn list(
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
     Query(p): Query<ListParams>,
+    Query(notice): Query<RecallNotice>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     let (mut parsed, employees, mut staff_found) =
@@ -303,7 +307,8 @@ pub async fn list(
         "messages",
         s.partner.inn.clone(),
         s.csrf,
-    );
+    )
+    .with_counted_notice(notice.done.done.as_deref(), notice.n);
     let next = match found.last() {
         Some(last) if more => Some(href(&ListParams {
             after: encode_cursor(&last.cursor(parsed.query.sort)),
@@ -324,6 +329,15 @@ pub async fn list(
             ..p.clone()
         },
     );
+    let resend_all = (undelivered(parsed.query.status) && !found.is_empty()).then(|| {
+        href_at(
+            "/cabinet/messages/resend",
+            &ListParams {
+                after: String::new(),
+                ..p.clone()
+            },
+        )
+    });
     let staff_select = employees.len() <= STAFF_SELECT_MAX;
     if !staff_select && staff_found.is_none() {
         staff_found = parsed.query.staff_id.and_then(|id| {
@@ -389,12 +403,94 @@ pub async fn list(
         next,
         first,
         export,
+        resend_all,
         filter_error: parsed.error,
         filtered,
         p,
     };
     Ok(html(view.render()))
 }
+
+/// The statuses of a message whose push did not get through.
+fn undelivered(status: Option<MessageStatus>) -> bool {
+    matches!(
+        status,
+        Some(MessageStatus::Failed | MessageStatus::NoDevice)
+    )
+}
+
+/// Messages one "push again every message found" takes at most; a larger list is refused
+/// with a request to narrow the filter.
+const RESEND_FOUND_MAX: usize = 100_000;
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// Pushes again every message the list's filters find (failed or without a device), whose
+/// employees have a device now, and comes back to the list.
+#[handler]
+pub async fn resend_found(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(lang): Data<&Lang>,
+    Query(p): Query<ListParams>,
+    Form(form): Form<CsrfForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let (parsed, _, _) = read_filters(state, s.partner.id, &p, PAGE_OF_IDS, *lang).await?;
+    if let Some(error) = parsed.error {
+        return Err(CabinetError::Invalid(crate::phrase::Phrase::new(
+            error.clone(),
+            error,
+        )));
+    }
+    if !undelivered(parsed.query.status) {
+        return Err(CabinetError::Invalid(phrase!(
+            "Отправить ещё раз можно только недоставленные: выберите статус «Нет устройства» или «Ошибка доставки»",
+            "Only undelivered messages can be pushed again: choose the status \"No device\" or \"Delivery failed\""
+        )));
+    }
+    let mut query = parsed.query;
+    query.after = None;
+    query.limit = PAGE_OF_IDS;
+    let mut ids = Vec::new();
+    loop {
+        let rows = state.store.list_partner_messages(&query).await?;
+        ids.extend(rows.iter().map(|r| r.id));
+        if ids.len() > RESEND_FOUND_MAX {
+            return Err(CabinetError::Invalid(phrase!(
+                "Найдено больше 100 000 сообщений: уточните фильтр",
+                "More than 100,000 messages found: narrow the filter"
+            )));
+        }
+        match rows.last() {
+            Some(last) if rows.len() as i64 == PAGE_OF_IDS => {
+                query.after = Some(last.cursor(query.sort));
+            }
+            _ => break,
+        }
+    }
+    let mut queued = Vec::new();
+    for chunk in ids.chunks(10_000) {
+        queued.extend(messaging::resend(state, &s.partner, chunk, Source::Cabinet).await?);
+    }
+    if !queued.is_empty() {
+        let detail = messaging::messages_audit_detail(&queued);
+        let action = audit::Action::MessagesResent;
+        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+    }
+    let back = href(&ListParams {
+        after: String::new(),
+        ..p
+    });
+    Ok(done_counted(&back, "bulk_resent", queued.len() as u64))
+}
+
+/// Rows read per page while collecting what the filters find.
+const PAGE_OF_IDS: i64 = 1000;
 
 /// One line of a message's history.
 pub struct Event {
