@@ -47,6 +47,7 @@ on_both_databases!(
     a_message_recalled_while_its_push_is_on_its_way_gets_a_recall_push_after_it,
     the_cabinet_pushes_again_what_did_not_reach_a_phone_once_there_is_one,
     the_cabinet_pushes_again_every_undelivered_message_the_list_finds,
+    resendmessage_pushes_again_what_can_go_and_names_the_rest,
 );
 
 /// A queued message's job is stored leased to this process's workers and handed to them in
@@ -1081,4 +1082,55 @@ async fn the_cabinet_pushes_again_every_undelivered_message_the_list_finds(db: D
     assert_eq!(state(&undelivered[0]).await, 1, "F has no device yet");
     let theirs = theirs.ok()["messageid"].as_str().unwrap().to_owned();
     assert_eq!(state(&theirs).await, 1, "another partner's list is its own");
+}
+
+/// The API's way to push again: what can go is queued, the rest is named, not refused.
+async fn resendmessage_pushes_again_what_can_go_and_names_the_rest(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let f = app.login(&p.inn, "+79990001122", "Петров Пётр").await;
+    let o = app.login(&other.inn, "+79990001133", "Чужой").await;
+    let id = |a: Answer| a.ok()["messageid"].as_str().unwrap().to_owned();
+    let to_e = id(app.create_message(&p, &e.id, "Пропуск", "Готов").await);
+    let to_f = id(app.create_message(&p, &f.id, "Пропуск", "Готов").await);
+    let theirs = id(app.create_message(&other, &o.id, "Чужое", "Текст").await);
+    set_device(&app, &e, "fcm-e", "android").await;
+    set_device(&app, &o, "fcm-o", "android").await;
+
+    let resend = |body: Value| {
+        let app = &app;
+        let token = p.token.clone();
+        async move { app.post("resendmessage", Some(&token), body).await }
+    };
+    let ids = json!([to_f, to_e, theirs, "999999", to_e]);
+    let done = resend(json!({"inn": p.inn, "messageids": ids})).await;
+    assert_eq!(done.ok()["queued"], json!([to_e]));
+    assert_eq!(done.ok()["skipped"], json!([to_f, theirs, "999999"]));
+    wait_status(&app, &p, &e, &to_e, "sent").await;
+    // Sent now: a repeat queues nothing.
+    let again = resend(json!({"inn": p.inn, "messageid": to_e})).await;
+    assert_eq!(again.ok()["queued"], json!([]));
+    assert_eq!(again.ok()["skipped"], json!([to_e]));
+    assert_eq!(fcm.behaviour.receipts().len(), 1);
+
+    // Refused in the envelope: both fields, neither, a word, too many, an employee's token.
+    for body in [
+        json!({"inn": p.inn, "messageid": to_e, "messageids": [to_e]}),
+        json!({"inn": p.inn}),
+        json!({"inn": p.inn, "messageid": "abc"}),
+        json!({"inn": p.inn, "messageids": (1..=10_001).collect::<Vec<i64>>()}),
+    ] {
+        let refused = resend(body).await;
+        assert_eq!(refused.status, 400, "{:?}", refused.body);
+        assert_eq!(refused.body["success"], false);
+    }
+    let employee = app
+        .post("resendmessage", Some(&e.token), json!({"messageid": to_e}))
+        .await;
+    assert_eq!(employee.status, 403, "{:?}", employee.body);
 }

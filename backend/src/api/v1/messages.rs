@@ -1,5 +1,5 @@
-//! `createmessage`, `getmessage` and the `messagestatus`, `getmessagestatus`, `recallmessage`
-//! and `getrecalled` additions.
+//! `createmessage`, `getmessage` and the `messagestatus`, `getmessagestatus`, `recallmessage`,
+//! `getrecalled` and `resendmessage` additions.
 
 use super::body::{V1Body, V1ListBody, lenient};
 use super::envelope::{JsonBytes, V1Error, envelope};
@@ -213,6 +213,21 @@ envelope!(
     RecallResult
 );
 
+#[derive(Object, Debug)]
+pub struct ResendResult {
+    /// Сообщения, поставленные в очередь на отправку push-уведомления снова, по возрастанию ID.
+    pub queued: Vec<String>,
+    /// Остальные, в порядке запроса: уже доставленные или ожидающие отправки, отозванные,
+    /// сотрудника без устройства или отключённого от рассылки, чужие и несуществующие.
+    pub skipped: Vec<String>,
+}
+
+envelope!(
+    /// Answer of `resendmessage`.
+    ResendEnvelope,
+    ResendResult
+);
+
 /// Request of `getrecalled` (addition): the app asks which of its employee's messages were recalled.
 #[derive(Object, Deserialize)]
 pub struct GetRecalledRequest {
@@ -239,6 +254,18 @@ pub const MAX_IDS: usize = 1000;
 /// Most messages one `recallmessage` takes: as many as one bulk send creates, so a mistaken
 /// send is recalled with the IDs its answer gave, in one call.
 pub const MAX_RECALL: usize = super::bulk::MAX_RECIPIENTS;
+
+/// `messageid`, or a list of `messageids` (up to `MAX_RECALL`), not both.
+fn one_or_many(one: &Option<String>, many: Option<Vec<String>>) -> Result<Vec<i64>, V1Error> {
+    match (given(one), many) {
+        (Some(_), Some(_)) => Err(V1Error::bad_request(phrase!(
+            "Укажите «messageid» или «messageids», но не оба",
+            "Give “messageid” or “messageids”, not both"
+        ))),
+        (Some(one), None) => Ok(vec![MessageId::parse(one)?.0]),
+        (None, many) => Ok(message_ids(many, MAX_RECALL)?.iter().map(|m| m.0).collect()),
+    }
+}
 
 /// `messageids` of a request: present, at most `max`, each a message id.
 fn message_ids(raw: Option<Vec<String>>, max: usize) -> Result<Vec<MessageId>, V1Error> {
@@ -455,16 +482,7 @@ impl MessagesApi {
         let partner = auth.0.require_partner()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
-        let asked: Vec<i64> = match (given(&b.messageid), b.messageids) {
-            (Some(_), Some(_)) => {
-                return Err(V1Error::bad_request(phrase!(
-                    "Укажите «messageid» или «messageids», но не оба",
-                    "Give “messageid” or “messageids”, not both"
-                )));
-            }
-            (Some(one), None) => vec![MessageId::parse(one)?.0],
-            (None, many) => message_ids(many, MAX_RECALL)?.iter().map(|m| m.0).collect(),
-        };
+        let asked = one_or_many(&b.messageid, b.messageids)?;
         let done = messaging::recall(state, partner, &asked, Source::Api).await?;
         if !done.recalled.is_empty() {
             audit::record(
@@ -481,6 +499,45 @@ impl MessagesApi {
         Ok(RecallEnvelope::ok(RecallResult {
             recalled: strings(done.recalled),
             alreadyrecalled: strings(done.already),
+        }))
+    }
+
+    /// Отправить push-уведомление ещё раз (дополнение)
+    ///
+    /// Для АСУ партнёра (токен партнёра): сообщения, push-уведомление которых не дошло
+    /// (`no_device` — у сотрудника не было приложения; `failed` — push-сервис отказал или был
+    /// недоступен), снова ставятся в очередь, если у сотрудника теперь есть устройство и он не
+    /// отключён от рассылки. Само сообщение не теряется: приложение получает его при
+    /// синхронизации. Укажите `messageid` или `messageids` (до 10 000). Остальные ID
+    /// возвращаются в `skipped`; повтор запроса безопасен.
+    #[oai(path = "/resendmessage", method = "post")]
+    async fn resend_message(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1ListBody<RecallMessageRequest>,
+    ) -> Result<Json<ResendEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let asked = one_or_many(&b.messageid, b.messageids)?;
+        let queued = messaging::resend(state, partner, &asked, Source::Api).await?;
+        if !queued.is_empty() {
+            let detail = messaging::messages_audit_detail(&queued);
+            let action = audit::Action::MessagesResent;
+            audit::record(state, req, partner.id, audit::API, action, &detail).await;
+        }
+        let went: std::collections::HashSet<i64> = queued.iter().copied().collect();
+        let mut seen = std::collections::HashSet::new();
+        let skipped = asked
+            .iter()
+            .filter(|id| !went.contains(id) && seen.insert(**id))
+            .map(ToString::to_string)
+            .collect();
+        Ok(ResendEnvelope::ok(ResendResult {
+            queued: queued.iter().map(ToString::to_string).collect(),
+            skipped,
         }))
     }
 
