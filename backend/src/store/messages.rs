@@ -260,7 +260,7 @@ impl Store {
                  FROM messages WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1 ORDER BY id",
             )
             .bind(partner_id)
-            .bind(serde_json::to_string(ids).map_err(|e| crate::error::Error::Internal(e.to_string()))?)
+            .bind(super::ids_json(ids)?)
             .fetch_all(p)
             .await?,
             super::Pool::Postgres(p) => sqlx::query_as(

@@ -125,6 +125,12 @@ macro_rules! exec {
 }
 pub(crate) use exec;
 
+/// IDs as one JSON array, for SQLite's `json_each`: one bound value whatever the count (SQLite
+/// caps a statement's variables), where PostgreSQL binds the array itself.
+pub(crate) fn ids_json(ids: &[i64]) -> Result<String> {
+    serde_json::to_string(ids).map_err(|e| Error::Internal(format!("ids: {e}")))
+}
+
 /// SQLite: runs a whole transaction (`BEGIN IMMEDIATE; …; COMMIT;`) as ONE call to the
 /// writer connection and returns the rows its statements produced. sqlx-sqlite hands every
 /// call and every row across to the connection's thread; on two busy cores each hand-off

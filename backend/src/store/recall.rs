@@ -1,9 +1,9 @@
 //! Recalling messages: the partner withdraws what it sent, and the app deletes it at its sync.
 
 use super::deliveries::BeginWrite;
-use super::{Pool, Store, with_pool};
+use super::{Pool, Store, ids_json, with_pool};
 use crate::domain::Millis;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::collections::{HashMap, HashSet};
 
 /// The messages of one send (see `Store::same_send`), as `$what`: the message itself, and
@@ -46,10 +46,6 @@ pub enum Recall {
 /// Most recalled ids the app gets at one sync: the newest ones. Older recalls were taken by
 /// earlier syncs (deleting them again does nothing), unless the phone was off for that many.
 pub const RECALLED_PAGE: i64 = 1000;
-
-fn ids_json(ids: &[i64]) -> Result<String> {
-    serde_json::to_string(ids).map_err(|e| Error::Internal(format!("ids: {e}")))
-}
 
 impl Store {
     /// Recalls the partner's messages `ids` in one transaction: each takes the status

@@ -4,9 +4,9 @@
 //! app gets it at its next sync); this is for the notification.
 
 use super::deliveries::BeginWrite;
-use super::{Pool, Store, with_pool};
+use super::{Pool, Store, ids_json, with_pool};
 use crate::domain::Millis;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The partner's (`$1`) messages among `$ids` that can be pushed again, as `$what`.
 macro_rules! resendable_sql {
@@ -42,10 +42,6 @@ macro_rules! resend_sql {
              SELECT id FROM changed ORDER BY id"
         )
     };
-}
-
-fn ids_json(ids: &[i64]) -> Result<String> {
-    serde_json::to_string(ids).map_err(|e| Error::Internal(format!("message ids: {e}")))
 }
 
 impl Store {

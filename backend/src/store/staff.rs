@@ -264,7 +264,7 @@ impl Store {
                  WHERE partner_id = $1 AND state <> $3 AND id IN (SELECT value FROM json_each($2))",
             )
             .bind(partner_id)
-            .bind(serde_json::to_string(&ids).map_err(|e| Error::Internal(e.to_string()))?)
+            .bind(super::ids_json(&ids)?)
             .bind(state.as_str())
             .bind(now)
             .execute(p)

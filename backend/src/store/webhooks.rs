@@ -2,9 +2,9 @@
 //! migration 10; the events are queued by a trigger on the status history).
 
 use super::deliveries::BeginWrite;
-use super::{Pool, Store, exec, with_pool, with_writer};
+use super::{Pool, Store, exec, ids_json, with_pool, with_writer};
 use crate::domain::Millis;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A partner's webhook as the cabinet shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -96,10 +96,6 @@ macro_rules! waiting_sql {
         "(EXISTS (SELECT 1 FROM webhook_outbox o WHERE o.partner_id = w.partner_id)
           OR EXISTS (SELECT 1 FROM webhook_staff_outbox o WHERE o.partner_id = w.partner_id))"
     };
-}
-
-fn ids_json(ids: &[i64]) -> Result<String> {
-    serde_json::to_string(ids).map_err(|e| Error::Internal(format!("event ids: {e}")))
 }
 
 impl Store {
