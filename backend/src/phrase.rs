@@ -288,6 +288,10 @@ pub mod stored {
     pub const KEEP_FOREVER: Stored = Stored::new("бессрочно", "for good");
     pub const AUDIT_RECALLED: Stored =
         Stored::new("сообщений: {}, ID: {}", "messages: {}, IDs: {}");
+    pub const AUDIT_STAFF_ADDED: Stored = Stored::new(
+        "добавлено: {}, подтверждено: {}, уже были: {}",
+        "added: {}, approved: {}, already there: {}",
+    );
 
     /// Every pattern, the more particular before the more general.
     pub(super) const ALL: &[Stored] = &[
@@ -331,6 +335,7 @@ pub mod stored {
         KEEP_DAYS,
         KEEP_FOREVER,
         AUDIT_RECALLED,
+        AUDIT_STAFF_ADDED,
     ];
 }
 

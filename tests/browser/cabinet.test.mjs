@@ -708,6 +708,43 @@ test("push a message again once its employee has installed the app", async () =>
   await page.context().close();
 });
 
+test("paste the staff list, admit only the list to the app, and a stranger gets no SMS", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/employees`);
+  await Promise.all([page.waitForURL(`${BASE}/cabinet/employees/add`), page.click("#to-add")]);
+  assert.ok(await page.isVisible("#open-policy"), "anyone may log in yet: the page says so");
+  // Two columns copied from Excel, a header and a CSV line among them.
+  await page.fill("#add-staff textarea", "ФИО\tТелефон\nОрлова Ольга\t+7 900 111-00-31\nПавлов Павел;89001110032\n");
+  await shot(page, "30-staff-add");
+  await Promise.all([page.waitForLoadState("load"), page.click("#add-staff button[type=submit]")]);
+  assert.equal(await page.textContent("#n-added"), "2");
+  assert.equal(await page.textContent("#n-existing"), "0");
+  await page.goto(`${BASE}/cabinet/employees?q=${encodeURIComponent("Орлова")}`);
+  const row = page.locator("#employees tbody tr", { hasText: "Орлова Ольга" });
+  assert.match(await row.textContent(), /\+79001110031/);
+  assert.match(await row.textContent(), /ещё не входил в приложение/);
+  // Only the list from now on.
+  await page.goto(`${BASE}/cabinet/settings`);
+  await page.check("#registration input[value=list]");
+  await Promise.all([page.waitForURL(/done=policy_saved/), page.click("form[action='/cabinet/settings/policy'] button[type=submit]")]);
+  assert.ok(await page.isChecked("#registration input[value=list]"));
+  await shot(page, "31-settings-list-only");
+  const stranger = await api("auth", null, { inn: partnerA.inn, staffname: "Посторонний", phone: "+79001110039", device: "android" });
+  assert.equal(stranger.status, 403, JSON.stringify(stranger.body));
+  assert.match(stranger.body.error, /нет в списке сотрудников/);
+  assert.ok(!readFileSync(process.env.E2E_SERVER_LOG, "utf8").includes("+79001110039"), "no SMS to a stranger");
+  const listed = await employee(partnerA.inn, "+79001110032", "Павлов П.");
+  assert.ok(listed);
+  // Back to the default for whoever comes next.
+  await page.check("#registration input[value=open]");
+  await Promise.all([page.waitForURL(/done=policy_saved/), page.click("form[action='/cabinet/settings/policy'] button[type=submit]")]);
+  await page.goto(`${BASE}/cabinet/journal`);
+  assert.match(await page.textContent("main"), /Сотрудники добавлены списком: добавлено: 2/);
+  assert.match(await page.textContent("main"), /Вход в приложение только по списку сотрудников/);
+  await page.context().close();
+});
+
 test("log out", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);

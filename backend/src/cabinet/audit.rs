@@ -18,12 +18,17 @@ pub enum Action {
     PasswordChanged,
     ApprovalOn,
     ApprovalOff,
+    /// Only the staff list may log in to the app, or anyone with the INN again.
+    ListOnlyOn,
+    ListOnlyOff,
     RetentionChanged,
     StaffApproved,
     StaffEnabled,
     StaffDisabled,
     StaffRenamed,
     StaffDeleted,
+    /// The detail is how many were added, approved and there already.
+    StaffAdded,
     /// The detail is how many changed.
     StaffBulkEnabled,
     StaffBulkDisabled,
@@ -105,7 +110,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 37] = [
+    pub const ALL: [Self; 40] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -114,12 +119,15 @@ impl Action {
         Self::PasswordChanged,
         Self::ApprovalOn,
         Self::ApprovalOff,
+        Self::ListOnlyOn,
+        Self::ListOnlyOff,
         Self::RetentionChanged,
         Self::StaffApproved,
         Self::StaffEnabled,
         Self::StaffDisabled,
         Self::StaffRenamed,
         Self::StaffDeleted,
+        Self::StaffAdded,
         Self::StaffBulkEnabled,
         Self::StaffBulkDisabled,
         Self::GroupSaved,
@@ -153,12 +161,15 @@ impl Action {
             | Self::PasswordChanged
             | Self::ApprovalOn
             | Self::ApprovalOff
+            | Self::ListOnlyOn
+            | Self::ListOnlyOff
             | Self::RetentionChanged => Kind::Security,
             Self::StaffApproved
             | Self::StaffEnabled
             | Self::StaffDisabled
             | Self::StaffRenamed
             | Self::StaffDeleted
+            | Self::StaffAdded
             | Self::StaffBulkEnabled
             | Self::StaffBulkDisabled
             | Self::GroupSaved
@@ -196,12 +207,15 @@ impl Action {
             Self::PasswordChanged => "password_changed",
             Self::ApprovalOn => "approval_on",
             Self::ApprovalOff => "approval_off",
+            Self::ListOnlyOn => "list_only_on",
+            Self::ListOnlyOff => "list_only_off",
             Self::RetentionChanged => "retention_changed",
             Self::StaffApproved => "staff_approved",
             Self::StaffEnabled => "staff_enabled",
             Self::StaffDisabled => "staff_disabled",
             Self::StaffRenamed => "staff_renamed",
             Self::StaffDeleted => "staff_deleted",
+            Self::StaffAdded => "staff_added",
             Self::StaffBulkEnabled => "staff_bulk_enabled",
             Self::StaffBulkDisabled => "staff_bulk_disabled",
             Self::GroupSaved => "group_saved",

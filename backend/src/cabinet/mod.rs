@@ -232,7 +232,7 @@ fn area(
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
     use views::{
         dashboard, docs, employees, groups, journal, login, messages, messages_export, scheduled,
-        send, settings, templates, webhook,
+        send, settings, staff_add, templates, webhook,
     };
     let route = Route::new()
         .at("/", get(dashboard::page))
@@ -244,6 +244,10 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/employees", get(employees::list))
         .at("/employees.csv", get(employees::export))
         .at("/employees/bulk", post(employees::bulk))
+        .at(
+            "/employees/add",
+            get(staff_add::page).post(staff_add::submit),
+        )
         .at("/groups", get(groups::page).post(groups::submit))
         .at("/employees/:id/state", post(employees::set_state))
         .at("/employees/:id/rename", post(employees::rename))

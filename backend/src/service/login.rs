@@ -65,6 +65,16 @@ pub async fn request_code(state: &AppState, req: CodeRequest<'_>) -> Result<Staf
     let partner = enabled_partner(state, &inn).await?;
     let s = &state.settings;
     let now = now_millis();
+    // Before any SMS and any row: a stranger with the company's (public) INN leaves no trace.
+    if partner.staff_list_only
+        && state
+            .store
+            .staff_by_phone(partner.id, &phone)
+            .await?
+            .is_none()
+    {
+        return Err(Error::forbidden(super::staff_list::not_on_list()));
+    }
 
     let activity = state
         .store

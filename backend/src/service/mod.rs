@@ -8,3 +8,4 @@ pub mod messaging;
 pub mod partners;
 pub mod passwords;
 pub mod schedule;
+pub mod staff_list;

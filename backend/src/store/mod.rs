@@ -20,6 +20,7 @@ mod schedule;
 mod search_index;
 mod sms;
 mod staff;
+mod staff_list;
 mod staff_lookup;
 mod templates;
 mod usage;
@@ -40,6 +41,7 @@ pub use recall::{RECALLED_PAGE, Recall};
 pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
+pub use staff_list::{Listed, ListedStaff};
 pub use templates::{TemplateInput, TemplateRow};
 pub use usage::PartnerUsage;
 pub use webhooks::{

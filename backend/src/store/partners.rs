@@ -1,7 +1,7 @@
 //! Partners (companies) and their API tokens.
 
 use super::{Store, exec, is_unique_violation, with_pool, with_writer};
-use crate::domain::{Inn, Millis, TokenHash};
+use crate::domain::{Inn, Millis, Registration, TokenHash};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,6 +15,8 @@ pub struct PartnerRow {
     pub full_name: String,
     pub password_hash: String,
     pub approval_required: bool,
+    /// Only the phones on the partner's staff list may log in (see `Registration`).
+    pub staff_list_only: bool,
     pub disabled: bool,
     pub created_at: Millis,
 }
@@ -22,6 +24,10 @@ pub struct PartnerRow {
 impl PartnerRow {
     pub fn inn(&self) -> Inn {
         Inn::from_trusted(self.inn.clone())
+    }
+
+    pub fn registration(&self) -> Registration {
+        Registration::from_flags(self.approval_required, self.staff_list_only)
     }
 }
 
@@ -131,7 +137,7 @@ pub struct NewPartner<'a> {
 macro_rules! select_partner {
     ($rest:literal) => {
         concat!(
-            "SELECT p.id, p.inn, p.short_name, p.full_name, p.password_hash, p.approval_required, p.disabled, p.created_at ",
+            "SELECT p.id, p.inn, p.short_name, p.full_name, p.password_hash, p.approval_required, p.staff_list_only, p.disabled, p.created_at ",
             $rest
         )
     };
@@ -151,7 +157,7 @@ impl Store {
             let row: PartnerRow = sqlx::query_as(
                 "INSERT INTO partners (inn, short_name, full_name, password_hash, approval_required, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
-                 RETURNING id, inn, short_name, full_name, password_hash, approval_required, disabled, created_at",
+                 RETURNING id, inn, short_name, full_name, password_hash, approval_required, staff_list_only, disabled, created_at",
             )
             .bind(new.inn.as_str())
             .bind(new.short_name)
@@ -303,10 +309,14 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_approval_required(&self, partner_id: i64, required: bool) -> Result<()> {
-        exec!(self, p => sqlx::query("UPDATE partners SET approval_required = $2 WHERE id = $1")
+    pub async fn set_registration(&self, partner_id: i64, policy: Registration) -> Result<()> {
+        let (approval, list_only) = policy.flags();
+        exec!(self, p => sqlx::query(
+            "UPDATE partners SET approval_required = $2, staff_list_only = $3 WHERE id = $1",
+        )
             .bind(partner_id)
-            .bind(required)
+            .bind(approval)
+            .bind(list_only)
             .execute(p)
             .await)?;
         self.tokens.forget_all();

@@ -55,7 +55,7 @@ pub struct StaffHookEvent {
     /// The event's number: stable, so the receiver can drop a repeat.
     pub id: i64,
     pub staff_id: i64,
-    /// `registered`, `changed` or `deleted`.
+    /// `added`, `registered`, `changed` or `deleted`.
     pub event: String,
     pub name: String,
     pub phone: String,

@@ -1998,12 +1998,12 @@ async fn the_journal_records_who_did_what_and_when(_app: TestApp) {
     .await;
     post(
         "/cabinet/settings/policy".into(),
-        vec![("approval_required", "on".into())],
+        vec![("registration", "approval".into())],
     )
     .await;
     post(
         "/cabinet/settings/policy".into(),
-        vec![("approval_required", "on".into())],
+        vec![("registration", "approval".into())],
     )
     .await; // unchanged
     post(format!("/cabinet/employees/{}/delete", f.id), vec![]).await;
@@ -2625,7 +2625,7 @@ async fn the_guide_is_in_russian_or_in_english_with_the_partners_own_inn(app: Te
 }
 
 /// The text of HTML with its tags taken out.
-fn without_tags(html: &str) -> String {
+pub(crate) fn without_tags(html: &str) -> String {
     let mut plain = String::new();
     let mut in_tag = false;
     for c in html.chars() {

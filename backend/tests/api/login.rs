@@ -333,7 +333,7 @@ async fn employees_wait_for_approval_when_the_partner_asks_for_it(app: TestApp) 
     let p = app.create_partner(INN_A).await;
     app.state
         .store
-        .set_approval_required(p.id, true)
+        .set_registration(p.id, simo_backend::domain::Registration::Approval)
         .await
         .unwrap();
     let e = app.login(&p.inn, PHONE, "Иванов").await;

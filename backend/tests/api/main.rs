@@ -16,5 +16,6 @@ mod recall;
 mod robustness;
 mod schedule;
 mod staff;
+mod staff_list;
 mod templates;
 mod webhook;

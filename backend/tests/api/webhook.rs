@@ -19,6 +19,7 @@ on_both_databases!(
     a_failing_webhook_is_tried_again_later_drops_what_is_too_old_and_can_be_turned_off,
     addresses_in_our_own_network_are_refused_unless_allowed,
     employee_events_reach_the_webhook_only_when_asked_for,
+    an_employee_the_company_adds_is_added_then_registered_on_the_webhook,
 );
 
 /// One POST the receiver got.
@@ -195,7 +196,7 @@ fn quick_webhooks(s: &mut Settings) {
 }
 
 /// The text of the element with this id (no nested tags), entities of URLs decoded.
-fn by_id(page: &Page, id: &str) -> Option<String> {
+pub(crate) fn by_id(page: &Page, id: &str) -> Option<String> {
     let mark = format!("id=\"{id}\"");
     let after = page.body.split(&mark).nth(1)?;
     let inner = after.split_once('>')?.1;
@@ -898,5 +899,58 @@ async fn employee_events_reach_the_webhook_only_when_asked_for(db: Db) {
         actions.contains(&"Вебхук сообщает о сотрудниках")
             && actions.contains(&"Вебхук больше не сообщает о сотрудниках"),
         "{actions:?}"
+    );
+}
+
+/// `addstaff` tells of an `added` employee; their first login is then `registered`, once.
+async fn an_employee_the_company_adds_is_added_then_registered_on_the_webhook(db: Db) {
+    let Some(app) = push_app(db, quick_webhooks).await else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    let p = app.create_partner(INN_A).await;
+    let a = Browser::new(&app);
+    a.partner(&p.inn).await;
+    assert_eq!(set_webhook(&a, &rx.url("a")).await.status, 303);
+    act(&a, "staff_on").await;
+    let phone = "+79990007788";
+    let listed = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "staff": [{"phone": phone, "name": "Смирнова Анна"}]}),
+        )
+        .await;
+    let id = listed.ok()["staff"][0]["staffid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let added = rx.wait_staff("a", &id, "added").await;
+    assert_eq!(added["name"], "Смирнова Анна");
+    assert_eq!(added["phone"], phone);
+    assert_eq!(added["statusnotification"], "enabled");
+    let e = app.login(&p.inn, phone, "Анна").await;
+    assert_eq!(e.id, id);
+    rx.wait_staff("a", &id, "registered").await;
+    // Logging in again and registering a push token are nothing new.
+    let e = app.login(&p.inn, phone, "Анна").await;
+    crate::push::set_device(&app, &e, "token-a", "android").await;
+    let m = send(&app, &p, &e, "После входа").await;
+    rx.wait_event("a", &m, "sent").await;
+    let events: Vec<(String, String)> = rx
+        .accepted_staff("a")
+        .iter()
+        .map(|x| {
+            let s = |k: &str| x[k].as_str().unwrap().to_owned();
+            (s("event"), s("name"))
+        })
+        .collect();
+    let t = |e: &str, n: &str| (e.to_owned(), n.to_owned());
+    assert_eq!(
+        events,
+        [
+            t("added", "Смирнова Анна"),
+            t("registered", "Смирнова Анна")
+        ]
     );
 }

@@ -182,6 +182,13 @@ impl TestServer {
         data["messageid"].as_str().unwrap().parse().unwrap()
     }
 
+    /// `POST /api/v1/addstaff` as the partner's system, one employee; returns their id.
+    pub async fn add_staff(&self, phone: &str, name: &str) -> String {
+        let body = json!({"inn": INN, "staff": [{"phone": phone, "name": name}]});
+        let data = self.as_partner("addstaff", body).await;
+        data["staff"][0]["staffid"].as_str().unwrap().to_owned()
+    }
+
     /// `POST /api/v1/recallmessage` as the partner's system; returns the ids recalled now.
     pub async fn recall(&self, ids: &[i64]) -> Vec<i64> {
         let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();

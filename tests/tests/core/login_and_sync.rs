@@ -317,3 +317,50 @@ async fn a_message_the_partner_recalls_is_deleted_from_the_phone_at_the_next_syn
     assert_eq!(ids(&client.messages(10, None).unwrap()), [kept]);
     assert_eq!(listener.recalled.lock().unwrap().len(), 3);
 }
+
+/// A company that admits only its staff list: the app shows a stranger the server's reason,
+/// and a listed employee logs in to find what was sent before they installed the app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_companys_listed_phones_log_in_and_find_what_was_sent_before() {
+    let server = TestServer::spawn().await;
+    server
+        .state
+        .store
+        .set_registration(
+            server.partner_id,
+            simo_backend::domain::Registration::ListOnly,
+        )
+        .await
+        .unwrap();
+    let client = server.client();
+    let stranger = simo_core::Phone::parse(&new_phone()).unwrap();
+    let inn = simo_core::Inn::parse("7707083893").unwrap();
+    let refused = client
+        .request_code(
+            inn,
+            stranger,
+            "Посторонний".into(),
+            simo_core::Device::Android,
+        )
+        .await;
+    match refused {
+        Err(ApiError::InvalidInput { reason }) => {
+            assert!(reason.contains("нет в списке сотрудников"), "{reason}")
+        }
+        other => panic!("expected the server's refusal, got {other:?}"),
+    }
+
+    let phone = new_phone();
+    let staff_id = server.add_staff(&phone, "Иванова Анна").await;
+    let before = server
+        .create_message(
+            &staff_id,
+            "Добро пожаловать",
+            "Правила внутреннего распорядка",
+        )
+        .await;
+    let profile = server.login(&client, &phone).await;
+    assert_eq!(profile.staff_id, staff_id);
+    let report = client.sync().await.unwrap();
+    assert_eq!(ids(&report.new_messages), [before]);
+}

@@ -1,6 +1,6 @@
-//! `getstaff` and `deletestaff`.
+//! `getstaff`, `deletestaff` and (an addition) `addstaff`.
 
-use super::body::{V1Body, lenient};
+use super::body::{V1Body, V1ListBody, lenient};
 use super::envelope::{V1Error, envelope};
 use super::security::{Caller, TokenAuth};
 use super::{V1Tag, given, required, state};
@@ -8,7 +8,8 @@ use crate::cabinet::audit;
 use crate::domain::StaffId;
 use crate::error::Error;
 use crate::service::messaging;
-use crate::store::StaffRow;
+use crate::service::staff_list::{self, Counts, Place};
+use crate::store::{ListedStaff, StaffRow};
 use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
@@ -68,6 +69,69 @@ envelope!(
     DeleteStaffEnvelope,
     DeletedData
 );
+
+/// Request of `addstaff`.
+#[derive(Object, Deserialize)]
+pub struct AddStaffRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    /// Сотрудники компании, до 10 000: телефон и ФИО каждого.
+    #[serde(default)]
+    pub staff: Option<Vec<NewStaffEntry>>,
+}
+
+/// An employee of the company's list.
+#[derive(Object, Deserialize)]
+pub struct NewStaffEntry {
+    /// Телефон в любой обычной записи (`+7 923 338-16-38`, `89233381638`).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub phone: Option<String>,
+    /// ФИО (до 200 символов); принимается и под ключом `staffname`, как в `auth`.
+    #[serde(
+        default,
+        deserialize_with = "lenient::string",
+        alias = "staffname",
+        alias = "staff name",
+        alias = "staffName"
+    )]
+    pub name: Option<String>,
+}
+
+/// One employee of the list after `addstaff`, in the order asked (each phone once).
+#[derive(Object, Debug)]
+pub struct ListedItem {
+    pub staffid: String,
+    /// The phone in E.164.
+    pub phone: String,
+    /// The name stored: the one given for an employee added, their own for one already there.
+    pub staffname: String,
+    /// `added` (new, active at once), `approved` (was awaiting approval, active now) or
+    /// `existing` (already an employee: left as they were).
+    pub result: String,
+}
+
+#[derive(Object, Debug)]
+pub struct AddStaffData {
+    pub added: u64,
+    pub approved: u64,
+    pub existing: u64,
+    pub staff: Vec<ListedItem>,
+}
+
+envelope!(
+    /// Answer of `addstaff`.
+    AddStaffEnvelope,
+    AddStaffData
+);
+
+fn listed_item(l: ListedStaff) -> ListedItem {
+    ListedItem {
+        staffid: l.id.to_string(),
+        phone: l.phone,
+        staffname: l.name,
+        result: l.outcome.as_str().to_owned(),
+    }
+}
 
 fn staff_item(inn: &str, fmt: &crate::domain::TimeFormat, s: StaffRow) -> StaffItem {
     let status = s.state().as_api();
@@ -130,6 +194,62 @@ impl StaffApi {
         body: V1Body<GetStaffRequest>,
     ) -> Result<Json<StaffListEnvelope>, V1Error> {
         Self::list(req, auth, body).await
+    }
+
+    /// Добавить сотрудников по списку компании (дополнение)
+    ///
+    /// Для АСУ партнёра (токен партнёра): до 10 000 сотрудников за вызов, `{"phone", "name"}`
+    /// каждый. Новые телефоны становятся сотрудниками, сразу включёнными в рассылку (устройства
+    /// у них нет до первого входа в приложение: сообщения им сохраняются и появятся в
+    /// приложении после входа). Кто уже есть, остаётся как был (ФИО, состояние), а ожидавшие
+    /// подтверждения подтверждаются: список компании за них ручается. Повтор ничего не портит —
+    /// так можно выгружать весь штат из кадровой системы. Ошибка в одной записи (400 с её
+    /// номером, `staff[N]`, с нуля) — ничего не добавлено. Если в настройках выбран вход
+    /// «только по списку», войти в приложение можно только с этих телефонов.
+    #[oai(path = "/addstaff", method = "post")]
+    async fn add_staff(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1ListBody<AddStaffRequest>,
+    ) -> Result<Json<AddStaffEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let entries = b
+            .staff
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                staff_list::entry(
+                    Place::Entry(i),
+                    e.phone.as_deref().unwrap_or_default(),
+                    e.name.as_deref().unwrap_or_default(),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let entries = staff_list::distinct(entries)?;
+        let listed = staff_list::add(state, partner, &entries).await?;
+        let c = Counts::of(&listed);
+        if let Some(detail) = c.journal_detail() {
+            audit::record(
+                state,
+                req,
+                partner.id,
+                audit::API,
+                audit::Action::StaffAdded,
+                &detail,
+            )
+            .await;
+        }
+        Ok(AddStaffEnvelope::ok(AddStaffData {
+            added: c.added as u64,
+            approved: c.approved as u64,
+            existing: c.existing as u64,
+            staff: listed.into_iter().map(listed_item).collect(),
+        }))
     }
 
     /// Удалить сотрудника и все его сообщения

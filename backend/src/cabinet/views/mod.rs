@@ -13,6 +13,7 @@ pub mod operator;
 pub mod scheduled;
 pub mod send;
 pub mod settings;
+pub mod staff_add;
 pub mod templates;
 pub mod usage;
 pub mod webhook;

@@ -1,11 +1,12 @@
 //! Settings: the partner's data, the API token (shown once at rotation, then only its prefix),
 //! rotation with a grace period, the password and the employee registration policy.
 
-use super::super::errors::CabinetResult;
+use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, cookies, html, session};
 use super::{DoneQuery, done};
+use crate::domain::Registration;
 use crate::service::{partners, passwords};
 use crate::state::SharedState;
 use crate::store::{PartnerRow, SessionKind};
@@ -41,6 +42,26 @@ fn keep_choices(t: Tr, current: i64) -> Vec<KeepChoice> {
         .collect()
 }
 
+/// A registration policy as the settings offer it.
+pub struct PolicyChoice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub chosen: bool,
+}
+
+fn policy_choices(t: Tr, current: Registration) -> Vec<PolicyChoice> {
+    Registration::ALL
+        .into_iter()
+        .map(|r| PolicyChoice {
+            value: r.as_str(),
+            label: t.s(&format!("settings.reg_{}", r.as_str())),
+            hint: t.s(&format!("settings.reg_{}_hint", r.as_str())),
+            chosen: r == current,
+        })
+        .collect()
+}
+
 /// Grace periods offered at rotation, in seconds.
 const GRACE_CHOICES: [i64; 5] = [0, 3600, 86_400, 7 * 86_400, 30 * 86_400];
 
@@ -60,6 +81,7 @@ struct SettingsView {
     new_token: Option<String>,
     grace: Vec<GraceChoice>,
     keep: Vec<KeepChoice>,
+    policies: Vec<PolicyChoice>,
     password_error: Option<String>,
 }
 
@@ -101,13 +123,14 @@ async fn render(
     };
     let view = SettingsView {
         created: cfg.datetime(p.created_at),
-        p,
         token_prefix,
         new_token,
         grace: grace_choices(l.t, cfg.token_grace_secs),
         keep,
+        policies: policy_choices(l.t, p.registration()),
         l,
         password_error,
+        p,
     };
     Ok(html(view.render()).with_status(status).into_response())
 }
@@ -281,7 +304,26 @@ pub async fn set_retention(
 pub struct PolicyForm {
     csrf: String,
     #[serde(default)]
-    approval_required: Option<String>,
+    registration: String,
+}
+
+/// The journal's entries for a change of policy: each of its two switches that moved.
+fn policy_actions(old: Registration, new: Registration) -> Vec<audit::Action> {
+    let ((old_approval, old_list), (approval, list)) = (old.flags(), new.flags());
+    let mut actions = Vec::new();
+    if list != old_list {
+        actions.push(match list {
+            true => audit::Action::ListOnlyOn,
+            false => audit::Action::ListOnlyOff,
+        });
+    }
+    if approval != old_approval {
+        actions.push(match approval {
+            true => audit::Action::ApprovalOn,
+            false => audit::Action::ApprovalOff,
+        });
+    }
+    actions
 }
 
 #[handler]
@@ -292,17 +334,14 @@ pub async fn set_policy(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
-    let required = form.approval_required.is_some();
-    state
-        .store
-        .set_approval_required(s.partner.id, required)
-        .await?;
-    if required != s.partner.approval_required {
-        let action = if required {
-            audit::Action::ApprovalOn
-        } else {
-            audit::Action::ApprovalOff
-        };
+    let policy = Registration::parse(&form.registration).ok_or_else(|| {
+        CabinetError::Invalid(phrase!(
+            "Выберите, кто может зарегистрироваться",
+            "Choose who may register"
+        ))
+    })?;
+    state.store.set_registration(s.partner.id, policy).await?;
+    for action in policy_actions(s.partner.registration(), policy) {
         audit::record(state, req, s.partner.id, audit::ADMIN, action, "").await;
     }
     Ok(done("/cabinet/settings", "policy_saved"))

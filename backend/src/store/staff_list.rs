@@ -1,0 +1,164 @@
+//! The company's own staff list: employees added by phone and name before their first login.
+//!
+//! One transaction per list, whatever its size: SQLite reads the list from one bound JSON array
+//! (`json_each`; it caps a statement's variables), PostgreSQL from two bound arrays. The
+//! webhook's `added` events come from the insert trigger, in the same transaction.
+
+use super::Store;
+use crate::domain::{Millis, Phone, StaffName};
+use crate::error::{Error, Result};
+use std::collections::HashSet;
+
+/// What adding did to one phone of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    /// A new employee, active, with no device until their first login.
+    Added,
+    /// Was awaiting the admin's approval: the company's list vouches for them.
+    Approved,
+    /// Already an employee; left as they are (name, state, device).
+    Existing,
+}
+
+impl Listed {
+    /// As the API says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Added => "added",
+            Self::Approved => "approved",
+            Self::Existing => "existing",
+        }
+    }
+}
+
+/// One phone of the list after adding: the employee as stored now.
+#[derive(Debug, Clone)]
+pub struct ListedStaff {
+    pub id: i64,
+    pub phone: String,
+    pub name: String,
+    pub outcome: Listed,
+}
+
+#[derive(sqlx::FromRow)]
+struct IdPhoneName {
+    id: i64,
+    phone: String,
+    name: String,
+}
+
+const ADD_SQLITE: &str =
+    "INSERT INTO staff (partner_id, phone, name, state, created_at, updated_at)
+     SELECT $1, j.value ->> 0, j.value ->> 1, 'active', $2, $2 FROM json_each($3) j WHERE true
+     ON CONFLICT (partner_id, phone) DO NOTHING
+     RETURNING id";
+const APPROVE_SQLITE: &str = "UPDATE staff SET state = 'active', updated_at = $2
+     WHERE partner_id = $1 AND state = 'pending' AND phone IN (SELECT value FROM json_each($3))
+     RETURNING id";
+const READ_SQLITE: &str = "SELECT id, phone, name FROM staff
+     WHERE partner_id = $1 AND phone IN (SELECT value FROM json_each($2))";
+
+const ADD_PG: &str = "INSERT INTO staff (partner_id, phone, name, state, created_at, updated_at)
+     SELECT $1, u.phone, u.name, 'active', $2, $2 FROM UNNEST($3::text[], $4::text[]) AS u(phone, name)
+     ON CONFLICT (partner_id, phone) DO NOTHING
+     RETURNING id";
+const APPROVE_PG: &str = "UPDATE staff SET state = 'active', updated_at = $2
+     WHERE partner_id = $1 AND state = 'pending' AND phone = ANY($3)
+     RETURNING id";
+const READ_PG: &str = "SELECT id, phone, name FROM staff WHERE partner_id = $1 AND phone = ANY($2)";
+
+fn json(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(format!("staff list: {e}")))
+}
+
+impl Store {
+    /// Adds the phones not yet the partner's employees (active, under the names given),
+    /// approves those awaiting approval, and answers for every phone in the order given.
+    /// `entries` holds each phone once.
+    pub async fn add_staff(
+        &self,
+        partner_id: i64,
+        entries: &[(Phone, StaffName)],
+        now: Millis,
+    ) -> Result<Vec<ListedStaff>> {
+        let phones: Vec<&str> = entries.iter().map(|(p, _)| p.as_str()).collect();
+        let names: Vec<&str> = entries.iter().map(|(_, n)| n.as_str()).collect();
+        let (added, approved, rows) = match &self.writer {
+            super::Pool::Sqlite(p) => {
+                let pairs: Vec<[&str; 2]> =
+                    phones.iter().zip(&names).map(|(p, n)| [*p, *n]).collect();
+                let phones = json(&phones)?;
+                let mut tx = p.begin().await?;
+                let added: Vec<i64> = sqlx::query_scalar(ADD_SQLITE)
+                    .bind(partner_id)
+                    .bind(now)
+                    .bind(json(&pairs)?)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let approved: Vec<i64> = sqlx::query_scalar(APPROVE_SQLITE)
+                    .bind(partner_id)
+                    .bind(now)
+                    .bind(&phones)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let rows: Vec<IdPhoneName> = sqlx::query_as(READ_SQLITE)
+                    .bind(partner_id)
+                    .bind(&phones)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                (added, approved, rows)
+            }
+            super::Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                let added: Vec<i64> = sqlx::query_scalar(ADD_PG)
+                    .bind(partner_id)
+                    .bind(now)
+                    .bind(&phones)
+                    .bind(&names)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let approved: Vec<i64> = sqlx::query_scalar(APPROVE_PG)
+                    .bind(partner_id)
+                    .bind(now)
+                    .bind(&phones)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let rows: Vec<IdPhoneName> = sqlx::query_as(READ_PG)
+                    .bind(partner_id)
+                    .bind(&phones)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                (added, approved, rows)
+            }
+        };
+        let added: HashSet<i64> = added.into_iter().collect();
+        let approved: HashSet<i64> = approved.into_iter().collect();
+        let mut by_phone: std::collections::HashMap<String, IdPhoneName> =
+            rows.into_iter().map(|r| (r.phone.clone(), r)).collect();
+        phones
+            .iter()
+            .map(|phone| {
+                // Every phone is in the partner's staff now: added here, or there before. A
+                // deletion between the insert and the read is impossible inside one transaction.
+                let r = by_phone.remove(*phone).ok_or_else(|| {
+                    Error::Internal(format!("staff list: {phone} not found after adding"))
+                })?;
+                let outcome = if added.contains(&r.id) {
+                    Listed::Added
+                } else if approved.contains(&r.id) {
+                    Listed::Approved
+                } else {
+                    Listed::Existing
+                };
+                Ok(ListedStaff {
+                    id: r.id,
+                    phone: r.phone,
+                    name: r.name,
+                    outcome,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,362 @@
+//! The company's staff list: `addstaff`, the cabinet's "Добавить сотрудников", and the
+//! registration policy that admits only the list.
+
+use crate::cabinet::{Browser, journal, without_tags};
+use crate::helpers::*;
+use crate::webhook::by_id;
+use serde_json::{Value, json};
+use simo_backend::domain::Registration;
+
+both_databases!(
+    addstaff_adds_the_companys_list_once_and_leaves_employees_already_there_as_they_are,
+    a_bad_staff_list_is_refused_whole_and_names_its_entry,
+    with_the_list_only_policy_only_the_listed_phones_log_in,
+);
+
+const IVANOV: &str = "+79001110001";
+const PETROVA: &str = "+79001110002";
+const ORLOV: &str = "+79001110003";
+
+fn results(data: &Value) -> Vec<(String, String, String)> {
+    data["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let f = |k: &str| s[k].as_str().unwrap().to_owned();
+            (f("phone"), f("staffname"), f("result"))
+        })
+        .collect()
+}
+
+fn t(phone: &str, name: &str, result: &str) -> (String, String, String) {
+    (phone.to_owned(), name.to_owned(), result.to_owned())
+}
+
+async fn addstaff_adds_the_companys_list_once_and_leaves_employees_already_there_as_they_are(
+    app: TestApp,
+) {
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    // Already employees: one who logged in, one awaiting approval.
+    let petrova = app.login(&p.inn, PETROVA, "Петрова А.").await;
+    let store = &app.state.store;
+    store
+        .set_registration(p.id, Registration::Approval)
+        .await
+        .unwrap();
+    let orlov = app.login(&p.inn, ORLOV, "Орлов").await;
+    store
+        .set_registration(p.id, Registration::Open)
+        .await
+        .unwrap();
+
+    let list = json!({"inn": p.inn, "staff": [
+        {"phone": "+7 900 111-00-01", "name": "Иванов Иван Иванович"},
+        {"phone": "89001110002", "name": "Петрова Анна"},
+        {"phone": ORLOV, "staff name": "Орлов Олег"},
+        {"phone": IVANOV, "name": "Иванов-дубль"},
+    ]});
+    let added = app.post("addstaff", Some(&p.token), list.clone()).await;
+    let data = added.ok();
+    assert_eq!(
+        (&data["added"], &data["approved"], &data["existing"]),
+        (&json!(1), &json!(1), &json!(1))
+    );
+    assert_eq!(
+        results(data),
+        [
+            t(IVANOV, "Иванов Иван Иванович", "added"),
+            t(PETROVA, "Петрова А.", "existing"),
+            t(ORLOV, "Орлов", "approved"),
+        ],
+        "each phone once, in the order given; names already there are kept"
+    );
+    assert_eq!(data["staff"][1]["staffid"], petrova.id.as_str());
+    assert_eq!(data["staff"][2]["staffid"], orlov.id.as_str());
+    let ivanov_id = data["staff"][0]["staffid"].as_str().unwrap().to_owned();
+
+    // getstaff: active, no device and no push until the first login.
+    let staff = app
+        .post("getstaff", Some(&p.token), json!({"inn": p.inn}))
+        .await;
+    let staff = staff.ok().as_array().unwrap().clone();
+    let ivanov = staff
+        .iter()
+        .find(|s| s["staffId"] == ivanov_id.as_str())
+        .unwrap();
+    assert_eq!(ivanov["staff name"], "Иванов Иван Иванович");
+    assert_eq!(ivanov["device"], "");
+    assert_eq!(ivanov["statusnotification"], "enabled");
+    assert_eq!(ivanov["pushregistered"], false);
+    let orlov_row = staff
+        .iter()
+        .find(|s| s["staffId"] == orlov.id.as_str())
+        .unwrap();
+    assert_eq!(orlov_row["statusnotification"], "enabled");
+
+    // Another partner's list is its own: the same phone is another employee, unseen by us.
+    let theirs = app
+        .post(
+            "addstaff",
+            Some(&other.token),
+            json!({"inn": other.inn, "staff": [{"phone": IVANOV, "name": "Чужой Иванов"}]}),
+        )
+        .await;
+    assert_eq!(theirs.ok()["added"], 1);
+    assert_ne!(theirs.ok()["staff"][0]["staffid"], ivanov_id.as_str());
+    let ours = app
+        .post("getstaff", Some(&p.token), json!({"inn": p.inn}))
+        .await;
+    assert_eq!(ours.ok().as_array().unwrap().len(), 3);
+
+    // Again: nothing changes, and the journal has the first call only.
+    let again = app.post("addstaff", Some(&p.token), list).await;
+    let data = again.ok();
+    assert_eq!(
+        (&data["added"], &data["approved"], &data["existing"]),
+        (&json!(0), &json!(0), &json!(3))
+    );
+    let journal_rows = format!(
+        "SELECT COUNT(*) FROM audit_events WHERE partner_id = {} AND action = 'staff_added'",
+        p.id
+    );
+    assert_eq!(app.count(&journal_rows).await, 1);
+
+    // Written to before the app is installed: kept, and in the app after the first login,
+    // which finds the company's employee and keeps the company's name.
+    let before = app
+        .create_message(&p, &ivanov_id, "Добро пожаловать", "Установите приложение")
+        .await;
+    let message_id = before.ok()["messageid"].as_str().unwrap().to_owned();
+    let e = app.login(&p.inn, "89001110001", "Ваня").await;
+    assert_eq!(e.id, ivanov_id);
+    let got = app
+        .get_messages(&e.token, json!({"inn": p.inn, "staffid": e.id, "count": 0}))
+        .await;
+    let got = got.ok().as_array().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["messageId"], message_id.as_str());
+    assert_eq!(got[0]["title"], "Добро пожаловать");
+    let staff = app
+        .post("getstaff", Some(&p.token), json!({"inn": p.inn}))
+        .await;
+    let ivanov = staff
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["staffId"] == ivanov_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(ivanov["staff name"], "Иванов Иван Иванович");
+    assert_eq!(ivanov["device"], "android");
+
+    // Only the partner's system adds: an employee's token is refused.
+    let refused = app
+        .post(
+            "addstaff",
+            Some(&e.token),
+            json!({"inn": p.inn, "staff": [{"phone": "+79001110009", "name": "Самозванец"}]}),
+        )
+        .await;
+    refused.failed(403);
+}
+
+async fn a_bad_staff_list_is_refused_whole_and_names_its_entry(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let count = "SELECT COUNT(*) FROM staff";
+    let bad_phone = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "staff": [
+                {"phone": IVANOV, "name": "Иванов"},
+                {"phone": "12345", "name": "Петрова"},
+            ]}),
+        )
+        .await;
+    assert_eq!(bad_phone.failed(400), "staff[1]: Неверный номер телефона");
+    let no_name = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "staff": [{"phone": IVANOV}]}),
+        )
+        .await;
+    assert!(no_name.failed(400).starts_with("staff[0]: Не указано ФИО"));
+    for body in [json!({"inn": p.inn}), json!({"inn": p.inn, "staff": []})] {
+        let empty = app.post("addstaff", Some(&p.token), body).await;
+        assert!(empty.failed(400).contains("пуст"), "{empty:?}");
+    }
+    let not_a_list = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "staff": "Иванов"}),
+        )
+        .await;
+    not_a_list.failed(400);
+    let many: Vec<Value> = (0..10_001)
+        .map(|i| json!({"phone": format!("+7900{i:07}"), "name": format!("Сотрудник {i}")}))
+        .collect();
+    let too_many = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "staff": many}),
+        )
+        .await;
+    assert!(too_many.failed(400).contains("10 000"), "{too_many:?}");
+    let wrong_inn = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": INN_B, "staff": [{"phone": IVANOV, "name": "Иванов"}]}),
+        )
+        .await;
+    assert!(
+        wrong_inn.status >= 400 && wrong_inn.status < 500,
+        "{wrong_inn:?}"
+    );
+    let no_token = app
+        .post(
+            "addstaff",
+            None,
+            json!({"inn": p.inn, "staff": [{"phone": IVANOV, "name": "Иванов"}]}),
+        )
+        .await;
+    no_token.failed(401);
+    assert_eq!(app.count(count).await, 0, "nothing stored");
+}
+
+async fn with_the_list_only_policy_only_the_listed_phones_log_in(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    let home = b.partner(&p.inn).await;
+    let policy = |value: &'static str| {
+        let b = &b;
+        let csrf = home.csrf();
+        async move {
+            b.post(
+                "/cabinet/settings/policy",
+                &[("csrf", &csrf), ("registration", value)],
+            )
+            .await
+        }
+    };
+    let forged = b
+        .post(
+            "/cabinet/settings/policy",
+            &[("csrf", &"a".repeat(64)), ("registration", "list")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(policy("everyone").await.status, 400);
+    let saved = policy("list").await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/cabinet/settings?done=policy_saved")
+    );
+    let page = b.get("/cabinet/settings").await;
+    assert!(
+        page.body
+            .contains("<input type=\"radio\" name=\"registration\" value=\"list\" checked>"),
+        "{}",
+        page.body
+    );
+
+    // A stranger with the company's INN: refused, no SMS, no employee.
+    let sms_before = app.sms.count();
+    let stranger = app.auth(&p.inn, PHONE, "Посторонний").await;
+    assert!(
+        stranger.failed(403).contains("нет в списке сотрудников"),
+        "{stranger:?}"
+    );
+    assert_eq!(app.sms.count(), sms_before);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff").await, 0);
+
+    // The admin pastes the list; a bad line keeps what was pasted and adds nobody.
+    let add = b.get("/cabinet/employees/add").await;
+    assert_eq!(add.status, 200);
+    assert!(
+        by_id(&add, "open-policy").is_none(),
+        "the list is the policy"
+    );
+    let pasted = "ФИО\tТелефон\nИванов Иван\t+7 900 111-00-01\nПетрова Анна\t12345\n";
+    let bad = b
+        .post(
+            "/cabinet/employees/add",
+            &[("csrf", &add.csrf()), ("list", pasted)],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(
+        by_id(&bad, "add-error").as_deref(),
+        Some("Строка 3: Неверный номер телефона")
+    );
+    assert!(bad.body.contains("Петрова Анна\t12345"), "{}", bad.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff").await, 0);
+    let pasted = "ФИО\tТелефон\nИванов Иван\t+7 900 111-00-01\nПетрова Анна\t89001110002\n";
+    let done = b
+        .post(
+            "/cabinet/employees/add",
+            &[("csrf", &add.csrf()), ("list", pasted)],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(by_id(&done, "n-added").as_deref(), Some("2"));
+    assert_eq!(by_id(&done, "n-existing").as_deref(), Some("0"));
+    let list = b.get("/cabinet/employees").await;
+    assert!(
+        list.body.contains("Иванов Иван")
+            && list.body.contains("+79001110002")
+            && list.body.contains("ещё не входил в приложение"),
+        "{}",
+        list.body
+    );
+
+    // The listed phone logs in, active at once.
+    let e = app.login(&p.inn, IVANOV, "Иванов И.").await;
+    let staff = app
+        .post("getstaff", Some(&p.token), json!({"inn": p.inn}))
+        .await;
+    let me = staff
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["staffId"] == e.id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(me["statusnotification"], "enabled");
+    assert_eq!(me["staff name"], "Иванов Иван");
+
+    // Approval instead: strangers may register again, and wait for the admin.
+    assert_eq!(policy("approval").await.status, 303);
+    app.login(&p.inn, PHONE, "Посторонний").await;
+    let pending = format!(
+        "SELECT COUNT(*) FROM staff WHERE partner_id = {} AND state = 'pending'",
+        p.id
+    );
+    assert_eq!(app.count(&pending).await, 1);
+    let add = b.get("/cabinet/employees/add").await;
+    assert!(by_id(&add, "open-policy").is_some());
+
+    // The journal: the list switched on and off, approval on, the list added (in English too).
+    let entries = journal(&b.get("/cabinet/journal").await);
+    let actions: Vec<&str> = entries.iter().map(|(_, what, _)| what.as_str()).collect();
+    for expected in [
+        "Вход в приложение только по списку сотрудников",
+        "Вход в приложение не только по списку сотрудников",
+        "Новые сотрудники ждут подтверждения",
+        "Сотрудники добавлены списком: добавлено: 2, подтверждено: 0, уже были: 0",
+    ] {
+        assert!(actions.contains(&expected), "{expected}: {actions:?}");
+    }
+    let english = without_tags(&b.get("/cabinet/journal?lang=en").await.body);
+    assert!(
+        english.contains("Employees added from a list: added: 2, approved: 0, already there: 0"),
+        "{english}"
+    );
+}
