@@ -282,6 +282,32 @@ pub async fn record(
     write(&state.store, partner_id, actor, action, detail, &ip).await;
 }
 
+/// Records what a staff list did (from the API or the cabinet): the employees added or
+/// approved, and those a whole-staff list disabled. Nothing when it changed nothing.
+pub async fn staff_list(
+    state: &AppState,
+    req: &Request,
+    partner_id: i64,
+    actor: &str,
+    counts: &crate::service::staff_list::Counts,
+) {
+    if let Some(detail) = counts.journal_detail() {
+        record(state, req, partner_id, actor, Action::StaffAdded, &detail).await;
+    }
+    if counts.disabled > 0 {
+        let detail = counts.disabled.to_string();
+        record(
+            state,
+            req,
+            partner_id,
+            actor,
+            Action::StaffBulkDisabled,
+            &detail,
+        )
+        .await;
+    }
+}
+
 /// `record` for what the server's command line did: no request, so no client address.
 pub async fn record_cli(store: &Store, partner_id: i64, action: Action, detail: &str) {
     write(store, partner_id, CLI, action, detail, "").await;

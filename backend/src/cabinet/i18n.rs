@@ -778,6 +778,26 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("add.more", "Добавить ещё", "Add more"),
     (
+        "add.whole",
+        "Это весь штат: добавить, а остальных отключить",
+        "This is the whole staff: add, and disable the rest",
+    ),
+    (
+        "add.whole_hint",
+        "Для полной выгрузки из кадровой системы: сотрудники, которых нет в списке (уволенные), отключаются от рассылки. Они не удаляются — история остаётся, включить можно в списке сотрудников.",
+        "For a full export from the HR system: the employees not on the list (those who left) are disabled. They are not deleted: their history stays, and they can be enabled again in the employee list.",
+    ),
+    (
+        "add.whole_confirm",
+        "Все сотрудники, которых нет в этом списке, будут отключены от рассылки. Продолжить?",
+        "Every employee not on this list will be disabled. Go on?",
+    ),
+    (
+        "add.disabled",
+        "Отключено (нет в списке)",
+        "Disabled (not on the list)",
+    ),
+    (
         "add.to_list",
         "К списку сотрудников",
         "To the employee list",

@@ -6,7 +6,7 @@ use crate::domain::{Phone, StaffName, now_millis};
 use crate::error::{Error, Result};
 use crate::phrase::Phrase;
 use crate::state::AppState;
-use crate::store::{Listed, ListedStaff, PartnerRow};
+use crate::store::{Listed, PartnerRow, StaffListed};
 use std::collections::HashSet;
 
 /// Employees per call: a large company's whole staff, as `createmessagebulk` takes.
@@ -153,6 +153,8 @@ pub struct Counts {
     pub added: usize,
     pub approved: usize,
     pub existing: usize,
+    /// Not on a list given as the whole staff: disabled now.
+    pub disabled: usize,
 }
 
 impl Counts {
@@ -167,9 +169,12 @@ impl Counts {
         })
     }
 
-    pub fn of(listed: &[ListedStaff]) -> Self {
-        let mut c = Self::default();
-        for l in listed {
+    pub fn of(result: &StaffListed) -> Self {
+        let mut c = Self {
+            disabled: result.disabled.len(),
+            ..Self::default()
+        };
+        for l in &result.listed {
             match l.outcome {
                 Listed::Added => c.added += 1,
                 Listed::Approved => c.approved += 1,
@@ -180,25 +185,29 @@ impl Counts {
     }
 }
 
-/// Adds the list to the partner's staff in one transaction.
+/// Adds the list to the partner's staff in one transaction; with `whole_staff`, the employees
+/// not on it are disabled in the same one (an HR system's full export: the dismissed stop
+/// receiving messages, their history kept).
 pub async fn add(
     state: &AppState,
     partner: &PartnerRow,
     entries: &[(Phone, StaffName)],
-) -> Result<Vec<ListedStaff>> {
-    let listed = state
+    whole_staff: bool,
+) -> Result<StaffListed> {
+    let result = state
         .store
-        .add_staff(partner.id, entries, now_millis())
+        .add_staff(partner.id, entries, whole_staff, now_millis())
         .await?;
-    let c = Counts::of(&listed);
+    let c = Counts::of(&result);
     tracing::info!(
         partner_id = partner.id,
         added = c.added,
         approved = c.approved,
         existing = c.existing,
+        disabled = c.disabled,
         "staff list added"
     );
-    Ok(listed)
+    Ok(result)
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ pub use recall::{RECALLED_PAGE, Recall};
 pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
-pub use staff_list::{Listed, ListedStaff};
+pub use staff_list::{Listed, ListedStaff, StaffListed};
 pub use templates::{TemplateInput, TemplateRow};
 pub use usage::PartnerUsage;
 pub use webhooks::{

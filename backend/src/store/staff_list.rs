@@ -40,6 +40,15 @@ pub struct ListedStaff {
     pub outcome: Listed,
 }
 
+/// What adding a list did.
+#[derive(Debug, Clone, Default)]
+pub struct StaffListed {
+    /// Every phone of the list, in the order given.
+    pub listed: Vec<ListedStaff>,
+    /// With `disable_missing`: the employees not on the list who were switched off now.
+    pub disabled: Vec<i64>,
+}
+
 #[derive(sqlx::FromRow)]
 struct IdPhoneName {
     id: i64,
@@ -55,6 +64,11 @@ const ADD_SQLITE: &str =
 const APPROVE_SQLITE: &str = "UPDATE staff SET state = 'active', updated_at = $2
      WHERE partner_id = $1 AND state = 'pending' AND phone IN (SELECT value FROM json_each($3))
      RETURNING id";
+/// The full-export mode: everyone active or waiting whose phone is not on the list. Disabled,
+/// not deleted: their history stays, and the admin can enable them again.
+const DISABLE_MISSING_SQLITE: &str = "UPDATE staff SET state = 'disabled', updated_at = $2
+     WHERE partner_id = $1 AND state <> 'disabled' AND phone NOT IN (SELECT value FROM json_each($3))
+     RETURNING id";
 const READ_SQLITE: &str = "SELECT id, phone, name FROM staff
      WHERE partner_id = $1 AND phone IN (SELECT value FROM json_each($2))";
 
@@ -65,6 +79,9 @@ const ADD_PG: &str = "INSERT INTO staff (partner_id, phone, name, state, created
 const APPROVE_PG: &str = "UPDATE staff SET state = 'active', updated_at = $2
      WHERE partner_id = $1 AND state = 'pending' AND phone = ANY($3)
      RETURNING id";
+const DISABLE_MISSING_PG: &str = "UPDATE staff SET state = 'disabled', updated_at = $2
+     WHERE partner_id = $1 AND state <> 'disabled' AND phone <> ALL($3)
+     RETURNING id";
 const READ_PG: &str = "SELECT id, phone, name FROM staff WHERE partner_id = $1 AND phone = ANY($2)";
 
 fn json(value: &impl serde::Serialize) -> Result<String> {
@@ -74,16 +91,18 @@ fn json(value: &impl serde::Serialize) -> Result<String> {
 impl Store {
     /// Adds the phones not yet the partner's employees (active, under the names given),
     /// approves those awaiting approval, and answers for every phone in the order given.
-    /// `entries` holds each phone once.
+    /// `entries` holds each phone once. With `disable_missing` the list is the whole staff:
+    /// the others are disabled in the same transaction.
     pub async fn add_staff(
         &self,
         partner_id: i64,
         entries: &[(Phone, StaffName)],
+        disable_missing: bool,
         now: Millis,
-    ) -> Result<Vec<ListedStaff>> {
+    ) -> Result<StaffListed> {
         let phones: Vec<&str> = entries.iter().map(|(p, _)| p.as_str()).collect();
         let names: Vec<&str> = entries.iter().map(|(_, n)| n.as_str()).collect();
-        let (added, approved, rows) = match &self.writer {
+        let (added, approved, mut disabled, rows) = match &self.writer {
             super::Pool::Sqlite(p) => {
                 let pairs: Vec<[&str; 2]> =
                     phones.iter().zip(&names).map(|(p, n)| [*p, *n]).collect();
@@ -101,13 +120,24 @@ impl Store {
                     .bind(&phones)
                     .fetch_all(&mut *tx)
                     .await?;
+                let disabled: Vec<i64> = match disable_missing {
+                    true => {
+                        sqlx::query_scalar(DISABLE_MISSING_SQLITE)
+                            .bind(partner_id)
+                            .bind(now)
+                            .bind(&phones)
+                            .fetch_all(&mut *tx)
+                            .await?
+                    }
+                    false => Vec::new(),
+                };
                 let rows: Vec<IdPhoneName> = sqlx::query_as(READ_SQLITE)
                     .bind(partner_id)
                     .bind(&phones)
                     .fetch_all(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                (added, approved, rows)
+                (added, approved, disabled, rows)
             }
             super::Pool::Postgres(p) => {
                 let mut tx = p.begin().await?;
@@ -124,20 +154,32 @@ impl Store {
                     .bind(&phones)
                     .fetch_all(&mut *tx)
                     .await?;
+                let disabled: Vec<i64> = match disable_missing {
+                    true => {
+                        sqlx::query_scalar(DISABLE_MISSING_PG)
+                            .bind(partner_id)
+                            .bind(now)
+                            .bind(&phones)
+                            .fetch_all(&mut *tx)
+                            .await?
+                    }
+                    false => Vec::new(),
+                };
                 let rows: Vec<IdPhoneName> = sqlx::query_as(READ_PG)
                     .bind(partner_id)
                     .bind(&phones)
                     .fetch_all(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                (added, approved, rows)
+                (added, approved, disabled, rows)
             }
         };
         let added: HashSet<i64> = added.into_iter().collect();
         let approved: HashSet<i64> = approved.into_iter().collect();
         let mut by_phone: std::collections::HashMap<String, IdPhoneName> =
             rows.into_iter().map(|r| (r.phone.clone(), r)).collect();
-        phones
+        disabled.sort_unstable();
+        let listed = phones
             .iter()
             .map(|phone| {
                 // Every phone is in the partner's staff now: added here, or there before. A
@@ -159,6 +201,7 @@ impl Store {
                     outcome,
                 })
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok(StaffListed { listed, disabled })
     }
 }

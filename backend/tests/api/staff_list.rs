@@ -11,6 +11,7 @@ both_databases!(
     addstaff_adds_the_companys_list_once_and_leaves_employees_already_there_as_they_are,
     a_bad_staff_list_is_refused_whole_and_names_its_entry,
     with_the_list_only_policy_only_the_listed_phones_log_in,
+    a_list_given_as_the_whole_staff_disables_the_employees_not_on_it,
 );
 
 const IVANOV: &str = "+79001110001";
@@ -359,4 +360,110 @@ async fn with_the_list_only_policy_only_the_listed_phones_log_in(app: TestApp) {
         english.contains("Employees added from a list: added: 2, approved: 0, already there: 0"),
         "{english}"
     );
+}
+
+/// An HR system's full export: those who left are disabled (not deleted), in the same call.
+async fn a_list_given_as_the_whole_staff_disables_the_employees_not_on_it(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let stays = app.login(&p.inn, IVANOV, "Иванов").await;
+    let left = app.login(&p.inn, PETROVA, "Петрова").await;
+    let off_already = app.login(&p.inn, ORLOV, "Орлов").await;
+    let theirs = app.login(&other.inn, "+79001110004", "Чужой").await;
+    app.state
+        .store
+        .set_staff_state_many(
+            p.id,
+            &[simo_backend::domain::StaffId(
+                off_already.id.parse().unwrap(),
+            )],
+            simo_backend::store::StaffState::Disabled,
+            simo_backend::domain::now_millis(),
+        )
+        .await
+        .unwrap();
+    let message = app
+        .create_message(&p, &left.id, "Расчётный лист", "За ноябрь")
+        .await;
+    message.ok();
+
+    let odd = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "disablemissing": "yes", "staff": [{"phone": IVANOV, "name": "Иванов"}]}),
+        )
+        .await;
+    assert!(odd.failed(400).contains("disablemissing"));
+    let state_of = |id: &str| {
+        format!(
+            "SELECT COUNT(*) + CASE WHEN MIN(state) = 'disabled' THEN 1 ELSE 0 END FROM staff WHERE id = {id}"
+        )
+    };
+    assert_eq!(
+        app.count(&state_of(&left.id)).await,
+        1,
+        "a refused call changes nothing"
+    );
+
+    let whole = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "disablemissing": true, "staff": [
+                {"phone": IVANOV, "name": "Иванов"},
+                {"phone": "+79001110005", "name": "Новикова"},
+            ]}),
+        )
+        .await;
+    let data = whole.ok();
+    assert_eq!(
+        (&data["added"], &data["existing"], &data["disabled"]),
+        (&json!(1), &json!(1), &json!(1))
+    );
+    assert_eq!(data["disabledstaffids"], json!([left.id]));
+    assert_eq!(app.count(&state_of(&stays.id)).await, 1);
+    assert_eq!(app.count(&state_of(&left.id)).await, 2, "left: disabled");
+    assert_eq!(app.count(&state_of(&off_already.id)).await, 2);
+    assert_eq!(
+        app.count(&state_of(&theirs.id)).await,
+        1,
+        "another partner's"
+    );
+    let history = format!("SELECT COUNT(*) FROM messages WHERE staff_id = {}", left.id);
+    assert_eq!(app.count(&history).await, 1, "disabled, not deleted");
+    let refused = app
+        .create_message(&p, &left.id, "После увольнения", "т")
+        .await;
+    refused.failed(409);
+
+    // The cabinet's button does the same; the journal names both.
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let add = b.get("/cabinet/employees/add").await;
+    assert!(
+        add.body.contains("id=\"add-whole\" data-confirm="),
+        "{}",
+        add.body
+    );
+    let done = b
+        .post(
+            "/cabinet/employees/add",
+            &[
+                ("csrf", &add.csrf()),
+                ("list", "+79001110005;Новикова"),
+                ("do", "whole"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(by_id(&done, "n-disabled").as_deref(), Some("1"));
+    assert_eq!(app.count(&state_of(&stays.id)).await, 2);
+    let entries = journal(&b.get("/cabinet/journal").await);
+    let disabled: Vec<&str> = entries
+        .iter()
+        .map(|(_, what, _)| what.as_str())
+        .filter(|w| w.starts_with("Отключено от рассылки"))
+        .collect();
+    assert_eq!(disabled.len(), 2, "{entries:?}");
 }

@@ -1,6 +1,7 @@
 //! `getstaff`, `deletestaff` and (an addition) `addstaff`.
 
 use super::body::{V1Body, V1ListBody, lenient};
+use super::bulk::flag;
 use super::envelope::{V1Error, envelope};
 use super::security::{Caller, TokenAuth};
 use super::{V1Tag, given, required, state};
@@ -78,6 +79,11 @@ pub struct AddStaffRequest {
     /// Сотрудники компании, до 10 000: телефон и ФИО каждого.
     #[serde(default)]
     pub staff: Option<Vec<NewStaffEntry>>,
+    /// `true` — список и есть весь штат (полная выгрузка из кадровой системы): сотрудники,
+    /// которых в нём нет, отключаются от рассылки (не удаляются: история остаётся, включить
+    /// можно в кабинете). По умолчанию `false`: список только добавляет.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub disablemissing: Option<String>,
 }
 
 /// An employee of the company's list.
@@ -116,6 +122,10 @@ pub struct AddStaffData {
     pub approved: u64,
     pub existing: u64,
     pub staff: Vec<ListedItem>,
+    /// With `"disablemissing": true`: how many employees not on the list were disabled now.
+    pub disabled: u64,
+    /// Their IDs, ascending.
+    pub disabledstaffids: Vec<String>,
 }
 
 envelope!(
@@ -205,7 +215,9 @@ impl StaffApi {
     /// подтверждения подтверждаются: список компании за них ручается. Повтор ничего не портит —
     /// так можно выгружать весь штат из кадровой системы. Ошибка в одной записи (400 с её
     /// номером, `staff[N]`, с нуля) — ничего не добавлено. Если в настройках выбран вход
-    /// «только по списку», войти в приложение можно только с этих телефонов.
+    /// «только по списку», войти в приложение можно только с этих телефонов. С
+    /// `"disablemissing": true` список — это весь штат: кого в нём нет, тот отключается от
+    /// рассылки в той же транзакции (уволенные перестают получать сообщения, история остаётся).
     #[oai(path = "/addstaff", method = "post")]
     async fn add_staff(
         &self,
@@ -230,25 +242,18 @@ impl StaffApi {
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let whole_staff = flag(&b.disablemissing, "disablemissing")?.unwrap_or(false);
         let entries = staff_list::distinct(entries)?;
-        let listed = staff_list::add(state, partner, &entries).await?;
-        let c = Counts::of(&listed);
-        if let Some(detail) = c.journal_detail() {
-            audit::record(
-                state,
-                req,
-                partner.id,
-                audit::API,
-                audit::Action::StaffAdded,
-                &detail,
-            )
-            .await;
-        }
+        let result = staff_list::add(state, partner, &entries, whole_staff).await?;
+        let c = Counts::of(&result);
+        audit::staff_list(state, req, partner.id, audit::API, &c).await;
         Ok(AddStaffEnvelope::ok(AddStaffData {
             added: c.added as u64,
             approved: c.approved as u64,
             existing: c.existing as u64,
-            staff: listed.into_iter().map(listed_item).collect(),
+            staff: result.listed.into_iter().map(listed_item).collect(),
+            disabled: c.disabled as u64,
+            disabledstaffids: result.disabled.iter().map(i64::to_string).collect(),
         }))
     }
 

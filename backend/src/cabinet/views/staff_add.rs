@@ -50,6 +50,9 @@ pub struct AddForm {
     csrf: String,
     #[serde(default)]
     list: String,
+    /// `whole`: the list is the whole staff, the others are disabled.
+    #[serde(default, rename = "do")]
+    action: String,
 }
 
 #[handler]
@@ -86,12 +89,10 @@ pub async fn submit(
         }
         Err(e) => return Err(e.into()),
     };
-    let listed = staff_list::add(state, &s.partner, &entries).await?;
-    let c = Counts::of(&listed);
-    if let Some(detail) = c.journal_detail() {
-        let action = audit::Action::StaffAdded;
-        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
-    }
+    let whole_staff = form.action == "whole";
+    let result = staff_list::add(state, &s.partner, &entries, whole_staff).await?;
+    let c = Counts::of(&result);
+    audit::staff_list(state, req, s.partner.id, audit::ADMIN, &c).await;
     // The result in place rather than a redirect: adding the same list again changes nothing.
     let view = AddView {
         l,
