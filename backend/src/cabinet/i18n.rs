@@ -998,6 +998,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("send.msg_title", "Заголовок", "Title"),
     ("send.msg_text", "Содержание", "Text"),
+    (
+        "send.name_hint",
+        "{ФИО} в заголовке или тексте заменяется ФИО каждого получателя: «{ФИО}, завтра смена в 8:00».",
+        "{ФИО} (or {name}) in the title or the text becomes each recipient's name: “{name}, your shift is at 8:00 tomorrow”.",
+    ),
     ("send.submit", "Отправить", "Send"),
     ("send.result", "Результат отправки", "Sent"),
     ("send.message_no", "сообщение №", "message no."),

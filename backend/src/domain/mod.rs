@@ -16,7 +16,10 @@ pub use inn::Inn;
 pub use phone::Phone;
 pub use registration::Registration;
 pub use repeat::Repeat;
-pub use text::{GroupName, MessageText, PartnerName, StaffName, Title, shortened};
+pub use text::{
+    GroupName, MessageText, NAME_PLACEHOLDERS, PartnerName, StaffName, Title, has_name_placeholder,
+    personalized, shortened,
+};
 pub use time::{Millis, TimeFormat, doubled_delay, now_millis};
 pub use token::{SecretToken, TokenHash, TokenKind};
 

@@ -97,6 +97,26 @@ bounded_text!(
         "The group's name is too long"
     ]
 );
+/// Where a sent-to-many message names each recipient: `{ФИО}` (or `{name}`) becomes the
+/// employee's name as the company keeps it.
+pub const NAME_PLACEHOLDERS: [&str; 2] = ["{ФИО}", "{name}"];
+
+pub fn has_name_placeholder(text: &str) -> bool {
+    NAME_PLACEHOLDERS.iter().any(|p| text.contains(p))
+}
+
+/// `template` for one recipient, kept within `max_chars`: a long name in a long title is cut
+/// with an ellipsis rather than refusing the whole send for one employee.
+pub fn personalized(template: &str, name: &str, max_chars: usize) -> String {
+    let text = NAME_PLACEHOLDERS
+        .iter()
+        .fold(template.to_owned(), |t, p| t.replace(p, name));
+    match text.chars().count() > max_chars {
+        true => shortened(&text, max_chars - 1),
+        false => text,
+    }
+}
+
 bounded_text!(
     PartnerName,
     500,
@@ -120,5 +140,19 @@ mod tests {
         assert!(Title::parse("   ").is_err());
         assert!(Title::parse(&"я".repeat(251)).is_err());
         assert!(Title::parse(&"я".repeat(250)).is_ok());
+    }
+
+    #[test]
+    fn names_fill_their_placeholders_within_the_limit() {
+        let title = "{ФИО}, смена {name} завтра";
+        assert!(has_name_placeholder(title) && !has_name_placeholder("{ФИ}"));
+        assert_eq!(
+            personalized(title, "Иванов И.", 250),
+            "Иванов И., смена Иванов И. завтра"
+        );
+        let long = personalized("Уважаемый {ФИО}!", &"я".repeat(300), Title::MAX_CHARS);
+        assert_eq!(long.chars().count(), Title::MAX_CHARS);
+        assert!(long.starts_with("Уважаемый я") && long.ends_with('…'));
+        assert_eq!(personalized("Без имени", "Иванов", 250), "Без имени");
     }
 }

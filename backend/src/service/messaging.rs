@@ -1,12 +1,15 @@
 //! Sending messages to employees and reading them back.
 
-use crate::domain::{GroupId, IdempotencyKey, MessageText, StaffId, Title, now_millis};
+use crate::domain::{
+    GroupId, IdempotencyKey, MessageText, StaffId, Title, has_name_placeholder, now_millis,
+    personalized,
+};
 use crate::error::{Error, Result};
 use crate::phrase::{Phrase, stored};
 use crate::state::AppState;
 use crate::store::{
     BulkCreated, Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, PartnerRow, Recall,
-    StaffRow, StaffState,
+    StaffRow, StaffState, Texts,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -194,13 +197,27 @@ pub async fn send_bulk(
     };
     let started = std::time::Instant::now();
     if !recipients.is_empty() {
+        let personal = personal_texts(
+            state,
+            partner.id,
+            title.as_str(),
+            text.as_str(),
+            &recipients,
+        )
+        .await?;
+        let texts = match &personal {
+            Some(texts) => Texts::Personal(texts),
+            None => Texts::Shared {
+                title: title.as_str(),
+                body: text.as_str(),
+            },
+        };
         outcome.created = state
             .store
             .insert_messages_bulk(
                 partner.id,
                 &recipients,
-                title.as_str(),
-                text.as_str(),
+                texts,
                 source.as_str(),
                 now_millis(),
             )
@@ -221,6 +238,42 @@ pub async fn send_bulk(
         "bulk messages stored"
     );
     Ok(outcome)
+}
+
+/// Each recipient's own title and text when either names them (`{ФИО}`), in the order of
+/// `recipients`; `None` when neither does, and the send's words are shared. The names are
+/// read as they are now: a send scheduled last week greets by this week's name.
+pub async fn personal_texts(
+    state: &AppState,
+    partner_id: i64,
+    title: &str,
+    text: &str,
+    recipients: &[(StaffId, MessageStatus)],
+) -> Result<Option<Vec<(String, String)>>> {
+    if !has_name_placeholder(title) && !has_name_placeholder(text) {
+        return Ok(None);
+    }
+    let names: HashMap<i64, String> = state
+        .store
+        .list_staff(partner_id)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    Ok(Some(
+        recipients
+            .iter()
+            .map(|(id, _)| {
+                // Deleted between the two reads: no name to put in, and this step is not the
+                // one to decide what becomes of their message.
+                let name = names.get(&id.0).map_or("", String::as_str);
+                (
+                    personalized(title, name, Title::MAX_CHARS),
+                    personalized(text, name, MessageText::MAX_CHARS),
+                )
+            })
+            .collect(),
+    ))
 }
 
 /// The 404 of a group that is not the partner's (or no longer exists).

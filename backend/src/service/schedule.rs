@@ -313,7 +313,15 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
     });
     let detail = gone.or(detail);
     let now = now_millis();
+    let personal = match recipients.is_empty() {
+        true => None,
+        false => {
+            messaging::personal_texts(state, row.partner_id, &row.title, &row.body, &recipients)
+                .await?
+        }
+    };
     let outcome = ScheduledOutcome {
+        personal: personal.as_deref(),
         recipients: &recipients,
         refused_count: refused.len() as i64,
         refused_detail: detail.as_deref(),

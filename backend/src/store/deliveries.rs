@@ -52,12 +52,29 @@ pub struct SentPush {
     pub detail: String,
 }
 
+/// The words of a send's messages: the same for everyone, or each recipient's own (a name put
+/// in, see `domain::personalized`), in the order of the recipients.
+#[derive(Debug, Clone, Copy)]
+pub enum Texts<'a> {
+    Shared { title: &'a str, body: &'a str },
+    Personal(&'a [(String, String)]),
+}
+
+impl<'a> Texts<'a> {
+    /// The title and text of the `i`-th recipient's message.
+    pub fn of(&self, i: usize) -> (&'a str, &'a str) {
+        match *self {
+            Self::Shared { title, body } => (title, body),
+            Self::Personal(texts) => (texts[i].0.as_str(), texts[i].1.as_str()),
+        }
+    }
+}
+
 /// One message to many employees as one send: what all its rows share.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct BulkSend<'a> {
     pub partner_id: i64,
-    pub title: &'a str,
-    pub body: &'a str,
+    pub texts: Texts<'a>,
     pub source: &'a str,
     pub now: Millis,
     /// Shared by the send's messages (`messages.send_id`, migration 19).
@@ -208,6 +225,36 @@ pub(super) fn creation_detail_template(status: MessageStatus) -> String {
     creation_detail(status, "{source}")
 }
 
+/// The bulk insert on PostgreSQL; `$select` gives each message's columns from `u`, the row of
+/// the arrays.
+macro_rules! bulk_pg_sql {
+    ($select:literal, $unnest:literal) => {
+        concat!(
+            "WITH m AS (
+               INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, send_id)
+               SELECT ", $select, " FROM UNNEST(", $unnest, ")
+               RETURNING id, staff_id, status
+             ), events AS (
+               INSERT INTO message_events (message_id, status, detail, created_at)
+               SELECT id, status, CASE WHEN status = 'no_device' THEN $8 ELSE $9 END, $5 FROM m
+             ), jobs AS (
+               INSERT INTO deliveries (message_id, due_at, created_at) SELECT id, $5, $5 FROM m WHERE status = 'queued'
+             )
+             SELECT id, staff_id, status FROM m ORDER BY id"
+        )
+    };
+}
+/// `$2` and `$3` the title and text of every message.
+const BULK_PG_SHARED: &str = bulk_pg_sql!(
+    "$1, u.staff, $2, $3, $4, u.status, $5, $10",
+    "$6::bigint[], $7::text[]) AS u(staff, status"
+);
+/// `$2` and `$3` arrays: each recipient's own title and text.
+const BULK_PG_PERSONAL: &str = bulk_pg_sql!(
+    "$1, u.staff, u.title, u.body, $4, u.status, $5, $10",
+    "$6::bigint[], $7::text[], $2::text[], $3::text[]) AS u(staff, status, title, body"
+);
+
 /// `insert_messages_bulk` on PostgreSQL: ONE statement whatever the number of recipients. The
 /// rows travel as arrays (UNNEST) and the history entries and jobs are inserted by CTEs from
 /// the messages' RETURNING. Multi-row VALUES cost PostgreSQL ~45 ms of planning per 500 rows
@@ -219,31 +266,31 @@ pub(super) async fn insert_messages_bulk_pg(
 ) -> Result<Vec<BulkCreated>> {
     let staff: Vec<i64> = recipients.iter().map(|(s, _)| s.0).collect();
     let statuses: Vec<&str> = recipients.iter().map(|(_, st)| st.as_str()).collect();
-    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-        "WITH m AS (
-           INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, send_id)
-           SELECT $1, u.staff, $2, $3, $4, u.status, $5, $10 FROM UNNEST($6::bigint[], $7::text[]) AS u(staff, status)
-           RETURNING id, staff_id, status
-         ), events AS (
-           INSERT INTO message_events (message_id, status, detail, created_at)
-           SELECT id, status, CASE WHEN status = 'no_device' THEN $8 ELSE $9 END, $5 FROM m
-         ), jobs AS (
-           INSERT INTO deliveries (message_id, due_at, created_at) SELECT id, $5, $5 FROM m WHERE status = 'queued'
-         )
-         SELECT id, staff_id, status FROM m ORDER BY id",
-    )
-    .bind(send.partner_id)
-    .bind(send.title)
-    .bind(send.body)
-    .bind(send.source)
-    .bind(send.now)
-    .bind(&staff)
-    .bind(&statuses)
-    .bind(creation_detail(MessageStatus::NoDevice, send.source))
-    .bind(creation_detail(MessageStatus::Queued, send.source))
-    .bind(send.send_id)
-    .fetch_all(p)
-    .await?;
+    // Shared words are bound once; each recipient's own travel as two more arrays.
+    let (titles, bodies): (Vec<&str>, Vec<&str>) = match send.texts {
+        Texts::Shared { .. } => (Vec::new(), Vec::new()),
+        Texts::Personal(texts) => texts.iter().map(|(t, b)| (t.as_str(), b.as_str())).unzip(),
+    };
+    let query = match send.texts {
+        Texts::Shared { title, body } => sqlx::query_as(BULK_PG_SHARED)
+            .bind(send.partner_id)
+            .bind(title)
+            .bind(body),
+        Texts::Personal(_) => sqlx::query_as(BULK_PG_PERSONAL)
+            .bind(send.partner_id)
+            .bind(&titles)
+            .bind(&bodies),
+    };
+    let rows: Vec<(i64, i64, String)> = query
+        .bind(send.source)
+        .bind(send.now)
+        .bind(&staff)
+        .bind(&statuses)
+        .bind(creation_detail(MessageStatus::NoDevice, send.source))
+        .bind(creation_detail(MessageStatus::Queued, send.source))
+        .bind(send.send_id)
+        .fetch_all(p)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(id, staff, status)| BulkCreated {
@@ -279,8 +326,7 @@ impl Store {
         &self,
         partner_id: i64,
         recipients: &[(StaffId, MessageStatus)],
-        title: &str,
-        body: &str,
+        texts: Texts<'_>,
         source: &str,
         now: Millis,
     ) -> Result<Vec<BulkCreated>> {
@@ -289,8 +335,7 @@ impl Store {
             Pool::Postgres(p) => {
                 let send = BulkSend {
                     partner_id,
-                    title,
-                    body,
+                    texts,
                     source,
                     now,
                     send_id,
@@ -300,7 +345,9 @@ impl Store {
             Pool::Sqlite(p) => {
                 let rows: Vec<NewRow<'_>> = recipients
                     .iter()
-                    .map(|&(staff, status)| {
+                    .enumerate()
+                    .map(|(i, &(staff, status))| {
+                        let (title, body) = texts.of(i);
                         (partner_id, staff.0, title, body, source, status, now, None)
                     })
                     .collect();

@@ -28,7 +28,7 @@ mod webhooks;
 
 pub use audit::{AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
-pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush};
+pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush, Texts};
 pub use groups::{GroupDeleted, GroupInput, GroupRow};
 pub use handoff::Handoff;
 pub use message_list::{

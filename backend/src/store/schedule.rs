@@ -7,7 +7,7 @@
 //! by the next round. Once, and never lost.
 
 use super::deliveries::{
-    BeginWrite, BulkCreated, BulkSend, created_up_to, insert_messages_bulk_pg, new_send_id,
+    BeginWrite, BulkCreated, BulkSend, Texts, created_up_to, insert_messages_bulk_pg, new_send_id,
 };
 use super::group_commit::insert_rows_sqlite_in;
 use super::{Store, exec, is_unique_violation, with_pool, with_writer};
@@ -91,6 +91,9 @@ pub struct ScheduledOutcome<'a> {
     pub now: Millis,
     /// When the series' next send goes, for a send that repeats.
     pub next: Option<Millis>,
+    /// Each recipient's own title and text (a name put in), in the order of `recipients`;
+    /// `None`: the send's own for all.
+    pub personal: Option<&'a [(String, String)]>,
 }
 
 const COLUMNS: &str =
@@ -283,7 +286,11 @@ impl Store {
                 let created = if recipients.is_empty() {
                     Vec::new()
                 } else {
-                    self.insert_scheduled_messages(&mut tx, row, recipients, outcome.now).await?
+                    let texts = match outcome.personal {
+                        Some(texts) => Texts::Personal(texts),
+                        None => Texts::Shared { title: &row.title, body: &row.body },
+                    };
+                    self.insert_scheduled_messages(&mut tx, row, recipients, texts, outcome.now).await?
                 };
                 if let Some(next) = outcome.next {
                     // The next of the series, by the transaction that marks this one sent:
@@ -335,6 +342,7 @@ trait InsertScheduled<Db: sqlx::Database> {
         tx: &mut sqlx::Transaction<'static, Db>,
         row: &ScheduledRow,
         recipients: &[(StaffId, MessageStatus)],
+        texts: Texts<'_>,
         now: Millis,
     ) -> Result<Vec<BulkCreated>>;
 }
@@ -345,17 +353,21 @@ impl InsertScheduled<sqlx::Sqlite> for Store {
         tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
         row: &ScheduledRow,
         recipients: &[(StaffId, MessageStatus)],
+        texts: Texts<'_>,
         now: Millis,
     ) -> Result<Vec<BulkCreated>> {
         let rows: Vec<_> = recipients
             .iter()
-            .map(|&(staff, status)| {
+            .enumerate()
+            .map(|(i, &(staff, status))| {
+                let (title, body) = texts.of(i);
+                let source = row.source.as_str();
                 (
                     row.partner_id,
                     staff.0,
-                    row.title.as_str(),
-                    row.body.as_str(),
-                    row.source.as_str(),
+                    title,
+                    body,
+                    source,
                     status,
                     now,
                     None,
@@ -373,12 +385,12 @@ impl InsertScheduled<sqlx::Postgres> for Store {
         tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
         row: &ScheduledRow,
         recipients: &[(StaffId, MessageStatus)],
+        texts: Texts<'_>,
         now: Millis,
     ) -> Result<Vec<BulkCreated>> {
         let send = BulkSend {
             partner_id: row.partner_id,
-            title: &row.title,
-            body: &row.body,
+            texts,
             source: &row.source,
             now,
             send_id: new_send_id(),
@@ -429,6 +441,7 @@ mod tests {
             refused_detail: None,
             now,
             next: None,
+            personal: None,
         };
         let sent = store.send_scheduled(&late, &outcome).await.unwrap();
         assert_eq!(sent.map(|c| c.len()), Some(0), "sent, to nobody");

@@ -10,6 +10,7 @@ mod login;
 mod messages;
 mod metrics;
 mod openapi;
+mod personal;
 mod push;
 mod push_faults;
 mod recall;

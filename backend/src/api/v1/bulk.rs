@@ -29,10 +29,11 @@ pub struct CreateMessageBulkRequest {
     /// (тогда `staffids` и `all` не указываются).
     #[serde(default, deserialize_with = "lenient::string")]
     pub groupid: Option<String>,
-    /// Заголовок, до 250 символов.
+    /// Заголовок, до 250 символов. `{ФИО}` (или `{name}`) заменяется ФИО каждого получателя;
+    /// если с ним заголовок длиннее 250 символов, он сокращается с «…».
     #[serde(default, deserialize_with = "lenient::string")]
     pub title: Option<String>,
-    /// Текст сообщения, до 10 000 символов.
+    /// Текст сообщения, до 10 000 символов; `{ФИО}` — как в заголовке.
     #[serde(default, deserialize_with = "lenient::string")]
     pub message: Option<String>,
 }

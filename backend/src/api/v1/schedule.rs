@@ -33,10 +33,11 @@ pub struct ScheduleMessageRequest {
     /// `staffids` и `all` не указываются). Пока отправка ждёт, группу нельзя удалить.
     #[serde(default, deserialize_with = "lenient::string")]
     pub groupid: Option<String>,
-    /// Заголовок, до 250 символов.
+    /// Заголовок, до 250 символов. `{ФИО}` (или `{name}`) заменяется ФИО каждого получателя;
+    /// если с ним заголовок длиннее 250 символов, он сокращается с «…».
     #[serde(default, deserialize_with = "lenient::string")]
     pub title: Option<String>,
-    /// Текст сообщения, до 10 000 символов.
+    /// Текст сообщения, до 10 000 символов; `{ФИО}` — как в заголовке.
     #[serde(default, deserialize_with = "lenient::string")]
     pub message: Option<String>,
     /// Когда отправить: ISO 8601, например `2026-12-01T09:00:00+03:00`; без смещения — время
