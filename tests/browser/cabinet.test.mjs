@@ -717,9 +717,17 @@ test("paste the staff list, admit only the list to the app, and a stranger gets 
   // Two columns copied from Excel, a header and a CSV line among them.
   await page.fill("#add-staff textarea", "ФИО\tТелефон\nОрлова Ольга\t+7 900 111-00-31\nПавлов Павел;89001110032\n");
   await shot(page, "30-staff-add");
-  await Promise.all([page.waitForLoadState("load"), page.click("#add-staff button[type=submit]")]);
+  await page.click("#add-submit");
+  await page.waitForSelector("#add-result");
   assert.equal(await page.textContent("#n-added"), "2");
   assert.equal(await page.textContent("#n-existing"), "0");
+  // The same from a file, as Excel saves it (here UTF-8 with a BOM).
+  await page.goto(`${BASE}/cabinet/employees/add`);
+  await page.setInputFiles("#add-file", { name: "staff.csv", mimeType: "text/csv", buffer: Buffer.from("\ufeffФИО;Телефон\r\nОрлова Ольга;+79001110031\r\nСеменов Семён;+79001110033\r\n", "utf8") });
+  await page.click("#add-submit");
+  await page.waitForSelector("#add-result");
+  assert.equal(await page.textContent("#n-added"), "1");
+  assert.equal(await page.textContent("#n-existing"), "1");
   await page.goto(`${BASE}/cabinet/employees?q=${encodeURIComponent("Орлова")}`);
   const row = page.locator("#employees tbody tr", { hasText: "Орлова Ольга" });
   assert.match(await row.textContent(), /\+79001110031/);

@@ -768,6 +768,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Right now someone not on the list may log in to the app too. To admit only the list, choose so in the settings.",
     ),
     ("add.list", "Список сотрудников", "Staff list"),
+    (
+        "add.file",
+        "или файл CSV или TXT (UTF-8 или Windows-1251 — как сохраняет Excel); если выбран, список берётся из него",
+        "or a CSV or TXT file (UTF-8 or Windows-1251, as Excel saves it); when chosen, the list is read from it",
+    ),
     ("add.submit", "Добавить", "Add"),
     ("add.added", "Добавлено", "Added"),
     ("add.approved", "Подтверждено", "Approved"),

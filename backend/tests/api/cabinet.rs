@@ -122,6 +122,37 @@ impl Browser {
             .await
     }
 
+    /// A form with a file, as `enctype="multipart/form-data"` sends it: `(name, file name, bytes)`,
+    /// the file name `None` for a plain field.
+    pub async fn post_multipart(&self, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Page {
+        let boundary = "simo-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for (name, file, bytes) in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            let disposition = match file {
+                Some(f) => format!(
+                    "form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: text/csv"
+                ),
+                None => format!("form-data; name=\"{name}\""),
+            };
+            body.extend_from_slice(
+                format!("Content-Disposition: {disposition}\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        self.send(request).await
+    }
+
     /// Logs in through the form, as a person would.
     async fn login(&self, area: &str, login: &str, password: &str) -> Page {
         let form = self.get(&format!("/{area}/login")).await;

@@ -12,6 +12,7 @@ both_databases!(
     a_bad_staff_list_is_refused_whole_and_names_its_entry,
     with_the_list_only_policy_only_the_listed_phones_log_in,
     a_list_given_as_the_whole_staff_disables_the_employees_not_on_it,
+    a_staff_file_from_excel_in_windows_1251_is_read_like_a_pasted_list,
 );
 
 const IVANOV: &str = "+79001110001";
@@ -466,4 +467,82 @@ async fn a_list_given_as_the_whole_staff_disables_the_employees_not_on_it(app: T
         .filter(|w| w.starts_with("Отключено от рассылки"))
         .collect();
     assert_eq!(disabled.len(), 2, "{entries:?}");
+}
+
+/// Excel on a Russian Windows saves "CSV (разделители — запятые)" with `;` in Windows-1251.
+async fn a_staff_file_from_excel_in_windows_1251_is_read_like_a_pasted_list(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let page = b.get("/cabinet/employees/add").await;
+    assert!(
+        page.body.contains("enctype=\"multipart/form-data\""),
+        "{}",
+        page.body
+    );
+    let csv = "ФИО;Телефон\r\nЁлкина Мария;+7 900 111-00-51\r\n\"Щукин, Пётр\";89001110052\r\n";
+    let (cp1251, _, lossy) = encoding_rs::WINDOWS_1251.encode(csv);
+    assert!(!lossy);
+    let csrf = page.csrf();
+    let done = b
+        .post_multipart(
+            "/cabinet/employees/add",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("list", None, b"+79001110099;ignored while a file is chosen"),
+                ("file", Some("staff.csv"), &cp1251),
+                ("do", None, b"add"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(by_id(&done, "n-added").as_deref(), Some("2"));
+    let staff = app
+        .post("getstaff", Some(&p.token), json!({"inn": p.inn}))
+        .await;
+    let mut names: Vec<String> = staff
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                s["phone"].as_str().unwrap(),
+                s["staffname"].as_str().unwrap()
+            )
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["+79001110051 Ёлкина Мария", "+79001110052 Щукин, Пётр"]
+    );
+    // UTF-8 with a BOM, and a bad line named; a forged token is refused before anything.
+    let bad = "\u{feff}+79001110053;Новиков\n12345;Плохой\n".as_bytes();
+    let refused = b
+        .post_multipart(
+            "/cabinet/employees/add",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("file", Some("s.txt"), bad),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        by_id(&refused, "add-error").as_deref(),
+        Some("Строка 2: Неверный номер телефона")
+    );
+    let forged = b
+        .post_multipart(
+            "/cabinet/employees/add",
+            &[
+                ("csrf", None, &[b'a'; 64]),
+                ("file", Some("s.txt"), b"+79001110054;X"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff").await, 2);
 }

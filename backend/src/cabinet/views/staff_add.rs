@@ -1,7 +1,7 @@
 //! "Добавить сотрудников": the company's staff list pasted in (two columns from Excel, CSV),
 //! added in one go. What was pasted stays in the form when a line is refused.
 
-use super::super::errors::CabinetResult;
+use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
 use super::super::{audit, html, session};
@@ -11,9 +11,11 @@ use crate::service::staff_list::{self, Counts};
 use crate::state::SharedState;
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::{Data, Form};
+use poem::web::{Data, Form, Multipart};
+use poem::{FromRequest, RequestBody};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
+use tokio::io::AsyncReadExt;
 
 #[derive(Template)]
 #[template(path = "employees_add.html")]
@@ -45,7 +47,7 @@ pub async fn page(
     Ok(html(view.render()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct AddForm {
     csrf: String,
     #[serde(default)]
@@ -55,14 +57,81 @@ pub struct AddForm {
     action: String,
 }
 
+/// A staff file larger than this is refused: 10,000 lines of a phone and a long name take
+/// under 1 MB.
+const FILE_LIMIT: usize = 5 * 1024 * 1024;
+
+/// A file's text: UTF-8 (with or without a BOM), or Windows-1251, which is what Excel on a
+/// Russian Windows writes as "CSV (разделители — запятые)".
+pub fn file_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.trim_start_matches('\u{feff}').to_owned(),
+        Err(_) => encoding_rs::WINDOWS_1251.decode(bytes).0.into_owned(),
+    }
+}
+
+fn file_too_large() -> CabinetError {
+    CabinetError::Invalid(phrase!(
+        "Файл больше 5 МБ: разделите список на части",
+        "The file is over 5 MB: split the list"
+    ))
+}
+
+/// The form as either encoding sends it: the page's own (multipart, for the file) or a plain
+/// urlencoded post. A file, when one was chosen, is the list.
+async fn read_form(req: &Request, body: &mut RequestBody) -> CabinetResult<AddForm> {
+    let multipart = req
+        .content_type()
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(form) = Form::<AddForm>::from_request(req, body)
+            .await
+            .map_err(|_| CabinetError::unknown_action())?;
+        return Ok(form);
+    }
+    let mut parts = Multipart::from_request(req, body)
+        .await
+        .map_err(|_| CabinetError::unknown_action())?;
+    let mut form = AddForm::default();
+    let mut file: Option<String> = None;
+    while let Some(field) = parts
+        .next_field()
+        .await
+        .map_err(|_| CabinetError::unknown_action())?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let mut bytes = Vec::new();
+        let mut reader = field.into_async_read().take(FILE_LIMIT as u64 + 1);
+        reader
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|_| CabinetError::unknown_action())?;
+        if bytes.len() > FILE_LIMIT {
+            return Err(file_too_large());
+        }
+        match name.as_str() {
+            "csrf" => form.csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "list" => form.list = String::from_utf8_lossy(&bytes).into_owned(),
+            "do" => form.action = String::from_utf8_lossy(&bytes).into_owned(),
+            "file" if !bytes.is_empty() => file = Some(file_text(&bytes)),
+            _ => {}
+        }
+    }
+    if let Some(text) = file {
+        form.list = text;
+    }
+    Ok(form)
+}
+
 #[handler]
 pub async fn submit(
     req: &Request,
     Data(state): Data<&SharedState>,
     Data(lang): Data<&Lang>,
-    Form(form): Form<AddForm>,
+    body: poem::Body,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
+    let form = read_form(req, &mut RequestBody::new(body)).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let open_policy = s.partner.registration() != Registration::ListOnly;
     let l = Layout::signed_in(
