@@ -26,6 +26,8 @@ pub enum Action {
     StaffEnabled,
     StaffDisabled,
     StaffRenamed,
+    /// The detail is the employee, the old phone and the new.
+    StaffPhoneChanged,
     StaffDeleted,
     /// The detail is how many were added, approved and there already.
     StaffAdded,
@@ -110,7 +112,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 40] = [
+    pub const ALL: [Self; 41] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -126,6 +128,7 @@ impl Action {
         Self::StaffEnabled,
         Self::StaffDisabled,
         Self::StaffRenamed,
+        Self::StaffPhoneChanged,
         Self::StaffDeleted,
         Self::StaffAdded,
         Self::StaffBulkEnabled,
@@ -168,6 +171,7 @@ impl Action {
             | Self::StaffEnabled
             | Self::StaffDisabled
             | Self::StaffRenamed
+            | Self::StaffPhoneChanged
             | Self::StaffDeleted
             | Self::StaffAdded
             | Self::StaffBulkEnabled
@@ -214,6 +218,7 @@ impl Action {
             Self::StaffEnabled => "staff_enabled",
             Self::StaffDisabled => "staff_disabled",
             Self::StaffRenamed => "staff_renamed",
+            Self::StaffPhoneChanged => "staff_phone_changed",
             Self::StaffDeleted => "staff_deleted",
             Self::StaffAdded => "staff_added",
             Self::StaffBulkEnabled => "staff_bulk_enabled",

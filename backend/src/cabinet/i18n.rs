@@ -370,8 +370,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("webhook.staff", "События сотрудников", "Employee events"),
     (
         "webhook.staff_hint",
-        "Вебхук может сообщать и о сотрудниках: кого компания добавила списком (added), кто впервые вошёл в приложение (registered), у кого изменились ФИО или рассылка включена, отключена или подтверждена (changed), кто удалён (deleted) — с его staffid, ФИО и телефоном, в поле staff. Так учётная система сразу узнаёт, кому можно писать, без опроса getstaff.",
-        "The webhook can also tell of employees: whom the company added from a list (added), who logged in to the app for the first time (registered), whose name changed or whose mailing was turned on, off or approved (changed), who was deleted (deleted), with their staffid, name and phone, in the staff field. Your system then knows at once whom it can write to, without polling getstaff.",
+        "Вебхук может сообщать и о сотрудниках: кого компания добавила списком (added), кто впервые вошёл в приложение (registered), у кого изменились ФИО, телефон или рассылка включена, отключена или подтверждена (changed), кто удалён (deleted) — с его staffid, ФИО и телефоном, в поле staff. Так учётная система сразу узнаёт, кому можно писать, без опроса getstaff.",
+        "The webhook can also tell of employees: whom the company added from a list (added), who logged in to the app for the first time (registered), whose name or phone changed or whose mailing was turned on, off or approved (changed), who was deleted (deleted), with their staffid, name and phone, in the staff field. Your system then knows at once whom it can write to, without polling getstaff.",
     ),
     ("webhook.staff_on_state", "Сообщаются", "Sent"),
     ("webhook.staff_off_state", "Не сообщаются", "Not sent"),
@@ -594,6 +594,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Employee deleted with their messages",
     ),
     (
+        "audit.staff_phone_changed",
+        "Изменён телефон сотрудника",
+        "Employee's phone changed",
+    ),
+    (
         "audit.staff_added",
         "Сотрудники добавлены списком",
         "Employees added from a list",
@@ -812,6 +817,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("emp.phone", "Телефон", "Phone"),
     ("emp.device", "Устройство", "Device"),
     ("emp.registered", "Регистрация", "Registered"),
+    (
+        "emp.phone_hint",
+        "Новый номер — для входа в приложение; сеанс, push и история сообщений остаются.",
+        "The new number is for logging in to the app; the session, push and message history stay.",
+    ),
     (
         "emp.not_logged_in",
         "ещё не входил в приложение",

@@ -301,6 +301,37 @@ impl Store {
             .await)?;
         Ok(n > 0)
     }
+
+    /// Gives the employee another phone; their session, push token and history stay. `Err`
+    /// with the partner's employee who has that phone already (phones are unique per partner).
+    pub async fn set_staff_phone(
+        &self,
+        partner_id: i64,
+        id: StaffId,
+        phone: &Phone,
+        now: Millis,
+    ) -> Result<std::result::Result<bool, StaffRow>> {
+        let changed = exec!(self, p => sqlx::query(
+            "UPDATE staff SET phone = $3, updated_at = $4 WHERE partner_id = $1 AND id = $2",
+        )
+            .bind(partner_id)
+            .bind(id.0)
+            .bind(phone.as_str())
+            .bind(now)
+            .execute(p)
+            .await);
+        match changed {
+            Ok(n) => Ok(Ok(n > 0)),
+            Err(e) if super::is_unique_violation(&e) => {
+                match self.staff_by_phone(partner_id, phone).await? {
+                    Some(holder) => Ok(Err(holder)),
+                    // Deleted in between: the phone is free now, a retry takes it.
+                    None => Err(e.into()),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ both_databases!(
     with_the_list_only_policy_only_the_listed_phones_log_in,
     a_list_given_as_the_whole_staff_disables_the_employees_not_on_it,
     a_staff_file_from_excel_in_windows_1251_is_read_like_a_pasted_list,
+    the_admin_corrects_an_employees_phone_and_they_log_in_with_the_new_one,
 );
 
 const IVANOV: &str = "+79001110001";
@@ -545,4 +546,109 @@ async fn a_staff_file_from_excel_in_windows_1251_is_read_like_a_pasted_list(app:
         .await;
     assert_eq!(forged.status, 403);
     assert_eq!(app.count("SELECT COUNT(*) FROM staff").await, 2);
+}
+
+/// A new SIM: the admin gives the employee the new number; the same employee logs in with it,
+/// and on a list-only company the old number no longer gets in.
+async fn the_admin_corrects_an_employees_phone_and_they_log_in_with_the_new_one(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    app.state
+        .store
+        .set_registration(p.id, Registration::ListOnly)
+        .await
+        .unwrap();
+    app.post(
+        "addstaff",
+        Some(&p.token),
+        json!({"inn": p.inn, "staff": [{"phone": IVANOV, "name": "Иванов"}, {"phone": PETROVA, "name": "Петрова"}]}),
+    )
+    .await
+    .ok();
+    let e = app.login(&p.inn, IVANOV, "Иванов").await;
+    let theirs = app.login(&other.inn, ORLOV, "Чужой").await;
+    let petrova = app
+        .post("getstaff", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["phone"] == PETROVA)
+        .unwrap()["staffId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let list = b.get("/cabinet/employees").await;
+    assert!(list.body.contains("name=\"phone\""), "{}", list.body);
+    let edit = |id: String, name: &'static str, phone: &'static str| {
+        let (b, csrf) = (&b, list.csrf());
+        async move {
+            b.post(
+                &format!("/cabinet/employees/{id}/rename"),
+                &[("csrf", &csrf), ("name", name), ("phone", phone)],
+            )
+            .await
+        }
+    };
+    let new_phone = "+79001110009";
+    let moved = edit(e.id.clone(), "Иванов", "8 900 111-00-09").await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let phone_of =
+        |id: &str| format!("SELECT COUNT(*) FROM staff WHERE id = {id} AND phone = '{new_phone}'");
+    assert_eq!(app.count(&phone_of(&e.id)).await, 1);
+
+    // The session stays; the new number logs in as the same employee, the old one is refused.
+    app.get_messages(&e.token, json!({"inn": p.inn, "staffid": e.id, "count": 0}))
+        .await
+        .ok();
+    let again = app.login(&p.inn, new_phone, "Иванов").await;
+    assert_eq!(again.id, e.id);
+    let old = app.auth(&p.inn, IVANOV, "Иванов").await;
+    assert!(old.failed(403).contains("нет в списке"));
+
+    // Taken by a colleague, malformed, or not ours: refused, nothing changes.
+    let taken = edit(petrova.clone(), "Петрова", new_phone).await;
+    assert_eq!(taken.status, 400);
+    assert!(
+        taken.body.contains(&format!(
+            "Номер {new_phone} уже у сотрудника Иванов (ID {})",
+            e.id
+        )),
+        "{}",
+        taken.body
+    );
+    assert_eq!(app.count(&phone_of(&petrova)).await, 0);
+    assert_eq!(edit(petrova.clone(), "Петрова", "12345").await.status, 400);
+    assert_eq!(
+        edit(theirs.id.clone(), "Чужой", "+79001110008")
+            .await
+            .status,
+        404
+    );
+    let forged = b
+        .post(
+            &format!("/cabinet/employees/{}/rename", e.id),
+            &[
+                ("csrf", &"a".repeat(64)),
+                ("name", "Иванов"),
+                ("phone", IVANOV),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(app.count(&phone_of(&e.id)).await, 1);
+
+    let entries = journal(&b.get("/cabinet/journal").await);
+    let expected = format!(
+        "Изменён телефон сотрудника: Иванов (ID {}): {IVANOV} → {new_phone}",
+        e.id
+    );
+    assert!(
+        entries.iter().any(|(_, what, _)| *what == expected),
+        "{entries:?}"
+    );
 }

@@ -937,20 +937,35 @@ async fn an_employee_the_company_adds_is_added_then_registered_on_the_webhook(db
     crate::push::set_device(&app, &e, "token-a", "android").await;
     let m = send(&app, &p, &e, "После входа").await;
     rx.wait_event("a", &m, "sent").await;
-    let events: Vec<(String, String)> = rx
+    // A new SIM: the admin changes her phone.
+    let list = a.get("/cabinet/employees").await;
+    let moved = a
+        .post(
+            &format!("/cabinet/employees/{id}/rename"),
+            &[
+                ("csrf", &list.csrf()),
+                ("name", "Смирнова Анна"),
+                ("phone", "+79990007789"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    rx.wait_staff("a", &id, "changed").await;
+    let events: Vec<(String, String, String)> = rx
         .accepted_staff("a")
         .iter()
         .map(|x| {
             let s = |k: &str| x[k].as_str().unwrap().to_owned();
-            (s("event"), s("name"))
+            (s("event"), s("name"), s("phone"))
         })
         .collect();
-    let t = |e: &str, n: &str| (e.to_owned(), n.to_owned());
+    let t = |e: &str, p: &str| (e.to_owned(), "Смирнова Анна".to_owned(), p.to_owned());
     assert_eq!(
         events,
         [
-            t("added", "Смирнова Анна"),
-            t("registered", "Смирнова Анна")
+            t("added", phone),
+            t("registered", phone),
+            t("changed", "+79990007789")
         ]
     );
 }

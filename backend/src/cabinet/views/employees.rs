@@ -8,8 +8,9 @@ use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, session};
 use super::csv_file::download as csv_download;
 use super::{PageOf, done, done_counted, fold, list_href, page_number};
-use crate::domain::{GroupId, StaffId, StaffName, now_millis};
+use crate::domain::{GroupId, Phone, StaffId, StaffName, now_millis};
 use crate::error::Error;
+use crate::phrase::Phrase;
 use crate::service::groups;
 use crate::state::SharedState;
 use crate::store::{GroupRow, PartnerRow, StaffRow, StaffState};
@@ -455,6 +456,8 @@ pub async fn set_state(
 pub struct RenameForm {
     csrf: String,
     name: String,
+    /// Absent from forms older than the phone's field: the phone stays.
+    phone: Option<String>,
     back: Option<String>,
 }
 
@@ -468,11 +471,50 @@ pub async fn rename(
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let name = StaffName::parse(&form.name).map_err(|e| CabinetError::Invalid(e.0))?;
+    let phone = form
+        .phone
+        .as_deref()
+        .map(Phone::parse)
+        .transpose()
+        .map_err(|e| CabinetError::Invalid(e.0))?;
     let row = state
         .store
         .staff_by_id(s.partner.id, StaffId(id))
         .await?
         .ok_or(CabinetError::NotFound)?;
+    if let Some(phone) = phone.filter(|p| p.as_str() != row.phone) {
+        let changed = state
+            .store
+            .set_staff_phone(s.partner.id, StaffId(id), &phone, now_millis())
+            .await?;
+        match changed {
+            Ok(false) => return Err(CabinetError::NotFound),
+            Ok(true) => {
+                let detail = format!(
+                    "{}: {} → {}",
+                    audit::employee(&row.name, id),
+                    row.phone,
+                    phone.as_str()
+                );
+                let action = audit::Action::StaffPhoneChanged;
+                audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+            }
+            Err(holder) => {
+                return Err(CabinetError::Invalid(Phrase::new(
+                    format!(
+                        "Номер {} уже у сотрудника {}",
+                        phone.as_str(),
+                        audit::employee(&holder.name, holder.id)
+                    ),
+                    format!(
+                        "Number {} already belongs to employee {}",
+                        phone.as_str(),
+                        audit::employee(&holder.name, holder.id)
+                    ),
+                )));
+            }
+        }
+    }
     if !state
         .store
         .rename_staff(s.partner.id, StaffId(id), name.as_str(), now_millis())
