@@ -313,6 +313,36 @@ pub async fn staff_list(
     }
 }
 
+/// Records what `staff_edit::edit` changed, each change its entry, as the employee list always
+/// has: renamed (old → new), phone (old → new), approved, enabled or disabled.
+pub async fn staff_changes(
+    state: &AppState,
+    req: &Request,
+    partner_id: i64,
+    actor: &str,
+    after: &crate::store::StaffRow,
+    changes: &[crate::service::staff_edit::Change],
+) {
+    use crate::service::staff_edit::Change;
+    use crate::store::StaffState;
+    let who = employee(&after.name, after.id);
+    for change in changes {
+        let (action, detail) = match change {
+            Change::Renamed { old } => (Action::StaffRenamed, format!("{old} → {who}")),
+            Change::PhoneChanged { old } => (
+                Action::StaffPhoneChanged,
+                format!("{who}: {old} → {}", after.phone),
+            ),
+            Change::State { old } => match (old, after.state()) {
+                (StaffState::Pending, StaffState::Active) => (Action::StaffApproved, who.clone()),
+                (_, StaffState::Active) => (Action::StaffEnabled, who.clone()),
+                _ => (Action::StaffDisabled, who.clone()),
+            },
+        };
+        record(state, req, partner_id, actor, action, &detail).await;
+    }
+}
+
 /// `record` for what the server's command line did: no request, so no client address.
 pub async fn record_cli(store: &Store, partner_id: i64, action: Action, detail: &str) {
     write(store, partner_id, CLI, action, detail, "").await;

@@ -8,4 +8,5 @@ pub mod messaging;
 pub mod partners;
 pub mod passwords;
 pub mod schedule;
+pub mod staff_edit;
 pub mod staff_list;

@@ -14,6 +14,7 @@ both_databases!(
     a_list_given_as_the_whole_staff_disables_the_employees_not_on_it,
     a_staff_file_from_excel_in_windows_1251_is_read_like_a_pasted_list,
     the_admin_corrects_an_employees_phone_and_they_log_in_with_the_new_one,
+    updatestaff_renames_moves_and_switches_an_employee_from_the_partners_system,
 );
 
 const IVANOV: &str = "+79001110001";
@@ -650,5 +651,113 @@ async fn the_admin_corrects_an_employees_phone_and_they_log_in_with_the_new_one(
     assert!(
         entries.iter().any(|(_, what, _)| *what == expected),
         "{entries:?}"
+    );
+}
+
+async fn updatestaff_renames_moves_and_switches_an_employee_from_the_partners_system(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let e = app.login(&p.inn, IVANOV, "Иванов").await;
+    app.state
+        .store
+        .set_registration(p.id, Registration::Approval)
+        .await
+        .unwrap();
+    let f = app.login(&p.inn, PETROVA, "Петрова").await;
+    let theirs = app.login(&other.inn, ORLOV, "Чужой").await;
+    let update = |body: Value| {
+        let mut body = body;
+        body["inn"] = json!(p.inn);
+        let app = &app;
+        let token = p.token.clone();
+        async move { app.post("updatestaff", Some(&token), body).await }
+    };
+
+    let renamed = update(json!({"staffid": e.id, "staffname": "Иванов Иван Иванович"})).await;
+    let data = renamed.ok();
+    assert_eq!(data["staff name"], "Иванов Иван Иванович");
+    assert_eq!(data["phone"], IVANOV);
+    assert_eq!(data["statusnotification"], "enabled");
+
+    let moved = update(json!({"staffid": e.id, "phone": "8 900 111-00-09"})).await;
+    assert_eq!(moved.ok()["phone"], "+79001110009");
+    app.get_messages(&e.token, json!({"inn": p.inn, "staffid": e.id, "count": 0}))
+        .await
+        .ok();
+    let before = e.id.clone();
+    let e = app.login(&p.inn, "+79001110009", "Иванов").await;
+    assert_eq!(e.id, before, "the same employee");
+
+    let approved = update(json!({"staffid": f.id, "statusnotification": "enabled"})).await;
+    assert_eq!(approved.ok()["statusnotification"], "enabled");
+    let off = update(json!({"staffid": e.id, "statusnotification": "disabled"})).await;
+    assert_eq!(off.ok()["statusnotification"], "disabled");
+    app.create_message(&p, &e.id, "Т", "т").await.failed(409);
+
+    // A colleague's phone: 409 naming her, and the name given with it is not changed either.
+    let taken = update(json!({"staffid": e.id, "phone": PETROVA, "name": "Не сменится"})).await;
+    let msg = taken.failed(409);
+    assert!(
+        msg.contains(&format!("уже у сотрудника Петрова (ID {})", f.id)),
+        "{msg}"
+    );
+    let names = "SELECT COUNT(*) FROM staff WHERE name = 'Не сменится'";
+    assert_eq!(app.count(names).await, 0);
+
+    for (body, status) in [
+        (json!({"staffid": e.id}), 400),
+        (
+            json!({"staffid": e.id, "statusnotification": "pending"}),
+            400,
+        ),
+        (json!({"staffid": e.id, "phone": "12345"}), 400),
+        (json!({"staffid": e.id, "name": " "}), 400),
+        (json!({"name": "Без номера"}), 400),
+        (json!({"staffid": "999999", "name": "Никто"}), 404),
+        (
+            json!({"staffid": theirs.id, "name": "Чужой, переименованный"}),
+            404,
+        ),
+    ] {
+        update(body.clone()).await.failed(status);
+    }
+    let by_employee = app
+        .post(
+            "updatestaff",
+            Some(&e.token),
+            json!({"inn": p.inn, "staffid": e.id, "name": "Сам себя"}),
+        )
+        .await;
+    by_employee.failed(403);
+    let their_name = format!(
+        "SELECT COUNT(*) FROM staff WHERE id = {} AND name = 'Чужой'",
+        theirs.id
+    );
+    assert_eq!(app.count(&their_name).await, 1);
+
+    // The journal, by the partner's system: each change its entry.
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let entries = journal(&b.get("/cabinet/journal").await);
+    let by_api: Vec<&str> = entries
+        .iter()
+        .filter(|(who, _, _)| who == "АСУ (API)")
+        .map(|(_, what, _)| what.as_str())
+        .collect();
+    assert_eq!(
+        by_api,
+        [
+            format!(
+                "Сотрудник отключён от рассылки: Иванов Иван Иванович (ID {})",
+                e.id
+            ),
+            format!("Сотрудник подтверждён: Петрова (ID {})", f.id),
+            format!(
+                "Изменён телефон сотрудника: Иванов Иван Иванович (ID {}): {IVANOV} → +79001110009",
+                e.id
+            ),
+            format!("ФИО изменено: Иванов → Иванов Иван Иванович (ID {})", e.id),
+        ],
+        "newest first, nothing for what was refused"
     );
 }

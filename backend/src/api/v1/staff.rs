@@ -6,11 +6,12 @@ use super::envelope::{V1Error, envelope};
 use super::security::{Caller, TokenAuth};
 use super::{V1Tag, given, required, state};
 use crate::cabinet::audit;
-use crate::domain::StaffId;
+use crate::domain::{Phone, StaffId, StaffName};
 use crate::error::Error;
 use crate::service::messaging;
+use crate::service::staff_edit::{self, Edit};
 use crate::service::staff_list::{self, Counts, Place};
-use crate::store::{ListedStaff, StaffRow};
+use crate::store::{ListedStaff, StaffRow, StaffState};
 use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
@@ -101,6 +102,48 @@ pub struct NewStaffEntry {
         alias = "staffName"
     )]
     pub name: Option<String>,
+}
+
+/// Request of `updatestaff`.
+#[derive(Object, Deserialize)]
+pub struct UpdateStaffRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub staffid: Option<String>,
+    /// Новое ФИО (до 200 символов); принимается и под ключом `staffname`.
+    #[serde(
+        default,
+        deserialize_with = "lenient::string",
+        alias = "staffname",
+        alias = "staff name",
+        alias = "staffName"
+    )]
+    pub name: Option<String>,
+    /// Новый телефон: сотрудник входит в приложение уже с ним, сеанс и история остаются.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub phone: Option<String>,
+    /// `enabled` — включить в рассылку (ожидающего — подтвердить), `disabled` — отключить.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub statusnotification: Option<String>,
+}
+
+envelope!(
+    /// Answer of `updatestaff`: the employee as they are now.
+    UpdateStaffEnvelope,
+    StaffItem
+);
+
+/// `statusnotification` as `updatestaff` takes it.
+fn wanted_state(raw: &str) -> Result<StaffState, V1Error> {
+    match raw.trim() {
+        "enabled" => Ok(StaffState::Active),
+        "disabled" => Ok(StaffState::Disabled),
+        _ => Err(V1Error::bad_request(phrase!(
+            "statusnotification: допустимо \"enabled\" или \"disabled\"",
+            "statusnotification: \"enabled\" or \"disabled\" expected"
+        ))),
+    }
 }
 
 /// One employee of the list after `addstaff`, in the order asked (each phone once).
@@ -255,6 +298,49 @@ impl StaffApi {
             disabled: c.disabled as u64,
             disabledstaffids: result.disabled.iter().map(i64::to_string).collect(),
         }))
+    }
+
+    /// Изменить сотрудника (дополнение)
+    ///
+    /// Для АСУ партнёра (токен партнёра): ФИО (`name`), телефон (`phone`, новая SIM-карта:
+    /// сотрудник входит в приложение уже с ним, его `staffid`, сеанс и история остаются) и
+    /// рассылку (`statusnotification`: `enabled` включает или подтверждает, `disabled`
+    /// отключает). Указанное меняется, остальное остаётся; нужно хотя бы одно. Номер,
+    /// который уже у другого сотрудника, — ошибка 409 с его именем, и ничего не меняется.
+    /// Ответ — сотрудник, как в `getstaff`.
+    #[oai(path = "/updatestaff", method = "post")]
+    async fn update_staff(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<UpdateStaffRequest>,
+    ) -> Result<Json<UpdateStaffEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let id = StaffId::parse(required(&b.staffid, "staffid")?)?;
+        let name = given(&b.name).map(StaffName::parse).transpose()?;
+        let phone = given(&b.phone).map(Phone::parse).transpose()?;
+        let wanted = given(&b.statusnotification).map(wanted_state).transpose()?;
+        if name.is_none() && phone.is_none() && wanted.is_none() {
+            return Err(V1Error::bad_request(phrase!(
+                "Укажите, что изменить: name, phone или statusnotification",
+                "Say what to change: name, phone or statusnotification"
+            )));
+        }
+        let edit = Edit {
+            name: name.as_ref(),
+            phone: phone.as_ref(),
+            state: wanted,
+        };
+        let (after, changes) = staff_edit::edit(state, partner.id, id, edit).await?;
+        audit::staff_changes(state, req, partner.id, audit::API, &after, &changes).await;
+        Ok(UpdateStaffEnvelope::ok(staff_item(
+            &partner.inn,
+            &state.time,
+            after,
+        )))
     }
 
     /// Удалить сотрудника и все его сообщения

@@ -10,8 +10,8 @@ use super::csv_file::download as csv_download;
 use super::{PageOf, done, done_counted, fold, list_href, page_number};
 use crate::domain::{GroupId, Phone, StaffId, StaffName, now_millis};
 use crate::error::Error;
-use crate::phrase::Phrase;
 use crate::service::groups;
+use crate::service::staff_edit::{self, Edit};
 use crate::state::SharedState;
 use crate::store::{GroupRow, PartnerRow, StaffRow, StaffState};
 use askama::Template;
@@ -418,37 +418,12 @@ pub async fn set_state(
             )));
         }
     };
-    let row = state
-        .store
-        .staff_by_id(s.partner.id, StaffId(id))
-        .await?
-        .ok_or(CabinetError::NotFound)?;
-    if !state
-        .store
-        .set_staff_state(s.partner.id, StaffId(id), new_state, now_millis())
-        .await?
-    {
-        return Err(CabinetError::NotFound);
-    }
-    tracing::info!(
-        partner_id = s.partner.id,
-        staff_id = id,
-        state = new_state.as_str(),
-        "employee state set"
-    );
-    let action = match (row.state(), new_state) {
-        (StaffState::Pending, StaffState::Active) => Some(audit::Action::StaffApproved),
-        (StaffState::Disabled, StaffState::Active) => Some(audit::Action::StaffEnabled),
-        (old, StaffState::Disabled) if old != StaffState::Disabled => {
-            Some(audit::Action::StaffDisabled)
-        }
-        // Already so: nothing happened.
-        _ => None,
+    let edit = Edit {
+        state: Some(new_state),
+        ..Edit::default()
     };
-    if let Some(action) = action {
-        let who = audit::employee(&row.name, id);
-        audit::record(state, req, s.partner.id, audit::ADMIN, action, &who).await;
-    }
+    let (after, changes) = staff_edit::edit(state, s.partner.id, StaffId(id), edit).await?;
+    audit::staff_changes(state, req, s.partner.id, audit::ADMIN, &after, &changes).await;
     Ok(done(&back_to(form.back.as_deref()), key))
 }
 
@@ -477,63 +452,13 @@ pub async fn rename(
         .map(Phone::parse)
         .transpose()
         .map_err(|e| CabinetError::Invalid(e.0))?;
-    let row = state
-        .store
-        .staff_by_id(s.partner.id, StaffId(id))
-        .await?
-        .ok_or(CabinetError::NotFound)?;
-    if let Some(phone) = phone.filter(|p| p.as_str() != row.phone) {
-        let changed = state
-            .store
-            .set_staff_phone(s.partner.id, StaffId(id), &phone, now_millis())
-            .await?;
-        match changed {
-            Ok(false) => return Err(CabinetError::NotFound),
-            Ok(true) => {
-                let detail = format!(
-                    "{}: {} → {}",
-                    audit::employee(&row.name, id),
-                    row.phone,
-                    phone.as_str()
-                );
-                let action = audit::Action::StaffPhoneChanged;
-                audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
-            }
-            Err(holder) => {
-                return Err(CabinetError::Invalid(Phrase::new(
-                    format!(
-                        "Номер {} уже у сотрудника {}",
-                        phone.as_str(),
-                        audit::employee(&holder.name, holder.id)
-                    ),
-                    format!(
-                        "Number {} already belongs to employee {}",
-                        phone.as_str(),
-                        audit::employee(&holder.name, holder.id)
-                    ),
-                )));
-            }
-        }
-    }
-    if !state
-        .store
-        .rename_staff(s.partner.id, StaffId(id), name.as_str(), now_millis())
-        .await?
-    {
-        return Err(CabinetError::NotFound);
-    }
-    if row.name != name.as_str() {
-        let detail = format!("{} → {}", row.name, audit::employee(name.as_str(), id));
-        audit::record(
-            state,
-            req,
-            s.partner.id,
-            audit::ADMIN,
-            audit::Action::StaffRenamed,
-            &detail,
-        )
-        .await;
-    }
+    let edit = Edit {
+        name: Some(&name),
+        phone: phone.as_ref(),
+        state: None,
+    };
+    let (after, changes) = staff_edit::edit(state, s.partner.id, StaffId(id), edit).await?;
+    audit::staff_changes(state, req, s.partner.id, audit::ADMIN, &after, &changes).await;
     Ok(done(&back_to(form.back.as_deref()), "renamed"))
 }
 
