@@ -350,6 +350,22 @@ def search_indexed(sqlite_path, timeout=300):
         time.sleep(0.5)
 
 
+def add_staff(base, token):
+    """The company's staff list of 10,000 new phones: added, sent again (all there), and
+    again as the whole staff (the seeded employees, not on it, disabled)."""
+    # +7902…: the seeded employees have +7901… phones.
+    staff = [{"phone": f"+7902{i:07d}", "name": f"Сотрудник списка {i}"} for i in range(10_000)]
+    out = {}
+    for case, extra in (("new", {}), ("again", {}), ("whole_staff", {"disablemissing": True})):
+        started = time.time()
+        status, answer = post(f"{base}/api/v1/addstaff", {"inn": INN, "staff": staff, **extra}, token)
+        data = answer.get("data") or {}
+        out[case] = {"status": status, "seconds": round(time.time() - started, 3),
+                     "added": data.get("added"), "existing": data.get("existing"),
+                     "disabled": data.get("disabled")}
+    return out
+
+
 def run_database(kind, args, ceiling_rps):
     tmp = tempfile.mkdtemp(prefix="simo-bench-")
     sqlite_path = os.path.join(tmp, "bench.db")
@@ -423,11 +439,19 @@ def run_database(kind, args, ceiling_rps):
             status, answer = post(f"{base}/api/v1/recallmessage", {"inn": INN, "messageids": sent}, token)
             recall = {"status": status, "seconds": round(time.time() - started, 3),
                       "recalled": len(((answer.get("data") or {}).get("recalled")) or [])}
+        # The same send with the name put in: each recipient's own title and text.
+        started = time.time()
+        status, answer = post(f"{base}/api/v1/createmessagebulk",
+                              {"inn": INN, "all": True, "title": "{ФИО}, смена окончена",
+                               "message": "Спасибо за работу, {ФИО}"}, token)
+        personal = {"status": status, "seconds": round(time.time() - started, 3)}
+        settle(kind, db_url, sqlite_path)
         group = group_of_all(base, token, staff_ids(kind, db_url, sqlite_path, partner["id"]))
         settle(kind, db_url, sqlite_path)
         scheduled = scheduled_all(base, token, os.path.join(tmp, "server.log"))
         settle(kind, db_url, sqlite_path)
         export = export_csv(base, proc.pid, "bench-password")
+        staff_list = add_staff(base, token)
         peak_rss = memory_mb(proc.pid)[1]
         if args.webhook:
             settle(kind, db_url, sqlite_path, timeout=600, queue="webhook_outbox")
@@ -440,7 +464,8 @@ def run_database(kind, args, ceiling_rps):
             receiver.wait()
     result = {"createmessage": create, "createmessage_half_rate": create_half, "getmessage": get,
               "wrong_token": wrong,
-              "bulk_10000": bulk, "recall_10000": recall, "group_10000": group, "scheduled_10000": scheduled, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
+              "bulk_10000": bulk, "bulk_personal_10000": personal, "addstaff_10000": staff_list,
+              "recall_10000": recall, "group_10000": group, "scheduled_10000": scheduled, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
     result["createmessage_share_of_ceiling"] = round(create["rps"] / ceiling_rps, 3)
     result["getmessage_share_of_ceiling"] = round(get["rps"] / ceiling_rps, 3)
     return result
@@ -502,6 +527,8 @@ def main():
         ("getmessage count 50, 1M stored", lambda r: f"{r['getmessage']['rps']} req/s ({r['getmessage_share_of_ceiling']:.0%}; {r['getmessage']['rps'] / c['page']['rps']:.0%} of the page's ceiling), p99 {r['getmessage']['p99_ms']} ms"),
         ("a wrong token, every answer a 401", lambda r: f"{r['wrong_token']['rps']} req/s ({r['wrong_token']['rps'] / c['rps']:.0%}), p99 {r['wrong_token']['p99_ms']} ms" if "wrong_token" in r else "—"),
         ("bulk: 10,000 recipients", lambda r: f"{r['bulk_10000']['seconds']} s (HTTP {r['bulk_10000']['status']})"),
+        ("the same with {ФИО}: each recipient's own words", lambda r: f"{r['bulk_personal_10000']['seconds']} s (HTTP {r['bulk_personal_10000']['status']})" if r.get("bulk_personal_10000") else "—"),
+        ("addstaff, 10,000 new; again; again as the whole staff", lambda r: "; ".join(f"{v['seconds']} s" for v in r["addstaff_10000"].values()) + f" ({r['addstaff_10000']['new']['added']:,} added; {r['addstaff_10000']['again']['existing']:,} there; {r['addstaff_10000']['whole_staff']['disabled']:,} others disabled)" if r.get("addstaff_10000") else "—"),
         ("recallmessage of that send", lambda r: f"{r['recall_10000']['seconds']} s ({r['recall_10000']['recalled']:,} recalled, HTTP {r['recall_10000']['status']})" if r.get("recall_10000") else "—"),
         ("a group of 10,000: savegroup; createmessagebulk to it", lambda r: f"{r['group_10000']['save_seconds']} s; {r['group_10000']['send_seconds']} s ({r['group_10000']['created']:,} created)" if r["group_10000"] else "—"),
         ("scheduled to all 10,000: its transaction; sent after its time", lambda r: f"{r['scheduled_10000']['store_ms']} ms; {r['scheduled_10000']['late_ms']} ms (polled each second)"),
