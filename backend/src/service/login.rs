@@ -65,17 +65,6 @@ pub async fn request_code(state: &AppState, req: CodeRequest<'_>) -> Result<Staf
     let partner = enabled_partner(state, &inn).await?;
     let s = &state.settings;
     let now = now_millis();
-    // Before any SMS and any row: a stranger with the company's (public) INN leaves no trace.
-    if partner.staff_list_only
-        && state
-            .store
-            .staff_by_phone(partner.id, &phone)
-            .await?
-            .is_none()
-    {
-        return Err(Error::forbidden(super::staff_list::not_on_list()));
-    }
-
     let activity = state
         .store
         .sms_activity(&phone, req.client_ip, now - 3_600_000)
@@ -109,6 +98,20 @@ pub async fn request_code(state: &AppState, req: CodeRequest<'_>) -> Result<Staf
             ),
             3600,
         ));
+    }
+
+    // After the limits, before any SMS and any row: a stranger with the company's (public)
+    // INN leaves only a count against their address, which the limit per address reads, so
+    // the refusal cannot test at full speed which phones are the company's employees.
+    if partner.staff_list_only
+        && state
+            .store
+            .staff_by_phone(partner.id, &phone)
+            .await?
+            .is_none()
+    {
+        state.store.record_login_refusal(req.client_ip, now).await?;
+        return Err(Error::forbidden(super::staff_list::not_on_list()));
     }
 
     let initial = if partner.approval_required {

@@ -17,6 +17,7 @@ pub struct SmsCodeRow {
 pub struct SmsActivity {
     pub last_to_phone: Option<Millis>,
     pub sent_to_phone: i64,
+    /// Codes sent to this address, and its logins refused for a phone not on a staff list.
     pub sent_from_ip: i64,
 }
 
@@ -35,7 +36,8 @@ impl Store {
         .fetch_one(p)
         .await)?;
         let sent_from_ip: i64 = with_pool!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sms_codes WHERE client_ip = $1 AND created_at > $2",
+            "SELECT (SELECT COUNT(*) FROM sms_codes WHERE client_ip = $1 AND created_at > $2)
+                  + (SELECT COUNT(*) FROM login_refusals WHERE client_ip = $1 AND created_at > $2)",
         )
         .bind(client_ip)
         .bind(since)
@@ -126,13 +128,29 @@ impl Store {
     }
 
     /// Deletes SMS codes sent before `before`: each holds a phone and a client address, and
-    /// once expired a code is needed only by the hourly limits. Returns how many.
+    /// once expired a code is needed only by the hourly limits. Returns how many. Refused
+    /// logins older than that go too: they serve the same limits.
     pub async fn prune_sms_codes(&self, before: Millis) -> Result<u64> {
+        exec!(self, p => sqlx::query("DELETE FROM login_refusals WHERE created_at < $1")
+            .bind(before)
+            .execute(p)
+            .await)?;
         Ok(
             exec!(self, p => sqlx::query("DELETE FROM sms_codes WHERE created_at < $1")
             .bind(before)
             .execute(p)
             .await)?,
         )
+    }
+
+    /// A login refused because the phone is not on the company's staff list (see
+    /// `sms_activity`).
+    pub async fn record_login_refusal(&self, client_ip: &str, now: Millis) -> Result<()> {
+        exec!(self, p => sqlx::query("INSERT INTO login_refusals (client_ip, created_at) VALUES ($1, $2)")
+            .bind(client_ip)
+            .bind(now)
+            .execute(p)
+            .await)?;
+        Ok(())
     }
 }

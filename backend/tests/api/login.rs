@@ -37,7 +37,8 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
              VALUES ({id}, 'sent long ago', 'b', {older}, 'api', 'sent', {older}, {older}),
                     ({id}, 'cancelled long ago', 'b', {older}, 'api', 'cancelled', {older}, {older}),
                     ({id}, 'sent yesterday', 'b', {old}, 'api', 'sent', {old}, {old}),
-                    ({id}, 'waiting since long', 'b', {now} + {day}, 'api', 'pending', {older}, NULL);",
+                    ({id}, 'waiting since long', 'b', {now} + {day}, 'api', 'pending', {older}, NULL);
+             INSERT INTO login_refusals (client_ip, created_at) VALUES ('10.0.0.2', {old}), ('10.0.0.3', {now});",
             id = p.id
         ))
         .await
@@ -78,6 +79,11 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
         "90 days after done; waiting ones stay"
     );
     assert_eq!(codes().await, 2, "the two codes of today stay");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM login_refusals").await,
+        1,
+        "a refused login of today stays, yesterday's goes with the codes"
+    );
     assert_eq!(entries().await, 2, "no keep time: the journal stays whole");
 
     let a_year = Retention::new(300, 365);

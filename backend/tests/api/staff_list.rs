@@ -15,6 +15,7 @@ both_databases!(
     a_staff_file_from_excel_in_windows_1251_is_read_like_a_pasted_list,
     the_admin_corrects_an_employees_phone_and_they_log_in_with_the_new_one,
     updatestaff_renames_moves_and_switches_an_employee_from_the_partners_system,
+    refused_phones_count_toward_the_limit_per_address,
 );
 
 const IVANOV: &str = "+79001110001";
@@ -759,5 +760,40 @@ async fn updatestaff_renames_moves_and_switches_an_employee_from_the_partners_sy
             format!("ФИО изменено: Иванов → Иванов Иван Иванович (ID {})", e.id),
         ],
         "newest first, nothing for what was refused"
+    );
+}
+
+/// Probing which phones are a list-only company's employees costs what sending codes does:
+/// refusals count toward the hourly limit per address, and past it nothing is answered but 429.
+async fn refused_phones_count_toward_the_limit_per_address(app: TestApp) {
+    let app = spawn_app_with(app.db, |s| s.sms_hourly_per_ip = 3)
+        .await
+        .unwrap();
+    let p = app.create_partner(INN_A).await;
+    app.state
+        .store
+        .set_registration(p.id, Registration::ListOnly)
+        .await
+        .unwrap();
+    app.post(
+        "addstaff",
+        Some(&p.token),
+        json!({"inn": p.inn, "staff": [{"phone": IVANOV, "name": "Иванов"}]}),
+    )
+    .await
+    .ok();
+    for probe in ["+79001110081", "+79001110082"] {
+        app.auth(&p.inn, probe, "Проба").await.failed(403);
+    }
+    app.auth(&p.inn, IVANOV, "Иванов").await.ok();
+    // Three tries this hour from this address: a listed phone and an unlisted one alike wait.
+    let listed = app.auth(&p.inn, PETROVA, "Проба").await;
+    assert!(listed.failed(429).contains("адреса"), "{listed:?}");
+    app.auth(&p.inn, IVANOV, "Иванов").await.failed(429);
+    assert_eq!(app.sms.count(), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM login_refusals").await,
+        2,
+        "a try refused by the limit is not counted again"
     );
 }
