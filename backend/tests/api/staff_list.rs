@@ -34,6 +34,28 @@ fn results(data: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// A partner (INN_A) that admits only its staff list, with these employees on it.
+async fn list_only_partner(app: &TestApp, staff: &[(&str, &str)]) -> Partner {
+    let p = app.create_partner(INN_A).await;
+    app.state
+        .store
+        .set_registration(p.id, Registration::ListOnly)
+        .await
+        .unwrap();
+    let staff: Vec<Value> = staff
+        .iter()
+        .map(|(phone, name)| json!({"phone": phone, "name": name}))
+        .collect();
+    app.post(
+        "addstaff",
+        Some(&p.token),
+        json!({"inn": p.inn, "staff": staff}),
+    )
+    .await
+    .ok();
+    p
+}
+
 fn t(phone: &str, name: &str, result: &str) -> (String, String, String) {
     (phone.to_owned(), name.to_owned(), result.to_owned())
 }
@@ -553,20 +575,8 @@ async fn a_staff_file_from_excel_in_windows_1251_is_read_like_a_pasted_list(app:
 /// A new SIM: the admin gives the employee the new number; the same employee logs in with it,
 /// and on a list-only company the old number no longer gets in.
 async fn the_admin_corrects_an_employees_phone_and_they_log_in_with_the_new_one(app: TestApp) {
-    let p = app.create_partner(INN_A).await;
+    let p = list_only_partner(&app, &[(IVANOV, "Иванов"), (PETROVA, "Петрова")]).await;
     let other = app.create_partner(INN_B).await;
-    app.state
-        .store
-        .set_registration(p.id, Registration::ListOnly)
-        .await
-        .unwrap();
-    app.post(
-        "addstaff",
-        Some(&p.token),
-        json!({"inn": p.inn, "staff": [{"phone": IVANOV, "name": "Иванов"}, {"phone": PETROVA, "name": "Петрова"}]}),
-    )
-    .await
-    .ok();
     let e = app.login(&p.inn, IVANOV, "Иванов").await;
     let theirs = app.login(&other.inn, ORLOV, "Чужой").await;
     let petrova = app
@@ -769,19 +779,7 @@ async fn refused_phones_count_toward_the_limit_per_address(app: TestApp) {
     let app = spawn_app_with(app.db, |s| s.sms_hourly_per_ip = 3)
         .await
         .unwrap();
-    let p = app.create_partner(INN_A).await;
-    app.state
-        .store
-        .set_registration(p.id, Registration::ListOnly)
-        .await
-        .unwrap();
-    app.post(
-        "addstaff",
-        Some(&p.token),
-        json!({"inn": p.inn, "staff": [{"phone": IVANOV, "name": "Иванов"}]}),
-    )
-    .await
-    .ok();
+    let p = list_only_partner(&app, &[(IVANOV, "Иванов")]).await;
     for probe in ["+79001110081", "+79001110082"] {
         app.auth(&p.inn, probe, "Проба").await.failed(403);
     }
