@@ -193,6 +193,19 @@ impl Store {
         Ok(Some(ids.into_iter().map(StaffId).collect()))
     }
 
+    /// The IDs of one employee's groups, ascending (through `staff_group_members_staff`).
+    pub async fn groups_of(&self, partner_id: i64, staff: StaffId) -> Result<Vec<i64>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT m.group_id FROM staff_group_members m
+             JOIN staff_groups g ON g.id = m.group_id
+             WHERE m.staff_id = $2 AND g.partner_id = $1 ORDER BY m.group_id",
+        )
+        .bind(partner_id)
+        .bind(staff.0)
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// Every membership of the partner's groups: (group, employee), by group then employee.
     pub async fn group_memberships(&self, partner_id: i64) -> Result<Vec<(i64, i64)>> {
         Ok(with_pool!(self, p => sqlx::query_as(

@@ -746,18 +746,55 @@ async fn updatestaff_renames_moves_and_switches_an_employee_from_the_partners_sy
     );
     assert_eq!(app.count(&their_name).await, 1);
 
+    // Groups show on the employee: getstaff and updatestaff give their IDs.
+    let group = |name: &str, ids: Vec<&str>| {
+        let body = json!({"inn": p.inn, "name": name, "staffids": ids});
+        let (app, token) = (&app, p.token.clone());
+        async move {
+            app.post("savegroup", Some(&token), body).await.ok()["groupid"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let warehouse = group("Склад", vec![&e.id, &f.id]).await;
+    let night = group("Ночная смена", vec![&e.id]).await;
+    let staff = app
+        .post("getstaff", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .ok()
+        .clone();
+    let groups_of = |id: &str| {
+        staff
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["staffId"] == id)
+            .unwrap()["groupids"]
+            .clone()
+    };
+    assert_eq!(groups_of(&e.id), json!([warehouse, night]));
+    assert_eq!(groups_of(&f.id), json!([warehouse]));
+    let again = update(json!({"staffid": f.id, "name": "Петрова Анна"})).await;
+    assert_eq!(again.ok()["groupids"], json!([warehouse]));
+    let theirs_staff = app
+        .post("getstaff", Some(&other.token), json!({"inn": other.inn}))
+        .await;
+    assert_eq!(theirs_staff.ok()[0]["groupids"], json!([]));
+
     // The journal, by the partner's system: each change its entry.
     let b = Browser::new(&app);
     b.partner(&p.inn).await;
     let entries = journal(&b.get("/cabinet/journal").await);
     let by_api: Vec<&str> = entries
         .iter()
-        .filter(|(who, _, _)| who == "АСУ (API)")
+        .filter(|(who, what, _)| who == "АСУ (API)" && !what.starts_with("Группа"))
         .map(|(_, what, _)| what.as_str())
         .collect();
     assert_eq!(
         by_api,
         [
+            format!("ФИО изменено: Петрова → Петрова Анна (ID {})", f.id),
             format!(
                 "Сотрудник отключён от рассылки: Иванов Иван Иванович (ID {})",
                 e.id

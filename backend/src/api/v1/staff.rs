@@ -11,11 +11,13 @@ use crate::error::Error;
 use crate::service::messaging;
 use crate::service::staff_edit::{self, Edit};
 use crate::service::staff_list::{self, Counts, Place};
+use crate::state::AppState;
 use crate::store::{ListedStaff, StaffRow, StaffState};
 use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 /// Request of `getstaff` (a JSON body on GET, as documented; `?inn=` works too).
 #[derive(Object, Deserialize)]
@@ -44,6 +46,8 @@ pub struct StaffItem {
     pub phone: String,
     /// Addition: whether the app registered a push token.
     pub pushregistered: bool,
+    /// Addition: the IDs of the employee's groups (`getgroups`), ascending; `[]` for none.
+    pub groupids: Vec<String>,
 }
 
 envelope!(
@@ -198,7 +202,24 @@ fn staff_item(inn: &str, fmt: &crate::domain::TimeFormat, s: StaffRow) -> StaffI
         statusnotification: status.to_owned(),
         phone: s.phone,
         pushregistered: s.push_token.is_some(),
+        groupids: Vec::new(),
     }
+}
+
+/// Each employee's group IDs, for `getstaff`: one read of the partner's memberships, ordered
+/// by group.
+async fn groups_by_staff(
+    state: &AppState,
+    partner_id: i64,
+) -> Result<HashMap<i64, Vec<String>>, V1Error> {
+    let mut by_staff: HashMap<i64, Vec<String>> = HashMap::new();
+    for (group_id, staff_id) in state.store.group_memberships(partner_id).await? {
+        by_staff
+            .entry(staff_id)
+            .or_default()
+            .push(group_id.to_string());
+    }
+    Ok(by_staff)
 }
 
 pub struct StaffApi;
@@ -213,9 +234,15 @@ impl StaffApi {
         let partner = auth.0.require_partner()?;
         auth.0.check_inn(given(&body.0.inn))?;
         let rows = state.store.list_staff(partner.id).await?;
+        let mut groups = groups_by_staff(state, partner.id).await?;
         Ok(StaffListEnvelope::ok(
             rows.into_iter()
-                .map(|s| staff_item(&partner.inn, &state.time, s))
+                .map(|s| {
+                    let id = s.id;
+                    let mut item = staff_item(&partner.inn, &state.time, s);
+                    item.groupids = groups.remove(&id).unwrap_or_default();
+                    item
+                })
                 .collect(),
         ))
     }
@@ -336,11 +363,16 @@ impl StaffApi {
         };
         let (after, changes) = staff_edit::edit(state, partner.id, id, edit).await?;
         audit::staff_changes(state, req, partner.id, audit::API, &after, &changes).await;
-        Ok(UpdateStaffEnvelope::ok(staff_item(
-            &partner.inn,
-            &state.time,
-            after,
-        )))
+        let id = after.id;
+        let mut item = staff_item(&partner.inn, &state.time, after);
+        item.groupids = state
+            .store
+            .groups_of(partner.id, StaffId(id))
+            .await?
+            .iter()
+            .map(i64::to_string)
+            .collect();
+        Ok(UpdateStaffEnvelope::ok(item))
     }
 
     /// Удалить сотрудника и все его сообщения
