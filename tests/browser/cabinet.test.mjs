@@ -744,7 +744,17 @@ test("paste the staff list, admit only the list to the app, and a stranger gets 
   assert.ok(!readFileSync(process.env.E2E_SERVER_LOG, "utf8").includes("+79001110039"), "no SMS to a stranger");
   const listed = await employee(partnerA.inn, "+79001110032", "Павлов П.");
   assert.ok(listed);
+  // A new SIM: the admin gives him the new number in the list's edit form; he logs in with it.
+  await page.goto(`${BASE}/cabinet/employees?q=${encodeURIComponent("Павлов")}`);
+  const pavlov = page.locator(`#employees tr[data-staff-id="${listed}"]`);
+  await pavlov.locator("details.rename summary").click();
+  await pavlov.locator("input[name=phone]").fill("8 900 111-00-38");
+  await shot(page, "32-employee-phone");
+  await Promise.all([page.waitForURL(/done=renamed/), pavlov.locator("details.rename button[type=submit]").click()]);
+  assert.match(await page.locator(`#employees tr[data-staff-id="${listed}"]`).textContent(), /\+79001110038/);
+  assert.equal(await employee(partnerA.inn, "+79001110038", "Павлов П."), listed);
   // Back to the default for whoever comes next.
+  await page.goto(`${BASE}/cabinet/settings`);
   await page.check("#registration input[value=open]");
   await Promise.all([page.waitForURL(/done=policy_saved/), page.click("form[action='/cabinet/settings/policy'] button[type=submit]")]);
   await page.goto(`${BASE}/cabinet/journal`);
