@@ -822,6 +822,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Новый номер — для входа в приложение; сеанс, push и история сообщений остаются.",
         "The new number is for logging in to the app; the session, push and message history stay.",
     ),
+    ("emp.without_push", "Без push", "No push"),
+    (
+        "emp.without_push_hint",
+        "Ещё не вошли в приложение или не разрешили уведомления: кому напомнить установить приложение",
+        "Not logged in to the app yet, or notifications not allowed: whom to remind to install the app",
+    ),
     (
         "emp.not_logged_in",
         "ещё не входил в приложение",

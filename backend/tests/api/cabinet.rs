@@ -1425,7 +1425,7 @@ async fn a_large_company_types_the_recipients_and_gets_a_counted_result(app: Tes
 }
 
 /// The rows of an export: the BOM checked and dropped, `;`-separated, the header row first.
-fn csv_rows(page: &Page) -> Vec<Vec<String>> {
+pub(crate) fn csv_rows(page: &Page) -> Vec<Vec<String>> {
     assert_eq!(page.status, 200, "{}", page.body);
     let body = page
         .body
@@ -1622,7 +1622,7 @@ async fn staff_state(app: &TestApp, partner_id: i64, id: i64) -> String {
 }
 
 /// The value of the page's hidden field `name`.
-fn field(page: &Page, name: &str) -> String {
+pub(crate) fn field(page: &Page, name: &str) -> String {
     let mark = format!("name=\"{name}\" value=\"");
     let start = page.body.find(&mark).expect(name) + mark.len();
     page.body[start..].split('"').next().unwrap().to_owned()

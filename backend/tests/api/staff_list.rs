@@ -1,7 +1,7 @@
 //! The company's staff list: `addstaff`, the cabinet's "Добавить сотрудников", and the
 //! registration policy that admits only the list.
 
-use crate::cabinet::{Browser, journal, without_tags};
+use crate::cabinet::{Browser, csv_rows, field, journal, without_tags};
 use crate::helpers::*;
 use crate::webhook::by_id;
 use serde_json::{Value, json};
@@ -16,6 +16,7 @@ both_databases!(
     the_admin_corrects_an_employees_phone_and_they_log_in_with_the_new_one,
     updatestaff_renames_moves_and_switches_an_employee_from_the_partners_system,
     refused_phones_count_toward_the_limit_per_address,
+    the_list_finds_whom_to_remind_to_install_the_app,
 );
 
 const IVANOV: &str = "+79001110001";
@@ -831,4 +832,67 @@ async fn refused_phones_count_toward_the_limit_per_address(app: TestApp) {
         2,
         "a try refused by the limit is not counted again"
     );
+}
+
+/// After a list is added: who gets no push yet (not logged in, or push not allowed), found,
+/// downloaded and acted on like any other filter of the list; the dashboard's tile leads there.
+async fn the_list_finds_whom_to_remind_to_install_the_app(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let with_push = app.login(&p.inn, IVANOV, "Иванов С Push").await;
+    crate::push::set_device(&app, &with_push, "fcm-1", "android").await;
+    app.login(&p.inn, PETROVA, "Петрова Без Push").await;
+    app.post(
+        "addstaff",
+        Some(&p.token),
+        json!({"inn": p.inn, "staff": [{"phone": ORLOV, "name": "Орлов Не Входил"}]}),
+    )
+    .await
+    .ok();
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let dashboard = b.get("/cabinet").await;
+    assert!(
+        dashboard
+            .body
+            .contains("href=\"/cabinet/employees?state=active&amp;push=none\" id=\"tile-no-push\""),
+        "{}",
+        dashboard.body
+    );
+    let list = b.get("/cabinet/employees?state=active&push=none").await;
+    assert_eq!(by_id(&list, "without-push").as_deref(), Some("Без push: 2"));
+    assert!(
+        list.body.contains("Петрова Без Push")
+            && list.body.contains("Орлов Не Входил")
+            && !list.body.contains("Иванов С Push"),
+        "{}",
+        list.body
+    );
+    let names = |rows: Vec<Vec<String>>| -> Vec<String> {
+        let mut names: Vec<String> = rows.iter().skip(1).map(|r| r[1].clone()).collect();
+        names.sort();
+        names
+    };
+    let export = csv_rows(&b.get("/cabinet/employees.csv?push=none").await);
+    assert_eq!(names(export), ["Орлов Не Входил", "Петрова Без Push"]);
+    // Everyone found, on all pages: only those two are disabled.
+    let bulk = b
+        .post(
+            "/cabinet/employees/bulk",
+            &[
+                ("csrf", &list.csrf()),
+                ("back", "/cabinet/employees?push=none"),
+                ("upto", &field(&list, "upto")),
+                ("do", "disabled_all"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        bulk.location.as_deref(),
+        Some("/cabinet/employees?push=none&done=bulk_disabled&n=2")
+    );
+    let active = format!(
+        "SELECT COUNT(*) FROM staff WHERE partner_id = {} AND state = 'active'",
+        p.id
+    );
+    assert_eq!(app.count(&active).await, 1, "the one with push stays");
 }

@@ -61,6 +61,10 @@ pub struct ListParams {
     /// A group's ID: only its members.
     #[serde(default)]
     group: String,
+    /// `none`: only those who get no push yet (not logged in, or push not allowed on the
+    /// phone), the ones to remind to install the app.
+    #[serde(default)]
+    push: String,
     #[serde(default)]
     page: String,
     done: Option<String>,
@@ -78,6 +82,10 @@ impl ListParams {
         page_number(&self.page)
     }
 
+    fn without_push(&self) -> bool {
+        self.push.trim() == "none"
+    }
+
     fn group(&self) -> Option<GroupId> {
         GroupId::parse(&self.group).ok()
     }
@@ -86,9 +94,15 @@ impl ListParams {
     fn href(&self, page: usize) -> String {
         let state = self.state().map_or("", StaffState::as_str);
         let group = self.group().map(|g| g.to_string()).unwrap_or_default();
+        let push = if self.without_push() { "none" } else { "" };
         list_href(
             LIST,
-            &[("q", self.q.trim()), ("state", state), ("group", &group)],
+            &[
+                ("q", self.q.trim()),
+                ("state", state),
+                ("group", &group),
+                ("push", push),
+            ],
             page,
         )
     }
@@ -176,8 +190,11 @@ fn matching<'a>(
     in_group: Option<&'a HashSet<i64>>,
 ) -> impl Iterator<Item = &'a StaffRow> {
     let state = p.state();
+    let without_push = p.without_push();
     search(staff, &p.q).filter(move |r| {
-        state.is_none_or(|s| r.state() == s) && in_group.is_none_or(|g| g.contains(&r.id))
+        state.is_none_or(|s| r.state() == s)
+            && in_group.is_none_or(|g| g.contains(&r.id))
+            && (!without_push || r.push_token.is_none())
     })
 }
 
@@ -240,6 +257,11 @@ struct EmployeesView {
     total: usize,
     states: Vec<StateCount>,
     all_href: String,
+    /// The "no push yet" filter: on, how many it has (of all the partner's employees), and
+    /// the list's address with it toggled.
+    without_push: bool,
+    without_push_count: usize,
+    push_href: String,
     matched: usize,
     state_chosen: bool,
     filtered: bool,
@@ -304,6 +326,7 @@ pub async fn list(
             q: p.q.clone(),
             state: st.as_str().to_owned(),
             group: p.group.clone(),
+            push: p.push.clone(),
             ..ListParams::default()
         }
         .href(1),
@@ -335,12 +358,26 @@ pub async fn list(
         all_href: ListParams {
             q: p.q.clone(),
             group: p.group.clone(),
+            push: p.push.clone(),
+            ..ListParams::default()
+        }
+        .href(1),
+        without_push: p.without_push(),
+        without_push_count: staff.iter().filter(|r| r.push_token.is_none()).count(),
+        push_href: ListParams {
+            q: p.q.clone(),
+            state: p.state.clone(),
+            group: p.group.clone(),
+            push: if p.without_push() { "" } else { "none" }.to_owned(),
             ..ListParams::default()
         }
         .href(1),
         matched: found.matched,
         state_chosen: chosen.is_some(),
-        filtered: !p.q.trim().is_empty() || chosen.is_some() || group_chosen.is_some(),
+        filtered: !p.q.trim().is_empty()
+            || chosen.is_some()
+            || group_chosen.is_some()
+            || p.without_push(),
         page,
         pages: found.pages,
         prev: (page > 1).then(|| p.href(page - 1)),
