@@ -394,6 +394,12 @@ test("the operator logs in, creates a partner and sees its token once", async ()
   await Promise.all([page.waitForURL(/done=partner_disabled/), page.click("#partners tbody tr button.danger")]);
   assert.equal(new URL(page.url()).searchParams.get("q"), "ОСЕН");
   assert.equal(await page.locator("#partners tbody tr .badge.warn").count(), 1);
+  // A typo in the name: corrected from the same row.
+  const row = page.locator("#partners tbody tr").first();
+  await row.locator(`details.rename:has(form[action$="/names"]) summary`).click();
+  await row.locator("input[name=name]").fill("ИП Осенев");
+  await Promise.all([page.waitForURL(/done=partner_renamed/), row.locator(`form[action$="/names"] button[type=submit]`).click()]);
+  assert.match(await page.textContent("#partners"), /ИП Осенев/);
 
   // Usage this month: partner A's messages counted, the busiest first, and the CSV for billing.
   await Promise.all([page.waitForURL(/\/operator\/usage/), page.click("nav >> text=Использование")]);

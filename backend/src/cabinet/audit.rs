@@ -51,6 +51,8 @@ pub enum Action {
     PartnerCreated,
     PartnerDisabled,
     PartnerEnabled,
+    /// The detail is the old and new short and full names.
+    PartnerRenamed,
     PasswordReset,
     /// The detail is the address.
     WebhookOn,
@@ -112,7 +114,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 41] = [
+    pub const ALL: [Self; 42] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -147,6 +149,7 @@ impl Action {
         Self::PartnerCreated,
         Self::PartnerDisabled,
         Self::PartnerEnabled,
+        Self::PartnerRenamed,
         Self::PasswordReset,
         Self::WebhookOn,
         Self::WebhookMoved,
@@ -196,6 +199,7 @@ impl Action {
             Self::PartnerCreated
             | Self::PartnerDisabled
             | Self::PartnerEnabled
+            | Self::PartnerRenamed
             | Self::PasswordReset => Kind::Operator,
         }
     }
@@ -237,6 +241,7 @@ impl Action {
             Self::PartnerCreated => "partner_created",
             Self::PartnerDisabled => "partner_disabled",
             Self::PartnerEnabled => "partner_enabled",
+            Self::PartnerRenamed => "partner_renamed",
             Self::PasswordReset => "password_reset",
             Self::WebhookOn => "webhook_on",
             Self::WebhookMoved => "webhook_moved",

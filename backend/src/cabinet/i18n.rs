@@ -664,6 +664,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Organisation's access restored",
     ),
     (
+        "audit.partner_renamed",
+        "Оператор изменил название организации",
+        "The operator changed the organisation's name",
+    ),
+    (
         "audit.password_reset",
         "Пароль кабинета сброшен",
         "Cabinet password reset",
@@ -1176,6 +1181,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("op.disable", "Отключить", "Disable"),
     ("op.enable", "Включить", "Enable"),
     ("op.reset", "Сбросить пароль", "Reset password"),
+    ("op.rename", "Изменить название", "Change the name"),
     ("op.create", "Новый партнёр", "New partner"),
     ("op.create_submit", "Создать партнёра", "Create partner"),
     ("op.search_hint", "ИНН или название", "INN or name"),
@@ -1263,6 +1269,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.partner_created",
         "Партнёр создан",
         "The partner is created",
+    ),
+    (
+        "done.partner_renamed",
+        "Название организации изменено",
+        "The organisation's name is changed",
     ),
     (
         "done.partner_disabled",

@@ -309,6 +309,20 @@ impl Store {
         Ok(())
     }
 
+    /// The company's names as the operator corrects them (the app shows the short one).
+    pub async fn rename_partner(&self, partner_id: i64, short: &str, full: &str) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query(
+            "UPDATE partners SET short_name = $2, full_name = $3 WHERE id = $1",
+        )
+            .bind(partner_id)
+            .bind(short)
+            .bind(full)
+            .execute(p)
+            .await)?;
+        self.tokens.forget_all();
+        Ok(n > 0)
+    }
+
     pub async fn set_registration(&self, partner_id: i64, policy: Registration) -> Result<()> {
         let (approval, list_only) = policy.flags();
         exec!(self, p => sqlx::query(

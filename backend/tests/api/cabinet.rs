@@ -27,6 +27,7 @@ both_databases!(
     employees_change_state_in_bulk_and_the_list_downloads_as_csv,
     the_journal_records_who_did_what_and_when,
     the_operator_sees_each_partners_usage_per_month,
+    the_operator_corrects_a_partners_names_and_the_app_shows_the_new_one,
     the_english_cabinet_gives_the_rules_refusals_in_english,
     the_guide_is_in_russian_or_in_english_with_the_partners_own_inn,
 );
@@ -2787,4 +2788,85 @@ async fn messages_older_than_the_partners_retention_leave_the_server_with_their_
     );
     let english = without_tags(&b.get("/cabinet/journal?lang=en").await.body);
     assert!(english.contains("Message retention: 365 days"), "{english}");
+}
+
+/// A typo at creation, or a new legal form: the operator corrects the names; employees see the
+/// new short name at their next login; the partner's journal says who changed what.
+async fn the_operator_corrects_a_partners_names_and_the_app_shows_the_new_one(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let op = Browser::new(&app);
+    op.operator(&app).await;
+    let list = op.get("/operator").await;
+    assert!(
+        list.body
+            .contains(&format!("action=\"/operator/partners/{}/names\"", p.id))
+    );
+    let rename = |id: i64, name: &'static str, full: &'static str, csrf: String| {
+        let op = &op;
+        async move {
+            op.post(
+                &format!("/operator/partners/{id}/names"),
+                &[("csrf", &csrf), ("name", name), ("full_name", full)],
+            )
+            .await
+        }
+    };
+    let forged = rename(p.id, "АО Весна", "АО «Весна»", "a".repeat(64)).await;
+    assert_eq!(forged.status, 403);
+    let empty = rename(p.id, " ", "АО «Весна»", list.csrf()).await;
+    assert_eq!(empty.status, 400);
+    assert_eq!(rename(999_999, "X", "Y", list.csrf()).await.status, 404);
+    let done = rename(
+        p.id,
+        "АО Весна",
+        "Акционерное общество «Весна»",
+        list.csrf(),
+    )
+    .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/operator?done=partner_renamed")
+    );
+
+    // The app's profile after a login carries the new short name; the other partner's is kept.
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let code = {
+        app.auth(&p.inn, PHONE, "Иванов").await.ok();
+        app.sms.last_code(PHONE).unwrap()
+    };
+    let profile = app.confirm(&p.inn, PHONE, &code).await;
+    assert_eq!(profile.ok()["staffid"], e.id.as_str());
+    let names = |id: i64| {
+        format!("SELECT COUNT(*) FROM partners WHERE id = {id} AND short_name = 'АО Весна'")
+    };
+    assert_eq!(app.count(&names(p.id)).await, 1);
+    assert_eq!(app.count(&names(other.id)).await, 0);
+    let shown = serde_json::to_string(profile.ok()).unwrap();
+    assert!(shown.contains("АО Весна"), "{shown}");
+
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let entries = journal(&b.get("/cabinet/journal").await);
+    let expected = "Оператор изменил название организации: «ООО Весна» → «АО Весна»; \
+                    «Общество с ограниченной ответственностью Весна» → «Акционерное общество «Весна»»";
+    assert!(
+        entries
+            .iter()
+            .any(|(who, what, _)| what == expected && who.contains("ops")),
+        "{entries:?}"
+    );
+    // Saving the same names again records nothing.
+    rename(
+        p.id,
+        "АО Весна",
+        "Акционерное общество «Весна»",
+        list.csrf(),
+    )
+    .await;
+    let renamed = format!(
+        "SELECT COUNT(*) FROM audit_events WHERE partner_id = {} AND action = 'partner_renamed'",
+        p.id
+    );
+    assert_eq!(app.count(&renamed).await, 1);
 }

@@ -8,6 +8,7 @@ use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, cookies, html, session};
 use super::{PageOf, done, fold, list_href, page_number};
+use crate::domain::PartnerName;
 use crate::service::partners::{self, PartnerInput};
 use crate::state::SharedState;
 use crate::store::{PartnerRow, SessionKind};
@@ -307,6 +308,62 @@ pub async fn set_disabled(
             "partner_enabled"
         },
     ))
+}
+
+#[derive(Deserialize)]
+pub struct NamesForm {
+    csrf: String,
+    name: String,
+    full_name: String,
+    back: Option<String>,
+}
+
+/// Corrects a company's names (a typo at creation, a new legal form). The app shows the short
+/// name in the employee's profile at their next login; the partner's journal records the
+/// change with the operator's login.
+#[handler]
+pub async fn rename(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<i64>,
+    Form(form): Form<NamesForm>,
+) -> CabinetResult<Response> {
+    let s = session::operator(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let short = PartnerName::parse(&form.name).map_err(|e| CabinetError::Invalid(e.0))?;
+    let full = PartnerName::parse(&form.full_name).map_err(|e| CabinetError::Invalid(e.0))?;
+    let before = state
+        .store
+        .partner_by_id(id)
+        .await?
+        .ok_or(CabinetError::NotFound)?;
+    if !state
+        .store
+        .rename_partner(id, short.as_str(), full.as_str())
+        .await?
+    {
+        return Err(CabinetError::NotFound);
+    }
+    if (before.short_name.as_str(), before.full_name.as_str()) != (short.as_str(), full.as_str()) {
+        let detail = format!(
+            "«{}» → «{}»; «{}» → «{}»",
+            before.short_name,
+            short.as_str(),
+            before.full_name,
+            full.as_str()
+        );
+        let actor = audit::operator(&s.operator.login);
+        audit::record(
+            state,
+            req,
+            id,
+            &actor,
+            audit::Action::PartnerRenamed,
+            &detail,
+        )
+        .await;
+    }
+    Ok(done(&back_to(form.back.as_deref()), "partner_renamed"))
 }
 
 #[derive(Deserialize)]
