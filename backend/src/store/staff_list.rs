@@ -84,6 +84,56 @@ const DISABLE_MISSING_PG: &str = "UPDATE staff SET state = 'disabled', updated_a
      RETURNING id";
 const READ_PG: &str = "SELECT id, phone, name FROM staff WHERE partner_id = $1 AND phone = ANY($2)";
 
+/// The statements after the insert, in a dialect; each binds the list's phones as one value.
+struct Dialect {
+    approve: &'static str,
+    disable_missing: &'static str,
+    read: &'static str,
+}
+
+const SQLITE: Dialect = Dialect {
+    approve: APPROVE_SQLITE,
+    disable_missing: DISABLE_MISSING_SQLITE,
+    read: READ_SQLITE,
+};
+const POSTGRES: Dialect = Dialect {
+    approve: APPROVE_PG,
+    disable_missing: DISABLE_MISSING_PG,
+    read: READ_PG,
+};
+
+/// One list in `$tx`, committed: the insert `$add` (its binds are the dialect's own), then
+/// the approvals, the whole-staff disabling and the read back, each given `$phones`.
+macro_rules! list_in_tx {
+    ($tx:ident, $dialect:expr, $phones:expr, $add:expr, $partner_id:expr, $now:expr, $disable_missing:expr) => {{
+        let added: Vec<i64> = $add.fetch_all(&mut *$tx).await?;
+        let approved: Vec<i64> = sqlx::query_scalar($dialect.approve)
+            .bind($partner_id)
+            .bind($now)
+            .bind($phones)
+            .fetch_all(&mut *$tx)
+            .await?;
+        let disabled: Vec<i64> = match $disable_missing {
+            true => {
+                sqlx::query_scalar($dialect.disable_missing)
+                    .bind($partner_id)
+                    .bind($now)
+                    .bind($phones)
+                    .fetch_all(&mut *$tx)
+                    .await?
+            }
+            false => Vec::new(),
+        };
+        let rows: Vec<IdPhoneName> = sqlx::query_as($dialect.read)
+            .bind($partner_id)
+            .bind($phones)
+            .fetch_all(&mut *$tx)
+            .await?;
+        $tx.commit().await?;
+        (added, approved, disabled, rows)
+    }};
+}
+
 fn json(value: &impl serde::Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::Internal(format!("staff list: {e}")))
 }
@@ -108,70 +158,20 @@ impl Store {
                     phones.iter().zip(&names).map(|(p, n)| [*p, *n]).collect();
                 let phones = json(&phones)?;
                 let mut tx = p.begin().await?;
-                let added: Vec<i64> = sqlx::query_scalar(ADD_SQLITE)
+                let add = sqlx::query_scalar(ADD_SQLITE)
                     .bind(partner_id)
                     .bind(now)
-                    .bind(json(&pairs)?)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let approved: Vec<i64> = sqlx::query_scalar(APPROVE_SQLITE)
-                    .bind(partner_id)
-                    .bind(now)
-                    .bind(&phones)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let disabled: Vec<i64> = match disable_missing {
-                    true => {
-                        sqlx::query_scalar(DISABLE_MISSING_SQLITE)
-                            .bind(partner_id)
-                            .bind(now)
-                            .bind(&phones)
-                            .fetch_all(&mut *tx)
-                            .await?
-                    }
-                    false => Vec::new(),
-                };
-                let rows: Vec<IdPhoneName> = sqlx::query_as(READ_SQLITE)
-                    .bind(partner_id)
-                    .bind(&phones)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                (added, approved, disabled, rows)
+                    .bind(json(&pairs)?);
+                list_in_tx!(tx, SQLITE, &phones, add, partner_id, now, disable_missing)
             }
             super::Pool::Postgres(p) => {
                 let mut tx = p.begin().await?;
-                let added: Vec<i64> = sqlx::query_scalar(ADD_PG)
+                let add = sqlx::query_scalar(ADD_PG)
                     .bind(partner_id)
                     .bind(now)
                     .bind(&phones)
-                    .bind(&names)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let approved: Vec<i64> = sqlx::query_scalar(APPROVE_PG)
-                    .bind(partner_id)
-                    .bind(now)
-                    .bind(&phones)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let disabled: Vec<i64> = match disable_missing {
-                    true => {
-                        sqlx::query_scalar(DISABLE_MISSING_PG)
-                            .bind(partner_id)
-                            .bind(now)
-                            .bind(&phones)
-                            .fetch_all(&mut *tx)
-                            .await?
-                    }
-                    false => Vec::new(),
-                };
-                let rows: Vec<IdPhoneName> = sqlx::query_as(READ_PG)
-                    .bind(partner_id)
-                    .bind(&phones)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                (added, approved, disabled, rows)
+                    .bind(&names);
+                list_in_tx!(tx, POSTGRES, &phones, add, partner_id, now, disable_missing)
             }
         };
         let added: HashSet<i64> = added.into_iter().collect();
