@@ -188,7 +188,11 @@ pub async fn send_bulk(
     text: &MessageText,
     source: Source,
 ) -> Result<BulkOutcome> {
-    let (recipients, refused) = audience(state, partner.id, to)
+    let Audience {
+        recipients,
+        refused,
+        staff,
+    } = audience(state, partner.id, to)
         .await?
         .ok_or_else(|| group_not_found(to))?;
     let mut outcome = BulkOutcome {
@@ -197,14 +201,7 @@ pub async fn send_bulk(
     };
     let started = std::time::Instant::now();
     if !recipients.is_empty() {
-        let personal = personal_texts(
-            state,
-            partner.id,
-            title.as_str(),
-            text.as_str(),
-            &recipients,
-        )
-        .await?;
+        let personal = personal_texts(title.as_str(), text.as_str(), &recipients, &staff)?;
         let texts = match &personal {
             Some(texts) => Texts::Personal(texts),
             None => Texts::Shared {
@@ -242,38 +239,32 @@ pub async fn send_bulk(
 
 /// Each recipient's own title and text when either names them (`{ФИО}`), in the order of
 /// `recipients`; `None` when neither does, and the send's words are shared. The names are
-/// read as they are now: a send scheduled last week greets by this week's name.
-pub async fn personal_texts(
-    state: &AppState,
-    partner_id: i64,
+/// those of `staff`, the audience's read: a send scheduled last week greets by this week's
+/// name.
+pub fn personal_texts(
     title: &str,
     text: &str,
     recipients: &[(StaffId, MessageStatus)],
+    staff: &[StaffRow],
 ) -> Result<Option<Vec<(String, String)>>> {
     if !has_name_placeholder(title) && !has_name_placeholder(text) {
         return Ok(None);
     }
-    let names: HashMap<i64, String> = state
-        .store
-        .list_staff(partner_id)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
-    Ok(Some(
-        recipients
-            .iter()
-            .map(|(id, _)| {
-                // Deleted between the two reads: no name to put in, and this step is not the
-                // one to decide what becomes of their message.
-                let name = names.get(&id.0).map_or("", String::as_str);
-                (
-                    personalized(title, name, Title::MAX_CHARS),
-                    personalized(text, name, MessageText::MAX_CHARS),
-                )
-            })
-            .collect(),
-    ))
+    let names: HashMap<i64, &str> = staff.iter().map(|s| (s.id, s.name.as_str())).collect();
+    recipients
+        .iter()
+        .map(|(id, _)| {
+            // Every recipient was chosen from `staff`.
+            let name = names.get(&id.0).ok_or_else(|| {
+                Error::Internal(format!("recipient {} is not in the audience's staff", id.0))
+            })?;
+            Ok((
+                personalized(title, name, Title::MAX_CHARS),
+                personalized(text, name, MessageText::MAX_CHARS),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }
 
 /// The 404 of a group that is not the partner's (or no longer exists).
@@ -292,23 +283,39 @@ pub async fn audience(
     state: &AppState,
     partner_id: i64,
     to: Recipients<'_>,
-) -> Result<Option<(Vec<(StaffId, MessageStatus)>, Vec<Refusal>)>> {
+) -> Result<Option<Audience>> {
     let staff = state.store.list_staff(partner_id).await?;
-    Ok(match to {
-        Recipients::AllActive => Some(resolve(&staff, None)),
-        Recipients::Listed(ids) => Some(resolve(&staff, Some(ids))),
+    let staff = match to {
+        Recipients::AllActive | Recipients::Listed(_) => staff,
         Recipients::Group(id) => match state.store.group_members(partner_id, id.0).await? {
-            None => None,
+            None => return Ok(None),
             Some(members) => {
                 let members: HashSet<i64> = members.iter().map(|m| m.0).collect();
-                let in_group: Vec<StaffRow> = staff
+                staff
                     .into_iter()
                     .filter(|s| members.contains(&s.id))
-                    .collect();
-                Some(resolve(&in_group, None))
+                    .collect()
             }
         },
-    })
+    };
+    let listed = match to {
+        Recipients::Listed(ids) => Some(ids),
+        _ => None,
+    };
+    let (recipients, refused) = resolve(&staff, listed);
+    Ok(Some(Audience {
+        recipients,
+        refused,
+        staff,
+    }))
+}
+
+/// Who a send goes to, who is refused, and the employees they were chosen from (read once:
+/// their names fill `{ФИО}`).
+pub struct Audience {
+    pub recipients: Vec<(StaffId, MessageStatus)>,
+    pub refused: Vec<Refusal>,
+    pub staff: Vec<StaffRow>,
 }
 
 /// Who of `staff` gets a message now: the `listed` ones (refused one by one when they cannot

@@ -280,10 +280,11 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
         (None, None) => Recipients::AllActive,
     };
     // A group deleted in a race with the send's scheduling sends nothing; the send says why.
-    let (mut recipients, mut refused, gone) =
+    let (mut recipients, mut refused, staff, gone) =
         match messaging::audience(state, row.partner_id, to).await? {
-            Some((recipients, refused)) => (recipients, refused, None),
+            Some(a) => (a.recipients, a.refused, a.staff, None),
             None => (
+                Vec::new(),
                 Vec::new(),
                 Vec::new(),
                 Some(messaging::group_not_found(to).to_string()),
@@ -313,13 +314,7 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
     });
     let detail = gone.or(detail);
     let now = now_millis();
-    let personal = match recipients.is_empty() {
-        true => None,
-        false => {
-            messaging::personal_texts(state, row.partner_id, &row.title, &row.body, &recipients)
-                .await?
-        }
-    };
+    let personal = messaging::personal_texts(&row.title, &row.body, &recipients, &staff)?;
     let outcome = ScheduledOutcome {
         personal: personal.as_deref(),
         recipients: &recipients,

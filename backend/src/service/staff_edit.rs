@@ -26,7 +26,7 @@ pub enum Change {
 }
 
 fn phone_taken(phone: &Phone, holder: &StaffRow) -> Error {
-    let who = super::super::cabinet::audit::employee(&holder.name, holder.id);
+    let who = crate::cabinet::audit::employee(&holder.name, holder.id);
     Error::Conflict(Phrase::new(
         format!("Номер {} уже у сотрудника {who}", phone.as_str()),
         format!(
