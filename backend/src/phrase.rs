@@ -205,6 +205,10 @@ pub mod stored {
         "Приложение подтвердило получение",
         "The app confirmed receipt",
     );
+    pub const ACKNOWLEDGED: Stored = Stored::new(
+        "Сотрудник подтвердил ознакомление",
+        "The employee acknowledged the message",
+    );
     pub const NO_TOKEN: Stored = Stored::new(
         "У сотрудника нет push-токена: сообщение доступно в истории",
         "The employee has no push token: the message is in their history",
@@ -300,6 +304,7 @@ pub mod stored {
         ACCEPTED,
         OPENED,
         CONFIRMED,
+        ACKNOWLEDGED,
         NO_TOKEN,
         NO_PROVIDER,
         DEAD_TOKEN,

@@ -29,6 +29,15 @@ impl Source {
     }
 }
 
+/// What a message says, and whether it asks the employee to acknowledge it ("Ознакомлен(а)"
+/// in the app: an order, a rule, a new schedule).
+#[derive(Debug, Clone, Copy)]
+pub struct Content<'a> {
+    pub title: &'a Title,
+    pub text: &'a MessageText,
+    pub ack_required: bool,
+}
+
 /// The employee of this partner who may receive a message now, or why not.
 pub async fn recipient(
     state: &AppState,
@@ -60,15 +69,13 @@ pub async fn send(
     state: &AppState,
     partner: &PartnerRow,
     staff_id: StaffId,
-    title: &Title,
-    text: &MessageText,
+    content: &Content<'_>,
     source: Source,
     key: Option<&IdempotencyKey>,
 ) -> Result<(StaffRow, MessageRow)> {
     let asked = Asked {
         staff_id,
-        title,
-        text,
+        content,
         key,
     };
     if let Some(key) = key
@@ -82,14 +89,15 @@ pub async fn send(
     let new = NewMessage {
         partner_id: partner.id,
         staff_id: staff.staff_id(),
-        title: title.as_str(),
-        body: text.as_str(),
+        title: content.title.as_str(),
+        body: content.text.as_str(),
         source: source.as_str(),
         status,
         now: now_millis(),
         push_token: staff.push_token.as_deref(),
         push_device: staff.push_device.as_deref(),
         idempotency_key: key,
+        ack_required: content.ack_required,
     };
     let message = match state.store.insert_message_keyed(&new).await? {
         Keyed::Stored(row) => row,
@@ -110,8 +118,7 @@ pub async fn send(
 /// What a `send` call asked for, to compare a retry with the message its key names.
 struct Asked<'a> {
     staff_id: StaffId,
-    title: &'a Title,
-    text: &'a MessageText,
+    content: &'a Content<'a>,
     key: Option<&'a IdempotencyKey>,
 }
 
@@ -123,14 +130,15 @@ async fn replay(
     earlier: MessageRow,
 ) -> Result<(StaffRow, MessageRow)> {
     let same = earlier.staff_id == asked.staff_id.0
-        && earlier.title == asked.title.as_str()
-        && earlier.body == asked.text.as_str();
+        && earlier.title == asked.content.title.as_str()
+        && earlier.body == asked.content.text.as_str()
+        && earlier.ack_required == asked.content.ack_required;
     if !same {
         return Err(Error::Conflict(phrase!(
             "Ключ Idempotency-Key «{}» уже использован для другого сообщения (№ {}): \
-             повтор запроса должен совпадать с ним в staffid, title и message",
+             повтор запроса должен совпадать с ним в staffid, title, message и requireack",
             "Idempotency-Key “{}” was already used for another message (No. {}): \
-             a repeated call must have the same staffid, title and message",
+             a repeated call must have the same staffid, title, message and requireack",
             asked.key.map_or("", IdempotencyKey::as_str),
             earlier.id
         )));
@@ -184,10 +192,10 @@ pub async fn send_bulk(
     state: &AppState,
     partner: &PartnerRow,
     to: Recipients<'_>,
-    title: &Title,
-    text: &MessageText,
+    content: &Content<'_>,
     source: Source,
 ) -> Result<BulkOutcome> {
+    let Content { title, text, .. } = *content;
     let Audience {
         recipients,
         refused,
@@ -217,6 +225,7 @@ pub async fn send_bulk(
                 texts,
                 source.as_str(),
                 now_millis(),
+                content.ack_required,
             )
             .await?;
     }

@@ -45,6 +45,8 @@ pub struct NewSend<'a> {
     pub repeat: Option<Repeat>,
     /// A repeating send's last moment: no send of the series goes after it.
     pub repeat_until: Option<Millis>,
+    /// Its messages ask to be acknowledged.
+    pub ack_required: bool,
 }
 
 /// Schedules a message for `send_at`: to the listed employees, who must be the partner's
@@ -64,6 +66,7 @@ pub async fn schedule(
         key,
         repeat,
         repeat_until,
+        ack_required,
     } = send;
     let asked = Asked {
         listed: match to {
@@ -82,6 +85,7 @@ pub async fn schedule(
         send_at,
         repeat,
         repeat_until,
+        ack_required,
     };
     if let Some(key) = key
         && let Some(earlier) = state
@@ -163,6 +167,7 @@ pub async fn schedule(
             source: source.as_str(),
             now,
             key: key.map(IdempotencyKey::as_str),
+            ack_required,
         })
         .await?;
     let row = match stored {
@@ -188,6 +193,7 @@ struct Asked<'a> {
     send_at: Millis,
     repeat: Option<Repeat>,
     repeat_until: Option<Millis>,
+    ack_required: bool,
 }
 
 /// The answer to a repeated call: the send its key names, if it is the same send.
@@ -202,13 +208,16 @@ fn replay(
         && earlier.body == asked.text.as_str()
         && earlier.send_at == asked.send_at
         && Repeat::stored(earlier.repeat.as_deref()) == asked.repeat
-        && earlier.repeat_until == asked.repeat_until;
+        && earlier.repeat_until == asked.repeat_until
+        && earlier.ack_required == asked.ack_required;
     if !same {
         return Err(Error::Conflict(phrase!(
             "Ключ Idempotency-Key «{}» уже использован для другой отправки (№ {}): повтор запроса \
-             должен совпадать с ней в получателях, title, message, senddate, repeat и repeatuntil",
+             должен совпадать с ней в получателях, title, message, senddate, repeat, repeatuntil \
+             и requireack",
             "Idempotency-Key “{}” was already used for another send (No. {}): a repeated call \
-             must have the same recipients, title, message, senddate, repeat and repeatuntil",
+             must have the same recipients, title, message, senddate, repeat, repeatuntil and \
+             requireack",
             key.map_or("", IdempotencyKey::as_str),
             earlier.id
         )));

@@ -79,6 +79,33 @@ pub(super) struct BulkSend<'a> {
     pub now: Millis,
     /// Shared by the send's messages (`messages.send_id`, migration 19).
     pub send_id: i64,
+    /// Every message of the send asks to be acknowledged.
+    pub ack_required: bool,
+}
+
+impl<'a> BulkSend<'a> {
+    /// The send's rows for SQLite's insert (`insert_rows_sqlite`), one per recipient in order.
+    pub(super) fn rows(&self, recipients: &[(StaffId, MessageStatus)]) -> Vec<NewRow<'a>> {
+        recipients
+            .iter()
+            .enumerate()
+            .map(|(i, &(staff, status))| {
+                let (title, body) = self.texts.of(i);
+                let (partner, source, now) = (self.partner_id, self.source, self.now);
+                (
+                    partner,
+                    staff.0,
+                    title,
+                    body,
+                    source,
+                    status,
+                    now,
+                    None,
+                    self.ack_required,
+                )
+            })
+            .collect()
+    }
 }
 
 /// A fresh `send_id`: random, so that no counter has to be kept or locked. Sends number far
@@ -174,12 +201,12 @@ pub(crate) fn creation_detail(status: MessageStatus, source: &str) -> String {
 /// leased when `$lease` is a `Some(&Lease)` (see `handoff`). Runs inside the caller's
 /// transaction; yields the message and the job's id.
 macro_rules! insert_one_in_tx {
-    ($tx:expr, $partner_id:expr, $staff_id:expr, $title:expr, $body:expr, $source:expr, $status:expr, $now:expr, $lease:expr, $key:expr) => {{
+    ($tx:expr, $partner_id:expr, $staff_id:expr, $title:expr, $body:expr, $source:expr, $status:expr, $now:expr, $lease:expr, $key:expr, $ack:expr) => {{
         let key: Option<&str> = $key;
         let row: crate::store::MessageRow = sqlx::query_as(
-            "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             RETURNING id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at",
+            "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key, ack_required)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             RETURNING id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at",
         )
         .bind($partner_id)
         .bind($staff_id)
@@ -189,6 +216,7 @@ macro_rules! insert_one_in_tx {
         .bind($status.as_str())
         .bind($now)
         .bind(key)
+        .bind($ack)
         .fetch_one(&mut *$tx)
         .await?;
         sqlx::query(
@@ -231,7 +259,7 @@ macro_rules! bulk_pg_sql {
     ($select:literal, $unnest:literal) => {
         concat!(
             "WITH m AS (
-               INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, send_id)
+               INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, send_id, ack_required)
                SELECT ", $select, " FROM UNNEST(", $unnest, ")
                RETURNING id, staff_id, status
              ), events AS (
@@ -246,12 +274,12 @@ macro_rules! bulk_pg_sql {
 }
 /// `$2` and `$3` the title and text of every message.
 const BULK_PG_SHARED: &str = bulk_pg_sql!(
-    "$1, u.staff, $2, $3, $4, u.status, $5, $10",
+    "$1, u.staff, $2, $3, $4, u.status, $5, $10, $11",
     "$6::bigint[], $7::text[]) AS u(staff, status"
 );
 /// `$2` and `$3` arrays: each recipient's own title and text.
 const BULK_PG_PERSONAL: &str = bulk_pg_sql!(
-    "$1, u.staff, u.title, u.body, $4, u.status, $5, $10",
+    "$1, u.staff, u.title, u.body, $4, u.status, $5, $10, $11",
     "$6::bigint[], $7::text[], $2::text[], $3::text[]) AS u(staff, status, title, body"
 );
 
@@ -289,6 +317,7 @@ pub(super) async fn insert_messages_bulk_pg(
         .bind(creation_detail(MessageStatus::NoDevice, send.source))
         .bind(creation_detail(MessageStatus::Queued, send.source))
         .bind(send.send_id)
+        .bind(send.ack_required)
         .fetch_all(p)
         .await?;
     Ok(rows
@@ -329,29 +358,22 @@ impl Store {
         texts: Texts<'_>,
         source: &str,
         now: Millis,
+        ack_required: bool,
     ) -> Result<Vec<BulkCreated>> {
-        let send_id = new_send_id();
+        let send = BulkSend {
+            partner_id,
+            texts,
+            source,
+            now,
+            send_id: new_send_id(),
+            ack_required,
+        };
         let created = match &self.writer {
-            Pool::Postgres(p) => {
-                let send = BulkSend {
-                    partner_id,
-                    texts,
-                    source,
-                    now,
-                    send_id,
-                };
-                insert_messages_bulk_pg(p, &send, recipients).await?
-            }
+            Pool::Postgres(p) => insert_messages_bulk_pg(p, &send, recipients).await?,
             Pool::Sqlite(p) => {
-                let rows: Vec<NewRow<'_>> = recipients
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &(staff, status))| {
-                        let (title, body) = texts.of(i);
-                        (partner_id, staff.0, title, body, source, status, now, None)
-                    })
-                    .collect();
-                let (last, _) = insert_rows_sqlite(p, &rows, None, &[], now, Some(send_id)).await?;
+                let rows = send.rows(recipients);
+                let (last, _) =
+                    insert_rows_sqlite(p, &rows, None, &[], now, Some(send.send_id)).await?;
                 created_up_to(recipients, last)
             }
         };

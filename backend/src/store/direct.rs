@@ -141,7 +141,7 @@ impl SqliteReads {
         self.with(|c| {
             c.prepare_cached(
                 "SELECT id, partner_id, staff_id, title, body, source, status, status_reason,
-                        created_at, sent_at, delivered_at, read_at
+                        created_at, sent_at, delivered_at, read_at, ack_required, acked_at
                  FROM messages WHERE partner_id = ?1 AND idempotency_key = ?2",
             )?
             .query_row(params![partner_id, key], message_row)
@@ -168,7 +168,7 @@ impl SqliteReads {
             }
             let mut stmt = c.prepare_cached(
                 "SELECT id, partner_id, staff_id, title, body, source, status, status_reason,
-                        created_at, sent_at, delivered_at, read_at
+                        created_at, sent_at, delivered_at, read_at, ack_required, acked_at
                  FROM messages
                  WHERE staff_id = ?1 AND created_at >= ?2 AND created_at <= ?3 AND id > ?4 AND id < ?5
                    AND status <> 'recalled'
@@ -259,6 +259,8 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         sent_at: r.get(9)?,
         delivered_at: r.get(10)?,
         read_at: r.get(11)?,
+        ack_required: r.get(12)?,
+        acked_at: r.get(13)?,
     })
 }
 

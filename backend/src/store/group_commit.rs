@@ -42,6 +42,7 @@ pub(super) struct QueuedMessage {
     push_token: Option<String>,
     push_device: Option<String>,
     idempotency_key: Option<IdempotencyKey>,
+    ack_required: bool,
 }
 
 impl QueuedMessage {
@@ -57,6 +58,7 @@ impl QueuedMessage {
             push_token: m.push_token.map(str::to_owned),
             push_device: m.push_device.map(str::to_owned),
             idempotency_key: m.idempotency_key.cloned(),
+            ack_required: m.ack_required,
         }
     }
 
@@ -72,6 +74,7 @@ impl QueuedMessage {
             push_token: self.push_token.as_deref(),
             push_device: self.push_device.as_deref(),
             idempotency_key: self.idempotency_key.as_ref(),
+            ack_required: self.ack_required,
         }
     }
 
@@ -398,9 +401,9 @@ async fn insert_batch_pg(
     let text = |f: fn(&QueuedMessage) -> &str| messages.iter().map(|m| f(m)).collect::<Vec<_>>();
     let rows: Vec<StoredRow> = sqlx::query_as(
         "WITH m AS (
-           INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key)
-           SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $12::text[])
-           RETURNING id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at
+           INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key, ack_required)
+           SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $12::text[], $13::boolean[])
+           RETURNING id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at
          ), events AS (
            INSERT INTO message_events (message_id, status, detail, created_at)
            SELECT id, status, replace(CASE WHEN status = 'no_device' THEN $8 ELSE $9 END, '{source}', source), created_at FROM m
@@ -429,6 +432,7 @@ async fn insert_batch_pg(
             .map(|m| m.idempotency_key.as_ref().map(IdempotencyKey::as_str))
             .collect::<Vec<_>>(),
     )
+    .bind(messages.iter().map(|m| m.ack_required).collect::<Vec<_>>())
     .fetch_all(p)
     .await?;
     Ok(rows.into_iter().map(|r| (r.message, r.job_id)).collect())
@@ -454,6 +458,7 @@ async fn insert_batch_sqlite(
                 m.status,
                 m.now,
                 m.idempotency_key.as_ref().map(IdempotencyKey::as_str),
+                m.ack_required,
             )
         })
         .collect();
@@ -485,11 +490,13 @@ fn stored_row(m: &QueuedMessage, id: i64) -> MessageRow {
         sent_at: None,
         delivered_at: None,
         read_at: None,
+        ack_required: m.ack_required,
+        acked_at: None,
     }
 }
 
 /// The columns of one new message, in `messages` order: partner, employee, title, text,
-/// source, status, creation time, idempotency key.
+/// source, status, creation time, idempotency key, whether it asks to be acknowledged.
 pub(super) type NewRow<'a> = (
     i64,
     i64,
@@ -499,6 +506,7 @@ pub(super) type NewRow<'a> = (
     MessageStatus,
     Millis,
     Option<&'a str>,
+    bool,
 );
 
 /// SQLite: the statements that store new messages, their first history entries and the jobs
@@ -510,8 +518,8 @@ pub(super) type NewRow<'a> = (
 macro_rules! new_rows_sql {
     ($send:literal) => {
         concat!(
-        "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key, send_id)
-           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, ",
+        "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key, ack_required, send_id)
+           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, ",
         $send,
         "
            FROM json_each($1) ORDER BY key;
@@ -530,18 +538,21 @@ fn new_rows_json(rows: &[NewRow<'_>]) -> Result<String> {
     serde_json::to_string(
         &rows
             .iter()
-            .map(|&(partner, staff, title, body, source, status, now, key)| {
-                (
-                    partner,
-                    staff,
-                    title,
-                    body,
-                    source,
-                    status.as_str(),
-                    now,
-                    key,
-                )
-            })
+            .map(
+                |&(partner, staff, title, body, source, status, now, key, ack)| {
+                    (
+                        partner,
+                        staff,
+                        title,
+                        body,
+                        source,
+                        status.as_str(),
+                        now,
+                        key,
+                        ack,
+                    )
+                },
+            )
             .collect::<Vec<_>>(),
     )
     .map_err(|e| Error::Internal(format!("new message rows: {e}")))
@@ -676,7 +687,19 @@ mod tests {
             )
             .await
             .unwrap();
-        let row = |title| (1, 5, title, "текст", "api", MessageStatus::Queued, 10, None);
+        let row = |title| {
+            (
+                1,
+                5,
+                title,
+                "текст",
+                "api",
+                MessageStatus::Queued,
+                10,
+                None,
+                false,
+            )
+        };
         let (last, jobs) =
             insert_rows_sqlite(p, &[row("первое"), row("второе")], None, &[], 0, None)
                 .await

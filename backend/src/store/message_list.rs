@@ -60,6 +60,8 @@ pub struct MessageListQuery {
     /// Exclusive upper bound.
     pub created_before: Option<Millis>,
     pub status: Option<MessageStatus>,
+    /// Only messages that ask to be acknowledged and are not yet (nor recalled).
+    pub awaiting_ack: bool,
     /// Words to find in title or text (each as a prefix); empty means no search.
     pub words: Vec<String>,
     pub sort: MessageSort,
@@ -91,6 +93,8 @@ pub struct MessageExportRow {
     pub sent_at: Option<Millis>,
     pub delivered_at: Option<Millis>,
     pub read_at: Option<Millis>,
+    pub ack_required: bool,
+    pub acked_at: Option<Millis>,
 }
 
 impl MessageListRow {
@@ -166,6 +170,7 @@ impl MessageListQuery {
         self.staff_id.is_some()
             || self.group_id.is_some()
             || self.status.is_some()
+            || self.awaiting_ack
             || self.created_from.is_some()
             || self.created_before.is_some()
             || !self.words.is_empty()
@@ -175,8 +180,9 @@ impl MessageListQuery {
     /// never reads rows that fail the filters in bulk.
     fn sort_index_serves_filters(&self) -> bool {
         let dated = self.created_from.is_some() || self.created_before.is_some();
-        // No index has a group: its members' messages are found by employee.
-        if self.group_id.is_some() {
+        // No index has a group: its members' messages are found by employee. Those awaiting
+        // acknowledgment have an index of their own, narrower than any sort's.
+        if self.group_id.is_some() || self.awaiting_ack {
             return false;
         }
         match self.sort {
@@ -217,8 +223,7 @@ pub fn search_words(raw: &str) -> Vec<String> {
 }
 
 /// The columns an export reads beside the list's own.
-const EXPORT_COLUMNS: &str =
-    ", s.phone, m.body, m.source, m.status_reason, m.sent_at, m.delivered_at, m.read_at";
+const EXPORT_COLUMNS: &str = ", s.phone, m.body, m.source, m.status_reason, m.sent_at, m.delivered_at, m.read_at, m.ack_required, m.acked_at";
 
 fn build_list_sql(q: &MessageListQuery, postgres: bool, plan: ListPlan, export: bool) -> Sql {
     use CursorValue::Int;
@@ -311,6 +316,15 @@ fn filters(sql: &mut Sql, q: &MessageListQuery, postgres: bool, hide: (bool, boo
         let p = sql.bind(Text(status.as_str().to_owned()));
         let c = col("m.status", hide_status, postgres);
         sql.text.push_str(&format!(" AND {c} = {p}"));
+    }
+    if q.awaiting_ack {
+        // Written as the partial index `messages_awaiting_ack` says (migration 25), so that
+        // the planners see it applies.
+        sql.text.push_str(if postgres {
+            " AND m.ack_required AND m.status NOT IN ('acknowledged', 'recalled')"
+        } else {
+            " AND m.ack_required <> 0 AND m.status NOT IN ('acknowledged', 'recalled')"
+        });
     }
     if !q.words.is_empty() {
         if postgres {
@@ -494,10 +508,11 @@ impl Store {
         .bind(since + days * DAY)
         .fetch_all(p)
         .await)?;
-        // Read implies delivered; the IN list makes each status its own index range.
+        // Read implies delivered, acknowledged implies read; the IN list makes each status its
+        // own index range.
         let by_status: Vec<(String, i64)> = with_pool!(self, p => sqlx::query_as(
             "SELECT status, COUNT(*) FROM messages
-             WHERE partner_id = $1 AND status IN ('delivered', 'read') AND created_at >= $2
+             WHERE partner_id = $1 AND status IN ('delivered', 'read', 'acknowledged') AND created_at >= $2
              GROUP BY status",
         )
         .bind(partner_id)
@@ -511,7 +526,7 @@ impl Store {
                 .map(|(_, n)| n)
                 .sum()
         };
-        let read = count(MessageStatus::Read);
+        let read = count(MessageStatus::Read) + count(MessageStatus::Acknowledged);
         Ok(MessageStats {
             total: per_day.iter().map(|(_, n)| n).sum(),
             per_day: per_day
@@ -559,6 +574,7 @@ mod tests {
             created_from: None,
             created_before: None,
             status: None,
+            awaiting_ack: false,
             words: vec![],
             sort: MessageSort::Title,
             descending: false,

@@ -13,6 +13,9 @@ pub enum MessageStatus {
     Sent,
     Delivered,
     Read,
+    /// The employee confirmed they have read and accept a message that asked for it
+    /// (`ack_required`): the last status of such a message, after `read`.
+    Acknowledged,
     Failed,
     NoDevice,
     /// Withdrawn by the partner: the app deletes it, nothing changes it afterwards.
@@ -20,11 +23,12 @@ pub enum MessageStatus {
 }
 
 impl MessageStatus {
-    pub const ALL: [MessageStatus; 7] = [
+    pub const ALL: [MessageStatus; 8] = [
         Self::Queued,
         Self::Sent,
         Self::Delivered,
         Self::Read,
+        Self::Acknowledged,
         Self::Failed,
         Self::NoDevice,
         Self::Recalled,
@@ -36,6 +40,7 @@ impl MessageStatus {
             Self::Sent => "sent",
             Self::Delivered => "delivered",
             Self::Read => "read",
+            Self::Acknowledged => "acknowledged",
             Self::Failed => "failed",
             Self::NoDevice => "no_device",
             Self::Recalled => "recalled",
@@ -53,6 +58,7 @@ impl MessageStatus {
             Self::Sent => "Отправлено",
             Self::Delivered => "Доставлено",
             Self::Read => "Прочитано",
+            Self::Acknowledged => "Ознакомлен",
             Self::Failed => "Ошибка доставки",
             Self::NoDevice => "Нет устройства",
             Self::Recalled => "Отозвано",
@@ -74,12 +80,40 @@ pub struct MessageRow {
     pub sent_at: Option<Millis>,
     pub delivered_at: Option<Millis>,
     pub read_at: Option<Millis>,
+    /// The employee is asked to acknowledge it ("Ознакомлен(а)" in the app).
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub ack_required: bool,
+    pub acked_at: Option<Millis>,
+}
+
+/// SQLite's JSON functions give its booleans as the integers they are stored as.
+fn sqlite_bool<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+    use serde::Deserialize;
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Int(i64),
+    }
+    Ok(match Flag::deserialize(d)? {
+        Flag::Bool(b) => b,
+        Flag::Int(i) => i != 0,
+    })
 }
 
 impl MessageRow {
     pub fn status(&self) -> MessageStatus {
         MessageStatus::parse(&self.status).unwrap_or(MessageStatus::Queued)
     }
+}
+
+/// What the app reports of messages it has (`messagestatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    Delivered,
+    Read,
+    /// The employee pressed "Ознакомлен(а)" on a message that asks for it.
+    Acknowledged,
 }
 
 /// A message to store: for one employee of the partner, with its first status.
@@ -101,6 +135,8 @@ pub struct NewMessage<'a> {
     /// The caller's `Idempotency-Key`: unique per partner, a second message with it is refused
     /// by the database (see `insert_message_keyed`).
     pub idempotency_key: Option<&'a IdempotencyKey>,
+    /// The employee is asked to acknowledge it.
+    pub ack_required: bool,
 }
 
 /// What storing a message under an idempotency key did.
@@ -136,7 +172,7 @@ impl Store {
     ) -> Result<(MessageRow, Option<i64>)> {
         Ok(with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
-            let stored = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now, lease, m.idempotency_key.map(IdempotencyKey::as_str));
+            let stored = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now, lease, m.idempotency_key.map(IdempotencyKey::as_str), m.ack_required);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(stored)
         }.await)?)
@@ -179,7 +215,7 @@ impl Store {
             return direct.message_by_key(partner_id, key.as_str());
         }
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at
+            "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at
              FROM messages WHERE partner_id = $1 AND idempotency_key = $2",
         )
         .bind(partner_id)
@@ -215,7 +251,8 @@ impl Store {
                 "SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND partner_id = $7),
                    (SELECT json_group_array(json_object('id', id, 'partner_id', partner_id, 'staff_id', staff_id,
                       'title', title, 'body', body, 'source', source, 'status', status, 'status_reason', status_reason,
-                      'created_at', created_at, 'sent_at', sent_at, 'delivered_at', delivered_at, 'read_at', read_at))
+                      'created_at', created_at, 'sent_at', sent_at, 'delivered_at', delivered_at, 'read_at', read_at,
+                      'ack_required', ack_required, 'acked_at', acked_at))
                     FROM (SELECT * FROM messages
                           WHERE staff_id = $1 AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
                             AND status <> 'recalled'
@@ -239,7 +276,7 @@ impl Store {
 
     pub async fn message_by_id(&self, partner_id: i64, id: i64) -> Result<Option<MessageRow>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at
+            "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at
              FROM messages WHERE partner_id = $1 AND id = $2",
         )
         .bind(partner_id)
@@ -256,7 +293,7 @@ impl Store {
         Ok(match &self.pool {
             // The ids as one JSON array: no statement-variable limit, one prepared statement.
             super::Pool::Sqlite(p) => sqlx::query_as(
-                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at
+                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at
                  FROM messages WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1 ORDER BY id",
             )
             .bind(partner_id)
@@ -264,7 +301,7 @@ impl Store {
             .fetch_all(p)
             .await?,
             super::Pool::Postgres(p) => sqlx::query_as(
-                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at
+                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at
                  FROM messages WHERE id = ANY($2) AND partner_id = $1 ORDER BY id",
             )
             .bind(partner_id)
@@ -274,29 +311,37 @@ impl Store {
         })
     }
 
-    /// The app reports a message delivered or read; ids of other employees are ignored.
-    /// Returns how many messages changed. Read implies delivered; nothing moves backwards.
+    /// The app reports messages delivered, read or acknowledged; ids of other employees are
+    /// ignored, and so is an acknowledgment of a message that did not ask for one. Returns how
+    /// many messages changed. Each report implies the ones before it; nothing moves backwards.
     pub async fn mark_messages(
         &self,
         staff_id: StaffId,
         ids: &[i64],
-        read: bool,
+        report: Report,
         now: Millis,
     ) -> Result<u64> {
-        let (sql, status, detail) = if read {
-            (
+        let (sql, status, detail) = match report {
+            Report::Acknowledged => (
+                "UPDATE messages SET status = 'acknowledged', acked_at = COALESCE(acked_at, $3),
+                    read_at = COALESCE(read_at, $3), delivered_at = COALESCE(delivered_at, $3)
+                 WHERE staff_id = $1 AND id = $2 AND ack_required AND status NOT IN ('acknowledged', 'recalled')
+                 RETURNING id",
+                MessageStatus::Acknowledged,
+                stored::ACKNOWLEDGED.fill(&[]),
+            ),
+            Report::Read => (
                 "UPDATE messages SET status = 'read', read_at = COALESCE(read_at, $3), delivered_at = COALESCE(delivered_at, $3)
-                 WHERE staff_id = $1 AND id = $2 AND status NOT IN ('read', 'recalled') RETURNING id",
+                 WHERE staff_id = $1 AND id = $2 AND status NOT IN ('read', 'acknowledged', 'recalled') RETURNING id",
                 MessageStatus::Read,
                 stored::OPENED.fill(&[]),
-            )
-        } else {
-            (
+            ),
+            Report::Delivered => (
                 "UPDATE messages SET status = 'delivered', delivered_at = COALESCE(delivered_at, $3)
-                 WHERE staff_id = $1 AND id = $2 AND status NOT IN ('delivered', 'read', 'recalled') RETURNING id",
+                 WHERE staff_id = $1 AND id = $2 AND status NOT IN ('delivered', 'read', 'acknowledged', 'recalled') RETURNING id",
                 MessageStatus::Delivered,
                 stored::CONFIRMED.fill(&[]),
-            )
+            ),
         };
         let changed = with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
@@ -329,10 +374,10 @@ async fn messages_for_staff_pg(
     use sqlx::Row;
     let rows = sqlx::query(
         "SELECT m.id, m.partner_id, m.staff_id, m.title, m.body, m.source, m.status, m.status_reason,
-                m.created_at, m.sent_at, m.delivered_at, m.read_at
+                m.created_at, m.sent_at, m.delivered_at, m.read_at, m.ack_required, m.acked_at
          FROM staff s LEFT JOIN LATERAL (
              SELECT id, partner_id, staff_id, title, body, source, status, status_reason,
-                    created_at, sent_at, delivered_at, read_at
+                    created_at, sent_at, delivered_at, read_at, ack_required, acked_at
              FROM messages
              WHERE staff_id = s.id AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
                AND status <> 'recalled'
@@ -369,6 +414,8 @@ async fn messages_for_staff_pg(
             sent_at: row.try_get(9)?,
             delivered_at: row.try_get(10)?,
             read_at: row.try_get(11)?,
+            ack_required: row.try_get(12)?,
+            acked_at: row.try_get(13)?,
         });
     }
     Ok(Some(page))

@@ -3,6 +3,7 @@
 //! Queries are written once in the dialect both databases share (`$1` placeholders,
 //! `ON CONFLICT`, `RETURNING`); where they differ, each store function says so.
 
+mod acks;
 mod audit;
 mod cabinet;
 mod deliveries;
@@ -26,6 +27,7 @@ mod templates;
 mod usage;
 mod webhooks;
 
+pub use acks::{AwaitingAck, SendAcks};
 pub use audit::{AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush, Texts};
@@ -35,7 +37,7 @@ pub use message_list::{
     CursorValue, ListPlan, MessageExportRow, MessageListQuery, MessageListRow, MessageSort,
     MessageStats, StaffStats, search_words,
 };
-pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage};
+pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Report};
 pub use partners::{NewPartner, PartnerRow};
 pub use recall::{RECALLED_PAGE, Recall};
 pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};

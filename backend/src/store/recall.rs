@@ -27,6 +27,7 @@ macro_rules! same_send_sql {
         )
     };
 }
+pub(super) use same_send_sql;
 
 /// What a recall did.
 #[derive(Debug, PartialEq, Eq)]

@@ -46,6 +46,8 @@ pub struct ScheduledRow {
     pub refused_detail: Option<String>,
     pub first_message_id: Option<i64>,
     pub last_message_id: Option<i64>,
+    /// Its messages ask to be acknowledged.
+    pub ack_required: bool,
 }
 
 impl ScheduledRow {
@@ -81,6 +83,7 @@ pub struct NewScheduled<'a> {
     pub now: Millis,
     /// The partner's Idempotency-Key, unique among its sends.
     pub key: Option<&'a str>,
+    pub ack_required: bool,
 }
 
 /// What a due send did, recorded with its messages.
@@ -98,7 +101,7 @@ pub struct ScheduledOutcome<'a> {
 
 const COLUMNS: &str =
     "id, partner_id, title, body, send_at, staff_ids, group_id, source, repeat, series_id, repeat_until, series_start, state, created_at, done_at,
-     created_count, refused_count, refused_detail, first_message_id, last_message_id";
+     created_count, refused_count, refused_detail, first_message_id, last_message_id, ack_required";
 
 impl Store {
     /// Stores a send, or finds the one a concurrent call with the same key stored.
@@ -110,8 +113,8 @@ impl Store {
                 .join(",")
         });
         let sql = format!(
-            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key, group_id, repeat, repeat_until)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
+            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key, group_id, repeat, repeat_until, ack_required)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
         );
         let stored = with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(new.partner_id)
@@ -125,6 +128,7 @@ impl Store {
             .bind(new.group)
             .bind(new.repeat)
             .bind(new.repeat_until)
+            .bind(new.ack_required)
             .fetch_one(p)
             .await);
         match (stored, new.key) {
@@ -298,10 +302,10 @@ impl Store {
                     sqlx::query(
                         "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids,
                              group_id, source, created_at, repeat, series_id, repeat_until,
-                             series_start)
+                             series_start, ack_required)
                          SELECT partner_id, title, body, $2, staff_ids, group_id, source, $3,
                              repeat, COALESCE(series_id, id), repeat_until,
-                             COALESCE(series_start, send_at)
+                             COALESCE(series_start, send_at), ack_required
                          FROM scheduled_sends WHERE id = $1",
                     )
                     .bind(row.id)
@@ -356,25 +360,8 @@ impl InsertScheduled<sqlx::Sqlite> for Store {
         texts: Texts<'_>,
         now: Millis,
     ) -> Result<Vec<BulkCreated>> {
-        let rows: Vec<_> = recipients
-            .iter()
-            .enumerate()
-            .map(|(i, &(staff, status))| {
-                let (title, body) = texts.of(i);
-                let source = row.source.as_str();
-                (
-                    row.partner_id,
-                    staff.0,
-                    title,
-                    body,
-                    source,
-                    status,
-                    now,
-                    None,
-                )
-            })
-            .collect();
-        let last = insert_rows_sqlite_in(tx, &rows, new_send_id()).await?;
+        let send = bulk_send(row, texts, now);
+        let last = insert_rows_sqlite_in(tx, &send.rows(recipients), send.send_id).await?;
         Ok(created_up_to(recipients, last))
     }
 }
@@ -388,14 +375,19 @@ impl InsertScheduled<sqlx::Postgres> for Store {
         texts: Texts<'_>,
         now: Millis,
     ) -> Result<Vec<BulkCreated>> {
-        let send = BulkSend {
-            partner_id: row.partner_id,
-            texts,
-            source: &row.source,
-            now,
-            send_id: new_send_id(),
-        };
-        insert_messages_bulk_pg(&mut **tx, &send, recipients).await
+        insert_messages_bulk_pg(&mut **tx, &bulk_send(row, texts, now), recipients).await
+    }
+}
+
+/// The messages a due send creates: one send, a fresh `send_id`.
+fn bulk_send<'a>(row: &'a ScheduledRow, texts: Texts<'a>, now: Millis) -> BulkSend<'a> {
+    BulkSend {
+        partner_id: row.partner_id,
+        texts,
+        source: &row.source,
+        now,
+        send_id: new_send_id(),
+        ack_required: row.ack_required,
     }
 }
 
@@ -428,6 +420,7 @@ mod tests {
             repeat_until: None,
             now,
             key: None,
+            ack_required: false,
         };
         let Keyed::Stored(late) = store.schedule_send(&new(now - 120_000)).await.unwrap() else {
             panic!("stored")

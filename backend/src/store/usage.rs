@@ -23,7 +23,7 @@ pub struct PartnerUsage {
 const USAGE: &str = "SELECT p.id AS partner_id,
    (SELECT COUNT(*) FROM messages m WHERE m.partner_id = p.id AND m.created_at >= $1 AND m.created_at < $2) AS messages,
    (SELECT COUNT(*) FROM messages m WHERE m.partner_id = p.id AND m.status = 'delivered' AND m.created_at >= $1 AND m.created_at < $2) AS delivered,
-   (SELECT COUNT(*) FROM messages m WHERE m.partner_id = p.id AND m.status = 'read' AND m.created_at >= $1 AND m.created_at < $2) AS read,
+   (SELECT COUNT(*) FROM messages m WHERE m.partner_id = p.id AND m.status IN ('read', 'acknowledged') AND m.created_at >= $1 AND m.created_at < $2) AS read,
    (SELECT COUNT(*) FROM messages m WHERE m.partner_id = p.id AND m.status = 'failed' AND m.created_at >= $1 AND m.created_at < $2) AS failed,
    (SELECT COUNT(*) FROM messages m WHERE m.partner_id = p.id AND m.status = 'no_device' AND m.created_at >= $1 AND m.created_at < $2) AS no_device,
    (SELECT COUNT(*) FROM staff s WHERE s.partner_id = p.id AND s.state = 'active') AS staff_active,

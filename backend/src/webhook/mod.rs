@@ -1,5 +1,5 @@
 //! Delivery-status webhooks: the partner's system is told of each status its messages take
-//! (sent, delivered, read, failed, no device) by signed POSTs, instead of polling for them.
+//! (sent, delivered, read, acknowledged, failed, no device) by signed POSTs, instead of polling for them.
 //!
 //! The events are queued by a trigger on the status history (migration 10), in the transaction
 //! that changed the status, so none is lost and none is made up. A sender task here posts each
@@ -136,7 +136,8 @@ pub struct EventJson {
     pub messageid: String,
     /// Сотрудник, которому адресовано сообщение.
     pub staffid: String,
-    /// sent, delivered, read, failed, no_device или recalled (сообщение отозвано партнёром).
+    /// sent, delivered, read, acknowledged (сотрудник подтвердил ознакомление), failed, no_device
+    /// или recalled (сообщение отозвано партнёром).
     pub status: String,
     /// Статус по-русски.
     pub statusname: String,

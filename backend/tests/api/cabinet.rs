@@ -929,6 +929,7 @@ fn list_query(
         created_from: None,
         created_before: None,
         status: None,
+        awaiting_ack: false,
         words: vec![],
         sort,
         descending: false,
@@ -971,6 +972,7 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
                 push_token: None,
                 push_device: None,
                 idempotency_key: None,
+                ack_required: false,
             })
             .await
             .unwrap();
@@ -1516,7 +1518,9 @@ async fn the_message_list_downloads_as_csv_with_its_filters_and_sort(app: TestAp
             "Создано",
             "Отправлено",
             "Доставлено",
-            "Прочитано"
+            "Прочитано",
+            "Требуется ознакомление",
+            "Ознакомлен"
         ]
     );
     assert_eq!(
@@ -2309,6 +2313,7 @@ async fn the_operator_sees_each_partners_usage_per_month(app: TestApp) {
         push_token: None,
         push_device: None,
         idempotency_key: None,
+        ack_required: false,
     };
     let mut this_month = vec![];
     for at in [month_start, now, now] {
@@ -2326,11 +2331,21 @@ async fn the_operator_sees_each_partners_usage_per_month(app: TestApp) {
         .unwrap();
     store.insert_message(&message(b.id, eb, now)).await.unwrap();
     store
-        .mark_messages(StaffId(ea), &this_month[..1], true, now)
+        .mark_messages(
+            StaffId(ea),
+            &this_month[..1],
+            simo_backend::store::Report::Read,
+            now,
+        )
         .await
         .unwrap();
     store
-        .mark_messages(StaffId(ea), &this_month[1..2], false, now)
+        .mark_messages(
+            StaffId(ea),
+            &this_month[1..2],
+            simo_backend::store::Report::Delivered,
+            now,
+        )
         .await
         .unwrap();
 

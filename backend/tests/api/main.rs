@@ -3,6 +3,7 @@
 mod fakes;
 mod helpers;
 
+mod acknowledgment;
 mod cabinet;
 mod cli;
 mod groups;

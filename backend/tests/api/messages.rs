@@ -41,6 +41,7 @@ async fn a_recorded_push_moves_only_messages_not_yet_confirmed(app: TestApp) {
         push_token: None,
         push_device: None,
         idempotency_key: None,
+        ack_required: false,
     };
     let read = store
         .insert_message(&new("Прочитано раньше"))
@@ -52,7 +53,12 @@ async fn a_recorded_push_moves_only_messages_not_yet_confirmed(app: TestApp) {
         .unwrap();
     assert_eq!(
         store
-            .mark_messages(staff, &[read.id], true, now + 1)
+            .mark_messages(
+                staff,
+                &[read.id],
+                simo_backend::store::Report::Read,
+                now + 1
+            )
             .await
             .unwrap(),
         1
@@ -179,6 +185,7 @@ async fn concurrent_messages_commit_together_and_each_caller_gets_its_own_answer
                     push_token: None,
                     push_device: None,
                     idempotency_key: None,
+                    ack_required: false,
                 })
                 .await
         }))
@@ -592,6 +599,7 @@ impl SearchFixture {
                 push_token: None,
                 push_device: None,
                 idempotency_key: None,
+                ack_required: false,
             })
             .await
             .unwrap()
@@ -608,6 +616,7 @@ impl SearchFixture {
             created_from: None,
             created_before: None,
             status: None,
+            awaiting_ack: false,
             words: vec![word.to_owned()],
             sort: MessageSort::Created,
             descending: false,
@@ -1020,6 +1029,7 @@ async fn concurrent_calls_with_one_idempotency_key_store_one_message(app: TestAp
         push_token: None,
         push_device: None,
         idempotency_key: Some(&key),
+        ack_required: false,
     };
     let tries = (0..16).map(|_| app.state.store.insert_message_keyed(&new));
     let outcomes = futures_util::future::join_all(tries).await;

@@ -130,6 +130,7 @@ async fn new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop
             push_token: None,
             push_device: None,
             idempotency_key: None,
+            ack_required: false,
         })
         .await
         .unwrap();

@@ -20,6 +20,7 @@ on_both_databases!(
     addresses_in_our_own_network_are_refused_unless_allowed,
     employee_events_reach_the_webhook_only_when_asked_for,
     an_employee_the_company_adds_is_added_then_registered_on_the_webhook,
+    an_acknowledgment_reaches_the_webhook_as_a_status,
 );
 
 /// One POST the receiver got.
@@ -256,6 +257,18 @@ async fn act(b: &Browser, action: &str) -> Page {
         &[("csrf", &page.csrf()), ("do", action)],
     )
     .await
+}
+
+/// A server whose partner (INN_A, signed in to the cabinet) has its webhook at `/a` of a
+/// fresh receiver.
+async fn hooked(db: Db) -> Option<(TestApp, Receiver, Partner, Browser)> {
+    let app = push_app(db, quick_webhooks).await?;
+    let rx = Receiver::start().await;
+    let p = app.create_partner(INN_A).await;
+    let a = Browser::new(&app);
+    a.partner(&p.inn).await;
+    assert_eq!(set_webhook(&a, &rx.url("a")).await.status, 303);
+    Some((app, rx, p, a))
 }
 
 async fn outbox(app: &TestApp) -> i64 {
@@ -904,14 +917,9 @@ async fn employee_events_reach_the_webhook_only_when_asked_for(db: Db) {
 
 /// `addstaff` tells of an `added` employee; their first login is then `registered`, once.
 async fn an_employee_the_company_adds_is_added_then_registered_on_the_webhook(db: Db) {
-    let Some(app) = push_app(db, quick_webhooks).await else {
+    let Some((app, rx, p, a)) = hooked(db).await else {
         return;
     };
-    let rx = Receiver::start().await;
-    let p = app.create_partner(INN_A).await;
-    let a = Browser::new(&app);
-    a.partner(&p.inn).await;
-    assert_eq!(set_webhook(&a, &rx.url("a")).await.status, 303);
     act(&a, "staff_on").await;
     let phone = "+79990007788";
     let listed = app
@@ -968,4 +976,29 @@ async fn an_employee_the_company_adds_is_added_then_registered_on_the_webhook(db
             t("changed", "+79990007789")
         ]
     );
+}
+
+async fn an_acknowledgment_reaches_the_webhook_as_a_status(db: Db) {
+    let Some((app, rx, p, _cabinet)) = hooked(db).await else {
+        return;
+    };
+    let e = employee_with_device(&app, &p, PHONE, "token-a", "android").await;
+    let order = app
+        .post(
+            "createmessage",
+            Some(&p.token),
+            json!({"inn": p.inn, "staffid": e.id, "title": "Приказ", "message": "т", "requireack": 1}),
+        )
+        .await;
+    let id = order.ok()["messageid"].as_str().unwrap().to_owned();
+    app.post(
+        "messagestatus",
+        Some(&e.token),
+        json!({"messageids": [id], "status": "acknowledged"}),
+    )
+    .await
+    .ok();
+    let event = rx.wait_event("a", &id, "acknowledged").await;
+    assert_eq!(event["statusname"], "Ознакомлен");
+    assert_eq!(event["detail"], "Сотрудник подтвердил ознакомление");
 }

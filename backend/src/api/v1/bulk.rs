@@ -36,6 +36,11 @@ pub struct CreateMessageBulkRequest {
     /// Текст сообщения, до 10 000 символов; `{ФИО}` — как в заголовке.
     #[serde(default, deserialize_with = "lenient::string")]
     pub message: Option<String>,
+    /// `true` — сотрудник должен подтвердить ознакомление (кнопка «Ознакомлен(а)»
+    /// в приложении; например, с приказом или графиком). Подтверждение меняет статус на
+    /// `acknowledged` («Ознакомлен»), его время — `ackdate`. По умолчанию `false`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub requireack: Option<String>,
 }
 
 /// A message created for one recipient.
@@ -106,9 +111,13 @@ impl BulkApi {
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
         let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
         let to = addressed(&b.all, b.staffids, &b.groupid)?;
+        let content = messaging::Content {
+            title: &title,
+            text: &text,
+            ack_required: flag(&b.requireack, "requireack")?.unwrap_or(false),
+        };
         let outcome =
-            messaging::send_bulk(state, partner, to.recipients(), &title, &text, Source::Api)
-                .await?;
+            messaging::send_bulk(state, partner, to.recipients(), &content, Source::Api).await?;
         Ok(BulkEnvelope::ok(BulkCreated {
             messages: outcome
                 .created

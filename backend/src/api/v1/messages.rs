@@ -2,6 +2,7 @@
 //! `getrecalled` and `resendmessage` additions.
 
 use super::body::{V1Body, V1ListBody, lenient};
+use super::bulk::flag;
 use super::envelope::{JsonBytes, V1Error, envelope};
 use super::page_json;
 use super::security::{Caller, TokenAuth};
@@ -9,7 +10,7 @@ use super::{V1Tag, given, missing, required, state};
 use crate::cabinet::audit;
 use crate::domain::{IdempotencyKey, MessageId, MessageText, StaffId, Title, now_millis};
 use crate::service::messaging::{self, Source};
-use crate::store::{MessageQuery, MessageStatus};
+use crate::store::{MessageQuery, MessageStatus, Report};
 use poem::Request;
 use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
@@ -30,6 +31,11 @@ pub struct CreateMessageRequest {
     /// Текст сообщения, до 10 000 символов.
     #[serde(default, deserialize_with = "lenient::string")]
     pub message: Option<String>,
+    /// Дополнение: `true` — сотрудник должен подтвердить ознакомление (кнопка «Ознакомлен(а)»
+    /// в приложении; например, с приказом или графиком). Подтверждение меняет статус на
+    /// `acknowledged` («Ознакомлен»), его время — `ackdate`. По умолчанию `false`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub requireack: Option<String>,
 }
 
 /// The stored message.
@@ -45,6 +51,8 @@ pub struct CreatedMessage {
     pub createdate: String,
     /// Addition: `queued`, or `no_device` when the employee has no push token (the message waits in the history).
     pub status: String,
+    /// Addition: the employee is asked to acknowledge the message.
+    pub requireack: bool,
 }
 
 envelope!(
@@ -91,7 +99,7 @@ pub struct MessageItem {
     pub createdate: String,
     /// When the push provider accepted the notification; `null` until then.
     pub senddate: Option<String>,
-    /// Addition: queued, sent, delivered, read, failed or no_device.
+    /// Addition: queued, sent, delivered, read, acknowledged (see `requireack`), failed or no_device.
     pub status: String,
     /// Addition: the status in Russian.
     pub statusname: String,
@@ -99,6 +107,10 @@ pub struct MessageItem {
     pub delivereddate: Option<String>,
     /// Addition: when the employee opened the message.
     pub readdate: Option<String>,
+    /// Addition: the employee is asked to acknowledge the message ("Ознакомлен(а)").
+    pub requireack: bool,
+    /// Addition: when the employee acknowledged it; `null` until then.
+    pub ackdate: Option<String>,
 }
 
 // The spec's type only: the answer itself is written by `page_json::write_page`.
@@ -109,7 +121,8 @@ envelope!(
     Vec<MessageItem>
 );
 
-/// Request of `messagestatus` (addition): the app reports messages delivered or read.
+/// Request of `messagestatus` (addition): the app reports messages delivered, read or
+/// acknowledged.
 #[derive(Object, Deserialize)]
 pub struct MessageStatusRequest {
     #[serde(default, deserialize_with = "lenient::string")]
@@ -119,7 +132,8 @@ pub struct MessageStatusRequest {
     /// Идентификаторы сообщений (до 1000).
     #[serde(default, deserialize_with = "lenient::id_list")]
     pub messageids: Option<Vec<String>>,
-    /// `delivered` или `read`.
+    /// `delivered`, `read` или `acknowledged` (сотрудник нажал «Ознакомлен(а)»; только для
+    /// сообщений с `requireack`, остальные не меняются).
     #[serde(default, deserialize_with = "lenient::string")]
     pub status: Option<String>,
 }
@@ -153,7 +167,8 @@ pub struct MessageState {
     #[oai(rename = "staffId")]
     pub staff_id: String,
     pub title: String,
-    /// queued, sent, delivered, read, failed, no_device or recalled (withdrawn by `recallmessage` or the cabinet).
+    /// queued, sent, delivered, read, acknowledged (a message with `requireack` the employee
+    /// acknowledged), failed, no_device or recalled (withdrawn by `recallmessage` or the cabinet).
     pub status: String,
     /// The status in Russian.
     pub statusname: String,
@@ -166,6 +181,10 @@ pub struct MessageState {
     pub delivereddate: Option<String>,
     /// When the employee opened the message.
     pub readdate: Option<String>,
+    /// The employee is asked to acknowledge the message.
+    pub requireack: bool,
+    /// When the employee acknowledged it; `null` until then (or without `requireack`).
+    pub ackdate: Option<String>,
     /// When the message was recalled (`recallmessage` or the cabinet); `null` otherwise.
     pub recalleddate: Option<String>,
 }
@@ -343,6 +362,11 @@ impl MessagesApi {
         let staff_id = StaffId::parse(required(&b.staffid, "staffid")?)?;
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
         let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
+        let content = messaging::Content {
+            title: &title,
+            text: &text,
+            ack_required: flag(&b.requireack, "requireack")?.unwrap_or(false),
+        };
         // Read raw: the typed parameter (there for the spec) reads a value that is not
         // visible ASCII as no header at all, and a key must never be dropped silently.
         let key = req
@@ -354,8 +378,7 @@ impl MessagesApi {
             state,
             partner,
             staff_id,
-            &title,
-            &text,
+            &content,
             Source::Api,
             key.as_ref(),
         )
@@ -368,6 +391,7 @@ impl MessagesApi {
             message: m.body,
             createdate: state.time.format(m.created_at),
             status: m.status,
+            requireack: m.ack_required,
         }))
     }
 
@@ -419,10 +443,11 @@ impl MessagesApi {
         )))
     }
 
-    /// Отметить сообщения доставленными или прочитанными (дополнение)
+    /// Отметить сообщения доставленными, прочитанными или подтвердить ознакомление (дополнение)
     ///
     /// Для мобильного приложения (токен сотрудника). Повторные отметки ничего не меняют;
-    /// «прочитано» включает «доставлено».
+    /// «прочитано» включает «доставлено», «ознакомлен» (`acknowledged`, только для сообщений с
+    /// `requireack`) — «прочитано».
     #[oai(path = "/messagestatus", method = "post")]
     async fn message_status(
         &self,
@@ -441,13 +466,14 @@ impl MessagesApi {
         {
             return Err(only_own_messages());
         }
-        let read = match given(&b.status) {
-            Some("read") => true,
-            Some("delivered") => false,
+        let report = match given(&b.status) {
+            Some("acknowledged") => Report::Acknowledged,
+            Some("read") => Report::Read,
+            Some("delivered") => Report::Delivered,
             _ => {
                 return Err(V1Error::bad_request(phrase!(
-                    "Поле «status» должно быть \"delivered\" или \"read\"",
-                    "“status” is \"delivered\" or \"read\""
+                    "Поле «status» должно быть \"delivered\", \"read\" или \"acknowledged\"",
+                    "“status” is \"delivered\", \"read\" or \"acknowledged\""
                 )));
             }
         };
@@ -457,7 +483,7 @@ impl MessagesApi {
             .collect();
         let updated = state
             .store
-            .mark_messages(staff.staff_id(), &ids, read, now_millis())
+            .mark_messages(staff.staff_id(), &ids, report, now_millis())
             .await?;
         Ok(StatusEnvelope::ok(StatusUpdated { updated }))
     }
@@ -617,6 +643,8 @@ impl MessagesApi {
                 senddate: date(m.sent_at),
                 delivereddate: date(m.delivered_at),
                 readdate: date(m.read_at),
+                requireack: m.ack_required,
+                ackdate: date(m.acked_at),
                 recalleddate: date(recall_dates.get(&m.id).copied()),
                 title: m.title,
             });

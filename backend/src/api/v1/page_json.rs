@@ -29,7 +29,8 @@ pub fn write_page(inn: &str, time: &TimeFormat, rows: &[MessageRow]) -> Vec<u8> 
             out.push(b',');
         }
         let status = m.status();
-        date(&mut out, b"{\"createdate\":", Some(m.created_at));
+        date(&mut out, b"{\"ackdate\":", m.acked_at);
+        date(&mut out, b",\"createdate\":", Some(m.created_at));
         date(&mut out, b",\"delivereddate\":", m.delivered_at);
         out.extend_from_slice(b",\"inn\":");
         string(&mut out, inn);
@@ -38,6 +39,11 @@ pub fn write_page(inn: &str, time: &TimeFormat, rows: &[MessageRow]) -> Vec<u8> 
         out.extend_from_slice(b",\"messageId\":\"");
         out.extend_from_slice(itoa::Buffer::new().format(m.id).as_bytes());
         date(&mut out, b"\",\"readdate\":", m.read_at);
+        out.extend_from_slice(if m.ack_required {
+            b",\"requireack\":true"
+        } else {
+            b",\"requireack\":false"
+        });
         date(&mut out, b",\"senddate\":", m.sent_at);
         out.extend_from_slice(b",\"staffId\":\"");
         out.extend_from_slice(itoa::Buffer::new().format(m.staff_id).as_bytes());
@@ -90,6 +96,8 @@ mod tests {
             sent_at: dates,
             delivered_at: dates.map(|d| d + 1),
             read_at: dates.map(|d| d + 2),
+            ack_required: id % 2 == 0,
+            acked_at: dates.filter(|_| id % 4 == 0).map(|d| d + 3),
         }
     }
 
@@ -110,6 +118,8 @@ mod tests {
                 statusname: m.status().label_ru().to_owned(),
                 delivereddate: fmt(m.delivered_at),
                 readdate: fmt(m.read_at),
+                requireack: m.ack_required,
+                ackdate: fmt(m.acked_at),
             })
             .collect();
         let envelope = MessageListEnvelope {
@@ -133,6 +143,13 @@ mod tests {
                 Some(1_764_140_401_500),
             ),
             row(3, "", "", "no_device", Some(-1)),
+            row(
+                4,
+                "Приказ № 7",
+                "Ознакомьтесь",
+                "acknowledged",
+                Some(1_764_140_402_000),
+            ),
             row(i64::MAX, "x", "y", "not-a-status", None),
         ];
         for inn in ["7707083893", "77\"07"] {

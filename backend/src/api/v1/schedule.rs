@@ -1,7 +1,7 @@
 //! `schedulemessage`, `getschedule`, `cancelschedule` (additions): a message sent later.
 
 use super::body::{V1Body, V1ListBody, lenient};
-use super::bulk::addressed;
+use super::bulk::{addressed, flag};
 use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, required, state};
@@ -53,6 +53,11 @@ pub struct ScheduleMessageRequest {
     /// без времени — весь этот день, например `2026-12-31`; без него — пока не отменят.
     #[serde(default, deserialize_with = "lenient::string")]
     pub repeatuntil: Option<String>,
+    /// `true` — сотрудник должен подтвердить ознакомление (кнопка «Ознакомлен(а)»
+    /// в приложении; например, с приказом или графиком). Подтверждение меняет статус на
+    /// `acknowledged` («Ознакомлен»), его время — `ackdate`. По умолчанию `false`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub requireack: Option<String>,
 }
 
 /// Request of `getschedule` and `cancelschedule`.
@@ -87,6 +92,8 @@ pub struct Scheduled {
     pub seriesid: Option<String>,
     /// The series sends at this moment at the latest; null: until cancelled.
     pub repeatuntil: Option<String>,
+    /// Its messages ask the employees to acknowledge them.
+    pub requireack: bool,
     /// `pending`, `sent` or `cancelled`.
     pub state: String,
     /// The state in Russian.
@@ -126,6 +133,7 @@ fn scheduled(time: &TimeFormat, row: ScheduledRow) -> Scheduled {
             .then(|| row.series_id.unwrap_or(row.id).to_string()),
         repeat: row.repeat,
         repeatuntil: row.repeat_until.map(|at| time.format(at)),
+        requireack: row.ack_required,
         state: row.state,
         createdate: time.format(row.created_at),
         donedate: row.done_at.map(|at| time.format(at)),
@@ -233,6 +241,7 @@ impl ScheduleApi {
             send_at,
             source: Source::Api,
             key: key.as_ref(),
+            ack_required: flag(&b.requireack, "requireack")?.unwrap_or(false),
         };
         let row = schedule::schedule(state, partner, send).await?;
         Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))

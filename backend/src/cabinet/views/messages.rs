@@ -12,7 +12,7 @@ use crate::service::messaging::{self, Source};
 use crate::state::SharedState;
 use crate::store::{
     CursorValue, MessageListQuery, MessageListRow, MessageRow, MessageSort, MessageStatus,
-    StaffRow, search_words,
+    SendAcks, StaffRow, search_words,
 };
 use askama::Template;
 use base64::Engine;
@@ -190,6 +190,7 @@ fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64, tr: T
             created_from,
             created_before,
             status: MessageStatus::parse(&p.status),
+            awaiting_ack: p.status == AWAITING_ACK,
             words: search_words(&p.q),
             sort,
             descending,
@@ -359,7 +360,7 @@ pub async fn list(
     } else {
         Vec::new()
     };
-    let statuses = MessageStatus::ALL
+    let mut statuses: Vec<Choice> = MessageStatus::ALL
         .into_iter()
         .map(|st| Choice {
             value: st.as_str().to_owned(),
@@ -367,6 +368,13 @@ pub async fn list(
             selected: parsed.query.status == Some(st),
         })
         .collect();
+    // Not a status: the messages that still wait for the employee's acknowledgment, whatever
+    // became of their push.
+    statuses.push(Choice {
+        value: AWAITING_ACK.to_owned(),
+        label: l.t.s("msg.awaiting_ack").to_owned(),
+        selected: parsed.query.awaiting_ack,
+    });
     let rows = found
         .into_iter()
         .map(|r| Row {
@@ -489,6 +497,9 @@ pub async fn resend_found(
     Ok(done_counted(&back, "bulk_resent", queued.len() as u64))
 }
 
+/// The status filter's value for "awaiting acknowledgment".
+const AWAITING_ACK: &str = "awaiting_ack";
+
 /// Rows read per page while collecting what the filters find.
 const PAGE_OF_IDS: i64 = 1000;
 
@@ -515,7 +526,23 @@ struct ShowView {
     /// How many `resend` would queue: this message alone, and its whole send.
     resendable_one: i64,
     resendable_send: i64,
+    /// For a message that asks to be acknowledged.
+    ack: Option<AckView>,
 }
+
+/// Who acknowledged a message that asks for it: this recipient, and the whole send.
+struct AckView {
+    /// When this message's employee acknowledged it; empty: not yet.
+    acked_at: String,
+    /// The send's counts and who has not acknowledged, when it went to more than one.
+    send: Option<SendAcks>,
+    /// More have not acknowledged than `waiting` lists.
+    more: i64,
+}
+
+/// Recipients listed by name on the page as not having acknowledged; the list's filter
+/// "awaiting acknowledgment" has them all.
+const ACK_WAITING_SHOWN: i64 = 100;
 
 /// The history as the message row records it: creation, then each timestamp it has.
 fn history_from_row(m: &MessageRow, cfg: &CabinetConfig) -> Vec<Event> {
@@ -598,6 +625,28 @@ pub async fn show(
             resendable_send = state.store.resendable_in_send(s.partner.id, m.id).await?;
         }
     }
+    let ack = if m.ack_required {
+        let send = if same_send > 1 {
+            Some(
+                state
+                    .store
+                    .send_acks(s.partner.id, m.id, ACK_WAITING_SHOWN)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        let more = send
+            .as_ref()
+            .map_or(0, |a| (a.total - a.acked - a.waiting.len() as i64).max(0));
+        Some(AckView {
+            acked_at: m.acked_at.map(|at| cfg.datetime(at)).unwrap_or_default(),
+            send,
+            more,
+        })
+    } else {
+        None
+    };
     let l = Layout::signed_in(
         *lang,
         Area::Cabinet,
@@ -617,6 +666,7 @@ pub async fn show(
         undelivered,
         resendable_one,
         resendable_send,
+        ack,
         m,
     };
     Ok(html(view.render()))

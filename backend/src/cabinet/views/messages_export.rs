@@ -15,7 +15,7 @@ use poem::{Body, IntoResponse, Request, Response, handler};
 const CHUNK: i64 = 1_000;
 
 /// The header row, by catalogue key.
-const COLUMNS: [&str; 13] = [
+const COLUMNS: [&str; 15] = [
     "exp.id",
     "exp.staff_id",
     "exp.staff",
@@ -29,6 +29,8 @@ const COLUMNS: [&str; 13] = [
     "exp.sent",
     "exp.delivered",
     "exp.read",
+    "exp.ack_required",
+    "exp.acked",
 ];
 
 /// What the body's stream carries from one page of rows to the next.
@@ -58,7 +60,12 @@ impl Export {
             let reason = self
                 .tr
                 .detail(r.status_reason.as_deref().unwrap_or_default());
-            let record: [&str; 13] = [
+            let ack_required = if r.ack_required {
+                self.tr.s("exp.yes")
+            } else {
+                ""
+            };
+            let record: [&str; 15] = [
                 &m.id.to_string(),
                 &m.staff_id.to_string(),
                 &cell(&m.staff_name),
@@ -72,6 +79,8 @@ impl Export {
                 &self.date(r.sent_at),
                 &self.date(r.delivered_at),
                 &self.date(r.read_at),
+                ack_required,
+                &self.date(r.acked_at),
             ];
             w.write_record(record)?;
         }

@@ -98,6 +98,8 @@ struct SendView {
     repeats: Vec<(&'static str, &'static str)>,
     /// The last day a series sends on (a `date` value), or empty: until cancelled.
     repeat_until: String,
+    /// "Ask to acknowledge" is ticked.
+    ack: bool,
 }
 
 fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
@@ -166,6 +168,7 @@ fn view(l: Layout, cfg: &CabinetConfig, staff: &[StaffRow], chosen: &HashSet<i64
             .map(|&r| (r.as_str(), t.s(repeat_key(r))))
             .collect(),
         repeat_until: String::new(),
+        ack: false,
     }
 }
 
@@ -298,6 +301,7 @@ struct SendForm {
     send_at: String,
     repeat: String,
     repeat_until: String,
+    ack: bool,
 }
 
 fn parse_form(body: &str) -> CabinetResult<SendForm> {
@@ -315,6 +319,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
         send_at: String::new(),
         repeat: String::new(),
         repeat_until: String::new(),
+        ack: false,
     };
     for (k, v) in pairs {
         match k.as_str() {
@@ -329,6 +334,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
             "send_at" => f.send_at = v,
             "repeat" => f.repeat = v,
             "repeat_until" => f.repeat_until = v,
+            "ack" => f.ack = v == "1" || v == "on",
             _ => {}
         }
     }
@@ -361,6 +367,7 @@ pub async fn submit(
     v.send_at = form.send_at.clone();
     v.repeat = form.repeat.clone();
     v.repeat_until = form.repeat_until.clone();
+    v.ack = form.ack;
     let repeat = match Repeat::parse(&form.repeat) {
         Ok(r) if r.is_none() || form.later => r,
         // Only a scheduled send repeats: "now" with a repeat is a choice the admin must fix.
@@ -427,7 +434,7 @@ pub async fn submit(
         Title::parse(&form.title).and_then(|t| MessageText::parse(&form.text).map(|m| (t, m)));
     // A group may have members by the time a scheduled message goes.
     let may_be_empty = form.later && form.group.is_some();
-    let (title, text) = match parsed {
+    let (title, text) = match &parsed {
         Ok(pair) if !chosen.is_empty() || may_be_empty => pair,
         Ok(_) => {
             v.error = Some(v.l.t.s("send.no_recipients").to_owned());
@@ -448,11 +455,15 @@ pub async fn submit(
         Some(g) => Recipients::Group(g),
         None => Recipients::Listed(&ids),
     };
+    let content = messaging::Content {
+        title,
+        text,
+        ack_required: form.ack,
+    };
     if form.later {
         let asked = ToSchedule {
             to,
-            title: &title,
-            text: &text,
+            content,
             send_at: &form.send_at,
             repeat,
             repeat_until: &form.repeat_until,
@@ -464,8 +475,7 @@ pub async fn submit(
         Recipients::AllActive => Recipients::Listed(&ids),
         other => other,
     };
-    let result =
-        messaging::send_bulk(state, &s.partner, to, &title, &text, Source::Cabinet).await?;
+    let result = messaging::send_bulk(state, &s.partner, to, &content, Source::Cabinet).await?;
     if !result.created.is_empty() {
         let detail = format!("{} × «{}»", result.created.len(), title.as_str());
         audit::record(
@@ -518,8 +528,7 @@ fn bad_request(v: &SendView) -> CabinetResult<Response> {
 /// What the form asks to schedule.
 struct ToSchedule<'a> {
     to: Recipients<'a>,
-    title: &'a Title,
-    text: &'a MessageText,
+    content: messaging::Content<'a>,
     /// As typed (a `datetime-local` value, in the configured zone).
     send_at: &'a str,
     repeat: Option<Repeat>,
@@ -538,8 +547,7 @@ async fn schedule_from_form(
 ) -> CabinetResult<Response> {
     let ToSchedule {
         to,
-        title,
-        text,
+        content,
         send_at,
         repeat,
         repeat_until,
@@ -572,13 +580,14 @@ async fn schedule_from_form(
         partner,
         NewSend {
             to,
-            title,
-            text,
+            title: content.title,
+            text: content.text,
             send_at,
             source: Source::Cabinet,
             key: None,
             repeat,
             repeat_until,
+            ack_required: content.ack_required,
         },
     )
     .await
@@ -603,8 +612,10 @@ async fn schedule_from_form(
         (None, None) => stored::TO_ALL_ACTIVE.fill(&[]),
     };
     let detail = match repeat {
-        Some(r) => stored::AUDIT_SCHEDULED_REPEATING.fill(&[title.as_str(), &at, &whom, &r.name()]),
-        None => stored::AUDIT_SCHEDULED.fill(&[title.as_str(), &at, &whom]),
+        Some(r) => {
+            stored::AUDIT_SCHEDULED_REPEATING.fill(&[content.title.as_str(), &at, &whom, &r.name()])
+        }
+        None => stored::AUDIT_SCHEDULED.fill(&[content.title.as_str(), &at, &whom]),
     };
     audit::record(
         state,
