@@ -50,6 +50,8 @@ fn message(i: u64) -> NewMessage {
         sent_ms: None,
         delivered_on_server: true,
         read_on_server: false,
+        ack_required: false,
+        acked_ms: None,
     }
 }
 

@@ -47,6 +47,11 @@ pub struct WireMessage {
     pub status: Option<String>,
     #[serde(rename = "readdate", default)]
     pub read_date: Option<String>,
+    /// Absent from servers before acknowledgments: nothing to acknowledge there.
+    #[serde(rename = "requireack", default)]
+    pub require_ack: bool,
+    #[serde(rename = "ackdate", default)]
+    pub ack_date: Option<String>,
 }
 
 /// The delivery states the app reports.
@@ -54,6 +59,8 @@ pub struct WireMessage {
 pub enum Report {
     Delivered,
     Read,
+    /// The employee pressed "Ознакомлен(а)".
+    Acknowledged,
 }
 
 impl Report {
@@ -61,6 +68,7 @@ impl Report {
         match self {
             Report::Delivered => "delivered",
             Report::Read => "read",
+            Report::Acknowledged => "acknowledged",
         }
     }
 
@@ -68,6 +76,7 @@ impl Report {
         match raw {
             "delivered" => Some(Report::Delivered),
             "read" => Some(Report::Read),
+            "acknowledged" => Some(Report::Acknowledged),
             _ => None,
         }
     }

@@ -16,6 +16,9 @@ use crate::push::{self, Pushed};
 /// Most results `search` returns.
 pub const SEARCH_LIMIT: u32 = 100;
 
+/// Most messages `awaiting_ack` returns: a screen's worth of reminders, not an archive.
+pub const AWAITING_ACK_LIMIT: u32 = 100;
+
 /// What the app hears about without asking. Called on a background thread.
 #[uniffi::export(with_foreign)]
 pub trait SimoListener: Send + Sync {
@@ -170,6 +173,24 @@ impl Client {
         };
         let flushed = crate::sync::flush_reports(self, &session).await;
         queued_unless_unauthorized(self.check_expiry(&session, flushed).map(drop))
+    }
+
+    /// Records the employee's acknowledgment of a message that asks for it (which also reads
+    /// it); the report is sent now if possible, else by the next sync.
+    pub async fn acknowledge(&self, id: MessageId) -> Result<()> {
+        if !self.cache.acknowledge(id, now_ms())? {
+            return Ok(());
+        }
+        let Some(session) = self.cache.session()? else {
+            return Ok(());
+        };
+        let flushed = crate::sync::flush_reports(self, &session).await;
+        queued_unless_unauthorized(self.check_expiry(&session, flushed).map(drop))
+    }
+
+    /// Messages that ask to be acknowledged and are not yet, newest first.
+    pub fn awaiting_ack(&self) -> Result<Vec<Message>> {
+        self.cache.awaiting_ack(AWAITING_ACK_LIMIT)
     }
 
     /// Newest first, below `before`.

@@ -124,6 +124,19 @@ impl SimoClient {
             .await
     }
 
+    /// "Ознакомлен(а)": acknowledges a message whose `ack_required` is set (and reads it); the
+    /// report is queued and never lost when offline. A message that does not ask for it is
+    /// `InvalidInput`.
+    pub async fn acknowledge(&self, id: MessageId) -> Result<(), ApiError> {
+        self.call(move |c| async move { c.acknowledge(id).await })
+            .await
+    }
+
+    /// Cached messages that ask to be acknowledged and are not yet, newest first, at most 100.
+    pub fn awaiting_ack(&self) -> Result<Vec<Message>, ApiError> {
+        Ok(self.inner.awaiting_ack()?)
+    }
+
     /// The logged-in employee, or null when logged out.
     pub fn profile(&self) -> Result<Option<Profile>, ApiError> {
         Ok(self.inner.profile()?)

@@ -19,6 +19,11 @@ pub struct Message {
     pub sent_at: Option<SystemTime>,
     /// Whether the employee has read it (on this device or, as the server says, elsewhere).
     pub is_read: bool,
+    /// The company asks the employee to acknowledge it: show an "Ознакомлен(а)" button
+    /// until `acked_at` is set (see `SimoClient::acknowledge`).
+    pub ack_required: bool,
+    /// When the employee acknowledged it (here or, as the server says, elsewhere).
+    pub acked_at: Option<SystemTime>,
 }
 
 /// The logged-in employee, as the server confirmed at login.

@@ -59,6 +59,9 @@ fn message(fields: &Fields, now_ms: i64) -> Result<NewMessage> {
         sent_ms: None,
         delivered_on_server: false,
         read_on_server: false,
+        // A push does not say; the sync that follows it does.
+        ack_required: false,
+        acked_ms: None,
     })
 }
 

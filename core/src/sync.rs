@@ -132,7 +132,8 @@ fn settled_cursor(seen: &[(MessageId, i64)]) -> Option<MessageId> {
 
 fn new_message(wire: &WireMessage) -> Result<NewMessage> {
     let status = wire.status.as_deref().unwrap_or_default();
-    let read_on_server = status == "read" || wire.read_date.is_some();
+    let acked_ms = wire.ack_date.as_deref().and_then(parse_date_ms);
+    let read_on_server = status == "read" || wire.read_date.is_some() || acked_ms.is_some();
     Ok(NewMessage {
         id: MessageId::parse(&wire.message_id)
             .map_err(|_| Error::Protocol("bad messageId".into()))?,
@@ -142,6 +143,8 @@ fn new_message(wire: &WireMessage) -> Result<NewMessage> {
         sent_ms: wire.send_date.as_deref().and_then(parse_date_ms),
         delivered_on_server: read_on_server || status == "delivered",
         read_on_server,
+        ack_required: wire.require_ack,
+        acked_ms,
     })
 }
 

@@ -25,6 +25,8 @@ fn message(id: i64) -> NewMessage {
         sent_ms: None,
         delivered_on_server: false,
         read_on_server: false,
+        ack_required: false,
+        acked_ms: None,
     }
 }
 

@@ -22,9 +22,13 @@ pub struct NewMessage {
     pub delivered_on_server: bool,
     /// The server says it was read (on another device or by an earlier report).
     pub read_on_server: bool,
+    /// The employee is asked to acknowledge it ("Ознакомлен(а)").
+    pub ack_required: bool,
+    /// When the server says the employee acknowledged it.
+    pub acked_ms: Option<i64>,
 }
 
-const COLUMNS: &str = "id, title, body, created_ms, sent_ms, is_read";
+const COLUMNS: &str = "id, title, body, created_ms, sent_ms, is_read, ack_required, acked_ms";
 
 impl Cache {
     /// Stores a page fetched by `sync()`; returns the ids that were not cached before.
@@ -33,11 +37,13 @@ impl Cache {
         self.db.write(|tx| {
             let mut fresh = Vec::new();
             let mut insert = tx.prepare_cached(
-                "INSERT INTO messages (id, title, body, created_ms, sent_ms, is_read, from_sync)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO messages (id, title, body, created_ms, sent_ms, is_read, from_sync, ack_required, acked_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8) ON CONFLICT (id) DO NOTHING",
             )?;
+            // An acknowledgment made here and not yet reported keeps its own time.
             let mut refresh = tx.prepare_cached(
-                "UPDATE messages SET created_ms = ?2, sent_ms = ?3, is_read = max(is_read, ?4), from_sync = 1
+                "UPDATE messages SET created_ms = ?2, sent_ms = ?3, is_read = max(is_read, ?4), from_sync = 1,
+                        ack_required = ?5, acked_ms = coalesce(acked_ms, ?6)
                  WHERE id = ?1",
             )?;
             // Only when the text changed, so that the search index is not rewritten for nothing.
@@ -46,10 +52,10 @@ impl Cache {
             )?;
             for m in page {
                 let id = m.id.get();
-                if insert.execute(params![id, m.title, m.body, m.created_ms, m.sent_ms, m.read_on_server])? == 1 {
+                if insert.execute(params![id, m.title, m.body, m.created_ms, m.sent_ms, m.read_on_server, m.ack_required, m.acked_ms])? == 1 {
                     fresh.push(m.id);
                 } else {
-                    refresh.execute(params![id, m.created_ms, m.sent_ms, m.read_on_server])?;
+                    refresh.execute(params![id, m.created_ms, m.sent_ms, m.read_on_server, m.ack_required, m.acked_ms])?;
                     retext.execute(params![id, m.title, m.body])?;
                 }
                 if !m.delivered_on_server {
@@ -144,6 +150,51 @@ impl Cache {
         })
     }
 
+    /// Records the employee's acknowledgment ("Ознакомлен(а)") at `now_ms`, which reads the
+    /// message too, and queues the report; returns false if it was acknowledged already.
+    pub fn acknowledge(&self, id: MessageId, now_ms: i64) -> Result<bool> {
+        self.db.write(|tx| {
+            let Some(message) = find(tx, id)? else {
+                return Err(Error::MessageNotFound(id.get()));
+            };
+            if !message.ack_required {
+                return Err(Error::InvalidInput(crate::lang::say(
+                    "Это сообщение не требует подтверждения ознакомления",
+                    "This message does not ask to be acknowledged",
+                )));
+            }
+            if message.acked_at.is_some() {
+                return Ok(false);
+            }
+            tx.execute(
+                "UPDATE messages SET acked_ms = ?2, is_read = 1 WHERE id = ?1",
+                params![id.get(), now_ms],
+            )?;
+            // Acknowledged implies read and delivered on the server: one report is enough.
+            tx.execute(
+                "DELETE FROM outbox WHERE message_id = ?1 AND report IN ('delivered', 'read')",
+                [id.get()],
+            )?;
+            tx.execute(
+                "INSERT OR IGNORE INTO outbox (message_id, report) VALUES (?1, 'acknowledged')",
+                [id.get()],
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// Cached messages that ask to be acknowledged and are not, newest first.
+    pub fn awaiting_ack(&self, limit: u32) -> Result<Vec<Message>> {
+        self.db.read(|c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM messages WHERE ack_required = 1 AND acked_ms IS NULL
+                 ORDER BY id DESC LIMIT ?1"
+            ))?;
+            let rows = statement.query_map([limit], message_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     /// Reports waiting for the network, oldest message first.
     pub fn pending_reports(&self) -> Result<Vec<(MessageId, Report)>> {
         self.db.read(|c| {
@@ -226,6 +277,8 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         created_at: time_from_ms(row.get(3)?),
         sent_at: row.get::<_, Option<i64>>(4)?.map(time_from_ms),
         is_read: row.get(5)?,
+        ack_required: row.get(6)?,
+        acked_at: row.get::<_, Option<i64>>(7)?.map(time_from_ms),
     })
 }
 
@@ -269,6 +322,8 @@ mod tests {
             sent_ms: None,
             delivered_on_server: false,
             read_on_server: false,
+            ack_required: false,
+            acked_ms: None,
         }
     }
 
@@ -359,6 +414,53 @@ mod tests {
             cache.mark_read(id(3)),
             Err(Error::MessageNotFound(3))
         ));
+    }
+
+    #[test]
+    fn acknowledging_reads_the_message_and_replaces_its_other_reports() {
+        let (_dir, cache) = cache();
+        let mut order = message(1, "Приказ № 7", "Ознакомьтесь с графиком");
+        order.ack_required = true;
+        cache
+            .store_synced(&[order.clone(), message(2, "В", "г")])
+            .unwrap();
+        assert_eq!(cache.awaiting_ack(10).unwrap().len(), 1);
+        assert!(cache.acknowledge(id(1), 5_000).unwrap());
+        assert!(!cache.acknowledge(id(1), 9_000).unwrap(), "once");
+        let stored = cache.message(id(1)).unwrap().unwrap();
+        assert!(stored.is_read);
+        assert_eq!(stored.acked_at, Some(time_from_ms(5_000)));
+        assert!(cache.awaiting_ack(10).unwrap().is_empty());
+        assert_eq!(
+            cache.pending_reports().unwrap(),
+            [(id(1), Report::Acknowledged), (id(2), Report::Delivered)]
+        );
+        // A sync before the report went keeps the time it was pressed.
+        cache.store_synced(&[order]).unwrap();
+        let stored = cache.message(id(1)).unwrap().unwrap();
+        assert_eq!(stored.acked_at, Some(time_from_ms(5_000)));
+        assert!(matches!(
+            cache.acknowledge(id(2), 5_000),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            cache.acknowledge(id(3), 5_000),
+            Err(Error::MessageNotFound(3))
+        ));
+    }
+
+    #[test]
+    fn an_acknowledgment_the_server_has_is_not_reported_again() {
+        let (_dir, cache) = cache();
+        let mut elsewhere = message(1, "Приказ", "текст");
+        elsewhere.ack_required = true;
+        elsewhere.acked_ms = Some(7_000);
+        elsewhere.delivered_on_server = true;
+        elsewhere.read_on_server = true;
+        cache.store_synced(&[elsewhere]).unwrap();
+        assert!(cache.awaiting_ack(10).unwrap().is_empty());
+        assert!(!cache.acknowledge(id(1), 9_000).unwrap());
+        assert!(cache.pending_reports().unwrap().is_empty());
     }
 
     #[test]

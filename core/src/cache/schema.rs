@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The version a fresh database is created at.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Tables of version 1, the first shipped schema.
 const V1_TABLES: &str = "
@@ -89,6 +89,22 @@ INSERT INTO messages_fts (rowid, title, body)
 SELECT id, replace(replace(title, 'ё', 'е'), 'Ё', 'Е'), replace(replace(body, 'ё', 'е'), 'Ё', 'Е') FROM messages;
 ";
 
+/// Version 3: messages the employee is asked to acknowledge ("Ознакомлен(а)"), and the
+/// `acknowledged` report. The outbox is rebuilt because SQLite cannot change a CHECK.
+const V3_ACK: &str = "
+ALTER TABLE messages ADD COLUMN ack_required INTEGER NOT NULL DEFAULT 0 CHECK (ack_required IN (0, 1));
+ALTER TABLE messages ADD COLUMN acked_ms INTEGER;
+
+CREATE TABLE outbox_v3 (
+    message_id     INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    report         TEXT NOT NULL CHECK (report IN ('delivered', 'read', 'acknowledged')),
+    PRIMARY KEY (message_id, report)
+) WITHOUT ROWID;
+INSERT INTO outbox_v3 (message_id, report) SELECT message_id, report FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v3 RENAME TO outbox;
+";
+
 /// Creates or upgrades the schema. Runs in an immediate transaction and re-reads the version
 /// inside it, so two processes opening the same cache at once migrate it only once.
 pub fn init(conn: &mut Connection) -> Result<()> {
@@ -112,6 +128,8 @@ pub fn init(conn: &mut Connection) -> Result<()> {
 fn create(conn: &Connection) -> Result<()> {
     conn.execute_batch(V1_TABLES)?;
     conn.execute_batch(V2_SEARCH)?;
+    // As an upgrade does it, so that a fresh schema and an upgraded one are the same text.
+    conn.execute_batch(V3_ACK)?;
     Ok(())
 }
 
@@ -121,6 +139,9 @@ fn upgrade_from(conn: &Connection, version: i64) -> Result<()> {
     if version < 2 {
         conn.execute_batch(V2_SEARCH)?;
         conn.execute_batch(V2_BACKFILL)?;
+    }
+    if version < 3 {
+        conn.execute_batch(V3_ACK)?;
     }
     Ok(())
 }
@@ -160,8 +181,24 @@ mod tests {
             [],
         )
         .unwrap();
+        old.execute(
+            "INSERT INTO outbox (message_id, report) VALUES (7, 'read')",
+            [],
+        )
+        .unwrap();
 
         init(&mut old).unwrap();
+        let waiting: String = old
+            .query_row("SELECT report FROM outbox WHERE message_id = 7", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(waiting, "read", "a report waiting for the network survives");
+        old.execute(
+            "INSERT INTO outbox (message_id, report) VALUES (7, 'acknowledged')",
+            [],
+        )
+        .unwrap();
 
         assert_eq!(version_of(&old), VERSION);
         assert_eq!(schema_of(&old), schema_of(&fresh));

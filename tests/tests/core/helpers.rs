@@ -182,6 +182,25 @@ impl TestServer {
         data["messageid"].as_str().unwrap().parse().unwrap()
     }
 
+    /// `createmessage` with `"requireack": true`: the employee is asked to acknowledge it.
+    pub async fn create_order(&self, staff_id: &str, title: &str, text: &str) -> i64 {
+        let body = json!({"inn": INN, "staffid": staff_id, "title": title, "message": text, "requireack": true});
+        let data = self.as_partner("createmessage", body).await;
+        assert_eq!(data["requireack"], true, "{data}");
+        data["messageid"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// The message as `getmessagestatus` tells the partner's system.
+    pub async fn status_of(&self, id: i64) -> Value {
+        let data = self
+            .as_partner(
+                "getmessagestatus",
+                json!({"inn": INN, "messageids": [id.to_string()]}),
+            )
+            .await;
+        data["messages"][0].clone()
+    }
+
     /// `POST /api/v1/addstaff` as the partner's system, one employee; returns their id.
     pub async fn add_staff(&self, phone: &str, name: &str) -> String {
         let body = json!({"inn": INN, "staff": [{"phone": phone, "name": name}]});

@@ -100,3 +100,59 @@ async fn a_server_that_cannot_be_reached_is_a_network_error_not_a_crash() {
         "no session yet"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acknowledgment_made_offline_reaches_the_company_at_the_next_sync() {
+    let mut server = TestServer::spawn().await;
+    let client = server.client();
+    let phone = new_phone();
+    let profile = server.login(&client, &phone).await;
+    let order = server
+        .create_order(
+            &profile.staff_id,
+            "Приказ № 7",
+            "С 1 декабря смена начинается в 8:00",
+        )
+        .await;
+    let news = server
+        .create_message(&profile.staff_id, "Новость", "Без подписи")
+        .await;
+    client.sync().await.unwrap();
+    let (order_id, news_id) = (
+        MessageId::new(order).unwrap(),
+        MessageId::new(news).unwrap(),
+    );
+    let asked = client.message(order_id).unwrap().unwrap();
+    assert!(asked.ack_required && asked.acked_at.is_none());
+    assert!(!client.message(news_id).unwrap().unwrap().ack_required);
+    assert_eq!(ids(&client.awaiting_ack().unwrap()), [order]);
+
+    server.stop().await;
+    client
+        .acknowledge(order_id)
+        .await
+        .expect("queued, not an error");
+    let done = client.message(order_id).unwrap().unwrap();
+    assert!(done.acked_at.is_some() && done.is_read);
+    assert!(client.awaiting_ack().unwrap().is_empty());
+    assert!(matches!(
+        client.acknowledge(news_id).await,
+        Err(ApiError::InvalidInput { .. })
+    ));
+
+    server.start().await;
+    assert_ne!(server.status_of(order).await["status"], "acknowledged");
+    let report = client.sync().await.unwrap();
+    assert_eq!(report.reports_pending, 0);
+    let seen = server.status_of(order).await;
+    assert_eq!(seen["status"], "acknowledged", "{seen}");
+    assert!(seen["ackdate"].is_string());
+
+    // Another login of the same employee sees it acknowledged, with nothing left to press.
+    let other = server.client();
+    server.login(&other, &phone).await;
+    other.sync().await.unwrap();
+    let there = other.message(order_id).unwrap().unwrap();
+    assert!(there.ack_required && there.acked_at.is_some() && there.is_read);
+    assert!(other.awaiting_ack().unwrap().is_empty());
+}

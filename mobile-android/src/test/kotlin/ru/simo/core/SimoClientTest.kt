@@ -219,6 +219,35 @@ class SimoClientTest {
         assertEquals(listOf(wrong, kept), listener.recalled.toList())
     }
 
+    @Test fun g_anOrderIsAcknowledgedOnceAndTheCompanySeesIt() = runBlocking {
+        val client = newClient()
+        val profile = client.login(newPhone())
+        val order = backend.createMessage(profile.staffId, "Приказ № 7", "Смена с 8:00", requireAck = true)
+        val news = backend.createMessage(profile.staffId, "Новость", "Без подписи")
+        client.sync()
+        val asked = client.message(order)!!
+        assertTrue(asked.ackRequired)
+        assertNull(asked.ackedAt)
+        assertFalse(client.message(news)!!.ackRequired)
+        assertEquals(listOf(order), client.awaitingAck().map { it.id })
+
+        client.acknowledge(order)
+        val done = client.message(order)!!
+        assertNotNull(done.ackedAt)
+        assertTrue(done.isRead)
+        assertTrue(client.awaitingAck().isEmpty())
+        assertEquals("acknowledged", backend.statusOf(order))
+        // Pressed twice, nothing more happens.
+        client.acknowledge(order)
+
+        expect<ApiException.InvalidInput>("a message that did not ask") { client.acknowledge(news) }
+        // The sync reported it delivered; pressing on it changed nothing more.
+        assertEquals("delivered", backend.statusOf(news))
+        // The next sync keeps the time the server has.
+        client.sync()
+        assertNotNull(client.message(order)!!.ackedAt)
+    }
+
     private inline fun <reified E : ApiException> expect(what: String, block: () -> Unit): E {
         try {
             block()

@@ -93,10 +93,14 @@ class TestBackend(private val sms: FakeSmsGateway) : AutoCloseable {
     }
 
     /** `POST /api/v1/createmessage` as the partner's system would; returns the new message id. */
-    fun createMessage(staffId: String, title: String, text: String): Long {
-        val body = """{"inn":"$PARTNER_INN","staffid":"$staffId","title":${quote(title)},"message":${quote(text)}}"""
+    fun createMessage(staffId: String, title: String, text: String, requireAck: Boolean = false): Long {
+        val body = """{"inn":"$PARTNER_INN","staffid":"$staffId","title":${quote(title)},"message":${quote(text)},"requireack":$requireAck}"""
         return jsonString(asPartner("createmessage", body), "messageid").toLong()
     }
+
+    /** The message's status as the partner's system reads it (`getmessagestatus`). */
+    fun statusOf(id: Long): String =
+        jsonString(asPartner("getmessagestatus", """{"inn":"$PARTNER_INN","messageids":["$id"]}"""), "status")
 
     /** `POST /api/v1/recallmessage` as the partner's system would: the message is withdrawn. */
     fun recall(id: Long) {
