@@ -95,6 +95,11 @@ public final class SimoModel: ObservableObject {
         await run { try await self.client.markRead(id: message.id) }
     }
 
+    /// "Ознакомлен(а)": the report goes now, or with the next sync when offline.
+    public func acknowledge(_ message: Message) async {
+        await run { try await self.client.acknowledge(id: message.id) }
+    }
+
     public func logout() {
         do { try client.logout() } catch { show(error) }
         profile = nil

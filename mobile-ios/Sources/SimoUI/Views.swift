@@ -68,7 +68,7 @@ struct MessagesView: View {
         List {
             ForEach(model.messages, id: \.id) { message in
                 NavigationLink {
-                    MessageView(message: message).task { await model.open(message) }
+                    MessageView(model: model, message: message).task { await model.open(message) }
                 } label: {
                     VStack(alignment: .leading, spacing: 4) {
                         Text(message.title).fontWeight(message.isRead ? .regular : .bold)
@@ -82,7 +82,7 @@ struct MessagesView: View {
         .onChange(of: query) { model.search($0) }
         .refreshable { await model.refresh() }
         .navigationDestination(isPresented: Binding(get: { model.opened != nil }, set: { if !$0 { model.opened = nil } })) {
-            if let message = model.opened { MessageView(message: message) }
+            if let message = model.opened { MessageView(model: model, message: message) }
         }
         .navigationTitle(tr("Сообщения (\(Int(model.unread)))"))
         .toolbar {
@@ -93,17 +93,36 @@ struct MessagesView: View {
 }
 
 struct MessageView: View {
+    @ObservedObject var model: SimoModel
     let message: Message
+
+    /// As the cache has it now: an acknowledgment made on this screen shows at once.
+    private var current: Message { model.messages.first { $0.id == message.id } ?? message }
 
     var body: some View {
         ScrollView {
             VStack(alignment: .leading, spacing: 12) {
-                Text(message.title).font(.title2)
-                Text(message.createdAt, format: .dateTime).font(.caption).foregroundStyle(.secondary)
-                Text(message.text)
+                Text(current.title).font(.title2)
+                Text(current.createdAt, format: .dateTime).font(.caption).foregroundStyle(.secondary)
+                Text(current.text)
+                // The company asks the employee to confirm they have read it (an order, a rule).
+                if current.ackRequired {
+                    if let acked = current.ackedAt {
+                        Text(ackedLine(acked)).font(.footnote).foregroundStyle(.secondary)
+                    } else {
+                        Button(tr("Ознакомлен(а)")) { Task { await model.acknowledge(current) } }
+                            .buttonStyle(.borderedProminent)
+                            .disabled(model.busy)
+                    }
+                }
             }
             .padding()
         }
+    }
+
+    private func ackedLine(_ at: Date) -> String {
+        let when = at.formatted(date: .abbreviated, time: .shortened)
+        return tr("Вы ознакомились \(when)")
     }
 }
 

@@ -34,6 +34,8 @@ import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.lifecycleScope
 import kotlinx.coroutines.launch
+import java.text.DateFormat
+import java.util.Date
 import ru.simo.core.ApiException
 import ru.simo.core.Device
 import ru.simo.core.Message
@@ -146,6 +148,18 @@ private fun SimoScreen(client: SimoClient) {
                         Column(Modifier.clickable { run { client.markRead(message.id) } }.padding(vertical = 8.dp)) {
                             Text(message.title, fontWeight = if (message.isRead) FontWeight.Normal else FontWeight.Bold)
                             Text(message.text, style = MaterialTheme.typography.bodyMedium)
+                            // The company asks the employee to confirm they have read it (an order, a rule).
+                            if (message.ackRequired) {
+                                val acked = message.ackedAt
+                                if (acked == null) {
+                                    Button(onClick = { run { client.acknowledge(message.id) } }) { Text(stringResource(R.string.acknowledge)) }
+                                } else {
+                                    Text(
+                                        stringResource(R.string.acknowledged_at, DateFormat.getDateTimeInstance(DateFormat.MEDIUM, DateFormat.SHORT).format(Date.from(acked))),
+                                        style = MaterialTheme.typography.bodySmall,
+                                    )
+                                }
+                            }
                         }
                     }
                 }
