@@ -714,6 +714,48 @@ test("push a message again once its employee has installed the app", async () =>
   await page.context().close();
 });
 
+test("ask two employees to acknowledge an order and see who has not yet", async () => {
+  const loginApp = async (phone, name) => {
+    await api("auth", null, { inn: partnerA.inn, staffname: name, phone, device: "android" });
+    const confirmed = await api("confirmsmscode", null, { inn: partnerA.inn, phone, smscode: smsCode(phone) });
+    assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+    return confirmed.body.data;
+  };
+  const first = await loginApp("+79001110088", "Орлова Вера");
+  const second = await loginApp("+79001110089", "Зайцев Олег");
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/send`);
+  await page.check(`#staff-list input[value="${first.staffid}"]`);
+  await page.check(`#staff-list input[value="${second.staffid}"]`);
+  await page.fill("input[name=title]", "Приказ № 12 о графике отпусков");
+  await page.fill("textarea[name=text]", "Ознакомьтесь с графиком отпусков на 2027 год.");
+  await page.check("#send-ack");
+  await Promise.all([page.waitForLoadState("load"), page.click("#send-submit")]);
+  assert.match(await page.textContent("#send-created"), /Создано сообщений: 2/);
+  // The first employee presses the app's button: the app reports it.
+  const mine = await api("getmessage", first.apitoken, { inn: partnerA.inn, count: 1 });
+  const order = mine.body.data[0];
+  assert.equal(order.requireack, true, JSON.stringify(order));
+  const acked = await api("messagestatus", first.apitoken, { inn: partnerA.inn, messageids: [order.messageId], status: "acknowledged" });
+  assert.equal(acked.body.data.updated, 1, JSON.stringify(acked.body));
+  await page.goto(`${BASE}/cabinet/messages/${order.messageId}`);
+  assert.match(await page.textContent("#ack-own"), /Сотрудник ознакомился/);
+  assert.equal((await page.textContent("#ack-count")).trim(), "1");
+  assert.equal((await page.textContent("#ack-total")).trim(), "2");
+  assert.match(await page.textContent("#ack-waiting"), /Зайцев Олег/);
+  assert.doesNotMatch(await page.textContent("#ack-waiting"), /Орлова Вера/);
+  assert.match(await page.textContent(".timeline"), /Сотрудник подтвердил ознакомление/);
+  await shot(page, "33-message-acknowledgment");
+  // The list's filter finds the one still waiting.
+  await page.click("#ack-all");
+  await page.waitForURL(/status=awaiting_ack/);
+  assert.ok((await titles(page)).includes("Приказ № 12 о графике отпусков"));
+  assert.match(await page.textContent("table"), /Зайцев Олег/);
+  assert.doesNotMatch(await page.textContent("table"), /Орлова Вера/);
+  await page.context().close();
+});
+
 test("paste the staff list, admit only the list to the app, and a stranger gets no SMS", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);
