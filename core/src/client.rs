@@ -145,6 +145,7 @@ impl Client {
             is_new,
             unread_count,
             recalled: false,
+            ack_required: message.ack_required,
         })
     }
 
@@ -160,6 +161,7 @@ impl Client {
             is_new: false,
             unread_count: self.cache.unread_count()?,
             recalled: true,
+            ack_required: false,
         })
     }
 

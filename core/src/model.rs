@@ -75,4 +75,7 @@ pub struct PushNotification {
     /// The push says the organisation recalled this message: it was deleted from the cache
     /// (the listener is told); show nothing and withdraw its notification.
     pub recalled: bool,
+    /// The message asks to be acknowledged: the notification may offer "Ознакомлен(а)",
+    /// which calls `SimoClient::acknowledge`.
+    pub ack_required: bool,
 }

@@ -59,8 +59,8 @@ fn message(fields: &Fields, now_ms: i64) -> Result<NewMessage> {
         sent_ms: None,
         delivered_on_server: false,
         read_on_server: false,
-        // A push does not say; the sync that follows it does.
-        ack_required: false,
+        // `"requireack": "1"` on a message to acknowledge; the sync confirms it either way.
+        ack_required: matches!(text("requireack").as_deref(), Some("1" | "true")),
         acked_ms: None,
     })
 }
@@ -135,6 +135,15 @@ mod tests {
             ("Собрание", "В пятницу")
         );
         assert_eq!(m.created_ms, 1_411_329_600_000);
+        assert!(!m.ack_required, "absent means no");
+    }
+
+    #[test]
+    fn a_message_to_acknowledge_says_so() {
+        let m = parse(r#"{"messageid":"5","title":"Приказ","requireack":"1"}"#, 0).unwrap();
+        assert!(m.ack_required);
+        let m = parse(r#"{"messageid":"5","title":"Приказ","requireack":"0"}"#, 0).unwrap();
+        assert!(!m.ack_required);
     }
 
     #[test]

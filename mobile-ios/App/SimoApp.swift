@@ -31,6 +31,12 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
     ) -> Bool {
         let center = UNUserNotificationCenter.current()
         center.delegate = self
+        // A message to acknowledge comes in this category: its notification has the button.
+        let acknowledge = UNNotificationAction(
+            identifier: SimoPush.ackAction, title: SimoPush.ackActionTitle, options: [.authenticationRequired])
+        center.setNotificationCategories([
+            UNNotificationCategory(identifier: SimoPush.ackCategory, actions: [acknowledge], intentIdentifiers: []),
+        ])
         // Alerts need the user's consent; the device token does not, and a recall push is
         // silent, so the app registers whatever the answer.
         center.requestAuthorization(options: [.alert, .sound, .badge]) { _, error in
@@ -67,8 +73,14 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
         return [.banner, .list, .sound]
     }
 
-    /// A tapped notification opens its message, which marks it read.
+    /// A tapped notification opens its message, which marks it read; its "Ознакомлен(а)"
+    /// action acknowledges the message without opening the app.
     func userNotificationCenter(_ center: UNUserNotificationCenter, didReceive response: UNNotificationResponse) async {
-        await model.openNotification(response.notification.request.content.userInfo)
+        let userInfo = response.notification.request.content.userInfo
+        if response.actionIdentifier == SimoPush.ackAction {
+            await model.acknowledgeNotification(userInfo)
+        } else {
+            await model.openNotification(userInfo)
+        }
     }
 }

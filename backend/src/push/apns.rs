@@ -14,6 +14,10 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
+/// The notification category of a message to acknowledge: the iOS app registers it with its
+/// "Ознакомлен(а)" action (`SimoPush.ackCategory`).
+pub const ACK_CATEGORY: &str = "SIMO_ACK";
+
 const TOKEN_LIFETIME: Duration = Duration::from_secs(50 * 60);
 
 #[derive(Serialize)]
@@ -102,7 +106,7 @@ impl Apns {
                 "recalled": push.message_id.to_string(),
             });
         }
-        json!({
+        let mut payload = json!({
             "aps": {
                 "alert": { "title": push.title, "body": push.preview() },
                 "sound": "default",
@@ -112,7 +116,14 @@ impl Apns {
             },
             "messageid": push.message_id.to_string(),
             "createdate": push.createdate,
-        })
+        });
+        if push.ack_required {
+            // The category the app registers with its "Ознакомлен(а)" action; the flag is for
+            // the core, which reads the payload as FCM's, strings.
+            payload["aps"]["category"] = json!(ACK_CATEGORY);
+            payload["requireack"] = json!("1");
+        }
+        payload
     }
 
     async fn send_once(&self, push: &Push) -> Result<(), PushError> {

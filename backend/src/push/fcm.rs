@@ -170,7 +170,7 @@ impl Fcm {
         // in the background too, which stores the message for offline reading before it
         // shows the notification itself, under the message's ID, so that a recall can take
         // it back. With a `notification` block the system would show it unseen by the app.
-        json!({
+        let mut message = json!({
             "message": {
                 "token": push.token,
                 "data": {
@@ -181,7 +181,12 @@ impl Fcm {
                 },
                 "android": { "priority": "HIGH" },
             }
-        })
+        });
+        if push.ack_required {
+            // FCM takes string values only; absent means no.
+            message["message"]["data"]["requireack"] = json!("1");
+        }
+        message
     }
 
     async fn send_once(&self, push: &Push) -> Result<(), PushError> {

@@ -35,6 +35,8 @@ pub struct Push {
     pub body: String,
     /// The message's creation date as the API writes it.
     pub createdate: String,
+    /// The message asks to be acknowledged: the app's notification offers the button.
+    pub ack_required: bool,
     /// The partner recalled the message after it was pushed: this push shows nothing and tells
     /// the app to delete it (`{"recalled": id}`), so it goes from the phone without waiting for
     /// the app's next sync.

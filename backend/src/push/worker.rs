@@ -268,6 +268,7 @@ impl Workers {
             title: std::mem::take(&mut job.title),
             body: std::mem::take(&mut job.body),
             createdate: self.time.format(job.created_at),
+            ack_required: job.ack_required,
             recall: job.status == MessageStatus::Recalled.as_str(),
         };
         // Bounds a provider that takes longer than its HTTP timeouts (token exchange + send).

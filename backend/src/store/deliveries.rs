@@ -41,6 +41,8 @@ pub struct ClaimedDelivery {
     pub created_at: Millis,
     pub push_token: Option<String>,
     pub push_device: Option<String>,
+    /// The message asks to be acknowledged: the push says so, for the notification's button.
+    pub ack_required: bool,
 }
 
 /// A push the provider accepted, to be recorded with the others of its round.
@@ -129,7 +131,7 @@ macro_rules! claimed_jobs_sql {
         concat!(
             "SELECT d.id AS job_id, d.attempts, d.created_at AS queued_at, m.id AS message_id,
                     m.partner_id, m.staff_id, m.title, m.body, m.status, m.created_at,
-                    s.push_token, s.push_device
+                    s.push_token, s.push_device, m.ack_required
              FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN staff s ON s.id = m.staff_id
              WHERE ",
             $where,

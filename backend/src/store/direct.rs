@@ -242,6 +242,7 @@ fn claimed_row(r: &Row<'_>) -> rusqlite::Result<ClaimedDelivery> {
         created_at: r.get(9)?,
         push_token: r.get(10)?,
         push_device: r.get(11)?,
+        ack_required: r.get(12)?,
     })
 }
 

@@ -93,6 +93,7 @@ impl QueuedMessage {
             created_at: self.now,
             push_token: self.push_token.clone(),
             push_device: self.push_device.clone(),
+            ack_required: self.ack_required,
         }
     }
 }

@@ -139,6 +139,7 @@ mod tests {
             created_at: 0,
             push_token: Some("t".into()),
             push_device: None,
+            ack_required: false,
         }
     }
 

@@ -70,13 +70,14 @@ impl Cache {
     pub fn store_pushed(&self, message: &NewMessage) -> Result<(bool, u32)> {
         self.db.write(|tx| {
             let inserted = tx.execute(
-                "INSERT INTO messages (id, title, body, created_ms, sent_ms, is_read, from_sync)
-                 VALUES (?1, ?2, ?3, ?4, NULL, 0, 0) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO messages (id, title, body, created_ms, sent_ms, is_read, from_sync, ack_required)
+                 VALUES (?1, ?2, ?3, ?4, NULL, 0, 0, ?5) ON CONFLICT (id) DO NOTHING",
                 params![
                     message.id.get(),
                     message.title,
                     message.body,
-                    message.created_ms
+                    message.created_ms,
+                    message.ack_required
                 ],
             )? == 1;
             if inserted {

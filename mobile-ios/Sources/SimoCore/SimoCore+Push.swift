@@ -17,6 +17,16 @@ public enum SimoPush {
         return String(data: json, encoding: .utf8)
     }
 
+    /// The notification category of a message to acknowledge (the server's `aps.category`),
+    /// and the identifier of its action.
+    public static let ackCategory = "SIMO_ACK"
+    public static let ackAction = "SIMO_ACK_ACTION"
+
+    /// The action's title in the phone's language.
+    public static var ackActionTitle: String {
+        String(localized: "Ознакомлен(а)", bundle: .module)
+    }
+
     /// The message a notification shows, if it names one.
     public static func messageId(userInfo: [AnyHashable: Any]) -> MessageId? {
         (userInfo["messageid"] as? String).flatMap { MessageId($0) }

@@ -76,6 +76,14 @@ public final class SimoModel: ObservableObject {
         } catch { show(error) }
     }
 
+    /// The "Ознакомлен(а)" action of a notification, pressed without opening the app: the
+    /// message is stored from the push if the extension has not, then acknowledged.
+    public func acknowledgeNotification(_ userInfo: [AnyHashable: Any]) async {
+        await handleRemoteNotification(userInfo)
+        guard let id = SimoPush.messageId(userInfo: userInfo) else { return }
+        await run { try await self.client.acknowledge(id: id) }
+    }
+
     public func refresh() async {
         await run { _ = try await self.client.sync() }
     }

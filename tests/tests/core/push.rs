@@ -107,6 +107,27 @@ async fn what_the_server_pushes_is_stored_by_the_phone_before_any_sync() {
             "the push carried the server's date, not the phone's clock"
         );
 
+        // A message to acknowledge says so in its push: the notification can offer the button
+        // before any sync, and pressing it works from the push alone.
+        let order = server
+            .create_order(staff_id, "Приказ № 7", "Смена с 8:00")
+            .await;
+        let payload = pushed(fake, order, false).await;
+        let asked = client.handle_push(payload.to_string()).unwrap();
+        assert!(asked.ack_required, "{payload}");
+        if let Some(aps) = payload.get("aps") {
+            // The category the iOS app registers with its "Ознакомлен(а)" action.
+            assert_eq!(aps["category"], "SIMO_ACK", "{payload}");
+        }
+        assert!(!shown.ack_required, "a plain message asks nothing");
+        let stored = client.message(MessageId::new(order).unwrap()).unwrap();
+        assert!(stored.unwrap().ack_required);
+        client
+            .acknowledge(MessageId::new(order).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(server.status_of(order).await["status"], "acknowledged");
+
         server.recall(&[short]).await;
         let recall = client
             .handle_push(pushed(fake, short, true).await.to_string())

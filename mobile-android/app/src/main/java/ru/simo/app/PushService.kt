@@ -48,7 +48,7 @@ class PushService : FirebaseMessagingService() {
             this, shown.messageId.toInt(), open,
             PendingIntent.FLAG_UPDATE_CURRENT or PendingIntent.FLAG_IMMUTABLE,
         )
-        val notification = NotificationCompat.Builder(this, SimoApplication.CHANNEL)
+        val builder = NotificationCompat.Builder(this, SimoApplication.CHANNEL)
             .setSmallIcon(android.R.drawable.ic_dialog_email)
             .setContentTitle(shown.title)
             .setContentText(shown.text)
@@ -56,7 +56,15 @@ class PushService : FirebaseMessagingService() {
             .setStyle(NotificationCompat.BigTextStyle().bigText(shown.text))
             .setContentIntent(tap)
             .setAutoCancel(true)
-            .build()
-        getSystemService(NotificationManager::class.java).notify(shown.messageId.toInt(), notification)
+        if (shown.ackRequired) {
+            // The employee can acknowledge from the notification; AckReceiver reports it.
+            val ack = Intent(this, AckReceiver::class.java).putExtra(AckReceiver.EXTRA_MESSAGE_ID, shown.messageId)
+            val press = PendingIntent.getBroadcast(
+                this, shown.messageId.toInt(), ack,
+                PendingIntent.FLAG_UPDATE_CURRENT or PendingIntent.FLAG_IMMUTABLE,
+            )
+            builder.addAction(0, getString(R.string.acknowledge), press)
+        }
+        getSystemService(NotificationManager::class.java).notify(shown.messageId.toInt(), builder.build())
     }
 }
