@@ -1014,6 +1014,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("msg.ack", "Ознакомление", "Acknowledgment"),
     (
+        "dash.awaiting_ack",
+        "сообщений ждут ознакомления",
+        "messages awaiting acknowledgment",
+    ),
+    (
         "msg.ack_not_yet",
         "Сотрудник ещё не подтвердил ознакомление.",
         "The employee has not acknowledged it yet.",

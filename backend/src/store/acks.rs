@@ -24,6 +24,32 @@ pub struct SendAcks {
 }
 
 impl Store {
+    /// How many of the partner's messages wait for their employee's acknowledgment: asked, not
+    /// yet given, not recalled. Read through the partial index `messages_awaiting_ack`, whose
+    /// condition the text repeats for each database's planner.
+    pub async fn awaiting_ack_count(&self, partner_id: i64) -> Result<i64> {
+        Ok(match &self.pool {
+            super::Pool::Sqlite(p) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM messages WHERE partner_id = $1
+                       AND ack_required <> 0 AND status NOT IN ('acknowledged', 'recalled')",
+                )
+                .bind(partner_id)
+                .fetch_one(p)
+                .await?
+            }
+            super::Pool::Postgres(p) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM messages WHERE partner_id = $1
+                       AND ack_required AND status NOT IN ('acknowledged', 'recalled')",
+                )
+                .bind(partner_id)
+                .fetch_one(p)
+                .await?
+            }
+        })
+    }
+
     /// The acknowledgments of the send of message `id` (or of that message alone, sent by
     /// itself); another partner's message finds nothing.
     pub async fn send_acks(&self, partner_id: i64, id: i64, limit: i64) -> Result<SendAcks> {

@@ -269,6 +269,17 @@ async fn a_send_to_many_shows_who_has_not_acknowledged_yet(app: TestApp) {
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(found.contains(&id_b) && !found.contains(&id_a));
     assert!(awaiting.body.contains("value=\"awaiting_ack\" selected"));
+    // The dashboard counts them, linking to the filter.
+    let dashboard = browser.get("/cabinet").await;
+    let tile = dashboard
+        .body
+        .split("id=\"tile-awaiting-ack\"")
+        .nth(1)
+        .unwrap();
+    assert!(
+        tile.starts_with('>') && tile.contains("<div class=\"num\">2</div>"),
+        "{tile}"
+    );
     let acked = browser.get("/cabinet/messages?status=acknowledged").await;
     assert_eq!(ids_in(&acked), [id_a.as_str()]);
 
@@ -305,6 +316,14 @@ async fn a_scheduled_send_asks_to_acknowledge_when_it_goes(app: TestApp) {
         .post("getschedule", Some(&p.token), json!({"scheduleid": id}))
         .await;
     assert_eq!(listed.ok()["pending"][0]["requireack"], true, "{listed:?}");
+    let browser = Browser::new(&app);
+    browser.partner(&p.inn).await;
+    let page = browser.get("/cabinet/scheduled").await;
+    assert!(
+        page.body.contains("class=\"muted small ack-asked\""),
+        "{}",
+        page.body
+    );
     assert_eq!(
         run_due(&app.state, now_millis() + 3_700_000).await.unwrap(),
         1

@@ -41,6 +41,8 @@ struct DashboardView {
     webhook_failing: Option<(String, i64)>,
     /// Sends waiting, and when the first one goes.
     scheduled: Option<(i64, String)>,
+    /// Messages whose employees have not acknowledged them yet.
+    awaiting_ack: i64,
 }
 
 fn percent(part: i64, whole: i64) -> i64 {
@@ -103,6 +105,7 @@ pub async fn page(
         (n, Some(first)) if n > 0 => Some((n, cfg.datetime(first))),
         _ => None,
     };
+    let awaiting_ack = state.store.awaiting_ack_count(s.partner.id).await?;
     let view = DashboardView {
         l: Layout::signed_in(
             *lang,
@@ -120,6 +123,7 @@ pub async fn page(
         staff,
         webhook_failing,
         scheduled,
+        awaiting_ack,
     };
     Ok(html(view.render()))
 }

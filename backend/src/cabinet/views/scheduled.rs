@@ -40,6 +40,8 @@ pub struct Row {
     pub refused: i64,
     pub refused_detail: String,
     pub first_message_id: Option<i64>,
+    /// Its messages ask to be acknowledged.
+    pub ack: bool,
 }
 
 impl Row {
@@ -78,6 +80,7 @@ impl Row {
             refused: r.refused_count,
             refused_detail: r.refused_detail.unwrap_or_default(),
             first_message_id: r.first_message_id,
+            ack: r.ack_required,
         }
     }
 }
