@@ -10,6 +10,8 @@ public final class SimoModel: ObservableObject {
     @Published public private(set) var screen: Screen = .login
     @Published public private(set) var messages: [Message] = []
     @Published public private(set) var unread: UInt32 = 0
+    /// Messages the employee is asked to acknowledge and has not.
+    @Published public private(set) var awaitingAck = 0
     @Published public private(set) var profile: Profile?
     @Published public var errorText: String?
     @Published public var busy = false
@@ -119,6 +121,7 @@ public final class SimoModel: ObservableObject {
         do {
             messages = try client.messages(limit: 50, before: nil)
             unread = try client.unreadCount()
+            awaitingAck = try client.awaitingAck().count
         } catch { show(error) }
     }
 

@@ -66,6 +66,9 @@ struct MessagesView: View {
 
     var body: some View {
         List {
+            if model.awaitingAck > 0 {
+                Text(tr("Ждут вашего ознакомления: \(Int(model.awaitingAck))")).foregroundStyle(.tint)
+            }
             ForEach(model.messages, id: \.id) { message in
                 NavigationLink {
                     MessageView(model: model, message: message).task { await model.open(message) }

@@ -92,10 +92,14 @@ private enum class Screen { LOGIN, CODE, MESSAGES }
 private fun SimoScreen(client: SimoClient) {
     var screen by remember { mutableStateOf(if (client.profile() == null) Screen.LOGIN else Screen.MESSAGES) }
     var messages by remember { mutableStateOf(client.messages(50u, null)) }
+    var awaiting by remember { mutableStateOf(client.awaitingAck().size) }
     var error by remember { mutableStateOf<String?>(null) }
     val scope = rememberCoroutineScope()
     val context = LocalContext.current
-    val reload = { messages = client.messages(50u, null) }
+    val reload = {
+        messages = client.messages(50u, null)
+        awaiting = client.awaitingAck().size
+    }
     remember {
         client.setListener(object : SimoListener {
             override fun onNewMessages(messages: List<Message>) { scope.launch { reload() } }
@@ -143,6 +147,9 @@ private fun SimoScreen(client: SimoClient) {
                 var query by remember { mutableStateOf("") }
                 OutlinedTextField(query, { query = it; messages = if (it.isBlank()) client.messages(50u, null) else client.search(it) }, label = { Text(stringResource(R.string.search)) })
                 Button(onClick = { run { client.sync() } }) { Text(stringResource(R.string.refresh_unread, client.unreadCount().toInt())) }
+                if (awaiting > 0) {
+                    Text(stringResource(R.string.awaiting_ack, awaiting), color = MaterialTheme.colorScheme.primary)
+                }
                 LazyColumn {
                     items(messages, key = { it.id }) { message ->
                         Column(Modifier.clickable { run { client.markRead(message.id) } }.padding(vertical = 8.dp)) {
