@@ -3,10 +3,8 @@
 //! Who gets the message is decided when it is sent, not when it was scheduled: an employee
 //! disabled in between is refused then, and "all" means the employees active at that time.
 
-use super::messaging::{self, Recipients, Source};
-use crate::domain::{
-    GroupId, IdempotencyKey, MessageText, Millis, Repeat, StaffId, Title, now_millis,
-};
+use super::messaging::{self, Content, Recipients, Source};
+use crate::domain::{GroupId, IdempotencyKey, Millis, Repeat, StaffId, now_millis};
 use crate::error::{Error, Result};
 use crate::phrase::stored;
 use crate::state::AppState;
@@ -35,8 +33,8 @@ pub const POLL: Duration = Duration::from_secs(1);
 /// A message to schedule.
 pub struct NewSend<'a> {
     pub to: Recipients<'a>,
-    pub title: &'a Title,
-    pub text: &'a MessageText,
+    /// The words, and whether the messages ask to be acknowledged.
+    pub content: Content<'a>,
     pub send_at: Millis,
     pub source: Source,
     /// The partner's Idempotency-Key: a repeat finds the send it names.
@@ -45,8 +43,6 @@ pub struct NewSend<'a> {
     pub repeat: Option<Repeat>,
     /// A repeating send's last moment: no send of the series goes after it.
     pub repeat_until: Option<Millis>,
-    /// Its messages ask to be acknowledged.
-    pub ack_required: bool,
 }
 
 /// Schedules a message for `send_at`: to the listed employees, who must be the partner's
@@ -59,14 +55,12 @@ pub async fn schedule(
 ) -> Result<ScheduledRow> {
     let NewSend {
         to,
-        title,
-        text,
+        content,
         send_at,
         source,
         key,
         repeat,
         repeat_until,
-        ack_required,
     } = send;
     let asked = Asked {
         listed: match to {
@@ -80,12 +74,10 @@ pub async fn schedule(
             Recipients::Group(id) => Some(id.0),
             _ => None,
         },
-        title,
-        text,
+        content,
         send_at,
         repeat,
         repeat_until,
-        ack_required,
     };
     if let Some(key) = key
         && let Some(earlier) = state
@@ -157,8 +149,8 @@ pub async fn schedule(
         .store
         .schedule_send(&NewScheduled {
             partner_id: partner.id,
-            title: title.as_str(),
-            body: text.as_str(),
+            title: content.title.as_str(),
+            body: content.text.as_str(),
             send_at,
             staff: asked.listed.as_deref(),
             group: asked.group,
@@ -167,7 +159,7 @@ pub async fn schedule(
             source: source.as_str(),
             now,
             key: key.map(IdempotencyKey::as_str),
-            ack_required,
+            ack_required: content.ack_required,
         })
         .await?;
     let row = match stored {
@@ -188,12 +180,10 @@ struct Asked<'a> {
     /// Each once, in the order given; `None` for all or a group.
     listed: Option<Vec<StaffId>>,
     group: Option<i64>,
-    title: &'a Title,
-    text: &'a MessageText,
+    content: Content<'a>,
     send_at: Millis,
     repeat: Option<Repeat>,
     repeat_until: Option<Millis>,
-    ack_required: bool,
 }
 
 /// The answer to a repeated call: the send its key names, if it is the same send.
@@ -204,12 +194,12 @@ fn replay(
 ) -> Result<ScheduledRow> {
     let same = earlier.listed() == asked.listed
         && earlier.group_id == asked.group
-        && earlier.title == asked.title.as_str()
-        && earlier.body == asked.text.as_str()
+        && earlier.title == asked.content.title.as_str()
+        && earlier.body == asked.content.text.as_str()
         && earlier.send_at == asked.send_at
         && Repeat::stored(earlier.repeat.as_deref()) == asked.repeat
         && earlier.repeat_until == asked.repeat_until
-        && earlier.ack_required == asked.ack_required;
+        && earlier.ack_required == asked.content.ack_required;
     if !same {
         return Err(Error::Conflict(phrase!(
             "Ключ Idempotency-Key «{}» уже использован для другой отправки (№ {}): повтор запроса \

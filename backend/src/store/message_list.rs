@@ -1,6 +1,7 @@
 //! The cabinet's view of a partner's messages: filtered, searched, sorted and paged by keyset,
 //! so page 1000 costs what page 1 does; and the dashboard's figures.
 
+use super::acks::awaiting_ack_sql;
 use super::{MessageStatus, Pool, Store, with_pool};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
@@ -318,12 +319,10 @@ fn filters(sql: &mut Sql, q: &MessageListQuery, postgres: bool, hide: (bool, boo
         sql.text.push_str(&format!(" AND {c} = {p}"));
     }
     if q.awaiting_ack {
-        // Written as the partial index `messages_awaiting_ack` says (migration 25), so that
-        // the planners see it applies.
         sql.text.push_str(if postgres {
-            " AND m.ack_required AND m.status NOT IN ('acknowledged', 'recalled')"
+            concat!(" AND ", awaiting_ack_sql!(postgres))
         } else {
-            " AND m.ack_required <> 0 AND m.status NOT IN ('acknowledged', 'recalled')"
+            concat!(" AND ", awaiting_ack_sql!(sqlite))
         });
     }
     if !q.words.is_empty() {

@@ -6,7 +6,7 @@ use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, required, state};
 use crate::domain::{IdempotencyKey, MessageText, Repeat, TimeFormat, Title};
-use crate::service::messaging::Source;
+use crate::service::messaging::{self, Source};
 use crate::service::schedule::{self, NewSend};
 use crate::store::ScheduledRow;
 use poem::Request;
@@ -236,12 +236,14 @@ impl ScheduleApi {
             repeat,
             repeat_until,
             to: to.recipients(),
-            title: &title,
-            text: &text,
+            content: messaging::Content {
+                title: &title,
+                text: &text,
+                ack_required: flag(&b.requireack, "requireack")?.unwrap_or(false),
+            },
             send_at,
             source: Source::Api,
             key: key.as_ref(),
-            ack_required: flag(&b.requireack, "requireack")?.unwrap_or(false),
         };
         let row = schedule::schedule(state, partner, send).await?;
         Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))

@@ -580,14 +580,12 @@ async fn schedule_from_form(
         partner,
         NewSend {
             to,
-            title: content.title,
-            text: content.text,
+            content,
             send_at,
             source: Source::Cabinet,
             key: None,
             repeat,
             repeat_until,
-            ack_required: content.ack_required,
         },
     )
     .await
