@@ -209,6 +209,12 @@ pub mod stored {
         "Сотрудник подтвердил ознакомление",
         "The employee acknowledged the message",
     );
+    pub const REMINDER_SENT: Stored = Stored::new(
+        "Напоминание об ознакомлении принято провайдером {}",
+        "Reminder to acknowledge accepted by {}",
+    );
+    pub const REMINDER_FAILED: Stored =
+        Stored::new("Напоминание не отправлено: {*}", "Reminder not sent: {*}");
     pub const NO_TOKEN: Stored = Stored::new(
         "У сотрудника нет push-токена: сообщение доступно в истории",
         "The employee has no push token: the message is in their history",
@@ -305,6 +311,8 @@ pub mod stored {
         OPENED,
         CONFIRMED,
         ACKNOWLEDGED,
+        REMINDER_SENT,
+        REMINDER_FAILED,
         NO_TOKEN,
         NO_PROVIDER,
         DEAD_TOKEN,

@@ -45,6 +45,8 @@ pub enum Action {
     /// The detail is how many, and their IDs.
     MessagesRecalled,
     MessagesResent,
+    /// Reminders to acknowledge queued; the detail is how many, and their IDs.
+    MessagesReminded,
     /// The detail is the template's name.
     TemplateSaved,
     TemplateDeleted,
@@ -114,7 +116,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 42] = [
+    pub const ALL: [Self; 43] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -144,6 +146,7 @@ impl Action {
         Self::ScheduleCancelled,
         Self::MessagesRecalled,
         Self::MessagesResent,
+        Self::MessagesReminded,
         Self::TemplateSaved,
         Self::TemplateDeleted,
         Self::PartnerCreated,
@@ -188,6 +191,7 @@ impl Action {
             | Self::ScheduleCancelled
             | Self::MessagesRecalled
             | Self::MessagesResent
+            | Self::MessagesReminded
             | Self::TemplateSaved
             | Self::TemplateDeleted => Kind::Sent,
             Self::WebhookOn
@@ -236,6 +240,7 @@ impl Action {
             Self::ScheduleCancelled => "schedule_cancelled",
             Self::MessagesRecalled => "messages_recalled",
             Self::MessagesResent => "messages_resent",
+            Self::MessagesReminded => "messages_reminded",
             Self::TemplateSaved => "template_saved",
             Self::TemplateDeleted => "template_deleted",
             Self::PartnerCreated => "partner_created",

@@ -185,6 +185,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Queued to be pushed again",
     ),
     (
+        "done.bulk_reminded",
+        "Напоминание поставлено в очередь, сотрудников",
+        "Reminders queued, employees",
+    ),
+    (
         "done.bulk_group_added",
         "Добавлено в группу",
         "Added to the group",
@@ -644,6 +649,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Messages pushed again",
     ),
     (
+        "audit.messages_reminded",
+        "Напоминание об ознакомлении",
+        "Reminder to acknowledge",
+    ),
+    (
         "audit.schedule_cancelled",
         "Запланированная отправка отменена",
         "Scheduled send cancelled",
@@ -1007,6 +1017,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("status.delivered", "Доставлено", "Delivered"),
     ("status.read", "Прочитано", "Read"),
     ("status.acknowledged", "Ознакомлен", "Acknowledged"),
+    ("status.reminder", "Напоминание", "Reminder"),
     (
         "msg.awaiting_ack",
         "Ждёт ознакомления",
@@ -1040,6 +1051,31 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Not acknowledged yet",
     ),
     ("msg.ack_more", "И ещё", "And"),
+    (
+        "msg.remind_one",
+        "Напомнить сотруднику",
+        "Remind the employee",
+    ),
+    (
+        "msg.remind_send",
+        "Напомнить всем, кто не ознакомился",
+        "Remind everyone who has not acknowledged",
+    ),
+    (
+        "msg.remind_hint",
+        "Сотрудник получит push-уведомление «Напоминание» с этим сообщением. Напомнить об одном сообщении можно не чаще раза в час.",
+        "The employee gets a “Reminder” push notification with this message. A message can be reminded once an hour at most.",
+    ),
+    (
+        "msg.remind_last",
+        "Последнее напоминание:",
+        "Last reminder:",
+    ),
+    (
+        "msg.remind_none",
+        "Напомнить сейчас некому: напоминание уже было в течение часа, или у сотрудников нет приложения, или они отключены от рассылки.",
+        "No one to remind now: a reminder went within the hour, or the employees have no app, or they are disabled.",
+    ),
     (
         "msg.ack_all",
         "Все сообщения, ждущие ознакомления",

@@ -260,6 +260,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/messages/:id", get(messages::show))
         .at("/messages/:id/recall", post(messages::recall))
         .at("/messages/:id/resend", post(messages::resend))
+        .at("/messages/:id/remind", post(messages::remind))
         .at("/messages/resend", post(messages::resend_found))
         .at("/send", get(send::page).post(send::submit))
         .at("/scheduled", get(scheduled::page))

@@ -14,6 +14,9 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
+/// The key, in the iOS app's `Localizable.strings`, of a reminder's title.
+pub const REMINDER_TITLE_KEY: &str = "push.reminder_title";
+
 /// The notification category of a message to acknowledge: the iOS app registers it with its
 /// "Ознакомлен(а)" action (`SimoPush.ackCategory`).
 pub const ACK_CATEGORY: &str = "SIMO_ACK";
@@ -122,6 +125,16 @@ impl Apns {
             // the core, which reads the payload as FCM's, strings.
             payload["aps"]["category"] = json!(ACK_CATEGORY);
             payload["requireack"] = json!("1");
+        }
+        if push.reminder {
+            // The system shows the alert itself: its title is worded from the app's strings
+            // in the phone's language ("Напоминание: %@", the message's title put in).
+            payload["aps"]["alert"] = json!({
+                "title-loc-key": REMINDER_TITLE_KEY,
+                "title-loc-args": [push.title],
+                "body": push.preview(),
+            });
+            payload["reminder"] = json!("1");
         }
         payload
     }

@@ -186,6 +186,10 @@ impl Fcm {
             // FCM takes string values only; absent means no.
             message["message"]["data"]["requireack"] = json!("1");
         }
+        if push.reminder {
+            // The app words the notification ("Напоминание: …") in the phone's language.
+            message["message"]["data"]["reminder"] = json!("1");
+        }
         message
     }
 

@@ -37,6 +37,9 @@ pub struct Push {
     pub createdate: String,
     /// The message asks to be acknowledged: the app's notification offers the button.
     pub ack_required: bool,
+    /// A reminder to acknowledge the message, which the phone has had since its first push:
+    /// the notification says "Напоминание" and is shown again.
+    pub reminder: bool,
     /// The partner recalled the message after it was pushed: this push shows nothing and tells
     /// the app to delete it (`{"recalled": id}`), so it goes from the phone without waiting for
     /// the app's next sync.

@@ -240,11 +240,22 @@ impl Workers {
     /// 3% of the server's time under `createmessage` load. Those paths are boxed, so the future
     /// is as large as the accepted push needs.
     async fn deliver(&self, owner: &str, mut job: ClaimedDelivery) -> Result<Option<SentPush>> {
-        if matches!(
-            MessageStatus::parse(&job.status),
-            Some(MessageStatus::Delivered | MessageStatus::Read)
-        ) {
-            tracing::debug!("already confirmed by the app; not pushed");
+        let status = MessageStatus::parse(&job.status);
+        let recall = status == Some(MessageStatus::Recalled);
+        // A reminder goes to a message the app confirmed already; the first push does not.
+        let moot = if job.reminder {
+            status == Some(MessageStatus::Acknowledged)
+        } else {
+            matches!(
+                status,
+                Some(MessageStatus::Delivered | MessageStatus::Read | MessageStatus::Acknowledged)
+            )
+        };
+        if moot {
+            tracing::debug!(
+                reminder = job.reminder,
+                "already confirmed by the app; not pushed"
+            );
             return Box::pin(self.store.delivery_dropped(job.job_id))
                 .await
                 .map(|()| None);
@@ -269,7 +280,8 @@ impl Workers {
             body: std::mem::take(&mut job.body),
             createdate: self.time.format(job.created_at),
             ack_required: job.ack_required,
-            recall: job.status == MessageStatus::Recalled.as_str(),
+            reminder: job.reminder && !recall,
+            recall,
         };
         // Bounds a provider that takes longer than its HTTP timeouts (token exchange + send).
         let outcome =
@@ -281,6 +293,21 @@ impl Workers {
                 ]))),
             };
         match outcome {
+            Ok(()) if push.reminder => {
+                tracing::info!(provider = provider.name(), "reminder pushed");
+                // Rare and asked for by hand: recorded alone, not with the round's pushes,
+                // whose recording moves statuses this one must leave.
+                let detail = stored::REMINDER_SENT.fill(&[provider.name()]);
+                Box::pin(self.store.reminder_done(
+                    job.job_id,
+                    job.message_id,
+                    &detail,
+                    now_millis(),
+                ))
+                .await?;
+                self.metrics.pushes(PushOutcome::sent, 1);
+                Ok(None)
+            }
             Ok(()) => {
                 tracing::info!(provider = provider.name(), "pushed");
                 Ok(Some(SentPush {
@@ -368,9 +395,17 @@ impl Workers {
         status: MessageStatus,
         reason: &str,
     ) -> Result<()> {
-        self.store
-            .delivery_given_up(job.job_id, job.message_id, status, reason, now_millis())
-            .await?;
+        if job.reminder && job.status != MessageStatus::Recalled.as_str() {
+            // The message itself reached the phone before: only the reminder failed.
+            let detail = stored::REMINDER_FAILED.fill(&[reason]);
+            self.store
+                .reminder_done(job.job_id, job.message_id, &detail, now_millis())
+                .await?;
+        } else {
+            self.store
+                .delivery_given_up(job.job_id, job.message_id, status, reason, now_millis())
+                .await?;
+        }
         let outcome = match status {
             MessageStatus::NoDevice => PushOutcome::no_device,
             _ => PushOutcome::failed,

@@ -43,6 +43,8 @@ pub struct ClaimedDelivery {
     pub push_device: Option<String>,
     /// The message asks to be acknowledged: the push says so, for the notification's button.
     pub ack_required: bool,
+    /// A reminder to acknowledge (see `store::reminders`), not the message's first push.
+    pub reminder: bool,
 }
 
 /// A push the provider accepted, to be recorded with the others of its round.
@@ -131,7 +133,7 @@ macro_rules! claimed_jobs_sql {
         concat!(
             "SELECT d.id AS job_id, d.attempts, d.created_at AS queued_at, m.id AS message_id,
                     m.partner_id, m.staff_id, m.title, m.body, m.status, m.created_at,
-                    s.push_token, s.push_device, m.ack_required
+                    s.push_token, s.push_device, m.ack_required, d.reminder
              FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN staff s ON s.id = m.staff_id
              WHERE ",
             $where,

@@ -243,6 +243,7 @@ fn claimed_row(r: &Row<'_>) -> rusqlite::Result<ClaimedDelivery> {
         push_token: r.get(10)?,
         push_device: r.get(11)?,
         ack_required: r.get(12)?,
+        reminder: r.get(13)?,
     })
 }
 

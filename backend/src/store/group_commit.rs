@@ -94,6 +94,7 @@ impl QueuedMessage {
             push_token: self.push_token.clone(),
             push_device: self.push_device.clone(),
             ack_required: self.ack_required,
+            reminder: false,
         }
     }
 }

@@ -140,6 +140,7 @@ mod tests {
             push_token: Some("t".into()),
             push_device: None,
             ack_required: false,
+            reminder: false,
         }
     }
 

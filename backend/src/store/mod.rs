@@ -15,6 +15,7 @@ mod message_list;
 mod messages;
 mod partners;
 mod recall;
+mod reminders;
 mod resend;
 mod retention;
 mod schedule;
@@ -40,6 +41,7 @@ pub use message_list::{
 pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Report};
 pub use partners::{NewPartner, PartnerRow};
 pub use recall::{RECALLED_PAGE, Recall};
+pub use reminders::SendReminders;
 pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};

@@ -15,6 +15,7 @@ mod personal;
 mod push;
 mod push_faults;
 mod recall;
+mod reminders;
 mod robustness;
 mod schedule;
 mod staff;

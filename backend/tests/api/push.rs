@@ -265,6 +265,19 @@ pub async fn push_app(db: Db, configure: impl FnOnce(&mut Settings)) -> Option<T
     .await
 }
 
+/// The app on `db` pushing to Android phones through a fake FCM and to iPhones through a fake
+/// APNs, or `None` without PostgreSQL.
+pub async fn fcm_and_apns_app(db: Db) -> Option<(TestApp, FakeFcm, FakeApns)> {
+    let (fcm, apns) = (FakeFcm::start().await, FakeApns::start().await);
+    let app = push_app(db, |s| {
+        fcm.configure(s);
+        apns.configure(s);
+        s.apply("push_provider", "fcm+apns").unwrap();
+    })
+    .await?;
+    Some((app, fcm, apns))
+}
+
 /// Logs an employee in and registers their device's push token.
 pub async fn employee_with_device(
     app: &TestApp,
@@ -743,15 +756,7 @@ fn push_settings_are_listed_in_help() {
 /// it (FCM data only; APNs a background push); one never pushed gets none; the recall push
 /// changes no status and writes no history.
 async fn a_recalled_message_is_recalled_on_the_phone_by_a_push_of_its_own(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let apns = FakeApns::start().await;
-    let Some(app) = push_app(db, |s| {
-        fcm.configure(s);
-        apns.configure(s);
-        s.apply("push_provider", "fcm+apns").unwrap();
-    })
-    .await
-    else {
+    let Some((app, fcm, apns)) = fcm_and_apns_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;

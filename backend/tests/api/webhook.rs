@@ -991,6 +991,18 @@ async fn an_acknowledgment_reaches_the_webhook_as_a_status(db: Db) {
         )
         .await;
     let id = order.ok()["messageid"].as_str().unwrap().to_owned();
+    rx.wait_event("a", &id, "sent").await;
+    // A reminder is not a status: its history entry posts nothing.
+    let reminded = app
+        .post("remindmessage", Some(&p.token), json!({"messageid": id}))
+        .await;
+    assert_eq!(reminded.ok()["reminded"], json!([id]));
+    let message_id: i64 = id.parse().unwrap();
+    crate::push::eventually("the reminder recorded", || async {
+        let events = app.state.store.message_events(p.id, message_id).await;
+        events.unwrap().iter().any(|e| e.status == "reminder")
+    })
+    .await;
     app.post(
         "messagestatus",
         Some(&e.token),
@@ -1001,4 +1013,12 @@ async fn an_acknowledgment_reaches_the_webhook_as_a_status(db: Db) {
     let event = rx.wait_event("a", &id, "acknowledged").await;
     assert_eq!(event["statusname"], "Ознакомлен");
     assert_eq!(event["detail"], "Сотрудник подтвердил ознакомление");
+    let mut statuses: Vec<Value> = rx
+        .accepted_events("a")
+        .into_iter()
+        .filter(|e| e["messageid"] == id.as_str())
+        .map(|e| e["status"].clone())
+        .collect();
+    statuses.dedup();
+    assert_eq!(statuses, [json!("sent"), json!("acknowledged")]);
 }

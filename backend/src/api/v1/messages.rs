@@ -1,5 +1,5 @@
 //! `createmessage`, `getmessage` and the `messagestatus`, `getmessagestatus`, `recallmessage`,
-//! `getrecalled` and `resendmessage` additions.
+//! `getrecalled`, `resendmessage` and `remindmessage` additions.
 
 use super::body::{V1Body, V1ListBody, lenient};
 use super::bulk::flag;
@@ -204,7 +204,8 @@ envelope!(
     MessageStates
 );
 
-/// Request of `recallmessage` (addition): the partner withdraws messages sent by mistake.
+/// Request of `recallmessage` (addition): the partner withdraws messages sent by mistake; also
+/// of `resendmessage` and `remindmessage`.
 #[derive(Object, Deserialize)]
 pub struct RecallMessageRequest {
     #[serde(default, deserialize_with = "lenient::string")]
@@ -247,6 +248,22 @@ envelope!(
     ResendResult
 );
 
+#[derive(Object, Debug)]
+pub struct RemindResult {
+    /// Сообщения, о которых напоминание поставлено в очередь, по возрастанию ID.
+    pub reminded: Vec<String>,
+    /// Остальные, в порядке запроса: не требующие ознакомления, уже подтверждённые, ещё не
+    /// отправленные или не доставленные, отозванные, с напоминанием в течение последнего
+    /// часа, сотрудника без устройства или отключённого от рассылки, чужие и несуществующие.
+    pub skipped: Vec<String>,
+}
+
+envelope!(
+    /// Answer of `remindmessage`.
+    RemindEnvelope,
+    RemindResult
+);
+
 /// Request of `getrecalled` (addition): the app asks which of its employee's messages were recalled.
 #[derive(Object, Deserialize)]
 pub struct GetRecalledRequest {
@@ -284,6 +301,17 @@ fn one_or_many(one: &Option<String>, many: Option<Vec<String>>) -> Result<Vec<i6
         (Some(one), None) => Ok(vec![MessageId::parse(one)?.0]),
         (None, many) => Ok(message_ids(many, MAX_RECALL)?.iter().map(|m| m.0).collect()),
     }
+}
+
+/// Those of `asked` not `done`, each once, in the order asked.
+fn not_in(asked: &[i64], done: &[i64]) -> Vec<String> {
+    let done: std::collections::HashSet<i64> = done.iter().copied().collect();
+    let mut seen = std::collections::HashSet::new();
+    asked
+        .iter()
+        .filter(|id| !done.contains(id) && seen.insert(**id))
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// `messageids` of a request: present, at most `max`, each a message id.
@@ -554,16 +582,43 @@ impl MessagesApi {
             let action = audit::Action::MessagesResent;
             audit::record(state, req, partner.id, audit::API, action, &detail).await;
         }
-        let went: std::collections::HashSet<i64> = queued.iter().copied().collect();
-        let mut seen = std::collections::HashSet::new();
-        let skipped = asked
-            .iter()
-            .filter(|id| !went.contains(id) && seen.insert(**id))
-            .map(ToString::to_string)
-            .collect();
         Ok(ResendEnvelope::ok(ResendResult {
+            skipped: not_in(&asked, &queued),
             queued: queued.iter().map(ToString::to_string).collect(),
-            skipped,
+        }))
+    }
+
+    /// Напомнить об ознакомлении (дополнение)
+    ///
+    /// Для АСУ партнёра (токен партнёра): сотрудник, который ещё не подтвердил ознакомление с
+    /// сообщением (`requireack`), снова получает push-уведомление с ним, с пометкой
+    /// «Напоминание». Напоминание идёт только по сообщению, которое уже было отправлено
+    /// (`sent`, `delivered`, `read`), сотруднику с устройством, не отключённому от рассылки, и
+    /// не чаще раза в час на сообщение. Статус сообщения не меняется; в истории сообщения в
+    /// кабинете появляется запись «Напоминание». Укажите `messageid` или `messageids` (до
+    /// 10 000, например все из ответа createmessagebulk). Остальные ID возвращаются в
+    /// `skipped`; повтор запроса безопасен.
+    #[oai(path = "/remindmessage", method = "post")]
+    async fn remind_message(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1ListBody<RecallMessageRequest>,
+    ) -> Result<Json<RemindEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let asked = one_or_many(&b.messageid, b.messageids)?;
+        let reminded = messaging::remind(state, partner, &asked).await?;
+        if !reminded.is_empty() {
+            let detail = messaging::messages_audit_detail(&reminded);
+            let action = audit::Action::MessagesReminded;
+            audit::record(state, req, partner.id, audit::API, action, &detail).await;
+        }
+        Ok(RemindEnvelope::ok(RemindResult {
+            skipped: not_in(&asked, &reminded),
+            reminded: reminded.iter().map(ToString::to_string).collect(),
         }))
     }
 

@@ -6,13 +6,13 @@ use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, session};
 use super::employees::search;
 use super::{DoneQuery, done_counted};
-use crate::domain::{GroupId, Millis, StaffId};
+use crate::domain::{GroupId, Millis, StaffId, now_millis};
 use crate::error::Error;
 use crate::service::messaging::{self, Source};
 use crate::state::SharedState;
 use crate::store::{
     CursorValue, MessageListQuery, MessageListRow, MessageRow, MessageSort, MessageStatus,
-    SendAcks, StaffRow, search_words,
+    SendAcks, SendReminders, StaffRow, search_words,
 };
 use askama::Template;
 use base64::Engine;
@@ -538,6 +538,11 @@ struct AckView {
     send: Option<SendAcks>,
     /// More have not acknowledged than `waiting` lists.
     more: i64,
+    /// Someone of the send has not acknowledged yet: the page offers reminders.
+    someone_waiting: bool,
+    /// Who can be reminded now (`Store::send_reminders`); the last reminder of the send.
+    reminders: SendReminders,
+    last_reminder: String,
 }
 
 /// Recipients listed by name on the page as not having acknowledged; the list's filter
@@ -639,10 +644,25 @@ pub async fn show(
         let more = send
             .as_ref()
             .map_or(0, |a| (a.total - a.acked - a.waiting.len() as i64).max(0));
+        let since = now_millis() - messaging::REMIND_INTERVAL.as_millis() as Millis;
+        let reminders = state
+            .store
+            .send_reminders(s.partner.id, m.id, since)
+            .await?;
+        let someone_waiting = match &send {
+            Some(send) => send.acked < send.total,
+            None => m.acked_at.is_none(),
+        };
         Some(AckView {
             acked_at: m.acked_at.map(|at| cfg.datetime(at)).unwrap_or_default(),
+            someone_waiting,
             send,
             more,
+            last_reminder: reminders
+                .last
+                .map(|at| cfg.datetime(at))
+                .unwrap_or_default(),
+            reminders,
         })
     } else {
         None
@@ -752,6 +772,39 @@ pub async fn resend(
     Path(id): Path<String>,
     Form(form): Form<RecallForm>,
 ) -> CabinetResult<Response> {
+    push_again(req, state, &id, &form, Again::Resend).await
+}
+
+/// Reminds the employee of the message, or everyone of its send who has not acknowledged it
+/// yet, and comes back to its page.
+#[handler]
+pub async fn remind(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<String>,
+    Form(form): Form<RecallForm>,
+) -> CabinetResult<Response> {
+    push_again(req, state, &id, &form, Again::Remind).await
+}
+
+/// What a message's page pushes again.
+#[derive(Debug, Clone, Copy)]
+enum Again {
+    /// What could not be pushed (`messaging::resend`).
+    Resend,
+    /// A reminder to acknowledge (`messaging::remind`).
+    Remind,
+}
+
+/// The resend and the reminder of message `id` or its send (`form.scope`): the journal says
+/// which were pushed again, the page how many.
+async fn push_again(
+    req: &Request,
+    state: &SharedState,
+    id: &str,
+    form: &RecallForm,
+    again: Again,
+) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let id: i64 = id.parse().map_err(|_| CabinetError::NotFound)?;
@@ -760,16 +813,26 @@ pub async fn resend(
         return Err(CabinetError::NotFound);
     }
     let ids = form.messages(state, s.partner.id, id).await?;
-    let queued = messaging::resend(state, &s.partner, &ids, Source::Cabinet).await?;
-    if !queued.is_empty() {
-        let detail = messaging::messages_audit_detail(&queued);
-        let action = audit::Action::MessagesResent;
+    let (done, action, notice) = match again {
+        Again::Resend => (
+            messaging::resend(state, &s.partner, &ids, Source::Cabinet).await?,
+            audit::Action::MessagesResent,
+            "bulk_resent",
+        ),
+        Again::Remind => (
+            messaging::remind(state, &s.partner, &ids).await?,
+            audit::Action::MessagesReminded,
+            "bulk_reminded",
+        ),
+    };
+    if !done.is_empty() {
+        let detail = messaging::messages_audit_detail(&done);
         audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
     }
     Ok(done_counted(
         &format!("/cabinet/messages/{id}"),
-        "bulk_resent",
-        queued.len() as u64,
+        notice,
+        done.len() as u64,
     ))
 }
 

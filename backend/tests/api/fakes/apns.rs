@@ -101,13 +101,28 @@ fn check_request(req: &Request, body: &Value) -> Result<(), String> {
     }
     // `mutable-content` is ours, not Apple's rule: without it the app's Notification Service
     // Extension does not run, and the message is not stored until the app syncs.
-    if body["aps"]["alert"]["title"].as_str().is_none()
+    if alert_title(body).is_none()
         || body["aps"]["alert"]["body"].as_str().is_none()
         || body["aps"]["mutable-content"] != 1
     {
         return Err(format!("payload {body}"));
     }
     Ok(())
+}
+
+/// The alert's title: given, or (a reminder's) a key in the app's strings with its arguments,
+/// the first of which is the message's title; either is Apple's protocol.
+fn alert_title(body: &Value) -> Option<&str> {
+    let alert = &body["aps"]["alert"];
+    if let Some(title) = alert["title"].as_str() {
+        return Some(title);
+    }
+    alert["title-loc-key"].as_str()?;
+    let args = alert["title-loc-args"].as_array()?;
+    if !args.iter().all(Value::is_string) {
+        return None;
+    }
+    args.first()?.as_str()
 }
 
 fn reason(status: u16, reason: &str) -> Response {
@@ -162,7 +177,7 @@ async fn push(
             .push(format!("payload {body}"));
         return reason(400, "BadMessageId");
     };
-    let title = body["aps"]["alert"]["title"].as_str().unwrap_or_default();
+    let title = alert_title(&body).unwrap_or_default();
     b.accept(id, &token, title, &body);
     poem::Response::builder()
         .header("apns-id", uuid::Uuid::new_v4().to_string())

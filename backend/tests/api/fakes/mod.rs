@@ -38,6 +38,8 @@ pub struct Receipt {
     pub title: String,
     /// A recall push (`{"recalled": id}`, nothing shown) rather than the message.
     pub recall: bool,
+    /// A reminder to acknowledge (`"reminder": "1"`) rather than the message's first push.
+    pub reminder: bool,
     /// What the app is handed: an FCM message's `data`, an APNs notification's whole body.
     pub payload: serde_json::Value,
     pub at: Instant,
@@ -136,6 +138,7 @@ impl Behaviour {
             token: token.to_owned(),
             title: title.to_owned(),
             recall,
+            reminder: payload["reminder"] == "1",
             payload: payload.clone(),
             at: Instant::now(),
         });
@@ -144,6 +147,11 @@ impl Behaviour {
     /// The recall pushes accepted.
     pub fn recalls(&self) -> Vec<Receipt> {
         self.receipts().into_iter().filter(|r| r.recall).collect()
+    }
+
+    /// The reminders to acknowledge it accepted.
+    pub fn reminders(&self) -> Vec<Receipt> {
+        self.receipts().into_iter().filter(|r| r.reminder).collect()
     }
 }
 

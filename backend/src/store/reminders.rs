@@ -1,0 +1,175 @@
+//! Reminders to acknowledge: the company pushes a message again to an employee who has not
+//! confirmed it ("Ознакомлен(а)") yet. A reminder is a delivery job marked `reminder`: the
+//! worker pushes it although the message was delivered or read, drops it once the message is
+//! acknowledged or recalled, and records its outcome as a `reminder` history entry, leaving
+//! the status as it is (migration 26).
+
+use super::deliveries::BeginWrite;
+use super::recall::same_send_sql;
+use super::{Pool, Store, ids_json, with_pool, with_writer};
+use crate::domain::Millis;
+use crate::error::Result;
+
+/// A message `m` (its employee `s`) that can be reminded now: it asks to be acknowledged and
+/// was pushed (`sent`, `delivered`, `read`: a queued one is on its way, a failed one is for
+/// `resend`), was not reminded after `$3`, has no job waiting, and its employee is active
+/// with a device.
+macro_rules! remindable_sql {
+    () => {
+        "m.ack_required AND m.status IN ('sent', 'delivered', 'read')
+         AND (m.reminded_at IS NULL OR m.reminded_at <= $3)
+         AND s.state = 'active' AND s.push_token IS NOT NULL AND s.push_token <> ''
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id)"
+    };
+}
+
+/// The reminders of one send (see `Store::same_send`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendReminders {
+    /// How many of its messages `remind_messages` would remind now.
+    pub remindable: i64,
+    /// When one of them was last reminded.
+    pub last: Option<Millis>,
+    /// The message asked about can be reminded now.
+    pub this_one: bool,
+}
+
+impl Store {
+    /// Queues a reminder for each of `ids` that is the partner's and can be reminded now
+    /// (none reminded after `since`), in one transaction; returns their IDs, ascending.
+    pub async fn remind_messages(
+        &self,
+        partner_id: i64,
+        ids: &[i64],
+        since: Millis,
+        now: Millis,
+    ) -> Result<Vec<i64>> {
+        let mut reminded: Vec<i64> = match &self.writer {
+            Pool::Sqlite(p) => {
+                // No data-modifying CTEs in SQLite: the same steps in one write transaction,
+                // which no other writer enters, so no job can appear between them.
+                let mut tx = p.begin_write().await?;
+                let changed: Vec<i64> = sqlx::query_scalar(concat!(
+                    "UPDATE messages SET reminded_at = $4 WHERE id IN (
+                       SELECT m.id FROM messages m JOIN staff s ON s.id = m.staff_id
+                       WHERE m.id IN (SELECT value FROM json_each($2)) AND m.partner_id = $1 AND ",
+                    remindable_sql!(),
+                    ") RETURNING id"
+                ))
+                .bind(partner_id)
+                .bind(ids_json(ids)?)
+                .bind(since)
+                .bind(now)
+                .fetch_all(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO deliveries (message_id, attempts, due_at, created_at, reminder)
+                     SELECT value, 0, $2, $2, 1 FROM json_each($1)",
+                )
+                .bind(ids_json(&changed)?)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                changed
+            }
+            Pool::Postgres(p) => {
+                // The row's own conditions are repeated on the UPDATE: when two reminders race
+                // for one message, the second re-reads the row the first changed and skips it.
+                // A job that appeared meanwhile (a recall's) wins, and the message is not
+                // counted as reminded.
+                sqlx::query_scalar(concat!(
+                    "WITH changed AS (
+                       UPDATE messages SET reminded_at = $4 WHERE id IN (
+                         SELECT m.id FROM messages m JOIN staff s ON s.id = m.staff_id
+                         WHERE m.id = ANY($2) AND m.partner_id = $1 AND ",
+                    remindable_sql!(),
+                    ") AND status IN ('sent', 'delivered', 'read')
+                         AND (reminded_at IS NULL OR reminded_at <= $3)
+                       RETURNING id
+                     ), jobs AS (
+                       INSERT INTO deliveries (message_id, attempts, due_at, created_at, reminder)
+                       SELECT id, 0, $4, $4, TRUE FROM changed
+                       ON CONFLICT (message_id) DO NOTHING RETURNING message_id
+                     )
+                     SELECT message_id FROM jobs"
+                ))
+                .bind(partner_id)
+                .bind(ids)
+                .bind(since)
+                .bind(now)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        if !reminded.is_empty() {
+            self.hint_outbox();
+        }
+        reminded.sort_unstable();
+        Ok(reminded)
+    }
+
+    /// The reminders of `id`'s send (or of that message alone, sent by itself): how many can
+    /// be reminded now (none reminded after `since`), whether `id` is one, and the last
+    /// reminder; another partner's message finds nothing.
+    pub async fn send_reminders(
+        &self,
+        partner_id: i64,
+        id: i64,
+        since: Millis,
+    ) -> Result<SendReminders> {
+        let (remindable, last, this_one): (i64, Option<Millis>, i64) = with_pool!(self, p => sqlx::query_as(concat!(
+            "SELECT COALESCE(SUM(CASE WHEN ",
+            remindable_sql!(),
+            " THEN 1 ELSE 0 END), 0), MAX(m.reminded_at),
+             CAST(COALESCE(MAX(CASE WHEN m.id = $2 AND ",
+            remindable_sql!(),
+            " THEN 1 ELSE 0 END), 0) AS BIGINT)
+             FROM messages m JOIN staff s ON s.id = m.staff_id WHERE m.id IN (",
+            same_send_sql!("o.id", ""),
+            ")"
+        ))
+        .bind(partner_id)
+        .bind(id)
+        .bind(since)
+        .fetch_one(p)
+        .await)?;
+        Ok(SendReminders {
+            remindable,
+            last,
+            this_one: this_one > 0,
+        })
+    }
+
+    /// A reminder's job ends, pushed or not: the history says so (`detail`), the status stays.
+    /// Nothing is written when the job is gone already (the message was recalled meanwhile).
+    pub async fn reminder_done(
+        &self,
+        job_id: i64,
+        message_id: i64,
+        detail: &str,
+        now: Millis,
+    ) -> Result<()> {
+        with_writer!(self, p => async {
+            let mut tx = p.begin_write().await?;
+            let gone = sqlx::query("DELETE FROM deliveries WHERE id = $1")
+                .bind(job_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if gone > 0 {
+                sqlx::query(
+                    "INSERT INTO message_events (message_id, status, detail, created_at)
+                     VALUES ($1, 'reminder', $2, $3)",
+                )
+                .bind(message_id)
+                .bind(detail)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await
+        }.await)?;
+        Ok(())
+    }
+}

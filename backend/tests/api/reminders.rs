@@ -1,0 +1,394 @@
+//! Reminders to acknowledge: the company pushes an order again to the employees who have not
+//! confirmed it, through `remindmessage` or the message's page; the reminder changes no status,
+//! goes at most once an hour, and its outcome is in the message's history.
+
+use crate::cabinet::Browser;
+use crate::fakes::fcm::FakeFcm;
+use crate::helpers::*;
+use crate::push::{employee_with_device, eventually, on_both_databases, push_app, wait_status};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    remindmessage_pushes_the_order_again_to_whoever_has_not_acknowledged,
+    a_reminder_changes_no_status_and_one_that_fails_or_comes_too_late_says_so,
+    the_cabinet_reminds_one_employee_or_everyone_of_the_send,
+);
+
+/// `createmessage` with `requireack`; returns the message's id.
+async fn order(app: &TestApp, p: &Partner, e: &Employee, title: &str) -> String {
+    let answer = app
+        .post(
+            "createmessage",
+            Some(&p.token),
+            json!({"inn": p.inn, "staffid": e.id, "title": title, "message": "Ознакомьтесь", "requireack": true}),
+        )
+        .await;
+    answer.ok()["messageid"].as_str().unwrap().to_owned()
+}
+
+async fn remind(app: &TestApp, p: &Partner, body: Value) -> Answer {
+    app.post("remindmessage", Some(&p.token), body).await
+}
+
+/// The message's history as "status: detail".
+async fn history(app: &TestApp, p: &Partner, id: &str) -> Vec<String> {
+    app.state
+        .store
+        .message_events(p.id, id.parse().unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{}: {}", e.status, e.detail.unwrap_or_default()))
+        .collect()
+}
+
+/// The history's last entry once it is a reminder's outcome.
+async fn reminder_outcome(app: &TestApp, p: &Partner, id: &str) -> String {
+    eventually(&format!("the reminder of {id} recorded"), || async {
+        history(app, p, id)
+            .await
+            .last()
+            .is_some_and(|e| e.starts_with("reminder: "))
+    })
+    .await;
+    history(app, p, id).await.pop().unwrap()
+}
+
+/// As if the last reminder of `id` went more than an hour ago.
+async fn an_hour_passes(app: &TestApp, id: &str) {
+    let sql = format!("UPDATE messages SET reminded_at = reminded_at - 3600001 WHERE id = {id}");
+    app.state.store.execute_script(&sql).await.unwrap();
+}
+
+/// The employee's app reports `status` (`read`, `acknowledged`) of message `id`.
+async fn report(app: &TestApp, e: &Employee, id: &str, status: &str) {
+    let answer = app
+        .post(
+            "messagestatus",
+            Some(&e.token),
+            json!({"messageids": [id], "status": status}),
+        )
+        .await;
+    assert_eq!(answer.ok()["updated"], 1, "{status} of {id}");
+}
+
+async fn remindmessage_pushes_the_order_again_to_whoever_has_not_acknowledged(db: Db) {
+    let Some((app, fcm, apns)) = crate::push::fcm_and_apns_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let a = employee_with_device(&app, &p, PHONE, "fcm-a", "android").await;
+    let b = employee_with_device(&app, &p, "+79233381639", "apns-b", "apple").await;
+    let c = app.login(&p.inn, "+79233381640", "Без телефона").await;
+    let o = employee_with_device(&app, &other, "+79233381641", "fcm-o", "android").await;
+    let to_a = order(&app, &p, &a, "Приказ № 7").await;
+    let to_b = order(&app, &p, &b, "Приказ № 7").await;
+    let to_c = order(&app, &p, &c, "Приказ № 7").await;
+    let plain = app.create_message(&p, &a.id, "Новость", "т").await;
+    let plain = plain.ok()["messageid"].as_str().unwrap().to_owned();
+    let theirs = order(&app, &other, &o, "Чужой приказ").await;
+    for (e, id) in [(&a, &to_a), (&b, &to_b), (&a, &plain)] {
+        wait_status(&app, &p, e, id, "sent").await;
+    }
+
+    // Only pushed orders not acknowledged, of this partner, to an employee with a device.
+    let asked = json!([to_c, to_b, plain, theirs, "999999", to_a, to_b]);
+    let done = remind(&app, &p, json!({"inn": p.inn, "messageids": asked})).await;
+    assert_eq!(done.ok()["reminded"], json!([to_a, to_b]));
+    assert_eq!(done.ok()["skipped"], json!([to_c, plain, theirs, "999999"]));
+    eventually("both reminders pushed", || async {
+        !fcm.behaviour.reminders().is_empty() && !apns.behaviour.reminders().is_empty()
+    })
+    .await;
+    for errors in [
+        fcm.behaviour.protocol_errors(),
+        apns.behaviour.protocol_errors(),
+    ] {
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    let on_android = fcm.behaviour.reminders().into_iter().next();
+    let on_android = on_android.unwrap();
+    assert_eq!(on_android.message_id.to_string(), to_a);
+    assert_eq!(on_android.payload["title"], "Приказ № 7");
+    assert_eq!(on_android.payload["requireack"], "1");
+    let on_iphone = apns.behaviour.reminders().into_iter().next();
+    let on_iphone = on_iphone.unwrap().payload;
+    assert_eq!(on_iphone["messageid"], to_b.as_str());
+    let alert = &on_iphone["aps"]["alert"];
+    assert_eq!(alert["title-loc-key"], "push.reminder_title", "{on_iphone}");
+    assert_eq!(alert["title-loc-args"], json!(["Приказ № 7"]));
+    assert_eq!(on_iphone["aps"]["category"], "SIMO_ACK");
+    let last = reminder_outcome(&app, &p, &to_a).await;
+    assert_eq!(
+        last,
+        "reminder: Напоминание об ознакомлении принято провайдером FCM"
+    );
+    // The status is what it was.
+    let states = app
+        .post(
+            "getmessagestatus",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageids": [to_a, to_b]}),
+        )
+        .await;
+    for m in states.ok()["messages"].as_array().unwrap() {
+        assert_eq!(m["status"], "sent", "{m}");
+    }
+
+    // Once an hour at most; an acknowledged order is not reminded.
+    let again = remind(&app, &p, json!({"messageids": [to_a, to_b]})).await;
+    assert_eq!(again.ok()["reminded"], json!([]));
+    assert_eq!(again.ok()["skipped"], json!([to_a, to_b]));
+    report(&app, &a, &to_a, "acknowledged").await;
+    an_hour_passes(&app, &to_a).await;
+    an_hour_passes(&app, &to_b).await;
+    let later = remind(&app, &p, json!({"messageids": [to_a, to_b]})).await;
+    assert_eq!(later.ok()["reminded"], json!([to_b]));
+    eventually("the second reminder", || async {
+        apns.behaviour.reminders().len() == 2
+    })
+    .await;
+    assert_eq!(fcm.behaviour.reminders().len(), 1);
+
+    // The journal names who asked.
+    let cabinet = Browser::new(&app);
+    cabinet.partner(&p.inn).await;
+    let entries = crate::cabinet::journal(&cabinet.get("/cabinet/journal").await);
+    let reminded = entries
+        .iter()
+        .filter(|(_, what, _)| what.starts_with("Напоминание об ознакомлении"))
+        .count();
+    assert_eq!(reminded, 2, "{entries:?}");
+
+    // Refused in the envelope: both fields, neither, a word, too many, a wrong INN, an
+    // employee's token, no token; nothing is queued.
+    let jobs = app.count("SELECT COUNT(*) FROM deliveries").await;
+    for body in [
+        json!({"messageid": to_b, "messageids": [to_b]}),
+        json!({}),
+        json!({"messageid": "abc"}),
+        json!({"messageids": (1..=10_001).collect::<Vec<i64>>()}),
+    ] {
+        let refused = remind(&app, &p, body).await;
+        assert_eq!(refused.status, 400, "{:?}", refused.body);
+        assert_eq!(refused.body["success"], false);
+    }
+    let wrong_inn = remind(&app, &p, json!({"inn": INN_B, "messageid": to_b})).await;
+    assert_eq!(wrong_inn.body["success"], false);
+    assert!(wrong_inn.status >= 400 && wrong_inn.status < 500);
+    let employee = app
+        .post("remindmessage", Some(&b.token), json!({"messageid": to_b}))
+        .await;
+    assert_eq!(employee.status, 403, "{:?}", employee.body);
+    let nobody = app
+        .post("remindmessage", None, json!({"messageid": to_b}))
+        .await;
+    assert_eq!(nobody.status, 401, "{:?}", nobody.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM deliveries").await, jobs);
+}
+
+async fn a_reminder_changes_no_status_and_one_that_fails_or_comes_too_late_says_so(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = employee_with_device(&app, &p, PHONE, "fcm-a", "android").await;
+    let b = employee_with_device(&app, &p, "+79233381639", "fcm-b", "android").await;
+    let to_a = order(&app, &p, &a, "Инструктаж").await;
+    let to_b = order(&app, &p, &b, "Инструктаж").await;
+    wait_status(&app, &p, &a, &to_a, "sent").await;
+    wait_status(&app, &p, &b, &to_b, "sent").await;
+    // Read, not acknowledged: still reminded.
+    report(&app, &a, &to_a, "read").await;
+
+    // A's app is gone from the phone: FCM says the token is dead.
+    crate::push::set_device(&app, &a, "dead-a", "android").await;
+    let done = remind(&app, &p, json!({"messageids": [to_a]})).await;
+    assert_eq!(done.ok()["reminded"], json!([to_a]));
+    let last = reminder_outcome(&app, &p, &to_a).await;
+    assert!(
+        last.starts_with("reminder: Напоминание не отправлено: "),
+        "{last}"
+    );
+    assert_eq!(
+        wait_status(&app, &p, &a, &to_a, "read").await["status"],
+        "read",
+        "the message itself reached the phone before: its status stays"
+    );
+    let token = app
+        .state
+        .store
+        .staff_by_id(p.id, simo_backend::domain::StaffId::parse(&a.id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .push_token;
+    assert_eq!(token, None, "the dead token is cleared");
+
+    // The provider is down when B is reminded, and B acknowledges before it is back.
+    fcm.behaviour
+        .down
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let done = remind(&app, &p, json!({"messageids": [to_b]})).await;
+    assert_eq!(done.ok()["reminded"], json!([to_b]));
+    report(&app, &b, &to_b, "acknowledged").await;
+    fcm.behaviour
+        .down
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    eventually("the queue drained", || async {
+        app.state.store.pending_deliveries().await.unwrap() == 0
+    })
+    .await;
+    assert!(
+        fcm.behaviour.reminders().is_empty(),
+        "no reminder of an acknowledged order"
+    );
+    assert!(
+        !history(&app, &p, &to_b)
+            .await
+            .iter()
+            .any(|e| e.starts_with("reminder")),
+        "{:?}",
+        history(&app, &p, &to_b).await
+    );
+    // Recalled: nothing to remind of.
+    an_hour_passes(&app, &to_a).await;
+    crate::push::set_device(&app, &a, "fcm-a2", "android").await;
+    let recalled = app
+        .post("recallmessage", Some(&p.token), json!({"messageid": to_a}))
+        .await;
+    assert_eq!(recalled.ok()["recalled"], json!([to_a]));
+    let after = remind(&app, &p, json!({"messageid": to_a})).await;
+    assert_eq!(after.ok()["skipped"], json!([to_a]));
+}
+
+async fn the_cabinet_reminds_one_employee_or_everyone_of_the_send(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = employee_with_device(&app, &p, PHONE, "fcm-a", "android").await;
+    let b = employee_with_device(&app, &p, "+79233381639", "fcm-b", "android").await;
+    let c = employee_with_device(&app, &p, "+79233381640", "fcm-c", "android").await;
+    let d = app.login(&p.inn, "+79233381641", "Без телефона").await;
+    let sent = app
+        .post(
+            "createmessagebulk",
+            Some(&p.token),
+            json!({"inn": p.inn, "staffids": [a.id, b.id, c.id, d.id], "title": "График отпусков",
+                   "message": "Ознакомьтесь до пятницы", "requireack": true}),
+        )
+        .await;
+    let of = |e: &Employee| -> String {
+        sent.ok()["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["staffId"] == e.id.as_str())
+            .unwrap()["messageid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (to_a, to_b, to_c) = (of(&a), of(&b), of(&c));
+    for (e, id) in [(&a, &to_a), (&b, &to_b), (&c, &to_c)] {
+        wait_status(&app, &p, e, id, "sent").await;
+    }
+    report(&app, &c, &to_c, "acknowledged").await;
+
+    let browser = Browser::new(&app);
+    browser.partner(&p.inn).await;
+    let page = browser.get(&format!("/cabinet/messages/{to_a}")).await;
+    assert!(page.body.contains("id=\"remind-one\""), "{}", page.body);
+    assert!(
+        page.body.contains("Напомнить всем, кто не ознакомился (2)"),
+        "A and B; C acknowledged, D has no app: {}",
+        page.body
+    );
+    assert!(!page.body.contains("id=\"remind-last\""));
+    let path = format!("/cabinet/messages/{to_a}/remind");
+    let forged = browser
+        .post(&path, &[("csrf", &"a".repeat(64)), ("scope", "one")])
+        .await;
+    assert_eq!(forged.status, 403);
+    let unknown = browser
+        .post(&path, &[("csrf", &page.csrf()), ("scope", "all")])
+        .await;
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    assert_eq!(app.state.store.pending_deliveries().await.unwrap(), 0);
+
+    let one = browser
+        .post(&path, &[("csrf", &page.csrf()), ("scope", "one")])
+        .await;
+    assert_eq!(one.status, 303, "{}", one.body);
+    assert_eq!(
+        one.location,
+        Some(format!("/cabinet/messages/{to_a}?done=bulk_reminded&n=1"))
+    );
+    // The rest of the send: B only (A was reminded just now).
+    let rest = browser
+        .post(&path, &[("csrf", &page.csrf()), ("scope", "send")])
+        .await;
+    assert_eq!(
+        rest.location,
+        Some(format!("/cabinet/messages/{to_a}?done=bulk_reminded&n=1"))
+    );
+    eventually("two reminders pushed", || async {
+        fcm.behaviour.reminders().len() == 2
+    })
+    .await;
+    let mut reminded: Vec<String> = fcm
+        .behaviour
+        .reminders()
+        .iter()
+        .map(|r| r.token.clone())
+        .collect();
+    reminded.sort();
+    assert_eq!(reminded, ["fcm-a", "fcm-b"]);
+
+    // The page: when, and nobody to remind before the hour is out; the history says it.
+    eventually("the history", || async {
+        history(&app, &p, &to_a)
+            .await
+            .iter()
+            .any(|e| e.starts_with("reminder"))
+    })
+    .await;
+    let page = browser.get(&format!("/cabinet/messages/{to_a}")).await;
+    assert!(page.body.contains("id=\"remind-last\""), "{}", page.body);
+    assert!(page.body.contains("id=\"remind-none\""), "{}", page.body);
+    assert!(!page.body.contains("id=\"remind-one\""));
+    assert!(page.body.contains("status-reminder"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Напоминание об ознакомлении принято провайдером FCM")
+    );
+    // In English too.
+    let english = browser
+        .get(&format!("/cabinet/messages/{to_a}?lang=en"))
+        .await;
+    assert!(
+        english
+            .body
+            .contains("Reminder to acknowledge accepted by FCM"),
+        "{}",
+        english.body
+    );
+    assert!(english.body.contains("Last reminder:"));
+    // An acknowledged one's page offers nothing for it alone.
+    let page_c = browser.get(&format!("/cabinet/messages/{to_c}")).await;
+    assert!(!page_c.body.contains("id=\"remind-one\""));
+
+    // Another partner's message is not found.
+    let other = app.create_partner(INN_B).await;
+    let stranger = Browser::new(&app);
+    stranger.partner(&other.inn).await;
+    let home = stranger.get("/cabinet/messages").await;
+    let theirs = stranger
+        .post(&path, &[("csrf", &home.csrf()), ("scope", "send")])
+        .await;
+    assert_eq!(theirs.status, 404);
+}
