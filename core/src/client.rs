@@ -129,13 +129,18 @@ impl Client {
     /// Without a session (after a logout, the server may still push to this device until
     /// it learns the token is gone) nothing is stored and the app shows nothing.
     pub fn handle_push(&self, payload: &str) -> Result<PushNotification> {
-        let message = match push::read(payload, now_ms())? {
-            Pushed::Message(message) => message,
+        let (message, reminder) = match push::read(payload, now_ms())? {
+            Pushed::Message(message) => (message, false),
+            Pushed::Reminder(message) => (message, true),
             Pushed::Recalled(id) => return self.recalled_by_push(id),
         };
         self.session()?;
         let (is_new, unread_count) = self.cache.store_pushed(&message)?;
-        if is_new && let Some(stored) = self.cache.message(message.id)? {
+        let stored = self.cache.message(message.id)?;
+        // Acknowledged here already (the report may still wait for the network): nothing to
+        // remind of.
+        let reminder = reminder && stored.as_ref().is_some_and(|m| m.acked_at.is_none());
+        if is_new && let Some(stored) = stored {
             self.notify_new(vec![stored]);
         }
         Ok(PushNotification {
@@ -146,6 +151,7 @@ impl Client {
             unread_count,
             recalled: false,
             ack_required: message.ack_required,
+            reminder,
         })
     }
 
@@ -162,6 +168,7 @@ impl Client {
             unread_count: self.cache.unread_count()?,
             recalled: true,
             ack_required: false,
+            reminder: false,
         })
     }
 

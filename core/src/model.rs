@@ -78,4 +78,7 @@ pub struct PushNotification {
     /// The message asks to be acknowledged: the notification may offer "Ознакомлен(а)",
     /// which calls `SimoClient::acknowledge`.
     pub ack_required: bool,
+    /// The company reminds the employee to acknowledge this message, not acknowledged here
+    /// yet: show the notification again (although `is_new` is false), as "Напоминание: …".
+    pub reminder: bool,
 }

@@ -13,6 +13,9 @@ use crate::lang::say;
 pub enum Pushed {
     /// A message to store and show.
     Message(NewMessage),
+    /// `"reminder": "1"`: the company reminds the employee to acknowledge this message, which
+    /// the phone has had since its first push; show it again, as a reminder.
+    Reminder(NewMessage),
     /// `{"recalled": "12"}`: the partner recalled that message; delete it, show nothing.
     Recalled(MessageId),
 }
@@ -24,6 +27,7 @@ pub fn read(payload: &str, now_ms: i64) -> Result<Pushed> {
         Some(id) => MessageId::parse(&id)
             .map(Pushed::Recalled)
             .map_err(|_| invalid("неверный recalled", "wrong recalled")),
+        None if fields.flag("reminder") => message(&fields, now_ms).map(Pushed::Reminder),
         None => message(&fields, now_ms).map(Pushed::Message),
     }
 }
@@ -44,7 +48,16 @@ fn message(fields: &Fields, now_ms: i64) -> Result<NewMessage> {
     let alert = fields.0.get("aps").and_then(|aps| aps.get("alert"));
     let alert_text = |key: &str| match alert {
         Some(serde_json::Value::String(body)) if key == "body" => Some(body.clone()),
-        Some(alert) => alert.get(key).and_then(|v| v.as_str()).map(str::to_owned),
+        Some(alert) => alert
+            .get(key)
+            .and_then(|v| v.as_str())
+            // A reminder's title is worded by the phone: `title-loc-args` holds the message's.
+            .or_else(|| {
+                (key == "title")
+                    .then(|| alert.get("title-loc-args")?.get(0)?.as_str())
+                    .flatten()
+            })
+            .map(str::to_owned),
         None => None,
     };
     Ok(NewMessage {
@@ -60,7 +73,7 @@ fn message(fields: &Fields, now_ms: i64) -> Result<NewMessage> {
         delivered_on_server: false,
         read_on_server: false,
         // `"requireack": "1"` on a message to acknowledge; the sync confirms it either way.
-        ack_required: matches!(text("requireack").as_deref(), Some("1" | "true")),
+        ack_required: fields.flag("requireack"),
         acked_ms: None,
     })
 }
@@ -87,6 +100,11 @@ impl Fields {
         ))
     }
 
+    /// `"1"` or `"true"` (FCM carries strings only); absent means no.
+    fn flag(&self, key: &str) -> bool {
+        matches!(self.text(key).as_deref(), Some("1" | "true"))
+    }
+
     /// A string or a number, as text.
     fn text(&self, key: &str) -> Option<String> {
         match self.0.get(key) {
@@ -110,7 +128,7 @@ mod tests {
 
     fn parse(payload: &str, now_ms: i64) -> Result<NewMessage> {
         match read(payload, now_ms)? {
-            Pushed::Message(m) => Ok(m),
+            Pushed::Message(m) | Pushed::Reminder(m) => Ok(m),
             Pushed::Recalled(id) => panic!("a recall of {id}"),
         }
     }
@@ -118,7 +136,7 @@ mod tests {
     fn recalled(payload: &str) -> Result<Option<MessageId>> {
         Ok(match read(payload, 0)? {
             Pushed::Recalled(id) => Some(id),
-            Pushed::Message(_) => None,
+            Pushed::Message(_) | Pushed::Reminder(_) => None,
         })
     }
 
@@ -144,6 +162,23 @@ mod tests {
         assert!(m.ack_required);
         let m = parse(r#"{"messageid":"5","title":"Приказ","requireack":"0"}"#, 0).unwrap();
         assert!(!m.ack_required);
+    }
+
+    #[test]
+    fn a_reminder_is_told_apart_and_an_apns_one_gives_its_title_from_the_loc_args() {
+        let fcm =
+            r#"{"messageid":"5","title":"Приказ","message":"М","requireack":"1","reminder":"1"}"#;
+        assert!(
+            matches!(read(fcm, 0).unwrap(), Pushed::Reminder(m) if m.title == "Приказ" && m.ack_required)
+        );
+        let first = r#"{"messageid":"5","title":"Приказ","requireack":"1","reminder":"0"}"#;
+        assert!(matches!(read(first, 0).unwrap(), Pushed::Message(_)));
+        let apns = r#"{"aps":{"alert":{"title-loc-key":"push.reminder_title","title-loc-args":["Приказ №7"],"body":"Текст"},
+                       "category":"SIMO_ACK"},"messageid":"5","requireack":"1","reminder":"1"}"#;
+        let Pushed::Reminder(m) = read(apns, 0).unwrap() else {
+            panic!("not a reminder")
+        };
+        assert_eq!((m.title.as_str(), m.body.as_str()), ("Приказ №7", "Текст"));
     }
 
     #[test]

@@ -210,11 +210,21 @@ impl TestServer {
 
     /// `POST /api/v1/recallmessage` as the partner's system; returns the ids recalled now.
     pub async fn recall(&self, ids: &[i64]) -> Vec<i64> {
+        self.on_messages("recallmessage", ids, "recalled").await
+    }
+
+    /// `POST /api/v1/remindmessage` as the partner's system; returns the ids reminded now.
+    pub async fn remind(&self, ids: &[i64]) -> Vec<i64> {
+        self.on_messages("remindmessage", ids, "reminded").await
+    }
+
+    /// A method taking `messageids`; returns the ids its answer lists under `done`.
+    async fn on_messages(&self, method: &str, ids: &[i64], done: &str) -> Vec<i64> {
         let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
         let data = self
-            .as_partner("recallmessage", json!({"inn": INN, "messageids": ids}))
+            .as_partner(method, json!({"inn": INN, "messageids": ids}))
             .await;
-        data["recalled"]
+        data[done]
             .as_array()
             .unwrap()
             .iter()

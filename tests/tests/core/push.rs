@@ -14,12 +14,25 @@ use crate::helpers::{TestClient, TestServer, new_phone};
 
 /// The push the fake accepted for `message_id`, waiting for the server's worker to send it.
 async fn pushed(fake: &Behaviour, message_id: i64, recall: bool) -> serde_json::Value {
+    pushed_where(fake, message_id, |r| r.recall == recall && !r.reminder).await
+}
+
+/// The reminder the fake accepted for `message_id`.
+async fn reminded(fake: &Behaviour, message_id: i64) -> serde_json::Value {
+    pushed_where(fake, message_id, |r| r.reminder).await
+}
+
+async fn pushed_where(
+    fake: &Behaviour,
+    message_id: i64,
+    kind: impl Fn(&crate::fakes::Receipt) -> bool,
+) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let found = fake
             .receipts()
             .into_iter()
-            .find(|r| r.message_id == message_id && r.recall == recall);
+            .find(|r| r.message_id == message_id && kind(r));
         if let Some(receipt) = found {
             return receipt.payload;
         }
@@ -122,11 +135,37 @@ async fn what_the_server_pushes_is_stored_by_the_phone_before_any_sync() {
         assert!(!shown.ack_required, "a plain message asks nothing");
         let stored = client.message(MessageId::new(order).unwrap()).unwrap();
         assert!(stored.unwrap().ack_required);
+
+        // The company reminds: the phone has the message, and shows it again as a reminder.
+        while server.status_of(order).await["status"] == "queued" {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(server.remind(&[order]).await, vec![order]);
+        let payload = reminded(fake, order).await;
+        let reminder = client.handle_push(payload.to_string()).unwrap();
+        assert!(
+            reminder.reminder && !reminder.is_new && reminder.ack_required,
+            "{reminder:?}"
+        );
+        assert_eq!(reminder.title, "Приказ № 7", "{payload}");
+        if let Some(aps) = payload.get("aps") {
+            // Worded by the phone in its language: the app's strings hold the key.
+            assert_eq!(aps["alert"]["title-loc-key"], "push.reminder_title");
+            assert_eq!(aps["category"], "SIMO_ACK", "{payload}");
+        }
+        assert!(
+            server.remind(&[order]).await.is_empty(),
+            "once an hour at most"
+        );
+
         client
             .acknowledge(MessageId::new(order).unwrap())
             .await
             .unwrap();
         assert_eq!(server.status_of(order).await["status"], "acknowledged");
+        // A reminder that comes after the employee acknowledged on the phone shows nothing.
+        let late = client.handle_push(payload.to_string()).unwrap();
+        assert!(!late.reminder && !late.is_new, "{late:?}");
 
         server.recall(&[short]).await;
         let recall = client
