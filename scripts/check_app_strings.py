@@ -69,8 +69,29 @@ def ios():
                     problems.append(f"ios: {swift.name} shows Russian not through tr(): {literal!r}")
 
 
+def ios_app_bundle():
+    # The keys APNs alerts name (`title-loc-key`) are looked up by the system in the app's
+    # own bundle: each must be there in both languages, with the same arguments.
+    folder = ROOT / "mobile-ios/App/Resources"
+    tables = {}
+    for lang in ("ru", "en"):
+        text = (folder / f"{lang}.lproj/Localizable.strings").read_text(encoding="utf-8")
+        tables[lang] = dict(re.findall(r'^"(.*)"\s*=\s*"(.*)";\s*$', text, re.M))
+    apns = (ROOT / "backend/src/push/apns.rs").read_text(encoding="utf-8")
+    for key in re.findall(r'_KEY: &str = "([^"]+)"', apns):
+        for lang, table in tables.items():
+            if key not in table:
+                problems.append(f"ios: App/Resources/{lang}.lproj has no {key!r}, which APNs alerts name")
+    for key in sorted(set(tables["ru"]) & set(tables["en"])):
+        if re.findall(r"%@|%lld", tables["ru"][key]) != re.findall(r"%@|%lld", tables["en"][key]):
+            problems.append(f"ios: App/Resources: {key!r} has other arguments in English")
+    for key in sorted(set(tables["ru"]) ^ set(tables["en"])):
+        problems.append(f"ios: App/Resources: {key!r} is in one language only")
+
+
 android()
 ios()
+ios_app_bundle()
 for p in problems:
     print(p)
 if problems:

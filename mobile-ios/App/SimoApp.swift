@@ -1,7 +1,8 @@
 // The iOS app: the SwiftUI shell over the shared Rust core. Add this file to an Xcode app
 // target that depends on the SimoUI product of ../Package.swift, with the App Group
 // `group.ru.simo.app`, Push Notifications, Background Modes → Remote notifications, and
-// `SimoServerURL` in its Info.plist; NotificationService/ is its extension.
+// `SimoServerURL` in its Info.plist, and Resources/ (the words the system puts in a push's
+// alert, `title-loc-key`) in its bundle; NotificationService/ is its extension.
 import os
 import SimoCore
 import SimoUI

@@ -25,6 +25,9 @@ final class NotificationService: UNNotificationServiceExtension {
             let client = try SimoClient(serverUrl: SimoPaths.serverURL(), dataDir: SimoPaths.dataDirectory())
             let shown = try client.handlePush(payload: payload)
             content.badge = NSNumber(value: shown.unreadCount)
+            if shown.reminder {
+                content.title = SimoPush.reminderTitle(shown.title)
+            }
         } catch {
             // Logged out, or a full disk: the app's next sync brings the message.
             log.error("push not stored: \(error.localizedDescription)")

@@ -27,6 +27,12 @@ public enum SimoPush {
         String(localized: "Ознакомлен(а)", bundle: .module)
     }
 
+    /// A reminder's title (`PushNotification.reminder`) in the phone's language. The system
+    /// words it from the app's `push.reminder_title` when the extension does not run.
+    public static func reminderTitle(_ title: String) -> String {
+        String(localized: "Напоминание: \(title)", bundle: .module)
+    }
+
     /// The message a notification shows, if it names one.
     public static func messageId(userInfo: [AnyHashable: Any]) -> MessageId? {
         (userInfo["messageid"] as? String).flatMap { MessageId($0) }

@@ -230,8 +230,14 @@ class SimoClientTest {
         assertNull(asked.ackedAt)
         assertFalse(client.message(news)!!.ackRequired)
         assertEquals(listOf(order), client.awaitingAck().map { it.id })
+        // A reminder (FCM's data of one) is shown again, worded as a reminder, until acknowledged.
+        val reminder = """{"messageid":"$order","title":"Приказ № 7","message":"Смена с 8:00","requireack":"1","reminder":"1"}"""
+        val shown = client.handlePush(reminder)
+        assertTrue(shown.reminder)
+        assertFalse(shown.isNew)
 
         client.acknowledge(order)
+        assertFalse("acknowledged here: nothing to remind of", client.handlePush(reminder).reminder)
         val done = client.message(order)!!
         assertNotNull(done.ackedAt)
         assertTrue(done.isRead)

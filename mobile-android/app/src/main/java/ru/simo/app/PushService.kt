@@ -29,7 +29,8 @@ class PushService : FirebaseMessagingService() {
         }
         if (shown.recalled) {
             getSystemService(NotificationManager::class.java).cancel(shown.messageId.toInt())
-        } else if (shown.isNew) {
+        } else if (shown.isNew || shown.reminder) {
+            // A reminder is about a message the phone has: shown again, in its place.
             show(shown)
         }
         // Each push is a cue to sync: it brings what FCM dropped and deletes what the
@@ -50,7 +51,7 @@ class PushService : FirebaseMessagingService() {
         )
         val builder = NotificationCompat.Builder(this, SimoApplication.CHANNEL)
             .setSmallIcon(android.R.drawable.ic_dialog_email)
-            .setContentTitle(shown.title)
+            .setContentTitle(if (shown.reminder) getString(R.string.reminder_title, shown.title) else shown.title)
             .setContentText(shown.text)
             .setNumber(shown.unreadCount.toInt())
             .setStyle(NotificationCompat.BigTextStyle().bigText(shown.text))
