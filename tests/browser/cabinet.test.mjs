@@ -723,6 +723,9 @@ test("ask two employees to acknowledge an order and see who has not yet", async 
   };
   const first = await loginApp("+79001110088", "Орлова Вера");
   const second = await loginApp("+79001110089", "Зайцев Олег");
+  // His app has a device to push to: he can be reminded.
+  const device = await api("updatepushtoken", second.apitoken, { pushtoken: "demo-token-zaitsev", device: "android" });
+  assert.equal(device.status, 200, JSON.stringify(device.body));
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);
   await page.goto(`${BASE}/cabinet/send`);
@@ -747,6 +750,21 @@ test("ask two employees to acknowledge an order and see who has not yet", async 
   assert.doesNotMatch(await page.textContent("#ack-waiting"), /Орлова Вера/);
   assert.match(await page.textContent(".timeline"), /Сотрудник подтвердил ознакомление/);
   await shot(page, "33-message-acknowledgment");
+  // He has not acknowledged: remind him, once his notification went.
+  const his = (await api("getmessage", second.apitoken, { inn: partnerA.inn, count: 1 })).body.data[0];
+  for (let i = 0; i < 100; i++) {
+    const state = await api("getmessagestatus", tokenA, { inn: partnerA.inn, messageids: [his.messageId] });
+    if (state.body.data.messages[0].status !== "queued") break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await page.reload();
+  assert.ok(!(await page.isVisible("#remind-one")), "she acknowledged");
+  assert.match(await page.textContent("#remind-send"), /Напомнить всем, кто не ознакомился \(1\)/);
+  await Promise.all([page.waitForURL(/done=bulk_reminded&n=1/), page.click("#remind-send")]);
+  assert.match(await page.textContent(".notice"), /Напоминание поставлено в очередь, сотрудников: 1/);
+  assert.ok(await page.isVisible("#remind-last"));
+  assert.ok(await page.isVisible("#remind-none"), "once an hour");
+  await shot(page, "34-message-reminded");
   // The list's filter finds the one still waiting.
   await page.click("#ack-all");
   await page.waitForURL(/status=awaiting_ack/);
