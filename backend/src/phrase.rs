@@ -296,6 +296,8 @@ pub mod stored {
     pub const RESENT: Stored = Stored::new("Отправка повторена ({})", "Sent again ({})");
     pub const KEEP_DAYS: Stored = Stored::new("{} дн.", "{} days");
     pub const KEEP_FOREVER: Stored = Stored::new("бессрочно", "for good");
+    pub const REMIND_HOURS: Stored = Stored::new("через {} ч", "after {} hours");
+    pub const REMIND_OFF: Stored = Stored::new("не напоминать", "no reminders");
     pub const AUDIT_RECALLED: Stored =
         Stored::new("сообщений: {}, ID: {}", "messages: {}, IDs: {}");
     pub const AUDIT_STAFF_ADDED: Stored = Stored::new(
@@ -346,6 +348,8 @@ pub mod stored {
         RECALLED,
         RESENT,
         KEEP_DAYS,
+        REMIND_HOURS,
+        REMIND_OFF,
         KEEP_FOREVER,
         AUDIT_RECALLED,
         AUDIT_STAFF_ADDED,

@@ -127,6 +127,10 @@ impl Application {
         );
         let scheduler =
             crate::service::schedule::spawn(self.state.clone(), crate::service::schedule::POLL);
+        let reminders = crate::service::reminders::spawn(
+            self.state.clone(),
+            crate::service::reminders::AUTO_EVERY,
+        );
         let maintenance = self
             .state
             .store
@@ -142,6 +146,7 @@ impl Application {
         }
         housekeeping.abort();
         scheduler.abort();
+        reminders.abort();
         served?;
         self.state.store.close().await;
         tracing::info!("stopped");

@@ -22,6 +22,8 @@ pub enum Action {
     ListOnlyOn,
     ListOnlyOff,
     RetentionChanged,
+    /// The detail is the delay of automatic reminders to acknowledge, or that they are off.
+    AutoRemindersChanged,
     StaffApproved,
     StaffEnabled,
     StaffDisabled,
@@ -116,7 +118,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 43] = [
+    pub const ALL: [Self; 44] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -128,6 +130,7 @@ impl Action {
         Self::ListOnlyOn,
         Self::ListOnlyOff,
         Self::RetentionChanged,
+        Self::AutoRemindersChanged,
         Self::StaffApproved,
         Self::StaffEnabled,
         Self::StaffDisabled,
@@ -172,7 +175,8 @@ impl Action {
             | Self::ApprovalOff
             | Self::ListOnlyOn
             | Self::ListOnlyOff
-            | Self::RetentionChanged => Kind::Security,
+            | Self::RetentionChanged
+            | Self::AutoRemindersChanged => Kind::Security,
             Self::StaffApproved
             | Self::StaffEnabled
             | Self::StaffDisabled
@@ -222,6 +226,7 @@ impl Action {
             Self::ListOnlyOn => "list_only_on",
             Self::ListOnlyOff => "list_only_off",
             Self::RetentionChanged => "retention_changed",
+            Self::AutoRemindersChanged => "auto_reminders_changed",
             Self::StaffApproved => "staff_approved",
             Self::StaffEnabled => "staff_enabled",
             Self::StaffDisabled => "staff_disabled",
@@ -272,6 +277,9 @@ pub const EMPLOYEE: &str = "employee";
 
 /// The server's command line (`simo-backend partner …`), run by whoever administers the server.
 pub const CLI: &str = "cli";
+
+/// The server itself, on a rule the partner set (an automatic reminder).
+pub const SERVER: &str = "server";
 
 /// The actor of the operator's actions.
 pub fn operator(login: &str) -> String {
@@ -356,6 +364,11 @@ pub async fn staff_changes(
 /// `record` for what the server's command line did: no request, so no client address.
 pub async fn record_cli(store: &Store, partner_id: i64, action: Action, detail: &str) {
     write(store, partner_id, CLI, action, detail, "").await;
+}
+
+/// Records what the server did by itself for the partner.
+pub async fn record_server(store: &Store, partner_id: i64, action: Action, detail: &str) {
+    write(store, partner_id, SERVER, action, detail, "").await;
 }
 
 async fn write(

@@ -534,6 +534,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("audit.operator", "Оператор", "Operator"),
     ("audit.api", "АСУ (API)", "Integration (API)"),
     (
+        "audit.server",
+        "Сервер (автоматически)",
+        "Server (automatic)",
+    ),
+    (
         "audit.cli",
         "Командная строка сервера",
         "Server command line",
@@ -571,6 +576,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "audit.approval_off",
         "Новые сотрудники включаются сразу",
         "New employees are active at once",
+    ),
+    (
+        "audit.auto_reminders_changed",
+        "Автоматические напоминания об ознакомлении",
+        "Automatic reminders to acknowledge",
     ),
     (
         "audit.retention_changed",
@@ -1067,6 +1077,13 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The employee gets a “Reminder” push notification with this message. A message can be reminded once an hour at most.",
     ),
     (
+        "msg.remind_auto",
+        "Сервер сам напоминает тем, кто не ознакомился, через",
+        "The server itself reminds those who have not acknowledged it after",
+    ),
+    ("msg.remind_auto_hours", "ч после отправки.", "hours."),
+    ("msg.remind_auto_settings", "Настройка", "Setting"),
+    (
         "msg.remind_last",
         "Последнее напоминание:",
         "Last reminder:",
@@ -1233,6 +1250,22 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("settings.keep_forever", "бессрочно", "for good"),
     (
+        "settings.ack_remind",
+        "Напоминания об ознакомлении",
+        "Reminders to acknowledge",
+    ),
+    (
+        "settings.ack_remind_after",
+        "Напоминать тем, кто не ознакомился",
+        "Remind those who have not acknowledged",
+    ),
+    ("settings.ack_remind_off", "не напоминать", "no reminders"),
+    (
+        "settings.ack_remind_hint",
+        "Для сообщений, требующих ознакомления: сотрудник, который не нажал «Ознакомлен(а)» за это время, один раз получит push-уведомление «Напоминание». Действует для сообщений, отправленных после включения.",
+        "For messages that ask to be acknowledged: an employee who has not pressed “I have read it” by then gets one “Reminder” push notification. Applies to messages sent after it is turned on.",
+    ),
+    (
         "settings.retention_hint",
         "Сообщения старше срока удаляются с сервера раз в час вместе с историей статусов: их больше нет в кабинете, в getmessage и getmessagestatus. В приложениях сотрудников они остаются.",
         "Messages older than this are deleted from the server once an hour with their status history: they are gone from the cabinet, getmessage and getmessagestatus. The employees' apps keep their copies.",
@@ -1351,6 +1384,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.policy_saved",
         "Правило регистрации сохранено",
         "The registration policy is saved",
+    ),
+    (
+        "done.auto_reminders_saved",
+        "Напоминания об ознакомлении сохранены",
+        "The reminders to acknowledge are saved",
     ),
     (
         "done.retention_saved",

@@ -271,6 +271,10 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/password", post(settings::change_password))
         .at("/settings/policy", post(settings::set_policy))
         .at("/settings/retention", post(settings::set_retention))
+        .at(
+            "/settings/ack-reminders",
+            post(settings::set_auto_reminders),
+        )
         .at("/webhook", get(webhook::page).post(webhook::submit))
         .at("/journal", get(journal::page))
         .at("/journal.csv", get(journal::export))

@@ -1,7 +1,7 @@
 //! Sending messages to employees and reading them back.
 
 use crate::domain::{
-    GroupId, IdempotencyKey, MessageText, Millis, StaffId, Title, has_name_placeholder, now_millis,
+    GroupId, IdempotencyKey, MessageText, StaffId, Title, has_name_placeholder, now_millis,
     personalized,
 };
 use crate::error::{Error, Result};
@@ -471,25 +471,6 @@ pub async fn resend(
         state.push_wakeup.jobs_queued();
     }
     Ok(queued)
-}
-
-/// A message is reminded at most once in this time: each reminder is a notification the
-/// employee hears, and a script calling `remindmessage` in a loop must not make it a siren.
-pub const REMIND_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// Queues a reminder to acknowledge for those of `ids` that ask for it and wait for it (see
-/// `Store::remind_messages`); returns their IDs.
-pub async fn remind(state: &AppState, partner: &PartnerRow, ids: &[i64]) -> Result<Vec<i64>> {
-    let now = now_millis();
-    let since = now - REMIND_INTERVAL.as_millis() as Millis;
-    let reminded = state
-        .store
-        .remind_messages(partner.id, ids, since, now)
-        .await?;
-    if !reminded.is_empty() {
-        state.push_wakeup.jobs_queued();
-    }
-    Ok(reminded)
 }
 
 /// The journal's words for messages recalled or sent again: how many, and the first IDs.

@@ -7,6 +7,7 @@ pub mod login;
 pub mod messaging;
 pub mod partners;
 pub mod passwords;
+pub mod reminders;
 pub mod schedule;
 pub mod staff_edit;
 pub mod staff_list;

@@ -41,7 +41,7 @@ pub use message_list::{
 pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Report};
 pub use partners::{NewPartner, PartnerRow};
 pub use recall::{RECALLED_PAGE, Recall};
-pub use reminders::SendReminders;
+pub use reminders::{AckCursor, OverdueAcks, SendReminders};
 pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};

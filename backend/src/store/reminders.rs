@@ -4,9 +4,10 @@
 //! acknowledged or recalled, and records its outcome as a `reminder` history entry, leaving
 //! the status as it is (migration 26).
 
+use super::acks::awaiting_ack_sql;
 use super::deliveries::BeginWrite;
 use super::recall::same_send_sql;
-use super::{Pool, Store, ids_json, with_pool, with_writer};
+use super::{Pool, Store, exec, ids_json, with_pool, with_writer};
 use crate::domain::Millis;
 use crate::error::Result;
 
@@ -34,7 +35,143 @@ pub struct SendReminders {
     pub this_one: bool,
 }
 
+/// Where a partner's automatic reminders have looked up to: the creation time and id of the
+/// last message looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckCursor {
+    pub at: Millis,
+    pub id: i64,
+}
+
+/// The messages of one partner whose automatic reminder is due, oldest first, and where the
+/// cursor goes once they are reminded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueAcks {
+    pub partner_id: i64,
+    pub ids: Vec<i64>,
+    pub cursor: AckCursor,
+}
+
+const HOUR_MS: Millis = 3_600_000;
+
 impl Store {
+    /// The partner's automatic reminders: hours after a message is sent (0: off).
+    pub async fn ack_remind_hours(&self, partner_id: i64) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT ack_remind_hours FROM partners WHERE id = $1",
+        )
+        .bind(partner_id)
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// Sets the partner's automatic reminders (`hours`, 0: off). Turned on, they start from
+    /// `now`: the messages sent before are left alone. A new delay keeps the cursor.
+    pub async fn set_ack_remind_hours(
+        &self,
+        partner_id: i64,
+        hours: i64,
+        now: Millis,
+    ) -> Result<()> {
+        exec!(self, p => sqlx::query(
+            // Every SET expression reads the row as it was.
+            "UPDATE partners SET
+               ack_remind_after_at = CASE WHEN ack_remind_hours = 0 AND $2 > 0 THEN $3 ELSE ack_remind_after_at END,
+               ack_remind_after_id = CASE WHEN ack_remind_hours = 0 AND $2 > 0 THEN 0 ELSE ack_remind_after_id END,
+               ack_remind_hours = $2
+             WHERE id = $1",
+        )
+        .bind(partner_id)
+        .bind(hours)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        Ok(())
+    }
+
+    /// For each partner with automatic reminders on, its messages past the delay at `now`, past
+    /// its cursor and still awaiting acknowledgment: at most `limit`, read through the partial
+    /// index `messages_awaiting_ack`. The cursor returned is the last of them, or the delay's
+    /// edge when they were all.
+    pub async fn overdue_acks(&self, now: Millis, limit: i64) -> Result<Vec<OverdueAcks>> {
+        let partners: Vec<(i64, i64, Millis, i64)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT id, ack_remind_hours, ack_remind_after_at, ack_remind_after_id FROM partners
+             WHERE ack_remind_hours > 0 AND NOT disabled ORDER BY id",
+        )
+        .fetch_all(p)
+        .await)?;
+        macro_rules! overdue_sql {
+            ($db:ident) => {
+                concat!(
+                    "SELECT m.id, m.created_at FROM messages m
+                     WHERE m.partner_id = $1 AND ",
+                    awaiting_ack_sql!($db),
+                    " AND m.created_at >= $2 AND (m.created_at > $2 OR m.id > $3)
+                      AND m.created_at <= $4
+                     ORDER BY m.created_at, m.id LIMIT $5"
+                )
+            };
+        }
+        let mut overdue = Vec::new();
+        for (partner_id, hours, after_at, after_id) in partners {
+            let edge = now - hours * HOUR_MS;
+            if edge < after_at {
+                continue;
+            }
+            let rows: Vec<(i64, Millis)> = match &self.pool {
+                Pool::Sqlite(p) => {
+                    sqlx::query_as(overdue_sql!(sqlite))
+                        .bind(partner_id)
+                        .bind(after_at)
+                        .bind(after_id)
+                        .bind(edge)
+                        .bind(limit)
+                        .fetch_all(p)
+                        .await?
+                }
+                Pool::Postgres(p) => {
+                    sqlx::query_as(overdue_sql!(postgres))
+                        .bind(partner_id)
+                        .bind(after_at)
+                        .bind(after_id)
+                        .bind(edge)
+                        .bind(limit)
+                        .fetch_all(p)
+                        .await?
+                }
+            };
+            let cursor = match rows.last() {
+                Some(&(id, at)) if rows.len() as i64 >= limit => AckCursor { at, id },
+                // All of them: nothing up to the edge is left to look at.
+                _ => AckCursor {
+                    at: edge,
+                    id: i64::MAX,
+                },
+            };
+            overdue.push(OverdueAcks {
+                partner_id,
+                ids: rows.into_iter().map(|(id, _)| id).collect(),
+                cursor,
+            });
+        }
+        Ok(overdue)
+    }
+
+    /// Moves the partner's cursor of automatic reminders forward (never back).
+    pub async fn advance_ack_cursor(&self, partner_id: i64, cursor: AckCursor) -> Result<()> {
+        exec!(self, p => sqlx::query(
+            "UPDATE partners SET ack_remind_after_at = $2, ack_remind_after_id = $3
+             WHERE id = $1 AND ack_remind_hours > 0
+               AND (ack_remind_after_at < $2 OR (ack_remind_after_at = $2 AND ack_remind_after_id < $3))",
+        )
+        .bind(partner_id)
+        .bind(cursor.at)
+        .bind(cursor.id)
+        .execute(p)
+        .await)?;
+        Ok(())
+    }
+
     /// Queues a reminder for each of `ids` that is the partner's and can be reminded now
     /// (none reminded after `since`), in one transaction; returns their IDs, ascending.
     pub async fn remind_messages(

@@ -12,6 +12,8 @@ on_both_databases!(
     remindmessage_pushes_the_order_again_to_whoever_has_not_acknowledged,
     a_reminder_changes_no_status_and_one_that_fails_or_comes_too_late_says_so,
     the_cabinet_reminds_one_employee_or_everyone_of_the_send,
+    automatic_reminders_go_once_after_the_delay_for_messages_sent_since_turned_on,
+    the_cursor_of_automatic_reminders_walks_a_bulk_send_in_rounds,
 );
 
 /// `createmessage` with `requireack`; returns the message's id.
@@ -391,4 +393,204 @@ async fn the_cabinet_reminds_one_employee_or_everyone_of_the_send(db: Db) {
         .post(&path, &[("csrf", &home.csrf()), ("scope", "send")])
         .await;
     assert_eq!(theirs.status, 404);
+}
+
+/// Turns the partner's automatic reminders to `hours` in the cabinet's settings.
+async fn set_auto(browser: &Browser, hours: &str) -> crate::cabinet::Page {
+    let page = browser.get("/cabinet/settings").await;
+    browser
+        .post(
+            "/cabinet/settings/ack-reminders",
+            &[("csrf", &page.csrf()), ("hours", hours)],
+        )
+        .await
+}
+
+/// Moves the partner's messages and its reminders' cursor `ms` into the past.
+async fn age(app: &TestApp, p: &Partner, ms: i64) {
+    let sql = format!(
+        "UPDATE messages SET created_at = created_at - {ms} WHERE partner_id = {id};
+         UPDATE partners SET ack_remind_after_at = ack_remind_after_at - {ms} WHERE id = {id};",
+        id = p.id
+    );
+    app.state.store.execute_script(&sql).await.unwrap();
+}
+
+async fn automatic_reminders_go_once_after_the_delay_for_messages_sent_since_turned_on(db: Db) {
+    use simo_backend::domain::now_millis;
+    use simo_backend::service::reminders::remind_overdue;
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let q = app.create_partner(INN_B).await;
+    let a = employee_with_device(&app, &p, PHONE, "fcm-a", "android").await;
+    let b = employee_with_device(&app, &p, "+79233381639", "fcm-b", "android").await;
+    let o = employee_with_device(&app, &q, "+79233381641", "fcm-o", "android").await;
+    let before = order(&app, &p, &a, "До включения").await;
+
+    // The setting: a forged form and a delay not offered are refused, nothing changes.
+    let browser = Browser::new(&app);
+    browser.partner(&p.inn).await;
+    let settings = browser.get("/cabinet/settings").await;
+    assert!(settings.body.contains("id=\"ack-remind-hours\""));
+    let forged = browser
+        .post(
+            "/cabinet/settings/ack-reminders",
+            &[("csrf", &"a".repeat(64)), ("hours", "24")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(set_auto(&browser, "5").await.status, 400);
+    assert_eq!(set_auto(&browser, "сутки").await.status, 400);
+    assert_eq!(app.state.store.ack_remind_hours(p.id).await.unwrap(), 0);
+    let saved = set_auto(&browser, "24").await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/cabinet/settings?done=auto_reminders_saved")
+    );
+    assert_eq!(app.state.store.ack_remind_hours(p.id).await.unwrap(), 24);
+    let settings = browser.get("/cabinet/settings").await;
+    assert!(
+        settings
+            .body
+            .contains("<option value=\"24\" selected>через 24 ч</option>")
+    );
+
+    let to_a = order(&app, &p, &a, "Приказ № 9").await;
+    let to_b = order(&app, &p, &b, "Приказ № 9").await;
+    let plain = app.create_message(&p, &a.id, "Новость", "т").await;
+    let plain = plain.ok()["messageid"].as_str().unwrap().to_owned();
+    let theirs = order(&app, &q, &o, "Чужой приказ").await;
+    for (e, id) in [(&a, &before), (&a, &to_a), (&b, &to_b), (&a, &plain)] {
+        wait_status(&app, &p, e, id, "sent").await;
+    }
+    wait_status(&app, &q, &o, &theirs, "sent").await;
+    report(&app, &b, &to_b, "acknowledged").await;
+    let page = browser.get(&format!("/cabinet/messages/{to_a}")).await;
+    assert!(page.body.contains("id=\"remind-auto\""), "{}", page.body);
+
+    // Not yet a day: nothing.
+    assert_eq!(remind_overdue(&app.state, now_millis()).await.unwrap(), 0);
+    // A day later: A's order, sent since the setting, not acknowledged; not the one sent
+    // before, not B's (acknowledged), not the plain message, not another company's.
+    age(&app, &p, 24 * 3_600_000 + 60_000).await;
+    age(&app, &q, 24 * 3_600_000 + 60_000).await;
+    assert_eq!(remind_overdue(&app.state, now_millis()).await.unwrap(), 1);
+    eventually("the automatic reminder", || async {
+        !fcm.behaviour.reminders().is_empty()
+    })
+    .await;
+    let pushed: Vec<String> = fcm
+        .behaviour
+        .reminders()
+        .iter()
+        .map(|r| r.message_id.to_string())
+        .collect();
+    assert_eq!(pushed, [to_a.as_str()]);
+    assert_eq!(
+        reminder_outcome(&app, &p, &to_a).await,
+        "reminder: Напоминание об ознакомлении принято провайдером FCM"
+    );
+    // Once: the next rounds find nothing, an hour later too.
+    assert_eq!(remind_overdue(&app.state, now_millis()).await.unwrap(), 0);
+    an_hour_passes(&app, &to_a).await;
+    assert_eq!(remind_overdue(&app.state, now_millis()).await.unwrap(), 0);
+    let entries = crate::cabinet::journal(&browser.get("/cabinet/journal").await);
+    let by_server: Vec<&(String, String, String)> = entries
+        .iter()
+        .filter(|(who, _, _)| who == "Сервер (автоматически)")
+        .collect();
+    assert_eq!(by_server.len(), 1, "{entries:?}");
+    assert!(by_server[0].1.starts_with("Напоминание об ознакомлении"));
+    assert!(
+        entries.iter().any(|(_, what, _)| what
+            .contains("Автоматические напоминания об ознакомлении")
+            && what.contains("через 24 ч")),
+        "{entries:?}"
+    );
+
+    // Turned off: a later order is not reminded.
+    assert_eq!(set_auto(&browser, "0").await.status, 303);
+    let after_off = order(&app, &p, &a, "После выключения").await;
+    wait_status(&app, &p, &a, &after_off, "sent").await;
+    age(&app, &p, 48 * 3_600_000).await;
+    assert_eq!(remind_overdue(&app.state, now_millis()).await.unwrap(), 0);
+    let english = browser.get("/cabinet/journal?lang=en").await;
+    assert!(
+        english.body.contains("Server (automatic)"),
+        "{}",
+        english.body
+    );
+    assert!(english.body.contains("no reminders"));
+}
+
+async fn the_cursor_of_automatic_reminders_walks_a_bulk_send_in_rounds(db: Db) {
+    use simo_backend::domain::now_millis;
+    let Some(app) = spawn_app_with(db, |_| {}).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let mut staff = Vec::new();
+    for phone in [PHONE, "+79233381639", "+79233381640"] {
+        staff.push(app.login(&p.inn, phone, "Сотрудник").await);
+    }
+    app.state
+        .store
+        .set_ack_remind_hours(p.id, 4, now_millis())
+        .await
+        .unwrap();
+    let ids: Vec<String> = staff.iter().map(|e| e.id.clone()).collect();
+    let bulk = app
+        .post(
+            "createmessagebulk",
+            Some(&p.token),
+            json!({"inn": p.inn, "staffids": ids, "title": "Т", "message": "т", "requireack": true}),
+        )
+        .await;
+    let mut sent: Vec<i64> = bulk.ok()["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["messageid"].as_str().unwrap().parse().unwrap())
+        .collect();
+    sent.sort_unstable();
+    age(&app, &p, 5 * 3_600_000).await;
+
+    // One creation time for all three: two in the first round, the third in the next.
+    let now = now_millis();
+    let first = app.state.store.overdue_acks(now, 2).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].ids, sent[..2]);
+    assert_eq!(first[0].cursor.id, sent[1]);
+    app.state
+        .store
+        .advance_ack_cursor(p.id, first[0].cursor)
+        .await
+        .unwrap();
+    let second = app.state.store.overdue_acks(now, 2).await.unwrap();
+    assert_eq!(second[0].ids, sent[2..]);
+    app.state
+        .store
+        .advance_ack_cursor(p.id, second[0].cursor)
+        .await
+        .unwrap();
+    assert!(
+        app.state.store.overdue_acks(now, 2).await.unwrap()[0]
+            .ids
+            .is_empty()
+    );
+    // The cursor never goes back.
+    app.state
+        .store
+        .advance_ack_cursor(p.id, first[0].cursor)
+        .await
+        .unwrap();
+    assert!(
+        app.state.store.overdue_acks(now, 2).await.unwrap()[0]
+            .ids
+            .is_empty()
+    );
 }

@@ -10,6 +10,7 @@ use super::{V1Tag, given, missing, required, state};
 use crate::cabinet::audit;
 use crate::domain::{IdempotencyKey, MessageId, MessageText, StaffId, Title, now_millis};
 use crate::service::messaging::{self, Source};
+use crate::service::reminders;
 use crate::store::{MessageQuery, MessageStatus, Report};
 use poem::Request;
 use poem_openapi::param::Header;
@@ -610,7 +611,7 @@ impl MessagesApi {
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let asked = one_or_many(&b.messageid, b.messageids)?;
-        let reminded = messaging::remind(state, partner, &asked).await?;
+        let reminded = reminders::remind(state, partner, &asked).await?;
         if !reminded.is_empty() {
             let detail = messaging::messages_audit_detail(&reminded);
             let action = audit::Action::MessagesReminded;

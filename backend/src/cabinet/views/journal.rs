@@ -29,6 +29,7 @@ impl Entry {
             (_, Some(login)) => format!("{} {login}", tr.s("audit.operator")),
             (audit::API, _) => tr.s("audit.api").to_owned(),
             (audit::CLI, _) => tr.s("audit.cli").to_owned(),
+            (audit::SERVER, _) => tr.s("audit.server").to_owned(),
             (audit::EMPLOYEE, _) => tr.s("audit.employee").to_owned(),
             (audit::VISITOR, _) => tr.s("audit.visitor").to_owned(),
             _ => tr.s("audit.admin").to_owned(),

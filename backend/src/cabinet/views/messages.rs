@@ -9,6 +9,7 @@ use super::{DoneQuery, done_counted};
 use crate::domain::{GroupId, Millis, StaffId, now_millis};
 use crate::error::Error;
 use crate::service::messaging::{self, Source};
+use crate::service::reminders;
 use crate::state::SharedState;
 use crate::store::{
     CursorValue, MessageListQuery, MessageListRow, MessageRow, MessageSort, MessageStatus,
@@ -543,6 +544,8 @@ struct AckView {
     /// Who can be reminded now (`Store::send_reminders`); the last reminder of the send.
     reminders: SendReminders,
     last_reminder: String,
+    /// The partner's automatic reminders: hours after sending (0: off).
+    auto_hours: i64,
 }
 
 /// Recipients listed by name on the page as not having acknowledged; the list's filter
@@ -644,8 +647,8 @@ pub async fn show(
         let more = send
             .as_ref()
             .map_or(0, |a| (a.total - a.acked - a.waiting.len() as i64).max(0));
-        let since = now_millis() - messaging::REMIND_INTERVAL.as_millis() as Millis;
-        let reminders = state
+        let since = now_millis() - reminders::REMIND_INTERVAL.as_millis() as Millis;
+        let remindable = state
             .store
             .send_reminders(s.partner.id, m.id, since)
             .await?;
@@ -658,11 +661,12 @@ pub async fn show(
             someone_waiting,
             send,
             more,
-            last_reminder: reminders
+            last_reminder: remindable
                 .last
                 .map(|at| cfg.datetime(at))
                 .unwrap_or_default(),
-            reminders,
+            reminders: remindable,
+            auto_hours: state.store.ack_remind_hours(s.partner.id).await?,
         })
     } else {
         None
@@ -820,7 +824,7 @@ async fn push_again(
             "bulk_resent",
         ),
         Again::Remind => (
-            messaging::remind(state, &s.partner, &ids).await?,
+            reminders::remind(state, &s.partner, &ids).await?,
             audit::Action::MessagesReminded,
             "bulk_reminded",
         ),

@@ -6,8 +6,9 @@ use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, cookies, html, session};
 use super::{DoneQuery, done};
-use crate::domain::Registration;
-use crate::service::{partners, passwords};
+use crate::domain::{Registration, now_millis};
+use crate::phrase::stored;
+use crate::service::{partners, passwords, reminders};
 use crate::state::SharedState;
 use crate::store::{PartnerRow, SessionKind};
 use askama::Template;
@@ -38,6 +39,28 @@ fn keep_choices(t: Tr, current: i64) -> Vec<KeepChoice> {
                 t.detail(&crate::phrase::stored::KEEP_DAYS.fill(&[&days.to_string()]))
             },
             selected: days == current,
+        })
+        .collect()
+}
+
+/// A delay of automatic reminders as the settings offer it.
+pub struct AutoRemindChoice {
+    pub hours: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn auto_remind_choices(t: Tr, current: i64) -> Vec<AutoRemindChoice> {
+    reminders::AUTO_HOURS
+        .iter()
+        .map(|&hours| AutoRemindChoice {
+            hours,
+            label: if hours == 0 {
+                t.s("settings.ack_remind_off").to_owned()
+            } else {
+                t.detail(&stored::REMIND_HOURS.fill(&[&hours.to_string()]))
+            },
+            selected: hours == current,
         })
         .collect()
 }
@@ -81,6 +104,7 @@ struct SettingsView {
     new_token: Option<String>,
     grace: Vec<GraceChoice>,
     keep: Vec<KeepChoice>,
+    auto_remind: Vec<AutoRemindChoice>,
     policies: Vec<PolicyChoice>,
     password_error: Option<String>,
 }
@@ -116,6 +140,7 @@ async fn render(
         .await?
         .unwrap_or_default();
     let keep = keep_choices(l.t, state.store.message_keep_days(p.id).await?);
+    let auto_remind = auto_remind_choices(l.t, state.store.ack_remind_hours(p.id).await?);
     let status = if password_error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -127,6 +152,7 @@ async fn render(
         new_token,
         grace: grace_choices(l.t, cfg.token_grace_secs),
         keep,
+        auto_remind,
         policies: policy_choices(l.t, p.registration()),
         l,
         password_error,
@@ -256,6 +282,15 @@ pub async fn change_password(
     Ok(done("/cabinet/settings", "password_changed"))
 }
 
+/// A number a select of the page posted, if it is one of those it offers.
+fn offered(raw: &str, choices: &[i64], refusal: crate::phrase::Phrase) -> CabinetResult<i64> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| choices.contains(n))
+        .ok_or(CabinetError::Invalid(refusal))
+}
+
 #[derive(Deserialize)]
 pub struct RetentionForm {
     csrf: String,
@@ -271,18 +306,14 @@ pub async fn set_retention(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
-    let days = form
-        .days
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|d| KEEP_CHOICES.contains(d))
-        .ok_or_else(|| {
-            super::super::errors::CabinetError::Invalid(phrase!(
-                "Срок хранения — один из предложенных",
-                "The retention must be one of those offered"
-            ))
-        })?;
+    let days = offered(
+        &form.days,
+        &KEEP_CHOICES,
+        phrase!(
+            "Срок хранения — один из предложенных",
+            "The retention must be one of those offered"
+        ),
+    )?;
     let before = state.store.message_keep_days(s.partner.id).await?;
     state
         .store
@@ -298,6 +329,46 @@ pub async fn set_retention(
         audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
     }
     Ok(done("/cabinet/settings", "retention_saved"))
+}
+
+#[derive(Deserialize)]
+pub struct AutoRemindForm {
+    csrf: String,
+    hours: String,
+}
+
+/// The partner's automatic reminders to acknowledge: one of `reminders::AUTO_HOURS`.
+#[handler]
+pub async fn set_auto_reminders(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Form(form): Form<AutoRemindForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let hours = offered(
+        &form.hours,
+        &reminders::AUTO_HOURS,
+        phrase!(
+            "Время напоминания — одно из предложенных",
+            "The reminder's delay must be one of those offered"
+        ),
+    )?;
+    let before = state.store.ack_remind_hours(s.partner.id).await?;
+    if hours != before {
+        state
+            .store
+            .set_ack_remind_hours(s.partner.id, hours, now_millis())
+            .await?;
+        let detail = if hours == 0 {
+            stored::REMIND_OFF.fill(&[])
+        } else {
+            stored::REMIND_HOURS.fill(&[&hours.to_string()])
+        };
+        let action = audit::Action::AutoRemindersChanged;
+        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+    }
+    Ok(done(SETTINGS, "auto_reminders_saved"))
 }
 
 #[derive(Deserialize)]
