@@ -765,6 +765,14 @@ test("ask two employees to acknowledge an order and see who has not yet", async 
   assert.ok(await page.isVisible("#remind-last"));
   assert.ok(await page.isVisible("#remind-none"), "once an hour");
   await shot(page, "34-message-reminded");
+  // Or let the server remind by itself a day after.
+  await page.goto(`${BASE}/cabinet/settings`);
+  await page.selectOption("#ack-remind-hours", "24");
+  await Promise.all([page.waitForURL(/done=auto_reminders_saved/), page.click("#ack-remind-save")]);
+  assert.match(await page.textContent(".notice"), /Напоминания об ознакомлении сохранены/);
+  assert.equal(await page.inputValue("#ack-remind-hours"), "24");
+  await page.goto(`${BASE}/cabinet/messages/${order.messageId}`);
+  assert.match(await page.textContent("#remind-auto"), /через 24 ч после отправки/);
   // The list's filter finds the one still waiting.
   await page.click("#ack-all");
   await page.waitForURL(/status=awaiting_ack/);
