@@ -200,7 +200,7 @@ impl Workers {
     /// Pushes `jobs`, held under `lease`, concurrently and records the accepted pushes.
     async fn push_all(self: &Arc<Self>, lease: &str, jobs: Vec<ClaimedDelivery>) -> Result<()> {
         let mut set = JoinSet::new();
-        let mut sent = Vec::new();
+        let (mut sent, mut reminded) = (Vec::new(), Vec::new());
         for job in jobs {
             let this = self.clone();
             let owner = lease.to_owned();
@@ -215,7 +215,8 @@ impl Workers {
         }
         while let Some(done) = set.join_next().await {
             match done {
-                Ok(Ok(Some(pushed))) => sent.push(pushed),
+                Ok(Ok(Some(Accepted::Message(pushed)))) => sent.push(pushed),
+                Ok(Ok(Some(Accepted::Reminder(pushed)))) => reminded.push(pushed),
                 Ok(Ok(None)) => {}
                 // The job keeps its lease and is retried when it runs out.
                 Ok(Err(e)) => tracing::error!(error = %e, "push outcome not recorded"),
@@ -229,6 +230,12 @@ impl Workers {
             self.store.deliveries_sent(&sent, now_millis()).await?;
             self.metrics.pushes(PushOutcome::sent, sent.len() as u64);
         }
+        // Apart: their recording moves no status.
+        if !reminded.is_empty() {
+            self.store.reminders_sent(&reminded, now_millis()).await?;
+            self.metrics
+                .pushes(PushOutcome::sent, reminded.len() as u64);
+        }
         Ok(())
     }
 
@@ -239,7 +246,7 @@ impl Workers {
     /// store calls of the failure paths inlined, this one was 15,800 bytes, and its copies were
     /// 3% of the server's time under `createmessage` load. Those paths are boxed, so the future
     /// is as large as the accepted push needs.
-    async fn deliver(&self, owner: &str, mut job: ClaimedDelivery) -> Result<Option<SentPush>> {
+    async fn deliver(&self, owner: &str, mut job: ClaimedDelivery) -> Result<Option<Accepted>> {
         let status = MessageStatus::parse(&job.status);
         let recall = status == Some(MessageStatus::Recalled);
         // A reminder goes to a message the app confirmed already; the first push does not.
@@ -295,26 +302,19 @@ impl Workers {
         match outcome {
             Ok(()) if push.reminder => {
                 tracing::info!(provider = provider.name(), "reminder pushed");
-                // Rare and asked for by hand: recorded alone, not with the round's pushes,
-                // whose recording moves statuses this one must leave.
-                let detail = stored::REMINDER_SENT.fill(&[provider.name()]);
-                Box::pin(self.store.reminder_done(
-                    job.job_id,
-                    job.message_id,
-                    &detail,
-                    now_millis(),
-                ))
-                .await?;
-                self.metrics.pushes(PushOutcome::sent, 1);
-                Ok(None)
+                Ok(Some(Accepted::Reminder(SentPush {
+                    job_id: job.job_id,
+                    message_id: job.message_id,
+                    detail: stored::REMINDER_SENT.fill(&[provider.name()]),
+                })))
             }
             Ok(()) => {
                 tracing::info!(provider = provider.name(), "pushed");
-                Ok(Some(SentPush {
+                Ok(Some(Accepted::Message(SentPush {
                     job_id: job.job_id,
                     message_id: job.message_id,
                     detail: stored::ACCEPTED.fill(&[provider.name()]),
-                }))
+                })))
             }
             Err(error) => {
                 Box::pin(self.not_pushed(owner, &job, provider.name(), &push.token, error))
@@ -399,7 +399,7 @@ impl Workers {
             // The message itself reached the phone before: only the reminder failed.
             let detail = stored::REMINDER_FAILED.fill(&[reason]);
             self.store
-                .reminder_done(job.job_id, job.message_id, &detail, now_millis())
+                .reminder_failed(job.job_id, job.message_id, &detail, now_millis())
                 .await?;
         } else {
             self.store
@@ -413,6 +413,14 @@ impl Workers {
         self.metrics.pushes(outcome, 1);
         Ok(())
     }
+}
+
+/// A push the provider accepted, for its round to record.
+enum Accepted {
+    /// A message's push: it becomes `sent`.
+    Message(SentPush),
+    /// A reminder to acknowledge: the history says so, the status stays.
+    Reminder(SentPush),
 }
 
 /// When a worker last claimed from the outbox. Jobs handed over come first, but the outbox

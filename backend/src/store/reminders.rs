@@ -7,7 +7,7 @@
 use super::acks::awaiting_ack_sql;
 use super::deliveries::BeginWrite;
 use super::recall::same_send_sql;
-use super::{Pool, Store, exec, ids_json, with_pool, with_writer};
+use super::{Pool, SentPush, Store, exec, ids_json, with_pool, with_writer};
 use crate::domain::Millis;
 use crate::error::Result;
 
@@ -278,32 +278,50 @@ impl Store {
         })
     }
 
-    /// A reminder's job ends, pushed or not: the history says so (`detail`), the status stays.
-    /// Nothing is written when the job is gone already (the message was recalled meanwhile).
-    pub async fn reminder_done(
+    /// A reminder that could not be pushed: its job ends, the history says why (`detail`).
+    pub async fn reminder_failed(
         &self,
         job_id: i64,
         message_id: i64,
         detail: &str,
         now: Millis,
     ) -> Result<()> {
+        self.reminders_done(&[(job_id, message_id, detail)], now)
+            .await
+    }
+
+    /// The reminders of a push round the provider accepted, recorded in one transaction.
+    pub async fn reminders_sent(&self, pushes: &[SentPush], now: Millis) -> Result<()> {
+        let done: Vec<(i64, i64, &str)> = pushes
+            .iter()
+            .map(|p| (p.job_id, p.message_id, p.detail.as_str()))
+            .collect();
+        self.reminders_done(&done, now).await
+    }
+
+    /// Reminders' jobs end (job, message, what happened): each message's history says so, its
+    /// status stays. Nothing is written for a job gone already (the message was recalled
+    /// meanwhile).
+    async fn reminders_done(&self, done: &[(i64, i64, &str)], now: Millis) -> Result<()> {
         with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
-            let gone = sqlx::query("DELETE FROM deliveries WHERE id = $1")
-                .bind(job_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if gone > 0 {
-                sqlx::query(
-                    "INSERT INTO message_events (message_id, status, detail, created_at)
-                     VALUES ($1, 'reminder', $2, $3)",
-                )
-                .bind(message_id)
-                .bind(detail)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            for &(job_id, message_id, detail) in done {
+                let gone = sqlx::query("DELETE FROM deliveries WHERE id = $1")
+                    .bind(job_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if gone > 0 {
+                    sqlx::query(
+                        "INSERT INTO message_events (message_id, status, detail, created_at)
+                         VALUES ($1, 'reminder', $2, $3)",
+                    )
+                    .bind(message_id)
+                    .bind(detail)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
             tx.commit().await
         }.await)?;

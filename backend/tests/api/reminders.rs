@@ -561,36 +561,22 @@ async fn the_cursor_of_automatic_reminders_walks_a_bulk_send_in_rounds(db: Db) {
 
     // One creation time for all three: two in the first round, the third in the next.
     let now = now_millis();
-    let first = app.state.store.overdue_acks(now, 2).await.unwrap();
-    assert_eq!(first.len(), 1);
-    assert_eq!(first[0].ids, sent[..2]);
-    assert_eq!(first[0].cursor.id, sent[1]);
-    app.state
-        .store
-        .advance_ack_cursor(p.id, first[0].cursor)
-        .await
-        .unwrap();
-    let second = app.state.store.overdue_acks(now, 2).await.unwrap();
-    assert_eq!(second[0].ids, sent[2..]);
-    app.state
-        .store
-        .advance_ack_cursor(p.id, second[0].cursor)
-        .await
-        .unwrap();
-    assert!(
-        app.state.store.overdue_acks(now, 2).await.unwrap()[0]
-            .ids
-            .is_empty()
-    );
+    let store = &app.state.store;
+    let round = || async {
+        let mut rounds = store.overdue_acks(now, 2).await.unwrap();
+        assert_eq!(rounds.len(), 1, "one partner with reminders on");
+        rounds.remove(0)
+    };
+    let advance = |cursor| async move { store.advance_ack_cursor(p.id, cursor).await.unwrap() };
+    let first = round().await;
+    assert_eq!(first.ids, sent[..2]);
+    assert_eq!(first.cursor.id, sent[1]);
+    advance(first.cursor).await;
+    let second = round().await;
+    assert_eq!(second.ids, sent[2..]);
+    advance(second.cursor).await;
+    assert!(round().await.ids.is_empty());
     // The cursor never goes back.
-    app.state
-        .store
-        .advance_ack_cursor(p.id, first[0].cursor)
-        .await
-        .unwrap();
-    assert!(
-        app.state.store.overdue_acks(now, 2).await.unwrap()[0]
-            .ids
-            .is_empty()
-    );
+    advance(first.cursor).await;
+    assert!(round().await.ids.is_empty());
 }
