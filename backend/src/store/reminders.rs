@@ -10,6 +10,7 @@ use super::recall::same_send_sql;
 use super::{Pool, SentPush, Store, exec, ids_json, with_pool, with_writer};
 use crate::domain::Millis;
 use crate::error::Result;
+use std::collections::HashMap;
 
 /// A message `m` (its employee `s`) that can be reminded now: it asks to be acknowledged and
 /// was pushed (`sent`, `delivered`, `read`: a queued one is on its way, a failed one is for
@@ -276,6 +277,35 @@ impl Store {
             last,
             this_one: this_one > 0,
         })
+    }
+
+    /// When each of these messages was last reminded, for those that were. Asked only for
+    /// messages that ask to be acknowledged, so a status query without them costs nothing more.
+    pub async fn reminder_dates(&self, ids: &[i64]) -> Result<HashMap<i64, Millis>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(i64, Millis)> = match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT id, reminded_at FROM messages
+                     WHERE id IN (SELECT value FROM json_each($1)) AND reminded_at IS NOT NULL",
+                )
+                .bind(ids_json(ids)?)
+                .fetch_all(p)
+                .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT id, reminded_at FROM messages
+                     WHERE id = ANY($1) AND reminded_at IS NOT NULL",
+                )
+                .bind(ids)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        Ok(rows.into_iter().collect())
     }
 
     /// A reminder that could not be pushed: its job ends, the history says why (`detail`).

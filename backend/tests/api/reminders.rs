@@ -136,6 +136,17 @@ async fn remindmessage_pushes_the_order_again_to_whoever_has_not_acknowledged(db
         .await;
     for m in states.ok()["messages"].as_array().unwrap() {
         assert_eq!(m["status"], "sent", "{m}");
+        assert!(m["reminddate"].is_string(), "{m}");
+    }
+    let never = app
+        .post(
+            "getmessagestatus",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageids": [to_c, plain]}),
+        )
+        .await;
+    for m in never.ok()["messages"].as_array().unwrap() {
+        assert!(m["reminddate"].is_null(), "{m}");
     }
 
     // Once an hour at most; an acknowledged order is not reminded.

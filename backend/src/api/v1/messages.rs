@@ -188,6 +188,9 @@ pub struct MessageState {
     pub ackdate: Option<String>,
     /// When the message was recalled (`recallmessage` or the cabinet); `null` otherwise.
     pub recalleddate: Option<String>,
+    /// When the employee was last reminded to acknowledge it (`remindmessage`, the cabinet, or
+    /// the server's automatic reminder); `null` if never.
+    pub reminddate: Option<String>,
 }
 
 #[derive(Object, Debug)]
@@ -679,6 +682,12 @@ impl MessagesApi {
             .map(|r| r.id)
             .collect();
         let recall_dates = state.store.recall_dates(&recalled).await?;
+        let asked_ack: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.ack_required)
+            .map(|r| r.id)
+            .collect();
+        let remind_dates = state.store.reminder_dates(&asked_ack).await?;
         let mut found: std::collections::HashMap<i64, _> =
             rows.into_iter().map(|r| (r.id, r)).collect();
         let (mut messages, mut notfound) = (Vec::with_capacity(found.len()), Vec::new());
@@ -702,6 +711,7 @@ impl MessagesApi {
                 requireack: m.ack_required,
                 ackdate: date(m.acked_at),
                 recalleddate: date(recall_dates.get(&m.id).copied()),
+                reminddate: date(remind_dates.get(&m.id).copied()),
                 title: m.title,
             });
         }
