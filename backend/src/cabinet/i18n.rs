@@ -976,6 +976,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Push every message found again",
     ),
     (
+        "msg.remind_found",
+        "Напомнить всем найденным",
+        "Remind everyone found",
+    ),
+    (
+        "msg.remind_found_hint",
+        "Push-уведомление «Напоминание» тем, у кого есть приложение и кому не напоминали в последний час; на всех страницах списка.",
+        "A “Reminder” push notification to those who have the app and were not reminded in the last hour; on every page of the list.",
+    ),
+    (
         "msg.resend_found_hint",
         "Тем, у кого теперь есть приложение с уведомлениями; на всех страницах списка.",
         "To those who now have the app with notifications; on every page of the list.",

@@ -262,6 +262,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/messages/:id/resend", post(messages::resend))
         .at("/messages/:id/remind", post(messages::remind))
         .at("/messages/resend", post(messages::resend_found))
+        .at("/messages/remind", post(messages::remind_found))
         .at("/send", get(send::page).post(send::submit))
         .at("/scheduled", get(scheduled::page))
         .at("/scheduled/cancel", post(scheduled::cancel))

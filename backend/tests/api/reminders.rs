@@ -14,6 +14,7 @@ on_both_databases!(
     the_cabinet_reminds_one_employee_or_everyone_of_the_send,
     automatic_reminders_go_once_after_the_delay_for_messages_sent_since_turned_on,
     the_cursor_of_automatic_reminders_walks_a_bulk_send_in_rounds,
+    the_list_awaiting_acknowledgment_reminds_everyone_it_finds,
 );
 
 /// `createmessage` with `requireack`; returns the message's id.
@@ -54,6 +55,22 @@ async fn reminder_outcome(app: &TestApp, p: &Partner, id: &str) -> String {
     })
     .await;
     history(app, p, id).await.pop().unwrap()
+}
+
+/// The devices the fake FCM took reminders for, sorted, once it took `count`.
+async fn reminded_devices(fcm: &FakeFcm, count: usize) -> Vec<String> {
+    eventually(&format!("{count} reminders pushed"), || async {
+        fcm.behaviour.reminders().len() == count
+    })
+    .await;
+    let mut tokens: Vec<String> = fcm
+        .behaviour
+        .reminders()
+        .iter()
+        .map(|r| r.token.clone())
+        .collect();
+    tokens.sort();
+    tokens
 }
 
 /// As if the last reminder of `id` went more than an hour ago.
@@ -349,18 +366,7 @@ async fn the_cabinet_reminds_one_employee_or_everyone_of_the_send(db: Db) {
         rest.location,
         Some(format!("/cabinet/messages/{to_a}?done=bulk_reminded&n=1"))
     );
-    eventually("two reminders pushed", || async {
-        fcm.behaviour.reminders().len() == 2
-    })
-    .await;
-    let mut reminded: Vec<String> = fcm
-        .behaviour
-        .reminders()
-        .iter()
-        .map(|r| r.token.clone())
-        .collect();
-    reminded.sort();
-    assert_eq!(reminded, ["fcm-a", "fcm-b"]);
+    assert_eq!(reminded_devices(&fcm, 2).await, ["fcm-a", "fcm-b"]);
 
     // The page: when, and nobody to remind before the hour is out; the history says it.
     eventually("the history", || async {
@@ -590,4 +596,81 @@ async fn the_cursor_of_automatic_reminders_walks_a_bulk_send_in_rounds(db: Db) {
     // The cursor never goes back.
     advance(first.cursor).await;
     assert!(round().await.ids.is_empty());
+}
+
+async fn the_list_awaiting_acknowledgment_reminds_everyone_it_finds(db: Db) {
+    let fcm = FakeFcm::start().await;
+    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let a = employee_with_device(&app, &p, PHONE, "fcm-a", "android").await;
+    let b = employee_with_device(&app, &p, "+79233381639", "fcm-b", "android").await;
+    let c = app.login(&p.inn, "+79233381640", "Без телефона").await;
+    let to_a = order(&app, &p, &a, "Приказ № 3").await;
+    let to_b = order(&app, &p, &b, "Приказ № 4").await;
+    order(&app, &p, &c, "Приказ № 3").await;
+    let plain = app.create_message(&p, &a.id, "Новость", "т").await;
+    let plain = plain.ok()["messageid"].as_str().unwrap().to_owned();
+    for (e, id) in [(&a, &to_a), (&b, &to_b), (&a, &plain)] {
+        wait_status(&app, &p, e, id, "sent").await;
+    }
+
+    let browser = Browser::new(&app);
+    browser.partner(&p.inn).await;
+    let sent = browser.get("/cabinet/messages?status=sent").await;
+    assert!(!sent.body.contains("id=\"remind-found\""));
+    let awaiting = browser.get("/cabinet/messages?status=awaiting_ack").await;
+    assert!(
+        awaiting
+            .body
+            .contains("action=\"/cabinet/messages/remind?status=awaiting_ack\""),
+        "{}",
+        awaiting.body
+    );
+    let csrf = awaiting.csrf();
+    let forged = browser
+        .post(
+            "/cabinet/messages/remind?status=awaiting_ack",
+            &[("csrf", &"a".repeat(64))],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let not_awaiting = browser
+        .post("/cabinet/messages/remind?status=sent", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(not_awaiting.status, 400, "{}", not_awaiting.body);
+    assert_eq!(app.state.store.pending_deliveries().await.unwrap(), 0);
+
+    // Those with a device, each once; C has no app.
+    let done = browser
+        .post(
+            "/cabinet/messages/remind?status=awaiting_ack",
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let location = done.location.unwrap_or_default();
+    assert!(location.starts_with("/cabinet/messages?"), "{location}");
+    assert!(location.contains("status=awaiting_ack"), "{location}");
+    assert!(location.ends_with("done=bulk_reminded&n=2"), "{location}");
+    assert_eq!(reminded_devices(&fcm, 2).await, ["fcm-a", "fcm-b"]);
+    // Within the hour: nobody again.
+    let again = browser
+        .post(
+            "/cabinet/messages/remind?status=awaiting_ack",
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert!(
+        again.location.unwrap_or_default().ends_with("n=0"),
+        "{}",
+        again.body
+    );
+    let entries = crate::cabinet::journal(&browser.get("/cabinet/journal").await);
+    let reminded = entries
+        .iter()
+        .filter(|(_, what, _)| what.starts_with("Напоминание об ознакомлении"))
+        .count();
+    assert_eq!(reminded, 1, "{entries:?}");
 }

@@ -99,6 +99,9 @@ struct ListView {
     /// Where to post "push again every message found", when the list is filtered to the
     /// messages whose push did not get through.
     resend_all: Option<String>,
+    /// Where to post "remind everyone found", when the list is filtered to the messages
+    /// awaiting acknowledgment.
+    remind_all: Option<String>,
     filter_error: Option<String>,
     filtered: bool,
 }
@@ -331,15 +334,19 @@ pub async fn list(
             ..p.clone()
         },
     );
-    let resend_all = (undelivered(parsed.query.status) && !found.is_empty()).then(|| {
+    let found_action = |path: &str| {
         href_at(
-            "/cabinet/messages/resend",
+            path,
             &ListParams {
                 after: String::new(),
                 ..p.clone()
             },
         )
-    });
+    };
+    let resend_all = (undelivered(parsed.query.status) && !found.is_empty())
+        .then(|| found_action("/cabinet/messages/resend"));
+    let remind_all = (parsed.query.awaiting_ack && !found.is_empty())
+        .then(|| found_action("/cabinet/messages/remind"));
     let staff_select = employees.len() <= STAFF_SELECT_MAX;
     if !staff_select && staff_found.is_none() {
         staff_found = parsed.query.staff_id.and_then(|id| {
@@ -413,6 +420,7 @@ pub async fn list(
         first,
         export,
         resend_all,
+        remind_all,
         filter_error: parsed.error,
         filtered,
         p,
@@ -447,20 +455,55 @@ pub async fn resend_found(
     Query(p): Query<ListParams>,
     Form(form): Form<CsrfForm>,
 ) -> CabinetResult<Response> {
+    push_again_found(req, state, *lang, p, &form, Again::Resend).await
+}
+
+/// Reminds every employee of the messages the list's filters find awaiting acknowledgment, and
+/// comes back to the list.
+#[handler]
+pub async fn remind_found(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(lang): Data<&Lang>,
+    Query(p): Query<ListParams>,
+    Form(form): Form<CsrfForm>,
+) -> CabinetResult<Response> {
+    push_again_found(req, state, *lang, p, &form, Again::Remind).await
+}
+
+/// `push_again` for every message the list's filters find, which must be those it applies to
+/// (undelivered for a resend, awaiting acknowledgment for a reminder).
+async fn push_again_found(
+    req: &Request,
+    state: &SharedState,
+    lang: Lang,
+    p: ListParams,
+    form: &CsrfForm,
+    again: Again,
+) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
-    let (parsed, _, _) = read_filters(state, s.partner.id, &p, PAGE_OF_IDS, *lang).await?;
+    let (parsed, _, _) = read_filters(state, s.partner.id, &p, PAGE_OF_IDS, lang).await?;
     if let Some(error) = parsed.error {
         return Err(CabinetError::Invalid(crate::phrase::Phrase::new(
             error.clone(),
             error,
         )));
     }
-    if !undelivered(parsed.query.status) {
-        return Err(CabinetError::Invalid(phrase!(
-            "Отправить ещё раз можно только недоставленные: выберите статус «Нет устройства» или «Ошибка доставки»",
-            "Only undelivered messages can be pushed again: choose the status \"No device\" or \"Delivery failed\""
-        )));
+    match again {
+        Again::Resend if !undelivered(parsed.query.status) => {
+            return Err(CabinetError::Invalid(phrase!(
+                "Отправить ещё раз можно только недоставленные: выберите статус «Нет устройства» или «Ошибка доставки»",
+                "Only undelivered messages can be pushed again: choose the status \"No device\" or \"Delivery failed\""
+            )));
+        }
+        Again::Remind if !parsed.query.awaiting_ack => {
+            return Err(CabinetError::Invalid(phrase!(
+                "Напомнить можно только о сообщениях, ждущих ознакомления: выберите этот статус",
+                "Only messages awaiting acknowledgment can be reminded of: choose that status"
+            )));
+        }
+        _ => {}
     }
     let mut query = parsed.query;
     query.after = None;
@@ -482,20 +525,18 @@ pub async fn resend_found(
             _ => break,
         }
     }
-    let mut queued = Vec::new();
+    let mut done = Vec::new();
     for chunk in ids.chunks(10_000) {
-        queued.extend(messaging::resend(state, &s.partner, chunk, Source::Cabinet).await?);
-    }
-    if !queued.is_empty() {
-        let detail = messaging::messages_audit_detail(&queued);
-        let action = audit::Action::MessagesResent;
-        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+        done.extend(match again {
+            Again::Resend => messaging::resend(state, &s.partner, chunk, Source::Cabinet).await?,
+            Again::Remind => reminders::remind(state, &s.partner, chunk).await?,
+        });
     }
     let back = href(&ListParams {
         after: String::new(),
         ..p
     });
-    Ok(done_counted(&back, "bulk_resent", queued.len() as u64))
+    Ok(pushed_again(req, state, s.partner.id, again, &done, &back).await)
 }
 
 /// The status filter's value for "awaiting acknowledgment".
@@ -817,27 +858,32 @@ async fn push_again(
         return Err(CabinetError::NotFound);
     }
     let ids = form.messages(state, s.partner.id, id).await?;
-    let (done, action, notice) = match again {
-        Again::Resend => (
-            messaging::resend(state, &s.partner, &ids, Source::Cabinet).await?,
-            audit::Action::MessagesResent,
-            "bulk_resent",
-        ),
-        Again::Remind => (
-            reminders::remind(state, &s.partner, &ids).await?,
-            audit::Action::MessagesReminded,
-            "bulk_reminded",
-        ),
+    let done = match again {
+        Again::Resend => messaging::resend(state, &s.partner, &ids, Source::Cabinet).await?,
+        Again::Remind => reminders::remind(state, &s.partner, &ids).await?,
+    };
+    let back = format!("/cabinet/messages/{id}");
+    Ok(pushed_again(req, state, s.partner.id, again, &done, &back).await)
+}
+
+/// The journal's entry for the messages `done` pushed again, and the way `back` saying how many.
+async fn pushed_again(
+    req: &Request,
+    state: &SharedState,
+    partner_id: i64,
+    again: Again,
+    done: &[i64],
+    back: &str,
+) -> Response {
+    let (action, notice) = match again {
+        Again::Resend => (audit::Action::MessagesResent, "bulk_resent"),
+        Again::Remind => (audit::Action::MessagesReminded, "bulk_reminded"),
     };
     if !done.is_empty() {
-        let detail = messaging::messages_audit_detail(&done);
-        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+        let detail = messaging::messages_audit_detail(done);
+        audit::record(state, req, partner_id, audit::ADMIN, action, &detail).await;
     }
-    Ok(done_counted(
-        &format!("/cabinet/messages/{id}"),
-        notice,
-        done.len() as u64,
-    ))
+    done_counted(back, notice, done.len() as u64)
 }
 
 #[cfg(test)]
