@@ -964,6 +964,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Acknowledgment asked",
     ),
     ("exp.acked", "Ознакомлен", "Acknowledged"),
+    ("exp.reminded", "Последнее напоминание", "Last reminder"),
     ("exp.yes", "да", "yes"),
     ("msg.next_page", "Дальше", "Next"),
     ("msg.back", "К списку сообщений", "Back to messages"),

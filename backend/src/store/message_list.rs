@@ -96,6 +96,8 @@ pub struct MessageExportRow {
     pub read_at: Option<Millis>,
     pub ack_required: bool,
     pub acked_at: Option<Millis>,
+    /// The last reminder to acknowledge.
+    pub reminded_at: Option<Millis>,
 }
 
 impl MessageListRow {
@@ -224,7 +226,7 @@ pub fn search_words(raw: &str) -> Vec<String> {
 }
 
 /// The columns an export reads beside the list's own.
-const EXPORT_COLUMNS: &str = ", s.phone, m.body, m.source, m.status_reason, m.sent_at, m.delivered_at, m.read_at, m.ack_required, m.acked_at";
+const EXPORT_COLUMNS: &str = ", s.phone, m.body, m.source, m.status_reason, m.sent_at, m.delivered_at, m.read_at, m.ack_required, m.acked_at, m.reminded_at";
 
 fn build_list_sql(q: &MessageListQuery, postgres: bool, plan: ListPlan, export: bool) -> Sql {
     use CursorValue::Int;

@@ -1520,7 +1520,8 @@ async fn the_message_list_downloads_as_csv_with_its_filters_and_sort(app: TestAp
             "Доставлено",
             "Прочитано",
             "Требуется ознакомление",
-            "Ознакомлен"
+            "Ознакомлен",
+            "Последнее напоминание"
         ]
     );
     assert_eq!(

@@ -385,6 +385,14 @@ async fn the_cabinet_reminds_one_employee_or_everyone_of_the_send(db: Db) {
         page.body
             .contains("Напоминание об ознакомлении принято провайдером FCM")
     );
+    // The export says when each was reminded.
+    let csv = crate::cabinet::csv_rows(&browser.get("/cabinet/messages.csv").await);
+    let col = |name: &str| csv[0].iter().position(|h| h == name).unwrap();
+    let (id, last) = (col("Номер сообщения"), col("Последнее напоминание"));
+    for row in &csv[1..] {
+        let reminded = row[id] == to_a || row[id] == to_b;
+        assert_eq!(!row[last].is_empty(), reminded, "{row:?}");
+    }
     // In English too.
     let english = browser
         .get(&format!("/cabinet/messages/{to_a}?lang=en"))

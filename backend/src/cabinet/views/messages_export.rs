@@ -15,7 +15,7 @@ use poem::{Body, IntoResponse, Request, Response, handler};
 const CHUNK: i64 = 1_000;
 
 /// The header row, by catalogue key.
-const COLUMNS: [&str; 15] = [
+const COLUMNS: [&str; 16] = [
     "exp.id",
     "exp.staff_id",
     "exp.staff",
@@ -31,6 +31,7 @@ const COLUMNS: [&str; 15] = [
     "exp.read",
     "exp.ack_required",
     "exp.acked",
+    "exp.reminded",
 ];
 
 /// What the body's stream carries from one page of rows to the next.
@@ -65,7 +66,7 @@ impl Export {
             } else {
                 ""
             };
-            let record: [&str; 15] = [
+            let record: [&str; 16] = [
                 &m.id.to_string(),
                 &m.staff_id.to_string(),
                 &cell(&m.staff_name),
@@ -81,6 +82,7 @@ impl Export {
                 &self.date(r.read_at),
                 ack_required,
                 &self.date(r.acked_at),
+                &self.date(r.reminded_at),
             ];
             w.write_record(record)?;
         }
