@@ -119,27 +119,21 @@ impl Store {
             if edge < after_at {
                 continue;
             }
+            macro_rules! fetch {
+                ($p:expr, $db:ident) => {
+                    sqlx::query_as(overdue_sql!($db))
+                        .bind(partner_id)
+                        .bind(after_at)
+                        .bind(after_id)
+                        .bind(edge)
+                        .bind(limit)
+                        .fetch_all($p)
+                        .await?
+                };
+            }
             let rows: Vec<(i64, Millis)> = match &self.pool {
-                Pool::Sqlite(p) => {
-                    sqlx::query_as(overdue_sql!(sqlite))
-                        .bind(partner_id)
-                        .bind(after_at)
-                        .bind(after_id)
-                        .bind(edge)
-                        .bind(limit)
-                        .fetch_all(p)
-                        .await?
-                }
-                Pool::Postgres(p) => {
-                    sqlx::query_as(overdue_sql!(postgres))
-                        .bind(partner_id)
-                        .bind(after_at)
-                        .bind(after_id)
-                        .bind(edge)
-                        .bind(limit)
-                        .fetch_all(p)
-                        .await?
-                }
+                Pool::Sqlite(p) => fetch!(p, sqlite),
+                Pool::Postgres(p) => fetch!(p, postgres),
             };
             let cursor = match rows.last() {
                 Some(&(id, at)) if rows.len() as i64 >= limit => AckCursor { at, id },
@@ -182,6 +176,9 @@ impl Store {
         since: Millis,
         now: Millis,
     ) -> Result<Vec<i64>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut reminded: Vec<i64> = match &self.writer {
             Pool::Sqlite(p) => {
                 // No data-modifying CTEs in SQLite: the same steps in one write transaction,

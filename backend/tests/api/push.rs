@@ -265,6 +265,13 @@ pub async fn push_app(db: Db, configure: impl FnOnce(&mut Settings)) -> Option<T
     .await
 }
 
+/// The app on `db` pushing through a fake FCM, or `None` without PostgreSQL.
+pub async fn fcm_app(db: Db) -> Option<(TestApp, FakeFcm)> {
+    let fcm = FakeFcm::start().await;
+    let app = push_app(db, |s| fcm.configure(s)).await?;
+    Some((app, fcm))
+}
+
 /// The app on `db` pushing to Android phones through a fake FCM and to iPhones through a fake
 /// APNs, or `None` without PostgreSQL.
 pub async fn fcm_and_apns_app(db: Db) -> Option<(TestApp, FakeFcm, FakeApns)> {
@@ -376,8 +383,7 @@ async fn push_token_of(app: &TestApp, p: &Partner, e: &Employee) -> Option<Strin
 }
 
 async fn a_message_is_pushed_through_fcm_and_becomes_sent(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -426,8 +432,7 @@ async fn a_message_to_an_iphone_is_pushed_through_apns_over_http2(db: Db) {
 }
 
 async fn a_dead_fcm_token_is_cleared_and_the_message_says_no_device(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -483,8 +488,7 @@ async fn a_dead_apns_token_is_cleared_and_the_message_says_no_device(db: Db) {
 }
 
 async fn throttling_and_server_errors_are_retried_after_retry_after(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -557,8 +561,7 @@ async fn a_message_fails_with_its_reason_after_the_last_try(db: Db) {
 /// A refusal that is about the message, not the device (FCM `INVALID_ARGUMENT` on the payload):
 /// not retried, the message `failed` with the provider's words, the device token kept.
 async fn a_push_the_provider_refuses_fails_at_once_and_keeps_the_device(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -596,8 +599,7 @@ async fn a_push_the_provider_refuses_fails_at_once_and_keeps_the_device(db: Db) 
 }
 
 async fn every_status_change_is_in_the_history(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, _fcm)) = fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -629,8 +631,7 @@ async fn every_status_change_is_in_the_history(db: Db) {
 }
 
 async fn createmessagebulk_sends_to_many_and_refuses_one_by_one(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -826,8 +827,7 @@ async fn a_recalled_message_is_recalled_on_the_phone_by_a_push_of_its_own(db: Db
 /// the phone shows the message. When the provider's acceptance is recorded, the message is
 /// recalled and was not known to be pushed, so its recall push goes then.
 async fn a_message_recalled_while_its_push_is_on_its_way_gets_a_recall_push_after_it(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -881,8 +881,7 @@ async fn a_message_recalled_while_its_push_is_on_its_way_gets_a_recall_push_afte
 /// A message without a device (or failed) can be pushed again from the cabinet once its
 /// employee has one: this message, or every undelivered one of its send; nothing else moves.
 async fn the_cabinet_pushes_again_what_did_not_reach_a_phone_once_there_is_one(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -1092,8 +1091,7 @@ async fn the_cabinet_pushes_again_every_undelivered_message_the_list_finds(db: D
 
 /// The API's way to push again: what can go is queued, the rest is named, not refused.
 async fn resendmessage_pushes_again_what_can_go_and_names_the_rest(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;

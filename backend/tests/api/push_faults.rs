@@ -20,8 +20,7 @@ on_both_databases!(
 );
 
 async fn a_provider_down_then_back_gets_the_message_once_it_returns(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = crate::push::fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -44,8 +43,7 @@ async fn a_provider_down_then_back_gets_the_message_once_it_returns(db: Db) {
 }
 
 async fn a_slow_provider_does_not_slow_the_api(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = crate::push::fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;

@@ -5,7 +5,7 @@
 use crate::cabinet::Browser;
 use crate::fakes::fcm::FakeFcm;
 use crate::helpers::*;
-use crate::push::{employee_with_device, eventually, on_both_databases, push_app, wait_status};
+use crate::push::{employee_with_device, eventually, on_both_databases, wait_status};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -31,6 +31,18 @@ async fn order(app: &TestApp, p: &Partner, e: &Employee, title: &str) -> String 
 
 async fn remind(app: &TestApp, p: &Partner, body: Value) -> Answer {
     app.post("remindmessage", Some(&p.token), body).await
+}
+
+/// The messages as `getmessagestatus` tells the partner.
+async fn states(app: &TestApp, p: &Partner, ids: &[&str]) -> Vec<Value> {
+    let answer = app
+        .post(
+            "getmessagestatus",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageids": ids}),
+        )
+        .await;
+    answer.ok()["messages"].as_array().unwrap().clone()
 }
 
 /// The message's history as "status: detail".
@@ -144,25 +156,11 @@ async fn remindmessage_pushes_the_order_again_to_whoever_has_not_acknowledged(db
         "reminder: Напоминание об ознакомлении принято провайдером FCM"
     );
     // The status is what it was.
-    let states = app
-        .post(
-            "getmessagestatus",
-            Some(&p.token),
-            json!({"inn": p.inn, "messageids": [to_a, to_b]}),
-        )
-        .await;
-    for m in states.ok()["messages"].as_array().unwrap() {
+    for m in states(&app, &p, &[&to_a, &to_b]).await {
         assert_eq!(m["status"], "sent", "{m}");
         assert!(m["reminddate"].is_string(), "{m}");
     }
-    let never = app
-        .post(
-            "getmessagestatus",
-            Some(&p.token),
-            json!({"inn": p.inn, "messageids": [to_c, plain]}),
-        )
-        .await;
-    for m in never.ok()["messages"].as_array().unwrap() {
+    for m in states(&app, &p, &[&to_c, &plain]).await {
         assert!(m["reminddate"].is_null(), "{m}");
     }
 
@@ -219,8 +217,7 @@ async fn remindmessage_pushes_the_order_again_to_whoever_has_not_acknowledged(db
 }
 
 async fn a_reminder_changes_no_status_and_one_that_fails_or_comes_too_late_says_so(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = crate::push::fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -295,8 +292,7 @@ async fn a_reminder_changes_no_status_and_one_that_fails_or_comes_too_late_says_
 }
 
 async fn the_cabinet_reminds_one_employee_or_everyone_of_the_send(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = crate::push::fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -444,8 +440,7 @@ async fn age(app: &TestApp, p: &Partner, ms: i64) {
 async fn automatic_reminders_go_once_after_the_delay_for_messages_sent_since_turned_on(db: Db) {
     use simo_backend::domain::now_millis;
     use simo_backend::service::reminders::remind_overdue;
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = crate::push::fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -607,8 +602,7 @@ async fn the_cursor_of_automatic_reminders_walks_a_bulk_send_in_rounds(db: Db) {
 }
 
 async fn the_list_awaiting_acknowledgment_reminds_everyone_it_finds(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = crate::push::fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;

@@ -5,9 +5,8 @@
 //! the tests decide when a send is due; one test leaves it to the server's own scheduler.
 
 use crate::cabinet::{Browser, journal};
-use crate::fakes::fcm::FakeFcm;
 use crate::helpers::*;
-use crate::push::{employee_with_device, eventually, on_both_databases, push_app, wait_status};
+use crate::push::{employee_with_device, eventually, on_both_databases, wait_status};
 use serde_json::{Value, json};
 use simo_backend::domain::{StaffId, now_millis};
 use simo_backend::service::schedule::run_due;
@@ -76,8 +75,7 @@ async fn titles_of(app: &TestApp, p: &Partner, e: &Employee) -> Vec<String> {
 }
 
 async fn a_scheduled_message_goes_out_once_at_its_time_to_those_active_then(db: Db) {
-    let fcm = FakeFcm::start().await;
-    let Some(app) = push_app(db, |s| fcm.configure(s)).await else {
+    let Some((app, fcm)) = crate::push::fcm_app(db).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
