@@ -304,6 +304,8 @@ pub mod stored {
         "добавлено: {}, подтверждено: {}, уже были: {}",
         "added: {}, approved: {}, already there: {}",
     );
+    pub const AUDIT_STAFF_SYNCED: Stored =
+        Stored::new("в списках: {}, отключено: {}", "listed: {}, disabled: {}");
 
     /// Every pattern, the more particular before the more general.
     pub(super) const ALL: &[Stored] = &[
@@ -353,6 +355,7 @@ pub mod stored {
         KEEP_FOREVER,
         AUDIT_RECALLED,
         AUDIT_STAFF_ADDED,
+        AUDIT_STAFF_SYNCED,
     ];
 }
 

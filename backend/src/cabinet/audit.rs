@@ -36,6 +36,8 @@ pub enum Action {
     /// The detail is how many changed.
     StaffBulkEnabled,
     StaffBulkDisabled,
+    /// A sync of the whole staff finished (`finishstaffsync`).
+    StaffSynced,
     GroupSaved,
     GroupDeleted,
     GroupMembersAdded,
@@ -118,7 +120,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 44] = [
+    pub const ALL: [Self; 45] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -140,6 +142,7 @@ impl Action {
         Self::StaffAdded,
         Self::StaffBulkEnabled,
         Self::StaffBulkDisabled,
+        Self::StaffSynced,
         Self::GroupSaved,
         Self::GroupDeleted,
         Self::GroupMembersAdded,
@@ -186,6 +189,7 @@ impl Action {
             | Self::StaffAdded
             | Self::StaffBulkEnabled
             | Self::StaffBulkDisabled
+            | Self::StaffSynced
             | Self::GroupSaved
             | Self::GroupDeleted
             | Self::GroupMembersAdded
@@ -236,6 +240,7 @@ impl Action {
             Self::StaffAdded => "staff_added",
             Self::StaffBulkEnabled => "staff_bulk_enabled",
             Self::StaffBulkDisabled => "staff_bulk_disabled",
+            Self::StaffSynced => "staff_synced",
             Self::GroupSaved => "group_saved",
             Self::GroupDeleted => "group_deleted",
             Self::GroupMembersAdded => "group_members_added",
@@ -329,6 +334,19 @@ pub async fn staff_list(
         )
         .await;
     }
+}
+
+/// Records a finished sync of the whole staff: how many were listed and how many disabled.
+pub async fn staff_synced(
+    state: &AppState,
+    req: &Request,
+    partner_id: i64,
+    actor: &str,
+    done: &crate::store::SyncFinished,
+) {
+    let detail = crate::phrase::stored::AUDIT_STAFF_SYNCED
+        .fill(&[&done.listed.to_string(), &done.disabled.len().to_string()]);
+    record(state, req, partner_id, actor, Action::StaffSynced, &detail).await;
 }
 
 /// Records what `staff_edit::edit` changed, each change its entry, as the employee list always

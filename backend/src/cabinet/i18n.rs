@@ -639,6 +639,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Disabled from the list",
     ),
     (
+        "audit.staff_synced",
+        "Штат синхронизирован с выгрузкой",
+        "Staff synchronized with the export",
+    ),
+    (
         "audit.sent",
         "Отправлено из кабинета",
         "Sent from the cabinet",
@@ -784,8 +789,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("add.title", "Добавить сотрудников", "Add employees"),
     (
         "add.intro",
-        "По сотруднику в строке: телефон и ФИО через табуляцию, «;» или «,» в любом порядке — например, два столбца, скопированные из Excel, или CSV. Строка заголовка пропускается. До 10 000 за раз.",
-        "An employee a line: the phone and the name separated by a tab, “;” or “,”, in either order — two columns copied from Excel, say, or CSV. A header line is skipped. Up to 10,000 at a time.",
+        "По сотруднику в строке: телефон и ФИО через табуляцию, «;» или «,» в любом порядке — например, два столбца, скопированные из Excel, или CSV. Строка заголовка пропускается. До 100 000 за раз.",
+        "An employee a line: the phone and the name separated by a tab, “;” or “,”, in either order — two columns copied from Excel, say, or CSV. A header line is skipped. Up to 100,000 at a time.",
     ),
     (
         "add.what",
@@ -800,8 +805,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("add.list", "Список сотрудников", "Staff list"),
     (
         "add.file",
-        "или файл CSV или TXT (UTF-8 или Windows-1251 — как сохраняет Excel); если выбран, список берётся из него",
-        "or a CSV or TXT file (UTF-8 or Windows-1251, as Excel saves it); when chosen, the list is read from it",
+        "или файл CSV или TXT (UTF-8 или Windows-1251 — как сохраняет Excel; до 10 МБ); если выбран, список берётся из него",
+        "or a CSV or TXT file (UTF-8 or Windows-1251, as Excel saves it; up to 10 MB); when chosen, the list is read from it",
     ),
     ("add.submit", "Добавить", "Add"),
     ("add.added", "Добавлено", "Added"),
@@ -816,6 +821,32 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "add.whole",
         "Это весь штат: добавить, а остальных отключить",
         "This is the whole staff: add, and disable the rest",
+    ),
+    (
+        "add.sync_title",
+        "Синхронизация всего штата",
+        "Whole staff sync",
+    ),
+    (
+        "add.sync_hint",
+        "Больше 10 000 сотрудников? Кадровая система передаёт весь штат частями: beginstaffsync, затем addstaff с syncid по 10 000, затем finishstaffsync — он отключает тех, кого не было ни в одной части.",
+        "Over 10,000 employees? The HR system sends the whole staff in parts: beginstaffsync, then addstaff with the syncid, 10,000 at a time, then finishstaffsync, which disables whoever none of the parts named.",
+    ),
+    ("add.sync_docs", "Как это сделать", "How to"),
+    (
+        "add.sync_finished",
+        "Последняя синхронизация штата: начата {}, завершена {}; в списках: {}, отключено: {}.",
+        "Last staff sync: begun {}, finished {}; listed: {}, disabled: {}.",
+    ),
+    (
+        "add.sync_open",
+        "Последняя синхронизация штата начата {} и ещё не завершена.",
+        "The last staff sync was begun {} and is not finished yet.",
+    ),
+    (
+        "add.sync_expired",
+        "Последняя синхронизация штата, начатая {}, не была завершена за 24 часа: никто не отключён.",
+        "The last staff sync, begun {}, was not finished within 24 hours: nobody was disabled.",
     ),
     (
         "add.whole_hint",

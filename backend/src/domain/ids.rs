@@ -49,6 +49,11 @@ id_type!(
     "идентификатор группы (groupid)",
     "group ID (groupid)"
 );
+id_type!(
+    StaffSyncId,
+    "идентификатор синхронизации штата (syncid)",
+    "staff sync ID (syncid)"
+);
 
 /// The `Idempotency-Key` of a `createmessage` call: whatever the caller's system uses to name
 /// one message it means to send (a UUID, a document number), unique per partner.

@@ -11,7 +11,7 @@ mod time;
 mod token;
 
 pub use device::Device;
-pub use ids::{GroupId, IdempotencyKey, MessageId, StaffId};
+pub use ids::{GroupId, IdempotencyKey, MessageId, StaffId, StaffSyncId};
 pub use inn::Inn;
 pub use phone::Phone;
 pub use registration::Registration;

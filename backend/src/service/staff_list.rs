@@ -2,15 +2,19 @@
 //! cabinet's form), who then log in with nothing to approve; with the `ListOnly` registration
 //! policy, nobody else may.
 
-use crate::domain::{Phone, StaffName, now_millis};
+use crate::domain::{Phone, StaffName, StaffSyncId, now_millis};
 use crate::error::{Error, Result};
 use crate::phrase::Phrase;
 use crate::state::AppState;
-use crate::store::{Listed, PartnerRow, StaffListed};
+use crate::store::{Listed, PartnerRow, StaffListed, StaffSyncRow, SyncFinished};
 use std::collections::HashSet;
 
-/// Employees per call: a large company's whole staff, as `createmessagebulk` takes.
+/// Employees per call (and per transaction): a large company's whole staff, as
+/// `createmessagebulk` takes.
 pub const MAX_LIST: usize = 10_000;
+
+/// Employees in one list pasted or uploaded in the cabinet: added `MAX_LIST` a transaction.
+pub const MAX_CABINET_LIST: usize = 100_000;
 
 /// The login's refusal under the `ListOnly` policy. It says what to do: only the company can
 /// put a phone on its list.
@@ -50,8 +54,8 @@ pub fn entry(place: Place, phone: &str, name: &str) -> Result<(Phone, StaffName)
 }
 
 /// The entries with each phone once (the first wins: a list pasted twice over adds nobody
-/// twice), between one and `MAX_LIST` of them.
-pub fn distinct(entries: Vec<(Phone, StaffName)>) -> Result<Vec<(Phone, StaffName)>> {
+/// twice), between one and `max` of them.
+pub fn distinct(entries: Vec<(Phone, StaffName)>, max: usize) -> Result<Vec<(Phone, StaffName)>> {
     let mut seen = HashSet::with_capacity(entries.len());
     let entries: Vec<_> = entries
         .into_iter()
@@ -63,13 +67,27 @@ pub fn distinct(entries: Vec<(Phone, StaffName)>) -> Result<Vec<(Phone, StaffNam
             "The staff list is empty: give at least one phone and name"
         )));
     }
-    if entries.len() > MAX_LIST {
+    if entries.len() > max {
+        let (ru, en) = (grouped(max, ' '), grouped(max, ','));
         return Err(Error::invalid(phrase!(
-            "Не больше 10 000 сотрудников за один раз",
-            "At most 10,000 employees at a time"
+            "Не больше {ru} сотрудников за один раз",
+            "At most {en} employees at a time"
         )));
     }
     Ok(entries)
+}
+
+/// `100000` as `100 000` (Russian, `sep` a space) or `100,000`.
+fn grouped(n: usize, sep: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The cabinet's pasted list: a line per employee, phone and name in either order, separated
@@ -85,7 +103,7 @@ pub fn parse_lines(text: &str) -> Result<Vec<(Phone, StaffName)>> {
         let (phone, name) = split_line(line);
         entries.push(entry(Place::Line(i + 1), &phone, &name)?);
     }
-    distinct(entries)
+    distinct(entries, MAX_CABINET_LIST)
 }
 
 /// The fields of one line as CSV with this delimiter: a quoted name may hold the delimiter.
@@ -185,18 +203,39 @@ impl Counts {
     }
 }
 
-/// Adds the list to the partner's staff in one transaction; with `whole_staff`, the employees
-/// not on it are disabled in the same one (an HR system's full export: the dismissed stop
-/// receiving messages, their history kept).
+/// What a list is of the partner's staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Employees to add: the others stay as they are.
+    Addition,
+    /// The whole staff (an HR system's full export): the employees not on it are disabled in
+    /// the same transaction, the dismissed stop receiving messages, their history kept.
+    WholeStaff,
+    /// A part of the whole staff, sent in several lists: the sync's finish disables the
+    /// employees none of them named.
+    PartOf(StaffSyncId),
+}
+
+/// Adds the list to the partner's staff in one transaction, as `scope` says.
 pub async fn add(
     state: &AppState,
     partner: &PartnerRow,
     entries: &[(Phone, StaffName)],
-    whole_staff: bool,
+    scope: Scope,
 ) -> Result<StaffListed> {
+    let sync = match scope {
+        Scope::PartOf(id) => Some(id.0),
+        Scope::Addition | Scope::WholeStaff => None,
+    };
     let result = state
         .store
-        .add_staff(partner.id, entries, whole_staff, now_millis())
+        .add_staff(
+            partner.id,
+            entries,
+            scope == Scope::WholeStaff,
+            sync,
+            now_millis(),
+        )
         .await?;
     let c = Counts::of(&result);
     tracing::info!(
@@ -205,9 +244,79 @@ pub async fn add(
         approved = c.approved,
         existing = c.existing,
         disabled = c.disabled,
+        sync,
+        sync_listed = result.sync_listed,
         "staff list added"
     );
     Ok(result)
+}
+
+/// Opens a sync of the partner's whole staff (see `store::staff_sync`).
+pub async fn begin_sync(state: &AppState, partner: &PartnerRow) -> Result<StaffSyncRow> {
+    let sync = state
+        .store
+        .begin_staff_sync(partner.id, now_millis())
+        .await?;
+    tracing::info!(partner_id = partner.id, sync = sync.id, "staff sync begun");
+    Ok(sync)
+}
+
+/// Finishes the sync: the employees it did not list, who were there before it began, are
+/// disabled. With `expected`, refused (and nothing disabled) unless it listed exactly that many.
+pub async fn finish_sync(
+    state: &AppState,
+    partner: &PartnerRow,
+    id: StaffSyncId,
+    expected: Option<i64>,
+) -> Result<SyncFinished> {
+    let done = state
+        .store
+        .finish_staff_sync(partner.id, id.0, expected, now_millis())
+        .await?;
+    tracing::info!(
+        partner_id = partner.id,
+        sync = id.0,
+        listed = done.listed,
+        disabled = done.disabled.len(),
+        "staff sync finished"
+    );
+    Ok(done)
+}
+
+/// The cabinet's list, which may be longer than one transaction takes: up to `MAX_LIST` it is
+/// `add` as it is; above, it goes `MAX_LIST` a transaction, and as the whole staff through a
+/// sync, whose finish disables the others once every part is in. Answers the counts of all
+/// the parts.
+pub async fn add_in_parts(
+    state: &AppState,
+    partner: &PartnerRow,
+    entries: &[(Phone, StaffName)],
+    whole_staff: bool,
+) -> Result<Counts> {
+    if entries.len() <= MAX_LIST {
+        let scope = match whole_staff {
+            true => Scope::WholeStaff,
+            false => Scope::Addition,
+        };
+        return Ok(Counts::of(&add(state, partner, entries, scope).await?));
+    }
+    let sync = match whole_staff {
+        true => Some(StaffSyncId(begin_sync(state, partner).await?.id)),
+        false => None,
+    };
+    let scope = sync.map_or(Scope::Addition, Scope::PartOf);
+    let mut total = Counts::default();
+    for part in entries.chunks(MAX_LIST) {
+        let c = Counts::of(&add(state, partner, part, scope).await?);
+        total.added += c.added;
+        total.approved += c.approved;
+        total.existing += c.existing;
+    }
+    if let Some(id) = sync {
+        let done = finish_sync(state, partner, id, Some(entries.len() as i64)).await?;
+        total.disabled = done.disabled.len();
+    }
+    Ok(total)
 }
 
 #[cfg(test)]
@@ -245,6 +354,26 @@ mod tests {
             ]
             .map(|(p, n)| (p.to_owned(), n.to_owned()))
         );
+    }
+
+    #[test]
+    fn a_list_above_the_limit_is_refused_naming_it() {
+        let entries = |n: u32| -> Vec<(Phone, StaffName)> {
+            (0..n)
+                .map(|i| {
+                    let phone = format!("+7900111{i:04}");
+                    entry(Place::Entry(0), &phone, "Иванов").unwrap()
+                })
+                .collect()
+        };
+        assert_eq!(distinct(entries(3), 3).unwrap().len(), 3);
+        let e = distinct(entries(4), 3).unwrap_err();
+        assert_eq!(e.phrase().unwrap().en(), "At most 3 employees at a time");
+        let e = distinct(entries(4), 1_000).map(|v| v.len()).unwrap();
+        assert_eq!(e, 4);
+        assert_eq!(grouped(100_000, ','), "100,000");
+        assert_eq!(grouped(10_000, ' '), "10 000");
+        assert_eq!(grouped(999, ','), "999");
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod sms;
 mod staff;
 mod staff_list;
 mod staff_lookup;
+mod staff_sync;
 mod templates;
 mod usage;
 mod webhooks;
@@ -46,6 +47,7 @@ pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
 pub use staff_list::{Listed, ListedStaff, StaffListed};
+pub use staff_sync::{SYNC_TTL, StaffSyncRow, SyncFinished};
 pub use templates::{TemplateInput, TemplateRow};
 pub use usage::PartnerUsage;
 pub use webhooks::{

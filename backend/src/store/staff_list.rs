@@ -5,6 +5,7 @@
 //! webhook's `added` events come from the insert trigger, in the same transaction.
 
 use super::Store;
+use super::staff_sync::{MARK_PG, MARK_SQLITE, listed_in_sync, open_sync};
 use crate::domain::{Millis, Phone, StaffName};
 use crate::error::{Error, Result};
 use std::collections::HashSet;
@@ -47,6 +48,9 @@ pub struct StaffListed {
     pub listed: Vec<ListedStaff>,
     /// With `disable_missing`: the employees not on the list who were switched off now.
     pub disabled: Vec<i64>,
+    /// Given a sync: how many of the partner's employees it has listed so far, this list's
+    /// included.
+    pub sync_listed: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -89,23 +93,30 @@ struct Dialect {
     approve: &'static str,
     disable_missing: &'static str,
     read: &'static str,
+    mark: &'static str,
 }
 
 const SQLITE: Dialect = Dialect {
     approve: APPROVE_SQLITE,
     disable_missing: DISABLE_MISSING_SQLITE,
     read: READ_SQLITE,
+    mark: MARK_SQLITE,
 };
 const POSTGRES: Dialect = Dialect {
     approve: APPROVE_PG,
     disable_missing: DISABLE_MISSING_PG,
     read: READ_PG,
+    mark: MARK_PG,
 };
 
-/// One list in `$tx`, committed: the insert `$add` (its binds are the dialect's own), then
-/// the approvals, the whole-staff disabling and the read back, each given `$phones`.
+/// One list in `$tx`, committed: the sync checked and locked if one is given, the insert
+/// `$add` (its binds are the dialect's own), then the approvals, the whole-staff disabling,
+/// the read back and the sync's marks, each given `$phones`.
 macro_rules! list_in_tx {
-    ($tx:ident, $dialect:expr, $phones:expr, $add:expr, $partner_id:expr, $now:expr, $disable_missing:expr) => {{
+    ($tx:ident, $dialect:expr, $phones:expr, $add:expr, $partner_id:expr, $now:expr, $disable_missing:expr, $sync:expr) => {{
+        if let Some(sync) = $sync {
+            open_sync!($tx, sync, $partner_id, $now);
+        }
         let added: Vec<i64> = $add.fetch_all(&mut *$tx).await?;
         let approved: Vec<i64> = sqlx::query_scalar($dialect.approve)
             .bind($partner_id)
@@ -129,8 +140,20 @@ macro_rules! list_in_tx {
             .bind($phones)
             .fetch_all(&mut *$tx)
             .await?;
+        let sync_listed = match $sync {
+            Some(sync) => {
+                sqlx::query($dialect.mark)
+                    .bind($partner_id)
+                    .bind($phones)
+                    .bind(sync)
+                    .execute(&mut *$tx)
+                    .await?;
+                Some(listed_in_sync!($tx, sync, $partner_id))
+            }
+            None => None,
+        };
         $tx.commit().await?;
-        (added, approved, disabled, rows)
+        (added, approved, disabled, rows, sync_listed)
     }};
 }
 
@@ -142,17 +165,19 @@ impl Store {
     /// Adds the phones not yet the partner's employees (active, under the names given),
     /// approves those awaiting approval, and answers for every phone in the order given.
     /// `entries` holds each phone once. With `disable_missing` the list is the whole staff:
-    /// the others are disabled in the same transaction.
+    /// the others are disabled in the same transaction. With `sync` (open, the partner's) the
+    /// list is a part of the whole staff, marked for the sync's finish.
     pub async fn add_staff(
         &self,
         partner_id: i64,
         entries: &[(Phone, StaffName)],
         disable_missing: bool,
+        sync: Option<i64>,
         now: Millis,
     ) -> Result<StaffListed> {
         let phones: Vec<&str> = entries.iter().map(|(p, _)| p.as_str()).collect();
         let names: Vec<&str> = entries.iter().map(|(_, n)| n.as_str()).collect();
-        let (added, approved, mut disabled, rows) = match &self.writer {
+        let (added, approved, mut disabled, rows, sync_listed) = match &self.writer {
             super::Pool::Sqlite(p) => {
                 let pairs: Vec<[&str; 2]> =
                     phones.iter().zip(&names).map(|(p, n)| [*p, *n]).collect();
@@ -162,7 +187,16 @@ impl Store {
                     .bind(partner_id)
                     .bind(now)
                     .bind(json(&pairs)?);
-                list_in_tx!(tx, SQLITE, &phones, add, partner_id, now, disable_missing)
+                list_in_tx!(
+                    tx,
+                    SQLITE,
+                    &phones,
+                    add,
+                    partner_id,
+                    now,
+                    disable_missing,
+                    sync
+                )
             }
             super::Pool::Postgres(p) => {
                 let mut tx = p.begin().await?;
@@ -171,7 +205,16 @@ impl Store {
                     .bind(now)
                     .bind(&phones)
                     .bind(&names);
-                list_in_tx!(tx, POSTGRES, &phones, add, partner_id, now, disable_missing)
+                list_in_tx!(
+                    tx,
+                    POSTGRES,
+                    &phones,
+                    add,
+                    partner_id,
+                    now,
+                    disable_missing,
+                    sync
+                )
             }
         };
         let added: HashSet<i64> = added.into_iter().collect();
@@ -202,6 +245,10 @@ impl Store {
                 })
             })
             .collect::<Result<_>>()?;
-        Ok(StaffListed { listed, disabled })
+        Ok(StaffListed {
+            listed,
+            disabled,
+            sync_listed,
+        })
     }
 }

@@ -20,5 +20,6 @@ mod robustness;
 mod schedule;
 mod staff;
 mod staff_list;
+mod staff_sync;
 mod templates;
 mod webhook;

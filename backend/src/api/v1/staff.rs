@@ -6,11 +6,11 @@ use super::envelope::{V1Error, envelope};
 use super::security::{Caller, TokenAuth};
 use super::{V1Tag, given, required, state};
 use crate::cabinet::audit;
-use crate::domain::{Phone, StaffId, StaffName};
+use crate::domain::{Phone, StaffId, StaffName, StaffSyncId};
 use crate::error::Error;
 use crate::service::messaging;
 use crate::service::staff_edit::{self, Edit};
-use crate::service::staff_list::{self, Counts, Place};
+use crate::service::staff_list::{self, Counts, Place, Scope};
 use crate::state::AppState;
 use crate::store::{ListedStaff, StaffRow, StaffState};
 use poem::Request;
@@ -89,7 +89,64 @@ pub struct AddStaffRequest {
     /// можно в кабинете). По умолчанию `false`: список только добавляет.
     #[serde(default, deserialize_with = "lenient::string")]
     pub disablemissing: Option<String>,
+    /// Часть всего штата, передаваемого несколькими вызовами (больше 10 000 сотрудников):
+    /// `syncid` из `beginstaffsync`. Не вместе с `disablemissing`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub syncid: Option<String>,
 }
+
+/// Request of `beginstaffsync`.
+#[derive(Object, Deserialize)]
+pub struct BeginStaffSyncRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+}
+
+/// A sync of the whole staff, open for lists.
+#[derive(Object, Debug)]
+pub struct StaffSyncData {
+    /// Передаётся в каждый `addstaff` этой выгрузки и в `finishstaffsync`.
+    pub syncid: String,
+    pub startdate: String,
+    /// Не завершённая к этому времени синхронизация ничего не отключает.
+    pub expiresdate: String,
+}
+
+envelope!(
+    /// Answer of `beginstaffsync`.
+    BeginStaffSyncEnvelope,
+    StaffSyncData
+);
+
+/// Request of `finishstaffsync`.
+#[derive(Object, Deserialize)]
+pub struct FinishStaffSyncRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub syncid: Option<String>,
+    /// Сколько разных сотрудников в выгрузке: если передано другое число, ничего не
+    /// отключается (ошибка 409). Необязательно, но защищает от потерянной части.
+    #[serde(default, deserialize_with = "lenient::integer")]
+    pub count: Option<i64>,
+}
+
+#[derive(Object, Debug)]
+pub struct FinishStaffSyncData {
+    pub syncid: String,
+    /// How many of the company's employees the sync's lists named.
+    pub listed: u64,
+    /// How many employees not named, there before the sync began, were disabled now.
+    pub disabled: u64,
+    /// Their IDs, ascending.
+    pub disabledstaffids: Vec<String>,
+}
+
+envelope!(
+    /// Answer of `finishstaffsync`.
+    FinishStaffSyncEnvelope,
+    FinishStaffSyncData
+);
 
 /// An employee of the company's list.
 #[derive(Object, Deserialize)]
@@ -173,6 +230,10 @@ pub struct AddStaffData {
     pub disabled: u64,
     /// Their IDs, ascending.
     pub disabledstaffids: Vec<String>,
+    /// With `syncid`: how many of the company's employees the sync has listed so far, this
+    /// list's included.
+    #[oai(skip_serializing_if_is_none)]
+    pub synclisted: Option<u64>,
 }
 
 envelope!(
@@ -313,8 +374,20 @@ impl StaffApi {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let whole_staff = flag(&b.disablemissing, "disablemissing")?.unwrap_or(false);
-        let entries = staff_list::distinct(entries)?;
-        let result = staff_list::add(state, partner, &entries, whole_staff).await?;
+        let sync = given(&b.syncid).map(StaffSyncId::parse).transpose()?;
+        let scope = match (whole_staff, sync) {
+            (true, Some(_)) => {
+                return Err(V1Error::bad_request(phrase!(
+                    "Укажите либо disablemissing (весь штат одним вызовом), либо syncid (часть штата), но не оба",
+                    "Give either disablemissing (the whole staff in one call) or syncid (a part of it), not both"
+                )));
+            }
+            (true, None) => Scope::WholeStaff,
+            (false, Some(id)) => Scope::PartOf(id),
+            (false, None) => Scope::Addition,
+        };
+        let entries = staff_list::distinct(entries, staff_list::MAX_LIST)?;
+        let result = staff_list::add(state, partner, &entries, scope).await?;
         let c = Counts::of(&result);
         audit::staff_list(state, req, partner.id, audit::API, &c).await;
         Ok(AddStaffEnvelope::ok(AddStaffData {
@@ -324,6 +397,70 @@ impl StaffApi {
             staff: result.listed.into_iter().map(listed_item).collect(),
             disabled: c.disabled as u64,
             disabledstaffids: result.disabled.iter().map(i64::to_string).collect(),
+            synclisted: result.sync_listed.map(|n| n as u64),
+        }))
+    }
+
+    /// Начать синхронизацию всего штата (дополнение)
+    ///
+    /// Для компаний больше 10 000 сотрудников, которые не помещаются в один `addstaff` с
+    /// `disablemissing`. Токен партнёра. Ответ — `syncid`: его передают в каждый `addstaff`
+    /// выгрузки (по 10 000 за вызов, каждый — своя транзакция), а затем в `finishstaffsync`,
+    /// который отключает от рассылки тех, кто был сотрудником до начала синхронизации и не
+    /// попал ни в один список. Новая синхронизация заменяет незавершённую; синхронизация
+    /// открыта 24 часа. Незавершённая ничего не отключает.
+    #[oai(path = "/beginstaffsync", method = "post")]
+    async fn begin_staff_sync(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<BeginStaffSyncRequest>,
+    ) -> Result<Json<BeginStaffSyncEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        auth.0.check_inn(given(&body.0.inn))?;
+        let sync = staff_list::begin_sync(state, partner).await?;
+        Ok(BeginStaffSyncEnvelope::ok(StaffSyncData {
+            syncid: sync.id.to_string(),
+            startdate: state.time.format(sync.started_at),
+            expiresdate: state.time.format(sync.expires_at),
+        }))
+    }
+
+    /// Завершить синхронизацию всего штата (дополнение)
+    ///
+    /// Токен партнёра. Отключает от рассылки (не удаляет: история остаётся, включить можно в
+    /// кабинете) сотрудников, которые были до начала синхронизации и не попали ни в один
+    /// `addstaff` с её `syncid`; кто появился позже (вошёл в приложение, добавлен), не
+    /// затрагивается. С `count` — только если списки назвали ровно столько сотрудников, иначе
+    /// 409 и ничего не отключено (можно передать недостающих и завершить снова). Синхронизация
+    /// без единого сотрудника не завершается (отключила бы всех). Завершённая, заменённая или
+    /// истёкшая — 409.
+    #[oai(path = "/finishstaffsync", method = "post")]
+    async fn finish_staff_sync(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<FinishStaffSyncRequest>,
+    ) -> Result<Json<FinishStaffSyncEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_partner()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let id = StaffSyncId::parse(required(&b.syncid, "syncid")?)?;
+        if b.count.is_some_and(|n| n < 1) {
+            return Err(V1Error::bad_request(phrase!(
+                "Поле «count» — число сотрудников в выгрузке, от 1",
+                "“count” is the number of employees exported, from 1"
+            )));
+        }
+        let done = staff_list::finish_sync(state, partner, id, b.count).await?;
+        audit::staff_synced(state, req, partner.id, audit::API, &done).await;
+        Ok(FinishStaffSyncEnvelope::ok(FinishStaffSyncData {
+            syncid: id.to_string(),
+            listed: done.listed as u64,
+            disabled: done.disabled.len() as u64,
+            disabledstaffids: done.disabled.iter().map(i64::to_string).collect(),
         }))
     }
 

@@ -1,11 +1,12 @@
 //! "Добавить сотрудников": the company's staff list pasted in (two columns from Excel, CSV),
 //! added in one go. What was pasted stays in the form when a line is refused.
 
+use super::super::CabinetConfig;
 use super::super::errors::{CabinetError, CabinetResult};
-use super::super::i18n::Lang;
+use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{audit, html, session};
-use crate::domain::Registration;
+use crate::domain::{Registration, now_millis};
 use crate::error::Error;
 use crate::service::staff_list::{self, Counts};
 use crate::state::SharedState;
@@ -26,16 +27,47 @@ struct AddView {
     text: String,
     error: Option<String>,
     result: Option<Counts>,
+    /// The partner's latest sync of the whole staff through the API, in words.
+    last_sync: Option<String>,
+}
+
+/// The latest `beginstaffsync`…`finishstaffsync`, for the admin to see that the nightly
+/// export runs and what it did.
+async fn last_sync(
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    t: Tr,
+    partner_id: i64,
+) -> CabinetResult<Option<String>> {
+    let Some(sync) = state.store.last_staff_sync(partner_id).await? else {
+        return Ok(None);
+    };
+    let started = cfg.datetime(sync.started_at);
+    let ended = sync.ended_at.map(|at| cfg.datetime(at)).unwrap_or_default();
+    let words = match sync.state.as_str() {
+        "finished" => t
+            .s("add.sync_finished")
+            .replacen("{}", &started, 1)
+            .replacen("{}", &ended, 1)
+            .replacen("{}", &sync.listed.to_string(), 1)
+            .replacen("{}", &sync.disabled.to_string(), 1),
+        // A superseded sync is never the latest: the one that superseded it is.
+        _ if sync.expires_at <= now_millis() => t.s("add.sync_expired").replacen("{}", &started, 1),
+        _ => t.s("add.sync_open").replacen("{}", &started, 1),
+    };
+    Ok(Some(words))
 }
 
 #[handler]
 pub async fn page(
     req: &Request,
     Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     let open_policy = s.partner.registration() != Registration::ListOnly;
+    let last_sync = last_sync(state, cfg, Tr(*lang), s.partner.id).await?;
     let l = Layout::signed_in(*lang, Area::Cabinet, "employees", s.partner.inn, s.csrf);
     let view = AddView {
         l,
@@ -43,6 +75,7 @@ pub async fn page(
         text: String::new(),
         error: None,
         result: None,
+        last_sync,
     };
     Ok(html(view.render()))
 }
@@ -57,9 +90,9 @@ pub struct AddForm {
     action: String,
 }
 
-/// A staff file larger than this is refused: 10,000 lines of a phone and a long name take
-/// under 1 MB.
-const FILE_LIMIT: usize = 5 * 1024 * 1024;
+/// A staff file larger than this is refused: 100,000 lines of a phone and a long name take
+/// under 10 MB.
+const FILE_LIMIT: usize = 10 * 1024 * 1024;
 
 /// A file's text: UTF-8 (with or without a BOM), or Windows-1251, which is what Excel on a
 /// Russian Windows writes as "CSV (разделители — запятые)".
@@ -72,8 +105,8 @@ pub fn file_text(bytes: &[u8]) -> String {
 
 fn file_too_large() -> CabinetError {
     CabinetError::Invalid(phrase!(
-        "Файл больше 5 МБ: разделите список на части",
-        "The file is over 5 MB: split the list"
+        "Файл больше 10 МБ: разделите список на части",
+        "The file is over 10 MB: split the list"
     ))
 }
 
@@ -151,6 +184,7 @@ pub async fn submit(
                 text: form.list,
                 error,
                 result: None,
+                last_sync: None,
             };
             return Ok(html(view.render())
                 .with_status(StatusCode::BAD_REQUEST)
@@ -159,8 +193,7 @@ pub async fn submit(
         Err(e) => return Err(e.into()),
     };
     let whole_staff = form.action == "whole";
-    let result = staff_list::add(state, &s.partner, &entries, whole_staff).await?;
-    let c = Counts::of(&result);
+    let c = staff_list::add_in_parts(state, &s.partner, &entries, whole_staff).await?;
     audit::staff_list(state, req, s.partner.id, audit::ADMIN, &c).await;
     // The result in place rather than a redirect: adding the same list again changes nothing.
     let view = AddView {
@@ -169,6 +202,7 @@ pub async fn submit(
         text: String::new(),
         error: None,
         result: Some(c),
+        last_sync: None,
     };
     Ok(html(view.render()))
 }
