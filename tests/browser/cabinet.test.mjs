@@ -837,6 +837,38 @@ test("paste the staff list, admit only the list to the app, and a stranger gets 
   await page.context().close();
 });
 
+test("an HR system sends the whole staff in parts; the one not listed is disabled and the page says so", async () => {
+  const inn = partnerB.inn;
+  const leaving = await api("addstaff", partnerB.token, { inn, staff: [{ phone: "+79001110093", name: "Уходящий Сотрудник" }] });
+  assert.equal(leaving.status, 200, JSON.stringify(leaving.body));
+  const begun = await api("beginstaffsync", partnerB.token, { inn });
+  assert.equal(begun.status, 200, JSON.stringify(begun.body));
+  const syncid = begun.body.data.syncid;
+  const parts = [
+    [{ phone: "+79001110009", name: "Сотрудник Лета" }, { phone: "+79001110091", name: "Новая Первая" }],
+    [{ phone: "+79001110092", name: "Новый Второй" }],
+  ];
+  for (const staff of parts) {
+    const r = await api("addstaff", partnerB.token, { inn, syncid, staff });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  const lost = await api("finishstaffsync", partnerB.token, { inn, syncid, count: 4 });
+  assert.equal(lost.status, 409, JSON.stringify(lost.body));
+  const done = await api("finishstaffsync", partnerB.token, { inn, syncid, count: 3 });
+  assert.equal(done.status, 200, JSON.stringify(done.body));
+  assert.equal(done.body.data.disabled, 1);
+  const page = await newPage();
+  await login(page, inn, PASSWORD_B);
+  await page.goto(`${BASE}/cabinet/employees/add`);
+  assert.match(await page.textContent("#last-sync"), /в списках: 3, отключено: 1/);
+  await shot(page, "35-staff-sync");
+  await page.goto(`${BASE}/cabinet/employees?q=${encodeURIComponent("Уходящий")}`);
+  assert.match(await page.textContent("#employees tbody"), /отключён/);
+  await page.goto(`${BASE}/cabinet/journal`);
+  assert.match(await page.textContent("main"), /Штат синхронизирован с выгрузкой: в списках: 3, отключено: 1/);
+  await page.context().close();
+});
+
 test("log out", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);
