@@ -123,6 +123,29 @@ impl SqliteReads {
         })
     }
 
+    /// One page of a partner's employees by name after `after` (see `Store::staff_page`).
+    pub(super) fn staff_page(
+        &self,
+        partner_id: i64,
+        after: Option<(String, i64)>,
+        limit: i64,
+    ) -> Result<Vec<StaffRow>> {
+        self.with(|c| match after {
+            None => c
+                .prepare_cached(staff_sql!(
+                    "WHERE partner_id = ?1 ORDER BY name, id LIMIT ?2"
+                ))?
+                .query_map(params![partner_id, limit], staff_row)?
+                .collect(),
+            Some((name, id)) => c
+                .prepare_cached(staff_sql!(
+                    "WHERE partner_id = ?1 AND (name, id) > (?2, ?3) ORDER BY name, id LIMIT ?4"
+                ))?
+                .query_map(params![partner_id, name, id, limit], staff_row)?
+                .collect(),
+        })
+    }
+
     /// The jobs of one claim (see `Store::claim_deliveries`).
     pub(super) fn leased_jobs(
         &self,

@@ -204,6 +204,44 @@ impl Store {
         )
     }
 
+    /// Up to `limit` of the partner's employees in `list_staff`'s order (name, then id), after
+    /// the one named `after` (its name and id): a whole staff read page by page, through the
+    /// index on (partner, name), however large it is.
+    pub async fn staff_page(
+        &self,
+        partner_id: i64,
+        after: Option<(String, i64)>,
+        limit: i64,
+    ) -> Result<Vec<StaffRow>> {
+        if let Some(direct) = &self.direct {
+            let direct = direct.clone();
+            return tokio::task::spawn_blocking(move || {
+                direct.staff_page(partner_id, after, limit)
+            })
+            .await
+            .map_err(|e| Error::Internal(format!("staff page task: {e}")))?;
+        }
+        Ok(with_pool!(self, p => match after {
+            None => sqlx::query_as(select_staff!(
+                "FROM staff s WHERE s.partner_id = $1 ORDER BY s.name, s.id LIMIT $2"
+            ))
+            .bind(partner_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await,
+            Some((name, id)) => sqlx::query_as(select_staff!(
+                "FROM staff s WHERE s.partner_id = $1 AND (s.name, s.id) > ($2, $3)
+                 ORDER BY s.name, s.id LIMIT $4"
+            ))
+            .bind(partner_id)
+            .bind(name)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(p)
+            .await,
+        })?)
+    }
+
     /// Deletes the employee and all their messages in one transaction; `false` if not found.
     pub async fn delete_staff(&self, partner_id: i64, id: StaffId) -> Result<bool> {
         let deleted = with_writer!(self, p => async {

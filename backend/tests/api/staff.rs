@@ -1,11 +1,12 @@
 use crate::helpers::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 both_databases!(
     getstaff_takes_a_json_body_on_get_or_the_inn_in_the_query,
     deletestaff_removes_the_employee_and_all_their_messages,
     an_employee_can_delete_only_their_own_account,
     partners_never_see_each_others_data,
+    getstaff_of_a_large_staff_lists_everyone_once_by_name,
 );
 
 async fn getstaff_takes_a_json_body_on_get_or_the_inn_in_the_query(app: TestApp) {
@@ -160,4 +161,65 @@ async fn partners_never_see_each_others_data(app: TestApp) {
         .failed(403);
     let still = app.get_messages(&a.token, json!({"staffid": ea.id})).await;
     assert_eq!(still.ok().as_array().unwrap().len(), 1);
+}
+
+/// A staff larger than the pages the answer is written in: everyone once, by name then ID,
+/// another partner's nobody, each with their groups, as one valid JSON envelope.
+async fn getstaff_of_a_large_staff_lists_everyone_once_by_name(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    app.login(&other.inn, PHONE, "Чужой").await;
+    // Names out of phone order, and two of the same name (ordered by ID between them).
+    let staff: Vec<Value> = (0..2_345)
+        .map(|i| json!({"phone": format!("+7900{i:07}"), "name": format!("Сотрудник {:04}", (i * 7919) % 2_344)}))
+        .collect();
+    let added = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "staff": staff}),
+        )
+        .await;
+    assert_eq!(added.ok()["added"], 2_345);
+    let last_by_name = added.ok()["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["staffname"] == "Сотрудник 2343")
+        .unwrap()["staffid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let group = app
+        .post(
+            "savegroup",
+            Some(&p.token),
+            json!({"inn": p.inn, "name": "Склад", "staffids": [last_by_name]}),
+        )
+        .await;
+    let group = group.ok()["groupid"].as_str().unwrap().to_owned();
+
+    let answer = app
+        .post("getstaff", Some(&p.token), json!({"inn": p.inn}))
+        .await;
+    let list = answer.ok().as_array().unwrap();
+    assert_eq!(list.len(), 2_345);
+    let keys: Vec<(String, i64)> = list
+        .iter()
+        .map(|s| {
+            assert_eq!(s["inn"], INN_A);
+            let id = s["staffId"].as_str().unwrap().parse().unwrap();
+            (s["staffname"].as_str().unwrap().to_owned(), id)
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(keys, sorted, "by name, then ID, each once");
+    assert_eq!(keys[0].0, "Сотрудник 0000");
+    assert_eq!(keys[0].0, keys[1].0, "the one name given twice");
+    let last = list.last().unwrap();
+    assert_eq!(last["staffId"], last_by_name.as_str());
+    assert_eq!(last["groupids"], json!([group]));
+    assert_eq!(list[0]["groupids"], json!([]));
 }

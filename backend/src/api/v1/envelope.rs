@@ -172,12 +172,18 @@ pub(crate) use envelope;
 /// first builds a `serde_json::Value` tree, a map and a copied string per field. The spec still
 /// comes from `T`'s poem-openapi type; a test checks both write the same bytes.
 pub struct JsonBytes<T> {
-    body: Vec<u8>,
+    body: poem::Body,
     schema: std::marker::PhantomData<fn() -> T>,
 }
 
 impl<T> JsonBytes<T> {
     pub fn new(body: Vec<u8>) -> Self {
+        Self::stream(poem::Body::from_vec(body))
+    }
+
+    /// An answer too big to hold at once (`getstaff` of a whole large staff), written as it
+    /// is sent.
+    pub fn stream(body: poem::Body) -> Self {
         Self {
             body,
             schema: std::marker::PhantomData,

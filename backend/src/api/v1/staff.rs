@@ -2,7 +2,8 @@
 
 use super::body::{V1Body, V1ListBody, lenient};
 use super::bulk::flag;
-use super::envelope::{V1Error, envelope};
+use super::envelope::{JsonBytes, V1Error, envelope};
+use super::page_json;
 use super::security::{Caller, TokenAuth};
 use super::{V1Tag, given, required, state};
 use crate::cabinet::audit;
@@ -11,7 +12,7 @@ use crate::error::Error;
 use crate::service::messaging;
 use crate::service::staff_edit::{self, Edit};
 use crate::service::staff_list::{self, Counts, Place, Scope};
-use crate::state::AppState;
+use crate::state::{AppState, SharedState};
 use crate::store::{ListedStaff, StaffRow, StaffState};
 use poem::Request;
 use poem_openapi::payload::Json;
@@ -50,7 +51,9 @@ pub struct StaffItem {
     pub groupids: Vec<String>,
 }
 
+// The spec's type only: the answer itself is written by `page_json::write_staff`.
 envelope!(
+    @type
     /// Answer of `getstaff`.
     StaffListEnvelope,
     Vec<StaffItem>
@@ -251,7 +254,7 @@ fn listed_item(l: ListedStaff) -> ListedItem {
     }
 }
 
-fn staff_item(inn: &str, fmt: &crate::domain::TimeFormat, s: StaffRow) -> StaffItem {
+pub(crate) fn staff_item(inn: &str, fmt: &crate::domain::TimeFormat, s: StaffRow) -> StaffItem {
     let status = s.state().as_api();
     StaffItem {
         inn: inn.to_owned(),
@@ -285,27 +288,82 @@ async fn groups_by_staff(
 
 pub struct StaffApi;
 
+/// Employees a page of `getstaff`'s answer: about 300 KB.
+const STAFF_PAGE: i64 = 1_000;
+
+/// What `getstaff`'s body stream carries from one page of employees to the next.
+struct StaffPages {
+    state: SharedState,
+    partner_id: i64,
+    inn: String,
+    groups: HashMap<i64, Vec<String>>,
+    /// The page read before the answer started (so that a failing database is still an error
+    /// in the envelope), then none.
+    ready: Option<Vec<StaffRow>>,
+    /// The last employee written: the next page starts after them.
+    after: Option<(String, i64)>,
+    first: bool,
+    done: bool,
+}
+
+impl StaffPages {
+    /// The next piece of the answer, or `None` after its end.
+    async fn next(mut self) -> std::io::Result<Option<(Vec<u8>, Self)>> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = match self.ready.take() {
+            Some(rows) => rows,
+            None => self
+                .state
+                .store
+                .staff_page(self.partner_id, self.after.take(), STAFF_PAGE)
+                .await
+                .map_err(|e| {
+                    // The status line is long gone: the client sees the answer cut short.
+                    tracing::error!(error = %e, "getstaff failed while writing");
+                    std::io::Error::other(e.to_string())
+                })?,
+        };
+        let mut out = Vec::new();
+        if self.first {
+            out.extend_from_slice(page_json::LIST_HEAD);
+        }
+        let time = &self.state.time;
+        page_json::write_staff_items(&mut out, &self.inn, time, &rows, &self.groups, self.first);
+        self.first = false;
+        self.after = rows.last().map(|r| (r.name.clone(), r.id));
+        if (rows.len() as i64) < STAFF_PAGE {
+            out.extend_from_slice(page_json::LIST_TAIL);
+            self.done = true;
+        }
+        Ok(Some((out, self)))
+    }
+}
+
 impl StaffApi {
     async fn list(
         req: &Request,
         auth: TokenAuth,
         body: V1Body<GetStaffRequest>,
-    ) -> Result<Json<StaffListEnvelope>, V1Error> {
+    ) -> Result<JsonBytes<StaffListEnvelope>, V1Error> {
         let state = state(req)?;
         let partner = auth.0.require_partner()?;
         auth.0.check_inn(given(&body.0.inn))?;
-        let rows = state.store.list_staff(partner.id).await?;
-        let mut groups = groups_by_staff(state, partner.id).await?;
-        Ok(StaffListEnvelope::ok(
-            rows.into_iter()
-                .map(|s| {
-                    let id = s.id;
-                    let mut item = staff_item(&partner.inn, &state.time, s);
-                    item.groupids = groups.remove(&id).unwrap_or_default();
-                    item
-                })
-                .collect(),
-        ))
+        let groups = groups_by_staff(state, partner.id).await?;
+        let ready = state.store.staff_page(partner.id, None, STAFF_PAGE).await?;
+        let pages = StaffPages {
+            state: state.clone(),
+            partner_id: partner.id,
+            inn: partner.inn.clone(),
+            groups,
+            ready: Some(ready),
+            after: None,
+            first: true,
+            done: false,
+        };
+        let body = futures_util::stream::try_unfold(pages, StaffPages::next);
+        Ok(JsonBytes::stream(poem::Body::from_bytes_stream(body)))
     }
 }
 
@@ -320,7 +378,7 @@ impl StaffApi {
         req: &Request,
         auth: TokenAuth,
         body: V1Body<GetStaffRequest>,
-    ) -> Result<Json<StaffListEnvelope>, V1Error> {
+    ) -> Result<JsonBytes<StaffListEnvelope>, V1Error> {
         Self::list(req, auth, body).await
     }
 
@@ -333,7 +391,7 @@ impl StaffApi {
         req: &Request,
         auth: TokenAuth,
         body: V1Body<GetStaffRequest>,
-    ) -> Result<Json<StaffListEnvelope>, V1Error> {
+    ) -> Result<JsonBytes<StaffListEnvelope>, V1Error> {
         Self::list(req, auth, body).await
     }
 
