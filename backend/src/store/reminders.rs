@@ -55,6 +55,13 @@ pub struct OverdueAcks {
 
 const HOUR_MS: Millis = 3_600_000;
 
+/// A recall push for message `$1` if it is recalled, its employee still has a token and no
+/// push of it waits already.
+const RECALL_AGAIN: &str = "INSERT INTO deliveries (message_id, attempts, due_at, created_at)
+     SELECT m.id, 0, $2, $2 FROM messages m JOIN staff s ON s.id = m.staff_id
+     WHERE m.id = $1 AND m.status = 'recalled' AND s.push_token IS NOT NULL AND s.push_token <> ''
+       AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id)";
+
 impl Store {
     /// The partner's automatic reminders: hours after a message is sent (0: off).
     pub async fn ack_remind_hours(&self, partner_id: i64) -> Result<i64> {
@@ -313,7 +320,7 @@ impl Store {
         detail: &str,
         now: Millis,
     ) -> Result<()> {
-        self.reminders_done(&[(job_id, message_id, detail)], now)
+        self.reminders_done(&[(job_id, message_id, detail)], false, now)
             .await
     }
 
@@ -323,13 +330,20 @@ impl Store {
             .iter()
             .map(|p| (p.job_id, p.message_id, p.detail.as_str()))
             .collect();
-        self.reminders_done(&done, now).await
+        self.reminders_done(&done, true, now).await
     }
 
     /// Reminders' jobs end (job, message, what happened): each message's history says so, its
-    /// status stays. Nothing is written for a job gone already (the message was recalled
-    /// meanwhile).
-    async fn reminders_done(&self, done: &[(i64, i64, &str)], now: Millis) -> Result<()> {
+    /// status stays. Nothing is written for a job gone already: the message was recalled
+    /// meanwhile. If that reminder was `accepted` all the same, its recall push may have
+    /// reached the phone first, and the reminder would bring the message back there: the
+    /// recall is pushed again, after it.
+    async fn reminders_done(
+        &self,
+        done: &[(i64, i64, &str)],
+        accepted: bool,
+        now: Millis,
+    ) -> Result<()> {
         with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
             for &(job_id, message_id, detail) in done {
@@ -338,7 +352,13 @@ impl Store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                if gone > 0 {
+                if gone == 0 && accepted {
+                    sqlx::query(RECALL_AGAIN)
+                        .bind(message_id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                } else if gone > 0 {
                     sqlx::query(
                         "INSERT INTO message_events (message_id, status, detail, created_at)
                          VALUES ($1, 'reminder', $2, $3)",

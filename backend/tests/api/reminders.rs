@@ -15,6 +15,7 @@ on_both_databases!(
     automatic_reminders_go_once_after_the_delay_for_messages_sent_since_turned_on,
     the_cursor_of_automatic_reminders_walks_a_bulk_send_in_rounds,
     the_list_awaiting_acknowledgment_reminds_everyone_it_finds,
+    a_reminder_still_in_flight_when_its_message_is_recalled_is_followed_by_the_recall,
 );
 
 /// `createmessage` with `requireack`; returns the message's id.
@@ -675,4 +676,70 @@ async fn the_list_awaiting_acknowledgment_reminds_everyone_it_finds(db: Db) {
         .filter(|(_, what, _)| what.starts_with("Напоминание об ознакомлении"))
         .count();
     assert_eq!(reminded, 1, "{entries:?}");
+}
+
+/// The recall's own push can reach the phone before a reminder that was already on its way,
+/// which would bring the message back there: the recall is pushed again after the reminder.
+async fn a_reminder_still_in_flight_when_its_message_is_recalled_is_followed_by_the_recall(db: Db) {
+    let Some((app, fcm)) = crate::push::fcm_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = employee_with_device(&app, &p, PHONE, "fcm-race", "android").await;
+    let id = order(&app, &p, &e, "Приказ").await;
+    wait_status(&app, &p, &e, &id, "sent").await;
+    let asked = || {
+        fcm.behaviour
+            .requests
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+    let before = asked();
+
+    // The provider holds the reminder; the recall's push, sent meanwhile, goes straight in.
+    fcm.behaviour
+        .set_delay(std::time::Duration::from_millis(1500));
+    remind(&app, &p, json!({"messageid": id})).await.ok();
+    eventually("the reminder is at the provider", || async {
+        asked() > before
+    })
+    .await;
+    fcm.behaviour.set_delay(std::time::Duration::ZERO);
+    let recalled = app
+        .post("recallmessage", Some(&p.token), json!({"messageid": id}))
+        .await;
+    assert_eq!(recalled.ok()["recalled"], json!([id]));
+    let of_message = || {
+        fcm.behaviour
+            .receipts()
+            .into_iter()
+            .filter(|r| r.message_id.to_string() == id)
+            .map(|r| match (r.recall, r.reminder) {
+                (true, _) => "recall",
+                (_, true) => "reminder",
+                _ => "message",
+            })
+            .collect::<Vec<_>>()
+    };
+    eventually("the reminder and the recall after it went", || async {
+        of_message().ends_with(&["reminder", "recall"])
+    })
+    .await;
+    assert_eq!(
+        of_message(),
+        ["message", "recall", "reminder", "recall"],
+        "the recall overtook the reminder, and was pushed again after it"
+    );
+    eventually("the queue drained", || async {
+        app.state.store.pending_deliveries().await.unwrap() == 0
+    })
+    .await;
+    assert_eq!(
+        history(&app, &p, &id)
+            .await
+            .iter()
+            .filter(|e| e.starts_with("reminder"))
+            .count(),
+        0,
+        "a recalled message's history gets no reminder"
+    );
 }
