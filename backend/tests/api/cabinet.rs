@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 both_databases!(
+    both_ways_of_the_employee_list_give_the_same_pages,
     messages_older_than_the_partners_retention_leave_the_server_with_their_history,
     a_partner_logs_in_with_inn_and_password_sees_the_inn_and_logs_out,
     forms_without_the_sessions_csrf_token_are_refused,
@@ -2885,4 +2886,108 @@ async fn the_operator_corrects_a_partners_names_and_the_app_shows_the_new_one(ap
         p.id
     );
     assert_eq!(app.count(&renamed).await, 1);
+}
+
+/// The employee list is paged in the database unless it is searched, and in memory when it is:
+/// a search every employee matches must give, under every filter, the same pages, counts and
+/// rows as no search at all.
+async fn both_ways_of_the_employee_list_give_the_same_pages(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    app.login(&other.inn, "+79001119999", "Сотрудник чужой")
+        .await;
+    // 123 employees, names out of phone order and some twice (then ordered by ID).
+    let staff: Vec<serde_json::Value> = (0..123)
+        .map(|i| json!({"phone": format!("+7900111{i:04}"), "name": format!("Сотрудник {:03}", (i * 37) % 101)}))
+        .collect();
+    let added = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "staff": staff}),
+        )
+        .await;
+    let ids: Vec<String> = added.ok()["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["staffid"].as_str().unwrap().to_owned())
+        .collect();
+    let sql = format!(
+        "UPDATE staff SET state = 'disabled' WHERE id IN ({});
+         UPDATE staff SET state = 'pending' WHERE id IN ({});
+         UPDATE staff SET push_token = 'tok', device = 'android', push_device = 'android' WHERE id IN ({});",
+        ids.iter().step_by(5).cloned().collect::<Vec<_>>().join(","),
+        ids.iter().skip(2).step_by(7).cloned().collect::<Vec<_>>().join(","),
+        ids.iter().skip(1).step_by(3).cloned().collect::<Vec<_>>().join(","),
+    );
+    app.state.store.execute_script(&sql).await.unwrap();
+    let members: Vec<&String> = ids.iter().skip(4).step_by(2).collect();
+    let group = app
+        .post(
+            "savegroup",
+            Some(&p.token),
+            json!({"inn": p.inn, "name": "Смена", "staffids": members}),
+        )
+        .await;
+    let group = group.ok()["groupid"].as_str().unwrap().to_owned();
+    let theirs = app
+        .post(
+            "savegroup",
+            Some(&other.token),
+            json!({"inn": other.inn, "name": "Их", "staffids": []}),
+        )
+        .await;
+    let theirs = theirs.ok()["groupid"].as_str().unwrap().to_owned();
+
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let rows = |body: &str| -> Vec<String> {
+        body.split("data-staff-id=\"")
+            .skip(1)
+            .map(|r| r.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    let mut seen = 0;
+    for state in ["", "active", "disabled", "pending"] {
+        for push in ["", "none"] {
+            for g in ["", group.as_str(), theirs.as_str()] {
+                for page in ["1", "2", "3", "9"] {
+                    let query = format!("state={state}&push={push}&group={g}&page={page}");
+                    let paged = b.get(&format!("/cabinet/employees?{query}")).await;
+                    let searched = b
+                        .get(&format!("/cabinet/employees?{query}&q=сотрудник"))
+                        .await;
+                    assert_eq!(paged.status, 200);
+                    assert_eq!(rows(&paged.body), rows(&searched.body), "{query}");
+                    // The same counts and the same pager.
+                    let facts = |body: &str| {
+                        let chips: Vec<String> = body
+                            .split("class=\"chip")
+                            .skip(1)
+                            .map(|c| {
+                                without_tags(&format!("<a {}", c.split("</a>").next().unwrap()))
+                            })
+                            .collect();
+                        let matched = body
+                            .split("value=\"active_all\" data-confirm=\"")
+                            .nth(1)
+                            .map(|c| c.split('"').next().unwrap().to_owned());
+                        let page_of = body
+                            .split("id=\"page-of\">")
+                            .nth(1)
+                            .map(|c| c.split('<').next().unwrap().to_owned());
+                        (chips, matched, page_of)
+                    };
+                    assert_eq!(facts(&paged.body), facts(&searched.body), "{query}");
+                    seen += rows(&paged.body).len();
+                }
+            }
+        }
+    }
+    assert!(seen > 500, "the filters select rows: {seen}");
+    // Unfiltered, the first page is the 50 first by name then ID.
+    let first = rows(&b.get("/cabinet/employees").await.body);
+    assert_eq!(first.len(), 50);
+    assert!(!first.iter().any(|id| id == &ids[0]) || first[0] == ids[0]);
 }

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::service::groups;
 use crate::service::staff_edit::{self, Edit};
 use crate::state::SharedState;
-use crate::store::{GroupRow, PartnerRow, StaffRow, StaffState};
+use crate::store::{GroupRow, PartnerRow, StaffFilter, StaffRow, StaffState};
 use askama::Template;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
@@ -213,15 +213,20 @@ async fn group_filter(
     ))
 }
 
-/// The names of the partner's `groups` each employee is in, by name, by employee ID.
+/// The names of the partner's `groups` each of these employees is in, by name, by employee ID.
 async fn group_names(
     state: &SharedState,
     partner_id: i64,
     groups: &[GroupRow],
+    staff_ids: &[i64],
 ) -> CabinetResult<HashMap<i64, Vec<String>>> {
     let names: HashMap<i64, &str> = groups.iter().map(|g| (g.id, g.name.as_str())).collect();
     let mut of: HashMap<i64, Vec<String>> = HashMap::new();
-    for (group, staff_id) in state.store.group_memberships(partner_id).await? {
+    for (group, staff_id) in state
+        .store
+        .group_memberships_of(partner_id, staff_ids)
+        .await?
+    {
         if let Some(name) = names.get(&group) {
             of.entry(staff_id).or_default().push((*name).to_owned());
         }
@@ -230,6 +235,53 @@ async fn group_names(
         listed.sort();
     }
     Ok(of)
+}
+
+/// The page of the list `p` asks for. Not searched, it is filtered, counted and paged in the
+/// database; searched, the partner's staff is read and searched in memory (see `search`).
+async fn find_page(
+    state: &SharedState,
+    partner_id: i64,
+    p: &ListParams,
+    page_size: usize,
+) -> CabinetResult<PageOf<StaffRow>> {
+    if !p.q.trim().is_empty() {
+        let staff = state.store.list_staff(partner_id).await?;
+        let in_group = group_filter(state, partner_id, p).await?;
+        let found = find(&staff, p, in_group.as_ref(), page_size);
+        return Ok(PageOf {
+            rows: found.rows.into_iter().cloned().collect(),
+            matched: found.matched,
+            page: found.page,
+            pages: found.pages,
+        });
+    }
+    let filter = StaffFilter {
+        state: p.state(),
+        without_push: p.without_push(),
+        group: p.group().map(|g| g.0),
+    };
+    let matched = state
+        .store
+        .count_staff_filtered(partner_id, &filter)
+        .await? as usize;
+    let pages = matched.div_ceil(page_size).max(1);
+    let page = p.page().clamp(1, pages);
+    let rows = state
+        .store
+        .staff_filtered(
+            partner_id,
+            &filter,
+            ((page - 1) * page_size) as i64,
+            page_size as i64,
+        )
+        .await?;
+    Ok(PageOf {
+        rows,
+        matched,
+        page,
+        pages,
+    })
 }
 
 /// A group in the list's filter and bulk form.
@@ -304,13 +356,13 @@ pub async fn list(
     Query(p): Query<ListParams>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let staff = state.store.list_staff(s.partner.id).await?;
     let page_size = cfg.page_size as usize;
     let groups = state.store.groups(s.partner.id).await?;
     let group_chosen = p.group().map(|g| g.0);
-    let in_group = group_filter(state, s.partner.id, &p).await?;
-    let found = find(&staff, &p, in_group.as_ref(), page_size);
-    let mut groups_of = group_names(state, s.partner.id, &groups).await?;
+    let tally = state.store.staff_tally(s.partner.id).await?;
+    let found = find_page(state, s.partner.id, &p, page_size).await?;
+    let ids: Vec<i64> = found.rows.iter().map(|r| r.id).collect();
+    let mut groups_of = group_names(state, s.partner.id, &groups, &ids).await?;
     let chosen = p.state();
     let states = [
         StaffState::Active,
@@ -321,7 +373,7 @@ pub async fn list(
     .map(|st| StateCount {
         state: st.as_str(),
         label: Tr(*lang).s(&format!("emp.n_{}", st.as_str())),
-        count: staff.iter().filter(|r| r.state() == st).count(),
+        count: tally.in_state(st) as usize,
         href: ListParams {
             q: p.q.clone(),
             state: st.as_str().to_owned(),
@@ -353,7 +405,7 @@ pub async fn list(
             })
             .collect(),
         q: p.q.trim().to_owned(),
-        total: staff.len(),
+        total: tally.total as usize,
         states,
         all_href: ListParams {
             q: p.q.clone(),
@@ -363,7 +415,7 @@ pub async fn list(
         }
         .href(1),
         without_push: p.without_push(),
-        without_push_count: staff.iter().filter(|r| r.push_token.is_none()).count(),
+        without_push_count: tally.without_push as usize,
         push_href: ListParams {
             q: p.q.clone(),
             state: p.state.clone(),
@@ -384,7 +436,7 @@ pub async fn list(
         next: (page < found.pages).then(|| p.href(page + 1)),
         back: p.href(page),
         back_query: back_query(&p.href(page)),
-        upto: staff.iter().map(|r| r.id).max().unwrap_or(0),
+        upto: tally.newest,
         export_href: p.href(1).replacen(LIST, EXPORT, 1),
         groups: groups
             .iter()
@@ -782,9 +834,12 @@ pub async fn export(
     let staff = state.store.list_staff(s.partner.id).await?;
     let in_group = group_filter(state, s.partner.id, &p).await?;
     let groups = state.store.groups(s.partner.id).await?;
-    let groups_of = group_names(state, s.partner.id, &groups).await?;
+    let found: Vec<&StaffRow> = matching(&staff, &p, in_group.as_ref()).collect();
+    let ids: Vec<i64> = found.iter().map(|r| r.id).collect();
+    let groups_of = group_names(state, s.partner.id, &groups, &ids).await?;
     let tr = Tr(*lang);
-    let rows: Vec<[String; 8]> = matching(&staff, &p, in_group.as_ref())
+    let rows: Vec<[String; 8]> = found
+        .into_iter()
         .map(|r| {
             let e = EmployeeItem::from_row(r, cfg);
             let groups = groups_of
