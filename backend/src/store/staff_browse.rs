@@ -146,6 +146,20 @@ impl Store {
         }?)
     }
 
+    /// How many active members each of the partner's groups has (groups with none left out).
+    pub async fn active_members_by_group(&self, partner_id: i64) -> Result<Vec<(i64, i64)>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT m.group_id, COUNT(*) FROM staff_group_members m
+             JOIN staff_groups g ON g.id = m.group_id
+             JOIN staff s ON s.id = m.staff_id
+             WHERE g.partner_id = $1 AND s.state = 'active'
+             GROUP BY m.group_id",
+        )
+        .bind(partner_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// The memberships (group, employee) of these employees in the partner's groups.
     pub async fn group_memberships_of(
         &self,

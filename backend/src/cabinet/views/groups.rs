@@ -12,13 +12,13 @@ use crate::domain::{GroupId, GroupName};
 use crate::error::Error;
 use crate::service::groups::{self, SaveGroup};
 use crate::state::SharedState;
-use crate::store::{GroupRow, StaffRow, StaffState};
+use crate::store::GroupRow;
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 pub struct Row {
     pub id: i64,
@@ -41,24 +41,19 @@ struct GroupsView {
     name_max: usize,
 }
 
-/// The partner's groups with how many of their members are active, by group ID.
+/// The partner's groups with how many of their members are active, by group ID (a group
+/// with none is not there).
 pub async fn active_members(
     state: &SharedState,
     partner_id: i64,
-    staff: &[StaffRow],
 ) -> crate::error::Result<HashMap<i64, usize>> {
-    let active: HashSet<i64> = staff
-        .iter()
-        .filter(|s| s.state() == StaffState::Active)
-        .map(|s| s.id)
-        .collect();
-    let mut counts = HashMap::new();
-    for (group, staff_id) in state.store.group_memberships(partner_id).await? {
-        if active.contains(&staff_id) {
-            *counts.entry(group).or_default() += 1;
-        }
-    }
-    Ok(counts)
+    Ok(state
+        .store
+        .active_members_by_group(partner_id)
+        .await?
+        .into_iter()
+        .map(|(group, n)| (group, n as usize))
+        .collect())
 }
 
 async fn view(
@@ -68,8 +63,7 @@ async fn view(
     partner_id: i64,
     groups: Vec<GroupRow>,
 ) -> CabinetResult<GroupsView> {
-    let staff = state.store.list_staff(partner_id).await?;
-    let active = active_members(state, partner_id, &staff).await?;
+    let active = active_members(state, partner_id).await?;
     let rows = groups
         .into_iter()
         .map(|g| Row {

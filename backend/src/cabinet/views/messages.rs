@@ -271,18 +271,34 @@ fn resolve_staff(
 }
 
 /// The list's parameters read as the page reads them, for the page and for its export: the
-/// query, the partner's employees and the name of the employee a typed filter found.
+/// query, the partner's employees to pick from (a company of up to `STAFF_SELECT_MAX`), and
+/// the name of the employee the filter chose. A larger company's staff is read only to find a
+/// name or phone typed in the filter's field, not for every page.
 pub(super) async fn read_filters(
     state: &SharedState,
     partner_id: i64,
     p: &ListParams,
     limit: i64,
     lang: Lang,
-) -> CabinetResult<(Parsed, Vec<StaffRow>, Option<String>)> {
+) -> CabinetResult<(Parsed, Option<Vec<StaffRow>>, Option<String>)> {
     let mut parsed = parse(state, partner_id, p, limit, Tr(lang));
+    let text = p.staff.trim();
+    if state.store.staff_tally(partner_id).await?.total as usize <= STAFF_SELECT_MAX {
+        let employees = state.store.list_staff(partner_id).await?;
+        let found = resolve_staff(&mut parsed, &employees, text, Tr(lang));
+        return Ok((parsed, Some(employees), found));
+    }
+    if let Some(id) = parsed.query.staff_id
+        && let Some(row) = state.store.staff_by_id(partner_id, id).await?
+    {
+        return Ok((parsed, None, Some(row.name)));
+    }
+    if text.is_empty() {
+        return Ok((parsed, None, None));
+    }
     let employees = state.store.list_staff(partner_id).await?;
-    let found = resolve_staff(&mut parsed, &employees, p.staff.trim(), Tr(lang));
-    Ok((parsed, employees, found))
+    let found = resolve_staff(&mut parsed, &employees, text, Tr(lang));
+    Ok((parsed, None, found))
 }
 
 #[handler]
@@ -295,7 +311,7 @@ pub async fn list(
     Query(notice): Query<RecallNotice>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let (mut parsed, employees, mut staff_found) =
+    let (mut parsed, employees, staff_found) =
         read_filters(state, s.partner.id, &p, cfg.page_size, *lang).await?;
     let text = p.staff.trim();
     let unresolved = parsed.query.staff_id.is_none() && !text.is_empty();
@@ -347,27 +363,16 @@ pub async fn list(
         .then(|| found_action("/cabinet/messages/resend"));
     let remind_all = (parsed.query.awaiting_ack && !found.is_empty())
         .then(|| found_action("/cabinet/messages/remind"));
-    let staff_select = employees.len() <= STAFF_SELECT_MAX;
-    if !staff_select && staff_found.is_none() {
-        staff_found = parsed.query.staff_id.and_then(|id| {
-            employees
-                .iter()
-                .find(|r| r.id == id.0)
-                .map(|r| r.name.clone())
-        });
-    }
-    let staff = if staff_select {
-        employees
-            .into_iter()
-            .map(|r| Choice {
-                selected: parsed.query.staff_id == Some(StaffId(r.id)),
-                value: r.id.to_string(),
-                label: r.name,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let staff_select = employees.is_some();
+    let staff = employees
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| Choice {
+            selected: parsed.query.staff_id == Some(StaffId(r.id)),
+            value: r.id.to_string(),
+            label: r.name,
+        })
+        .collect();
     let mut statuses: Vec<Choice> = MessageStatus::ALL
         .into_iter()
         .map(|st| Choice {

@@ -116,15 +116,15 @@ fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
         .collect()
 }
 
-fn active(staff: &[StaffRow]) -> usize {
-    staff
-        .iter()
-        .filter(|r| r.state() == StaffState::Active)
-        .count()
-}
-
-fn view(l: Layout, cfg: &CabinetConfig, staff: &[StaffRow], chosen: &HashSet<i64>) -> SendView {
-    let active = active(staff);
+/// The form: `active` employees in all, listed from `staff` if there are at most `LIST_MAX`
+/// (a larger company's staff need not be read for it).
+fn view(
+    l: Layout,
+    cfg: &CabinetConfig,
+    staff: &[StaffRow],
+    active: usize,
+    chosen: &HashSet<i64>,
+) -> SendView {
     let listed = active <= LIST_MAX;
     let t = l.t;
     let mut typed: Vec<i64> = if listed {
@@ -175,10 +175,9 @@ fn view(l: Layout, cfg: &CabinetConfig, staff: &[StaffRow], chosen: &HashSet<i64
 async fn group_options(
     state: &SharedState,
     partner_id: i64,
-    staff: &[StaffRow],
     chosen: Option<GroupId>,
 ) -> CabinetResult<Vec<GroupOption>> {
-    let active = active_members(state, partner_id, staff).await?;
+    let active = active_members(state, partner_id).await?;
     Ok(state
         .store
         .groups(partner_id)
@@ -201,7 +200,12 @@ pub async fn page(
     Data(lang): Data<&Lang>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let staff = state.store.list_staff(s.partner.id).await?;
+    // A large company types its recipients: its staff is not read for the form.
+    let active = state.store.staff_tally(s.partner.id).await?.active as usize;
+    let staff = match active <= LIST_MAX {
+        true => state.store.list_staff(s.partner.id).await?,
+        false => Vec::new(),
+    };
     let query: Vec<(String, String)> = req
         .uri()
         .query()
@@ -214,7 +218,7 @@ pub async fn page(
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.partner.inn.clone(), s.csrf);
-    let mut v = view(l, cfg, &staff, &pre);
+    let mut v = view(l, cfg, &staff, active, &pre);
     let templates = state.store.templates(s.partner.id).await?;
     // `?template=ID` fills in the title and the text; another partner's ID fills in nothing.
     let chosen = query
@@ -231,7 +235,7 @@ pub async fn page(
         .iter()
         .find(|(k, _)| k == "group")
         .and_then(|(_, v)| GroupId::parse(v).ok());
-    v.groups = group_options(state, s.partner.id, &staff, group).await?;
+    v.groups = group_options(state, s.partner.id, group).await?;
     Ok(html(v.render()))
 }
 
@@ -360,9 +364,13 @@ pub async fn submit(
         s.partner.inn.clone(),
         s.csrf.clone(),
     );
-    let mut v = view(l, cfg, &staff, &form.staff);
+    let active = staff
+        .iter()
+        .filter(|r| r.state() == StaffState::Active)
+        .count();
+    let mut v = view(l, cfg, &staff, active, &form.staff);
     v.templates = template_options(&state.store.templates(s.partner.id).await?, None);
-    v.groups = group_options(state, s.partner.id, &staff, form.group).await?;
+    v.groups = group_options(state, s.partner.id, form.group).await?;
     v.later = form.later;
     v.send_at = form.send_at.clone();
     v.repeat = form.repeat.clone();
