@@ -249,7 +249,12 @@ fn build_list_sql(q: &MessageListQuery, postgres: bool, plan: ListPlan, export: 
     // search's, then the partner's (status, dates); the other filters are checked per row.
     // A group is its members: their messages by the employee index, as for one employee.
     let by_staff = q.staff_id.is_some() || q.group_id.is_some();
+    // One employee's messages by date: their index (staff_id, created_at) is in the sort's
+    // order too, but SQLite, with no statistics, took the partner's (partner_id, created_at)
+    // and walked all the partner's messages for the employee's few (0.6 s at 100,000).
+    let one_by_date = q.staff_id.is_some() && q.sort == MessageSort::Created;
     let (hide_partner, hide_status, hide_dates) = match (filter_first, by_staff, &q.words) {
+        (false, ..) if one_by_date => (true, false, false),
         (false, ..) => (false, false, false),
         (true, true, _) => (true, true, false),
         (true, false, w) if !w.is_empty() => (true, true, true),

@@ -918,6 +918,31 @@ async fn every_sort_of_the_message_list_reads_an_index_in_order_on_sqlite() {
     }
 }
 
+/// One employee's messages by date are read through the employee's index, in its order: not
+/// by walking the partner's index for the employee's few.
+#[tokio::test]
+async fn one_employees_messages_by_date_read_their_index_on_sqlite() {
+    use simo_backend::domain::StaffId;
+    use simo_backend::store::{ListPlan, MessageSort};
+    let app = spawn_app(Db::Sqlite).await.unwrap();
+    let p = app.create_partner(INN_A).await;
+    for descending in [false, true] {
+        let mut q = list_query(p.id, MessageSort::Created);
+        q.staff_id = Some(StaffId(5));
+        q.descending = descending;
+        let plan = app
+            .state
+            .store
+            .explain_partner_messages(&q, ListPlan::SortFirst)
+            .await
+            .unwrap();
+        assert!(
+            plan.contains("messages_staff_created") && !plan.contains("TEMP B-TREE"),
+            "desc={descending}:\n{plan}"
+        );
+    }
+}
+
 /// A list query over partner `partner_id` with no filters, sorted by `sort`.
 fn list_query(
     partner_id: i64,
