@@ -161,14 +161,39 @@ def post(url, body, token):
         return e.code, json.loads(e.read() or b"null")
 
 
-def export_csv(base, pid, password):
-    """Logs in to the cabinet as the partner's admin and downloads the whole message list as
-    CSV, sampling the server's RSS while it streams."""
+def cabinet(base, password):
+    """A client logged in to the cabinet as the partner's admin."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     form = opener.open(f"{base}/cabinet/login", timeout=30).read().decode()
     csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
     data = urllib.parse.urlencode({"login": INN, "password": password, "csrf": csrf}).encode()
     opener.open(f"{base}/cabinet/login", data=data, timeout=30).read()
+    return opener
+
+
+def cabinet_pages(base, password):
+    """The cabinet's pages a large company's admin opens most, each the median of five loads,
+    with the partner's whole staff (111,000 after the sync) and messages."""
+    opener = cabinet(base, password)
+    pages = {"employees": "/cabinet/employees", "employees_search": "/cabinet/employees?q=" +
+             urllib.parse.quote("штата 0009"), "send_form": "/cabinet/send", "messages": "/cabinet/messages",
+             "dashboard": "/cabinet"}
+    out = {}
+    for name, path in pages.items():
+        times = []
+        for _ in range(5):
+            started = time.time()
+            with opener.open(f"{base}{path}", timeout=120) as r:
+                size = len(r.read())
+            times.append(time.time() - started)
+        out[name] = {"ms": round(sorted(times)[2] * 1000, 1), "kb": round(size / 1024, 1)}
+    return out
+
+
+def export_csv(base, pid, password):
+    """Logs in to the cabinet as the partner's admin and downloads the whole message list as
+    CSV, sampling the server's RSS while it streams."""
+    opener = cabinet(base, password)
     rss = [memory_mb(pid)[0]]
     streaming = threading.Event()
     streaming.set()
@@ -366,6 +391,30 @@ def add_staff(base, token):
     return out
 
 
+def staff_sync(base, token):
+    """A staff of 100,000 in ten parts: beginstaffsync, ten addstaff of 10,000 with its syncid
+    (9,000 of the list's phones, 91,000 new), finishstaffsync with the count; the list's 1,000
+    left out are disabled."""
+    phones = [f"+7902{i:07d}" for i in range(1_000, 10_000)] + [f"+7903{i:07d}" for i in range(91_000)]
+    started = time.time()
+    status, answer = post(f"{base}/api/v1/beginstaffsync", {"inn": INN}, token)
+    sync = (answer.get("data") or {}).get("syncid")
+    parts = []
+    for at in range(0, len(phones), 10_000):
+        staff = [{"phone": ph, "name": f"Сотрудник штата {ph[-7:]}"} for ph in phones[at:at + 10_000]]
+        part_started = time.time()
+        status, answer = post(f"{base}/api/v1/addstaff", {"inn": INN, "syncid": sync, "staff": staff}, token)
+        if status != 200:
+            return {"status": status, "error": answer.get("error")}
+        parts.append(time.time() - part_started)
+    finish_started = time.time()
+    status, answer = post(f"{base}/api/v1/finishstaffsync", {"inn": INN, "syncid": sync, "count": len(phones)}, token)
+    data = answer.get("data") or {}
+    return {"status": status, "seconds": round(time.time() - started, 3), "slowest_part_s": round(max(parts), 3),
+            "finish_s": round(time.time() - finish_started, 3), "listed": data.get("listed"),
+            "disabled": data.get("disabled")}
+
+
 def run_database(kind, args, ceiling_rps):
     tmp = tempfile.mkdtemp(prefix="simo-bench-")
     sqlite_path = os.path.join(tmp, "bench.db")
@@ -452,6 +501,12 @@ def run_database(kind, args, ceiling_rps):
         settle(kind, db_url, sqlite_path)
         export = export_csv(base, proc.pid, "bench-password")
         staff_list = add_staff(base, token)
+        synced = staff_sync(base, token)
+        pages = cabinet_pages(base, "bench-password")
+        started = time.time()
+        status, answer = post(f"{base}/api/v1/getstaff", {"inn": INN}, token)
+        getstaff = {"status": status, "seconds": round(time.time() - started, 3),
+                    "employees": len(answer.get("data") or [])}
         peak_rss = memory_mb(proc.pid)[1]
         if args.webhook:
             settle(kind, db_url, sqlite_path, timeout=600, queue="webhook_outbox")
@@ -464,7 +519,7 @@ def run_database(kind, args, ceiling_rps):
             receiver.wait()
     result = {"createmessage": create, "createmessage_half_rate": create_half, "getmessage": get,
               "wrong_token": wrong,
-              "bulk_10000": bulk, "bulk_personal_10000": personal, "addstaff_10000": staff_list,
+              "bulk_10000": bulk, "bulk_personal_10000": personal, "addstaff_10000": staff_list, "staff_sync_100000": synced, "cabinet_pages": pages, "getstaff_all": getstaff,
               "recall_10000": recall, "group_10000": group, "scheduled_10000": scheduled, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
     result["createmessage_share_of_ceiling"] = round(create["rps"] / ceiling_rps, 3)
     result["getmessage_share_of_ceiling"] = round(get["rps"] / ceiling_rps, 3)
@@ -529,6 +584,9 @@ def main():
         ("bulk: 10,000 recipients", lambda r: f"{r['bulk_10000']['seconds']} s (HTTP {r['bulk_10000']['status']})"),
         ("the same with {ФИО}: each recipient's own words", lambda r: f"{r['bulk_personal_10000']['seconds']} s (HTTP {r['bulk_personal_10000']['status']})" if r.get("bulk_personal_10000") else "—"),
         ("addstaff, 10,000 new; again; again as the whole staff", lambda r: "; ".join(f"{v['seconds']} s" for v in r["addstaff_10000"].values()) + f" ({r['addstaff_10000']['new']['added']:,} added; {r['addstaff_10000']['again']['existing']:,} there; {r['addstaff_10000']['whole_staff']['disabled']:,} others disabled)" if r.get("addstaff_10000") else "—"),
+        ("a staff of 100,000 in ten addstaff parts: all; slowest part; finishstaffsync", lambda r: (lambda v: f"{v['seconds']} s; {v['slowest_part_s']} s; {v['finish_s']} s ({v['listed']:,} listed, {v['disabled']:,} disabled)" if v.get("status") == 200 else f"HTTP {v.get('status')}: {v.get('error')}")(r["staff_sync_100000"]) if r.get("staff_sync_100000") else "—"),
+        ("cabinet pages at 111,000 employees: employees; its search; send form; messages; dashboard", lambda r: "; ".join(f"{v['ms']} ms" for v in r["cabinet_pages"].values()) if r.get("cabinet_pages") else "—"),
+        ("getstaff of every employee (after the sync)", lambda r: f"{r['getstaff_all']['seconds']} s ({r['getstaff_all']['employees']:,} employees, HTTP {r['getstaff_all']['status']})" if r.get("getstaff_all") else "—"),
         ("recallmessage of that send", lambda r: f"{r['recall_10000']['seconds']} s ({r['recall_10000']['recalled']:,} recalled, HTTP {r['recall_10000']['status']})" if r.get("recall_10000") else "—"),
         ("a group of 10,000: savegroup; createmessagebulk to it", lambda r: f"{r['group_10000']['save_seconds']} s; {r['group_10000']['send_seconds']} s ({r['group_10000']['created']:,} created)" if r["group_10000"] else "—"),
         ("scheduled to all 10,000: its transaction; sent after its time", lambda r: f"{r['scheduled_10000']['store_ms']} ms; {r['scheduled_10000']['late_ms']} ms (polled each second)"),
