@@ -2922,21 +2922,19 @@ async fn both_ways_of_the_employee_list_give_the_same_pages(app: TestApp) {
     app.login(&other.inn, "+79001119999", "Сотрудник чужой")
         .await;
     // 123 employees, names out of phone order and some twice (then ordered by ID).
-    let staff: Vec<serde_json::Value> = (0..123)
-        .map(|i| json!({"phone": format!("+7900111{i:04}"), "name": format!("Сотрудник {:03}", (i * 37) % 101)}))
+    let staff: Vec<(String, String)> = (0..123)
+        .map(|i| {
+            (
+                format!("+7900111{i:04}"),
+                format!("Сотрудник {:03}", (i * 37) % 101),
+            )
+        })
         .collect();
-    let added = app
-        .post(
-            "addstaff",
-            Some(&p.token),
-            json!({"inn": p.inn, "staff": staff}),
-        )
-        .await;
-    let ids: Vec<String> = added.ok()["staff"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["staffid"].as_str().unwrap().to_owned())
+    let ids: Vec<String> = app
+        .add_listed(&p, &staff)
+        .await
+        .into_iter()
+        .map(|(id, _)| id)
         .collect();
     let sql = format!(
         "UPDATE staff SET state = 'disabled' WHERE id IN ({});

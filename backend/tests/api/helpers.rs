@@ -381,6 +381,35 @@ impl TestApp {
     }
 
     /// The whole documented login of an employee.
+    /// `addstaff` of these (phone, name) pairs, all new; their (staffid, name), in the order given.
+    pub async fn add_listed(
+        &self,
+        p: &Partner,
+        staff: &[(String, String)],
+    ) -> Vec<(String, String)> {
+        let list: Vec<Value> = staff
+            .iter()
+            .map(|(phone, name)| json!({"phone": phone, "name": name}))
+            .collect();
+        let added = self
+            .post(
+                "addstaff",
+                Some(&p.token),
+                json!({"inn": p.inn, "staff": list}),
+            )
+            .await;
+        assert_eq!(added.ok()["added"], staff.len(), "{added:?}");
+        added.ok()["staff"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let field = |k: &str| s[k].as_str().unwrap().to_owned();
+                (field("staffid"), field("staffname"))
+            })
+            .collect()
+    }
+
     pub async fn login(&self, inn: &str, phone: &str, name: &str) -> Employee {
         self.auth(inn, phone, name).await.ok();
         let code = self.sms.last_code(phone).expect("an SMS with a code");

@@ -1,5 +1,5 @@
 use crate::helpers::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 both_databases!(
     getstaff_takes_a_json_body_on_get_or_the_inn_in_the_query,
@@ -170,26 +170,19 @@ async fn getstaff_of_a_large_staff_lists_everyone_once_by_name(app: TestApp) {
     let other = app.create_partner(INN_B).await;
     app.login(&other.inn, PHONE, "Чужой").await;
     // Names out of phone order, and two of the same name (ordered by ID between them).
-    let staff: Vec<Value> = (0..2_345)
-        .map(|i| json!({"phone": format!("+7900{i:07}"), "name": format!("Сотрудник {:04}", (i * 7919) % 2_344)}))
+    let staff: Vec<(String, String)> = (0..2_345)
+        .map(|i| {
+            (
+                format!("+7900{i:07}"),
+                format!("Сотрудник {:04}", (i * 7919) % 2_344),
+            )
+        })
         .collect();
-    let added = app
-        .post(
-            "addstaff",
-            Some(&p.token),
-            json!({"inn": p.inn, "staff": staff}),
-        )
-        .await;
-    assert_eq!(added.ok()["added"], 2_345);
-    let last_by_name = added.ok()["staff"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["staffname"] == "Сотрудник 2343")
-        .unwrap()["staffid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let added = app.add_listed(&p, &staff).await;
+    let (last_by_name, _) = added
+        .into_iter()
+        .find(|(_, name)| name == "Сотрудник 2343")
+        .unwrap();
     let group = app
         .post(
             "savegroup",
