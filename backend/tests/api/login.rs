@@ -2,6 +2,7 @@ use crate::helpers::*;
 use serde_json::json;
 
 both_databases!(
+    getprofile_tells_the_app_what_the_company_changed_since_the_login,
     auth_sends_a_code_and_confirm_returns_the_documented_profile,
     auth_with_an_unknown_inn_fails_with_the_documented_message,
     logging_in_again_keeps_the_staffid_and_rotates_the_token,
@@ -351,4 +352,55 @@ async fn employees_wait_for_approval_when_the_partner_asks_for_it(app: TestApp) 
         .ok()
         .clone();
     assert_eq!(staff[0]["statusnotification"], "pending");
+}
+
+/// The app's profile is the login's until it asks again: `getprofile` gives the name, phone
+/// and state the company set since, to the employee's own token only.
+async fn getprofile_tells_the_app_what_the_company_changed_since_the_login(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов И.").await;
+    let profile = |token: Option<String>| {
+        let app = &app;
+        async move {
+            app.post("getprofile", token.as_deref(), json!({"inn": INN_A}))
+                .await
+        }
+    };
+    let before = profile(Some(e.token.clone())).await;
+    let data = before.ok();
+    assert_eq!(data["staffname"], "Иванов И.");
+    assert_eq!(data["staffid"], e.id.as_str());
+    assert_eq!(data["phone"], PHONE);
+    assert_eq!(data["state"], "active");
+    assert_eq!(
+        (&data["inn"], &data["firstname"]),
+        (&json!(INN_A), &json!("ООО Весна"))
+    );
+    assert!(data.get("apitoken").is_none(), "{data}");
+
+    app.post(
+        "updatestaff",
+        Some(&p.token),
+        json!({"inn": p.inn, "staffid": e.id, "name": "Иванов Иван Иванович",
+               "phone": "+79233381699", "statusnotification": "disabled"}),
+    )
+    .await
+    .ok();
+    let after = profile(Some(e.token.clone())).await;
+    let data = after.ok();
+    assert_eq!(data["staffname"], "Иванов Иван Иванович");
+    assert_eq!(data["phone"], "+79233381699");
+    assert_eq!(data["state"], "disabled");
+
+    assert!(
+        profile(Some(p.token.clone()))
+            .await
+            .failed(403)
+            .contains("сотрудника")
+    );
+    profile(None).await.failed(401);
+    let other_inn = app
+        .post("getprofile", Some(&e.token), json!({"inn": INN_B}))
+        .await;
+    other_inn.failed(403);
 }

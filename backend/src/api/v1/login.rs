@@ -7,6 +7,7 @@ use super::{V1Tag, client_ip, given, required, state};
 use crate::domain::{Device, StaffId, now_millis};
 use crate::service::login::{self, CodeRequest};
 use crate::service::messaging;
+use crate::store::{PartnerRow, StaffRow};
 use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
@@ -58,6 +59,26 @@ pub struct ConfirmRequest {
 pub struct ProfileData {
     /// Токен сотрудника для заголовка `Authorization`; прежний токен этого сотрудника перестаёт действовать.
     pub apitoken: String,
+    #[oai(flatten)]
+    pub profile: StaffProfileData,
+}
+
+envelope!(
+    /// Answer of `confirmsmscode`.
+    ProfileEnvelope,
+    ProfileData
+);
+
+/// Request of `getprofile`.
+#[derive(Object, Deserialize)]
+pub struct GetProfileRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+}
+
+/// The employee's profile as it is now: `confirmsmscode`'s fields but the token.
+#[derive(Object, Debug)]
+pub struct StaffProfileData {
     pub inn: String,
     /// Краткое название организации.
     pub firstname: String,
@@ -72,9 +93,9 @@ pub struct ProfileData {
 }
 
 envelope!(
-    /// Answer of `confirmsmscode`.
-    ProfileEnvelope,
-    ProfileData
+    /// Answer of `getprofile`.
+    StaffProfileEnvelope,
+    StaffProfileData
 );
 
 /// Request of `updatepushtoken`.
@@ -147,14 +168,7 @@ impl LoginApi {
         .await?;
         Ok(ProfileEnvelope::ok(ProfileData {
             apitoken: c.token.expose().to_owned(),
-            inn: c.partner.inn.clone(),
-            firstname: c.partner.short_name.clone(),
-            companyname: c.partner.full_name.clone(),
-            staffname: c.staff.name.clone(),
-            staffid: c.staff.id.to_string(),
-            device: c.staff.device.clone().unwrap_or_default(),
-            phone: c.staff.phone.clone(),
-            state: c.staff.state().as_str().to_owned(),
+            profile: staff_profile(&c.partner, &c.staff),
         }))
     }
 
@@ -214,5 +228,40 @@ impl LoginApi {
         Ok(MessageEnvelope::ok(MessageData {
             message: "Push token успешно обновлен.".into(),
         }))
+    }
+
+    /// Профиль сотрудника (дополнение)
+    ///
+    /// Для мобильного приложения (токен сотрудника): ФИО, телефон, организация и состояние,
+    /// как они сейчас на сервере. Приложение узнаёт при синхронизации, что компания изменила
+    /// ФИО или телефон сотрудника или отключила его от рассылки, без нового входа.
+    #[oai(path = "/getprofile", method = "post")]
+    async fn get_profile(
+        &self,
+        auth: TokenAuth,
+        body: V1Body<GetProfileRequest>,
+    ) -> Result<Json<StaffProfileEnvelope>, V1Error> {
+        auth.0.check_inn(given(&body.0.inn))?;
+        let Caller::Staff { staff, partner } = &auth.0 else {
+            return Err(V1Error::forbidden(phrase!(
+                "Метод доступен только с токеном сотрудника",
+                "This method takes an employee's token only"
+            )));
+        };
+        Ok(StaffProfileEnvelope::ok(staff_profile(partner, staff)))
+    }
+}
+
+/// The employee and their organisation as `confirmsmscode` and `getprofile` answer them.
+fn staff_profile(partner: &PartnerRow, staff: &StaffRow) -> StaffProfileData {
+    StaffProfileData {
+        inn: partner.inn.clone(),
+        firstname: partner.short_name.clone(),
+        companyname: partner.full_name.clone(),
+        staffname: staff.name.clone(),
+        staffid: staff.id.to_string(),
+        device: staff.device.clone().unwrap_or_default(),
+        phone: staff.phone.clone(),
+        state: staff.state().as_str().to_owned(),
     }
 }
