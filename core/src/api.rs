@@ -32,6 +32,15 @@ pub struct ConfirmedLogin {
     pub phone: String,
 }
 
+/// The answer of `getprofile`: the employee and the organisation as the server has them now.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CurrentProfile {
+    pub firstname: String,
+    pub companyname: String,
+    pub staffname: String,
+    pub phone: String,
+}
+
 /// One message as `getmessage` returns it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -194,6 +203,12 @@ impl ApiClient {
             .iter()
             .map(|id| MessageId::parse(id).map_err(|_| Error::Protocol("bad messageid".into())))
             .collect()
+    }
+
+    /// `POST /api/v1/getprofile`: the names and phone as the company keeps them now.
+    pub async fn get_profile(&self, session: &Credentials<'_>) -> Result<CurrentProfile> {
+        let body = serde_json::json!({ "inn": session.inn });
+        self.post("getprofile", Some(session.token), &body).await
     }
 
     /// `POST /api/v1/messagestatus`: returns how many messages changed state.

@@ -56,6 +56,9 @@ pub struct SyncReport {
     pub reports_sent: u32,
     /// Reports still waiting (for example, the server refused them temporarily).
     pub reports_pending: u32,
+    /// The company changed the employee's name or phone, or its own name, since the login:
+    /// `profile()` gives the new ones.
+    pub profile_changed: bool,
 }
 
 /// What the app should show for a push it received.

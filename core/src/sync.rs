@@ -41,6 +41,10 @@ async fn sync_as(client: &Client, session: &Session) -> Result<SyncReport> {
         Ok(removed) => removed,
         Err(error) => keep_going_unless_unauthorized(error, "recalled").map(|()| Vec::new())?,
     };
+    let profile_changed = match refresh_profile(client, session).await {
+        Ok(changed) => changed,
+        Err(error) => keep_going_unless_unauthorized(error, "profile").map(|()| false)?,
+    };
     if let Err(error) = client.send_unsent_push_token(session).await {
         keep_going_unless_unauthorized(error, "push token")?;
     }
@@ -62,7 +66,25 @@ async fn sync_as(client: &Client, session: &Session) -> Result<SyncReport> {
         recalled,
         reports_sent,
         reports_pending,
+        profile_changed,
     })
+}
+
+/// The profile the login stored goes stale when the company renames the employee, gives them
+/// a new phone or renames itself: each sync takes the server's. A server without `getprofile`
+/// (older) answers 404, which the sync passes over like any failure but an expired session.
+async fn refresh_profile(client: &Client, session: &Session) -> Result<bool> {
+    let now = client.api.get_profile(&credentials(session)).await?;
+    client.cache.refresh_profile(
+        &session.token,
+        &Session {
+            staff_name: now.staffname,
+            company_name: now.firstname,
+            company_full: now.companyname,
+            phone: now.phone,
+            ..session.clone()
+        },
+    )
 }
 
 /// The messages fetched, the reports sent: a failure of the latter must not hide the former.

@@ -139,6 +139,25 @@ impl Cache {
         })
     }
 
+    /// Takes the names and phone the server has now into the session, if it is still the one
+    /// of `token`; `true` if any of them changed.
+    pub fn refresh_profile(&self, token: &str, now: &Session) -> Result<bool> {
+        self.db.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE session SET staff_name = ?2, company_name = ?3, company_full = ?4, phone = ?5
+                 WHERE id = 1 AND token = ?1
+                   AND (staff_name, company_name, company_full, phone) IS NOT (?2, ?3, ?4, ?5)",
+                params![
+                    token,
+                    now.staff_name,
+                    now.company_name,
+                    now.company_full,
+                    now.phone
+                ],
+            )? > 0)
+        })
+    }
+
     /// Forgets the session if its token is still `token` (another process may have logged in
     /// again meanwhile). Cached messages stay readable until the next login or logout.
     pub fn expire_session(&self, token: &str) -> Result<bool> {
@@ -243,4 +262,43 @@ fn set_setting(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()
 fn delete_setting(conn: &rusqlite::Connection, key: &str) -> Result<()> {
     conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(token: &str) -> Session {
+        Session {
+            token: token.into(),
+            inn: "7707083893".into(),
+            staff_id: "5".into(),
+            staff_name: "Иванов И.".into(),
+            company_name: "ООО Весна".into(),
+            company_full: "Общество «Весна»".into(),
+            phone: "+79001110001".into(),
+            device: Device::Android,
+        }
+    }
+
+    /// The server's names replace the stored ones once, and only in the session they were
+    /// asked for: a login in between (another token) keeps its own.
+    #[test]
+    fn a_refreshed_profile_changes_the_session_it_was_asked_for_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        cache.save_session(&session("old")).unwrap();
+        let renamed = Session {
+            staff_name: "Иванов Иван Иванович".into(),
+            ..session("old")
+        };
+        assert!(!cache.refresh_profile("old", &session("old")).unwrap());
+        assert!(cache.refresh_profile("old", &renamed).unwrap());
+        assert_eq!(cache.session().unwrap(), Some(renamed.clone()));
+        assert!(!cache.refresh_profile("old", &renamed).unwrap(), "once");
+
+        cache.save_session(&session("new")).unwrap();
+        assert!(!cache.refresh_profile("old", &renamed).unwrap());
+        assert_eq!(cache.session().unwrap(), Some(session("new")));
+    }
 }

@@ -159,7 +159,7 @@ impl TestServer {
     }
 
     /// `POST /api/v1/{method}` with the partner's token; returns the envelope's `data`.
-    async fn as_partner(&self, method: &str, body: Value) -> Value {
+    pub async fn as_partner(&self, method: &str, body: Value) -> Value {
         let answer: Value = self
             .http
             .post(format!("{}/api/v1/{method}", self.url))

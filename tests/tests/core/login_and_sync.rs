@@ -364,3 +364,35 @@ async fn only_the_companys_listed_phones_log_in_and_find_what_was_sent_before() 
     let report = client.sync().await.unwrap();
     assert_eq!(ids(&report.new_messages), [before]);
 }
+
+/// The company renames the employee and gives them a new phone after the login: the next sync
+/// takes them into the app's profile, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_brings_the_name_and_phone_the_company_changed_since_the_login() {
+    let server = TestServer::spawn().await;
+    let client = server.client();
+    let phone = new_phone();
+    let profile = server.login(&client, &phone).await;
+    let first = client.sync().await.unwrap();
+    assert!(!first.profile_changed, "nothing changed since the login");
+
+    let new_phone = crate::helpers::new_phone();
+    server
+        .as_partner(
+            "updatestaff",
+            serde_json::json!({"inn": "7707083893", "staffid": profile.staff_id,
+                               "name": "Иванова-Петрова Анна", "phone": new_phone}),
+        )
+        .await;
+    let changed = client.sync().await.unwrap();
+    assert!(changed.profile_changed);
+    let now = client.profile().unwrap().unwrap();
+    assert_eq!(now.staff_name, "Иванова-Петрова Анна");
+    assert_eq!(now.phone, new_phone);
+    assert_eq!(
+        (now.staff_id, now.company_name, now.inn),
+        (profile.staff_id, profile.company_name, profile.inn),
+        "the rest as it was"
+    );
+    assert!(!client.sync().await.unwrap().profile_changed, "told once");
+}
