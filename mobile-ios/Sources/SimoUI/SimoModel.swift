@@ -44,7 +44,7 @@ public final class SimoModel: ObservableObject {
         await run {
             self.profile = try await self.client.confirmCode(code: code)
             self.screen = .messages
-            _ = try await self.client.sync()
+            try await self.sync()
         }
     }
 
@@ -87,7 +87,16 @@ public final class SimoModel: ObservableObject {
     }
 
     public func refresh() async {
-        await run { _ = try await self.client.sync() }
+        await run { try await self.sync() }
+    }
+
+    /// A sync; the profile is read again when the company changed the employee's name or phone
+    /// (or its own name) since the login.
+    private func sync() async throws {
+        let report = try await client.sync()
+        if report.profileChanged {
+            profile = try client.profile()
+        }
     }
 
     public func search(_ text: String) {

@@ -72,12 +72,18 @@ class SimoClientTest {
         val id = backend.createMessage(profile.staffId, "Собрание", "Общее собрание в пятницу в 15:00")
         val report = client.sync()
         assertEquals(listOf(id), report.newMessages.map { it.id })
+        assertFalse("nothing changed since the login", report.profileChanged)
         assertEquals(listOf(id), listener.received.map { it.id })
         assertEquals(1u, client.unreadCount())
 
+        // The company renames the employee: the next sync brings the new name.
+        backend.rename(profile.staffId, "Иванов Андрей Иванович")
+        assertTrue(client.sync().profileChanged)
+        assertEquals(profile.copy(staffName = "Иванов Андрей Иванович"), client.profile())
+
         // A second client on the same data directory restores the session.
         val restored = SimoClient(backend.url, dataDir)
-        assertEquals(profile, restored.profile())
+        assertEquals(client.profile(), restored.profile())
 
         backend.stop()
         try {

@@ -107,6 +107,11 @@ class TestBackend(private val sms: FakeSmsGateway) : AutoCloseable {
         asPartner("recallmessage", """{"inn":"$PARTNER_INN","messageid":"$id"}""")
     }
 
+    /** `POST /api/v1/updatestaff` as the partner's system would: the employee is renamed. */
+    fun rename(staffId: String, name: String) {
+        asPartner("updatestaff", """{"inn":"$PARTNER_INN","staffid":"$staffId","name":${quote(name)}}""")
+    }
+
     /** `POST /api/v1/<method>` with the partner's token; returns the answer's body. */
     private fun asPartner(method: String, body: String): String {
         val request = HttpRequest.newBuilder(URI.create("$url/api/v1/$method"))

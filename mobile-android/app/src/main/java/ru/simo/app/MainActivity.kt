@@ -90,7 +90,8 @@ private enum class Screen { LOGIN, CODE, MESSAGES }
 
 @Composable
 private fun SimoScreen(client: SimoClient) {
-    var screen by remember { mutableStateOf(if (client.profile() == null) Screen.LOGIN else Screen.MESSAGES) }
+    var profile by remember { mutableStateOf(client.profile()) }
+    var screen by remember { mutableStateOf(if (profile == null) Screen.LOGIN else Screen.MESSAGES) }
     var messages by remember { mutableStateOf(client.messages(50u, null)) }
     var awaiting by remember { mutableStateOf(client.awaitingAck().size) }
     var error by remember { mutableStateOf<String?>(null) }
@@ -110,6 +111,10 @@ private fun SimoScreen(client: SimoClient) {
             }
             override fun onSessionExpired() { scope.launch { screen = Screen.LOGIN; error = context.getString(R.string.session_expired) } }
         })
+    }
+    // The company may have renamed the employee (or itself) since the login: a sync says so.
+    suspend fun sync() {
+        if (client.sync().profileChanged) profile = client.profile()
     }
     fun run(work: suspend () -> Unit) = scope.launch {
         error = null
@@ -141,12 +146,16 @@ private fun SimoScreen(client: SimoClient) {
             Screen.CODE -> {
                 var code by remember { mutableStateOf("") }
                 OutlinedTextField(code, { code = it }, label = { Text(stringResource(R.string.sms_code)) })
-                Button(onClick = { run { client.confirmCode(code); screen = Screen.MESSAGES; client.sync() } }) { Text(stringResource(R.string.send)) }
+                Button(onClick = { run { profile = client.confirmCode(code); screen = Screen.MESSAGES; sync() } }) { Text(stringResource(R.string.send)) }
             }
             Screen.MESSAGES -> {
+                profile?.let {
+                    Text(it.staffName, fontWeight = FontWeight.Bold)
+                    Text(it.companyName, style = MaterialTheme.typography.bodySmall)
+                }
                 var query by remember { mutableStateOf("") }
                 OutlinedTextField(query, { query = it; messages = if (it.isBlank()) client.messages(50u, null) else client.search(it) }, label = { Text(stringResource(R.string.search)) })
-                Button(onClick = { run { client.sync() } }) { Text(stringResource(R.string.refresh_unread, client.unreadCount().toInt())) }
+                Button(onClick = { run { sync() } }) { Text(stringResource(R.string.refresh_unread, client.unreadCount().toInt())) }
                 if (awaiting > 0) {
                     Text(stringResource(R.string.awaiting_ack, awaiting), color = MaterialTheme.colorScheme.primary)
                 }
@@ -170,7 +179,7 @@ private fun SimoScreen(client: SimoClient) {
                         }
                     }
                 }
-                Button(onClick = { client.logout(); screen = Screen.LOGIN; reload() }) { Text(stringResource(R.string.log_out)) }
+                Button(onClick = { client.logout(); profile = null; screen = Screen.LOGIN; reload() }) { Text(stringResource(R.string.log_out)) }
             }
         }
     }
