@@ -695,9 +695,9 @@ async fn a_reminder_still_in_flight_when_its_message_is_recalled_is_followed_by_
     };
     let before = asked();
 
-    // The provider holds the reminder; the recall's push, sent meanwhile, goes straight in.
-    fcm.behaviour
-        .set_delay(std::time::Duration::from_millis(1500));
+    // The provider holds the reminder (long enough for the recall to be pushed meanwhile on a
+    // loaded machine); the recall's push goes straight in.
+    fcm.behaviour.set_delay(std::time::Duration::from_secs(4));
     remind(&app, &p, json!({"messageid": id})).await.ok();
     eventually("the reminder is at the provider", || async {
         asked() > before
