@@ -132,13 +132,6 @@ pub struct MessageStats {
     pub read: i64,
 }
 
-#[derive(Debug, Clone, Copy, Default, sqlx::FromRow)]
-pub struct StaffStats {
-    pub total: i64,
-    pub active_without_push: i64,
-    pub pending: i64,
-}
-
 /// SQL text with its bind values: only fixed fragments are ever appended to the text.
 struct Sql {
     text: String,
@@ -543,18 +536,6 @@ impl Store {
             delivered: count(MessageStatus::Delivered) + read,
             read,
         })
-    }
-
-    pub async fn staff_stats(&self, partner_id: i64) -> Result<StaffStats> {
-        Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT COUNT(*) AS total,
-               COALESCE(SUM(CASE WHEN state = 'active' AND push_token IS NULL THEN 1 ELSE 0 END), 0) AS active_without_push,
-               COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0) AS pending
-             FROM staff WHERE partner_id = $1",
-        )
-        .bind(partner_id)
-        .fetch_one(p)
-        .await)?)
     }
 }
 

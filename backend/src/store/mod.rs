@@ -38,7 +38,7 @@ pub use groups::{GroupDeleted, GroupInput, GroupRow};
 pub use handoff::Handoff;
 pub use message_list::{
     CursorValue, ListPlan, MessageExportRow, MessageListQuery, MessageListRow, MessageSort,
-    MessageStats, StaffStats, search_words,
+    MessageStats, search_words,
 };
 pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Report};
 pub use partners::{NewPartner, PartnerRow};

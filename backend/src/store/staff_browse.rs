@@ -16,7 +16,8 @@ pub struct StaffFilter {
     pub group: Option<i64>,
 }
 
-/// The partner's employees counted: all, by state, without push, and the newest one's ID.
+/// The partner's employees counted: all, by state, without push (all of them, and the active
+/// ones: whom to remind to install the app), and the newest one's ID.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct StaffTally {
     pub total: i64,
@@ -24,6 +25,7 @@ pub struct StaffTally {
     pub disabled: i64,
     pub pending: i64,
     pub without_push: i64,
+    pub active_without_push: i64,
     pub newest: i64,
 }
 
@@ -42,6 +44,8 @@ const TALLY: &str = "SELECT COUNT(*) AS total,
         CAST(COALESCE(SUM(CASE WHEN state = 'disabled' THEN 1 ELSE 0 END), 0) AS BIGINT) AS disabled,
         CAST(COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0) AS BIGINT) AS pending,
         CAST(COALESCE(SUM(CASE WHEN push_token IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS without_push,
+        CAST(COALESCE(SUM(CASE WHEN state = 'active' AND push_token IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT)
+            AS active_without_push,
         CAST(COALESCE(MAX(id), 0) AS BIGINT) AS newest
      FROM staff WHERE partner_id = $1";
 
@@ -99,7 +103,9 @@ macro_rules! bind_filter {
 }
 
 impl Store {
-    /// The partner's employees counted (see `StaffTally`), in one pass over them.
+    /// The partner's employees counted (see `StaffTally`), in one pass over them: the
+    /// dashboard's tiles, the employee list's chips, the send form's and the message list's
+    /// choice between a list and a field.
     pub async fn staff_tally(&self, partner_id: i64) -> Result<StaffTally> {
         Ok(with_pool!(self, p => sqlx::query_as(TALLY).bind(partner_id).fetch_one(p).await)?)
     }

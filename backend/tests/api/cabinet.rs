@@ -896,7 +896,7 @@ async fn sending_from_the_cabinet_to_all_employees_creates_one_message_each(app:
 /// unfiltered list is read in index order, never sorted in a temporary tree.
 #[tokio::test]
 async fn every_sort_of_the_message_list_reads_an_index_in_order_on_sqlite() {
-    use simo_backend::store::{ListPlan, MessageSort};
+    use simo_backend::store::MessageSort;
     let app = spawn_app(Db::Sqlite).await.unwrap();
     let p = app.create_partner(INN_A).await;
     for sort in MessageSort::ALL {
@@ -904,12 +904,7 @@ async fn every_sort_of_the_message_list_reads_an_index_in_order_on_sqlite() {
             let mut q = list_query(p.id, sort);
             q.descending = descending;
             q.limit = 51;
-            let plan = app
-                .state
-                .store
-                .explain_partner_messages(&q, ListPlan::SortFirst)
-                .await
-                .unwrap();
+            let plan = sort_first_plan(&app, &q).await;
             assert!(
                 !plan.contains("TEMP B-TREE"),
                 "{sort:?} desc={descending}:\n{plan}"
@@ -923,24 +918,28 @@ async fn every_sort_of_the_message_list_reads_an_index_in_order_on_sqlite() {
 #[tokio::test]
 async fn one_employees_messages_by_date_read_their_index_on_sqlite() {
     use simo_backend::domain::StaffId;
-    use simo_backend::store::{ListPlan, MessageSort};
+    use simo_backend::store::MessageSort;
     let app = spawn_app(Db::Sqlite).await.unwrap();
     let p = app.create_partner(INN_A).await;
     for descending in [false, true] {
         let mut q = list_query(p.id, MessageSort::Created);
         q.staff_id = Some(StaffId(5));
         q.descending = descending;
-        let plan = app
-            .state
-            .store
-            .explain_partner_messages(&q, ListPlan::SortFirst)
-            .await
-            .unwrap();
+        let plan = sort_first_plan(&app, &q).await;
         assert!(
             plan.contains("messages_staff_created") && !plan.contains("TEMP B-TREE"),
             "desc={descending}:\n{plan}"
         );
     }
+}
+
+/// How the database reads the list query `q` in its sort's order.
+async fn sort_first_plan(app: &TestApp, q: &simo_backend::store::MessageListQuery) -> String {
+    app.state
+        .store
+        .explain_partner_messages(q, simo_backend::store::ListPlan::SortFirst)
+        .await
+        .unwrap()
 }
 
 /// A list query over partner `partner_id` with no filters, sorted by `sort`.

@@ -7,7 +7,7 @@ use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, html, session};
 use crate::domain::now_millis;
 use crate::state::SharedState;
-use crate::store::StaffStats;
+use crate::store::StaffTally;
 use askama::Template;
 use poem::web::Data;
 use poem::{Request, Response, handler};
@@ -36,7 +36,7 @@ struct DashboardView {
     total: i64,
     delivered_pct: i64,
     read_pct: i64,
-    staff: StaffStats,
+    staff: StaffTally,
     /// The webhook's last post failed: its error and how many events wait.
     webhook_failing: Option<(String, i64)>,
     /// Sends waiting, and when the first one goes.
@@ -93,7 +93,7 @@ pub async fn page(
         .store
         .message_stats(s.partner.id, since, DAYS, offset)
         .await?;
-    let staff = state.store.staff_stats(s.partner.id).await?;
+    let staff = state.store.staff_tally(s.partner.id).await?;
     // An admin who set a webhook and never opens its page should still see it failing.
     let webhook_failing = state
         .store

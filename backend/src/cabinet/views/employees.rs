@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::service::groups;
 use crate::service::staff_edit::{self, Edit};
 use crate::state::SharedState;
-use crate::store::{GroupRow, PartnerRow, StaffFilter, StaffRow, StaffState};
+use crate::store::{GroupRow, PartnerRow, StaffFilter, StaffRow, StaffState, StaffTally};
 use askama::Template;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
@@ -238,12 +238,14 @@ async fn group_names(
 }
 
 /// The page of the list `p` asks for. Not searched, it is filtered, counted and paged in the
-/// database; searched, the partner's staff is read and searched in memory (see `search`).
+/// database (the `tally` already counts the list unfiltered or by state alone); searched, the
+/// partner's staff is read and searched in memory (see `search`).
 async fn find_page(
     state: &SharedState,
     partner_id: i64,
     p: &ListParams,
     page_size: usize,
+    tally: &StaffTally,
 ) -> CabinetResult<PageOf<StaffRow>> {
     if !p.q.trim().is_empty() {
         let staff = state.store.list_staff(partner_id).await?;
@@ -261,10 +263,19 @@ async fn find_page(
         without_push: p.without_push(),
         group: p.group().map(|g| g.0),
     };
-    let matched = state
-        .store
-        .count_staff_filtered(partner_id, &filter)
-        .await? as usize;
+    let matched = match filter {
+        StaffFilter {
+            state: by_state,
+            without_push: false,
+            group: None,
+        } => by_state.map_or(tally.total, |st| tally.in_state(st)),
+        _ => {
+            state
+                .store
+                .count_staff_filtered(partner_id, &filter)
+                .await?
+        }
+    } as usize;
     let pages = matched.div_ceil(page_size).max(1);
     let page = p.page().clamp(1, pages);
     let rows = state
@@ -360,7 +371,7 @@ pub async fn list(
     let groups = state.store.groups(s.partner.id).await?;
     let group_chosen = p.group().map(|g| g.0);
     let tally = state.store.staff_tally(s.partner.id).await?;
-    let found = find_page(state, s.partner.id, &p, page_size).await?;
+    let found = find_page(state, s.partner.id, &p, page_size, &tally).await?;
     let ids: Vec<i64> = found.rows.iter().map(|r| r.id).collect();
     let mut groups_of = group_names(state, s.partner.id, &groups, &ids).await?;
     let chosen = p.state();
