@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use simo_core::cache::{Cache, NewMessage, Session};
-use simo_core::{Client, Device, MessageId};
+use simo_core::{Client, Device, MessageId, StaffState};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -130,6 +130,7 @@ fn session() -> Session {
         company_full: "ООО Весна".into(),
         phone: "+79990000000".into(),
         device: Device::Android,
+        state: StaffState::Active,
     }
 }
 

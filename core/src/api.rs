@@ -30,6 +30,9 @@ pub struct ConfirmedLogin {
     pub staffid: String,
     pub device: String,
     pub phone: String,
+    /// Absent from servers before `getprofile`: see `StaffState::from_server`.
+    #[serde(default)]
+    pub state: Option<String>,
 }
 
 /// The answer of `getprofile`: the employee and the organisation as the server has them now.
@@ -39,6 +42,8 @@ pub struct CurrentProfile {
     pub companyname: String,
     pub staffname: String,
     pub phone: String,
+    #[serde(default)]
+    pub state: Option<String>,
 }
 
 /// One message as `getmessage` returns it.

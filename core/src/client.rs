@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::api::{ApiClient, Credentials};
 use crate::cache::{Cache, PendingLogin, Session};
-use crate::domain::{Device, Inn, MessageId, Phone, PushToken, SmsCode, StaffName};
+use crate::domain::{Device, Inn, MessageId, Phone, PushToken, SmsCode, StaffName, StaffState};
 use crate::error::{Error, Result};
 use crate::model::{Message, Profile, PushNotification};
 use crate::push::{self, Pushed};
@@ -89,6 +89,7 @@ impl Client {
             phone: login.phone,
             // The device the login was asked for, if the server's answer does not name one.
             device: Device::from_wire(&login.device).unwrap_or(pending.device),
+            state: StaffState::from_server(login.state.as_deref()),
         };
         self.cache.save_session(&session)?;
         tracing::info!("logged in");
@@ -308,6 +309,7 @@ fn profile_of(session: &Session) -> Profile {
         company_full_name: session.company_full.clone(),
         phone: session.phone.clone(),
         device: session.device,
+        state: session.state,
     }
 }
 

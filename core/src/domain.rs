@@ -211,6 +211,44 @@ impl Device {
     }
 }
 
+/// Whether the company sends the employee messages, as the server says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum StaffState {
+    /// In the mailing: messages come.
+    Active,
+    /// The company switched the employee off the mailing: no new messages come until it
+    /// switches them back; the history stays readable.
+    Disabled,
+    /// The login waits for the company admin's approval: no messages come until then.
+    Pending,
+}
+
+impl StaffState {
+    /// The word stored in the cache and sent by the server.
+    pub fn as_wire(self) -> &'static str {
+        match self {
+            StaffState::Active => "active",
+            StaffState::Disabled => "disabled",
+            StaffState::Pending => "pending",
+        }
+    }
+
+    /// Reads the server's word. A server older than `state` sends none: its employees are
+    /// all active as far as the app can tell. A word this version does not know is taken as
+    /// active too (logged), so that a newer server never locks an older app out of its sync.
+    pub fn from_server(raw: Option<&str>) -> Self {
+        match raw {
+            None | Some("active") => StaffState::Active,
+            Some("disabled") => StaffState::Disabled,
+            Some("pending") => StaffState::Pending,
+            Some(other) => {
+                tracing::warn!(state = other, "unknown employee state, taken as active");
+                StaffState::Active
+            }
+        }
+    }
+}
+
 /// A message id: a positive integer, a decimal string on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MessageId(i64);

@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use client::{Client, SimoListener};
-pub use domain::{Device, Inn, MessageId, Phone};
+pub use domain::{Device, Inn, MessageId, Phone, StaffState};
 pub use error::ApiError;
 pub use model::{Message, Profile, PushNotification, SyncReport};
 

@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use crate::domain::{Device, MessageId};
+use crate::domain::{Device, MessageId, StaffState};
 
 /// A message as the app shows it, read from the offline cache.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -43,6 +43,9 @@ pub struct Profile {
     pub phone: String,
     /// The platform the session was opened on.
     pub device: Device,
+    /// Whether messages come: the app says so when the company switched the employee off
+    /// the mailing or has not approved the login yet.
+    pub state: StaffState,
 }
 
 /// What one `sync()` did.
@@ -56,8 +59,9 @@ pub struct SyncReport {
     pub reports_sent: u32,
     /// Reports still waiting (for example, the server refused them temporarily).
     pub reports_pending: u32,
-    /// The company changed the employee's name or phone, or its own name, since the login:
-    /// `profile()` gives the new ones.
+    /// The company changed the employee's name, phone or state (switched them off the
+    /// mailing or back on, approved the login), or its own name, since the login or the
+    /// last sync: `profile()` gives the new ones.
     pub profile_changed: bool,
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::api::{MAX_PAGE, Page, Report, WireMessage};
 use crate::cache::{NewMessage, Session};
 use crate::client::{Client, credentials, now_ms};
-use crate::domain::MessageId;
+use crate::domain::{MessageId, StaffState};
 use crate::error::{Error, Result};
 use crate::model::SyncReport;
 use crate::push::parse_date_ms;
@@ -71,7 +71,7 @@ async fn sync_as(client: &Client, session: &Session) -> Result<SyncReport> {
 }
 
 /// The profile the login stored goes stale when the company renames the employee, gives them
-/// a new phone or renames itself: each sync takes the server's. A server without `getprofile`
+/// a new phone, switches them off the mailing or renames itself: each sync takes the server's. A server without `getprofile`
 /// (older) answers 404, which the sync passes over like any failure but an expired session.
 async fn refresh_profile(client: &Client, session: &Session) -> Result<bool> {
     let now = client.api.get_profile(&credentials(session)).await?;
@@ -82,6 +82,7 @@ async fn refresh_profile(client: &Client, session: &Session) -> Result<bool> {
             company_name: now.firstname,
             company_full: now.companyname,
             phone: now.phone,
+            state: StaffState::from_server(now.state.as_deref()),
             ..session.clone()
         },
     )

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use messages::NewMessage;
 
-use crate::domain::{Device, Inn, MessageId, Phone};
+use crate::domain::{Device, Inn, MessageId, Phone, StaffState};
 use crate::error::Result;
 use db::Db;
 
@@ -32,6 +32,7 @@ pub struct Session {
     pub company_full: String,
     pub phone: String,
     pub device: Device,
+    pub state: StaffState,
 }
 
 /// A login between `request_code` and `confirm_code`, kept so that the app can be
@@ -79,7 +80,8 @@ impl Cache {
         self.db.read(|c| {
             let row = c
                 .query_row(
-                    "SELECT token, inn, staff_id, staff_name, company_name, company_full, phone, device
+                    "SELECT token, inn, staff_id, staff_name, company_name, company_full, phone, device,
+                            state
                      FROM session WHERE id = 1",
                     [],
                     |r| {
@@ -93,6 +95,8 @@ impl Cache {
                                 company_full: r.get(5)?,
                                 phone: r.get(6)?,
                                 device: Device::Android,
+                                // The column's CHECK admits the three words only.
+                                state: StaffState::from_server(Some(&r.get::<_, String>(8)?)),
                             },
                             r.get::<_, String>(7)?,
                         ))
@@ -117,8 +121,9 @@ impl Cache {
             }
             tx.execute(
                 "INSERT OR REPLACE INTO session
-                 (id, token, inn, staff_id, staff_name, company_name, company_full, phone, device)
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 (id, token, inn, staff_id, staff_name, company_name, company_full, phone, device,
+                  state)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     session.token,
                     session.inn,
@@ -127,7 +132,8 @@ impl Cache {
                     session.company_name,
                     session.company_full,
                     session.phone,
-                    session.device.as_wire()
+                    session.device.as_wire(),
+                    session.state.as_wire()
                 ],
             )?;
             delete_setting(tx, PENDING_LOGIN)?;
@@ -139,20 +145,23 @@ impl Cache {
         })
     }
 
-    /// Takes the names and phone the server has now into the session, if it is still the one
-    /// of `token`; `true` if any of them changed.
+    /// Takes the names, phone and state the server has now into the session, if it is still
+    /// the one of `token`; `true` if any of them changed.
     pub fn refresh_profile(&self, token: &str, now: &Session) -> Result<bool> {
         self.db.write(|tx| {
             Ok(tx.execute(
-                "UPDATE session SET staff_name = ?2, company_name = ?3, company_full = ?4, phone = ?5
+                "UPDATE session
+                 SET staff_name = ?2, company_name = ?3, company_full = ?4, phone = ?5, state = ?6
                  WHERE id = 1 AND token = ?1
-                   AND (staff_name, company_name, company_full, phone) IS NOT (?2, ?3, ?4, ?5)",
+                   AND (staff_name, company_name, company_full, phone, state)
+                       IS NOT (?2, ?3, ?4, ?5, ?6)",
                 params![
                     token,
                     now.staff_name,
                     now.company_name,
                     now.company_full,
-                    now.phone
+                    now.phone,
+                    now.state.as_wire()
                 ],
             )? > 0)
         })
@@ -278,6 +287,7 @@ mod tests {
             company_full: "Общество «Весна»".into(),
             phone: "+79001110001".into(),
             device: Device::Android,
+            state: StaffState::Active,
         }
     }
 
@@ -300,5 +310,32 @@ mod tests {
         cache.save_session(&session("new")).unwrap();
         assert!(!cache.refresh_profile("old", &renamed).unwrap());
         assert_eq!(cache.session().unwrap(), Some(session("new")));
+    }
+
+    /// Switched off the mailing and back on: each change is one refresh that reports it, and
+    /// the state survives the cache being opened again (the app restarted).
+    #[test]
+    fn the_employees_state_is_kept_and_each_change_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        cache.save_session(&session("t")).unwrap();
+        let disabled = Session {
+            state: StaffState::Disabled,
+            ..session("t")
+        };
+        assert!(cache.refresh_profile("t", &disabled).unwrap());
+        assert!(!cache.refresh_profile("t", &disabled).unwrap(), "once");
+        drop(cache);
+
+        let cache = Cache::open(dir.path()).unwrap();
+        assert_eq!(
+            cache.session().unwrap().unwrap().state,
+            StaffState::Disabled
+        );
+        assert!(
+            cache.refresh_profile("t", &session("t")).unwrap(),
+            "back on"
+        );
+        assert_eq!(cache.session().unwrap().unwrap().state, StaffState::Active);
     }
 }

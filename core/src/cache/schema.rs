@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The version a fresh database is created at.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// Tables of version 1, the first shipped schema.
 const V1_TABLES: &str = "
@@ -105,6 +105,13 @@ DROP TABLE outbox;
 ALTER TABLE outbox_v3 RENAME TO outbox;
 ";
 
+/// Version 4: whether the company sends the employee messages (`StaffState`), as
+/// `confirmsmscode` and `getprofile` say. A session stored before knew nothing else.
+const V4_STATE: &str = "
+ALTER TABLE session ADD COLUMN state TEXT NOT NULL DEFAULT 'active'
+    CHECK (state IN ('active', 'disabled', 'pending'));
+";
+
 /// Creates or upgrades the schema. Runs in an immediate transaction and re-reads the version
 /// inside it, so two processes opening the same cache at once migrate it only once.
 pub fn init(conn: &mut Connection) -> Result<()> {
@@ -130,6 +137,7 @@ fn create(conn: &Connection) -> Result<()> {
     conn.execute_batch(V2_SEARCH)?;
     // As an upgrade does it, so that a fresh schema and an upgraded one are the same text.
     conn.execute_batch(V3_ACK)?;
+    conn.execute_batch(V4_STATE)?;
     Ok(())
 }
 
@@ -142,6 +150,9 @@ fn upgrade_from(conn: &Connection, version: i64) -> Result<()> {
     }
     if version < 3 {
         conn.execute_batch(V3_ACK)?;
+    }
+    if version < 4 {
+        conn.execute_batch(V4_STATE)?;
     }
     Ok(())
 }
@@ -186,6 +197,11 @@ mod tests {
             [],
         )
         .unwrap();
+        old.execute(
+            "INSERT INTO session VALUES (1, 't', '7707083893', '5', 'Иванов И.', 'Весна', 'ООО «Весна»', '+79001110001', 'android')",
+            [],
+        )
+        .unwrap();
 
         init(&mut old).unwrap();
         let waiting: String = old
@@ -194,6 +210,12 @@ mod tests {
             })
             .unwrap();
         assert_eq!(waiting, "read", "a report waiting for the network survives");
+        let state: String = old
+            .query_row("SELECT state FROM session WHERE token = 't'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(state, "active", "a session stored before states is active");
         old.execute(
             "INSERT INTO outbox (message_id, report) VALUES (7, 'acknowledged')",
             [],

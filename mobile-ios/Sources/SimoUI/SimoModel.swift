@@ -90,8 +90,8 @@ public final class SimoModel: ObservableObject {
         await run { try await self.sync() }
     }
 
-    /// A sync; the profile is read again when the company changed the employee's name or phone
-    /// (or its own name) since the login.
+    /// A sync; the profile is read again when the company changed the employee's name, phone
+    /// or state (switched them off the mailing, approved the login), or its own name.
     private func sync() async throws {
         let report = try await client.sync()
         if report.profileChanged {

@@ -66,6 +66,17 @@ struct MessagesView: View {
 
     var body: some View {
         List {
+            // Nothing new will come: say why, so the employee asks the company, not us.
+            switch model.profile?.state {
+            case .disabled?:
+                Text(tr("Компания отключила вам рассылку: новые сообщения не приходят. Прежние остаются здесь."))
+                    .foregroundStyle(.red)
+            case .pending?:
+                Text(tr("Вход ждёт подтверждения администратора компании: сообщения начнут приходить после него."))
+                    .foregroundStyle(.tint)
+            default:
+                EmptyView()
+            }
             if model.awaitingAck > 0 {
                 Text(tr("Ждут вашего ознакомления: \(Int(model.awaitingAck))")).foregroundStyle(.tint)
             }

@@ -158,6 +158,15 @@ impl TestServer {
         client.confirm_code(code).await.expect("confirm_code")
     }
 
+    /// The company's registration policy, as its admin sets it in the cabinet.
+    pub async fn set_registration(&self, policy: simo_backend::domain::Registration) {
+        self.state
+            .store
+            .set_registration(self.partner_id, policy)
+            .await
+            .unwrap();
+    }
+
     /// `POST /api/v1/{method}` with the partner's token; returns the envelope's `data`.
     pub async fn as_partner(&self, method: &str, body: Value) -> Value {
         let answer: Value = self

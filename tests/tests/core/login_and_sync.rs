@@ -324,14 +324,8 @@ async fn a_message_the_partner_recalls_is_deleted_from_the_phone_at_the_next_syn
 async fn only_the_companys_listed_phones_log_in_and_find_what_was_sent_before() {
     let server = TestServer::spawn().await;
     server
-        .state
-        .store
-        .set_registration(
-            server.partner_id,
-            simo_backend::domain::Registration::ListOnly,
-        )
-        .await
-        .unwrap();
+        .set_registration(simo_backend::domain::Registration::ListOnly)
+        .await;
     let client = server.client();
     let stranger = simo_core::Phone::parse(&new_phone()).unwrap();
     let inn = simo_core::Inn::parse("7707083893").unwrap();
@@ -395,4 +389,66 @@ async fn a_sync_brings_the_name_and_phone_the_company_changed_since_the_login() 
         "the rest as it was"
     );
     assert!(!client.sync().await.unwrap().profile_changed, "told once");
+}
+
+/// The company switches the employee off the mailing, then back on: each sync after a change
+/// reports it, and `profile()` says which, so the app can tell the employee why nothing comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_tells_the_app_that_the_company_switched_the_employee_off_the_mailing() {
+    let server = TestServer::spawn().await;
+    let client = server.client();
+    let profile = server.login(&client, &new_phone()).await;
+    assert_eq!(profile.state, simo_core::StaffState::Active);
+    assert!(!client.sync().await.unwrap().profile_changed);
+
+    for (word, state) in [
+        ("disabled", simo_core::StaffState::Disabled),
+        ("enabled", simo_core::StaffState::Active),
+    ] {
+        server
+            .as_partner(
+                "updatestaff",
+                serde_json::json!({"inn": "7707083893", "staffid": profile.staff_id,
+                                   "statusnotification": word}),
+            )
+            .await;
+        assert!(client.sync().await.unwrap().profile_changed, "{word}");
+        assert_eq!(client.profile().unwrap().unwrap().state, state, "{word}");
+        assert!(
+            !client.sync().await.unwrap().profile_changed,
+            "{word}: told once"
+        );
+    }
+}
+
+/// A company that approves each login: the app knows from the login that the employee waits,
+/// and from the sync after the admin's approval that messages come now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_knows_a_login_waits_for_approval_until_the_company_approves_it() {
+    let server = TestServer::spawn().await;
+    server
+        .set_registration(simo_backend::domain::Registration::Approval)
+        .await;
+    let client = server.client();
+    let profile = server.login(&client, &new_phone()).await;
+    assert_eq!(profile.state, simo_core::StaffState::Pending);
+    assert_eq!(
+        client.profile().unwrap().unwrap().state,
+        simo_core::StaffState::Pending,
+        "kept from the login"
+    );
+    assert!(!client.sync().await.unwrap().profile_changed);
+
+    server
+        .as_partner(
+            "updatestaff",
+            serde_json::json!({"inn": "7707083893", "staffid": profile.staff_id,
+                               "statusnotification": "enabled"}),
+        )
+        .await;
+    assert!(client.sync().await.unwrap().profile_changed);
+    assert_eq!(
+        client.profile().unwrap().unwrap().state,
+        simo_core::StaffState::Active
+    );
 }

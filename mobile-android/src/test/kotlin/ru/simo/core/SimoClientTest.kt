@@ -81,6 +81,15 @@ class SimoClientTest {
         assertTrue(client.sync().profileChanged)
         assertEquals(profile.copy(staffName = "Иванов Андрей Иванович"), client.profile())
 
+        // The company switches the employee off the mailing: the app's profile says so.
+        assertEquals(StaffState.ACTIVE, profile.state)
+        backend.switchMailing(profile.staffId, "disabled")
+        assertTrue(client.sync().profileChanged)
+        assertEquals(StaffState.DISABLED, client.profile()!!.state)
+        backend.switchMailing(profile.staffId, "enabled")
+        assertTrue(client.sync().profileChanged)
+        assertEquals(StaffState.ACTIVE, client.profile()!!.state)
+
         // A second client on the same data directory restores the session.
         val restored = SimoClient(backend.url, dataDir)
         assertEquals(client.profile(), restored.profile())

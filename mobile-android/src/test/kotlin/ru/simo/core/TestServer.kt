@@ -112,6 +112,11 @@ class TestBackend(private val sms: FakeSmsGateway) : AutoCloseable {
         asPartner("updatestaff", """{"inn":"$PARTNER_INN","staffid":"$staffId","name":${quote(name)}}""")
     }
 
+    /** `POST /api/v1/updatestaff` with `statusnotification` (`enabled` or `disabled`). */
+    fun switchMailing(staffId: String, word: String) {
+        asPartner("updatestaff", """{"inn":"$PARTNER_INN","staffid":"$staffId","statusnotification":"$word"}""")
+    }
+
     /** `POST /api/v1/<method>` with the partner's token; returns the answer's body. */
     private fun asPartner(method: String, body: String): String {
         val request = HttpRequest.newBuilder(URI.create("$url/api/v1/$method"))

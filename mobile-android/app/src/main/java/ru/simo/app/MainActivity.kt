@@ -41,6 +41,7 @@ import ru.simo.core.Device
 import ru.simo.core.Message
 import ru.simo.core.SimoClient
 import ru.simo.core.SimoListener
+import ru.simo.core.StaffState
 
 class MainActivity : ComponentActivity() {
     // Android 13+ shows no notification until the user allows it; a refusal is theirs to
@@ -152,6 +153,12 @@ private fun SimoScreen(client: SimoClient) {
                 profile?.let {
                     Text(it.staffName, fontWeight = FontWeight.Bold)
                     Text(it.companyName, style = MaterialTheme.typography.bodySmall)
+                    // Nothing new will come: say why, so the employee asks the company, not us.
+                    when (it.state) {
+                        StaffState.DISABLED -> Text(stringResource(R.string.state_disabled), color = MaterialTheme.colorScheme.error)
+                        StaffState.PENDING -> Text(stringResource(R.string.state_pending), color = MaterialTheme.colorScheme.primary)
+                        StaffState.ACTIVE -> {}
+                    }
                 }
                 var query by remember { mutableStateOf("") }
                 OutlinedTextField(query, { query = it; messages = if (it.isBlank()) client.messages(50u, null) else client.search(it) }, label = { Text(stringResource(R.string.search)) })
