@@ -802,6 +802,25 @@ test("paste the staff list, admit only the list to the app, and a stranger gets 
   await page.waitForSelector("#add-result");
   assert.equal(await page.textContent("#n-added"), "1");
   assert.equal(await page.textContent("#n-existing"), "1");
+  // A list with a mistake: refused as a whole, then added without that line when asked to skip.
+  await page.goto(`${BASE}/cabinet/employees/add`);
+  await page.fill("#add-staff textarea", "Тимофеев Тимур;+79001110034\nОшибкин;12345\n");
+  await page.click("#add-submit");
+  await page.waitForSelector("#add-error");
+  assert.match(await page.textContent("#add-error"), /Строка 2/);
+  await page.check("#add-skip");
+  await page.click("#add-submit");
+  await page.waitForSelector("#add-result");
+  assert.equal(await page.textContent("#n-added"), "1");
+  assert.equal(await page.textContent("#n-skipped"), "1");
+  assert.match(await page.textContent("#add-skipped"), /Строка 2: Неверный номер телефона/);
+  assert.equal(await page.inputValue("#add-retry textarea"), "12345;Ошибкин\n");
+  await shot(page, "36-staff-add-skipped");
+  // The skipped line, corrected where it waits, is added too.
+  await page.fill("#add-retry textarea", "+79001110035;Ошибкин\n");
+  await page.click("#add-retry-submit");
+  await page.waitForSelector("#add-result");
+  assert.equal(await page.textContent("#n-added"), "1");
   await page.goto(`${BASE}/cabinet/employees?q=${encodeURIComponent("Орлова")}`);
   const row = page.locator("#employees tbody tr", { hasText: "Орлова Ольга" });
   assert.match(await row.textContent(), /\+79001110031/);

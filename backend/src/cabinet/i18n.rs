@@ -868,6 +868,32 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "К списку сотрудников",
         "To the employee list",
     ),
+    (
+        "add.skip",
+        "Пропустить строки с ошибками, остальных добавить",
+        "Skip the lines with mistakes and add the rest",
+    ),
+    (
+        "add.skipped",
+        "Пропущено строк с ошибками",
+        "Lines with mistakes skipped",
+    ),
+    ("add.skipped_more", "и ещё строк: {}", "and {} more lines"),
+    (
+        "add.retry",
+        "Строки с ошибками — исправьте и добавьте",
+        "The lines with mistakes: correct them and add",
+    ),
+    (
+        "add.retry_submit",
+        "Добавить исправленные",
+        "Add the corrected lines",
+    ),
+    (
+        "add.skipped_hint",
+        "Исправьте их ниже и добавьте: уже добавленные не повторятся. Сотрудник, у которого ошибка только в ФИО, остаётся в штате как был.",
+        "Correct them below and add them: those already added will not be repeated. An employee whose line is wrong in the name alone stays on the staff as they were.",
+    ),
     ("emp.id", "ID сотрудника", "Employee ID"),
     ("emp.name", "ФИО", "Name"),
     ("emp.phone", "Телефон", "Phone"),

@@ -48,9 +48,89 @@ fn at(place: Place, why: &Phrase) -> Phrase {
 
 /// Parses one entry; the refusal names its place.
 pub fn entry(place: Place, phone: &str, name: &str) -> Result<(Phone, StaffName)> {
-    let phone = Phone::parse(phone).map_err(|e| Error::Invalid(at(place, &e.0)))?;
-    let name = StaffName::parse(name).map_err(|e| Error::Invalid(at(place, &e.0)))?;
-    Ok((phone, name))
+    parsed_entry(place, phone, name).map_err(|s| Error::Invalid(s.why))
+}
+
+/// An entry of the list that could not be taken, set aside at the caller's request (the API's
+/// `skipinvalid`) instead of refusing the list.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub place: Place,
+    /// As given.
+    pub phone: String,
+    /// As given.
+    pub name: String,
+    /// Why, its place named.
+    pub why: Phrase,
+    /// The phone, when only the name was wrong: its employee, if there is one, is on the list
+    /// all the same (not disabled by a whole-staff list, kept by a sync), left as they are.
+    pub readable: Option<Phone>,
+}
+
+fn parsed_entry(
+    place: Place,
+    phone: &str,
+    name: &str,
+) -> std::result::Result<(Phone, StaffName), Box<Skipped>> {
+    let skipped = |why: &Phrase, readable| {
+        Box::new(Skipped {
+            place,
+            phone: phone.to_owned(),
+            name: name.to_owned(),
+            why: at(place, why),
+            readable,
+        })
+    };
+    let parsed_phone = Phone::parse(phone).map_err(|e| skipped(&e.0, None))?;
+    let parsed_name =
+        StaffName::parse(name).map_err(|e| skipped(&e.0, Some(parsed_phone.clone())))?;
+    Ok((parsed_phone, parsed_name))
+}
+
+/// A list read with its wrong entries set aside: what can be added, and what was skipped.
+#[derive(Debug, Default)]
+pub struct Lenient {
+    pub entries: Vec<(Phone, StaffName)>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Lenient {
+    /// Reads the entries, the wrong ones set aside. A list with nothing right in it is still
+    /// refused, naming its first mistake: adding nothing is never what was meant.
+    pub fn read<'a>(
+        raw: impl IntoIterator<Item = (Place, &'a str, &'a str)>,
+        max: usize,
+    ) -> Result<Self> {
+        let mut out = Self::default();
+        for (place, phone, name) in raw {
+            match parsed_entry(place, phone, name) {
+                Ok(entry) => out.entries.push(entry),
+                Err(skipped) => out.skipped.push(*skipped),
+            }
+        }
+        if out.entries.is_empty()
+            && let Some(first) = out.skipped.first()
+        {
+            return Err(Error::Invalid(Phrase::new(
+                format!("Ни одной верной записи. {}", first.why.ru()),
+                format!("No entry is right. {}", first.why.en()),
+            )));
+        }
+        out.entries = distinct(std::mem::take(&mut out.entries), max)?;
+        Ok(out)
+    }
+
+    /// The phones of the skipped entries whose employees stay on the list (see
+    /// `Skipped::readable`), the ones already among the entries left out.
+    pub fn kept(&self) -> Vec<Phone> {
+        let listed: HashSet<&str> = self.entries.iter().map(|(p, _)| p.as_str()).collect();
+        let mut seen = HashSet::new();
+        self.skipped
+            .iter()
+            .filter_map(|s| s.readable.clone())
+            .filter(|p| !listed.contains(p.as_str()) && seen.insert(p.as_str().to_owned()))
+            .collect()
+    }
 }
 
 /// The entries with each phone once (the first wins: a list pasted twice over adds nobody
@@ -94,16 +174,35 @@ fn grouped(n: usize, sep: char) -> String {
 /// by a tab (a copy from Excel), `;` or `,` (CSV), or just a space after the phone. Blank lines
 /// and a header line (no digits at all) are skipped.
 pub fn parse_lines(text: &str) -> Result<Vec<(Phone, StaffName)>> {
-    let mut entries = Vec::new();
+    let entries = raw_lines(text)
+        .iter()
+        .map(|(place, phone, name)| entry(*place, phone, name))
+        .collect::<Result<Vec<_>>>()?;
+    distinct(entries, MAX_CABINET_LIST)
+}
+
+/// `parse_lines` with the wrong lines set aside (the cabinet's "skip lines with mistakes").
+pub fn parse_lines_lenient(text: &str) -> Result<Lenient> {
+    let raw = raw_lines(text);
+    Lenient::read(
+        raw.iter()
+            .map(|(place, phone, name)| (*place, phone.as_str(), name.as_str())),
+        MAX_CABINET_LIST,
+    )
+}
+
+/// The lines that hold an entry, its phone and name as written.
+fn raw_lines(text: &str) -> Vec<(Place, String, String)> {
+    let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim().trim_start_matches('\u{feff}');
         if line.is_empty() || (i == 0 && !line.chars().any(|c| c.is_ascii_digit())) {
             continue;
         }
         let (phone, name) = split_line(line);
-        entries.push(entry(Place::Line(i + 1), &phone, &name)?);
+        out.push((Place::Line(i + 1), phone, name));
     }
-    distinct(entries, MAX_CABINET_LIST)
+    out
 }
 
 /// The fields of one line as CSV with this delimiter: a quoted name may hold the delimiter.
@@ -150,19 +249,19 @@ fn split_line(line: &str) -> (String, String) {
             .unwrap_or_default();
         return (fields[phone_at].clone(), name);
     }
-    // No separator: the phone is the run of phone characters at the start or at the end.
+    // No separator, or one field between separators: the phone is the run of phone
+    // characters at the start or at the end. A separator left at the name's edge is not a
+    // name ("+79001112233;" has none).
+    let name = |s: &str| {
+        s.trim_matches(|c: char| c.is_whitespace() || matches!(c, ';' | ',' | '\t'))
+            .to_owned()
+    };
     let head = line.len() - line.trim_start_matches(phone_char).len();
     if line[..head].chars().any(|c| c.is_ascii_digit()) {
-        return (
-            line[..head].trim().to_owned(),
-            line[head..].trim().to_owned(),
-        );
+        return (line[..head].trim().to_owned(), name(&line[head..]));
     }
     let tail = line.trim_end_matches(phone_char).len();
-    (
-        line[tail..].trim().to_owned(),
-        line[..tail].trim().to_owned(),
-    )
+    (line[tail..].trim().to_owned(), name(&line[..tail]))
 }
 
 /// How many of each outcome, for the journal and the cabinet's note.
@@ -216,11 +315,13 @@ pub enum Scope {
     PartOf(StaffSyncId),
 }
 
-/// Adds the list to the partner's staff in one transaction, as `scope` says.
+/// Adds the list to the partner's staff in one transaction, as `scope` says; `kept` are the
+/// phones of entries skipped for their names alone (see `Skipped::readable`).
 pub async fn add(
     state: &AppState,
     partner: &PartnerRow,
     entries: &[(Phone, StaffName)],
+    kept: &[Phone],
     scope: Scope,
 ) -> Result<StaffListed> {
     let sync = match scope {
@@ -232,6 +333,7 @@ pub async fn add(
         .add_staff(
             partner.id,
             entries,
+            kept,
             scope == Scope::WholeStaff,
             sync,
             now_millis(),
@@ -244,6 +346,7 @@ pub async fn add(
         approved = c.approved,
         existing = c.existing,
         disabled = c.disabled,
+        kept = kept.len(),
         sync,
         sync_listed = result.sync_listed,
         "staff list added"
@@ -291,6 +394,7 @@ pub async fn add_in_parts(
     state: &AppState,
     partner: &PartnerRow,
     entries: &[(Phone, StaffName)],
+    kept: &[Phone],
     whole_staff: bool,
 ) -> Result<Counts> {
     if entries.len() <= MAX_LIST {
@@ -298,7 +402,9 @@ pub async fn add_in_parts(
             true => Scope::WholeStaff,
             false => Scope::Addition,
         };
-        return Ok(Counts::of(&add(state, partner, entries, scope).await?));
+        return Ok(Counts::of(
+            &add(state, partner, entries, kept, scope).await?,
+        ));
     }
     let sync = match whole_staff {
         true => Some(StaffSyncId(begin_sync(state, partner).await?.id)),
@@ -306,14 +412,19 @@ pub async fn add_in_parts(
     };
     let scope = sync.map_or(Scope::Addition, Scope::PartOf);
     let mut total = Counts::default();
-    for part in entries.chunks(MAX_LIST) {
-        let c = Counts::of(&add(state, partner, part, scope).await?);
+    for (i, part) in entries.chunks(MAX_LIST).enumerate() {
+        // The kept phones go with the first part: the sync's marks are all the finish reads.
+        let kept = if i == 0 { kept } else { &[] };
+        let c = Counts::of(&add(state, partner, part, kept, scope).await?);
         total.added += c.added;
         total.approved += c.approved;
         total.existing += c.existing;
     }
     if let Some(id) = sync {
-        let done = finish_sync(state, partner, id, Some(entries.len() as i64)).await?;
+        // The count catches a part lost between a caller and us; here none can be, and a kept
+        // phone counts only if it is an employee's, which the list cannot say.
+        let expected = kept.is_empty().then_some(entries.len() as i64);
+        let done = finish_sync(state, partner, id, expected).await?;
         total.disabled = done.disabled.len();
     }
     Ok(total)
@@ -382,17 +493,49 @@ mod tests {
         let p = e.phrase().unwrap();
         assert_eq!(p.ru(), "Строка 2: Неверный номер телефона");
         assert_eq!(p.en(), "Line 2: Wrong phone number");
-        let e = parse_lines("+79001112233;Петрова\n+79001112234").unwrap_err();
-        assert!(
-            e.phrase()
-                .unwrap()
-                .ru()
-                .starts_with("Строка 2: Не указано ФИО"),
-            "{e}"
-        );
+        for no_name in [
+            "+79001112234",
+            "+79001112234;",
+            ";+79001112234",
+            "+79001112234,\t",
+        ] {
+            let e = parse_lines(&format!("+79001112233;Петрова\n{no_name}")).unwrap_err();
+            assert!(
+                e.phrase()
+                    .unwrap()
+                    .ru()
+                    .starts_with("Строка 2: Не указано ФИО"),
+                "{no_name:?}: {e}"
+            );
+        }
         let e = parse_lines("ФИО;Телефон\n\n").unwrap_err();
         assert!(e.phrase().unwrap().ru().contains("пуст"), "{e}");
         let e = entry(Place::Entry(4), "+79001112233", "").unwrap_err();
         assert!(e.phrase().unwrap().ru().starts_with("staff[4]: "), "{e}");
+    }
+
+    /// Skipped lines are set aside in order; their readable phones are kept once each, and
+    /// not when the same phone is on a good line too.
+    #[test]
+    fn a_lenient_list_sets_its_mistakes_aside_and_keeps_the_readable_phones() {
+        let list = parse_lines_lenient(
+            "+79001112233;Петрова\n12345;Иванов\n+79001112234;\n+79001112234;\n+79001112233;\n",
+        )
+        .unwrap();
+        assert_eq!(list.entries.len(), 1);
+        let lines: Vec<String> = list.skipped.iter().map(|s| s.why.ru().to_owned()).collect();
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert!(lines[0].starts_with("Строка 2: Неверный"), "{lines:?}");
+        assert!(
+            lines[1].starts_with("Строка 3: Не указано ФИО"),
+            "{lines:?}"
+        );
+        let kept: Vec<String> = list.kept().iter().map(|p| p.as_str().to_owned()).collect();
+        assert_eq!(kept, ["+79001112234"]);
+        let e = parse_lines_lenient("12345;Иванов\n").unwrap_err();
+        assert_eq!(
+            e.phrase().unwrap().ru(),
+            "Ни одной верной записи. Строка 1: Неверный номер телефона"
+        );
     }
 }

@@ -110,10 +110,11 @@ const POSTGRES: Dialect = Dialect {
 };
 
 /// One list in `$tx`, committed: the sync checked and locked if one is given, the insert
-/// `$add` (its binds are the dialect's own), then the approvals, the whole-staff disabling,
-/// the read back and the sync's marks, each given `$phones`.
+/// `$add` (its binds are the dialect's own), then the approvals and the read back, given
+/// `$phones`, and the whole-staff disabling and the sync's marks, given `$listed` (the same
+/// phones and those of the entries skipped for their names alone).
 macro_rules! list_in_tx {
-    ($tx:ident, $dialect:expr, $phones:expr, $add:expr, $partner_id:expr, $now:expr, $disable_missing:expr, $sync:expr) => {{
+    ($tx:ident, $dialect:expr, $phones:expr, $listed:expr, $add:expr, $partner_id:expr, $now:expr, $disable_missing:expr, $sync:expr) => {{
         if let Some(sync) = $sync {
             open_sync!($tx, sync, $partner_id, $now);
         }
@@ -129,7 +130,7 @@ macro_rules! list_in_tx {
                 sqlx::query_scalar($dialect.disable_missing)
                     .bind($partner_id)
                     .bind($now)
-                    .bind($phones)
+                    .bind($listed)
                     .fetch_all(&mut *$tx)
                     .await?
             }
@@ -144,7 +145,7 @@ macro_rules! list_in_tx {
             Some(sync) => {
                 sqlx::query($dialect.mark)
                     .bind($partner_id)
-                    .bind($phones)
+                    .bind($listed)
                     .bind(sync)
                     .execute(&mut *$tx)
                     .await?;
@@ -166,22 +167,31 @@ impl Store {
     /// approves those awaiting approval, and answers for every phone in the order given.
     /// `entries` holds each phone once. With `disable_missing` the list is the whole staff:
     /// the others are disabled in the same transaction. With `sync` (open, the partner's) the
-    /// list is a part of the whole staff, marked for the sync's finish.
+    /// list is a part of the whole staff, marked for the sync's finish. `kept` are phones on
+    /// the list whose entries were skipped (not among `entries`): their employees are neither
+    /// disabled nor left out of the sync, and nothing else is done to them.
     pub async fn add_staff(
         &self,
         partner_id: i64,
         entries: &[(Phone, StaffName)],
+        kept: &[Phone],
         disable_missing: bool,
         sync: Option<i64>,
         now: Millis,
     ) -> Result<StaffListed> {
         let phones: Vec<&str> = entries.iter().map(|(p, _)| p.as_str()).collect();
         let names: Vec<&str> = entries.iter().map(|(_, n)| n.as_str()).collect();
+        let listed: Vec<&str> = phones
+            .iter()
+            .copied()
+            .chain(kept.iter().map(Phone::as_str))
+            .collect();
         let (added, approved, mut disabled, rows, sync_listed) = match &self.writer {
             super::Pool::Sqlite(p) => {
                 let pairs: Vec<[&str; 2]> =
                     phones.iter().zip(&names).map(|(p, n)| [*p, *n]).collect();
                 let phones = json(&phones)?;
+                let listed = json(&listed)?;
                 let mut tx = p.begin().await?;
                 let add = sqlx::query_scalar(ADD_SQLITE)
                     .bind(partner_id)
@@ -191,6 +201,7 @@ impl Store {
                     tx,
                     SQLITE,
                     &phones,
+                    &listed,
                     add,
                     partner_id,
                     now,
@@ -209,6 +220,7 @@ impl Store {
                     tx,
                     POSTGRES,
                     &phones,
+                    &listed,
                     add,
                     partner_id,
                     now,

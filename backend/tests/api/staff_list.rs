@@ -17,6 +17,7 @@ both_databases!(
     updatestaff_renames_moves_and_switches_an_employee_from_the_partners_system,
     refused_phones_count_toward_the_limit_per_address,
     the_list_finds_whom_to_remind_to_install_the_app,
+    asked_to_a_list_skips_its_mistakes_and_keeps_employees_whose_names_alone_were_wrong,
 );
 
 const IVANOV: &str = "+79001110001";
@@ -895,4 +896,214 @@ async fn the_list_finds_whom_to_remind_to_install_the_app(app: TestApp) {
         p.id
     );
     assert_eq!(app.count(&active).await, 1, "the one with push stays");
+}
+
+/// `skipinvalid` (and the cabinet's box): the wrong entries are set aside and listed, the rest
+/// added. As the whole staff, an employee whose entry was wrong in the name alone stays on it.
+async fn asked_to_a_list_skips_its_mistakes_and_keeps_employees_whose_names_alone_were_wrong(
+    app: TestApp,
+) {
+    let p = app.create_partner(INN_A).await;
+    let stays = app.login(&p.inn, IVANOV, "Иванов").await;
+    let misnamed = app.login(&p.inn, PETROVA, "Петрова").await;
+    let left = app.login(&p.inn, ORLOV, "Орлов").await;
+    let state_of =
+        |id: &str| format!("SELECT COUNT(*) FROM staff WHERE id = {id} AND state = 'active'");
+
+    let odd = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "skipinvalid": "yes", "staff": [{"phone": IVANOV, "name": "Иванов"}]}),
+        )
+        .await;
+    assert!(odd.failed(400).contains("skipinvalid"));
+    let nothing_right = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "skipinvalid": true, "disablemissing": true, "staff": [
+                {"phone": "12345", "name": "Кто-то"},
+                {"phone": PETROVA, "name": ""},
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        nothing_right.failed(400),
+        "Ни одной верной записи. staff[0]: Неверный номер телефона"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM staff WHERE state = 'active'")
+            .await,
+        3,
+        "a refused list disables nobody"
+    );
+
+    let whole = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "skipinvalid": true, "disablemissing": true, "staff": [
+                {"phone": IVANOV, "name": "Иванов"},
+                {"phone": "12345", "name": "Кто-то"},
+                {"phone": PETROVA, "name": ""},
+                {"phone": "+79001110005", "name": "Новикова"},
+            ]}),
+        )
+        .await;
+    let data = whole.ok();
+    assert_eq!(
+        (&data["added"], &data["existing"], &data["disabled"]),
+        (&json!(1), &json!(1), &json!(1)),
+        "{data}"
+    );
+    assert_eq!(data["disabledstaffids"], json!([left.id]));
+    assert_eq!(
+        results(data),
+        [
+            t(IVANOV, "Иванов", "existing"),
+            t("+79001110005", "Новикова", "added")
+        ]
+    );
+    let skipped = data["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 2, "{data}");
+    assert_eq!(
+        (
+            &skipped[0]["index"],
+            &skipped[0]["phone"],
+            &skipped[0]["phonelisted"]
+        ),
+        (&json!(1), &json!("12345"), &json!(false))
+    );
+    assert_eq!(skipped[0]["error"], "staff[1]: Неверный номер телефона");
+    assert_eq!(
+        (
+            &skipped[1]["index"],
+            &skipped[1]["staffname"],
+            &skipped[1]["phonelisted"]
+        ),
+        (&json!(2), &json!(""), &json!(true))
+    );
+    assert!(
+        skipped[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("staff[2]: Не указано ФИО"),
+        "{data}"
+    );
+    assert_eq!(app.count(&state_of(&stays.id)).await, 1);
+    assert_eq!(
+        app.count(&state_of(&misnamed.id)).await,
+        1,
+        "wrong in the name alone: still on the staff"
+    );
+    let name = format!(
+        "SELECT COUNT(*) FROM staff WHERE id = {} AND name = 'Петрова'",
+        misnamed.id
+    );
+    assert_eq!(app.count(&name).await, 1, "and left as she was");
+    assert_eq!(
+        app.count(&state_of(&left.id)).await,
+        0,
+        "not on the list: disabled"
+    );
+
+    // Without the flag the answer has no `skipped`, and a mistake still refuses the list.
+    let plain = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "staff": [{"phone": IVANOV, "name": "Иванов"}]}),
+        )
+        .await;
+    assert!(plain.ok().get("skipped").is_none());
+
+    // A part of a sync: the misnamed employee is marked, so the finish keeps her.
+    let sync = app
+        .post("beginstaffsync", Some(&p.token), json!({"inn": p.inn}))
+        .await;
+    let syncid = sync.ok()["syncid"].as_str().unwrap().to_owned();
+    let part = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "syncid": syncid, "skipinvalid": true, "staff": [
+                {"phone": IVANOV, "name": "Иванов"},
+                {"phone": PETROVA, "name": "П".repeat(201)},
+            ]}),
+        )
+        .await;
+    let data = part.ok();
+    assert_eq!(data["synclisted"], 2, "{data}");
+    assert_eq!(data["skipped"][0]["phonelisted"], true);
+    let done = app
+        .post(
+            "finishstaffsync",
+            Some(&p.token),
+            json!({"inn": p.inn, "syncid": syncid, "count": 2}),
+        )
+        .await;
+    let data = done.ok();
+    assert_eq!(data["disabled"], 1, "Новикова, not named: {data}");
+    assert_eq!(app.count(&state_of(&misnamed.id)).await, 1);
+
+    // The cabinet: the box ticked, the lines with mistakes listed, the rest added.
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let add = b.get("/cabinet/employees/add").await;
+    assert!(add.body.contains("id=\"add-skip\""), "{}", add.body);
+    let list = "+79001110006;Сидоров\n12345;Плохой номер\n+79001110007;\n";
+    let refused = b
+        .post(
+            "/cabinet/employees/add",
+            &[("csrf", &add.csrf()), ("list", list), ("do", "add")],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "unticked, a mistake refuses the list");
+    let done = b
+        .post(
+            "/cabinet/employees/add",
+            &[
+                ("csrf", &add.csrf()),
+                ("list", list),
+                ("do", "add"),
+                ("skip", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(by_id(&done, "n-added").as_deref(), Some("1"));
+    assert_eq!(by_id(&done, "n-skipped").as_deref(), Some("2"));
+    let text = without_tags(&done.body);
+    assert!(text.contains("Строка 2: Неверный номер телефона"), "{text}");
+    assert!(text.contains("Строка 3: Не указано ФИО"), "{text}");
+    // The skipped lines wait in a form of their own, to be corrected and added.
+    let retry = done
+        .body
+        .split("id=\"add-retry\"")
+        .nth(1)
+        .expect("the form");
+    let retry = retry
+        .split_once("<textarea")
+        .unwrap()
+        .1
+        .split_once('>')
+        .unwrap()
+        .1;
+    let retry = retry.split("</textarea>").next().unwrap();
+    assert_eq!(retry, "12345;Плохой номер\n+79001110007;\n");
+    let corrected = b
+        .post(
+            "/cabinet/employees/add",
+            &[
+                ("csrf", &add.csrf()),
+                ("list", "+79001110008;Плохой номер\n+79001110007;Новиков\n"),
+                ("do", "add"),
+            ],
+        )
+        .await;
+    assert_eq!(by_id(&corrected, "n-added").as_deref(), Some("2"));
+    assert!(!corrected.body.contains("id=\"add-retry\""));
+    let added = "SELECT COUNT(*) FROM staff WHERE phone = '+79001110006'";
+    assert_eq!(app.count(added).await, 1);
 }

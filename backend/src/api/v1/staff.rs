@@ -11,7 +11,7 @@ use crate::domain::{Phone, StaffId, StaffName, StaffSyncId};
 use crate::error::Error;
 use crate::service::messaging;
 use crate::service::staff_edit::{self, Edit};
-use crate::service::staff_list::{self, Counts, Place, Scope};
+use crate::service::staff_list::{self, Counts, Lenient, Place, Scope};
 use crate::state::{AppState, SharedState};
 use crate::store::{ListedStaff, StaffRow, StaffState};
 use poem::Request;
@@ -96,6 +96,14 @@ pub struct AddStaffRequest {
     /// `syncid` из `beginstaffsync`. Не вместе с `disablemissing`.
     #[serde(default, deserialize_with = "lenient::string")]
     pub syncid: Option<String>,
+    /// `true` — записи с ошибкой (неверный телефон, пустое ФИО) пропускаются, остальные
+    /// добавляются; ответ перечисляет пропущенные в `skipped`. По умолчанию `false`: ошибка в
+    /// одной записи — 400, ничего не добавлено. Для всего штата (`disablemissing`, `syncid`):
+    /// сотрудник, чья запись пропущена из‑за ФИО, остаётся в штате (по телефону) как был;
+    /// запись с нечитаемым телефоном не называет никого, и сотрудника, которого она должна
+    /// была назвать, отключат как отсутствующего.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub skipinvalid: Option<String>,
 }
 
 /// Request of `beginstaffsync`.
@@ -223,6 +231,22 @@ pub struct ListedItem {
     pub result: String,
 }
 
+/// An entry of the list skipped with `"skipinvalid": true`.
+#[derive(Object, Debug)]
+pub struct SkippedItem {
+    /// Its place in `staff`, from 0.
+    pub index: u64,
+    /// As given.
+    pub phone: String,
+    /// As given.
+    pub staffname: String,
+    /// Why, in the call's language.
+    pub error: String,
+    /// `true` when only the name was wrong: an employee with this phone stays on the list (not
+    /// disabled by `disablemissing`, kept by the sync) and is left as they are.
+    pub phonelisted: bool,
+}
+
 #[derive(Object, Debug)]
 pub struct AddStaffData {
     pub added: u64,
@@ -237,6 +261,9 @@ pub struct AddStaffData {
     /// list's included.
     #[oai(skip_serializing_if_is_none)]
     pub synclisted: Option<u64>,
+    /// With `"skipinvalid": true`: the entries skipped, in the order given (empty if none).
+    #[oai(skip_serializing_if_is_none)]
+    pub skipped: Option<Vec<SkippedItem>>,
 }
 
 envelope!(
@@ -244,6 +271,19 @@ envelope!(
     AddStaffEnvelope,
     AddStaffData
 );
+
+fn skipped_item(s: staff_list::Skipped) -> SkippedItem {
+    let index = match s.place {
+        Place::Entry(i) | Place::Line(i) => i as u64,
+    };
+    SkippedItem {
+        index,
+        phone: s.phone,
+        staffname: s.name,
+        error: s.why.get(super::envelope::lang()).to_owned(),
+        phonelisted: s.readable.is_some(),
+    }
+}
 
 fn listed_item(l: ListedStaff) -> ListedItem {
     ListedItem {
@@ -403,7 +443,8 @@ impl StaffApi {
     /// приложении после входа). Кто уже есть, остаётся как был (ФИО, состояние), а ожидавшие
     /// подтверждения подтверждаются: список компании за них ручается. Повтор ничего не портит —
     /// так можно выгружать весь штат из кадровой системы. Ошибка в одной записи (400 с её
-    /// номером, `staff[N]`, с нуля) — ничего не добавлено. Если в настройках выбран вход
+    /// номером, `staff[N]`, с нуля) — ничего не добавлено; с `"skipinvalid": true` такие
+    /// записи пропускаются и перечисляются в `skipped`. Если в настройках выбран вход
     /// «только по списку», войти в приложение можно только с этих телефонов. С
     /// `"disablemissing": true` список — это весь штат: кого в нём нет, тот отключается от
     /// рассылки в той же транзакции (уволенные перестают получать сообщения, история остаётся).
@@ -418,19 +459,27 @@ impl StaffApi {
         let partner = auth.0.require_partner()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
-        let entries = b
-            .staff
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                staff_list::entry(
-                    Place::Entry(i),
-                    e.phone.as_deref().unwrap_or_default(),
-                    e.name.as_deref().unwrap_or_default(),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let skip_invalid = flag(&b.skipinvalid, "skipinvalid")?.unwrap_or(false);
+        let staff = b.staff.unwrap_or_default();
+        let raw = staff.iter().enumerate().map(|(i, e)| {
+            (
+                Place::Entry(i),
+                e.phone.as_deref().unwrap_or_default(),
+                e.name.as_deref().unwrap_or_default(),
+            )
+        });
+        let list = match skip_invalid {
+            true => Lenient::read(raw, staff_list::MAX_LIST)?,
+            false => {
+                let entries = raw
+                    .map(|(place, phone, name)| staff_list::entry(place, phone, name))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Lenient {
+                    entries: staff_list::distinct(entries, staff_list::MAX_LIST)?,
+                    skipped: Vec::new(),
+                }
+            }
+        };
         let whole_staff = flag(&b.disablemissing, "disablemissing")?.unwrap_or(false);
         let sync = given(&b.syncid).map(StaffSyncId::parse).transpose()?;
         let scope = match (whole_staff, sync) {
@@ -444,8 +493,7 @@ impl StaffApi {
             (false, Some(id)) => Scope::PartOf(id),
             (false, None) => Scope::Addition,
         };
-        let entries = staff_list::distinct(entries, staff_list::MAX_LIST)?;
-        let result = staff_list::add(state, partner, &entries, scope).await?;
+        let result = staff_list::add(state, partner, &list.entries, &list.kept(), scope).await?;
         let c = Counts::of(&result);
         audit::staff_list(state, req, partner.id, audit::API, &c).await;
         Ok(AddStaffEnvelope::ok(AddStaffData {
@@ -456,6 +504,7 @@ impl StaffApi {
             disabled: c.disabled as u64,
             disabledstaffids: result.disabled.iter().map(i64::to_string).collect(),
             synclisted: result.sync_listed.map(|n| n as u64),
+            skipped: skip_invalid.then(|| list.skipped.into_iter().map(skipped_item).collect()),
         }))
     }
 

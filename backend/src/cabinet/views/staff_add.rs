@@ -8,7 +8,7 @@ use super::super::layout::{Area, Layout};
 use super::super::{audit, html, session};
 use crate::domain::{Registration, now_millis};
 use crate::error::Error;
-use crate::service::staff_list::{self, Counts};
+use crate::service::staff_list::{self, Counts, Lenient};
 use crate::state::SharedState;
 use askama::Template;
 use poem::http::StatusCode;
@@ -29,7 +29,18 @@ struct AddView {
     result: Option<Counts>,
     /// The partner's latest sync of the whole staff through the API, in words.
     last_sync: Option<String>,
+    /// Whether "skip the lines with mistakes" stays ticked.
+    skip: bool,
+    /// The first `SKIPPED_SHOWN` lines skipped, each with its reason.
+    skipped: Vec<String>,
+    skipped_total: usize,
+    /// The skipped lines as `phone;name`, in a form of their own to be corrected and sent.
+    retry: String,
 }
+
+/// Skipped lines listed on the page; the rest are counted. A list with thousands of mistakes
+/// is the wrong file, and the first hundred say so.
+const SKIPPED_SHOWN: usize = 100;
 
 /// The latest `beginstaffsync`…`finishstaffsync`, for the admin to see that the nightly
 /// export runs and what it did.
@@ -76,8 +87,27 @@ pub async fn page(
         error: None,
         result: None,
         last_sync,
+        skip: false,
+        skipped: Vec::new(),
+        skipped_total: 0,
+        retry: String::new(),
     };
     Ok(html(view.render()))
+}
+
+/// The skipped lines as the form reads them back: `phone;name`, the name quoted when it holds
+/// the separator or a quote.
+fn retry_text(skipped: &[staff_list::Skipped]) -> String {
+    let mut out = String::new();
+    for s in skipped {
+        let name = if s.name.contains([';', '"']) {
+            format!("\"{}\"", s.name.replace('"', "\"\""))
+        } else {
+            s.name.clone()
+        };
+        out.push_str(&format!("{};{name}\n", s.phone));
+    }
+    out
 }
 
 #[derive(Deserialize, Default)]
@@ -88,6 +118,9 @@ pub struct AddForm {
     /// `whole`: the list is the whole staff, the others are disabled.
     #[serde(default, rename = "do")]
     action: String,
+    /// Ticked: the lines with mistakes are skipped instead of refusing the list.
+    #[serde(default)]
+    skip: Option<String>,
 }
 
 /// A staff file larger than this is refused: 100,000 lines of a phone and a long name take
@@ -146,6 +179,7 @@ async fn read_form(req: &Request, body: &mut RequestBody) -> CabinetResult<AddFo
             "csrf" => form.csrf = String::from_utf8_lossy(&bytes).into_owned(),
             "list" => form.list = String::from_utf8_lossy(&bytes).into_owned(),
             "do" => form.action = String::from_utf8_lossy(&bytes).into_owned(),
+            "skip" => form.skip = Some(String::from_utf8_lossy(&bytes).into_owned()),
             "file" if !bytes.is_empty() => file = Some(file_text(&bytes)),
             _ => {}
         }
@@ -174,8 +208,16 @@ pub async fn submit(
         s.partner.inn.clone(),
         s.csrf,
     );
-    let entries = match staff_list::parse_lines(&form.list) {
-        Ok(entries) => entries,
+    let skip = form.skip.is_some();
+    let read = match skip {
+        true => staff_list::parse_lines_lenient(&form.list),
+        false => staff_list::parse_lines(&form.list).map(|entries| Lenient {
+            entries,
+            skipped: Vec::new(),
+        }),
+    };
+    let list = match read {
+        Ok(list) => list,
         Err(Error::Invalid(why)) => {
             let error = Some(l.t.phrase(&why).to_owned());
             let view = AddView {
@@ -185,6 +227,10 @@ pub async fn submit(
                 error,
                 result: None,
                 last_sync: None,
+                skip,
+                skipped: Vec::new(),
+                skipped_total: 0,
+                retry: String::new(),
             };
             return Ok(html(view.render())
                 .with_status(StatusCode::BAD_REQUEST)
@@ -193,8 +239,15 @@ pub async fn submit(
         Err(e) => return Err(e.into()),
     };
     let whole_staff = form.action == "whole";
-    let c = staff_list::add_in_parts(state, &s.partner, &entries, whole_staff).await?;
+    let kept = list.kept();
+    let c = staff_list::add_in_parts(state, &s.partner, &list.entries, &kept, whole_staff).await?;
     audit::staff_list(state, req, s.partner.id, audit::ADMIN, &c).await;
+    let skipped = list
+        .skipped
+        .iter()
+        .take(SKIPPED_SHOWN)
+        .map(|s| l.t.phrase(&s.why).to_owned())
+        .collect();
     // The result in place rather than a redirect: adding the same list again changes nothing.
     let view = AddView {
         l,
@@ -203,6 +256,10 @@ pub async fn submit(
         error: None,
         result: Some(c),
         last_sync: None,
+        skip,
+        skipped,
+        skipped_total: list.skipped.len(),
+        retry: retry_text(&list.skipped),
     };
     Ok(html(view.render()))
 }
