@@ -34,6 +34,8 @@ pub struct Settings {
     pub sms_resend_cooldown_secs: i64,
     pub sms_hourly_per_phone: i64,
     pub sms_hourly_per_ip: i64,
+    pub partner_rate: u32,
+    pub partner_burst: u32,
     /// Everything not named above (push, cabinet …) as raw key/value pairs, read by its owner module.
     pub extra: std::collections::BTreeMap<String, String>,
 }
@@ -136,6 +138,16 @@ pub const KNOBS: &[Knob] = &[
         default: "30",
         help: "codes per client address per hour",
     },
+    Knob {
+        key: "partner_rate",
+        default: "2000",
+        help: "API calls a second one company's token may make; over it the call gets a 429 with Retry-After, so one runaway integration cannot slow the others (0: no limit)",
+    },
+    Knob {
+        key: "partner_burst",
+        default: "0",
+        help: "calls a company's token may make at once before partner_rate applies (0: as many as partner_rate)",
+    },
 ];
 
 /// Knobs owned by other modules (push, cabinet): each module declares its own table and names it
@@ -208,6 +220,8 @@ impl Default for Settings {
             sms_resend_cooldown_secs: 0,
             sms_hourly_per_phone: 0,
             sms_hourly_per_ip: 0,
+            partner_rate: 0,
+            partner_burst: 0,
             extra: Default::default(),
         };
         for knob in KNOBS.iter().chain(module_knobs()) {
@@ -304,6 +318,8 @@ impl Settings {
             "sms_resend_cooldown_secs" => self.sms_resend_cooldown_secs = num(key, value)?,
             "sms_hourly_per_phone" => self.sms_hourly_per_phone = num(key, value)?,
             "sms_hourly_per_ip" => self.sms_hourly_per_ip = num(key, value)?,
+            "partner_rate" => self.partner_rate = num(key, value)?,
+            "partner_burst" => self.partner_burst = num(key, value)?,
             other => {
                 if !module_knobs().any(|k| k.key == other) {
                     return Err(Error::Config(format!(

@@ -61,8 +61,13 @@ impl Application {
         )?);
         let webhooks =
             crate::webhook::Sender::new(poster.clone(), store.clone(), time, metrics.clone());
+        let partner_throttle = crate::service::throttle::PartnerThrottle::new(
+            settings.partner_rate,
+            settings.partner_burst,
+        );
         let state = Arc::new(AppState {
             store,
+            partner_throttle,
             settings,
             time,
             sms,

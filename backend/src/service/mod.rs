@@ -11,3 +11,4 @@ pub mod reminders;
 pub mod schedule;
 pub mod staff_edit;
 pub mod staff_list;
+pub mod throttle;

@@ -10,6 +10,7 @@ both_databases!(
     unknown_methods_and_missing_tokens_answer_in_the_envelope,
     health_and_readiness_answer,
     errors_are_english_when_the_caller_prefers_english,
+    a_company_over_its_rate_gets_429_and_the_others_go_on,
 );
 
 async fn malformed_bodies_get_400_in_the_envelope_and_leave_data_intact(app: TestApp) {
@@ -404,4 +405,61 @@ async fn errors_are_english_when_the_caller_prefers_english(app: TestApp) {
         sent.ok()["message"],
         "Вам отправлен код подтверждения телефона"
     );
+}
+
+/// `SIMO_PARTNER_RATE`: one company's runaway integration is refused with a 429 in the envelope
+/// (nothing stored for a refused call); another company and the employees' apps go on.
+async fn a_company_over_its_rate_gets_429_and_the_others_go_on(_app: TestApp) {
+    let app = spawn_app_with(_app.db, |s| {
+        s.apply("partner_rate", "1").unwrap();
+        s.apply("partner_burst", "3").unwrap();
+    })
+    .await
+    .unwrap();
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let theirs = app.login(&other.inn, "+79001110009", "Петров").await;
+
+    // Three at once, then one a second: however slow this machine, twenty calls made as fast
+    // as it goes cannot all pass.
+    let started = std::time::Instant::now();
+    let (mut passed, mut refused) = (0, Vec::new());
+    for i in 0..20 {
+        let answer = app.create_message(&p, &e.id, &format!("№{i}"), "т").await;
+        match answer.status {
+            200 => passed += 1,
+            _ => refused.push(answer),
+        }
+    }
+    let allowed = 3 + started.elapsed().as_secs() as usize + 1;
+    assert!(
+        passed >= 3 && passed <= allowed,
+        "{passed} passed, {allowed} allowed"
+    );
+    let first = refused.first().expect("some were refused");
+    assert_eq!(first.status, 429, "{first:?}");
+    assert!(
+        first.failed(429).starts_with("Слишком много запросов"),
+        "{first:?}"
+    );
+    assert_eq!(first.retry_after.as_deref(), Some("1"), "{first:?}");
+    let stored = format!("SELECT COUNT(*) FROM messages WHERE staff_id = {}", e.id);
+    assert_eq!(
+        app.count(&stored).await,
+        passed as i64,
+        "nothing stored for a refusal"
+    );
+
+    app.create_message(&other, &theirs.id, "Другая компания", "т")
+        .await
+        .ok();
+    let own = app
+        .post(
+            "getmessage",
+            Some(&e.token),
+            json!({"inn": p.inn, "staffid": e.id, "count": 0}),
+        )
+        .await;
+    own.ok();
 }

@@ -82,7 +82,8 @@ pub enum V1Error {
     /// The body is larger than the server accepts.
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorEnvelope>),
-    /// Too many requests (SMS codes, code attempts); retry after the given seconds.
+    /// Too many requests (SMS codes, code attempts, a company's calls above its rate); retry
+    /// after the given seconds.
     #[oai(status = 429)]
     TooManyRequests(Json<ErrorEnvelope>, #[oai(header = "Retry-After")] String),
     /// Our fault; the request may be retried.

@@ -63,14 +63,14 @@ impl Caller {
     }
 }
 
-fn internal(e: crate::error::Error) -> poem::Error {
+fn refusal(e: crate::error::Error) -> poem::Error {
     V1Error::from(e).into()
 }
 
 async fn check_token(req: &Request, key: ApiKey) -> poem::Result<Caller> {
     let state = req
         .data::<SharedState>()
-        .ok_or_else(|| internal(crate::error::Error::Internal("state missing".into())))?;
+        .ok_or_else(|| refusal(crate::error::Error::Internal("state missing".into())))?;
     let raw = key.key.trim();
     let token = raw
         .strip_prefix("Bearer ")
@@ -92,15 +92,18 @@ async fn check_token(req: &Request, key: ApiKey) -> poem::Result<Caller> {
     if !token.starts_with("simo_s_")
         && let Some(partner) = partners::by_hash(&state.store, &hash)
             .await
-            .map_err(internal)?
+            .map_err(refusal)?
     {
+        if let Some(throttle) = &state.partner_throttle {
+            throttle.check(partner.id).map_err(refusal)?;
+        }
         return Ok(Caller::Partner(partner));
     }
     // The partner look-up above answers a noted token without a query; this one must not ask.
     if state.store.token_recently_unknown(&hash) {
         return Err(unauthorized());
     }
-    let Some(staff) = state.store.staff_by_token(&hash).await.map_err(internal)? else {
+    let Some(staff) = state.store.staff_by_token(&hash).await.map_err(refusal)? else {
         state.store.note_unknown_token(&hash);
         return Err(unauthorized());
     };
@@ -108,7 +111,7 @@ async fn check_token(req: &Request, key: ApiKey) -> poem::Result<Caller> {
         .store
         .partner_by_id(staff.partner_id)
         .await
-        .map_err(internal)?
+        .map_err(refusal)?
     {
         Some(partner) if !partner.disabled => Ok(Caller::Staff { staff, partner }),
         _ => Err(unauthorized()),
