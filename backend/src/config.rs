@@ -141,7 +141,7 @@ pub const KNOBS: &[Knob] = &[
     Knob {
         key: "partner_rate",
         default: "2000",
-        help: "API calls a second one company's token may make; over it the call gets a 429 with Retry-After, so one runaway integration cannot slow the others (0: no limit)",
+        help: "API calls a second one company's token may make; over it the call gets a 429 with Retry-After and does nothing (0: no limit)",
     },
     Knob {
         key: "partner_burst",
