@@ -453,6 +453,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The webhook does not accept events",
     ),
     ("dash.webhook_open", "Открыть вебхук", "Open the webhook"),
+    (
+        "dash.throttled",
+        "Ваша система вызывает API чаще, чем разрешено ({} в секунду): лишние вызовы отклоняются с ошибкой 429 и ничего не делают. С {} отклонено: {}, последний раз {}. Проверьте интеграцию (1С): пусть она повторяет вызов после паузы из Retry-After, а многим сотрудникам пишет одним вызовом.",
+        "Your system calls the API more often than allowed ({} a second): the calls above it are refused with a 429 and do nothing. Since {} refused: {}, the last at {}. Check the integration (1C): it should retry after the pause Retry-After gives, and write to many employees in one call.",
+    ),
+    ("dash.throttled_docs", "Как исправить", "How to fix it"),
     ("webhook.attempts", "Последние попытки", "Latest attempts"),
     ("webhook.events", "Событий", "Events"),
     ("webhook.result", "Результат", "Result"),

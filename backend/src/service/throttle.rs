@@ -7,15 +7,32 @@
 //! Cells are never evicted: there is one per company the operator created, and a company idle
 //! long enough has a full burst again whether its cell is kept or not.
 
+use crate::domain::{Millis, now_millis};
 use crate::error::{Error, Result};
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
+use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::Mutex;
+
+/// Refusals are shown for a day after the last one; a refusal after a quiet day starts anew.
+const REFUSALS_SHOWN_MS: Millis = 24 * 3600 * 1000;
+
+/// A partner's refused calls, for its dashboard: the admin learns that the integration calls
+/// too fast, which the integration itself may never log. Counted by this server process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusals {
+    pub count: u64,
+    pub first_at: Millis,
+    pub last_at: Millis,
+}
 
 pub struct PartnerThrottle {
     limiter: RateLimiter<i64, DefaultKeyedStateStore<i64>, DefaultClock>,
     per_second: u32,
+    /// Touched only when a call is refused.
+    refused: Mutex<HashMap<i64, Refusals>>,
 }
 
 impl PartnerThrottle {
@@ -27,7 +44,40 @@ impl PartnerThrottle {
         Some(Self {
             limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
             per_second,
+            refused: Mutex::default(),
         })
+    }
+
+    /// The calls a second each partner may make.
+    pub fn per_second(&self) -> u32 {
+        self.per_second
+    }
+
+    /// The partner's refusals of the last day, if any.
+    pub fn refusals(&self, partner_id: i64, now: Millis) -> Option<Refusals> {
+        let refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        refused
+            .get(&partner_id)
+            .filter(|r| now - r.last_at < REFUSALS_SHOWN_MS)
+            .copied()
+    }
+
+    fn note_refusal(&self, partner_id: i64, now: Millis) {
+        let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        let r = refused.entry(partner_id).or_insert(Refusals {
+            count: 0,
+            first_at: now,
+            last_at: now,
+        });
+        if now - r.last_at >= REFUSALS_SHOWN_MS {
+            *r = Refusals {
+                count: 0,
+                first_at: now,
+                last_at: now,
+            };
+        }
+        r.count += 1;
+        r.last_at = now;
     }
 
     /// Counts a call of the partner's token; refused, with the seconds to wait, over its rate.
@@ -35,6 +85,7 @@ impl PartnerThrottle {
         let Err(not_until) = self.limiter.check_key(&partner_id) else {
             return Ok(());
         };
+        self.note_refusal(partner_id, now_millis());
         let wait = not_until.wait_time_from(self.limiter.clock().now());
         // Whole seconds, rounded up: a client that waits as told is let in.
         let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
@@ -63,6 +114,7 @@ mod tests {
                     .allow_burst(NonZeroU32::new(3).unwrap()),
             ),
             per_second: 1,
+            refused: Mutex::default(),
         };
         for _ in 0..3 {
             t.check(1).unwrap();
@@ -74,6 +126,14 @@ mod tests {
             other => panic!("expected a refusal, got {other:?}"),
         }
         t.check(2).expect("another partner's burst is its own");
+        let now = now_millis();
+        let seen = t.refusals(1, now).expect("the refusal is counted");
+        assert_eq!(seen.count, 1);
+        assert_eq!(t.refusals(2, now), None);
+        assert_eq!(t.refusals(1, now + REFUSALS_SHOWN_MS), None, "a day later");
+        t.note_refusal(1, now + REFUSALS_SHOWN_MS);
+        let anew = t.refusals(1, now + REFUSALS_SHOWN_MS).unwrap();
+        assert_eq!((anew.count, anew.first_at), (1, now + REFUSALS_SHOWN_MS));
         assert!(PartnerThrottle::new(0, 10).is_none());
         assert!(PartnerThrottle::new(5, 0).is_some());
     }

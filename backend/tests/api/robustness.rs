@@ -462,4 +462,19 @@ async fn a_company_over_its_rate_gets_429_and_the_others_go_on(_app: TestApp) {
         )
         .await;
     own.ok();
+
+    // The admin learns it on the dashboard; the other company sees nothing of it.
+    let b = crate::cabinet::Browser::new(&app);
+    b.partner(&p.inn).await;
+    let dashboard = b.get("/cabinet").await;
+    let banner = crate::webhook::by_id(&dashboard, "throttled").expect("the banner");
+    assert!(banner.contains("(1 в секунду)"), "{banner}");
+    assert!(
+        banner.contains(&format!("отклонено: {},", refused.len())),
+        "{banner}"
+    );
+    let b = crate::cabinet::Browser::new(&app);
+    b.partner(&other.inn).await;
+    let theirs = b.get("/cabinet").await;
+    assert!(!theirs.body.contains("id=\"throttled\""));
 }

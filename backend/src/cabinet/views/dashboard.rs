@@ -43,6 +43,8 @@ struct DashboardView {
     scheduled: Option<(i64, String)>,
     /// Messages whose employees have not acknowledged them yet.
     awaiting_ack: i64,
+    /// The company's API calls refused over its rate in the last day: the banner's words.
+    throttled: Option<String>,
 }
 
 fn percent(part: i64, whole: i64) -> i64 {
@@ -106,6 +108,17 @@ pub async fn page(
         _ => None,
     };
     let awaiting_ack = state.store.awaiting_ack_count(s.partner.id).await?;
+    let t = super::super::i18n::Tr(*lang);
+    let throttled = state.partner_throttle.as_ref().and_then(|throttle| {
+        let r = throttle.refusals(s.partner.id, now)?;
+        Some(
+            t.s("dash.throttled")
+                .replacen("{}", &throttle.per_second().to_string(), 1)
+                .replacen("{}", &cfg.datetime(r.first_at), 1)
+                .replacen("{}", &r.count.to_string(), 1)
+                .replacen("{}", &cfg.datetime(r.last_at), 1),
+        )
+    });
     let view = DashboardView {
         l: Layout::signed_in(
             *lang,
@@ -124,6 +137,7 @@ pub async fn page(
         webhook_failing,
         scheduled,
         awaiting_ack,
+        throttled,
     };
     Ok(html(view.render()))
 }
