@@ -81,6 +81,14 @@ enum PartnerCommand {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Give a partner a limit of API calls a second of its own (0: none), or `default` for the
+    /// server's SIMO_PARTNER_RATE.
+    SetRate {
+        #[arg(long)]
+        inn: String,
+        #[arg(long)]
+        rate: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -209,7 +217,7 @@ async fn partner_command(
                 .list_partners()
                 .await?
                 .into_iter()
-                .map(|p| serde_json::json!({ "id": p.id, "inn": p.inn, "name": p.short_name, "full_name": p.full_name, "disabled": p.disabled }))
+                .map(|p| serde_json::json!({ "id": p.id, "inn": p.inn, "name": p.short_name, "full_name": p.full_name, "disabled": p.disabled, "api_rate": p.api_rate }))
                 .collect();
             println!("{}", serde_json::Value::Array(rows));
         }
@@ -238,6 +246,15 @@ async fn partner_command(
                 "{}",
                 serde_json::json!({ "inn": p.inn, "password": "updated" })
             );
+        }
+        PartnerCommand::SetRate { inn, rate } => {
+            let p = partners::by_inn(store, &inn).await?;
+            let rate = simo_backend::service::throttle::parse_rate(&rate)
+                .map_err(simo_backend::error::Error::Invalid)?;
+            store.set_partner_rate(p.id, rate).await?;
+            let detail = simo_backend::service::throttle::rate_change(p.api_rate, rate);
+            audit::record_cli(store, p.id, audit::Action::PartnerRateSet, &detail).await;
+            println!("{}", serde_json::json!({ "inn": p.inn, "api_rate": rate }));
         }
     }
     Ok(())

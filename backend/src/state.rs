@@ -17,8 +17,8 @@ pub struct AppState {
     pub webhooks: Arc<crate::webhook::Poster>,
     /// What `/metrics` shows; the workers and the sender count into it too.
     pub metrics: Arc<crate::metrics::Metrics>,
-    /// Each company's API calls a second (`SIMO_PARTNER_RATE`); `None`: no limit.
-    pub partner_throttle: Option<crate::service::throttle::PartnerThrottle>,
+    /// Each company's API calls a second (`SIMO_PARTNER_RATE`, or the operator's for it).
+    pub partner_throttle: crate::service::throttle::PartnerThrottle,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -400,6 +400,12 @@ test("the operator logs in, creates a partner and sees its token once", async ()
   await row.locator("input[name=name]").fill("ИП Осенев");
   await Promise.all([page.waitForURL(/done=partner_renamed/), row.locator(`form[action$="/names"] button[type=submit]`).click()]);
   assert.match(await page.textContent("#partners"), /ИП Осенев/);
+  // A limit of API calls of its own, shown on the row's button; the server's is the placeholder.
+  await row.locator(`details.rename:has(form[action$="/rate"]) summary`).click();
+  assert.match(await row.locator("input[name=rate]").getAttribute("placeholder"), /^\d+$/);
+  await row.locator("input[name=rate]").fill("500");
+  await Promise.all([page.waitForURL(/done=partner_rate/), row.locator(`form[action$="/rate"] button[type=submit]`).click()]);
+  assert.match(await page.locator("#partners tbody tr").first().locator(`details.rename:has(form[action$="/rate"]) summary`).textContent(), /: 500/);
 
   // Usage this month: partner A's messages counted, the busiest first, and the CSV for billing.
   await Promise.all([page.waitForURL(/\/operator\/usage/), page.click("nav >> text=Использование")]);

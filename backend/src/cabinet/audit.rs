@@ -59,6 +59,8 @@ pub enum Action {
     PartnerEnabled,
     /// The detail is the old and new short and full names.
     PartnerRenamed,
+    /// The detail is the old and the new limit of API calls a second (`—`: the server's).
+    PartnerRateSet,
     PasswordReset,
     /// The detail is the address.
     WebhookOn,
@@ -120,7 +122,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 45] = [
+    pub const ALL: [Self; 46] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -159,6 +161,7 @@ impl Action {
         Self::PartnerDisabled,
         Self::PartnerEnabled,
         Self::PartnerRenamed,
+        Self::PartnerRateSet,
         Self::PasswordReset,
         Self::WebhookOn,
         Self::WebhookMoved,
@@ -212,6 +215,7 @@ impl Action {
             | Self::PartnerDisabled
             | Self::PartnerEnabled
             | Self::PartnerRenamed
+            | Self::PartnerRateSet
             | Self::PasswordReset => Kind::Operator,
         }
     }
@@ -257,6 +261,7 @@ impl Action {
             Self::PartnerDisabled => "partner_disabled",
             Self::PartnerEnabled => "partner_enabled",
             Self::PartnerRenamed => "partner_renamed",
+            Self::PartnerRateSet => "partner_rate_set",
             Self::PasswordReset => "password_reset",
             Self::WebhookOn => "webhook_on",
             Self::WebhookMoved => "webhook_moved",

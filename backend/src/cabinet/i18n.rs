@@ -700,6 +700,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The operator changed the organisation's name",
     ),
     (
+        "audit.partner_rate_set",
+        "Оператор изменил лимит вызовов API в секунду (— — как у сервера)",
+        "The operator changed the limit of API calls a second (— is the server's)",
+    ),
+    (
         "audit.password_reset",
         "Пароль кабинета сброшен",
         "Cabinet password reset",
@@ -1381,6 +1386,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("op.enable", "Включить", "Enable"),
     ("op.reset", "Сбросить пароль", "Reset password"),
     ("op.rename", "Изменить название", "Change the name"),
+    ("op.rate", "Лимит API", "API limit"),
+    (
+        "op.rate_label",
+        "Вызовов в секунду (пусто — как у сервера, 0 — без лимита)",
+        "Calls a second (empty: the server's, 0: no limit)",
+    ),
     ("op.create", "Новый партнёр", "New partner"),
     ("op.create_submit", "Создать партнёра", "Create partner"),
     ("op.search_hint", "ИНН или название", "INN or name"),
@@ -1478,6 +1489,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.partner_renamed",
         "Название организации изменено",
         "The organisation's name is changed",
+    ),
+    (
+        "done.partner_rate",
+        "Лимит вызовов API сохранён",
+        "The API call limit is saved",
     ),
     (
         "done.partner_disabled",

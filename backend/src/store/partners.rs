@@ -19,6 +19,8 @@ pub struct PartnerRow {
     pub staff_list_only: bool,
     pub disabled: bool,
     pub created_at: Millis,
+    /// The operator's limit of API calls a second for this company; `None`: the server's.
+    pub api_rate: Option<i64>,
 }
 
 impl PartnerRow {
@@ -137,7 +139,7 @@ pub struct NewPartner<'a> {
 macro_rules! select_partner {
     ($rest:literal) => {
         concat!(
-            "SELECT p.id, p.inn, p.short_name, p.full_name, p.password_hash, p.approval_required, p.staff_list_only, p.disabled, p.created_at ",
+            "SELECT p.id, p.inn, p.short_name, p.full_name, p.password_hash, p.approval_required, p.staff_list_only, p.disabled, p.created_at, p.api_rate ",
             $rest
         )
     };
@@ -157,7 +159,7 @@ impl Store {
             let row: PartnerRow = sqlx::query_as(
                 "INSERT INTO partners (inn, short_name, full_name, password_hash, approval_required, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
-                 RETURNING id, inn, short_name, full_name, password_hash, approval_required, staff_list_only, disabled, created_at",
+                 RETURNING id, inn, short_name, full_name, password_hash, approval_required, staff_list_only, disabled, created_at, api_rate",
             )
             .bind(new.inn.as_str())
             .bind(new.short_name)
@@ -317,6 +319,18 @@ impl Store {
             .bind(partner_id)
             .bind(short)
             .bind(full)
+            .execute(p)
+            .await)?;
+        self.tokens.forget_all();
+        Ok(n > 0)
+    }
+
+    /// The company's own limit of API calls a second (`None`: the server's); `false` if there
+    /// is no such partner. Cached partner rows are dropped, so it applies at once here.
+    pub async fn set_partner_rate(&self, partner_id: i64, rate: Option<i64>) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query("UPDATE partners SET api_rate = $2 WHERE id = $1")
+            .bind(partner_id)
+            .bind(rate)
             .execute(p)
             .await)?;
         self.tokens.forget_all();

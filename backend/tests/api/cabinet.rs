@@ -168,7 +168,7 @@ impl Browser {
     }
 
     /// Creates the operator `ops` and logs this browser in as them.
-    async fn operator(&self, app: &TestApp) {
+    pub(crate) async fn operator(&self, app: &TestApp) {
         simo_backend::service::accounts::create_operator(
             &app.state.store,
             "ops",

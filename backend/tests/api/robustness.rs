@@ -11,6 +11,7 @@ both_databases!(
     health_and_readiness_answer,
     errors_are_english_when_the_caller_prefers_english,
     a_company_over_its_rate_gets_429_and_the_others_go_on,
+    the_operator_gives_a_company_a_rate_of_its_own,
 );
 
 async fn malformed_bodies_get_400_in_the_envelope_and_leave_data_intact(app: TestApp) {
@@ -477,4 +478,77 @@ async fn a_company_over_its_rate_gets_429_and_the_others_go_on(_app: TestApp) {
     b.partner(&other.inn).await;
     let theirs = b.get("/cabinet").await;
     assert!(!theirs.body.contains("id=\"throttled\""));
+}
+
+/// Twenty `createmessage` as fast as they go: how many passed, and the first refusal.
+async fn twenty_calls(app: &TestApp, p: &Partner, staff_id: &str) -> (usize, Option<Answer>) {
+    let (mut passed, mut refused) = (0, None);
+    for i in 0..20 {
+        let answer = app.create_message(p, staff_id, &format!("№{i}"), "т").await;
+        match answer.status {
+            200 => passed += 1,
+            _ => {
+                refused.get_or_insert(answer);
+            }
+        }
+    }
+    (passed, refused)
+}
+
+/// The operator holds one company back to 1 call a second (or lets a large one go faster)
+/// without touching the others; the company's journal says so; back to the server's rate.
+async fn the_operator_gives_a_company_a_rate_of_its_own(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    let theirs = app.login(&other.inn, "+79001110009", "Петров").await;
+    let op = crate::cabinet::Browser::new(&app);
+    op.operator(&app).await;
+    let list = op.get("/operator").await;
+    let form = format!("action=\"/operator/partners/{}/rate\"", p.id);
+    assert!(list.body.contains(&form), "{}", list.body);
+    let set = |rate: &'static str| {
+        let (op, csrf) = (&op, list.csrf());
+        async move {
+            op.post(
+                &format!("/operator/partners/{}/rate", p.id),
+                &[("csrf", &csrf), ("rate", rate)],
+            )
+            .await
+        }
+    };
+    assert_eq!(set("много").await.status, 400);
+    assert_eq!(set("-1").await.status, 400);
+    let done = set("1").await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/operator?done=partner_rate")
+    );
+
+    let started = std::time::Instant::now();
+    let (passed, refused) = twenty_calls(&app, &p, &e.id).await;
+    let allowed = 1 + started.elapsed().as_secs() as usize + 1;
+    assert!(passed <= allowed, "{passed} passed, {allowed} allowed");
+    let refused = refused.expect("some were refused");
+    assert!(
+        refused.failed(429).contains("не больше 1 в секунду"),
+        "{refused:?}"
+    );
+    let (theirs_passed, _) = twenty_calls(&app, &other, &theirs.id).await;
+    assert_eq!(theirs_passed, 20, "the server's rate for the others");
+
+    let b = crate::cabinet::Browser::new(&app);
+    b.partner(&p.inn).await;
+    let entries = crate::cabinet::journal(&b.get("/cabinet/journal").await);
+    assert!(
+        entries.iter().any(|(_, what, _)| what.contains("— → 1")),
+        "{entries:?}"
+    );
+
+    assert_eq!(
+        set("").await.location.as_deref(),
+        Some("/operator?done=partner_rate")
+    );
+    let (passed, _) = twenty_calls(&app, &p, &e.id).await;
+    assert_eq!(passed, 20, "back to the server's rate");
 }

@@ -94,9 +94,10 @@ async fn check_token(req: &Request, key: ApiKey) -> poem::Result<Caller> {
             .await
             .map_err(refusal)?
     {
-        if let Some(throttle) = &state.partner_throttle {
-            throttle.check(partner.id).map_err(refusal)?;
-        }
+        state
+            .partner_throttle
+            .check(partner.id, partner.api_rate)
+            .map_err(refusal)?;
         return Ok(Caller::Partner(partner));
     }
     // The partner look-up above answers a noted token without a query; this one must not ask.

@@ -109,15 +109,13 @@ pub async fn page(
     };
     let awaiting_ack = state.store.awaiting_ack_count(s.partner.id).await?;
     let t = super::super::i18n::Tr(*lang);
-    let throttled = state.partner_throttle.as_ref().and_then(|throttle| {
-        let r = throttle.refusals(s.partner.id, now)?;
-        Some(
-            t.s("dash.throttled")
-                .replacen("{}", &throttle.per_second().to_string(), 1)
-                .replacen("{}", &cfg.datetime(r.first_at), 1)
-                .replacen("{}", &r.count.to_string(), 1)
-                .replacen("{}", &cfg.datetime(r.last_at), 1),
-        )
+    let throttle = &state.partner_throttle;
+    let throttled = throttle.refusals(s.partner.id, now).map(|r| {
+        t.s("dash.throttled")
+            .replacen("{}", &throttle.rate_of(s.partner.api_rate).to_string(), 1)
+            .replacen("{}", &cfg.datetime(r.first_at), 1)
+            .replacen("{}", &r.count.to_string(), 1)
+            .replacen("{}", &cfg.datetime(r.last_at), 1)
     });
     let view = DashboardView {
         l: Layout::signed_in(

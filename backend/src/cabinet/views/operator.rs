@@ -70,6 +70,9 @@ pub struct PartnerItem {
     pub full_name: String,
     pub created: String,
     pub disabled: bool,
+    /// The company's own limit of API calls a second, as the form shows it: empty for the
+    /// server's.
+    pub rate: String,
 }
 
 /// What the create form held, to refill it after an error.
@@ -113,6 +116,8 @@ struct PartnersView {
     form: CreateForm,
     error: Option<String>,
     created: Option<Created>,
+    /// The server's limit of API calls a second, shown where a company has none of its own.
+    default_rate: u32,
 }
 
 async fn render(
@@ -154,6 +159,7 @@ async fn render(
                 full_name: p.full_name,
                 created: cfg.date(p.created_at),
                 disabled: p.disabled,
+                rate: p.api_rate.map(|r| r.to_string()).unwrap_or_default(),
             })
             .collect(),
         q: p.q.trim().to_owned(),
@@ -167,6 +173,7 @@ async fn render(
         form,
         error,
         created,
+        default_rate: state.partner_throttle.rate_of(None),
     };
     Ok(html(view.render()).with_status(status).into_response())
 }
@@ -364,6 +371,51 @@ pub async fn rename(
         .await;
     }
     Ok(done(&back_to(form.back.as_deref()), "partner_renamed"))
+}
+
+#[derive(Deserialize)]
+pub struct RateForm {
+    csrf: String,
+    /// Calls a second; empty for the server's (`SIMO_PARTNER_RATE`), 0 for no limit.
+    #[serde(default)]
+    rate: String,
+    back: Option<String>,
+}
+
+/// Gives a company a limit of API calls a second of its own (a large client's integration
+/// that needs more than the server's default, or one to hold back), or back the server's.
+#[handler]
+pub async fn set_rate(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<i64>,
+    Form(form): Form<RateForm>,
+) -> CabinetResult<Response> {
+    let s = session::operator(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let rate = crate::service::throttle::parse_rate(&form.rate).map_err(CabinetError::Invalid)?;
+    let before = state
+        .store
+        .partner_by_id(id)
+        .await?
+        .ok_or(CabinetError::NotFound)?;
+    if !state.store.set_partner_rate(id, rate).await? {
+        return Err(CabinetError::NotFound);
+    }
+    if before.api_rate != rate {
+        let detail = crate::service::throttle::rate_change(before.api_rate, rate);
+        let actor = audit::operator(&s.operator.login);
+        audit::record(
+            state,
+            req,
+            id,
+            &actor,
+            audit::Action::PartnerRateSet,
+            &detail,
+        )
+        .await;
+    }
+    Ok(done(&back_to(form.back.as_deref()), "partner_rate"))
 }
 
 #[derive(Deserialize)]
