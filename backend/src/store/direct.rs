@@ -37,6 +37,13 @@ macro_rules! staff_sql {
     };
 }
 
+/// A page of `getstaff` by its IDs (a JSON array), each found by its rowid. The `+` keeps
+/// SQLite, which has no statistics, from walking the partner's whole index instead for every
+/// page: 1,000 rowid look-ups against 111,000 index entries (`getstaff` of 111,000: 1.09 s
+/// with the walk).
+pub(super) const STAFF_BY_IDS: &str =
+    staff_sql!("WHERE +partner_id = ?1 AND id IN (SELECT value FROM json_each(?2))");
+
 impl SqliteReads {
     pub(super) fn new(path: &Path) -> Self {
         Self {
@@ -123,26 +130,23 @@ impl SqliteReads {
         })
     }
 
-    /// One page of a partner's employees by name after `after` (see `Store::staff_page`).
-    pub(super) fn staff_page(
-        &self,
-        partner_id: i64,
-        after: Option<(String, i64)>,
-        limit: i64,
-    ) -> Result<Vec<StaffRow>> {
-        self.with(|c| match after {
-            None => c
-                .prepare_cached(staff_sql!(
-                    "WHERE partner_id = ?1 ORDER BY name, id LIMIT ?2"
-                ))?
-                .query_map(params![partner_id, limit], staff_row)?
-                .collect(),
-            Some((name, id)) => c
-                .prepare_cached(staff_sql!(
-                    "WHERE partner_id = ?1 AND (name, id) > (?2, ?3) ORDER BY name, id LIMIT ?4"
-                ))?
-                .query_map(params![partner_id, name, id, limit], staff_row)?
-                .collect(),
+    /// See `Store::staff_ids_by_name`.
+    pub(super) fn staff_ids_by_name(&self, partner_id: i64) -> Result<Vec<i64>> {
+        self.with(|c| {
+            c.prepare_cached("SELECT id FROM staff WHERE partner_id = ?1 ORDER BY name, id")?
+                .query_map(params![partner_id], |r| r.get(0))?
+                .collect()
+        })
+    }
+
+    /// See `Store::staff_by_ids`: the rows in no order.
+    pub(super) fn staff_by_ids(&self, partner_id: i64, ids: &[i64]) -> Result<Vec<StaffRow>> {
+        let ids = serde_json::to_string(ids)
+            .map_err(|e| crate::error::Error::Internal(format!("staff ids: {e}")))?;
+        self.with(|c| {
+            c.prepare_cached(STAFF_BY_IDS)?
+                .query_map(params![partner_id, ids], staff_row)?
+                .collect()
         })
     }
 

@@ -7,6 +7,7 @@ both_databases!(
     an_employee_can_delete_only_their_own_account,
     partners_never_see_each_others_data,
     getstaff_of_a_large_staff_lists_everyone_once_by_name,
+    getstaff_pages_hold_who_was_there_when_the_answer_started,
 );
 
 async fn getstaff_takes_a_json_body_on_get_or_the_inn_in_the_query(app: TestApp) {
@@ -215,4 +216,62 @@ async fn getstaff_of_a_large_staff_lists_everyone_once_by_name(app: TestApp) {
     assert_eq!(last["staffId"], last_by_name.as_str());
     assert_eq!(last["groupids"], json!([group]));
     assert_eq!(list[0]["groupids"], json!([]));
+}
+
+/// `getstaff` reads who it lists, and in what order, when its answer starts, and their rows a
+/// page at a time (the store calls it makes): an employee renamed to the front while a long
+/// answer is written is listed once, as renamed, one deleted is left out, one added waits for
+/// the next call. Read by (name, id) page after page, the renamed one would have been missed.
+async fn getstaff_pages_hold_who_was_there_when_the_answer_started(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let staff: Vec<(String, String)> = ["Борисов", "Васильев", "Григорьев", "Дмитриев", "Егоров"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (format!("+7900111000{i}"), name.to_string()))
+        .collect();
+    let listed = app.add_listed(&p, &staff).await;
+    let id_of = |name: &str| listed.iter().find(|(_, n)| n == name).unwrap().0.clone();
+    let store = &app.state.store;
+    let ids = store.staff_ids_by_name(p.id).await.unwrap();
+    let names = |rows: Vec<simo_backend::store::StaffRow>| -> Vec<String> {
+        rows.into_iter().map(|r| r.name).collect()
+    };
+    let first = names(store.staff_by_ids(p.id, &ids[..2]).await.unwrap());
+    assert_eq!(first, ["Борисов", "Васильев"]);
+
+    // While the rest is written:
+    app.post(
+        "updatestaff",
+        Some(&p.token),
+        json!({"inn": p.inn, "staffid": id_of("Егоров"), "name": "Абрамов"}),
+    )
+    .await
+    .ok();
+    app.post(
+        "deletestaff",
+        Some(&p.token),
+        json!({"inn": p.inn, "staffid": id_of("Григорьев")}),
+    )
+    .await
+    .ok();
+    app.add_listed(&p, &[("+79001110099".into(), "Анисимов".into())])
+        .await;
+
+    let rest = names(store.staff_by_ids(p.id, &ids[2..]).await.unwrap());
+    assert_eq!(rest, ["Дмитриев", "Абрамов"], "each once, as they are now");
+    let next = app
+        .post("getstaff", Some(&p.token), json!({"inn": p.inn}))
+        .await;
+    let next: Vec<&str> = next
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["staff name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        next,
+        ["Абрамов", "Анисимов", "Борисов", "Васильев", "Дмитриев"],
+        "the next call lists them by name"
+    );
 }

@@ -329,7 +329,7 @@ async fn groups_by_staff(
 pub struct StaffApi;
 
 /// Employees a page of `getstaff`'s answer: about 300 KB.
-const STAFF_PAGE: i64 = 1_000;
+const STAFF_PAGE: usize = 1_000;
 
 /// What `getstaff`'s body stream carries from one page of employees to the next.
 struct StaffPages {
@@ -337,11 +337,14 @@ struct StaffPages {
     partner_id: i64,
     inn: String,
     groups: HashMap<i64, Vec<String>>,
+    /// Who the answer lists, in its order, read when it started: each of them once, as they
+    /// are when their page is read (one deleted meanwhile is left out).
+    ids: Vec<i64>,
     /// The page read before the answer started (so that a failing database is still an error
     /// in the envelope), then none.
     ready: Option<Vec<StaffRow>>,
-    /// The last employee written: the next page starts after them.
-    after: Option<(String, i64)>,
+    /// Where in `ids` the next page starts.
+    at: usize,
     first: bool,
     done: bool,
 }
@@ -352,12 +355,13 @@ impl StaffPages {
         if self.done {
             return Ok(None);
         }
+        let page = &self.ids[self.at..(self.at + STAFF_PAGE).min(self.ids.len())];
         let rows = match self.ready.take() {
             Some(rows) => rows,
             None => self
                 .state
                 .store
-                .staff_page(self.partner_id, self.after.take(), STAFF_PAGE)
+                .staff_by_ids(self.partner_id, page)
                 .await
                 .map_err(|e| {
                     // The status line is long gone: the client sees the answer cut short.
@@ -365,6 +369,7 @@ impl StaffPages {
                     std::io::Error::other(e.to_string())
                 })?,
         };
+        self.at += page.len();
         let mut out = Vec::new();
         if self.first {
             out.extend_from_slice(page_json::LIST_HEAD);
@@ -372,8 +377,7 @@ impl StaffPages {
         let time = &self.state.time;
         page_json::write_staff_items(&mut out, &self.inn, time, &rows, &self.groups, self.first);
         self.first = false;
-        self.after = rows.last().map(|r| (r.name.clone(), r.id));
-        if (rows.len() as i64) < STAFF_PAGE {
+        if self.at >= self.ids.len() {
             out.extend_from_slice(page_json::LIST_TAIL);
             self.done = true;
         }
@@ -391,14 +395,17 @@ impl StaffApi {
         let partner = auth.0.require_partner()?;
         auth.0.check_inn(given(&body.0.inn))?;
         let groups = groups_by_staff(state, partner.id).await?;
-        let ready = state.store.staff_page(partner.id, None, STAFF_PAGE).await?;
+        let ids = state.store.staff_ids_by_name(partner.id).await?;
+        let first = &ids[..STAFF_PAGE.min(ids.len())];
+        let ready = state.store.staff_by_ids(partner.id, first).await?;
         let pages = StaffPages {
             state: state.clone(),
             partner_id: partner.id,
             inn: partner.inn.clone(),
             groups,
+            ids,
             ready: Some(ready),
-            after: None,
+            at: 0,
             first: true,
             done: false,
         };
