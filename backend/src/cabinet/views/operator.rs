@@ -248,8 +248,15 @@ pub async fn create_partner(
                 partner_id = p.id,
                 "partner created by the operator"
             );
-            let actor = audit::operator(&s.operator.login);
-            audit::record(state, req, p.id, &actor, audit::Action::PartnerCreated, "").await;
+            journal(
+                state,
+                req,
+                &s.operator.login,
+                p.id,
+                audit::Action::PartnerCreated,
+                "",
+            )
+            .await;
             cookies::flash_token(req.cookie(), OPERATOR, token.expose(), cfg.secure_cookies);
             Ok(done(OPERATOR, "partner_created"))
         }
@@ -260,6 +267,28 @@ pub async fn create_partner(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The partner an action on its row is about; a 404 for an ID that is nobody's.
+async fn partner_of_row(state: &SharedState, id: i64) -> CabinetResult<PartnerRow> {
+    state
+        .store
+        .partner_by_id(id)
+        .await?
+        .ok_or(CabinetError::NotFound)
+}
+
+/// Records in the partner's journal what the operator did to it, named by their login.
+async fn journal(
+    state: &SharedState,
+    req: &Request,
+    login: &str,
+    partner_id: i64,
+    action: audit::Action,
+    detail: &str,
+) {
+    let actor = audit::operator(login);
+    audit::record(state, req, partner_id, &actor, action, detail).await;
 }
 
 #[derive(Deserialize)]
@@ -279,11 +308,7 @@ pub async fn set_disabled(
     let s = session::operator(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let disabled = form.disabled == "1";
-    let before = state
-        .store
-        .partner_by_id(id)
-        .await?
-        .ok_or(CabinetError::NotFound)?;
+    let before = partner_of_row(state, id).await?;
     state.store.set_partner_disabled(id, disabled).await?;
     if disabled {
         // A disabled partner's admins are logged out at once.
@@ -299,13 +324,12 @@ pub async fn set_disabled(
         "partner access changed"
     );
     if before.disabled != disabled {
-        let actor = audit::operator(&s.operator.login);
         let action = if disabled {
             audit::Action::PartnerDisabled
         } else {
             audit::Action::PartnerEnabled
         };
-        audit::record(state, req, id, &actor, action, "").await;
+        journal(state, req, &s.operator.login, id, action, "").await;
     }
     Ok(done(
         &back_to(form.back.as_deref()),
@@ -339,11 +363,7 @@ pub async fn rename(
     session::check_csrf(&s.csrf, &form.csrf)?;
     let short = PartnerName::parse(&form.name).map_err(|e| CabinetError::Invalid(e.0))?;
     let full = PartnerName::parse(&form.full_name).map_err(|e| CabinetError::Invalid(e.0))?;
-    let before = state
-        .store
-        .partner_by_id(id)
-        .await?
-        .ok_or(CabinetError::NotFound)?;
+    let before = partner_of_row(state, id).await?;
     if !state
         .store
         .rename_partner(id, short.as_str(), full.as_str())
@@ -359,12 +379,11 @@ pub async fn rename(
             before.full_name,
             full.as_str()
         );
-        let actor = audit::operator(&s.operator.login);
-        audit::record(
+        journal(
             state,
             req,
+            &s.operator.login,
             id,
-            &actor,
             audit::Action::PartnerRenamed,
             &detail,
         )
@@ -394,22 +413,17 @@ pub async fn set_rate(
     let s = session::operator(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let rate = crate::service::throttle::parse_rate(&form.rate).map_err(CabinetError::Invalid)?;
-    let before = state
-        .store
-        .partner_by_id(id)
-        .await?
-        .ok_or(CabinetError::NotFound)?;
+    let before = partner_of_row(state, id).await?;
     if !state.store.set_partner_rate(id, rate).await? {
         return Err(CabinetError::NotFound);
     }
     if before.api_rate != rate {
         let detail = crate::service::throttle::rate_change(before.api_rate, rate);
-        let actor = audit::operator(&s.operator.login);
-        audit::record(
+        journal(
             state,
             req,
+            &s.operator.login,
             id,
-            &actor,
             audit::Action::PartnerRateSet,
             &detail,
         )
@@ -434,11 +448,7 @@ pub async fn reset_password(
 ) -> CabinetResult<Response> {
     let s = session::operator(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
-    state
-        .store
-        .partner_by_id(id)
-        .await?
-        .ok_or(CabinetError::NotFound)?;
+    partner_of_row(state, id).await?;
     partners::set_password(&state.store, id, &form.password).await?;
     state
         .store
@@ -449,7 +459,14 @@ pub async fn reset_password(
         partner_id = id,
         "partner password reset by the operator"
     );
-    let actor = audit::operator(&s.operator.login);
-    audit::record(state, req, id, &actor, audit::Action::PasswordReset, "").await;
+    journal(
+        state,
+        req,
+        &s.operator.login,
+        id,
+        audit::Action::PasswordReset,
+        "",
+    )
+    .await;
     Ok(done(&back_to(form.back.as_deref()), "password_reset"))
 }
