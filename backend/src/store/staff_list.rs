@@ -181,17 +181,21 @@ impl Store {
     ) -> Result<StaffListed> {
         let phones: Vec<&str> = entries.iter().map(|(p, _)| p.as_str()).collect();
         let names: Vec<&str> = entries.iter().map(|(_, n)| n.as_str()).collect();
-        let listed: Vec<&str> = phones
-            .iter()
-            .copied()
-            .chain(kept.iter().map(Phone::as_str))
-            .collect();
+        // Usually nothing is kept: then the list's own phones are bound again, not a copy.
+        let with_kept: Option<Vec<&str>> = (!kept.is_empty()).then(|| {
+            phones
+                .iter()
+                .copied()
+                .chain(kept.iter().map(Phone::as_str))
+                .collect()
+        });
         let (added, approved, mut disabled, rows, sync_listed) = match &self.writer {
             super::Pool::Sqlite(p) => {
                 let pairs: Vec<[&str; 2]> =
                     phones.iter().zip(&names).map(|(p, n)| [*p, *n]).collect();
                 let phones = json(&phones)?;
-                let listed = json(&listed)?;
+                let with_kept = with_kept.as_ref().map(json).transpose()?;
+                let listed = with_kept.as_ref().unwrap_or(&phones);
                 let mut tx = p.begin().await?;
                 let add = sqlx::query_scalar(ADD_SQLITE)
                     .bind(partner_id)
@@ -201,7 +205,7 @@ impl Store {
                     tx,
                     SQLITE,
                     &phones,
-                    &listed,
+                    listed,
                     add,
                     partner_id,
                     now,
@@ -210,6 +214,7 @@ impl Store {
                 )
             }
             super::Pool::Postgres(p) => {
+                let listed = with_kept.as_ref().unwrap_or(&phones);
                 let mut tx = p.begin().await?;
                 let add = sqlx::query_scalar(ADD_PG)
                     .bind(partner_id)
@@ -220,7 +225,7 @@ impl Store {
                     tx,
                     POSTGRES,
                     &phones,
-                    &listed,
+                    listed,
                     add,
                     partner_id,
                     now,
