@@ -16,7 +16,7 @@ mod fakes;
 use futures_util::StreamExt;
 use serde_json::json;
 use simo_backend::config::Settings;
-use simo_backend::domain::Phone;
+use simo_backend::domain::{Phone, PushToken};
 use simo_backend::service::partners::{self, PartnerInput};
 use simo_backend::startup::Application;
 use simo_backend::store::{StaffState, Store};
@@ -100,7 +100,12 @@ async fn main() {
             .unwrap();
         state
             .store
-            .set_push_token(s.staff_id(), Some(&format!("bench-{i}")), "android", 0)
+            .set_push_token(
+                s.staff_id(),
+                Some(&PushToken::parse(&format!("bench-{i}")).unwrap()),
+                "android",
+                0,
+            )
             .await
             .unwrap();
         staff_ids.push(s.id);

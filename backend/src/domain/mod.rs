@@ -4,6 +4,7 @@ mod device;
 mod ids;
 mod inn;
 mod phone;
+mod push_token;
 mod registration;
 mod repeat;
 mod text;
@@ -14,6 +15,7 @@ pub use device::Device;
 pub use ids::{GroupId, IdempotencyKey, MessageId, StaffId, StaffSyncId};
 pub use inn::Inn;
 pub use phone::Phone;
+pub use push_token::PushToken;
 pub use registration::Registration;
 pub use repeat::Repeat;
 pub use text::{

@@ -1,7 +1,7 @@
 //! Employees ("staff" on the wire): unique per partner and phone.
 
 use super::{Store, exec, with_pool, with_writer};
-use crate::domain::{Millis, Phone, StaffId, TokenHash};
+use crate::domain::{Millis, Phone, PushToken, StaffId, TokenHash};
 use crate::error::{Error, Result};
 
 /// Whether an employee receives messages.
@@ -172,7 +172,7 @@ impl Store {
     pub async fn set_push_token(
         &self,
         id: StaffId,
-        push_token: Option<&str>,
+        push_token: Option<&PushToken>,
         device: &str,
         now: Millis,
     ) -> Result<()> {
@@ -180,7 +180,7 @@ impl Store {
             "UPDATE staff SET push_token = $2, push_device = $3, device = $3, updated_at = $4 WHERE id = $1",
         )
         .bind(id.0)
-        .bind(push_token)
+        .bind(push_token.map(PushToken::as_str))
         .bind(device)
         .bind(now)
         .execute(p)

@@ -311,6 +311,19 @@ async fn updatepushtoken_stores_the_token_for_the_employee_only(app: TestApp) {
     assert_eq!(me["pushregistered"], true);
     assert_eq!(me["device"], "apple");
 
+    // No provider issues a token with a NUL or a space; PostgreSQL could not even store a NUL
+    // (it was a 500 there). Refused, and the token stored before is kept.
+    for wrong in ["fcm\u{0}token", "two words", "токен"] {
+        let body = json!({"inn": p.inn, "pushtoken": wrong, "device": "android"});
+        let refused = app.post("updatepushtoken", Some(&e.token), body).await;
+        assert!(refused.failed(400).contains("push-токен"), "{refused:?}");
+    }
+    let long = json!({"inn": p.inn, "pushtoken": "x".repeat(4097)});
+    let refused = app.post("updatepushtoken", Some(&e.token), long).await;
+    assert_eq!(refused.failed(400), "Слишком длинный push-токен");
+    let kept = app.count(&format!("SELECT COUNT(*) FROM staff WHERE id = {} AND push_token = 'fcm-token-1' AND device = 'apple'", e.id)).await;
+    assert_eq!(kept, 1, "the token stored before is kept");
+
     let foreign = json!({"inn": p.inn, "staffId": other.id, "pushtoken": "x", "device": "android"});
     app.post("updatepushtoken", Some(&e.token), foreign)
         .await

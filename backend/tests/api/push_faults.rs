@@ -8,6 +8,7 @@ use crate::push::{
 };
 use serde_json::json;
 use simo_backend::config::Settings;
+use simo_backend::domain::PushToken;
 use simo_backend::startup::Application;
 use simo_backend::store::Store;
 use std::process::{Child, Command, Stdio};
@@ -146,7 +147,12 @@ async fn a_server_killed_mid_flight_loses_nothing_after_restart() {
         .await
         .unwrap();
     store
-        .set_push_token(staff.staff_id(), Some("fcm-token-1"), "android", 0)
+        .set_push_token(
+            staff.staff_id(),
+            Some(&push_token("fcm-token-1")),
+            "android",
+            0,
+        )
         .await
         .unwrap();
     store.close().await;
@@ -279,4 +285,8 @@ async fn two_servers_on_one_postgres_push_each_message_once() {
     let counts = fcm.behaviour.counts();
     assert!(counts.values().all(|&n| n == 1), "pushed twice: {counts:?}");
     assert_eq!(fcm.behaviour.requests.load(Ordering::SeqCst), MESSAGES);
+}
+
+fn push_token(raw: &str) -> PushToken {
+    PushToken::parse(raw).unwrap()
 }

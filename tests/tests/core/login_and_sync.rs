@@ -1,5 +1,6 @@
 //! The happy path: SMS login, push token, a partner's message arriving by sync and by push.
 
+use simo_backend::domain::PushToken;
 use simo_core::{ApiError, MessageId};
 
 use crate::helpers::{TestServer, ids, new_phone};
@@ -123,7 +124,12 @@ async fn the_push_token_is_sent_and_sent_again_after_a_new_login() {
     let staff_id = simo_backend::domain::StaffId::parse(&profile.staff_id).unwrap();
     let store = &server.state.store;
     store
-        .set_push_token(staff_id, Some("moved"), "android", 0)
+        .set_push_token(
+            staff_id,
+            Some(&PushToken::parse("moved").unwrap()),
+            "android",
+            0,
+        )
         .await
         .unwrap();
     client
@@ -136,7 +142,12 @@ async fn the_push_token_is_sent_and_sent_again_after_a_new_login() {
         "the same token again is not sent"
     );
     store
-        .set_push_token(staff_id, Some("fcm-token-2"), "android", 0)
+        .set_push_token(
+            staff_id,
+            Some(&PushToken::parse("fcm-token-2").unwrap()),
+            "android",
+            0,
+        )
         .await
         .unwrap();
 

@@ -4,7 +4,7 @@ use super::body::{V1Body, lenient};
 use super::envelope::{V1Error, envelope};
 use super::security::{Caller, TokenAuth};
 use super::{V1Tag, client_ip, given, required, state};
-use crate::domain::{Device, StaffId, now_millis};
+use crate::domain::{Device, PushToken, StaffId, now_millis};
 use crate::service::login::{self, CodeRequest};
 use crate::service::messaging;
 use crate::store::{PartnerRow, StaffRow};
@@ -107,7 +107,8 @@ pub struct PushTokenRequest {
     #[oai(rename = "staffId")]
     #[serde(default, deserialize_with = "lenient::string")]
     pub staffid: Option<String>,
-    /// Push-токен FCM или APNs; пустая строка удаляет токен.
+    /// Push-токен FCM или APNs (до 4096 видимых символов ASCII, без пробелов); пустая строка
+    /// удаляет токен.
     #[serde(default, deserialize_with = "lenient::string")]
     pub pushtoken: Option<String>,
     /// `android` или `apple`.
@@ -214,16 +215,10 @@ impl LoginApi {
                 .unwrap_or(Device::Android)
                 .as_str(),
         };
-        let push = given(&b.pushtoken);
-        if push.is_some_and(|t| t.len() > 4096) {
-            return Err(V1Error::bad_request(phrase!(
-                "Слишком длинный push-токен",
-                "The push token is too long"
-            )));
-        }
+        let push = given(&b.pushtoken).map(PushToken::parse).transpose()?;
         state
             .store
-            .set_push_token(staff.staff_id(), push, device, now_millis())
+            .set_push_token(staff.staff_id(), push.as_ref(), device, now_millis())
             .await?;
         Ok(MessageEnvelope::ok(MessageData {
             message: "Push token успешно обновлен.".into(),
