@@ -45,6 +45,22 @@ async fn malformed_bodies_get_400_in_the_envelope_and_leave_data_intact(app: Tes
         );
         answer.failed(answer.status);
     }
+    // The refusal names the field, as folded (`staffId` is `staffid`), and a yes-or-no field
+    // says what it takes.
+    let body = br#"{"staffId": [1], "title": "t", "message": "m"}"#.to_vec();
+    let named = app
+        .call("POST", "/api/v1/createmessage", Some(&p.token), Some(body))
+        .await;
+    assert_eq!(
+        named.failed(400),
+        "Неверный запрос: «staffid»: ожидалась строка"
+    );
+    let body = json!({"staffid": e.id, "title": "t", "message": "m", "requireack": {}});
+    let flag = app.post("createmessage", Some(&p.token), body).await;
+    assert_eq!(
+        flag.failed(400),
+        "Неверный запрос: «requireack»: ожидалось true или false"
+    );
     let evil = "'); DELETE FROM messages; --<script>";
     let stored = app.create_message(&p, &e.id, evil, evil).await.ok().clone();
     assert_eq!(stored["title"], evil, "stored verbatim, as data");
@@ -353,7 +369,21 @@ async fn errors_are_english_when_the_caller_prefers_english(app: TestApp) {
             token(),
             r#"{"staffid": {"x": 1}, "title": "t", "message": "m"}"#,
             400,
-            "Wrong request: a string expected",
+            "Wrong request: “staffid”: a string expected",
+        ),
+        (
+            "/api/v1/addstaff",
+            token(),
+            r#"{"staff": [{"phone": "+79001112233", "name": "Ия"}], "skipinvalid": [true]}"#,
+            400,
+            "Wrong request: “skipinvalid”: true or false expected",
+        ),
+        (
+            "/api/v1/addstaff",
+            token(),
+            r#"{"staff": [{"phone": "+79001112233", "name": ["Ия"]}]}"#,
+            400,
+            "Wrong request: “staff[0].name”: ",
         ),
         (
             "/api/v1/createmessage",

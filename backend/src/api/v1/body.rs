@@ -144,9 +144,22 @@ where
             Err(_) => Default::default(),
         };
         let object = parse_object(&bytes, request.uri().query()).map_err(V1Error::bad_request)?;
-        let value = serde_json::from_value(Value::Object(object))
-            .map_err(|e| V1Error::bad_request(bad_request_because(&e.to_string())))?;
+        let value = serde_path_to_error::deserialize(Value::Object(object))
+            .map_err(|e| V1Error::bad_request(refused_field(&e)))?;
         Ok(Self(value))
+    }
+}
+
+/// "Wrong request: “staffid”: a string expected": the field named (as folded: `staffid` for
+/// `staffId`; `staff[3].phone` inside a list), so that a body of twenty fields says which one.
+fn refused_field(e: &serde_path_to_error::Error<serde_json::Error>) -> Phrase {
+    let detail = e.inner().to_string();
+    match e.path().to_string().as_str() {
+        "." | "" => bad_request_because(&detail),
+        path => phrase!(
+            "Неверный запрос: «{path}»: {detail}",
+            "Wrong request: “{path}”: {detail}"
+        ),
     }
 }
 
@@ -175,15 +188,35 @@ pub mod lenient {
         ))
     }
 
-    /// A string field that may arrive as a number; `null` and absent mean "not given".
-    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    /// A scalar as text: a string, a number or `true`/`false`; `null` and absent mean "not
+    /// given"; a list or an object is `wrong`.
+    fn scalar<'de, D: Deserializer<'de>>(
+        d: D,
+        wrong: fn() -> D::Error,
+    ) -> Result<Option<String>, D::Error> {
         match Option::<Value>::deserialize(d)? {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
             Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(_) => Err(a_string::<D::Error>()),
+            Some(_) => Err(wrong()),
         }
+    }
+
+    /// A string field that may arrive as a number; `null` and absent mean "not given".
+    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        scalar(d, a_string::<D::Error>)
+    }
+
+    /// A yes-or-no field as text, for `flag` to read (`true`/`false` as JSON or as text,
+    /// `1`/`0`). A list or an object is refused by what a yes or no is, not as a string.
+    pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        scalar(d, || {
+            expected::<D::Error>(phrase!(
+                "ожидалось true или false",
+                "true or false expected"
+            ))
+        })
     }
 
     /// An integer that may arrive as a string; `""` and `null` mean "not given".

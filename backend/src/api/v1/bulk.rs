@@ -23,7 +23,7 @@ pub struct CreateMessageBulkRequest {
     #[serde(default, deserialize_with = "lenient::id_list")]
     pub staffids: Option<Vec<String>>,
     /// `true`: всем активным сотрудникам партнёра (тогда `staffids` не указывается).
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::flag")]
     pub all: Option<String>,
     /// Дополнение: идентификатор группы (getgroups): всем её участникам, активным сейчас
     /// (тогда `staffids` и `all` не указываются).
@@ -39,7 +39,7 @@ pub struct CreateMessageBulkRequest {
     /// `true` — сотрудник должен подтвердить ознакомление (кнопка «Ознакомлен(а)»
     /// в приложении; например, с приказом или графиком). Подтверждение меняет статус на
     /// `acknowledged` («Ознакомлен»), его время — `ackdate`. По умолчанию `false`.
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::flag")]
     pub requireack: Option<String>,
 }
 

@@ -26,7 +26,7 @@ pub struct GroupsRequest {
     pub groupid: Option<String>,
     /// `false` — без списков участников (`staffids`), только их число: для большой компании
     /// ответ о 500 группах остаётся маленьким. По умолчанию `true`.
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::flag")]
     pub members: Option<String>,
 }
 

@@ -35,7 +35,7 @@ pub struct CreateMessageRequest {
     /// Дополнение: `true` — сотрудник должен подтвердить ознакомление (кнопка «Ознакомлен(а)»
     /// в приложении; например, с приказом или графиком). Подтверждение меняет статус на
     /// `acknowledged` («Ознакомлен»), его время — `ackdate`. По умолчанию `false`.
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::flag")]
     pub requireack: Option<String>,
 }
 

@@ -27,7 +27,7 @@ pub struct ScheduleMessageRequest {
     #[serde(default, deserialize_with = "lenient::id_list")]
     pub staffids: Option<Vec<String>>,
     /// `true`: всем сотрудникам, активным в момент отправки (тогда `staffids` не указывается).
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::flag")]
     pub all: Option<String>,
     /// Идентификатор группы (getgroups): её участникам, активным в момент отправки (тогда
     /// `staffids` и `all` не указываются). Пока отправка ждёт, группу нельзя удалить.
@@ -56,7 +56,7 @@ pub struct ScheduleMessageRequest {
     /// `true` — сотрудник должен подтвердить ознакомление (кнопка «Ознакомлен(а)»
     /// в приложении; например, с приказом или графиком). Подтверждение меняет статус на
     /// `acknowledged` («Ознакомлен»), его время — `ackdate`. По умолчанию `false`.
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::flag")]
     pub requireack: Option<String>,
 }
 

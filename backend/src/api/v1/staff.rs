@@ -90,7 +90,7 @@ pub struct AddStaffRequest {
     /// `true` — список и есть весь штат (полная выгрузка из кадровой системы): сотрудники,
     /// которых в нём нет, отключаются от рассылки (не удаляются: история остаётся, включить
     /// можно в кабинете). По умолчанию `false`: список только добавляет.
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::flag")]
     pub disablemissing: Option<String>,
     /// Часть всего штата, передаваемого несколькими вызовами (больше 10 000 сотрудников):
     /// `syncid` из `beginstaffsync`. Не вместе с `disablemissing`.
@@ -102,7 +102,7 @@ pub struct AddStaffRequest {
     /// сотрудник, чья запись пропущена из‑за ФИО, остаётся в штате (по телефону) как был;
     /// запись с нечитаемым телефоном не называет никого, и сотрудника, которого она должна
     /// была назвать, отключат как отсутствующего.
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::flag")]
     pub skipinvalid: Option<String>,
 }
 
