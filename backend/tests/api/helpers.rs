@@ -464,3 +464,34 @@ impl TestApp {
         self.post("getmessage", Some(token), body).await
     }
 }
+
+/// splitmix64, for the fuzz tests: small, seeded, and the same on every machine.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// Seeded by `SIMO_FUZZ_SEED`, or by the fixed seed the tests run with, so that a failure
+    /// happens again the same way.
+    pub fn from_env() -> (Self, u64) {
+        let seed = std::env::var("SIMO_FUZZ_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(20261205);
+        (Self(seed), seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())].clone()
+    }
+}

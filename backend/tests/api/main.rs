@@ -5,7 +5,9 @@ mod helpers;
 
 mod acknowledgment;
 mod cabinet;
+mod cabinet_fuzz;
 mod cli;
+mod fuzz;
 mod groups;
 mod login;
 mod messages;
