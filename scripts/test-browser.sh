@@ -17,8 +17,8 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
-  echo "== installing playwright-core"
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
+  echo "== installing playwright-core and axe-core"
   (cd tests/browser && { npm ci --no-audit --no-fund || npm install --no-audit --no-fund; })
 fi
 

@@ -5,7 +5,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createHmac } from "node:crypto";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
+
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 const BASE = process.env.E2E_BASE;
 const SHOTS = process.env.E2E_SCREENSHOTS;
@@ -48,8 +51,8 @@ async function employee(inn, phone, name) {
   return confirmed.body.data.staffid;
 }
 
-async function newPage(viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport, locale: "ru-RU" });
+async function newPage(viewport = { width: 1280, height: 860 }, bypassCSP = false) {
+  const context = await browser.newContext({ viewport, locale: "ru-RU", bypassCSP });
   const page = await context.newPage();
   page.dialogs = [];
   page.acceptDialogs = false;
@@ -892,6 +895,54 @@ test("an HR system sends the whole staff in parts; the one not listed is disable
   await page.goto(`${BASE}/cabinet/journal`);
   assert.match(await page.textContent("main"), /Штат синхронизирован с выгрузкой: в списках: 3, отключено: 1/);
   await page.context().close();
+});
+
+/** axe-core's violations of WCAG 2.1 A and AA on the page as it is, serious and critical ones. */
+async function accessibilityProblems(page) {
+  await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+  });
+  return found.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+test("every page passes axe-core's WCAG 2.1 AA checks, in Russian and English", async () => {
+  // The pages' CSP allows no injected script; axe-core is the test's, not the page's.
+  const page = await newPage(undefined, true);
+  await page.goto(`${BASE}/cabinet/login`);
+  const problems = {};
+  const check = async (path) => {
+    await page.goto(`${BASE}${path}`);
+    assert.equal(new URL(page.url()).pathname, path.split("?")[0], `${path} opened`);
+    const found = await accessibilityProblems(page);
+    if (found.length) problems[path] = found;
+  };
+  await check("/cabinet/login");
+  await login(page, partnerA.inn, PASSWORD_A);
+  const { body } = await api("getmessage", tokenA, { inn: partnerA.inn, staffid: staff.ivanov, count: 1 });
+  const message = body.data[0].messageId;
+  for (const path of [
+    "/cabinet", "/cabinet/employees", "/cabinet/employees/add", "/cabinet/groups", "/cabinet/messages",
+    `/cabinet/messages/${message}`, "/cabinet/send", "/cabinet/scheduled", "/cabinet/templates",
+    "/cabinet/settings", "/cabinet/webhook", "/cabinet/journal", "/cabinet/docs",
+    "/cabinet?lang=en", "/cabinet/messages?lang=en", "/cabinet/docs?lang=en", "/cabinet/messages/999999",
+  ]) {
+    await check(path);
+  }
+  await page.context().close();
+  const ops = await newPage(undefined, true);
+  await ops.goto(`${BASE}/operator/login`);
+  await ops.fill("input[name=login]", "ops");
+  await ops.fill("input[name=password]", "operator-password");
+  await Promise.all([ops.waitForURL(`${BASE}/operator`), ops.click("button[type=submit]")]);
+  for (const path of ["/operator", "/operator/usage"]) {
+    await ops.goto(`${BASE}${path}`);
+    const found = await accessibilityProblems(ops);
+    if (found.length) problems[path] = found;
+  }
+  await ops.context().close();
+  assert.deepEqual(problems, {}, JSON.stringify(problems, null, 1));
 });
 
 test("log out", async () => {

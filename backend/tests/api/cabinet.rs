@@ -2629,7 +2629,7 @@ async fn the_english_cabinet_gives_the_rules_refusals_in_english(app: TestApp) {
 fn prose(body: &str) -> String {
     let mut text = body.to_owned();
     for (open, close) in [
-        ("<pre>", "</pre>"),
+        ("<pre", "</pre>"),
         ("<code>", "</code>"),
         ("<script", "</script>"),
     ] {
