@@ -2,13 +2,30 @@
 
 use super::ParseError;
 
-/// Control characters other than line breaks and tabs have no place in a notification.
+/// Control characters other than line breaks and tabs have no place in a notification. A text
+/// of nothing but invisible characters (zero-width spaces, direction marks, a BOM) is empty:
+/// the phone would show a blank notification. Inside visible text they stay (the joiner of
+/// an emoji family, a soft hyphen).
 fn clean(raw: &str) -> String {
     let kept: String = raw
         .chars()
         .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
         .collect();
-    kept.trim().to_owned()
+    let kept = kept.trim();
+    if kept.chars().all(|c| c.is_whitespace() || invisible(c)) {
+        return String::new();
+    }
+    kept.to_owned()
+}
+
+/// Format characters and fillers that draw nothing (Unicode's default-ignorable code points).
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 macro_rules! bounded_text {
@@ -138,6 +155,13 @@ mod tests {
             "Планерка"
         );
         assert!(Title::parse("   ").is_err());
+        // Nothing to see: zero-width space, RTL override, BOM, a word joiner.
+        let blank = Title::parse("\u{200B}\u{202E} \u{FEFF}\u{2060}").unwrap_err();
+        assert!(blank.to_string().contains("Не указан заголовок"), "{blank}");
+        assert!(MessageText::parse("\u{0}\u{1}\u{202E}").is_err());
+        // Inside visible text they stay: the joiners of an emoji family.
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
+        assert_eq!(Title::parse(family).unwrap().as_str(), family);
         assert!(Title::parse(&"я".repeat(251)).is_err());
         assert!(Title::parse(&"я".repeat(250)).is_ok());
     }
