@@ -896,6 +896,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The lines with mistakes: correct them and add",
     ),
     (
+        "add.retry_cut",
+        "Здесь первые {} строк с ошибками. Столько ошибок лучше исправить в файле и загрузить его снова: уже добавленные не повторятся.",
+        "Here are the first {} lines with mistakes. So many are better corrected in the file, then upload it again: those added already are not repeated.",
+    ),
+    (
         "add.retry_submit",
         "Добавить исправленные",
         "Add the corrected lines",

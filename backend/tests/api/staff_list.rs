@@ -18,6 +18,7 @@ both_databases!(
     refused_phones_count_toward_the_limit_per_address,
     the_list_finds_whom_to_remind_to_install_the_app,
     asked_to_a_list_skips_its_mistakes_and_keeps_employees_whose_names_alone_were_wrong,
+    a_file_of_mistakes_gives_back_its_first_thousand_lines_to_correct,
 );
 
 const IVANOV: &str = "+79001110001";
@@ -1106,4 +1107,65 @@ async fn asked_to_a_list_skips_its_mistakes_and_keeps_employees_whose_names_alon
     assert!(!corrected.body.contains("id=\"add-retry\""));
     let added = "SELECT COUNT(*) FROM staff WHERE phone = '+79001110006'";
     assert_eq!(app.count(added).await, 1);
+}
+
+/// The lines a list skipped come back in a form to correct, a thousand at most: a whole file
+/// of wrong lines is corrected in the file.
+async fn a_file_of_mistakes_gives_back_its_first_thousand_lines_to_correct(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let add = b.get("/cabinet/employees/add").await;
+    let mut list = String::from("+79001110006;Сидоров\n");
+    for i in 0..1005 {
+        list.push_str(&format!("{i};Плохой номер {i}\n"));
+    }
+    let done = b
+        .post(
+            "/cabinet/employees/add",
+            &[
+                ("csrf", &add.csrf()),
+                ("list", &list),
+                ("do", "add"),
+                ("skip", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(by_id(&done, "n-added").as_deref(), Some("1"));
+    assert_eq!(by_id(&done, "n-skipped").as_deref(), Some("1005"));
+    let form = done
+        .body
+        .split("id=\"add-retry\"")
+        .nth(1)
+        .expect("the form");
+    let text = form
+        .split_once("<textarea")
+        .unwrap()
+        .1
+        .split_once('>')
+        .unwrap()
+        .1;
+    let text = text.split("</textarea>").next().unwrap();
+    assert_eq!(text.lines().count(), 1000, "the first thousand");
+    assert!(text.starts_with("0;Плохой номер 0\n"), "{}", &text[..40]);
+    assert!(text.ends_with("999;Плохой номер 999\n"));
+    let cut = by_id(&done, "add-retry-cut").expect("the note that the rest is left out");
+    assert!(cut.contains("первые 1000 строк"), "{cut}");
+
+    // A few mistakes come back whole, with no such note.
+    let add = b.get("/cabinet/employees/add").await;
+    let few = b
+        .post(
+            "/cabinet/employees/add",
+            &[
+                ("csrf", &add.csrf()),
+                ("list", "+79001110007;Петров\n12;Плохой\n"),
+                ("do", "add"),
+                ("skip", "1"),
+            ],
+        )
+        .await;
+    assert!(few.body.contains("id=\"add-retry\""));
+    assert!(by_id(&few, "add-retry-cut").is_none());
 }

@@ -34,13 +34,19 @@ struct AddView {
     /// The first `SKIPPED_SHOWN` lines skipped, each with its reason.
     skipped: Vec<String>,
     skipped_total: usize,
-    /// The skipped lines as `phone;name`, in a form of their own to be corrected and sent.
+    /// The first `RETRY_LINES` skipped lines as `phone;name`, in a form of their own to be
+    /// corrected and sent.
     retry: String,
+    retry_lines: usize,
 }
 
 /// Skipped lines listed on the page; the rest are counted. A list with thousands of mistakes
 /// is the wrong file, and the first hundred say so.
 const SKIPPED_SHOWN: usize = 100;
+
+/// Skipped lines given back to correct in the page: a whole file of wrong lines (100,000 and
+/// 4 MB) belongs in the file, not in a text box.
+const RETRY_LINES: usize = 1000;
 
 /// The latest `beginstaffsync`…`finishstaffsync`, for the admin to see that the nightly
 /// export runs and what it did.
@@ -91,6 +97,7 @@ pub async fn page(
         skipped: Vec::new(),
         skipped_total: 0,
         retry: String::new(),
+        retry_lines: RETRY_LINES,
     };
     Ok(html(view.render()))
 }
@@ -231,6 +238,7 @@ pub async fn submit(
                 skipped: Vec::new(),
                 skipped_total: 0,
                 retry: String::new(),
+                retry_lines: RETRY_LINES,
             };
             return Ok(html(view.render())
                 .with_status(StatusCode::BAD_REQUEST)
@@ -259,7 +267,8 @@ pub async fn submit(
         skip,
         skipped,
         skipped_total: list.skipped.len(),
-        retry: retry_text(&list.skipped),
+        retry: retry_text(&list.skipped[..list.skipped.len().min(RETRY_LINES)]),
+        retry_lines: RETRY_LINES,
     };
     Ok(html(view.render()))
 }
