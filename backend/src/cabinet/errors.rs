@@ -157,8 +157,10 @@ pub async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<R
                 None,
             )
         }
+        // An ID in the address that is no number names nothing, like one that is not there.
         None if err.status() == StatusCode::NOT_FOUND
-            || err.status() == StatusCode::METHOD_NOT_ALLOWED =>
+            || err.status() == StatusCode::METHOD_NOT_ALLOWED
+            || err.is::<poem::error::ParsePathError>() =>
         {
             (
                 StatusCode::NOT_FOUND,

@@ -344,6 +344,20 @@ async fn partner_b_cannot_open_partner_as_message_by_url(app: TestApp) {
         .await;
     assert_eq!(delete.status, 404);
     assert_eq!(app.count("SELECT COUNT(*) FROM staff").await, 1);
+    // An address whose ID is no number names nothing either: the same page, whichever list.
+    for path in [
+        "/cabinet/messages/abc",
+        "/cabinet/employees/abc/delete",
+        "/cabinet/employees/99999999999999999999/delete",
+    ] {
+        let page = browser_b.get(path).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert!(
+            page.body.contains("Страница не найдена"),
+            "{path}: {}",
+            page.body
+        );
+    }
 }
 
 async fn repeated_wrong_passwords_are_throttled_even_for_the_right_one(app: TestApp) {
