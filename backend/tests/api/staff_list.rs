@@ -1,7 +1,7 @@
 //! The company's staff list: `addstaff`, the cabinet's "Добавить сотрудников", and the
 //! registration policy that admits only the list.
 
-use crate::cabinet::{Browser, csv_rows, field, journal, without_tags};
+use crate::cabinet::{Browser, Page, csv_rows, field, journal, without_tags};
 use crate::helpers::*;
 use crate::webhook::by_id;
 use serde_json::{Value, json};
@@ -1061,38 +1061,14 @@ async fn asked_to_a_list_skips_its_mistakes_and_keeps_employees_whose_names_alon
         )
         .await;
     assert_eq!(refused.status, 400, "unticked, a mistake refuses the list");
-    let done = b
-        .post(
-            "/cabinet/employees/add",
-            &[
-                ("csrf", &add.csrf()),
-                ("list", list),
-                ("do", "add"),
-                ("skip", "1"),
-            ],
-        )
-        .await;
-    assert_eq!(done.status, 200, "{}", done.body);
+    let done = add_skipping(&b, list).await;
     assert_eq!(by_id(&done, "n-added").as_deref(), Some("1"));
     assert_eq!(by_id(&done, "n-skipped").as_deref(), Some("2"));
     let text = without_tags(&done.body);
     assert!(text.contains("Строка 2: Неверный номер телефона"), "{text}");
     assert!(text.contains("Строка 3: Не указано ФИО"), "{text}");
     // The skipped lines wait in a form of their own, to be corrected and added.
-    let retry = done
-        .body
-        .split("id=\"add-retry\"")
-        .nth(1)
-        .expect("the form");
-    let retry = retry
-        .split_once("<textarea")
-        .unwrap()
-        .1
-        .split_once('>')
-        .unwrap()
-        .1;
-    let retry = retry.split("</textarea>").next().unwrap();
-    assert_eq!(retry, "12345;Плохой номер\n+79001110007;\n");
+    assert_eq!(retry_text(&done), "12345;Плохой номер\n+79001110007;\n");
     let corrected = b
         .post(
             "/cabinet/employees/add",
@@ -1115,26 +1091,47 @@ async fn a_file_of_mistakes_gives_back_its_first_thousand_lines_to_correct(app: 
     let p = app.create_partner(INN_A).await;
     let b = Browser::new(&app);
     b.partner(&p.inn).await;
-    let add = b.get("/cabinet/employees/add").await;
     let mut list = String::from("+79001110006;Сидоров\n");
     for i in 0..1005 {
         list.push_str(&format!("{i};Плохой номер {i}\n"));
     }
+    let done = add_skipping(&b, &list).await;
+    assert_eq!(by_id(&done, "n-added").as_deref(), Some("1"));
+    assert_eq!(by_id(&done, "n-skipped").as_deref(), Some("1005"));
+    let text = retry_text(&done);
+    assert_eq!(text.lines().count(), 1000, "the first thousand");
+    assert!(text.starts_with("0;Плохой номер 0\n"), "{}", &text[..40]);
+    assert!(text.ends_with("999;Плохой номер 999\n"));
+    let cut = by_id(&done, "add-retry-cut").expect("the note that the rest is left out");
+    assert!(cut.contains("первые 1000 строк"), "{cut}");
+
+    // A few mistakes come back whole, with no such note.
+    let few = add_skipping(&b, "+79001110007;Петров\n12;Плохой\n").await;
+    assert_eq!(retry_text(&few), "12;Плохой\n");
+    assert!(by_id(&few, "add-retry-cut").is_none());
+}
+
+/// `list` through the cabinet's "Добавить сотрудников", "skip the lines with mistakes" ticked.
+async fn add_skipping(b: &Browser, list: &str) -> Page {
+    let add = b.get("/cabinet/employees/add").await;
     let done = b
         .post(
             "/cabinet/employees/add",
             &[
                 ("csrf", &add.csrf()),
-                ("list", &list),
+                ("list", list),
                 ("do", "add"),
                 ("skip", "1"),
             ],
         )
         .await;
     assert_eq!(done.status, 200, "{}", done.body);
-    assert_eq!(by_id(&done, "n-added").as_deref(), Some("1"));
-    assert_eq!(by_id(&done, "n-skipped").as_deref(), Some("1005"));
-    let form = done
+    done
+}
+
+/// The skipped lines the page gives back in a form of their own, to correct and add.
+fn retry_text(page: &Page) -> &str {
+    let form = page
         .body
         .split("id=\"add-retry\"")
         .nth(1)
@@ -1146,26 +1143,5 @@ async fn a_file_of_mistakes_gives_back_its_first_thousand_lines_to_correct(app: 
         .split_once('>')
         .unwrap()
         .1;
-    let text = text.split("</textarea>").next().unwrap();
-    assert_eq!(text.lines().count(), 1000, "the first thousand");
-    assert!(text.starts_with("0;Плохой номер 0\n"), "{}", &text[..40]);
-    assert!(text.ends_with("999;Плохой номер 999\n"));
-    let cut = by_id(&done, "add-retry-cut").expect("the note that the rest is left out");
-    assert!(cut.contains("первые 1000 строк"), "{cut}");
-
-    // A few mistakes come back whole, with no such note.
-    let add = b.get("/cabinet/employees/add").await;
-    let few = b
-        .post(
-            "/cabinet/employees/add",
-            &[
-                ("csrf", &add.csrf()),
-                ("list", "+79001110007;Петров\n12;Плохой\n"),
-                ("do", "add"),
-                ("skip", "1"),
-            ],
-        )
-        .await;
-    assert!(few.body.contains("id=\"add-retry\""));
-    assert!(by_id(&few, "add-retry-cut").is_none());
+    text.split("</textarea>").next().unwrap()
 }
