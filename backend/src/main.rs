@@ -81,6 +81,15 @@ enum PartnerCommand {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Delete a partner with everything the server holds of it: employees, messages, journal,
+    /// groups, templates, sends, webhook, tokens. For good.
+    Erase {
+        #[arg(long)]
+        inn: String,
+        /// Required: the deletion cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Give a partner a limit of API calls a second of its own (0: none), or `default` for the
     /// server's SIMO_PARTNER_RATE.
     SetRate {
@@ -245,6 +254,25 @@ async fn partner_command(
             println!(
                 "{}",
                 serde_json::json!({ "inn": p.inn, "password": "updated" })
+            );
+        }
+        PartnerCommand::Erase { inn, yes } => {
+            let p = partners::by_inn(store, &inn).await?;
+            if !yes {
+                return Err(simo_backend::error::Error::Invalid(
+                    simo_backend::phrase::Phrase::new(
+                        "Удаление необратимо: повторите команду с --yes",
+                        "The deletion cannot be undone: run the command again with --yes",
+                    ),
+                ));
+            }
+            // Typed with its INN and --yes: the command line closes the company's access itself.
+            store.set_partner_disabled(p.id, true).await?;
+            let p = partners::by_inn(store, &inn).await?;
+            let erased = partners::erase(store, &p).await?;
+            println!(
+                "{}",
+                serde_json::json!({ "inn": p.inn, "erased": true, "messages": erased.messages, "staff": erased.staff })
             );
         }
         PartnerCommand::SetRate { inn, rate } => {

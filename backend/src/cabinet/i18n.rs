@@ -1390,6 +1390,18 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("op.disable", "Отключить", "Disable"),
     ("op.enable", "Включить", "Enable"),
     ("op.reset", "Сбросить пароль", "Reset password"),
+    ("op.erase", "Удалить", "Delete"),
+    (
+        "op.erase_hint",
+        "Сотрудники, сообщения, журнал, группы, шаблоны, запланированные рассылки, вебхук и токены компании удаляются без возможности восстановления. Приложения сотрудников сохранят свои копии сообщений.",
+        "The company's employees, messages, journal, groups, templates, scheduled sends, webhook and tokens are deleted for good. The employees' apps keep their own copies of the messages.",
+    ),
+    (
+        "op.erase_confirm",
+        "ИНН компании, для подтверждения",
+        "The company's INN, to confirm",
+    ),
+    ("op.erase_submit", "Удалить навсегда", "Delete for good"),
     ("op.rename", "Изменить название", "Change the name"),
     ("op.rate", "Лимит API", "API limit"),
     (
@@ -1504,6 +1516,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.partner_disabled",
         "Партнёр отключён",
         "The partner is disabled",
+    ),
+    (
+        "done.partner_erased",
+        "Компания удалена со всеми её данными",
+        "The company is deleted with all its data",
     ),
     (
         "done.partner_enabled",

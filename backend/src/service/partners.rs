@@ -3,7 +3,7 @@
 use super::passwords;
 use crate::domain::{Inn, PartnerName, SecretToken, TokenHash, TokenKind, now_millis};
 use crate::error::{Error, Result};
-use crate::store::{NewPartner, PartnerRow, Store};
+use crate::store::{Erased, NewPartner, PartnerRow, Store};
 
 pub struct PartnerInput<'a> {
     pub inn: &'a str,
@@ -62,6 +62,27 @@ pub async fn rotate_token(store: &Store, partner_id: i64, grace_secs: i64) -> Re
         )
         .await?;
     Ok(token)
+}
+
+/// Deletes a company with everything the server holds of it (see `Store::erase_partner`). Only
+/// a company whose access is closed already: the operator disables it first, which logs its
+/// admins out and stops its token, and a deletion is never one click away from a live one.
+pub async fn erase(store: &Store, partner: &PartnerRow) -> Result<Erased> {
+    if !partner.disabled {
+        return Err(Error::Conflict(phrase!(
+            "Сначала закройте компании доступ: удалить можно только отключённую",
+            "Disable the company first: only a disabled one can be deleted"
+        )));
+    }
+    let erased = store.erase_partner(partner.id, &partner.inn).await?;
+    tracing::warn!(
+        partner_id = partner.id,
+        inn = %partner.inn,
+        messages = erased.messages,
+        staff = erased.staff,
+        "partner erased with all its data"
+    );
+    Ok(erased)
 }
 
 pub async fn set_password(store: &Store, partner_id: i64, password: &str) -> Result<()> {

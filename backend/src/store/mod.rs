@@ -8,6 +8,7 @@ mod audit;
 mod cabinet;
 mod deliveries;
 mod direct;
+mod erase;
 mod group_commit;
 mod groups;
 mod handoff;
@@ -34,6 +35,7 @@ pub use acks::{AwaitingAck, SendAcks};
 pub use audit::{AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush, Texts};
+pub use erase::Erased;
 pub use groups::{GroupDeleted, GroupInput, GroupRow};
 pub use handoff::Handoff;
 pub use message_list::{

@@ -118,7 +118,7 @@ impl TokenCache {
         );
     }
 
-    fn forget_all(&self) {
+    pub(super) fn forget_all(&self) {
         self.seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.unknown
             .lock()

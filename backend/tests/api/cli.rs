@@ -119,6 +119,8 @@ fn partner_create_list_rotate_and_set_password() {
         ],
     );
     assert!(ok, "{err}");
+    let (ok, _, err) = simo(&url, &["partner", "erase", "--inn", "7736207543", "--yes"]);
+    assert!(!ok && err.contains("7736207543"), "no such partner: {err}");
     // Each change is in the partner's journal, by the server's command line, newest first; the
     // refused password is not.
     let journal = tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -146,6 +148,16 @@ fn partner_create_list_rotate_and_set_password() {
         "{:?}",
         journal[0]
     );
+
+    // Deleted for good, and only when told so twice.
+    let (ok, _, err) = simo(&url, &["partner", "erase", "--inn", "7707083893"]);
+    assert!(!ok && err.contains("--yes"), "{err}");
+    let (ok, out, err) = simo(&url, &["partner", "erase", "--inn", "7707083893", "--yes"]);
+    assert!(ok, "{err}");
+    let erased: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(erased["erased"], true, "{out}");
+    let (ok, out, _) = simo(&url, &["partner", "list"]);
+    assert!(ok && !out.contains("7707083893"), "{out}");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod acknowledgment;
 mod cabinet;
 mod cabinet_fuzz;
 mod cli;
+mod erase;
 mod fuzz;
 mod groups;
 mod login;

@@ -342,6 +342,42 @@ pub async fn set_disabled(
 }
 
 #[derive(Deserialize)]
+pub struct EraseForm {
+    csrf: String,
+    /// The company's INN, typed again: a deletion for good is never one slip of the mouse.
+    confirm: String,
+    back: Option<String>,
+}
+
+/// Deletes a disabled partner with everything the server holds of it.
+#[handler]
+pub async fn erase(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<i64>,
+    Form(form): Form<EraseForm>,
+) -> CabinetResult<Response> {
+    let s = session::operator(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let partner = partner_of_row(state, id).await?;
+    if form.confirm.trim() != partner.inn {
+        let inn = &partner.inn;
+        return Err(CabinetError::Invalid(phrase!(
+            "Для подтверждения введите ИНН компании: {inn}",
+            "To confirm, type the company's INN: {inn}"
+        )));
+    }
+    partners::erase(&state.store, &partner).await?;
+    tracing::info!(
+        operator_id = s.operator.id,
+        operator = %s.operator.login,
+        partner_id = id,
+        "partner erased by the operator"
+    );
+    Ok(done(&back_to(form.back.as_deref()), "partner_erased"))
+}
+
+#[derive(Deserialize)]
 pub struct NamesForm {
     csrf: String,
     name: String,
