@@ -422,6 +422,22 @@ test("the operator logs in, creates a partner and sees its token once", async ()
   const file = readFileSync(await download.path(), "utf8");
   assert.ok(file.startsWith("\uFEFFМесяц;ИНН организации;"), file.slice(0, 60));
   assert.equal(file.slice(1).trimEnd().split("\r\n").length, 4);
+
+  // The contract ended: the disabled company is deleted with all its data, its INN typed again.
+  await page.goto(`${BASE}/operator?q=${encodeURIComponent("ОСЕН")}`);
+  const ending = page.locator("#partners tbody tr").first();
+  await ending.locator("details.erase summary").click();
+  await ending.locator("details.erase input[name=confirm]").fill("500100732258");
+  await Promise.all([page.waitForURL(/\/operator\/partners\/\d+\/erase/), ending.locator("details.erase button[type=submit]").click()]);
+  assert.match(await page.textContent("main"), /введите ИНН компании: 500100732259/);
+  await page.goto(`${BASE}/operator?q=${encodeURIComponent("ОСЕН")}`);
+  await page.locator("#partners tbody tr details.erase summary").click();
+  await page.fill("#partners tbody tr details.erase input[name=confirm]", "500100732259");
+  await Promise.all([page.waitForURL(/done=partner_erased/), page.click("#partners tbody tr details.erase button[type=submit]")]);
+  assert.match(await page.textContent("main"), /Компания удалена со всеми её данными/);
+  await page.goto(`${BASE}/operator`);
+  assert.equal(await page.locator("#partners tbody tr").count(), 2);
+  assert.equal((await api("getstaff", token, { inn: "500100732259" })).status, 401, "its token is gone");
   await page.context().close();
 });
 
