@@ -184,7 +184,8 @@ fn check(page: &Page, what: &str, secrets: &[&str]) {
 }
 
 /// Follows the links from `start` (breadth first, `PAGES` at most), then sends every form found
-/// `CASES` times and every link with each of its numbers replaced.
+/// `CASES` times and every link with each of its numbers replaced. Answers the forms' actions,
+/// their numbers out.
 async fn fuzz_area(
     b: &Browser,
     rng: &mut Rng,
@@ -193,7 +194,7 @@ async fn fuzz_area(
     start: &str,
     foreign: &[String],
     secrets: &[&str],
-) {
+) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut queue = VecDeque::from([start.to_owned()]);
     let mut found_forms: Vec<Form> = Vec::new();
@@ -306,6 +307,7 @@ async fn fuzz_area(
             }
         }
     }
+    found_forms.iter().map(|f| numbers_out(&f.action)).collect()
 }
 
 /// An action with its numbers taken out: `/cabinet/employees/7/state` is one kind of form.
@@ -375,14 +377,21 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
     let (mut rng, seed) = Rng::from_env();
     let admin = Browser::new(&app);
     admin.partner(&p.inn).await;
-    fuzz_area(
+    let sent = fuzz_area(
         &admin, &mut rng, seed, "/cabinet", "/cabinet", &foreign, &secrets,
     )
     .await;
 
+    // The other company disabled, so that the operator's rows offer its deletion too: no
+    // value the fuzz sends is its INN, so it must survive every one of them.
+    app.state
+        .store
+        .set_partner_disabled(q.id, true)
+        .await
+        .unwrap();
     let operator = Browser::new(&app);
     operator.operator(&app).await;
-    fuzz_area(
+    let sent_by_operator = fuzz_area(
         &operator,
         &mut rng,
         seed,
@@ -392,4 +401,21 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
         &[],
     )
     .await;
+    for action in [
+        "/cabinet/send",
+        "/cabinet/employees/add",
+        "/cabinet/settings/password",
+    ] {
+        assert!(sent.contains(action), "{action} not found: {sent:?}");
+    }
+    assert!(
+        sent_by_operator.contains("/operator/partners/#/erase"),
+        "{sent_by_operator:?}"
+    );
+    let kept = format!("SELECT COUNT(*) FROM messages WHERE partner_id = {}", q.id);
+    assert_eq!(
+        app.count(&kept).await,
+        1,
+        "the other company is still there"
+    );
 }
