@@ -268,7 +268,10 @@ async fn partner_command(
             }
             // Typed with its INN and --yes: the command line closes the company's access itself.
             store.set_partner_disabled(p.id, true).await?;
-            let p = partners::by_inn(store, &inn).await?;
+            let p = simo_backend::store::PartnerRow {
+                disabled: true,
+                ..p
+            };
             let erased = partners::erase(store, &p).await?;
             println!(
                 "{}",

@@ -143,10 +143,25 @@ where
             })?,
             Err(_) => Default::default(),
         };
-        let object = parse_object(&bytes, request.uri().query()).map_err(V1Error::bad_request)?;
-        let value = serde_path_to_error::deserialize(Value::Object(object))
-            .map_err(|e| V1Error::bad_request(refused_field(&e)))?;
-        Ok(Self(value))
+        let query = request.uri().query();
+        let object = parse_object(&bytes, query).map_err(V1Error::bad_request)?;
+        match serde_json::from_value(Value::Object(object)) {
+            Ok(value) => Ok(Self(value)),
+            // Read again, tracking the path, only to say which field was wrong: every call
+            // that reads well pays nothing for it.
+            Err(plain) => Err(V1Error::bad_request(
+                parse_object(&bytes, query)
+                    .ok()
+                    .and_then(|object| {
+                        serde_path_to_error::deserialize::<_, T>(Value::Object(object)).err()
+                    })
+                    .map_or_else(
+                        || bad_request_because(&plain.to_string()),
+                        |e| refused_field(&e),
+                    ),
+            )
+            .into()),
+        }
     }
 }
 
