@@ -188,8 +188,8 @@ async fn run(cli: Cli) -> simo_backend::error::Result<()> {
     }
 }
 
-/// Each change is in the partner's journal, by "the server's command line", as the operator's
-/// changes from the operator area are.
+/// Each change is in the partner's journal and the operator's, by "the server's command line",
+/// as the operator's changes from the operator area are.
 async fn partner_command(
     store: &Store,
     settings: &Settings,
@@ -215,7 +215,7 @@ async fn partner_command(
                 },
             )
             .await?;
-            audit::record_cli(store, p.id, audit::Action::PartnerCreated, "").await;
+            audit::record_cli(store, &p, audit::Action::PartnerCreated, "").await;
             println!(
                 "{}",
                 serde_json::json!({ "id": p.id, "inn": p.inn, "name": p.short_name, "full_name": p.full_name, "token": token.expose() })
@@ -241,7 +241,7 @@ async fn partner_command(
             } else {
                 (audit::Action::TokenRotated, String::new())
             };
-            audit::record_cli(store, p.id, action, &until).await;
+            audit::record_cli(store, &p, action, &until).await;
             println!(
                 "{}",
                 serde_json::json!({ "inn": p.inn, "token": token.expose(), "old_token_valid_secs": grace_secs })
@@ -250,7 +250,7 @@ async fn partner_command(
         PartnerCommand::SetPassword { inn, password } => {
             let p = partners::by_inn(store, &inn).await?;
             partners::set_password(store, p.id, &password_or_stdin(password)?).await?;
-            audit::record_cli(store, p.id, audit::Action::PasswordReset, "").await;
+            audit::record_cli(store, &p, audit::Action::PasswordReset, "").await;
             println!(
                 "{}",
                 serde_json::json!({ "inn": p.inn, "password": "updated" })
@@ -273,6 +273,13 @@ async fn partner_command(
                 ..p
             };
             let erased = partners::erase(store, &p).await?;
+            audit::record_cli_for_operator(
+                store,
+                Some(&p),
+                audit::Action::PartnerErased,
+                &audit::erased(&erased),
+            )
+            .await;
             println!(
                 "{}",
                 serde_json::json!({ "inn": p.inn, "erased": true, "messages": erased.messages, "staff": erased.staff })
@@ -284,7 +291,7 @@ async fn partner_command(
                 .map_err(simo_backend::error::Error::Invalid)?;
             store.set_partner_rate(p.id, rate).await?;
             let detail = simo_backend::service::throttle::rate_change(p.api_rate, rate);
-            audit::record_cli(store, p.id, audit::Action::PartnerRateSet, &detail).await;
+            audit::record_cli(store, &p, audit::Action::PartnerRateSet, &detail).await;
             println!("{}", serde_json::json!({ "inn": p.inn, "api_rate": rate }));
         }
     }
@@ -296,6 +303,8 @@ async fn operator_command(store: &Store, cmd: OperatorCommand) -> simo_backend::
         OperatorCommand::Create { login, password } => {
             let password = password_or_stdin(password)?;
             let op = accounts::create_operator(store, &login, &password).await?;
+            audit::record_cli_for_operator(store, None, audit::Action::OperatorCreated, &op.login)
+                .await;
             println!(
                 "{}",
                 serde_json::json!({ "id": op.id, "login": op.login, "url": "/operator" })
@@ -304,6 +313,8 @@ async fn operator_command(store: &Store, cmd: OperatorCommand) -> simo_backend::
         OperatorCommand::SetPassword { login, password } => {
             let password = password_or_stdin(password)?;
             accounts::set_operator_password(store, &login, &password).await?;
+            audit::record_cli_for_operator(store, None, audit::Action::OperatorPasswordSet, &login)
+                .await;
             println!(
                 "{}",
                 serde_json::json!({ "login": login, "password": "updated" })

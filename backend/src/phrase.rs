@@ -306,6 +306,13 @@ pub mod stored {
     );
     pub const AUDIT_STAFF_SYNCED: Stored =
         Stored::new("в списках: {}, отключено: {}", "listed: {}, disabled: {}");
+    pub const AUDIT_PARTNER_ERASED: Stored = Stored::new(
+        "удалено сообщений: {}, сотрудников: {}",
+        "messages deleted: {}, employees: {}",
+    );
+    /// A failed operator login with a login no operator has: what was typed is not kept (it
+    /// may be a password typed in the wrong field).
+    pub const AUDIT_UNKNOWN_LOGIN: Stored = Stored::new("неизвестный логин", "unknown login");
 
     /// Every pattern, the more particular before the more general.
     pub(super) const ALL: &[Stored] = &[
@@ -356,6 +363,8 @@ pub mod stored {
         AUDIT_RECALLED,
         AUDIT_STAFF_ADDED,
         AUDIT_STAFF_SYNCED,
+        AUDIT_PARTNER_ERASED,
+        AUDIT_UNKNOWN_LOGIN,
     ];
 }
 

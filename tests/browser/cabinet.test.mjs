@@ -438,6 +438,18 @@ test("the operator logs in, creates a partner and sees its token once", async ()
   await page.goto(`${BASE}/operator`);
   assert.equal(await page.locator("#partners tbody tr").count(), 2);
   assert.equal((await api("getstaff", token, { inn: "500100732259" })).status, 401, "its token is gone");
+
+  // The operator's journal keeps the deletion: who, when, what went, and the company's name.
+  await Promise.all([page.waitForURL(`${BASE}/operator/journal`), page.click("nav >> text=Журнал")]);
+  const newest = page.locator("#journal tbody tr").first();
+  assert.equal(await newest.getAttribute("data-partner-inn"), "500100732259");
+  assert.match(await newest.textContent(), /Оператор ops/);
+  assert.match(await newest.textContent(), /Организация удалена со всеми её данными: удалено сообщений: 0, сотрудников: 0/);
+  assert.match(await newest.textContent(), /ИП Осенев/);
+  // Its INN selects its entries: created, disabled, renamed, limited, deleted.
+  await Promise.all([page.waitForURL(/\/operator\/journal\?inn=500100732259/), newest.locator("a.in-text").click()]);
+  assert.equal(await page.locator("#journal tbody tr").count(), 5);
+  await shot(page, "37-operator-journal");
   await page.context().close();
 });
 
@@ -952,7 +964,7 @@ test("every page passes axe-core's WCAG 2.1 AA checks, in Russian and English", 
   await ops.fill("input[name=login]", "ops");
   await ops.fill("input[name=password]", "operator-password");
   await Promise.all([ops.waitForURL(`${BASE}/operator`), ops.click("button[type=submit]")]);
-  for (const path of ["/operator", "/operator/usage"]) {
+  for (const path of ["/operator", "/operator/usage", "/operator/journal", "/operator/journal?lang=en"]) {
     await ops.goto(`${BASE}${path}`);
     const found = await accessibilityProblems(ops);
     if (found.length) problems[path] = found;

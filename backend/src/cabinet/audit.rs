@@ -3,7 +3,7 @@
 use crate::api::v1::client_ip;
 use crate::domain::now_millis;
 use crate::state::AppState;
-use crate::store::{NewAudit, Store};
+use crate::store::{NewAudit, NewOperatorEvent, PartnerRow, Store};
 use poem::Request;
 
 /// What the journal records; each has an `audit.<key>` text in the catalogue.
@@ -62,6 +62,12 @@ pub enum Action {
     /// The detail is the old and the new limit of API calls a second (`—`: the server's).
     PartnerRateSet,
     PasswordReset,
+    /// In the operator's journal only (the company's goes with it); the detail is how many
+    /// messages and employees were deleted.
+    PartnerErased,
+    /// In the operator's journal only, as the next: the detail is the operator's login.
+    OperatorCreated,
+    OperatorPasswordSet,
     /// The detail is the address.
     WebhookOn,
     /// The detail is the old and the new address.
@@ -122,7 +128,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 46] = [
+    pub const ALL: [Self; 49] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -163,6 +169,9 @@ impl Action {
         Self::PartnerRenamed,
         Self::PartnerRateSet,
         Self::PasswordReset,
+        Self::PartnerErased,
+        Self::OperatorCreated,
+        Self::OperatorPasswordSet,
         Self::WebhookOn,
         Self::WebhookMoved,
         Self::WebhookSecretRotated,
@@ -216,7 +225,10 @@ impl Action {
             | Self::PartnerEnabled
             | Self::PartnerRenamed
             | Self::PartnerRateSet
-            | Self::PasswordReset => Kind::Operator,
+            | Self::PasswordReset
+            | Self::PartnerErased
+            | Self::OperatorCreated
+            | Self::OperatorPasswordSet => Kind::Operator,
         }
     }
 
@@ -263,6 +275,9 @@ impl Action {
             Self::PartnerRenamed => "partner_renamed",
             Self::PartnerRateSet => "partner_rate_set",
             Self::PasswordReset => "password_reset",
+            Self::PartnerErased => "partner_erased",
+            Self::OperatorCreated => "operator_created",
+            Self::OperatorPasswordSet => "operator_password",
             Self::WebhookOn => "webhook_on",
             Self::WebhookMoved => "webhook_moved",
             Self::WebhookSecretRotated => "webhook_secret",
@@ -296,6 +311,12 @@ pub fn operator(login: &str) -> String {
     format!("operator:{login}")
 }
 
+/// The operator journal's detail of a company's deletion: what went with it.
+pub fn erased(e: &crate::store::Erased) -> String {
+    crate::phrase::stored::AUDIT_PARTNER_ERASED
+        .fill(&[&e.messages.to_string(), &e.staff.to_string()])
+}
+
 /// An employee as the journal names them.
 pub fn employee(name: &str, id: i64) -> String {
     format!("{name} (ID {id})")
@@ -313,6 +334,36 @@ pub async fn record(
 ) {
     let ip = client_ip(req, state.settings.trust_forwarded_for);
     write(&state.store, partner_id, actor, action, detail, &ip).await;
+}
+
+/// Records what an operator did to a company twice: in the company's journal, which its admin
+/// reads, and in the operator's, which outlives the company.
+pub async fn by_operator(
+    state: &AppState,
+    req: &Request,
+    login: &str,
+    partner: &PartnerRow,
+    action: Action,
+    detail: &str,
+) {
+    let ip = client_ip(req, state.settings.trust_forwarded_for);
+    let actor = operator(login);
+    write(&state.store, partner.id, &actor, action, detail, &ip).await;
+    write_operator(&state.store, &actor, Some(partner), action, detail, &ip).await;
+}
+
+/// Records in the operator's journal alone what no company's journal can keep (the company's
+/// deletion) or is no company's business (an operator's login).
+pub async fn for_operator(
+    state: &AppState,
+    req: &Request,
+    actor: &str,
+    partner: Option<&PartnerRow>,
+    action: Action,
+    detail: &str,
+) {
+    let ip = client_ip(req, state.settings.trust_forwarded_for);
+    write_operator(&state.store, actor, partner, action, detail, &ip).await;
 }
 
 /// Records what a staff list did (from the API or the cabinet): the employees added or
@@ -384,9 +435,20 @@ pub async fn staff_changes(
     }
 }
 
-/// `record` for what the server's command line did: no request, so no client address.
-pub async fn record_cli(store: &Store, partner_id: i64, action: Action, detail: &str) {
-    write(store, partner_id, CLI, action, detail, "").await;
+/// `by_operator` for what the server's command line did: no request, so no client address.
+pub async fn record_cli(store: &Store, partner: &PartnerRow, action: Action, detail: &str) {
+    write(store, partner.id, CLI, action, detail, "").await;
+    write_operator(store, CLI, Some(partner), action, detail, "").await;
+}
+
+/// `for_operator` for what the server's command line did.
+pub async fn record_cli_for_operator(
+    store: &Store,
+    partner: Option<&PartnerRow>,
+    action: Action,
+    detail: &str,
+) {
+    write_operator(store, CLI, partner, action, detail, "").await;
 }
 
 /// Records what the server did by itself for the partner.
@@ -413,6 +475,31 @@ async fn write(
     };
     if let Err(e) = store.record_audit(&entry).await {
         tracing::error!(error = %e, partner_id, actor, action, detail, client_ip, "journal entry not recorded");
+    }
+}
+
+async fn write_operator(
+    store: &Store,
+    actor: &str,
+    partner: Option<&PartnerRow>,
+    action: Action,
+    detail: &str,
+    client_ip: &str,
+) {
+    let action = action.key();
+    let (partner_inn, partner_name) =
+        partner.map_or(("", ""), |p| (p.inn.as_str(), p.short_name.as_str()));
+    let entry = NewOperatorEvent {
+        actor,
+        action,
+        partner_inn,
+        partner_name,
+        detail,
+        client_ip,
+        now: now_millis(),
+    };
+    if let Err(e) = store.record_operator_event(&entry).await {
+        tracing::error!(error = %e, actor, action, partner_inn, detail, client_ip, "operator journal entry not recorded");
     }
 }
 

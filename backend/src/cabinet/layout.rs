@@ -119,12 +119,17 @@ impl Layout {
                 NavItem {
                     href: "/operator",
                     label: self.t.s("nav.partners"),
-                    active: self.nav != "usage",
+                    active: !matches!(self.nav, "usage" | "journal"),
                 },
                 NavItem {
                     href: "/operator/usage",
                     label: self.t.s("nav.usage"),
                     active: self.nav == "usage",
+                },
+                NavItem {
+                    href: "/operator/journal",
+                    label: self.t.s("nav.journal"),
+                    active: self.nav == "journal",
                 },
             ],
             Area::Cabinet => CABINET_NAV

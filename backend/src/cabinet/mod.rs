@@ -318,7 +318,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
 
 /// `/operator`: the service operator's pages.
 pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
-    use views::{login, operator, usage};
+    use views::{login, operator, operator_journal, usage};
     let route = Route::new()
         .at("/", get(operator::list))
         .at(
@@ -333,7 +333,9 @@ pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoin
         .at("/partners/:id/rate", post(operator::set_rate))
         .at("/partners/:id/erase", post(operator::erase))
         .at("/usage", get(usage::page))
-        .at("/usage.csv", get(usage::export));
+        .at("/usage.csv", get(usage::export))
+        .at("/journal", get(operator_journal::page))
+        .at("/journal.csv", get(operator_journal::export));
     area(route, "/operator", state, cfg)
 }
 

@@ -3,7 +3,7 @@
 //! sends 90 days after they went or were cancelled (a daily one leaves 365 a year; the
 //! messages they created stay), messages older than their partner's retention (set in the
 //! cabinet; none by default), and, when the operator sets `SIMO_CABINET_JOURNAL_KEEP_DAYS`,
-//! journal entries older than that.
+//! entries of the companies' journals and of the operator's journal older than that.
 
 use crate::domain::{Millis, now_millis};
 use crate::error::Result;
@@ -42,6 +42,7 @@ impl Retention {
 pub struct Pruned {
     pub sms_codes: u64,
     pub journal: u64,
+    pub operator_journal: u64,
     pub scheduled: u64,
     pub messages: u64,
 }
@@ -52,15 +53,19 @@ fn before(now: Millis, keep: Duration) -> Millis {
 
 pub async fn run_once(store: &Store, retention: Retention, now: Millis) -> Result<Pruned> {
     let sms_codes = store.prune_sms_codes(before(now, retention.sms)).await?;
-    let journal = match retention.journal {
-        Some(keep) => store.prune_audit(before(now, keep)).await?,
-        None => 0,
+    let (journal, operator_journal) = match retention.journal {
+        Some(keep) => (
+            store.prune_audit(before(now, keep)).await?,
+            store.prune_operator_events(before(now, keep)).await?,
+        ),
+        None => (0, 0),
     };
     let scheduled = store.prune_scheduled(before(now, SCHEDULED_KEEP)).await?;
     let messages = store.prune_old_messages(now).await?;
     Ok(Pruned {
         sms_codes,
         journal,
+        operator_journal,
         scheduled,
         messages,
     })
@@ -76,6 +81,7 @@ pub fn spawn(store: Store, retention: Retention) -> tokio::task::JoinHandle<()> 
                     tracing::info!(
                         sms_codes = p.sms_codes,
                         journal = p.journal,
+                        operator_journal = p.operator_journal,
                         scheduled = p.scheduled,
                         messages = p.messages,
                         "old records deleted"

@@ -14,6 +14,7 @@ mod groups;
 mod handoff;
 mod message_list;
 mod messages;
+mod operator_journal;
 mod partners;
 mod recall;
 mod reminders;
@@ -43,6 +44,7 @@ pub use message_list::{
     MessageStats, search_words,
 };
 pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Report};
+pub use operator_journal::{NewOperatorEvent, OperatorEventRow};
 pub use partners::{NewPartner, PartnerRow};
 pub use recall::{RECALLED_PAGE, Recall};
 pub use reminders::{AckCursor, OverdueAcks, SendReminders};

@@ -156,7 +156,7 @@ impl Browser {
     }
 
     /// Logs in through the form, as a person would.
-    async fn login(&self, area: &str, login: &str, password: &str) -> Page {
+    pub(crate) async fn login(&self, area: &str, login: &str, password: &str) -> Page {
         let form = self.get(&format!("/{area}/login")).await;
         assert_eq!(form.status, 200);
         let csrf = form.csrf();
@@ -2512,9 +2512,10 @@ async fn the_english_cabinet_gives_the_rules_refusals_in_english(app: TestApp) {
     let history = b.get(&format!("/cabinet/messages/{id}")).await;
     assert!(history.body.contains("Создано (api)"), "{}", history.body);
     // What the server's command line did is in the journal under its own name.
+    let row = app.state.store.partner_by_id(p.id).await.unwrap().unwrap();
     simo_backend::cabinet::audit::record_cli(
         &app.state.store,
-        p.id,
+        &row,
         simo_backend::cabinet::audit::Action::TokenRotated,
         "",
     )

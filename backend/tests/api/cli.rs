@@ -158,6 +158,55 @@ fn partner_create_list_rotate_and_set_password() {
     assert_eq!(erased["erased"], true, "{out}");
     let (ok, out, _) = simo(&url, &["partner", "list"]);
     assert!(ok && !out.contains("7707083893"), "{out}");
+
+    let login = ["--login", "ops", "--password", "operator-password"];
+    let (ok, _, err) = simo(&url, &[&["operator", "create"][..], &login].concat());
+    assert!(ok, "{err}");
+    let (ok, _, err) = simo(&url, &[&["operator", "set-password"][..], &login].concat());
+    assert!(ok, "{err}");
+    // The operator's journal has every change, the deletion with what went (the company's own
+    // journal went with it), and the operator accounts'.
+    let journal = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = simo_backend::store::Store::connect(&url, 1).await.unwrap();
+        store.list_operator_events(None, None, 20).await.unwrap()
+    });
+    let entries: Vec<[&str; 4]> = journal
+        .iter()
+        .map(|e| {
+            [
+                e.actor.as_str(),
+                e.action.as_str(),
+                e.partner_inn.as_str(),
+                e.detail.as_str(),
+            ]
+        })
+        .collect();
+    let grace = journal[3].detail.as_str();
+    let inn = "7707083893";
+    assert_eq!(
+        entries,
+        [
+            ["cli", "operator_password", "", "ops"],
+            ["cli", "operator_created", "", "ops"],
+            [
+                "cli",
+                "partner_erased",
+                inn,
+                "удалено сообщений: 0, сотрудников: 0"
+            ],
+            ["cli", "token_rotated_grace", inn, grace],
+            ["cli", "password_reset", inn, ""],
+            ["cli", "token_rotated", inn, ""],
+            ["cli", "partner_created", inn, ""],
+        ]
+    );
+    assert_eq!(grace.len(), "2026-11-29 13:00".len(), "{grace}");
+    assert!(
+        journal
+            .iter()
+            .skip(2)
+            .all(|e| e.partner_name == "ООО Весна")
+    );
 }
 
 #[test]

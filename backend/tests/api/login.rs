@@ -34,20 +34,26 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
              INSERT INTO audit_events (partner_id, actor, action, detail, client_ip, created_at)
              VALUES ({id}, 'admin', 'login', '', '10.0.0.1', {older}),
                     ({id}, 'admin', 'logout', '', '10.0.0.1', {old});
+             INSERT INTO operator_events (actor, action, partner_inn, partner_name, created_at)
+             VALUES ('operator:ops', 'partner_created', '{inn}', 'ООО', {older}),
+                    ('cli', 'partner_rate_set', '{inn}', 'ООО', {old});
              INSERT INTO scheduled_sends (partner_id, title, body, send_at, source, state, created_at, done_at)
              VALUES ({id}, 'sent long ago', 'b', {older}, 'api', 'sent', {older}, {older}),
                     ({id}, 'cancelled long ago', 'b', {older}, 'api', 'cancelled', {older}, {older}),
                     ({id}, 'sent yesterday', 'b', {old}, 'api', 'sent', {old}, {old}),
                     ({id}, 'waiting since long', 'b', {now} + {day}, 'api', 'pending', {older}, NULL);
              INSERT INTO login_refusals (client_ip, created_at) VALUES ('10.0.0.2', {old}), ('10.0.0.3', {now});",
-            id = p.id
+            id = p.id,
+            inn = p.inn
         ))
         .await
         .unwrap();
     let codes = || app.count("SELECT COUNT(*) FROM sms_codes");
     let entries = || app.count("SELECT COUNT(*) FROM audit_events");
+    let operator_entries = || app.count("SELECT COUNT(*) FROM operator_events");
     assert_eq!(codes().await, 3);
     assert_eq!(entries().await, 2);
+    assert_eq!(operator_entries().await, 2);
 
     let keep_all = Retention::new(300, 0);
     let pruned = run_once(&app.state.store, keep_all, now).await.unwrap();
@@ -56,6 +62,7 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
         Pruned {
             sms_codes: 1,
             journal: 0,
+            operator_journal: 0,
             scheduled: 2,
             messages: 0,
         }
@@ -86,6 +93,7 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
         "a refused login of today stays, yesterday's goes with the codes"
     );
     assert_eq!(entries().await, 2, "no keep time: the journal stays whole");
+    assert_eq!(operator_entries().await, 2, "and so does the operator's");
 
     let a_year = Retention::new(300, 365);
     let pruned = run_once(&app.state.store, a_year, now).await.unwrap();
@@ -94,11 +102,17 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
         Pruned {
             sms_codes: 0,
             journal: 1,
+            operator_journal: 1,
             scheduled: 0,
             messages: 0,
         }
     );
     assert_eq!(entries().await, 1, "the entry of yesterday stays");
+    assert_eq!(
+        operator_entries().await,
+        1,
+        "the operator's of yesterday too"
+    );
     // The code of today still confirms.
     let code = app.sms.last_code("+79001112233").unwrap();
     app.confirm(&p.inn, "+79001112233", &code).await.ok();

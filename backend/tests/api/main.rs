@@ -14,6 +14,7 @@ mod login;
 mod messages;
 mod metrics;
 mod openapi;
+mod operator_journal;
 mod personal;
 mod push;
 mod push_faults;

@@ -23,24 +23,32 @@ pub struct Entry {
     pub ip: String,
 }
 
+/// Who did it, as the journals name them.
+pub(super) fn actor_label(actor: &str, tr: Tr) -> String {
+    match (actor, actor.strip_prefix("operator:")) {
+        (_, Some(login)) => format!("{} {login}", tr.s("audit.operator")),
+        (audit::API, _) => tr.s("audit.api").to_owned(),
+        (audit::CLI, _) => tr.s("audit.cli").to_owned(),
+        (audit::SERVER, _) => tr.s("audit.server").to_owned(),
+        (audit::EMPLOYEE, _) => tr.s("audit.employee").to_owned(),
+        (audit::VISITOR, _) => tr.s("audit.visitor").to_owned(),
+        _ => tr.s("audit.admin").to_owned(),
+    }
+}
+
+/// What was done, by its stored key. An action a later version added and an older one reads
+/// shows as its key.
+pub(super) fn action_label(action: String, tr: Tr) -> String {
+    tr.get(&format!("audit.{action}"))
+        .map_or(action, str::to_owned)
+}
+
 impl Entry {
     fn of(r: AuditRow, tr: Tr, cfg: &CabinetConfig) -> Self {
-        let actor = match (r.actor.as_str(), r.actor.strip_prefix("operator:")) {
-            (_, Some(login)) => format!("{} {login}", tr.s("audit.operator")),
-            (audit::API, _) => tr.s("audit.api").to_owned(),
-            (audit::CLI, _) => tr.s("audit.cli").to_owned(),
-            (audit::SERVER, _) => tr.s("audit.server").to_owned(),
-            (audit::EMPLOYEE, _) => tr.s("audit.employee").to_owned(),
-            (audit::VISITOR, _) => tr.s("audit.visitor").to_owned(),
-            _ => tr.s("audit.admin").to_owned(),
-        };
         Self {
             at: cfg.timestamp(r.created_at),
-            actor,
-            // An action a later version added and an older one reads shows as its key.
-            action: tr
-                .get(&format!("audit.{}", r.action))
-                .map_or(r.action, str::to_owned),
+            actor: actor_label(&r.actor, tr),
+            action: action_label(r.action, tr),
             detail: tr.stored(&r.detail),
             ip: r.client_ip,
         }
@@ -88,19 +96,55 @@ impl JournalQuery {
     }
 }
 
-/// The journal's address with the filter (and `extra`, such as a cursor).
-fn link(path: &str, kind: Option<audit::Kind>, extra: &str) -> String {
-    let mut params: Vec<String> = kind
-        .map(|k| format!("kind={}", k.key()))
+/// A journal's address with its filter (`kind=staff`, `inn=…`) and `extra`, such as a cursor.
+pub(super) fn link(path: &str, filter: Option<&str>, extra: &str) -> String {
+    let params: Vec<&str> = filter
         .into_iter()
+        .chain((!extra.is_empty()).then_some(extra))
         .collect();
-    if !extra.is_empty() {
-        params.push(extra.to_owned());
-    }
     if params.is_empty() {
         path.to_owned()
     } else {
         format!("{path}?{}", params.join("&"))
+    }
+}
+
+/// One page of a journal read newest first, `size + 1` rows asked for: the page's rows and, if
+/// there are more, the link to the older ones (`older(last id)`).
+pub(super) fn cut_page<T>(
+    mut rows: Vec<T>,
+    size: i64,
+    id: impl Fn(&T) -> i64,
+    older: impl Fn(i64) -> String,
+) -> (Vec<T>, Option<String>) {
+    let more = rows.len() as i64 > size;
+    rows.truncate(size as usize);
+    let link = more.then(|| rows.last().map(|r| older(id(r)))).flatten();
+    (rows, link)
+}
+
+/// Entries read per query while a download is written.
+const EXPORT_PAGE: i64 = 1000;
+
+/// Every entry a journal's filter selects, newest first, read a thousand at a time by `fetch`
+/// (`before`, `limit`).
+pub(super) async fn read_all<T, Fut>(
+    mut fetch: impl FnMut(Option<i64>, i64) -> Fut,
+    id: impl Fn(&T) -> i64,
+) -> crate::error::Result<Vec<T>>
+where
+    Fut: std::future::Future<Output = crate::error::Result<Vec<T>>>,
+{
+    let mut all = Vec::new();
+    let mut before = None;
+    loop {
+        let rows = fetch(before, EXPORT_PAGE).await?;
+        let full = rows.len() as i64 == EXPORT_PAGE;
+        before = rows.last().map(&id);
+        all.extend(rows);
+        if !full {
+            return Ok(all);
+        }
     }
 }
 
@@ -115,20 +159,20 @@ pub async fn page(
     let s = session::partner(req, state).await?;
     let before = q.before.trim().parse::<i64>().ok();
     let kind = q.kind();
+    let filter = kind.map(|k| format!("kind={}", k.key()));
+    let filter = filter.as_deref();
     let actions = kind.map(audit::Kind::actions);
     let size = cfg.page_size;
-    let mut rows = state
+    let rows = state
         .store
         .list_audit(s.partner.id, before, actions.as_deref(), size + 1)
         .await?;
-    let more = rows.len() as i64 > size;
-    rows.truncate(size as usize);
-    let older = more
-        .then(|| {
-            rows.last()
-                .map(|r| link(JOURNAL, kind, &format!("before={}", r.id)))
-        })
-        .flatten();
+    let (rows, older) = cut_page(
+        rows,
+        size,
+        |r| r.id,
+        |id| link(JOURNAL, filter, &format!("before={id}")),
+    );
     let tr = Tr(*lang);
     let view = JournalView {
         l: Layout::signed_in(*lang, Area::Cabinet, "journal", s.partner.inn, s.csrf),
@@ -141,17 +185,14 @@ pub async fn page(
                 selected: Some(k) == kind,
             })
             .collect(),
-        export: link("/cabinet/journal.csv", kind, ""),
+        export: link("/cabinet/journal.csv", filter, ""),
         filtered: kind.is_some(),
         older,
-        newest: before.is_some().then(|| link(JOURNAL, kind, "")),
+        newest: before.is_some().then(|| link(JOURNAL, filter, "")),
         keep_days: cfg.journal_keep_days,
     };
     Ok(html(view.render()))
 }
-
-/// Entries read per query while the download is written.
-const EXPORT_PAGE: i64 = 1000;
 
 /// Every entry the filter selects, newest first, as CSV (`journal-<INN>.csv`).
 #[handler]
@@ -165,28 +206,26 @@ pub async fn export(
     let s = session::partner(req, state).await?;
     let actions = q.kind().map(audit::Kind::actions);
     let tr = Tr(*lang);
-    let mut records = vec![[
-        tr.s("audit.at").to_owned(),
-        tr.s("audit.who").to_owned(),
-        tr.s("audit.what").to_owned(),
-        tr.s("audit.detail").to_owned(),
-        tr.s("audit.ip").to_owned(),
-    ]];
-    let mut before = None;
-    loop {
-        let rows = state
-            .store
-            .list_audit(s.partner.id, before, actions.as_deref(), EXPORT_PAGE)
-            .await?;
-        let full = rows.len() as i64 == EXPORT_PAGE;
-        before = rows.last().map(|r| r.id);
-        records.extend(rows.into_iter().map(|r| {
+    let head = [
+        "audit.at",
+        "audit.who",
+        "audit.what",
+        "audit.detail",
+        "audit.ip",
+    ];
+    let rows = read_all(
+        |before, limit| {
+            state
+                .store
+                .list_audit(s.partner.id, before, actions.as_deref(), limit)
+        },
+        |r| r.id,
+    )
+    .await?;
+    let records =
+        std::iter::once(head.map(|k| tr.s(k).to_owned())).chain(rows.into_iter().map(|r| {
             let e = Entry::of(r, tr, cfg);
             [e.at, e.actor, e.action, e.detail, e.ip]
         }));
-        if !full {
-            break;
-        }
-    }
     csv_file::download(&format!("journal-{}.csv", s.partner.inn), records)
 }

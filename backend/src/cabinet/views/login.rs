@@ -84,16 +84,20 @@ async fn submit(
     let subject = match kind {
         SessionKind::Partner => accounts::partner_login(&state.store, cfg.throttle, attempt)
             .await
-            .map(|p| p.id),
+            .map(|p| (p.id, None)),
         SessionKind::Operator => accounts::operator_login(&state.store, cfg.throttle, attempt)
             .await
-            .map(|o| o.id),
+            .map(|o| (o.id, Some(o.login))),
     };
     match subject {
-        Ok(id) => {
+        Ok((id, operator)) => {
             session::start(req, state, cfg, kind, id).await?;
-            if kind == SessionKind::Partner {
-                audit::record(state, req, id, audit::ADMIN, audit::Action::Login, "").await;
+            match operator {
+                None => audit::record(state, req, id, audit::ADMIN, audit::Action::Login, "").await,
+                Some(login) => {
+                    let actor = audit::operator(&login);
+                    audit::for_operator(state, req, &actor, None, audit::Action::Login, "").await
+                }
             }
             let home = if kind == SessionKind::Partner {
                 "/cabinet"
@@ -118,6 +122,17 @@ async fn submit(
                     "",
                 )
                 .await;
+            }
+            if kind == SessionKind::Operator {
+                // The login is kept only when it is an operator's: what else was typed may be
+                // a password in the wrong field.
+                let login = form.login.trim();
+                let detail = match state.store.operator_by_login(login).await? {
+                    Some(op) => op.login,
+                    None => crate::phrase::stored::AUDIT_UNKNOWN_LOGIN.fill(&[]),
+                };
+                let failed = audit::Action::LoginFailed;
+                audit::for_operator(state, req, audit::VISITOR, None, failed, &detail).await;
             }
             let view = login_view(req, cfg, lang, kind, form.login.trim().to_owned(), None);
             let msg = view.l.t.s("login.bad_credentials").to_owned();
@@ -211,5 +226,7 @@ pub async fn operator_logout(
     let s = session::operator(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     session::end(req, state, cfg, SessionKind::Operator).await?;
+    let actor = audit::operator(&s.operator.login);
+    audit::for_operator(state, req, &actor, None, audit::Action::Logout, "").await;
     Ok(Redirect::see_other("/operator/login").into_response())
 }

@@ -10,6 +10,7 @@ pub mod login;
 pub mod messages;
 pub mod messages_export;
 pub mod operator;
+pub mod operator_journal;
 pub mod scheduled;
 pub mod send;
 pub mod settings;

@@ -248,11 +248,11 @@ pub async fn create_partner(
                 partner_id = p.id,
                 "partner created by the operator"
             );
-            journal(
+            audit::by_operator(
                 state,
                 req,
                 &s.operator.login,
-                p.id,
+                &p,
                 audit::Action::PartnerCreated,
                 "",
             )
@@ -276,19 +276,6 @@ async fn partner_of_row(state: &SharedState, id: i64) -> CabinetResult<PartnerRo
         .partner_by_id(id)
         .await?
         .ok_or(CabinetError::NotFound)
-}
-
-/// Records in the partner's journal what the operator did to it, named by their login.
-async fn journal(
-    state: &SharedState,
-    req: &Request,
-    login: &str,
-    partner_id: i64,
-    action: audit::Action,
-    detail: &str,
-) {
-    let actor = audit::operator(login);
-    audit::record(state, req, partner_id, &actor, action, detail).await;
 }
 
 #[derive(Deserialize)]
@@ -329,7 +316,7 @@ pub async fn set_disabled(
         } else {
             audit::Action::PartnerEnabled
         };
-        journal(state, req, &s.operator.login, id, action, "").await;
+        audit::by_operator(state, req, &s.operator.login, &before, action, "").await;
     }
     Ok(done(
         &back_to(form.back.as_deref()),
@@ -367,13 +354,22 @@ pub async fn erase(
             "To confirm, type the company's INN: {inn}"
         )));
     }
-    partners::erase(&state.store, &partner).await?;
+    let erased = partners::erase(&state.store, &partner).await?;
     tracing::info!(
         operator_id = s.operator.id,
         operator = %s.operator.login,
         partner_id = id,
         "partner erased by the operator"
     );
+    audit::for_operator(
+        state,
+        req,
+        &audit::operator(&s.operator.login),
+        Some(&partner),
+        audit::Action::PartnerErased,
+        &audit::erased(&erased),
+    )
+    .await;
     Ok(done(&back_to(form.back.as_deref()), "partner_erased"))
 }
 
@@ -415,11 +411,11 @@ pub async fn rename(
             before.full_name,
             full.as_str()
         );
-        journal(
+        audit::by_operator(
             state,
             req,
             &s.operator.login,
-            id,
+            &before,
             audit::Action::PartnerRenamed,
             &detail,
         )
@@ -455,11 +451,11 @@ pub async fn set_rate(
     }
     if before.api_rate != rate {
         let detail = crate::service::throttle::rate_change(before.api_rate, rate);
-        journal(
+        audit::by_operator(
             state,
             req,
             &s.operator.login,
-            id,
+            &before,
             audit::Action::PartnerRateSet,
             &detail,
         )
@@ -484,7 +480,7 @@ pub async fn reset_password(
 ) -> CabinetResult<Response> {
     let s = session::operator(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
-    partner_of_row(state, id).await?;
+    let partner = partner_of_row(state, id).await?;
     partners::set_password(&state.store, id, &form.password).await?;
     state
         .store
@@ -495,11 +491,11 @@ pub async fn reset_password(
         partner_id = id,
         "partner password reset by the operator"
     );
-    journal(
+    audit::by_operator(
         state,
         req,
         &s.operator.login,
-        id,
+        &partner,
         audit::Action::PasswordReset,
         "",
     )
