@@ -249,8 +249,10 @@ async fn partner_command(
         }
         PartnerCommand::SetPassword { inn, password } => {
             let p = partners::by_inn(store, &inn).await?;
-            partners::set_password(store, p.id, &password_or_stdin(password)?).await?;
-            audit::record_cli(store, &p, audit::Action::PasswordReset, "").await;
+            let removed =
+                partners::reset_password(store, p.id, &password_or_stdin(password)?).await?;
+            let detail = audit::second_factor_removed(removed);
+            audit::record_cli(store, &p, audit::Action::PasswordReset, &detail).await;
             println!(
                 "{}",
                 serde_json::json!({ "inn": p.inn, "password": "updated" })
@@ -312,9 +314,18 @@ async fn operator_command(store: &Store, cmd: OperatorCommand) -> simo_backend::
         }
         OperatorCommand::SetPassword { login, password } => {
             let password = password_or_stdin(password)?;
-            accounts::set_operator_password(store, &login, &password).await?;
-            audit::record_cli_for_operator(store, None, audit::Action::OperatorPasswordSet, &login)
-                .await;
+            let removed = accounts::set_operator_password(store, &login, &password).await?;
+            let detail = match removed {
+                true => format!("{login}; {}", audit::second_factor_removed(true)),
+                false => login.clone(),
+            };
+            audit::record_cli_for_operator(
+                store,
+                None,
+                audit::Action::OperatorPasswordSet,
+                &detail,
+            )
+            .await;
             println!(
                 "{}",
                 serde_json::json!({ "login": login, "password": "updated" })

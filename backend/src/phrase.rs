@@ -313,6 +313,16 @@ pub mod stored {
     /// A failed operator login with a login no operator has: what was typed is not kept (it
     /// may be a password typed in the wrong field).
     pub const AUDIT_UNKNOWN_LOGIN: Stored = Stored::new("неизвестный логин", "unknown login");
+    pub const AUDIT_SECOND_FACTOR_REMOVED: Stored = Stored::new(
+        "вход по коду из приложения отключён",
+        "login with a code from the app turned off",
+    );
+    pub const AUDIT_WITH_CODE: Stored =
+        Stored::new("с кодом из приложения", "with a code from the app");
+    pub const AUDIT_WRONG_CODE: Stored = Stored::new(
+        "пароль верный, код из приложения неверный",
+        "right password, wrong code from the app",
+    );
 
     /// Every pattern, the more particular before the more general.
     pub(super) const ALL: &[Stored] = &[
@@ -365,6 +375,9 @@ pub mod stored {
         AUDIT_STAFF_SYNCED,
         AUDIT_PARTNER_ERASED,
         AUDIT_UNKNOWN_LOGIN,
+        AUDIT_SECOND_FACTOR_REMOVED,
+        AUDIT_WITH_CODE,
+        AUDIT_WRONG_CODE,
     ];
 }
 

@@ -953,7 +953,7 @@ test("every page passes axe-core's WCAG 2.1 AA checks, in Russian and English", 
   for (const path of [
     "/cabinet", "/cabinet/employees", "/cabinet/employees/add", "/cabinet/groups", "/cabinet/messages",
     `/cabinet/messages/${message}`, "/cabinet/send", "/cabinet/scheduled", "/cabinet/templates",
-    "/cabinet/settings", "/cabinet/webhook", "/cabinet/journal", "/cabinet/docs",
+    "/cabinet/settings", "/cabinet/settings/2fa", "/cabinet/webhook", "/cabinet/journal", "/cabinet/docs",
     "/cabinet?lang=en", "/cabinet/messages?lang=en", "/cabinet/docs?lang=en", "/cabinet/messages/999999",
   ]) {
     await check(path);
@@ -964,13 +964,55 @@ test("every page passes axe-core's WCAG 2.1 AA checks, in Russian and English", 
   await ops.fill("input[name=login]", "ops");
   await ops.fill("input[name=password]", "operator-password");
   await Promise.all([ops.waitForURL(`${BASE}/operator`), ops.click("button[type=submit]")]);
-  for (const path of ["/operator", "/operator/usage", "/operator/journal", "/operator/journal?lang=en"]) {
+  for (const path of ["/operator", "/operator/usage", "/operator/journal", "/operator/journal?lang=en", "/operator/2fa"]) {
     await ops.goto(`${BASE}${path}`);
     const found = await accessibilityProblems(ops);
     if (found.length) problems[path] = found;
   }
   await ops.context().close();
   assert.deepEqual(problems, {}, JSON.stringify(problems, null, 1));
+});
+
+/** The code an authenticator app shows for a base32 key, `steps` of 30 s from now (RFC 6238). */
+function totp(key, steps = 0) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bits = [...key.replace(/\s+/g, "")].map((c) => alphabet.indexOf(c).toString(2).padStart(5, "0")).join("");
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + steps));
+  const h = createHmac("sha1", Buffer.from(bytes)).update(counter).digest();
+  const o = h[19] & 15;
+  const n = (((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) % 1000000;
+  return String(n).padStart(6, "0");
+}
+
+// Last: company B's login asks for a code from here on.
+test("turn on the login code: after the password the cabinet asks for the app's code", async () => {
+  const page = await newPage(undefined, true);
+  await login(page, partnerB.inn, PASSWORD_B);
+  await page.goto(`${BASE}/cabinet/settings`);
+  await Promise.all([page.waitForURL(`${BASE}/cabinet/settings/2fa`), page.click("#tfa-open")]);
+  assert.equal(await page.locator(".qr svg").count(), 1, "a QR code to scan");
+  const key = await page.textContent("#tfa-secret");
+  await page.fill("#tfa-off input[name=password]", PASSWORD_B);
+  await page.fill("#tfa-off input[name=code]", totp(key, 0));
+  await shot(page, "38-login-code-setup");
+  await Promise.all([page.waitForURL(/\/cabinet\/settings\/2fa\?done=tfa_on/), page.click("#tfa-enable")]);
+  assert.equal(await page.locator("#tfa-on").count(), 1);
+  await Promise.all([page.waitForURL(`${BASE}/cabinet/login`), page.click("#logout")]);
+  // The password alone opens the code's form, not the cabinet.
+  await page.fill("input[name=login]", partnerB.inn);
+  await page.fill("input[name=password]", PASSWORD_B);
+  await Promise.all([page.waitForURL(`${BASE}/cabinet/login/code`), page.click("button[type=submit]")]);
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await page.fill("input[name=code]", totp(key, 1));
+  await shot(page, "39-login-code");
+  await Promise.all([page.waitForURL(`${BASE}/cabinet`), page.click("button[type=submit]")]);
+  await page.goto(`${BASE}/cabinet/journal`);
+  assert.match(await page.textContent("#journal"), /Вход в кабинет: с кодом из приложения/);
+  assert.match(await page.textContent("#journal"), /Включён вход с кодом из приложения/);
+  await page.context().close();
 });
 
 test("log out", async () => {

@@ -16,6 +16,9 @@ pub enum Action {
     /// The old token works until the date in the detail.
     TokenRotatedGrace,
     PasswordChanged,
+    /// The login asks for a code from an authenticator app from now on, or no longer.
+    SecondFactorOn,
+    SecondFactorOff,
     ApprovalOn,
     ApprovalOff,
     /// Only the staff list may log in to the app, or anyone with the INN again.
@@ -128,13 +131,15 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 49] = [
+    pub const ALL: [Self; 51] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
         Self::TokenRotated,
         Self::TokenRotatedGrace,
         Self::PasswordChanged,
+        Self::SecondFactorOn,
+        Self::SecondFactorOff,
         Self::ApprovalOn,
         Self::ApprovalOff,
         Self::ListOnlyOn,
@@ -186,6 +191,8 @@ impl Action {
             Self::TokenRotated
             | Self::TokenRotatedGrace
             | Self::PasswordChanged
+            | Self::SecondFactorOn
+            | Self::SecondFactorOff
             | Self::ApprovalOn
             | Self::ApprovalOff
             | Self::ListOnlyOn
@@ -241,6 +248,8 @@ impl Action {
             Self::TokenRotated => "token_rotated",
             Self::TokenRotatedGrace => "token_rotated_grace",
             Self::PasswordChanged => "password_changed",
+            Self::SecondFactorOn => "second_factor_on",
+            Self::SecondFactorOff => "second_factor_off",
             Self::ApprovalOn => "approval_on",
             Self::ApprovalOff => "approval_off",
             Self::ListOnlyOn => "list_only_on",
@@ -315,6 +324,14 @@ pub fn operator(login: &str) -> String {
 pub fn erased(e: &crate::store::Erased) -> String {
     crate::phrase::stored::AUDIT_PARTNER_ERASED
         .fill(&[&e.messages.to_string(), &e.staff.to_string()])
+}
+
+/// The detail of a password reset that removed (or not) the account's second factor.
+pub fn second_factor_removed(removed: bool) -> String {
+    match removed {
+        true => crate::phrase::stored::AUDIT_SECOND_FACTOR_REMOVED.fill(&[]),
+        false => String::new(),
+    }
 }
 
 /// An employee as the journal names them.

@@ -7,6 +7,8 @@ use std::time::Duration;
 pub const PARTNER_SESSION: &str = "simo_session";
 /// The operator's session (path `/operator`), separate so one browser can hold both.
 pub const OPERATOR_SESSION: &str = "simo_operator";
+/// A login whose password was right, waiting for its code (path `/cabinet` or `/operator`).
+pub const LOGIN_CHALLENGE: &str = "simo_login_code";
 /// The double-submit token of a login form, before any session exists.
 pub const LOGIN_CSRF: &str = "simo_login_csrf";
 /// The chosen language (`ru` or `en`).

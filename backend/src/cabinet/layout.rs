@@ -119,7 +119,7 @@ impl Layout {
                 NavItem {
                     href: "/operator",
                     label: self.t.s("nav.partners"),
-                    active: !matches!(self.nav, "usage" | "journal"),
+                    active: !matches!(self.nav, "usage" | "journal" | "security"),
                 },
                 NavItem {
                     href: "/operator/usage",
@@ -130,6 +130,11 @@ impl Layout {
                     href: "/operator/journal",
                     label: self.t.s("nav.journal"),
                     active: self.nav == "journal",
+                },
+                NavItem {
+                    href: "/operator/2fa",
+                    label: self.t.s("nav.security"),
+                    active: self.nav == "security",
                 },
             ],
             Area::Cabinet => CABINET_NAV

@@ -254,13 +254,17 @@ fn area(
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
     use views::{
         dashboard, docs, employees, groups, journal, login, messages, messages_export, scheduled,
-        send, settings, staff_add, templates, webhook,
+        second_factor, send, settings, staff_add, templates, webhook,
     };
     let route = Route::new()
         .at("/", get(dashboard::page))
         .at(
             "/login",
             get(login::partner_page).post(login::partner_submit),
+        )
+        .at(
+            "/login/code",
+            get(login::partner_code_page).post(login::partner_code_submit),
         )
         .at("/logout", post(login::partner_logout))
         .at("/employees", get(employees::list).around(in_turn))
@@ -298,6 +302,9 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings", get(settings::page))
         .at("/settings/token", post(settings::rotate_token))
         .at("/settings/password", post(settings::change_password))
+        .at("/settings/2fa", get(second_factor::partner_page))
+        .at("/settings/2fa/on", post(second_factor::partner_on))
+        .at("/settings/2fa/off", post(second_factor::partner_off))
         .at("/settings/policy", post(settings::set_policy))
         .at("/settings/retention", post(settings::set_retention))
         .at(
@@ -318,12 +325,16 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
 
 /// `/operator`: the service operator's pages.
 pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
-    use views::{login, operator, operator_journal, usage};
+    use views::{login, operator, operator_journal, second_factor, usage};
     let route = Route::new()
         .at("/", get(operator::list))
         .at(
             "/login",
             get(login::operator_page).post(login::operator_submit),
+        )
+        .at(
+            "/login/code",
+            get(login::operator_code_page).post(login::operator_code_submit),
         )
         .at("/logout", post(login::operator_logout))
         .at("/partners", post(operator::create_partner))
@@ -334,6 +345,9 @@ pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoin
         .at("/partners/:id/erase", post(operator::erase))
         .at("/usage", get(usage::page))
         .at("/usage.csv", get(usage::export))
+        .at("/2fa", get(second_factor::operator_page))
+        .at("/2fa/on", post(second_factor::operator_on))
+        .at("/2fa/off", post(second_factor::operator_off))
         .at("/journal", get(operator_journal::page))
         .at("/journal.csv", get(operator_journal::export));
     area(route, "/operator", state, cfg)

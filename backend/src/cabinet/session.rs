@@ -7,7 +7,7 @@ use super::csrf;
 use super::errors::{CabinetError, CabinetResult};
 use crate::domain::{TokenHash, now_millis};
 use crate::state::AppState;
-use crate::store::{NewSession, OperatorRow, PartnerRow, SessionKind};
+use crate::store::{ChallengeRow, NewSession, OperatorRow, PartnerRow, SessionKind};
 use poem::Request;
 
 /// A logged-in partner admin.
@@ -60,6 +60,82 @@ pub async fn start(
         cfg.secure_cookies,
     );
     cookies::remove(req.cookie(), cookies::LOGIN_CSRF, path, cfg.secure_cookies);
+    Ok(())
+}
+
+/// How long a login waits for its code: the app shows a new one every 30 seconds.
+const CHALLENGE_TTL_SECS: i64 = 300;
+
+/// Makes a login whose password was right wait for its code: a cookie naming the account for
+/// five minutes, which opens nothing but the code's form. The login form's token stays for it.
+pub async fn challenge(
+    req: &Request,
+    state: &AppState,
+    cfg: &CabinetConfig,
+    kind: SessionKind,
+    subject_id: i64,
+    login: &str,
+) -> CabinetResult<()> {
+    let token = csrf::new_token();
+    let now = now_millis();
+    state
+        .store
+        .create_login_challenge(
+            &TokenHash::of(&token),
+            kind,
+            subject_id,
+            login,
+            now,
+            now + CHALLENGE_TTL_SECS * 1000,
+        )
+        .await?;
+    let (_, path) = names(kind);
+    cookies::session(
+        req.cookie(),
+        cookies::LOGIN_CHALLENGE,
+        path,
+        &token,
+        CHALLENGE_TTL_SECS,
+        cfg.secure_cookies,
+    );
+    Ok(())
+}
+
+/// The login waiting for its code behind the cookie, if it has not expired.
+pub async fn challenged(
+    req: &Request,
+    state: &AppState,
+    kind: SessionKind,
+) -> CabinetResult<Option<ChallengeRow>> {
+    let Some(value) = cookies::value(req.cookie(), cookies::LOGIN_CHALLENGE) else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .login_challenge(&TokenHash::of(&value), kind, now_millis())
+        .await?)
+}
+
+/// Forgets the login waiting for its code (its code came, or it is given up).
+pub async fn end_challenge(
+    req: &Request,
+    state: &AppState,
+    cfg: &CabinetConfig,
+    kind: SessionKind,
+) -> CabinetResult<()> {
+    if let Some(v) = cookies::value(req.cookie(), cookies::LOGIN_CHALLENGE) {
+        state
+            .store
+            .delete_login_challenge(&TokenHash::of(&v))
+            .await?;
+    }
+    let (_, path) = names(kind);
+    cookies::remove(
+        req.cookie(),
+        cookies::LOGIN_CHALLENGE,
+        path,
+        cfg.secure_cookies,
+    );
     Ok(())
 }
 

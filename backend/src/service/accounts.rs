@@ -1,7 +1,7 @@
 //! Cabinet logins: partners' admins by INN and password, the service operator by login and
 //! password; both throttled per login and per client address.
 
-use super::passwords;
+use super::{passwords, second_factor};
 use crate::domain::{Inn, Millis, now_millis};
 use crate::error::{Error, Result};
 use crate::phrase::Phrase;
@@ -61,6 +61,58 @@ async fn failed(store: &Store, kind: SessionKind, a: &Attempt<'_>, now: Millis) 
     }
 }
 
+/// A right password forgets the login's failures, unless a code must follow: then only the
+/// right code does, or someone who has the password could try codes on and on, the password
+/// clearing the count between tries.
+async fn clear_failures_unless_code_follows(
+    store: &Store,
+    kind: SessionKind,
+    subject_id: i64,
+    a: &Attempt<'_>,
+    throttle: Throttle,
+    now: Millis,
+) -> Result<()> {
+    if second_factor::enabled(store, kind, subject_id)
+        .await?
+        .is_none()
+    {
+        store
+            .clear_login_failures(kind, a.login, now - throttle.window_secs * 1000)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The second step of a login whose account has a second factor: `a.password` is the code
+/// from the app. Throttled as the first step, and a wrong code counts as a failed login of the
+/// login typed first, so six digits cannot be tried through.
+pub async fn confirm_code(
+    store: &Store,
+    throttle: Throttle,
+    kind: SessionKind,
+    subject_id: i64,
+    a: Attempt<'_>,
+) -> Result<()> {
+    let now = now_millis();
+    refuse_if_throttled(store, kind, &a, throttle, now).await?;
+    // Removed between the two steps (the operator's reset): the password was right.
+    if let Some(f) = second_factor::enabled(store, kind, subject_id).await?
+        && !second_factor::verify(store, kind, subject_id, &f, a.password).await?
+    {
+        store
+            .record_login_failure(kind, a.login, a.client_ip, now)
+            .await?;
+        return Err(Error::Unauthorized(phrase!(
+            "Неверный код или он уже использован: введите код, который приложение показывает сейчас",
+            "Wrong code, or one already used: type the code the app shows now"
+        )));
+    }
+    store
+        .clear_login_failures(kind, a.login, now - throttle.window_secs * 1000)
+        .await?;
+    Ok(())
+}
+
 /// The partner whose INN and password these are; a disabled partner cannot log in.
 pub async fn partner_login(
     store: &Store,
@@ -86,9 +138,7 @@ pub async fn partner_login(
             "The company's access is suspended. Contact the service operator"
         )));
     }
-    store
-        .clear_login_failures(kind, a.login, now - throttle.window_secs * 1000)
-        .await?;
+    clear_failures_unless_code_follows(store, kind, partner.id, &a, throttle, now).await?;
     tracing::info!(partner_id = partner.id, "cabinet login");
     Ok(partner)
 }
@@ -107,9 +157,7 @@ pub async fn operator_login(
     if !passwords::verify(&op.password_hash, a.password).await? {
         return Err(failed(store, kind, &a, now).await);
     }
-    store
-        .clear_login_failures(kind, a.login, now - throttle.window_secs * 1000)
-        .await?;
+    clear_failures_unless_code_follows(store, kind, op.id, &a, throttle, now).await?;
     tracing::info!(operator_id = op.id, "operator login");
     Ok(op)
 }
@@ -138,8 +186,9 @@ pub async fn create_operator(store: &Store, login: &str, password: &str) -> Resu
     store.create_operator(login, &hash, now_millis()).await
 }
 
-/// Sets an operator's password and ends their sessions.
-pub async fn set_operator_password(store: &Store, login: &str, password: &str) -> Result<()> {
+/// Sets an operator's password, removes their second factor and ends their sessions; true if
+/// a second factor was on.
+pub async fn set_operator_password(store: &Store, login: &str, password: &str) -> Result<bool> {
     passwords::check_strength(password)?;
     let hash = passwords::hash(password).await?;
     if !store.set_operator_password(login, &hash).await? {
@@ -148,12 +197,17 @@ pub async fn set_operator_password(store: &Store, login: &str, password: &str) -
             "Operator {login} not found"
         )));
     }
+    // The server's administrator resets a lost password or phone: the second factor goes too.
+    let mut removed = false;
     if let Some(op) = store.operator_by_login(login).await? {
+        removed = store
+            .remove_second_factor(SessionKind::Operator, op.id)
+            .await?;
         store
             .delete_sessions_of(SessionKind::Operator, op.id)
             .await?;
     }
-    Ok(())
+    Ok(removed)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod partners;
 pub mod passwords;
 pub mod reminders;
 pub mod schedule;
+pub mod second_factor;
 pub mod staff_edit;
 pub mod staff_list;
 pub mod throttle;

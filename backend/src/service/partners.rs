@@ -91,6 +91,17 @@ pub async fn set_password(store: &Store, partner_id: i64, password: &str) -> Res
     store.set_partner_password(partner_id, &hash).await
 }
 
+/// The operator's reset of a company's password, for an admin who lost it or their phone: the
+/// new password, the admin's second factor removed and their sessions ended. True if a second
+/// factor was on (the journal says so).
+pub async fn reset_password(store: &Store, partner_id: i64, password: &str) -> Result<bool> {
+    set_password(store, partner_id, password).await?;
+    let kind = crate::store::SessionKind::Partner;
+    let removed = store.remove_second_factor(kind, partner_id).await?;
+    store.delete_sessions_of(kind, partner_id).await?;
+    Ok(removed)
+}
+
 /// The partner behind a presented API token, if it is live and the partner is enabled.
 pub async fn by_token(store: &Store, presented: &str) -> Result<Option<PartnerRow>> {
     by_hash(store, &TokenHash::of(presented)).await

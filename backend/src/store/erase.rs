@@ -45,12 +45,15 @@ impl Store {
                 )
                 .await?,
         };
-        exec!(self, p => sqlx::query(
-            "DELETE FROM cabinet_sessions WHERE kind = 'partner' AND subject_id = $1",
-        )
-        .bind(partner_id)
-        .execute(p)
-        .await)?;
+        // Keyed by the account, not by a foreign key: the sessions, the logins waiting for a
+        // code and the second factor.
+        for table in ["cabinet_sessions", "login_challenges", "second_factors"] {
+            let sql = format!("DELETE FROM {table} WHERE kind = 'partner' AND subject_id = $1");
+            exec!(self, p => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(partner_id)
+                .execute(p)
+                .await)?;
+        }
         exec!(self, p => sqlx::query("DELETE FROM login_failures WHERE kind = 'partner' AND login = $1")
             .bind(inn)
             .execute(p)

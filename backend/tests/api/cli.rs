@@ -162,11 +162,33 @@ fn partner_create_list_rotate_and_set_password() {
     let login = ["--login", "ops", "--password", "operator-password"];
     let (ok, _, err) = simo(&url, &[&["operator", "create"][..], &login].concat());
     assert!(ok, "{err}");
+    // A login code on the operator's login: the server administrator's reset removes it.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let operator_factor = |enable: bool| {
+        runtime.block_on(async {
+            use simo_backend::service::second_factor;
+            let kind = simo_backend::store::SessionKind::Operator;
+            let store = simo_backend::store::Store::connect(&url, 1).await.unwrap();
+            let op = store.operator_by_login("ops").await.unwrap().unwrap();
+            if enable {
+                let setup = second_factor::staged(&store, kind, op.id, "ops").await;
+                let code = crate::helpers::totp_code(&setup.unwrap().unwrap().secret, 0);
+                let on = second_factor::enable(&store, kind, op.id, &code).await;
+                assert!(on.unwrap());
+            }
+            second_factor::enabled(&store, kind, op.id)
+                .await
+                .unwrap()
+                .is_some()
+        })
+    };
+    assert!(operator_factor(true));
     let (ok, _, err) = simo(&url, &[&["operator", "set-password"][..], &login].concat());
     assert!(ok, "{err}");
+    assert!(!operator_factor(false), "the reset removed the login code");
     // The operator's journal has every change, the deletion with what went (the company's own
     // journal went with it), and the operator accounts'.
-    let journal = tokio::runtime::Runtime::new().unwrap().block_on(async {
+    let journal = runtime.block_on(async {
         let store = simo_backend::store::Store::connect(&url, 1).await.unwrap();
         store.list_operator_events(None, None, 20).await.unwrap()
     });
@@ -186,7 +208,12 @@ fn partner_create_list_rotate_and_set_password() {
     assert_eq!(
         entries,
         [
-            ["cli", "operator_password", "", "ops"],
+            [
+                "cli",
+                "operator_password",
+                "",
+                "ops; вход по коду из приложения отключён"
+            ],
             ["cli", "operator_created", "", "ops"],
             [
                 "cli",

@@ -4,7 +4,7 @@
 use crate::cabinet::Browser;
 use crate::helpers::*;
 use serde_json::json;
-use simo_backend::service::partners;
+use simo_backend::service::{partners, second_factor};
 use simo_backend::store::Pool;
 use std::collections::BTreeMap;
 
@@ -52,6 +52,18 @@ async fn rows_of(app: &TestApp, tables: &[String], p: &Partner) -> BTreeMap<Stri
             ),
         ),
         (
+            "second_factors",
+            format!(
+                "SELECT COUNT(*) FROM second_factors WHERE kind = 'partner' AND subject_id = {id}"
+            ),
+        ),
+        (
+            "login_challenges",
+            format!(
+                "SELECT COUNT(*) FROM login_challenges WHERE kind = 'partner' AND subject_id = {id}"
+            ),
+        ),
+        (
             "login_failures",
             format!(
                 "SELECT COUNT(*) FROM login_failures WHERE kind = 'partner' AND login = '{}'",
@@ -85,7 +97,8 @@ async fn rows_of(app: &TestApp, tables: &[String], p: &Partner) -> BTreeMap<Stri
 
 /// A company with something in every place: employees, messages read and with history, a
 /// group, a template, a waiting send, an open sync, a webhook with its queues, a second token,
-/// a journal, an admin's session and a failed login.
+/// a journal, an admin's session, a login code, a login waiting for its code and a failed
+/// login.
 async fn filled(app: &TestApp, inn: &str, phones: [&str; 2]) -> (Partner, Employee, Browser) {
     let p = app.create_partner(inn).await;
     let hook = match app.db {
@@ -139,6 +152,16 @@ async fn filled(app: &TestApp, inn: &str, phones: [&str; 2]) -> (Partner, Employ
     ];
     let template: Vec<(&str, &str)> = template.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(b.post("/cabinet/templates", &template).await.status, 303);
+    // A login code, and a login waiting for one.
+    let kind = simo_backend::store::SessionKind::Partner;
+    let setup = second_factor::staged(&app.state.store, kind, p.id, inn).await;
+    let code = totp_code(&setup.unwrap().unwrap().secret, 0);
+    let on = second_factor::enable(&app.state.store, kind, p.id, &code).await;
+    assert!(on.unwrap());
+    let waiting = Browser::new(app)
+        .login("cabinet", inn, "secret-password")
+        .await;
+    assert_eq!(waiting.location.as_deref(), Some("/cabinet/login/code"));
     // After the admin's login, which forgets the failures before it.
     let wrong = Browser::new(app);
     let form = wrong.get("/cabinet/login").await;

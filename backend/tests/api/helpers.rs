@@ -465,6 +465,22 @@ impl TestApp {
     }
 }
 
+/// The code an authenticator app shows for the key a page gave (base32 in groups), `steps`
+/// time steps of 30 s from now.
+pub fn totp_code(key: &str, steps: i64) -> String {
+    let key: String = key.split_whitespace().collect();
+    let secret = totp_rs::Secret::try_from_base32(&key).expect("a base32 key");
+    let totp = totp_rs::Builder::new()
+        .with_secret(secret)
+        .build()
+        .expect("the key makes a TOTP");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    totp.generate((now + steps * 30) as u64).to_string()
+}
+
 /// splitmix64, for the fuzz tests: small, seeded, and the same on every machine.
 pub struct Rng(pub u64);
 

@@ -22,6 +22,7 @@ mod recall;
 mod reminders;
 mod robustness;
 mod schedule;
+mod second_factor;
 mod staff;
 mod staff_list;
 mod staff_sync;

@@ -6,6 +6,7 @@ use super::super::layout::Layout;
 use super::super::{CabinetConfig, audit, html, session};
 use crate::api::v1::client_ip;
 use crate::service::accounts::{self, Attempt};
+use crate::service::second_factor;
 use crate::state::SharedState;
 use crate::store::SessionKind;
 use askama::Template;
@@ -76,8 +77,9 @@ async fn submit(
     form: LoginForm,
 ) -> CabinetResult<Response> {
     session::check_login_csrf(req, &form.csrf)?;
+    let attempt_login = form.login.trim();
     let attempt = Attempt {
-        login: form.login.trim(),
+        login: attempt_login,
         password: &form.password,
         client_ip: &client_ip(req, state.settings.trust_forwarded_for),
     };
@@ -90,6 +92,14 @@ async fn submit(
             .map(|o| (o.id, Some(o.login))),
     };
     match subject {
+        Ok((id, _))
+            if second_factor::enabled(&state.store, kind, id)
+                .await?
+                .is_some() =>
+        {
+            session::challenge(req, state, cfg, kind, id, attempt_login).await?;
+            Ok(Redirect::see_other(format!("{}/login/code", root(kind))).into_response())
+        }
         Ok((id, operator)) => {
             session::start(req, state, cfg, kind, id).await?;
             match operator {
@@ -99,12 +109,7 @@ async fn submit(
                     audit::for_operator(state, req, &actor, None, audit::Action::Login, "").await
                 }
             }
-            let home = if kind == SessionKind::Partner {
-                "/cabinet"
-            } else {
-                "/operator"
-            };
-            Ok(Redirect::see_other(home).into_response())
+            Ok(Redirect::see_other(root(kind)).into_response())
         }
         Err(crate::error::Error::Unauthorized(_)) => {
             // A wrong password for a partner's INN goes to that partner's journal.
@@ -146,6 +151,159 @@ async fn submit(
         }
         Err(e) => Err(CabinetError::from(e)),
     }
+}
+
+/// The area's root: where a login lands.
+fn root(kind: SessionKind) -> &'static str {
+    match kind {
+        SessionKind::Partner => "/cabinet",
+        SessionKind::Operator => "/operator",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login_code.html")]
+struct CodeView {
+    l: Layout,
+    operator: bool,
+    action: String,
+    csrf: String,
+    error: Option<String>,
+}
+
+fn code_view(req: &Request, cfg: &CabinetConfig, lang: Lang, kind: SessionKind) -> CodeView {
+    let l = Layout::bare(lang, "");
+    let title = l.t.s("code.title");
+    CodeView {
+        l: l.with_title(title),
+        operator: kind == SessionKind::Operator,
+        action: format!("{}/login/code", root(kind)),
+        csrf: session::login_csrf(req, cfg, root(kind)),
+        error: None,
+    }
+}
+
+/// The second step of a login with a second factor: the code's form, for a login whose
+/// password was right a moment ago; anyone else goes to the first step.
+async fn code_page(
+    req: &Request,
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    lang: Lang,
+    kind: SessionKind,
+) -> CabinetResult<Response> {
+    if session::challenged(req, state, kind).await?.is_none() {
+        return Ok(Redirect::see_other(format!("{}/login", root(kind))).into_response());
+    }
+    Ok(html(code_view(req, cfg, lang, kind).render()))
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn code_submit(
+    req: &Request,
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    lang: Lang,
+    kind: SessionKind,
+    form: CodeForm,
+) -> CabinetResult<Response> {
+    session::check_login_csrf(req, &form.csrf)?;
+    let Some(ch) = session::challenged(req, state, kind).await? else {
+        return Ok(Redirect::see_other(format!("{}/login", root(kind))).into_response());
+    };
+    let attempt = Attempt {
+        login: &ch.login,
+        password: &form.code,
+        client_ip: &client_ip(req, state.settings.trust_forwarded_for),
+    };
+    let outcome =
+        accounts::confirm_code(&state.store, cfg.throttle, kind, ch.subject_id, attempt).await;
+    let operator = (kind == SessionKind::Operator).then(|| audit::operator(&ch.login));
+    match outcome {
+        Ok(()) => {
+            session::end_challenge(req, state, cfg, kind).await?;
+            session::start(req, state, cfg, kind, ch.subject_id).await?;
+            let detail = crate::phrase::stored::AUDIT_WITH_CODE.fill(&[]);
+            let login = audit::Action::Login;
+            match &operator {
+                None => {
+                    audit::record(state, req, ch.subject_id, audit::ADMIN, login, &detail).await
+                }
+                Some(actor) => audit::for_operator(state, req, actor, None, login, &detail).await,
+            }
+            Ok(Redirect::see_other(root(kind)).into_response())
+        }
+        Err(crate::error::Error::Unauthorized(why)) => {
+            // The password was right: someone who has it, and not the phone, is worth knowing.
+            let detail = crate::phrase::stored::AUDIT_WRONG_CODE.fill(&[]);
+            let failed = audit::Action::LoginFailed;
+            match &operator {
+                None => {
+                    let visitor = audit::VISITOR;
+                    audit::record(state, req, ch.subject_id, visitor, failed, &detail).await
+                }
+                Some(_) => {
+                    let detail = format!("{}; {detail}", ch.login);
+                    audit::for_operator(state, req, audit::VISITOR, None, failed, &detail).await
+                }
+            }
+            let view = code_view(req, cfg, lang, kind);
+            let error = Some(view.l.t.phrase(&why).to_owned());
+            Ok(html(CodeView { error, ..view }.render())
+                .with_status(StatusCode::UNAUTHORIZED)
+                .into_response())
+        }
+        Err(e) => Err(CabinetError::from(e)),
+    }
+}
+
+#[handler]
+pub async fn partner_code_page(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+) -> CabinetResult<Response> {
+    code_page(req, state, cfg, *lang, SessionKind::Partner).await
+}
+
+#[handler]
+pub async fn partner_code_submit(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<CodeForm>,
+) -> CabinetResult<Response> {
+    code_submit(req, state, cfg, *lang, SessionKind::Partner, form).await
+}
+
+#[handler]
+pub async fn operator_code_page(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+) -> CabinetResult<Response> {
+    code_page(req, state, cfg, *lang, SessionKind::Operator).await
+}
+
+#[handler]
+pub async fn operator_code_submit(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<CodeForm>,
+) -> CabinetResult<Response> {
+    code_submit(req, state, cfg, *lang, SessionKind::Operator, form).await
 }
 
 #[handler]

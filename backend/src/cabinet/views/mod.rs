@@ -12,6 +12,7 @@ pub mod messages_export;
 pub mod operator;
 pub mod operator_journal;
 pub mod scheduled;
+pub mod second_factor;
 pub mod send;
 pub mod settings;
 pub mod staff_add;

@@ -481,11 +481,7 @@ pub async fn reset_password(
     let s = session::operator(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let partner = partner_of_row(state, id).await?;
-    partners::set_password(&state.store, id, &form.password).await?;
-    state
-        .store
-        .delete_sessions_of(SessionKind::Partner, id)
-        .await?;
+    let second_factor_removed = partners::reset_password(&state.store, id, &form.password).await?;
     tracing::info!(
         operator_id = s.operator.id,
         partner_id = id,
@@ -497,7 +493,7 @@ pub async fn reset_password(
         &s.operator.login,
         &partner,
         audit::Action::PasswordReset,
-        "",
+        &audit::second_factor_removed(second_factor_removed),
     )
     .await;
     Ok(done(&back_to(form.back.as_deref()), "password_reset"))

@@ -107,6 +107,7 @@ struct SettingsView {
     auto_remind: Vec<AutoRemindChoice>,
     policies: Vec<PolicyChoice>,
     password_error: Option<String>,
+    second_factor_on: bool,
 }
 
 fn grace_choices(t: Tr, default_secs: i64) -> Vec<GraceChoice> {
@@ -141,6 +142,10 @@ async fn render(
         .unwrap_or_default();
     let keep = keep_choices(l.t, state.store.message_keep_days(p.id).await?);
     let auto_remind = auto_remind_choices(l.t, state.store.ack_remind_hours(p.id).await?);
+    let second_factor_on =
+        crate::service::second_factor::enabled(&state.store, SessionKind::Partner, p.id)
+            .await?
+            .is_some();
     let status = if password_error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -156,6 +161,7 @@ async fn render(
         policies: policy_choices(l.t, p.registration()),
         l,
         password_error,
+        second_factor_on,
         p,
     };
     Ok(html(view.render()).with_status(status).into_response())

@@ -1,0 +1,27 @@
+-- A second factor for the logins of the cabinet ('partner') and the operator's area
+-- ('operator'): a TOTP secret (RFC 6238, base32) per account. Staged (enabled_at NULL) while the
+-- admin scans it and types a first code; last_step is the newest time step a code was accepted
+-- for, so that no code is accepted twice.
+CREATE TABLE second_factors (
+    kind        TEXT    NOT NULL,
+    subject_id  BIGINT NOT NULL,
+    secret      TEXT    NOT NULL,
+    enabled_at  BIGINT,
+    last_step   BIGINT NOT NULL DEFAULT 0,
+    created_at  BIGINT NOT NULL,
+    PRIMARY KEY (kind, subject_id)
+);
+
+-- A login whose password was right and whose code is awaited: a random cookie whose hash names
+-- the row, for five minutes. Not a session: nothing of the area opens with it.
+CREATE TABLE login_challenges (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    token_hash  TEXT    NOT NULL UNIQUE,
+    kind        TEXT    NOT NULL,
+    subject_id  BIGINT NOT NULL,
+    login       TEXT    NOT NULL,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL
+);
+CREATE INDEX login_challenges_expires ON login_challenges(expires_at);
+CREATE INDEX login_challenges_subject ON login_challenges(kind, subject_id);

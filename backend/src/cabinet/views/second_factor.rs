@@ -1,0 +1,279 @@
+//! Turning the login code on and off: the cabinet's admin (`/cabinet/settings/2fa`) and the
+//! operator (`/operator/2fa`) alike. Off, the page shows a staged secret as a QR code and as
+//! text, and takes the password and a first code; on, it takes both to turn it off.
+
+use super::super::errors::CabinetResult;
+use super::super::i18n::Lang;
+use super::super::layout::{Area, Layout};
+use super::super::{CabinetConfig, audit, html, session};
+use super::done;
+use crate::domain::Millis;
+use crate::service::{passwords, second_factor};
+use crate::state::SharedState;
+use crate::store::SessionKind;
+use askama::Template;
+use poem::http::StatusCode;
+use poem::web::{Data, Form};
+use poem::{IntoResponse, Request, Response, handler};
+use serde::Deserialize;
+
+/// The account behind the session, as the page needs it.
+struct Account {
+    kind: SessionKind,
+    id: i64,
+    /// The INN or the operator's login: what the authenticator app shows.
+    name: String,
+    password_hash: String,
+    csrf: String,
+}
+
+impl Account {
+    async fn of(req: &Request, state: &SharedState, kind: SessionKind) -> CabinetResult<Self> {
+        Ok(match kind {
+            SessionKind::Partner => {
+                let s = session::partner(req, state).await?;
+                Self {
+                    kind,
+                    id: s.partner.id,
+                    name: s.partner.inn,
+                    password_hash: s.partner.password_hash,
+                    csrf: s.csrf,
+                }
+            }
+            SessionKind::Operator => {
+                let s = session::operator(req, state).await?;
+                Self {
+                    kind,
+                    id: s.operator.id,
+                    name: s.operator.login,
+                    password_hash: s.operator.password_hash,
+                    csrf: s.csrf,
+                }
+            }
+        })
+    }
+
+    /// The page's own address.
+    fn page(&self) -> &'static str {
+        match self.kind {
+            SessionKind::Partner => "/cabinet/settings/2fa",
+            SessionKind::Operator => "/operator/2fa",
+        }
+    }
+
+    fn layout(&self, lang: Lang) -> Layout {
+        let (area, nav) = match self.kind {
+            SessionKind::Partner => (Area::Cabinet, "settings"),
+            SessionKind::Operator => (Area::Operator, "security"),
+        };
+        let l = Layout::signed_in(lang, area, nav, self.name.clone(), self.csrf.clone());
+        let title = l.t.s("tfa.title");
+        l.with_title(title)
+    }
+
+    /// Records the change where the account's actions go: the company's journal, or the
+    /// operator's.
+    async fn journal(&self, state: &SharedState, req: &Request, action: audit::Action) {
+        match self.kind {
+            SessionKind::Partner => {
+                audit::record(state, req, self.id, audit::ADMIN, action, "").await
+            }
+            SessionKind::Operator => {
+                let actor = audit::operator(&self.name);
+                audit::for_operator(state, req, &actor, None, action, "").await
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorView {
+    l: Layout,
+    action_base: &'static str,
+    /// On since then; `None` while off.
+    enabled_at: Option<String>,
+    /// Off: what to add to the app.
+    setup: Option<second_factor::Setup>,
+    error: Option<String>,
+}
+
+async fn render(
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    lang: Lang,
+    a: &Account,
+    error: Option<String>,
+    done_key: Option<&str>,
+) -> CabinetResult<Response> {
+    let on = second_factor::enabled(&state.store, a.kind, a.id).await?;
+    let setup = match on {
+        Some(_) => None,
+        None => second_factor::staged(&state.store, a.kind, a.id, &a.name).await?,
+    };
+    let status = match error {
+        Some(_) => StatusCode::BAD_REQUEST,
+        None => StatusCode::OK,
+    };
+    let view = SecondFactorView {
+        l: a.layout(lang).with_notice(done_key),
+        action_base: a.page(),
+        enabled_at: on.map(|f| cfg.datetime(f.enabled_at.unwrap_or_default() as Millis)),
+        setup,
+        error,
+    };
+    Ok(html(view.render()).with_status(status).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DoneParam {
+    done: Option<String>,
+}
+
+async fn page(
+    req: &Request,
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    lang: Lang,
+    kind: SessionKind,
+    done_key: Option<&str>,
+) -> CabinetResult<Response> {
+    let a = Account::of(req, state, kind).await?;
+    render(state, cfg, lang, &a, None, done_key).await
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    csrf: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Turns the login code on (`on`) or off, given the password and a right code; the page again
+/// with what was wrong otherwise.
+async fn switch(
+    req: &Request,
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    lang: Lang,
+    kind: SessionKind,
+    on: bool,
+    form: CodeForm,
+) -> CabinetResult<Response> {
+    let a = Account::of(req, state, kind).await?;
+    session::check_csrf(&a.csrf, &form.csrf)?;
+    let l = a.layout(lang);
+    if !passwords::verify(&a.password_hash, &form.password).await? {
+        let wrong = l.t.s("settings.wrong_current").to_owned();
+        return render(state, cfg, lang, &a, Some(wrong), None).await;
+    }
+    let right = match (on, second_factor::enabled(&state.store, kind, a.id).await?) {
+        (true, None) => second_factor::enable(&state.store, kind, a.id, &form.code).await?,
+        (false, Some(f)) => {
+            second_factor::verify(&state.store, kind, a.id, &f, &form.code).await?
+                && state.store.remove_second_factor(kind, a.id).await?
+        }
+        // Already as asked (a form sent twice): nothing to change.
+        (true, Some(_)) | (false, None) => return Ok(done(a.page(), "tfa_unchanged")),
+    };
+    if !right {
+        let wrong = l.t.s("tfa.wrong_code").to_owned();
+        return render(state, cfg, lang, &a, Some(wrong), None).await;
+    }
+    let (action, key) = match on {
+        true => (audit::Action::SecondFactorOn, "tfa_on"),
+        false => (audit::Action::SecondFactorOff, "tfa_off"),
+    };
+    tracing::info!(
+        kind = kind.as_str(),
+        subject_id = a.id,
+        on,
+        "login code switched"
+    );
+    a.journal(state, req, action).await;
+    Ok(done(a.page(), key))
+}
+
+#[handler]
+pub async fn partner_page(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    poem::web::Query(q): poem::web::Query<DoneParam>,
+) -> CabinetResult<Response> {
+    page(
+        req,
+        state,
+        cfg,
+        *lang,
+        SessionKind::Partner,
+        q.done.as_deref(),
+    )
+    .await
+}
+
+#[handler]
+pub async fn operator_page(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    poem::web::Query(q): poem::web::Query<DoneParam>,
+) -> CabinetResult<Response> {
+    page(
+        req,
+        state,
+        cfg,
+        *lang,
+        SessionKind::Operator,
+        q.done.as_deref(),
+    )
+    .await
+}
+
+#[handler]
+pub async fn partner_on(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<CodeForm>,
+) -> CabinetResult<Response> {
+    switch(req, state, cfg, *lang, SessionKind::Partner, true, form).await
+}
+
+#[handler]
+pub async fn partner_off(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<CodeForm>,
+) -> CabinetResult<Response> {
+    switch(req, state, cfg, *lang, SessionKind::Partner, false, form).await
+}
+
+#[handler]
+pub async fn operator_on(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<CodeForm>,
+) -> CabinetResult<Response> {
+    switch(req, state, cfg, *lang, SessionKind::Operator, true, form).await
+}
+
+#[handler]
+pub async fn operator_off(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<CodeForm>,
+) -> CabinetResult<Response> {
+    switch(req, state, cfg, *lang, SessionKind::Operator, false, form).await
+}

@@ -1,0 +1,178 @@
+//! Second factors of the cabinet's and the operator's accounts, and the logins that wait for
+//! their code (see migration 31).
+
+use super::{SessionKind, Store, exec, with_pool, with_writer};
+use crate::domain::{Millis, TokenHash};
+use crate::error::Result;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SecondFactorRow {
+    /// Base32, as the authenticator app is given it.
+    pub secret: String,
+    /// `None` while staged: shown to be scanned, no code typed yet.
+    pub enabled_at: Option<Millis>,
+    pub last_step: i64,
+    pub created_at: Millis,
+}
+
+/// A login whose password was right, waiting for its code.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChallengeRow {
+    pub subject_id: i64,
+    /// As typed at the first step: the throttling counts failures by it.
+    pub login: String,
+}
+
+impl Store {
+    pub async fn second_factor(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+    ) -> Result<Option<SecondFactorRow>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT secret, enabled_at, last_step, created_at FROM second_factors
+             WHERE kind = $1 AND subject_id = $2",
+        )
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Stages a new secret, replacing one staged before; an enabled one is left as it is (false).
+    pub async fn stage_second_factor(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+        secret: &str,
+        now: Millis,
+    ) -> Result<bool> {
+        Ok(exec!(self, p => sqlx::query(
+            "INSERT INTO second_factors (kind, subject_id, secret, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (kind, subject_id) DO UPDATE
+                SET secret = excluded.secret, created_at = excluded.created_at, last_step = 0
+                WHERE second_factors.enabled_at IS NULL",
+        )
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .bind(secret)
+        .bind(now)
+        .execute(p)
+        .await)?
+            == 1)
+    }
+
+    /// Enables the staged secret `secret` (the one the code was checked against), its first
+    /// code's step used; false if it is no longer the staged one.
+    pub async fn enable_second_factor(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+        secret: &str,
+        step: i64,
+        now: Millis,
+    ) -> Result<bool> {
+        Ok(exec!(self, p => sqlx::query(
+            "UPDATE second_factors SET enabled_at = $4, last_step = $5
+             WHERE kind = $1 AND subject_id = $2 AND secret = $3 AND enabled_at IS NULL",
+        )
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .bind(secret)
+        .bind(now)
+        .bind(step)
+        .execute(p)
+        .await)?
+            == 1)
+    }
+
+    /// Takes a code's time step: true only the first time, and only for a step after every
+    /// one taken before (a code seen once, by anyone, never opens a second login).
+    pub async fn take_second_factor_step(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+        step: i64,
+    ) -> Result<bool> {
+        Ok(exec!(self, p => sqlx::query(
+            "UPDATE second_factors SET last_step = $3
+             WHERE kind = $1 AND subject_id = $2 AND enabled_at IS NOT NULL AND last_step < $3",
+        )
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .bind(step)
+        .execute(p)
+        .await)?
+            == 1)
+    }
+
+    /// Removes the account's second factor, staged or enabled; true if an enabled one went.
+    pub async fn remove_second_factor(&self, kind: SessionKind, subject_id: i64) -> Result<bool> {
+        let removed: Vec<Option<Millis>> = with_writer!(self, p => sqlx::query_scalar(
+            "DELETE FROM second_factors WHERE kind = $1 AND subject_id = $2 RETURNING enabled_at",
+        )
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(removed.into_iter().any(|e| e.is_some()))
+    }
+
+    /// Records a login waiting for its code (expired ones are deleted on the way).
+    pub async fn create_login_challenge(
+        &self,
+        token: &TokenHash,
+        kind: SessionKind,
+        subject_id: i64,
+        login: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> Result<()> {
+        with_writer!(self, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM login_challenges WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO login_challenges (token_hash, kind, subject_id, login, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&token.0)
+            .bind(kind.as_str())
+            .bind(subject_id)
+            .bind(login)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        }.await)?;
+        Ok(())
+    }
+
+    pub async fn login_challenge(
+        &self,
+        token: &TokenHash,
+        kind: SessionKind,
+        now: Millis,
+    ) -> Result<Option<ChallengeRow>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT subject_id, login FROM login_challenges
+             WHERE token_hash = $1 AND kind = $2 AND expires_at > $3",
+        )
+        .bind(&token.0)
+        .bind(kind.as_str())
+        .bind(now)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    pub async fn delete_login_challenge(&self, token: &TokenHash) -> Result<()> {
+        exec!(self, p => sqlx::query("DELETE FROM login_challenges WHERE token_hash = $1")
+            .bind(&token.0)
+            .execute(p)
+            .await)?;
+        Ok(())
+    }
+}
