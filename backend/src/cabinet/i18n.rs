@@ -611,6 +611,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "После пароля кабинет спрашивает шестизначный код из приложения-аутентификатора (Яндекс Ключ, Google Authenticator, Microsoft Authenticator, менеджер паролей): украденного пароля для входа мало.",
         "After the password, the login asks for a six-digit code from an authenticator app (Yandex Key, Google Authenticator, Microsoft Authenticator, a password manager): a stolen password is not enough to log in.",
     ),
+    (
+        "add.kept_by_name",
+        "сотрудник с этим именем не отключён, ID",
+        "the employee of this name is not disabled, ID",
+    ),
     ("tfa.is_on", "включён", "on"),
     ("tfa.is_off", "выключен", "off"),
     ("tfa.since", "с", "since"),

@@ -19,8 +19,8 @@ pub use push_token::PushToken;
 pub use registration::Registration;
 pub use repeat::Repeat;
 pub use text::{
-    GroupName, MessageText, NAME_PLACEHOLDERS, PartnerName, StaffName, Title, has_name_placeholder,
-    personalized, shortened,
+    GroupName, MessageText, NAME_PLACEHOLDERS, PartnerName, StaffName, Title, fold,
+    has_name_placeholder, personalized, shortened,
 };
 pub use time::{Millis, TimeFormat, doubled_delay, now_millis};
 pub use token::{SecretToken, TokenHash, TokenKind};

@@ -18,6 +18,15 @@ fn clean(raw: &str) -> String {
     kept.to_owned()
 }
 
+/// Lower case with ё as е: what a person types to find «Пётр» or «петр», and how two
+/// spellings of one name are told to be the same.
+pub fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .collect()
+}
+
 /// Format characters and fillers that draw nothing (Unicode's default-ignorable code points).
 fn invisible(c: char) -> bool {
     matches!(c,

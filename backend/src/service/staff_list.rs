@@ -2,12 +2,12 @@
 //! cabinet's form), who then log in with nothing to approve; with the `ListOnly` registration
 //! policy, nobody else may.
 
-use crate::domain::{Phone, StaffName, StaffSyncId, now_millis};
+use crate::domain::{Phone, StaffName, StaffSyncId, fold, now_millis};
 use crate::error::{Error, Result};
 use crate::phrase::Phrase;
 use crate::state::AppState;
-use crate::store::{Listed, PartnerRow, StaffListed, StaffSyncRow, SyncFinished};
-use std::collections::HashSet;
+use crate::store::{Listed, PartnerRow, StaffListed, StaffState, StaffSyncRow, SyncFinished};
+use std::collections::{HashMap, HashSet};
 
 /// Employees per call (and per transaction): a large company's whole staff, as
 /// `createmessagebulk` takes.
@@ -65,6 +65,9 @@ pub struct Skipped {
     /// The phone, when only the name was wrong: its employee, if there is one, is on the list
     /// all the same (not disabled by a whole-staff list, kept by a sync), left as they are.
     pub readable: Option<Phone>,
+    /// When the phone could not be read but the name could, and the list is the whole staff:
+    /// the employees of that name it keeps (see `keep_by_name`).
+    pub kept_by_name: Vec<i64>,
 }
 
 fn parsed_entry(
@@ -79,6 +82,7 @@ fn parsed_entry(
             name: name.to_owned(),
             why: at(place, why),
             readable,
+            kept_by_name: Vec::new(),
         })
     };
     let parsed_phone = Phone::parse(phone).map_err(|e| skipped(&e.0, None))?;
@@ -131,6 +135,67 @@ impl Lenient {
             .filter(|p| !listed.contains(p.as_str()) && seen.insert(p.as_str().to_owned()))
             .collect()
     }
+}
+
+/// For a list that disables whom it does not name (the whole staff, a part of a sync): the
+/// employees an entry skipped for its unreadable phone was meant for, by the name it gives
+/// (case, ё and spaces aside), not otherwise on the list and not disabled already. A typo in a
+/// phone must not switch the employee off; where two have the name, both are kept, since the
+/// list cannot say which it meant. Answers their phones, to keep with `Lenient::kept`'s, and
+/// notes the IDs on each entry. The staff is read only when some entry needs it.
+pub async fn keep_by_name(
+    state: &AppState,
+    partner: &PartnerRow,
+    list: &mut Lenient,
+) -> Result<Vec<Phone>> {
+    let name_key = |name: &str| fold(&name.split_whitespace().collect::<Vec<_>>().join(" "));
+    let wanted: Vec<(usize, String)> = list
+        .skipped
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.readable.is_none())
+        .filter_map(|(i, s)| {
+            StaffName::parse(&s.name)
+                .ok()
+                .map(|n| (i, name_key(n.as_str())))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listed: HashSet<String> = list
+        .entries
+        .iter()
+        .map(|(p, _)| p.as_str().to_owned())
+        .chain(list.kept().iter().map(|p| p.as_str().to_owned()))
+        .collect();
+    let mut by_name: HashMap<String, Vec<(i64, Phone)>> = HashMap::new();
+    for row in state.store.list_staff(partner.id).await? {
+        if row.state() == StaffState::Disabled || listed.contains(&row.phone) {
+            continue;
+        }
+        if let Ok(phone) = Phone::parse(&row.phone) {
+            by_name
+                .entry(name_key(&row.name))
+                .or_default()
+                .push((row.id, phone));
+        }
+    }
+    let mut phones: Vec<Phone> = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, key) in wanted {
+        let Some(meant) = by_name.get(&key) else {
+            continue;
+        };
+        list.skipped[i].kept_by_name = meant.iter().map(|(id, _)| *id).collect();
+        phones.extend(
+            meant
+                .iter()
+                .filter(|(id, _)| seen.insert(*id))
+                .map(|(_, p)| p.clone()),
+        );
+    }
+    Ok(phones)
 }
 
 /// The entries with each phone once (the first wins: a list pasted twice over adds nobody

@@ -19,6 +19,7 @@ both_databases!(
     the_list_finds_whom_to_remind_to_install_the_app,
     asked_to_a_list_skips_its_mistakes_and_keeps_employees_whose_names_alone_were_wrong,
     a_file_of_mistakes_gives_back_its_first_thousand_lines_to_correct,
+    a_whole_staff_keeps_the_employees_a_line_with_an_unreadable_phone_names,
 );
 
 const IVANOV: &str = "+79001110001";
@@ -1144,4 +1145,137 @@ fn retry_text(page: &Page) -> &str {
         .unwrap()
         .1;
     text.split("</textarea>").next().unwrap()
+}
+
+/// As the whole staff, a line whose phone cannot be read but whose name can was meant for the
+/// employee of that name: kept as they were, not disabled for a typo (both, when two share the
+/// name); the answer says whom. A mere addition reads nothing of the kind.
+async fn a_whole_staff_keeps_the_employees_a_line_with_an_unreadable_phone_names(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let listed = app
+        .add_listed(
+            &p,
+            &[
+                (IVANOV.into(), "Иванов Иван".into()),
+                (PETROVA.into(), "Петрова Алёна".into()),
+                (ORLOV.into(), "Орлов Олег".into()),
+                ("+79001110008".into(), "Сидоров Сергей".into()),
+                ("+79001110009".into(), "Сидоров Сергей".into()),
+            ],
+        )
+        .await;
+    let id = |name: &str| {
+        listed
+            .iter()
+            .filter(|(_, n)| n == name)
+            .map(|(id, _)| id.clone())
+            .collect::<Vec<_>>()
+    };
+    // Another company's namesake is nobody's concern here.
+    app.add_listed(&other, &[(ORLOV.into(), "Петрова Алёна".into())])
+        .await;
+    let active =
+        |id: &str| format!("SELECT COUNT(*) FROM staff WHERE id = {id} AND state = 'active'");
+
+    let addition = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "skipinvalid": true, "staff": [
+                {"phone": IVANOV, "name": "Иванов Иван"},
+                {"phone": "8-900-111", "name": "Петрова Алёна"},
+            ]}),
+        )
+        .await;
+    assert!(
+        addition.ok()["skipped"][0].get("keptstaffids").is_none(),
+        "{addition:?}"
+    );
+
+    let whole = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "skipinvalid": true, "disablemissing": true, "staff": [
+                {"phone": IVANOV, "name": "Иванов Иван"},
+                {"phone": "8-900-111", "name": "  петрова   АЛЕНА "},
+                {"phone": "+7900", "name": "Сидоров Сергей"},
+                {"phone": "", "name": "Никто Никтович"},
+            ]}),
+        )
+        .await;
+    let data = whole.ok();
+    assert_eq!(data["disabledstaffids"], json!(id("Орлов Олег")), "{data}");
+    let kept = |i: usize| data["skipped"][i]["keptstaffids"].clone();
+    assert_eq!(kept(0), json!(id("Петрова Алёна")));
+    assert_eq!(kept(1), json!(id("Сидоров Сергей")), "both namesakes");
+    assert!(data["skipped"][2].get("keptstaffids").is_none(), "{data}");
+    for name in ["Петрова Алёна", "Сидоров Сергей"] {
+        for staff in id(name) {
+            assert_eq!(app.count(&active(&staff)).await, 1, "{name} stays");
+        }
+    }
+    let phone = format!(
+        "SELECT COUNT(*) FROM staff WHERE id = {} AND phone = '{PETROVA}'",
+        id("Петрова Алёна")[0]
+    );
+    assert_eq!(app.count(&phone).await, 1, "left as she was");
+
+    // A part of a sync: the finish keeps her too.
+    let sync = app
+        .post("beginstaffsync", Some(&p.token), json!({"inn": p.inn}))
+        .await;
+    let syncid = sync.ok()["syncid"].as_str().unwrap().to_owned();
+    let part = app
+        .post(
+            "addstaff",
+            Some(&p.token),
+            json!({"inn": p.inn, "syncid": syncid, "skipinvalid": true, "staff": [
+                {"phone": IVANOV, "name": "Иванов Иван"},
+                {"phone": "900-111", "name": "Петрова Алёна"},
+            ]}),
+        )
+        .await;
+    let data = part.ok();
+    assert_eq!(
+        data["skipped"][0]["keptstaffids"],
+        json!(id("Петрова Алёна"))
+    );
+    let done = app
+        .post(
+            "finishstaffsync",
+            Some(&p.token),
+            json!({"inn": p.inn, "syncid": syncid}),
+        )
+        .await;
+    let disabled = done.ok()["disabledstaffids"].clone();
+    assert_eq!(disabled, json!(id("Сидоров Сергей")), "not named this time");
+    assert_eq!(app.count(&active(&id("Петрова Алёна")[0])).await, 1);
+
+    // The cabinet's whole-staff list says whom it kept, by ID.
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let add = b.get("/cabinet/employees/add").await;
+    let done = b
+        .post(
+            "/cabinet/employees/add",
+            &[
+                ("csrf", &add.csrf()),
+                ("list", "+79001110001;Иванов Иван\n8900;Петрова Алёна\n"),
+                ("do", "whole"),
+                ("skip", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let petrova = &id("Петрова Алёна")[0];
+    assert!(
+        done.body.contains(&format!(
+            "сотрудник с этим именем не отключён, ID: {petrova}"
+        )),
+        "{}",
+        done.body
+    );
+    assert_eq!(app.count(&active(petrova)).await, 1);
 }

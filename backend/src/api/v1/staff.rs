@@ -245,6 +245,11 @@ pub struct SkippedItem {
     /// `true` when only the name was wrong: an employee with this phone stays on the list (not
     /// disabled by `disablemissing`, kept by the sync) and is left as they are.
     pub phonelisted: bool,
+    /// With `disablemissing` or `syncid`, when the phone could not be read but the name could:
+    /// the employees of that name (case and ё aside) who stay on the list all the same, not
+    /// disabled for a typo in their phone and left as they are. Absent when none.
+    #[oai(default, skip_serializing_if_is_empty)]
+    pub keptstaffids: Vec<String>,
 }
 
 #[derive(Object, Debug)]
@@ -282,6 +287,7 @@ fn skipped_item(s: staff_list::Skipped) -> SkippedItem {
         staffname: s.name,
         error: s.why.get(super::envelope::lang()).to_owned(),
         phonelisted: s.readable.is_some(),
+        keptstaffids: s.kept_by_name.iter().map(i64::to_string).collect(),
     }
 }
 
@@ -475,7 +481,7 @@ impl StaffApi {
                 e.name.as_deref().unwrap_or_default(),
             )
         });
-        let list = match skip_invalid {
+        let mut list = match skip_invalid {
             true => Lenient::read(raw, staff_list::MAX_LIST)?,
             false => {
                 let entries = raw
@@ -500,7 +506,11 @@ impl StaffApi {
             (false, Some(id)) => Scope::PartOf(id),
             (false, None) => Scope::Addition,
         };
-        let result = staff_list::add(state, partner, &list.entries, &list.kept(), scope).await?;
+        let mut kept = list.kept();
+        if scope != Scope::Addition {
+            kept.extend(staff_list::keep_by_name(state, partner, &mut list).await?);
+        }
+        let result = staff_list::add(state, partner, &list.entries, &kept, scope).await?;
         let c = Counts::of(&result);
         audit::staff_list(state, req, partner.id, audit::API, &c).await;
         Ok(AddStaffEnvelope::ok(AddStaffData {

@@ -44,13 +44,7 @@ pub struct DoneQuery {
     pub done: Option<String>,
 }
 
-/// Lower case with ё as е: what a person types to find «Пётр» or «петр».
-pub(crate) fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ё' { 'е' } else { c })
-        .collect()
-}
+pub(crate) use crate::domain::fold;
 
 /// One page of a list filtered in memory, and how many rows matched in all.
 pub(crate) struct PageOf<T> {

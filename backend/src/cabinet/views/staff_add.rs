@@ -223,7 +223,7 @@ pub async fn submit(
             skipped: Vec::new(),
         }),
     };
-    let list = match read {
+    let mut list = match read {
         Ok(list) => list,
         Err(Error::Invalid(why)) => {
             let error = Some(l.t.phrase(&why).to_owned());
@@ -247,14 +247,26 @@ pub async fn submit(
         Err(e) => return Err(e.into()),
     };
     let whole_staff = form.action == "whole";
-    let kept = list.kept();
+    let mut kept = list.kept();
+    if whole_staff {
+        kept.extend(staff_list::keep_by_name(state, &s.partner, &mut list).await?);
+    }
     let c = staff_list::add_in_parts(state, &s.partner, &list.entries, &kept, whole_staff).await?;
     audit::staff_list(state, req, s.partner.id, audit::ADMIN, &c).await;
     let skipped = list
         .skipped
         .iter()
         .take(SKIPPED_SHOWN)
-        .map(|s| l.t.phrase(&s.why).to_owned())
+        .map(|s| {
+            let why = l.t.phrase(&s.why);
+            match s.kept_by_name.as_slice() {
+                [] => why.to_owned(),
+                ids => {
+                    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+                    format!("{why} ({}: {})", l.t.s("add.kept_by_name"), ids.join(", "))
+                }
+            }
+        })
         .collect();
     // The result in place rather than a redirect: adding the same list again changes nothing.
     let view = AddView {
