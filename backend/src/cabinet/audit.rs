@@ -19,6 +19,8 @@ pub enum Action {
     /// The login asks for a code from an authenticator app from now on, or no longer.
     SecondFactorOn,
     SecondFactorOff,
+    /// The admin ended their sessions on other devices; the detail is how many.
+    OtherSessionsEnded,
     ApprovalOn,
     ApprovalOff,
     /// Only the staff list may log in to the app, or anyone with the INN again.
@@ -131,7 +133,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 51] = [
+    pub const ALL: [Self; 52] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -140,6 +142,7 @@ impl Action {
         Self::PasswordChanged,
         Self::SecondFactorOn,
         Self::SecondFactorOff,
+        Self::OtherSessionsEnded,
         Self::ApprovalOn,
         Self::ApprovalOff,
         Self::ListOnlyOn,
@@ -193,6 +196,7 @@ impl Action {
             | Self::PasswordChanged
             | Self::SecondFactorOn
             | Self::SecondFactorOff
+            | Self::OtherSessionsEnded
             | Self::ApprovalOn
             | Self::ApprovalOff
             | Self::ListOnlyOn
@@ -250,6 +254,7 @@ impl Action {
             Self::PasswordChanged => "password_changed",
             Self::SecondFactorOn => "second_factor_on",
             Self::SecondFactorOff => "second_factor_off",
+            Self::OtherSessionsEnded => "other_sessions_ended",
             Self::ApprovalOn => "approval_on",
             Self::ApprovalOff => "approval_off",
             Self::ListOnlyOn => "list_only_on",

@@ -574,6 +574,32 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Cabinet password changed",
     ),
     (
+        "audit.other_sessions_ended",
+        "Завершены сеансы на других устройствах",
+        "Sessions on other devices ended",
+    ),
+    ("settings.sessions", "Сеансы", "Sessions"),
+    (
+        "settings.sessions_open",
+        "Открыто сеансов кабинета (этот браузер и другие устройства)",
+        "Cabinet sessions open (this browser and other devices)",
+    ),
+    (
+        "settings.sessions_hint",
+        "Забыли выйти на чужом компьютере? Завершите остальные сеансы: этот браузер останется в кабинете.",
+        "Forgot to log out on another computer? End the other sessions: this browser stays logged in.",
+    ),
+    (
+        "settings.sessions_end",
+        "Завершить другие сеансы",
+        "End the other sessions",
+    ),
+    (
+        "done.sessions_ended",
+        "Сеансы на других устройствах завершены",
+        "The sessions on other devices are ended",
+    ),
+    (
         "audit.second_factor_on",
         "Включён вход с кодом из приложения",
         "Login with a code from the app turned on",
@@ -1531,6 +1557,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("op.erase_submit", "Удалить навсегда", "Delete for good"),
     ("op.rename", "Изменить название", "Change the name"),
+    ("op.login_code", "вход с кодом", "login code"),
+    (
+        "op.login_code_hint",
+        "Администратор входит с кодом из приложения; сброс пароля отключит код",
+        "The admin logs in with a code from an app; a password reset turns the code off",
+    ),
     ("op.rate", "Лимит API", "API limit"),
     (
         "op.rate_label",

@@ -302,6 +302,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings", get(settings::page))
         .at("/settings/token", post(settings::rotate_token))
         .at("/settings/password", post(settings::change_password))
+        .at("/settings/sessions", post(settings::end_other_sessions))
         .at("/settings/2fa", get(second_factor::partner_page))
         .at("/settings/2fa/on", post(second_factor::partner_on))
         .at("/settings/2fa/off", post(second_factor::partner_off))

@@ -139,6 +139,12 @@ pub async fn end_challenge(
     Ok(())
 }
 
+/// The hash of this browser's session cookie of the area, if it has one.
+pub fn current(req: &Request, kind: SessionKind) -> Option<TokenHash> {
+    let (name, _) = names(kind);
+    cookies::value(req.cookie(), name).map(|v| TokenHash::of(&v))
+}
+
 /// Ends the session behind the cookie (if any) and expires the cookie.
 pub async fn end(
     req: &Request,

@@ -158,6 +158,41 @@ impl Store {
         Ok(())
     }
 
+    /// Ends an account's sessions but the one behind `keep` (the admin's "log out everywhere
+    /// else"); returns how many ended.
+    pub async fn delete_other_sessions(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+        keep: &TokenHash,
+    ) -> Result<u64> {
+        Ok(exec!(self, p => sqlx::query(
+            "DELETE FROM cabinet_sessions WHERE kind = $1 AND subject_id = $2 AND token_hash <> $3",
+        )
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .bind(&keep.0)
+        .execute(p)
+        .await)?)
+    }
+
+    /// How many live sessions an account has.
+    pub async fn count_sessions(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+        now: Millis,
+    ) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cabinet_sessions WHERE kind = $1 AND subject_id = $2 AND expires_at > $3",
+        )
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .bind(now)
+        .fetch_one(p)
+        .await)?)
+    }
+
     /// Ends every session of a partner or operator (password changed, partner disabled).
     pub async fn delete_sessions_of(&self, kind: SessionKind, subject_id: i64) -> Result<u64> {
         Ok(

@@ -39,6 +39,16 @@ impl Store {
         .await)?)
     }
 
+    /// The accounts of a kind that log in with a code.
+    pub async fn second_factor_subjects(&self, kind: SessionKind) -> Result<Vec<i64>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT subject_id FROM second_factors WHERE kind = $1 AND enabled_at IS NOT NULL",
+        )
+        .bind(kind.as_str())
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// Stages a new secret, replacing one staged before; an enabled one is left as it is (false).
     pub async fn stage_second_factor(
         &self,

@@ -31,6 +31,7 @@ both_databases!(
     the_operator_corrects_a_partners_names_and_the_app_shows_the_new_one,
     the_english_cabinet_gives_the_rules_refusals_in_english,
     the_guide_is_in_russian_or_in_english_with_the_partners_own_inn,
+    an_admin_ends_the_sessions_left_open_on_other_devices,
 );
 
 /// The token a page shows in full (after a rotation or a partner's creation), if any.
@@ -3027,4 +3028,51 @@ async fn both_ways_of_the_employee_list_give_the_same_pages(app: TestApp) {
     let first = rows(&b.get("/cabinet/employees").await.body);
     assert_eq!(first.len(), 50);
     assert!(!first.iter().any(|id| id == &ids[0]) || first[0] == ids[0]);
+}
+
+/// "Завершить другие сеансы": the admin's other browsers are logged out, this one stays, and
+/// another company's admin is not touched.
+async fn an_admin_ends_the_sessions_left_open_on_other_devices(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    app.create_partner(INN_B).await;
+    let [here, office, home] = [Browser::new(&app), Browser::new(&app), Browser::new(&app)];
+    for b in [&here, &office, &home] {
+        b.partner(&p.inn).await;
+    }
+    let other = Browser::new(&app);
+    other.partner(INN_B).await;
+    let open = |page: &Page| {
+        let at = page.body.find("id=\"sessions-open\">").expect("the count") + 19;
+        page.body[at..].split('<').next().unwrap().to_owned()
+    };
+    let settings = here.get("/cabinet/settings").await;
+    assert_eq!(open(&settings), "3");
+    let ended = here
+        .post("/cabinet/settings/sessions", &[("csrf", &settings.csrf())])
+        .await;
+    assert_eq!(
+        ended.location.as_deref(),
+        Some("/cabinet/settings?done=sessions_ended#sessions")
+    );
+    for b in [&office, &home] {
+        assert_eq!(
+            b.get("/cabinet").await.location.as_deref(),
+            Some("/cabinet/login")
+        );
+    }
+    assert_eq!(here.get("/cabinet").await.status, 200);
+    assert_eq!(other.get("/cabinet").await.status, 200, "another company's");
+    let settings = here.get("/cabinet/settings?done=sessions_ended").await;
+    assert_eq!(open(&settings), "1");
+    assert!(settings.body.contains("id=\"end-sessions\" disabled"));
+    assert!(
+        settings
+            .body
+            .contains("Сеансы на других устройствах завершены")
+    );
+    let journal = here.get("/cabinet/journal").await.body;
+    assert!(
+        journal.contains("Завершены сеансы на других устройствах: <span class=\"audit-detail\">2"),
+        "{journal}"
+    );
 }

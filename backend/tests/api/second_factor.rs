@@ -148,7 +148,15 @@ async fn an_admin_turns_the_login_code_on_and_a_password_alone_no_longer_opens_t
     // Lost the phone: the operator's password reset removes the code, and says so.
     let ops = Browser::new(&app);
     ops.operator(&app).await;
-    let csrf = ops.get("/operator").await.csrf();
+    // The operator sees which companies' admins log in with a code.
+    let row = |page: Page| {
+        let marker = format!("data-partner-inn=\"{}\"", p.inn);
+        let row = page.body.split(&marker).nth(1).expect("the company's row");
+        row.split("</tr>").next().unwrap().to_owned()
+    };
+    let list = ops.get("/operator").await;
+    let csrf = list.csrf();
+    assert!(row(list).contains("вход с кодом"));
     let reset = ops
         .post(
             &format!("/operator/partners/{}/password", p.id),
@@ -161,6 +169,7 @@ async fn an_admin_turns_the_login_code_on_and_a_password_alone_no_longer_opens_t
         Some("/cabinet/login"),
         "the sessions end with the reset"
     );
+    assert!(!row(ops.get("/operator").await).contains("вход с кодом"));
     let back = c.login("cabinet", &p.inn, "new-secret-password").await;
     assert_eq!(back.location.as_deref(), Some("/cabinet"), "no code asked");
     let journal = c.get("/cabinet/journal").await.body;

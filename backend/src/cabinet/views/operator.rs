@@ -17,6 +17,7 @@ use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
+use std::collections::HashSet;
 
 const OPERATOR: &str = "/operator";
 
@@ -70,6 +71,8 @@ pub struct PartnerItem {
     pub full_name: String,
     pub created: String,
     pub disabled: bool,
+    /// Its admin logs in with a code from an app (the operator's password reset removes it).
+    pub login_code: bool,
     /// The company's own limit of API calls a second, as the form shows it: empty for the
     /// server's.
     pub rate: String,
@@ -130,6 +133,12 @@ async fn render(
     created: Option<Created>,
 ) -> CabinetResult<Response> {
     let all = state.store.list_partners().await?;
+    let with_code: HashSet<i64> = state
+        .store
+        .second_factor_subjects(SessionKind::Partner)
+        .await?
+        .into_iter()
+        .collect();
     let words: Vec<String> = fold(&p.q).split_whitespace().map(str::to_owned).collect();
     let total = all.len();
     // Newest first: a partner just created is on the first page, under its token.
@@ -159,6 +168,7 @@ async fn render(
                 full_name: p.full_name,
                 created: cfg.date(p.created_at),
                 disabled: p.disabled,
+                login_code: with_code.contains(&p.id),
                 rate: p.api_rate.map(|r| r.to_string()).unwrap_or_default(),
             })
             .collect(),

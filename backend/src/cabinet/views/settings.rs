@@ -108,6 +108,8 @@ struct SettingsView {
     policies: Vec<PolicyChoice>,
     password_error: Option<String>,
     second_factor_on: bool,
+    /// Live sessions of the account, this one included.
+    sessions: i64,
 }
 
 fn grace_choices(t: Tr, default_secs: i64) -> Vec<GraceChoice> {
@@ -142,6 +144,10 @@ async fn render(
         .unwrap_or_default();
     let keep = keep_choices(l.t, state.store.message_keep_days(p.id).await?);
     let auto_remind = auto_remind_choices(l.t, state.store.ack_remind_hours(p.id).await?);
+    let sessions = state
+        .store
+        .count_sessions(SessionKind::Partner, p.id, crate::domain::now_millis())
+        .await?;
     let second_factor_on =
         crate::service::second_factor::enabled(&state.store, SessionKind::Partner, p.id)
             .await?
@@ -162,6 +168,7 @@ async fn render(
         l,
         password_error,
         second_factor_on,
+        sessions,
         p,
     };
     Ok(html(view.render()).with_status(status).into_response())
@@ -286,6 +293,43 @@ pub async fn change_password(
     let action = audit::Action::PasswordChanged;
     audit::record(state, req, s.partner.id, audit::ADMIN, action, "").await;
     Ok(done("/cabinet/settings", "password_changed"))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// Logs the admin out everywhere but this browser: a session left open on another computer.
+#[handler]
+pub async fn end_other_sessions(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Form(form): Form<CsrfForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let kind = SessionKind::Partner;
+    let ended = match session::current(req, kind) {
+        Some(this) => {
+            state
+                .store
+                .delete_other_sessions(kind, s.partner.id, &this)
+                .await?
+        }
+        None => 0,
+    };
+    tracing::info!(
+        partner_id = s.partner.id,
+        ended,
+        "other cabinet sessions ended"
+    );
+    if ended > 0 {
+        let action = audit::Action::OtherSessionsEnded;
+        let detail = ended.to_string();
+        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+    }
+    Ok(done("/cabinet/settings#sessions", "sessions_ended"))
 }
 
 /// A number a select of the page posted, if it is one of those it offers.
