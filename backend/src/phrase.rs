@@ -319,6 +319,10 @@ pub mod stored {
     );
     pub const AUDIT_WITH_CODE: Stored =
         Stored::new("с кодом из приложения", "with a code from the app");
+    pub const AUDIT_WITH_RECOVERY: Stored = Stored::new(
+        "с кодом восстановления, осталось кодов: {}",
+        "with a recovery code, codes left: {}",
+    );
     pub const AUDIT_WRONG_CODE: Stored = Stored::new(
         "пароль верный, код из приложения неверный",
         "right password, wrong code from the app",
@@ -377,6 +381,7 @@ pub mod stored {
         AUDIT_UNKNOWN_LOGIN,
         AUDIT_SECOND_FACTOR_REMOVED,
         AUDIT_WITH_CODE,
+        AUDIT_WITH_RECOVERY,
         AUDIT_WRONG_CODE,
     ];
 }

@@ -998,8 +998,13 @@ test("turn on the login code: after the password the cabinet asks for the app's 
   await page.fill("#tfa-off input[name=password]", PASSWORD_B);
   await page.fill("#tfa-off input[name=code]", totp(key, 0));
   await shot(page, "38-login-code-setup");
-  await Promise.all([page.waitForURL(/\/cabinet\/settings\/2fa\?done=tfa_on/), page.click("#tfa-enable")]);
+  await Promise.all([page.waitForURL(/\/cabinet\/settings\/2fa\/on$/), page.click("#tfa-enable")]);
   assert.equal(await page.locator("#tfa-on").count(), 1);
+  // Ten recovery codes, shown this once.
+  assert.equal(await page.locator("#recovery-codes li").count(), 10);
+  await shot(page, "40-recovery-codes");
+  await page.goto(`${BASE}/cabinet/settings/2fa`);
+  assert.equal(await page.locator("#recovery-codes").count(), 0);
   await Promise.all([page.waitForURL(`${BASE}/cabinet/login`), page.click("#logout")]);
   // The password alone opens the code's form, not the cabinet.
   await page.fill("input[name=login]", partnerB.inn);

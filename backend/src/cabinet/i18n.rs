@@ -613,19 +613,19 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("code.title", "Код подтверждения", "Confirmation code"),
     (
         "code.hint",
-        "Пароль верный. Введите шестизначный код, который сейчас показывает приложение-аутентификатор на вашем телефоне.",
-        "The password is right. Type the six-digit code your phone's authenticator app shows now.",
+        "Пароль верный. Введите шестизначный код, который сейчас показывает приложение-аутентификатор на вашем телефоне, или один из кодов восстановления.",
+        "The password is right. Type the six-digit code your phone's authenticator app shows now, or one of your recovery codes.",
     ),
     ("code.label", "Код из приложения", "Code from the app"),
     (
         "code.lost",
-        "Нет доступа к телефону? Попросите оператора сервиса сбросить пароль: вход по коду отключится.",
-        "No access to your phone? Ask the service operator to reset the password: the login code is turned off with it.",
+        "Нет ни телефона, ни кодов восстановления? Попросите оператора сервиса сбросить пароль: вход по коду отключится.",
+        "Neither the phone nor a recovery code? Ask the service operator to reset the password: the login code is turned off with it.",
     ),
     (
         "code.lost_operator",
-        "Нет доступа к телефону? Администратор сервера сбросит пароль командой simo-backend operator set-password: вход по коду отключится.",
-        "No access to your phone? The server's administrator resets the password with simo-backend operator set-password: the login code is turned off with it.",
+        "Нет ни телефона, ни кодов восстановления? Администратор сервера сбросит пароль командой simo-backend operator set-password: вход по коду отключится.",
+        "Neither the phone nor a recovery code? The server's administrator resets the password with simo-backend operator set-password: the login code is turned off with it.",
     ),
     (
         "tfa.title",
@@ -642,6 +642,17 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "сотрудник с этим именем не отключён, ID",
         "the employee of this name is not disabled, ID",
     ),
+    ("tfa.recovery", "Коды восстановления", "Recovery codes"),
+    (
+        "tfa.recovery_once",
+        "Сохраните их сейчас: они показываются один раз.",
+        "Save them now: they are shown this once.",
+    ),
+    (
+        "tfa.recovery_hint",
+        "Каждый код открывает вход один раз вместо кода из приложения — на случай, если телефон потерян. Храните их отдельно от пароля (распечатайте или сохраните в менеджере паролей). Новые коды выдаются при повторном включении.",
+        "Each code opens the login once in place of the app's code, for when the phone is lost. Keep them apart from the password (print them, or keep them in a password manager). New codes come with turning the login code on again.",
+    ),
     ("tfa.is_on", "включён", "on"),
     ("tfa.is_off", "выключен", "off"),
     ("tfa.since", "с", "since"),
@@ -650,8 +661,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("tfa.disable", "Отключить", "Turn off"),
     (
         "tfa.off_hint",
-        "Чтобы отключить, введите пароль и код из приложения.",
-        "To turn it off, type the password and a code from the app.",
+        "Чтобы отключить, введите пароль и код из приложения (или код восстановления).",
+        "To turn it off, type the password and a code from the app (or a recovery code).",
     ),
     (
         "tfa.step_app",

@@ -1,7 +1,8 @@
 //! Cabinet logins: partners' admins by INN and password, the service operator by login and
 //! password; both throttled per login and per client address.
 
-use super::{passwords, second_factor};
+use super::passwords;
+use super::second_factor::{self, Verified};
 use crate::domain::{Inn, Millis, now_millis};
 use crate::error::{Error, Result};
 use crate::phrase::Phrase;
@@ -92,25 +93,27 @@ pub async fn confirm_code(
     kind: SessionKind,
     subject_id: i64,
     a: Attempt<'_>,
-) -> Result<()> {
+) -> Result<Verified> {
     let now = now_millis();
     refuse_if_throttled(store, kind, &a, throttle, now).await?;
-    // Removed between the two steps (the operator's reset): the password was right.
-    if let Some(f) = second_factor::enabled(store, kind, subject_id).await?
-        && !second_factor::verify(store, kind, subject_id, &f, a.password).await?
-    {
+    let verified = match second_factor::enabled(store, kind, subject_id).await? {
+        Some(f) => second_factor::verify(store, kind, subject_id, &f, a.password).await?,
+        // Removed between the two steps (the operator's reset): the password was right.
+        None => Verified::Code,
+    };
+    if verified == Verified::No {
         store
             .record_login_failure(kind, a.login, a.client_ip, now)
             .await?;
         return Err(Error::Unauthorized(phrase!(
-            "Неверный код или он уже использован: введите код, который приложение показывает сейчас",
-            "Wrong code, or one already used: type the code the app shows now"
+            "Неверный код или он уже использован: введите код, который приложение показывает сейчас, или код восстановления",
+            "Wrong code, or one already used: type the code the app shows now, or a recovery code"
         )));
     }
     store
         .clear_login_failures(kind, a.login, now - throttle.window_secs * 1000)
         .await?;
-    Ok(())
+    Ok(verified)
 }
 
 /// The partner whose INN and password these are; a disabled partner cannot log in.

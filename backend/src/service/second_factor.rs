@@ -6,9 +6,10 @@
 //! Turned on in two steps, so that nobody is locked out by a secret their app never got: the
 //! secret is staged and shown, and enabled only by a first right code (and the password). A
 //! code is accepted once: each account keeps the newest time step it accepted. Lost the phone?
-//! The operator's password reset (or `simo-backend … set-password`) removes the second factor.
+//! One of the ten recovery codes given when it was turned on opens the login once; or the
+//! operator's password reset (or `simo-backend … set-password`) removes the second factor.
 
-use crate::domain::{Millis, now_millis};
+use crate::domain::{Millis, TokenHash, now_millis};
 use crate::error::{Error, Result};
 use crate::store::{SecondFactorRow, SessionKind, Store};
 use rand::RngCore;
@@ -103,22 +104,53 @@ fn step_of(secret: &str, code: &str, now: Millis) -> Result<Option<i64>> {
         .map(|step| step as i64))
 }
 
-/// Turns the staged second factor on with its first code; false if the code is wrong (or
-/// nothing is staged).
-pub async fn enable(store: &Store, kind: SessionKind, subject_id: i64, code: &str) -> Result<bool> {
+/// Recovery codes given when the login code is turned on.
+pub const RECOVERY_CODES: usize = 10;
+
+/// Ten base32 characters (50 random bits), as `ABCDE-FGHJK`: typed once, from paper, with the
+/// login's throttling behind it.
+fn new_recovery_code() -> String {
+    let mut bytes = [0u8; 10];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let chars = Secret::from(bytes).to_base32();
+    format!("{}-{}", &chars[..5], &chars[5..10])
+}
+
+/// What is stored of a recovery code as typed (dashes, spaces and case aside), if it is one.
+fn recovery_hash(typed: &str) -> Option<TokenHash> {
+    let code: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let base32 = |c: char| c.is_ascii_uppercase() || ('2'..='7').contains(&c);
+    (code.len() == 10 && code.chars().all(base32)).then(|| TokenHash::of(&code))
+}
+
+/// Turns the staged second factor on with its first code; answers its recovery codes, to be
+/// shown once, or `None` if the code is wrong (or nothing is staged, or it is on already).
+pub async fn enable(
+    store: &Store,
+    kind: SessionKind,
+    subject_id: i64,
+    code: &str,
+) -> Result<Option<Vec<String>>> {
     let Some(f) = store.second_factor(kind, subject_id).await? else {
-        return Ok(false);
+        return Ok(None);
     };
     if f.enabled_at.is_some() {
-        return Ok(true);
+        return Ok(None);
     }
     let now = now_millis();
     let Some(step) = step_of(&f.secret, code, now)? else {
-        return Ok(false);
+        return Ok(None);
     };
-    store
-        .enable_second_factor(kind, subject_id, &f.secret, step, now)
-        .await
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
+    let hashes: Vec<TokenHash> = codes.iter().filter_map(|c| recovery_hash(c)).collect();
+    let on = store
+        .enable_second_factor(kind, subject_id, &f.secret, step, &hashes, now)
+        .await?;
+    Ok(on.then_some(codes))
 }
 
 /// The account's second factor if one is on.
@@ -133,19 +165,43 @@ pub async fn enabled(
         .filter(|f| f.enabled_at.is_some()))
 }
 
-/// True if `code` is right now and was not used before; the step is taken, so it is not
-/// accepted again.
+/// What a code typed in place of the app's turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    /// Wrong, or used before.
+    No,
+    /// The app's code of now.
+    Code,
+    /// One of the recovery codes, used up now; how many are left.
+    Recovery { left: i64 },
+}
+
+/// Whether `code` is the app's code of now or a recovery code, not used before; either is
+/// taken, so it is not accepted again.
 pub async fn verify(
     store: &Store,
     kind: SessionKind,
     subject_id: i64,
     f: &SecondFactorRow,
     code: &str,
-) -> Result<bool> {
-    match step_of(&f.secret, code, now_millis())? {
-        Some(step) => store.take_second_factor_step(kind, subject_id, step).await,
-        None => Ok(false),
+) -> Result<Verified> {
+    if let Some(hash) = recovery_hash(code) {
+        let (taken, left) = store.take_recovery_code(kind, subject_id, &hash).await?;
+        return Ok(match taken {
+            true => Verified::Recovery { left },
+            false => Verified::No,
+        });
     }
+    Ok(match step_of(&f.secret, code, now_millis())? {
+        Some(step)
+            if store
+                .take_second_factor_step(kind, subject_id, step)
+                .await? =>
+        {
+            Verified::Code
+        }
+        _ => Verified::No,
+    })
 }
 
 #[cfg(test)]
@@ -170,6 +226,21 @@ mod tests {
         assert_eq!(step_of(&secret, "abcdef", at).unwrap(), None);
         let other = new_secret();
         assert_ne!(other, secret);
+    }
+
+    #[test]
+    fn recovery_codes_are_read_whatever_their_dashes_and_case() {
+        let code = new_recovery_code();
+        assert_eq!(code.len(), 11, "{code}");
+        let hash = recovery_hash(&code).unwrap();
+        let typed = code.to_lowercase().replace('-', " ");
+        assert_eq!(recovery_hash(&typed).unwrap().0, hash.0);
+        assert!(
+            recovery_hash("123456").is_none(),
+            "an app's code is no recovery code"
+        );
+        assert!(recovery_hash("ABCDE-FGHI1").is_none(), "1 is not base32");
+        assert_ne!(new_recovery_code(), code);
     }
 
     #[test]

@@ -46,8 +46,13 @@ impl Store {
                 .await?,
         };
         // Keyed by the account, not by a foreign key: the sessions, the logins waiting for a
-        // code and the second factor.
-        for table in ["cabinet_sessions", "login_challenges", "second_factors"] {
+        // code, the second factor and its recovery codes.
+        for table in [
+            "cabinet_sessions",
+            "login_challenges",
+            "second_factors",
+            "recovery_codes",
+        ] {
             let sql = format!("DELETE FROM {table} WHERE kind = 'partner' AND subject_id = $1");
             exec!(self, p => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(partner_id)

@@ -73,27 +73,80 @@ impl Store {
     }
 
     /// Enables the staged secret `secret` (the one the code was checked against), its first
-    /// code's step used; false if it is no longer the staged one.
+    /// code's step used, with these recovery codes (their hashes) in place of any before; false
+    /// if it is no longer the staged one.
     pub async fn enable_second_factor(
         &self,
         kind: SessionKind,
         subject_id: i64,
         secret: &str,
         step: i64,
+        recovery: &[TokenHash],
         now: Millis,
     ) -> Result<bool> {
-        Ok(exec!(self, p => sqlx::query(
-            "UPDATE second_factors SET enabled_at = $4, last_step = $5
-             WHERE kind = $1 AND subject_id = $2 AND secret = $3 AND enabled_at IS NULL",
+        Ok(with_writer!(self, p => async {
+            let mut tx = p.begin().await?;
+            let enabled = sqlx::query(
+                "UPDATE second_factors SET enabled_at = $4, last_step = $5
+                 WHERE kind = $1 AND subject_id = $2 AND secret = $3 AND enabled_at IS NULL",
+            )
+            .bind(kind.as_str())
+            .bind(subject_id)
+            .bind(secret)
+            .bind(now)
+            .bind(step)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !enabled {
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM recovery_codes WHERE kind = $1 AND subject_id = $2")
+                .bind(kind.as_str())
+                .bind(subject_id)
+                .execute(&mut *tx)
+                .await?;
+            for code in recovery {
+                sqlx::query(
+                    "INSERT INTO recovery_codes (kind, subject_id, code_hash, created_at)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(kind.as_str())
+                .bind(subject_id)
+                .bind(&code.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await.map(|()| true)
+        }.await)?)
+    }
+
+    /// Takes a recovery code: true only the first time it is given; and how many are left.
+    pub async fn take_recovery_code(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+        code: &TokenHash,
+    ) -> Result<(bool, i64)> {
+        let taken = exec!(self, p => sqlx::query(
+            "DELETE FROM recovery_codes WHERE kind = $1 AND subject_id = $2 AND code_hash = $3",
         )
         .bind(kind.as_str())
         .bind(subject_id)
-        .bind(secret)
-        .bind(now)
-        .bind(step)
+        .bind(&code.0)
         .execute(p)
         .await)?
-            == 1)
+            == 1;
+        let left = with_writer!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recovery_codes WHERE kind = $1 AND subject_id = $2",
+        )
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .fetch_one(p)
+        .await)?;
+        Ok((taken, left))
     }
 
     /// Takes a code's time step: true only the first time, and only for a step after every
@@ -116,8 +169,16 @@ impl Store {
             == 1)
     }
 
-    /// Removes the account's second factor, staged or enabled; true if an enabled one went.
+    /// Removes the account's second factor, staged or enabled, and its recovery codes; true if
+    /// an enabled one went.
     pub async fn remove_second_factor(&self, kind: SessionKind, subject_id: i64) -> Result<bool> {
+        exec!(self, p => sqlx::query(
+            "DELETE FROM recovery_codes WHERE kind = $1 AND subject_id = $2",
+        )
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .execute(p)
+        .await)?;
         let removed: Vec<Option<Millis>> = with_writer!(self, p => sqlx::query_scalar(
             "DELETE FROM second_factors WHERE kind = $1 AND subject_id = $2 RETURNING enabled_at",
         )

@@ -58,6 +58,12 @@ async fn rows_of(app: &TestApp, tables: &[String], p: &Partner) -> BTreeMap<Stri
             ),
         ),
         (
+            "recovery_codes",
+            format!(
+                "SELECT COUNT(*) FROM recovery_codes WHERE kind = 'partner' AND subject_id = {id}"
+            ),
+        ),
+        (
             "login_challenges",
             format!(
                 "SELECT COUNT(*) FROM login_challenges WHERE kind = 'partner' AND subject_id = {id}"
@@ -97,8 +103,8 @@ async fn rows_of(app: &TestApp, tables: &[String], p: &Partner) -> BTreeMap<Stri
 
 /// A company with something in every place: employees, messages read and with history, a
 /// group, a template, a waiting send, an open sync, a webhook with its queues, a second token,
-/// a journal, an admin's session, a login code, a login waiting for its code and a failed
-/// login.
+/// a journal, an admin's session, a login code with its recovery codes, a login waiting for its
+/// code and a failed login.
 async fn filled(app: &TestApp, inn: &str, phones: [&str; 2]) -> (Partner, Employee, Browser) {
     let p = app.create_partner(inn).await;
     let hook = match app.db {
@@ -157,7 +163,11 @@ async fn filled(app: &TestApp, inn: &str, phones: [&str; 2]) -> (Partner, Employ
     let setup = second_factor::staged(&app.state.store, kind, p.id, inn).await;
     let code = totp_code(&setup.unwrap().unwrap().secret, 0);
     let on = second_factor::enable(&app.state.store, kind, p.id, &code).await;
-    assert!(on.unwrap());
+    assert_eq!(
+        on.unwrap().map(|codes| codes.len()),
+        Some(10),
+        "with recovery codes"
+    );
     let waiting = Browser::new(app)
         .login("cabinet", inn, "secret-password")
         .await;

@@ -24,9 +24,21 @@ fn other_code(code: &str) -> String {
     format!("{:06}", (n + 1) % 1_000_000)
 }
 
+/// The recovery codes a page shows.
+fn shown_codes(page: &Page) -> Vec<String> {
+    let Some(list) = page.body.split("id=\"recovery-codes\">").nth(1) else {
+        return vec![];
+    };
+    let list = list.split("</ul>").next().unwrap();
+    list.split("<code>")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap().to_owned())
+        .collect()
+}
+
 /// Turns the login code on from the setup page at `page` (posting to `page/on`); answers the
-/// key and the step's code used.
-async fn turn_on(b: &Browser, page: &str, password: &str) -> (String, String) {
+/// key, the step's code used and the recovery codes.
+async fn turn_on(b: &Browser, page: &str, password: &str) -> (String, String, Vec<String>) {
     let setup = b.get(page).await;
     assert_eq!(setup.status, 200, "{}", setup.body);
     assert!(setup.body.contains("<svg"), "a QR code: {}", setup.body);
@@ -70,17 +82,25 @@ async fn turn_on(b: &Browser, page: &str, password: &str) -> (String, String) {
             &[("csrf", &csrf), ("password", password), ("code", &code)],
         )
         .await;
-    assert_eq!(
-        on.location.as_deref(),
-        Some(&*format!("{page}?done=tfa_on"))
+    // The answer itself shows the recovery codes, this once.
+    assert_eq!(on.status, 200, "{}", on.body);
+    assert!(on.body.contains("id=\"tfa-on\""), "{}", on.body);
+    let codes = shown_codes(&on);
+    assert_eq!(codes.len(), 10, "{}", on.body);
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'),
+        "{codes:?}"
     );
-    let shown = b.get(&format!("{page}?done=tfa_on")).await;
+    let shown = b.get(page).await;
     assert!(shown.body.contains("id=\"tfa-on\""), "{}", shown.body);
     assert!(
         !shown.body.contains("tfa-secret"),
         "the key is not shown again"
     );
-    (key, code)
+    assert!(shown_codes(&shown).is_empty(), "nor the recovery codes");
+    (key, code, codes)
 }
 
 async fn an_admin_turns_the_login_code_on_and_a_password_alone_no_longer_opens_the_cabinet(
@@ -94,7 +114,7 @@ async fn an_admin_turns_the_login_code_on_and_a_password_alone_no_longer_opens_t
     };
     assert!(settings.body.contains("id=\"second-factor\""));
     assert!(settings.body.contains("выключен"));
-    let (key, used) = turn_on(&b, "/cabinet/settings/2fa", "secret-password").await;
+    let (key, used, recovery) = turn_on(&b, "/cabinet/settings/2fa", "secret-password").await;
     assert!(b.get("/cabinet/settings").await.body.contains("включён"));
 
     // The password alone: the code's form, and nothing of the cabinet.
@@ -136,7 +156,36 @@ async fn an_admin_turns_the_login_code_on_and_a_password_alone_no_longer_opens_t
         .await;
     assert_eq!(again.status, 401);
 
+    // A recovery code in place of the app's, once (as typed from paper: lower case, a space).
+    let typed = recovery[3].to_lowercase().replace('-', " ");
+    let paper = Browser::new(&app);
+    paper.login("cabinet", &p.inn, "secret-password").await;
+    let csrf = paper.get("/cabinet/login/code").await.csrf();
+    let opened = paper
+        .post("/cabinet/login/code", &[("csrf", &csrf), ("code", &typed)])
+        .await;
+    assert_eq!(
+        opened.location.as_deref(),
+        Some("/cabinet"),
+        "{}",
+        opened.body
+    );
+    let twice = Browser::new(&app);
+    twice.login("cabinet", &p.inn, "secret-password").await;
+    let csrf = twice.get("/cabinet/login/code").await.csrf();
+    let refused = twice
+        .post(
+            "/cabinet/login/code",
+            &[("csrf", &csrf), ("code", &recovery[3])],
+        )
+        .await;
+    assert_eq!(refused.status, 401, "a recovery code works once");
+
     let journal = c.get("/cabinet/journal").await.body;
+    assert!(
+        journal.contains("с кодом восстановления, осталось кодов: 9"),
+        "{journal}"
+    );
     for words in [
         "Включён вход с кодом из приложения",
         "Вход в кабинет: <span class=\"audit-detail\">с кодом из приложения",
@@ -188,7 +237,7 @@ async fn wrong_codes_are_throttled_and_the_password_no_longer_clears_the_count(a
     let p = app.create_partner(INN_A).await;
     let b = Browser::new(&app);
     b.partner(&p.inn).await;
-    let (key, _) = turn_on(&b, "/cabinet/settings/2fa", "secret-password").await;
+    let (key, _, _) = turn_on(&b, "/cabinet/settings/2fa", "secret-password").await;
     let right = totp_code(&key, 1);
     let wrong = other_code(&right);
     let c = Browser::new(&app);
@@ -220,7 +269,7 @@ async fn wrong_codes_are_throttled_and_the_password_no_longer_clears_the_count(a
 async fn the_operator_turns_the_login_code_on_and_off_for_their_own_login(app: TestApp) {
     let ops = Browser::new(&app);
     ops.operator(&app).await;
-    let (key, used) = turn_on(&ops, "/operator/2fa", "operator-password").await;
+    let (key, used, _) = turn_on(&ops, "/operator/2fa", "operator-password").await;
 
     // Turning it off takes the password and a code not used before.
     let csrf = ops.get("/operator/2fa").await.csrf();
@@ -258,7 +307,7 @@ async fn the_operator_turns_the_login_code_on_and_off_for_their_own_login(app: T
     );
 
     // On again, with a new key; then the login asks for its code.
-    let (key, _) = turn_on(&ops, "/operator/2fa", "operator-password").await;
+    let (key, _, _) = turn_on(&ops, "/operator/2fa", "operator-password").await;
     let again = Browser::new(&app);
     let first = again.login("operator", "ops", "operator-password").await;
     assert_eq!(first.location.as_deref(), Some("/operator/login/code"));

@@ -227,10 +227,15 @@ async fn code_submit(
         accounts::confirm_code(&state.store, cfg.throttle, kind, ch.subject_id, attempt).await;
     let operator = (kind == SessionKind::Operator).then(|| audit::operator(&ch.login));
     match outcome {
-        Ok(()) => {
+        Ok(verified) => {
             session::end_challenge(req, state, cfg, kind).await?;
             session::start(req, state, cfg, kind, ch.subject_id).await?;
-            let detail = crate::phrase::stored::AUDIT_WITH_CODE.fill(&[]);
+            let detail = match verified {
+                second_factor::Verified::Recovery { left } => {
+                    crate::phrase::stored::AUDIT_WITH_RECOVERY.fill(&[&left.to_string()])
+                }
+                _ => crate::phrase::stored::AUDIT_WITH_CODE.fill(&[]),
+            };
             let login = audit::Action::Login;
             match &operator {
                 None => {

@@ -95,6 +95,8 @@ struct SecondFactorView {
     enabled_at: Option<String>,
     /// Off: what to add to the app.
     setup: Option<second_factor::Setup>,
+    /// Just turned on: the recovery codes, shown this once.
+    recovery: Vec<String>,
     error: Option<String>,
 }
 
@@ -105,6 +107,7 @@ async fn render(
     a: &Account,
     error: Option<String>,
     done_key: Option<&str>,
+    recovery: Vec<String>,
 ) -> CabinetResult<Response> {
     let on = second_factor::enabled(&state.store, a.kind, a.id).await?;
     let setup = match on {
@@ -120,6 +123,7 @@ async fn render(
         action_base: a.page(),
         enabled_at: on.map(|f| cfg.datetime(f.enabled_at.unwrap_or_default() as Millis)),
         setup,
+        recovery,
         error,
     };
     Ok(html(view.render()).with_status(status).into_response())
@@ -139,7 +143,7 @@ async fn page(
     done_key: Option<&str>,
 ) -> CabinetResult<Response> {
     let a = Account::of(req, state, kind).await?;
-    render(state, cfg, lang, &a, None, done_key).await
+    render(state, cfg, lang, &a, None, done_key, Vec::new()).await
 }
 
 #[derive(Deserialize)]
@@ -167,21 +171,25 @@ async fn switch(
     let l = a.layout(lang);
     if !passwords::verify(&a.password_hash, &form.password).await? {
         let wrong = l.t.s("settings.wrong_current").to_owned();
-        return render(state, cfg, lang, &a, Some(wrong), None).await;
+        return render(state, cfg, lang, &a, Some(wrong), None, Vec::new()).await;
     }
-    let right = match (on, second_factor::enabled(&state.store, kind, a.id).await?) {
-        (true, None) => second_factor::enable(&state.store, kind, a.id, &form.code).await?,
-        (false, Some(f)) => {
-            second_factor::verify(&state.store, kind, a.id, &f, &form.code).await?
-                && state.store.remove_second_factor(kind, a.id).await?
-        }
-        // Already as asked (a form sent twice): nothing to change.
-        (true, Some(_)) | (false, None) => return Ok(done(a.page(), "tfa_unchanged")),
-    };
-    if !right {
+    // Turned on: its recovery codes; turned off: none.
+    let switched: Option<Vec<String>> =
+        match (on, second_factor::enabled(&state.store, kind, a.id).await?) {
+            (true, None) => second_factor::enable(&state.store, kind, a.id, &form.code).await?,
+            (false, Some(f)) => {
+                let verified = second_factor::verify(&state.store, kind, a.id, &f, &form.code);
+                (verified.await? != second_factor::Verified::No
+                    && state.store.remove_second_factor(kind, a.id).await?)
+                    .then(Vec::new)
+            }
+            // Already as asked (a form sent twice): nothing to change.
+            (true, Some(_)) | (false, None) => return Ok(done(a.page(), "tfa_unchanged")),
+        };
+    let Some(recovery) = switched else {
         let wrong = l.t.s("tfa.wrong_code").to_owned();
-        return render(state, cfg, lang, &a, Some(wrong), None).await;
-    }
+        return render(state, cfg, lang, &a, Some(wrong), None, Vec::new()).await;
+    };
     let (action, key) = match on {
         true => (audit::Action::SecondFactorOn, "tfa_on"),
         false => (audit::Action::SecondFactorOff, "tfa_off"),
@@ -193,6 +201,11 @@ async fn switch(
         "login code switched"
     );
     a.journal(state, req, action).await;
+    if on {
+        // The recovery codes in this answer and never again: no redirect to lose them in, and
+        // a reload sends the form again, which now changes nothing.
+        return render(state, cfg, lang, &a, None, Some(key), recovery).await;
+    }
     Ok(done(a.page(), key))
 }
 
