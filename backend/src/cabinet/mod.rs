@@ -14,6 +14,7 @@ mod views;
 use crate::config::{Knob, Settings};
 use crate::error::{Error, Result};
 use crate::state::SharedState;
+use crate::store::SessionKind;
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 use i18n::Lang;
@@ -264,7 +265,9 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         )
         .at(
             "/login/code",
-            get(login::partner_code_page).post(login::partner_code_submit),
+            get(login::code_form)
+                .post(login::code_sent)
+                .data(SessionKind::Partner),
         )
         .at("/logout", post(login::partner_logout))
         .at("/employees", get(employees::list).around(in_turn))
@@ -303,9 +306,18 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/token", post(settings::rotate_token))
         .at("/settings/password", post(settings::change_password))
         .at("/settings/sessions", post(settings::end_other_sessions))
-        .at("/settings/2fa", get(second_factor::partner_page))
-        .at("/settings/2fa/on", post(second_factor::partner_on))
-        .at("/settings/2fa/off", post(second_factor::partner_off))
+        .at(
+            "/settings/2fa",
+            get(second_factor::page_of).data(SessionKind::Partner),
+        )
+        .at(
+            "/settings/2fa/on",
+            post(second_factor::turn_on).data(SessionKind::Partner),
+        )
+        .at(
+            "/settings/2fa/off",
+            post(second_factor::turn_off).data(SessionKind::Partner),
+        )
         .at("/settings/policy", post(settings::set_policy))
         .at("/settings/retention", post(settings::set_retention))
         .at(
@@ -335,7 +347,9 @@ pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoin
         )
         .at(
             "/login/code",
-            get(login::operator_code_page).post(login::operator_code_submit),
+            get(login::code_form)
+                .post(login::code_sent)
+                .data(SessionKind::Operator),
         )
         .at("/logout", post(login::operator_logout))
         .at("/partners", post(operator::create_partner))
@@ -346,9 +360,18 @@ pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoin
         .at("/partners/:id/erase", post(operator::erase))
         .at("/usage", get(usage::page))
         .at("/usage.csv", get(usage::export))
-        .at("/2fa", get(second_factor::operator_page))
-        .at("/2fa/on", post(second_factor::operator_on))
-        .at("/2fa/off", post(second_factor::operator_off))
+        .at(
+            "/2fa",
+            get(second_factor::page_of).data(SessionKind::Operator),
+        )
+        .at(
+            "/2fa/on",
+            post(second_factor::turn_on).data(SessionKind::Operator),
+        )
+        .at(
+            "/2fa/off",
+            post(second_factor::turn_off).data(SessionKind::Operator),
+        )
         .at("/journal", get(operator_journal::page))
         .at("/journal.csv", get(operator_journal::export));
     area(route, "/operator", state, cfg)

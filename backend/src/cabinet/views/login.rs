@@ -269,46 +269,29 @@ async fn code_submit(
     }
 }
 
+// The code's form for both areas: the route gives the area's kind of account.
+
 #[handler]
-pub async fn partner_code_page(
+pub async fn code_form(
     req: &Request,
     Data(state): Data<&SharedState>,
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
+    Data(kind): Data<&SessionKind>,
 ) -> CabinetResult<Response> {
-    code_page(req, state, cfg, *lang, SessionKind::Partner).await
+    code_page(req, state, cfg, *lang, *kind).await
 }
 
 #[handler]
-pub async fn partner_code_submit(
+pub async fn code_sent(
     req: &Request,
     Data(state): Data<&SharedState>,
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
+    Data(kind): Data<&SessionKind>,
     Form(form): Form<CodeForm>,
 ) -> CabinetResult<Response> {
-    code_submit(req, state, cfg, *lang, SessionKind::Partner, form).await
-}
-
-#[handler]
-pub async fn operator_code_page(
-    req: &Request,
-    Data(state): Data<&SharedState>,
-    Data(cfg): Data<&CabinetConfig>,
-    Data(lang): Data<&Lang>,
-) -> CabinetResult<Response> {
-    code_page(req, state, cfg, *lang, SessionKind::Operator).await
-}
-
-#[handler]
-pub async fn operator_code_submit(
-    req: &Request,
-    Data(state): Data<&SharedState>,
-    Data(cfg): Data<&CabinetConfig>,
-    Data(lang): Data<&Lang>,
-    Form(form): Form<CodeForm>,
-) -> CabinetResult<Response> {
-    code_submit(req, state, cfg, *lang, SessionKind::Operator, form).await
+    code_submit(req, state, cfg, *lang, *kind, form).await
 }
 
 #[handler]

@@ -209,84 +209,40 @@ async fn switch(
     Ok(done(a.page(), key))
 }
 
+// One handler per action for both areas: the route gives the area's kind of account.
+
 #[handler]
-pub async fn partner_page(
+pub async fn page_of(
     req: &Request,
     Data(state): Data<&SharedState>,
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
+    Data(kind): Data<&SessionKind>,
     poem::web::Query(q): poem::web::Query<DoneParam>,
 ) -> CabinetResult<Response> {
-    page(
-        req,
-        state,
-        cfg,
-        *lang,
-        SessionKind::Partner,
-        q.done.as_deref(),
-    )
-    .await
+    page(req, state, cfg, *lang, *kind, q.done.as_deref()).await
 }
 
 #[handler]
-pub async fn operator_page(
+pub async fn turn_on(
     req: &Request,
     Data(state): Data<&SharedState>,
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
-    poem::web::Query(q): poem::web::Query<DoneParam>,
-) -> CabinetResult<Response> {
-    page(
-        req,
-        state,
-        cfg,
-        *lang,
-        SessionKind::Operator,
-        q.done.as_deref(),
-    )
-    .await
-}
-
-#[handler]
-pub async fn partner_on(
-    req: &Request,
-    Data(state): Data<&SharedState>,
-    Data(cfg): Data<&CabinetConfig>,
-    Data(lang): Data<&Lang>,
+    Data(kind): Data<&SessionKind>,
     Form(form): Form<CodeForm>,
 ) -> CabinetResult<Response> {
-    switch(req, state, cfg, *lang, SessionKind::Partner, true, form).await
+    switch(req, state, cfg, *lang, *kind, true, form).await
 }
 
 #[handler]
-pub async fn partner_off(
+pub async fn turn_off(
     req: &Request,
     Data(state): Data<&SharedState>,
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
+    Data(kind): Data<&SessionKind>,
     Form(form): Form<CodeForm>,
 ) -> CabinetResult<Response> {
-    switch(req, state, cfg, *lang, SessionKind::Partner, false, form).await
-}
-
-#[handler]
-pub async fn operator_on(
-    req: &Request,
-    Data(state): Data<&SharedState>,
-    Data(cfg): Data<&CabinetConfig>,
-    Data(lang): Data<&Lang>,
-    Form(form): Form<CodeForm>,
-) -> CabinetResult<Response> {
-    switch(req, state, cfg, *lang, SessionKind::Operator, true, form).await
-}
-
-#[handler]
-pub async fn operator_off(
-    req: &Request,
-    Data(state): Data<&SharedState>,
-    Data(cfg): Data<&CabinetConfig>,
-    Data(lang): Data<&Lang>,
-    Form(form): Form<CodeForm>,
-) -> CabinetResult<Response> {
-    switch(req, state, cfg, *lang, SessionKind::Operator, false, form).await
+    switch(req, state, cfg, *lang, *kind, false, form).await
 }
