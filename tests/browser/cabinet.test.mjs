@@ -1005,6 +1005,8 @@ test("turn on the login code: after the password the cabinet asks for the app's 
   await shot(page, "40-recovery-codes");
   await page.goto(`${BASE}/cabinet/settings/2fa`);
   assert.equal(await page.locator("#recovery-codes").count(), 0);
+  assert.equal(await page.locator("#tfa-renew").count(), 1, "new codes can be had");
+  assert.deepEqual(await accessibilityProblems(page), []);
   await Promise.all([page.waitForURL(`${BASE}/cabinet/login`), page.click("#logout")]);
   // The password alone opens the code's form, not the cabinet.
   await page.fill("input[name=login]", partnerB.inn);

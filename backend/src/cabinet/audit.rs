@@ -19,6 +19,8 @@ pub enum Action {
     /// The login asks for a code from an authenticator app from now on, or no longer.
     SecondFactorOn,
     SecondFactorOff,
+    /// New recovery codes in place of the old.
+    RecoveryCodesRenewed,
     /// The admin ended their sessions on other devices; the detail is how many.
     OtherSessionsEnded,
     ApprovalOn,
@@ -133,7 +135,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 52] = [
+    pub const ALL: [Self; 53] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -142,6 +144,7 @@ impl Action {
         Self::PasswordChanged,
         Self::SecondFactorOn,
         Self::SecondFactorOff,
+        Self::RecoveryCodesRenewed,
         Self::OtherSessionsEnded,
         Self::ApprovalOn,
         Self::ApprovalOff,
@@ -196,6 +199,7 @@ impl Action {
             | Self::PasswordChanged
             | Self::SecondFactorOn
             | Self::SecondFactorOff
+            | Self::RecoveryCodesRenewed
             | Self::OtherSessionsEnded
             | Self::ApprovalOn
             | Self::ApprovalOff
@@ -255,6 +259,7 @@ impl Action {
             Self::SecondFactorOn => "second_factor_on",
             Self::SecondFactorOff => "second_factor_off",
             Self::OtherSessionsEnded => "other_sessions_ended",
+            Self::RecoveryCodesRenewed => "recovery_codes_renewed",
             Self::ApprovalOn => "approval_on",
             Self::ApprovalOff => "approval_off",
             Self::ListOnlyOn => "list_only_on",

@@ -644,14 +644,34 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("tfa.recovery", "Коды восстановления", "Recovery codes"),
     (
+        "audit.recovery_codes_renewed",
+        "Выданы новые коды восстановления",
+        "New recovery codes issued",
+    ),
+    (
+        "tfa.renew",
+        "Новые коды восстановления",
+        "New recovery codes",
+    ),
+    (
+        "tfa.renew_hint",
+        "Старые коды перестанут действовать. Введите пароль и код из приложения (или один из старых кодов восстановления).",
+        "The old codes stop working. Type the password and a code from the app (or one of the old recovery codes).",
+    ),
+    (
+        "done.tfa_recovery",
+        "Выданы новые коды восстановления, старые больше не действуют",
+        "New recovery codes are issued; the old ones no longer work",
+    ),
+    (
         "tfa.recovery_once",
         "Сохраните их сейчас: они показываются один раз.",
         "Save them now: they are shown this once.",
     ),
     (
         "tfa.recovery_hint",
-        "Каждый код открывает вход один раз вместо кода из приложения — на случай, если телефон потерян. Храните их отдельно от пароля (распечатайте или сохраните в менеджере паролей). Новые коды выдаются при повторном включении.",
-        "Each code opens the login once in place of the app's code, for when the phone is lost. Keep them apart from the password (print them, or keep them in a password manager). New codes come with turning the login code on again.",
+        "Каждый код открывает вход один раз вместо кода из приложения — на случай, если телефон потерян. Храните их отдельно от пароля (распечатайте или сохраните в менеджере паролей). Новые коды можно получить ниже: старые тогда перестанут действовать.",
+        "Each code opens the login once in place of the app's code, for when the phone is lost. Keep them apart from the password (print them, or keep them in a password manager). New codes can be had below: the old ones then stop working.",
     ),
     ("tfa.is_on", "включён", "on"),
     ("tfa.is_off", "выключен", "off"),

@@ -318,6 +318,10 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
             "/settings/2fa/off",
             post(second_factor::turn_off).data(SessionKind::Partner),
         )
+        .at(
+            "/settings/2fa/recovery",
+            post(second_factor::new_codes).data(SessionKind::Partner),
+        )
         .at("/settings/policy", post(settings::set_policy))
         .at("/settings/retention", post(settings::set_retention))
         .at(
@@ -371,6 +375,10 @@ pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoin
         .at(
             "/2fa/off",
             post(second_factor::turn_off).data(SessionKind::Operator),
+        )
+        .at(
+            "/2fa/recovery",
+            post(second_factor::new_codes).data(SessionKind::Operator),
         )
         .at("/journal", get(operator_journal::page))
         .at("/journal.csv", get(operator_journal::export));

@@ -145,12 +145,38 @@ pub async fn enable(
     let Some(step) = step_of(&f.secret, code, now)? else {
         return Ok(None);
     };
-    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
+    let codes = new_recovery_codes();
     let hashes: Vec<TokenHash> = codes.iter().filter_map(|c| recovery_hash(c)).collect();
     let on = store
         .enable_second_factor(kind, subject_id, &f.secret, step, &hashes, now)
         .await?;
     Ok(on.then_some(codes))
+}
+
+/// Ten new recovery codes in place of the account's, given a right code (the app's or a
+/// recovery code); `None` if the code is wrong or the login code is off.
+pub async fn renew_recovery_codes(
+    store: &Store,
+    kind: SessionKind,
+    subject_id: i64,
+    code: &str,
+) -> Result<Option<Vec<String>>> {
+    let Some(f) = enabled(store, kind, subject_id).await? else {
+        return Ok(None);
+    };
+    if verify(store, kind, subject_id, &f, code).await? == Verified::No {
+        return Ok(None);
+    }
+    let codes = new_recovery_codes();
+    let hashes: Vec<TokenHash> = codes.iter().filter_map(|c| recovery_hash(c)).collect();
+    store
+        .replace_recovery_codes(kind, subject_id, &hashes, now_millis())
+        .await?;
+    Ok(Some(codes))
+}
+
+fn new_recovery_codes() -> Vec<String> {
+    (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect()
 }
 
 /// The account's second factor if one is on.

@@ -5,6 +5,29 @@ use super::{SessionKind, Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, TokenHash};
 use crate::error::Result;
 
+/// In `$tx`: the account's recovery codes replaced by `$codes` (hashes).
+macro_rules! put_codes {
+    ($tx:ident, $kind:expr, $subject_id:expr, $codes:expr, $now:expr) => {
+        sqlx::query("DELETE FROM recovery_codes WHERE kind = $1 AND subject_id = $2")
+            .bind($kind.as_str())
+            .bind($subject_id)
+            .execute(&mut *$tx)
+            .await?;
+        for code in $codes {
+            sqlx::query(
+                "INSERT INTO recovery_codes (kind, subject_id, code_hash, created_at)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind($kind.as_str())
+            .bind($subject_id)
+            .bind(&code.0)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SecondFactorRow {
     /// Base32, as the authenticator app is given it.
@@ -102,24 +125,23 @@ impl Store {
             if !enabled {
                 return Ok(false);
             }
-            sqlx::query("DELETE FROM recovery_codes WHERE kind = $1 AND subject_id = $2")
-                .bind(kind.as_str())
-                .bind(subject_id)
-                .execute(&mut *tx)
-                .await?;
-            for code in recovery {
-                sqlx::query(
-                    "INSERT INTO recovery_codes (kind, subject_id, code_hash, created_at)
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(kind.as_str())
-                .bind(subject_id)
-                .bind(&code.0)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
+            put_codes!(tx, kind, subject_id, recovery, now);
             tx.commit().await.map(|()| true)
+        }.await)?)
+    }
+
+    /// Replaces the account's recovery codes with these (their hashes).
+    pub async fn replace_recovery_codes(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+        recovery: &[TokenHash],
+        now: Millis,
+    ) -> Result<()> {
+        Ok(with_writer!(self, p => async {
+            let mut tx = p.begin().await?;
+            put_codes!(tx, kind, subject_id, recovery, now);
+            tx.commit().await
         }.await)?)
     }
 

@@ -307,7 +307,7 @@ async fn the_operator_turns_the_login_code_on_and_off_for_their_own_login(app: T
     );
 
     // On again, with a new key; then the login asks for its code.
-    let (key, _, _) = turn_on(&ops, "/operator/2fa", "operator-password").await;
+    let (key, _, codes) = turn_on(&ops, "/operator/2fa", "operator-password").await;
     let again = Browser::new(&app);
     let first = again.login("operator", "ops", "operator-password").await;
     assert_eq!(first.location.as_deref(), Some("/operator/login/code"));
@@ -359,6 +359,57 @@ async fn the_operator_turns_the_login_code_on_and_off_for_their_own_login(app: T
             e("operator:ops", "second_factor_off", ""),
             e("operator:ops", "second_factor_on", ""),
             e("operator:ops", "login", ""),
+        ]
+    );
+
+    // New recovery codes, given an old one: the old ones stop working, the new ones open.
+    let page = again.get("/operator/2fa").await;
+    let renewed = again
+        .post(
+            "/operator/2fa/recovery",
+            &[
+                ("csrf", &page.csrf()),
+                ("password", "operator-password"),
+                ("code", &codes[0]),
+            ],
+        )
+        .await;
+    assert_eq!(renewed.status, 200, "{}", renewed.body);
+    let fresh = shown_codes(&renewed);
+    assert_eq!(fresh.len(), 10);
+    assert!(fresh.iter().all(|c| !codes.contains(c)), "{fresh:?}");
+    let third = Browser::new(&app);
+    third.login("operator", "ops", "operator-password").await;
+    let csrf = third.get("/operator/login/code").await.csrf();
+    let old = third
+        .post(
+            "/operator/login/code",
+            &[("csrf", &csrf), ("code", &codes[1])],
+        )
+        .await;
+    assert_eq!(old.status, 401, "an old code no longer works");
+    let new = third
+        .post(
+            "/operator/login/code",
+            &[("csrf", &csrf), ("code", &fresh[1])],
+        )
+        .await;
+    assert_eq!(new.location.as_deref(), Some("/operator"));
+    let newest: Vec<String> = app
+        .state
+        .store
+        .list_operator_events(None, None, 3)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.action, e.detail))
+        .collect();
+    assert_eq!(
+        newest,
+        [
+            "login с кодом восстановления, осталось кодов: 9",
+            "login_failed ops; пароль верный, код из приложения неверный",
+            "recovery_codes_renewed ",
         ]
     );
 }

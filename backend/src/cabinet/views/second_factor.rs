@@ -155,6 +155,34 @@ pub struct CodeForm {
     code: String,
 }
 
+/// The account behind the session, the form's CSRF token checked and its password right; the
+/// page again, saying so, when the password is wrong.
+async fn with_password(
+    req: &Request,
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    lang: Lang,
+    kind: SessionKind,
+    form: &CodeForm,
+) -> CabinetResult<Result<Account, Response>> {
+    let a = Account::of(req, state, kind).await?;
+    session::check_csrf(&a.csrf, &form.csrf)?;
+    if passwords::verify(&a.password_hash, &form.password).await? {
+        return Ok(Ok(a));
+    }
+    let wrong = a.layout(lang).t.s("settings.wrong_current").to_owned();
+    Ok(Err(render(
+        state,
+        cfg,
+        lang,
+        &a,
+        Some(wrong),
+        None,
+        Vec::new(),
+    )
+    .await?))
+}
+
 /// Turns the login code on (`on`) or off, given the password and a right code; the page again
 /// with what was wrong otherwise.
 async fn switch(
@@ -166,13 +194,11 @@ async fn switch(
     on: bool,
     form: CodeForm,
 ) -> CabinetResult<Response> {
-    let a = Account::of(req, state, kind).await?;
-    session::check_csrf(&a.csrf, &form.csrf)?;
+    let a = match with_password(req, state, cfg, lang, kind, &form).await? {
+        Ok(a) => a,
+        Err(page) => return Ok(page),
+    };
     let l = a.layout(lang);
-    if !passwords::verify(&a.password_hash, &form.password).await? {
-        let wrong = l.t.s("settings.wrong_current").to_owned();
-        return render(state, cfg, lang, &a, Some(wrong), None, Vec::new()).await;
-    }
     // Turned on: its recovery codes; turned off: none.
     let switched: Option<Vec<String>> =
         match (on, second_factor::enabled(&state.store, kind, a.id).await?) {
@@ -207,6 +233,31 @@ async fn switch(
         return render(state, cfg, lang, &a, None, Some(key), recovery).await;
     }
     Ok(done(a.page(), key))
+}
+
+/// Ten new recovery codes in place of the old, given the password and a right code (the app's
+/// or one of the old recovery codes), shown in the answer once.
+async fn renew(
+    req: &Request,
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    lang: Lang,
+    kind: SessionKind,
+    form: CodeForm,
+) -> CabinetResult<Response> {
+    let a = match with_password(req, state, cfg, lang, kind, &form).await? {
+        Ok(a) => a,
+        Err(page) => return Ok(page),
+    };
+    let l = a.layout(lang);
+    let renewed = second_factor::renew_recovery_codes(&state.store, kind, a.id, &form.code);
+    let Some(codes) = renewed.await? else {
+        let wrong = l.t.s("tfa.wrong_code").to_owned();
+        return render(state, cfg, lang, &a, Some(wrong), None, Vec::new()).await;
+    };
+    a.journal(state, req, audit::Action::RecoveryCodesRenewed)
+        .await;
+    render(state, cfg, lang, &a, None, Some("tfa_recovery"), codes).await
 }
 
 // One handler per action for both areas: the route gives the area's kind of account.
@@ -245,4 +296,16 @@ pub async fn turn_off(
     Form(form): Form<CodeForm>,
 ) -> CabinetResult<Response> {
     switch(req, state, cfg, *lang, *kind, false, form).await
+}
+
+#[handler]
+pub async fn new_codes(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Data(kind): Data<&SessionKind>,
+    Form(form): Form<CodeForm>,
+) -> CabinetResult<Response> {
+    renew(req, state, cfg, *lang, *kind, form).await
 }
