@@ -311,16 +311,8 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
             get(second_factor::page_of).data(SessionKind::Partner),
         )
         .at(
-            "/settings/2fa/on",
-            post(second_factor::turn_on).data(SessionKind::Partner),
-        )
-        .at(
-            "/settings/2fa/off",
-            post(second_factor::turn_off).data(SessionKind::Partner),
-        )
-        .at(
-            "/settings/2fa/recovery",
-            post(second_factor::new_codes).data(SessionKind::Partner),
+            "/settings/2fa/:action",
+            post(second_factor::act).data(SessionKind::Partner),
         )
         .at("/settings/policy", post(settings::set_policy))
         .at("/settings/retention", post(settings::set_retention))
@@ -369,16 +361,8 @@ pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoin
             get(second_factor::page_of).data(SessionKind::Operator),
         )
         .at(
-            "/2fa/on",
-            post(second_factor::turn_on).data(SessionKind::Operator),
-        )
-        .at(
-            "/2fa/off",
-            post(second_factor::turn_off).data(SessionKind::Operator),
-        )
-        .at(
-            "/2fa/recovery",
-            post(second_factor::new_codes).data(SessionKind::Operator),
+            "/2fa/:action",
+            post(second_factor::act).data(SessionKind::Operator),
         )
         .at("/journal", get(operator_journal::page))
         .at("/journal.csv", get(operator_journal::export));

@@ -64,7 +64,7 @@ async fn failed(store: &Store, kind: SessionKind, a: &Attempt<'_>, now: Millis) 
 
 /// A right password forgets the login's failures, unless a code must follow: then only the
 /// right code does, or someone who has the password could try codes on and on, the password
-/// clearing the count between tries.
+/// clearing the count between tries. True if a code must follow.
 async fn clear_failures_unless_code_follows(
     store: &Store,
     kind: SessionKind,
@@ -72,16 +72,16 @@ async fn clear_failures_unless_code_follows(
     a: &Attempt<'_>,
     throttle: Throttle,
     now: Millis,
-) -> Result<()> {
-    if second_factor::enabled(store, kind, subject_id)
+) -> Result<bool> {
+    let code_follows = second_factor::enabled(store, kind, subject_id)
         .await?
-        .is_none()
-    {
+        .is_some();
+    if !code_follows {
         store
             .clear_login_failures(kind, a.login, now - throttle.window_secs * 1000)
             .await?;
     }
-    Ok(())
+    Ok(code_follows)
 }
 
 /// The second step of a login whose account has a second factor: `a.password` is the code
@@ -116,12 +116,13 @@ pub async fn confirm_code(
     Ok(verified)
 }
 
-/// The partner whose INN and password these are; a disabled partner cannot log in.
+/// The partner whose INN and password these are, and whether a code must follow; a disabled
+/// partner cannot log in.
 pub async fn partner_login(
     store: &Store,
     throttle: Throttle,
     a: Attempt<'_>,
-) -> Result<PartnerRow> {
+) -> Result<(PartnerRow, bool)> {
     let kind = SessionKind::Partner;
     let now = now_millis();
     refuse_if_throttled(store, kind, &a, throttle, now).await?;
@@ -141,16 +142,17 @@ pub async fn partner_login(
             "The company's access is suspended. Contact the service operator"
         )));
     }
-    clear_failures_unless_code_follows(store, kind, partner.id, &a, throttle, now).await?;
+    let code_follows =
+        clear_failures_unless_code_follows(store, kind, partner.id, &a, throttle, now).await?;
     tracing::info!(partner_id = partner.id, "cabinet login");
-    Ok(partner)
+    Ok((partner, code_follows))
 }
 
 pub async fn operator_login(
     store: &Store,
     throttle: Throttle,
     a: Attempt<'_>,
-) -> Result<OperatorRow> {
+) -> Result<(OperatorRow, bool)> {
     let kind = SessionKind::Operator;
     let now = now_millis();
     refuse_if_throttled(store, kind, &a, throttle, now).await?;
@@ -160,9 +162,10 @@ pub async fn operator_login(
     if !passwords::verify(&op.password_hash, a.password).await? {
         return Err(failed(store, kind, &a, now).await);
     }
-    clear_failures_unless_code_follows(store, kind, op.id, &a, throttle, now).await?;
+    let code_follows =
+        clear_failures_unless_code_follows(store, kind, op.id, &a, throttle, now).await?;
     tracing::info!(operator_id = op.id, "operator login");
-    Ok(op)
+    Ok((op, code_follows))
 }
 
 /// Operator logins are short Latin names: letters, digits, `.`, `_`, `-`.

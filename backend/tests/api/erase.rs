@@ -243,9 +243,15 @@ async fn the_operator_deletes_a_disabled_company_with_all_it_had_and_nothing_els
             .body
             .contains(&format!("введите ИНН компании: {INN_A}"))
     );
+    // The workers may send a push job or make a webhook attempt meanwhile: those come and go.
+    let lasting = |rows: BTreeMap<String, i64>| -> BTreeMap<String, i64> {
+        rows.into_iter()
+            .filter(|(t, _)| !transient.contains(&t.as_str()))
+            .collect()
+    };
     assert_eq!(
-        rows_of(&app, &tables, &p).await,
-        before,
+        lasting(rows_of(&app, &tables, &p).await),
+        lasting(before.clone()),
         "nothing deleted yet"
     );
 

@@ -86,21 +86,17 @@ async fn submit(
     let subject = match kind {
         SessionKind::Partner => accounts::partner_login(&state.store, cfg.throttle, attempt)
             .await
-            .map(|p| (p.id, None)),
+            .map(|(p, code_follows)| (p.id, None, code_follows)),
         SessionKind::Operator => accounts::operator_login(&state.store, cfg.throttle, attempt)
             .await
-            .map(|o| (o.id, Some(o.login))),
+            .map(|(o, code_follows)| (o.id, Some(o.login), code_follows)),
     };
     match subject {
-        Ok((id, _))
-            if second_factor::enabled(&state.store, kind, id)
-                .await?
-                .is_some() =>
-        {
+        Ok((id, _, true)) => {
             session::challenge(req, state, cfg, kind, id, attempt_login).await?;
             Ok(Redirect::see_other(format!("{}/login/code", root(kind))).into_response())
         }
-        Ok((id, operator)) => {
+        Ok((id, operator, false)) => {
             session::start(req, state, cfg, kind, id).await?;
             match operator {
                 None => audit::record(state, req, id, audit::ADMIN, audit::Action::Login, "").await,

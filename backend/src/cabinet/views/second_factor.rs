@@ -2,7 +2,7 @@
 //! operator (`/operator/2fa`) alike. Off, the page shows a staged secret as a QR code and as
 //! text, and takes the password and a first code; on, it takes both to turn it off.
 
-use super::super::errors::CabinetResult;
+use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, session};
@@ -274,38 +274,21 @@ pub async fn page_of(
     page(req, state, cfg, *lang, *kind, q.done.as_deref()).await
 }
 
+/// The page's forms, by the last part of their address: `on`, `off` or `recovery`.
 #[handler]
-pub async fn turn_on(
+pub async fn act(
     req: &Request,
     Data(state): Data<&SharedState>,
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
     Data(kind): Data<&SessionKind>,
+    poem::web::Path(action): poem::web::Path<String>,
     Form(form): Form<CodeForm>,
 ) -> CabinetResult<Response> {
-    switch(req, state, cfg, *lang, *kind, true, form).await
-}
-
-#[handler]
-pub async fn turn_off(
-    req: &Request,
-    Data(state): Data<&SharedState>,
-    Data(cfg): Data<&CabinetConfig>,
-    Data(lang): Data<&Lang>,
-    Data(kind): Data<&SessionKind>,
-    Form(form): Form<CodeForm>,
-) -> CabinetResult<Response> {
-    switch(req, state, cfg, *lang, *kind, false, form).await
-}
-
-#[handler]
-pub async fn new_codes(
-    req: &Request,
-    Data(state): Data<&SharedState>,
-    Data(cfg): Data<&CabinetConfig>,
-    Data(lang): Data<&Lang>,
-    Data(kind): Data<&SessionKind>,
-    Form(form): Form<CodeForm>,
-) -> CabinetResult<Response> {
-    renew(req, state, cfg, *lang, *kind, form).await
+    match action.as_str() {
+        "on" => switch(req, state, cfg, *lang, *kind, true, form).await,
+        "off" => switch(req, state, cfg, *lang, *kind, false, form).await,
+        "recovery" => renew(req, state, cfg, *lang, *kind, form).await,
+        _ => Err(CabinetError::NotFound),
+    }
 }
