@@ -925,6 +925,39 @@ test("an HR system sends the whole staff in parts; the one not listed is disable
   await page.context().close();
 });
 
+test("the company's account adds an admin of their own, who logs in by login and is named in the journal, then disables them", async () => {
+  const owner = await newPage();
+  await login(owner, partnerA.inn, PASSWORD_A);
+  await owner.goto(`${BASE}/cabinet/settings`);
+  await Promise.all([owner.waitForURL(`${BASE}/cabinet/settings/admins`), owner.click("#admins-open")]);
+  await owner.fill("#admin-login", "Kadry@Vesna.RU");
+  await owner.fill("#admin-name", "Отдел кадров");
+  await owner.fill("#admin-password", "kadry-password");
+  await Promise.all([owner.waitForURL(/done=admin_added/), owner.click("#admin-add-submit")]);
+  assert.match(await owner.textContent("#admins"), /kadry@vesna\.ru/);
+  await shot(owner, "41-cabinet-admins");
+
+  const kadry = await newPage();
+  await kadry.goto(`${BASE}/cabinet/login`);
+  await kadry.fill("input[name=login]", "kadry@vesna.ru");
+  await kadry.fill("input[name=password]", "kadry-password");
+  await Promise.all([kadry.waitForURL(`${BASE}/cabinet`), kadry.click("button[type=submit]")]);
+  assert.match(await kadry.textContent(".inn"), new RegExp(`kadry@vesna\\.ru · ${partnerA.inn}`));
+  await kadry.goto(`${BASE}/cabinet/settings`);
+  assert.equal(await kadry.textContent("#own-login"), "kadry@vesna.ru");
+  assert.equal(await kadry.locator("#admins-open").count(), 0, "the list of admins is not theirs");
+
+  await owner.goto(`${BASE}/cabinet/journal`);
+  assert.match(await owner.textContent("#journal"), /Администратор kadry@vesna\.ru/);
+  await owner.goto(`${BASE}/cabinet/settings/admins`);
+  await Promise.all([owner.waitForURL(/done=admin_disabled/), owner.click("tr[data-login='kadry@vesna.ru'] button:has-text('Отключить')")]);
+  assert.match(await owner.textContent("#admins"), /отключён/);
+  await kadry.goto(`${BASE}/cabinet/messages`);
+  assert.equal(new URL(kadry.url()).pathname, "/cabinet/login", "logged out at once");
+  await owner.context().close();
+  await kadry.context().close();
+});
+
 /** axe-core's violations of WCAG 2.1 A and AA on the page as it is, serious and critical ones. */
 async function accessibilityProblems(page) {
   await page.addScriptTag({ path: AXE });
@@ -953,7 +986,7 @@ test("every page passes axe-core's WCAG 2.1 AA checks, in Russian and English", 
   for (const path of [
     "/cabinet", "/cabinet/employees", "/cabinet/employees/add", "/cabinet/groups", "/cabinet/messages",
     `/cabinet/messages/${message}`, "/cabinet/send", "/cabinet/scheduled", "/cabinet/templates",
-    "/cabinet/settings", "/cabinet/settings/2fa", "/cabinet/webhook", "/cabinet/journal", "/cabinet/docs",
+    "/cabinet/settings", "/cabinet/settings/2fa", "/cabinet/settings/admins", "/cabinet/webhook", "/cabinet/journal", "/cabinet/docs",
     "/cabinet?lang=en", "/cabinet/messages?lang=en", "/cabinet/docs?lang=en", "/cabinet/messages/999999",
   ]) {
     await check(path);

@@ -23,6 +23,13 @@ pub enum Action {
     RecoveryCodesRenewed,
     /// The admin ended their sessions on other devices; the detail is how many.
     OtherSessionsEnded,
+    /// A named admin of the cabinet, by the company's own account; the detail is the admin's
+    /// login and name (and, for a reset, that their login code was removed).
+    AdminAdded,
+    AdminDisabled,
+    AdminEnabled,
+    AdminPasswordReset,
+    AdminDeleted,
     ApprovalOn,
     ApprovalOff,
     /// Only the staff list may log in to the app, or anyone with the INN again.
@@ -135,7 +142,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 53] = [
+    pub const ALL: [Self; 58] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -146,6 +153,11 @@ impl Action {
         Self::SecondFactorOff,
         Self::RecoveryCodesRenewed,
         Self::OtherSessionsEnded,
+        Self::AdminAdded,
+        Self::AdminDisabled,
+        Self::AdminEnabled,
+        Self::AdminPasswordReset,
+        Self::AdminDeleted,
         Self::ApprovalOn,
         Self::ApprovalOff,
         Self::ListOnlyOn,
@@ -201,6 +213,11 @@ impl Action {
             | Self::SecondFactorOff
             | Self::RecoveryCodesRenewed
             | Self::OtherSessionsEnded
+            | Self::AdminAdded
+            | Self::AdminDisabled
+            | Self::AdminEnabled
+            | Self::AdminPasswordReset
+            | Self::AdminDeleted
             | Self::ApprovalOn
             | Self::ApprovalOff
             | Self::ListOnlyOn
@@ -259,6 +276,11 @@ impl Action {
             Self::SecondFactorOn => "second_factor_on",
             Self::SecondFactorOff => "second_factor_off",
             Self::OtherSessionsEnded => "other_sessions_ended",
+            Self::AdminAdded => "admin_added",
+            Self::AdminDisabled => "admin_disabled",
+            Self::AdminEnabled => "admin_enabled",
+            Self::AdminPasswordReset => "admin_password_reset",
+            Self::AdminDeleted => "admin_deleted",
             Self::RecoveryCodesRenewed => "recovery_codes_renewed",
             Self::ApprovalOn => "approval_on",
             Self::ApprovalOff => "approval_off",
@@ -307,8 +329,14 @@ impl Action {
     }
 }
 
-/// The partner's admin (the cabinet has one account per partner).
+/// The company's own cabinet account (its INN and password).
 pub const ADMIN: &str = "admin";
+
+/// A named admin of the company's cabinet, by login: the login stays in the journal after the
+/// admin is deleted.
+pub fn admin(login: &str) -> String {
+    format!("admin:{login}")
+}
 
 /// Someone who tried the partner's INN with a wrong password: not known to be its admin.
 pub const VISITOR: &str = "visitor";

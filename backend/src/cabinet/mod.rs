@@ -254,8 +254,8 @@ fn area(
 /// `/cabinet`: the partner admin's pages.
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
     use views::{
-        dashboard, docs, employees, groups, journal, login, messages, messages_export, scheduled,
-        second_factor, send, settings, staff_add, templates, webhook,
+        admins, dashboard, docs, employees, groups, journal, login, messages, messages_export,
+        scheduled, second_factor, send, settings, staff_add, templates, webhook,
     };
     let route = Route::new()
         .at("/", get(dashboard::page))
@@ -306,6 +306,8 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/token", post(settings::rotate_token))
         .at("/settings/password", post(settings::change_password))
         .at("/settings/sessions", post(settings::end_other_sessions))
+        .at("/settings/admins", get(admins::page).post(admins::add))
+        .at("/settings/admins/:id/:action", post(admins::act))
         .at(
             "/settings/2fa",
             get(second_factor::page_of).data(SessionKind::Partner),

@@ -2,18 +2,52 @@
 //! session's CSRF token beside it.
 
 use super::CabinetConfig;
+use super::audit;
 use super::cookies;
 use super::csrf;
 use super::errors::{CabinetError, CabinetResult};
 use crate::domain::{TokenHash, now_millis};
 use crate::state::AppState;
-use crate::store::{ChallengeRow, NewSession, OperatorRow, PartnerRow, SessionKind};
+use crate::store::{AdminRow, ChallengeRow, NewSession, OperatorRow, PartnerRow, SessionKind};
 use poem::Request;
 
-/// A logged-in partner admin.
+/// A logged-in partner admin: the company's own account or a named admin.
 pub struct PartnerSession {
     pub partner: PartnerRow,
+    /// `None` for the company's own account (its INN).
+    pub admin: Option<AdminRow>,
     pub csrf: String,
+    /// Whom the journal names: `audit::ADMIN` or `audit::admin(login)`.
+    pub actor: String,
+}
+
+impl PartnerSession {
+    /// The account: its kind and id, as sessions and second factors key it.
+    pub fn account(&self) -> (SessionKind, i64) {
+        match &self.admin {
+            Some(a) => (SessionKind::Admin, a.id),
+            None => (SessionKind::Partner, self.partner.id),
+        }
+    }
+
+    pub fn password_hash(&self) -> &str {
+        self.admin
+            .as_ref()
+            .map_or(&self.partner.password_hash, |a| &a.password_hash)
+    }
+
+    /// The company's own account, which alone manages the named admins.
+    pub fn is_main(&self) -> bool {
+        self.admin.is_none()
+    }
+
+    /// Who is logged in, for the page's header: the INN, or the admin's login and the INN.
+    pub fn who(&self) -> String {
+        match &self.admin {
+            Some(a) => format!("{} · {}", a.login, self.partner.inn),
+            None => self.partner.inn.clone(),
+        }
+    }
 }
 
 pub struct OperatorSession {
@@ -22,9 +56,9 @@ pub struct OperatorSession {
 }
 
 fn names(kind: SessionKind) -> (&'static str, &'static str) {
-    match kind {
-        SessionKind::Partner => (cookies::PARTNER_SESSION, "/cabinet"),
+    match kind.area() {
         SessionKind::Operator => (cookies::OPERATOR_SESSION, "/operator"),
+        _ => (cookies::PARTNER_SESSION, "/cabinet"),
     }
 }
 
@@ -160,27 +194,48 @@ pub async fn end(
     Ok(())
 }
 
-async fn live(req: &Request, state: &AppState, kind: SessionKind) -> CabinetResult<(i64, String)> {
-    let (name, _) = names(kind);
+/// The live session of the area behind the cookie: its account's kind and id, and its CSRF
+/// token.
+async fn live(
+    req: &Request,
+    state: &AppState,
+    area: SessionKind,
+) -> CabinetResult<(SessionKind, i64, String)> {
+    let (name, _) = names(area);
     let value = cookies::value(req.cookie(), name).ok_or(CabinetError::LoggedOut)?;
     let row = state
         .store
-        .session(&TokenHash::of(&value), kind, now_millis())
+        .session(&TokenHash::of(&value), area, now_millis())
         .await?
         .ok_or(CabinetError::LoggedOut)?;
-    Ok((row.subject_id, row.csrf_token))
+    let kind = SessionKind::parse(&row.kind).ok_or(CabinetError::LoggedOut)?;
+    Ok((kind, row.subject_id, row.csrf_token))
 }
 
 pub async fn partner(req: &Request, state: &AppState) -> CabinetResult<PartnerSession> {
-    let (id, csrf) = live(req, state, SessionKind::Partner).await?;
-    match state.store.partner_by_id(id).await? {
-        Some(partner) if !partner.disabled => Ok(PartnerSession { partner, csrf }),
+    let (kind, id, csrf) = live(req, state, SessionKind::Partner).await?;
+    let (partner_id, admin) = match kind {
+        SessionKind::Admin => match state.store.admin_by_id(id).await? {
+            Some(a) if !a.disabled => (a.partner_id, Some(a)),
+            _ => return Err(CabinetError::LoggedOut),
+        },
+        _ => (id, None),
+    };
+    match state.store.partner_by_id(partner_id).await? {
+        Some(partner) if !partner.disabled => Ok(PartnerSession {
+            actor: admin
+                .as_ref()
+                .map_or_else(|| audit::ADMIN.to_owned(), |a| audit::admin(&a.login)),
+            partner,
+            admin,
+            csrf,
+        }),
         _ => Err(CabinetError::LoggedOut),
     }
 }
 
 pub async fn operator(req: &Request, state: &AppState) -> CabinetResult<OperatorSession> {
-    let (id, csrf) = live(req, state, SessionKind::Operator).await?;
+    let (_, id, csrf) = live(req, state, SessionKind::Operator).await?;
     let operator = state
         .store
         .operator_by_id(id)

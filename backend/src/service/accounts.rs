@@ -6,7 +6,7 @@ use super::second_factor::{self, Verified};
 use crate::domain::{Inn, Millis, now_millis};
 use crate::error::{Error, Result};
 use crate::phrase::Phrase;
-use crate::store::{OperatorRow, PartnerRow, SessionKind, Store};
+use crate::store::{AdminRow, OperatorRow, PartnerRow, SessionKind, Store};
 
 /// The wording never tells which half of the pair was wrong.
 fn bad_credentials() -> Phrase {
@@ -36,7 +36,7 @@ async fn refuse_if_throttled(
 ) -> Result<()> {
     let since = now - t.window_secs * 1000;
     let f = store
-        .login_failures_since(kind, a.login, a.client_ip, since)
+        .login_failures_since(kind.area(), a.login, a.client_ip, since)
         .await?;
     if f.for_login >= t.max_per_login || f.from_ip >= t.max_per_ip {
         tracing::warn!(kind = kind.as_str(), "cabinet login throttled");
@@ -78,7 +78,7 @@ async fn clear_failures_unless_code_follows(
         .is_some();
     if !code_follows {
         store
-            .clear_login_failures(kind, a.login, now - throttle.window_secs * 1000)
+            .clear_login_failures(kind.area(), a.login, now - throttle.window_secs * 1000)
             .await?;
     }
     Ok(code_follows)
@@ -98,12 +98,18 @@ pub async fn confirm_code(
     refuse_if_throttled(store, kind, &a, throttle, now).await?;
     let verified = match second_factor::enabled(store, kind, subject_id).await? {
         Some(f) => second_factor::verify(store, kind, subject_id, &f, a.password).await?,
-        // Removed between the two steps (the operator's reset): the password was right.
-        None => Verified::Code,
+        // Removed between the two steps: a reset replaced the password that was typed, so the
+        // login starts over (the removal deletes the waiting logins; this is the race).
+        None => {
+            return Err(Error::forbidden(phrase!(
+                "Вход с кодом отключён, пока вы вводили код: войдите снова",
+                "The login code was turned off while you typed it: log in again"
+            )));
+        }
     };
     if verified == Verified::No {
         store
-            .record_login_failure(kind, a.login, a.client_ip, now)
+            .record_login_failure(kind.area(), a.login, a.client_ip, now)
             .await?;
         return Err(Error::Unauthorized(phrase!(
             "Неверный код или он уже использован: введите код, который приложение показывает сейчас, или код восстановления",
@@ -111,30 +117,55 @@ pub async fn confirm_code(
         )));
     }
     store
-        .clear_login_failures(kind, a.login, now - throttle.window_secs * 1000)
+        .clear_login_failures(kind.area(), a.login, now - throttle.window_secs * 1000)
         .await?;
     Ok(verified)
 }
 
-/// The partner whose INN and password these are, and whether a code must follow; a disabled
-/// partner cannot log in.
+/// Who logged in to a company's cabinet.
+pub struct CabinetLogin {
+    pub partner: PartnerRow,
+    /// A named admin; `None` for the company's own account (its INN).
+    pub admin: Option<AdminRow>,
+    /// A code from the app must follow before the session starts.
+    pub code_follows: bool,
+}
+
+impl CabinetLogin {
+    /// The account: its kind and id, as sessions and second factors key it.
+    pub fn account(&self) -> (SessionKind, i64) {
+        match &self.admin {
+            Some(a) => (SessionKind::Admin, a.id),
+            None => (SessionKind::Partner, self.partner.id),
+        }
+    }
+}
+
+/// The account whose login (a company's INN, or a named admin's login) and password these
+/// are, and whether a code must follow. Neither a disabled company nor a disabled admin logs in.
 pub async fn partner_login(
     store: &Store,
     throttle: Throttle,
     a: Attempt<'_>,
-) -> Result<(PartnerRow, bool)> {
-    let kind = SessionKind::Partner;
+) -> Result<CabinetLogin> {
+    let area = SessionKind::Partner;
     let now = now_millis();
-    refuse_if_throttled(store, kind, &a, throttle, now).await?;
-    let partner = match Inn::parse(a.login) {
-        Ok(inn) => store.partner_by_inn(&inn).await?,
-        Err(_) => None,
+    refuse_if_throttled(store, area, &a, throttle, now).await?;
+    let (partner, admin) = match Inn::parse(a.login) {
+        Ok(inn) => (store.partner_by_inn(&inn).await?, None),
+        Err(_) => match store.admin_by_login(&a.login.to_lowercase()).await? {
+            Some(admin) => (store.partner_by_id(admin.partner_id).await?, Some(admin)),
+            None => (None, None),
+        },
     };
     let Some(partner) = partner else {
-        return Err(failed(store, kind, &a, now).await);
+        return Err(failed(store, area, &a, now).await);
     };
-    if !passwords::verify(&partner.password_hash, a.password).await? {
-        return Err(failed(store, kind, &a, now).await);
+    let hash = admin
+        .as_ref()
+        .map_or(&partner.password_hash, |a| &a.password_hash);
+    if !passwords::verify(hash, a.password).await? {
+        return Err(failed(store, area, &a, now).await);
     }
     if partner.disabled {
         return Err(Error::forbidden(phrase!(
@@ -142,10 +173,26 @@ pub async fn partner_login(
             "The company's access is suspended. Contact the service operator"
         )));
     }
-    let code_follows =
-        clear_failures_unless_code_follows(store, kind, partner.id, &a, throttle, now).await?;
-    tracing::info!(partner_id = partner.id, "cabinet login");
-    Ok((partner, code_follows))
+    if admin.as_ref().is_some_and(|a| a.disabled) {
+        return Err(Error::forbidden(phrase!(
+            "Ваша учётная запись в кабинете отключена. Обратитесь к главному администратору организации",
+            "Your cabinet account is disabled. Contact your company's main administrator"
+        )));
+    }
+    let mut login = CabinetLogin {
+        partner,
+        admin,
+        code_follows: false,
+    };
+    let (kind, id) = login.account();
+    login.code_follows =
+        clear_failures_unless_code_follows(store, kind, id, &a, throttle, now).await?;
+    tracing::info!(
+        partner_id = login.partner.id,
+        admin_id = login.admin.as_ref().map(|a| a.id),
+        "cabinet login"
+    );
+    Ok(login)
 }
 
 pub async fn operator_login(

@@ -1,6 +1,7 @@
 //! Business rules, free of HTTP: the v1 API, the cabinet and the CLI all call these.
 
 pub mod accounts;
+pub mod admins;
 pub mod groups;
 pub mod housekeeping;
 pub mod login;

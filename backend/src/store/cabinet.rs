@@ -4,10 +4,13 @@ use super::{Store, exec, is_unique_violation, with_pool, with_writer};
 use crate::domain::{Millis, TokenHash};
 use crate::error::{Error, Result};
 
-/// Who a browser session belongs to: a partner's admin or the service operator.
+/// Whose account a browser session, second factor or login waiting for a code is: a company's
+/// own (its INN), a company's named admin, or the service operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
     Partner,
+    /// A named admin of a company's cabinet (`partner_admins`).
+    Admin,
     Operator,
 }
 
@@ -15,7 +18,23 @@ impl SessionKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Partner => "partner",
+            Self::Admin => "admin",
             Self::Operator => "operator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Partner, Self::Admin, Self::Operator]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// The area the account logs in to: a named admin's is the company's cabinet. Failed logins
+    /// are counted by area, whichever account a login turns out to be.
+    pub fn area(self) -> Self {
+        match self {
+            Self::Admin => Self::Partner,
+            k => k,
         }
     }
 }
@@ -23,6 +42,8 @@ impl SessionKind {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     pub id: i64,
+    /// `SessionKind::as_str`.
+    pub kind: String,
     pub subject_id: i64,
     pub csrf_token: String,
     pub expires_at: Millis,
@@ -132,20 +153,26 @@ impl Store {
         Ok(())
     }
 
-    /// The live session of this kind behind a cookie.
+    /// The live session behind a cookie of an account that logs in to `area` (a cabinet's
+    /// cookie opens a company's own account or a named admin's).
     pub async fn session(
         &self,
         token: &TokenHash,
-        kind: SessionKind,
+        area: SessionKind,
         now: Millis,
     ) -> Result<Option<SessionRow>> {
+        let admin = match area {
+            SessionKind::Operator => area,
+            _ => SessionKind::Admin,
+        };
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, subject_id, csrf_token, expires_at FROM cabinet_sessions
-             WHERE token_hash = $1 AND kind = $2 AND expires_at > $3",
+            "SELECT id, kind, subject_id, csrf_token, expires_at FROM cabinet_sessions
+             WHERE token_hash = $1 AND kind IN ($2, $4) AND expires_at > $3",
         )
         .bind(&token.0)
-        .bind(kind.as_str())
+        .bind(area.as_str())
         .bind(now)
+        .bind(admin.as_str())
         .fetch_optional(p)
         .await)?)
     }

@@ -46,7 +46,10 @@ impl Store {
                 .await?,
         };
         // Keyed by the account, not by a foreign key: the sessions, the logins waiting for a
-        // code, the second factor and its recovery codes.
+        // code, the second factor and its recovery codes; the named admins' first, while their
+        // rows (which the partner's takes) still say whose they are.
+        self.delete_accounts_rows("partner_id = $1", partner_id)
+            .await?;
         for table in [
             "cabinet_sessions",
             "login_challenges",
@@ -59,10 +62,14 @@ impl Store {
                 .execute(p)
                 .await)?;
         }
-        exec!(self, p => sqlx::query("DELETE FROM login_failures WHERE kind = 'partner' AND login = $1")
-            .bind(inn)
-            .execute(p)
-            .await)?;
+        exec!(self, p => sqlx::query(
+            "DELETE FROM login_failures WHERE kind = 'partner' AND (login = $1
+               OR login IN (SELECT login FROM partner_admins WHERE partner_id = $2))",
+        )
+        .bind(inn)
+        .bind(partner_id)
+        .execute(p)
+        .await)?;
         exec!(self, p => sqlx::query("DELETE FROM partners WHERE id = $1")
             .bind(partner_id)
             .execute(p)

@@ -4,6 +4,7 @@
 //! `ON CONFLICT`, `RETURNING`); where they differ, each store function says so.
 
 mod acks;
+mod admins;
 mod audit;
 mod cabinet;
 mod deliveries;
@@ -34,6 +35,7 @@ mod usage;
 mod webhooks;
 
 pub use acks::{AwaitingAck, SendAcks};
+pub use admins::AdminRow;
 pub use audit::{AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush, Texts};

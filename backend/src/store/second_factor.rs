@@ -41,6 +41,8 @@ pub struct SecondFactorRow {
 /// A login whose password was right, waiting for its code.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChallengeRow {
+    /// `SessionKind::as_str`: a cabinet's login may be the company's account or a named admin's.
+    pub kind: String,
     pub subject_id: i64,
     /// As typed at the first step: the throttling counts failures by it.
     pub login: String,
@@ -191,16 +193,18 @@ impl Store {
             == 1)
     }
 
-    /// Removes the account's second factor, staged or enabled, and its recovery codes; true if
+    /// Removes the account's second factor, staged or enabled, its recovery codes and its
+    /// logins waiting for a code (whose password may be the one a reset just replaced); true if
     /// an enabled one went.
     pub async fn remove_second_factor(&self, kind: SessionKind, subject_id: i64) -> Result<bool> {
-        exec!(self, p => sqlx::query(
-            "DELETE FROM recovery_codes WHERE kind = $1 AND subject_id = $2",
-        )
-        .bind(kind.as_str())
-        .bind(subject_id)
-        .execute(p)
-        .await)?;
+        for table in ["recovery_codes", "login_challenges"] {
+            let sql = format!("DELETE FROM {table} WHERE kind = $1 AND subject_id = $2");
+            exec!(self, p => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(kind.as_str())
+                .bind(subject_id)
+                .execute(p)
+                .await)?;
+        }
         let removed: Vec<Option<Millis>> = with_writer!(self, p => sqlx::query_scalar(
             "DELETE FROM second_factors WHERE kind = $1 AND subject_id = $2 RETURNING enabled_at",
         )
@@ -244,19 +248,25 @@ impl Store {
         Ok(())
     }
 
+    /// The login waiting for its code behind a cookie of `area` (as `Store::session`).
     pub async fn login_challenge(
         &self,
         token: &TokenHash,
-        kind: SessionKind,
+        area: SessionKind,
         now: Millis,
     ) -> Result<Option<ChallengeRow>> {
+        let admin = match area {
+            SessionKind::Operator => area,
+            _ => SessionKind::Admin,
+        };
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT subject_id, login FROM login_challenges
-             WHERE token_hash = $1 AND kind = $2 AND expires_at > $3",
+            "SELECT kind, subject_id, login FROM login_challenges
+             WHERE token_hash = $1 AND kind IN ($2, $4) AND expires_at > $3",
         )
         .bind(&token.0)
-        .bind(kind.as_str())
+        .bind(area.as_str())
         .bind(now)
+        .bind(admin.as_str())
         .fetch_optional(p)
         .await)?)
     }

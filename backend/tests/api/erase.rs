@@ -33,7 +33,12 @@ async fn partner_tables(app: &TestApp) -> Vec<String> {
 
 /// How many rows of the company each table holds, and the rows that hang on its messages,
 /// employees and groups.
-async fn rows_of(app: &TestApp, tables: &[String], p: &Partner) -> BTreeMap<String, i64> {
+async fn rows_of(
+    app: &TestApp,
+    tables: &[String],
+    p: &Partner,
+    admin: i64,
+) -> BTreeMap<String, i64> {
     let id = p.id;
     let mut rows = BTreeMap::new();
     for table in tables {
@@ -77,6 +82,37 @@ async fn rows_of(app: &TestApp, tables: &[String], p: &Partner) -> BTreeMap<Stri
             ),
         ),
         (
+            "named admin's cabinet_sessions",
+            format!(
+                "SELECT COUNT(*) FROM cabinet_sessions WHERE kind = 'admin' AND subject_id = {admin}"
+            ),
+        ),
+        (
+            "named admin's second_factors",
+            format!(
+                "SELECT COUNT(*) FROM second_factors WHERE kind = 'admin' AND subject_id = {admin}"
+            ),
+        ),
+        (
+            "named admin's recovery_codes",
+            format!(
+                "SELECT COUNT(*) FROM recovery_codes WHERE kind = 'admin' AND subject_id = {admin}"
+            ),
+        ),
+        (
+            "named admin's login_challenges",
+            format!(
+                "SELECT COUNT(*) FROM login_challenges WHERE kind = 'admin' AND subject_id = {admin}"
+            ),
+        ),
+        (
+            "named admin's login_failures",
+            format!(
+                "SELECT COUNT(*) FROM login_failures WHERE kind = 'partner' AND login = 'admin-{}'",
+                p.inn
+            ),
+        ),
+        (
             "deliveries",
             format!(
                 "SELECT COUNT(*) FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE m.partner_id = {id}"
@@ -104,8 +140,9 @@ async fn rows_of(app: &TestApp, tables: &[String], p: &Partner) -> BTreeMap<Stri
 /// A company with something in every place: employees, messages read and with history, a
 /// group, a template, a waiting send, an open sync, a webhook with its queues, a second token,
 /// a journal, an admin's session, a login code with its recovery codes, a login waiting for its
-/// code and a failed login.
-async fn filled(app: &TestApp, inn: &str, phones: [&str; 2]) -> (Partner, Employee, Browser) {
+/// code and a failed login; and a named admin with all of those of their own (whose id it
+/// answers too).
+async fn filled(app: &TestApp, inn: &str, phones: [&str; 2]) -> (Partner, Employee, Browser, i64) {
     let p = app.create_partner(inn).await;
     let hook = match app.db {
         Db::Sqlite => 1.to_string(),
@@ -182,15 +219,36 @@ async fn filled(app: &TestApp, inn: &str, phones: [&str; 2]) -> (Partner, Employ
     ];
     let refused = wrong.post("/cabinet/login", &login).await;
     assert_eq!(refused.status, 401, "{}", refused.body);
-    (p, e, b)
+    let named = simo_backend::service::admins::create(
+        &app.state.store,
+        p.id,
+        &format!("admin-{inn}"),
+        "Кадровик",
+        "admin-password",
+    )
+    .await
+    .unwrap();
+    let hr = Browser::new(app);
+    let session = hr.login("cabinet", &named.login, "admin-password").await;
+    assert_eq!(session.status, 303, "{}", session.body);
+    let kind = simo_backend::store::SessionKind::Admin;
+    let setup = second_factor::staged(&app.state.store, kind, named.id, &named.login).await;
+    let code = totp_code(&setup.unwrap().unwrap().secret, 0);
+    let on = second_factor::enable(&app.state.store, kind, named.id, &code).await;
+    assert!(on.unwrap().is_some());
+    let waiting = hr.login("cabinet", &named.login, "admin-password").await;
+    assert_eq!(waiting.location.as_deref(), Some("/cabinet/login/code"));
+    let refused = hr.login("cabinet", &named.login, "not-the-password").await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    (p, e, b, named.id)
 }
 
 async fn the_operator_deletes_a_disabled_company_with_all_it_had_and_nothing_else(app: TestApp) {
-    let (p, e, admin) = filled(&app, INN_A, [PHONE, "+79233381639"]).await;
-    let (q, f, _) = filled(&app, INN_B, ["+79161234567", "+79161234568"]).await;
+    let (p, e, admin, named) = filled(&app, INN_A, [PHONE, "+79233381639"]).await;
+    let (q, f, _, their_named) = filled(&app, INN_B, ["+79161234567", "+79161234568"]).await;
     let tables = partner_tables(&app).await;
     assert!(tables.len() >= 13, "{tables:?}");
-    let before = rows_of(&app, &tables, &p).await;
+    let before = rows_of(&app, &tables, &p, named).await;
     let empty: Vec<&String> = before
         .iter()
         .filter(|(_, n)| **n == 0)
@@ -207,7 +265,7 @@ async fn the_operator_deletes_a_disabled_company_with_all_it_had_and_nothing_els
         unfilled.is_empty(),
         "the fill left {unfilled:?} empty: {before:?}"
     );
-    let theirs = rows_of(&app, &tables, &q).await;
+    let theirs = rows_of(&app, &tables, &q, their_named).await;
 
     let ops = Browser::new(&app);
     ops.operator(&app).await;
@@ -250,7 +308,7 @@ async fn the_operator_deletes_a_disabled_company_with_all_it_had_and_nothing_els
             .collect()
     };
     assert_eq!(
-        lasting(rows_of(&app, &tables, &p).await),
+        lasting(rows_of(&app, &tables, &p, named).await),
         lasting(before.clone()),
         "nothing deleted yet"
     );
@@ -259,14 +317,14 @@ async fn the_operator_deletes_a_disabled_company_with_all_it_had_and_nothing_els
     assert_eq!(done.status, 303, "{}", done.body);
     let back = done.location.expect("back to the list");
     assert!(back.contains("done=partner_erased"), "{back}");
-    let after = rows_of(&app, &tables, &p).await;
+    let after = rows_of(&app, &tables, &p, named).await;
     assert!(
         after.values().all(|n| *n == 0),
         "left of the company: {after:?}"
     );
     assert_eq!(
-        rows_of(&app, &tables, &q).await,
-        theirs,
+        lasting(rows_of(&app, &tables, &q, their_named).await),
+        lasting(theirs),
         "the other company's rows"
     );
     let list = ops.get(&back).await;

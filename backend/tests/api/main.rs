@@ -4,6 +4,7 @@ mod fakes;
 mod helpers;
 
 mod acknowledgment;
+mod admins;
 mod cabinet;
 mod cabinet_fuzz;
 mod cli;

@@ -38,7 +38,11 @@ fn shown_codes(page: &Page) -> Vec<String> {
 
 /// Turns the login code on from the setup page at `page` (posting to `page/on`); answers the
 /// key, the step's code used and the recovery codes.
-async fn turn_on(b: &Browser, page: &str, password: &str) -> (String, String, Vec<String>) {
+pub(crate) async fn turn_on(
+    b: &Browser,
+    page: &str,
+    password: &str,
+) -> (String, String, Vec<String>) {
     let setup = b.get(page).await;
     assert_eq!(setup.status, 200, "{}", setup.body);
     assert!(setup.body.contains("<svg"), "a QR code: {}", setup.body);

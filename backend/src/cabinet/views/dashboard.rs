@@ -118,13 +118,7 @@ pub async fn page(
             .replacen("{}", &cfg.datetime(r.last_at), 1)
     });
     let view = DashboardView {
-        l: Layout::signed_in(
-            *lang,
-            Area::Cabinet,
-            "dashboard",
-            s.partner.inn.clone(),
-            s.csrf,
-        ),
+        l: Layout::signed_in(*lang, Area::Cabinet, "dashboard", s.who(), s.csrf),
         bars: bars(&stats.per_day, today),
         chart_width: DAYS * BAR_STEP,
         chart_height: CHART_HEIGHT,

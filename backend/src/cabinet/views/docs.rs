@@ -55,7 +55,7 @@ pub async fn page(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     let (host, port, https) = host_port(&state.settings.public_url);
-    let l = Layout::signed_in(*lang, Area::Cabinet, "docs", s.partner.inn.clone(), s.csrf);
+    let l = Layout::signed_in(*lang, Area::Cabinet, "docs", s.who(), s.csrf);
     let g = Guide {
         base: state.settings.public_url.clone(),
         inn: s.partner.inn,

@@ -5,6 +5,7 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
+use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, html, session};
 use super::csv_file::download as csv_download;
 use super::{PageOf, done, done_counted, fold, list_href, page_number};
@@ -13,7 +14,7 @@ use crate::error::Error;
 use crate::service::groups;
 use crate::service::staff_edit::{self, Edit};
 use crate::state::SharedState;
-use crate::store::{GroupRow, PartnerRow, StaffFilter, StaffRow, StaffState, StaffTally};
+use crate::store::{GroupRow, StaffFilter, StaffRow, StaffState, StaffTally};
 use askama::Template;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
@@ -398,14 +399,8 @@ pub async fn list(
     .collect();
     let page = found.page;
     let view = EmployeesView {
-        l: Layout::signed_in(
-            *lang,
-            Area::Cabinet,
-            "employees",
-            s.partner.inn.clone(),
-            s.csrf,
-        )
-        .with_counted_notice(p.done.as_deref(), p.n.parse().ok()),
+        l: Layout::signed_in(*lang, Area::Cabinet, "employees", s.who(), s.csrf)
+            .with_counted_notice(p.done.as_deref(), p.n.parse().ok()),
         rows: found
             .rows
             .iter()
@@ -523,7 +518,7 @@ pub async fn set_state(
         ..Edit::default()
     };
     let (after, changes) = staff_edit::edit(state, s.partner.id, StaffId(id), edit).await?;
-    audit::staff_changes(state, req, s.partner.id, audit::ADMIN, &after, &changes).await;
+    audit::staff_changes(state, req, s.partner.id, &s.actor, &after, &changes).await;
     Ok(done(&back_to(form.back.as_deref()), key))
 }
 
@@ -558,7 +553,7 @@ pub async fn rename(
         state: None,
     };
     let (after, changes) = staff_edit::edit(state, s.partner.id, StaffId(id), edit).await?;
-    audit::staff_changes(state, req, s.partner.id, audit::ADMIN, &after, &changes).await;
+    audit::staff_changes(state, req, s.partner.id, &s.actor, &after, &changes).await;
     Ok(done(&back_to(form.back.as_deref()), "renamed"))
 }
 
@@ -578,13 +573,7 @@ pub async fn confirm_delete(
         .await?
         .ok_or(CabinetError::NotFound)?;
     let view = DeleteView {
-        l: Layout::signed_in(
-            *lang,
-            Area::Cabinet,
-            "employees",
-            s.partner.inn.clone(),
-            s.csrf,
-        ),
+        l: Layout::signed_in(*lang, Area::Cabinet, "employees", s.who(), s.csrf),
         e: EmployeeItem::from_row(&row, cfg),
         back: back_to(q.back.as_deref()),
     };
@@ -619,7 +608,7 @@ pub async fn delete(
         state,
         req,
         s.partner.id,
-        audit::ADMIN,
+        &s.actor,
         audit::Action::StaffDeleted,
         &who,
     )
@@ -747,7 +736,7 @@ pub async fn bulk(
         Intent::Write => return write_to(state, s.partner.id, &ids, &back).await,
         Intent::Group(None, _) => return Ok(done(&back, "group_none")),
         Intent::Group(Some(group), add) => {
-            return to_group(req, state, &s.partner, group, &ids, add, &back).await;
+            return to_group(req, state, &s, group, &ids, add, &back).await;
         }
     };
     let changed = state
@@ -771,7 +760,7 @@ pub async fn bulk(
             _ => audit::Action::StaffBulkEnabled,
         };
         let detail = changed.to_string();
-        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+        audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
     }
     Ok(done_counted(&back, key, changed))
 }
@@ -780,12 +769,13 @@ pub async fn bulk(
 async fn to_group(
     req: &Request,
     state: &SharedState,
-    partner: &PartnerRow,
+    s: &PartnerSession,
     group: GroupId,
     ids: &[StaffId],
     add: bool,
     back: &str,
 ) -> CabinetResult<Response> {
+    let partner = &s.partner;
     let changed = match groups::change_members(state, partner, group, ids, add).await {
         Ok(n) => n,
         Err(Error::NotFound(_)) => return Err(CabinetError::NotFound),
@@ -804,7 +794,7 @@ async fn to_group(
             .map(|g| g.name)
             .unwrap_or_default();
         let detail = format!("«{name}»: {changed}");
-        audit::record(state, req, partner.id, audit::ADMIN, action, &detail).await;
+        audit::record(state, req, partner.id, &s.actor, action, &detail).await;
     }
     Ok(done_counted(back, key, changed))
 }

@@ -100,7 +100,7 @@ pub async fn page(
     Query(q): Query<PageQuery>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let l = Layout::signed_in(*lang, Area::Cabinet, "employees", s.partner.inn, s.csrf)
+    let l = Layout::signed_in(*lang, Area::Cabinet, "employees", s.who(), s.csrf)
         .with_notice(q.done.as_deref());
     let groups = state.store.groups(s.partner.id).await?;
     let mut v = view(state, cfg, l, s.partner.id, groups).await?;
@@ -144,13 +144,7 @@ pub async fn submit(
         "" => None,
         raw => Some(GroupId::parse(raw).map_err(|_| CabinetError::NotFound)?),
     };
-    let l = Layout::signed_in(
-        *lang,
-        Area::Cabinet,
-        "employees",
-        s.partner.inn.clone(),
-        s.csrf.clone(),
-    );
+    let l = Layout::signed_in(*lang, Area::Cabinet, "employees", s.who(), s.csrf.clone());
     let typed = form.name.as_str();
     let refused = |l: Layout, error: String| async move {
         // What was typed stays in the form, with the reason above it.
@@ -172,7 +166,7 @@ pub async fn submit(
                     state,
                     req,
                     partner_id,
-                    audit::ADMIN,
+                    &s.actor,
                     audit::Action::GroupDeleted,
                     &format!("«{name}»"),
                 )
@@ -214,7 +208,7 @@ pub async fn submit(
                         state,
                         req,
                         partner_id,
-                        audit::ADMIN,
+                        &s.actor,
                         audit::Action::GroupSaved,
                         &format!("«{}»", g.name),
                     )

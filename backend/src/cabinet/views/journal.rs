@@ -25,6 +25,9 @@ pub struct Entry {
 
 /// Who did it, as the journals name them.
 pub(super) fn actor_label(actor: &str, tr: Tr) -> String {
+    if let Some(login) = actor.strip_prefix("admin:") {
+        return format!("{} {login}", tr.s("audit.admin"));
+    }
     match (actor, actor.strip_prefix("operator:")) {
         (_, Some(login)) => format!("{} {login}", tr.s("audit.operator")),
         (audit::API, _) => tr.s("audit.api").to_owned(),
@@ -175,7 +178,7 @@ pub async fn page(
     );
     let tr = Tr(*lang);
     let view = JournalView {
-        l: Layout::signed_in(*lang, Area::Cabinet, "journal", s.partner.inn, s.csrf),
+        l: Layout::signed_in(*lang, Area::Cabinet, "journal", s.who(), s.csrf),
         rows: rows.into_iter().map(|r| Entry::of(r, tr, cfg)).collect(),
         kinds: audit::Kind::ALL
             .into_iter()

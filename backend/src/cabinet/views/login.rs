@@ -45,8 +45,8 @@ fn login_view(
     error: Option<String>,
 ) -> LoginView {
     let (action, title_key) = match kind {
-        SessionKind::Partner => ("/cabinet/login", "login.title"),
         SessionKind::Operator => ("/operator/login", "login.operator_title"),
+        _ => ("/cabinet/login", "login.title"),
     };
     let l = Layout::bare(lang, "");
     let title = l.t.s(title_key);
@@ -55,16 +55,34 @@ fn login_view(
         action,
         operator: kind == SessionKind::Operator,
         login,
-        csrf: session::login_csrf(
-            req,
-            cfg,
-            if kind == SessionKind::Partner {
-                "/cabinet"
-            } else {
-                "/operator"
-            },
-        ),
+        csrf: session::login_csrf(req, cfg, root(kind)),
         error,
+    }
+}
+
+/// An account whose password was right: whom to start a session (or a wait for the code) for,
+/// and where its journal is.
+struct Signed {
+    kind: SessionKind,
+    id: i64,
+    /// The company whose journal records it; `None` for the operator (the operator's journal).
+    partner_id: Option<i64>,
+    actor: String,
+    code_follows: bool,
+}
+
+/// Records a login's event in the journal of the account's area.
+async fn journal(
+    state: &SharedState,
+    req: &Request,
+    partner_id: Option<i64>,
+    actor: &str,
+    action: audit::Action,
+    detail: &str,
+) {
+    match partner_id {
+        Some(id) => audit::record(state, req, id, actor, action, detail).await,
+        None => audit::for_operator(state, req, actor, None, action, detail).await,
     }
 }
 
@@ -77,63 +95,71 @@ async fn submit(
     form: LoginForm,
 ) -> CabinetResult<Response> {
     session::check_login_csrf(req, &form.csrf)?;
-    let attempt_login = form.login.trim();
+    // A cabinet's login is an INN or a named admin's login, which is kept without case; the
+    // failures are counted by it as compared.
+    let attempt_login = match kind {
+        SessionKind::Operator => form.login.trim().to_owned(),
+        _ => form.login.trim().to_lowercase(),
+    };
     let attempt = Attempt {
-        login: attempt_login,
+        login: &attempt_login,
         password: &form.password,
         client_ip: &client_ip(req, state.settings.trust_forwarded_for),
     };
-    let subject = match kind {
-        SessionKind::Partner => accounts::partner_login(&state.store, cfg.throttle, attempt)
-            .await
-            .map(|(p, code_follows)| (p.id, None, code_follows)),
+    let signed = match kind {
         SessionKind::Operator => accounts::operator_login(&state.store, cfg.throttle, attempt)
             .await
-            .map(|(o, code_follows)| (o.id, Some(o.login), code_follows)),
+            .map(|(o, code_follows)| Signed {
+                kind,
+                id: o.id,
+                partner_id: None,
+                actor: audit::operator(&o.login),
+                code_follows,
+            }),
+        _ => accounts::partner_login(&state.store, cfg.throttle, attempt)
+            .await
+            .map(|l| {
+                let (kind, id) = l.account();
+                Signed {
+                    kind,
+                    id,
+                    partner_id: Some(l.partner.id),
+                    actor: l
+                        .admin
+                        .as_ref()
+                        .map_or_else(|| audit::ADMIN.to_owned(), |a| audit::admin(&a.login)),
+                    code_follows: l.code_follows,
+                }
+            }),
     };
-    match subject {
-        Ok((id, _, true)) => {
-            session::challenge(req, state, cfg, kind, id, attempt_login).await?;
+    match signed {
+        Ok(s) if s.code_follows => {
+            session::challenge(req, state, cfg, s.kind, s.id, &attempt_login).await?;
             Ok(Redirect::see_other(format!("{}/login/code", root(kind))).into_response())
         }
-        Ok((id, operator, false)) => {
-            session::start(req, state, cfg, kind, id).await?;
-            match operator {
-                None => audit::record(state, req, id, audit::ADMIN, audit::Action::Login, "").await,
-                Some(login) => {
-                    let actor = audit::operator(&login);
-                    audit::for_operator(state, req, &actor, None, audit::Action::Login, "").await
-                }
-            }
+        Ok(s) => {
+            session::start(req, state, cfg, s.kind, s.id).await?;
+            journal(state, req, s.partner_id, &s.actor, audit::Action::Login, "").await;
             Ok(Redirect::see_other(root(kind)).into_response())
         }
         Err(crate::error::Error::Unauthorized(_)) => {
-            // A wrong password for a partner's INN goes to that partner's journal.
-            let partner = match crate::domain::Inn::parse(form.login.trim()) {
-                Ok(inn) if kind == SessionKind::Partner => state.store.partner_by_inn(&inn).await?,
-                _ => None,
-            };
-            if let Some(p) = partner {
-                audit::record(
-                    state,
-                    req,
-                    p.id,
-                    audit::VISITOR,
-                    audit::Action::LoginFailed,
-                    "",
-                )
-                .await;
-            }
+            let failed = audit::Action::LoginFailed;
             if kind == SessionKind::Operator {
                 // The login is kept only when it is an operator's: what else was typed may be
                 // a password in the wrong field.
-                let login = form.login.trim();
-                let detail = match state.store.operator_by_login(login).await? {
+                let detail = match state.store.operator_by_login(&attempt_login).await? {
                     Some(op) => op.login,
                     None => crate::phrase::stored::AUDIT_UNKNOWN_LOGIN.fill(&[]),
                 };
-                let failed = audit::Action::LoginFailed;
                 audit::for_operator(state, req, audit::VISITOR, None, failed, &detail).await;
+            } else if let Ok(inn) = crate::domain::Inn::parse(&attempt_login) {
+                // A wrong password for a company's INN goes to that company's journal, and one
+                // for a named admin's login to the admin's company's, with the login.
+                if let Some(p) = state.store.partner_by_inn(&inn).await? {
+                    audit::record(state, req, p.id, audit::VISITOR, failed, "").await;
+                }
+            } else if let Some(a) = state.store.admin_by_login(&attempt_login).await? {
+                audit::record(state, req, a.partner_id, audit::VISITOR, failed, &a.login).await;
             }
             let view = login_view(req, cfg, lang, kind, form.login.trim().to_owned(), None);
             let msg = view.l.t.s("login.bad_credentials").to_owned();
@@ -151,9 +177,9 @@ async fn submit(
 
 /// The area's root: where a login lands.
 fn root(kind: SessionKind) -> &'static str {
-    match kind {
-        SessionKind::Partner => "/cabinet",
+    match kind.area() {
         SessionKind::Operator => "/operator",
+        _ => "/cabinet",
     }
 }
 
@@ -219,42 +245,53 @@ async fn code_submit(
         password: &form.code,
         client_ip: &client_ip(req, state.settings.trust_forwarded_for),
     };
+    // The account waiting: the company's own, a named admin (whose company's journal records
+    // it, by login), or the operator.
+    let account = SessionKind::parse(&ch.kind).unwrap_or(kind);
+    let (partner_id, actor) = match account {
+        SessionKind::Operator => (None, audit::operator(&ch.login)),
+        SessionKind::Partner => (Some(ch.subject_id), audit::ADMIN.to_owned()),
+        SessionKind::Admin => match state.store.admin_by_id(ch.subject_id).await? {
+            Some(a) => (Some(a.partner_id), audit::admin(&a.login)),
+            // Deleted between the two steps.
+            None => {
+                session::end_challenge(req, state, cfg, kind).await?;
+                return Ok(Redirect::see_other(format!("{}/login", root(kind))).into_response());
+            }
+        },
+    };
     let outcome =
-        accounts::confirm_code(&state.store, cfg.throttle, kind, ch.subject_id, attempt).await;
-    let operator = (kind == SessionKind::Operator).then(|| audit::operator(&ch.login));
+        accounts::confirm_code(&state.store, cfg.throttle, account, ch.subject_id, attempt).await;
     match outcome {
         Ok(verified) => {
             session::end_challenge(req, state, cfg, kind).await?;
-            session::start(req, state, cfg, kind, ch.subject_id).await?;
+            session::start(req, state, cfg, account, ch.subject_id).await?;
             let detail = match verified {
                 second_factor::Verified::Recovery { left } => {
                     crate::phrase::stored::AUDIT_WITH_RECOVERY.fill(&[&left.to_string()])
                 }
                 _ => crate::phrase::stored::AUDIT_WITH_CODE.fill(&[]),
             };
-            let login = audit::Action::Login;
-            match &operator {
-                None => {
-                    audit::record(state, req, ch.subject_id, audit::ADMIN, login, &detail).await
-                }
-                Some(actor) => audit::for_operator(state, req, actor, None, login, &detail).await,
-            }
+            journal(
+                state,
+                req,
+                partner_id,
+                &actor,
+                audit::Action::Login,
+                &detail,
+            )
+            .await;
             Ok(Redirect::see_other(root(kind)).into_response())
         }
         Err(crate::error::Error::Unauthorized(why)) => {
             // The password was right: someone who has it, and not the phone, is worth knowing.
             let detail = crate::phrase::stored::AUDIT_WRONG_CODE.fill(&[]);
+            let detail = match account {
+                SessionKind::Partner => detail,
+                _ => format!("{}; {detail}", ch.login),
+            };
             let failed = audit::Action::LoginFailed;
-            match &operator {
-                None => {
-                    let visitor = audit::VISITOR;
-                    audit::record(state, req, ch.subject_id, visitor, failed, &detail).await
-                }
-                Some(_) => {
-                    let detail = format!("{}; {detail}", ch.login);
-                    audit::for_operator(state, req, audit::VISITOR, None, failed, &detail).await
-                }
-            }
+            journal(state, req, partner_id, audit::VISITOR, failed, &detail).await;
             let view = code_view(req, cfg, lang, kind);
             let error = Some(view.l.t.phrase(&why).to_owned());
             Ok(html(CodeView { error, ..view }.render())
@@ -350,7 +387,7 @@ pub async fn partner_logout(
         state,
         req,
         s.partner.id,
-        audit::ADMIN,
+        &s.actor,
         audit::Action::Logout,
         "",
     )

@@ -3,6 +3,7 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
+use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, html, session};
 use super::employees::search;
 use super::{DoneQuery, done_counted};
@@ -322,14 +323,8 @@ pub async fn list(
     };
     let more = found.len() as i64 > cfg.page_size;
     found.truncate(cfg.page_size as usize);
-    let l = Layout::signed_in(
-        *lang,
-        Area::Cabinet,
-        "messages",
-        s.partner.inn.clone(),
-        s.csrf,
-    )
-    .with_counted_notice(notice.done.done.as_deref(), notice.n);
+    let l = Layout::signed_in(*lang, Area::Cabinet, "messages", s.who(), s.csrf)
+        .with_counted_notice(notice.done.done.as_deref(), notice.n);
     let next = match found.last() {
         Some(last) if more => Some(href(&ListParams {
             after: encode_cursor(&last.cursor(parsed.query.sort)),
@@ -541,7 +536,7 @@ async fn push_again_found(
         after: String::new(),
         ..p
     });
-    Ok(pushed_again(req, state, s.partner.id, again, &done, &back).await)
+    Ok(pushed_again(req, state, &s, again, &done, &back).await)
 }
 
 /// The status filter's value for "awaiting acknowledgment".
@@ -717,15 +712,9 @@ pub async fn show(
     } else {
         None
     };
-    let l = Layout::signed_in(
-        *lang,
-        Area::Cabinet,
-        "messages",
-        s.partner.inn.clone(),
-        s.csrf,
-    )
-    .with_title(m.title.clone())
-    .with_counted_notice(q.done.done.as_deref(), q.n);
+    let l = Layout::signed_in(*lang, Area::Cabinet, "messages", s.who(), s.csrf)
+        .with_title(m.title.clone())
+        .with_counted_notice(q.done.done.as_deref(), q.n);
     let view = ShowView {
         l,
         staff_name,
@@ -800,7 +789,7 @@ pub async fn recall(
             state,
             req,
             s.partner.id,
-            audit::ADMIN,
+            &s.actor,
             audit::Action::MessagesRecalled,
             &messaging::messages_audit_detail(&done.recalled),
         )
@@ -868,14 +857,14 @@ async fn push_again(
         Again::Remind => reminders::remind(state, &s.partner, &ids).await?,
     };
     let back = format!("/cabinet/messages/{id}");
-    Ok(pushed_again(req, state, s.partner.id, again, &done, &back).await)
+    Ok(pushed_again(req, state, &s, again, &done, &back).await)
 }
 
 /// The journal's entry for the messages `done` pushed again, and the way `back` saying how many.
 async fn pushed_again(
     req: &Request,
     state: &SharedState,
-    partner_id: i64,
+    s: &PartnerSession,
     again: Again,
     done: &[i64],
     back: &str,
@@ -886,7 +875,7 @@ async fn pushed_again(
     };
     if !done.is_empty() {
         let detail = messaging::messages_audit_detail(done);
-        audit::record(state, req, partner_id, audit::ADMIN, action, &detail).await;
+        audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
     }
     done_counted(back, notice, done.len() as u64)
 }

@@ -1,5 +1,6 @@
 //! One module per page (or small group of pages); each has one view struct per template.
 
+pub mod admins;
 mod csv_file;
 pub mod dashboard;
 pub mod docs;

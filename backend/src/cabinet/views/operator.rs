@@ -308,11 +308,8 @@ pub async fn set_disabled(
     let before = partner_of_row(state, id).await?;
     state.store.set_partner_disabled(id, disabled).await?;
     if disabled {
-        // A disabled partner's admins are logged out at once.
-        state
-            .store
-            .delete_sessions_of(SessionKind::Partner, id)
-            .await?;
+        // A disabled partner's admins, named ones too, are logged out at once.
+        state.store.delete_company_sessions(id).await?;
     }
     tracing::info!(
         operator_id = s.operator.id,

@@ -103,7 +103,7 @@ pub async fn page(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     // A part of sending: the menu marks "Отправить".
-    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.partner.inn, s.csrf)
+    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf)
         .with_notice(q.done.as_deref());
     let (pending, done) = state
         .store
@@ -157,7 +157,7 @@ pub async fn cancel(
         state,
         req,
         s.partner.id,
-        audit::ADMIN,
+        &s.actor,
         audit::Action::ScheduleCancelled,
         &detail,
     )

@@ -19,34 +19,51 @@ use serde::Deserialize;
 
 /// The account behind the session, as the page needs it.
 struct Account {
+    /// The account's own kind: the company's, a named admin's, or the operator's.
     kind: SessionKind,
     id: i64,
-    /// The INN or the operator's login: what the authenticator app shows.
+    /// The INN, the named admin's login or the operator's: what the authenticator app shows.
     name: String,
+    /// The page header's: who is logged in.
+    who: String,
     password_hash: String,
     csrf: String,
+    /// Where the account's actions go: the company's journal (with whom it names), or the
+    /// operator's.
+    partner_id: Option<i64>,
+    actor: String,
 }
 
 impl Account {
-    async fn of(req: &Request, state: &SharedState, kind: SessionKind) -> CabinetResult<Self> {
-        Ok(match kind {
-            SessionKind::Partner => {
-                let s = session::partner(req, state).await?;
-                Self {
-                    kind,
-                    id: s.partner.id,
-                    name: s.partner.inn,
-                    password_hash: s.partner.password_hash,
-                    csrf: s.csrf,
-                }
-            }
+    async fn of(req: &Request, state: &SharedState, area: SessionKind) -> CabinetResult<Self> {
+        Ok(match area {
             SessionKind::Operator => {
                 let s = session::operator(req, state).await?;
                 Self {
-                    kind,
+                    kind: area,
                     id: s.operator.id,
+                    who: s.operator.login.clone(),
+                    actor: audit::operator(&s.operator.login),
                     name: s.operator.login,
                     password_hash: s.operator.password_hash,
+                    csrf: s.csrf,
+                    partner_id: None,
+                }
+            }
+            _ => {
+                let s = session::partner(req, state).await?;
+                let (kind, id) = s.account();
+                Self {
+                    kind,
+                    id,
+                    name: s
+                        .admin
+                        .as_ref()
+                        .map_or_else(|| s.partner.inn.clone(), |a| a.login.clone()),
+                    who: s.who(),
+                    password_hash: s.password_hash().to_owned(),
+                    partner_id: Some(s.partner.id),
+                    actor: s.actor,
                     csrf: s.csrf,
                 }
             }
@@ -56,17 +73,17 @@ impl Account {
     /// The page's own address.
     fn page(&self) -> &'static str {
         match self.kind {
-            SessionKind::Partner => "/cabinet/settings/2fa",
             SessionKind::Operator => "/operator/2fa",
+            _ => "/cabinet/settings/2fa",
         }
     }
 
     fn layout(&self, lang: Lang) -> Layout {
         let (area, nav) = match self.kind {
-            SessionKind::Partner => (Area::Cabinet, "settings"),
             SessionKind::Operator => (Area::Operator, "security"),
+            _ => (Area::Cabinet, "settings"),
         };
-        let l = Layout::signed_in(lang, area, nav, self.name.clone(), self.csrf.clone());
+        let l = Layout::signed_in(lang, area, nav, self.who.clone(), self.csrf.clone());
         let title = l.t.s("tfa.title");
         l.with_title(title)
     }
@@ -74,14 +91,9 @@ impl Account {
     /// Records the change where the account's actions go: the company's journal, or the
     /// operator's.
     async fn journal(&self, state: &SharedState, req: &Request, action: audit::Action) {
-        match self.kind {
-            SessionKind::Partner => {
-                audit::record(state, req, self.id, audit::ADMIN, action, "").await
-            }
-            SessionKind::Operator => {
-                let actor = audit::operator(&self.name);
-                audit::for_operator(state, req, &actor, None, action, "").await
-            }
+        match self.partner_id {
+            Some(id) => audit::record(state, req, id, &self.actor, action, "").await,
+            None => audit::for_operator(state, req, &self.actor, None, action, "").await,
         }
     }
 }
@@ -200,18 +212,20 @@ async fn switch(
     };
     let l = a.layout(lang);
     // Turned on: its recovery codes; turned off: none.
-    let switched: Option<Vec<String>> =
-        match (on, second_factor::enabled(&state.store, kind, a.id).await?) {
-            (true, None) => second_factor::enable(&state.store, kind, a.id, &form.code).await?,
-            (false, Some(f)) => {
-                let verified = second_factor::verify(&state.store, kind, a.id, &f, &form.code);
-                (verified.await? != second_factor::Verified::No
-                    && state.store.remove_second_factor(kind, a.id).await?)
-                    .then(Vec::new)
-            }
-            // Already as asked (a form sent twice): nothing to change.
-            (true, Some(_)) | (false, None) => return Ok(done(a.page(), "tfa_unchanged")),
-        };
+    let switched: Option<Vec<String>> = match (
+        on,
+        second_factor::enabled(&state.store, a.kind, a.id).await?,
+    ) {
+        (true, None) => second_factor::enable(&state.store, a.kind, a.id, &form.code).await?,
+        (false, Some(f)) => {
+            let verified = second_factor::verify(&state.store, a.kind, a.id, &f, &form.code);
+            (verified.await? != second_factor::Verified::No
+                && state.store.remove_second_factor(a.kind, a.id).await?)
+                .then(Vec::new)
+        }
+        // Already as asked (a form sent twice): nothing to change.
+        (true, Some(_)) | (false, None) => return Ok(done(a.page(), "tfa_unchanged")),
+    };
     let Some(recovery) = switched else {
         let wrong = l.t.s("tfa.wrong_code").to_owned();
         return render(state, cfg, lang, &a, Some(wrong), None, Vec::new()).await;
@@ -221,7 +235,7 @@ async fn switch(
         false => (audit::Action::SecondFactorOff, "tfa_off"),
     };
     tracing::info!(
-        kind = kind.as_str(),
+        kind = a.kind.as_str(),
         subject_id = a.id,
         on,
         "login code switched"
@@ -250,7 +264,7 @@ async fn renew(
         Err(page) => return Ok(page),
     };
     let l = a.layout(lang);
-    let renewed = second_factor::renew_recovery_codes(&state.store, kind, a.id, &form.code);
+    let renewed = second_factor::renew_recovery_codes(&state.store, a.kind, a.id, &form.code);
     let Some(codes) = renewed.await? else {
         let wrong = l.t.s("tfa.wrong_code").to_owned();
         return render(state, cfg, lang, &a, Some(wrong), None, Vec::new()).await;

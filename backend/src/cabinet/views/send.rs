@@ -5,6 +5,7 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
 use super::super::layout::{Area, Layout};
+use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, html, session};
 use super::groups::active_members;
 use crate::domain::{GroupId, MessageText, Phone, Repeat, StaffId, Title, now_millis};
@@ -13,7 +14,7 @@ use crate::phrase::stored;
 use crate::service::messaging::{self, Recipients, Source};
 use crate::service::schedule::{self, NewSend};
 use crate::state::SharedState;
-use crate::store::{PartnerRow, StaffRow, StaffState, TemplateRow};
+use crate::store::{StaffRow, StaffState, TemplateRow};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -217,7 +218,7 @@ pub async fn page(
         .filter(|(k, _)| k == "staff")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
-    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.partner.inn.clone(), s.csrf);
+    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf);
     let mut v = view(l, cfg, &staff, active, &pre);
     let templates = state.store.templates(s.partner.id).await?;
     // `?template=ID` fills in the title and the text; another partner's ID fills in nothing.
@@ -357,13 +358,7 @@ pub async fn submit(
     let form = parse_form(&body)?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let staff = state.store.list_staff(s.partner.id).await?;
-    let l = Layout::signed_in(
-        *lang,
-        Area::Cabinet,
-        "send",
-        s.partner.inn.clone(),
-        s.csrf.clone(),
-    );
+    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone());
     let active = staff
         .iter()
         .filter(|r| r.state() == StaffState::Active)
@@ -476,7 +471,7 @@ pub async fn submit(
             repeat,
             repeat_until: &form.repeat_until,
         };
-        return schedule_from_form(req, state, cfg, &s.partner, v, asked).await;
+        return schedule_from_form(req, state, cfg, &s, v, asked).await;
     }
     let to = match to {
         // "All" sends to those the admin saw counted; a group, to its members active now.
@@ -490,7 +485,7 @@ pub async fn submit(
             state,
             req,
             s.partner.id,
-            audit::ADMIN,
+            &s.actor,
             audit::Action::Sent,
             &detail,
         )
@@ -549,10 +544,11 @@ async fn schedule_from_form(
     req: &Request,
     state: &SharedState,
     cfg: &CabinetConfig,
-    partner: &PartnerRow,
+    s: &PartnerSession,
     mut v: SendView,
     asked: ToSchedule<'_>,
 ) -> CabinetResult<Response> {
+    let partner = &s.partner;
     let ToSchedule {
         to,
         content,
@@ -627,7 +623,7 @@ async fn schedule_from_form(
         state,
         req,
         partner.id,
-        audit::ADMIN,
+        &s.actor,
         audit::Action::Scheduled,
         &detail,
     )

@@ -4,11 +4,12 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
+use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, cookies, html, session};
 use super::{DoneQuery, done};
 use crate::domain::{Registration, now_millis};
 use crate::phrase::stored;
-use crate::service::{partners, passwords, reminders};
+use crate::service::{admins, partners, passwords, reminders};
 use crate::state::SharedState;
 use crate::store::{PartnerRow, SessionKind};
 use askama::Template;
@@ -110,6 +111,10 @@ struct SettingsView {
     second_factor_on: bool,
     /// Live sessions of the account, this one included.
     sessions: i64,
+    /// A named admin's own account: login and name; `None` for the company's.
+    own: Option<(String, String)>,
+    /// The company's named admins (shown to the company's own account).
+    admins: usize,
 }
 
 fn grace_choices(t: Tr, default_secs: i64) -> Vec<GraceChoice> {
@@ -133,10 +138,17 @@ async fn render(
     state: &SharedState,
     cfg: &CabinetConfig,
     l: Layout,
-    p: PartnerRow,
+    s: PartnerSession,
     new_token: Option<String>,
     password_error: Option<String>,
 ) -> CabinetResult<Response> {
+    let (kind, account_id) = s.account();
+    let own = s.admin.map(|a| (a.login, a.name));
+    let p = s.partner;
+    let admins = match own {
+        None => state.store.admins_of(p.id).await?.len(),
+        Some(_) => 0,
+    };
     let token_prefix = state
         .store
         .current_token_prefix(p.id)
@@ -146,12 +158,11 @@ async fn render(
     let auto_remind = auto_remind_choices(l.t, state.store.ack_remind_hours(p.id).await?);
     let sessions = state
         .store
-        .count_sessions(SessionKind::Partner, p.id, crate::domain::now_millis())
+        .count_sessions(kind, account_id, crate::domain::now_millis())
         .await?;
-    let second_factor_on =
-        crate::service::second_factor::enabled(&state.store, SessionKind::Partner, p.id)
-            .await?
-            .is_some();
+    let second_factor_on = crate::service::second_factor::enabled(&state.store, kind, account_id)
+        .await?
+        .is_some();
     let status = if password_error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -169,6 +180,8 @@ async fn render(
         password_error,
         second_factor_on,
         sessions,
+        own,
+        admins,
         p,
     };
     Ok(html(view.render()).with_status(status).into_response())
@@ -183,16 +196,10 @@ pub async fn page(
     Query(q): Query<DoneQuery>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let l = Layout::signed_in(
-        *lang,
-        Area::Cabinet,
-        "settings",
-        s.partner.inn.clone(),
-        s.csrf,
-    )
-    .with_notice(q.done.as_deref());
+    let l = Layout::signed_in(*lang, Area::Cabinet, "settings", s.who(), s.csrf.clone())
+        .with_notice(q.done.as_deref());
     let new_token = flashed_token(req, state, cfg, s.partner.id).await?;
-    render(state, cfg, l, s.partner, new_token, None).await
+    render(state, cfg, l, s, new_token, None).await
 }
 
 /// The token rotated by the form just before, shown on this one page load. It is shown only if
@@ -240,7 +247,7 @@ pub async fn rotate_token(
     } else {
         (audit::Action::TokenRotated, String::new())
     };
-    audit::record(state, req, s.partner.id, audit::ADMIN, action, &until).await;
+    audit::record(state, req, s.partner.id, &s.actor, action, &until).await;
     cookies::flash_token(req.cookie(), SETTINGS, token.expose(), cfg.secure_cookies);
     Ok(done(&format!("{SETTINGS}#token"), "token_rotated"))
 }
@@ -263,14 +270,8 @@ pub async fn change_password(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
-    let l = Layout::signed_in(
-        *lang,
-        Area::Cabinet,
-        "settings",
-        s.partner.inn.clone(),
-        s.csrf.clone(),
-    );
-    let problem = if !passwords::verify(&s.partner.password_hash, &form.current).await? {
+    let l = Layout::signed_in(*lang, Area::Cabinet, "settings", s.who(), s.csrf.clone());
+    let problem = if !passwords::verify(s.password_hash(), &form.current).await? {
         Some(l.t.s("settings.wrong_current").to_owned())
     } else if form.new != form.confirm {
         Some(l.t.s("settings.mismatch").to_owned())
@@ -280,18 +281,28 @@ pub async fn change_password(
             .and_then(|e| e.phrase().map(|p| l.t.phrase(p).to_owned()))
     };
     if problem.is_some() {
-        return render(state, cfg, l, s.partner, None, problem).await;
+        return render(state, cfg, l, s, None, problem).await;
     }
-    partners::set_password(&state.store, s.partner.id, &form.new).await?;
     // Other browsers logged in with the old password are logged out; this one logs in again.
-    state
-        .store
-        .delete_sessions_of(SessionKind::Partner, s.partner.id)
-        .await?;
-    session::start(req, state, cfg, SessionKind::Partner, s.partner.id).await?;
-    tracing::info!(partner_id = s.partner.id, "cabinet password changed");
+    match &s.admin {
+        Some(a) => admins::set_own_password(&state.store, a, &form.new).await?,
+        None => {
+            partners::set_password(&state.store, s.partner.id, &form.new).await?;
+            state
+                .store
+                .delete_sessions_of(SessionKind::Partner, s.partner.id)
+                .await?;
+        }
+    }
+    let (kind, account_id) = s.account();
+    session::start(req, state, cfg, kind, account_id).await?;
+    tracing::info!(
+        partner_id = s.partner.id,
+        admin_id = s.admin.as_ref().map(|a| a.id),
+        "cabinet password changed"
+    );
     let action = audit::Action::PasswordChanged;
-    audit::record(state, req, s.partner.id, audit::ADMIN, action, "").await;
+    audit::record(state, req, s.partner.id, &s.actor, action, "").await;
     Ok(done("/cabinet/settings", "password_changed"))
 }
 
@@ -309,12 +320,12 @@ pub async fn end_other_sessions(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
-    let kind = SessionKind::Partner;
+    let (kind, account_id) = s.account();
     let ended = match session::current(req, kind) {
         Some(this) => {
             state
                 .store
-                .delete_other_sessions(kind, s.partner.id, &this)
+                .delete_other_sessions(kind, account_id, &this)
                 .await?
         }
         None => 0,
@@ -327,7 +338,7 @@ pub async fn end_other_sessions(
     if ended > 0 {
         let action = audit::Action::OtherSessionsEnded;
         let detail = ended.to_string();
-        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+        audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
     }
     Ok(done("/cabinet/settings#sessions", "sessions_ended"))
 }
@@ -376,7 +387,7 @@ pub async fn set_retention(
             crate::phrase::stored::KEEP_DAYS.fill(&[&days.to_string()])
         };
         let action = audit::Action::RetentionChanged;
-        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+        audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
     }
     Ok(done("/cabinet/settings", "retention_saved"))
 }
@@ -416,7 +427,7 @@ pub async fn set_auto_reminders(
             stored::REMIND_HOURS.fill(&[&hours.to_string()])
         };
         let action = audit::Action::AutoRemindersChanged;
-        audit::record(state, req, s.partner.id, audit::ADMIN, action, &detail).await;
+        audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
     }
     Ok(done(SETTINGS, "auto_reminders_saved"))
 }
@@ -463,7 +474,7 @@ pub async fn set_policy(
     })?;
     state.store.set_registration(s.partner.id, policy).await?;
     for action in policy_actions(s.partner.registration(), policy) {
-        audit::record(state, req, s.partner.id, audit::ADMIN, action, "").await;
+        audit::record(state, req, s.partner.id, &s.actor, action, "").await;
     }
     Ok(done("/cabinet/settings", "policy_saved"))
 }

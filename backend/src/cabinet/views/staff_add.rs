@@ -85,7 +85,7 @@ pub async fn page(
     let s = session::partner(req, state).await?;
     let open_policy = s.partner.registration() != Registration::ListOnly;
     let last_sync = last_sync(state, cfg, Tr(*lang), s.partner.id).await?;
-    let l = Layout::signed_in(*lang, Area::Cabinet, "employees", s.partner.inn, s.csrf);
+    let l = Layout::signed_in(*lang, Area::Cabinet, "employees", s.who(), s.csrf);
     let view = AddView {
         l,
         open_policy,
@@ -208,13 +208,7 @@ pub async fn submit(
     let form = read_form(req, &mut RequestBody::new(body)).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let open_policy = s.partner.registration() != Registration::ListOnly;
-    let l = Layout::signed_in(
-        *lang,
-        Area::Cabinet,
-        "employees",
-        s.partner.inn.clone(),
-        s.csrf,
-    );
+    let l = Layout::signed_in(*lang, Area::Cabinet, "employees", s.who(), s.csrf);
     let skip = form.skip.is_some();
     let read = match skip {
         true => staff_list::parse_lines_lenient(&form.list),
@@ -252,7 +246,7 @@ pub async fn submit(
         kept.extend(staff_list::keep_by_name(state, &s.partner, &mut list).await?);
     }
     let c = staff_list::add_in_parts(state, &s.partner, &list.entries, &kept, whole_staff).await?;
-    audit::staff_list(state, req, s.partner.id, audit::ADMIN, &c).await;
+    audit::staff_list(state, req, s.partner.id, &s.actor, &c).await;
     let skipped = list
         .skipped
         .iter()

@@ -92,7 +92,7 @@ pub async fn page(
     Query(q): Query<PageQuery>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.partner.inn, s.csrf)
+    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf)
         .with_notice(q.done.as_deref());
     let mut v = TemplatesView::new(l, state.store.templates(s.partner.id).await?, cfg);
     if let Some(raw) = q.edit.as_deref() {
@@ -141,8 +141,9 @@ pub async fn submit(
         "" => None,
         raw => Some(raw.parse::<i64>().map_err(|_| CabinetError::NotFound)?),
     };
+    let actor = s.actor.clone();
     let record = |action, detail: String| async move {
-        audit::record(state, req, partner_id, audit::ADMIN, action, &detail).await;
+        audit::record(state, req, partner_id, &actor, action, &detail).await;
     };
     match (form.action.as_str(), id) {
         ("delete", Some(id)) => {
@@ -156,7 +157,7 @@ pub async fn submit(
         }
         ("save", _) => {
             let templates = state.store.templates(partner_id).await?;
-            let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.partner.inn, s.csrf);
+            let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf);
             let name = form.name.trim();
             let checked = if name.is_empty() {
                 Err(l.t.s("tpl.name_missing").to_owned())

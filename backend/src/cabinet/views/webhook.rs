@@ -175,13 +175,7 @@ pub async fn submit(
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let partner_id = s.partner.id;
-    let l = Layout::signed_in(
-        *lang,
-        Area::Cabinet,
-        "webhook",
-        s.partner.inn.clone(),
-        s.csrf.clone(),
-    );
+    let l = Layout::signed_in(*lang, Area::Cabinet, "webhook", s.who(), s.csrf.clone());
     let now = now_millis();
     match form.action.as_str() {
         "save" => {
@@ -201,13 +195,13 @@ pub async fn submit(
                 .await?;
             if new {
                 let action = audit::Action::WebhookOn;
-                audit::record(state, req, partner_id, audit::ADMIN, action, url.as_str()).await;
+                audit::record(state, req, partner_id, &s.actor, action, url.as_str()).await;
                 return Ok(done(WEBHOOK, "webhook_on"));
             }
             if let Some(old) = before.filter(|old| old.url != url.as_str()) {
                 let detail = format!("{} → {}", old.url, url.as_str());
                 let action = audit::Action::WebhookMoved;
-                audit::record(state, req, partner_id, audit::ADMIN, action, &detail).await;
+                audit::record(state, req, partner_id, &s.actor, action, &detail).await;
             }
             Ok(done(WEBHOOK, "webhook_saved"))
         }
@@ -239,7 +233,7 @@ pub async fn submit(
                 .await?
             {
                 let action = audit::Action::WebhookSecretRotated;
-                audit::record(state, req, partner_id, audit::ADMIN, action, "").await;
+                audit::record(state, req, partner_id, &s.actor, action, "").await;
             }
             Ok(done(WEBHOOK, "webhook_secret"))
         }
@@ -257,13 +251,13 @@ pub async fn submit(
             } else {
                 (audit::Action::WebhookStaffOff, "webhook_staff_off")
             };
-            audit::record(state, req, partner_id, audit::ADMIN, action, "").await;
+            audit::record(state, req, partner_id, &s.actor, action, "").await;
             Ok(done(WEBHOOK, key))
         }
         "off" => {
             if state.store.delete_webhook(partner_id).await? {
                 let action = audit::Action::WebhookOff;
-                audit::record(state, req, partner_id, audit::ADMIN, action, "").await;
+                audit::record(state, req, partner_id, &s.actor, action, "").await;
             }
             Ok(done(WEBHOOK, "webhook_off"))
         }

@@ -1,0 +1,233 @@
+//! The company's named admins (`/cabinet/settings/admins`): the company's own account (the INN)
+//! adds people with a login and password of their own, disables, enables, gives a new password
+//! to and deletes them. A named admin sees the page's address refused: they cannot make or undo
+//! each other.
+
+use super::super::errors::{CabinetError, CabinetResult};
+use super::super::i18n::Lang;
+use super::super::layout::{Area, Layout};
+use super::super::session::PartnerSession;
+use super::super::{CabinetConfig, audit, html, session};
+use super::{DoneQuery, done};
+use crate::error::Error;
+use crate::service::admins;
+use crate::state::SharedState;
+use crate::store::SessionKind;
+use askama::Template;
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Path, Query};
+use poem::{IntoResponse, Request, Response, handler};
+use serde::Deserialize;
+
+const PAGE: &str = "/cabinet/settings/admins";
+
+pub struct Row {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub created: String,
+    pub disabled: bool,
+    pub second_factor: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admins.html")]
+struct AdminsView {
+    l: Layout,
+    rows: Vec<Row>,
+    max: usize,
+    /// The add form as typed, with what was wrong.
+    login: String,
+    name: String,
+    error: Option<String>,
+}
+
+/// The session of the company's own account; a named admin's is refused.
+async fn main_account(req: &Request, state: &SharedState) -> CabinetResult<PartnerSession> {
+    let s = session::partner(req, state).await?;
+    if !s.is_main() {
+        return Err(CabinetError::Forbidden(phrase!(
+            "Администраторов добавляет и отключает только главная учётная запись организации (вход по ИНН)",
+            "Only the company's main account (the login with the INN) adds and disables admins"
+        )));
+    }
+    Ok(s)
+}
+
+async fn render(
+    state: &SharedState,
+    cfg: &CabinetConfig,
+    l: Layout,
+    partner_id: i64,
+    typed: (&str, &str),
+    error: Option<String>,
+) -> CabinetResult<Response> {
+    let with_code = state
+        .store
+        .second_factor_subjects(SessionKind::Admin)
+        .await?;
+    let rows = state
+        .store
+        .admins_of(partner_id)
+        .await?
+        .into_iter()
+        .map(|a| Row {
+            second_factor: with_code.contains(&a.id),
+            created: cfg.datetime(a.created_at),
+            id: a.id,
+            login: a.login,
+            name: a.name,
+            disabled: a.disabled,
+        })
+        .collect();
+    let status = match error {
+        Some(_) => StatusCode::BAD_REQUEST,
+        None => StatusCode::OK,
+    };
+    let title = l.t.s("admins.title").to_owned();
+    let view = AdminsView {
+        l: l.with_title(&title),
+        rows,
+        max: admins::MAX_ADMINS,
+        login: typed.0.to_owned(),
+        name: typed.1.to_owned(),
+        error,
+    };
+    Ok(html(view.render()).with_status(status).into_response())
+}
+
+fn layout(lang: Lang, s: &PartnerSession) -> Layout {
+    Layout::signed_in(lang, Area::Cabinet, "settings", s.who(), s.csrf.clone())
+}
+
+#[handler]
+pub async fn page(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Query(q): Query<DoneQuery>,
+) -> CabinetResult<Response> {
+    let s = main_account(req, state).await?;
+    let l = layout(*lang, &s).with_notice(q.done.as_deref());
+    render(state, cfg, l, s.partner.id, ("", ""), None).await
+}
+
+#[derive(Deserialize)]
+pub struct AddForm {
+    csrf: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// A new named admin; the page again with what was wrong, what was typed kept (but the
+/// password).
+#[handler]
+pub async fn add(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<AddForm>,
+) -> CabinetResult<Response> {
+    let s = main_account(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let created = admins::create(
+        &state.store,
+        s.partner.id,
+        &form.login,
+        &form.name,
+        &form.password,
+    )
+    .await;
+    match created {
+        Ok(a) => {
+            tracing::info!(
+                partner_id = s.partner.id,
+                admin_id = a.id,
+                "cabinet admin added"
+            );
+            let detail = format!("{} ({})", a.login, a.name);
+            let action = audit::Action::AdminAdded;
+            audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
+            Ok(done(PAGE, "admin_added"))
+        }
+        Err(Error::Invalid(why) | Error::Conflict(why)) => {
+            let l = layout(*lang, &s);
+            let error = l.t.phrase(&why).to_owned();
+            let typed = (form.login.as_str(), form.name.as_str());
+            render(state, cfg, l, s.partner.id, typed, Some(error)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ActForm {
+    csrf: String,
+    /// The new password of `reset`.
+    #[serde(default)]
+    password: String,
+}
+
+/// `disable`, `enable`, `reset` (a new password: the admin's sessions end and their login code
+/// is removed) or `delete` one of the company's admins.
+#[handler]
+pub async fn act(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Path((raw_id, action)): Path<(String, String)>,
+    Form(form): Form<ActForm>,
+) -> CabinetResult<Response> {
+    let s = main_account(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let id: i64 = raw_id.trim().parse().map_err(|_| CabinetError::NotFound)?;
+    let store = &state.store;
+    let pid = s.partner.id;
+    let admin = admins::of_partner(store, pid, id).await?;
+    let name = format!("{} ({})", admin.login, admin.name);
+    let (action, detail, key) = match action.as_str() {
+        "disable" => {
+            admins::set_disabled(store, pid, id, true).await?;
+            (audit::Action::AdminDisabled, name, "admin_disabled")
+        }
+        "enable" => {
+            admins::set_disabled(store, pid, id, false).await?;
+            (audit::Action::AdminEnabled, name, "admin_enabled")
+        }
+        "reset" => match admins::reset_password(store, pid, id, &form.password).await {
+            Ok(removed) => {
+                let detail = match audit::second_factor_removed(removed) {
+                    note if note.is_empty() => name,
+                    note => format!("{name}; {note}"),
+                };
+                (audit::Action::AdminPasswordReset, detail, "admin_reset")
+            }
+            Err(Error::Invalid(why)) => {
+                let l = layout(*lang, &s);
+                let error = l.t.phrase(&why).to_owned();
+                return render(state, cfg, l, pid, ("", ""), Some(error)).await;
+            }
+            Err(e) => return Err(e.into()),
+        },
+        "delete" => {
+            admins::delete(store, pid, id).await?;
+            (audit::Action::AdminDeleted, name, "admin_deleted")
+        }
+        _ => return Err(CabinetError::NotFound),
+    };
+    tracing::info!(
+        partner_id = pid,
+        admin_id = id,
+        key,
+        "cabinet admin changed"
+    );
+    audit::record(state, req, pid, &s.actor, action, &detail).await;
+    Ok(done(PAGE, key))
+}

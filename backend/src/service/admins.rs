@@ -1,0 +1,161 @@
+//! Named admins of a company's cabinet. The company's own account (its INN and password, which
+//! the operator gives) adds them, each with a login and password of their own, so that the
+//! journal names the person who did a thing, and one who leaves the company is disabled or
+//! deleted alone, the others and the back-office system's token untouched.
+
+use super::passwords;
+use crate::domain::now_millis;
+use crate::error::{Error, Result};
+use crate::store::{AdminRow, SessionKind, Store};
+
+/// At most this many named admins per company: a cabinet, not a directory.
+pub const MAX_ADMINS: usize = 50;
+
+/// A named admin's login: 3 to 64 Latin letters, digits, `.`, `_`, `-`, `@` (an e-mail address
+/// does), with a letter among them, so that it is never read as an INN at the login form.
+/// Compared without case.
+pub fn parse_login(raw: &str) -> Result<String> {
+    let login = raw.trim().to_lowercase();
+    let ok = (3..=64).contains(&login.len())
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+        && login.chars().any(|c| c.is_ascii_alphabetic());
+    if ok {
+        Ok(login)
+    } else {
+        Err(Error::invalid(phrase!(
+            "Логин: от 3 до 64 латинских букв, цифр, точек, дефисов, подчёркиваний и @, хотя бы одна буква (подойдёт адрес почты)",
+            "A login is 3 to 64 Latin letters, digits, dots, hyphens, underscores and @, with at least one letter (an e-mail address will do)"
+        )))
+    }
+}
+
+/// The person's name as the journal and the list show it: 1 to 100 characters.
+fn parse_name(raw: &str) -> Result<String> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if (1..=100).contains(&name.chars().count()) {
+        Ok(name)
+    } else {
+        Err(Error::invalid(phrase!(
+            "Укажите имя администратора: от 1 до 100 символов",
+            "Give the admin's name: 1 to 100 characters"
+        )))
+    }
+}
+
+pub async fn create(
+    store: &Store,
+    partner_id: i64,
+    login: &str,
+    name: &str,
+    password: &str,
+) -> Result<AdminRow> {
+    let login = parse_login(login)?;
+    let name = parse_name(name)?;
+    passwords::check_strength(password)?;
+    if store.admins_of(partner_id).await?.len() >= MAX_ADMINS {
+        return Err(Error::invalid(phrase!(
+            "У организации уже {MAX_ADMINS} администраторов: удалите ненужных",
+            "The company has {MAX_ADMINS} admins already: delete those it no longer needs"
+        )));
+    }
+    let hash = passwords::hash(password).await?;
+    store
+        .create_admin(partner_id, &login, &name, &hash, now_millis())
+        .await
+}
+
+fn not_found() -> Error {
+    Error::not_found(phrase!(
+        "Такого администратора у организации нет",
+        "The company has no such admin"
+    ))
+}
+
+/// The partner's admin of this id.
+pub async fn of_partner(store: &Store, partner_id: i64, id: i64) -> Result<AdminRow> {
+    match store.admin_by_id(id).await? {
+        Some(a) if a.partner_id == partner_id => Ok(a),
+        _ => Err(not_found()),
+    }
+}
+
+/// Disables or enables an admin; a disabled admin's sessions end at once.
+pub async fn set_disabled(store: &Store, partner_id: i64, id: i64, disabled: bool) -> Result<()> {
+    if !store.set_admin_disabled(partner_id, id, disabled).await? {
+        return Err(not_found());
+    }
+    if disabled {
+        store.delete_sessions_of(SessionKind::Admin, id).await?;
+    }
+    Ok(())
+}
+
+/// Gives an admin a new password (forgotten, or told to someone), ends their sessions and
+/// removes their second factor (a lost phone is the other reason to ask); true if one was on.
+pub async fn reset_password(
+    store: &Store,
+    partner_id: i64,
+    id: i64,
+    password: &str,
+) -> Result<bool> {
+    passwords::check_strength(password)?;
+    let hash = passwords::hash(password).await?;
+    if !store.set_admin_password(partner_id, id, &hash).await? {
+        return Err(not_found());
+    }
+    let removed = store.remove_second_factor(SessionKind::Admin, id).await?;
+    store.delete_sessions_of(SessionKind::Admin, id).await?;
+    Ok(removed)
+}
+
+/// An admin changing their own password: the other sessions end, as the company account's do.
+pub async fn set_own_password(store: &Store, admin: &AdminRow, password: &str) -> Result<()> {
+    let hash = passwords::hash(password).await?;
+    if !store
+        .set_admin_password(admin.partner_id, admin.id, &hash)
+        .await?
+    {
+        return Err(not_found());
+    }
+    store
+        .delete_sessions_of(SessionKind::Admin, admin.id)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(store: &Store, partner_id: i64, id: i64) -> Result<()> {
+    if store.delete_admin(partner_id, id).await? {
+        Ok(())
+    } else {
+        Err(not_found())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_are_latin_with_a_letter_and_without_case() {
+        assert_eq!(
+            parse_login(" Maria.Ivanova@Corp.RU ").unwrap(),
+            "maria.ivanova@corp.ru"
+        );
+        assert_eq!(parse_login("hr-1").unwrap(), "hr-1");
+        // Digits alone would be read as an INN at the login form.
+        assert!(parse_login("7707083893").is_err());
+        assert!(parse_login("ab").is_err());
+        assert!(parse_login("мария").is_err());
+        assert!(parse_login("a b c").is_err());
+        assert!(parse_login(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(parse_name("  Мария   Иванова ").unwrap(), "Мария Иванова");
+        assert!(parse_name("   ").is_err());
+        assert!(parse_name(&"я".repeat(101)).is_err());
+    }
+}

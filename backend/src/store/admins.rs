@@ -1,0 +1,173 @@
+//! Named admins of a company's cabinet (see migration 33).
+
+use super::{Store, exec, is_unique_violation, with_pool, with_writer};
+use crate::domain::Millis;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AdminRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub login: String,
+    pub name: String,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: Millis,
+}
+
+const COLUMNS: &str = "id, partner_id, login, name, password_hash, disabled, created_at";
+
+impl Store {
+    pub async fn create_admin(
+        &self,
+        partner_id: i64,
+        login: &str,
+        name: &str,
+        password_hash: &str,
+        now: Millis,
+    ) -> Result<AdminRow> {
+        let sql = format!(
+            "INSERT INTO partner_admins (partner_id, login, name, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+        );
+        let result = with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(partner_id)
+            .bind(login)
+            .bind(name)
+            .bind(password_hash)
+            .bind(now)
+            .fetch_one(p)
+            .await);
+        result.map_err(|e| {
+            if is_unique_violation(&e) {
+                Error::Conflict(phrase!(
+                    "Логин {login} уже занят: выберите другой",
+                    "The login {login} is taken: choose another"
+                ))
+            } else {
+                e.into()
+            }
+        })
+    }
+
+    pub async fn admin_by_login(&self, login: &str) -> Result<Option<AdminRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM partner_admins WHERE login = $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(login)
+            .fetch_optional(p)
+            .await)?,
+        )
+    }
+
+    pub async fn admin_by_id(&self, id: i64) -> Result<Option<AdminRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM partner_admins WHERE id = $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id)
+            .fetch_optional(p)
+            .await)?,
+        )
+    }
+
+    /// The company's named admins, by login.
+    pub async fn admins_of(&self, partner_id: i64) -> Result<Vec<AdminRow>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM partner_admins WHERE partner_id = $1 ORDER BY login");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(partner_id)
+            .fetch_all(p)
+            .await)?,
+        )
+    }
+
+    /// Disables or enables one of the partner's admins; false if the partner has no such admin.
+    pub async fn set_admin_disabled(
+        &self,
+        partner_id: i64,
+        id: i64,
+        disabled: bool,
+    ) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query(
+            "UPDATE partner_admins SET disabled = $3 WHERE partner_id = $1 AND id = $2",
+        )
+        .bind(partner_id)
+        .bind(id)
+        .bind(disabled)
+        .execute(p)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    pub async fn set_admin_password(
+        &self,
+        partner_id: i64,
+        id: i64,
+        password_hash: &str,
+    ) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query(
+            "UPDATE partner_admins SET password_hash = $3 WHERE partner_id = $1 AND id = $2",
+        )
+        .bind(partner_id)
+        .bind(id)
+        .bind(password_hash)
+        .execute(p)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    /// Deletes one of the partner's admins with their sessions, second factor, recovery codes
+    /// and logins waiting for a code (keyed by the account, not by a foreign key); false if the
+    /// partner has no such admin.
+    pub async fn delete_admin(&self, partner_id: i64, id: i64) -> Result<bool> {
+        let deleted = exec!(self, p => sqlx::query(
+            "DELETE FROM partner_admins WHERE partner_id = $1 AND id = $2",
+        )
+        .bind(partner_id)
+        .bind(id)
+        .execute(p)
+        .await)?;
+        if deleted == 0 {
+            return Ok(false);
+        }
+        self.delete_accounts_rows("id = $1", id).await?;
+        Ok(true)
+    }
+
+    /// Deletes what is keyed by the 'admin' accounts that `filter` (on `partner_admins`, binding
+    /// `$1`) picks, or that no longer exist: sessions, logins waiting for a code, second factors,
+    /// recovery codes.
+    pub(super) async fn delete_accounts_rows(&self, filter: &str, bind: i64) -> Result<()> {
+        for table in [
+            "cabinet_sessions",
+            "login_challenges",
+            "second_factors",
+            "recovery_codes",
+        ] {
+            let sql = format!(
+                "DELETE FROM {table} WHERE kind = 'admin' AND (
+                   subject_id IN (SELECT id FROM partner_admins WHERE {filter})
+                   OR subject_id NOT IN (SELECT id FROM partner_admins))"
+            );
+            exec!(self, p => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(bind)
+                .execute(p)
+                .await)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the sessions of every account of a company: its own and its named admins'
+    /// (the company disabled).
+    pub async fn delete_company_sessions(&self, partner_id: i64) -> Result<u64> {
+        Ok(exec!(self, p => sqlx::query(
+            "DELETE FROM cabinet_sessions WHERE (kind = 'partner' AND subject_id = $1)
+               OR (kind = 'admin' AND subject_id IN
+                   (SELECT id FROM partner_admins WHERE partner_id = $1))",
+        )
+        .bind(partner_id)
+        .execute(p)
+        .await)?)
+    }
+}

@@ -1,0 +1,495 @@
+//! Named admins of a company's cabinet: added by the company's own account (the INN), each
+//! logging in with a login and password of their own, named in the journal, disabled, given a
+//! new password or deleted alone, with a login code of their own; never another company's.
+
+use crate::cabinet::{Browser, Page};
+use crate::helpers::*;
+use crate::second_factor::turn_on;
+
+both_databases!(
+    the_main_account_adds_an_admin_who_logs_in_with_a_login_of_their_own_and_is_named_in_the_journal,
+    a_disabled_reset_or_deleted_admin_is_logged_out_at_once,
+    a_named_admin_has_a_login_code_of_their_own_and_wrong_codes_are_throttled,
+);
+
+const ADMINS: &str = "/cabinet/settings/admins";
+
+/// Adds an admin from the main account's page; answers the page after the redirect.
+async fn add(b: &Browser, login: &str, name: &str, password: &str) -> Page {
+    let csrf = b.get(ADMINS).await.csrf();
+    b.post(
+        ADMINS,
+        &[
+            ("csrf", &csrf),
+            ("login", login),
+            ("name", name),
+            ("password", password),
+        ],
+    )
+    .await
+}
+
+/// The admin's id, from the row of the page's list.
+async fn admin_id(app: &TestApp, login: &str) -> i64 {
+    app.count(&format!(
+        "SELECT id FROM partner_admins WHERE login = '{login}'"
+    ))
+    .await
+}
+
+/// An action of the list on an admin: disable, enable, reset (with `password`) or delete.
+async fn act(b: &Browser, id: i64, action: &str, password: &str) -> Page {
+    let csrf = b.get(ADMINS).await.csrf();
+    b.post(
+        &format!("{ADMINS}/{id}/{action}"),
+        &[("csrf", &csrf), ("password", password)],
+    )
+    .await
+}
+
+/// A company whose own account (logged in, the first browser) has added the admin `kadry`,
+/// logged in in the second browser; and the admin's id.
+async fn with_kadry(app: &TestApp) -> (Partner, Browser, Browser, i64) {
+    let p = app.create_partner(INN_A).await;
+    let owner = Browser::new(app);
+    owner.partner(&p.inn).await;
+    let added = add(&owner, "kadry", "Отдел кадров", "hr-password-1").await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let id = admin_id(app, "kadry").await;
+    let hr = Browser::new(app);
+    let login = hr.login("cabinet", "kadry", "hr-password-1").await;
+    assert_eq!(
+        login.location.as_deref(),
+        Some("/cabinet"),
+        "{}",
+        login.body
+    );
+    (p, owner, hr, id)
+}
+
+async fn the_main_account_adds_an_admin_who_logs_in_with_a_login_of_their_own_and_is_named_in_the_journal(
+    app: TestApp,
+) {
+    let p = app.create_partner(INN_A).await;
+    let owner = Browser::new(&app);
+    owner.partner(&p.inn).await;
+    let settings = owner.get("/cabinet/settings").await.body;
+    assert!(settings.contains("id=\"admins-count\">0<"), "{settings}");
+    let empty = owner.get(ADMINS).await;
+    assert_eq!(empty.status, 200);
+    assert!(empty.body.contains("id=\"admins-none\""));
+
+    // Refused, what was typed kept (but the password): digits alone would be an INN, a short
+    // password, no name.
+    let digits = add(&owner, "7707083893", "Мария Иванова", "maria-password-1").await;
+    assert_eq!(digits.status, 400);
+    assert!(
+        digits.body.contains("хотя бы одна буква"),
+        "{}",
+        digits.body
+    );
+    assert!(digits.body.contains("value=\"Мария Иванова\""));
+    let short = add(&owner, "maria", "Мария Иванова", "short").await;
+    assert_eq!(short.status, 400);
+    let nameless = add(&owner, "maria", "  ", "maria-password-1").await;
+    assert_eq!(nameless.status, 400);
+    assert!(nameless.body.contains("Укажите имя администратора"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM partner_admins").await, 0);
+
+    let added = add(
+        &owner,
+        " Maria.Ivanova@Corp.RU ",
+        "Мария  Иванова",
+        "maria-password-1",
+    )
+    .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let list = owner.get(ADMINS).await.body;
+    assert!(
+        list.contains("<code>maria.ivanova@corp.ru</code>"),
+        "{list}"
+    );
+    assert!(list.contains("Мария Иванова"));
+    assert!(
+        owner
+            .get("/cabinet/settings")
+            .await
+            .body
+            .contains("id=\"admins-count\">1<")
+    );
+    // Logins are unique across companies.
+    let b_company = app.create_partner(INN_B).await;
+    let other_owner = Browser::new(&app);
+    other_owner.partner(&b_company.inn).await;
+    let taken = add(
+        &other_owner,
+        "maria.ivanova@corp.ru",
+        "Другая Мария",
+        "another-password",
+    )
+    .await;
+    assert_eq!(taken.status, 400);
+    assert!(taken.body.contains("уже занят"), "{}", taken.body);
+
+    // The admin logs in with the login (any case) and a password of their own.
+    let maria = Browser::new(&app);
+    let wrong = maria
+        .login("cabinet", "maria.ivanova@corp.ru", "secret-password")
+        .await;
+    assert_eq!(wrong.status, 401, "the company's password is not hers");
+    let login = maria
+        .login("cabinet", "MARIA.Ivanova@corp.ru", "maria-password-1")
+        .await;
+    assert_eq!(
+        login.location.as_deref(),
+        Some("/cabinet"),
+        "{}",
+        login.body
+    );
+    let home = maria.get("/cabinet").await.body;
+    assert!(
+        home.contains(&format!("maria.ivanova@corp.ru · {INN_A}")),
+        "{home}"
+    );
+    // She works in the cabinet: a template saved is hers in the journal.
+    let csrf = maria.get("/cabinet/templates").await.csrf();
+    let saved = maria
+        .post(
+            "/cabinet/templates",
+            &[
+                ("csrf", &csrf),
+                ("do", "save"),
+                ("name", "Смена"),
+                ("title", "Смена"),
+                ("text", "Завтра смена с 8:00"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    // The page of admins is the main account's alone.
+    let refused = maria.get(ADMINS).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("только главная учётная запись"));
+    let csrf = maria.get("/cabinet/settings").await.csrf();
+    let forged = maria
+        .post(
+            ADMINS,
+            &[
+                ("csrf", &csrf),
+                ("login", "intruder"),
+                ("name", "Кто-то"),
+                ("password", "intruder-password"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let id = admin_id(&app, "maria.ivanova@corp.ru").await;
+    let self_enable = maria
+        .post(&format!("{ADMINS}/{id}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(self_enable.status, 403);
+    assert_eq!(app.count("SELECT COUNT(*) FROM partner_admins").await, 1);
+    // Her settings are her own account's.
+    let own = maria.get("/cabinet/settings").await.body;
+    assert!(
+        own.contains("id=\"own-login\">maria.ivanova@corp.ru<"),
+        "{own}"
+    );
+    assert!(!own.contains("admins-count"));
+
+    // Her own password: the company's stays.
+    let csrf = maria.get("/cabinet/settings").await.csrf();
+    let change = |current: &'static str| {
+        let csrf = csrf.clone();
+        let maria = &maria;
+        async move {
+            maria
+                .post(
+                    "/cabinet/settings/password",
+                    &[
+                        ("csrf", &csrf),
+                        ("current", current),
+                        ("new", "maria-password-2"),
+                        ("confirm", "maria-password-2"),
+                    ],
+                )
+                .await
+        }
+    };
+    assert_eq!(change("secret-password").await.status, 400);
+    assert_eq!(change("maria-password-1").await.status, 303);
+    assert_eq!(
+        maria.get("/cabinet").await.status,
+        200,
+        "this browser stays"
+    );
+    let again = Browser::new(&app);
+    let old = again
+        .login("cabinet", "maria.ivanova@corp.ru", "maria-password-1")
+        .await;
+    assert_eq!(old.status, 401);
+    let new = again
+        .login("cabinet", "maria.ivanova@corp.ru", "maria-password-2")
+        .await;
+    assert_eq!(new.location.as_deref(), Some("/cabinet"));
+    assert_eq!(Browser::new(&app).partner(&p.inn).await.status, 200);
+
+    // The journal names her, and says whose login a wrong password was for.
+    let journal = owner.get("/cabinet/journal").await.body;
+    for words in [
+        "Администратор maria.ivanova@corp.ru",
+        "Добавлен администратор кабинета: <span class=\"audit-detail\">maria.ivanova@corp.ru (Мария Иванова)",
+        "Шаблон сохранён",
+        "Пароль кабинета изменён",
+    ] {
+        assert!(journal.contains(words), "{words}: {journal}");
+    }
+    let failed = app
+        .count(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'login_failed'
+               AND detail = 'maria.ivanova@corp.ru'",
+        )
+        .await;
+    assert_eq!(failed, 2, "two wrong passwords for her login");
+    let saved_by = app
+        .count(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'template_saved'
+               AND actor = 'admin:maria.ivanova@corp.ru'",
+        )
+        .await;
+    assert_eq!(saved_by, 1);
+    let english = owner.get("/cabinet/journal?lang=en").await.body;
+    assert!(english.contains("Admin maria.ivanova@corp.ru"), "{english}");
+    assert!(english.contains("Cabinet admin added"));
+
+    // Another company's owner neither sees her nor reaches her by id.
+    let theirs = other_owner.get(ADMINS).await.body;
+    assert!(!theirs.contains("maria"), "{theirs}");
+    let reach = act(&other_owner, id, "disable", "").await;
+    assert_eq!(reach.status, 404);
+    let reach = act(&other_owner, id, "reset", "their-new-password").await;
+    assert_eq!(reach.status, 404);
+    let disabled = app
+        .count("SELECT COUNT(*) FROM partner_admins WHERE disabled = TRUE")
+        .await;
+    assert_eq!(disabled, 0);
+    assert_eq!(maria.get("/cabinet").await.status, 200);
+    // An address that is no admin or no action.
+    assert_eq!(act(&owner, id, "promote", "").await.status, 404);
+    let csrf = owner.get(ADMINS).await.csrf();
+    let abc = owner
+        .post(&format!("{ADMINS}/abc/disable"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(abc.status, 404);
+}
+
+async fn a_disabled_reset_or_deleted_admin_is_logged_out_at_once(app: TestApp) {
+    let (p, owner, hr, id) = with_kadry(&app).await;
+    assert_eq!(
+        add(&owner, "buh", "Бухгалтерия", "buh-password-1")
+            .await
+            .status,
+        303
+    );
+    let buh = Browser::new(&app);
+    assert_eq!(
+        buh.login("cabinet", "buh", "buh-password-1").await.status,
+        303
+    );
+
+    // Disabled: out at once, and refused at the login with the reason.
+    assert_eq!(act(&owner, id, "disable", "").await.status, 303);
+    assert_eq!(
+        hr.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    let refused = hr.login("cabinet", "kadry", "hr-password-1").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("отключена"), "{}", refused.body);
+    assert!(owner.get(ADMINS).await.body.contains("отключён"));
+    assert_eq!(buh.get("/cabinet").await.status, 200, "the others stay");
+    // Enabled again.
+    assert_eq!(act(&owner, id, "enable", "").await.status, 303);
+    assert_eq!(
+        hr.login("cabinet", "kadry", "hr-password-1").await.status,
+        303
+    );
+    assert_eq!(hr.get("/cabinet").await.status, 200);
+
+    // A new password: out, the old refused, the new one in; too short refused first.
+    let short = act(&owner, id, "reset", "short").await;
+    assert_eq!(short.status, 400);
+    assert!(short.body.contains("id=\"admins-error\""));
+    assert_eq!(hr.get("/cabinet").await.status, 200, "nothing changed");
+    assert_eq!(act(&owner, id, "reset", "hr-password-2").await.status, 303);
+    assert_eq!(
+        hr.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    assert_eq!(
+        hr.login("cabinet", "kadry", "hr-password-1").await.status,
+        401
+    );
+    assert_eq!(
+        hr.login("cabinet", "kadry", "hr-password-2").await.status,
+        303
+    );
+
+    // The operator disables the company: the named admins are out too, and stay out when the
+    // company is back.
+    let ops = Browser::new(&app);
+    ops.operator(&app).await;
+    let csrf = ops.get("/operator").await.csrf();
+    let path = format!("/operator/partners/{}/disabled", p.id);
+    assert_eq!(
+        ops.post(&path, &[("csrf", &csrf), ("disabled", "1")])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM cabinet_sessions WHERE kind = 'admin'")
+            .await,
+        0
+    );
+    let suspended = hr.login("cabinet", "kadry", "hr-password-2").await;
+    assert_eq!(suspended.status, 403);
+    assert_eq!(
+        ops.post(&path, &[("csrf", &csrf), ("disabled", "0")])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        buh.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    owner.partner(&p.inn).await;
+    assert_eq!(
+        hr.login("cabinet", "kadry", "hr-password-2").await.status,
+        303
+    );
+
+    // Deleted: out, the login unknown, nothing of the account left.
+    assert_eq!(act(&owner, id, "delete", "").await.status, 303);
+    assert_eq!(
+        hr.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    assert_eq!(
+        hr.login("cabinet", "kadry", "hr-password-2").await.status,
+        401
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM cabinet_sessions WHERE kind = 'admin' AND subject_id = {id}"
+        ))
+        .await,
+        0
+    );
+    let list = owner.get(ADMINS).await.body;
+    assert!(!list.contains("<code>kadry</code>") && list.contains("<code>buh</code>"));
+    let journal = owner.get("/cabinet/journal").await.body;
+    for words in [
+        "Администратор кабинета отключён: <span class=\"audit-detail\">kadry (Отдел кадров)",
+        "Администратор кабинета снова допущен",
+        "Администратору кабинета задан новый пароль",
+        "Администратор кабинета удалён: <span class=\"audit-detail\">kadry (Отдел кадров)",
+    ] {
+        assert!(journal.contains(words), "{words}: {journal}");
+    }
+    // The deleted admin's entries keep their name.
+    assert!(journal.contains("Администратор kadry"), "{journal}");
+}
+
+async fn a_named_admin_has_a_login_code_of_their_own_and_wrong_codes_are_throttled(app: TestApp) {
+    let (p, owner, hr, id) = with_kadry(&app).await;
+    let (key, _, _) = turn_on(&hr, "/cabinet/settings/2fa", "hr-password-1").await;
+    assert!(owner.get(ADMINS).await.body.contains("вход с кодом"));
+    // The company's own login asks for no code: the code is hers.
+    let o = Browser::new(&app);
+    let direct = o.login("cabinet", &p.inn, "secret-password").await;
+    assert_eq!(direct.location.as_deref(), Some("/cabinet"));
+    let settings = o.get("/cabinet/settings").await.body;
+    assert!(settings.contains("выключен"), "{settings}");
+
+    let c = Browser::new(&app);
+    let first = c.login("cabinet", "KADRY", "hr-password-1").await;
+    assert_eq!(first.location.as_deref(), Some("/cabinet/login/code"));
+    let csrf = c.get("/cabinet/login/code").await.csrf();
+    let code = totp_code(&key, 1);
+    let opened = c
+        .post("/cabinet/login/code", &[("csrf", &csrf), ("code", &code)])
+        .await;
+    assert_eq!(
+        opened.location.as_deref(),
+        Some("/cabinet"),
+        "{}",
+        opened.body
+    );
+    assert!(c.get("/cabinet").await.body.contains("kadry · "));
+    let with_code = app
+        .count(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'login' AND actor = 'admin:kadry'
+               AND detail <> ''",
+        )
+        .await;
+    assert_eq!(with_code, 1, "the login with a code, journaled as hers");
+
+    let waiting = Browser::new(&app);
+    let first = waiting.login("cabinet", "kadry", "hr-password-1").await;
+    assert_eq!(first.location.as_deref(), Some("/cabinet/login/code"));
+    let waiting_csrf = waiting.get("/cabinet/login/code").await.csrf();
+
+    // Wrong codes count against her login as wrong passwords do: the sixth password waits.
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 7) % 1_000_000);
+    let t = Browser::new(&app);
+    for _ in 0..5 {
+        let first = t.login("cabinet", "kadry", "hr-password-1").await;
+        assert_eq!(first.location.as_deref(), Some("/cabinet/login/code"));
+        let csrf = t.get("/cabinet/login/code").await.csrf();
+        let refused = t
+            .post("/cabinet/login/code", &[("csrf", &csrf), ("code", &wrong)])
+            .await;
+        assert_eq!(refused.status, 401);
+    }
+    let throttled = t.login("cabinet", "kadry", "hr-password-1").await;
+    assert_eq!(throttled.status, 429, "{}", throttled.body);
+    let journal = owner.get("/cabinet/journal").await.body;
+    assert!(
+        journal.contains("kadry; пароль верный, код из приложения неверный"),
+        "{journal}"
+    );
+
+    // Lost the phone: the main account's new password for her removes the code, and the login
+    // waiting for it with the old password (below) ends: no code opens it.
+    assert_eq!(act(&owner, id, "reset", "hr-password-2").await.status, 303);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM second_factors WHERE kind = 'admin' AND subject_id = {id}"
+        ))
+        .await,
+        0
+    );
+    let any = waiting
+        .post(
+            "/cabinet/login/code",
+            &[("csrf", &waiting_csrf), ("code", &wrong)],
+        )
+        .await;
+    assert_eq!(
+        any.location.as_deref(),
+        Some("/cabinet/login"),
+        "{}",
+        any.body
+    );
+    assert_eq!(
+        waiting.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    let journal = owner.get("/cabinet/journal").await.body;
+    assert!(
+        journal.contains("kadry (Отдел кадров); вход по коду из приложения отключён"),
+        "{journal}"
+    );
+}
