@@ -317,6 +317,10 @@ pub mod stored {
         "вход по коду из приложения отключён",
         "login with a code from the app turned off",
     );
+    pub const AUDIT_SESSIONS_ENDED: Stored = Stored::new(
+        "завершено сеансов администраторов без кода: {}",
+        "sessions of admins without a code ended: {}",
+    );
     pub const AUDIT_WITH_CODE: Stored =
         Stored::new("с кодом из приложения", "with a code from the app");
     pub const AUDIT_WITH_RECOVERY: Stored = Stored::new(
@@ -383,6 +387,7 @@ pub mod stored {
         AUDIT_WITH_CODE,
         AUDIT_WITH_RECOVERY,
         AUDIT_WRONG_CODE,
+        AUDIT_SESSIONS_ENDED,
     ];
 }
 

@@ -1052,6 +1052,32 @@ test("turn on the login code: after the password the cabinet asks for the app's 
   await page.goto(`${BASE}/cabinet/journal`);
   assert.match(await page.textContent("#journal"), /Вход в кабинет: с кодом из приложения/);
   assert.match(await page.textContent("#journal"), /Включён вход с кодом из приложения/);
+
+  // With its own code on, the company requires one of everyone: its new admin sets theirs up
+  // at their first login, before the cabinet opens.
+  await page.goto(`${BASE}/cabinet/settings/admins`);
+  await page.fill("#admin-login", "smena@leto.ru");
+  await page.fill("#admin-name", "Старший смены");
+  await page.fill("#admin-password", "smena-password");
+  await Promise.all([page.waitForURL(/done=admin_added/), page.click("#admin-add-submit")]);
+  await Promise.all([page.waitForURL(/done=policy_required/), page.click("#policy-switch")]);
+  assert.equal(await page.textContent("#policy-state"), "требуется");
+  assert.match(await page.textContent("#admins"), /настроит код при входе/);
+  const smena = await newPage(undefined, true);
+  await smena.goto(`${BASE}/cabinet/login`);
+  await smena.fill("input[name=login]", "smena@leto.ru");
+  await smena.fill("input[name=password]", "smena-password");
+  await Promise.all([smena.waitForURL(`${BASE}/cabinet/login/setup`), smena.click("button[type=submit]")]);
+  assert.equal(await smena.locator(".qr svg").count(), 1, "a QR code to scan");
+  assert.deepEqual(await accessibilityProblems(smena), []);
+  const smenaKey = await smena.textContent("#tfa-secret");
+  await smena.fill("input[name=code]", totp(smenaKey, 0));
+  await shot(smena, "42-login-code-required");
+  await Promise.all([smena.waitForURL(`${BASE}/cabinet/login/setup`), smena.click("#setup-submit")]);
+  assert.equal(await smena.locator("#recovery-codes li").count(), 10);
+  await Promise.all([smena.waitForURL(`${BASE}/cabinet`), smena.click("#setup-done")]);
+  assert.match(await smena.textContent(".inn"), /smena@leto\.ru/);
+  await smena.context().close();
   await page.context().close();
 });
 

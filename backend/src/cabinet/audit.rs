@@ -21,6 +21,10 @@ pub enum Action {
     SecondFactorOff,
     /// New recovery codes in place of the old.
     RecoveryCodesRenewed,
+    /// The company requires a login code of every account, or no longer; the detail of the
+    /// first is how many admins without one were logged out.
+    SecondFactorRequired,
+    SecondFactorOptional,
     /// The admin ended their sessions on other devices; the detail is how many.
     OtherSessionsEnded,
     /// A named admin of the cabinet, by the company's own account; the detail is the admin's
@@ -142,7 +146,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 58] = [
+    pub const ALL: [Self; 60] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -152,6 +156,8 @@ impl Action {
         Self::SecondFactorOn,
         Self::SecondFactorOff,
         Self::RecoveryCodesRenewed,
+        Self::SecondFactorRequired,
+        Self::SecondFactorOptional,
         Self::OtherSessionsEnded,
         Self::AdminAdded,
         Self::AdminDisabled,
@@ -212,6 +218,8 @@ impl Action {
             | Self::SecondFactorOn
             | Self::SecondFactorOff
             | Self::RecoveryCodesRenewed
+            | Self::SecondFactorRequired
+            | Self::SecondFactorOptional
             | Self::OtherSessionsEnded
             | Self::AdminAdded
             | Self::AdminDisabled
@@ -282,6 +290,8 @@ impl Action {
             Self::AdminPasswordReset => "admin_password_reset",
             Self::AdminDeleted => "admin_deleted",
             Self::RecoveryCodesRenewed => "recovery_codes_renewed",
+            Self::SecondFactorRequired => "second_factor_required",
+            Self::SecondFactorOptional => "second_factor_optional",
             Self::ApprovalOn => "approval_on",
             Self::ApprovalOff => "approval_off",
             Self::ListOnlyOn => "list_only_on",

@@ -269,6 +269,10 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
                 .post(login::code_sent)
                 .data(SessionKind::Partner),
         )
+        .at(
+            "/login/setup",
+            get(login::setup_form).post(login::setup_sent),
+        )
         .at("/logout", post(login::partner_logout))
         .at("/employees", get(employees::list).around(in_turn))
         .at("/employees.csv", get(employees::export).around(in_turn))
@@ -307,6 +311,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/password", post(settings::change_password))
         .at("/settings/sessions", post(settings::end_other_sessions))
         .at("/settings/admins", get(admins::page).post(admins::add))
+        .at("/settings/admins/policy", post(admins::set_policy))
         .at("/settings/admins/:id/:action", post(admins::act))
         .at(
             "/settings/2fa",

@@ -8,7 +8,10 @@ use super::csrf;
 use super::errors::{CabinetError, CabinetResult};
 use crate::domain::{TokenHash, now_millis};
 use crate::state::AppState;
-use crate::store::{AdminRow, ChallengeRow, NewSession, OperatorRow, PartnerRow, SessionKind};
+use crate::store::{
+    AdminRow, Awaiting, ChallengeRow, NewChallenge, NewSession, OperatorRow, PartnerRow,
+    SessionKind,
+};
 use poem::Request;
 
 /// A logged-in partner admin: the company's own account or a named admin.
@@ -109,19 +112,21 @@ pub async fn challenge(
     kind: SessionKind,
     subject_id: i64,
     login: &str,
+    awaiting: Awaiting,
 ) -> CabinetResult<()> {
     let token = csrf::new_token();
     let now = now_millis();
     state
         .store
-        .create_login_challenge(
-            &TokenHash::of(&token),
+        .create_login_challenge(&NewChallenge {
+            token: &TokenHash::of(&token),
             kind,
             subject_id,
             login,
+            awaiting,
             now,
-            now + CHALLENGE_TTL_SECS * 1000,
-        )
+            expires_at: now + CHALLENGE_TTL_SECS * 1000,
+        })
         .await?;
     let (_, path) = names(kind);
     cookies::session(
@@ -135,11 +140,12 @@ pub async fn challenge(
     Ok(())
 }
 
-/// The login waiting for its code behind the cookie, if it has not expired.
+/// The login waiting behind the cookie for `what`, if it has not expired.
 pub async fn challenged(
     req: &Request,
     state: &AppState,
     kind: SessionKind,
+    what: Awaiting,
 ) -> CabinetResult<Option<ChallengeRow>> {
     let Some(value) = cookies::value(req.cookie(), cookies::LOGIN_CHALLENGE) else {
         return Ok(None);
@@ -147,7 +153,8 @@ pub async fn challenged(
     Ok(state
         .store
         .login_challenge(&TokenHash::of(&value), kind, now_millis())
-        .await?)
+        .await?
+        .filter(|c| c.awaits(what)))
 }
 
 /// Forgets the login waiting for its code (its code came, or it is given up).

@@ -122,6 +122,37 @@ pub async fn confirm_code(
     Ok(verified)
 }
 
+/// The second step of a login whose company requires a code and whose account has none: the
+/// first code from the app for the key the setup page shows turns the code on and answers the
+/// recovery codes. Throttled as a login; a wrong code is a failed login of the login typed first.
+pub async fn enroll(
+    store: &Store,
+    throttle: Throttle,
+    kind: SessionKind,
+    subject_id: i64,
+    a: Attempt<'_>,
+) -> Result<Vec<String>> {
+    let now = now_millis();
+    refuse_if_throttled(store, kind, &a, throttle, now).await?;
+    match second_factor::enable(store, kind, subject_id, a.password).await? {
+        Some(codes) => {
+            store
+                .clear_login_failures(kind.area(), a.login, now - throttle.window_secs * 1000)
+                .await?;
+            Ok(codes)
+        }
+        None => {
+            store
+                .record_login_failure(kind.area(), a.login, a.client_ip, now)
+                .await?;
+            Err(Error::Unauthorized(phrase!(
+                "Код не подошёл: введите код, который приложение показывает для этого ключа сейчас",
+                "The code did not match: type the code the app shows for this key now"
+            )))
+        }
+    }
+}
+
 /// Who logged in to a company's cabinet.
 pub struct CabinetLogin {
     pub partner: PartnerRow,
@@ -129,6 +160,8 @@ pub struct CabinetLogin {
     pub admin: Option<AdminRow>,
     /// A code from the app must follow before the session starts.
     pub code_follows: bool,
+    /// The company requires a code and the account has none: its setup must follow.
+    pub setup_follows: bool,
 }
 
 impl CabinetLogin {
@@ -183,10 +216,13 @@ pub async fn partner_login(
         partner,
         admin,
         code_follows: false,
+        setup_follows: false,
     };
     let (kind, id) = login.account();
     login.code_follows =
         clear_failures_unless_code_follows(store, kind, id, &a, throttle, now).await?;
+    login.setup_follows =
+        !login.code_follows && store.second_factor_required(login.partner.id).await?;
     tracing::info!(
         partner_id = login.partner.id,
         admin_id = login.admin.as_ref().map(|a| a.id),

@@ -158,6 +158,40 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the company requires a login code of every account of its cabinet.
+    pub async fn second_factor_required(&self, partner_id: i64) -> Result<bool> {
+        let required: Option<bool> = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT second_factor_required FROM partners WHERE id = $1",
+        )
+        .bind(partner_id)
+        .fetch_optional(p)
+        .await)?;
+        Ok(required.unwrap_or(false))
+    }
+
+    pub async fn set_second_factor_required(&self, partner_id: i64, required: bool) -> Result<()> {
+        exec!(self, p => sqlx::query("UPDATE partners SET second_factor_required = $2 WHERE id = $1")
+            .bind(partner_id)
+            .bind(required)
+            .execute(p)
+            .await)?;
+        Ok(())
+    }
+
+    /// Ends the sessions of the company's named admins who have no login code turned on (the
+    /// company has just required one: they set it up at their next login); how many ended.
+    pub async fn end_sessions_without_code(&self, partner_id: i64) -> Result<u64> {
+        Ok(exec!(self, p => sqlx::query(
+            "DELETE FROM cabinet_sessions WHERE kind = 'admin' AND subject_id IN (
+               SELECT a.id FROM partner_admins a WHERE a.partner_id = $1 AND NOT EXISTS (
+                 SELECT 1 FROM second_factors f WHERE f.kind = 'admin' AND f.subject_id = a.id
+                   AND f.enabled_at IS NOT NULL))",
+        )
+        .bind(partner_id)
+        .execute(p)
+        .await)?)
+    }
+
     /// Ends the sessions of every account of a company: its own and its named admins'
     /// (the company disabled).
     pub async fn delete_company_sessions(&self, partner_id: i64) -> Result<u64> {

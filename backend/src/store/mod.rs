@@ -52,7 +52,7 @@ pub use partners::{NewPartner, PartnerRow};
 pub use recall::{RECALLED_PAGE, Recall};
 pub use reminders::{AckCursor, OverdueAcks, SendReminders};
 pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};
-pub use second_factor::{ChallengeRow, SecondFactorRow};
+pub use second_factor::{Awaiting, ChallengeRow, NewChallenge, SecondFactorRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
 pub use staff_browse::{StaffFilter, StaffTally};

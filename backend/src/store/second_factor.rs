@@ -38,6 +38,36 @@ pub struct SecondFactorRow {
     pub created_at: Millis,
 }
 
+/// What a login whose password was right waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Awaiting {
+    /// The account's code from the app.
+    Code,
+    /// The company requires a code and the account has none: its setup.
+    Setup,
+}
+
+impl Awaiting {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Code => "code",
+            Self::Setup => "setup",
+        }
+    }
+}
+
+/// A login whose password was right, to wait behind a cookie whose hash is `token`.
+#[derive(Clone, Copy)]
+pub struct NewChallenge<'a> {
+    pub token: &'a TokenHash,
+    pub kind: SessionKind,
+    pub subject_id: i64,
+    pub login: &'a str,
+    pub awaiting: Awaiting,
+    pub now: Millis,
+    pub expires_at: Millis,
+}
+
 /// A login whose password was right, waiting for its code.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChallengeRow {
@@ -46,6 +76,14 @@ pub struct ChallengeRow {
     pub subject_id: i64,
     /// As typed at the first step: the throttling counts failures by it.
     pub login: String,
+    /// `Awaiting::as_str`.
+    pub purpose: String,
+}
+
+impl ChallengeRow {
+    pub fn awaits(&self, what: Awaiting) -> bool {
+        self.purpose == what.as_str()
+    }
 }
 
 impl Store {
@@ -216,15 +254,16 @@ impl Store {
     }
 
     /// Records a login waiting for its code (expired ones are deleted on the way).
-    pub async fn create_login_challenge(
-        &self,
-        token: &TokenHash,
-        kind: SessionKind,
-        subject_id: i64,
-        login: &str,
-        now: Millis,
-        expires_at: Millis,
-    ) -> Result<()> {
+    pub async fn create_login_challenge(&self, c: &NewChallenge<'_>) -> Result<()> {
+        let NewChallenge {
+            token,
+            kind,
+            subject_id,
+            login,
+            awaiting,
+            now,
+            expires_at,
+        } = *c;
         with_writer!(self, p => async {
             let mut tx = p.begin().await?;
             sqlx::query("DELETE FROM login_challenges WHERE expires_at <= $1")
@@ -232,8 +271,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
-                "INSERT INTO login_challenges (token_hash, kind, subject_id, login, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO login_challenges (token_hash, kind, subject_id, login, created_at, expires_at, purpose)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&token.0)
             .bind(kind.as_str())
@@ -241,6 +280,7 @@ impl Store {
             .bind(login)
             .bind(now)
             .bind(expires_at)
+            .bind(awaiting.as_str())
             .execute(&mut *tx)
             .await?;
             tx.commit().await
@@ -260,7 +300,7 @@ impl Store {
             _ => SessionKind::Admin,
         };
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT kind, subject_id, login FROM login_challenges
+            "SELECT kind, subject_id, login, purpose FROM login_challenges
              WHERE token_hash = $1 AND kind IN ($2, $4) AND expires_at > $3",
         )
         .bind(&token.0)

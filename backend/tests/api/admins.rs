@@ -4,12 +4,13 @@
 
 use crate::cabinet::{Browser, Page};
 use crate::helpers::*;
-use crate::second_factor::turn_on;
+use crate::second_factor::{shown_codes, shown_key, turn_on};
 
 both_databases!(
     the_main_account_adds_an_admin_who_logs_in_with_a_login_of_their_own_and_is_named_in_the_journal,
     a_disabled_reset_or_deleted_admin_is_logged_out_at_once,
     a_named_admin_has_a_login_code_of_their_own_and_wrong_codes_are_throttled,
+    the_company_requires_a_login_code_and_an_admin_without_one_sets_it_up_before_the_cabinet_opens,
 );
 
 const ADMINS: &str = "/cabinet/settings/admins";
@@ -492,4 +493,145 @@ async fn a_named_admin_has_a_login_code_of_their_own_and_wrong_codes_are_throttl
         journal.contains("kadry (Отдел кадров); вход по коду из приложения отключён"),
         "{journal}"
     );
+}
+
+/// The main account's switch of the requirement: `1` requires a code of everyone.
+async fn policy(owner: &Browser, required: &str) -> Page {
+    let csrf = owner.get(ADMINS).await.csrf();
+    owner
+        .post(
+            &format!("{ADMINS}/policy"),
+            &[("csrf", &csrf), ("required", required)],
+        )
+        .await
+}
+
+async fn the_company_requires_a_login_code_and_an_admin_without_one_sets_it_up_before_the_cabinet_opens(
+    app: TestApp,
+) {
+    let (_, owner, hr, id) = with_kadry(&app).await;
+    // Not before the company's own account has a code: it would be the first locked out.
+    let early = policy(&owner, "1").await;
+    assert_eq!(early.status, 400, "{}", early.body);
+    assert!(early.body.contains("Сначала включите вход с кодом"));
+    let required = "SELECT COUNT(*) FROM partners WHERE second_factor_required = TRUE";
+    assert_eq!(app.count(required).await, 0);
+    turn_on(&owner, "/cabinet/settings/2fa", "secret-password").await;
+    assert_eq!(policy(&owner, "1").await.status, 303);
+    assert_eq!(app.count(required).await, 1);
+    assert_eq!(owner.get("/cabinet").await.status, 200, "it has its code");
+    // An admin without a code is out at once, and the list says what follows.
+    assert_eq!(
+        hr.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    assert!(
+        owner
+            .get(ADMINS)
+            .await
+            .body
+            .contains("настроит код при входе")
+    );
+
+    // The password leads to the setup, which opens nothing else; nor does the code's form take
+    // a login waiting for a setup.
+    let c = Browser::new(&app);
+    let first = c.login("cabinet", "kadry", "hr-password-1").await;
+    assert_eq!(first.location.as_deref(), Some("/cabinet/login/setup"));
+    assert_eq!(
+        c.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    assert_eq!(
+        c.get("/cabinet/login/code").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    let setup = c.get("/cabinet/login/setup").await;
+    assert_eq!(setup.status, 200, "{}", setup.body);
+    assert!(setup.body.contains("<svg"), "a QR code: {}", setup.body);
+    let csrf = setup.csrf();
+    let bypass = c
+        .post(
+            "/cabinet/login/code",
+            &[("csrf", &csrf), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(bypass.location.as_deref(), Some("/cabinet/login"));
+    assert_eq!(
+        c.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    let key = shown_key(&setup);
+    let code = totp_code(&key, 0);
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 3) % 1_000_000);
+    let refused = c
+        .post("/cabinet/login/setup", &[("csrf", &csrf), ("code", &wrong)])
+        .await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert!(refused.body.contains("Код не подошёл"), "{}", refused.body);
+    assert_eq!(shown_key(&refused), key, "the same key again");
+    let on = c
+        .post("/cabinet/login/setup", &[("csrf", &csrf), ("code", &code)])
+        .await;
+    assert_eq!(on.status, 200, "{}", on.body);
+    assert_eq!(shown_codes(&on).len(), 10, "{}", on.body);
+    assert!(on.body.contains("id=\"setup-done\""));
+    assert!(c.get("/cabinet").await.body.contains("kadry · "));
+    assert_eq!(
+        c.get("/cabinet/login/setup").await.location.as_deref(),
+        Some("/cabinet/login"),
+        "the wait is over"
+    );
+    // From now on her login asks for her code.
+    let d = Browser::new(&app);
+    let next = d.login("cabinet", "kadry", "hr-password-1").await;
+    assert_eq!(next.location.as_deref(), Some("/cabinet/login/code"));
+    // Nobody turns theirs off while it is required.
+    let csrf = c.get("/cabinet/settings/2fa").await.csrf();
+    let off = |code: String| {
+        let csrf = csrf.clone();
+        let c = &c;
+        async move {
+            c.post(
+                "/cabinet/settings/2fa/off",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("password", "hr-password-1"),
+                    ("code", code.as_str()),
+                ],
+            )
+            .await
+        }
+    };
+    let kept = off(totp_code(&key, 1)).await;
+    assert_eq!(kept.status, 400, "{}", kept.body);
+    assert!(kept.body.contains("Организация требует вход с кодом"));
+    let enabled = format!(
+        "SELECT COUNT(*) FROM second_factors WHERE kind = 'admin' AND subject_id = {id}
+           AND enabled_at IS NOT NULL"
+    );
+    assert_eq!(app.count(&enabled).await, 1);
+    // Another company asks nothing of its admin.
+    let other = app.create_partner(INN_B).await;
+    assert_eq!(Browser::new(&app).partner(&other.inn).await.status, 200);
+
+    // Lifted: her code may go.
+    assert_eq!(policy(&owner, "0").await.status, 303);
+    assert_eq!(off(totp_code(&key, 1)).await.status, 303);
+    assert_eq!(app.count(&enabled).await, 0);
+    let journal = owner.get("/cabinet/journal").await.body;
+    for words in [
+        "Вход с кодом обязателен для всех: <span class=\"audit-detail\">завершено сеансов администраторов без кода: 1",
+        "Вход с кодом больше не обязателен",
+        "Вход с кодом из приложения отключён",
+    ] {
+        assert!(journal.contains(words), "{words}: {journal}");
+    }
+    let set_up = app
+        .count(
+            "SELECT COUNT(*) FROM audit_events WHERE actor = 'admin:kadry'
+               AND action IN ('second_factor_on', 'login')",
+        )
+        .await;
+    assert_eq!(set_up, 3, "her first login, her setup and its login");
 }

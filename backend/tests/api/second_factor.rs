@@ -12,7 +12,7 @@ both_databases!(
 );
 
 /// The key the setup page shows, in its groups.
-fn shown_key(page: &Page) -> String {
+pub(crate) fn shown_key(page: &Page) -> String {
     const MARK: &str = "id=\"tfa-secret\">";
     let start = page.body.find(MARK).expect("the key on the page") + MARK.len();
     page.body[start..].split('<').next().unwrap().to_owned()
@@ -25,7 +25,7 @@ fn other_code(code: &str) -> String {
 }
 
 /// The recovery codes a page shows.
-fn shown_codes(page: &Page) -> Vec<String> {
+pub(crate) fn shown_codes(page: &Page) -> Vec<String> {
     let Some(list) = page.body.split("id=\"recovery-codes\">").nth(1) else {
         return vec![];
     };

@@ -10,7 +10,7 @@ use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, html, session};
 use super::{DoneQuery, done};
 use crate::error::Error;
-use crate::service::admins;
+use crate::service::{admins, second_factor};
 use crate::state::SharedState;
 use crate::store::SessionKind;
 use askama::Template;
@@ -36,6 +36,10 @@ struct AdminsView {
     l: Layout,
     rows: Vec<Row>,
     max: usize,
+    /// The company requires a login code of every account.
+    required: bool,
+    /// The company's own account logs in with a code (which requiring one takes first).
+    own_code: bool,
     /// The add form as typed, with what was wrong.
     login: String,
     name: String,
@@ -66,6 +70,10 @@ async fn render(
         .store
         .second_factor_subjects(SessionKind::Admin)
         .await?;
+    let required = state.store.second_factor_required(partner_id).await?;
+    let own_code = second_factor::enabled(&state.store, SessionKind::Partner, partner_id)
+        .await?
+        .is_some();
     let rows = state
         .store
         .admins_of(partner_id)
@@ -89,6 +97,8 @@ async fn render(
         l: l.with_title(&title),
         rows,
         max: admins::MAX_ADMINS,
+        required,
+        own_code,
         login: typed.0.to_owned(),
         name: typed.1.to_owned(),
         error,
@@ -228,6 +238,65 @@ pub async fn act(
         key,
         "cabinet admin changed"
     );
+    audit::record(state, req, pid, &s.actor, action, &detail).await;
+    Ok(done(PAGE, key))
+}
+
+#[derive(Deserialize)]
+pub struct PolicyForm {
+    csrf: String,
+    /// `1`: require a login code of every account; anything else: leave it to each.
+    #[serde(default)]
+    required: String,
+}
+
+/// Requires a login code of every account of the company, or no longer. Required, a named admin
+/// without one is logged out and sets it up at their next login, before the cabinet opens; the
+/// company's own account must have one first, or it would be the first locked into the setup.
+#[handler]
+pub async fn set_policy(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<PolicyForm>,
+) -> CabinetResult<Response> {
+    let s = main_account(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let pid = s.partner.id;
+    let required = form.required == "1";
+    if required == state.store.second_factor_required(pid).await? {
+        return Ok(done(PAGE, "policy_unchanged"));
+    }
+    if required
+        && second_factor::enabled(&state.store, SessionKind::Partner, pid)
+            .await?
+            .is_none()
+    {
+        let l = layout(*lang, &s);
+        let error = l.t.s("admins.policy_own_first").to_owned();
+        return render(state, cfg, l, pid, ("", ""), Some(error)).await;
+    }
+    state
+        .store
+        .set_second_factor_required(pid, required)
+        .await?;
+    let (action, key, detail) = if required {
+        let ended = state.store.end_sessions_without_code(pid).await?;
+        let detail = crate::phrase::stored::AUDIT_SESSIONS_ENDED.fill(&[&ended.to_string()]);
+        (
+            audit::Action::SecondFactorRequired,
+            "policy_required",
+            detail,
+        )
+    } else {
+        (
+            audit::Action::SecondFactorOptional,
+            "policy_optional",
+            String::new(),
+        )
+    };
+    tracing::info!(partner_id = pid, required, "login code policy changed");
     audit::record(state, req, pid, &s.actor, action, &detail).await;
     Ok(done(PAGE, key))
 }

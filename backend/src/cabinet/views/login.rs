@@ -8,7 +8,7 @@ use crate::api::v1::client_ip;
 use crate::service::accounts::{self, Attempt};
 use crate::service::second_factor;
 use crate::state::SharedState;
-use crate::store::SessionKind;
+use crate::store::{Awaiting, ChallengeRow, SessionKind};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Redirect};
@@ -69,6 +69,7 @@ struct Signed {
     partner_id: Option<i64>,
     actor: String,
     code_follows: bool,
+    setup_follows: bool,
 }
 
 /// Records a login's event in the journal of the account's area.
@@ -115,6 +116,7 @@ async fn submit(
                 partner_id: None,
                 actor: audit::operator(&o.login),
                 code_follows,
+                setup_follows: false,
             }),
         _ => accounts::partner_login(&state.store, cfg.throttle, attempt)
             .await
@@ -129,13 +131,19 @@ async fn submit(
                         .as_ref()
                         .map_or_else(|| audit::ADMIN.to_owned(), |a| audit::admin(&a.login)),
                     code_follows: l.code_follows,
+                    setup_follows: l.setup_follows,
                 }
             }),
     };
     match signed {
-        Ok(s) if s.code_follows => {
-            session::challenge(req, state, cfg, s.kind, s.id, &attempt_login).await?;
-            Ok(Redirect::see_other(format!("{}/login/code", root(kind))).into_response())
+        Ok(s) if s.code_follows || s.setup_follows => {
+            let (awaiting, next) = match s.setup_follows {
+                true => (Awaiting::Setup, "setup"),
+                false => (Awaiting::Code, "code"),
+            };
+            let login = &attempt_login;
+            session::challenge(req, state, cfg, s.kind, s.id, login, awaiting).await?;
+            Ok(Redirect::see_other(format!("{}/login/{next}", root(kind))).into_response())
         }
         Ok(s) => {
             session::start(req, state, cfg, s.kind, s.id).await?;
@@ -214,7 +222,10 @@ async fn code_page(
     lang: Lang,
     kind: SessionKind,
 ) -> CabinetResult<Response> {
-    if session::challenged(req, state, kind).await?.is_none() {
+    if session::challenged(req, state, kind, Awaiting::Code)
+        .await?
+        .is_none()
+    {
         return Ok(Redirect::see_other(format!("{}/login", root(kind))).into_response());
     }
     Ok(html(code_view(req, cfg, lang, kind).render()))
@@ -228,6 +239,31 @@ pub struct CodeForm {
     csrf: String,
 }
 
+/// The account a login waits for: its kind, the company whose journal records it (`None`: the
+/// operator's) and whom the journal names; `None` if it was deleted meanwhile.
+async fn waiting_account(
+    state: &SharedState,
+    ch: &ChallengeRow,
+) -> CabinetResult<Option<(SessionKind, Option<i64>, String)>> {
+    Ok(match SessionKind::parse(&ch.kind) {
+        Some(SessionKind::Operator) => {
+            Some((SessionKind::Operator, None, audit::operator(&ch.login)))
+        }
+        Some(SessionKind::Admin) => state.store.admin_by_id(ch.subject_id).await?.map(|a| {
+            (
+                SessionKind::Admin,
+                Some(a.partner_id),
+                audit::admin(&a.login),
+            )
+        }),
+        _ => Some((
+            SessionKind::Partner,
+            Some(ch.subject_id),
+            audit::ADMIN.to_owned(),
+        )),
+    })
+}
+
 async fn code_submit(
     req: &Request,
     state: &SharedState,
@@ -237,7 +273,7 @@ async fn code_submit(
     form: CodeForm,
 ) -> CabinetResult<Response> {
     session::check_login_csrf(req, &form.csrf)?;
-    let Some(ch) = session::challenged(req, state, kind).await? else {
+    let Some(ch) = session::challenged(req, state, kind, Awaiting::Code).await? else {
         return Ok(Redirect::see_other(format!("{}/login", root(kind))).into_response());
     };
     let attempt = Attempt {
@@ -245,20 +281,9 @@ async fn code_submit(
         password: &form.code,
         client_ip: &client_ip(req, state.settings.trust_forwarded_for),
     };
-    // The account waiting: the company's own, a named admin (whose company's journal records
-    // it, by login), or the operator.
-    let account = SessionKind::parse(&ch.kind).unwrap_or(kind);
-    let (partner_id, actor) = match account {
-        SessionKind::Operator => (None, audit::operator(&ch.login)),
-        SessionKind::Partner => (Some(ch.subject_id), audit::ADMIN.to_owned()),
-        SessionKind::Admin => match state.store.admin_by_id(ch.subject_id).await? {
-            Some(a) => (Some(a.partner_id), audit::admin(&a.login)),
-            // Deleted between the two steps.
-            None => {
-                session::end_challenge(req, state, cfg, kind).await?;
-                return Ok(Redirect::see_other(format!("{}/login", root(kind))).into_response());
-            }
-        },
+    let Some((account, partner_id, actor)) = waiting_account(state, &ch).await? else {
+        session::end_challenge(req, state, cfg, kind).await?;
+        return Ok(Redirect::see_other(format!("{}/login", root(kind))).into_response());
     };
     let outcome =
         accounts::confirm_code(&state.store, cfg.throttle, account, ch.subject_id, attempt).await;
@@ -325,6 +350,120 @@ pub async fn code_sent(
     Form(form): Form<CodeForm>,
 ) -> CabinetResult<Response> {
     code_submit(req, state, cfg, *lang, *kind, form).await
+}
+
+#[derive(Template)]
+#[template(path = "login_setup.html")]
+struct SetupView {
+    l: Layout,
+    csrf: String,
+    /// What to add to the app; `None` once the code is on.
+    setup: Option<second_factor::Setup>,
+    /// The recovery codes, shown in the answer that turned the code on.
+    recovery: Vec<String>,
+    error: Option<String>,
+}
+
+impl SetupView {
+    async fn of(
+        req: &Request,
+        state: &SharedState,
+        cfg: &CabinetConfig,
+        lang: Lang,
+        account: SessionKind,
+        ch: &ChallengeRow,
+    ) -> CabinetResult<Self> {
+        let l = Layout::bare(lang, "");
+        let title = l.t.s("setup.title");
+        let setup = second_factor::staged(&state.store, account, ch.subject_id, &ch.login).await?;
+        Ok(Self {
+            l: l.with_title(title),
+            csrf: session::login_csrf(req, cfg, "/cabinet"),
+            setup,
+            recovery: Vec::new(),
+            error: None,
+        })
+    }
+}
+
+/// The login waiting for the setup its company requires, and its account; `Err` is where to
+/// go instead (the first step).
+async fn waiting_setup(
+    req: &Request,
+    state: &SharedState,
+    cfg: &CabinetConfig,
+) -> CabinetResult<Result<(ChallengeRow, SessionKind, Option<i64>, String), Response>> {
+    let area = SessionKind::Partner;
+    let to_login = || Redirect::see_other("/cabinet/login").into_response();
+    let Some(ch) = session::challenged(req, state, area, Awaiting::Setup).await? else {
+        return Ok(Err(to_login()));
+    };
+    let Some((account, partner_id, actor)) = waiting_account(state, &ch).await? else {
+        session::end_challenge(req, state, cfg, area).await?;
+        return Ok(Err(to_login()));
+    };
+    Ok(Ok((ch, account, partner_id, actor)))
+}
+
+/// The company requires a login code and the account has none: its setup, after the password
+/// and before anything of the cabinet opens.
+#[handler]
+pub async fn setup_form(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+) -> CabinetResult<Response> {
+    let (ch, account, _, _) = match waiting_setup(req, state, cfg).await? {
+        Ok(waiting) => waiting,
+        Err(elsewhere) => return Ok(elsewhere),
+    };
+    let view = SetupView::of(req, state, cfg, *lang, account, &ch).await?;
+    Ok(html(view.render()))
+}
+
+/// The first code for the key shown: the code is on, the session starts, and the answer shows
+/// the recovery codes once.
+#[handler]
+pub async fn setup_sent(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<CodeForm>,
+) -> CabinetResult<Response> {
+    session::check_login_csrf(req, &form.csrf)?;
+    let (ch, account, partner_id, actor) = match waiting_setup(req, state, cfg).await? {
+        Ok(waiting) => waiting,
+        Err(elsewhere) => return Ok(elsewhere),
+    };
+    let attempt = Attempt {
+        login: &ch.login,
+        password: &form.code,
+        client_ip: &client_ip(req, state.settings.trust_forwarded_for),
+    };
+    match accounts::enroll(&state.store, cfg.throttle, account, ch.subject_id, attempt).await {
+        Ok(recovery) => {
+            let area = SessionKind::Partner;
+            session::end_challenge(req, state, cfg, area).await?;
+            session::start(req, state, cfg, account, ch.subject_id).await?;
+            let on = audit::Action::SecondFactorOn;
+            journal(state, req, partner_id, &actor, on, "").await;
+            let with_code = crate::phrase::stored::AUDIT_WITH_CODE.fill(&[]);
+            let login = audit::Action::Login;
+            journal(state, req, partner_id, &actor, login, &with_code).await;
+            let view = SetupView::of(req, state, cfg, *lang, account, &ch).await?;
+            Ok(html(SetupView { recovery, ..view }.render()))
+        }
+        Err(crate::error::Error::Unauthorized(why)) => {
+            let view = SetupView::of(req, state, cfg, *lang, account, &ch).await?;
+            let error = Some(view.l.t.phrase(&why).to_owned());
+            Ok(html(SetupView { error, ..view }.render())
+                .with_status(StatusCode::UNAUTHORIZED)
+                .into_response())
+        }
+        Err(e) => Err(CabinetError::from(e)),
+    }
 }
 
 #[handler]

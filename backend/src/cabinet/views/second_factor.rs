@@ -211,6 +211,13 @@ async fn switch(
         Err(page) => return Ok(page),
     };
     let l = a.layout(lang);
+    // The company requires the code: it stays (its main account can lift the requirement).
+    if let (false, Some(pid)) = (on, a.partner_id)
+        && state.store.second_factor_required(pid).await?
+    {
+        let refused = l.t.s("tfa.required").to_owned();
+        return render(state, cfg, lang, &a, Some(refused), None, Vec::new()).await;
+    }
     // Turned on: its recovery codes; turned off: none.
     let switched: Option<Vec<String>> = match (
         on,
