@@ -371,8 +371,22 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
         .as_str()
         .map(str::to_owned)
         .unwrap_or_default();
-    let foreign = vec![theirs, f.id.clone(), group];
-    let secrets = ["ЧУЖАЯ-ТАЙНА", "Чужакова", "Чужой отдел"];
+    // A named admin of each company: ours for the list's forms, theirs never to be reached.
+    let store = &app.state.store;
+    simo_backend::service::admins::create(store, p.id, "fuzz-admin", "Свой Админ", "fuzz-password")
+        .await
+        .unwrap();
+    let their_admin = simo_backend::service::admins::create(
+        store,
+        q.id,
+        "their-admin",
+        "Чужой Админ",
+        "x-password",
+    )
+    .await
+    .unwrap();
+    let foreign = vec![theirs, f.id.clone(), group, their_admin.id.to_string()];
+    let secrets = ["ЧУЖАЯ-ТАЙНА", "Чужакова", "Чужой отдел", "Чужой Админ"];
 
     let (mut rng, seed) = Rng::from_env();
     let admin = Browser::new(&app);
@@ -405,12 +419,23 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
         "/cabinet/send",
         "/cabinet/employees/add",
         "/cabinet/settings/password",
+        "/cabinet/settings/admins",
+        "/cabinet/settings/admins/#/disable",
     ] {
         assert!(sent.contains(action), "{action} not found: {sent:?}");
     }
     assert!(
         sent_by_operator.contains("/operator/partners/#/erase"),
         "{sent_by_operator:?}"
+    );
+    let theirs_kept = format!(
+        "SELECT COUNT(*) FROM partner_admins WHERE id = {} AND disabled = FALSE",
+        their_admin.id
+    );
+    assert_eq!(
+        app.count(&theirs_kept).await,
+        1,
+        "the other company's admin"
     );
     let kept = format!("SELECT COUNT(*) FROM messages WHERE partner_id = {}", q.id);
     assert_eq!(
