@@ -949,6 +949,11 @@ test("the company's account adds an admin of their own, who logs in by login and
 
   await owner.goto(`${BASE}/cabinet/journal`);
   assert.match(await owner.textContent("#journal"), /Администратор kadry@vesna\.ru/);
+  // Filtered to the person: their login only, not the company account's adding them.
+  await owner.selectOption("#who", "admin:kadry@vesna.ru");
+  await Promise.all([owner.waitForURL(/who=admin%3Akadry%40vesna\.ru/), owner.click("#filters button[type=submit]")]);
+  assert.match(await owner.textContent("#journal"), /Вход в кабинет/);
+  assert.doesNotMatch(await owner.textContent("#journal"), /Добавлен администратор/);
   await owner.goto(`${BASE}/cabinet/settings/admins`);
   await Promise.all([owner.waitForURL(/done=admin_disabled/), owner.click("tr[data-login='kadry@vesna.ru'] button:has-text('Отключить')")]);
   assert.match(await owner.textContent("#admins"), /отключён/);

@@ -1095,6 +1095,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Организация требует вход с кодом: отключить его нельзя. Это требование снимает учётная запись организации (вход по ИНН) на странице администраторов.",
         "Your company requires the login code: it cannot be turned off. The company's account (the INN login) lifts the requirement on the admins page.",
     ),
+    (
+        "audit.who_main",
+        "Учётная запись организации (вход по ИНН)",
+        "The company's account (the INN login)",
+    ),
     ("login.inn", "ИНН организации", "Company INN"),
     ("login.operator_login", "Логин", "Login"),
     ("login.password", "Пароль", "Password"),

@@ -45,35 +45,43 @@ impl Store {
     }
 
     /// The partner's entries older than `before` (all for `None`), newest first, at most `limit`;
-    /// with `actions`, only entries of those action keys.
+    /// with `actions`, only entries of those action keys; with `actor`, only those of that actor
+    /// (`operator`: of any operator).
     pub async fn list_audit(
         &self,
         partner_id: i64,
         before: Option<i64>,
         actions: Option<&[&str]>,
+        actor: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AuditRow>> {
         let before = before.unwrap_or(i64::MAX);
+        let actor = actor.unwrap_or_default();
         Ok(match (&self.pool, actions) {
             (_, None) => with_pool!(self, p => sqlx::query_as(
                 "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
-                 WHERE partner_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                 WHERE partner_id = $1 AND id < $2 AND ($4 = '' OR actor = $4
+                   OR ($4 = 'operator' AND actor LIKE 'operator:%'))
+                 ORDER BY id DESC LIMIT $3",
             )
             .bind(partner_id)
             .bind(before)
             .bind(limit)
+            .bind(actor)
             .fetch_all(p)
             .await)?,
             (Pool::Sqlite(p), Some(actions)) => {
                 sqlx::query_as(
                     "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
                  WHERE partner_id = $1 AND id < $2 AND action IN (SELECT value FROM json_each($4))
+                   AND ($5 = '' OR actor = $5 OR ($5 = 'operator' AND actor LIKE 'operator:%'))
                  ORDER BY id DESC LIMIT $3",
                 )
                 .bind(partner_id)
                 .bind(before)
                 .bind(limit)
                 .bind(serde_json::to_string(actions).map_err(|e| Error::Internal(e.to_string()))?)
+                .bind(actor)
                 .fetch_all(p)
                 .await?
             }
@@ -81,12 +89,14 @@ impl Store {
                 sqlx::query_as(
                     "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
                  WHERE partner_id = $1 AND id < $2 AND action = ANY($4)
+                   AND ($5 = '' OR actor = $5 OR ($5 = 'operator' AND actor LIKE 'operator:%'))
                  ORDER BY id DESC LIMIT $3",
                 )
                 .bind(partner_id)
                 .bind(before)
                 .bind(limit)
                 .bind(actions)
+                .bind(actor)
                 .fetch_all(p)
                 .await?
             }

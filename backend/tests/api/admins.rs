@@ -259,6 +259,40 @@ async fn the_main_account_adds_an_admin_who_logs_in_with_a_login_of_their_own_an
         )
         .await;
     assert_eq!(saved_by, 1);
+    // The journal filtered by person: hers, the company's account's, and with a kind too.
+    assert!(journal.contains("<option value=\"admin:maria.ivanova@corp.ru\">Администратор maria.ivanova@corp.ru (Мария Иванова)</option>"), "{journal}");
+    let hers = owner
+        .get("/cabinet/journal?who=admin%3Amaria.ivanova%40corp.ru")
+        .await
+        .body;
+    assert!(hers.contains("Шаблон сохранён"), "{hers}");
+    assert!(!hers.contains("Добавлен администратор"), "{hers}");
+    assert!(
+        hers.contains("href=\"/cabinet/journal.csv?who=admin%3Amaria.ivanova%40corp.ru\""),
+        "{hers}"
+    );
+    let main = owner.get("/cabinet/journal?who=admin").await.body;
+    assert!(main.contains("Добавлен администратор"), "{main}");
+    assert!(!main.contains("Шаблон сохранён"), "{main}");
+    let her_security = owner
+        .get("/cabinet/journal?kind=security&who=admin%3Amaria.ivanova%40corp.ru")
+        .await
+        .body;
+    assert!(
+        her_security.contains("Пароль кабинета изменён"),
+        "{her_security}"
+    );
+    assert!(!her_security.contains("Шаблон сохранён"));
+    let csv = owner
+        .get("/cabinet/journal.csv?who=admin%3Amaria.ivanova%40corp.ru")
+        .await
+        .body;
+    assert!(
+        csv.contains("Шаблон сохранён") && !csv.contains("Добавлен администратор"),
+        "{csv}"
+    );
+    let nobody = owner.get("/cabinet/journal?who=admin%3Anobody").await.body;
+    assert!(nobody.contains("id=\"journal-empty\""), "{nobody}");
     let english = owner.get("/cabinet/journal?lang=en").await.body;
     assert!(english.contains("Admin maria.ivanova@corp.ru"), "{english}");
     assert!(english.contains("Cabinet admin added"));
@@ -401,6 +435,18 @@ async fn a_disabled_reset_or_deleted_admin_is_logged_out_at_once(app: TestApp) {
     }
     // The deleted admin's entries keep their name.
     assert!(journal.contains("Администратор kadry"), "{journal}");
+    // Filtered to the operator's, whichever operator.
+    let by_operator = owner.get("/cabinet/journal?who=operator").await.body;
+    for words in [
+        "Доступ организации отключён",
+        "Доступ организации восстановлен",
+    ] {
+        assert!(by_operator.contains(words), "{words}: {by_operator}");
+    }
+    assert!(
+        !by_operator.contains("Администратор кабинета"),
+        "{by_operator}"
+    );
 }
 
 async fn a_named_admin_has_a_login_code_of_their_own_and_wrong_codes_are_throttled(app: TestApp) {

@@ -65,12 +65,53 @@ pub struct KindChoice {
     pub selected: bool,
 }
 
+/// One choice of the "who" filter: a stored actor (`operator` for any operator).
+pub struct WhoChoice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Whom the journal can be filtered by: the company's own account, each of its named admins
+/// (by login and name), then the others who act on a company.
+async fn who_choices(
+    state: &SharedState,
+    partner_id: i64,
+    tr: Tr,
+    chosen: Option<&str>,
+) -> CabinetResult<Vec<WhoChoice>> {
+    let mut choices = vec![(audit::ADMIN.to_owned(), tr.s("audit.who_main").to_owned())];
+    for a in state.store.admins_of(partner_id).await? {
+        let label = format!("{} ({})", actor_label(&audit::admin(&a.login), tr), a.name);
+        choices.push((audit::admin(&a.login), label));
+    }
+    for (value, key) in [
+        (audit::API, "audit.api"),
+        (audit::EMPLOYEE, "audit.employee"),
+        (audit::SERVER, "audit.server"),
+        ("operator", "audit.operator"),
+        (audit::CLI, "audit.cli"),
+        (audit::VISITOR, "audit.visitor"),
+    ] {
+        choices.push((value.to_owned(), tr.s(key).to_owned()));
+    }
+    Ok(choices
+        .into_iter()
+        .map(|(value, label)| WhoChoice {
+            selected: Some(value.as_str()) == chosen,
+            value,
+            label,
+        })
+        .collect())
+}
+
 #[derive(Template)]
 #[template(path = "journal.html")]
 struct JournalView {
     l: Layout,
     rows: Vec<Entry>,
     kinds: Vec<KindChoice>,
+    who: Vec<WhoChoice>,
     /// The download of every entry the filter selects.
     export: String,
     /// A filter is on: the empty page says no entry matches rather than none exists.
@@ -91,11 +132,31 @@ pub struct JournalQuery {
     /// A kind of action (`audit::Kind`); anything else means all.
     #[serde(default)]
     kind: String,
+    /// An actor as stored (`admin`, `admin:<login>`, `api`…; `operator` for any operator);
+    /// empty means everyone.
+    #[serde(default)]
+    who: String,
 }
 
 impl JournalQuery {
     fn kind(&self) -> Option<audit::Kind> {
         audit::Kind::parse(self.kind.trim())
+    }
+
+    fn who(&self) -> Option<&str> {
+        Some(self.who.trim()).filter(|w| !w.is_empty() && w.len() <= 200)
+    }
+
+    /// The filter as a link carries it (`kind=…&who=…`), if any.
+    fn filter(&self) -> Option<String> {
+        let pairs: Vec<(&str, &str)> = [
+            ("kind", self.kind().map(audit::Kind::key)),
+            ("who", self.who()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+        (!pairs.is_empty()).then(|| serde_urlencoded::to_string(pairs).unwrap_or_default())
     }
 }
 
@@ -162,13 +223,13 @@ pub async fn page(
     let s = session::partner(req, state).await?;
     let before = q.before.trim().parse::<i64>().ok();
     let kind = q.kind();
-    let filter = kind.map(|k| format!("kind={}", k.key()));
+    let filter = q.filter();
     let filter = filter.as_deref();
     let actions = kind.map(audit::Kind::actions);
     let size = cfg.page_size;
     let rows = state
         .store
-        .list_audit(s.partner.id, before, actions.as_deref(), size + 1)
+        .list_audit(s.partner.id, before, actions.as_deref(), q.who(), size + 1)
         .await?;
     let (rows, older) = cut_page(
         rows,
@@ -188,8 +249,9 @@ pub async fn page(
                 selected: Some(k) == kind,
             })
             .collect(),
+        who: who_choices(state, s.partner.id, tr, q.who()).await?,
         export: link("/cabinet/journal.csv", filter, ""),
-        filtered: kind.is_some(),
+        filtered: filter.is_some(),
         older,
         newest: before.is_some().then(|| link(JOURNAL, filter, "")),
         keep_days: cfg.journal_keep_days,
@@ -220,7 +282,7 @@ pub async fn export(
         |before, limit| {
             state
                 .store
-                .list_audit(s.partner.id, before, actions.as_deref(), limit)
+                .list_audit(s.partner.id, before, actions.as_deref(), q.who(), limit)
         },
         |r| r.id,
     )
