@@ -9,6 +9,8 @@ CREATE TABLE partner_admins (
     name          TEXT    NOT NULL,
     password_hash TEXT    NOT NULL,
     disabled      BOOLEAN NOT NULL DEFAULT FALSE,
-    created_at    BIGINT NOT NULL
+    created_at    BIGINT NOT NULL,
+    -- The last session started, for the list: an account nobody uses is one to disable.
+    last_login_at BIGINT
 );
 CREATE INDEX partner_admins_partner ON partner_admins(partner_id);

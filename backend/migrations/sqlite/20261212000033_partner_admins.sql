@@ -9,6 +9,8 @@ CREATE TABLE partner_admins (
     name          TEXT    NOT NULL,
     password_hash TEXT    NOT NULL,
     disabled      INTEGER NOT NULL DEFAULT 0,
-    created_at    INTEGER NOT NULL
+    created_at    INTEGER NOT NULL,
+    -- The last session started, for the list: an account nobody uses is one to disable.
+    last_login_at INTEGER
 );
 CREATE INDEX partner_admins_partner ON partner_admins(partner_id);

@@ -87,6 +87,9 @@ pub async fn start(
             expires_at: now + cfg.session_ttl_secs * 1000,
         })
         .await?;
+    if kind == SessionKind::Admin {
+        state.store.admin_logged_in(subject_id, now).await?;
+    }
     let (name, path) = names(kind);
     cookies::session(
         req.cookie(),

@@ -13,9 +13,11 @@ pub struct AdminRow {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: Millis,
+    pub last_login_at: Option<Millis>,
 }
 
-const COLUMNS: &str = "id, partner_id, login, name, password_hash, disabled, created_at";
+const COLUMNS: &str =
+    "id, partner_id, login, name, password_hash, disabled, created_at, last_login_at";
 
 impl Store {
     pub async fn create_admin(
@@ -80,6 +82,32 @@ impl Store {
             .fetch_all(p)
             .await)?,
         )
+    }
+
+    /// How many named admins each company has (those with any), and the companies that
+    /// require a login code: for the operator's list.
+    pub async fn admin_overview(&self) -> Result<(Vec<(i64, i64)>, Vec<i64>)> {
+        let counts = with_pool!(self, p => sqlx::query_as(
+            "SELECT partner_id, COUNT(*) FROM partner_admins GROUP BY partner_id",
+        )
+        .fetch_all(p)
+        .await)?;
+        let required = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT id FROM partners WHERE second_factor_required = TRUE",
+        )
+        .fetch_all(p)
+        .await)?;
+        Ok((counts, required))
+    }
+
+    /// Notes a session started for the admin.
+    pub async fn admin_logged_in(&self, id: i64, now: Millis) -> Result<()> {
+        exec!(self, p => sqlx::query("UPDATE partner_admins SET last_login_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .execute(p)
+            .await)?;
+        Ok(())
     }
 
     /// Disables or enables one of the partner's admins; false if the partner has no such admin.

@@ -111,6 +111,7 @@ async fn the_main_account_adds_an_admin_who_logs_in_with_a_login_of_their_own_an
         "{list}"
     );
     assert!(list.contains("Мария Иванова"));
+    assert!(list.contains("ещё не входил"), "{list}");
     assert!(
         owner
             .get("/cabinet/settings")
@@ -167,6 +168,10 @@ async fn the_main_account_adds_an_admin_who_logs_in_with_a_login_of_their_own_an
         )
         .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(
+        !owner.get(ADMINS).await.body.contains("ещё не входил"),
+        "her last login is shown"
+    );
     // The page of admins is the main account's alone.
     let refused = maria.get(ADMINS).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
@@ -374,7 +379,9 @@ async fn a_disabled_reset_or_deleted_admin_is_logged_out_at_once(app: TestApp) {
     // company is back.
     let ops = Browser::new(&app);
     ops.operator(&app).await;
-    let csrf = ops.get("/operator").await.csrf();
+    let list = ops.get("/operator").await;
+    let csrf = list.csrf();
+    assert!(list.body.contains("администраторов: 2"), "{}", list.body);
     let path = format!("/operator/partners/{}/disabled", p.id);
     assert_eq!(
         ops.post(&path, &[("csrf", &csrf), ("disabled", "1")])
@@ -565,6 +572,9 @@ async fn the_company_requires_a_login_code_and_an_admin_without_one_sets_it_up_b
     turn_on(&owner, "/cabinet/settings/2fa", "secret-password").await;
     assert_eq!(policy(&owner, "1").await.status, 303);
     assert_eq!(app.count(required).await, 1);
+    let ops = Browser::new(&app);
+    ops.operator(&app).await;
+    assert!(ops.get("/operator").await.body.contains("код обязателен"));
     assert_eq!(owner.get("/cabinet").await.status, 200, "it has its code");
     // An admin without a code is out at once, and the list says what follows.
     assert_eq!(

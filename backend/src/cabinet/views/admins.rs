@@ -26,6 +26,8 @@ pub struct Row {
     pub login: String,
     pub name: String,
     pub created: String,
+    /// The last login, if any.
+    pub last_login: Option<String>,
     pub disabled: bool,
     pub second_factor: bool,
 }
@@ -82,6 +84,7 @@ async fn render(
         .map(|a| Row {
             second_factor: with_code.contains(&a.id),
             created: cfg.datetime(a.created_at),
+            last_login: a.last_login_at.map(|t| cfg.datetime(t)),
             id: a.id,
             login: a.login,
             name: a.name,

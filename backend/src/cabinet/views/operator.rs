@@ -73,6 +73,10 @@ pub struct PartnerItem {
     pub disabled: bool,
     /// Its admin logs in with a code from an app (the operator's password reset removes it).
     pub login_code: bool,
+    /// Named admins of its cabinet.
+    pub admins: i64,
+    /// It requires a login code of every account.
+    pub code_required: bool,
     /// The company's own limit of API calls a second, as the form shows it: empty for the
     /// server's.
     pub rate: String,
@@ -139,6 +143,8 @@ async fn render(
         .await?
         .into_iter()
         .collect();
+    let (admin_counts, code_required) = state.store.admin_overview().await?;
+    let admin_counts: std::collections::HashMap<i64, i64> = admin_counts.into_iter().collect();
     let words: Vec<String> = fold(&p.q).split_whitespace().map(str::to_owned).collect();
     let total = all.len();
     // Newest first: a partner just created is on the first page, under its token.
@@ -169,6 +175,8 @@ async fn render(
                 created: cfg.date(p.created_at),
                 disabled: p.disabled,
                 login_code: with_code.contains(&p.id),
+                admins: admin_counts.get(&p.id).copied().unwrap_or(0),
+                code_required: code_required.contains(&p.id),
                 rate: p.api_rate.map(|r| r.to_string()).unwrap_or_default(),
             })
             .collect(),
