@@ -143,8 +143,11 @@ impl JournalQuery {
         audit::Kind::parse(self.kind.trim())
     }
 
+    /// No actor has control characters (PostgreSQL refuses a NUL in a text parameter), nor is
+    /// one this long: such a value is no filter.
     fn who(&self) -> Option<&str> {
-        Some(self.who.trim()).filter(|w| !w.is_empty() && w.len() <= 200)
+        Some(self.who.trim())
+            .filter(|w| !w.is_empty() && w.len() <= 200 && !w.chars().any(char::is_control))
     }
 
     /// The filter as a link carries it (`kind=…&who=…`), if any.
