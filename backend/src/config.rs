@@ -27,6 +27,8 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     pub sms_provider: SmsProviderKind,
     pub sms_http_url: Option<String>,
+    /// 64 hex digits sealing secrets at rest (see `store::sealed`).
+    pub secret_key: Option<String>,
     pub sms_http_token: Option<String>,
     pub sms_code_length: u32,
     pub sms_code_ttl_secs: i64,
@@ -97,6 +99,11 @@ pub const KNOBS: &[Knob] = &[
         key: "sms_provider",
         default: "log",
         help: "log (code in the server log) or http",
+    },
+    Knob {
+        key: "secret_key",
+        default: "",
+        help: "64 hex digits (32 bytes) sealing the login codes' keys and the webhooks' secrets in the database; unset: a key file beside a SQLite database (<file>-key, made at first start), none on PostgreSQL (stored unsealed, with a warning)",
     },
     Knob {
         key: "sms_http_url",
@@ -213,6 +220,7 @@ impl Default for Settings {
             trust_forwarded_for: false,
             sms_provider: SmsProviderKind::Log,
             sms_http_url: None,
+            secret_key: None,
             sms_http_token: None,
             sms_code_length: 0,
             sms_code_ttl_secs: 0,
@@ -311,6 +319,7 @@ impl Settings {
                 }
             }
             "sms_http_url" => self.sms_http_url = opt(value),
+            "secret_key" => self.secret_key = opt(value),
             "sms_http_token" => self.sms_http_token = opt(value),
             "sms_code_length" => self.sms_code_length = num(key, value)?,
             "sms_code_ttl_secs" => self.sms_code_ttl_secs = num(key, value)?,
@@ -334,6 +343,10 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<()> {
+        if let Some(key) = &self.secret_key {
+            crate::store::Sealer::parse_key(key)
+                .map_err(|_| Error::Config("SIMO_SECRET_KEY must be 64 hex digits".into()))?;
+        }
         crate::domain::TimeFormat::new(&self.timezone)
             .map_err(|e| Error::Config(e.0.en().to_owned()))?;
         if !(4..=8).contains(&self.sms_code_length) {

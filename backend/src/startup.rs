@@ -96,6 +96,7 @@ impl Application {
             .and_then(|a| a.as_socket_addr().map(|s| s.port()))
             .ok_or_else(|| Error::Internal("listener has no address".into()))?;
         store.migrate().await?;
+        store.open_secrets(settings.secret_key.as_deref()).await?;
         Self::with_store(acceptor, port, store, settings)
     }
 

@@ -148,7 +148,7 @@ pub async fn enable(
     let codes = new_recovery_codes();
     let hashes: Vec<TokenHash> = codes.iter().filter_map(|c| recovery_hash(c)).collect();
     let on = store
-        .enable_second_factor(kind, subject_id, &f.secret, step, &hashes, now)
+        .enable_second_factor(kind, subject_id, &f.stored, step, &hashes, now)
         .await?;
     Ok(on.then_some(codes))
 }

@@ -22,6 +22,7 @@ mod reminders;
 mod resend;
 mod retention;
 mod schedule;
+mod sealed;
 mod search_index;
 mod second_factor;
 mod sms;
@@ -52,6 +53,7 @@ pub use partners::{NewPartner, PartnerRow};
 pub use recall::{RECALLED_PAGE, Recall};
 pub use reminders::{AckCursor, OverdueAcks, SendReminders};
 pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};
+pub use sealed::Sealer;
 pub use second_factor::{Awaiting, ChallengeRow, NewChallenge, SecondFactorRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
@@ -107,6 +109,10 @@ pub struct Store {
     /// This process stored jobs in the outbox unleased since a worker last looked there (see
     /// `Store::outbox_hinted`).
     outbox_hint: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The server's key that seals secrets at rest (see `sealed`); unset: stored as they are.
+    sealer: std::sync::Arc<std::sync::OnceLock<sealed::Sealer>>,
+    /// SQLite: where the key lives when none is configured (`<database file>-key`).
+    key_file: Option<std::path::PathBuf>,
 }
 
 /// Runs the same query code against whichever pool is configured; the body is
@@ -226,6 +232,11 @@ impl Store {
                 (!in_memory).then(|| std::sync::Arc::new(direct::SqliteReads::new(opts_path)));
             let mut store = Self::from_pools(Pool::Sqlite(readers), Pool::Sqlite(writer), direct);
             store.search_indexer = Some(indexer);
+            store.key_file = (!in_memory).then(|| {
+                let mut path = opts_path.as_os_str().to_owned();
+                path.push("-key");
+                path.into()
+            });
             Ok(store)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)
@@ -257,6 +268,8 @@ impl Store {
             handoff: Default::default(),
             // Jobs of an earlier run may be waiting.
             outbox_hint: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            sealer: Default::default(),
+            key_file: None,
         }
     }
 
@@ -316,6 +329,8 @@ impl Store {
             handoff: self.handoff.clone(),
             outbox_hint: self.outbox_hint.clone(),
             search_indexer: self.search_indexer.clone(),
+            sealer: self.sealer.clone(),
+            key_file: self.key_file.clone(),
             ..Self::from_pools(self.pool.clone(), self.writer.clone(), self.direct.clone())
         }
     }

@@ -1,6 +1,7 @@
 //! Second factors of the cabinet's and the operator's accounts, and the logins that wait for
 //! their code (see migration 31).
 
+use super::sealed::second_factor_row;
 use super::{SessionKind, Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, TokenHash};
 use crate::error::Result;
@@ -28,10 +29,13 @@ macro_rules! put_codes {
     };
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SecondFactorRow {
     /// Base32, as the authenticator app is given it.
     pub secret: String,
+    /// As stored (sealed, see `sealed`): what enabling compares, so that a secret staged again
+    /// meanwhile is not the one enabled.
+    pub stored: String,
     /// `None` while staged: shown to be scanned, no code typed yet.
     pub enabled_at: Option<Millis>,
     pub last_step: i64,
@@ -92,14 +96,24 @@ impl Store {
         kind: SessionKind,
         subject_id: i64,
     ) -> Result<Option<SecondFactorRow>> {
-        Ok(with_pool!(self, p => sqlx::query_as(
+        let row: Option<(String, Option<Millis>, i64, Millis)> = with_pool!(self, p => sqlx::query_as(
             "SELECT secret, enabled_at, last_step, created_at FROM second_factors
              WHERE kind = $1 AND subject_id = $2",
         )
         .bind(kind.as_str())
         .bind(subject_id)
         .fetch_optional(p)
-        .await)?)
+        .await)?;
+        let Some((stored, enabled_at, last_step, created_at)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(SecondFactorRow {
+            secret: self.open(&stored, &second_factor_row(kind.as_str(), subject_id))?,
+            stored,
+            enabled_at,
+            last_step,
+            created_at,
+        }))
     }
 
     /// The accounts of a kind that log in with a code.
@@ -120,6 +134,7 @@ impl Store {
         secret: &str,
         now: Millis,
     ) -> Result<bool> {
+        let secret = self.seal(secret, &second_factor_row(kind.as_str(), subject_id))?;
         Ok(exec!(self, p => sqlx::query(
             "INSERT INTO second_factors (kind, subject_id, secret, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (kind, subject_id) DO UPDATE
@@ -128,21 +143,21 @@ impl Store {
         )
         .bind(kind.as_str())
         .bind(subject_id)
-        .bind(secret)
+        .bind(&secret)
         .bind(now)
         .execute(p)
         .await)?
             == 1)
     }
 
-    /// Enables the staged secret `secret` (the one the code was checked against), its first
-    /// code's step used, with these recovery codes (their hashes) in place of any before; false
-    /// if it is no longer the staged one.
+    /// Enables the staged secret stored as `stored` (the one the code was checked against), its
+    /// first code's step used, with these recovery codes (their hashes) in place of any before;
+    /// false if it is no longer the staged one.
     pub async fn enable_second_factor(
         &self,
         kind: SessionKind,
         subject_id: i64,
-        secret: &str,
+        stored: &str,
         step: i64,
         recovery: &[TokenHash],
         now: Millis,
@@ -155,7 +170,7 @@ impl Store {
             )
             .bind(kind.as_str())
             .bind(subject_id)
-            .bind(secret)
+            .bind(stored)
             .bind(now)
             .bind(step)
             .execute(&mut *tx)

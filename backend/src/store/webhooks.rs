@@ -2,6 +2,7 @@
 //! migration 10; the events are queued by a trigger on the status history).
 
 use super::deliveries::BeginWrite;
+use super::sealed::webhook_row;
 use super::{Pool, Store, exec, ids_json, with_pool, with_writer};
 use crate::domain::Millis;
 use crate::error::Result;
@@ -101,7 +102,7 @@ macro_rules! waiting_sql {
 impl Store {
     /// The partner's webhook with its counters, if it is on.
     pub async fn webhook(&self, partner_id: i64) -> Result<Option<WebhookRow>> {
-        Ok(with_pool!(self, p => sqlx::query_as(
+        let row: Option<WebhookRow> = with_pool!(self, p => sqlx::query_as(
             "SELECT w.partner_id, w.url, w.secret, w.failures, w.next_attempt_at, w.last_attempt_at,
                     w.last_success_at, w.last_error, w.dropped, w.staff_events,
                     (SELECT COUNT(*) FROM webhook_outbox o WHERE o.partner_id = w.partner_id)
@@ -110,7 +111,12 @@ impl Store {
         )
         .bind(partner_id)
         .fetch_optional(p)
-        .await)?)
+        .await)?;
+        row.map(|mut w| {
+            w.secret = self.open(&w.secret, &webhook_row(partner_id))?;
+            Ok(w)
+        })
+        .transpose()
     }
 
     /// Turns the webhook on with `url` and `secret`, or points it elsewhere: the secret is kept
@@ -124,6 +130,7 @@ impl Store {
         secret: &str,
         now: Millis,
     ) -> Result<bool> {
+        let secret = &self.seal(secret, &webhook_row(partner_id))?;
         let kept: String = with_writer!(self, p => sqlx::query_scalar(
             "INSERT INTO partner_webhooks (partner_id, url, secret, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $4)
@@ -137,7 +144,7 @@ impl Store {
         .bind(now)
         .fetch_one(p)
         .await)?;
-        Ok(kept == secret)
+        Ok(&kept == secret)
     }
 
     /// Turns the employee events on or off; `false` when the webhook is off. Turned off, the
@@ -178,6 +185,7 @@ impl Store {
         secret: &str,
         now: Millis,
     ) -> Result<bool> {
+        let secret = &self.seal(secret, &webhook_row(partner_id))?;
         let n = exec!(self, p => sqlx::query(
             "UPDATE partner_webhooks SET secret = $2, updated_at = $3 WHERE partner_id = $1",
         )
@@ -256,7 +264,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let ids: Vec<i64> = leased.into_iter().map(|(id,)| id).collect();
-        Ok(match &self.writer {
+        let hooks: Vec<LeasedWebhook> = match &self.writer {
             Pool::Sqlite(p) => {
                 sqlx::query_as(
                     "SELECT w.partner_id, p.inn, w.url, w.secret, w.failures
@@ -277,7 +285,14 @@ impl Store {
                 .fetch_all(p)
                 .await?
             }
-        })
+        };
+        hooks
+            .into_iter()
+            .map(|mut h| {
+                h.secret = self.open(&h.secret, &webhook_row(h.partner_id))?;
+                Ok(h)
+            })
+            .collect()
     }
 
     /// The partner's oldest waiting events, at most `limit`.

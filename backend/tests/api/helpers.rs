@@ -120,6 +120,8 @@ pub fn test_settings(sms_url: &str) -> Settings {
         sms_resend_cooldown_secs: 0,
         sms_hourly_per_phone: 1000,
         sms_hourly_per_ip: 1000,
+        // Both databases seal secrets; the SQLite key file has a test of its own.
+        secret_key: Some(simo_backend::store::Sealer::new_key_hex()),
         ..Settings::default()
     }
 }

@@ -23,6 +23,7 @@ mod recall;
 mod reminders;
 mod robustness;
 mod schedule;
+mod sealed;
 mod second_factor;
 mod staff;
 mod staff_list;
