@@ -959,8 +959,29 @@ test("the company's account adds an admin of their own, who logs in by login and
   assert.match(await owner.textContent("#admins"), /отключён/);
   await kadry.goto(`${BASE}/cabinet/messages`);
   assert.equal(new URL(kadry.url()).pathname, "/cabinet/login", "logged out at once");
+
+  // A viewer: the pages without the forms that change something, their own account's kept.
+  await owner.fill("#admin-login", "auditor@vesna.ru");
+  await owner.fill("#admin-name", "Аудитор");
+  await owner.check("#admin-role input[value=viewer]");
+  await owner.fill("#admin-password", "auditor-password");
+  await Promise.all([owner.waitForURL(/done=admin_added/), owner.click("#admin-add-submit")]);
+  const auditor = await newPage(undefined, true);
+  await auditor.goto(`${BASE}/cabinet/login`);
+  await auditor.fill("input[name=login]", "auditor@vesna.ru");
+  await auditor.fill("input[name=password]", "auditor-password");
+  await Promise.all([auditor.waitForURL(`${BASE}/cabinet`), auditor.click("button[type=submit]")]);
+  await auditor.goto(`${BASE}/cabinet/send`);
+  assert.equal(await auditor.isVisible("#read-only"), true, "told it is view only");
+  assert.equal(await auditor.isVisible("#send-form"), false, "no send form");
+  assert.deepEqual(await accessibilityProblems(auditor), []);
+  await shot(auditor, "43-view-only");
+  await auditor.goto(`${BASE}/cabinet/settings`);
+  assert.equal(await auditor.isVisible("#rotate-token"), false);
+  assert.equal(await auditor.isVisible("#password form"), true, "their own password");
   await owner.context().close();
   await kadry.context().close();
+  await auditor.context().close();
 });
 
 /** axe-core's violations of WCAG 2.1 A and AA on the page as it is, serious and critical ones. */

@@ -8,6 +8,8 @@ CREATE TABLE partner_admins (
     login         TEXT    NOT NULL UNIQUE,
     name          TEXT    NOT NULL,
     password_hash TEXT    NOT NULL,
+    -- 'admin': all of the cabinet but its admins; 'viewer': reads, changes nothing.
+    role          TEXT    NOT NULL DEFAULT 'admin',
     disabled      INTEGER NOT NULL DEFAULT 0,
     created_at    INTEGER NOT NULL,
     -- The last session started, for the list: an account nobody uses is one to disable.

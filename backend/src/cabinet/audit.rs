@@ -34,6 +34,8 @@ pub enum Action {
     AdminEnabled,
     AdminPasswordReset,
     AdminDeleted,
+    /// The detail is the admin, and "только просмотр" when made a viewer.
+    AdminRoleChanged,
     ApprovalOn,
     ApprovalOff,
     /// Only the staff list may log in to the app, or anyone with the INN again.
@@ -146,7 +148,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 60] = [
+    pub const ALL: [Self; 61] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -164,6 +166,7 @@ impl Action {
         Self::AdminEnabled,
         Self::AdminPasswordReset,
         Self::AdminDeleted,
+        Self::AdminRoleChanged,
         Self::ApprovalOn,
         Self::ApprovalOff,
         Self::ListOnlyOn,
@@ -226,6 +229,7 @@ impl Action {
             | Self::AdminEnabled
             | Self::AdminPasswordReset
             | Self::AdminDeleted
+            | Self::AdminRoleChanged
             | Self::ApprovalOn
             | Self::ApprovalOff
             | Self::ListOnlyOn
@@ -289,6 +293,7 @@ impl Action {
             Self::AdminEnabled => "admin_enabled",
             Self::AdminPasswordReset => "admin_password_reset",
             Self::AdminDeleted => "admin_deleted",
+            Self::AdminRoleChanged => "admin_role_changed",
             Self::RecoveryCodesRenewed => "recovery_codes_renewed",
             Self::SecondFactorRequired => "second_factor_required",
             Self::SecondFactorOptional => "second_factor_optional",

@@ -25,9 +25,28 @@ pub struct Layout {
     pub nav: &'static str,
     /// The INN (cabinet) or login (operator) shown top right.
     pub who: Option<String>,
+    /// A viewer's session: the pages hide the forms that change something (the server refuses
+    /// them anyway, see `read_only::guard`).
+    pub read_only: bool,
     pub csrf: String,
     /// A success note after a redirect (`?done=key`), already translated.
     pub notice: Option<String>,
+}
+
+/// Who is logged in, as the page's header shows them.
+pub struct Who {
+    pub label: String,
+    /// A viewer, who changes nothing.
+    pub read_only: bool,
+}
+
+impl From<String> for Who {
+    fn from(label: String) -> Self {
+        Self {
+            label,
+            read_only: false,
+        }
+    }
 }
 
 const CABINET_NAV: [(&str, &str, &str); 8] = [
@@ -50,12 +69,20 @@ impl Layout {
             area: Area::Public,
             nav: "",
             who: None,
+            read_only: false,
             csrf: String::new(),
             notice: None,
         }
     }
 
-    pub fn signed_in(lang: Lang, area: Area, nav: &'static str, who: String, csrf: String) -> Self {
+    pub fn signed_in(
+        lang: Lang,
+        area: Area,
+        nav: &'static str,
+        who: impl Into<Who>,
+        csrf: String,
+    ) -> Self {
+        let who = who.into();
         let t = Tr(lang);
         let title = match area {
             Area::Operator => t.s("nav.partners"),
@@ -71,7 +98,8 @@ impl Layout {
             title: title.to_owned(),
             area,
             nav,
-            who: Some(who),
+            who: Some(who.label),
+            read_only: who.read_only,
             csrf,
             notice: None,
         }

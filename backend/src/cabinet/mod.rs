@@ -8,6 +8,7 @@ pub mod errors;
 mod headers;
 pub mod i18n;
 mod layout;
+mod read_only;
 mod session;
 mod views;
 
@@ -242,6 +243,7 @@ fn area(
     cfg: &CabinetConfig,
 ) -> impl Endpoint + use<> {
     route
+        .around(read_only::guard)
         .around(errors::render_errors)
         .around(language)
         .around(headers::security_headers)

@@ -6,6 +6,7 @@ use super::audit;
 use super::cookies;
 use super::csrf;
 use super::errors::{CabinetError, CabinetResult};
+use super::layout::Who;
 use crate::domain::{TokenHash, now_millis};
 use crate::state::AppState;
 use crate::store::{
@@ -44,11 +45,19 @@ impl PartnerSession {
         self.admin.is_none()
     }
 
+    /// A viewer: reads the cabinet, changes nothing.
+    pub fn read_only(&self) -> bool {
+        self.admin.as_ref().is_some_and(AdminRow::is_viewer)
+    }
+
     /// Who is logged in, for the page's header: the INN, or the admin's login and the INN.
-    pub fn who(&self) -> String {
-        match &self.admin {
-            Some(a) => format!("{} · {}", a.login, self.partner.inn),
-            None => self.partner.inn.clone(),
+    pub fn who(&self) -> Who {
+        Who {
+            label: match &self.admin {
+                Some(a) => format!("{} · {}", a.login, self.partner.inn),
+                None => self.partner.inn.clone(),
+            },
+            read_only: self.read_only(),
         }
     }
 }

@@ -6,7 +6,7 @@
 use super::passwords;
 use crate::domain::now_millis;
 use crate::error::{Error, Result};
-use crate::store::{AdminRow, SessionKind, Store};
+use crate::store::{ADMIN_ROLE, AdminRow, SessionKind, Store, VIEWER};
 
 /// At most this many named admins per company: a cabinet, not a directory.
 pub const MAX_ADMINS: usize = 50;
@@ -44,11 +44,20 @@ fn parse_name(raw: &str) -> Result<String> {
     }
 }
 
+/// A role as a form posts it: `viewer`, or anything else for a full admin.
+pub fn role(raw: &str) -> &'static str {
+    match raw.trim() {
+        VIEWER => VIEWER,
+        _ => ADMIN_ROLE,
+    }
+}
+
 pub async fn create(
     store: &Store,
     partner_id: i64,
     login: &str,
     name: &str,
+    role: &str,
     password: &str,
 ) -> Result<AdminRow> {
     let login = parse_login(login)?;
@@ -62,7 +71,7 @@ pub async fn create(
     }
     let hash = passwords::hash(password).await?;
     store
-        .create_admin(partner_id, &login, &name, &hash, now_millis())
+        .create_admin(partner_id, &login, &name, role, &hash, now_millis())
         .await
 }
 
@@ -90,6 +99,15 @@ pub async fn set_disabled(store: &Store, partner_id: i64, id: i64, disabled: boo
         store.delete_sessions_of(SessionKind::Admin, id).await?;
     }
     Ok(())
+}
+
+/// Makes an admin a viewer or a full admin; the sessions stay (the role is read at each page).
+pub async fn set_role(store: &Store, partner_id: i64, id: i64, role: &str) -> Result<()> {
+    if store.set_admin_role(partner_id, id, role).await? {
+        Ok(())
+    } else {
+        Err(not_found())
+    }
 }
 
 /// Gives an admin a new password (forgotten, or told to someone), ends their sessions and

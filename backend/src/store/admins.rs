@@ -11,13 +11,25 @@ pub struct AdminRow {
     pub login: String,
     pub name: String,
     pub password_hash: String,
+    /// `admin`, or `viewer` (reads, changes nothing).
+    pub role: String,
     pub disabled: bool,
     pub created_at: Millis,
     pub last_login_at: Option<Millis>,
 }
 
 const COLUMNS: &str =
-    "id, partner_id, login, name, password_hash, disabled, created_at, last_login_at";
+    "id, partner_id, login, name, password_hash, role, disabled, created_at, last_login_at";
+
+/// A viewer reads the cabinet and changes nothing.
+pub const VIEWER: &str = "viewer";
+pub const ADMIN_ROLE: &str = "admin";
+
+impl AdminRow {
+    pub fn is_viewer(&self) -> bool {
+        self.role == VIEWER
+    }
+}
 
 impl Store {
     pub async fn create_admin(
@@ -25,12 +37,13 @@ impl Store {
         partner_id: i64,
         login: &str,
         name: &str,
+        role: &str,
         password_hash: &str,
         now: Millis,
     ) -> Result<AdminRow> {
         let sql = format!(
-            "INSERT INTO partner_admins (partner_id, login, name, password_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+            "INSERT INTO partner_admins (partner_id, login, name, password_hash, created_at, role)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
         );
         let result = with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(partner_id)
@@ -38,6 +51,7 @@ impl Store {
             .bind(name)
             .bind(password_hash)
             .bind(now)
+            .bind(role)
             .fetch_one(p)
             .await);
         result.map_err(|e| {
@@ -123,6 +137,18 @@ impl Store {
         .bind(partner_id)
         .bind(id)
         .bind(disabled)
+        .execute(p)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    pub async fn set_admin_role(&self, partner_id: i64, id: i64, role: &str) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query(
+            "UPDATE partner_admins SET role = $3 WHERE partner_id = $1 AND id = $2",
+        )
+        .bind(partner_id)
+        .bind(id)
+        .bind(role)
         .execute(p)
         .await)?;
         Ok(n > 0)

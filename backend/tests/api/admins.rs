@@ -11,6 +11,7 @@ both_databases!(
     a_disabled_reset_or_deleted_admin_is_logged_out_at_once,
     a_named_admin_has_a_login_code_of_their_own_and_wrong_codes_are_throttled,
     the_company_requires_a_login_code_and_an_admin_without_one_sets_it_up_before_the_cabinet_opens,
+    a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account,
 );
 
 const ADMINS: &str = "/cabinet/settings/admins";
@@ -694,4 +695,156 @@ async fn the_company_requires_a_login_code_and_an_admin_without_one_sets_it_up_b
         )
         .await;
     assert_eq!(set_up, 3, "her first login, her setup and its login");
+}
+
+async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    app.create_message(&p, &e.id, "Приказ", "Текст").await.ok();
+    let owner = Browser::new(&app);
+    owner.partner(&p.inn).await;
+    let csrf = owner.get(ADMINS).await.csrf();
+    let added = owner
+        .post(
+            ADMINS,
+            &[
+                ("csrf", csrf.as_str()),
+                ("login", "auditor"),
+                ("name", "Аудитор"),
+                ("role", "viewer"),
+                ("password", "auditor-password"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    assert!(owner.get(ADMINS).await.body.contains("только просмотр"));
+    let id = admin_id(&app, "auditor").await;
+    let csrf_webhook = owner.get("/cabinet/webhook").await.csrf();
+    let hook = owner
+        .post(
+            "/cabinet/webhook",
+            &[
+                ("csrf", csrf_webhook.as_str()),
+                ("do", "save"),
+                ("url", "https://hooks.example.ru/simo"),
+            ],
+        )
+        .await;
+    assert_eq!(hook.status, 303, "{}", hook.body);
+    let secret = app.state.store.webhook(p.id).await.unwrap().unwrap().secret;
+
+    let v = Browser::new(&app);
+    assert_eq!(
+        v.login("cabinet", "auditor", "auditor-password")
+            .await
+            .status,
+        303
+    );
+    // Reads: the pages, the message, the downloads; told it is view only, the forms hidden.
+    for page in [
+        "/cabinet",
+        "/cabinet/employees",
+        "/cabinet/messages",
+        "/cabinet/send",
+        "/cabinet/settings",
+        "/cabinet/journal",
+    ] {
+        let got = v.get(page).await;
+        assert_eq!(got.status, 200, "{page}");
+        assert!(
+            got.body.contains("class=\"area-cabinet read-only\""),
+            "{page}"
+        );
+        assert!(got.body.contains("id=\"read-only\""), "{page}");
+    }
+    assert!(v.get("/cabinet/messages").await.body.contains("Приказ"));
+    assert_eq!(v.get("/cabinet/employees.csv").await.status, 200);
+    // The webhook's signing secret is not shown to a viewer.
+    let webhook = v.get("/cabinet/webhook").await.body;
+    assert!(webhook.contains("webhook-secret-hidden"), "{webhook}");
+    assert!(!webhook.contains(&secret));
+
+    // Changes nothing: each form refused with the reason, nothing stored.
+    let csrf = v.get("/cabinet/settings").await.csrf();
+    let messages = "SELECT COUNT(*) FROM messages";
+    let before = app.count(messages).await;
+    let state_path = format!("/cabinet/employees/{}/state", e.id);
+    for (path, form) in [
+        (
+            "/cabinet/send",
+            vec![
+                ("to", e.id.as_str()),
+                ("title", "От аудитора"),
+                ("text", "т"),
+            ],
+        ),
+        ("/cabinet/settings/token", vec![("grace_secs", "0")]),
+        (
+            "/cabinet/templates",
+            vec![("do", "save"), ("name", "x"), ("title", "x"), ("text", "x")],
+        ),
+        ("/cabinet/webhook", vec![("do", "rotate")]),
+        (state_path.as_str(), vec![("state", "disabled")]),
+    ] {
+        let mut fields = vec![("csrf", csrf.as_str())];
+        fields.extend(form);
+        let refused = v.post(path, &fields).await;
+        assert_eq!(refused.status, 403, "{path}: {}", refused.body);
+        assert!(refused.body.contains("только для просмотра"), "{path}");
+    }
+    assert_eq!(app.count(messages).await, before);
+    assert_eq!(
+        app.state.store.webhook(p.id).await.unwrap().unwrap().secret,
+        secret
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM staff WHERE state <> 'active'")
+            .await,
+        0
+    );
+    // Their own account is theirs: the password, other sessions, logout.
+    let own = v
+        .post(
+            "/cabinet/settings/password",
+            &[
+                ("csrf", csrf.as_str()),
+                ("current", "auditor-password"),
+                ("new", "auditor-password-2"),
+                ("confirm", "auditor-password-2"),
+            ],
+        )
+        .await;
+    assert_eq!(own.status, 303, "{}", own.body);
+
+    // Given full rights: the same form goes through; the journal says so.
+    assert_eq!(act(&owner, id, "admin", "").await.status, 303);
+    let csrf = v.get("/cabinet/settings").await.csrf();
+    assert!(!v.get("/cabinet").await.body.contains("id=\"read-only\""));
+    let template = v
+        .post(
+            "/cabinet/templates",
+            &[
+                ("csrf", csrf.as_str()),
+                ("do", "save"),
+                ("name", "Смена"),
+                ("title", "Смена"),
+                ("text", "т"),
+            ],
+        )
+        .await;
+    assert_eq!(template.status, 303, "{}", template.body);
+    assert_eq!(act(&owner, id, "viewer", "").await.status, 303);
+    let journal = owner.get("/cabinet/journal").await.body;
+    for words in [
+        "Добавлен администратор кабинета: <span class=\"audit-detail\">auditor (Аудитор), только просмотр",
+        "Изменены права администратора кабинета: <span class=\"audit-detail\">auditor (Аудитор)</span>",
+        "Изменены права администратора кабинета: <span class=\"audit-detail\">auditor (Аудитор), только просмотр",
+    ] {
+        assert!(journal.contains(words), "{words}: {journal}");
+    }
+    let english = owner.get("/cabinet/journal?lang=en").await.body;
+    assert!(
+        english.contains("auditor (Аудитор), view only"),
+        "{english}"
+    );
 }

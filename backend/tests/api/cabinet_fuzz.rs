@@ -373,14 +373,22 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
         .unwrap_or_default();
     // A named admin of each company: ours for the list's forms, theirs never to be reached.
     let store = &app.state.store;
-    simo_backend::service::admins::create(store, p.id, "fuzz-admin", "Свой Админ", "fuzz-password")
-        .await
-        .unwrap();
+    simo_backend::service::admins::create(
+        store,
+        p.id,
+        "fuzz-admin",
+        "Свой Админ",
+        "admin",
+        "fuzz-password",
+    )
+    .await
+    .unwrap();
     let their_admin = simo_backend::service::admins::create(
         store,
         q.id,
         "their-admin",
         "Чужой Админ",
+        "admin",
         "x-password",
     )
     .await

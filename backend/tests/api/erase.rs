@@ -224,6 +224,7 @@ async fn filled(app: &TestApp, inn: &str, phones: [&str; 2]) -> (Partner, Employ
         p.id,
         &format!("admin-{inn}"),
         "Кадровик",
+        "admin",
         "admin-password",
     )
     .await

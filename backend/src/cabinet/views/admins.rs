@@ -29,6 +29,7 @@ pub struct Row {
     /// The last login, if any.
     pub last_login: Option<String>,
     pub disabled: bool,
+    pub viewer: bool,
     pub second_factor: bool,
 }
 
@@ -46,6 +47,14 @@ struct AdminsView {
     login: String,
     name: String,
     error: Option<String>,
+}
+
+/// The journal's detail of an admin, with the role when it is a viewer's.
+fn with_role(admin: String, role: &str) -> String {
+    match role {
+        crate::store::VIEWER => crate::phrase::stored::AUDIT_VIEWER.fill(&[&admin]),
+        _ => admin,
+    }
 }
 
 /// The session of the company's own account; a named admin's is refused.
@@ -83,6 +92,7 @@ async fn render(
         .into_iter()
         .map(|a| Row {
             second_factor: with_code.contains(&a.id),
+            viewer: a.is_viewer(),
             created: cfg.datetime(a.created_at),
             last_login: a.last_login_at.map(|t| cfg.datetime(t)),
             id: a.id,
@@ -133,6 +143,9 @@ pub struct AddForm {
     login: String,
     #[serde(default)]
     name: String,
+    /// `viewer`, or a full admin.
+    #[serde(default)]
+    role: String,
     #[serde(default)]
     password: String,
 }
@@ -154,6 +167,7 @@ pub async fn add(
         s.partner.id,
         &form.login,
         &form.name,
+        admins::role(&form.role),
         &form.password,
     )
     .await;
@@ -164,7 +178,7 @@ pub async fn add(
                 admin_id = a.id,
                 "cabinet admin added"
             );
-            let detail = format!("{} ({})", a.login, a.name);
+            let detail = with_role(format!("{} ({})", a.login, a.name), &a.role);
             let action = audit::Action::AdminAdded;
             audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
             Ok(done(PAGE, "admin_added"))
@@ -232,6 +246,12 @@ pub async fn act(
         "delete" => {
             admins::delete(store, pid, id).await?;
             (audit::Action::AdminDeleted, name, "admin_deleted")
+        }
+        "viewer" | "admin" => {
+            let role = admins::role(&action);
+            admins::set_role(store, pid, id, role).await?;
+            let detail = with_role(name, role);
+            (audit::Action::AdminRoleChanged, detail, "admin_role")
         }
         _ => return Err(CabinetError::NotFound),
     };

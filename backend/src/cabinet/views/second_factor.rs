@@ -60,7 +60,7 @@ impl Account {
                         .admin
                         .as_ref()
                         .map_or_else(|| s.partner.inn.clone(), |a| a.login.clone()),
-                    who: s.who(),
+                    who: s.who().label,
                     password_hash: s.password_hash().to_owned(),
                     partner_id: Some(s.partner.id),
                     actor: s.actor,

@@ -149,7 +149,7 @@ pub async fn page(
     Query(q): Query<DoneQuery>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let l = Layout::signed_in(*lang, Area::Cabinet, "webhook", s.partner.inn, s.csrf)
+    let l = Layout::signed_in(*lang, Area::Cabinet, "webhook", s.who(), s.csrf)
         .with_notice(q.done.as_deref());
     render(state, cfg, l, s.partner.id, None, None, None).await
 }
