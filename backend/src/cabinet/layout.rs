@@ -34,6 +34,7 @@ pub struct Layout {
 }
 
 /// Who is logged in, as the page's header shows them.
+#[derive(Clone)]
 pub struct Who {
     pub label: String,
     /// A viewer, who changes nothing.

@@ -747,6 +747,7 @@ async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(ap
         "/cabinet/messages",
         "/cabinet/send",
         "/cabinet/settings",
+        "/cabinet/settings/2fa",
         "/cabinet/journal",
     ] {
         let got = v.get(page).await;

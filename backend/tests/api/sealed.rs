@@ -169,3 +169,23 @@ async fn a_sqlite_server_without_a_configured_key_keeps_one_beside_the_database(
         "{message}"
     );
 }
+
+/// PostgreSQL without a configured key: several servers share the database, so none makes a key
+/// of its own; the secrets are stored unsealed (with a warning in the log) and work.
+#[tokio::test]
+async fn postgres_without_a_key_stores_secrets_unsealed_and_works() {
+    let Some(app) = spawn_app_with(Db::Postgres, |s| s.secret_key = None).await else {
+        return;
+    };
+    assert!(!app.state.store.seals_secrets());
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let (key, _, _) = turn_on(&b, "/cabinet/settings/2fa", "secret-password").await;
+    let clear: String = key.split_whitespace().collect();
+    assert_eq!(stored(&app, "second_factors", p.id).await, clear);
+    assert_eq!(
+        login_with_code(&app, &p.inn, &key, 1).await.as_deref(),
+        Some("/cabinet")
+    );
+}

@@ -4,7 +4,7 @@
 
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::Lang;
-use super::super::layout::{Area, Layout};
+use super::super::layout::{Area, Layout, Who};
 use super::super::{CabinetConfig, audit, html, session};
 use super::done;
 use crate::domain::Millis;
@@ -24,8 +24,8 @@ struct Account {
     id: i64,
     /// The INN, the named admin's login or the operator's: what the authenticator app shows.
     name: String,
-    /// The page header's: who is logged in.
-    who: String,
+    /// The page header's: who is logged in (a viewer's pages say so).
+    who: Who,
     password_hash: String,
     csrf: String,
     /// Where the account's actions go: the company's journal (with whom it names), or the
@@ -42,7 +42,7 @@ impl Account {
                 Self {
                     kind: area,
                     id: s.operator.id,
-                    who: s.operator.login.clone(),
+                    who: s.operator.login.clone().into(),
                     actor: audit::operator(&s.operator.login),
                     name: s.operator.login,
                     password_hash: s.operator.password_hash,
@@ -60,7 +60,7 @@ impl Account {
                         .admin
                         .as_ref()
                         .map_or_else(|| s.partner.inn.clone(), |a| a.login.clone()),
-                    who: s.who().label,
+                    who: s.who(),
                     password_hash: s.password_hash().to_owned(),
                     partner_id: Some(s.partner.id),
                     actor: s.actor,
