@@ -347,6 +347,11 @@ impl Action {
 /// The company's own cabinet account (its INN and password).
 pub const ADMIN: &str = "admin";
 
+/// Whom the journal names for a cabinet login: the named admin, or the company's own account.
+pub fn actor_of(admin: Option<&crate::store::AdminRow>) -> String {
+    admin.map_or_else(|| ADMIN.to_owned(), |a| self::admin(&a.login))
+}
+
 /// A named admin of the company's cabinet, by login: the login stays in the journal after the
 /// admin is deleted.
 pub fn admin(login: &str) -> String {

@@ -28,10 +28,7 @@ pub struct PartnerSession {
 impl PartnerSession {
     /// The account: its kind and id, as sessions and second factors key it.
     pub fn account(&self) -> (SessionKind, i64) {
-        match &self.admin {
-            Some(a) => (SessionKind::Admin, a.id),
-            None => (SessionKind::Partner, self.partner.id),
-        }
+        crate::service::accounts::account_of(self.partner.id, self.admin.as_ref())
     }
 
     pub fn password_hash(&self) -> &str {
@@ -242,9 +239,7 @@ pub async fn partner(req: &Request, state: &AppState) -> CabinetResult<PartnerSe
     };
     match state.store.partner_by_id(partner_id).await? {
         Some(partner) if !partner.disabled => Ok(PartnerSession {
-            actor: admin
-                .as_ref()
-                .map_or_else(|| audit::ADMIN.to_owned(), |a| audit::admin(&a.login)),
+            actor: audit::actor_of(admin.as_ref()),
             partner,
             admin,
             csrf,

@@ -167,10 +167,16 @@ pub struct CabinetLogin {
 impl CabinetLogin {
     /// The account: its kind and id, as sessions and second factors key it.
     pub fn account(&self) -> (SessionKind, i64) {
-        match &self.admin {
-            Some(a) => (SessionKind::Admin, a.id),
-            None => (SessionKind::Partner, self.partner.id),
-        }
+        account_of(self.partner.id, self.admin.as_ref())
+    }
+}
+
+/// The account of a company's cabinet login, as sessions and second factors key it: the named
+/// admin's, or the company's own.
+pub fn account_of(partner_id: i64, admin: Option<&AdminRow>) -> (SessionKind, i64) {
+    match admin {
+        Some(a) => (SessionKind::Admin, a.id),
+        None => (SessionKind::Partner, partner_id),
     }
 }
 

@@ -124,6 +124,18 @@ impl Store {
         Ok(())
     }
 
+    /// The partner's admins who log in with a code.
+    pub async fn admins_with_code(&self, partner_id: i64) -> Result<Vec<i64>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT a.id FROM partner_admins a JOIN second_factors f
+               ON f.kind = 'admin' AND f.subject_id = a.id AND f.enabled_at IS NOT NULL
+             WHERE a.partner_id = $1",
+        )
+        .bind(partner_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// Disables or enables one of the partner's admins; false if the partner has no such admin.
     pub async fn set_admin_disabled(
         &self,

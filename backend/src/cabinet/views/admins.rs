@@ -77,10 +77,8 @@ async fn render(
     typed: (&str, &str),
     error: Option<String>,
 ) -> CabinetResult<Response> {
-    let with_code = state
-        .store
-        .second_factor_subjects(SessionKind::Admin)
-        .await?;
+    // This company's admins alone, not every admin's of the server.
+    let with_code = state.store.admins_with_code(partner_id).await?;
     let required = state.store.second_factor_required(partner_id).await?;
     let own_code = second_factor::enabled(&state.store, SessionKind::Partner, partner_id)
         .await?

@@ -126,10 +126,7 @@ async fn submit(
                     kind,
                     id,
                     partner_id: Some(l.partner.id),
-                    actor: l
-                        .admin
-                        .as_ref()
-                        .map_or_else(|| audit::ADMIN.to_owned(), |a| audit::admin(&a.login)),
+                    actor: audit::actor_of(l.admin.as_ref()),
                     code_follows: l.code_follows,
                     setup_follows: l.setup_follows,
                 }
