@@ -29,6 +29,8 @@ pub struct Settings {
     pub sms_http_url: Option<String>,
     /// 64 hex digits sealing secrets at rest (see `store::sealed`).
     pub secret_key: Option<String>,
+    /// Earlier keys still opening what they sealed, during a rotation.
+    pub secret_key_previous: Option<String>,
     pub sms_http_token: Option<String>,
     pub sms_code_length: u32,
     pub sms_code_ttl_secs: i64,
@@ -104,6 +106,11 @@ pub const KNOBS: &[Knob] = &[
         key: "secret_key",
         default: "",
         help: "64 hex digits (32 bytes) sealing the login codes' keys and the webhooks' secrets in the database; unset: a key file beside a SQLite database (<file>-key, made at first start), none on PostgreSQL (stored unsealed, with a warning)",
+    },
+    Knob {
+        key: "secret_key_previous",
+        default: "",
+        help: "earlier secret keys, separated by commas: they still open what they sealed, and the start seals it again with SIMO_SECRET_KEY (a rotation; `simo-backend secret-key status` says when they can go)",
     },
     Knob {
         key: "sms_http_url",
@@ -221,6 +228,7 @@ impl Default for Settings {
             sms_provider: SmsProviderKind::Log,
             sms_http_url: None,
             secret_key: None,
+            secret_key_previous: None,
             sms_http_token: None,
             sms_code_length: 0,
             sms_code_ttl_secs: 0,
@@ -320,6 +328,7 @@ impl Settings {
             }
             "sms_http_url" => self.sms_http_url = opt(value),
             "secret_key" => self.secret_key = opt(value),
+            "secret_key_previous" => self.secret_key_previous = opt(value),
             "sms_http_token" => self.sms_http_token = opt(value),
             "sms_code_length" => self.sms_code_length = num(key, value)?,
             "sms_code_ttl_secs" => self.sms_code_ttl_secs = num(key, value)?,
@@ -346,6 +355,14 @@ impl Settings {
         if let Some(key) = &self.secret_key {
             crate::store::Sealer::parse_key(key)
                 .map_err(|_| Error::Config("SIMO_SECRET_KEY must be 64 hex digits".into()))?;
+        }
+        if let Some(keys) = &self.secret_key_previous {
+            crate::store::Sealer::parse_keys(keys).map_err(|_| {
+                Error::Config(
+                    "SIMO_SECRET_KEY_PREVIOUS must be keys of 64 hex digits, separated by commas"
+                        .into(),
+                )
+            })?;
         }
         crate::domain::TimeFormat::new(&self.timezone)
             .map_err(|e| Error::Config(e.0.en().to_owned()))?;

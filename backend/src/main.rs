@@ -38,12 +38,28 @@ enum Command {
     /// Manage the service operator's accounts for the web area at /operator.
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// The key sealing secrets at rest (login codes' keys, webhooks' secrets).
+    #[command(subcommand)]
+    SecretKey(SecretKeyCommand),
     /// Write the OpenAPI spec of API v1.
     Openapi {
         /// Where to write it.
         #[arg(long, default_value = "openapi/simo-v1.json")]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum SecretKeyCommand {
+    /// Print a new random key (64 hex digits) for SIMO_SECRET_KEY.
+    New,
+    /// How the stored secrets are sealed, as JSON: with the current key, with an earlier one
+    /// (SIMO_SECRET_KEY_PREVIOUS still needed), unsealed, or with no key the server has.
+    Status,
+    /// A new key for a SQLite server's key file, every secret sealed with it, the old key gone.
+    /// Stop the server first. With SIMO_SECRET_KEY set, rotate that instead: the new key in
+    /// SIMO_SECRET_KEY, the old in SIMO_SECRET_KEY_PREVIOUS, and restart.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -154,6 +170,10 @@ async fn store(settings: &Settings) -> simo_backend::error::Result<Store> {
 }
 
 async fn run(cli: Cli) -> simo_backend::error::Result<()> {
+    if let Command::SecretKey(SecretKeyCommand::New) = &cli.command {
+        println!("{}", simo_backend::store::Sealer::new_key_hex());
+        return Ok(());
+    }
     if let Command::Openapi { out } = &cli.command {
         if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
@@ -184,8 +204,42 @@ async fn run(cli: Cli) -> simo_backend::error::Result<()> {
         }
         Command::Partner(cmd) => partner_command(&store(&settings).await?, &settings, cmd).await,
         Command::Operator(cmd) => operator_command(&store(&settings).await?, cmd).await,
+        Command::SecretKey(cmd) => {
+            secret_key_command(&store(&settings).await?, &settings, cmd).await
+        }
         Command::Openapi { .. } => unreachable!("handled above"),
     }
+}
+
+async fn secret_key_command(
+    store: &Store,
+    settings: &Settings,
+    cmd: SecretKeyCommand,
+) -> simo_backend::error::Result<()> {
+    let configured = settings.secret_key.as_deref();
+    match cmd {
+        SecretKeyCommand::Status => {
+            store.load_secret_keys(configured, settings.secret_key_previous.as_deref())?;
+            let census = store.secret_census().await?;
+            println!(
+                "{}",
+                serde_json::json!({ "sealing": store.seals_secrets(), "secrets": census })
+            );
+        }
+        SecretKeyCommand::Rotate => {
+            let rotation = store.rotate_key_file(configured).await?;
+            audit::record_cli_for_operator(
+                store,
+                None,
+                audit::Action::SecretKeyRotated,
+                &audit::resealed(rotation.resealed),
+            )
+            .await;
+            println!("{}", serde_json::json!(rotation));
+        }
+        SecretKeyCommand::New => unreachable!("handled before the database is opened"),
+    }
+    Ok(())
 }
 
 /// Each change is in the partner's journal and the operator's, by "the server's command line",

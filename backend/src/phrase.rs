@@ -321,6 +321,10 @@ pub mod stored {
         "завершено сеансов администраторов без кода: {}",
         "sessions of admins without a code ended: {}",
     );
+    pub const AUDIT_RESEALED: Stored = Stored::new(
+        "секретов зашифровано новым ключом: {}",
+        "secrets sealed with the new key: {}",
+    );
     pub const AUDIT_VIEWER: Stored = Stored::new("{}, только просмотр", "{}, view only");
     pub const AUDIT_WITH_CODE: Stored =
         Stored::new("с кодом из приложения", "with a code from the app");
@@ -389,6 +393,7 @@ pub mod stored {
         AUDIT_WITH_RECOVERY,
         AUDIT_WRONG_CODE,
         AUDIT_SESSIONS_ENDED,
+        AUDIT_RESEALED,
         AUDIT_VIEWER,
     ];
 }

@@ -96,7 +96,20 @@ impl Application {
             .and_then(|a| a.as_socket_addr().map(|s| s.port()))
             .ok_or_else(|| Error::Internal("listener has no address".into()))?;
         store.migrate().await?;
-        store.open_secrets(settings.secret_key.as_deref()).await?;
+        let resealed = store
+            .open_secrets(
+                settings.secret_key.as_deref(),
+                settings.secret_key_previous.as_deref(),
+            )
+            .await?;
+        if resealed.previous > 0 {
+            crate::cabinet::audit::record_server_for_operator(
+                &store,
+                crate::cabinet::audit::Action::SecretKeyRotated,
+                &crate::cabinet::audit::resealed(resealed.previous),
+            )
+            .await;
+        }
         Self::with_store(acceptor, port, store, settings)
     }
 

@@ -88,6 +88,10 @@ pub enum Action {
     /// In the operator's journal only, as the next: the detail is the operator's login.
     OperatorCreated,
     OperatorPasswordSet,
+    /// In the operator's journal only: the key sealing secrets at rest changed (the command line
+    /// rotated the key file, or the server started with SIMO_SECRET_KEY_PREVIOUS); the detail
+    /// is how many secrets were sealed with the new key.
+    SecretKeyRotated,
     /// The detail is the address.
     WebhookOn,
     /// The detail is the old and the new address.
@@ -148,7 +152,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 61] = [
+    pub const ALL: [Self; 62] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -204,6 +208,7 @@ impl Action {
         Self::PartnerErased,
         Self::OperatorCreated,
         Self::OperatorPasswordSet,
+        Self::SecretKeyRotated,
         Self::WebhookOn,
         Self::WebhookMoved,
         Self::WebhookSecretRotated,
@@ -272,7 +277,8 @@ impl Action {
             | Self::PasswordReset
             | Self::PartnerErased
             | Self::OperatorCreated
-            | Self::OperatorPasswordSet => Kind::Operator,
+            | Self::OperatorPasswordSet
+            | Self::SecretKeyRotated => Kind::Operator,
         }
     }
 
@@ -334,6 +340,7 @@ impl Action {
             Self::PartnerErased => "partner_erased",
             Self::OperatorCreated => "operator_created",
             Self::OperatorPasswordSet => "operator_password",
+            Self::SecretKeyRotated => "secret_key_rotated",
             Self::WebhookOn => "webhook_on",
             Self::WebhookMoved => "webhook_moved",
             Self::WebhookSecretRotated => "webhook_secret",
@@ -524,6 +531,16 @@ pub async fn record_cli_for_operator(
     detail: &str,
 ) {
     write_operator(store, CLI, partner, action, detail, "").await;
+}
+
+/// Records what the server did by itself, in the operator's journal.
+pub async fn record_server_for_operator(store: &Store, action: Action, detail: &str) {
+    write_operator(store, SERVER, None, action, detail, "").await;
+}
+
+/// The detail of a key rotation: how many secrets were sealed with the new key.
+pub fn resealed(count: u64) -> String {
+    crate::phrase::stored::AUDIT_RESEALED.fill(&[&count.to_string()])
 }
 
 /// Records what the server did by itself for the partner.

@@ -876,6 +876,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Пароль оператора изменён",
         "Operator password changed",
     ),
+    (
+        "audit.secret_key_rotated",
+        "Ключ шифрования секретов сменён",
+        "Key sealing the secrets changed",
+    ),
     ("opj.title", "Журнал оператора", "Operator journal"),
     (
         "opj.hint",

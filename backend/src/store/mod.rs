@@ -53,7 +53,7 @@ pub use partners::{NewPartner, PartnerRow};
 pub use recall::{RECALLED_PAGE, Recall};
 pub use reminders::{AckCursor, OverdueAcks, SendReminders};
 pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};
-pub use sealed::Sealer;
+pub use sealed::{KeyRotation, Resealed, Sealer, SecretCensus};
 pub use second_factor::{Awaiting, ChallengeRow, NewChallenge, SecondFactorRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};

@@ -108,6 +108,8 @@ pub struct TestApp {
     pub sms: FakeSms,
     pub state: SharedState,
     pub db: Db,
+    /// The PostgreSQL schema that is this app's database.
+    schema: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -186,13 +188,14 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Optio
     let (sms_url, sms) = spawn_fake_sms().await;
     let mut settings = test_settings(&sms_url);
     adjust(&mut settings);
-    let (app, dir) = match db {
+    let (app, dir, schema) = match db {
         Db::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
             settings.database_url = format!("sqlite://{}/simo.db?mode=rwc", dir.path().display());
             (
                 Application::build(settings).await.expect("build app"),
                 Some(dir),
+                None,
             )
         }
         Db::Postgres => {
@@ -219,6 +222,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Optio
                     .await
                     .expect("build app"),
                 None,
+                Some(schema),
             )
         }
     };
@@ -231,6 +235,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Optio
         sms,
         state,
         db,
+        schema,
         _dir: dir,
     })
 }
@@ -299,6 +304,16 @@ impl TestApp {
     }
 
     /// A number straight from the database, for checks the API cannot make.
+    /// Another store on this app's database, as a restarted server (or the command line) opens
+    /// it: no key taken yet.
+    pub async fn reopen_store(&self) -> Store {
+        match &self.schema {
+            Some(schema) => Store::connect_pg_schema(&pg_url(), schema, 2).await,
+            None => Store::connect(&self.state.settings.database_url, 2).await,
+        }
+        .unwrap()
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         let sql = || sqlx::AssertSqlSafe(sql.to_owned());
         match self.state.store.pool() {
