@@ -533,6 +533,17 @@ pub async fn record_cli_for_operator(
     write_operator(store, CLI, partner, action, detail, "").await;
 }
 
+/// The action and detail of a login code required (with the sessions it ended) or lifted.
+pub fn code_rule(required: bool, ended: u64) -> (Action, String) {
+    match required {
+        true => (
+            Action::SecondFactorRequired,
+            crate::phrase::stored::AUDIT_SESSIONS_ENDED.fill(&[&ended.to_string()]),
+        ),
+        false => (Action::SecondFactorOptional, String::new()),
+    }
+}
+
 /// Records what the server did by itself, in the operator's journal.
 pub async fn record_server_for_operator(store: &Store, action: Action, detail: &str) {
     write_operator(store, SERVER, None, action, detail, "").await;

@@ -1042,6 +1042,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "When on, every account of the cabinet, the INN login and the admins alike, logs in only with a code from an authenticator app. Whoever has none yet is asked to set it up after the password, and such admins' open sessions end. Nobody can turn their code off meanwhile.",
     ),
     ("admins.policy_is_on", "требуется", "required"),
+    (
+        "admins.policy_imposed",
+        "Этого требует оператор сервиса: снять требование может только он. Учётная запись без кода настраивает его при следующем входе.",
+        "The service operator requires it: only they can lift it. An account without a code sets one up at its next login.",
+    ),
     ("admins.policy_is_off", "по желанию каждого", "up to each"),
     (
         "admins.policy_on",
@@ -1101,6 +1106,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Your company requires the login code: it cannot be turned off. The company's account (the INN login) lifts the requirement on the admins page.",
     ),
     (
+        "tfa.imposed",
+        "Оператор сервиса требует вход с кодом для вашей организации: отключить его нельзя.",
+        "The service operator requires the login code of your company: it cannot be turned off.",
+    ),
+    (
         "audit.who_main",
         "Учётная запись организации (вход по ИНН)",
         "The company's account (the INN login)",
@@ -1109,6 +1119,22 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("admins.never", "ещё не входил", "not yet"),
     ("op.admins", "администраторов", "admins"),
     ("op.code_required", "код обязателен", "code required"),
+    (
+        "op.code_imposed",
+        "код обязателен по требованию оператора",
+        "code required by the operator",
+    ),
+    ("op.code_impose", "Требовать код", "Require the code"),
+    (
+        "op.code_impose_hint",
+        "Вход в кабинет организации только с кодом из приложения, для всех её учётных записей; без кода — настройка при следующем входе",
+        "Every account of the company's cabinet logs in with a code from an app; one without a code sets it up at its next login",
+    ),
+    (
+        "op.code_lift",
+        "Не требовать код",
+        "Stop requiring the code",
+    ),
     ("admins.viewer", "только просмотр", "view only"),
     ("admins.make_viewer", "Только просмотр", "View only"),
     ("admins.make_admin", "Дать полные права", "Give full rights"),
@@ -1935,6 +1961,21 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.partner_rate",
         "Лимит вызовов API сохранён",
         "The API call limit is saved",
+    ),
+    (
+        "done.code_imposed",
+        "Вход с кодом обязателен для всех учётных записей организации; сеансы без кода завершены",
+        "A login code is now required of every account of the company; sessions without one have ended",
+    ),
+    (
+        "done.code_lifted",
+        "Оператор больше не требует вход с кодом (требование самой организации, если есть, остаётся)",
+        "The operator no longer requires a login code (the company's own requirement, if any, stays)",
+    ),
+    (
+        "done.code_policy_unchanged",
+        "Требование входа с кодом не изменилось",
+        "The login code requirement is unchanged",
     ),
     (
         "done.partner_disabled",

@@ -83,6 +83,42 @@ fn not_found() -> Error {
 }
 
 /// The partner's admin of this id.
+/// Who requires a login code of a company's accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRule {
+    /// The company's own account, which can lift it.
+    Company,
+    /// The service operator: the company cannot lift it.
+    Operator,
+}
+
+/// Sets a rule requiring a login code of every account of the company, or lifts it. Required,
+/// the sessions of its accounts without a code end (they set it up at their next login): how
+/// many.
+pub async fn set_code_required(
+    store: &Store,
+    partner_id: i64,
+    rule: CodeRule,
+    required: bool,
+) -> Result<u64> {
+    match rule {
+        CodeRule::Company => {
+            store
+                .set_second_factor_required(partner_id, required)
+                .await?
+        }
+        CodeRule::Operator => {
+            store
+                .set_second_factor_imposed(partner_id, required)
+                .await?
+        }
+    }
+    match required {
+        true => store.end_sessions_without_code(partner_id).await,
+        false => Ok(0),
+    }
+}
+
 pub async fn of_partner(store: &Store, partner_id: i64, id: i64) -> Result<AdminRow> {
     match store.admin_by_id(id).await? {
         Some(a) if a.partner_id == partner_id => Ok(a),

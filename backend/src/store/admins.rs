@@ -98,20 +98,31 @@ impl Store {
         )
     }
 
-    /// How many named admins each company has (those with any), and the companies that
-    /// require a login code: for the operator's list.
-    pub async fn admin_overview(&self) -> Result<(Vec<(i64, i64)>, Vec<i64>)> {
+    /// How many named admins each company has (those with any), and who requires a login code
+    /// of the companies where someone does: for the operator's list.
+    pub async fn admin_overview(&self) -> Result<(Vec<(i64, i64)>, Vec<(i64, CodePolicy)>)> {
         let counts = with_pool!(self, p => sqlx::query_as(
             "SELECT partner_id, COUNT(*) FROM partner_admins GROUP BY partner_id",
         )
         .fetch_all(p)
         .await)?;
-        let required = with_pool!(self, p => sqlx::query_scalar(
-            "SELECT id FROM partners WHERE second_factor_required = TRUE",
+        let required: Vec<(i64, bool, bool)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT id, second_factor_required, second_factor_imposed FROM partners
+             WHERE second_factor_required = TRUE OR second_factor_imposed = TRUE",
         )
         .fetch_all(p)
         .await)?;
-        Ok((counts, required))
+        let policies = required
+            .into_iter()
+            .map(|(id, by_company, by_operator)| {
+                let policy = CodePolicy {
+                    by_company,
+                    by_operator,
+                };
+                (id, policy)
+            })
+            .collect();
+        Ok((counts, policies))
     }
 
     /// Notes a session started for the admin.
@@ -225,14 +236,35 @@ impl Store {
     }
 
     /// Whether the company requires a login code of every account of its cabinet.
+    /// Whether a login code is required of every account of the company: by the company or
+    /// by the operator.
     pub async fn second_factor_required(&self, partner_id: i64) -> Result<bool> {
-        let required: Option<bool> = with_pool!(self, p => sqlx::query_scalar(
-            "SELECT second_factor_required FROM partners WHERE id = $1",
+        Ok(self.code_policy(partner_id).await?.required())
+    }
+
+    /// Who requires a login code of the company's accounts.
+    pub async fn code_policy(&self, partner_id: i64) -> Result<CodePolicy> {
+        let row: Option<(bool, bool)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT second_factor_required, second_factor_imposed FROM partners WHERE id = $1",
         )
         .bind(partner_id)
         .fetch_optional(p)
         .await)?;
-        Ok(required.unwrap_or(false))
+        let (by_company, by_operator) = row.unwrap_or_default();
+        Ok(CodePolicy {
+            by_company,
+            by_operator,
+        })
+    }
+
+    /// The operator requires a login code of the company's accounts, or no longer.
+    pub async fn set_second_factor_imposed(&self, partner_id: i64, imposed: bool) -> Result<()> {
+        exec!(self, p => sqlx::query("UPDATE partners SET second_factor_imposed = $2 WHERE id = $1")
+            .bind(partner_id)
+            .bind(imposed)
+            .execute(p)
+            .await)?;
+        Ok(())
     }
 
     pub async fn set_second_factor_required(&self, partner_id: i64, required: bool) -> Result<()> {
@@ -244,13 +276,17 @@ impl Store {
         Ok(())
     }
 
-    /// Ends the sessions of the company's named admins who have no login code turned on (the
-    /// company has just required one: they set it up at their next login); how many ended.
+    /// Ends the sessions of the company's accounts, its own and its named admins', that have no
+    /// login code turned on (a code has just been required: they set it up at their next
+    /// login); how many ended.
     pub async fn end_sessions_without_code(&self, partner_id: i64) -> Result<u64> {
         Ok(exec!(self, p => sqlx::query(
-            "DELETE FROM cabinet_sessions WHERE kind = 'admin' AND subject_id IN (
+            "DELETE FROM cabinet_sessions WHERE (kind = 'admin' AND subject_id IN (
                SELECT a.id FROM partner_admins a WHERE a.partner_id = $1 AND NOT EXISTS (
                  SELECT 1 FROM second_factors f WHERE f.kind = 'admin' AND f.subject_id = a.id
+                   AND f.enabled_at IS NOT NULL)))
+             OR (kind = 'partner' AND subject_id = $1 AND NOT EXISTS (
+                 SELECT 1 FROM second_factors f WHERE f.kind = 'partner' AND f.subject_id = $1
                    AND f.enabled_at IS NOT NULL))",
         )
         .bind(partner_id)
@@ -269,5 +305,19 @@ impl Store {
         .bind(partner_id)
         .execute(p)
         .await)?)
+    }
+}
+
+/// Who requires a login code of a company's accounts: the company itself (its own account's
+/// choice, which it can lift) and the service operator (which it cannot).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CodePolicy {
+    pub by_company: bool,
+    pub by_operator: bool,
+}
+
+impl CodePolicy {
+    pub fn required(self) -> bool {
+        self.by_company || self.by_operator
     }
 }

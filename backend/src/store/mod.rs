@@ -36,7 +36,7 @@ mod usage;
 mod webhooks;
 
 pub use acks::{AwaitingAck, SendAcks};
-pub use admins::{ADMIN_ROLE, AdminRow, VIEWER};
+pub use admins::{ADMIN_ROLE, AdminRow, CodePolicy, VIEWER};
 pub use audit::{AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush, Texts};

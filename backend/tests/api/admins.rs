@@ -12,6 +12,7 @@ both_databases!(
     a_named_admin_has_a_login_code_of_their_own_and_wrong_codes_are_throttled,
     the_company_requires_a_login_code_and_an_admin_without_one_sets_it_up_before_the_cabinet_opens,
     a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account,
+    the_operator_requires_a_login_code_that_the_company_cannot_lift,
 );
 
 const ADMINS: &str = "/cabinet/settings/admins";
@@ -848,4 +849,122 @@ async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(ap
         english.contains("auditor (Аудитор), view only"),
         "{english}"
     );
+}
+
+/// The operator's switch of a company's login code: `imposed` "1" or "0".
+async fn impose(ops: &Browser, partner_id: i64, imposed: &str) -> Page {
+    let csrf = ops.get("/operator").await.csrf();
+    ops.post(
+        &format!("/operator/partners/{partner_id}/code"),
+        &[("csrf", &csrf), ("imposed", imposed), ("back", "/operator")],
+    )
+    .await
+}
+
+async fn the_operator_requires_a_login_code_that_the_company_cannot_lift(app: TestApp) {
+    let (p, owner, hr, _) = with_kadry(&app).await;
+    let other = app.create_partner(INN_B).await;
+    let other_owner = Browser::new(&app);
+    other_owner.partner(&other.inn).await;
+    let ops = Browser::new(&app);
+    ops.operator(&app).await;
+    assert!(ops.get("/operator").await.body.contains("Требовать код"));
+
+    let on = impose(&ops, p.id, "1").await;
+    assert_eq!(on.status, 303, "{}", on.body);
+    assert!(on.location.unwrap().contains("done=code_imposed"));
+    let list = ops.get("/operator").await.body;
+    assert!(
+        list.contains("код обязателен по требованию оператора"),
+        "{list}"
+    );
+    assert!(list.contains("Не требовать код"));
+    // Every account of the company without a code is out at once, its own included; the other
+    // company's is not.
+    for b in [&owner, &hr] {
+        let out = b.get("/cabinet").await;
+        assert_eq!(out.location.as_deref(), Some("/cabinet/login"));
+    }
+    assert_eq!(other_owner.get("/cabinet").await.status, 200);
+
+    // The company's own account sets its code up at its login, before the cabinet opens.
+    let o = Browser::new(&app);
+    let first = o.login("cabinet", &p.inn, "secret-password").await;
+    assert_eq!(first.location.as_deref(), Some("/cabinet/login/setup"));
+    assert_eq!(
+        o.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    let setup = o.get("/cabinet/login/setup").await;
+    let csrf = setup.csrf();
+    let key = shown_key(&setup);
+    let code = totp_code(&key, 0);
+    let set_up = o
+        .post("/cabinet/login/setup", &[("csrf", &csrf), ("code", &code)])
+        .await;
+    assert_eq!(set_up.status, 200, "{}", set_up.body);
+    assert_eq!(o.get("/cabinet").await.status, 200);
+
+    // It cannot lift the requirement, nor turn its code off; its page says who requires it.
+    let page = o.get(ADMINS).await.body;
+    assert!(page.contains("id=\"policy-imposed\""), "{page}");
+    assert!(!page.contains("id=\"policy-switch\""), "{page}");
+    let lifted = policy(&o, "0").await;
+    assert_eq!(lifted.status, 400, "{}", lifted.body);
+    assert!(lifted.body.contains("снять это требование может только он"));
+    let off = |step: i64| {
+        let o = &o;
+        let key = key.clone();
+        async move {
+            let csrf = o.get("/cabinet/settings/2fa").await.csrf();
+            let code = totp_code(&key, step);
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("password", "secret-password"),
+                ("code", code.as_str()),
+            ];
+            o.post("/cabinet/settings/2fa/off", &form).await
+        }
+    };
+    let kept = off(1).await;
+    assert_eq!(kept.status, 400, "{}", kept.body);
+    assert!(kept.body.contains("Оператор сервиса требует вход с кодом"));
+
+    // Both journals name the operator and the sessions ended (the owner's and the admin's).
+    let journaled = format!(
+        "SELECT COUNT(*) FROM audit_events WHERE partner_id = {} AND actor = 'operator:ops'
+           AND action = 'second_factor_required'
+           AND detail = 'завершено сеансов администраторов без кода: 2'",
+        p.id
+    );
+    assert_eq!(app.count(&journaled).await, 1);
+    let operator_journaled = format!(
+        "SELECT COUNT(*) FROM operator_events WHERE partner_inn = '{}' AND actor = 'operator:ops'
+           AND action = 'second_factor_required'",
+        p.inn
+    );
+    assert_eq!(app.count(&operator_journaled).await, 1);
+    // Asked again, nothing changes and nothing more is journaled.
+    let again = impose(&ops, p.id, "1").await;
+    assert!(
+        again
+            .location
+            .unwrap()
+            .contains("done=code_policy_unchanged")
+    );
+    assert_eq!(app.count(&operator_journaled).await, 1);
+
+    // Lifted by the operator: the company's own choice again, and the code may go.
+    let lift = impose(&ops, p.id, "0").await;
+    assert!(lift.location.unwrap().contains("done=code_lifted"));
+    assert_eq!(off(1).await.status, 303);
+    let h = Browser::new(&app);
+    let login = h.login("cabinet", "kadry", "hr-password-1").await;
+    assert_eq!(login.location.as_deref(), Some("/cabinet"));
+    let lifted = format!(
+        "SELECT COUNT(*) FROM operator_events WHERE partner_inn = '{}'
+           AND action = 'second_factor_optional'",
+        p.inn
+    );
+    assert_eq!(app.count(&lifted).await, 1);
 }

@@ -39,8 +39,10 @@ struct AdminsView {
     l: Layout,
     rows: Vec<Row>,
     max: usize,
-    /// The company requires a login code of every account.
+    /// A login code is required of every account (by the company or by the operator).
     required: bool,
+    /// The operator requires it: the company cannot lift it.
+    imposed: bool,
     /// The company's own account logs in with a code (which requiring one takes first).
     own_code: bool,
     /// The add form as typed, with what was wrong.
@@ -79,7 +81,7 @@ async fn render(
 ) -> CabinetResult<Response> {
     // This company's admins alone, not every admin's of the server.
     let with_code = state.store.admins_with_code(partner_id).await?;
-    let required = state.store.second_factor_required(partner_id).await?;
+    let policy = state.store.code_policy(partner_id).await?;
     let own_code = second_factor::enabled(&state.store, SessionKind::Partner, partner_id)
         .await?
         .is_some();
@@ -108,7 +110,8 @@ async fn render(
         l: l.with_title(&title),
         rows,
         max: admins::MAX_ADMINS,
-        required,
+        required: policy.required(),
+        imposed: policy.by_operator,
         own_code,
         login: typed.0.to_owned(),
         name: typed.1.to_owned(),
@@ -286,7 +289,14 @@ pub async fn set_policy(
     session::check_csrf(&s.csrf, &form.csrf)?;
     let pid = s.partner.id;
     let required = form.required == "1";
-    if required == state.store.second_factor_required(pid).await? {
+    let policy = state.store.code_policy(pid).await?;
+    if policy.by_operator {
+        return Err(CabinetError::Invalid(phrase!(
+            "Вход с кодом для всех требует оператор сервиса: снять это требование может только он",
+            "The service operator requires a login code of every account: only they can lift it"
+        )));
+    }
+    if required == policy.by_company {
         return Ok(done(PAGE, "policy_unchanged"));
     }
     if required
@@ -298,24 +308,12 @@ pub async fn set_policy(
         let error = l.t.s("admins.policy_own_first").to_owned();
         return render(state, cfg, l, pid, ("", ""), Some(error)).await;
     }
-    state
-        .store
-        .set_second_factor_required(pid, required)
-        .await?;
-    let (action, key, detail) = if required {
-        let ended = state.store.end_sessions_without_code(pid).await?;
-        let detail = crate::phrase::stored::AUDIT_SESSIONS_ENDED.fill(&[&ended.to_string()]);
-        (
-            audit::Action::SecondFactorRequired,
-            "policy_required",
-            detail,
-        )
-    } else {
-        (
-            audit::Action::SecondFactorOptional,
-            "policy_optional",
-            String::new(),
-        )
+    let ended =
+        admins::set_code_required(&state.store, pid, admins::CodeRule::Company, required).await?;
+    let (action, detail) = audit::code_rule(required, ended);
+    let key = match required {
+        true => "policy_required",
+        false => "policy_optional",
     };
     tracing::info!(partner_id = pid, required, "login code policy changed");
     audit::record(state, req, pid, &s.actor, action, &detail).await;

@@ -11,7 +11,7 @@ use super::{PageOf, done, fold, list_href, page_number};
 use crate::domain::PartnerName;
 use crate::service::partners::{self, PartnerInput};
 use crate::state::SharedState;
-use crate::store::{PartnerRow, SessionKind};
+use crate::store::{CodePolicy, PartnerRow, SessionKind};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
@@ -75,8 +75,8 @@ pub struct PartnerItem {
     pub login_code: bool,
     /// Named admins of its cabinet.
     pub admins: i64,
-    /// It requires a login code of every account.
-    pub code_required: bool,
+    /// Who requires a login code of every account.
+    pub code: CodePolicy,
     /// The company's own limit of API calls a second, as the form shows it: empty for the
     /// server's.
     pub rate: String,
@@ -143,8 +143,10 @@ async fn render(
         .await?
         .into_iter()
         .collect();
-    let (admin_counts, code_required) = state.store.admin_overview().await?;
+    let (admin_counts, code_policies) = state.store.admin_overview().await?;
     let admin_counts: std::collections::HashMap<i64, i64> = admin_counts.into_iter().collect();
+    let code_policies: std::collections::HashMap<i64, CodePolicy> =
+        code_policies.into_iter().collect();
     let words: Vec<String> = fold(&p.q).split_whitespace().map(str::to_owned).collect();
     let total = all.len();
     // Newest first: a partner just created is on the first page, under its token.
@@ -176,7 +178,7 @@ async fn render(
                 disabled: p.disabled,
                 login_code: with_code.contains(&p.id),
                 admins: admin_counts.get(&p.id).copied().unwrap_or(0),
-                code_required: code_required.contains(&p.id),
+                code: code_policies.get(&p.id).copied().unwrap_or_default(),
                 rate: p.api_rate.map(|r| r.to_string()).unwrap_or_default(),
             })
             .collect(),
@@ -477,6 +479,49 @@ pub async fn set_rate(
         .await;
     }
     Ok(done(&back_to(form.back.as_deref()), "partner_rate"))
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    csrf: String,
+    imposed: String,
+    back: Option<String>,
+}
+
+/// Requires a login code of every account of the company, its own included, or no longer (a
+/// client's security policy, a company whose password has leaked). The company cannot lift it;
+/// an account without a code is logged out and sets one up at its next login. The company's
+/// own requirement, if it has one, stays as it is either way.
+#[handler]
+pub async fn set_code_policy(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<i64>,
+    Form(form): Form<CodeForm>,
+) -> CabinetResult<Response> {
+    let s = session::operator(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let imposed = form.imposed == "1";
+    let partner = partner_of_row(state, id).await?;
+    let back = back_to(form.back.as_deref());
+    if state.store.code_policy(id).await?.by_operator == imposed {
+        return Ok(done(&back, "code_policy_unchanged"));
+    }
+    let rule = crate::service::admins::CodeRule::Operator;
+    let ended = crate::service::admins::set_code_required(&state.store, id, rule, imposed).await?;
+    let (action, detail) = audit::code_rule(imposed, ended);
+    let key = match imposed {
+        true => "code_imposed",
+        false => "code_lifted",
+    };
+    tracing::info!(
+        operator_id = s.operator.id,
+        partner_id = id,
+        imposed,
+        "login code imposed by the operator"
+    );
+    audit::by_operator(state, req, &s.operator.login, &partner, action, &detail).await;
+    Ok(done(&back, key))
 }
 
 #[derive(Deserialize)]

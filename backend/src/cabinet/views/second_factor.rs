@@ -211,12 +211,19 @@ async fn switch(
         Err(page) => return Ok(page),
     };
     let l = a.layout(lang);
-    // The company requires the code: it stays (its main account can lift the requirement).
-    if let (false, Some(pid)) = (on, a.partner_id)
-        && state.store.second_factor_required(pid).await?
-    {
-        let refused = l.t.s("tfa.required").to_owned();
-        return render(state, cfg, lang, &a, Some(refused), None, Vec::new()).await;
+    // A code required stays: the company's main account lifts its own requirement, the
+    // operator theirs.
+    if let (false, Some(pid)) = (on, a.partner_id) {
+        let policy = state.store.code_policy(pid).await?;
+        let refused = match (policy.by_operator, policy.by_company) {
+            (true, _) => Some("tfa.imposed"),
+            (false, true) => Some("tfa.required"),
+            (false, false) => None,
+        };
+        if let Some(key) = refused {
+            let refused = l.t.s(key).to_owned();
+            return render(state, cfg, lang, &a, Some(refused), None, Vec::new()).await;
+        }
     }
     // Turned on: its recovery codes; turned off: none.
     let switched: Option<Vec<String>> = match (
