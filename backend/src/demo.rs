@@ -21,7 +21,7 @@ pub struct Demo {
 pub async fn ensure(store: &Store) -> Result<Demo> {
     let (partner, token) = match partners::by_inn(store, DEMO_INN).await {
         Ok(p) => {
-            let token = partners::rotate_token(store, p.id, 0).await?;
+            let token = crate::service::api_keys::rotate_main(store, p.id, 0).await?;
             (p, token)
         }
         Err(crate::error::Error::NotFound(_)) => {

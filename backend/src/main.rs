@@ -82,7 +82,8 @@ enum PartnerCommand {
     },
     /// List partners as JSON.
     List,
-    /// Issue a new API token; the old one stays valid for --grace-secs.
+    /// Issue a new token of the partner's main API key; the old one stays valid for
+    /// --grace-secs. The keys the company added in its cabinet stay as they are.
     RotateToken {
         #[arg(long)]
         inn: String,
@@ -288,7 +289,8 @@ async fn partner_command(
             let p = partners::by_inn(store, &inn).await?;
             // Read before the rotation: a failure after it would lose the new token.
             let cfg = CabinetConfig::from_settings(settings)?;
-            let token = partners::rotate_token(store, p.id, grace_secs).await?;
+            let token =
+                simo_backend::service::api_keys::rotate_main(store, p.id, grace_secs).await?;
             let (action, until) = if grace_secs > 0 {
                 let until = simo_backend::domain::now_millis() + grace_secs * 1000;
                 (audit::Action::TokenRotatedGrace, cfg.datetime(until))

@@ -321,6 +321,10 @@ pub mod stored {
         "завершено сеансов администраторов без кода: {}",
         "sessions of admins without a code ended: {}",
     );
+    pub const AUDIT_KEY: Stored = Stored::new("ключ «{}»", "key “{}”");
+    pub const AUDIT_MAIN_KEY: Stored = Stored::new("основной ключ", "the main key");
+    pub const AUDIT_KEY_READ: Stored =
+        Stored::new("ключ «{}», только чтение", "key “{}”, read only");
     pub const AUDIT_RESEALED: Stored = Stored::new(
         "секретов зашифровано новым ключом: {}",
         "secrets sealed with the new key: {}",
@@ -394,6 +398,9 @@ pub mod stored {
         AUDIT_WRONG_CODE,
         AUDIT_SESSIONS_ENDED,
         AUDIT_RESEALED,
+        AUDIT_KEY,
+        AUDIT_MAIN_KEY,
+        AUDIT_KEY_READ,
         AUDIT_VIEWER,
     ];
 }

@@ -239,6 +239,44 @@ test("rotate the API token and use the new one on the API", async () => {
   await page.context().close();
 });
 
+test("add API keys for two systems: each shown once, a read-only one refused a send, revoked alone", async () => {
+  const page = await newPage();
+  await login(page, partnerA.inn, PASSWORD_A);
+  const addKey = async (name, readOnly) => {
+    await page.goto(`${BASE}/cabinet/settings#token`);
+    await page.click("#key-add summary");
+    await page.fill("#key-name", name);
+    if (readOnly) await page.check("#key-read");
+    await Promise.all([page.waitForURL(/done=key_added#token$/), page.click("#add-key")]);
+    const token = (await page.textContent("#new-token")).trim();
+    assert.match(token, /^simo_p_/);
+    return token;
+  };
+  const reports = await addKey("Отчёты", true);
+  const hr = await addKey("1С:ЗУП", false);
+  assert.match(await page.textContent('li[data-key="Отчёты"]'), /только чтение/);
+  assert.match(await page.textContent('li[data-key="1С:ЗУП"]'), /полный/);
+  assert.equal((await api("getstaff", reports, { inn: partnerA.inn })).status, 200);
+  const send = { inn: partnerA.inn, staffid: staff.ivanov, title: "Ключ", message: "Проверка" };
+  const refused = await api("createmessage", reports, send);
+  assert.equal(refused.status, 403);
+  assert.match(refused.body.error, /только для чтения/);
+  assert.equal((await api("createmessage", hr, send)).status, 200);
+  await page.reload();
+  assert.equal(await page.locator("#new-token").count(), 0, "shown once");
+  await shot(page, "08b-settings-keys");
+  await page.click('li[data-key="Отчёты"] form[action$="/revoke"] button');
+  await page.waitForLoadState();
+  assert.match(page.url(), /done=key_revoked#token$/, await page.textContent("body"));
+  assert.equal(await page.locator('li[data-key="Отчёты"]').count(), 0);
+  assert.equal((await api("getstaff", reports, { inn: partnerA.inn })).status, 401);
+  assert.equal((await api("getstaff", hr, { inn: partnerA.inn })).status, 200, "the other key works");
+  assert.equal((await api("getstaff", tokenA, { inn: partnerA.inn })).status, 200, "and the main key");
+  await page.goto(`${BASE}/cabinet/journal`);
+  assert.match(await page.textContent("main"), /АСУ \(API\), ключ «1С:ЗУП»|Ключ API отозван/);
+  await page.context().close();
+});
+
 test("disable an employee and see the API refuse a message to them", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);

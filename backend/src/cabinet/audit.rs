@@ -15,6 +15,10 @@ pub enum Action {
     TokenRotated,
     /// The old token works until the date in the detail.
     TokenRotatedGrace,
+    /// The detail names the key and says when it is for reading only.
+    ApiKeyAdded,
+    /// The detail names the key.
+    ApiKeyRevoked,
     PasswordChanged,
     /// The login asks for a code from an authenticator app from now on, or no longer.
     SecondFactorOn,
@@ -152,12 +156,14 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 62] = [
+    pub const ALL: [Self; 64] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
         Self::TokenRotated,
         Self::TokenRotatedGrace,
+        Self::ApiKeyAdded,
+        Self::ApiKeyRevoked,
         Self::PasswordChanged,
         Self::SecondFactorOn,
         Self::SecondFactorOff,
@@ -222,6 +228,8 @@ impl Action {
             Self::Login | Self::LoginFailed | Self::Logout => Kind::Access,
             Self::TokenRotated
             | Self::TokenRotatedGrace
+            | Self::ApiKeyAdded
+            | Self::ApiKeyRevoked
             | Self::PasswordChanged
             | Self::SecondFactorOn
             | Self::SecondFactorOff
@@ -290,6 +298,8 @@ impl Action {
             Self::Logout => "logout",
             Self::TokenRotated => "token_rotated",
             Self::TokenRotatedGrace => "token_rotated_grace",
+            Self::ApiKeyAdded => "api_key_added",
+            Self::ApiKeyRevoked => "api_key_revoked",
             Self::PasswordChanged => "password_changed",
             Self::SecondFactorOn => "second_factor_on",
             Self::SecondFactorOff => "second_factor_off",
@@ -379,6 +389,15 @@ pub const CLI: &str = "cli";
 
 /// The server itself, on a rule the partner set (an automatic reminder).
 pub const SERVER: &str = "server";
+
+/// The actor of an API call with the company's key `name` (the main key's is '': `api`, as
+/// before there were several).
+pub fn api_key(name: &str) -> String {
+    match name {
+        "" => API.to_owned(),
+        name => format!("{API}:{name}"),
+    }
+}
 
 /// The actor of the operator's actions.
 pub fn operator(login: &str) -> String {

@@ -256,8 +256,8 @@ fn area(
 /// `/cabinet`: the partner admin's pages.
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
     use views::{
-        admins, dashboard, docs, employees, groups, journal, login, messages, messages_export,
-        scheduled, second_factor, send, settings, staff_add, templates, webhook,
+        admins, api_keys, dashboard, docs, employees, groups, journal, login, messages,
+        messages_export, scheduled, second_factor, send, settings, staff_add, templates, webhook,
     };
     let route = Route::new()
         .at("/", get(dashboard::page))
@@ -310,6 +310,8 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/templates", get(templates::page).post(templates::submit))
         .at("/settings", get(settings::page))
         .at("/settings/token", post(settings::rotate_token))
+        .at("/settings/keys", post(api_keys::add))
+        .at("/settings/keys/:id/revoke", post(api_keys::revoke))
         .at("/settings/password", post(settings::change_password))
         .at("/settings/sessions", post(settings::end_other_sessions))
         .at("/settings/admins", get(admins::page).post(admins::add))

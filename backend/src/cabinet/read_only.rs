@@ -61,6 +61,8 @@ mod tests {
         for other in [
             "/cabinet/send",
             "/cabinet/settings/token",
+            "/cabinet/settings/keys",
+            "/cabinet/settings/keys/7/revoke",
             "/cabinet/settings/2fa",
             "/cabinet/settings/admins",
             "/cabinet/employees/1/disable",

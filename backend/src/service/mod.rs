@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod api_keys;
 pub mod groups;
 pub mod housekeeping;
 pub mod login;

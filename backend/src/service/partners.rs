@@ -3,7 +3,7 @@
 use super::passwords;
 use crate::domain::{Inn, PartnerName, SecretToken, TokenHash, TokenKind, now_millis};
 use crate::error::{Error, Result};
-use crate::store::{Erased, NewPartner, PartnerRow, Store};
+use crate::store::{ApiKey, Erased, NewPartner, PartnerRow, Store};
 
 pub struct PartnerInput<'a> {
     pub inn: &'a str,
@@ -48,22 +48,6 @@ pub async fn by_inn(store: &Store, raw_inn: &str) -> Result<PartnerRow> {
     })
 }
 
-/// Issues a new token; the old one keeps working for `grace_secs` so integrations can switch.
-pub async fn rotate_token(store: &Store, partner_id: i64, grace_secs: i64) -> Result<SecretToken> {
-    let token = SecretToken::generate(TokenKind::Partner);
-    let now = now_millis();
-    store
-        .rotate_partner_token(
-            partner_id,
-            &token.hash(),
-            &token.display_prefix(),
-            now,
-            now + grace_secs.max(0) * 1000,
-        )
-        .await?;
-    Ok(token)
-}
-
 /// Deletes a company with everything the server holds of it (see `Store::erase_partner`). Only
 /// a company whose access is closed already: the operator disables it first, which logs its
 /// admins out and stops its token, and a deletion is never one click away from a live one.
@@ -104,11 +88,13 @@ pub async fn reset_password(store: &Store, partner_id: i64, password: &str) -> R
 
 /// The partner behind a presented API token, if it is live and the partner is enabled.
 pub async fn by_token(store: &Store, presented: &str) -> Result<Option<PartnerRow>> {
-    by_hash(store, &TokenHash::of(presented)).await
+    Ok(by_hash(store, &TokenHash::of(presented))
+        .await?
+        .map(|(p, _)| p))
 }
 
-/// `by_token` for a token already hashed.
-pub async fn by_hash(store: &Store, token: &TokenHash) -> Result<Option<PartnerRow>> {
-    let partner = store.partner_by_token(token, now_millis()).await?;
-    Ok(partner.filter(|p| !p.disabled))
+/// `by_token` for a token already hashed, with the key it is.
+pub async fn by_hash(store: &Store, token: &TokenHash) -> Result<Option<(PartnerRow, ApiKey)>> {
+    let found = store.partner_by_token(token, now_millis()).await?;
+    Ok(found.filter(|(p, _)| !p.disabled))
 }

@@ -61,7 +61,8 @@ impl Store {
             (_, None) => with_pool!(self, p => sqlx::query_as(
                 "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
                  WHERE partner_id = $1 AND id < $2 AND ($4 = '' OR actor = $4
-                   OR ($4 = 'operator' AND actor LIKE 'operator:%'))
+                   OR ($4 = 'operator' AND actor LIKE 'operator:%')
+                   OR ($4 = 'api' AND actor LIKE 'api:%'))
                  ORDER BY id DESC LIMIT $3",
             )
             .bind(partner_id)
@@ -74,7 +75,8 @@ impl Store {
                 sqlx::query_as(
                     "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
                  WHERE partner_id = $1 AND id < $2 AND action IN (SELECT value FROM json_each($4))
-                   AND ($5 = '' OR actor = $5 OR ($5 = 'operator' AND actor LIKE 'operator:%'))
+                   AND ($5 = '' OR actor = $5 OR ($5 = 'operator' AND actor LIKE 'operator:%')
+                   OR ($5 = 'api' AND actor LIKE 'api:%'))
                  ORDER BY id DESC LIMIT $3",
                 )
                 .bind(partner_id)
@@ -89,7 +91,8 @@ impl Store {
                 sqlx::query_as(
                     "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
                  WHERE partner_id = $1 AND id < $2 AND action = ANY($4)
-                   AND ($5 = '' OR actor = $5 OR ($5 = 'operator' AND actor LIKE 'operator:%'))
+                   AND ($5 = '' OR actor = $5 OR ($5 = 'operator' AND actor LIKE 'operator:%')
+                   OR ($5 = 'api' AND actor LIKE 'api:%'))
                  ORDER BY id DESC LIMIT $3",
                 )
                 .bind(partner_id)

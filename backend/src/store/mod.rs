@@ -5,6 +5,7 @@
 
 mod acks;
 mod admins;
+mod api_keys;
 mod audit;
 mod cabinet;
 mod deliveries;
@@ -37,6 +38,7 @@ mod webhooks;
 
 pub use acks::{AwaitingAck, SendAcks};
 pub use admins::{ADMIN_ROLE, AdminRow, CodePolicy, VIEWER};
+pub use api_keys::{ApiKey, ApiKeyRow, NewApiKey};
 pub use audit::{AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush, Texts};

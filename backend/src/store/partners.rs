@@ -1,5 +1,6 @@
 //! Partners (companies) and their API tokens.
 
+use super::api_keys::ApiKey;
 use super::{Store, exec, is_unique_violation, with_pool, with_writer};
 use crate::domain::{Inn, Millis, Registration, TokenHash};
 use crate::error::{Error, Result};
@@ -37,7 +38,11 @@ impl PartnerRow {
 struct TokenPartner {
     #[sqlx(flatten)]
     partner: PartnerRow,
+    token_id: i64,
+    token_name: String,
+    token_read_only: bool,
     token_expires_at: Option<Millis>,
+    token_last_used_at: Option<Millis>,
 }
 
 /// Recently seen partner tokens (see `Store::partner_by_token`), and tokens recently found to
@@ -52,6 +57,7 @@ pub(super) struct TokenCache {
 
 struct CachedToken {
     partner: PartnerRow,
+    key: ApiKey,
     token_expires_at: Option<Millis>,
     fetched: Instant,
 }
@@ -89,7 +95,7 @@ impl TokenCache {
         unknown.insert(token.0.clone(), Instant::now());
     }
 
-    fn get(&self, token: &TokenHash, now: Millis) -> Option<PartnerRow> {
+    fn get(&self, token: &TokenHash, now: Millis) -> Option<(PartnerRow, ApiKey)> {
         if self.ttl.is_zero() {
             return None;
         }
@@ -97,10 +103,16 @@ impl TokenCache {
         let hit = seen.get(&token.0)?;
         let fresh = hit.fetched.elapsed() < self.ttl
             && hit.token_expires_at.is_none_or(|until| until > now);
-        fresh.then(|| hit.partner.clone())
+        fresh.then(|| (hit.partner.clone(), hit.key.clone()))
     }
 
-    fn put(&self, token: &TokenHash, partner: &PartnerRow, token_expires_at: Option<Millis>) {
+    fn put(
+        &self,
+        token: &TokenHash,
+        partner: &PartnerRow,
+        key: &ApiKey,
+        token_expires_at: Option<Millis>,
+    ) {
         if self.ttl.is_zero() {
             return;
         }
@@ -112,6 +124,7 @@ impl TokenCache {
             token.0.clone(),
             CachedToken {
                 partner: partner.clone(),
+                key: key.clone(),
                 token_expires_at,
                 fetched: Instant::now(),
             },
@@ -202,7 +215,7 @@ impl Store {
         Ok(with_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
     }
 
-    /// The partner a live (unexpired) API token belongs to.
+    /// The partner a live (unexpired) API token belongs to, and which of its keys it is.
     ///
     /// Every partner API call starts here, so answers are kept for the auth cache's TTL
     /// (`SIMO_AUTH_CACHE_SECS`): a rotation or a disabled partner is seen at once by this
@@ -211,7 +224,7 @@ impl Store {
         &self,
         token: &TokenHash,
         now: Millis,
-    ) -> Result<Option<PartnerRow>> {
+    ) -> Result<Option<(PartnerRow, ApiKey)>> {
         if let Some(hit) = self.tokens.get(token, now) {
             return Ok(Some(hit));
         }
@@ -220,14 +233,21 @@ impl Store {
             return Ok(None);
         }
         let sql = select_partner!(
-            ", t.expires_at AS token_expires_at
+            ", t.id AS token_id, t.name AS token_name, t.read_only AS token_read_only,
+               t.expires_at AS token_expires_at, t.last_used_at AS token_last_used_at
              FROM partner_tokens t JOIN partners p ON p.id = t.partner_id
              WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
         );
         let found: Option<TokenPartner> = with_pool!(self, p => sqlx::query_as(sql).bind(&token.0).bind(now).fetch_optional(p).await)?;
         Ok(found.map(|f| {
-            self.tokens.put(token, &f.partner, f.token_expires_at);
-            f.partner
+            let key = ApiKey {
+                id: f.token_id,
+                name: f.token_name,
+                read_only: f.token_read_only,
+            };
+            self.tokens.put(token, &f.partner, &key, f.token_expires_at);
+            self.note_key_used(key.id, f.token_last_used_at, now);
+            (f.partner, key)
         }))
     }
 
@@ -247,48 +267,6 @@ impl Store {
     pub async fn list_partners(&self) -> Result<Vec<PartnerRow>> {
         let sql = select_partner!("FROM partners p ORDER BY p.id");
         Ok(with_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await)?)
-    }
-
-    /// Adds a new token; tokens still open-ended now expire at `old_valid_until` (the grace period).
-    pub async fn rotate_partner_token(
-        &self,
-        partner_id: i64,
-        token: &TokenHash,
-        token_prefix: &str,
-        now: Millis,
-        old_valid_until: Millis,
-    ) -> Result<()> {
-        with_writer!(self, p => async {
-            let mut tx = p.begin().await?;
-            sqlx::query(
-                "UPDATE partner_tokens SET expires_at = $2
-                 WHERE partner_id = $1 AND (expires_at IS NULL OR expires_at > $2)",
-            )
-            .bind(partner_id)
-            .bind(old_valid_until)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("INSERT INTO partner_tokens (partner_id, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(partner_id)
-                .bind(&token.0)
-                .bind(token_prefix)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await
-        }.await)?;
-        self.tokens.forget_all();
-        Ok(())
-    }
-
-    /// The prefix of the partner's current (open-ended) token, for display.
-    pub async fn current_token_prefix(&self, partner_id: i64) -> Result<Option<String>> {
-        Ok(with_pool!(self, p => sqlx::query_scalar(
-            "SELECT prefix FROM partner_tokens WHERE partner_id = $1 AND expires_at IS NULL ORDER BY id DESC LIMIT 1",
-        )
-        .bind(partner_id)
-        .fetch_optional(p)
-        .await)?)
     }
 
     pub async fn set_partner_password(&self, partner_id: i64, password_hash: &str) -> Result<()> {

@@ -35,7 +35,7 @@ both_databases!(
 );
 
 /// The token a page shows in full (after a rotation or a partner's creation), if any.
-fn shown_token(body: &str) -> Option<String> {
+pub(crate) fn shown_token(body: &str) -> Option<String> {
     const MARK: &str = "id=\"new-token\" class=\"token\">";
     let start = body.find(MARK)? + MARK.len();
     body[start..].split('<').next().map(str::to_owned)

@@ -4,7 +4,7 @@
 use crate::cabinet::Browser;
 use crate::helpers::*;
 use serde_json::json;
-use simo_backend::service::{partners, second_factor};
+use simo_backend::service::second_factor;
 use simo_backend::store::Pool;
 use std::collections::BTreeMap;
 
@@ -179,7 +179,7 @@ async fn filled(app: &TestApp, inn: &str, phones: [&str; 2]) -> (Partner, Employ
     app.post("beginstaffsync", Some(&p.token), json!({"inn": inn}))
         .await
         .ok();
-    partners::rotate_token(&app.state.store, p.id, 3600)
+    simo_backend::service::api_keys::rotate_main(&app.state.store, p.id, 3600)
         .await
         .unwrap();
     let b = Browser::new(app);

@@ -5,6 +5,7 @@ mod helpers;
 
 mod acknowledgment;
 mod admins;
+mod api_keys;
 mod cabinet;
 mod cabinet_fuzz;
 mod cli;

@@ -169,7 +169,7 @@ impl GroupsApi {
         body: V1ListBody<SaveGroupRequest>,
     ) -> Result<Json<GroupEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_partner()?;
+        let partner = auth.0.require_writer()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let name = GroupName::parse(b.name.as_deref().unwrap_or_default())?;
@@ -194,7 +194,7 @@ impl GroupsApi {
             state,
             req,
             partner.id,
-            audit::API,
+            &auth.0.actor(),
             audit::Action::GroupSaved,
             &detail,
         )
@@ -222,7 +222,7 @@ impl GroupsApi {
         body: V1Body<GroupIdRequest>,
     ) -> Result<Json<GroupDeletedEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_partner()?;
+        let partner = auth.0.require_writer()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let id = GroupId::parse(required(&b.groupid, "groupid")?)?;
@@ -231,7 +231,7 @@ impl GroupsApi {
             state,
             req,
             partner.id,
-            audit::API,
+            &auth.0.actor(),
             audit::Action::GroupDeleted,
             &format!("«{name}»"),
         )

@@ -186,6 +186,7 @@ impl LoginApi {
         let state = state(req)?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
+        auth.0.refuse_read_only()?;
         let staff =
             match &auth.0 {
                 Caller::Staff { staff, .. } => {
@@ -199,7 +200,7 @@ impl LoginApi {
                     }
                     staff.clone()
                 }
-                Caller::Partner(p) => {
+                Caller::Partner(p, _) => {
                     let id = StaffId::parse(required(&b.staffid, "staffId")?)?;
                     state.store.staff_by_id(p.id, id).await?.ok_or_else(|| {
                         crate::error::Error::not_found(messaging::staff_not_found(id))

@@ -345,7 +345,7 @@ fn history_owner(caller: &Caller, staffid: Option<&str>) -> Result<StaffId, V1Er
             Some(id) if StaffId::parse(id)? != staff.staff_id() => Err(only_own_messages()),
             _ => Ok(staff.staff_id()),
         },
-        Caller::Partner(_) => Ok(StaffId::parse(staffid.ok_or_else(|| missing("staffid"))?)?),
+        Caller::Partner(..) => Ok(StaffId::parse(staffid.ok_or_else(|| missing("staffid"))?)?),
     }
 }
 
@@ -388,7 +388,7 @@ impl MessagesApi {
         _idempotency_key: Header<Option<String>>,
     ) -> Result<Json<CreateMessageEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_partner()?;
+        let partner = auth.0.require_writer()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let staff_id = StaffId::parse(required(&b.staffid, "staffid")?)?;
@@ -537,7 +537,7 @@ impl MessagesApi {
         body: V1ListBody<RecallMessageRequest>,
     ) -> Result<Json<RecallEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_partner()?;
+        let partner = auth.0.require_writer()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let asked = one_or_many(&b.messageid, b.messageids)?;
@@ -547,7 +547,7 @@ impl MessagesApi {
                 state,
                 req,
                 partner.id,
-                audit::API,
+                &auth.0.actor(),
                 audit::Action::MessagesRecalled,
                 &messaging::messages_audit_detail(&done.recalled),
             )
@@ -576,7 +576,7 @@ impl MessagesApi {
         body: V1ListBody<RecallMessageRequest>,
     ) -> Result<Json<ResendEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_partner()?;
+        let partner = auth.0.require_writer()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let asked = one_or_many(&b.messageid, b.messageids)?;
@@ -584,7 +584,7 @@ impl MessagesApi {
         if !queued.is_empty() {
             let detail = messaging::messages_audit_detail(&queued);
             let action = audit::Action::MessagesResent;
-            audit::record(state, req, partner.id, audit::API, action, &detail).await;
+            audit::record(state, req, partner.id, &auth.0.actor(), action, &detail).await;
         }
         Ok(ResendEnvelope::ok(ResendResult {
             skipped: not_in(&asked, &queued),
@@ -610,7 +610,7 @@ impl MessagesApi {
         body: V1ListBody<RecallMessageRequest>,
     ) -> Result<Json<RemindEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_partner()?;
+        let partner = auth.0.require_writer()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let asked = one_or_many(&b.messageid, b.messageids)?;
@@ -618,7 +618,7 @@ impl MessagesApi {
         if !reminded.is_empty() {
             let detail = messaging::messages_audit_detail(&reminded);
             let action = audit::Action::MessagesReminded;
-            audit::record(state, req, partner.id, audit::API, action, &detail).await;
+            audit::record(state, req, partner.id, &auth.0.actor(), action, &detail).await;
         }
         Ok(RemindEnvelope::ok(RemindResult {
             skipped: not_in(&asked, &reminded),

@@ -4,14 +4,15 @@ use super::envelope::V1Error;
 use crate::domain::{Inn, TokenHash};
 use crate::service::partners;
 use crate::state::SharedState;
-use crate::store::{PartnerRow, StaffRow};
+use crate::store::{ApiKey, PartnerRow, StaffRow};
 use poem::Request;
 use poem_openapi::SecurityScheme;
-use poem_openapi::auth::ApiKey;
+use poem_openapi::auth::ApiKey as HeaderKey;
 
 /// `Authorization: <token>` as the guide documents, or `Authorization: Bearer <token>`.
-/// A partner token opens every method of that partner; an employee token (the `apitoken` of
-/// `confirmsmscode`) opens the employee's own methods.
+/// A partner token opens every method of that partner (a key for reading only, its reading
+/// methods); an employee token (the `apitoken` of `confirmsmscode`) opens the employee's own
+/// methods.
 #[derive(SecurityScheme)]
 #[oai(
     ty = "api_key",
@@ -22,7 +23,8 @@ use poem_openapi::auth::ApiKey;
 pub struct TokenAuth(pub Caller);
 
 pub enum Caller {
-    Partner(PartnerRow),
+    /// A company's system, with one of the company's API keys.
+    Partner(PartnerRow, ApiKey),
     Staff {
         staff: StaffRow,
         partner: PartnerRow,
@@ -32,14 +34,41 @@ pub enum Caller {
 impl Caller {
     pub fn partner(&self) -> &PartnerRow {
         match self {
-            Self::Partner(p) | Self::Staff { partner: p, .. } => p,
+            Self::Partner(p, _) | Self::Staff { partner: p, .. } => p,
+        }
+    }
+
+    /// A method that changes data, with a partner's token: a key for reading only is refused.
+    pub fn require_writer(&self) -> Result<&PartnerRow, V1Error> {
+        let partner = self.require_partner()?;
+        self.refuse_read_only()?;
+        Ok(partner)
+    }
+
+    /// A method that changes data and takes either token: a partner's key for reading only is
+    /// refused (an employee's token is not a key).
+    pub fn refuse_read_only(&self) -> Result<(), V1Error> {
+        match self {
+            Self::Partner(_, key) if key.read_only => Err(V1Error::forbidden(phrase!(
+                "Ключ API только для чтения, а этот метод изменяет данные: выпустите ключ с полным доступом в кабинете (Настройка → Ключи API)",
+                "The API key is for reading only, and this method changes data: issue a key with full access in the cabinet (Settings → API keys)"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whom the journal names for this call: the API key by its name, or the employee.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::Partner(_, key) => crate::cabinet::audit::api_key(&key.name),
+            Self::Staff { .. } => crate::cabinet::audit::EMPLOYEE.to_owned(),
         }
     }
 
     /// Partner methods refuse employee tokens.
     pub fn require_partner(&self) -> Result<&PartnerRow, V1Error> {
         match self {
-            Self::Partner(p) => Ok(p),
+            Self::Partner(p, _) => Ok(p),
             Self::Staff { .. } => Err(V1Error::forbidden(phrase!(
                 "Метод доступен только с токеном партнёра",
                 "This method takes a partner's token only"
@@ -67,7 +96,7 @@ fn refusal(e: crate::error::Error) -> poem::Error {
     V1Error::from(e).into()
 }
 
-async fn check_token(req: &Request, key: ApiKey) -> poem::Result<Caller> {
+async fn check_token(req: &Request, key: HeaderKey) -> poem::Result<Caller> {
     let state = req
         .data::<SharedState>()
         .ok_or_else(|| refusal(crate::error::Error::Internal("state missing".into())))?;
@@ -90,7 +119,7 @@ async fn check_token(req: &Request, key: ApiKey) -> poem::Result<Caller> {
     let hash = TokenHash::of(token);
     // Employee tokens carry their own prefix; partner tokens issued by other means may not.
     if !token.starts_with("simo_s_")
-        && let Some(partner) = partners::by_hash(&state.store, &hash)
+        && let Some((partner, key)) = partners::by_hash(&state.store, &hash)
             .await
             .map_err(refusal)?
     {
@@ -98,7 +127,7 @@ async fn check_token(req: &Request, key: ApiKey) -> poem::Result<Caller> {
             .partner_throttle
             .check(partner.id, partner.api_rate)
             .map_err(refusal)?;
-        return Ok(Caller::Partner(partner));
+        return Ok(Caller::Partner(partner, key));
     }
     // The partner look-up above answers a noted token without a query; this one must not ask.
     if state.store.token_recently_unknown(&hash) {

@@ -469,7 +469,7 @@ impl StaffApi {
         body: V1ListBody<AddStaffRequest>,
     ) -> Result<Json<AddStaffEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_partner()?;
+        let partner = auth.0.require_writer()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let skip_invalid = flag(&b.skipinvalid, "skipinvalid")?.unwrap_or(false);
@@ -512,7 +512,7 @@ impl StaffApi {
         }
         let result = staff_list::add(state, partner, &list.entries, &kept, scope).await?;
         let c = Counts::of(&result);
-        audit::staff_list(state, req, partner.id, audit::API, &c).await;
+        audit::staff_list(state, req, partner.id, &auth.0.actor(), &c).await;
         Ok(AddStaffEnvelope::ok(AddStaffData {
             added: c.added as u64,
             approved: c.approved as u64,
@@ -541,7 +541,7 @@ impl StaffApi {
         body: V1Body<BeginStaffSyncRequest>,
     ) -> Result<Json<BeginStaffSyncEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_partner()?;
+        let partner = auth.0.require_writer()?;
         auth.0.check_inn(given(&body.0.inn))?;
         let sync = staff_list::begin_sync(state, partner).await?;
         Ok(BeginStaffSyncEnvelope::ok(StaffSyncData {
@@ -568,7 +568,7 @@ impl StaffApi {
         body: V1Body<FinishStaffSyncRequest>,
     ) -> Result<Json<FinishStaffSyncEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_partner()?;
+        let partner = auth.0.require_writer()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let id = StaffSyncId::parse(required(&b.syncid, "syncid")?)?;
@@ -579,7 +579,7 @@ impl StaffApi {
             )));
         }
         let done = staff_list::finish_sync(state, partner, id, b.count).await?;
-        audit::staff_synced(state, req, partner.id, audit::API, &done).await;
+        audit::staff_synced(state, req, partner.id, &auth.0.actor(), &done).await;
         Ok(FinishStaffSyncEnvelope::ok(FinishStaffSyncData {
             syncid: id.to_string(),
             listed: done.listed as u64,
@@ -604,7 +604,7 @@ impl StaffApi {
         body: V1Body<UpdateStaffRequest>,
     ) -> Result<Json<UpdateStaffEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_partner()?;
+        let partner = auth.0.require_writer()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let id = StaffId::parse(required(&b.staffid, "staffid")?)?;
@@ -623,7 +623,7 @@ impl StaffApi {
             state: wanted,
         };
         let (after, changes) = staff_edit::edit(state, partner.id, id, edit).await?;
-        audit::staff_changes(state, req, partner.id, audit::API, &after, &changes).await;
+        audit::staff_changes(state, req, partner.id, &auth.0.actor(), &after, &changes).await;
         let id = after.id;
         let mut item = staff_item(&partner.inn, &state.time, after);
         item.groupids = state
@@ -649,8 +649,9 @@ impl StaffApi {
         let state = state(req)?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
+        auth.0.refuse_read_only()?;
         let id = match &auth.0 {
-            Caller::Partner(_) => StaffId::parse(required(&b.staffid, "staffid")?)?,
+            Caller::Partner(..) => StaffId::parse(required(&b.staffid, "staffid")?)?,
             Caller::Staff { staff, .. } => match given(&b.staffid) {
                 Some(raw) if StaffId::parse(raw)? != staff.staff_id() => {
                     return Err(V1Error::forbidden(phrase!(
@@ -669,16 +670,13 @@ impl StaffApi {
         if !state.store.delete_staff(partner_id, id).await? {
             return Err(Error::not_found(messaging::staff_not_found(id)).into());
         }
-        let actor = match &auth.0 {
-            Caller::Partner(_) => audit::API,
-            Caller::Staff { .. } => audit::EMPLOYEE,
-        };
+        let actor = auth.0.actor();
         let who = audit::employee(&row.name, id.0);
         audit::record(
             state,
             req,
             partner_id,
-            actor,
+            &actor,
             audit::Action::StaffDeleted,
             &who,
         )

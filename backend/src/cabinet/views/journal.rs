@@ -28,6 +28,9 @@ pub(super) fn actor_label(actor: &str, tr: Tr) -> String {
     if let Some(login) = actor.strip_prefix("admin:") {
         return format!("{} {login}", tr.s("audit.admin"));
     }
+    if let Some(key) = actor.strip_prefix("api:") {
+        return format!("{} «{key}»", tr.s("audit.api_key"));
+    }
     match (actor, actor.strip_prefix("operator:")) {
         (_, Some(login)) => format!("{} {login}", tr.s("audit.operator")),
         (audit::API, _) => tr.s("audit.api").to_owned(),
@@ -85,8 +88,15 @@ async fn who_choices(
         let label = format!("{} ({})", actor_label(&audit::admin(&a.login), tr), a.name);
         choices.push((audit::admin(&a.login), label));
     }
+    choices.push((audit::API.to_owned(), tr.s("audit.api").to_owned()));
+    let now = crate::domain::now_millis();
+    for k in state.store.api_keys(partner_id, now).await? {
+        if !k.name.is_empty() {
+            let actor = audit::api_key(&k.name);
+            choices.push((actor.clone(), actor_label(&actor, tr)));
+        }
+    }
     for (value, key) in [
-        (audit::API, "audit.api"),
         (audit::EMPLOYEE, "audit.employee"),
         (audit::SERVER, "audit.server"),
         ("operator", "audit.operator"),

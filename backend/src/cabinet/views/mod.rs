@@ -1,6 +1,7 @@
 //! One module per page (or small group of pages); each has one view struct per template.
 
 pub mod admins;
+pub mod api_keys;
 mod csv_file;
 pub mod dashboard;
 pub mod docs;

@@ -1,5 +1,5 @@
-//! Settings: the partner's data, the API token (shown once at rotation, then only its prefix),
-//! rotation with a grace period, the password and the employee registration policy.
+//! Settings: the partner's data, the API keys (a token shown once when issued, then only its
+//! prefix; rotation with a grace period), the password and the employee registration policy.
 
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
@@ -9,7 +9,7 @@ use super::super::{CabinetConfig, audit, cookies, html, session};
 use super::{DoneQuery, done};
 use crate::domain::{Registration, now_millis};
 use crate::phrase::stored;
-use crate::service::{admins, partners, passwords, reminders};
+use crate::service::{admins, api_keys, partners, passwords, reminders};
 use crate::state::SharedState;
 use crate::store::{PartnerRow, SessionKind};
 use askama::Template;
@@ -101,7 +101,12 @@ struct SettingsView {
     l: Layout,
     p: PartnerRow,
     created: String,
+    /// The main key's token prefix; empty when the main key is revoked.
     token_prefix: String,
+    /// The main key's open-ended token, to revoke.
+    main_key: Option<i64>,
+    /// The other keys the company added, one for each of its systems.
+    keys: Vec<KeyItem>,
     new_token: Option<String>,
     grace: Vec<GraceChoice>,
     keep: Vec<KeepChoice>,
@@ -115,6 +120,18 @@ struct SettingsView {
     own: Option<(String, String)>,
     /// The company's named admins (shown to the company's own account).
     admins: usize,
+}
+
+/// A live API key as the list shows it.
+pub struct KeyItem {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub read_only: bool,
+    pub created: String,
+    pub last_used: Option<String>,
+    /// The end of the grace period after a rotation.
+    pub until: Option<String>,
 }
 
 fn grace_choices(t: Tr, default_secs: i64) -> Vec<GraceChoice> {
@@ -149,11 +166,28 @@ async fn render(
         None => state.store.admins_of(p.id).await?.len(),
         Some(_) => 0,
     };
-    let token_prefix = state
-        .store
-        .current_token_prefix(p.id)
-        .await?
-        .unwrap_or_default();
+    let mut token_prefix = String::new();
+    let mut main_key = None;
+    let mut keys = Vec::new();
+    for k in state.store.api_keys(p.id, now_millis()).await? {
+        match (k.name.is_empty(), k.expires_at) {
+            // The main key's open-ended token; one in its grace period is the old one.
+            (true, None) => {
+                token_prefix = k.prefix;
+                main_key = Some(k.id);
+            }
+            (true, Some(_)) => {}
+            (false, until) => keys.push(KeyItem {
+                id: k.id,
+                name: k.name,
+                prefix: k.prefix,
+                read_only: k.read_only,
+                created: cfg.datetime(k.created_at),
+                last_used: k.last_used_at.map(|t| cfg.datetime(t)),
+                until: until.map(|t| cfg.datetime(t)),
+            }),
+        }
+    }
     let keep = keep_choices(l.t, state.store.message_keep_days(p.id).await?);
     let auto_remind = auto_remind_choices(l.t, state.store.ack_remind_hours(p.id).await?);
     let sessions = state
@@ -171,6 +205,8 @@ async fn render(
     let view = SettingsView {
         created: cfg.datetime(p.created_at),
         token_prefix,
+        main_key,
+        keys,
         new_token,
         grace: grace_choices(l.t, cfg.token_grace_secs),
         keep,
@@ -221,6 +257,8 @@ async fn flashed_token(
 pub struct RotateForm {
     csrf: String,
     grace_secs: i64,
+    /// A key the company added; none for the main key.
+    key: Option<i64>,
 }
 
 /// Post/redirect/get: the new token rides a one-time cookie to the settings page, which shows it
@@ -235,10 +273,21 @@ pub async fn rotate_token(
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let grace = form.grace_secs.clamp(0, 90 * 86_400);
-    let token = partners::rotate_token(&state.store, s.partner.id, grace).await?;
+    let pid = s.partner.id;
+    let (token, name) = match form.key {
+        Some(id) => {
+            let (token, key) = api_keys::rotate(&state.store, pid, id, grace).await?;
+            (token, key.name)
+        }
+        None => (
+            api_keys::rotate_main(&state.store, pid, grace).await?,
+            String::new(),
+        ),
+    };
     tracing::info!(
-        partner_id = s.partner.id,
+        partner_id = pid,
         grace_secs = grace,
+        key = %name,
         "API token rotated from the cabinet"
     );
     let (action, until) = if grace > 0 {
@@ -247,7 +296,15 @@ pub async fn rotate_token(
     } else {
         (audit::Action::TokenRotated, String::new())
     };
-    audit::record(state, req, s.partner.id, &s.actor, action, &until).await;
+    let detail = match name.as_str() {
+        "" => until,
+        name => [until, stored::AUDIT_KEY.fill(&[name])]
+            .into_iter()
+            .filter(|d| !d.is_empty())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    audit::record(state, req, pid, &s.actor, action, &detail).await;
     cookies::flash_token(req.cookie(), SETTINGS, token.expose(), cfg.secure_cookies);
     Ok(done(&format!("{SETTINGS}#token"), "token_rotated"))
 }

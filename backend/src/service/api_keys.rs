@@ -1,0 +1,123 @@
+//! A company's API keys: the main one and those it adds for its other systems, each with full
+//! access or reading only, rotated or revoked one by one (see `store::api_keys`).
+
+use crate::domain::{SecretToken, TokenKind, now_millis};
+use crate::error::{Error, Result};
+use crate::store::{ApiKeyRow, NewApiKey, Store};
+
+/// Live keys a company may hold at once: one for each of its systems and their rotations.
+pub const MAX_KEYS: usize = 20;
+
+/// A key's name as the company types it: 1 to 60 characters, no control characters; the main
+/// key's is empty and never typed.
+pub fn parse_name(raw: &str) -> Result<String> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        return Err(Error::Invalid(phrase!(
+            "Назовите ключ: от 1 до 60 символов, например «1С:ЗУП»",
+            "Name the key: 1 to 60 characters, e.g. \"1C HR\""
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+/// The company's live key `id`.
+pub async fn live_key(store: &Store, partner_id: i64, id: i64) -> Result<ApiKeyRow> {
+    let keys = store.api_keys(partner_id, now_millis()).await?;
+    keys.into_iter().find(|k| k.id == id).ok_or_else(|| {
+        Error::not_found(phrase!(
+            "Такого действующего ключа у организации нет",
+            "The company has no such live key"
+        ))
+    })
+}
+
+/// Adds a key named `name` (unique among the live ones, without case); its token is shown once.
+pub async fn add(
+    store: &Store,
+    partner_id: i64,
+    name: &str,
+    read_only: bool,
+) -> Result<SecretToken> {
+    let name = parse_name(name)?;
+    let keys = store.api_keys(partner_id, now_millis()).await?;
+    if keys.len() >= MAX_KEYS {
+        return Err(Error::Conflict(phrase!(
+            "У организации уже {} действующих ключей: отзовите ненужный",
+            "The company already has {} live keys: revoke one it does not need",
+            MAX_KEYS
+        )));
+    }
+    if keys
+        .iter()
+        .any(|k| k.name.to_lowercase() == name.to_lowercase())
+    {
+        return Err(Error::Conflict(phrase!(
+            "Ключ «{}» уже есть: выпустите для него новый токен или выберите другое имя",
+            "There is a key \"{}\" already: rotate its token or choose another name",
+            name
+        )));
+    }
+    put(store, partner_id, &name, read_only, 0).await
+}
+
+/// A new token for the live key `id`, of the same name and access; the old one keeps working
+/// `grace_secs`.
+pub async fn rotate(
+    store: &Store,
+    partner_id: i64,
+    id: i64,
+    grace_secs: i64,
+) -> Result<(SecretToken, ApiKeyRow)> {
+    let key = live_key(store, partner_id, id).await?;
+    let token = put(store, partner_id, &key.name, key.read_only, grace_secs).await?;
+    Ok((token, key))
+}
+
+/// A new token for the company's main key (full access); the old one keeps working
+/// `grace_secs`. The command line's rotation, and the main key made again if it was revoked.
+pub async fn rotate_main(store: &Store, partner_id: i64, grace_secs: i64) -> Result<SecretToken> {
+    put(store, partner_id, "", false, grace_secs).await
+}
+
+/// Ends the live key `id` at once.
+pub async fn revoke(store: &Store, partner_id: i64, id: i64) -> Result<ApiKeyRow> {
+    let key = live_key(store, partner_id, id).await?;
+    store.revoke_api_key(partner_id, id, now_millis()).await?;
+    Ok(key)
+}
+
+async fn put(
+    store: &Store,
+    partner_id: i64,
+    name: &str,
+    read_only: bool,
+    grace_secs: i64,
+) -> Result<SecretToken> {
+    let token = SecretToken::generate(TokenKind::Partner);
+    let now = now_millis();
+    let key = NewApiKey {
+        name,
+        read_only,
+        token: &token.hash(),
+        prefix: &token.display_prefix(),
+    };
+    store
+        .put_api_key(partner_id, &key, now, now + grace_secs.max(0) * 1000)
+        .await?;
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names_are_short_printable_and_trimmed() {
+        assert_eq!(parse_name("  1С:ЗУП ").unwrap(), "1С:ЗУП");
+        assert!(parse_name("   ").is_err());
+        assert!(parse_name(&"я".repeat(61)).is_err());
+        assert!(parse_name(&"я".repeat(60)).is_ok());
+        assert!(parse_name("a\u{0}b").is_err());
+    }
+}

@@ -1,0 +1,325 @@
+//! A company's API keys: besides the main key, one for each of its systems, with full access or
+//! reading only, each rotated or revoked alone, named in the journal; never another company's.
+
+use crate::cabinet::{Browser, shown_token};
+use crate::helpers::*;
+use serde_json::json;
+
+both_databases!(
+    a_company_keeps_a_key_for_each_system_and_a_read_only_key_changes_nothing,
+    keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s,
+);
+
+const SETTINGS: &str = "/cabinet/settings";
+
+/// Adds a key from the settings page; its token, shown once.
+async fn add_key(b: &Browser, name: &str, access: &str) -> String {
+    let csrf = b.get(SETTINGS).await.csrf();
+    let added = b
+        .post(
+            "/cabinet/settings/keys",
+            &[("csrf", &csrf), ("name", name), ("access", access)],
+        )
+        .await;
+    assert_eq!(
+        added.location.as_deref(),
+        Some("/cabinet/settings?done=key_added#token"),
+        "{}",
+        added.body
+    );
+    let page = b.get(SETTINGS).await;
+    let token = shown_token(&page.body).expect("the new key's token, once");
+    assert!(!b.get(SETTINGS).await.body.contains(&token), "shown once");
+    token
+}
+
+/// The id of the company's live key `name`.
+async fn key_id(app: &TestApp, name: &str) -> i64 {
+    app.count(&format!(
+        "SELECT id FROM partner_tokens WHERE name = '{name}' AND expires_at IS NULL"
+    ))
+    .await
+}
+
+async fn a_company_keeps_a_key_for_each_system_and_a_read_only_key_changes_nothing(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иван Иванов").await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let hr = add_key(&b, "1С:ЗУП", "full").await;
+    let reports = add_key(&b, "Отчёты", "read").await;
+    assert!(hr.starts_with("simo_p_") && reports.starts_with("simo_p_"));
+
+    // A name is required, and unique among the live keys whatever its case.
+    let csrf = b.get(SETTINGS).await.csrf();
+    for name in ["1с:зуп", "   "] {
+        let refused = b
+            .post(
+                "/cabinet/settings/keys",
+                &[("csrf", &csrf), ("name", name), ("access", "full")],
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{name:?}: {}", refused.body);
+    }
+    let keys = "SELECT COUNT(*) FROM partner_tokens";
+    assert_eq!(app.count(keys).await, 3);
+
+    // Reading only: every reading method answers, every method that changes data is a 403 in
+    // the envelope, and nothing changes.
+    let staff = json!({"inn": p.inn, "staffid": e.id});
+    for (method, body) in [
+        ("getstaff", json!({"inn": p.inn})),
+        ("getmessage", staff.clone()),
+        ("getgroups", json!({"inn": p.inn})),
+        ("getschedule", json!({"inn": p.inn})),
+    ] {
+        app.post(method, Some(&reports), body).await.ok();
+    }
+    let message = json!({"inn": p.inn, "staffid": e.id, "title": "Т", "message": "Текст"});
+    for (method, body) in [
+        ("createmessage", message.clone()),
+        (
+            "createmessagebulk",
+            json!({"inn": p.inn, "staffids": [e.id], "title": "Т", "message": "Т"}),
+        ),
+        ("savegroup", json!({"inn": p.inn, "name": "Склад"})),
+        (
+            "addstaff",
+            json!({"inn": p.inn, "staff": [{"phone": "+79990000001", "name": "Пётр"}]}),
+        ),
+        (
+            "updatestaff",
+            json!({"inn": p.inn, "staffid": e.id, "name": "Пётр"}),
+        ),
+        ("deletestaff", staff.clone()),
+        (
+            "updatepushtoken",
+            json!({"inn": p.inn, "staffid": e.id, "pushtoken": "t"}),
+        ),
+    ] {
+        let refused = app.post(method, Some(&reports), body).await;
+        let error = refused.failed(403);
+        assert!(error.contains("только для чтения"), "{method}: {error}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff_groups").await, 0);
+
+    // Full access: the system's key sends and is named in the journal; the main key still works.
+    app.post("createmessage", Some(&hr), message.clone())
+        .await
+        .ok();
+    app.post("createmessage", Some(&p.token), message)
+        .await
+        .ok();
+    app.post(
+        "savegroup",
+        Some(&hr),
+        json!({"inn": p.inn, "name": "Склад"}),
+    )
+    .await
+    .ok();
+    let named = "SELECT COUNT(*) FROM audit_events
+                 WHERE actor = 'api:1С:ЗУП' AND action = 'group_saved'";
+    assert_eq!(app.count(named).await, 1);
+    let journal = b.get("/cabinet/journal?who=api").await.body;
+    assert!(journal.contains("АСУ (API), ключ «1С:ЗУП»"), "{journal}");
+    let by_key = b
+        .get("/cabinet/journal?who=api%3A1%D0%A1%3A%D0%97%D0%A3%D0%9F")
+        .await
+        .body;
+    let chosen = "<option value=\"api:1С:ЗУП\" selected>АСУ (API), ключ «1С:ЗУП»";
+    assert!(by_key.contains(chosen), "{by_key}");
+    assert!(by_key.contains("Группа сохранена"), "{by_key}");
+    // That key's entries alone: the keys' additions were the owner's.
+    assert!(!by_key.contains("Добавлен ключ API"), "{by_key}");
+    let all = b.get("/cabinet/journal").await.body;
+    assert!(all.contains("Добавлен ключ API"), "{all}");
+
+    // The list: each key with its access and its last call (written off the call's path).
+    let mut used = 0;
+    for _ in 0..50 {
+        used = app
+            .count("SELECT COUNT(*) FROM partner_tokens WHERE last_used_at IS NOT NULL")
+            .await;
+        if used == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(used, 3, "each key's last call");
+    let page = b.get(SETTINGS).await.body;
+    for words in [
+        "data-key=\"1С:ЗУП\"",
+        "data-key=\"Отчёты\"",
+        "только чтение",
+        &hr[..14],
+        &reports[..14],
+    ] {
+        assert!(page.contains(words), "{words}: {page}");
+    }
+    assert!(
+        !page.contains(&hr) && !page.contains(&reports),
+        "never a whole token"
+    );
+    assert!(!page.contains("ещё не использовался"), "{page}");
+    let journal_en = b.get("/cabinet/journal?lang=en").await.body;
+    assert!(
+        journal_en.contains("Integration (API), key «1С:ЗУП»"),
+        "{journal_en}"
+    );
+    let added_en = "key “Отчёты”, read only";
+    assert!(journal_en.contains(added_en), "{journal_en}");
+}
+
+async fn keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let hr = add_key(&b, "1С:ЗУП", "full").await;
+    let reports = add_key(&b, "Отчёты", "read").await;
+    let works = |token: String| {
+        let app = &app;
+        async move {
+            app.post("getstaff", Some(&token), json!({"inn": INN_A}))
+                .await
+                .status
+        }
+    };
+
+    // A rotation of one key with a grace period: its old and new tokens work, the rest as before.
+    let id = key_id(&app, "1С:ЗУП").await;
+    let csrf = b.get(SETTINGS).await.csrf();
+    let id_text = id.to_string();
+    let rotated = b
+        .post(
+            "/cabinet/settings/token",
+            &[("csrf", &csrf), ("grace_secs", "3600"), ("key", &id_text)],
+        )
+        .await;
+    assert_eq!(rotated.status, 303, "{}", rotated.body);
+    let hr2 = shown_token(&b.get(SETTINGS).await.body).expect("the rotated key's token");
+    for token in [&hr, &hr2, &reports, &p.token] {
+        assert_eq!(works(token.clone()).await, 200);
+    }
+    // Its new token keeps the key's name and access.
+    let kept = "SELECT COUNT(*) FROM partner_tokens WHERE name = '1С:ЗУП' AND read_only = FALSE";
+    assert_eq!(app.count(kept).await, 2);
+    let detail = "SELECT COUNT(*) FROM audit_events WHERE action = 'token_rotated_grace'
+                  AND detail LIKE '%; ключ «1С:ЗУП»'";
+    assert_eq!(app.count(detail).await, 1);
+
+    // Another company can neither revoke nor rotate this company's keys.
+    let other = app.create_partner(INN_B).await;
+    let ob = Browser::new(&app);
+    ob.partner(&other.inn).await;
+    let ocsrf = ob.get(SETTINGS).await.csrf();
+    let reports_id = key_id(&app, "Отчёты").await;
+    let theirs = ob
+        .post(
+            &format!("/cabinet/settings/keys/{reports_id}/revoke"),
+            &[("csrf", &ocsrf)],
+        )
+        .await;
+    assert_eq!(theirs.status, 404, "{}", theirs.body);
+    let theirs = ob
+        .post(
+            "/cabinet/settings/token",
+            &[
+                ("csrf", &ocsrf),
+                ("grace_secs", "0"),
+                ("key", &reports_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(theirs.status, 404, "{}", theirs.body);
+    assert_eq!(works(reports.clone()).await, 200);
+    assert!(!ob.get(SETTINGS).await.body.contains("Отчёты"));
+
+    // Revoked: refused from the next call; the other keys go on.
+    let revoked = b
+        .post(
+            &format!("/cabinet/settings/keys/{reports_id}/revoke"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        revoked.location.as_deref(),
+        Some("/cabinet/settings?done=key_revoked#token")
+    );
+    assert_eq!(works(reports.clone()).await, 401);
+    assert_eq!(works(hr2.clone()).await, 200);
+    let again = b
+        .post(
+            &format!("/cabinet/settings/keys/{reports_id}/revoke"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(again.status, 404, "a revoked key is not live");
+
+    // The main key, revoked too: the systems' keys still work; issued again, it works.
+    let main_id = app
+        .count(&format!(
+            "SELECT id FROM partner_tokens WHERE partner_id = {} AND name = '' AND expires_at IS NULL",
+            p.id
+        ))
+        .await;
+    let page = b.get(SETTINGS).await.body;
+    assert!(page.contains(&format!("/cabinet/settings/keys/{main_id}/revoke")));
+    b.post(
+        &format!("/cabinet/settings/keys/{main_id}/revoke"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(works(p.token.clone()).await, 401);
+    assert_eq!(works(hr2.clone()).await, 200);
+    assert!(
+        b.get(SETTINGS)
+            .await
+            .body
+            .contains("id=\"main-key-revoked\"")
+    );
+    b.post(
+        "/cabinet/settings/token",
+        &[("csrf", &csrf), ("grace_secs", "0")],
+    )
+    .await;
+    let main = shown_token(&b.get(SETTINGS).await.body).expect("the main key again");
+    assert_eq!(works(main).await, 200);
+    assert_eq!(
+        works(hr2.clone()).await,
+        200,
+        "the main key's rotation left it"
+    );
+    for (action, detail) in [
+        ("api_key_added", "ключ «Отчёты», только чтение"),
+        ("api_key_added", "ключ «1С:ЗУП»"),
+        ("api_key_revoked", "ключ «Отчёты»"),
+        ("api_key_revoked", "основной ключ"),
+    ] {
+        let sql = format!(
+            "SELECT COUNT(*) FROM audit_events WHERE partner_id = {} AND action = '{action}'
+               AND detail = '{detail}'",
+            p.id
+        );
+        assert_eq!(app.count(&sql).await, 1, "{action} {detail}");
+    }
+
+    // No more than twenty live keys.
+    for i in 0..20 {
+        let added =
+            simo_backend::service::api_keys::add(&app.state.store, p.id, &format!("k{i}"), true)
+                .await;
+        let live = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM partner_tokens WHERE partner_id = {} AND
+                   (expires_at IS NULL OR expires_at > {})",
+                p.id,
+                simo_backend::domain::now_millis()
+            ))
+            .await;
+        assert!(live <= 20, "{live}");
+        // Three live already: the main key, and the rotated key's old and new tokens.
+        assert_eq!(added.is_err(), i >= 17, "{i}: {live} live");
+    }
+}
