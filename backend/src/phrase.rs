@@ -323,6 +323,8 @@ pub mod stored {
     );
     pub const AUDIT_KEY: Stored = Stored::new("ключ «{}»", "key “{}”");
     pub const AUDIT_MAIN_KEY: Stored = Stored::new("основной ключ", "the main key");
+    pub const AUDIT_ADDRESSES: Stored = Stored::new("адреса: {}", "addresses: {}");
+    pub const AUDIT_ANY_ADDRESS: Stored = Stored::new("адреса: любые", "addresses: any");
     pub const AUDIT_KEY_READ: Stored =
         Stored::new("ключ «{}», только чтение", "key “{}”, read only");
     pub const AUDIT_RESEALED: Stored = Stored::new(
@@ -400,6 +402,8 @@ pub mod stored {
         AUDIT_RESEALED,
         AUDIT_KEY,
         AUDIT_MAIN_KEY,
+        AUDIT_ADDRESSES,
+        AUDIT_ANY_ADDRESS,
         AUDIT_KEY_READ,
         AUDIT_VIEWER,
     ];

@@ -272,6 +272,24 @@ test("add API keys for two systems: each shown once, a read-only one refused a s
   assert.equal((await api("getstaff", reports, { inn: partnerA.inn })).status, 401);
   assert.equal((await api("getstaff", hr, { inn: partnerA.inn })).status, 200, "the other key works");
   assert.equal((await api("getstaff", tokenA, { inn: partnerA.inn })).status, 200, "and the main key");
+  // Limited to a network the test does not call from: refused; emptied: accepted again.
+  const setAddresses = async (value) => {
+    const row = page.locator('li[data-key="1С:ЗУП"]');
+    await row.locator('details:has(form[action$="/addresses"]) summary').click();
+    await row.locator("input[name=addresses]").fill(value);
+    await Promise.all([
+      page.waitForURL(/done=key_addresses#token$/),
+      row.locator('form[action$="/addresses"] button').click(),
+    ]);
+  };
+  await setAddresses("192.0.2.0/24");
+  assert.match(await page.textContent('li[data-key="1С:ЗУП"] .key-addresses'), /192\.0\.2\.0\/24/);
+  const elsewhere = await api("getstaff", hr, { inn: partnerA.inn });
+  assert.equal(elsewhere.status, 403);
+  assert.match(elsewhere.body.error, /только с адресов/);
+  await setAddresses("");
+  assert.match(await page.textContent('li[data-key="1С:ЗУП"] .key-addresses'), /с любого адреса/);
+  assert.equal((await api("getstaff", hr, { inn: partnerA.inn })).status, 200);
   await page.goto(`${BASE}/cabinet/journal`);
   assert.match(await page.textContent("main"), /АСУ \(API\), ключ «1С:ЗУП»|Ключ API отозван/);
   await page.context().close();

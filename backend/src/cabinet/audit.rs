@@ -19,6 +19,8 @@ pub enum Action {
     ApiKeyAdded,
     /// The detail names the key.
     ApiKeyRevoked,
+    /// The detail names the key and the addresses it is accepted from.
+    ApiKeyAddresses,
     PasswordChanged,
     /// The login asks for a code from an authenticator app from now on, or no longer.
     SecondFactorOn,
@@ -156,7 +158,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 64] = [
+    pub const ALL: [Self; 65] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -164,6 +166,7 @@ impl Action {
         Self::TokenRotatedGrace,
         Self::ApiKeyAdded,
         Self::ApiKeyRevoked,
+        Self::ApiKeyAddresses,
         Self::PasswordChanged,
         Self::SecondFactorOn,
         Self::SecondFactorOff,
@@ -230,6 +233,7 @@ impl Action {
             | Self::TokenRotatedGrace
             | Self::ApiKeyAdded
             | Self::ApiKeyRevoked
+            | Self::ApiKeyAddresses
             | Self::PasswordChanged
             | Self::SecondFactorOn
             | Self::SecondFactorOff
@@ -300,6 +304,7 @@ impl Action {
             Self::TokenRotatedGrace => "token_rotated_grace",
             Self::ApiKeyAdded => "api_key_added",
             Self::ApiKeyRevoked => "api_key_revoked",
+            Self::ApiKeyAddresses => "api_key_addresses",
             Self::PasswordChanged => "password_changed",
             Self::SecondFactorOn => "second_factor_on",
             Self::SecondFactorOff => "second_factor_off",

@@ -571,6 +571,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("audit.api_key_added", "Добавлен ключ API", "API key added"),
     (
+        "audit.api_key_addresses",
+        "Изменены адреса ключа API",
+        "API key's addresses changed",
+    ),
+    (
         "audit.api_key_revoked",
         "Ключ API отозван, его токен отключён сразу",
         "API key revoked, its token stopped at once",
@@ -1741,6 +1746,13 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Systems calling the API with the main key are refused at once. The keys of your systems go on working.",
     ),
     ("keys.add", "Добавить ключ", "Add a key"),
+    ("keys.addresses", "Адреса", "Addresses"),
+    ("keys.any_address", "с любого адреса", "from any address"),
+    (
+        "keys.addresses_hint",
+        "IP-адреса и сети, с которых ключ принимается, через запятую (например, 192.0.2.10, 10.0.0.0/24); пусто — с любого адреса. С других адресов запрос получит отказ 403, даже с верным токеном.",
+        "IP addresses and networks the key is accepted from, separated by commas (e.g. 192.0.2.10, 10.0.0.0/24); empty for any address. From elsewhere a call is refused with 403, even with the right token.",
+    ),
     (
         "settings.token_once",
         "Сохраните токен сейчас: он показывается один раз.",
@@ -1981,6 +1993,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.key_revoked",
         "Ключ отозван: его токен больше не принимается",
         "The key is revoked: its token is no longer accepted",
+    ),
+    (
+        "done.key_addresses",
+        "Адреса ключа сохранены",
+        "The key's addresses are saved",
     ),
     (
         "done.password_changed",

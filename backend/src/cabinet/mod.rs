@@ -312,6 +312,10 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/token", post(settings::rotate_token))
         .at("/settings/keys", post(api_keys::add))
         .at("/settings/keys/:id/revoke", post(api_keys::revoke))
+        .at(
+            "/settings/keys/:id/addresses",
+            post(api_keys::set_addresses),
+        )
         .at("/settings/password", post(settings::change_password))
         .at("/settings/sessions", post(settings::end_other_sessions))
         .at("/settings/admins", get(admins::page).post(admins::add))

@@ -3,7 +3,7 @@
 
 use crate::domain::{SecretToken, TokenKind, now_millis};
 use crate::error::{Error, Result};
-use crate::store::{ApiKeyRow, NewApiKey, Store};
+use crate::store::{ApiKeyRow, NewApiKey, Store, parse_addresses};
 
 /// Live keys a company may hold at once: one for each of its systems and their rotations.
 pub const MAX_KEYS: usize = 20;
@@ -32,14 +32,17 @@ pub async fn live_key(store: &Store, partner_id: i64, id: i64) -> Result<ApiKeyR
     })
 }
 
+/// What a new key is: its name, its access, the addresses it is accepted from ('' for any).
+pub struct KeyInput<'a> {
+    pub name: &'a str,
+    pub read_only: bool,
+    pub addresses: &'a str,
+}
+
 /// Adds a key named `name` (unique among the live ones, without case); its token is shown once.
-pub async fn add(
-    store: &Store,
-    partner_id: i64,
-    name: &str,
-    read_only: bool,
-) -> Result<SecretToken> {
-    let name = parse_name(name)?;
+pub async fn add(store: &Store, partner_id: i64, input: &KeyInput<'_>) -> Result<SecretToken> {
+    let name = parse_name(input.name)?;
+    let allowed_ips = parse_addresses(input.addresses)?;
     let keys = store.api_keys(partner_id, now_millis()).await?;
     if keys.len() >= MAX_KEYS {
         return Err(Error::Conflict(phrase!(
@@ -58,7 +61,12 @@ pub async fn add(
             name
         )));
     }
-    put(store, partner_id, &name, read_only, 0).await
+    let key = Kept {
+        name: &name,
+        read_only: input.read_only,
+        allowed_ips: &allowed_ips,
+    };
+    put(store, partner_id, &key, 0).await
 }
 
 /// A new token for the live key `id`, of the same name and access; the old one keeps working
@@ -70,14 +78,41 @@ pub async fn rotate(
     grace_secs: i64,
 ) -> Result<(SecretToken, ApiKeyRow)> {
     let key = live_key(store, partner_id, id).await?;
-    let token = put(store, partner_id, &key.name, key.read_only, grace_secs).await?;
+    let token = put(store, partner_id, &Kept::of(&key), grace_secs).await?;
     Ok((token, key))
 }
 
-/// A new token for the company's main key (full access); the old one keeps working
-/// `grace_secs`. The command line's rotation, and the main key made again if it was revoked.
+/// The addresses the live key `id` is accepted from, as typed; '' for any. The key and the
+/// addresses as stored.
+pub async fn set_addresses(
+    store: &Store,
+    partner_id: i64,
+    id: i64,
+    raw: &str,
+) -> Result<(ApiKeyRow, String)> {
+    let key = live_key(store, partner_id, id).await?;
+    let allowed_ips = parse_addresses(raw)?;
+    store
+        .set_key_addresses(partner_id, &key.name, &allowed_ips, now_millis())
+        .await?;
+    Ok((key, allowed_ips))
+}
+
+/// A new token for the company's main key (full access, its addresses kept); the old one keeps
+/// working `grace_secs`. The command line's rotation, and the main key made again if it was
+/// revoked.
 pub async fn rotate_main(store: &Store, partner_id: i64, grace_secs: i64) -> Result<SecretToken> {
-    put(store, partner_id, "", false, grace_secs).await
+    let keys = store.api_keys(partner_id, now_millis()).await?;
+    let main = keys.iter().rev().find(|k| k.name.is_empty());
+    let key = main.map_or(
+        Kept {
+            name: "",
+            read_only: false,
+            allowed_ips: "",
+        },
+        Kept::of,
+    );
+    put(store, partner_id, &key, grace_secs).await
 }
 
 /// Ends the live key `id` at once.
@@ -87,18 +122,35 @@ pub async fn revoke(store: &Store, partner_id: i64, id: i64) -> Result<ApiKeyRow
     Ok(key)
 }
 
+/// What a key's new token keeps of it.
+struct Kept<'a> {
+    name: &'a str,
+    read_only: bool,
+    allowed_ips: &'a str,
+}
+
+impl<'a> Kept<'a> {
+    fn of(key: &'a ApiKeyRow) -> Self {
+        Self {
+            name: &key.name,
+            read_only: key.read_only,
+            allowed_ips: &key.allowed_ips,
+        }
+    }
+}
+
 async fn put(
     store: &Store,
     partner_id: i64,
-    name: &str,
-    read_only: bool,
+    kept: &Kept<'_>,
     grace_secs: i64,
 ) -> Result<SecretToken> {
     let token = SecretToken::generate(TokenKind::Partner);
     let now = now_millis();
     let key = NewApiKey {
-        name,
-        read_only,
+        name: kept.name,
+        read_only: kept.read_only,
+        allowed_ips: kept.allowed_ips,
         token: &token.hash(),
         prefix: &token.display_prefix(),
     };

@@ -5,7 +5,10 @@
 
 use super::{Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, TokenHash};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use ipnet::IpNet;
+use std::net::IpAddr;
+use std::sync::Arc;
 
 /// The key an API call came with, as the auth cache keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +18,75 @@ pub struct ApiKey {
     pub name: String,
     /// Reading methods only.
     pub read_only: bool,
+    /// The addresses it is accepted from; `None`: any. Shared, as every call clones the key.
+    pub allowed: Option<Arc<[IpNet]>>,
+}
+
+impl ApiKey {
+    /// Whether a call from `client` may use the key.
+    pub fn admits(&self, client: Option<IpAddr>) -> bool {
+        match (&self.allowed, client) {
+            (None, _) => true,
+            (Some(nets), Some(ip)) => nets.iter().any(|n| n.contains(&ip)),
+            (Some(_), None) => false,
+        }
+    }
+}
+
+/// Most addresses and networks one key takes.
+pub const MAX_ADDRESSES: usize = 20;
+
+/// Addresses and networks as the company types them (`192.0.2.10, 10.0.0.0/24, 2001:db8::/32`,
+/// commas, spaces or lines between), in their stored form: each one canonical (host bits of a
+/// network cleared), joined by ", "; '' for none (any address).
+pub fn parse_addresses(raw: &str) -> Result<String> {
+    let nets = raw
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<IpNet>()
+                .map(|n| n.trunc())
+                .or_else(|_| p.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    Error::Invalid(phrase!(
+                        "«{}» — не IP-адрес и не сеть: пишите, например, 192.0.2.10 или 10.0.0.0/24",
+                        "“{}” is neither an IP address nor a network: write e.g. 192.0.2.10 or 10.0.0.0/24",
+                        p
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if nets.len() > MAX_ADDRESSES {
+        return Err(Error::Invalid(phrase!(
+            "Не больше {} адресов и сетей на ключ",
+            "No more than {} addresses and networks a key",
+            MAX_ADDRESSES
+        )));
+    }
+    let mut shown: Vec<String> = Vec::new();
+    for n in nets {
+        let text = match n.prefix_len() == n.max_prefix_len() {
+            true => n.addr().to_string(),
+            false => n.to_string(),
+        };
+        if !shown.contains(&text) {
+            shown.push(text);
+        }
+    }
+    Ok(shown.join(", "))
+}
+
+/// The stored form read back; `None` for any address.
+pub(super) fn allowed_of(stored: &str) -> Option<Arc<[IpNet]>> {
+    let nets: Vec<IpNet> = stored
+        .split(", ")
+        .filter_map(|p| {
+            p.parse::<IpNet>()
+                .ok()
+                .or_else(|| p.parse::<IpAddr>().ok().map(IpNet::from))
+        })
+        .collect();
+    (!nets.is_empty()).then(|| nets.into())
 }
 
 /// A live key, as the cabinet lists it (never the token: only its prefix).
@@ -28,12 +100,16 @@ pub struct ApiKeyRow {
     /// Set while the key is in its grace period after a rotation.
     pub expires_at: Option<Millis>,
     pub last_used_at: Option<Millis>,
+    /// As `parse_addresses` stores them; '' for any.
+    pub allowed_ips: String,
 }
 
 /// A new key's row.
 pub struct NewApiKey<'a> {
     pub name: &'a str,
     pub read_only: bool,
+    /// As `parse_addresses` stores them.
+    pub allowed_ips: &'a str,
     pub token: &'a TokenHash,
     pub prefix: &'a str,
 }
@@ -46,7 +122,7 @@ impl Store {
     /// The company's live keys (open-ended, or in their grace period), oldest first.
     pub async fn api_keys(&self, partner_id: i64, now: Millis) -> Result<Vec<ApiKeyRow>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, name, prefix, read_only, created_at, expires_at, last_used_at
+            "SELECT id, name, prefix, read_only, created_at, expires_at, last_used_at, allowed_ips
              FROM partner_tokens
              WHERE partner_id = $1 AND (expires_at IS NULL OR expires_at > $2)
              ORDER BY id",
@@ -78,8 +154,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO partner_tokens (partner_id, token_hash, prefix, created_at, name, read_only)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO partner_tokens
+                   (partner_id, token_hash, prefix, created_at, name, read_only, allowed_ips)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(partner_id)
             .bind(&key.token.0)
@@ -87,6 +164,7 @@ impl Store {
             .bind(now)
             .bind(key.name)
             .bind(key.read_only)
+            .bind(key.allowed_ips)
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -94,6 +172,30 @@ impl Store {
         }.await)?;
         self.tokens.forget_all();
         Ok(id)
+    }
+
+    /// The addresses a live key of the company is accepted from (as `parse_addresses` stores
+    /// them); false if it has no such key. Every live token of the key's name takes them, the
+    /// old one of a rotation too.
+    pub async fn set_key_addresses(
+        &self,
+        partner_id: i64,
+        name: &str,
+        allowed_ips: &str,
+        now: Millis,
+    ) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query(
+            "UPDATE partner_tokens SET allowed_ips = $3
+             WHERE partner_id = $1 AND name = $2 AND (expires_at IS NULL OR expires_at > $4)",
+        )
+        .bind(partner_id)
+        .bind(name)
+        .bind(allowed_ips)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        self.tokens.forget_all();
+        Ok(n > 0)
     }
 
     /// Ends a live key of the company at once; false if it has none such.
@@ -129,5 +231,41 @@ impl Store {
                 tracing::warn!(key_id = id, error = %e, "an API key's last use not written");
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(stored: &str) -> ApiKey {
+        ApiKey {
+            id: 1,
+            name: String::new(),
+            read_only: false,
+            allowed: allowed_of(stored),
+        }
+    }
+
+    #[test]
+    fn addresses_are_stored_canonical_and_admit_their_networks_only() {
+        let stored = parse_addresses(" 192.0.2.10,10.0.0.7/24\n2001:db8::/32 192.0.2.10 ").unwrap();
+        assert_eq!(stored, "192.0.2.10, 10.0.0.0/24, 2001:db8::/32");
+        assert_eq!(parse_addresses(" ").unwrap(), "");
+        assert!(parse_addresses("192.0.2.300").is_err());
+        assert!(parse_addresses("10.0.0.0/33").is_err());
+        assert!(parse_addresses("1С-сервер").is_err());
+        let many: Vec<String> = (0..21).map(|i| format!("10.0.0.{i}")).collect();
+        assert!(parse_addresses(&many.join(",")).is_err());
+
+        let k = key(&stored);
+        for ip in ["192.0.2.10", "10.0.0.1", "10.0.0.255", "2001:db8::1"] {
+            assert!(k.admits(ip.parse().ok()), "{ip}");
+        }
+        for ip in ["192.0.2.11", "10.0.1.1", "127.0.0.1", "2001:db9::1"] {
+            assert!(!k.admits(ip.parse().ok()), "{ip}");
+        }
+        assert!(!k.admits(None), "an unknown address is not in a list");
+        assert!(key("").admits(None) && key("").admits("203.0.113.5".parse().ok()));
     }
 }

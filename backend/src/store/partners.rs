@@ -43,6 +43,7 @@ struct TokenPartner {
     token_read_only: bool,
     token_expires_at: Option<Millis>,
     token_last_used_at: Option<Millis>,
+    token_allowed_ips: String,
 }
 
 /// Recently seen partner tokens (see `Store::partner_by_token`), and tokens recently found to
@@ -234,7 +235,8 @@ impl Store {
         }
         let sql = select_partner!(
             ", t.id AS token_id, t.name AS token_name, t.read_only AS token_read_only,
-               t.expires_at AS token_expires_at, t.last_used_at AS token_last_used_at
+               t.expires_at AS token_expires_at, t.last_used_at AS token_last_used_at,
+               t.allowed_ips AS token_allowed_ips
              FROM partner_tokens t JOIN partners p ON p.id = t.partner_id
              WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
         );
@@ -244,6 +246,7 @@ impl Store {
                 id: f.token_id,
                 name: f.token_name,
                 read_only: f.token_read_only,
+                allowed: super::api_keys::allowed_of(&f.token_allowed_ips),
             };
             self.tokens.put(token, &f.partner, &key, f.token_expires_at);
             self.note_key_used(key.id, f.token_last_used_at, now);

@@ -4,23 +4,31 @@
 use crate::cabinet::{Browser, shown_token};
 use crate::helpers::*;
 use serde_json::json;
+use simo_backend::service::api_keys::KeyInput;
 
 both_databases!(
     a_company_keeps_a_key_for_each_system_and_a_read_only_key_changes_nothing,
     keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s,
+    a_key_limited_to_addresses_is_refused_from_anywhere_else,
 );
 
 const SETTINGS: &str = "/cabinet/settings";
 
 /// Adds a key from the settings page; its token, shown once.
 async fn add_key(b: &Browser, name: &str, access: &str) -> String {
+    add_key_from(b, name, access, "").await
+}
+
+/// Adds a key accepted from `addresses` only ('' for any); its token.
+async fn add_key_from(b: &Browser, name: &str, access: &str, addresses: &str) -> String {
     let csrf = b.get(SETTINGS).await.csrf();
-    let added = b
-        .post(
-            "/cabinet/settings/keys",
-            &[("csrf", &csrf), ("name", name), ("access", access)],
-        )
-        .await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("name", name),
+        ("access", access),
+        ("addresses", addresses),
+    ];
+    let added = b.post("/cabinet/settings/keys", &form).await;
     assert_eq!(
         added.location.as_deref(),
         Some("/cabinet/settings?done=key_added#token"),
@@ -307,9 +315,13 @@ async fn keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s(app
 
     // No more than twenty live keys.
     for i in 0..20 {
-        let added =
-            simo_backend::service::api_keys::add(&app.state.store, p.id, &format!("k{i}"), true)
-                .await;
+        let name = format!("k{i}");
+        let input = KeyInput {
+            name: &name,
+            read_only: true,
+            addresses: "",
+        };
+        let added = simo_backend::service::api_keys::add(&app.state.store, p.id, &input).await;
         let live = app
             .count(&format!(
                 "SELECT COUNT(*) FROM partner_tokens WHERE partner_id = {} AND
@@ -322,4 +334,128 @@ async fn keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s(app
         // Three live already: the main key, and the rotated key's old and new tokens.
         assert_eq!(added.is_err(), i >= 17, "{i}: {live} live");
     }
+}
+
+/// Sets the addresses of the key `id` from its form; the answer.
+async fn set_addresses(b: &Browser, id: i64, addresses: &str) -> crate::cabinet::Page {
+    let csrf = b.get(SETTINGS).await.csrf();
+    b.post(
+        &format!("/cabinet/settings/keys/{id}/addresses"),
+        &[("csrf", csrf.as_str()), ("addresses", addresses)],
+    )
+    .await
+}
+
+async fn a_key_limited_to_addresses_is_refused_from_anywhere_else(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иван Иванов").await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    // The tests call from 127.0.0.1.
+    let hr = add_key_from(&b, "1С:ЗУП", "full", "192.0.2.0/24").await;
+    let call = |method: &'static str, token: String| {
+        let app = &app;
+        let body = json!({"inn": INN_A, "staffid": e.id, "title": "Т", "message": "Текст"});
+        async move { app.post(method, Some(&token), body).await }
+    };
+    for method in ["getstaff", "createmessage"] {
+        let refused = call(method, hr.clone()).await.failed(403);
+        assert!(
+            refused.contains("только с адресов") && refused.contains("127.0.0.1"),
+            "{method}: {refused}"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
+    let id = key_id(&app, "1С:ЗУП").await;
+    let page = b.get(SETTINGS).await.body;
+    assert!(page.contains("Адреса: 192.0.2.0/24"), "{page}");
+
+    // Its own address added: accepted. A wrong one: refused, the addresses kept.
+    let saved = set_addresses(&b, id, "192.0.2.0/24 127.0.0.1").await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/cabinet/settings?done=key_addresses#token")
+    );
+    call("createmessage", hr.clone()).await.ok();
+    let wrong = set_addresses(&b, id, "127.0.0.1, 1С-сервер").await;
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    assert!(wrong.body.contains("не IP-адрес"), "{}", wrong.body);
+    let stored = "SELECT COUNT(*) FROM partner_tokens
+                  WHERE name = '1С:ЗУП' AND allowed_ips = '192.0.2.0/24, 127.0.0.1'";
+    assert_eq!(app.count(stored).await, 1);
+
+    // A rotation keeps them; a change applies to the old token in its grace period too.
+    let csrf = b.get(SETTINGS).await.csrf();
+    let id_text = id.to_string();
+    b.post(
+        "/cabinet/settings/token",
+        &[("csrf", &csrf), ("grace_secs", "3600"), ("key", &id_text)],
+    )
+    .await;
+    let hr2 = shown_token(&b.get(SETTINGS).await.body).expect("the rotated token");
+    assert_eq!(app.count(stored).await, 2, "the new token keeps them");
+    call("getstaff", hr2.clone()).await.ok();
+    let new_id = key_id(&app, "1С:ЗУП").await;
+    set_addresses(&b, new_id, "192.0.2.1").await;
+    call("getstaff", hr2.clone()).await.failed(403);
+    call("getstaff", hr.clone()).await.failed(403);
+
+    // The main key too; emptied, any address again.
+    let main_id = app
+        .count(&format!(
+            "SELECT id FROM partner_tokens WHERE partner_id = {} AND name = '' AND expires_at IS NULL",
+            p.id
+        ))
+        .await;
+    set_addresses(&b, main_id, "10.0.0.0/8").await;
+    call("getstaff", p.token.clone()).await.failed(403);
+    assert!(b.get(SETTINGS).await.body.contains("Адреса: 10.0.0.0/8"));
+    set_addresses(&b, main_id, "").await;
+    call("getstaff", p.token.clone()).await.ok();
+    for detail in [
+        "ключ «1С:ЗУП»; адреса: 192.0.2.0/24, 127.0.0.1",
+        "ключ «1С:ЗУП»; адреса: 192.0.2.1",
+        "основной ключ; адреса: 10.0.0.0/8",
+        "основной ключ; адреса: любые",
+    ] {
+        let sql = format!(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'api_key_addresses'
+               AND detail = '{detail}'"
+        );
+        assert_eq!(app.count(&sql).await, 1, "{detail}");
+    }
+    let added = "SELECT COUNT(*) FROM audit_events WHERE action = 'api_key_added'
+                 AND detail = 'ключ «1С:ЗУП»; адреса: 192.0.2.0/24'";
+    assert_eq!(app.count(added).await, 1);
+}
+
+/// Behind a trusted proxy the key's addresses are checked against the caller's, not the proxy's.
+#[tokio::test]
+async fn behind_a_trusted_proxy_a_key_takes_the_forwarded_address() {
+    let app = spawn_app_with(Db::Sqlite, |s| s.trust_forwarded_for = true)
+        .await
+        .unwrap();
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let hr = add_key_from(&b, "1С:ЗУП", "full", "192.0.2.0/24").await;
+    let from = |forwarded: &'static str| {
+        let app = &app;
+        let hr = hr.clone();
+        async move {
+            app.client
+                .post(format!("{}/api/v1/getstaff", app.base))
+                .header("authorization", hr)
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({"inn": INN_A}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(from("192.0.2.7, 10.1.1.1").await, 200);
+    assert_eq!(from("203.0.113.9").await, 403);
+    assert_eq!(from("not an address").await, 403);
 }

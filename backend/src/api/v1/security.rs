@@ -123,6 +123,17 @@ async fn check_token(req: &Request, key: HeaderKey) -> poem::Result<Caller> {
             .await
             .map_err(refusal)?
     {
+        if key.allowed.is_some() {
+            let client = super::client_ip(req, state.settings.trust_forwarded_for);
+            if !key.admits(client.parse().ok()) {
+                return Err(V1Error::forbidden(phrase!(
+                    "Этот ключ API принимается только с адресов, заданных в кабинете; запрос пришёл с {}",
+                    "This API key is accepted only from the addresses set in the cabinet; the request came from {}",
+                    client
+                ))
+                .into());
+            }
+        }
         state
             .partner_throttle
             .check(partner.id, partner.api_rate)

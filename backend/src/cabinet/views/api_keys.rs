@@ -1,6 +1,7 @@
 //! The API keys a company adds beside its main one, one for each of its systems (1С:ЗУП, an
 //! ERP, a script that reads statuses), with full access or reading only: added (the token
-//! shown once on the settings page, as a rotation's is) and revoked one by one.
+//! shown once on the settings page, as a rotation's is), limited to addresses, and revoked one
+//! by one.
 
 use super::super::errors::CabinetResult;
 use super::super::{CabinetConfig, audit, cookies, session};
@@ -22,6 +23,25 @@ pub struct AddForm {
     /// "read" for reading only; anything else is full access.
     #[serde(default)]
     access: String,
+    /// Addresses and networks it is accepted from; empty for any.
+    #[serde(default)]
+    addresses: String,
+}
+
+/// The journal's words for a key: its name, or "the main key".
+fn key_words(name: &str) -> String {
+    match name {
+        "" => stored::AUDIT_MAIN_KEY.fill(&[]),
+        name => stored::AUDIT_KEY.fill(&[name]),
+    }
+}
+
+/// The journal's words for a key's addresses ('' for any).
+fn address_words(allowed_ips: &str) -> String {
+    match allowed_ips {
+        "" => stored::AUDIT_ANY_ADDRESS.fill(&[]),
+        list => stored::AUDIT_ADDRESSES.fill(&[list]),
+    }
 }
 
 #[handler]
@@ -35,13 +55,22 @@ pub async fn add(
     session::check_csrf(&s.csrf, &form.csrf)?;
     let read_only = form.access == "read";
     let pid = s.partner.id;
-    let token = api_keys::add(&state.store, pid, &form.name, read_only).await?;
+    let input = api_keys::KeyInput {
+        name: &form.name,
+        read_only,
+        addresses: &form.addresses,
+    };
+    let token = api_keys::add(&state.store, pid, &input).await?;
     let name = api_keys::parse_name(&form.name)?;
     tracing::info!(partner_id = pid, key = %name, read_only, "API key added");
-    let detail = match read_only {
+    let mut detail = match read_only {
         true => stored::AUDIT_KEY_READ.fill(&[&name]),
         false => stored::AUDIT_KEY.fill(&[&name]),
     };
+    let allowed_ips = crate::store::parse_addresses(&form.addresses)?;
+    if !allowed_ips.is_empty() {
+        detail = format!("{detail}; {}", address_words(&allowed_ips));
+    }
     audit::record(
         state,
         req,
@@ -79,18 +108,43 @@ pub async fn revoke(
     let pid = s.partner.id;
     let key = api_keys::revoke(&state.store, pid, id).await?;
     tracing::info!(partner_id = pid, key_id = id, "API key revoked");
-    let detail = match key.name.as_str() {
-        "" => stored::AUDIT_MAIN_KEY.fill(&[]),
-        name => stored::AUDIT_KEY.fill(&[name]),
-    };
-    audit::record(
-        state,
-        req,
-        pid,
-        &s.actor,
-        audit::Action::ApiKeyRevoked,
-        &detail,
-    )
-    .await;
+    let detail = key_words(&key.name);
+    let action = audit::Action::ApiKeyRevoked;
+    audit::record(state, req, pid, &s.actor, action, &detail).await;
     Ok(done(TOKEN, "key_revoked"))
+}
+
+#[derive(Deserialize)]
+pub struct AddressesForm {
+    csrf: String,
+    #[serde(default)]
+    addresses: String,
+}
+
+/// The addresses a key is accepted from (the company's 1C server, its office network), or any:
+/// a token copied off that server is then refused elsewhere.
+#[handler]
+pub async fn set_addresses(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<i64>,
+    Form(form): Form<AddressesForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let pid = s.partner.id;
+    let (key, allowed_ips) =
+        api_keys::set_addresses(&state.store, pid, id, &form.addresses).await?;
+    if key.allowed_ips != allowed_ips {
+        tracing::info!(
+            partner_id = pid,
+            key_id = id,
+            allowed_ips,
+            "API key's addresses set"
+        );
+        let detail = format!("{}; {}", key_words(&key.name), address_words(&allowed_ips));
+        let action = audit::Action::ApiKeyAddresses;
+        audit::record(state, req, pid, &s.actor, action, &detail).await;
+    }
+    Ok(done(TOKEN, "key_addresses"))
 }

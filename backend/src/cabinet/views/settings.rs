@@ -103,8 +103,9 @@ struct SettingsView {
     created: String,
     /// The main key's token prefix; empty when the main key is revoked.
     token_prefix: String,
-    /// The main key's open-ended token, to revoke.
+    /// The main key's open-ended token, to revoke or limit to addresses; its addresses.
     main_key: Option<i64>,
+    main_addresses: String,
     /// The other keys the company added, one for each of its systems.
     keys: Vec<KeyItem>,
     new_token: Option<String>,
@@ -132,6 +133,8 @@ pub struct KeyItem {
     pub last_used: Option<String>,
     /// The end of the grace period after a rotation.
     pub until: Option<String>,
+    /// The addresses it is accepted from; empty for any.
+    pub addresses: String,
 }
 
 fn grace_choices(t: Tr, default_secs: i64) -> Vec<GraceChoice> {
@@ -168,6 +171,7 @@ async fn render(
     };
     let mut token_prefix = String::new();
     let mut main_key = None;
+    let mut main_addresses = String::new();
     let mut keys = Vec::new();
     for k in state.store.api_keys(p.id, now_millis()).await? {
         match (k.name.is_empty(), k.expires_at) {
@@ -175,6 +179,7 @@ async fn render(
             (true, None) => {
                 token_prefix = k.prefix;
                 main_key = Some(k.id);
+                main_addresses = k.allowed_ips;
             }
             (true, Some(_)) => {}
             (false, until) => keys.push(KeyItem {
@@ -185,6 +190,7 @@ async fn render(
                 created: cfg.datetime(k.created_at),
                 last_used: k.last_used_at.map(|t| cfg.datetime(t)),
                 until: until.map(|t| cfg.datetime(t)),
+                addresses: k.allowed_ips,
             }),
         }
     }
@@ -206,6 +212,7 @@ async fn render(
         created: cfg.datetime(p.created_at),
         token_prefix,
         main_key,
+        main_addresses,
         keys,
         new_token,
         grace: grace_choices(l.t, cfg.token_grace_secs),
