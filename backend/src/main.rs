@@ -82,6 +82,12 @@ enum PartnerCommand {
     },
     /// List partners as JSON.
     List,
+    /// A partner's live API keys as JSON (never a token: its first characters): name ('' for
+    /// the main key), access, addresses, when issued, last used and, in a grace period, until.
+    Keys {
+        #[arg(long)]
+        inn: String,
+    },
     /// Issue a new token of the partner's main API key; the old one stays valid for
     /// --grace-secs. The keys the company added in its cabinet stay as they are.
     RotateToken {
@@ -282,6 +288,27 @@ async fn partner_command(
                 .await?
                 .into_iter()
                 .map(|p| serde_json::json!({ "id": p.id, "inn": p.inn, "name": p.short_name, "full_name": p.full_name, "disabled": p.disabled, "api_rate": p.api_rate }))
+                .collect();
+            println!("{}", serde_json::Value::Array(rows));
+        }
+        PartnerCommand::Keys { inn } => {
+            let p = partners::by_inn(store, &inn).await?;
+            let now = simo_backend::domain::now_millis();
+            let rows: Vec<_> = store
+                .api_keys(p.id, now)
+                .await?
+                .into_iter()
+                .map(|k| {
+                    serde_json::json!({
+                        "name": k.name,
+                        "prefix": k.prefix,
+                        "access": if k.read_only { "read" } else { "full" },
+                        "addresses": k.allowed_ips,
+                        "created_at": k.created_at,
+                        "last_used_at": k.last_used_at,
+                        "expires_at": k.expires_at,
+                    })
+                })
                 .collect();
             println!("{}", serde_json::Value::Array(rows));
         }

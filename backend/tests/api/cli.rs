@@ -119,6 +119,28 @@ fn partner_create_list_rotate_and_set_password() {
         ],
     );
     assert!(ok, "{err}");
+    // The main key's two live tokens: the one just replaced, in its grace period, and the new.
+    let (ok, out, err) = simo(&url, &["partner", "keys", "--inn", "7707083893"]);
+    assert!(ok, "{err}");
+    let keys: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let keys = keys.as_array().unwrap();
+    assert_eq!(keys.len(), 2, "{out}");
+    let old = rotated["token"].as_str().unwrap();
+    assert!(
+        old.starts_with(keys[0]["prefix"].as_str().unwrap()),
+        "{out}"
+    );
+    assert!(
+        keys[0]["expires_at"].is_i64() && keys[1]["expires_at"].is_null(),
+        "{out}"
+    );
+    for k in keys {
+        assert_eq!(
+            (k["name"].as_str(), k["access"].as_str()),
+            (Some(""), Some("full"))
+        );
+        assert!(!out.contains(old), "never a whole token");
+    }
     let (ok, _, err) = simo(&url, &["partner", "erase", "--inn", "7736207543", "--yes"]);
     assert!(!ok && err.contains("7736207543"), "no such partner: {err}");
     // Each change is in the partner's journal, by the server's command line, newest first; the
