@@ -39,8 +39,15 @@ pub struct KeyInput<'a> {
     pub addresses: &'a str,
 }
 
-/// Adds a key named `name` (unique among the live ones, without case); its token is shown once.
-pub async fn add(store: &Store, partner_id: i64, input: &KeyInput<'_>) -> Result<SecretToken> {
+/// A key just added: its token (shown once), its name and addresses as stored.
+pub struct Added {
+    pub token: SecretToken,
+    pub name: String,
+    pub allowed_ips: String,
+}
+
+/// Adds a key named `name` (unique among the live ones, without case).
+pub async fn add(store: &Store, partner_id: i64, input: &KeyInput<'_>) -> Result<Added> {
     let name = parse_name(input.name)?;
     let allowed_ips = parse_addresses(input.addresses)?;
     let keys = store.api_keys(partner_id, now_millis()).await?;
@@ -66,7 +73,12 @@ pub async fn add(store: &Store, partner_id: i64, input: &KeyInput<'_>) -> Result
         read_only: input.read_only,
         allowed_ips: &allowed_ips,
     };
-    put(store, partner_id, &key, 0).await
+    let token = put(store, partner_id, &key, 0).await?;
+    Ok(Added {
+        token,
+        name,
+        allowed_ips,
+    })
 }
 
 /// A new token for the live key `id`, of the same name and access; the old one keeps working

@@ -3,7 +3,7 @@
 use super::passwords;
 use crate::domain::{Inn, PartnerName, SecretToken, TokenHash, TokenKind, now_millis};
 use crate::error::{Error, Result};
-use crate::store::{ApiKey, Erased, NewPartner, PartnerRow, Store};
+use crate::store::{ApiKey, Erased, KeyUse, NewPartner, PartnerRow, Store};
 
 pub struct PartnerInput<'a> {
     pub inn: &'a str,
@@ -86,15 +86,20 @@ pub async fn reset_password(store: &Store, partner_id: i64, password: &str) -> R
     Ok(removed)
 }
 
-/// The partner behind a presented API token, if it is live and the partner is enabled.
+/// The partner behind a presented API token, if it is live and the partner is enabled: a
+/// check, not a use of the key (the cabinet's new token, about to be shown).
 pub async fn by_token(store: &Store, presented: &str) -> Result<Option<PartnerRow>> {
-    Ok(by_hash(store, &TokenHash::of(presented))
-        .await?
-        .map(|(p, _)| p))
+    let token = TokenHash::of(presented);
+    let found = store
+        .partner_by_token(&token, now_millis(), KeyUse::Check)
+        .await?;
+    Ok(found.filter(|(p, _)| !p.disabled).map(|(p, _)| p))
 }
 
-/// `by_token` for a token already hashed, with the key it is.
+/// The partner and key of an API call's token, hashed, if it is live and the partner enabled.
 pub async fn by_hash(store: &Store, token: &TokenHash) -> Result<Option<(PartnerRow, ApiKey)>> {
-    let found = store.partner_by_token(token, now_millis()).await?;
+    let found = store
+        .partner_by_token(token, now_millis(), KeyUse::Call)
+        .await?;
     Ok(found.filter(|(p, _)| !p.disabled))
 }

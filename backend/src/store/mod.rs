@@ -51,7 +51,7 @@ pub use message_list::{
 };
 pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Report};
 pub use operator_journal::{NewOperatorEvent, OperatorEventRow};
-pub use partners::{NewPartner, PartnerRow};
+pub use partners::{KeyUse, NewPartner, PartnerRow};
 pub use recall::{RECALLED_PAGE, Recall};
 pub use reminders::{AckCursor, OverdueAcks, SendReminders};
 pub use schedule::{NewScheduled, ScheduledOutcome, ScheduledRow};

@@ -34,6 +34,15 @@ impl PartnerRow {
     }
 }
 
+/// What a token is looked up for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyUse {
+    /// An API call: the key's last use.
+    Call,
+    /// A check (the cabinet's new token, shown once): not a use.
+    Check,
+}
+
 #[derive(sqlx::FromRow)]
 struct TokenPartner {
     #[sqlx(flatten)]
@@ -221,10 +230,13 @@ impl Store {
     /// Every partner API call starts here, so answers are kept for the auth cache's TTL
     /// (`SIMO_AUTH_CACHE_SECS`): a rotation or a disabled partner is seen at once by this
     /// process (those writes empty the cache) and within the TTL by other processes.
+    /// `call`: an API call, which the key's last use notes (a check of a token the cabinet is
+    /// about to show is not one).
     pub async fn partner_by_token(
         &self,
         token: &TokenHash,
         now: Millis,
+        call: KeyUse,
     ) -> Result<Option<(PartnerRow, ApiKey)>> {
         if let Some(hit) = self.tokens.get(token, now) {
             return Ok(Some(hit));
@@ -248,8 +260,12 @@ impl Store {
                 read_only: f.token_read_only,
                 allowed: super::api_keys::allowed_of(&f.token_allowed_ips),
             };
-            self.tokens.put(token, &f.partner, &key, f.token_expires_at);
-            self.note_key_used(key.id, f.token_last_used_at, now);
+            // Only a call fills the cache: a check's entry would let the calls after it hit the
+            // cache and never note the key's use.
+            if call == KeyUse::Call {
+                self.tokens.put(token, &f.partner, &key, f.token_expires_at);
+                self.note_key_used(key.id, f.token_last_used_at, now);
+            }
             (f.partner, key)
         }))
     }

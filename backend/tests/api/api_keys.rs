@@ -57,6 +57,11 @@ async fn a_company_keeps_a_key_for_each_system_and_a_read_only_key_changes_nothi
     let hr = add_key(&b, "1С:ЗУП", "full").await;
     let reports = add_key(&b, "Отчёты", "read").await;
     assert!(hr.starts_with("simo_p_") && reports.starts_with("simo_p_"));
+    // Showing a new token once is not a use of the key.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let used = "SELECT COUNT(*) FROM partner_tokens WHERE last_used_at IS NOT NULL";
+    assert_eq!(app.count(used).await, 0);
+    assert!(b.get(SETTINGS).await.body.contains("ещё не использовался"));
 
     // A name is required, and unique among the live keys whatever its case.
     let csrf = b.get(SETTINGS).await.csrf();

@@ -60,16 +60,15 @@ pub async fn add(
         read_only,
         addresses: &form.addresses,
     };
-    let token = api_keys::add(&state.store, pid, &input).await?;
-    let name = api_keys::parse_name(&form.name)?;
+    let added = api_keys::add(&state.store, pid, &input).await?;
+    let name = &added.name;
     tracing::info!(partner_id = pid, key = %name, read_only, "API key added");
     let mut detail = match read_only {
-        true => stored::AUDIT_KEY_READ.fill(&[&name]),
-        false => stored::AUDIT_KEY.fill(&[&name]),
+        true => stored::AUDIT_KEY_READ.fill(&[name]),
+        false => stored::AUDIT_KEY.fill(&[name]),
     };
-    let allowed_ips = crate::store::parse_addresses(&form.addresses)?;
-    if !allowed_ips.is_empty() {
-        detail = format!("{detail}; {}", address_words(&allowed_ips));
+    if !added.allowed_ips.is_empty() {
+        detail = format!("{detail}; {}", address_words(&added.allowed_ips));
     }
     audit::record(
         state,
@@ -83,7 +82,7 @@ pub async fn add(
     cookies::flash_token(
         req.cookie(),
         "/cabinet/settings",
-        token.expose(),
+        added.token.expose(),
         cfg.secure_cookies,
     );
     Ok(done(TOKEN, "key_added"))
