@@ -402,8 +402,9 @@ pub mod stored {
         AUDIT_RESEALED,
         AUDIT_KEY,
         AUDIT_MAIN_KEY,
-        AUDIT_ADDRESSES,
+        // Before the pattern "адреса: {}", which would read it as a list of addresses.
         AUDIT_ANY_ADDRESS,
+        AUDIT_ADDRESSES,
         AUDIT_KEY_READ,
         AUDIT_VIEWER,
     ];
