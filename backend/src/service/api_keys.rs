@@ -127,10 +127,12 @@ pub async fn rotate_main(store: &Store, partner_id: i64, grace_secs: i64) -> Res
     put(store, partner_id, &key, grace_secs).await
 }
 
-/// Ends the live key `id` at once.
+/// Ends the key of the live token `id` at once: all its tokens, the old one of a rotation too.
 pub async fn revoke(store: &Store, partner_id: i64, id: i64) -> Result<ApiKeyRow> {
     let key = live_key(store, partner_id, id).await?;
-    store.revoke_api_key(partner_id, id, now_millis()).await?;
+    store
+        .revoke_api_key(partner_id, &key.name, now_millis())
+        .await?;
     Ok(key)
 }
 

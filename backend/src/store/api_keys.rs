@@ -198,14 +198,15 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Ends a live key of the company at once; false if it has none such.
-    pub async fn revoke_api_key(&self, partner_id: i64, id: i64, now: Millis) -> Result<bool> {
+    /// Ends the company's live key `name` at once, every token of it (the old one of a rotation
+    /// in its grace period too); false if it has none such.
+    pub async fn revoke_api_key(&self, partner_id: i64, name: &str, now: Millis) -> Result<bool> {
         let n = exec!(self, p => sqlx::query(
             "UPDATE partner_tokens SET expires_at = $3
-             WHERE id = $2 AND partner_id = $1 AND (expires_at IS NULL OR expires_at > $3)",
+             WHERE name = $2 AND partner_id = $1 AND (expires_at IS NULL OR expires_at > $3)",
         )
         .bind(partner_id)
-        .bind(id)
+        .bind(name)
         .bind(now)
         .execute(p)
         .await)?;

@@ -185,7 +185,11 @@ fn write_key_file(path: &std::path::Path, keys: &[[u8; 32]]) -> Result<()> {
         .iter()
         .map(|k| format!("{}\n", hex::encode(k)))
         .collect();
-    let _ = std::fs::remove_file(&next);
+    // A `.new` file left by a run that stopped before its rename.
+    match std::fs::remove_file(&next) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(what(e)),
+        _ => {}
+    }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

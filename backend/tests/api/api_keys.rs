@@ -339,6 +339,19 @@ async fn keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s(app
         // Three live already: the main key, and the rotated key's old and new tokens.
         assert_eq!(added.is_err(), i >= 17, "{i}: {live} live");
     }
+
+    // Revoking a key ends all its tokens: the old one in its grace period too.
+    let id = key_id(&app, "1С:ЗУП").await;
+    let revoked = b
+        .post(
+            &format!("/cabinet/settings/keys/{id}/revoke"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    for token in [hr, hr2] {
+        assert_eq!(works(token).await, 401);
+    }
 }
 
 /// Sets the addresses of the key `id` from its form; the answer.
