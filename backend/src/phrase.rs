@@ -324,6 +324,7 @@ pub mod stored {
     pub const AUDIT_KEY: Stored = Stored::new("ключ «{}»", "key “{}”");
     pub const AUDIT_MAIN_KEY: Stored = Stored::new("основной ключ", "the main key");
     pub const AUDIT_ADDRESSES: Stored = Stored::new("адреса: {}", "addresses: {}");
+    pub const AUDIT_FROM: Stored = Stored::new("с адреса {}", "from {}");
     pub const AUDIT_ANY_ADDRESS: Stored = Stored::new("адреса: любые", "addresses: any");
     pub const AUDIT_KEY_READ: Stored =
         Stored::new("ключ «{}», только чтение", "key “{}”, read only");
@@ -405,6 +406,7 @@ pub mod stored {
         // Before the pattern "адреса: {}", which would read it as a list of addresses.
         AUDIT_ANY_ADDRESS,
         AUDIT_ADDRESSES,
+        AUDIT_FROM,
         AUDIT_KEY_READ,
         AUDIT_VIEWER,
     ];

@@ -74,6 +74,7 @@ impl Application {
             push_wakeup,
             webhooks: poster,
             metrics,
+            key_refusals: Default::default(),
         });
         Ok(Self {
             acceptor,

@@ -19,6 +19,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Each company's API calls a second (`SIMO_PARTNER_RATE`, or the operator's for it).
     pub partner_throttle: crate::service::throttle::PartnerThrottle,
+    /// Keys refused for their addresses, journaled once an hour each.
+    pub key_refusals: crate::service::api_keys::RefusalNotes,
 }
 
 pub type SharedState = Arc<AppState>;

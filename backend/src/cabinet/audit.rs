@@ -21,6 +21,9 @@ pub enum Action {
     ApiKeyRevoked,
     /// The detail names the key and the addresses it is accepted from.
     ApiKeyAddresses,
+    /// A call with the key from an address it does not accept (once an hour a key): the
+    /// detail names the key and the address.
+    ApiKeyRefused,
     PasswordChanged,
     /// The login asks for a code from an authenticator app from now on, or no longer.
     SecondFactorOn,
@@ -158,7 +161,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 65] = [
+    pub const ALL: [Self; 66] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -167,6 +170,7 @@ impl Action {
         Self::ApiKeyAdded,
         Self::ApiKeyRevoked,
         Self::ApiKeyAddresses,
+        Self::ApiKeyRefused,
         Self::PasswordChanged,
         Self::SecondFactorOn,
         Self::SecondFactorOff,
@@ -234,6 +238,7 @@ impl Action {
             | Self::ApiKeyAdded
             | Self::ApiKeyRevoked
             | Self::ApiKeyAddresses
+            | Self::ApiKeyRefused
             | Self::PasswordChanged
             | Self::SecondFactorOn
             | Self::SecondFactorOff
@@ -305,6 +310,7 @@ impl Action {
             Self::ApiKeyAdded => "api_key_added",
             Self::ApiKeyRevoked => "api_key_revoked",
             Self::ApiKeyAddresses => "api_key_addresses",
+            Self::ApiKeyRefused => "api_key_refused",
             Self::PasswordChanged => "password_changed",
             Self::SecondFactorOn => "second_factor_on",
             Self::SecondFactorOff => "second_factor_off",
@@ -401,6 +407,14 @@ pub fn api_key(name: &str) -> String {
     match name {
         "" => API.to_owned(),
         name => format!("{API}:{name}"),
+    }
+}
+
+/// The journal's words for a company's key: its name, or "the main key".
+pub fn key_words(name: &str) -> String {
+    match name {
+        "" => crate::phrase::stored::AUDIT_MAIN_KEY.fill(&[]),
+        name => crate::phrase::stored::AUDIT_KEY.fill(&[name]),
     }
 }
 

@@ -571,6 +571,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("audit.api_key_added", "Добавлен ключ API", "API key added"),
     (
+        "audit.api_key_refused",
+        "Отказ: ключ API вызван с чужого адреса",
+        "Refused: an API key called from an address it does not accept",
+    ),
+    (
         "audit.api_key_addresses",
         "Изменены адреса ключа API",
         "API key's addresses changed",

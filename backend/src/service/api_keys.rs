@@ -4,6 +4,38 @@
 use crate::domain::{SecretToken, TokenKind, now_millis};
 use crate::error::{Error, Result};
 use crate::store::{ApiKeyRow, NewApiKey, Store, parse_addresses};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Calls refused because a key came from an address it does not accept (a token copied off the
+/// company's server, most likely), journaled for the company at most once an hour a key and
+/// server process, so that a caller in a loop cannot fill the journal.
+#[derive(Default)]
+pub struct RefusalNotes {
+    noted: Mutex<HashMap<(i64, String), Instant>>,
+}
+
+impl RefusalNotes {
+    const EVERY: Duration = Duration::from_secs(3600);
+
+    /// True for the first refusal of the company's key `name` this hour: the one to journal.
+    pub fn first_this_hour(&self, partner_id: i64, name: &str) -> bool {
+        let mut noted = self.noted.lock().unwrap_or_else(|e| e.into_inner());
+        // Far more than the keys of every company: rather start over than grow.
+        if noted.len() >= 10_000 {
+            noted.clear();
+        }
+        let key = (partner_id, name.to_owned());
+        match noted.get(&key) {
+            Some(at) if at.elapsed() < Self::EVERY => false,
+            _ => {
+                noted.insert(key, Instant::now());
+                true
+            }
+        }
+    }
+}
 
 /// Live keys a company may hold at once: one for each of its systems and their rotations.
 pub const MAX_KEYS: usize = 20;
@@ -185,5 +217,15 @@ mod tests {
         assert!(parse_name(&"я".repeat(61)).is_err());
         assert!(parse_name(&"я".repeat(60)).is_ok());
         assert!(parse_name("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn a_refused_key_is_journaled_once_an_hour_per_company_and_key() {
+        let notes = RefusalNotes::default();
+        assert!(notes.first_this_hour(1, "1С:ЗУП"));
+        assert!(!notes.first_this_hour(1, "1С:ЗУП"));
+        assert!(notes.first_this_hour(1, ""));
+        assert!(notes.first_this_hour(2, "1С:ЗУП"));
+        assert!(!notes.first_this_hour(2, "1С:ЗУП"));
     }
 }

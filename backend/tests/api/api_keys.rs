@@ -384,6 +384,19 @@ async fn a_key_limited_to_addresses_is_refused_from_anywhere_else(app: TestApp) 
         );
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
+    // The company learns of it: once an hour a key, whatever the caller repeats.
+    let refused = |key: &str| {
+        format!(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'api_key_refused'
+               AND detail = '{key}; с адреса 127.0.0.1'"
+        )
+    };
+    assert_eq!(app.count(&refused("ключ «1С:ЗУП»")).await, 1);
+    let journal = b.get("/cabinet/journal").await.body;
+    assert!(
+        journal.contains("Отказ: ключ API вызван с чужого адреса"),
+        "{journal}"
+    );
     let id = key_id(&app, "1С:ЗУП").await;
     let page = b.get(SETTINGS).await.body;
     assert!(page.contains("Адреса: 192.0.2.0/24"), "{page}");
@@ -427,6 +440,12 @@ async fn a_key_limited_to_addresses_is_refused_from_anywhere_else(app: TestApp) 
         .await;
     set_addresses(&b, main_id, "10.0.0.0/8").await;
     call("getstaff", p.token.clone()).await.failed(403);
+    assert_eq!(
+        app.count(&refused("ключ «1С:ЗУП»")).await,
+        1,
+        "its new token too"
+    );
+    assert_eq!(app.count(&refused("основной ключ")).await, 1);
     assert!(b.get(SETTINGS).await.body.contains("Адреса: 10.0.0.0/8"));
     set_addresses(&b, main_id, "").await;
     call("getstaff", p.token.clone()).await.ok();

@@ -126,6 +126,14 @@ async fn check_token(req: &Request, key: HeaderKey) -> poem::Result<Caller> {
         if key.allowed.is_some() {
             let client = super::client_ip(req, state.settings.trust_forwarded_for);
             if !key.admits(client.parse().ok()) {
+                if state.key_refusals.first_this_hour(partner.id, &key.name) {
+                    use crate::cabinet::audit;
+                    let from = crate::phrase::stored::AUDIT_FROM.fill(&[&client]);
+                    let detail = format!("{}; {from}", audit::key_words(&key.name));
+                    let actor = audit::api_key(&key.name);
+                    let action = audit::Action::ApiKeyRefused;
+                    audit::record(state, req, partner.id, &actor, action, &detail).await;
+                }
                 return Err(V1Error::forbidden(phrase!(
                     "Этот ключ API принимается только с адресов, заданных в кабинете; запрос пришёл с {}",
                     "This API key is accepted only from the addresses set in the cabinet; the request came from {}",

@@ -28,14 +28,6 @@ pub struct AddForm {
     addresses: String,
 }
 
-/// The journal's words for a key: its name, or "the main key".
-fn key_words(name: &str) -> String {
-    match name {
-        "" => stored::AUDIT_MAIN_KEY.fill(&[]),
-        name => stored::AUDIT_KEY.fill(&[name]),
-    }
-}
-
 /// The journal's words for a key's addresses ('' for any).
 fn address_words(allowed_ips: &str) -> String {
     match allowed_ips {
@@ -107,7 +99,7 @@ pub async fn revoke(
     let pid = s.partner.id;
     let key = api_keys::revoke(&state.store, pid, id).await?;
     tracing::info!(partner_id = pid, key_id = id, "API key revoked");
-    let detail = key_words(&key.name);
+    let detail = audit::key_words(&key.name);
     let action = audit::Action::ApiKeyRevoked;
     audit::record(state, req, pid, &s.actor, action, &detail).await;
     Ok(done(TOKEN, "key_revoked"))
@@ -141,7 +133,11 @@ pub async fn set_addresses(
             allowed_ips,
             "API key's addresses set"
         );
-        let detail = format!("{}; {}", key_words(&key.name), address_words(&allowed_ips));
+        let detail = format!(
+            "{}; {}",
+            audit::key_words(&key.name),
+            address_words(&allowed_ips)
+        );
         let action = audit::Action::ApiKeyAddresses;
         audit::record(state, req, pid, &s.actor, action, &detail).await;
     }
