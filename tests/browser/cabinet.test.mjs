@@ -580,7 +580,7 @@ test("turn the webhook on, send a test, get a status change signed, turn it off"
     const lines = csv.replace(/^\uFEFF/, "").trim().split("\r\n");
     assert.equal(lines[0], "Когда;Кто;Что сделано;Подробности;Адрес");
     assert.equal(lines.length, 4, csv);
-    assert.match(lines[3], /;Администратор;Вебхук включён;http:\/\/127\.0\.0\.1:\d+\/simo\/webhook;127\.0\.0\.1$/);
+    assert.match(lines[3], /;Администратор \(вход по ИНН\);Вебхук включён;http:\/\/127\.0\.0\.1:\d+\/simo\/webhook;127\.0\.0\.1$/);
     await page.context().close();
   } finally {
     receiver.close();

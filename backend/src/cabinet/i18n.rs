@@ -537,6 +537,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("audit.older", "Раньше", "Older"),
     ("audit.newest", "К последним", "Newest"),
     ("audit.admin", "Администратор", "Admin"),
+    (
+        "audit.admin_main",
+        "Администратор (вход по ИНН)",
+        "Admin (the INN login)",
+    ),
     ("audit.operator", "Оператор", "Operator"),
     ("audit.api", "АСУ (API)", "Integration (API)"),
     ("audit.api_key", "АСУ (API), ключ", "Integration (API), key"),

@@ -2173,9 +2173,9 @@ async fn the_journal_records_who_did_what_and_when(_app: TestApp) {
     assert_eq!(who[2], "Сотрудник (приложение)");
     assert_eq!(who[3], "АСУ (API)");
     assert!(
-        who.iter()
-            .enumerate()
-            .all(|(i, w)| (1..=3).contains(&i) || i == who.len() - 1 || *w == "Администратор"),
+        who.iter().enumerate().all(|(i, w)| (1..=3).contains(&i)
+            || i == who.len() - 1
+            || *w == "Администратор (вход по ИНН)"),
         "{who:?}"
     );
     assert_eq!(

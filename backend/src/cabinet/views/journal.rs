@@ -38,6 +38,8 @@ pub(super) fn actor_label(actor: &str, tr: Tr) -> String {
         (audit::SERVER, _) => tr.s("audit.server").to_owned(),
         (audit::EMPLOYEE, _) => tr.s("audit.employee").to_owned(),
         (audit::VISITOR, _) => tr.s("audit.visitor").to_owned(),
+        // The company's own account: among named admins, "Администратор" alone says too little.
+        (audit::ADMIN, _) => tr.s("audit.admin_main").to_owned(),
         _ => tr.s("audit.admin").to_owned(),
     }
 }
