@@ -181,22 +181,12 @@ fn write_key_file(path: &std::path::Path, keys: &[[u8; 32]]) -> Result<()> {
     let mut next = path.as_os_str().to_owned();
     next.push(".new");
     let next = std::path::PathBuf::from(next);
-    let text: String = keys
-        .iter()
-        .map(|k| format!("{}\n", hex::encode(k)))
-        .collect();
     // A `.new` file left by a run that stopped before its rename.
     match std::fs::remove_file(&next) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(what(e)),
         _ => {}
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&next).map_err(what)?;
-    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(what)?;
-    file.sync_all().map_err(what)?;
+    write_new_file(&next, keys)?;
     std::fs::rename(&next, path).map_err(what)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::File::open(dir)
@@ -206,21 +196,31 @@ fn write_key_file(path: &std::path::Path, keys: &[[u8; 32]]) -> Result<()> {
     Ok(())
 }
 
-/// The keys in `path`, or a new key written there (mode 0600) if there is no file yet.
-fn keys_from_file(path: &std::path::Path) -> Result<Vec<[u8; 32]>> {
-    if let Some(keys) = read_key_file(path)? {
-        return Ok(keys);
-    }
+/// Writes `keys` (one a line) to a file that must not exist yet, readable by the server's user
+/// alone, and syncs it.
+fn write_new_file(path: &std::path::Path, keys: &[[u8; 32]]) -> Result<()> {
     let what = |e: std::io::Error| key_file_error(path, e);
-    let key = Sealer::parse_key(&Sealer::new_key_hex())?;
+    let text: String = keys
+        .iter()
+        .map(|k| format!("{}\n", hex::encode(k)))
+        .collect();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path).map_err(what)?;
-    std::io::Write::write_all(&mut file, format!("{}\n", hex::encode(key)).as_bytes())
-        .map_err(what)?;
-    file.sync_all().map_err(what)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(what)?;
+    file.sync_all().map_err(what)
+}
+
+/// The keys in `path`, or a new key written there (mode 0600) if there is no file yet.
+fn keys_from_file(path: &std::path::Path) -> Result<Vec<[u8; 32]>> {
+    if let Some(keys) = read_key_file(path)? {
+        return Ok(keys);
+    }
+    let key = Sealer::parse_key(&Sealer::new_key_hex())?;
+    // Never over another's: two servers starting at once on one database keep one key.
+    write_new_file(path, &[key])?;
     tracing::info!(file = %path.display(), "a new key sealing secrets at rest");
     Ok(vec![key])
 }

@@ -720,18 +720,7 @@ async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(ap
     assert_eq!(added.status, 303, "{}", added.body);
     assert!(owner.get(ADMINS).await.body.contains("только просмотр"));
     let id = admin_id(&app, "auditor").await;
-    let csrf_webhook = owner.get("/cabinet/webhook").await.csrf();
-    let hook = owner
-        .post(
-            "/cabinet/webhook",
-            &[
-                ("csrf", csrf_webhook.as_str()),
-                ("do", "save"),
-                ("url", "https://hooks.example.ru/simo"),
-            ],
-        )
-        .await;
-    assert_eq!(hook.status, 303, "{}", hook.body);
+    crate::sealed::turn_webhook_on(&owner).await;
     let secret = app.state.store.webhook(p.id).await.unwrap().unwrap().secret;
 
     let v = Browser::new(&app);

@@ -47,7 +47,7 @@ async fn stored(app: &TestApp, table: &str, partner_id: i64) -> String {
 }
 
 /// A webhook turned on from the cabinet: its signing secret is stored.
-async fn turn_webhook_on(b: &Browser) {
+pub(crate) async fn turn_webhook_on(b: &Browser) {
     let csrf = b.get("/cabinet/webhook").await.csrf();
     let on = b
         .post(

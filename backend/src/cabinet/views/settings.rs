@@ -303,13 +303,10 @@ pub async fn rotate_token(
     } else {
         (audit::Action::TokenRotated, String::new())
     };
-    let detail = match name.as_str() {
-        "" => until,
-        name => [until, stored::AUDIT_KEY.fill(&[name])]
-            .into_iter()
-            .filter(|d| !d.is_empty())
-            .collect::<Vec<_>>()
-            .join("; "),
+    let detail = match (name.as_str(), until.is_empty()) {
+        ("", _) => until,
+        (name, true) => audit::key_words(name),
+        (name, false) => format!("{until}; {}", audit::key_words(name)),
     };
     audit::record(state, req, pid, &s.actor, action, &detail).await;
     cookies::flash_token(req.cookie(), SETTINGS, token.expose(), cfg.secure_cookies);
