@@ -59,7 +59,7 @@ pub use sealed::{KeyRotation, Resealed, Sealer, SecretCensus};
 pub use second_factor::{Awaiting, ChallengeRow, NewChallenge, SecondFactorRow};
 pub use sms::SmsCodeRow;
 pub use staff::{StaffRow, StaffState};
-pub use staff_browse::{StaffFilter, StaffTally};
+pub use staff_browse::{StaffFilter, StaffSearch, StaffTally};
 pub use staff_list::{Listed, ListedStaff, StaffListed};
 pub use staff_sync::{SYNC_TTL, StaffSyncRow, SyncFinished};
 pub use templates::{TemplateInput, TemplateRow};

@@ -22,6 +22,7 @@ both_databases!(
     sending_from_the_cabinet_to_all_employees_creates_one_message_each,
     both_plans_of_the_message_list_give_the_same_pages,
     the_employee_list_searches_filters_pages_and_comes_back_after_an_action,
+    the_search_finds_employees_by_their_names_however_they_were_written,
     a_large_company_filters_messages_by_an_employee_typed_not_picked,
     a_large_company_types_the_recipients_and_gets_a_counted_result,
     the_message_list_downloads_as_csv_with_its_filters_and_sort,
@@ -1147,6 +1148,131 @@ fn link(page: &Page, id: &str) -> Option<String> {
 
 fn rows(page: &Page) -> usize {
     page.body.matches("<tr data-staff-id=").count()
+}
+
+/// The search compares names folded by the server and kept in the database: an employee who
+/// logged in, one added by `addstaff`, and names changed by the cabinet, by `updatestaff` and
+/// by a statement of no code of ours (the trigger) are all found by what they are called now,
+/// never by what they were called, and never another company's.
+async fn the_search_finds_employees_by_their_names_however_they_were_written(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    app.login(&other.inn, "+79005550000", "Петров Чужой").await;
+    let logged_in = app.login(&p.inn, "+79001110001", "Семёнов Пётр").await;
+    let listed = app
+        .add_listed(
+            &p,
+            &[
+                ("+79001110002".into(), "Петров Сидор".into()),
+                ("+79001110003".into(), "ЁЛКИНА Алёна".into()),
+                ("+79001110004".into(), "Иванов Иван".into()),
+            ],
+        )
+        .await;
+    let (petrov, elkina, ivanov) = (&listed[0].0, &listed[1].0, &listed[2].0);
+    let b = Browser::new(&app);
+    b.partner(INN_A).await;
+    let sorted = |ids: &[&String]| {
+        let mut v: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    };
+
+    assert_eq!(found(&b, "петр").await, sorted(&[&logged_in.id, petrov]));
+    assert_eq!(found(&b, "ПЁТР").await, sorted(&[&logged_in.id, petrov]));
+    assert_eq!(found(&b, "елкина").await, sorted(&[elkina]));
+    assert_eq!(
+        found(&b, "алена ёлкина").await,
+        sorted(&[elkina]),
+        "every word, any order"
+    );
+    assert_eq!(found(&b, "алена иван").await, Vec::<String>::new());
+    assert_eq!(
+        found(&b, "иван 0004").await,
+        sorted(&[ivanov]),
+        "a name and a part of the phone"
+    );
+    assert_eq!(found(&b, "иван 0003").await, Vec::<String>::new());
+    assert_eq!(found(&b, "+7 900 111-00-03").await, sorted(&[elkina]));
+    assert_eq!(found(&b, ivanov).await, sorted(&[ivanov]), "the ID");
+    assert_eq!(found(&b, "чужой").await, Vec::<String>::new());
+    assert_eq!(
+        found(&b, "5550000").await,
+        Vec::<String>::new(),
+        "another company's phone"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM staff WHERE name_key IS NULL")
+            .await,
+        1,
+        "the other company's name waits for its own search"
+    );
+
+    // Renamed in the cabinet, by the API, and by a statement the server did not write.
+    let page = b.get("/cabinet/employees").await;
+    let renamed = b
+        .post(
+            &format!("/cabinet/employees/{}/rename", logged_in.id),
+            &[("csrf", &page.csrf()), ("name", "Орлов Олег")],
+        )
+        .await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    app.post(
+        "updatestaff",
+        Some(&p.token),
+        json!({"inn": p.inn, "staffid": petrov, "name": "Сидоров Фёдор"}),
+    )
+    .await
+    .ok();
+    app.state
+        .store
+        .execute_script(&format!(
+            "UPDATE staff SET name = 'Жуков Ёжик' WHERE id = {ivanov}"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM staff WHERE name_key IS NULL AND partner_id = {}",
+            p.id
+        ))
+        .await,
+        3,
+        "each rename cleared its folded name"
+    );
+    assert_eq!(
+        found(&b, "петр").await,
+        Vec::<String>::new(),
+        "no old name found"
+    );
+    assert_eq!(found(&b, "семенов").await, Vec::<String>::new());
+    assert_eq!(found(&b, "орлов").await, sorted(&[&logged_in.id]));
+    assert_eq!(found(&b, "федор").await, sorted(&[petrov]));
+    assert_eq!(found(&b, "ежик жуков").await, sorted(&[ivanov]));
+    assert_eq!(found(&b, "иван").await, Vec::<String>::new());
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM staff WHERE name_key IS NULL AND partner_id = {}",
+            p.id
+        ))
+        .await,
+        0
+    );
+}
+
+/// The IDs of the employees the list's search for `q` finds (its first page), sorted.
+async fn found(b: &Browser, q: &str) -> Vec<String> {
+    let query = serde_urlencoded::to_string([("q", q)]).unwrap();
+    let page = b.get(&format!("/cabinet/employees?{query}")).await;
+    assert_eq!(page.status, 200, "{q}: {}", page.body);
+    let mut ids: Vec<String> = page
+        .body
+        .split("data-staff-id=\"")
+        .skip(1)
+        .map(|r| r.split('"').next().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
 }
 
 async fn the_employee_list_searches_filters_pages_and_comes_back_after_an_action(_app: TestApp) {
@@ -2928,9 +3054,9 @@ async fn the_operator_corrects_a_partners_names_and_the_app_shows_the_new_one(ap
     assert_eq!(app.count(&renamed).await, 1);
 }
 
-/// The employee list is paged in the database unless it is searched, and in memory when it is:
-/// a search every employee matches must give, under every filter, the same pages, counts and
-/// rows as no search at all.
+/// The employee list is paged by `LIMIT` unless it is searched, and by the IDs of all it found
+/// when it is: a search every employee matches must give, under every filter, the same pages,
+/// counts and rows as no search at all.
 async fn both_ways_of_the_employee_list_give_the_same_pages(app: TestApp) {
     let p = app.create_partner(INN_A).await;
     let other = app.create_partner(INN_B).await;

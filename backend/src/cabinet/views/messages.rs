@@ -5,7 +5,6 @@ use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, html, session};
-use super::employees::search;
 use super::{DoneQuery, done_counted};
 use crate::domain::{GroupId, Millis, StaffId, now_millis};
 use crate::error::Error;
@@ -14,7 +13,7 @@ use crate::service::reminders;
 use crate::state::SharedState;
 use crate::store::{
     CursorValue, MessageListQuery, MessageListRow, MessageRow, MessageSort, MessageStatus,
-    SendAcks, SendReminders, StaffRow, search_words,
+    SendAcks, SendReminders, StaffFilter, StaffRow, StaffSearch, search_words,
 };
 use askama::Template;
 use base64::Engine;
@@ -236,45 +235,54 @@ fn columns(l: &Layout, p: &ListParams, q: &MessageListQuery) -> Vec<Column> {
 }
 
 /// The employee filter: an ID of the partner's employee, or else a name, a phone number or a
-/// part of one (typed in the field of a large company) that must match exactly one employee.
-/// Returns the name of the employee a text found; anything else is the filter's error.
-fn resolve_staff(
+/// part of one that must match exactly one employee (the employee list's search). Returns the
+/// name of the employee chosen; a text that finds none or several is the filter's error.
+async fn resolve_staff(
+    state: &SharedState,
+    partner_id: i64,
     parsed: &mut Parsed,
-    employees: &[StaffRow],
     text: &str,
     tr: Tr,
-) -> Option<String> {
-    let known = parsed
-        .query
-        .staff_id
-        .is_some_and(|id| employees.iter().any(|r| r.id == id.0));
-    if known || text.is_empty() {
-        return None;
+) -> CabinetResult<Option<String>> {
+    if let Some(id) = parsed.query.staff_id
+        && let Some(row) = state.store.staff_by_id(partner_id, id).await?
+    {
+        return Ok(Some(row.name));
     }
     parsed.query.staff_id = None;
-    let mut hits = search(employees, text);
-    match (hits.next(), hits.count()) {
-        (Some(one), 0) => {
-            parsed.query.staff_id = Some(StaffId(one.id));
-            return Some(one.name.clone());
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let search = StaffSearch::parse(text);
+    let found = state
+        .store
+        .staff_ids_found(partner_id, &StaffFilter::default(), &search)
+        .await?;
+    let one = match found.as_slice() {
+        [one] => state.store.staff_by_id(partner_id, StaffId(*one)).await?,
+        _ => None,
+    };
+    match (one, found.len()) {
+        (Some(row), _) => {
+            parsed.query.staff_id = Some(StaffId(row.id));
+            return Ok(Some(row.name));
         }
-        (None, _) => parsed.error = Some(format!("{} «{text}»", tr.s("msg.staff_none"))),
-        (Some(_), more) => {
+        (None, 0 | 1) => parsed.error = Some(format!("{} «{text}»", tr.s("msg.staff_none"))),
+        (None, many) => {
             parsed.error = Some(format!(
-                "{} «{text}»: {}. {}",
+                "{} «{text}»: {many}. {}",
                 tr.s("msg.staff_many"),
-                more + 1,
                 tr.s("msg.staff_narrow")
             ))
         }
     }
-    None
+    Ok(None)
 }
 
 /// The list's parameters read as the page reads them, for the page and for its export: the
 /// query, the partner's employees to pick from (a company of up to `STAFF_SELECT_MAX`), and
-/// the name of the employee the filter chose. A larger company's staff is read only to find a
-/// name or phone typed in the filter's field, not for every page.
+/// the name of the employee the filter chose. A name or phone typed in the filter's field is
+/// searched in the database, as the employee list's search is.
 pub(super) async fn read_filters(
     state: &SharedState,
     partner_id: i64,
@@ -284,22 +292,12 @@ pub(super) async fn read_filters(
 ) -> CabinetResult<(Parsed, Option<Vec<StaffRow>>, Option<String>)> {
     let mut parsed = parse(state, partner_id, p, limit, Tr(lang));
     let text = p.staff.trim();
-    if state.store.staff_tally(partner_id).await?.total as usize <= STAFF_SELECT_MAX {
-        let employees = state.store.list_staff(partner_id).await?;
-        let found = resolve_staff(&mut parsed, &employees, text, Tr(lang));
-        return Ok((parsed, Some(employees), found));
-    }
-    if let Some(id) = parsed.query.staff_id
-        && let Some(row) = state.store.staff_by_id(partner_id, id).await?
-    {
-        return Ok((parsed, None, Some(row.name)));
-    }
-    if text.is_empty() {
-        return Ok((parsed, None, None));
-    }
-    let employees = state.store.list_staff(partner_id).await?;
-    let found = resolve_staff(&mut parsed, &employees, text, Tr(lang));
-    Ok((parsed, None, found))
+    let found = resolve_staff(state, partner_id, &mut parsed, text, Tr(lang)).await?;
+    let employees = match state.store.staff_tally(partner_id).await?.total as usize {
+        n if n <= STAFF_SELECT_MAX => Some(state.store.list_staff(partner_id).await?),
+        _ => None,
+    };
+    Ok((parsed, employees, found))
 }
 
 #[handler]
