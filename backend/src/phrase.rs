@@ -333,6 +333,7 @@ pub mod stored {
         "secrets sealed with the new key: {}",
     );
     pub const AUDIT_VIEWER: Stored = Stored::new("{}, только просмотр", "{}, view only");
+    pub const AUDIT_SENDER: Stored = Stored::new("{}, отправка сообщений", "{}, sending messages");
     pub const AUDIT_WITH_CODE: Stored =
         Stored::new("с кодом из приложения", "with a code from the app");
     pub const AUDIT_WITH_RECOVERY: Stored = Stored::new(
@@ -409,6 +410,7 @@ pub mod stored {
         AUDIT_FROM,
         AUDIT_KEY_READ,
         AUDIT_VIEWER,
+        AUDIT_SENDER,
     ];
 }
 

@@ -1035,9 +1035,43 @@ test("the company's account adds an admin of their own, who logs in by login and
   await auditor.goto(`${BASE}/cabinet/settings`);
   assert.equal(await auditor.isVisible("#rotate-token"), false);
   assert.equal(await auditor.isVisible("#password form"), true, "their own password");
+
+  // A sender: the send form and "write to the ticked", and none of the forms that change the
+  // employees or the settings.
+  await owner.goto(`${BASE}/cabinet/settings/admins`);
+  await owner.fill("#admin-login", "dispatch@vesna.ru");
+  await owner.fill("#admin-name", "Диспетчер");
+  await owner.check("#admin-role input[value=sender]");
+  await owner.fill("#admin-password", "dispatch-password");
+  await Promise.all([owner.waitForURL(/done=admin_added/), owner.click("#admin-add-submit")]);
+  assert.match(await owner.textContent("tr[data-login='dispatch@vesna.ru']"), /отправка сообщений/);
+  const dispatch = await newPage(undefined, true);
+  await dispatch.goto(`${BASE}/cabinet/login`);
+  await dispatch.fill("input[name=login]", "dispatch@vesna.ru");
+  await dispatch.fill("input[name=password]", "dispatch-password");
+  await Promise.all([dispatch.waitForURL(`${BASE}/cabinet`), dispatch.click("button[type=submit]")]);
+  await dispatch.goto(`${BASE}/cabinet/employees`);
+  assert.equal(await dispatch.isVisible("#sends-only"), true, "told what the account is for");
+  assert.equal(await dispatch.isVisible("#bulk button[value=disabled]"), false, "no disabling");
+  assert.equal(await dispatch.isVisible(`tr[data-staff-id="${staff.sidorov}"] details.rename`), false, "no renaming");
+  assert.deepEqual(await accessibilityProblems(dispatch), []);
+  await dispatch.check(`tr[data-staff-id="${staff.sidorov}"] input[name=id]`);
+  await Promise.all([dispatch.waitForURL(/\/cabinet\/send\?staff=/), dispatch.click("#bulk button[value=write]")]);
+  assert.equal(await dispatch.isVisible("#send-form"), true);
+  await dispatch.fill("input[name=title]", "Смена диспетчера");
+  await dispatch.fill("textarea[name=text]", "С 8:00 на складе.");
+  await Promise.all([dispatch.waitForLoadState("load"), dispatch.click("#send-submit")]);
+  assert.match(await dispatch.textContent("#send-created"), /Создано сообщений: 1/);
+  await shot(dispatch, "44-sender");
+  await dispatch.goto(`${BASE}/cabinet/settings`);
+  assert.equal(await dispatch.isVisible("#rotate-token"), false);
+  assert.equal(await dispatch.isVisible("#password form"), true, "their own password");
+  await owner.goto(`${BASE}/cabinet/journal`);
+  assert.match(await owner.textContent("#journal"), /Администратор dispatch@vesna\.ru/);
   await owner.context().close();
   await kadry.context().close();
   await auditor.context().close();
+  await dispatch.context().close();
 });
 
 /** axe-core's violations of WCAG 2.1 A and AA on the page as it is, serious and critical ones. */

@@ -1158,13 +1158,20 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Stop requiring the code",
     ),
     ("admins.viewer", "только просмотр", "view only"),
+    ("admins.sender", "отправка сообщений", "sending messages"),
     ("admins.make_viewer", "Только просмотр", "View only"),
+    ("admins.make_sender", "Только отправка", "Sending only"),
     ("admins.make_admin", "Дать полные права", "Give full rights"),
     ("admins.role", "Права", "Rights"),
     (
         "admins.role_admin",
         "Полные: отправка, сотрудники, настройки (кроме администраторов)",
         "Full: sending, employees, settings (but the admins)",
+    ),
+    (
+        "admins.role_sender",
+        "Отправка: сообщения, их отзыв, повтор и напоминание; сотрудники и настройки — только просмотр",
+        "Sending: messages, their recall, push again and reminders; employees and settings view only",
     ),
     (
         "admins.role_viewer",
@@ -1185,6 +1192,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "top.read_only",
         "Режим просмотра: ваша учётная запись может смотреть и выгружать, но не изменять. Свои пароль, вход с кодом и сеансы вы настраиваете сами.",
         "View only: your account can look and download, not change. Your own password, login code and sessions are yours to set.",
+    ),
+    (
+        "top.sends_only",
+        "Отправка сообщений: ваша учётная запись отправляет, отзывает и напоминает, остальное только смотрит. Свои пароль, вход с кодом и сеансы вы настраиваете сами.",
+        "Sending messages: your account sends, recalls and reminds, and only looks at the rest. Your own password, login code and sessions are yours to set.",
     ),
     (
         "webhook.secret_hidden",

@@ -28,6 +28,8 @@ pub struct Layout {
     /// A viewer's session: the pages hide the forms that change something (the server refuses
     /// them anyway, see `read_only::guard`).
     pub read_only: bool,
+    /// A sender's session: the pages hide the forms but those of sending.
+    pub sends_only: bool,
     pub csrf: String,
     /// A success note after a redirect (`?done=key`), already translated.
     pub notice: Option<String>,
@@ -39,6 +41,8 @@ pub struct Who {
     pub label: String,
     /// A viewer, who changes nothing.
     pub read_only: bool,
+    /// A sender, who changes nothing but sends.
+    pub sends_only: bool,
 }
 
 impl From<String> for Who {
@@ -46,6 +50,7 @@ impl From<String> for Who {
         Self {
             label,
             read_only: false,
+            sends_only: false,
         }
     }
 }
@@ -71,6 +76,7 @@ impl Layout {
             nav: "",
             who: None,
             read_only: false,
+            sends_only: false,
             csrf: String::new(),
             notice: None,
         }
@@ -101,6 +107,7 @@ impl Layout {
             nav,
             who: Some(who.label),
             read_only: who.read_only,
+            sends_only: who.sends_only,
             csrf,
             notice: None,
         }

@@ -1,7 +1,8 @@
 //! A viewer (a named admin with the `viewer` role) reads the cabinet and changes nothing: every
 //! form posted to the cabinet is refused to their session but those of their own account and
-//! the login's. Deny by default, in one place, so a form added later is refused too; the pages
-//! hide those forms from a viewer as well (`Layout::read_only`).
+//! the login's. A sender (`sender`) may post the sending forms besides. Deny by default, in one
+//! place, so a form added later is refused too; the pages hide those forms from them as well
+//! (`Layout::read_only`, `Layout::sends_only`).
 
 use super::errors::CabinetError;
 use super::session;
@@ -22,6 +23,36 @@ fn own_account_form(path: &str) -> bool {
     ) || path.starts_with("/cabinet/settings/2fa/")
 }
 
+/// The forms a sender may post besides: a message sent, and what the cabinet does with the
+/// messages sent (recall, push again, remind, a scheduled one cancelled). The employee list's
+/// bulk form is one of them for its "write to the ticked", its only button a sender gets (the
+/// handler refuses them the others, see `sender_refused`).
+fn sending_form(path: &str) -> bool {
+    let on_a_message = path
+        .strip_prefix("/cabinet/messages/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(id, action)| {
+            id.parse::<i64>().is_ok() && matches!(action, "recall" | "resend" | "remind")
+        });
+    on_a_message
+        || matches!(
+            path,
+            "/cabinet/send"
+                | "/cabinet/scheduled/cancel"
+                | "/cabinet/messages/resend"
+                | "/cabinet/messages/remind"
+                | "/cabinet/employees/bulk"
+        )
+}
+
+/// A sender's form other than a sending one, refused.
+pub fn sender_refused() -> CabinetError {
+    CabinetError::Forbidden(phrase!(
+        "Ваша учётная запись — для отправки сообщений: другие изменения в кабинете ей недоступны",
+        "Your account is for sending messages: it cannot change anything else in the cabinet"
+    ))
+}
+
 pub async fn guard<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let path = req.original_uri().path();
     if req.method() == Method::POST
@@ -29,18 +60,25 @@ pub async fn guard<E: Endpoint>(next: E, req: Request) -> poem::Result<Response>
         && !own_account_form(path)
         && let Some(state) = req.data::<SharedState>()
         && let Ok(s) = session::partner(&req, state).await
-        && s.read_only()
     {
-        tracing::info!(
-            partner_id = s.partner.id,
-            path = req.original_uri().path(),
-            "a viewer's form refused"
-        );
-        return Err(CabinetError::Forbidden(phrase!(
-            "Ваша учётная запись — только для просмотра: изменять что-либо в кабинете нельзя",
-            "Your account is view only: nothing in the cabinet can be changed with it"
-        ))
-        .into());
+        let refused = if s.read_only() {
+            Some(CabinetError::Forbidden(phrase!(
+                "Ваша учётная запись — только для просмотра: изменять что-либо в кабинете нельзя",
+                "Your account is view only: nothing in the cabinet can be changed with it"
+            )))
+        } else if s.sends_only() && !sending_form(path) {
+            Some(sender_refused())
+        } else {
+            None
+        };
+        if let Some(refused) = refused {
+            tracing::info!(
+                partner_id = s.partner.id,
+                path = req.original_uri().path(),
+                "a viewer's or sender's form refused"
+            );
+            return Err(refused.into());
+        }
     }
     next.call(req).await.map(IntoResponse::into_response)
 }
@@ -68,6 +106,38 @@ mod tests {
             "/cabinet/employees/1/disable",
         ] {
             assert!(!own_account_form(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_sender_posts_the_sending_forms_besides() {
+        for sending in [
+            "/cabinet/send",
+            "/cabinet/scheduled/cancel",
+            "/cabinet/messages/resend",
+            "/cabinet/messages/remind",
+            "/cabinet/messages/12/recall",
+            "/cabinet/messages/12/resend",
+            "/cabinet/messages/12/remind",
+            "/cabinet/employees/bulk",
+        ] {
+            assert!(sending_form(sending), "{sending}");
+        }
+        for other in [
+            "/cabinet/templates",
+            "/cabinet/groups",
+            "/cabinet/employees/add",
+            "/cabinet/employees/1/state",
+            "/cabinet/employees/1/rename",
+            "/cabinet/messages/x/recall",
+            "/cabinet/messages/12/recall/more",
+            "/cabinet/messages/12/delete",
+            "/cabinet/settings/token",
+            "/cabinet/settings/keys",
+            "/cabinet/webhook",
+            "/cabinet/sendx",
+        ] {
+            assert!(!sending_form(other), "{other}");
         }
     }
 }

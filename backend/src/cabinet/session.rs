@@ -47,6 +47,11 @@ impl PartnerSession {
         self.admin.as_ref().is_some_and(AdminRow::is_viewer)
     }
 
+    /// A sender: reads the cabinet, sends messages, changes nothing else.
+    pub fn sends_only(&self) -> bool {
+        self.admin.as_ref().is_some_and(AdminRow::is_sender)
+    }
+
     /// Who is logged in, for the page's header: the INN, or the admin's login and the INN.
     pub fn who(&self) -> Who {
         Who {
@@ -55,6 +60,7 @@ impl PartnerSession {
                 None => self.partner.inn.clone(),
             },
             read_only: self.read_only(),
+            sends_only: self.sends_only(),
         }
     }
 }

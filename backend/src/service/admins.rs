@@ -6,7 +6,7 @@
 use super::passwords;
 use crate::domain::now_millis;
 use crate::error::{Error, Result};
-use crate::store::{ADMIN_ROLE, AdminRow, SessionKind, Store, VIEWER};
+use crate::store::{ADMIN_ROLE, AdminRow, SENDER, SessionKind, Store, VIEWER};
 
 /// At most this many named admins per company: a cabinet, not a directory.
 pub const MAX_ADMINS: usize = 50;
@@ -44,10 +44,11 @@ fn parse_name(raw: &str) -> Result<String> {
     }
 }
 
-/// A role as a form posts it: `viewer`, or anything else for a full admin.
+/// A role as a form posts it: `viewer`, `sender`, or anything else for a full admin.
 pub fn role(raw: &str) -> &'static str {
     match raw.trim() {
         VIEWER => VIEWER,
+        SENDER => SENDER,
         _ => ADMIN_ROLE,
     }
 }

@@ -11,7 +11,7 @@ pub struct AdminRow {
     pub login: String,
     pub name: String,
     pub password_hash: String,
-    /// `admin`, or `viewer` (reads, changes nothing).
+    /// `admin`, `sender` (sends, changes nothing else) or `viewer` (reads, changes nothing).
     pub role: String,
     pub disabled: bool,
     pub created_at: Millis,
@@ -23,11 +23,19 @@ const COLUMNS: &str =
 
 /// A viewer reads the cabinet and changes nothing.
 pub const VIEWER: &str = "viewer";
+/// A sender reads the cabinet and sends messages (and recalls them, pushes them again, reminds,
+/// cancels a scheduled one), and changes nothing else: an HR officer or a shift's dispatcher
+/// who writes to people but should not disable them, nor see the API keys.
+pub const SENDER: &str = "sender";
 pub const ADMIN_ROLE: &str = "admin";
 
 impl AdminRow {
     pub fn is_viewer(&self) -> bool {
         self.role == VIEWER
+    }
+
+    pub fn is_sender(&self) -> bool {
+        self.role == SENDER
     }
 }
 

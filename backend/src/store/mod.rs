@@ -37,7 +37,7 @@ mod usage;
 mod webhooks;
 
 pub use acks::{AwaitingAck, SendAcks};
-pub use admins::{ADMIN_ROLE, AdminRow, CodePolicy, VIEWER};
+pub use admins::{ADMIN_ROLE, AdminRow, CodePolicy, SENDER, VIEWER};
 pub use api_keys::{ApiKey, ApiKeyRow, MAX_ADDRESSES, NewApiKey, parse_addresses};
 pub use audit::{AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};

@@ -12,6 +12,7 @@ both_databases!(
     a_named_admin_has_a_login_code_of_their_own_and_wrong_codes_are_throttled,
     the_company_requires_a_login_code_and_an_admin_without_one_sets_it_up_before_the_cabinet_opens,
     a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account,
+    a_sender_sends_recalls_and_writes_to_the_ticked_and_changes_nothing_else,
     the_operator_requires_a_login_code_that_the_company_cannot_lift,
 );
 
@@ -698,38 +699,50 @@ async fn the_company_requires_a_login_code_and_an_admin_without_one_sets_it_up_b
     assert_eq!(set_up, 3, "her first login, her setup and its login");
 }
 
-async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(app: TestApp) {
-    let p = app.create_partner(INN_A).await;
-    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
-    app.create_message(&p, &e.id, "Приказ", "Текст").await.ok();
-    let owner = Browser::new(&app);
+/// The company's own account (logged in, the first browser) adds the admin `login` (password
+/// `<login>-password`) with `role`, which its list then names as `shown`, and turns its webhook
+/// on; the admin logs in in the second browser. Also the admin's id and the webhook's signing
+/// secret, which the admin's pages must not show.
+async fn with_role(
+    app: &TestApp,
+    p: &Partner,
+    login: &str,
+    name: &str,
+    role: &str,
+    shown: &str,
+) -> (Browser, Browser, i64, String) {
+    let owner = Browser::new(app);
     owner.partner(&p.inn).await;
     let csrf = owner.get(ADMINS).await.csrf();
+    let password = format!("{login}-password");
     let added = owner
         .post(
             ADMINS,
             &[
                 ("csrf", csrf.as_str()),
-                ("login", "auditor"),
-                ("name", "Аудитор"),
-                ("role", "viewer"),
-                ("password", "auditor-password"),
+                ("login", login),
+                ("name", name),
+                ("role", role),
+                ("password", &password),
             ],
         )
         .await;
     assert_eq!(added.status, 303, "{}", added.body);
-    assert!(owner.get(ADMINS).await.body.contains("только просмотр"));
-    let id = admin_id(&app, "auditor").await;
+    assert!(owner.get(ADMINS).await.body.contains(shown));
+    let id = admin_id(app, login).await;
     crate::sealed::turn_webhook_on(&owner).await;
     let secret = app.state.store.webhook(p.id).await.unwrap().unwrap().secret;
+    let admin = Browser::new(app);
+    assert_eq!(admin.login("cabinet", login, &password).await.status, 303);
+    (owner, admin, id, secret)
+}
 
-    let v = Browser::new(&app);
-    assert_eq!(
-        v.login("cabinet", "auditor", "auditor-password")
-            .await
-            .status,
-        303
-    );
+async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    app.create_message(&p, &e.id, "Приказ", "Текст").await.ok();
+    let (owner, v, id, secret) =
+        with_role(&app, &p, "auditor", "Аудитор", "viewer", "только просмотр").await;
     // Reads: the pages, the message, the downloads; told it is view only, the forms hidden.
     for page in [
         "/cabinet",
@@ -836,6 +849,182 @@ async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(ap
     let english = owner.get("/cabinet/journal?lang=en").await.body;
     assert!(
         english.contains("auditor (Аудитор), view only"),
+        "{english}"
+    );
+}
+
+async fn a_sender_sends_recalls_and_writes_to_the_ticked_and_changes_nothing_else(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let (owner, d, id, secret) = with_role(
+        &app,
+        &p,
+        "dispatch",
+        "Диспетчер",
+        "sender",
+        "отправка сообщений",
+    )
+    .await;
+    for page in ["/cabinet", "/cabinet/employees", "/cabinet/settings"] {
+        let got = d.get(page).await;
+        assert_eq!(got.status, 200, "{page}");
+        assert!(
+            got.body.contains("class=\"area-cabinet sends-only\""),
+            "{page}"
+        );
+        assert!(got.body.contains("id=\"sends-only\""), "{page}");
+    }
+    let webhook = d.get("/cabinet/webhook").await.body;
+    assert!(webhook.contains("webhook-secret-hidden"), "{webhook}");
+    assert!(!webhook.contains(&secret));
+
+    // Sends, and the journal names them.
+    let form = d.get("/cabinet/send").await;
+    assert!(form.body.contains("class=\"card send-form sending\""));
+    let sent = d
+        .post(
+            "/cabinet/send",
+            &[
+                ("csrf", &form.csrf()),
+                ("staff", &e.id),
+                ("title", "Смена"),
+                ("text", "С 8:00"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let message = app
+        .count("SELECT MAX(id) FROM messages WHERE title = 'Смена' AND source = 'cabinet'")
+        .await;
+    assert!(message > 0);
+    // Recalls what it sent.
+    let csrf = d.get("/cabinet/settings").await.csrf();
+    let recalled = d
+        .post(
+            &format!("/cabinet/messages/{message}/recall"),
+            &[("csrf", csrf.as_str()), ("scope", "one")],
+        )
+        .await;
+    assert_eq!(recalled.status, 303, "{}", recalled.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM messages WHERE id = {message} AND status = 'recalled'"
+        ))
+        .await,
+        1
+    );
+    // The employee list's "write to the ticked" leads to the send form; its other buttons
+    // are refused, and the employee stays in the mailing.
+    let bulk = |what: &'static str| {
+        let (d, csrf, id) = (&d, csrf.clone(), e.id.clone());
+        async move {
+            d.post(
+                "/cabinet/employees/bulk",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("back", "/cabinet/employees"),
+                    ("upto", id.as_str()),
+                    ("id", id.as_str()),
+                    ("do", what),
+                ],
+            )
+            .await
+        }
+    };
+    let write = bulk("write").await;
+    assert_eq!(
+        write.location.as_deref(),
+        Some(format!("/cabinet/send?staff={}", e.id).as_str())
+    );
+    for what in ["disabled", "disabled_all", "group_add"] {
+        let refused = bulk(what).await;
+        assert_eq!(refused.status, 403, "{what}: {}", refused.body);
+        assert!(refused.body.contains("для отправки сообщений"), "{what}");
+    }
+
+    // Anything else is refused with the reason, and nothing is stored.
+    let state_path = format!("/cabinet/employees/{}/state", e.id);
+    for (path, form) in [
+        ("/cabinet/settings/token", vec![("grace_secs", "0")]),
+        (
+            "/cabinet/settings/keys",
+            vec![("name", "1С"), ("access", "full")],
+        ),
+        (
+            "/cabinet/templates",
+            vec![("do", "save"), ("name", "x"), ("title", "x"), ("text", "x")],
+        ),
+        ("/cabinet/groups", vec![("do", "save"), ("name", "Смена")]),
+        ("/cabinet/webhook", vec![("do", "rotate")]),
+        (state_path.as_str(), vec![("state", "disabled")]),
+    ] {
+        let mut fields = vec![("csrf", csrf.as_str())];
+        fields.extend(form);
+        let refused = d.post(path, &fields).await;
+        assert_eq!(refused.status, 403, "{path}: {}", refused.body);
+        assert!(refused.body.contains("для отправки сообщений"), "{path}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM staff WHERE state <> 'active'")
+            .await,
+        0
+    );
+    for table in ["message_templates", "staff_groups"] {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        assert_eq!(app.count(&sql).await, 0, "{table}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM partner_tokens WHERE name <> ''")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.state.store.webhook(p.id).await.unwrap().unwrap().secret,
+        secret
+    );
+    // Their own password is theirs.
+    let own = d
+        .post(
+            "/cabinet/settings/password",
+            &[
+                ("csrf", csrf.as_str()),
+                ("current", "dispatch-password"),
+                ("new", "dispatch-password-2"),
+                ("confirm", "dispatch-password-2"),
+            ],
+        )
+        .await;
+    assert_eq!(own.status, 303, "{}", own.body);
+
+    // Made a viewer, they send no more; the journal records each right given.
+    assert_eq!(act(&owner, id, "viewer", "").await.status, 303);
+    let csrf = d.get("/cabinet/send").await.csrf();
+    let refused = d
+        .post(
+            "/cabinet/send",
+            &[
+                ("csrf", csrf.as_str()),
+                ("staff", &e.id),
+                ("title", "Ещё"),
+                ("text", "т"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("только для просмотра"));
+    assert_eq!(act(&owner, id, "sender", "").await.status, 303);
+    let journal = owner.get("/cabinet/journal").await.body;
+    for words in [
+        "Добавлен администратор кабинета: <span class=\"audit-detail\">dispatch (Диспетчер), отправка сообщений",
+        "Изменены права администратора кабинета: <span class=\"audit-detail\">dispatch (Диспетчер), только просмотр",
+        "Изменены права администратора кабинета: <span class=\"audit-detail\">dispatch (Диспетчер), отправка сообщений",
+        "Администратор dispatch",
+    ] {
+        assert!(journal.contains(words), "{words}: {journal}");
+    }
+    let english = owner.get("/cabinet/journal?lang=en").await.body;
+    assert!(
+        english.contains("dispatch (Диспетчер), sending messages"),
         "{english}"
     );
 }

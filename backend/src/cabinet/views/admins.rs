@@ -30,8 +30,18 @@ pub struct Row {
     pub last_login: Option<String>,
     pub disabled: bool,
     pub viewer: bool,
+    pub sender: bool,
+    /// The roles the admin can be given instead, with their buttons' catalogue keys.
+    pub other_roles: Vec<(&'static str, &'static str)>,
     pub second_factor: bool,
 }
+
+/// The roles, as stored and posted, with the key of the button that gives each.
+const ROLES: [(&str, &str); 3] = [
+    (crate::store::ADMIN_ROLE, "admins.make_admin"),
+    (crate::store::SENDER, "admins.make_sender"),
+    (crate::store::VIEWER, "admins.make_viewer"),
+];
 
 #[derive(Template)]
 #[template(path = "admins.html")]
@@ -51,10 +61,11 @@ struct AdminsView {
     error: Option<String>,
 }
 
-/// The journal's detail of an admin, with the role when it is a viewer's.
+/// The journal's detail of an admin, with the role when it is not full rights.
 fn with_role(admin: String, role: &str) -> String {
     match role {
         crate::store::VIEWER => crate::phrase::stored::AUDIT_VIEWER.fill(&[&admin]),
+        crate::store::SENDER => crate::phrase::stored::AUDIT_SENDER.fill(&[&admin]),
         _ => admin,
     }
 }
@@ -93,6 +104,8 @@ async fn render(
         .map(|a| Row {
             second_factor: with_code.contains(&a.id),
             viewer: a.is_viewer(),
+            sender: a.is_sender(),
+            other_roles: ROLES.into_iter().filter(|(r, _)| *r != a.role).collect(),
             created: cfg.datetime(a.created_at),
             last_login: a.last_login_at.map(|t| cfg.datetime(t)),
             id: a.id,
@@ -248,7 +261,7 @@ pub async fn act(
             admins::delete(store, pid, id).await?;
             (audit::Action::AdminDeleted, name, "admin_deleted")
         }
-        "viewer" | "admin" => {
+        "viewer" | "sender" | "admin" => {
             let role = admins::role(&action);
             admins::set_role(store, pid, id, role).await?;
             let detail = with_role(name, role);

@@ -640,6 +640,9 @@ pub async fn bulk(
     let s = session::partner(req, state).await?;
     let form = BulkForm::parse(&body)?;
     session::check_csrf(&s.csrf, &form.csrf)?;
+    if s.sends_only() && !matches!(form.intent, Intent::Write) {
+        return Err(super::super::read_only::sender_refused());
+    }
     let back = back_to(form.back.as_deref());
     let ids = match form.scope {
         BulkScope::Ticked(ids) => ids,
