@@ -307,6 +307,7 @@ async fn partner_command(
                         "created_at": k.created_at,
                         "last_used_at": k.last_used_at,
                         "expires_at": k.expires_at,
+                        "valid_until": k.valid_until,
                     })
                 })
                 .collect();

@@ -326,6 +326,8 @@ pub mod stored {
     pub const AUDIT_ADDRESSES: Stored = Stored::new("адреса: {}", "addresses: {}");
     pub const AUDIT_FROM: Stored = Stored::new("с адреса {}", "from {}");
     pub const AUDIT_ANY_ADDRESS: Stored = Stored::new("адреса: любые", "addresses: any");
+    pub const AUDIT_KEY_NO_END: Stored = Stored::new("без срока окончания", "with no end date");
+    pub const AUDIT_KEY_END: Stored = Stored::new("работает по {}", "works through {}");
     pub const AUDIT_KEY_READ: Stored =
         Stored::new("ключ «{}», только чтение", "key “{}”, read only");
     pub const AUDIT_RESEALED: Stored = Stored::new(
@@ -407,6 +409,8 @@ pub mod stored {
         // Before the pattern "адреса: {}", which would read it as a list of addresses.
         AUDIT_ANY_ADDRESS,
         AUDIT_ADDRESSES,
+        AUDIT_KEY_NO_END,
+        AUDIT_KEY_END,
         AUDIT_FROM,
         AUDIT_KEY_READ,
         AUDIT_VIEWER,

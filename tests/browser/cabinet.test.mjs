@@ -290,8 +290,18 @@ test("add API keys for two systems: each shown once, a read-only one refused a s
   await setAddresses("");
   assert.match(await page.textContent('li[data-key="1С:ЗУП"] .key-addresses'), /с любого адреса/);
   assert.equal((await api("getstaff", hr, { inn: partnerA.inn })).status, 200);
+  // A last day three days on: the list says so and marks it as soon; the key still works.
+  const lastDay = new Date(Date.now() + 3 * 86400000).toLocaleDateString("sv-SE", { timeZone: "Europe/Moscow" });
+  const row = page.locator('li[data-key="1С:ЗУП"]');
+  await row.locator("details.key-end summary").click();
+  await row.locator("details.key-end input[name=until]").fill(lastDay);
+  await Promise.all([page.waitForURL(/done=key_end#token$/), row.locator("details.key-end button").click()]);
+  assert.match(await page.textContent('li[data-key="1С:ЗУП"] .key-ends'), new RegExp(`работает по ${lastDay}`));
+  assert.match(await page.textContent('li[data-key="1С:ЗУП"]'), /скоро перестанет работать/);
+  assert.equal((await api("getstaff", hr, { inn: partnerA.inn })).status, 200);
   await page.goto(`${BASE}/cabinet/journal`);
   assert.match(await page.textContent("main"), /АСУ \(API\), ключ «1С:ЗУП»|Ключ API отозван/);
+  assert.match(await page.textContent("main"), new RegExp(`ключ «1С:ЗУП»; работает по ${lastDay}`));
   await page.context().close();
 });
 

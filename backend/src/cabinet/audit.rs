@@ -21,6 +21,7 @@ pub enum Action {
     ApiKeyRevoked,
     /// The detail names the key and the addresses it is accepted from.
     ApiKeyAddresses,
+    ApiKeyEnd,
     /// A call with the key from an address it does not accept (once an hour a key): the
     /// detail names the key and the address.
     ApiKeyRefused,
@@ -161,7 +162,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 66] = [
+    pub const ALL: [Self; 67] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -170,6 +171,7 @@ impl Action {
         Self::ApiKeyAdded,
         Self::ApiKeyRevoked,
         Self::ApiKeyAddresses,
+        Self::ApiKeyEnd,
         Self::ApiKeyRefused,
         Self::PasswordChanged,
         Self::SecondFactorOn,
@@ -238,6 +240,7 @@ impl Action {
             | Self::ApiKeyAdded
             | Self::ApiKeyRevoked
             | Self::ApiKeyAddresses
+            | Self::ApiKeyEnd
             | Self::ApiKeyRefused
             | Self::PasswordChanged
             | Self::SecondFactorOn
@@ -310,6 +313,7 @@ impl Action {
             Self::ApiKeyAdded => "api_key_added",
             Self::ApiKeyRevoked => "api_key_revoked",
             Self::ApiKeyAddresses => "api_key_addresses",
+            Self::ApiKeyEnd => "api_key_end",
             Self::ApiKeyRefused => "api_key_refused",
             Self::PasswordChanged => "password_changed",
             Self::SecondFactorOn => "second_factor_on",

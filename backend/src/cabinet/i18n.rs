@@ -586,6 +586,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "API key's addresses changed",
     ),
     (
+        "audit.api_key_end",
+        "Изменён срок работы ключа API",
+        "API key's end date changed",
+    ),
+    (
         "audit.api_key_revoked",
         "Ключ API отозван, его токен отключён сразу",
         "API key revoked, its token stopped at once",
@@ -1756,6 +1761,23 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("keys.never", "ещё не использовался", "not used yet"),
     ("keys.created", "выпущен", "issued"),
     ("keys.until", "действует до", "works until"),
+    ("keys.ends", "работает по", "works through"),
+    (
+        "keys.ends_soon",
+        "скоро перестанет работать",
+        "stops working soon",
+    ),
+    ("keys.end", "Срок", "End date"),
+    (
+        "keys.end_field",
+        "Последний день работы",
+        "The last day it works",
+    ),
+    (
+        "keys.end_hint",
+        "Ключ работает по этот день включительно (часовой пояс сервера), потом его токен не принимается: для подрядчика или пробного подключения. Пусто — бессрочно.",
+        "The key works through that day (the server's time zone), then its token is refused: for a contractor or a trial. Empty: no end.",
+    ),
     ("keys.revoke", "Отозвать", "Revoke"),
     (
         "keys.revoke_main",
@@ -2015,6 +2037,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.key_revoked",
         "Ключ отозван: его токен больше не принимается",
         "The key is revoked: its token is no longer accepted",
+    ),
+    (
+        "done.key_end",
+        "Срок работы ключа сохранён",
+        "The key's end date is saved",
     ),
     (
         "done.key_addresses",

@@ -312,6 +312,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/token", post(settings::rotate_token))
         .at("/settings/keys", post(api_keys::add))
         .at("/settings/keys/:id/revoke", post(api_keys::revoke))
+        .at("/settings/keys/:id/end", post(api_keys::set_end))
         .at(
             "/settings/keys/:id/addresses",
             post(api_keys::set_addresses),

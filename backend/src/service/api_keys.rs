@@ -1,7 +1,7 @@
 //! A company's API keys: the main one and those it adds for its other systems, each with full
 //! access or reading only, rotated or revoked one by one (see `store::api_keys`).
 
-use crate::domain::{SecretToken, TokenKind, now_millis};
+use crate::domain::{Millis, SecretToken, TimeFormat, TokenKind, now_millis};
 use crate::error::{Error, Result};
 use crate::store::{ApiKeyRow, NewApiKey, Store, parse_addresses};
 use std::collections::HashMap;
@@ -53,6 +53,32 @@ pub fn parse_name(raw: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
+/// The moment a key stops working, from the last day it works as the company types it
+/// (`2026-12-31`: the whole of that day in the server's zone); `None` (never) for nothing.
+pub fn parse_valid_until(time: &TimeFormat, raw: &str, now: Millis) -> Result<Option<Millis>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let wrong = || {
+        Error::Invalid(phrase!(
+            "Срок ключа — последний день его работы, например 2026-12-31",
+            "A key's end is the last day it works, e.g. 2026-12-31"
+        ))
+    };
+    if chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").is_err() {
+        return Err(wrong());
+    }
+    let end = time.parse_until(raw).map_err(|_| wrong())? + 1;
+    if end <= now {
+        return Err(Error::Invalid(phrase!(
+            "Этот день уже прошёл: ключ работал бы не дольше, чем сейчас. Укажите сегодняшний день или позже",
+            "That day is over: the key would stop at once. Give today or a later day"
+        )));
+    }
+    Ok(Some(end))
+}
+
 /// The company's live key `id`.
 pub async fn live_key(store: &Store, partner_id: i64, id: i64) -> Result<ApiKeyRow> {
     let keys = store.api_keys(partner_id, now_millis()).await?;
@@ -64,11 +90,13 @@ pub async fn live_key(store: &Store, partner_id: i64, id: i64) -> Result<ApiKeyR
     })
 }
 
-/// What a new key is: its name, its access, the addresses it is accepted from ('' for any).
+/// What a new key is: its name, its access, the addresses it is accepted from ('' for any),
+/// and the moment it stops working (`parse_valid_until`).
 pub struct KeyInput<'a> {
     pub name: &'a str,
     pub read_only: bool,
     pub addresses: &'a str,
+    pub valid_until: Option<Millis>,
 }
 
 /// A key just added: its token (shown once), its name and addresses as stored.
@@ -104,6 +132,7 @@ pub async fn add(store: &Store, partner_id: i64, input: &KeyInput<'_>) -> Result
         name: &name,
         read_only: input.read_only,
         allowed_ips: &allowed_ips,
+        valid_until: input.valid_until,
     };
     let token = put(store, partner_id, &key, 0).await?;
     Ok(Added {
@@ -142,6 +171,20 @@ pub async fn set_addresses(
     Ok((key, allowed_ips))
 }
 
+/// The moment the live key `id` stops working (`None`: never). The key as it was.
+pub async fn set_valid_until(
+    store: &Store,
+    partner_id: i64,
+    id: i64,
+    valid_until: Option<Millis>,
+) -> Result<ApiKeyRow> {
+    let key = live_key(store, partner_id, id).await?;
+    store
+        .set_key_valid_until(partner_id, &key.name, valid_until, now_millis())
+        .await?;
+    Ok(key)
+}
+
 /// A new token for the company's main key (full access, its addresses kept); the old one keeps
 /// working `grace_secs`. The command line's rotation, and the main key made again if it was
 /// revoked.
@@ -153,6 +196,7 @@ pub async fn rotate_main(store: &Store, partner_id: i64, grace_secs: i64) -> Res
             name: "",
             read_only: false,
             allowed_ips: "",
+            valid_until: None,
         },
         Kept::of,
     );
@@ -173,6 +217,7 @@ struct Kept<'a> {
     name: &'a str,
     read_only: bool,
     allowed_ips: &'a str,
+    valid_until: Option<Millis>,
 }
 
 impl<'a> Kept<'a> {
@@ -181,6 +226,7 @@ impl<'a> Kept<'a> {
             name: &key.name,
             read_only: key.read_only,
             allowed_ips: &key.allowed_ips,
+            valid_until: key.valid_until,
         }
     }
 }
@@ -197,6 +243,7 @@ async fn put(
         name: kept.name,
         read_only: kept.read_only,
         allowed_ips: kept.allowed_ips,
+        valid_until: kept.valid_until,
         token: &token.hash(),
         prefix: &token.display_prefix(),
     };
@@ -217,6 +264,25 @@ mod tests {
         assert!(parse_name(&"я".repeat(61)).is_err());
         assert!(parse_name(&"я".repeat(60)).is_ok());
         assert!(parse_name("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn a_keys_end_is_the_end_of_the_last_day_it_works_and_not_past() {
+        let time = TimeFormat::new("Europe/Moscow").unwrap();
+        // 2026-12-06 12:00 Moscow.
+        let now = time.parse("2026-12-06T12:00:00+03:00").unwrap();
+        let end = parse_valid_until(&time, " 2026-12-31 ", now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(end, time.parse("2027-01-01T00:00:00+03:00").unwrap());
+        let today = parse_valid_until(&time, "2026-12-06", now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(today, time.parse("2026-12-07T00:00:00+03:00").unwrap());
+        assert_eq!(parse_valid_until(&time, "  ", now).unwrap(), None);
+        for wrong in ["2026-12-05", "31.12.2026", "2026-13-01", "завтра"] {
+            assert!(parse_valid_until(&time, wrong, now).is_err(), "{wrong}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! A company's API keys: the main one every company gets (name '') and others it adds, one for
 //! each of its systems, with full access or reading only. A key's rotation is a new row of the
 //! same name and access, the old row expiring after the grace period; a revoked row expires at
-//! once. Expired rows stay: the journal may name them.
+//! once. A key may also end on a day the company set (`valid_until`, kept by each new token of
+//! it). Expired rows stay: the journal may name them.
 
 use super::{Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, TokenHash};
@@ -99,6 +100,8 @@ pub struct ApiKeyRow {
     pub created_at: Millis,
     /// Set while the key is in its grace period after a rotation.
     pub expires_at: Option<Millis>,
+    /// The moment the key stops working, set by the company; `None`: never.
+    pub valid_until: Option<Millis>,
     pub last_used_at: Option<Millis>,
     /// As `parse_addresses` stores them; '' for any.
     pub allowed_ips: String,
@@ -110,6 +113,7 @@ pub struct NewApiKey<'a> {
     pub read_only: bool,
     /// As `parse_addresses` stores them.
     pub allowed_ips: &'a str,
+    pub valid_until: Option<Millis>,
     pub token: &'a TokenHash,
     pub prefix: &'a str,
 }
@@ -119,12 +123,15 @@ pub struct NewApiKey<'a> {
 const LAST_USED_STEP_MS: Millis = 60_000;
 
 impl Store {
-    /// The company's live keys (open-ended, or in their grace period), oldest first.
+    /// The company's live keys (open-ended, or in their grace period, and not past their end),
+    /// oldest first.
     pub async fn api_keys(&self, partner_id: i64, now: Millis) -> Result<Vec<ApiKeyRow>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, name, prefix, read_only, created_at, expires_at, last_used_at, allowed_ips
+            "SELECT id, name, prefix, read_only, created_at, expires_at, valid_until, last_used_at,
+                    allowed_ips
              FROM partner_tokens
              WHERE partner_id = $1 AND (expires_at IS NULL OR expires_at > $2)
+               AND (valid_until IS NULL OR valid_until > $2)
              ORDER BY id",
         )
         .bind(partner_id)
@@ -155,8 +162,9 @@ impl Store {
             .await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO partner_tokens
-                   (partner_id, token_hash, prefix, created_at, name, read_only, allowed_ips)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                   (partner_id, token_hash, prefix, created_at, name, read_only, allowed_ips,
+                    valid_until)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(partner_id)
             .bind(&key.token.0)
@@ -165,6 +173,7 @@ impl Store {
             .bind(key.name)
             .bind(key.read_only)
             .bind(key.allowed_ips)
+            .bind(key.valid_until)
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -191,6 +200,30 @@ impl Store {
         .bind(partner_id)
         .bind(name)
         .bind(allowed_ips)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        self.tokens.forget_all();
+        Ok(n > 0)
+    }
+
+    /// The moment the company's live key `name` stops working (`None`: never); false if it has
+    /// no such key. Every live token of the key takes it, the old one of a rotation too.
+    pub async fn set_key_valid_until(
+        &self,
+        partner_id: i64,
+        name: &str,
+        valid_until: Option<Millis>,
+        now: Millis,
+    ) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query(
+            "UPDATE partner_tokens SET valid_until = $3
+             WHERE partner_id = $1 AND name = $2 AND (expires_at IS NULL OR expires_at > $4)
+               AND (valid_until IS NULL OR valid_until > $4)",
+        )
+        .bind(partner_id)
+        .bind(name)
+        .bind(valid_until)
         .bind(now)
         .execute(p)
         .await)?;

@@ -50,6 +50,7 @@ struct TokenPartner {
     token_id: i64,
     token_name: String,
     token_read_only: bool,
+    /// The earlier of the token's end (a grace period's) and its key's (`valid_until`).
     token_expires_at: Option<Millis>,
     token_last_used_at: Option<Millis>,
     token_allowed_ips: String,
@@ -247,10 +248,13 @@ impl Store {
         }
         let sql = select_partner!(
             ", t.id AS token_id, t.name AS token_name, t.read_only AS token_read_only,
-               t.expires_at AS token_expires_at, t.last_used_at AS token_last_used_at,
-               t.allowed_ips AS token_allowed_ips
+               CASE WHEN t.valid_until IS NOT NULL
+                         AND (t.expires_at IS NULL OR t.valid_until < t.expires_at)
+                    THEN t.valid_until ELSE t.expires_at END AS token_expires_at,
+               t.last_used_at AS token_last_used_at, t.allowed_ips AS token_allowed_ips
              FROM partner_tokens t JOIN partners p ON p.id = t.partner_id
-             WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
+             WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)
+               AND (t.valid_until IS NULL OR t.valid_until > $2)"
         );
         let found: Option<TokenPartner> = with_pool!(self, p => sqlx::query_as(sql).bind(&token.0).bind(now).fetch_optional(p).await)?;
         Ok(found.map(|f| {

@@ -10,9 +10,17 @@ both_databases!(
     a_company_keeps_a_key_for_each_system_and_a_read_only_key_changes_nothing,
     keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s,
     a_key_limited_to_addresses_is_refused_from_anywhere_else,
+    a_key_works_through_its_last_day_and_is_refused_after_it,
 );
 
 const SETTINGS: &str = "/cabinet/settings";
+
+/// What `getstaff` of the first company answers `token` (the HTTP status).
+async fn getstaff_status(app: &TestApp, token: String) -> u16 {
+    app.post("getstaff", Some(&token), json!({"inn": INN_A}))
+        .await
+        .status
+}
 
 /// Adds a key from the settings page; its token, shown once.
 async fn add_key(b: &Browser, name: &str, access: &str) -> String {
@@ -191,14 +199,7 @@ async fn keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s(app
     b.partner(&p.inn).await;
     let hr = add_key(&b, "1С:ЗУП", "full").await;
     let reports = add_key(&b, "Отчёты", "read").await;
-    let works = |token: String| {
-        let app = &app;
-        async move {
-            app.post("getstaff", Some(&token), json!({"inn": INN_A}))
-                .await
-                .status
-        }
-    };
+    let works = |token: String| getstaff_status(&app, token);
 
     // A rotation of one key with a grace period: its old and new tokens work, the rest as before.
     let id = key_id(&app, "1С:ЗУП").await;
@@ -325,6 +326,7 @@ async fn keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s(app
             name: &name,
             read_only: true,
             addresses: "",
+            valid_until: None,
         };
         let added = simo_backend::service::api_keys::add(&app.state.store, p.id, &input).await;
         let live = app
@@ -354,14 +356,30 @@ async fn keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s(app
     }
 }
 
-/// Sets the addresses of the key `id` from its form; the answer.
-async fn set_addresses(b: &Browser, id: i64, addresses: &str) -> crate::cabinet::Page {
+/// Posts the key `id`'s form `action` with its one field from `b`'s settings page; the answer.
+async fn key_form(
+    b: &Browser,
+    id: i64,
+    action: &str,
+    field: &str,
+    value: &str,
+) -> crate::cabinet::Page {
     let csrf = b.get(SETTINGS).await.csrf();
     b.post(
-        &format!("/cabinet/settings/keys/{id}/addresses"),
-        &[("csrf", csrf.as_str()), ("addresses", addresses)],
+        &format!("/cabinet/settings/keys/{id}/{action}"),
+        &[("csrf", csrf.as_str()), (field, value)],
     )
     .await
+}
+
+/// Sets the addresses of the key `id` from its form; the answer.
+async fn set_addresses(b: &Browser, id: i64, addresses: &str) -> crate::cabinet::Page {
+    key_form(b, id, "addresses", "addresses", addresses).await
+}
+
+/// Sets the last day of the key `id` from its form ('' for none); the answer.
+async fn set_end(b: &Browser, id: i64, until: &str) -> crate::cabinet::Page {
+    key_form(b, id, "end", "until", until).await
 }
 
 async fn a_key_limited_to_addresses_is_refused_from_anywhere_else(app: TestApp) {
@@ -495,4 +513,147 @@ async fn behind_a_trusted_proxy_a_key_takes_the_forwarded_address() {
     assert_eq!(from("192.0.2.7, 10.1.1.1").await, 200);
     assert_eq!(from("203.0.113.9").await, 403);
     assert_eq!(from("not an address").await, 403);
+}
+
+/// The local date (the server's zone) `days` from now, as a date field holds it.
+fn day(app: &TestApp, days: i64) -> String {
+    let at = simo_backend::domain::now_millis() + days * 86_400_000;
+    app.state.time.format(at)[..10].to_owned()
+}
+
+async fn a_key_works_through_its_last_day_and_is_refused_after_it(app: TestApp) {
+    use simo_backend::domain::TokenHash;
+    use simo_backend::store::KeyUse;
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let works = |token: String| getstaff_status(&app, token);
+    // Added with a last day: it works, and the list says until when.
+    let csrf = b.get(SETTINGS).await.csrf();
+    let add = |name: &'static str, until: String| {
+        let (b, csrf) = (&b, csrf.clone());
+        async move {
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("name", name),
+                ("access", "full"),
+                ("until", until.as_str()),
+            ];
+            b.post("/cabinet/settings/keys", &form).await
+        }
+    };
+    let month = day(&app, 30);
+    let added = add("Подрядчик", month.clone()).await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let contractor = shown_token(&b.get(SETTINGS).await.body).expect("the key's token");
+    assert_eq!(works(contractor.clone()).await, 200);
+    let page = b.get(SETTINGS).await.body;
+    assert!(page.contains(&format!("работает по {month}")), "{page}");
+    assert!(!page.contains("скоро перестанет работать"));
+    // A day gone by, or not a day, is refused, and no key is added.
+    let yesterday = day(&app, -1);
+    for (until, says) in [
+        (yesterday.as_str(), "уже прошёл"),
+        ("31.12.2099", "последний день его работы"),
+    ] {
+        let refused = add("Пробный", until.to_owned()).await;
+        assert_eq!(refused.status, 400, "{until}: {}", refused.body);
+        assert!(refused.body.contains(says), "{until}: {}", refused.body);
+    }
+    let trial = "SELECT COUNT(*) FROM partner_tokens WHERE name = 'Пробный'";
+    assert_eq!(app.count(trial).await, 0);
+
+    // No end, then an end in three days, which the list marks; each journaled.
+    let id = key_id(&app, "Подрядчик").await;
+    let open = set_end(&b, id, "").await;
+    assert_eq!(
+        open.location.as_deref(),
+        Some("/cabinet/settings?done=key_end#token")
+    );
+    let no_end =
+        "SELECT COUNT(*) FROM partner_tokens WHERE name = 'Подрядчик' AND valid_until IS NULL";
+    assert_eq!(app.count(no_end).await, 1);
+    assert!(!b.get(SETTINGS).await.body.contains("class=\"key-ends\""));
+    let soon = day(&app, 3);
+    assert_eq!(set_end(&b, id, &soon).await.status, 303);
+    let page = b.get(SETTINGS).await.body;
+    assert!(page.contains(&format!("работает по {soon}")), "{page}");
+    assert!(page.contains("скоро перестанет работать"), "{page}");
+    let refused = set_end(&b, id, &yesterday).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    // Another company cannot set it.
+    let other = app.create_partner(INN_B).await;
+    let ob = Browser::new(&app);
+    ob.partner(&other.inn).await;
+    assert_eq!(set_end(&ob, id, "").await.status, 404);
+
+    // A rotation keeps the end, on the new token and on the old one in its grace period.
+    let csrf = b.get(SETTINGS).await.csrf();
+    let rotated = b
+        .post(
+            "/cabinet/settings/token",
+            &[
+                ("csrf", csrf.as_str()),
+                ("grace_secs", "3600"),
+                ("key", &id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(rotated.status, 303, "{}", rotated.body);
+    let renewed = shown_token(&b.get(SETTINGS).await.body).expect("the rotated token");
+    let end = app
+        .count("SELECT MAX(valid_until) FROM partner_tokens WHERE name = 'Подрядчик'")
+        .await;
+    let kept = format!(
+        "SELECT COUNT(*) FROM partner_tokens WHERE name = 'Подрядчик' AND valid_until = {end}"
+    );
+    assert_eq!(app.count(&kept).await, 2);
+    assert_eq!(
+        end,
+        app.state.time.parse_until(&soon).unwrap() + 1,
+        "the end of that day in the server's zone"
+    );
+
+    // The auth (its cache too, just filled by these calls) takes neither token from that
+    // moment, while the company's other keys go on.
+    // The old token's grace period ends first: it is taken within it.
+    let in_grace = simo_backend::domain::now_millis() + 60_000;
+    for (token, before) in [(&contractor, in_grace), (&renewed, end - 1)] {
+        assert_eq!(works(token.clone()).await, 200);
+        let hash = TokenHash::of(token);
+        let store = &app.state.store;
+        let taken = store.partner_by_token(&hash, before, KeyUse::Check).await;
+        assert!(taken.unwrap().is_some());
+        let after = store.partner_by_token(&hash, end, KeyUse::Check).await;
+        assert!(after.unwrap().is_none());
+    }
+    let listed = app.state.store.api_keys(p.id, end).await.unwrap();
+    assert!(listed.iter().all(|k| k.name != "Подрядчик"), "{listed:?}");
+    // Over HTTP: the end moved to a moment gone, the next call is refused.
+    let gone = simo_backend::domain::now_millis() - 1;
+    app.state
+        .store
+        .set_key_valid_until(p.id, "Подрядчик", Some(gone), gone)
+        .await
+        .unwrap();
+    for token in [&contractor, &renewed] {
+        assert_eq!(works(token.clone()).await, 401);
+    }
+    assert_eq!(works(p.token.clone()).await, 200);
+    assert!(!b.get(SETTINGS).await.body.contains("Подрядчик"));
+
+    let journal = b.get("/cabinet/journal").await.body;
+    for words in [
+        format!("ключ «Подрядчик»; работает по {month}"),
+        "ключ «Подрядчик»; без срока окончания".to_owned(),
+        format!("ключ «Подрядчик»; работает по {soon}"),
+    ] {
+        assert!(journal.contains(&words), "{words}: {journal}");
+    }
+    let english = b.get("/cabinet/journal?lang=en").await.body;
+    assert!(
+        english.contains(&format!("works through {soon}")),
+        "{english}"
+    );
+    assert!(english.contains("with no end date"), "{english}");
 }

@@ -1,11 +1,12 @@
 //! The API keys a company adds beside its main one, one for each of its systems (1С:ЗУП, an
 //! ERP, a script that reads statuses), with full access or reading only: added (the token
-//! shown once on the settings page, as a rotation's is), limited to addresses, and revoked one
-//! by one.
+//! shown once on the settings page, as a rotation's is), limited to addresses, given a last
+//! day, and revoked one by one.
 
 use super::super::errors::CabinetResult;
 use super::super::{CabinetConfig, audit, cookies, session};
 use super::done;
+use crate::domain::{Millis, now_millis};
 use crate::phrase::stored;
 use crate::service::api_keys;
 use crate::state::SharedState;
@@ -26,6 +27,17 @@ pub struct AddForm {
     /// Addresses and networks it is accepted from; empty for any.
     #[serde(default)]
     addresses: String,
+    /// The last day it works (`2026-12-31`); empty for no end.
+    #[serde(default)]
+    until: String,
+}
+
+/// The journal's words for a key's end (`None`: none).
+fn end_words(cfg: &CabinetConfig, valid_until: Option<Millis>) -> String {
+    match valid_until {
+        None => stored::AUDIT_KEY_NO_END.fill(&[]),
+        Some(end) => stored::AUDIT_KEY_END.fill(&[&cfg.date(end - 1)]),
+    }
 }
 
 /// The journal's words for a key's addresses ('' for any).
@@ -51,6 +63,7 @@ pub async fn add(
         name: &form.name,
         read_only,
         addresses: &form.addresses,
+        valid_until: api_keys::parse_valid_until(&state.time, &form.until, now_millis())?,
     };
     let added = api_keys::add(&state.store, pid, &input).await?;
     let name = &added.name;
@@ -61,6 +74,9 @@ pub async fn add(
     };
     if !added.allowed_ips.is_empty() {
         detail = format!("{detail}; {}", address_words(&added.allowed_ips));
+    }
+    if input.valid_until.is_some() {
+        detail = format!("{detail}; {}", end_words(cfg, input.valid_until));
     }
     audit::record(
         state,
@@ -142,4 +158,44 @@ pub async fn set_addresses(
         audit::record(state, req, pid, &s.actor, action, &detail).await;
     }
     Ok(done(TOKEN, "key_addresses"))
+}
+
+#[derive(Deserialize)]
+pub struct EndForm {
+    csrf: String,
+    #[serde(default)]
+    until: String,
+}
+
+/// The last day a key works (a contractor's system, a trial), or none: after it the key's
+/// tokens are refused, the old one of a rotation too.
+#[handler]
+pub async fn set_end(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Path(id): Path<i64>,
+    Form(form): Form<EndForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let pid = s.partner.id;
+    let valid_until = api_keys::parse_valid_until(&state.time, &form.until, now_millis())?;
+    let key = api_keys::set_valid_until(&state.store, pid, id, valid_until).await?;
+    if key.valid_until != valid_until {
+        tracing::info!(
+            partner_id = pid,
+            key_id = id,
+            ?valid_until,
+            "API key's end set"
+        );
+        let detail = format!(
+            "{}; {}",
+            audit::key_words(&key.name),
+            end_words(cfg, valid_until)
+        );
+        let action = audit::Action::ApiKeyEnd;
+        audit::record(state, req, pid, &s.actor, action, &detail).await;
+    }
+    Ok(done(TOKEN, "key_end"))
 }

@@ -123,6 +123,9 @@ struct SettingsView {
     admins: usize,
 }
 
+/// A key that stops within this many days says so on the list.
+const ENDS_SOON_DAYS: i64 = 14;
+
 /// A live API key as the list shows it.
 pub struct KeyItem {
     pub id: i64,
@@ -133,6 +136,11 @@ pub struct KeyItem {
     pub last_used: Option<String>,
     /// The end of the grace period after a rotation.
     pub until: Option<String>,
+    /// The last day the key works, set by the company; and as the date field holds it.
+    pub ends: Option<String>,
+    pub ends_input: String,
+    /// It stops within `ENDS_SOON_DAYS`.
+    pub ends_soon: bool,
     /// The addresses it is accepted from; empty for any.
     pub addresses: String,
 }
@@ -183,6 +191,11 @@ async fn render(
             }
             (true, Some(_)) => {}
             (false, until) => keys.push(KeyItem {
+                ends: k.valid_until.map(|t| cfg.date(t - 1)),
+                ends_input: k.valid_until.map(|t| cfg.date(t - 1)).unwrap_or_default(),
+                ends_soon: k
+                    .valid_until
+                    .is_some_and(|t| t - now_millis() < ENDS_SOON_DAYS * 86_400_000),
                 id: k.id,
                 name: k.name,
                 prefix: k.prefix,
