@@ -153,8 +153,8 @@ const MAX_WORDS: usize = 12;
 /// The statement of `staff_ids_found`: a condition for each word, numbered after the filter's
 /// four parameters, each name's part (`$5`, …) then each number's digits and ID, pairwise.
 /// A name's key not folded yet is NULL and matches no part. One condition a word rather than a
-/// list bound as one value: SQLite read a JSON list again for every employee (111,000 took
-/// 106 ms against 43 ms).
+/// list bound as one value: SQLite read a JSON list again for every employee (111,000 in
+/// Python's SQLite 3.40, in memory: 106 ms against 43 ms).
 fn found_sql(base: &str, search: &StaffSearch, find: &str) -> String {
     let mut sql = base.to_owned();
     let mut n = 4;
@@ -269,32 +269,20 @@ impl Store {
     ) -> Result<Vec<i64>> {
         self.fold_staff_names(partner_id).await?;
         let ids = search.ids();
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => {
-                let sql = found_sql(FOUND_SQLITE, search, "instr");
-                let mut q =
-                    bind_filter!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), partner_id, f);
-                for part in &search.names {
-                    q = q.bind(part);
-                }
-                for (digits, id) in search.numbers.iter().zip(&ids) {
-                    q = q.bind(digits).bind(id);
-                }
-                q.fetch_all(p).await
+        let sql = match &self.pool {
+            Pool::Sqlite(_) => found_sql(FOUND_SQLITE, search, "instr"),
+            Pool::Postgres(_) => found_sql(FOUND_PG, search, "strpos"),
+        };
+        Ok(with_pool!(self, p => {
+            let mut q = bind_filter!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), partner_id, f);
+            for part in &search.names {
+                q = q.bind(part);
             }
-            Pool::Postgres(p) => {
-                let sql = found_sql(FOUND_PG, search, "strpos");
-                let mut q =
-                    bind_filter!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), partner_id, f);
-                for part in &search.names {
-                    q = q.bind(part);
-                }
-                for (digits, id) in search.numbers.iter().zip(&ids) {
-                    q = q.bind(digits).bind(id);
-                }
-                q.fetch_all(p).await
+            for (digits, id) in search.numbers.iter().zip(&ids) {
+                q = q.bind(digits).bind(id);
             }
-        }?)
+            q.fetch_all(p).await
+        })?)
     }
 
     /// Writes the folded name of each of the partner's employees added or renamed since its
