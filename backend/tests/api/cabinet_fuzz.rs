@@ -373,6 +373,16 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
         .unwrap_or_default();
     // A named admin of each company: ours for the list's forms, theirs never to be reached.
     let store = &app.state.store;
+    // A system's key, for its forms (addresses, last day, rotation, revocation).
+    let key = simo_backend::service::api_keys::KeyInput {
+        name: "Фазз",
+        read_only: false,
+        addresses: "",
+        valid_until: None,
+    };
+    simo_backend::service::api_keys::add(store, p.id, &key)
+        .await
+        .unwrap();
     simo_backend::service::admins::create(
         store,
         p.id,
@@ -429,6 +439,7 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
         "/cabinet/settings/password",
         "/cabinet/settings/admins",
         "/cabinet/settings/admins/#/disable",
+        "/cabinet/settings/keys/#/end",
     ] {
         assert!(sent.contains(action), "{action} not found: {sent:?}");
     }
