@@ -7,7 +7,7 @@
 //! compares that. A new or renamed employee's key is NULL (a trigger clears it on any
 //! rename, whatever wrote it) until the partner's next search folds it.
 
-use super::{Pool, StaffRow, StaffState, Store, ids_json, with_pool, with_writer};
+use super::{Pool, StaffRow, StaffState, Store, ids_json, with_pool};
 use crate::domain::fold;
 use crate::error::{Error, Result};
 
@@ -291,7 +291,9 @@ impl Store {
     pub async fn fold_staff_names(&self, partner_id: i64) -> Result<u64> {
         let mut folded = 0;
         loop {
-            let rows: Vec<(i64, String)> = with_writer!(self, p => sqlx::query_as(
+            // Read from the readers: nothing is new at most searches, and on SQLite the writer
+            // is the one connection every API write queues for.
+            let rows: Vec<(i64, String)> = with_pool!(self, p => sqlx::query_as(
                 "SELECT id, name FROM staff WHERE partner_id = $1 AND name_key IS NULL LIMIT $2",
             )
             .bind(partner_id)

@@ -1265,14 +1265,17 @@ async fn found(b: &Browser, q: &str) -> Vec<String> {
     let query = serde_urlencoded::to_string([("q", q)]).unwrap();
     let page = b.get(&format!("/cabinet/employees?{query}")).await;
     assert_eq!(page.status, 200, "{q}: {}", page.body);
-    let mut ids: Vec<String> = page
-        .body
-        .split("data-staff-id=\"")
-        .skip(1)
-        .map(|r| r.split('"').next().unwrap().to_owned())
-        .collect();
+    let mut ids = listed_ids(&page.body);
     ids.sort();
     ids
+}
+
+/// The IDs of the employee rows of a list page, in the page's order.
+fn listed_ids(body: &str) -> Vec<String> {
+    body.split("data-staff-id=\"")
+        .skip(1)
+        .map(|r| r.split('"').next().unwrap().to_owned())
+        .collect()
 }
 
 async fn the_employee_list_searches_filters_pages_and_comes_back_after_an_action(_app: TestApp) {
@@ -3106,12 +3109,7 @@ async fn both_ways_of_the_employee_list_give_the_same_pages(app: TestApp) {
 
     let b = Browser::new(&app);
     b.partner(&p.inn).await;
-    let rows = |body: &str| -> Vec<String> {
-        body.split("data-staff-id=\"")
-            .skip(1)
-            .map(|r| r.split('"').next().unwrap().to_owned())
-            .collect()
-    };
+    let rows = listed_ids;
     let mut seen = 0;
     for state in ["", "active", "disabled", "pending"] {
         for push in ["", "none"] {

@@ -4,6 +4,7 @@
 //! day, and revoked one by one.
 
 use super::super::errors::CabinetResult;
+use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, cookies, session};
 use super::done;
 use crate::domain::{Millis, now_millis};
@@ -121,6 +122,19 @@ pub async fn revoke(
     Ok(done(TOKEN, "key_revoked"))
 }
 
+/// Journals a change to one of a key's settings: the key, then the setting as it is now.
+async fn record_change(
+    state: &SharedState,
+    req: &Request,
+    s: &PartnerSession,
+    key_name: &str,
+    now: &str,
+    action: audit::Action,
+) {
+    let detail = format!("{}; {now}", audit::key_words(key_name));
+    audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
+}
+
 #[derive(Deserialize)]
 pub struct AddressesForm {
     csrf: String,
@@ -149,13 +163,16 @@ pub async fn set_addresses(
             allowed_ips,
             "API key's addresses set"
         );
-        let detail = format!(
-            "{}; {}",
-            audit::key_words(&key.name),
-            address_words(&allowed_ips)
-        );
-        let action = audit::Action::ApiKeyAddresses;
-        audit::record(state, req, pid, &s.actor, action, &detail).await;
+        let now = address_words(&allowed_ips);
+        record_change(
+            state,
+            req,
+            &s,
+            &key.name,
+            &now,
+            audit::Action::ApiKeyAddresses,
+        )
+        .await;
     }
     Ok(done(TOKEN, "key_addresses"))
 }
@@ -189,13 +206,8 @@ pub async fn set_end(
             ?valid_until,
             "API key's end set"
         );
-        let detail = format!(
-            "{}; {}",
-            audit::key_words(&key.name),
-            end_words(cfg, valid_until)
-        );
-        let action = audit::Action::ApiKeyEnd;
-        audit::record(state, req, pid, &s.actor, action, &detail).await;
+        let now = end_words(cfg, valid_until);
+        record_change(state, req, &s, &key.name, &now, audit::Action::ApiKeyEnd).await;
     }
     Ok(done(TOKEN, "key_end"))
 }

@@ -136,9 +136,8 @@ pub struct KeyItem {
     pub last_used: Option<String>,
     /// The end of the grace period after a rotation.
     pub until: Option<String>,
-    /// The last day the key works, set by the company; and as the date field holds it.
+    /// The last day the key works, set by the company (as the list and the date field show it).
     pub ends: Option<String>,
-    pub ends_input: String,
     /// It stops within `ENDS_SOON_DAYS`.
     pub ends_soon: bool,
     /// The addresses it is accepted from; empty for any.
@@ -192,7 +191,6 @@ async fn render(
             (true, Some(_)) => {}
             (false, until) => keys.push(KeyItem {
                 ends: k.valid_until.map(|t| cfg.date(t - 1)),
-                ends_input: k.valid_until.map(|t| cfg.date(t - 1)).unwrap_or_default(),
                 ends_soon: k
                     .valid_until
                     .is_some_and(|t| t - now_millis() < ENDS_SOON_DAYS * 86_400_000),
