@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use crate::phrase::{Phrase, stored};
 use crate::state::AppState;
 use crate::store::{
-    BulkCreated, Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, PartnerRow, Recall,
-    StaffRow, StaffState, Texts,
+    BulkCreated, Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Origin, PartnerRow,
+    Recall, StaffRow, StaffState, Texts,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -25,6 +25,15 @@ impl Source {
         match self {
             Self::Api => "api",
             Self::Cabinet => "cabinet",
+        }
+    }
+
+    /// Messages from here sent by `actor`, as the journal names them (`audit::api_key`,
+    /// `audit::actor_of`).
+    pub fn by(self, actor: &str) -> Origin<'_> {
+        Origin {
+            source: self.as_str(),
+            sent_by: actor,
         }
     }
 }
@@ -70,7 +79,7 @@ pub async fn send(
     partner: &PartnerRow,
     staff_id: StaffId,
     content: &Content<'_>,
-    source: Source,
+    origin: Origin<'_>,
     key: Option<&IdempotencyKey>,
 ) -> Result<(StaffRow, MessageRow)> {
     let asked = Asked {
@@ -91,7 +100,8 @@ pub async fn send(
         staff_id: staff.staff_id(),
         title: content.title.as_str(),
         body: content.text.as_str(),
-        source: source.as_str(),
+        source: origin.source,
+        sent_by: origin.sent_by,
         status,
         now: now_millis(),
         push_token: staff.push_token.as_deref(),
@@ -193,7 +203,7 @@ pub async fn send_bulk(
     partner: &PartnerRow,
     to: Recipients<'_>,
     content: &Content<'_>,
-    source: Source,
+    origin: Origin<'_>,
 ) -> Result<BulkOutcome> {
     let Content { title, text, .. } = *content;
     let Audience {
@@ -223,7 +233,7 @@ pub async fn send_bulk(
                 partner.id,
                 &recipients,
                 texts,
-                source.as_str(),
+                origin,
                 now_millis(),
                 content.ack_required,
             )

@@ -3,12 +3,12 @@
 //! Who gets the message is decided when it is sent, not when it was scheduled: an employee
 //! disabled in between is refused then, and "all" means the employees active at that time.
 
-use super::messaging::{self, Content, Recipients, Source};
+use super::messaging::{self, Content, Recipients};
 use crate::domain::{GroupId, IdempotencyKey, Millis, Repeat, StaffId, now_millis};
 use crate::error::{Error, Result};
 use crate::phrase::stored;
 use crate::state::AppState;
-use crate::store::{Keyed, NewScheduled, PartnerRow, ScheduledOutcome, ScheduledRow};
+use crate::store::{Keyed, NewScheduled, Origin, PartnerRow, ScheduledOutcome, ScheduledRow};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -36,7 +36,8 @@ pub struct NewSend<'a> {
     /// The words, and whether the messages ask to be acknowledged.
     pub content: Content<'a>,
     pub send_at: Millis,
-    pub source: Source,
+    /// Where it comes from and who schedules it: its messages carry them.
+    pub origin: Origin<'a>,
     /// The partner's Idempotency-Key: a repeat finds the send it names.
     pub key: Option<&'a IdempotencyKey>,
     /// Sent again a day, a weekday or a week later, until cancelled; `None`: once.
@@ -57,7 +58,7 @@ pub async fn schedule(
         to,
         content,
         send_at,
-        source,
+        origin,
         key,
         repeat,
         repeat_until,
@@ -156,7 +157,8 @@ pub async fn schedule(
             group: asked.group,
             repeat: repeat.map(Repeat::as_str),
             repeat_until,
-            source: source.as_str(),
+            source: origin.source,
+            sent_by: origin.sent_by,
             now,
             key: key.map(IdempotencyKey::as_str),
             ack_required: content.ack_required,

@@ -11,7 +11,7 @@ use super::{Pool, Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
 use crate::phrase::stored;
-use crate::store::MessageStatus;
+use crate::store::{MessageStatus, Origin};
 
 /// One entry of a message's status history.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -80,6 +80,8 @@ pub(super) struct BulkSend<'a> {
     pub partner_id: i64,
     pub texts: Texts<'a>,
     pub source: &'a str,
+    /// Who sent it (`messages.sent_by`); `None` for a send scheduled before it was kept.
+    pub sent_by: Option<&'a str>,
     pub now: Millis,
     /// Shared by the send's messages (`messages.send_id`, migration 19).
     pub send_id: i64,
@@ -106,6 +108,7 @@ impl<'a> BulkSend<'a> {
                     now,
                     None,
                     self.ack_required,
+                    self.sent_by,
                 )
             })
             .collect()
@@ -205,11 +208,11 @@ pub(crate) fn creation_detail(status: MessageStatus, source: &str) -> String {
 /// leased when `$lease` is a `Some(&Lease)` (see `handoff`). Runs inside the caller's
 /// transaction; yields the message and the job's id.
 macro_rules! insert_one_in_tx {
-    ($tx:expr, $partner_id:expr, $staff_id:expr, $title:expr, $body:expr, $source:expr, $status:expr, $now:expr, $lease:expr, $key:expr, $ack:expr) => {{
+    ($tx:expr, $partner_id:expr, $staff_id:expr, $title:expr, $body:expr, $source:expr, $sent_by:expr, $status:expr, $now:expr, $lease:expr, $key:expr, $ack:expr) => {{
         let key: Option<&str> = $key;
         let row: crate::store::MessageRow = sqlx::query_as(
-            "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key, ack_required)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key, ack_required, sent_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              RETURNING id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at",
         )
         .bind($partner_id)
@@ -221,6 +224,7 @@ macro_rules! insert_one_in_tx {
         .bind($now)
         .bind(key)
         .bind($ack)
+        .bind($sent_by)
         .fetch_one(&mut *$tx)
         .await?;
         sqlx::query(
@@ -263,7 +267,7 @@ macro_rules! bulk_pg_sql {
     ($select:literal, $unnest:literal) => {
         concat!(
             "WITH m AS (
-               INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, send_id, ack_required)
+               INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, send_id, ack_required, sent_by)
                SELECT ", $select, " FROM UNNEST(", $unnest, ")
                RETURNING id, staff_id, status
              ), events AS (
@@ -278,12 +282,12 @@ macro_rules! bulk_pg_sql {
 }
 /// `$2` and `$3` the title and text of every message.
 const BULK_PG_SHARED: &str = bulk_pg_sql!(
-    "$1, u.staff, $2, $3, $4, u.status, $5, $10, $11",
+    "$1, u.staff, $2, $3, $4, u.status, $5, $10, $11, $12",
     "$6::bigint[], $7::text[]) AS u(staff, status"
 );
 /// `$2` and `$3` arrays: each recipient's own title and text.
 const BULK_PG_PERSONAL: &str = bulk_pg_sql!(
-    "$1, u.staff, u.title, u.body, $4, u.status, $5, $10, $11",
+    "$1, u.staff, u.title, u.body, $4, u.status, $5, $10, $11, $12",
     "$6::bigint[], $7::text[], $2::text[], $3::text[]) AS u(staff, status, title, body"
 );
 
@@ -322,6 +326,7 @@ pub(super) async fn insert_messages_bulk_pg(
         .bind(creation_detail(MessageStatus::Queued, send.source))
         .bind(send.send_id)
         .bind(send.ack_required)
+        .bind(send.sent_by)
         .fetch_all(p)
         .await?;
     Ok(rows
@@ -360,14 +365,15 @@ impl Store {
         partner_id: i64,
         recipients: &[(StaffId, MessageStatus)],
         texts: Texts<'_>,
-        source: &str,
+        origin: Origin<'_>,
         now: Millis,
         ack_required: bool,
     ) -> Result<Vec<BulkCreated>> {
         let send = BulkSend {
             partner_id,
             texts,
-            source,
+            source: origin.source,
+            sent_by: Some(origin.sent_by),
             now,
             send_id: new_send_id(),
             ack_required,
@@ -710,6 +716,23 @@ impl Store {
         .bind(message_id)
         .fetch_all(p)
         .await)?)
+    }
+
+    /// Who sent the partner's message, as the journal names its actors; `None` when it was
+    /// stored before that was kept (or is not the partner's).
+    pub async fn message_sent_by(
+        &self,
+        partner_id: i64,
+        message_id: i64,
+    ) -> Result<Option<String>> {
+        let by: Option<Option<String>> = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT sent_by FROM messages WHERE partner_id = $1 AND id = $2",
+        )
+        .bind(partner_id)
+        .bind(message_id)
+        .fetch_optional(p)
+        .await)?;
+        Ok(by.flatten())
     }
 }
 

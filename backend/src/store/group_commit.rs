@@ -37,6 +37,7 @@ pub(super) struct QueuedMessage {
     title: String,
     body: String,
     source: String,
+    sent_by: String,
     status: MessageStatus,
     now: Millis,
     push_token: Option<String>,
@@ -53,6 +54,7 @@ impl QueuedMessage {
             title: m.title.to_owned(),
             body: m.body.to_owned(),
             source: m.source.to_owned(),
+            sent_by: m.sent_by.to_owned(),
             status: m.status,
             now: m.now,
             push_token: m.push_token.map(str::to_owned),
@@ -69,6 +71,7 @@ impl QueuedMessage {
             title: &self.title,
             body: &self.body,
             source: &self.source,
+            sent_by: &self.sent_by,
             status: self.status,
             now: self.now,
             push_token: self.push_token.as_deref(),
@@ -403,8 +406,8 @@ async fn insert_batch_pg(
     let text = |f: fn(&QueuedMessage) -> &str| messages.iter().map(|m| f(m)).collect::<Vec<_>>();
     let rows: Vec<StoredRow> = sqlx::query_as(
         "WITH m AS (
-           INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key, ack_required)
-           SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $12::text[], $13::boolean[])
+           INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key, ack_required, sent_by)
+           SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $12::text[], $13::boolean[], $14::text[])
            RETURNING id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at
          ), events AS (
            INSERT INTO message_events (message_id, status, detail, created_at)
@@ -435,6 +438,7 @@ async fn insert_batch_pg(
             .collect::<Vec<_>>(),
     )
     .bind(messages.iter().map(|m| m.ack_required).collect::<Vec<_>>())
+    .bind(text(|m| &m.sent_by))
     .fetch_all(p)
     .await?;
     Ok(rows.into_iter().map(|r| (r.message, r.job_id)).collect())
@@ -461,6 +465,7 @@ async fn insert_batch_sqlite(
                 m.now,
                 m.idempotency_key.as_ref().map(IdempotencyKey::as_str),
                 m.ack_required,
+                Some(m.sent_by.as_str()),
             )
         })
         .collect();
@@ -498,7 +503,8 @@ fn stored_row(m: &QueuedMessage, id: i64) -> MessageRow {
 }
 
 /// The columns of one new message, in `messages` order: partner, employee, title, text,
-/// source, status, creation time, idempotency key, whether it asks to be acknowledged.
+/// source, status, creation time, idempotency key, whether it asks to be acknowledged, who sent
+/// it.
 pub(super) type NewRow<'a> = (
     i64,
     i64,
@@ -509,6 +515,7 @@ pub(super) type NewRow<'a> = (
     Millis,
     Option<&'a str>,
     bool,
+    Option<&'a str>,
 );
 
 /// SQLite: the statements that store new messages, their first history entries and the jobs
@@ -520,8 +527,8 @@ pub(super) type NewRow<'a> = (
 macro_rules! new_rows_sql {
     ($send:literal) => {
         concat!(
-        "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key, ack_required, send_id)
-           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, ",
+        "INSERT INTO messages (partner_id, staff_id, title, body, source, status, created_at, idempotency_key, ack_required, sent_by, send_id)
+           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9, ",
         $send,
         "
            FROM json_each($1) ORDER BY key;
@@ -541,7 +548,7 @@ fn new_rows_json(rows: &[NewRow<'_>]) -> Result<String> {
         &rows
             .iter()
             .map(
-                |&(partner, staff, title, body, source, status, now, key, ack)| {
+                |&(partner, staff, title, body, source, status, now, key, ack, sent_by)| {
                     (
                         partner,
                         staff,
@@ -552,6 +559,7 @@ fn new_rows_json(rows: &[NewRow<'_>]) -> Result<String> {
                         now,
                         key,
                         ack,
+                        sent_by,
                     )
                 },
             )
@@ -700,6 +708,7 @@ mod tests {
                 10,
                 None,
                 false,
+                Some("api"),
             )
         };
         let (last, jobs) =

@@ -90,6 +90,8 @@ pub struct MessageExportRow {
     pub phone: String,
     pub body: String,
     pub source: String,
+    /// Who sent it (`messages.sent_by`), as the journal names its actors.
+    pub sent_by: Option<String>,
     pub status_reason: Option<String>,
     pub sent_at: Option<Millis>,
     pub delivered_at: Option<Millis>,
@@ -219,7 +221,7 @@ pub fn search_words(raw: &str) -> Vec<String> {
 }
 
 /// The columns an export reads beside the list's own.
-const EXPORT_COLUMNS: &str = ", s.phone, m.body, m.source, m.status_reason, m.sent_at, m.delivered_at, m.read_at, m.ack_required, m.acked_at, m.reminded_at";
+const EXPORT_COLUMNS: &str = ", s.phone, m.body, m.source, m.sent_by, m.status_reason, m.sent_at, m.delivered_at, m.read_at, m.ack_required, m.acked_at, m.reminded_at";
 
 fn build_list_sql(q: &MessageListQuery, postgres: bool, plan: ListPlan, export: bool) -> Sql {
     use CursorValue::Int;

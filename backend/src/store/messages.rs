@@ -116,6 +116,14 @@ pub enum Report {
     Acknowledged,
 }
 
+/// Where messages came from (`api`, `cabinet`) and who sent them, as the journal names its
+/// actors (`audit::api_key`, `audit::actor_of`): the message page says "sent by".
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub source: &'a str,
+    pub sent_by: &'a str,
+}
+
 /// A message to store: for one employee of the partner, with its first status.
 #[derive(Debug, Clone, Copy)]
 pub struct NewMessage<'a> {
@@ -125,6 +133,8 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
     /// `api` or `cabinet`.
     pub source: &'a str,
+    /// Who sent it, as the journal names its actors (`messages.sent_by`, migration 40).
+    pub sent_by: &'a str,
     pub status: MessageStatus,
     pub now: Millis,
     /// The employee's push token and device as read for this message. A `queued` message
@@ -172,7 +182,7 @@ impl Store {
     ) -> Result<(MessageRow, Option<i64>)> {
         Ok(with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
-            let stored = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.status, m.now, lease, m.idempotency_key.map(IdempotencyKey::as_str), m.ack_required);
+            let stored = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.sent_by, m.status, m.now, lease, m.idempotency_key.map(IdempotencyKey::as_str), m.ack_required);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(stored)
         }.await)?)

@@ -28,6 +28,9 @@ pub struct ScheduledRow {
     /// A send to a group's members at the time of sending (then `staff_ids` is `None`).
     pub group_id: Option<i64>,
     pub source: String,
+    /// Who scheduled it, as the journal names its actors; its messages carry it. `None` for a
+    /// send scheduled before it was kept (migration 40).
+    pub sent_by: Option<String>,
     /// `daily`, `weekdays` or `weekly`; `None` for a send that goes once.
     pub repeat: Option<String>,
     /// The first send of the series this one repeats; `None` for the first (or a one-off).
@@ -78,6 +81,7 @@ pub struct NewScheduled<'a> {
     pub staff: Option<&'a [StaffId]>,
     pub group: Option<i64>,
     pub source: &'a str,
+    pub sent_by: &'a str,
     pub repeat: Option<&'a str>,
     pub repeat_until: Option<Millis>,
     pub now: Millis,
@@ -101,7 +105,7 @@ pub struct ScheduledOutcome<'a> {
 
 const COLUMNS: &str =
     "id, partner_id, title, body, send_at, staff_ids, group_id, source, repeat, series_id, repeat_until, series_start, state, created_at, done_at,
-     created_count, refused_count, refused_detail, first_message_id, last_message_id, ack_required";
+     created_count, refused_count, refused_detail, first_message_id, last_message_id, ack_required, sent_by";
 
 impl Store {
     /// Stores a send, or finds the one a concurrent call with the same key stored.
@@ -113,8 +117,8 @@ impl Store {
                 .join(",")
         });
         let sql = format!(
-            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key, group_id, repeat, repeat_until, ack_required)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
+            "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key, group_id, repeat, repeat_until, ack_required, sent_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
         );
         let stored = with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(new.partner_id)
@@ -129,6 +133,7 @@ impl Store {
             .bind(new.repeat)
             .bind(new.repeat_until)
             .bind(new.ack_required)
+            .bind(new.sent_by)
             .fetch_one(p)
             .await);
         match (stored, new.key) {
@@ -302,10 +307,10 @@ impl Store {
                     sqlx::query(
                         "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids,
                              group_id, source, created_at, repeat, series_id, repeat_until,
-                             series_start, ack_required)
+                             series_start, ack_required, sent_by)
                          SELECT partner_id, title, body, $2, staff_ids, group_id, source, $3,
                              repeat, COALESCE(series_id, id), repeat_until,
-                             COALESCE(series_start, send_at), ack_required
+                             COALESCE(series_start, send_at), ack_required, sent_by
                          FROM scheduled_sends WHERE id = $1",
                     )
                     .bind(row.id)
@@ -385,6 +390,7 @@ fn bulk_send<'a>(row: &'a ScheduledRow, texts: Texts<'a>, now: Millis) -> BulkSe
         partner_id: row.partner_id,
         texts,
         source: &row.source,
+        sent_by: row.sent_by.as_deref(),
         now,
         send_id: new_send_id(),
         ack_required: row.ack_required,
@@ -416,6 +422,7 @@ mod tests {
             staff: None,
             group: None,
             source: "api",
+            sent_by: "api",
             repeat: None,
             repeat_until: None,
             now,

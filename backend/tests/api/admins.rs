@@ -703,7 +703,7 @@ async fn the_company_requires_a_login_code_and_an_admin_without_one_sets_it_up_b
 /// `<login>-password`) with `role`, which its list then names as `shown`, and turns its webhook
 /// on; the admin logs in in the second browser. Also the admin's id and the webhook's signing
 /// secret, which the admin's pages must not show.
-async fn with_role(
+pub(crate) async fn with_role(
     app: &TestApp,
     p: &Partner,
     login: &str,

@@ -23,7 +23,7 @@ async fn getstaff_status(app: &TestApp, token: String) -> u16 {
 }
 
 /// Adds a key from the settings page; its token, shown once.
-async fn add_key(b: &Browser, name: &str, access: &str) -> String {
+pub(crate) async fn add_key(b: &Browser, name: &str, access: &str) -> String {
     add_key_from(b, name, access, "").await
 }
 

@@ -1007,6 +1007,7 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
                 title: titles[i % titles.len()],
                 body: "текст",
                 source: "api",
+                sent_by: "api",
                 status: statuses[i % statuses.len()],
                 // Equal times on purpose: the id must break the tie.
                 now: base + (i as i64 / 3) * 3_600_000,
@@ -1690,7 +1691,8 @@ async fn the_message_list_downloads_as_csv_with_its_filters_and_sort(app: TestAp
             "Прочитано",
             "Требуется ознакомление",
             "Ознакомлен",
-            "Последнее напоминание"
+            "Последнее напоминание",
+            "Отправитель"
         ]
     );
     assert_eq!(
@@ -1720,6 +1722,7 @@ async fn the_message_list_downloads_as_csv_with_its_filters_and_sort(app: TestAp
     assert_eq!(evil[4], "'=HYPERLINK(\"http://evil\")", "kept as text");
     assert_eq!(evil[5], text, "separators, quotes and new lines survive");
     assert_eq!(evil[6], "через API");
+    assert_eq!(evil[16], "АСУ (API)", "sent with the main key");
     let created = &evil[9];
     assert!(
         created.len() == 19 && created.starts_with("20") && created.as_bytes()[10] == b' ',
@@ -2478,6 +2481,7 @@ async fn the_operator_sees_each_partners_usage_per_month(app: TestApp) {
         title: "т",
         body: "т",
         source: "api",
+        sent_by: "api",
         status: MessageStatus::NoDevice,
         now: at,
         push_token: None,

@@ -36,6 +36,7 @@ async fn a_recorded_push_moves_only_messages_not_yet_confirmed(app: TestApp) {
         title,
         body: "текст",
         source: "api",
+        sent_by: "api",
         status: MessageStatus::NoDevice,
         now,
         push_token: None,
@@ -176,6 +177,7 @@ async fn concurrent_messages_commit_together_and_each_caller_gets_its_own_answer
                     title,
                     body: "текст",
                     source: "api",
+                    sent_by: "api",
                     status: if i % 2 == 0 {
                         MessageStatus::Queued
                     } else {
@@ -594,6 +596,7 @@ impl SearchFixture {
                 title,
                 body: "текст",
                 source: "api",
+                sent_by: "api",
                 status: MessageStatus::NoDevice,
                 now: simo_backend::domain::now_millis(),
                 push_token: None,
@@ -1024,6 +1027,7 @@ async fn concurrent_calls_with_one_idempotency_key_store_one_message(app: TestAp
         title: "Собрание",
         body: "В 15:00",
         source: "api",
+        sent_by: "api",
         status: MessageStatus::NoDevice,
         now: now_millis(),
         push_token: None,

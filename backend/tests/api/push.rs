@@ -125,6 +125,7 @@ async fn new_jobs_are_handed_to_the_workers_leased_and_given_back_when_they_stop
             title: "Без устройства",
             body: "Текст",
             source: "api",
+            sent_by: "api",
             status: MessageStatus::Queued,
             now: now_millis(),
             push_token: None,

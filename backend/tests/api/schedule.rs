@@ -570,7 +570,8 @@ async fn the_cabinet_schedules_lists_and_cancels(db: Db) {
     let second = pending.find("Всем завтра").expect("listed");
     assert!(first < second, "by time");
     assert!(pending.contains("сотрудников: 2") && pending.contains("все активные сотрудники"));
-    assert!(pending.contains("из личного кабинета"));
+    // Who scheduled them: the company's own login.
+    assert!(pending.contains("Администратор (вход по ИНН)"));
     // The API sees the cabinet's sends too.
     let api = app
         .post("getschedule", Some(&p.token), json!({"inn": p.inn}))

@@ -116,8 +116,10 @@ impl BulkApi {
             text: &text,
             ack_required: flag(&b.requireack, "requireack")?.unwrap_or(false),
         };
+        let actor = auth.0.actor();
+        let origin = Source::Api.by(&actor);
         let outcome =
-            messaging::send_bulk(state, partner, to.recipients(), &content, Source::Api).await?;
+            messaging::send_bulk(state, partner, to.recipients(), &content, origin).await?;
         Ok(BulkEnvelope::ok(BulkCreated {
             messages: outcome
                 .created

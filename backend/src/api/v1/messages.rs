@@ -411,7 +411,7 @@ impl MessagesApi {
             partner,
             staff_id,
             &content,
-            Source::Api,
+            Source::Api.by(&auth.0.actor()),
             key.as_ref(),
         )
         .await?;

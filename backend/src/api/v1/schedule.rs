@@ -232,6 +232,7 @@ impl ScheduleApi {
         let repeat_until = given(&b.repeatuntil)
             .map(|raw| state.time.parse_until(raw))
             .transpose()?;
+        let actor = auth.0.actor();
         let send = NewSend {
             repeat,
             repeat_until,
@@ -242,7 +243,7 @@ impl ScheduleApi {
                 ack_required: flag(&b.requireack, "requireack")?.unwrap_or(false),
             },
             send_at,
-            source: Source::Api,
+            origin: Source::Api.by(&actor),
             key: key.as_ref(),
         };
         let row = schedule::schedule(state, partner, send).await?;

@@ -44,6 +44,18 @@ pub(super) fn actor_label(actor: &str, tr: Tr) -> String {
     }
 }
 
+/// Who sent a message: the actor it keeps, or for one stored before that was kept, its source
+/// alone ("АСУ (API)", or an admin not named).
+pub(super) fn sender_label(sent_by: Option<&str>, source: &str, tr: Tr) -> String {
+    actor_label(sent_by.unwrap_or(source), tr)
+}
+
+/// The journal's page of one actor's entries.
+pub(super) fn actor_journal(actor: &str) -> String {
+    let query = serde_urlencoded::to_string([("who", actor)]).unwrap_or_default();
+    format!("{JOURNAL}?{query}")
+}
+
 /// What was done, by its stored key. An action a later version added and an older one reads
 /// shows as its key.
 pub(super) fn action_label(action: String, tr: Tr) -> String {

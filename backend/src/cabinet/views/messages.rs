@@ -5,6 +5,7 @@ use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, html, session};
+use super::journal::{actor_journal, sender_label};
 use super::{DoneQuery, done_counted};
 use crate::domain::{GroupId, Millis, StaffId, now_millis};
 use crate::error::Error;
@@ -557,6 +558,9 @@ struct ShowView {
     m: MessageRow,
     staff_name: String,
     created: String,
+    /// Who sent it, and the journal of their actions when it is known.
+    sender: String,
+    sender_journal: Option<String>,
     history: Vec<Event>,
     recalled: bool,
     /// Messages of the same send not yet recalled, this one included (see `Store::same_send`).
@@ -644,6 +648,9 @@ pub async fn show(
         .await?
         .map(|r| r.name)
         .unwrap_or_default();
+    let sent_by = state.store.message_sent_by(s.partner.id, m.id).await?;
+    let sender = sender_label(sent_by.as_deref(), &m.source, Tr(*lang));
+    let sender_journal = sent_by.as_deref().map(actor_journal);
     let events = state.store.message_events(s.partner.id, m.id).await?;
     // Messages stored before the status history existed have only their row's timestamps.
     let history = if events.is_empty() {
@@ -717,6 +724,8 @@ pub async fn show(
         l,
         staff_name,
         created: cfg.datetime(m.created_at),
+        sender,
+        sender_journal,
         history,
         recalled,
         same_send,

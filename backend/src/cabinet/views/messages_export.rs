@@ -4,6 +4,7 @@ use super::super::errors::CabinetResult;
 use super::super::i18n::{Lang, Tr};
 use super::super::{CabinetConfig, session};
 use super::csv_file::{attachment, cell, writer};
+use super::journal::sender_label;
 use super::messages::{ListParams, href, read_filters};
 use crate::domain::Millis;
 use crate::state::SharedState;
@@ -15,7 +16,7 @@ use poem::{Body, IntoResponse, Request, Response, handler};
 const CHUNK: i64 = 1_000;
 
 /// The header row, by catalogue key.
-const COLUMNS: [&str; 16] = [
+const COLUMNS: [&str; 17] = [
     "exp.id",
     "exp.staff_id",
     "exp.staff",
@@ -32,6 +33,8 @@ const COLUMNS: [&str; 16] = [
     "exp.ack_required",
     "exp.acked",
     "exp.reminded",
+    // Last, so that a sheet reading the columns by place before it was added still reads them.
+    "exp.sent_by",
 ];
 
 /// What the body's stream carries from one page of rows to the next.
@@ -66,7 +69,8 @@ impl Export {
             } else {
                 ""
             };
-            let record: [&str; 16] = [
+            let sender = sender_label(r.sent_by.as_deref(), &r.source, self.tr);
+            let record: [&str; 17] = [
                 &m.id.to_string(),
                 &m.staff_id.to_string(),
                 &cell(&m.staff_name),
@@ -83,6 +87,7 @@ impl Export {
                 ack_required,
                 &self.date(r.acked_at),
                 &self.date(r.reminded_at),
+                &cell(&sender),
             ];
             w.write_record(record)?;
         }

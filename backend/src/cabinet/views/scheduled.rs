@@ -30,7 +30,8 @@ pub struct Row {
     pub preview: String,
     /// "All active employees", "N employees" or the group's name.
     pub recipients: String,
-    pub source: String,
+    /// Who scheduled it (the admin, the API key).
+    pub scheduled_by: String,
     /// How it repeats ("every day"), or empty for once.
     pub repeat: String,
     pub state: String,
@@ -61,7 +62,7 @@ impl Row {
             title: r.title,
             preview,
             recipients,
-            source: t.s(&format!("source.{}", r.source)).to_owned(),
+            scheduled_by: super::journal::sender_label(r.sent_by.as_deref(), &r.source, t),
             repeat: Repeat::stored(r.repeat.as_deref())
                 .map(|rep| match r.repeat_until {
                     Some(until) => format!(

@@ -478,7 +478,14 @@ pub async fn submit(
         Recipients::AllActive => Recipients::Listed(&ids),
         other => other,
     };
-    let result = messaging::send_bulk(state, &s.partner, to, &content, Source::Cabinet).await?;
+    let result = messaging::send_bulk(
+        state,
+        &s.partner,
+        to,
+        &content,
+        Source::Cabinet.by(&s.actor),
+    )
+    .await?;
     if !result.created.is_empty() {
         let detail = format!("{} × «{}»", result.created.len(), title.as_str());
         audit::record(
@@ -586,7 +593,7 @@ async fn schedule_from_form(
             to,
             content,
             send_at,
-            source: Source::Cabinet,
+            origin: Source::Cabinet.by(&s.actor),
             key: None,
             repeat,
             repeat_until,

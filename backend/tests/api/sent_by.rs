@@ -1,0 +1,230 @@
+//! Who sent a message: each keeps the API key or the cabinet's admin that sent it, and a
+//! scheduled send who scheduled it; the message page, the scheduled list and the CSV say so.
+
+use crate::admins::with_role;
+use crate::api_keys::add_key;
+use crate::cabinet::{Browser, csv_rows};
+use crate::helpers::*;
+use serde_json::{Value, json};
+use simo_backend::domain::now_millis;
+use simo_backend::service::schedule::run_due;
+
+both_databases!(every_message_names_who_sent_it_and_a_schedule_who_scheduled_it,);
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// The newest message titled `title`.
+async fn message_titled(app: &TestApp, title: &str) -> i64 {
+    app.count(&format!(
+        "SELECT COALESCE(MAX(id), 0) FROM messages WHERE title = '{title}'"
+    ))
+    .await
+}
+
+/// The message page's "sent by": its words, and the journal it links to (if any).
+async fn sender_on_page(b: &Browser, id: i64) -> (String, Option<String>) {
+    let page = b.get(&format!("/cabinet/messages/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let cell = page
+        .body
+        .split("id=\"message-sender\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</dd>").next())
+        .expect("the sender's row")
+        .to_owned();
+    match cell.strip_prefix("<a href=\"") {
+        Some(link) => {
+            let (href, rest) = link.split_once('"').unwrap();
+            let words = rest.split('>').nth(1).unwrap().trim_end_matches("</a");
+            (words.to_owned(), Some(href.replace("&amp;", "&")))
+        }
+        None => (cell, None),
+    }
+}
+
+async fn api_send(app: &TestApp, token: &str, inn: &str, staff: &str, title: &str) {
+    let body = json!({"inn": inn, "staffid": staff, "title": title, "message": "Текст"});
+    app.post("createmessage", Some(token), body).await.ok();
+}
+
+async fn every_message_names_who_sent_it_and_a_schedule_who_scheduled_it(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let (owner, dispatcher, _, _) = with_role(
+        &app,
+        &p,
+        "dispatch",
+        "Диспетчер",
+        "sender",
+        "отправка сообщений",
+    )
+    .await;
+    let zup = add_key(&owner, "1С ЗУП", "full").await;
+
+    // The API: the main key and a named one, alone, in bulk, and scheduled.
+    api_send(&app, &p.token, &p.inn, &e.id, "Основным ключом").await;
+    api_send(&app, &zup, &p.inn, &e.id, "Ключом ЗУП").await;
+    let bulk =
+        json!({"inn": p.inn, "staffids": [e.id], "title": "Списком ЗУП", "message": "Текст"});
+    app.post("createmessagebulk", Some(&zup), bulk).await.ok();
+    let at = chrono::DateTime::from_timestamp_millis(now_millis() + HOUR_MS)
+        .unwrap()
+        .to_rfc3339();
+    let scheduled = json!({"inn": p.inn, "staffids": [e.id], "title": "По плану ЗУП",
+                           "message": "Текст", "senddate": at, "repeat": "daily"});
+    let s: Value = app
+        .post("schedulemessage", Some(&zup), scheduled)
+        .await
+        .ok()
+        .clone();
+    // The cabinet: a named admin and the company's own login.
+    for (b, title) in [(&dispatcher, "Диспетчером"), (&owner, "Владельцем")] {
+        let form = b.get("/cabinet/send").await;
+        let sent = b
+            .post(
+                "/cabinet/send",
+                &[
+                    ("csrf", &form.csrf()),
+                    ("staff", &e.id),
+                    ("title", title),
+                    ("text", "Текст"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+    }
+
+    let stored = |title: &'static str| {
+        let app = &app;
+        async move {
+            let id = message_titled(app, title).await;
+            assert!(id > 0, "{title} stored");
+            id
+        }
+    };
+    let expected = [
+        (
+            "Основным ключом",
+            "АСУ (API)",
+            Some("/cabinet/journal?who=api"),
+        ),
+        (
+            "Ключом ЗУП",
+            "АСУ (API), ключ «1С ЗУП»",
+            Some("/cabinet/journal?who=api%3A1%D0%A1+%D0%97%D0%A3%D0%9F"),
+        ),
+        (
+            "Списком ЗУП",
+            "АСУ (API), ключ «1С ЗУП»",
+            Some("/cabinet/journal?who=api%3A1%D0%A1+%D0%97%D0%A3%D0%9F"),
+        ),
+        (
+            "Диспетчером",
+            "Администратор dispatch",
+            Some("/cabinet/journal?who=admin%3Adispatch"),
+        ),
+        (
+            "Владельцем",
+            "Администратор (вход по ИНН)",
+            Some("/cabinet/journal?who=admin"),
+        ),
+    ];
+    for (title, words, journal) in expected {
+        let id = stored(title).await;
+        let (shown, link) = sender_on_page(&owner, id).await;
+        assert_eq!(shown, words, "{title}");
+        assert_eq!(link.as_deref(), journal, "{title}");
+        // The link opens the journal filtered by that sender.
+        let filtered = owner.get(journal.unwrap()).await;
+        assert_eq!(filtered.status, 200);
+    }
+    // A viewer of the message page in English reads it in English.
+    let key_message = stored("Ключом ЗУП").await;
+    let english = owner
+        .get(&format!("/cabinet/messages/{key_message}?lang=en"))
+        .await;
+    assert!(
+        english
+            .body
+            .contains(">Integration (API), key «1С ЗУП»</a></dd>"),
+        "{}",
+        english.body
+    );
+    owner.get("/cabinet?lang=ru").await;
+
+    // The scheduled list says who scheduled it, and its messages carry it, the series' next
+    // send too.
+    let list = owner.get("/cabinet/scheduled").await.body;
+    assert!(list.contains("АСУ (API), ключ «1С ЗУП»"), "{list}");
+    let later = now_millis() + HOUR_MS + 60_000;
+    assert_eq!(run_due(&app.state, later).await.unwrap(), 1);
+    let from_schedule = stored("По плану ЗУП").await;
+    assert_eq!(
+        sender_on_page(&owner, from_schedule).await.0,
+        "АСУ (API), ключ «1С ЗУП»"
+    );
+    let schedule_id = s["scheduleid"].as_str().unwrap();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM scheduled_sends WHERE series_id = {schedule_id}
+               AND state = 'pending' AND sent_by = 'api:1С ЗУП'"
+        ))
+        .await,
+        1,
+        "the next of the series keeps who scheduled it"
+    );
+
+    // A message stored before senders were kept: its source alone, no journal to link.
+    for (title, words) in [
+        ("Диспетчером", "Администратор"),
+        ("Основным ключом", "АСУ (API)"),
+    ] {
+        let old = stored(title).await;
+        app.state
+            .store
+            .execute_script(&format!(
+                "UPDATE messages SET sent_by = NULL WHERE id = {old}"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            sender_on_page(&owner, old).await,
+            (words.to_owned(), None),
+            "{title}"
+        );
+    }
+
+    // The download's last column.
+    let rows = csv_rows(&owner.get("/cabinet/messages.csv").await);
+    assert_eq!(rows[0].last().unwrap(), "Отправитель");
+    let of = |id: i64| {
+        rows.iter()
+            .find(|r| r[0] == id.to_string())
+            .map(|r| r.last().unwrap().clone())
+    };
+    assert_eq!(of(key_message).as_deref(), Some("АСУ (API), ключ «1С ЗУП»"));
+    assert_eq!(
+        of(stored("Владельцем").await).as_deref(),
+        Some("Администратор (вход по ИНН)")
+    );
+
+    // Another company's message: not shown, and the store gives it nobody.
+    let q = app.create_partner(INN_B).await;
+    assert_eq!(
+        app.state
+            .store
+            .message_sent_by(q.id, key_message)
+            .await
+            .unwrap(),
+        None
+    );
+    let stranger = Browser::new(&app);
+    stranger.partner(&q.inn).await;
+    assert_eq!(
+        stranger
+            .get(&format!("/cabinet/messages/{key_message}"))
+            .await
+            .status,
+        404
+    );
+}
