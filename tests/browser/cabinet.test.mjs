@@ -304,6 +304,11 @@ test("add API keys for two systems: each shown once, a read-only one refused a s
   assert.match(await page.textContent('li[data-key="1С:ЗУП"] .key-ends'), new RegExp(`работает по ${lastDay}`));
   assert.match(await page.textContent('li[data-key="1С:ЗУП"]'), /скоро перестанет работать/);
   assert.equal((await api("getstaff", hr, { inn: partnerA.inn })).status, 200);
+  // The dashboard warns of it too, and leads to the keys.
+  await page.goto(`${BASE}/cabinet`);
+  const note = page.locator(".key-ending", { hasText: "«1С:ЗУП»" });
+  assert.match(await note.textContent(), new RegExp(`работает по ${lastDay}: после этого дня вызовы с ним будут отклонены`));
+  await Promise.all([page.waitForURL(/\/cabinet\/settings#api-keys$/), note.locator("a").click()]);
   await page.goto(`${BASE}/cabinet/journal`);
   assert.match(await page.textContent("main"), /АСУ \(API\), ключ «1С:ЗУП»|Ключ API отозван/);
   assert.match(await page.textContent("main"), new RegExp(`ключ «1С:ЗУП»; работает по ${lastDay}`));

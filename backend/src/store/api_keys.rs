@@ -140,6 +140,29 @@ impl Store {
         .await)?)
     }
 
+    /// The company's keys whose last moment (`valid_until`) falls in `since..=until`, soonest
+    /// first: those about to stop and those that stopped lately. A revoked key, or the old
+    /// token of a rotation, is not one of them.
+    pub async fn api_keys_ending(
+        &self,
+        partner_id: i64,
+        since: Millis,
+        until: Millis,
+    ) -> Result<Vec<ApiKeyRow>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT id, name, prefix, read_only, created_at, expires_at, valid_until, last_used_at,
+                    allowed_ips
+             FROM partner_tokens
+             WHERE partner_id = $1 AND expires_at IS NULL AND valid_until > $2 AND valid_until <= $3
+             ORDER BY valid_until, id",
+        )
+        .bind(partner_id)
+        .bind(since)
+        .bind(until)
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// A new key for the company; the open-ended keys of the same name now expire at
     /// `old_valid_until` (a rotation's grace period; none for a key just added).
     pub async fn put_api_key(

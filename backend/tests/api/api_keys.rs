@@ -11,6 +11,7 @@ both_databases!(
     keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s,
     a_key_limited_to_addresses_is_refused_from_anywhere_else,
     a_key_works_through_its_last_day_and_is_refused_after_it,
+    the_dashboard_warns_of_a_key_about_to_end_and_names_one_that_ended,
 );
 
 const SETTINGS: &str = "/cabinet/settings";
@@ -656,4 +657,100 @@ async fn a_key_works_through_its_last_day_and_is_refused_after_it(app: TestApp) 
         "{english}"
     );
     assert!(english.contains("with no end date"), "{english}");
+}
+
+/// The dashboard's notes on keys: (id, words) of each, in order.
+async fn key_notes(b: &Browser, path: &str) -> Vec<(String, String)> {
+    let page = b.get(path).await;
+    assert_eq!(page.status, 200);
+    page.body
+        .split("key-ending\" ")
+        .skip(1)
+        .map(|rest| {
+            let id = rest.split('"').nth(3).unwrap().to_owned();
+            let words = rest.split_once('>').unwrap().1;
+            let words = words.split(" <a ").next().unwrap().to_owned();
+            (id, words)
+        })
+        .collect()
+}
+
+/// Sets the key `name`'s last moment `ago` milliseconds back, as if its last day had passed.
+async fn ended(app: &TestApp, name: &str, ago: i64) -> String {
+    let until = simo_backend::domain::now_millis() - ago;
+    app.state
+        .store
+        .execute_script(&format!(
+            "UPDATE partner_tokens SET valid_until = {until} WHERE name = '{name}'"
+        ))
+        .await
+        .unwrap();
+    app.state.time.format(until - 1)[..10].to_owned()
+}
+
+async fn the_dashboard_warns_of_a_key_about_to_end_and_names_one_that_ended(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    assert!(key_notes(&b, "/cabinet").await.is_empty(), "no key ends");
+    for name in ["Подрядчик", "Пробный", "Далёкий", "Старый"] {
+        add_key(&b, name, "full").await;
+    }
+    let soon = day(&app, 3);
+    let id = key_id(&app, "Подрядчик").await;
+    assert_eq!(set_end(&b, id, &soon).await.status, 303);
+    let id = key_id(&app, "Далёкий").await;
+    assert_eq!(set_end(&b, id, &day(&app, 30)).await.status, 303);
+    let trial_day = ended(&app, "Пробный", 2 * 86_400_000).await;
+    ended(&app, "Старый", 8 * 86_400_000).await;
+
+    // The one within its last 14 days and the one that stopped two days ago; not the one a
+    // month away, nor the one that stopped over a week ago.
+    let notes = key_notes(&b, "/cabinet").await;
+    assert_eq!(
+        notes,
+        [
+            (
+                "key-ended-1".to_owned(),
+                format!(
+                    "Ключ API «Пробный» перестал работать после {trial_day}: вызовы с ним \
+                     отклоняются (401). Выпустите системе новый ключ."
+                )
+            ),
+            (
+                "key-ends-2".to_owned(),
+                format!(
+                    "Ключ API «Подрядчик» работает по {soon}: после этого дня вызовы с ним \
+                     будут отклонены. Продлите срок или выпустите системе новый ключ."
+                )
+            ),
+        ],
+        "soonest first"
+    );
+    let english = key_notes(&b, "/cabinet?lang=en").await;
+    assert!(
+        english[0]
+            .1
+            .starts_with("The API key «Пробный» stopped working after"),
+        "{english:?}"
+    );
+    b.get("/cabinet?lang=ru").await;
+    // Another company's dashboard says nothing of them.
+    let other = app.create_partner(INN_B).await;
+    let ob = Browser::new(&app);
+    ob.partner(&other.inn).await;
+    assert!(key_notes(&ob, "/cabinet").await.is_empty());
+
+    // A new key under the stopped one's name deals with it; a revoked key is not "ending".
+    add_key(&b, "Пробный", "full").await;
+    let csrf = b.get(SETTINGS).await.csrf();
+    let id = key_id(&app, "Подрядчик").await;
+    let revoked = b
+        .post(
+            &format!("/cabinet/settings/keys/{id}/revoke"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    assert!(key_notes(&b, "/cabinet").await.is_empty());
 }

@@ -45,7 +45,21 @@ struct DashboardView {
     awaiting_ack: i64,
     /// The company's API calls refused over its rate in the last day: the banner's words.
     throttled: Option<String>,
+    /// API keys about to stop working, or stopped lately, soonest first.
+    keys_ending: Vec<KeyEnding>,
 }
+
+/// An API key whose last day is near or past: an admin who never opens the settings learns
+/// it before the system using it is refused, or why it is.
+struct KeyEnding {
+    name: String,
+    /// The last day it works (or worked).
+    last_day: String,
+    ended: bool,
+}
+
+/// A key that stopped this many days ago is still named on the dashboard.
+const ENDED_SHOWN_DAYS: i64 = 7;
 
 fn percent(part: i64, whole: i64) -> i64 {
     if whole == 0 {
@@ -108,6 +122,40 @@ pub async fn page(
         _ => None,
     };
     let awaiting_ack = state.store.awaiting_ack_count(s.partner.id).await?;
+    let ending = state
+        .store
+        .api_keys_ending(
+            s.partner.id,
+            now - ENDED_SHOWN_DAYS * DAY_MS,
+            now + super::settings::ENDS_SOON_DAYS * DAY_MS,
+        )
+        .await?;
+    // A key that stopped and was added again under its name is dealt with.
+    let live: Vec<String> = match ending.iter().any(|k| k.valid_until <= Some(now)) {
+        true => state
+            .store
+            .api_keys(s.partner.id, now)
+            .await?
+            .into_iter()
+            .map(|k| k.name)
+            .collect(),
+        false => Vec::new(),
+    };
+    let keys_ending = ending
+        .into_iter()
+        .filter_map(|k| {
+            let end = k.valid_until?;
+            if end <= now && live.contains(&k.name) {
+                return None;
+            }
+            Some(KeyEnding {
+                name: k.name,
+                // The moment is the end of the last day: the day is the one before it.
+                last_day: cfg.date(end - 1),
+                ended: end <= now,
+            })
+        })
+        .collect();
     let t = super::super::i18n::Tr(*lang);
     let throttle = &state.partner_throttle;
     let throttled = throttle.refusals(s.partner.id, now).map(|r| {
@@ -130,6 +178,7 @@ pub async fn page(
         scheduled,
         awaiting_ack,
         throttled,
+        keys_ending,
     };
     Ok(html(view.render()))
 }

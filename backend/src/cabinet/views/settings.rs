@@ -123,8 +123,8 @@ struct SettingsView {
     admins: usize,
 }
 
-/// A key that stops within this many days says so on the list.
-const ENDS_SOON_DAYS: i64 = 14;
+/// A key that stops within this many days says so on the list and on the dashboard.
+pub(super) const ENDS_SOON_DAYS: i64 = 14;
 
 /// A live API key as the list shows it.
 pub struct KeyItem {
