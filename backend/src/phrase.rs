@@ -111,6 +111,13 @@ impl Stored {
         fill_in(self.ru, values)
     }
 
+    fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Ru => self.ru,
+            Lang::En => self.en,
+        }
+    }
+
     /// Both languages filled, for a refusal said now and stored as well.
     pub fn phrase(&self, values: &[&str]) -> Phrase {
         Phrase::new(fill_in(self.ru, values), fill_in(self.en, values))
@@ -424,6 +431,26 @@ pub fn stored_in_english(text: &str) -> Option<String> {
     stored::ALL.iter().find_map(|p| p.english(text))
 }
 
+/// `text` as shown in `lang` when a pattern whose one value is a message's source code (`api`,
+/// `cabinet`) wrote it: with `words` of that code in its place ("Создано (через API), …"
+/// rather than "Создано (api), …"). `None` for any other text, or a code `words` does not know.
+pub fn with_source_words<'w>(
+    text: &str,
+    lang: Lang,
+    words: impl Fn(&str) -> Option<&'w str>,
+) -> Option<String> {
+    use stored::{CREATED_NO_DEVICE, CREATED_QUEUED, RECALLED, RESENT};
+    [CREATED_QUEUED, CREATED_NO_DEVICE, RECALLED, RESENT]
+        .iter()
+        .find_map(|p| {
+            let code = match p.values(text)?.as_slice() {
+                [code] => *code,
+                _ => return None,
+            };
+            Some(fill_in(p.get(lang), &[words(code)?]))
+        })
+}
+
 /// Stored words for the English cabinet: a whole text a pattern wrote, or a list of them
 /// joined by "; " (a scheduled send's refusals), each piece read back; others as they are.
 pub fn stored_english_or_as_is(text: &str) -> String {
@@ -443,6 +470,31 @@ pub fn stored_english_or_as_is(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_source_code_shows_as_words_in_either_language() {
+        let words = |code: &str| match code {
+            "api" => Some("через API"),
+            _ => None,
+        };
+        let created = stored::CREATED_NO_DEVICE.fill(&["api"]);
+        assert_eq!(
+            with_source_words(&created, Lang::Ru, words).as_deref(),
+            Some("Создано (через API); у сотрудника нет push-токена, сообщение доступно в истории")
+        );
+        let recalled = stored::RECALLED.fill(&["api"]);
+        assert_eq!(
+            with_source_words(&recalled, Lang::En, |_| Some("via the API")).as_deref(),
+            Some("Message recalled (via the API)")
+        );
+        assert_eq!(
+            with_source_words(&stored::RECALLED.fill(&["cli"]), Lang::Ru, words),
+            None,
+            "a code without words"
+        );
+        let accepted = stored::ACCEPTED.fill(&["api"]);
+        assert_eq!(with_source_words(&accepted, Lang::Ru, words), None);
+    }
 
     #[test]
     fn stored_words_read_back_in_english_value_by_value() {

@@ -2190,8 +2190,12 @@ impl Tr {
     /// Stored words (a history entry, a failure's reason): a message's source in words, what
     /// our patterns wrote in this language, anything else (a provider's answer) as it is.
     pub fn detail(&self, d: &str) -> String {
-        if let Some(source) = self.get(&format!("source.{d}")) {
+        let source = |code: &str| self.get(&format!("source.{code}"));
+        if let Some(source) = source(d) {
             return source.to_owned();
+        }
+        if let Some(text) = crate::phrase::with_source_words(d, self.0, source) {
+            return text;
         }
         self.stored(d)
     }

@@ -2644,7 +2644,13 @@ async fn the_english_cabinet_gives_the_rules_refusals_in_english(app: TestApp) {
         .unwrap()
         .to_owned();
     let history = b.get(&format!("/cabinet/messages/{id}")).await;
-    assert!(history.body.contains("Создано (api)"), "{}", history.body);
+    assert!(
+        history.body.contains("Создано (через API), ожидает")
+            || history.body.contains("Создано (через API); у сотрудника"),
+        "{}",
+        history.body
+    );
+    assert!(!history.body.contains("(api)"), "the source in words");
     // What the server's command line did is in the journal under its own name.
     let row = app.state.store.partner_by_id(p.id).await.unwrap().unwrap();
     simo_backend::cabinet::audit::record_cli(
@@ -2664,7 +2670,11 @@ async fn the_english_cabinet_gives_the_rules_refusals_in_english(app: TestApp) {
     assert_eq!(b.get("/cabinet?lang=en").await.status, 200);
     // Stored in Russian (the API shows it so), read back in English through its pattern.
     let history = b.get(&format!("/cabinet/messages/{id}")).await;
-    assert!(history.body.contains("Created (api)"), "{}", history.body);
+    assert!(
+        history.body.contains("Created (via the API)"),
+        "{}",
+        history.body
+    );
     assert!(!history.body.contains("Создано"), "{}", history.body);
     let journal = b.get("/cabinet/journal").await;
     assert!(

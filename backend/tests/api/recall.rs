@@ -305,7 +305,11 @@ async fn the_cabinet_recalls_one_message_or_the_whole_send(app: TestApp) {
     assert_eq!(one.status, 303, "{}", one.body);
     let back = browser.get(one.location.as_deref().unwrap()).await;
     assert!(back.body.contains("Отозвано сообщений: 1"), "{}", back.body);
-    assert!(back.body.contains("Сообщение отозвано (cabinet)"));
+    assert!(
+        back.body
+            .contains("Сообщение отозвано (из личного кабинета)"),
+        "the source in words, not its code"
+    );
     assert!(
         !back.body.contains("name=\"scope\""),
         "no recall buttons on a recalled message"
