@@ -241,6 +241,19 @@ test("rotate the API token and use the new one on the API", async () => {
   await Promise.all([page.waitForURL(/done=retention_saved/), page.click("#keep-save")]);
   assert.match(await page.textContent(".notice"), /Срок хранения сообщений сохранён/);
   assert.equal(await page.inputValue("#keep-days"), "1825");
+  // Rotated with an hour's grace, the old token is ended at once from its own form.
+  await page.selectOption("#token select[name=grace_secs] >> nth=0", "3600");
+  await Promise.all([page.waitForURL(/done=token_rotated#token$/), page.click("#rotate-token")]);
+  const second = (await page.textContent("#new-token")).trim();
+  assert.equal((await api("getstaff", fresh, { inn: partnerA.inn })).status, 200, "in its grace period");
+  const oldForm = page.locator("form.end-old");
+  assert.match(await oldForm.textContent(), /Прежний токен основного ключа/);
+  await Promise.all([page.waitForURL(/done=key_old_ended#token$/), oldForm.locator("button").click()]);
+  assert.match(await page.textContent(".notice"), /Прежний токен отключён/);
+  assert.equal(await page.locator("form.end-old").count(), 0);
+  assert.equal((await api("getstaff", fresh, { inn: partnerA.inn })).status, 401);
+  assert.equal((await api("getstaff", second, { inn: partnerA.inn })).status, 200);
+  tokenA = second;
   await page.context().close();
 });
 
@@ -781,7 +794,7 @@ test("recall a send that went to everyone by mistake: the app is told, the list 
   await Promise.all([page.waitForLoadState("load"), everyone.click()]);
   assert.match(await page.textContent(".notice"), new RegExp(`Отозвано сообщений: ${sent.length}`));
   assert.equal(await page.locator("#recall").count(), 0, "no recall buttons on a recalled message");
-  assert.match(await page.textContent(".timeline"), /Отозвано.*Сообщение отозвано \(cabinet\)/s);
+  assert.match(await page.textContent(".timeline"), /Отозвано.*Сообщение отозвано \(из личного кабинета\)/s);
   await shot(page, "28-message-recalled");
   await page.goto(`${BASE}/cabinet/messages?status=recalled`);
   assert.deepEqual(await titles(page), sent.map(() => "Не то письмо"));
@@ -815,7 +828,7 @@ test("push a message again once its employee has installed the app", async () =>
   await shot(page, "29-message-resend");
   await Promise.all([page.waitForURL(/done=bulk_resent&n=1/), page.click("#resend-one")]);
   assert.match(await page.textContent(".notice"), /Поставлено в очередь на отправку повторно: 1/);
-  assert.match(await page.textContent(".timeline"), /Отправка повторена \(cabinet\)/);
+  assert.match(await page.textContent(".timeline"), /Отправка повторена \(из личного кабинета\)/);
   for (let i = 0; i < 100; i++) {
     const st = await api("getmessagestatus", tokenA, { inn: partnerA.inn, messageids: [id] });
     if (st.body.data.messages[0].status === "sent") break;

@@ -22,6 +22,9 @@ pub enum Action {
     /// The detail names the key and the addresses it is accepted from.
     ApiKeyAddresses,
     ApiKeyEnd,
+    /// A rotated key's old token ended before its grace period was over; the detail names the
+    /// key.
+    ApiKeyOldEnded,
     /// A call with the key from an address it does not accept (once an hour a key): the
     /// detail names the key and the address.
     ApiKeyRefused,
@@ -162,7 +165,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 67] = [
+    pub const ALL: [Self; 68] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -172,6 +175,7 @@ impl Action {
         Self::ApiKeyRevoked,
         Self::ApiKeyAddresses,
         Self::ApiKeyEnd,
+        Self::ApiKeyOldEnded,
         Self::ApiKeyRefused,
         Self::PasswordChanged,
         Self::SecondFactorOn,
@@ -241,6 +245,7 @@ impl Action {
             | Self::ApiKeyRevoked
             | Self::ApiKeyAddresses
             | Self::ApiKeyEnd
+            | Self::ApiKeyOldEnded
             | Self::ApiKeyRefused
             | Self::PasswordChanged
             | Self::SecondFactorOn
@@ -314,6 +319,7 @@ impl Action {
             Self::ApiKeyRevoked => "api_key_revoked",
             Self::ApiKeyAddresses => "api_key_addresses",
             Self::ApiKeyEnd => "api_key_end",
+            Self::ApiKeyOldEnded => "api_key_old_ended",
             Self::ApiKeyRefused => "api_key_refused",
             Self::PasswordChanged => "password_changed",
             Self::SecondFactorOn => "second_factor_on",

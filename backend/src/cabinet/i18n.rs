@@ -609,6 +609,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "API key's end date changed",
     ),
     (
+        "audit.api_key_old_ended",
+        "Прежний токен ключа API отключён до конца переходного периода",
+        "API key's old token ended before its grace period was over",
+    ),
+    (
         "audit.api_key_revoked",
         "Ключ API отозван, его токен отключён сразу",
         "API key revoked, its token stopped at once",
@@ -1786,6 +1791,17 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("keys.never", "ещё не использовался", "not used yet"),
     ("keys.created", "выпущен", "issued"),
     ("keys.until", "действует до", "works until"),
+    ("keys.end_old", "Отключить сейчас", "End it now"),
+    (
+        "keys.end_old_hint",
+        "Прежний токен после замены. Если все системы уже перешли на новый (или прежний мог попасть в чужие руки), отключите его, не дожидаясь конца переходного периода.",
+        "The old token after a rotation. Once every system uses the new one (or if the old one may have leaked), end it without waiting for the grace period to be over.",
+    ),
+    (
+        "keys.main_old",
+        "Прежний токен основного ключа",
+        "The main key's old token",
+    ),
     ("keys.ends", "работает по", "works through"),
     (
         "keys.ends_soon",
@@ -2062,6 +2078,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.key_revoked",
         "Ключ отозван: его токен больше не принимается",
         "The key is revoked: its token is no longer accepted",
+    ),
+    (
+        "done.key_old_ended",
+        "Прежний токен отключён: принимается только новый",
+        "The old token is ended: only the new one is accepted",
     ),
     (
         "done.key_end",

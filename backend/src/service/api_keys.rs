@@ -212,6 +212,20 @@ pub async fn revoke(store: &Store, partner_id: i64, id: i64) -> Result<ApiKeyRow
     Ok(key)
 }
 
+/// Ends a rotated key's old token before its grace period is over (every system has the new
+/// one; the old may have leaked): refused from the next call. The key's name.
+pub async fn end_old_token(store: &Store, partner_id: i64, id: i64) -> Result<String> {
+    store
+        .end_old_token(partner_id, id, now_millis())
+        .await?
+        .ok_or_else(|| {
+            Error::not_found(phrase!(
+                "Прежнего токена с таким номером у организации нет: он уже не действует",
+                "The company has no old token of that number: it no longer works"
+            ))
+        })
+}
+
 /// What a key's new token keeps of it.
 struct Kept<'a> {
     name: &'a str,

@@ -270,6 +270,27 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Ends at `now` the company's token `id` if it is an old one in its grace period after a
+    /// rotation; the key's name, or `None` when `id` is no such token of the company.
+    pub async fn end_old_token(
+        &self,
+        partner_id: i64,
+        id: i64,
+        now: Millis,
+    ) -> Result<Option<String>> {
+        let name: Option<String> = with_writer!(self, p => sqlx::query_scalar(
+            "UPDATE partner_tokens SET expires_at = $3
+             WHERE partner_id = $1 AND id = $2 AND expires_at > $3 RETURNING name",
+        )
+        .bind(partner_id)
+        .bind(id)
+        .bind(now)
+        .fetch_optional(p)
+        .await)?;
+        self.tokens.forget_all();
+        Ok(name)
+    }
+
     /// Notes the key's use when the stored one is a minute old or more, off the call's path.
     pub(super) fn note_key_used(&self, id: i64, last_used_at: Option<Millis>, now: Millis) {
         if last_used_at.is_some_and(|t| now - t < LAST_USED_STEP_MS) {

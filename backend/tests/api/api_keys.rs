@@ -12,6 +12,7 @@ both_databases!(
     a_key_limited_to_addresses_is_refused_from_anywhere_else,
     a_key_works_through_its_last_day_and_is_refused_after_it,
     the_dashboard_warns_of_a_key_about_to_end_and_names_one_that_ended,
+    a_rotated_keys_old_token_is_ended_before_its_grace_period_is_over,
 );
 
 const SETTINGS: &str = "/cabinet/settings";
@@ -753,4 +754,112 @@ async fn the_dashboard_warns_of_a_key_about_to_end_and_names_one_that_ended(app:
         .await;
     assert_eq!(revoked.status, 303, "{}", revoked.body);
     assert!(key_notes(&b, "/cabinet").await.is_empty());
+}
+
+/// Rotates the key `id` (`None`: the main key) with an hour's grace; the new token.
+async fn rotate(b: &Browser, id: Option<i64>) -> String {
+    let csrf = b.get(SETTINGS).await.csrf();
+    let id = id.map(|id| id.to_string());
+    let mut form = vec![("csrf", csrf.as_str()), ("grace_secs", "3600")];
+    if let Some(id) = &id {
+        form.push(("key", id));
+    }
+    let rotated = b.post("/cabinet/settings/token", &form).await;
+    assert_eq!(rotated.status, 303, "{}", rotated.body);
+    shown_token(&b.get(SETTINGS).await.body).expect("the new token, once")
+}
+
+/// The id of the company's old token of key `name` in its grace period.
+async fn old_token_id(app: &TestApp, partner_id: i64, name: &str) -> i64 {
+    app.count(&format!(
+        "SELECT id FROM partner_tokens WHERE partner_id = {partner_id} AND name = '{name}'
+           AND expires_at IS NOT NULL"
+    ))
+    .await
+}
+
+async fn end_old(b: &Browser, id: i64) -> crate::cabinet::Page {
+    let csrf = b.get(SETTINGS).await.csrf();
+    b.post(
+        &format!("/cabinet/settings/keys/{id}/end-old"),
+        &[("csrf", csrf.as_str())],
+    )
+    .await
+}
+
+async fn a_rotated_keys_old_token_is_ended_before_its_grace_period_is_over(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let works = |token: String| getstaff_status(&app, token);
+
+    // The main key, rotated with an hour's grace: both tokens work, the page offers to end
+    // the old one.
+    let new = rotate(&b, None).await;
+    assert_eq!(works(p.token.clone()).await, 200);
+    assert_eq!(works(new.clone()).await, 200);
+    let old = old_token_id(&app, p.id, "").await;
+    let page = b.get(SETTINGS).await.body;
+    assert!(
+        page.contains(&format!("class=\"stack end-old\" data-token=\"{old}\""))
+            && page.contains("Прежний токен основного ключа"),
+        "{page}"
+    );
+    // Not another company's, not a live token.
+    let other = app.create_partner(INN_B).await;
+    let ob = Browser::new(&app);
+    ob.partner(&other.inn).await;
+    assert_eq!(end_old(&ob, old).await.status, 404);
+    let live = app
+        .count(&format!(
+            "SELECT id FROM partner_tokens WHERE partner_id = {} AND name = '' AND expires_at IS NULL",
+            p.id
+        ))
+        .await;
+    assert_eq!(end_old(&b, live).await.status, 404);
+    assert_eq!(
+        works(p.token.clone()).await,
+        200,
+        "still in its grace period"
+    );
+    assert_eq!(works(new.clone()).await, 200);
+
+    // Ended: refused from the next call (the auth cache forgets it), the new one works.
+    let ended = end_old(&b, old).await;
+    assert_eq!(
+        ended.location.as_deref(),
+        Some("/cabinet/settings?done=key_old_ended#token"),
+        "{}",
+        ended.body
+    );
+    assert_eq!(works(p.token.clone()).await, 401);
+    assert_eq!(works(new.clone()).await, 200);
+    assert!(!b.get(SETTINGS).await.body.contains("end-old"));
+    assert_eq!(end_old(&b, old).await.status, 404, "once");
+
+    // A named key's, from its row on the list.
+    let hr = add_key(&b, "1С", "full").await;
+    let hr_new = rotate(&b, Some(key_id(&app, "1С").await)).await;
+    let hr_old = old_token_id(&app, p.id, "1С").await;
+    assert!(
+        b.get(SETTINGS)
+            .await
+            .body
+            .contains(&format!("data-token=\"{hr_old}\""))
+    );
+    assert_eq!(works(hr.clone()).await, 200);
+    assert_eq!(end_old(&b, hr_old).await.status, 303);
+    assert_eq!(works(hr).await, 401);
+    assert_eq!(works(hr_new).await, 200);
+
+    // Journaled, naming the key.
+    let journal = b.get("/cabinet/journal").await.body;
+    let ended: Vec<&str> = journal
+        .split("Прежний токен ключа API отключён до конца переходного периода")
+        .skip(1)
+        .map(|rest| rest.split("</tr>").next().unwrap())
+        .collect();
+    assert_eq!(ended.len(), 2, "{journal}");
+    assert!(ended[0].contains("ключ «1С»"), "newest first: {}", ended[0]);
+    assert!(ended[1].contains("основной ключ"), "{}", ended[1]);
 }

@@ -111,15 +111,57 @@ pub async fn revoke(
     Path(id): Path<i64>,
     Form(form): Form<RevokeForm>,
 ) -> CabinetResult<Response> {
+    end(req, state, id, &form, Ending::Key).await
+}
+
+/// Ends a rotated key's old token now, before its grace period is over.
+#[handler]
+pub async fn end_old(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<i64>,
+    Form(form): Form<RevokeForm>,
+) -> CabinetResult<Response> {
+    end(req, state, id, &form, Ending::OldToken).await
+}
+
+/// What `end` ends: a key's every token, or only a rotated key's old one.
+enum Ending {
+    Key,
+    OldToken,
+}
+
+async fn end(
+    req: &Request,
+    state: &SharedState,
+    id: i64,
+    form: &RevokeForm,
+    what: Ending,
+) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let pid = s.partner.id;
-    let key = api_keys::revoke(&state.store, pid, id).await?;
-    tracing::info!(partner_id = pid, key_id = id, "API key revoked");
-    let detail = audit::key_words(&key.name);
-    let action = audit::Action::ApiKeyRevoked;
+    let (name, action, notice) = match what {
+        Ending::Key => (
+            api_keys::revoke(&state.store, pid, id).await?.name,
+            audit::Action::ApiKeyRevoked,
+            "key_revoked",
+        ),
+        Ending::OldToken => (
+            api_keys::end_old_token(&state.store, pid, id).await?,
+            audit::Action::ApiKeyOldEnded,
+            "key_old_ended",
+        ),
+    };
+    tracing::info!(
+        partner_id = pid,
+        token_id = id,
+        action = action.key(),
+        "API key ended"
+    );
+    let detail = audit::key_words(&name);
     audit::record(state, req, pid, &s.actor, action, &detail).await;
-    Ok(done(TOKEN, "key_revoked"))
+    Ok(done(TOKEN, notice))
 }
 
 /// Journals a change to one of a key's settings: the key, then the setting as it is now.

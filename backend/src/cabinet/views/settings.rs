@@ -106,6 +106,8 @@ struct SettingsView {
     /// The main key's open-ended token, to revoke or limit to addresses; its addresses.
     main_key: Option<i64>,
     main_addresses: String,
+    /// The main key's old tokens in their grace period after a rotation: id, until when.
+    main_old: Vec<(i64, String)>,
     /// The other keys the company added, one for each of its systems.
     keys: Vec<KeyItem>,
     new_token: Option<String>,
@@ -179,6 +181,7 @@ async fn render(
     let mut token_prefix = String::new();
     let mut main_key = None;
     let mut main_addresses = String::new();
+    let mut main_old = Vec::new();
     let mut keys = Vec::new();
     for k in state.store.api_keys(p.id, now_millis()).await? {
         match (k.name.is_empty(), k.expires_at) {
@@ -188,7 +191,7 @@ async fn render(
                 main_key = Some(k.id);
                 main_addresses = k.allowed_ips;
             }
-            (true, Some(_)) => {}
+            (true, Some(until)) => main_old.push((k.id, cfg.datetime(until))),
             (false, until) => keys.push(KeyItem {
                 ends: k.valid_until.map(|t| cfg.date(t - 1)),
                 ends_soon: k
@@ -224,6 +227,7 @@ async fn render(
         token_prefix,
         main_key,
         main_addresses,
+        main_old,
         keys,
         new_token,
         grace: grace_choices(l.t, cfg.token_grace_secs),
