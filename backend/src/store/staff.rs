@@ -106,8 +106,8 @@ impl Store {
         now: Millis,
     ) -> Result<StaffRow> {
         Ok(with_writer!(self, p => sqlx::query_as(
-            "INSERT INTO staff (partner_id, phone, name, device, state, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6)
+            "INSERT INTO staff (partner_id, phone, name, device, state, created_at, updated_at, name_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
              ON CONFLICT (partner_id, phone) DO UPDATE SET device = excluded.device, updated_at = excluded.updated_at
              RETURNING id, partner_id, phone, name, device, push_token, push_device, state, created_at, updated_at",
         )
@@ -117,6 +117,8 @@ impl Store {
         .bind(device)
         .bind(initial_state.as_str())
         .bind(now)
+        // Folded now, so that the next search has no new name to fold (see `staff_browse`).
+        .bind(crate::domain::fold(name))
         .fetch_one(p)
         .await)?)
     }

@@ -4,8 +4,9 @@
 //!
 //! A search matches the name folded (lower case, ё as е), which neither database's `lower()`
 //! or `LIKE` gives alike: the server folds each name into `staff.name_key` and the query
-//! compares that. A new or renamed employee's key is NULL (a trigger clears it on any
-//! rename, whatever wrote it) until the partner's next search folds it.
+//! compares that. A new employee's name is folded as it is added (the app's login, `addstaff`);
+//! a renamed one's key is NULL (a trigger clears it on any rename, whatever wrote it), as are
+//! those of rows older than the column, until the partner's next search folds it.
 
 use super::{Pool, StaffRow, StaffState, Store, ids_json, with_pool};
 use crate::domain::fold;

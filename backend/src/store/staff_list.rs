@@ -6,7 +6,7 @@
 
 use super::Store;
 use super::staff_sync::{MARK_PG, MARK_SQLITE, listed_in_sync, open_sync};
-use crate::domain::{Millis, Phone, StaffName};
+use crate::domain::{Millis, Phone, StaffName, fold};
 use crate::error::{Error, Result};
 use std::collections::HashSet;
 
@@ -61,8 +61,8 @@ struct IdPhoneName {
 }
 
 const ADD_SQLITE: &str =
-    "INSERT INTO staff (partner_id, phone, name, state, created_at, updated_at)
-     SELECT $1, j.value ->> 0, j.value ->> 1, 'active', $2, $2 FROM json_each($3) j WHERE true
+    "INSERT INTO staff (partner_id, phone, name, name_key, state, created_at, updated_at)
+     SELECT $1, j.value ->> 0, j.value ->> 1, j.value ->> 2, 'active', $2, $2 FROM json_each($3) j WHERE true
      ON CONFLICT (partner_id, phone) DO NOTHING
      RETURNING id";
 const APPROVE_SQLITE: &str = "UPDATE staff SET state = 'active', updated_at = $2
@@ -76,8 +76,10 @@ const DISABLE_MISSING_SQLITE: &str = "UPDATE staff SET state = 'disabled', updat
 const READ_SQLITE: &str = "SELECT id, phone, name FROM staff
      WHERE partner_id = $1 AND phone IN (SELECT value FROM json_each($2))";
 
-const ADD_PG: &str = "INSERT INTO staff (partner_id, phone, name, state, created_at, updated_at)
-     SELECT $1, u.phone, u.name, 'active', $2, $2 FROM UNNEST($3::text[], $4::text[]) AS u(phone, name)
+const ADD_PG: &str =
+    "INSERT INTO staff (partner_id, phone, name, name_key, state, created_at, updated_at)
+     SELECT $1, u.phone, u.name, u.name_key, 'active', $2, $2
+     FROM UNNEST($3::text[], $4::text[], $5::text[]) AS u(phone, name, name_key)
      ON CONFLICT (partner_id, phone) DO NOTHING
      RETURNING id";
 const APPROVE_PG: &str = "UPDATE staff SET state = 'active', updated_at = $2
@@ -181,6 +183,8 @@ impl Store {
     ) -> Result<StaffListed> {
         let phones: Vec<&str> = entries.iter().map(|(p, _)| p.as_str()).collect();
         let names: Vec<&str> = entries.iter().map(|(_, n)| n.as_str()).collect();
+        // Folded now, so that the next search has no new names to fold (see `staff_browse`).
+        let keys: Vec<String> = names.iter().map(|n| fold(n)).collect();
         // Usually nothing is kept: then the list's own phones are bound again, not a copy.
         let with_kept: Option<Vec<&str>> = (!kept.is_empty()).then(|| {
             phones
@@ -191,8 +195,9 @@ impl Store {
         });
         let (added, approved, mut disabled, rows, sync_listed) = match &self.writer {
             super::Pool::Sqlite(p) => {
-                let pairs: Vec<[&str; 2]> =
-                    phones.iter().zip(&names).map(|(p, n)| [*p, *n]).collect();
+                let rows: Vec<[&str; 3]> = (phones.iter().zip(&names).zip(&keys))
+                    .map(|((p, n), k)| [*p, *n, k.as_str()])
+                    .collect();
                 let phones = json(&phones)?;
                 let with_kept = with_kept.as_ref().map(json).transpose()?;
                 let listed = with_kept.as_ref().unwrap_or(&phones);
@@ -200,7 +205,7 @@ impl Store {
                 let add = sqlx::query_scalar(ADD_SQLITE)
                     .bind(partner_id)
                     .bind(now)
-                    .bind(json(&pairs)?);
+                    .bind(json(&rows)?);
                 list_in_tx!(
                     tx,
                     SQLITE,
@@ -220,7 +225,8 @@ impl Store {
                     .bind(partner_id)
                     .bind(now)
                     .bind(&phones)
-                    .bind(&names);
+                    .bind(&names)
+                    .bind(&keys);
                 list_in_tx!(
                     tx,
                     POSTGRES,
