@@ -783,6 +783,12 @@ test("recall a send that went to everyone by mistake: the app is told, the list 
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);
   await page.goto(`${BASE}/cabinet/messages/${sent[0]}`);
+  // The send's tally: every recipient counted; a count opens the list of the send's messages.
+  assert.equal((await page.textContent("#send-recipients")).trim(), String(sent.length));
+  await Promise.all([page.waitForURL(new RegExp(`/cabinet/messages\\?send=${sent[0]}$`)), page.click("#send-recipients")]);
+  assert.deepEqual(await titles(page), sent.map(() => "Не то письмо"));
+  assert.match(await page.textContent("#send-filter"), new RegExp(`№${sent[0]}`));
+  await page.goto(`${BASE}/cabinet/messages/${sent[0]}`);
   const everyone = page.locator('#recall button[value="send"]');
   assert.match(await everyone.textContent(), new RegExp(`Отозвать у всех получателей этой рассылки \\(${sent.length}\\)`));
   await shot(page, "27-message-recall");

@@ -1510,6 +1510,18 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("msg.col_title", "Заголовок", "Title"),
     ("msg.col_created", "Дата создания", "Created"),
     ("msg.sent_by", "Отправитель", "Sent by"),
+    ("msg.send", "Рассылка", "The send"),
+    (
+        "msg.send_total",
+        "Это сообщение отправлено вместе с другими, всего получателей:",
+        "This message was sent with others, recipients in all:",
+    ),
+    (
+        "msg.f_send",
+        "Сообщения рассылки сообщения",
+        "The messages of the send of message",
+    ),
+    ("msg.f_send_clear", "все сообщения", "all messages"),
     (
         "msg.sent_by_journal",
         "Журнал действий отправителя",

@@ -50,11 +50,20 @@ pub enum CursorValue {
     Text(String),
 }
 
+/// The messages of one send: those stored together (`send_id`), or a message sent alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OneSend {
+    Of(i64),
+    Alone(i64),
+}
+
 /// A page of the message list.
 #[derive(Debug, Clone)]
 pub struct MessageListQuery {
     pub partner_id: i64,
     pub staff_id: Option<StaffId>,
+    /// Only the messages of this send (`Store::send_of`).
+    pub send: Option<OneSend>,
     /// Only the messages of this group's members (as they are now).
     pub group_id: Option<i64>,
     pub created_from: Option<Millis>,
@@ -166,6 +175,7 @@ const FILTER_FIRST_MAX_ROWS: i64 = 10_000;
 impl MessageListQuery {
     fn filtered(&self) -> bool {
         self.staff_id.is_some()
+            || self.send.is_some()
             || self.group_id.is_some()
             || self.status.is_some()
             || self.awaiting_ack
@@ -180,7 +190,7 @@ impl MessageListQuery {
         let dated = self.created_from.is_some() || self.created_before.is_some();
         // No index has a group: its members' messages are found by employee. Those awaiting
         // acknowledgment have an index of their own, narrower than any sort's.
-        if self.group_id.is_some() || self.awaiting_ack {
+        if self.group_id.is_some() || self.awaiting_ack || self.send.is_some() {
             return false;
         }
         match self.sort {
@@ -252,7 +262,7 @@ fn build_list_sql(q: &MessageListQuery, postgres: bool, plan: ListPlan, export: 
         (false, ..) if one_by_date => (true, false, false),
         (false, ..) => (false, false, false),
         (true, true, _) => (true, true, false),
-        (true, false, w) if !w.is_empty() => (true, true, true),
+        (true, false, w) if !w.is_empty() || q.send.is_some() => (true, true, true),
         (true, false, _) => (false, false, false),
     };
     let p = sql.bind(Int(q.partner_id));
@@ -298,6 +308,17 @@ fn filters(sql: &mut Sql, q: &MessageListQuery, postgres: bool, hide: (bool, boo
     if let Some(staff) = q.staff_id {
         let p = sql.bind(Int(staff.0));
         sql.text.push_str(&format!(" AND m.staff_id = {p}"));
+    }
+    match q.send {
+        Some(OneSend::Of(send)) => {
+            let p = sql.bind(Int(send));
+            sql.text.push_str(&format!(" AND m.send_id = {p}"));
+        }
+        Some(OneSend::Alone(id)) => {
+            let p = sql.bind(Int(id));
+            sql.text.push_str(&format!(" AND m.id = {p}"));
+        }
+        None => {}
     }
     if let Some(group) = q.group_id {
         // Members of another partner's group have none of this partner's messages.
@@ -361,17 +382,15 @@ fn build_probe_sql(q: &MessageListQuery, postgres: bool) -> Sql {
     };
     let p = sql.bind(CursorValue::Int(q.partner_id));
     let by_staff = q.staff_id.is_some() || q.group_id.is_some();
-    let hide = by_staff || !q.words.is_empty();
+    // A send's messages are found by its index (or the one message by its ID), as the
+    // search's are by the search's.
+    let narrow = !q.words.is_empty() || q.send.is_some();
+    let hide = by_staff || narrow;
     sql.text = format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM messages m WHERE {} = {p}",
         col("m.partner_id", hide, postgres)
     );
-    filters(
-        &mut sql,
-        q,
-        postgres,
-        (hide, !by_staff && !q.words.is_empty()),
-    );
+    filters(&mut sql, q, postgres, (hide, !by_staff && narrow));
     let p = sql.bind(CursorValue::Int(FILTER_FIRST_MAX_ROWS + 1));
     sql.text.push_str(&format!(" LIMIT {p}) AS matching"));
     sql
@@ -557,6 +576,7 @@ mod tests {
     #[test]
     fn keyset_condition_follows_the_sort_columns() {
         let q = MessageListQuery {
+            send: None,
             partner_id: 1,
             staff_id: None,
             group_id: None,

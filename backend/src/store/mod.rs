@@ -47,7 +47,7 @@ pub use groups::{GroupDeleted, GroupInput, GroupRow};
 pub use handoff::Handoff;
 pub use message_list::{
     CursorValue, ListPlan, MessageExportRow, MessageListQuery, MessageListRow, MessageSort,
-    MessageStats, search_words,
+    MessageStats, OneSend, search_words,
 };
 pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Origin, Report};
 pub use operator_journal::{NewOperatorEvent, OperatorEventRow};

@@ -150,6 +150,37 @@ impl Store {
         )
     }
 
+    /// The send the partner's message `id` is part of, for the list's filter: its `send_id`, or
+    /// the message alone (also when it is not the partner's: the list then finds nothing).
+    pub async fn send_of(&self, partner_id: i64, id: i64) -> Result<crate::store::OneSend> {
+        let send: Option<Option<i64>> = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT send_id FROM messages WHERE id = $2 AND partner_id = $1",
+        )
+        .bind(partner_id)
+        .bind(id)
+        .fetch_optional(p)
+        .await)?;
+        Ok(match send.flatten() {
+            Some(send) => crate::store::OneSend::Of(send),
+            None => crate::store::OneSend::Alone(id),
+        })
+    }
+
+    /// How many messages of the send of the partner's message `id` are in each status, recalled
+    /// ones too; empty for a message sent alone (or not the partner's).
+    pub async fn send_tally(&self, partner_id: i64, id: i64) -> Result<Vec<(String, i64)>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT o.status, COUNT(*) FROM messages o
+              WHERE o.send_id = (SELECT m.send_id FROM messages m WHERE m.id = $2 AND m.partner_id = $1)
+                AND o.partner_id = $1
+              GROUP BY o.status ORDER BY o.status",
+        )
+        .bind(partner_id)
+        .bind(id)
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// The messages of the same send as `id`, itself included, not yet recalled: those one
     /// bulk send, group send or scheduled run stored together (`send_id`, migration 19).
     pub async fn same_send(&self, partner_id: i64, id: i64) -> Result<Vec<i64>> {

@@ -966,6 +966,7 @@ fn list_query(
     simo_backend::store::MessageListQuery {
         partner_id,
         staff_id: None,
+        send: None,
         group_id: None,
         created_from: None,
         created_before: None,
@@ -983,7 +984,7 @@ fn list_query(
 /// filtered rows; whichever it picks, every page must hold the same rows in the same order.
 async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
     use simo_backend::domain::StaffId;
-    use simo_backend::store::{ListPlan, MessageSort, MessageStatus, NewMessage};
+    use simo_backend::store::{ListPlan, MessageSort, MessageStatus, NewMessage, OneSend};
     let p = app.create_partner(INN_A).await;
     let ivan = app.login(&p.inn, PHONE, "Иванов Иван").await;
     let anna = app.login(&p.inn, "+79230000002", "Аннова Анна").await;
@@ -1019,6 +1020,22 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
             .await
             .unwrap();
     }
+
+    // Every other message one send (as a bulk send stores them), and a message alone.
+    app.state
+        .store
+        .execute_script(&format!(
+            "UPDATE messages SET send_id = 77 WHERE partner_id = {} AND id % 2 = 0",
+            p.id
+        ))
+        .await
+        .unwrap();
+    let alone = app
+        .count(&format!(
+            "SELECT MIN(id) FROM messages WHERE partner_id = {} AND send_id IS NULL",
+            p.id
+        ))
+        .await;
 
     // A group of Anna alone: its list is hers, found through the group's members.
     let group = app
@@ -1067,6 +1084,15 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
             let mut searched_staff = searched.clone();
             searched_staff.staff_id = Some(staff[1]);
             cases.extend([by_staff, by_status, both, dated, searched, searched_staff]);
+            let mut by_send = q.clone();
+            by_send.send = Some(OneSend::Of(77));
+            let mut send_read = by_send.clone();
+            send_read.status = Some(MessageStatus::Read);
+            let mut send_dated = by_send.clone();
+            send_dated.created_from = Some(base + 3 * 3_600_000);
+            let mut by_alone = q.clone();
+            by_alone.send = Some(OneSend::Alone(alone));
+            cases.extend([by_send, send_read, send_dated, by_alone]);
         }
     }
     let all_pages = |q: simo_backend::store::MessageListQuery, plan| {
@@ -1135,6 +1161,17 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
     // Sorted by creation, the employee's own index serves both: no count needed.
     q.sort = MessageSort::Created;
     assert_eq!(store.list_plan(&q).await.unwrap(), ListPlan::SortFirst);
+    // A send's messages, few: read by the send's index, whatever the sort.
+    let mut q = list_query(p.id, MessageSort::Created);
+    q.send = Some(OneSend::Of(77));
+    assert_eq!(store.list_plan(&q).await.unwrap(), ListPlan::FilterFirst);
+    if app.db == Db::Sqlite {
+        let plan = store
+            .explain_partner_messages(&q, ListPlan::FilterFirst)
+            .await
+            .unwrap();
+        assert!(plan.contains("messages_send"), "{plan}");
+    }
 }
 
 /// The `href` of the link with this id, as a path to request.

@@ -26,6 +26,7 @@ mod robustness;
 mod schedule;
 mod sealed;
 mod second_factor;
+mod send_tally;
 mod sent_by;
 mod staff;
 mod staff_list;

@@ -613,6 +613,7 @@ impl SearchFixture {
     async fn found(&self, word: &str) -> Vec<i64> {
         use simo_backend::store::{MessageListQuery, MessageSort};
         let q = MessageListQuery {
+            send: None,
             partner_id: self.partner_id,
             staff_id: None,
             group_id: None,

@@ -37,6 +37,9 @@ pub struct ListParams {
     /// A group's ID: its members' messages.
     #[serde(default, skip_serializing_if = "is_blank")]
     pub group: String,
+    /// A message's ID: the messages of its send (a bulk, group or scheduled send).
+    #[serde(default, skip_serializing_if = "is_blank")]
+    pub send: String,
     #[serde(default, skip_serializing_if = "is_blank")]
     pub from: String,
     #[serde(default, skip_serializing_if = "is_blank")]
@@ -105,6 +108,9 @@ struct ListView {
     remind_all: Option<String>,
     filter_error: Option<String>,
     filtered: bool,
+    /// The list is one send's messages: the message it was opened from, and the list without
+    /// that filter.
+    send_filter: Option<(String, String)>,
 }
 
 /// Cursor values as `i123` / `t<base64url>` joined by `.`: opaque, URL-safe, and parsed strictly.
@@ -191,6 +197,8 @@ fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64, tr: T
         query: MessageListQuery {
             partner_id,
             staff_id: StaffId::parse(&p.staff).ok(),
+            // Resolved by `read_filters`.
+            send: None,
             group_id: GroupId::parse(&p.group).ok().map(|g| g.0),
             created_from,
             created_before,
@@ -294,6 +302,9 @@ pub(super) async fn read_filters(
     let mut parsed = parse(state, partner_id, p, limit, Tr(lang));
     let text = p.staff.trim();
     let found = resolve_staff(state, partner_id, &mut parsed, text, Tr(lang)).await?;
+    if let Ok(id) = p.send.trim().parse::<i64>() {
+        parsed.query.send = Some(state.store.send_of(partner_id, id).await?);
+    }
     let employees = match state.store.staff_tally(partner_id).await?.total as usize {
         n if n <= STAFF_SELECT_MAX => Some(state.store.list_staff(partner_id).await?),
         _ => None,
@@ -403,9 +414,17 @@ pub async fn list(
             label: g.name,
         })
         .collect();
-    let filtered = [&p.staff, &p.group, &p.from, &p.to, &p.status, &p.q]
+    let filtered = [&p.staff, &p.group, &p.send, &p.from, &p.to, &p.status, &p.q]
         .iter()
         .any(|v| !is_blank(v));
+    let send_filter = parsed.query.send.map(|_| {
+        let all = ListParams {
+            send: String::new(),
+            after: String::new(),
+            ..p.clone()
+        };
+        (p.send.trim().to_owned(), href(&all))
+    });
     let view = ListView {
         columns: columns(&l, &p, &parsed.query),
         l,
@@ -422,6 +441,7 @@ pub async fn list(
         remind_all,
         filter_error: parsed.error,
         filtered,
+        send_filter,
         p,
     };
     Ok(html(view.render()))
@@ -565,6 +585,10 @@ struct ShowView {
     recalled: bool,
     /// Messages of the same send not yet recalled, this one included (see `Store::same_send`).
     same_send: i64,
+    /// The send's messages by status, in the statuses' order, and how many in all (recalled
+    /// ones too); none for a message sent alone.
+    send_tally: Vec<(String, i64)>,
+    send_total: i64,
     /// Failed or without a device: the page offers to push it again.
     undelivered: bool,
     /// How many `resend` would queue: this message alone, and its whole send.
@@ -671,6 +695,13 @@ pub async fn show(
     } else {
         state.store.same_send_count(s.partner.id, m.id).await?
     };
+    let mut send_tally = state.store.send_tally(s.partner.id, m.id).await?;
+    send_tally.sort_by_key(|(status, _)| {
+        MessageStatus::ALL
+            .iter()
+            .position(|st| st.as_str() == status)
+    });
+    let send_total = send_tally.iter().map(|(_, n)| n).sum();
     let undelivered = matches!(m.status(), MessageStatus::Failed | MessageStatus::NoDevice);
     let (mut resendable_one, mut resendable_send) = (0, 0);
     if undelivered {
@@ -729,6 +760,8 @@ pub async fn show(
         history,
         recalled,
         same_send,
+        send_tally,
+        send_total,
         undelivered,
         resendable_one,
         resendable_send,
