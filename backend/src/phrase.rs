@@ -343,6 +343,14 @@ pub mod stored {
     );
     pub const AUDIT_VIEWER: Stored = Stored::new("{}, только просмотр", "{}, view only");
     pub const AUDIT_SENDER: Stored = Stored::new("{}, отправка сообщений", "{}, sending messages");
+    pub const AUDIT_REFUSED_VIEWER: Stored = Stored::new(
+        "{}; учётная запись только для просмотра",
+        "{}; a view-only account",
+    );
+    pub const AUDIT_REFUSED_SENDER: Stored = Stored::new(
+        "{}; учётная запись только для отправки сообщений",
+        "{}; an account for sending messages only",
+    );
     pub const AUDIT_WITH_CODE: Stored =
         Stored::new("с кодом из приложения", "with a code from the app");
     pub const AUDIT_WITH_RECOVERY: Stored = Stored::new(
@@ -422,6 +430,8 @@ pub mod stored {
         AUDIT_KEY_READ,
         AUDIT_VIEWER,
         AUDIT_SENDER,
+        AUDIT_REFUSED_VIEWER,
+        AUDIT_REFUSED_SENDER,
     ];
 }
 

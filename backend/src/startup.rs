@@ -75,6 +75,7 @@ impl Application {
             webhooks: poster,
             metrics,
             key_refusals: Default::default(),
+            rights_refusals: Default::default(),
         });
         Ok(Self {
             acceptor,

@@ -21,6 +21,8 @@ pub struct AppState {
     pub partner_throttle: crate::service::throttle::PartnerThrottle,
     /// Keys refused for their addresses, journaled once an hour each.
     pub key_refusals: crate::service::api_keys::RefusalNotes,
+    /// The cabinet's forms refused to a viewer or a sender, journaled once an hour an account.
+    pub rights_refusals: crate::service::api_keys::RefusalNotes,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -11,6 +11,9 @@ use poem::Request;
 pub enum Action {
     Login,
     LoginFailed,
+    /// A viewer or a sender posted a form their right does not allow (journaled once an hour
+    /// an account and server process); the detail names the form's path and the right.
+    RightsRefused,
     Logout,
     TokenRotated,
     /// The old token works until the date in the detail.
@@ -165,9 +168,10 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 68] = [
+    pub const ALL: [Self; 69] = [
         Self::Login,
         Self::LoginFailed,
+        Self::RightsRefused,
         Self::Logout,
         Self::TokenRotated,
         Self::TokenRotatedGrace,
@@ -238,7 +242,7 @@ impl Action {
 
     pub fn kind(self) -> Kind {
         match self {
-            Self::Login | Self::LoginFailed | Self::Logout => Kind::Access,
+            Self::Login | Self::LoginFailed | Self::Logout | Self::RightsRefused => Kind::Access,
             Self::TokenRotated
             | Self::TokenRotatedGrace
             | Self::ApiKeyAdded
@@ -312,6 +316,7 @@ impl Action {
         match self {
             Self::Login => "login",
             Self::LoginFailed => "login_failed",
+            Self::RightsRefused => "rights_refused",
             Self::Logout => "logout",
             Self::TokenRotated => "token_rotated",
             Self::TokenRotatedGrace => "token_rotated_grace",

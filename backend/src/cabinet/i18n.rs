@@ -609,6 +609,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "API key's end date changed",
     ),
     (
+        "audit.rights_refused",
+        "Отказано: у учётной записи нет права на это действие",
+        "Refused: the account has no right to do this",
+    ),
+    (
         "audit.api_key_old_ended",
         "Прежний токен ключа API отключён до конца переходного периода",
         "API key's old token ended before its grace period was over",

@@ -5,7 +5,8 @@
 //! (`Layout::read_only`, `Layout::sends_only`).
 
 use super::errors::CabinetError;
-use super::session;
+use super::{audit, session};
+use crate::phrase::stored;
 use crate::state::SharedState;
 use poem::http::Method;
 use poem::{Endpoint, IntoResponse, Request, Response};
@@ -62,21 +63,34 @@ pub async fn guard<E: Endpoint>(next: E, req: Request) -> poem::Result<Response>
         && let Ok(s) = session::partner(&req, state).await
     {
         let refused = if s.read_only() {
-            Some(CabinetError::Forbidden(phrase!(
-                "Ваша учётная запись — только для просмотра: изменять что-либо в кабинете нельзя",
-                "Your account is view only: nothing in the cabinet can be changed with it"
-            )))
+            Some((
+                CabinetError::Forbidden(phrase!(
+                    "Ваша учётная запись — только для просмотра: изменять что-либо в кабинете нельзя",
+                    "Your account is view only: nothing in the cabinet can be changed with it"
+                )),
+                stored::AUDIT_REFUSED_VIEWER,
+            ))
         } else if s.sends_only() && !sending_form(path) {
-            Some(sender_refused())
+            Some((sender_refused(), stored::AUDIT_REFUSED_SENDER))
         } else {
             None
         };
-        if let Some(refused) = refused {
+        if let Some((refused, words)) = refused {
             tracing::info!(
                 partner_id = s.partner.id,
                 path = req.original_uri().path(),
                 "a viewer's or sender's form refused"
             );
+            // The company sees an account trying past its right (a curious colleague, or a
+            // password in other hands); once an hour, so that a loop cannot fill the journal.
+            if state
+                .rights_refusals
+                .first_this_hour(s.partner.id, &s.actor)
+            {
+                let detail = words.fill(&[req.original_uri().path()]);
+                let action = audit::Action::RightsRefused;
+                audit::record(state, &req, s.partner.id, &s.actor, action, &detail).await;
+            }
             return Err(refused.into());
         }
     }

@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Calls refused because a key came from an address it does not accept (a token copied off the
-/// company's server, most likely), journaled for the company at most once an hour a key and
-/// server process, so that a caller in a loop cannot fill the journal.
+/// Refusals journaled for the company at most once an hour a name (a key's, an account's) and
+/// server process, so that a caller in a loop cannot fill the journal: calls with a key from an
+/// address it does not accept (a token copied off the company's server, most likely), and the
+/// cabinet's forms posted past an account's right.
 #[derive(Default)]
 pub struct RefusalNotes {
     noted: Mutex<HashMap<(i64, String), Instant>>,
@@ -19,7 +20,7 @@ pub struct RefusalNotes {
 impl RefusalNotes {
     const EVERY: Duration = Duration::from_secs(3600);
 
-    /// True for the first refusal of the company's key `name` this hour: the one to journal.
+    /// True for the first refusal of the company's `name` this hour: the one to journal.
     pub fn first_this_hour(&self, partner_id: i64, name: &str) -> bool {
         let mut noted = self.noted.lock().unwrap_or_else(|e| e.into_inner());
         // Far more than the keys of every company: rather start over than grow.

@@ -797,6 +797,9 @@ async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(ap
         assert!(refused.body.contains("только для просмотра"), "{path}");
     }
     assert_eq!(app.count(messages).await, before);
+    // Five refusals, one entry in the journal (once an hour): the first, its form and right.
+    let refusals = "SELECT COUNT(*) FROM audit_events WHERE action = 'rights_refused' AND actor = 'admin:auditor'";
+    assert_eq!(app.count(refusals).await, 1);
     assert_eq!(
         app.state.store.webhook(p.id).await.unwrap().unwrap().secret,
         secret
@@ -840,6 +843,7 @@ async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(ap
     assert_eq!(act(&owner, id, "viewer", "").await.status, 303);
     let journal = owner.get("/cabinet/journal").await.body;
     for words in [
+        "Отказано: у учётной записи нет права на это действие: <span class=\"audit-detail\">/cabinet/send; учётная запись только для просмотра",
         "Добавлен администратор кабинета: <span class=\"audit-detail\">auditor (Аудитор), только просмотр",
         "Изменены права администратора кабинета: <span class=\"audit-detail\">auditor (Аудитор)</span>",
         "Изменены права администратора кабинета: <span class=\"audit-detail\">auditor (Аудитор), только просмотр",
@@ -848,7 +852,8 @@ async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(ap
     }
     let english = owner.get("/cabinet/journal?lang=en").await.body;
     assert!(
-        english.contains("auditor (Аудитор), view only"),
+        english.contains("auditor (Аудитор), view only")
+            && english.contains("/cabinet/send; a view-only account"),
         "{english}"
     );
 }
@@ -964,6 +969,16 @@ async fn a_sender_sends_recalls_and_writes_to_the_ticked_and_changes_nothing_els
         assert_eq!(refused.status, 403, "{path}: {}", refused.body);
         assert!(refused.body.contains("для отправки сообщений"), "{path}");
     }
+    // Journaled once this hour: the first form refused, and the right.
+    let refusals = "SELECT COUNT(*) FROM audit_events WHERE action = 'rights_refused'
+        AND actor = 'admin:dispatch'
+        AND detail = '/cabinet/settings/token; учётная запись только для отправки сообщений'";
+    assert_eq!(app.count(refusals).await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'rights_refused'")
+            .await,
+        1
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM staff WHERE state <> 'active'")
             .await,
