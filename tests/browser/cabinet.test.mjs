@@ -209,6 +209,12 @@ test("send a message to a chosen employee and see it in the list", async () => {
   assert.equal(await page.inputValue("#who"), "admin");
   await page.goBack();
   await shot(page, "07-message");
+  // The employee's name leads to their card: the message is the latest, counted by status.
+  await Promise.all([page.waitForURL(new RegExp(`/cabinet/employees/${staff.sidorov}$`)), page.click("#message-employee")]);
+  assert.equal((await page.textContent("#employee-name")).trim(), "Сидоров Пётр");
+  assert.equal((await page.textContent("#employee-recent tbody tr:first-child td.title-cell")).trim(), "Инвентаризация");
+  assert.ok(Number(await page.textContent("#employee-total")) >= 1);
+  await shot(page, "07b-employee-card");
   await page.goto(`${BASE}/cabinet/messages`);
   assert.equal((await titles(page))[0], "Инвентаризация");
   await page.context().close();
@@ -1140,7 +1146,7 @@ test("every page passes axe-core's WCAG 2.1 AA checks, in Russian and English", 
   const message = body.data[0].messageId;
   for (const path of [
     "/cabinet", "/cabinet/employees", "/cabinet/employees/add", "/cabinet/groups", "/cabinet/messages",
-    `/cabinet/messages/${message}`, "/cabinet/send", "/cabinet/scheduled", "/cabinet/templates",
+    `/cabinet/messages/${message}`, `/cabinet/employees/${staff.ivanov}`, "/cabinet/send", "/cabinet/scheduled", "/cabinet/templates",
     "/cabinet/settings", "/cabinet/settings/2fa", "/cabinet/settings/admins", "/cabinet/webhook", "/cabinet/journal", "/cabinet/docs",
     "/cabinet?lang=en", "/cabinet/messages?lang=en", "/cabinet/docs?lang=en", "/cabinet/messages/999999",
   ]) {

@@ -1515,6 +1515,22 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("msg.col_title", "Заголовок", "Title"),
     ("msg.col_created", "Дата создания", "Created"),
     ("msg.sent_by", "Отправитель", "Sent by"),
+    ("card.back", "К списку сотрудников", "Back to the employees"),
+    ("card.updated", "Изменён", "Changed"),
+    ("card.groups", "Группы", "Groups"),
+    ("card.write", "Написать", "Write"),
+    (
+        "card.messages",
+        "Сообщения сотруднику",
+        "Messages to the employee",
+    ),
+    (
+        "card.no_messages",
+        "Сообщений этому сотруднику ещё не было.",
+        "No message has been sent to this employee yet.",
+    ),
+    ("card.total", "Всего сообщений:", "Messages in all:"),
+    ("card.recent", "Последние", "The latest"),
     ("msg.send", "Рассылка", "The send"),
     (
         "msg.send_total",

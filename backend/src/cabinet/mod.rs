@@ -256,7 +256,7 @@ fn area(
 /// `/cabinet`: the partner admin's pages.
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
     use views::{
-        admins, api_keys, dashboard, docs, employees, groups, journal, login, messages,
+        admins, api_keys, dashboard, docs, employee, employees, groups, journal, login, messages,
         messages_export, scheduled, second_factor, send, settings, staff_add, templates, webhook,
     };
     let route = Route::new()
@@ -287,6 +287,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
             "/groups",
             get(groups::page).post(groups::submit).around(in_turn),
         )
+        .at("/employees/:id", get(employee::page))
         .at("/employees/:id/state", post(employees::set_state))
         .at("/employees/:id/rename", post(employees::rename))
         .at(

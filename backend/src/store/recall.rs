@@ -166,19 +166,37 @@ impl Store {
         })
     }
 
-    /// How many messages of the send of the partner's message `id` are in each status, recalled
-    /// ones too; empty for a message sent alone (or not the partner's).
+    /// How many of the partner's messages to employee `staff` are in each status, in the
+    /// statuses' order.
+    pub async fn staff_message_tally(
+        &self,
+        partner_id: i64,
+        staff: crate::domain::StaffId,
+    ) -> Result<Vec<(String, i64)>> {
+        Ok(in_status_order(with_pool!(self, p => sqlx::query_as(
+            "SELECT status, COUNT(*) FROM messages WHERE staff_id = $2 AND partner_id = $1
+              GROUP BY status",
+        )
+        .bind(partner_id)
+        .bind(staff.0)
+        .fetch_all(p)
+        .await)?))
+    }
+
+    /// How many messages of the send of the partner's message `id` are in each status (in the
+    /// statuses' order), recalled ones too; empty for a message sent alone (or not the
+    /// partner's).
     pub async fn send_tally(&self, partner_id: i64, id: i64) -> Result<Vec<(String, i64)>> {
-        Ok(with_pool!(self, p => sqlx::query_as(
+        Ok(in_status_order(with_pool!(self, p => sqlx::query_as(
             "SELECT o.status, COUNT(*) FROM messages o
               WHERE o.send_id = (SELECT m.send_id FROM messages m WHERE m.id = $2 AND m.partner_id = $1)
                 AND o.partner_id = $1
-              GROUP BY o.status ORDER BY o.status",
+              GROUP BY o.status",
         )
         .bind(partner_id)
         .bind(id)
         .fetch_all(p)
-        .await)?)
+        .await)?))
     }
 
     /// The messages of the same send as `id`, itself included, not yet recalled: those one
@@ -334,4 +352,14 @@ async fn recall_pg(
         .rows_affected();
     tx.commit().await?;
     Ok((found, changed, pushes))
+}
+
+/// Counts by status in the statuses' lifecycle order (queued … recalled), not the alphabet's.
+fn in_status_order(mut counts: Vec<(String, i64)>) -> Vec<(String, i64)> {
+    counts.sort_by_key(|(status, _)| {
+        crate::store::MessageStatus::ALL
+            .iter()
+            .position(|st| st.as_str() == status)
+    });
+    counts
 }

@@ -9,6 +9,7 @@ mod api_keys;
 mod cabinet;
 mod cabinet_fuzz;
 mod cli;
+mod employee_card;
 mod erase;
 mod fuzz;
 mod groups;

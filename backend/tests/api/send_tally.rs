@@ -21,7 +21,12 @@ async fn listed(b: &Browser, path: &str) -> Vec<i64> {
 /// The message page's counts of its send: (status, count), in the order shown.
 async fn tally(b: &Browser, id: i64) -> Vec<(String, i64)> {
     let page = b.get(&format!("/cabinet/messages/{id}")).await.body;
-    let Some(card) = page.split("id=\"send-tally\"").nth(1) else {
+    counts_in(&page, "send-tally")
+}
+
+/// The counts by status (`tally_partial`) in the section `id` of a page, in the order shown.
+pub(crate) fn counts_in(page: &str, id: &str) -> Vec<(String, i64)> {
+    let Some(card) = page.split(&format!("id=\"{id}\"")).nth(1) else {
         return Vec::new();
     };
     let card = card.split("</section>").next().unwrap();

@@ -34,7 +34,7 @@ pub struct EmployeeItem {
 }
 
 impl EmployeeItem {
-    fn from_row(r: &StaffRow, cfg: &CabinetConfig) -> Self {
+    pub(super) fn from_row(r: &StaffRow, cfg: &CabinetConfig) -> Self {
         Self {
             id: r.id,
             name: r.name.clone(),
@@ -141,7 +141,7 @@ async fn found_ids(
 }
 
 /// The names of the partner's `groups` each of these employees is in, by name, by employee ID.
-async fn group_names(
+pub(super) async fn group_names(
     state: &SharedState,
     partner_id: i64,
     groups: &[GroupRow],

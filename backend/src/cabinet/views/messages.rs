@@ -68,6 +68,18 @@ pub struct Row {
     pub status: String,
 }
 
+impl Row {
+    pub(super) fn of(r: MessageListRow, cfg: &CabinetConfig) -> Self {
+        Self {
+            id: r.id,
+            staff_name: r.staff_name,
+            title: r.title,
+            created: cfg.datetime(r.created_at),
+            status: r.status,
+        }
+    }
+}
+
 pub struct Choice {
     pub value: String,
     pub label: String,
@@ -393,16 +405,7 @@ pub async fn list(
         label: l.t.s("msg.awaiting_ack").to_owned(),
         selected: parsed.query.awaiting_ack,
     });
-    let rows = found
-        .into_iter()
-        .map(|r| Row {
-            id: r.id,
-            staff_name: r.staff_name,
-            title: r.title,
-            created: cfg.datetime(r.created_at),
-            status: r.status,
-        })
-        .collect();
+    let rows = found.into_iter().map(|r| Row::of(r, cfg)).collect();
     let groups = state
         .store
         .groups(s.partner.id)
@@ -585,9 +588,10 @@ struct ShowView {
     recalled: bool,
     /// Messages of the same send not yet recalled, this one included (see `Store::same_send`).
     same_send: i64,
-    /// The send's messages by status, in the statuses' order, and how many in all (recalled
-    /// ones too); none for a message sent alone.
-    send_tally: Vec<(String, i64)>,
+    /// The send's messages by status, in the statuses' order, each count a link
+    /// (`tally_partial`), and how many in all (recalled ones too); none for a message sent alone.
+    tally: Vec<(String, i64)>,
+    tally_href: String,
     send_total: i64,
     /// Failed or without a device: the page offers to push it again.
     undelivered: bool,
@@ -695,13 +699,8 @@ pub async fn show(
     } else {
         state.store.same_send_count(s.partner.id, m.id).await?
     };
-    let mut send_tally = state.store.send_tally(s.partner.id, m.id).await?;
-    send_tally.sort_by_key(|(status, _)| {
-        MessageStatus::ALL
-            .iter()
-            .position(|st| st.as_str() == status)
-    });
-    let send_total = send_tally.iter().map(|(_, n)| n).sum();
+    let tally = state.store.send_tally(s.partner.id, m.id).await?;
+    let send_total = tally.iter().map(|(_, n)| n).sum();
     let undelivered = matches!(m.status(), MessageStatus::Failed | MessageStatus::NoDevice);
     let (mut resendable_one, mut resendable_send) = (0, 0);
     if undelivered {
@@ -760,7 +759,8 @@ pub async fn show(
         history,
         recalled,
         same_send,
-        send_tally,
+        tally,
+        tally_href: format!("/cabinet/messages?send={}", m.id),
         send_total,
         undelivered,
         resendable_one,

@@ -5,6 +5,7 @@ pub mod api_keys;
 mod csv_file;
 pub mod dashboard;
 pub mod docs;
+pub mod employee;
 pub mod employees;
 pub mod groups;
 pub mod journal;
