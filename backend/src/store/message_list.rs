@@ -173,6 +173,26 @@ pub enum ListPlan {
 const FILTER_FIRST_MAX_ROWS: i64 = 10_000;
 
 impl MessageListQuery {
+    /// Every message of the partner, in `sort`'s ascending order, `limit` a page; the callers
+    /// set the filters they want on it.
+    pub fn unfiltered(partner_id: i64, sort: MessageSort, limit: i64) -> Self {
+        Self {
+            partner_id,
+            staff_id: None,
+            send: None,
+            group_id: None,
+            created_from: None,
+            created_before: None,
+            status: None,
+            awaiting_ack: false,
+            words: Vec::new(),
+            sort,
+            descending: false,
+            after: None,
+            limit,
+        }
+    }
+
     fn filtered(&self) -> bool {
         self.staff_id.is_some()
             || self.send.is_some()
@@ -576,19 +596,8 @@ mod tests {
     #[test]
     fn keyset_condition_follows_the_sort_columns() {
         let q = MessageListQuery {
-            send: None,
-            partner_id: 1,
-            staff_id: None,
-            group_id: None,
-            created_from: None,
-            created_before: None,
-            status: None,
-            awaiting_ack: false,
-            words: vec![],
-            sort: MessageSort::Title,
-            descending: false,
             after: Some(vec![CursorValue::Text("a".into()), CursorValue::Int(5)]),
-            limit: 51,
+            ..MessageListQuery::unfiltered(1, MessageSort::Title, 51)
         };
         let sql = build_list_sql(&q, false, ListPlan::SortFirst, false);
         assert!(

@@ -963,21 +963,7 @@ fn list_query(
     partner_id: i64,
     sort: simo_backend::store::MessageSort,
 ) -> simo_backend::store::MessageListQuery {
-    simo_backend::store::MessageListQuery {
-        partner_id,
-        staff_id: None,
-        send: None,
-        group_id: None,
-        created_from: None,
-        created_before: None,
-        status: None,
-        awaiting_ack: false,
-        words: vec![],
-        sort,
-        descending: false,
-        after: None,
-        limit: 7,
-    }
+    simo_backend::store::MessageListQuery::unfiltered(partner_id, sort, 7)
 }
 
 /// The store reads a filtered list either by walking the sort's index or by sorting the

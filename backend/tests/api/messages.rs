@@ -613,19 +613,8 @@ impl SearchFixture {
     async fn found(&self, word: &str) -> Vec<i64> {
         use simo_backend::store::{MessageListQuery, MessageSort};
         let q = MessageListQuery {
-            send: None,
-            partner_id: self.partner_id,
-            staff_id: None,
-            group_id: None,
-            created_from: None,
-            created_before: None,
-            status: None,
-            awaiting_ack: false,
             words: vec![word.to_owned()],
-            sort: MessageSort::Created,
-            descending: false,
-            after: None,
-            limit: 50,
+            ..MessageListQuery::unfiltered(self.partner_id, MessageSort::Created, 50)
         };
         let rows = self.store.list_partner_messages(&q).await.unwrap();
         rows.into_iter().map(|m| m.id).collect()

@@ -60,19 +60,9 @@ pub async fn page(
         Vec::new()
     } else {
         let q = MessageListQuery {
-            partner_id: s.partner.id,
             staff_id: Some(id),
-            send: None,
-            group_id: None,
-            created_from: None,
-            created_before: None,
-            status: None,
-            awaiting_ack: false,
-            words: Vec::new(),
-            sort: MessageSort::Created,
             descending: true,
-            after: None,
-            limit: RECENT,
+            ..MessageListQuery::unfiltered(s.partner.id, MessageSort::Created, RECENT)
         };
         state
             .store
