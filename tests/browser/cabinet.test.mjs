@@ -215,6 +215,14 @@ test("send a message to a chosen employee and see it in the list", async () => {
   assert.equal((await page.textContent("#employee-recent tbody tr:first-child td.title-cell")).trim(), "Инвентаризация");
   assert.ok(Number(await page.textContent("#employee-total")) >= 1);
   await shot(page, "07b-employee-card");
+  // Changed on the card, the admin stays on it: off the mailing and back on.
+  const card = new RegExp(`/cabinet/employees/${staff.sidorov}\\?done=`);
+  await Promise.all([page.waitForURL(card), page.click("#employee-manage button[name=disable]")]);
+  assert.match(await page.textContent("[role=status]"), /отключён от рассылки/);
+  assert.equal(await page.locator("#employee-write").count(), 0, "no writing to a disabled employee");
+  await Promise.all([page.waitForURL(card), page.click("#employee-manage button[name=enable]")]);
+  assert.match(await page.textContent("[role=status]"), /включён в рассылку/);
+  assert.equal(await page.locator("#employee-write").count(), 1);
   await page.goto(`${BASE}/cabinet/messages`);
   assert.equal((await titles(page))[0], "Инвентаризация");
   await page.context().close();

@@ -1518,6 +1518,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("card.back", "К списку сотрудников", "Back to the employees"),
     ("card.updated", "Изменён", "Changed"),
     ("card.groups", "Группы", "Groups"),
+    ("card.no_groups", "Ни в одной группе", "In no group"),
     ("card.write", "Написать", "Write"),
     (
         "card.messages",

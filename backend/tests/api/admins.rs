@@ -737,6 +737,19 @@ pub(crate) async fn with_role(
     (owner, admin, id, secret)
 }
 
+/// `with_role` for the sender `dispatch` ("Диспетчер"), the usual one.
+pub(crate) async fn dispatcher(app: &TestApp, p: &Partner) -> (Browser, Browser, i64, String) {
+    with_role(
+        app,
+        p,
+        "dispatch",
+        "Диспетчер",
+        "sender",
+        "отправка сообщений",
+    )
+    .await
+}
+
 async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(app: TestApp) {
     let p = app.create_partner(INN_A).await;
     let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
@@ -861,15 +874,7 @@ async fn a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account(ap
 async fn a_sender_sends_recalls_and_writes_to_the_ticked_and_changes_nothing_else(app: TestApp) {
     let p = app.create_partner(INN_A).await;
     let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
-    let (owner, d, id, secret) = with_role(
-        &app,
-        &p,
-        "dispatch",
-        "Диспетчер",
-        "sender",
-        "отправка сообщений",
-    )
-    .await;
+    let (owner, d, id, secret) = dispatcher(&app, &p).await;
     for page in ["/cabinet", "/cabinet/employees", "/cabinet/settings"] {
         let got = d.get(page).await;
         assert_eq!(got.status, 200, "{page}");

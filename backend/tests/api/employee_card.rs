@@ -1,13 +1,16 @@
 //! One employee's card: as the company keeps them, their groups, their messages by status and
 //! the latest ones; reached from the list and from a message; never another company's.
 
-use crate::admins::with_role;
+use crate::admins::{dispatcher, with_role};
 use crate::cabinet::Browser;
 use crate::helpers::*;
 use simo_backend::domain::StaffId;
 use simo_backend::store::{GroupInput, StaffState};
 
-both_databases!(an_employees_card_shows_them_their_groups_and_their_messages,);
+both_databases!(
+    an_employees_card_shows_them_their_groups_and_their_messages,
+    an_admin_changes_an_employee_on_their_card_and_comes_back_to_it,
+);
 
 /// The card's counts: (status, count), in the order shown.
 fn tally(body: &str) -> Vec<(String, i64)> {
@@ -113,9 +116,180 @@ async fn an_employees_card_shows_them_their_groups_and_their_messages(app: TestA
     let seen = viewer.get(&card).await;
     assert_eq!(seen.status, 200);
     assert!(!seen.body.contains("id=\"employee-write\""));
+    assert!(!seen.body.contains("id=\"employee-manage\""));
+    assert!(!seen.body.contains("id=\"employee-group-add\""));
+    // A sender writes to them but changes nothing of theirs.
+    let (_, sender, _, _) = dispatcher(&app, &p).await;
+    let seen = sender.get(&card).await.body;
+    assert!(seen.contains("id=\"employee-write\""));
+    assert!(!seen.contains("id=\"employee-manage\""));
+    assert!(!seen.contains("action=\"/cabinet/employees/bulk\""));
     let other = app.create_partner(INN_B).await;
     let ob = Browser::new(&app);
     ob.partner(&other.inn).await;
     assert_eq!(ob.get(&card).await.status, 404);
     assert_eq!(b.get("/cabinet/employees/x1").await.status, 404);
+}
+
+async fn an_admin_changes_an_employee_on_their_card_and_comes_back_to_it(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let ivan = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let ivan_id = StaffId::parse(&ivan.id).unwrap();
+    let mut groups = Vec::new();
+    for name in ["Склад", "Офис"] {
+        let input = GroupInput {
+            id: None,
+            name,
+            members: None,
+            now: 0,
+        };
+        let saved = app.state.store.save_group(p.id, &input).await.unwrap();
+        groups.push(saved.unwrap().id);
+    }
+    let (store, office) = (groups[0].to_string(), groups[1].to_string());
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let card = format!("/cabinet/employees/{}", ivan.id);
+    let page = b.get(&card).await;
+    let csrf = page.csrf();
+    // The forms on the card bring the admin back to it.
+    assert!(page.body.contains(&format!(
+        "<input type=\"hidden\" name=\"back\" value=\"{card}\">"
+    )));
+    assert!(
+        page.body
+            .contains("<span class=\"muted\">Ни в одной группе</span>")
+    );
+    let back_to_card = |done: &str| Some(format!("{card}?done={done}"));
+
+    let disabled = b
+        .post(
+            &format!("{card}/state"),
+            &[("csrf", &csrf), ("state", "disabled"), ("back", &card)],
+        )
+        .await;
+    assert_eq!(disabled.location, back_to_card("disabled"));
+    let shown = b.get(disabled.location.as_deref().unwrap()).await.body;
+    assert!(shown.contains("Сотрудник отключён от рассылки"), "{shown}");
+    assert!(shown.contains("name=\"enable\""));
+    assert!(!shown.contains("id=\"employee-write\""));
+    let row = app
+        .state
+        .store
+        .staff_by_id(p.id, ivan_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.state, StaffState::Disabled.as_str());
+
+    let enabled = b
+        .post(
+            &format!("{card}/state"),
+            &[("csrf", &csrf), ("state", "active"), ("back", &card)],
+        )
+        .await;
+    assert_eq!(enabled.location, back_to_card("enabled"));
+
+    let renamed = b
+        .post(
+            &format!("{card}/rename"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Иванов Иван Петрович"),
+                ("phone", "+7 923 000-00-09"),
+                ("back", &card),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.location, back_to_card("renamed"));
+    let shown = b.get(&card).await.body;
+    assert!(shown.contains("<h1 id=\"employee-name\">Иванов Иван Петрович</h1>"));
+    assert!(
+        shown.contains("<dd id=\"employee-phone\">+79230000009</dd>"),
+        "{shown}"
+    );
+
+    // Into a group and out of it, from the card.
+    let added = b
+        .post(
+            "/cabinet/employees/bulk",
+            &[
+                ("csrf", &csrf),
+                ("do", "group_add"),
+                ("group", &office),
+                ("id", &ivan.id),
+                ("back", &card),
+            ],
+        )
+        .await;
+    assert_eq!(added.location, back_to_card("bulk_group_added&n=1"));
+    let shown = b.get(added.location.as_deref().unwrap()).await.body;
+    assert!(shown.contains("Добавлено в группу: 1"), "{shown}");
+    assert!(shown.contains("<span class=\"tag\">Офис</span>"));
+    // Only the group he is not in is offered to add him to.
+    let offered = shown.split("id=\"employee-group-add\"").nth(1).unwrap();
+    let offered = offered.split("</form>").next().unwrap();
+    assert!(offered.contains(&format!("<option value=\"{store}\">Склад</option>")));
+    assert!(!offered.contains("Офис"), "{offered}");
+    assert_eq!(
+        app.state.store.groups_of(p.id, ivan_id).await.unwrap(),
+        [groups[1]]
+    );
+    let removed = b
+        .post(
+            "/cabinet/employees/bulk",
+            &[
+                ("csrf", &csrf),
+                ("do", "group_remove"),
+                ("group", &office),
+                ("id", &ivan.id),
+                ("back", &card),
+            ],
+        )
+        .await;
+    assert_eq!(removed.location, back_to_card("bulk_group_removed&n=1"));
+    assert!(
+        app.state
+            .store
+            .groups_of(p.id, ivan_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A `back` elsewhere than the card or the list lands on the list.
+    let elsewhere = b
+        .post(
+            &format!("{card}/state"),
+            &[
+                ("csrf", &csrf),
+                ("state", "active"),
+                ("back", "https://example.com/cabinet/employees/1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        elsewhere.location.as_deref(),
+        Some("/cabinet/employees?done=enabled")
+    );
+
+    // Deleted from the card: asked first (cancel leads back to the card), then the list.
+    let delete_href = format!("{card}/delete?back=%2Fcabinet%2Femployees%2F{}", ivan.id);
+    assert!(shown.contains(&format!("href=\"{delete_href}\" id=\"employee-delete\"")));
+    let confirm = b.get(&delete_href).await.body;
+    assert!(
+        confirm.contains(&format!("href=\"{card}\" id=\"cancel-delete\"")),
+        "{confirm}"
+    );
+    let deleted = b
+        .post(
+            &format!("{card}/delete"),
+            &[("csrf", &csrf), ("back", &card)],
+        )
+        .await;
+    assert_eq!(
+        deleted.location.as_deref(),
+        Some("/cabinet/employees?done=deleted")
+    );
+    assert_eq!(b.get(&card).await.status, 404);
 }

@@ -1,7 +1,7 @@
 //! Who sent a message: each keeps the API key or the cabinet's admin that sent it, and a
 //! scheduled send who scheduled it; the message page, the scheduled list and the CSV say so.
 
-use crate::admins::with_role;
+use crate::admins::dispatcher;
 use crate::api_keys::add_key;
 use crate::cabinet::{Browser, csv_rows};
 use crate::helpers::*;
@@ -50,15 +50,7 @@ async fn api_send(app: &TestApp, token: &str, inn: &str, staff: &str, title: &st
 async fn every_message_names_who_sent_it_and_a_schedule_who_scheduled_it(app: TestApp) {
     let p = app.create_partner(INN_A).await;
     let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
-    let (owner, dispatcher, _, _) = with_role(
-        &app,
-        &p,
-        "dispatch",
-        "Диспетчер",
-        "sender",
-        "отправка сообщений",
-    )
-    .await;
+    let (owner, dispatcher, _, _) = dispatcher(&app, &p).await;
     let zup = add_key(&owner, "1С ЗУП", "full").await;
 
     // The API: the main key and a named one, alone, in bulk, and scheduled.

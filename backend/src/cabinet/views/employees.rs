@@ -382,7 +382,7 @@ pub async fn list(
 }
 
 /// `?back=…` to carry the list's place through a page in between; nothing for the first page.
-fn back_query(back: &str) -> String {
+pub(super) fn back_query(back: &str) -> String {
     if back == LIST {
         return String::new();
     }
@@ -393,11 +393,24 @@ fn back_query(back: &str) -> String {
     )
 }
 
-/// The list page an action came from (its `back` field), or the first page: only the list's
-/// own parameters are kept, so the field cannot send the admin anywhere else.
+/// The page an action came from (its `back` field): an employee's card, or a page of the list
+/// (only the list's own parameters are kept), else the list's first page; so the field cannot
+/// send the admin anywhere else.
 fn back_to(back: Option<&str>) -> String {
+    if let Some(card) = back.filter(|b| card_of(b).is_some()) {
+        return card.to_owned();
+    }
     let p = listed(back);
     p.href(p.page())
+}
+
+/// The employee whose card `path` is (`/cabinet/employees/<id>`, digits only).
+pub(super) fn card_of(path: &str) -> Option<i64> {
+    let id = path.strip_prefix(LIST)?.strip_prefix('/')?;
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok()
 }
 
 /// The list's parameters in a `back` field; none (the whole list) for anything else.
@@ -543,7 +556,14 @@ pub async fn delete(
         staff_id = id,
         "employee deleted from the cabinet"
     );
-    Ok(done(&back_to(form.back.as_deref()), "deleted"))
+    // Their card is gone with them: from it, the admin lands on the list.
+    let back = back_to(form.back.as_deref());
+    let back = if card_of(&back).is_some() {
+        LIST.to_owned()
+    } else {
+        back
+    };
+    Ok(done(&back, "deleted"))
 }
 
 /// What a bulk form asks: ticked rows, or everyone the list it was on selects.
@@ -807,4 +827,32 @@ pub async fn export(
         cfg.date(now_millis())
     );
     csv_download(&name, std::iter::once(header).chain(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_action_goes_back_to_the_card_or_the_list_it_came_from_and_nowhere_else() {
+        assert_eq!(card_of("/cabinet/employees/42"), Some(42));
+        for not_a_card in [
+            "/cabinet/employees",
+            "/cabinet/employees/",
+            "/cabinet/employees/+42",
+            "/cabinet/employees/42/delete",
+            "/cabinet/employees/42?x=1",
+            "/cabinet/employeesX/42",
+            "https://example.com/cabinet/employees/42",
+        ] {
+            assert_eq!(card_of(not_a_card), None, "{not_a_card}");
+        }
+        assert_eq!(
+            back_to(Some("/cabinet/employees/42")),
+            "/cabinet/employees/42"
+        );
+        assert_eq!(back_to(Some("/cabinet/employees/42/delete")), LIST);
+        assert_eq!(back_to(Some("https://example.com/")), LIST);
+        assert_eq!(back_to(None), LIST);
+    }
 }

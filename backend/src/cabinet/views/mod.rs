@@ -45,6 +45,15 @@ pub(crate) fn done_counted(path: &str, key: &str, n: u64) -> Response {
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct DoneQuery {
     pub done: Option<String>,
+    /// How many a bulk action changed (`done_counted`); text, so that a mangled one is only
+    /// left out of the note.
+    pub n: Option<String>,
+}
+
+impl DoneQuery {
+    pub fn count(&self) -> Option<u64> {
+        self.n.as_deref().and_then(|n| n.parse().ok())
+    }
 }
 
 pub(crate) use crate::domain::fold;
