@@ -1203,8 +1203,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     (
         "admins.role_sender",
-        "Отправка: сообщения, их отзыв, повтор и напоминание; сотрудники и настройки — только просмотр",
-        "Sending: messages, their recall, push again and reminders; employees and settings view only",
+        "Отправка: сообщения, отзыв и отмена своих, повтор и напоминание; сотрудники и настройки — только просмотр",
+        "Sending: messages, recalling and cancelling their own, push again and reminders; employees and settings view only",
     ),
     (
         "admins.role_viewer",
@@ -1519,6 +1519,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("card.updated", "Изменён", "Changed"),
     ("card.groups", "Группы", "Groups"),
     ("card.no_groups", "Ни в одной группе", "In no group"),
+    (
+        "msg.recall_not_yours",
+        "Отозвать это сообщение может тот, кто его отправил, или администратор с полными правами.",
+        "Only who sent this message, or an admin with full rights, can recall it.",
+    ),
+    (
+        "sched.not_yours",
+        "отменить может запланировавший",
+        "only who scheduled it can cancel",
+    ),
     ("card.write", "Написать", "Write"),
     (
         "card.messages",

@@ -6,7 +6,7 @@
 
 use super::errors::CabinetError;
 use super::{audit, session};
-use crate::phrase::stored;
+use crate::phrase::{Stored, stored};
 use crate::state::SharedState;
 use poem::http::Method;
 use poem::{Endpoint, IntoResponse, Request, Response};
@@ -47,11 +47,73 @@ fn sending_form(path: &str) -> bool {
 }
 
 /// A sender's form other than a sending one, refused.
-pub fn sender_refused() -> CabinetError {
+fn sender_refused() -> CabinetError {
     CabinetError::Forbidden(phrase!(
         "Ваша учётная запись — для отправки сообщений: другие изменения в кабинете ей недоступны",
         "Your account is for sending messages: it cannot change anything else in the cabinet"
     ))
+}
+
+/// Refused unless `s` may undo (recall, cancel) a send made by `sent_by`: a sender undoes only
+/// their own (`PartnerSession::may_undo`).
+pub async fn check_undo(
+    state: &SharedState,
+    req: &Request,
+    s: &session::PartnerSession,
+    sent_by: Option<&str>,
+) -> Result<(), CabinetError> {
+    if s.may_undo(sent_by) {
+        return Ok(());
+    }
+    let refused = CabinetError::Forbidden(phrase!(
+        "Отозвать или отменить отправку может тот, кто её сделал, или администратор с полными правами",
+        "Only who made a send, or an admin with full rights, can recall or cancel it"
+    ));
+    Err(refuse(state, req, s, refused, stored::AUDIT_REFUSED_SENDER).await)
+}
+
+/// Refuses `s` the form of `req` past their right (`words` says which right in the journal):
+/// logged, and journaled once an hour per account.
+pub async fn refuse(
+    state: &SharedState,
+    req: &Request,
+    s: &session::PartnerSession,
+    refused: CabinetError,
+    words: Stored,
+) -> CabinetError {
+    tracing::info!(
+        partner_id = s.partner.id,
+        path = req.original_uri().path(),
+        "a viewer's or sender's form refused"
+    );
+    // The company sees an account trying past its right (a curious colleague, or a password in
+    // other hands); once an hour, so that a loop cannot fill the journal.
+    if state
+        .rights_refusals
+        .first_this_hour(s.partner.id, &s.actor)
+    {
+        let detail = words.fill(&[req.original_uri().path()]);
+        let action = audit::Action::RightsRefused;
+        audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
+    }
+    refused
+}
+
+/// A sender's form other than a sending one, refused past the guard (a sending form's button
+/// that is not sending: the employee list's bulk form).
+pub async fn refuse_sender(
+    state: &SharedState,
+    req: &Request,
+    s: &session::PartnerSession,
+) -> CabinetError {
+    refuse(
+        state,
+        req,
+        s,
+        sender_refused(),
+        stored::AUDIT_REFUSED_SENDER,
+    )
+    .await
 }
 
 pub async fn guard<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
@@ -76,22 +138,7 @@ pub async fn guard<E: Endpoint>(next: E, req: Request) -> poem::Result<Response>
             None
         };
         if let Some((refused, words)) = refused {
-            tracing::info!(
-                partner_id = s.partner.id,
-                path = req.original_uri().path(),
-                "a viewer's or sender's form refused"
-            );
-            // The company sees an account trying past its right (a curious colleague, or a
-            // password in other hands); once an hour, so that a loop cannot fill the journal.
-            if state
-                .rights_refusals
-                .first_this_hour(s.partner.id, &s.actor)
-            {
-                let detail = words.fill(&[req.original_uri().path()]);
-                let action = audit::Action::RightsRefused;
-                audit::record(state, &req, s.partner.id, &s.actor, action, &detail).await;
-            }
-            return Err(refused.into());
+            return Err(refuse(state, &req, &s, refused, words).await.into());
         }
     }
     next.call(req).await.map(IntoResponse::into_response)

@@ -52,6 +52,12 @@ impl PartnerSession {
         self.admin.as_ref().is_some_and(AdminRow::is_sender)
     }
 
+    /// Whether they may undo (recall, cancel) a send made by `sent_by` (the journal's actor):
+    /// with full rights any; a sender only their own, not a colleague's work.
+    pub fn may_undo(&self, sent_by: Option<&str>) -> bool {
+        !self.sends_only() || sent_by == Some(self.actor.as_str())
+    }
+
     /// Who is logged in, for the page's header: the INN, or the admin's login and the INN.
     pub fn who(&self) -> Who {
         Who {

@@ -974,10 +974,11 @@ async fn a_sender_sends_recalls_and_writes_to_the_ticked_and_changes_nothing_els
         assert_eq!(refused.status, 403, "{path}: {}", refused.body);
         assert!(refused.body.contains("для отправки сообщений"), "{path}");
     }
-    // Journaled once this hour: the first form refused, and the right.
+    // Journaled once this hour: the first form refused (the bulk form's button, refused by
+    // its handler rather than the guard), and the right.
     let refusals = "SELECT COUNT(*) FROM audit_events WHERE action = 'rights_refused'
         AND actor = 'admin:dispatch'
-        AND detail = '/cabinet/settings/token; учётная запись только для отправки сообщений'";
+        AND detail = '/cabinet/employees/bulk; учётная запись только для отправки сообщений'";
     assert_eq!(app.count(refusals).await, 1);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'rights_refused'")

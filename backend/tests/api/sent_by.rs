@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 use simo_backend::domain::now_millis;
 use simo_backend::service::schedule::run_due;
 
-both_databases!(every_message_names_who_sent_it_and_a_schedule_who_scheduled_it,);
+both_databases!(
+    every_message_names_who_sent_it_and_a_schedule_who_scheduled_it,
+    a_sender_recalls_and_cancels_only_their_own_sends,
+);
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -219,4 +222,138 @@ async fn every_message_names_who_sent_it_and_a_schedule_who_scheduled_it(app: Te
             .status,
         404
     );
+}
+
+async fn a_sender_recalls_and_cancels_only_their_own_sends(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let (owner, dispatcher, _, _) = dispatcher(&app, &p).await;
+    // The same sends twice: one by the company's own login, one by the dispatcher; each a
+    // message now and one an hour later.
+    let later = chrono::DateTime::from_timestamp_millis(now_millis() + HOUR_MS)
+        .unwrap()
+        .with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    for (b, who) in [(&owner, "Владелец"), (&dispatcher, "Диспетчер")] {
+        let csrf = b.get("/cabinet/send").await.csrf();
+        for (when, at) in [("now", ""), ("later", later.as_str())] {
+            let title = format!("{who} {when}");
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("staff", &e.id),
+                ("title", &title),
+                ("text", "Текст"),
+                ("when", when),
+                ("send_at", at),
+            ];
+            let sent = b.post("/cabinet/send", &form).await;
+            assert_eq!(sent.status, 200, "{}", sent.body);
+        }
+    }
+    let (owners, theirs) = (
+        message_titled(&app, "Владелец now").await,
+        message_titled(&app, "Диспетчер now").await,
+    );
+    let api = {
+        api_send(&app, &p.token, &p.inn, &e.id, "По API").await;
+        message_titled(&app, "По API").await
+    };
+    let scheduled = |title: &'static str| {
+        let app = &app;
+        async move {
+            app.count(&format!(
+                "SELECT id FROM scheduled_sends WHERE title = '{title}'"
+            ))
+            .await
+        }
+    };
+    let (owners_later, theirs_later) = (
+        scheduled("Владелец later").await,
+        scheduled("Диспетчер later").await,
+    );
+    assert!(owners > 0 && theirs > 0 && api > 0 && owners_later > 0 && theirs_later > 0);
+
+    // The pages: the recall form on their own message only, the cancel on their own schedule.
+    for (id, recallable) in [(theirs, true), (owners, false), (api, false)] {
+        let page = dispatcher
+            .get(&format!("/cabinet/messages/{id}"))
+            .await
+            .body;
+        assert_eq!(
+            page.contains(&format!("action=\"/cabinet/messages/{id}/recall\"")),
+            recallable,
+            "{id}"
+        );
+        assert_eq!(
+            page.contains("id=\"recall-not-yours\""),
+            !recallable,
+            "{id}"
+        );
+    }
+    let list = dispatcher.get("/cabinet/scheduled").await.body;
+    let row = |id: i64| {
+        list.split(&format!("<tr data-id=\"{id}\">"))
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .expect("listed")
+            .to_owned()
+    };
+    assert!(row(theirs_later).contains("name=\"id\" value=\""));
+    assert!(row(owners_later).contains("отменить может запланировавший"));
+    assert!(!row(owners_later).contains("/cabinet/scheduled/cancel"));
+    // The company's own login recalls and cancels anyone's.
+    let owner_list = owner.get("/cabinet/scheduled").await.body;
+    assert!(!owner_list.contains("отменить может запланировавший"));
+    let owner_page = owner.get(&format!("/cabinet/messages/{theirs}")).await.body;
+    assert!(owner_page.contains(&format!("action=\"/cabinet/messages/{theirs}/recall\"")));
+
+    // Posted anyway: refused, nothing recalled or cancelled, journaled once.
+    let csrf = dispatcher.get("/cabinet/scheduled").await.csrf();
+    for id in [owners, api] {
+        for scope in ["one", "send"] {
+            let refused = dispatcher
+                .post(
+                    &format!("/cabinet/messages/{id}/recall"),
+                    &[("csrf", csrf.as_str()), ("scope", scope)],
+                )
+                .await;
+            assert_eq!(refused.status, 403, "{id} {scope}: {}", refused.body);
+            assert!(refused.body.contains("может тот, кто её сделал"));
+        }
+    }
+    let cancel = |id: i64| {
+        let (dispatcher, csrf) = (&dispatcher, csrf.clone());
+        async move {
+            dispatcher
+                .post(
+                    "/cabinet/scheduled/cancel",
+                    &[("csrf", csrf.as_str()), ("id", id.to_string().as_str())],
+                )
+                .await
+        }
+    };
+    assert_eq!(cancel(owners_later).await.status, 403);
+    let recalled = "SELECT COUNT(*) FROM messages WHERE status = 'recalled'";
+    assert_eq!(app.count(recalled).await, 0);
+    let waiting = "SELECT COUNT(*) FROM scheduled_sends WHERE state = 'pending'";
+    assert_eq!(app.count(waiting).await, 2);
+    let refusals = format!(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'rights_refused'
+         AND actor = 'admin:dispatch'
+         AND detail = '/cabinet/messages/{owners}/recall; учётная запись только для отправки сообщений'"
+    );
+    assert_eq!(app.count(&refusals).await, 1);
+
+    // Their own: recalled and cancelled.
+    let own = dispatcher
+        .post(
+            &format!("/cabinet/messages/{theirs}/recall"),
+            &[("csrf", csrf.as_str()), ("scope", "send")],
+        )
+        .await;
+    assert_eq!(own.status, 303, "{}", own.body);
+    assert_eq!(cancel(theirs_later).await.status, 303);
+    assert_eq!(app.count(recalled).await, 1);
+    assert_eq!(app.count(waiting).await, 1);
 }

@@ -661,7 +661,7 @@ pub async fn bulk(
     let form = BulkForm::parse(&body)?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     if s.sends_only() && !matches!(form.intent, Intent::Write) {
-        return Err(super::super::read_only::sender_refused());
+        return Err(super::super::read_only::refuse_sender(state, req, &s).await);
     }
     let back = back_to(form.back.as_deref());
     let ids = match form.scope {

@@ -4,7 +4,7 @@ use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::session::PartnerSession;
-use super::super::{CabinetConfig, audit, html, session};
+use super::super::{CabinetConfig, audit, html, read_only, session};
 use super::journal::{actor_journal, sender_label};
 use super::{DoneQuery, done_counted};
 use crate::domain::{GroupId, Millis, StaffId, now_millis};
@@ -588,6 +588,8 @@ struct ShowView {
     recalled: bool,
     /// Messages of the same send not yet recalled, this one included (see `Store::same_send`).
     same_send: i64,
+    /// The admin may recall it (`PartnerSession::may_undo`).
+    may_recall: bool,
     /// The send's messages by status, in the statuses' order, each count a link
     /// (`tally_partial`), and how many in all (recalled ones too); none for a message sent alone.
     tally: Vec<(String, i64)>,
@@ -747,6 +749,7 @@ pub async fn show(
     } else {
         None
     };
+    let may_recall = s.may_undo(sent_by.as_deref());
     let l = Layout::signed_in(*lang, Area::Cabinet, "messages", s.who(), s.csrf)
         .with_title(m.title.clone())
         .with_counted_notice(q.done.done.as_deref(), q.n);
@@ -759,6 +762,7 @@ pub async fn show(
         history,
         recalled,
         same_send,
+        may_recall,
         tally,
         tally_href: format!("/cabinet/messages?send={}", m.id),
         send_total,
@@ -814,6 +818,9 @@ pub async fn recall(
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let id: i64 = id.parse().map_err(|_| CabinetError::NotFound)?;
+    // A send's messages share their sender: the one asked for answers for them all.
+    let sent_by = state.store.message_sent_by(s.partner.id, id).await?;
+    read_only::check_undo(state, req, &s, sent_by.as_deref()).await?;
     let mut ids = form.messages(state, s.partner.id, id).await?;
     if ids.is_empty() {
         // The whole send was recalled meanwhile (another tab): this one then answers "already".

@@ -3,7 +3,7 @@
 use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
-use super::super::{CabinetConfig, audit, html, session};
+use super::super::{CabinetConfig, audit, html, read_only, session};
 use super::send::repeat_key;
 use super::{DoneQuery, done};
 use crate::domain::{Repeat, shortened};
@@ -43,6 +43,8 @@ pub struct Row {
     pub first_message_id: Option<i64>,
     /// Its messages ask to be acknowledged.
     pub ack: bool,
+    /// The admin may cancel it (`PartnerSession::may_undo`).
+    pub cancellable: bool,
 }
 
 impl Row {
@@ -82,6 +84,7 @@ impl Row {
             refused_detail: r.refused_detail.unwrap_or_default(),
             first_message_id: r.first_message_id,
             ack: r.ack_required,
+            cancellable: true,
         }
     }
 }
@@ -104,7 +107,7 @@ pub async fn page(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     // A part of sending: the menu marks "Отправить".
-    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf)
+    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone())
         .with_notice(q.done.as_deref());
     let (pending, done) = state
         .store
@@ -120,7 +123,10 @@ pub async fn page(
         .collect();
     let rows = |rows: Vec<ScheduledRow>| -> Vec<Row> {
         rows.into_iter()
-            .map(|r| Row::of(r, t, cfg, &groups))
+            .map(|r| Row {
+                cancellable: s.may_undo(r.sent_by.as_deref()),
+                ..Row::of(r, t, cfg, &groups)
+            })
             .collect()
     };
     let view = ScheduledView {
@@ -147,6 +153,9 @@ pub async fn cancel(
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let id: i64 = form.id.trim().parse().map_err(|_| CabinetError::NotFound)?;
+    if let Some(row) = state.store.scheduled_send(s.partner.id, id).await? {
+        read_only::check_undo(state, req, &s, row.sent_by.as_deref()).await?;
+    }
     let row = match schedule::cancel(state, &s.partner, id).await {
         Ok(row) => row,
         // Sent or cancelled meanwhile (by the scheduler, another tab): the list says which.
