@@ -223,6 +223,12 @@ test("send a message to a chosen employee and see it in the list", async () => {
   await Promise.all([page.waitForURL(card), page.click("#employee-manage button[name=enable]")]);
   assert.match(await page.textContent("[role=status]"), /включён в рассылку/);
   assert.equal(await page.locator("#employee-write").count(), 1);
+  // Both changes are in the card's history, newest first, and in the journal by him.
+  assert.match(await page.textContent("#employee-history tbody tr:first-child"), /включён в рассылку/);
+  assert.match(await page.textContent("#employee-history tbody tr:nth-child(2)"), /отключён от рассылки/);
+  await Promise.all([page.waitForURL(new RegExp(`/cabinet/journal\\?staff=${staff.sidorov}$`)), page.click("#employee-journal")]);
+  assert.match(await page.textContent("#journal-staff"), /Сидоров Пётр/);
+  assert.equal(await page.locator("#journal tbody tr").count(), 2);
   await page.goto(`${BASE}/cabinet/messages`);
   assert.equal((await titles(page))[0], "Инвентаризация");
   await page.context().close();

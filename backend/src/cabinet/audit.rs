@@ -1,7 +1,7 @@
 //! Records what admins and the operator do to a partner's account for the cabinet's journal.
 
 use crate::api::v1::client_ip;
-use crate::domain::now_millis;
+use crate::domain::{StaffId, now_millis};
 use crate::state::AppState;
 use crate::store::{NewAudit, NewOperatorEvent, PartnerRow, Store};
 use poem::Request;
@@ -468,7 +468,23 @@ pub async fn record(
     detail: &str,
 ) {
     let ip = client_ip(req, state.settings.trust_forwarded_for);
-    write(&state.store, partner_id, actor, action, detail, &ip).await;
+    write(&state.store, partner_id, actor, action, detail, &ip, None).await;
+}
+
+/// `record` for an entry about one employee (`staff`): their card shows it, and the journal
+/// finds it by them.
+pub async fn record_about(
+    state: &AppState,
+    req: &Request,
+    partner_id: i64,
+    actor: &str,
+    action: Action,
+    detail: &str,
+    staff: StaffId,
+) {
+    let ip = client_ip(req, state.settings.trust_forwarded_for);
+    let about = Some(staff.0);
+    write(&state.store, partner_id, actor, action, detail, &ip, about).await;
 }
 
 /// Records what an operator did to a company twice: in the company's journal, which its admin
@@ -483,7 +499,7 @@ pub async fn by_operator(
 ) {
     let ip = client_ip(req, state.settings.trust_forwarded_for);
     let actor = operator(login);
-    write(&state.store, partner.id, &actor, action, detail, &ip).await;
+    write(&state.store, partner.id, &actor, action, detail, &ip, None).await;
     write_operator(&state.store, &actor, Some(partner), action, detail, &ip).await;
 }
 
@@ -566,13 +582,14 @@ pub async fn staff_changes(
                 _ => (Action::StaffDisabled, who.clone()),
             },
         };
-        record(state, req, partner_id, actor, action, &detail).await;
+        let about = StaffId(after.id);
+        record_about(state, req, partner_id, actor, action, &detail, about).await;
     }
 }
 
 /// `by_operator` for what the server's command line did: no request, so no client address.
 pub async fn record_cli(store: &Store, partner: &PartnerRow, action: Action, detail: &str) {
-    write(store, partner.id, CLI, action, detail, "").await;
+    write(store, partner.id, CLI, action, detail, "", None).await;
     write_operator(store, CLI, Some(partner), action, detail, "").await;
 }
 
@@ -609,7 +626,7 @@ pub fn resealed(count: u64) -> String {
 
 /// Records what the server did by itself for the partner.
 pub async fn record_server(store: &Store, partner_id: i64, action: Action, detail: &str) {
-    write(store, partner_id, SERVER, action, detail, "").await;
+    write(store, partner_id, SERVER, action, detail, "", None).await;
 }
 
 async fn write(
@@ -619,6 +636,7 @@ async fn write(
     action: Action,
     detail: &str,
     client_ip: &str,
+    staff_id: Option<i64>,
 ) {
     let action = action.key();
     let entry = NewAudit {
@@ -628,6 +646,7 @@ async fn write(
         detail,
         client_ip,
         now: now_millis(),
+        staff_id,
     };
     if let Err(e) = store.record_audit(&entry).await {
         tracing::error!(error = %e, partner_id, actor, action, detail, client_ip, "journal entry not recorded");

@@ -1519,6 +1519,14 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("card.updated", "Изменён", "Changed"),
     ("card.groups", "Группы", "Groups"),
     ("card.no_groups", "Ни в одной группе", "In no group"),
+    ("audit.about", "О сотруднике", "About the employee"),
+    ("card.history", "Изменения", "Changes"),
+    (
+        "card.no_history",
+        "Журнал не записал изменений этого сотрудника.",
+        "The journal has recorded no change of this employee.",
+    ),
+    ("card.all_history", "Все в журнале", "All in the journal"),
     (
         "msg.recall_not_yours",
         "Отозвать это сообщение может тот, кто его отправил, или администратор с полными правами.",

@@ -1,8 +1,8 @@
 //! The cabinet's journal of actions on a partner's account (see migration 9).
 
-use super::{Pool, Store, exec, with_pool};
+use super::{CursorValue, Sql, Store, bind_all, exec, with_pool};
 use crate::domain::Millis;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// One entry to record.
 pub struct NewAudit<'a> {
@@ -15,6 +15,19 @@ pub struct NewAudit<'a> {
     pub detail: &'a str,
     pub client_ip: &'a str,
     pub now: Millis,
+    /// The employee the entry is about, if one (their changes).
+    pub staff_id: Option<i64>,
+}
+
+/// Which of a partner's entries a journal lists; the default, all.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AuditFilter<'a> {
+    /// Only entries of these action keys.
+    pub actions: Option<&'a [&'a str]>,
+    /// Only those of this actor (`operator`: any operator; `api`: the API's every key).
+    pub actor: Option<&'a str>,
+    /// Only those about this employee.
+    pub staff: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -30,8 +43,8 @@ pub struct AuditRow {
 impl Store {
     pub async fn record_audit(&self, e: &NewAudit<'_>) -> Result<()> {
         exec!(self, p => sqlx::query(
-            "INSERT INTO audit_events (partner_id, actor, action, detail, client_ip, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO audit_events (partner_id, actor, action, detail, client_ip, created_at, staff_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(e.partner_id)
         .bind(e.actor)
@@ -39,71 +52,55 @@ impl Store {
         .bind(e.detail)
         .bind(e.client_ip)
         .bind(e.now)
+        .bind(e.staff_id)
         .execute(p)
         .await)?;
         Ok(())
     }
 
-    /// The partner's entries older than `before` (all for `None`), newest first, at most `limit`;
-    /// with `actions`, only entries of those action keys; with `actor`, only those of that actor
-    /// (`operator`: of any operator).
+    /// The partner's entries older than `before` (all for `None`) that `filter` selects, newest
+    /// first, at most `limit`.
     pub async fn list_audit(
         &self,
         partner_id: i64,
         before: Option<i64>,
-        actions: Option<&[&str]>,
-        actor: Option<&str>,
+        filter: &AuditFilter<'_>,
         limit: i64,
     ) -> Result<Vec<AuditRow>> {
-        let before = before.unwrap_or(i64::MAX);
-        let actor = actor.unwrap_or_default();
-        Ok(match (&self.pool, actions) {
-            (_, None) => with_pool!(self, p => sqlx::query_as(
-                "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
-                 WHERE partner_id = $1 AND id < $2 AND ($4 = '' OR actor = $4
-                   OR ($4 = 'operator' AND actor LIKE 'operator:%')
-                   OR ($4 = 'api' AND actor LIKE 'api:%'))
-                 ORDER BY id DESC LIMIT $3",
-            )
-            .bind(partner_id)
-            .bind(before)
-            .bind(limit)
-            .bind(actor)
-            .fetch_all(p)
-            .await)?,
-            (Pool::Sqlite(p), Some(actions)) => {
-                sqlx::query_as(
-                    "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
-                 WHERE partner_id = $1 AND id < $2 AND action IN (SELECT value FROM json_each($4))
-                   AND ($5 = '' OR actor = $5 OR ($5 = 'operator' AND actor LIKE 'operator:%')
-                   OR ($5 = 'api' AND actor LIKE 'api:%'))
-                 ORDER BY id DESC LIMIT $3",
-                )
-                .bind(partner_id)
-                .bind(before)
-                .bind(limit)
-                .bind(serde_json::to_string(actions).map_err(|e| Error::Internal(e.to_string()))?)
-                .bind(actor)
-                .fetch_all(p)
-                .await?
-            }
-            (Pool::Postgres(p), Some(actions)) => {
-                sqlx::query_as(
-                    "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
-                 WHERE partner_id = $1 AND id < $2 AND action = ANY($4)
-                   AND ($5 = '' OR actor = $5 OR ($5 = 'operator' AND actor LIKE 'operator:%')
-                   OR ($5 = 'api' AND actor LIKE 'api:%'))
-                 ORDER BY id DESC LIMIT $3",
-                )
-                .bind(partner_id)
-                .bind(before)
-                .bind(limit)
-                .bind(actions)
-                .bind(actor)
-                .fetch_all(p)
-                .await?
-            }
-        })
+        use CursorValue::{Int, Text};
+        let mut sql = Sql::new(
+            "SELECT id, actor, action, detail, client_ip, created_at FROM audit_events
+             WHERE partner_id = $1 AND id < $2",
+        );
+        sql.bind(Int(partner_id));
+        sql.bind(Int(before.unwrap_or(i64::MAX)));
+        if let Some(staff) = filter.staff {
+            // By the index of the entries about someone, however long the journal.
+            let p = sql.bind(Int(staff));
+            sql.text.push_str(&format!(" AND staff_id = {p}"));
+        }
+        if let Some(actions) = filter.actions {
+            let params: Vec<String> = actions
+                .iter()
+                .map(|a| sql.bind(Text((*a).to_owned())))
+                .collect();
+            sql.text
+                .push_str(&format!(" AND action IN ({})", params.join(", ")));
+        }
+        if let Some(actor) = filter.actor {
+            let p = sql.bind(Text(actor.to_owned()));
+            // Any operator; the API's main key and every named one.
+            let also = match actor {
+                "operator" => " OR actor LIKE 'operator:%'",
+                "api" => " OR actor LIKE 'api:%'",
+                _ => "",
+            };
+            sql.text.push_str(&format!(" AND (actor = {p}{also})"));
+        }
+        let p = sql.bind(Int(limit));
+        sql.text.push_str(&format!(" ORDER BY id DESC LIMIT {p}"));
+        let text = sqlx::AssertSqlSafe(sql.text);
+        Ok(with_pool!(self, p => bind_all!(sqlx::query_as(text), &sql.binds).fetch_all(p).await)?)
     }
 
     /// Deletes the journal's entries older than `before`; returns how many.

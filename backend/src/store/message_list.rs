@@ -2,7 +2,7 @@
 //! so page 1000 costs what page 1 does; and the dashboard's figures.
 
 use super::acks::awaiting_ack_sql;
-use super::{MessageStatus, Pool, Store, with_pool};
+use super::{MessageStatus, Pool, Sql, Store, bind_all, with_pool};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
 
@@ -141,19 +141,6 @@ pub struct MessageStats {
     pub total: i64,
     pub delivered: i64,
     pub read: i64,
-}
-
-/// SQL text with its bind values: only fixed fragments are ever appended to the text.
-struct Sql {
-    text: String,
-    binds: Vec<CursorValue>,
-}
-
-impl Sql {
-    fn bind(&mut self, v: CursorValue) -> String {
-        self.binds.push(v);
-        format!("${}", self.binds.len())
-    }
 }
 
 /// How a filtered list is read. An index that yields the sort order is walked until a page of
@@ -414,20 +401,6 @@ fn build_probe_sql(q: &MessageListQuery, postgres: bool) -> Sql {
     let p = sql.bind(CursorValue::Int(FILTER_FIRST_MAX_ROWS + 1));
     sql.text.push_str(&format!(" LIMIT {p}) AS matching"));
     sql
-}
-
-/// Binds the values in order onto a query of either driver.
-macro_rules! bind_all {
-    ($query:expr, $binds:expr) => {{
-        let mut query = $query;
-        for v in $binds {
-            query = match v {
-                CursorValue::Int(i) => query.bind(*i),
-                CursorValue::Text(t) => query.bind(t.clone()),
-            };
-        }
-        query
-    }};
 }
 
 impl Store {

@@ -39,7 +39,7 @@ mod webhooks;
 pub use acks::{AwaitingAck, SendAcks};
 pub use admins::{ADMIN_ROLE, AdminRow, CodePolicy, SENDER, VIEWER};
 pub use api_keys::{ApiKey, ApiKeyRow, MAX_ADDRESSES, NewApiKey, parse_addresses};
-pub use audit::{AuditRow, NewAudit};
+pub use audit::{AuditFilter, AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush, Texts};
 pub use erase::Erased;
@@ -128,6 +128,42 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// SQL text with its bind values: only fixed fragments are ever appended to the text.
+pub(crate) struct Sql {
+    pub text: String,
+    pub binds: Vec<CursorValue>,
+}
+
+impl Sql {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Adds a bind value; returns its placeholder (`$3`) for the text.
+    pub fn bind(&mut self, v: CursorValue) -> String {
+        self.binds.push(v);
+        format!("${}", self.binds.len())
+    }
+}
+
+/// Binds the values in order onto a query of either driver.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for v in $binds {
+            query = match v {
+                $crate::store::CursorValue::Int(i) => query.bind(*i),
+                $crate::store::CursorValue::Text(t) => query.bind(t.clone()),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_all;
 
 /// `with_pool!` for writes: the body runs on the store's writer (see `Store::writer`).
 macro_rules! with_writer {

@@ -2327,6 +2327,16 @@ async fn the_journal_records_who_did_what_and_when(_app: TestApp) {
     assert_eq!(who[1], "Оператор ops");
     assert_eq!(who[2], "Сотрудник (приложение)");
     assert_eq!(who[3], "АСУ (API)");
+    // Deleted through the API by the company or by themselves, each is found by their ID.
+    for (id, name) in [(&f.id, "Петрова Анна"), (&g.id, "Сидоров Пётр")] {
+        let theirs = b.get(&format!("/cabinet/journal?staff={id}")).await.body;
+        assert!(
+            theirs.contains(&format!(
+                "удалён со всеми сообщениями: <span class=\"audit-detail\">{name}"
+            )),
+            "{theirs}"
+        );
+    }
     assert!(
         who.iter().enumerate().all(|(i, w)| (1..=3).contains(&i)
             || i == who.len() - 1

@@ -148,7 +148,10 @@ fn partner_create_list_rotate_and_set_password() {
     let journal = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let store = simo_backend::store::Store::connect(&url, 1).await.unwrap();
         let id = created["id"].as_i64().unwrap();
-        store.list_audit(id, None, None, None, 10).await.unwrap()
+        store
+            .list_audit(id, None, &Default::default(), 10)
+            .await
+            .unwrap()
     });
     let entries: Vec<(&str, &str)> = journal
         .iter()

@@ -2,7 +2,7 @@
 //! the latest ones; reached from the list and from a message; never another company's.
 
 use crate::admins::{dispatcher, with_role};
-use crate::cabinet::Browser;
+use crate::cabinet::{Browser, csv_rows};
 use crate::helpers::*;
 use simo_backend::domain::StaffId;
 use simo_backend::store::{GroupInput, StaffState};
@@ -10,11 +10,33 @@ use simo_backend::store::{GroupInput, StaffState};
 both_databases!(
     an_employees_card_shows_them_their_groups_and_their_messages,
     an_admin_changes_an_employee_on_their_card_and_comes_back_to_it,
+    journal_entries_written_before_they_named_their_employee_find_them,
 );
 
 /// The card's counts: (status, count), in the order shown.
 fn tally(body: &str) -> Vec<(String, i64)> {
     crate::send_tally::counts_in(body, "employee-tally")
+}
+
+/// The card's history: each change as "action: detail", newest first.
+fn history(body: &str) -> Vec<String> {
+    let section = body.split("id=\"employee-history\"").nth(1).unwrap();
+    section
+        .split("class=\"audit-what\">")
+        .skip(1)
+        .map(|cell| {
+            let cell = cell.split("</td>").next().unwrap();
+            cell.replace("<span class=\"audit-detail\">", "")
+                .replace("</span>", "")
+                .replace("&#62;", ">")
+                .replace("&gt;", ">")
+        })
+        .collect()
+}
+
+/// The journal page's rows.
+fn journal_rows(body: &str) -> usize {
+    body.matches("class=\"audit-what\"").count()
 }
 
 /// The latest messages the card lists, by ID.
@@ -257,6 +279,65 @@ async fn an_admin_changes_an_employee_on_their_card_and_comes_back_to_it(app: Te
             .is_empty()
     );
 
+    // The card lists what was done to him, newest first, and leads to the journal by him.
+    let anna = app.login(&p.inn, "+79230000002", "Петрова Анна").await;
+    let anna_csrf = b
+        .get(&format!("/cabinet/employees/{}", anna.id))
+        .await
+        .csrf();
+    b.post(
+        &format!("/cabinet/employees/{}/state", anna.id),
+        &[("csrf", &anna_csrf), ("state", "disabled")],
+    )
+    .await;
+    let shown = b.get(&card).await.body;
+    let history = history(&shown);
+    assert_eq!(
+        history,
+        [
+            "ФИО изменено: Иванов Иван → Иванов Иван Петрович (ID 1)",
+            "Изменён телефон сотрудника: Иванов Иван Петрович (ID 1): PHONE → +79230000009",
+            "Сотрудник включён в рассылку: Иванов Иван (ID 1)",
+            "Сотрудник отключён от рассылки: Иванов Иван (ID 1)",
+        ]
+        .map(|h| h
+            .replace("ID 1", &format!("ID {}", ivan.id))
+            .replace("PHONE", PHONE)),
+        "{shown}"
+    );
+    let journal = format!("/cabinet/journal?staff={}", ivan.id);
+    assert!(shown.contains(&format!("href=\"{journal}\" id=\"employee-journal\"")));
+    let by_him = b.get(&journal).await.body;
+    assert_eq!(journal_rows(&by_him), 4, "{by_him}");
+    assert!(by_him.contains(&format!(
+        "О сотруднике: <a href=\"{card}\">Иванов Иван Петрович (ID {})</a>",
+        ivan.id
+    )));
+    assert!(!by_him.contains("Петрова Анна"));
+    // With a kind and an actor too; the CSV the same.
+    let states = b.get(&format!("{journal}&kind=staff&who=admin")).await.body;
+    assert_eq!(journal_rows(&states), 4);
+    assert_eq!(
+        journal_rows(&b.get(&format!("{journal}&who=api")).await.body),
+        0
+    );
+    let csv = b
+        .get(&format!("/cabinet/journal.csv?staff={}", ivan.id))
+        .await;
+    assert_eq!(csv_rows(&csv).len(), 1 + 4);
+    // A number that is no employee of this company finds nothing; not a number is no filter.
+    let other = app.create_partner(INN_B).await;
+    let their = app
+        .login(&other.inn, "+79230000005", "Чужой Сотрудник")
+        .await;
+    let theirs = b
+        .get(&format!("/cabinet/journal?staff={}", their.id))
+        .await
+        .body;
+    assert_eq!(journal_rows(&theirs), 0);
+    let all = b.get("/cabinet/journal?staff=x").await.body;
+    assert!(journal_rows(&all) > 4);
+
     // A `back` elsewhere than the card or the list lands on the list.
     let elsewhere = b
         .post(
@@ -292,4 +373,71 @@ async fn an_admin_changes_an_employee_on_their_card_and_comes_back_to_it(app: Te
         Some("/cabinet/employees?done=deleted")
     );
     assert_eq!(b.get(&card).await.status, 404);
+    // His entries stay in the journal, the deletion the newest.
+    let after = b.get(&journal).await.body;
+    assert!(after.contains(&format!("О сотруднике: ID {}</p>", ivan.id)));
+    let newest = after.split("class=\"audit-what\">").nth(1).unwrap();
+    assert!(
+        newest.starts_with("Сотрудник удалён со всеми сообщениями"),
+        "{newest}"
+    );
+}
+
+async fn journal_entries_written_before_they_named_their_employee_find_them(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    // (action, detail, the employee the backfill finds)
+    let entries = [
+        ("staff_disabled", "Иванов Иван (ID 7)", Some(7)),
+        ("staff_approved", "Иванов Иван (ID 7)", Some(7)),
+        // A name may hold anything; the server's own "(ID …)" is the last.
+        (
+            "staff_renamed",
+            "Старое (ID 9) имя → Новое (ID 3) (ID 12)",
+            Some(12),
+        ),
+        (
+            "staff_phone_changed",
+            "Иванов (ID 3) Иван (ID 7): +79230000001 → +79230000002",
+            Some(7),
+        ),
+        ("staff_deleted", "Петров Пётр (ID 15)", Some(15)),
+        ("staff_enabled", "без номера", None),
+        ("staff_bulk_disabled", "2 (ID 5)", None),
+        ("login", "Иванов Иван (ID 7)", None),
+    ];
+    for (action, detail, _) in entries {
+        app.state
+            .store
+            .execute_script(&format!(
+                "INSERT INTO audit_events (partner_id, actor, action, detail, client_ip, created_at)
+                 VALUES ({}, 'admin', '{action}', '{detail}', '', 1)",
+                p.id
+            ))
+            .await
+            .unwrap();
+    }
+    let backfill = if app.state.store.is_postgres() {
+        include_str!("../../migrations/postgres/20261221000042_audit_staff_backfill.sql")
+    } else {
+        include_str!("../../migrations/sqlite/20261221000042_audit_staff_backfill.sql")
+    };
+    // Twice: the second finds nothing more to fill and changes nothing.
+    for _ in 0..2 {
+        app.state.store.execute_script(backfill).await.unwrap();
+        for (action, detail, staff) in entries {
+            let found = app
+                .count(&format!(
+                    "SELECT COALESCE(MAX(staff_id), -1) FROM audit_events
+                     WHERE action = '{action}' AND detail = '{detail}'"
+                ))
+                .await;
+            assert_eq!(found, staff.unwrap_or(-1), "{action}: {detail}");
+        }
+    }
+    // The journal by employee 7 lists them, the employee deleted long ago named by ID alone.
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let by_seven = b.get("/cabinet/journal?staff=7").await.body;
+    assert_eq!(journal_rows(&by_seven), 3, "{by_seven}");
+    assert!(by_seven.contains("О сотруднике: ID 7</p>"), "{by_seven}");
 }

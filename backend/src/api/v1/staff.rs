@@ -672,13 +672,14 @@ impl StaffApi {
         }
         let actor = auth.0.actor();
         let who = audit::employee(&row.name, id.0);
-        audit::record(
+        audit::record_about(
             state,
             req,
             partner_id,
             &actor,
             audit::Action::StaffDeleted,
             &who,
+            id,
         )
         .await;
         tracing::info!(

@@ -8,15 +8,16 @@ use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, html, session};
 use super::DoneQuery;
 use super::employees::{EmployeeItem, GroupChoice};
+use super::journal::{Entry, staff_journal};
 use super::messages::Row;
 use crate::domain::StaffId;
 use crate::state::SharedState;
-use crate::store::{MessageListQuery, MessageSort};
+use crate::store::{AuditFilter, MessageListQuery, MessageSort};
 use askama::Template;
 use poem::web::{Data, Path, Query};
 use poem::{Request, Response, handler};
 
-/// The latest messages the card lists; the rest are one link away.
+/// The latest messages, and the latest changes, the card lists; the rest are one link away.
 const RECENT: i64 = 10;
 
 #[derive(Template)]
@@ -42,6 +43,9 @@ struct CardView {
     tally_href: String,
     total: i64,
     recent: Vec<Row>,
+    /// The journal's latest entries about them, and the journal filtered by them.
+    history: Vec<Entry>,
+    history_href: String,
 }
 
 #[handler]
@@ -94,6 +98,18 @@ pub async fn page(
             .map(|r| Row::of(r, cfg))
             .collect()
     };
+    let about = AuditFilter {
+        staff: Some(id.0),
+        ..AuditFilter::default()
+    };
+    let tr = super::super::i18n::Tr(*lang);
+    let history = state
+        .store
+        .list_audit(s.partner.id, None, &about, RECENT)
+        .await?
+        .into_iter()
+        .map(|r| Entry::of(r, tr, cfg))
+        .collect();
     let manages = !s.read_only() && !s.sends_only();
     let view = CardView {
         manages,
@@ -110,6 +126,8 @@ pub async fn page(
         tally,
         total,
         recent,
+        history,
+        history_href: staff_journal(id),
     };
     Ok(html(view.render()))
 }

@@ -542,13 +542,14 @@ pub async fn delete(
         return Err(CabinetError::NotFound);
     }
     let who = audit::employee(&row.name, id);
-    audit::record(
+    audit::record_about(
         state,
         req,
         s.partner.id,
         &s.actor,
         audit::Action::StaffDeleted,
         &who,
+        StaffId(id),
     )
     .await;
     tracing::info!(

@@ -6,8 +6,9 @@ use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, session};
 use super::csv_file;
+use crate::domain::StaffId;
 use crate::state::SharedState;
-use crate::store::AuditRow;
+use crate::store::{AuditFilter, AuditRow};
 use askama::Template;
 use poem::web::{Data, Query};
 use poem::{Request, Response, handler};
@@ -50,6 +51,11 @@ pub(super) fn sender_label(sent_by: Option<&str>, source: &str, tr: Tr) -> Strin
     actor_label(sent_by.unwrap_or(source), tr)
 }
 
+/// The journal's page of the entries about one employee.
+pub(super) fn staff_journal(id: StaffId) -> String {
+    format!("{JOURNAL}?staff={}", id.0)
+}
+
 /// The journal's page of one actor's entries.
 pub(super) fn actor_journal(actor: &str) -> String {
     let query = serde_urlencoded::to_string([("who", actor)]).unwrap_or_default();
@@ -64,7 +70,7 @@ pub(super) fn action_label(action: String, tr: Tr) -> String {
 }
 
 impl Entry {
-    fn of(r: AuditRow, tr: Tr, cfg: &CabinetConfig) -> Self {
+    pub(super) fn of(r: AuditRow, tr: Tr, cfg: &CabinetConfig) -> Self {
         Self {
             at: cfg.timestamp(r.created_at),
             actor: actor_label(&r.actor, tr),
@@ -73,6 +79,14 @@ impl Entry {
             ip: r.client_ip,
         }
     }
+}
+
+/// The employee the journal is filtered by: their name and ID, or their ID alone once deleted
+/// (their entries stay).
+pub struct StaffNote {
+    pub id: i64,
+    pub name: String,
+    pub exists: bool,
 }
 
 /// One choice of the kind filter.
@@ -136,6 +150,7 @@ struct JournalView {
     rows: Vec<Entry>,
     kinds: Vec<KindChoice>,
     who: Vec<WhoChoice>,
+    staff: Option<StaffNote>,
     /// The download of every entry the filter selects.
     export: String,
     /// A filter is on: the empty page says no entry matches rather than none exists.
@@ -160,6 +175,9 @@ pub struct JournalQuery {
     /// empty means everyone.
     #[serde(default)]
     who: String,
+    /// An employee's ID: only the entries about them; anything else means everyone.
+    #[serde(default)]
+    staff: String,
 }
 
 impl JournalQuery {
@@ -174,11 +192,26 @@ impl JournalQuery {
             .filter(|w| !w.is_empty() && w.len() <= 200 && !w.chars().any(char::is_control))
     }
 
-    /// The filter as a link carries it (`kind=…&who=…`), if any.
+    fn staff(&self) -> Option<StaffId> {
+        StaffId::parse(self.staff.trim()).ok()
+    }
+
+    /// What the store selects by.
+    fn store_filter<'a>(&'a self, actions: Option<&'a [&'a str]>) -> AuditFilter<'a> {
+        AuditFilter {
+            actions,
+            actor: self.who(),
+            staff: self.staff().map(|s| s.0),
+        }
+    }
+
+    /// The filter as a link carries it (`kind=…&who=…&staff=…`), if any.
     fn filter(&self) -> Option<String> {
+        let staff = self.staff().map(|s| s.0.to_string());
         let pairs: Vec<(&str, &str)> = [
             ("kind", self.kind().map(audit::Kind::key)),
             ("who", self.who()),
+            ("staff", staff.as_deref()),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -256,7 +289,12 @@ pub async fn page(
     let size = cfg.page_size;
     let rows = state
         .store
-        .list_audit(s.partner.id, before, actions.as_deref(), q.who(), size + 1)
+        .list_audit(
+            s.partner.id,
+            before,
+            &q.store_filter(actions.as_deref()),
+            size + 1,
+        )
         .await?;
     let (rows, older) = cut_page(
         rows,
@@ -277,6 +315,21 @@ pub async fn page(
             })
             .collect(),
         who: who_choices(state, s.partner.id, tr, q.who()).await?,
+        staff: match q.staff() {
+            Some(id) => Some(match state.store.staff_by_id(s.partner.id, id).await? {
+                Some(row) => StaffNote {
+                    id: id.0,
+                    name: audit::employee(&row.name, id.0),
+                    exists: true,
+                },
+                None => StaffNote {
+                    id: id.0,
+                    name: format!("ID {}", id.0),
+                    exists: false,
+                },
+            }),
+            None => None,
+        },
         export: link("/cabinet/journal.csv", filter, ""),
         filtered: filter.is_some(),
         older,
@@ -297,6 +350,7 @@ pub async fn export(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     let actions = q.kind().map(audit::Kind::actions);
+    let filter = q.store_filter(actions.as_deref());
     let tr = Tr(*lang);
     let head = [
         "audit.at",
@@ -306,11 +360,7 @@ pub async fn export(
         "audit.ip",
     ];
     let rows = read_all(
-        |before, limit| {
-            state
-                .store
-                .list_audit(s.partner.id, before, actions.as_deref(), q.who(), limit)
-        },
+        |before, limit| state.store.list_audit(s.partner.id, before, &filter, limit),
         |r| r.id,
     )
     .await?;
