@@ -685,6 +685,21 @@ test("schedule a message, see it wait on the dashboard and its page, cancel one,
   await page.click("#sched-done a[href^='/cabinet/messages/']");
   assert.equal((await page.textContent("#message-title")).trim(), "Через две секунды");
 
+  // Changed: an hour later, its title too; the form shows the send as it is.
+  await page.goto(`${BASE}/cabinet/scheduled`);
+  await Promise.all([page.waitForURL(/\/cabinet\/scheduled\/\d+\/edit$/), page.locator("#sched-pending tr", { hasText: "Обход склада" }).locator("a", { hasText: "Изменить" }).click()]);
+  assert.equal(await page.inputValue("#sched-edit-at"), tomorrow);
+  assert.equal(await page.inputValue("#sched-edit input[name=title]"), "Обход склада");
+  const later = moscow(Date.now() + 25 * 3600 * 1000);
+  await page.fill("#sched-edit-at", later);
+  await page.fill("#sched-edit input[name=title]", "Обход склада (перенос)");
+  await shot(page, "19b-scheduled-edit");
+  await Promise.all([page.waitForURL(/done=sched_changed/), page.click("#sched-edit-save")]);
+  assert.match(await page.textContent(".notice"), /Запланированная отправка изменена/);
+  const moved = await page.textContent("#sched-pending");
+  assert.match(moved, /Обход склада \(перенос\)/);
+  assert.ok(moved.includes(later.replace("T", " ")), moved);
+
   // Cancel asks first; dismissed, it stays; accepted, it is gone from the waiting ones.
   await page.goto(`${BASE}/cabinet/scheduled`);
   const cancel = page.locator("#sched-pending tr", { hasText: "Обход склада" }).locator("button");
@@ -1158,7 +1173,13 @@ test("every page passes axe-core's WCAG 2.1 AA checks, in Russian and English", 
   await login(page, partnerA.inn, PASSWORD_A);
   const { body } = await api("getmessage", tokenA, { inn: partnerA.inn, staffid: staff.ivanov, count: 1 });
   const message = body.data[0].messageId;
+  const waiting = await api("schedulemessage", tokenA, {
+    inn: partnerA.inn, staffids: [staff.ivanov], title: "Проверка", message: "—", senddate: new Date(Date.now() + 48 * 3600 * 1000).toISOString(),
+  });
+  assert.equal(waiting.status, 200, JSON.stringify(waiting.body));
+  const scheduleid = waiting.body.data.scheduleid;
   for (const path of [
+    `/cabinet/scheduled/${scheduleid}/edit`, `/cabinet/journal?staff=${staff.ivanov}`,
     "/cabinet", "/cabinet/employees", "/cabinet/employees/add", "/cabinet/groups", "/cabinet/messages",
     `/cabinet/messages/${message}`, `/cabinet/employees/${staff.ivanov}`, "/cabinet/send", "/cabinet/scheduled", "/cabinet/templates",
     "/cabinet/settings", "/cabinet/settings/2fa", "/cabinet/settings/admins", "/cabinet/webhook", "/cabinet/journal", "/cabinet/docs",
@@ -1166,6 +1187,7 @@ test("every page passes axe-core's WCAG 2.1 AA checks, in Russian and English", 
   ]) {
     await check(path);
   }
+  assert.equal((await api("cancelschedule", tokenA, { inn: partnerA.inn, scheduleid })).status, 200);
   await page.context().close();
   const ops = await newPage(undefined, true);
   await ops.goto(`${BASE}/operator/login`);

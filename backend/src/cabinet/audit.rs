@@ -82,6 +82,9 @@ pub enum Action {
     /// The detail is the title, the time and the recipients.
     Scheduled,
     ScheduleCancelled,
+    /// A waiting send's time or words changed; the detail is the title and the time, before →
+    /// after.
+    ScheduleChanged,
     /// The detail is how many, and their IDs.
     MessagesRecalled,
     MessagesResent,
@@ -168,7 +171,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 69] = [
+    pub const ALL: [Self; 70] = [
         Self::Login,
         Self::LoginFailed,
         Self::RightsRefused,
@@ -217,6 +220,7 @@ impl Action {
         Self::Sent,
         Self::Scheduled,
         Self::ScheduleCancelled,
+        Self::ScheduleChanged,
         Self::MessagesRecalled,
         Self::MessagesResent,
         Self::MessagesReminded,
@@ -287,6 +291,7 @@ impl Action {
             Self::Sent
             | Self::Scheduled
             | Self::ScheduleCancelled
+            | Self::ScheduleChanged
             | Self::MessagesRecalled
             | Self::MessagesResent
             | Self::MessagesReminded
@@ -362,6 +367,7 @@ impl Action {
             Self::Sent => "sent",
             Self::Scheduled => "scheduled",
             Self::ScheduleCancelled => "schedule_cancelled",
+            Self::ScheduleChanged => "schedule_changed",
             Self::MessagesRecalled => "messages_recalled",
             Self::MessagesResent => "messages_resent",
             Self::MessagesReminded => "messages_reminded",

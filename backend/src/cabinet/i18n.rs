@@ -72,6 +72,18 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("sched.refused", "не отправлено", "not sent"),
     ("sched.first", "первое", "first"),
     ("sched.cancel", "Отменить", "Cancel"),
+    ("sched.edit", "Изменить", "Change"),
+    ("sched.repeat", "Повтор", "Repeats"),
+    (
+        "sched.edit_title",
+        "Изменить запланированную отправку",
+        "Change a scheduled send",
+    ),
+    (
+        "sched.edit_series",
+        "Следующие отправки серии пойдут в новое время и с новым текстом",
+        "The series' next sends go at the new time and with the new words",
+    ),
     (
         "sched.cancel_confirm",
         "Отменить эту отправку? Сообщения не будут созданы.",
@@ -81,6 +93,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.sched_cancelled",
         "Отправка отменена.",
         "The send is cancelled.",
+    ),
+    (
+        "done.sched_changed",
+        "Запланированная отправка изменена.",
+        "The scheduled send is changed.",
     ),
     (
         "done.sched_too_late",
@@ -885,6 +902,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "audit.schedule_cancelled",
         "Запланированная отправка отменена",
         "Scheduled send cancelled",
+    ),
+    (
+        "audit.schedule_changed",
+        "Запланированная отправка изменена",
+        "Scheduled send changed",
     ),
     (
         "audit.partner_created",

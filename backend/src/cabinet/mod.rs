@@ -308,6 +308,10 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/send", get(send::page).post(send::submit).around(in_turn))
         .at("/scheduled", get(scheduled::page))
         .at("/scheduled/cancel", post(scheduled::cancel))
+        .at(
+            "/scheduled/:id/edit",
+            get(scheduled::edit_form).post(scheduled::edit),
+        )
         .at("/templates", get(templates::page).post(templates::submit))
         .at("/settings", get(settings::page))
         .at("/settings/token", post(settings::rotate_token))

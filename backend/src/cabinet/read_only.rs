@@ -25,9 +25,9 @@ fn own_account_form(path: &str) -> bool {
 }
 
 /// The forms a sender may post besides: a message sent, and what the cabinet does with the
-/// messages sent (recall, push again, remind, a scheduled one cancelled). The employee list's
-/// bulk form is one of them for its "write to the ticked", its only button a sender gets (the
-/// handler refuses them the others, see `sender_refused`).
+/// messages sent (recall, push again, remind, a scheduled one changed or cancelled). The
+/// employee list's bulk form is one of them for its "write to the ticked", its only button a
+/// sender gets (the handler refuses them the others, see `sender_refused`).
 fn sending_form(path: &str) -> bool {
     let on_a_message = path
         .strip_prefix("/cabinet/messages/")
@@ -35,7 +35,12 @@ fn sending_form(path: &str) -> bool {
         .is_some_and(|(id, action)| {
             id.parse::<i64>().is_ok() && matches!(action, "recall" | "resend" | "remind")
         });
+    let on_a_scheduled = path
+        .strip_prefix("/cabinet/scheduled/")
+        .and_then(|rest| rest.strip_suffix("/edit"))
+        .is_some_and(|id| id.parse::<i64>().is_ok());
     on_a_message
+        || on_a_scheduled
         || matches!(
             path,
             "/cabinet/send"
@@ -181,6 +186,7 @@ mod tests {
             "/cabinet/messages/12/resend",
             "/cabinet/messages/12/remind",
             "/cabinet/employees/bulk",
+            "/cabinet/scheduled/12/edit",
         ] {
             assert!(sending_form(sending), "{sending}");
         }

@@ -4,11 +4,15 @@
 //! disabled in between is refused then, and "all" means the employees active at that time.
 
 use super::messaging::{self, Content, Recipients};
-use crate::domain::{GroupId, IdempotencyKey, Millis, Repeat, StaffId, now_millis};
+use crate::domain::{
+    GroupId, IdempotencyKey, MessageText, Millis, Repeat, StaffId, Title, now_millis,
+};
 use crate::error::{Error, Result};
 use crate::phrase::stored;
 use crate::state::AppState;
-use crate::store::{Keyed, NewScheduled, Origin, PartnerRow, ScheduledOutcome, ScheduledRow};
+use crate::store::{
+    Keyed, NewScheduled, Origin, PartnerRow, ScheduledChange, ScheduledOutcome, ScheduledRow,
+};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -90,19 +94,7 @@ pub async fn schedule(
         return replay(&asked, Some(key), earlier);
     }
     let now = now_millis();
-    if send_at <= now {
-        return Err(Error::invalid(phrase!(
-            "Время отправки {} уже прошло: укажите время в будущем",
-            "The send time {} has passed: give a time in the future",
-            state.time.format(send_at)
-        )));
-    }
-    if send_at - now > MAX_AHEAD.as_millis() as Millis {
-        return Err(Error::invalid(phrase!(
-            "Сообщение можно запланировать не более чем на год вперёд",
-            "A message can be scheduled at most a year ahead"
-        )));
-    }
+    check_time(state, send_at, now)?;
     match (repeat, repeat_until) {
         (None, Some(_)) => {
             return Err(Error::invalid(phrase!(
@@ -222,6 +214,106 @@ fn replay(
     Ok(earlier)
 }
 
+/// A send's time: in the future, and within `MAX_AHEAD`.
+fn check_time(state: &AppState, send_at: Millis, now: Millis) -> Result<()> {
+    if send_at <= now {
+        return Err(Error::invalid(phrase!(
+            "Время отправки {} уже прошло: укажите время в будущем",
+            "The send time {} has passed: give a time in the future",
+            state.time.format(send_at)
+        )));
+    }
+    if send_at - now > MAX_AHEAD.as_millis() as Millis {
+        return Err(Error::invalid(phrase!(
+            "Сообщение можно запланировать не более чем на год вперёд",
+            "A message can be scheduled at most a year ahead"
+        )));
+    }
+    Ok(())
+}
+
+/// A waiting send's new words and time.
+pub struct Change<'a> {
+    pub title: &'a Title,
+    pub text: &'a MessageText,
+    pub send_at: Millis,
+}
+
+/// Changes a waiting send of the partner: its words, and its time (checked as when it was
+/// scheduled). A series' next sends keep to the new time (their day and hour follow it) and
+/// take the new words, as they copy the send before them. Answers the send before and after.
+pub async fn change(
+    state: &AppState,
+    partner: &PartnerRow,
+    id: i64,
+    change: Change<'_>,
+) -> Result<(ScheduledRow, ScheduledRow)> {
+    let before = state
+        .store
+        .scheduled_send(partner.id, id)
+        .await?
+        .ok_or_else(|| send_not_found(id))?;
+    if before.state != "pending" {
+        return Err(no_longer_waits(&before));
+    }
+    check_time(state, change.send_at, now_millis())?;
+    if let Some(until) = before.repeat_until
+        && change.send_at > until
+    {
+        return Err(Error::invalid(phrase!(
+            "Повторы этой отправки заканчиваются {}: укажите время не позже",
+            "This send's repeats end at {}: give a time no later",
+            state.time.format(until)
+        )));
+    }
+    let series_start = before.series_start.map(|_| change.send_at);
+    let changed = state
+        .store
+        .change_scheduled(
+            partner.id,
+            id,
+            &ScheduledChange {
+                title: change.title.as_str(),
+                body: change.text.as_str(),
+                send_at: change.send_at,
+                series_start,
+            },
+        )
+        .await?;
+    match changed {
+        Some(after) => {
+            tracing::info!(
+                partner_id = partner.id,
+                schedule_id = id,
+                send_at = after.send_at,
+                "scheduled send changed"
+            );
+            Ok((before, after))
+        }
+        // Sent or cancelled in between: say which.
+        None => match state.store.scheduled_send(partner.id, id).await? {
+            Some(now) => Err(no_longer_waits(&now)),
+            None => Err(send_not_found(id)),
+        },
+    }
+}
+
+/// Why a send that went or was cancelled cannot be changed or cancelled.
+fn no_longer_waits(row: &ScheduledRow) -> Error {
+    let id = row.id;
+    if row.state == "cancelled" {
+        Error::Conflict(phrase!(
+            "Отправка {id} уже отменена",
+            "Send {id} is already cancelled"
+        ))
+    } else {
+        Error::Conflict(phrase!(
+            "Отправка {id} уже выполнена: её сообщения созданы",
+            "Send {id} has already gone: its messages are created"
+        ))
+    }
+}
+
 /// Cancels a waiting send of the partner.
 pub async fn cancel(state: &AppState, partner: &PartnerRow, id: i64) -> Result<ScheduledRow> {
     let cancelled = state
@@ -234,14 +326,7 @@ pub async fn cancel(state: &AppState, partner: &PartnerRow, id: i64) -> Result<S
     // Not cancelled: say why, from what the send is now.
     match state.store.scheduled_send(partner.id, id).await? {
         None => Err(send_not_found(id)),
-        Some(row) if row.state == "cancelled" => Err(Error::Conflict(phrase!(
-            "Отправка {id} уже отменена",
-            "Send {id} is already cancelled"
-        ))),
-        Some(_) => Err(Error::Conflict(phrase!(
-            "Отправка {id} уже выполнена: её сообщения созданы",
-            "Send {id} has already gone: its messages are created"
-        ))),
+        Some(row) => Err(no_longer_waits(&row)),
     }
 }
 

@@ -53,6 +53,16 @@ pub struct ScheduledRow {
     pub ack_required: bool,
 }
 
+/// What a waiting send's change sets (`Store::change_scheduled`).
+pub struct ScheduledChange<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+    pub send_at: Millis,
+    /// When the series' first send was due, which its next sends follow; `None` for the first
+    /// (its own `send_at`) and a one-off.
+    pub series_start: Option<Millis>,
+}
+
 impl ScheduledRow {
     /// The listed recipients; `None` for "all active employees" or a group.
     pub fn listed(&self) -> Option<Vec<StaffId>> {
@@ -240,6 +250,31 @@ impl Store {
         )
     }
 
+    /// Changes a waiting send's words and time (and, for a series, the time its next sends
+    /// follow) and returns it; `None` when it is not the partner's or no longer waits.
+    pub async fn change_scheduled(
+        &self,
+        partner_id: i64,
+        id: i64,
+        change: &ScheduledChange<'_>,
+    ) -> Result<Option<ScheduledRow>> {
+        let sql = format!(
+            "UPDATE scheduled_sends SET title = $3, body = $4, send_at = $5, series_start = $6
+             WHERE partner_id = $1 AND id = $2 AND state = 'pending' RETURNING {COLUMNS}"
+        );
+        Ok(
+            with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(partner_id)
+            .bind(id)
+            .bind(change.title)
+            .bind(change.body)
+            .bind(change.send_at)
+            .bind(change.series_start)
+            .fetch_optional(p)
+            .await)?,
+        )
+    }
+
     /// Deletes sends that went or were cancelled before `before`; the messages stay.
     pub async fn prune_scheduled(&self, before: Millis) -> Result<u64> {
         Ok(exec!(self, p => sqlx::query(
@@ -275,16 +310,21 @@ impl Store {
         let recipients = outcome.recipients;
         let created: Option<Vec<BulkCreated>> = with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
+            // Only as it was read: a send changed since (`change_scheduled`) is left for the
+            // next round, which reads it as it is now.
             let claimed = sqlx::query(
                 "UPDATE scheduled_sends SET state = 'sent', done_at = $2, created_count = $3,
                         refused_count = $4, refused_detail = $5
-                 WHERE id = $1 AND state = 'pending'",
+                 WHERE id = $1 AND state = 'pending' AND send_at = $6 AND title = $7 AND body = $8",
             )
             .bind(row.id)
             .bind(outcome.now)
             .bind(recipients.len() as i64)
             .bind(outcome.refused_count)
             .bind(outcome.refused_detail)
+            .bind(row.send_at)
+            .bind(&row.title)
+            .bind(&row.body)
             .execute(&mut *tx)
             .await?
             .rows_affected();

@@ -25,6 +25,7 @@ mod recall;
 mod reminders;
 mod robustness;
 mod schedule;
+mod schedule_edit;
 mod sealed;
 mod second_factor;
 mod send_tally;

@@ -28,13 +28,13 @@ on_both_databases!(
 const HOUR_MS: i64 = 3_600_000;
 
 /// An ISO 8601 date `ms` from now, with an offset, as a 1C server would send it.
-fn in_ms(ms: i64) -> String {
+pub(crate) fn in_ms(ms: i64) -> String {
     let at = chrono::DateTime::from_timestamp_millis(now_millis() + ms).unwrap();
     at.with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap())
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
-async fn schedule(app: &TestApp, p: &Partner, body: Value) -> Value {
+pub(crate) async fn schedule(app: &TestApp, p: &Partner, body: Value) -> Value {
     let mut body = body;
     body["inn"] = json!(p.inn);
     app.post("schedulemessage", Some(&p.token), body)
@@ -751,7 +751,7 @@ async fn a_repeat_with_the_idempotency_key_finds_the_first_send(db: Db) {
 }
 
 /// The next Friday at 09:00 Moscow time, at least a day from now, as Unix milliseconds.
-fn next_friday_nine() -> i64 {
+pub(crate) fn next_friday_nine() -> i64 {
     use chrono::{Datelike, TimeZone};
     let moscow = chrono::FixedOffset::east_opt(3 * 3600).unwrap();
     let mut day = chrono::Utc::now().with_timezone(&moscow).date_naive() + chrono::Days::new(1);

@@ -6,14 +6,15 @@ use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, read_only, session};
 use super::send::repeat_key;
 use super::{DoneQuery, done};
-use crate::domain::{Repeat, shortened};
+use crate::domain::{MessageText, Repeat, Title, now_millis, shortened};
 use crate::error::Error;
 use crate::service::schedule;
 use crate::state::SharedState;
 use crate::store::ScheduledRow;
 use askama::Template;
-use poem::web::{Data, Form, Query};
-use poem::{Request, Response, handler};
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Path, Query};
+use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -173,4 +174,169 @@ pub async fn cancel(
     )
     .await;
     Ok(done("/cabinet/scheduled", "sched_cancelled"))
+}
+
+/// The page to change a waiting send: its time and words; whom it goes to and how it repeats
+/// are shown as they are (a change of those is a new send).
+#[derive(Template)]
+#[template(path = "scheduled_edit.html")]
+struct EditView {
+    l: Layout,
+    row: Row,
+    /// As in the form: typed, or the send's own.
+    send_at: String,
+    send_min: String,
+    title: String,
+    text: String,
+    title_max: usize,
+    text_max: usize,
+    zone: String,
+    error: Option<String>,
+}
+
+impl EditView {
+    fn render_with(&self, status: StatusCode) -> CabinetResult<Response> {
+        Ok(html(self.render()).with_status(status).into_response())
+    }
+}
+
+/// The waiting send `id` of the session's partner that they may change, as the list shows it.
+async fn waiting_send(
+    req: &Request,
+    state: &SharedState,
+    s: &session::PartnerSession,
+    id: &str,
+) -> CabinetResult<ScheduledRow> {
+    let id: i64 = id.trim().parse().map_err(|_| CabinetError::NotFound)?;
+    let row = state
+        .store
+        .scheduled_send(s.partner.id, id)
+        .await?
+        .ok_or(CabinetError::NotFound)?;
+    read_only::check_undo(state, req, s, row.sent_by.as_deref()).await?;
+    Ok(row)
+}
+
+/// The groups' names by ID, for the recipients' line.
+async fn group_names(state: &SharedState, partner_id: i64) -> CabinetResult<HashMap<i64, String>> {
+    Ok(state
+        .store
+        .groups(partner_id)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect())
+}
+
+#[handler]
+pub async fn edit_form(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Path(id): Path<String>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let row = waiting_send(req, state, &s, &id).await?;
+    if row.state != "pending" {
+        // Gone or cancelled meanwhile: the list says which.
+        return Ok(done("/cabinet/scheduled", "sched_too_late"));
+    }
+    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone());
+    let groups = group_names(state, s.partner.id).await?;
+    let view = EditView {
+        send_at: cfg.input_datetime(row.send_at),
+        send_min: cfg.input_datetime(now_millis()),
+        title: row.title.clone(),
+        text: row.body.clone(),
+        title_max: Title::MAX_CHARS,
+        text_max: MessageText::MAX_CHARS,
+        zone: cfg.zone.name().to_owned(),
+        error: None,
+        row: Row::of(row, l.t, cfg, &groups),
+        l,
+    };
+    view.render_with(StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    csrf: String,
+    send_at: String,
+    title: String,
+    text: String,
+}
+
+#[handler]
+pub async fn edit(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Path(id): Path<String>,
+    Form(form): Form<EditForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let before = waiting_send(req, state, &s, &id).await?;
+    let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone());
+    let groups = group_names(state, s.partner.id).await?;
+    let t = l.t;
+    let mut view = EditView {
+        send_at: form.send_at.clone(),
+        send_min: cfg.input_datetime(now_millis()),
+        title: form.title.clone(),
+        text: form.text.clone(),
+        title_max: Title::MAX_CHARS,
+        text_max: MessageText::MAX_CHARS,
+        zone: cfg.zone.name().to_owned(),
+        error: None,
+        row: Row::of(before.clone(), t, cfg, &groups),
+        l,
+    };
+    let parsed =
+        Title::parse(&form.title).and_then(|t| MessageText::parse(&form.text).map(|m| (t, m)));
+    let (title, text) = match &parsed {
+        Ok(pair) => pair,
+        Err(e) => {
+            view.error = Some(t.phrase(&e.0).to_owned());
+            return view.render_with(StatusCode::BAD_REQUEST);
+        }
+    };
+    let Ok(send_at) = state.time.parse(&form.send_at) else {
+        view.error = Some(t.s("send.when_invalid").to_owned());
+        return view.render_with(StatusCode::BAD_REQUEST);
+    };
+    let change = schedule::Change {
+        title,
+        text,
+        send_at,
+    };
+    let (before, after) = match schedule::change(state, &s.partner, before.id, change).await {
+        Ok(both) => both,
+        Err(Error::Invalid(m)) => {
+            view.error = Some(t.phrase(&m).to_owned());
+            return view.render_with(StatusCode::BAD_REQUEST);
+        }
+        // Sent or cancelled meanwhile: the list says which.
+        Err(Error::Conflict(_)) => return Ok(done("/cabinet/scheduled", "sched_too_late")),
+        Err(e) => return Err(e.into()),
+    };
+    let detail = format!(
+        "«{}» → {} ⇒ «{}» → {}",
+        before.title,
+        cfg.datetime(before.send_at),
+        after.title,
+        cfg.datetime(after.send_at)
+    );
+    audit::record(
+        state,
+        req,
+        s.partner.id,
+        &s.actor,
+        audit::Action::ScheduleChanged,
+        &detail,
+    )
+    .await;
+    Ok(done("/cabinet/scheduled", "sched_changed"))
 }
