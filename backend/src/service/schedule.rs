@@ -232,16 +232,18 @@ fn check_time(state: &AppState, send_at: Millis, now: Millis) -> Result<()> {
     Ok(())
 }
 
-/// A waiting send's new words and time.
+/// A waiting send's new words and time; `None` keeps what it has.
+#[derive(Default)]
 pub struct Change<'a> {
-    pub title: &'a Title,
-    pub text: &'a MessageText,
-    pub send_at: Millis,
+    pub title: Option<&'a Title>,
+    pub text: Option<&'a MessageText>,
+    pub send_at: Option<Millis>,
 }
 
-/// Changes a waiting send of the partner: its words, and its time (checked as when it was
-/// scheduled). A series' next sends keep to the new time (their day and hour follow it) and
-/// take the new words, as they copy the send before them. Answers the send before and after.
+/// Changes a waiting send of the partner: its words, and its time (a new one checked as when
+/// it was scheduled). A series' next sends keep to the new time (their day and hour follow it)
+/// and take the new words, as they copy the send before them. Answers the send before and
+/// after.
 pub async fn change(
     state: &AppState,
     partner: &PartnerRow,
@@ -256,9 +258,18 @@ pub async fn change(
     if before.state != "pending" {
         return Err(no_longer_waits(&before));
     }
-    check_time(state, change.send_at, now_millis())?;
+    if change.title.is_none() && change.text.is_none() && change.send_at.is_none() {
+        return Err(Error::invalid(phrase!(
+            "Укажите, что изменить: senddate, title или message",
+            "Say what to change: senddate, title or message"
+        )));
+    }
+    let send_at = change.send_at.unwrap_or(before.send_at);
+    if change.send_at.is_some() {
+        check_time(state, send_at, now_millis())?;
+    }
     if let Some(until) = before.repeat_until
-        && change.send_at > until
+        && send_at > until
     {
         return Err(Error::invalid(phrase!(
             "Повторы этой отправки заканчиваются {}: укажите время не позже",
@@ -266,16 +277,18 @@ pub async fn change(
             state.time.format(until)
         )));
     }
-    let series_start = before.series_start.map(|_| change.send_at);
+    let series_start = before.series_start.map(|_| send_at);
     let changed = state
         .store
         .change_scheduled(
             partner.id,
             id,
             &ScheduledChange {
-                title: change.title.as_str(),
-                body: change.text.as_str(),
-                send_at: change.send_at,
+                title: change.title.map_or(before.title.as_str(), Title::as_str),
+                body: change
+                    .text
+                    .map_or(before.body.as_str(), MessageText::as_str),
+                send_at,
                 series_start,
             },
         )

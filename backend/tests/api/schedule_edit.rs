@@ -15,6 +15,7 @@ both_databases!(
     a_waiting_send_is_changed_in_the_cabinet_and_goes_as_changed,
     a_changed_series_keeps_to_its_new_time_up_to_its_end,
     a_send_changed_while_the_scheduler_reads_it_goes_as_changed,
+    the_api_changes_what_it_is_given_of_a_waiting_send,
 );
 
 const HOUR_MS: i64 = 3_600_000;
@@ -342,9 +343,9 @@ async fn a_send_changed_while_the_scheduler_reads_it_goes_as_changed(app: TestAp
     );
     let soon = now_millis() + HOUR_MS / 2;
     let to = Change {
-        title: &title,
-        text: &text,
-        send_at: soon,
+        title: Some(&title),
+        text: Some(&text),
+        send_at: Some(soon),
     };
     change(&app.state, &partner, id, to).await.unwrap();
     // …so the send it read is not sent as it was: nothing is created with the old words…
@@ -367,4 +368,126 @@ async fn a_send_changed_while_the_scheduler_reads_it_goes_as_changed(app: TestAp
     assert_eq!(run_due(&app.state, soon + MINUTE_MS).await.unwrap(), 1);
     assert_eq!(messages_titled(&app, "Стало").await, 1);
     assert_eq!(messages_titled(&app, "Было").await, 0);
+}
+
+async fn the_api_changes_what_it_is_given_of_a_waiting_send(app: TestApp) {
+    let (p, _, id) = waiting_in_an_hour(&app, "Смена", "В 8:00").await;
+    let call = |body: serde_json::Value| {
+        let (app, token, inn) = (&app, p.token.clone(), p.inn.clone());
+        async move {
+            let mut body = body;
+            body["inn"] = json!(inn);
+            app.post("changeschedule", Some(&token), body).await
+        }
+    };
+    let before = app
+        .state
+        .store
+        .scheduled_send(p.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // The title alone: the time and text stay.
+    let retitled = call(json!({"scheduleid": id.to_string(), "title": "Смена (уточнение)"})).await;
+    let data = retitled.ok();
+    assert_eq!(data["title"], "Смена (уточнение)");
+    assert_eq!(data["message"], "В 8:00");
+    assert_eq!(data["state"], "pending");
+    let after = app
+        .state
+        .store
+        .scheduled_send(p.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.send_at, before.send_at);
+    // The time and text, the ID as a number: the title stays.
+    let later = in_ms(3 * HOUR_MS);
+    let moved = call(json!({"scheduleid": id, "senddate": later, "message": "В 11:00"})).await;
+    let data = moved.ok();
+    assert_eq!(data["title"], "Смена (уточнение)");
+    assert_eq!(data["message"], "В 11:00");
+    assert_eq!(data["senddate"], later.as_str());
+
+    // Refused in the envelope, and nothing changed.
+    for (body, status, needle) in [
+        (json!({"scheduleid": id}), 400, "Укажите, что изменить"),
+        (
+            json!({"scheduleid": id, "title": "  "}),
+            400,
+            "Укажите, что изменить",
+        ),
+        (
+            json!({"scheduleid": id, "senddate": in_ms(-HOUR_MS)}),
+            400,
+            "уже прошло",
+        ),
+        (
+            json!({"scheduleid": id, "senddate": "когда-нибудь"}),
+            400,
+            "Неверная дата",
+        ),
+        (
+            json!({"scheduleid": id, "title": "x".repeat(300)}),
+            400,
+            "250",
+        ),
+        (
+            json!({"scheduleid": "abc", "title": "Новое"}),
+            400,
+            "Неверный идентификатор",
+        ),
+        (json!({"title": "Новое"}), 400, "scheduleid"),
+        (
+            json!({"scheduleid": id + 1000, "title": "Новое"}),
+            404,
+            "не найдена",
+        ),
+    ] {
+        let refused = call(body.clone()).await;
+        let error = refused.failed(status);
+        assert!(error.contains(needle), "{body}: {error}");
+    }
+    // Another company's send is not found; a read-only key changes nothing.
+    let other = app.create_partner(INN_B).await;
+    let theirs = app
+        .post(
+            "changeschedule",
+            Some(&other.token),
+            json!({"inn": other.inn, "scheduleid": id, "title": "Чужое"}),
+        )
+        .await;
+    theirs.failed(404);
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let reader = crate::api_keys::add_key(&b, "Отчёты", "read").await;
+    let read_only = app
+        .post(
+            "changeschedule",
+            Some(&reader),
+            json!({"inn": p.inn, "scheduleid": id, "title": "Читатель"}),
+        )
+        .await;
+    read_only.failed(403);
+    let now = app
+        .state
+        .store
+        .scheduled_send(p.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (now.title.as_str(), now.body.as_str()),
+        ("Смена (уточнение)", "В 11:00")
+    );
+
+    // It goes as changed; then it is too late.
+    assert_eq!(
+        run_due(&app.state, now.send_at + MINUTE_MS).await.unwrap(),
+        1
+    );
+    assert_eq!(messages_titled(&app, "Смена (уточнение)").await, 1);
+    let gone = call(json!({"scheduleid": id, "title": "Поздно"})).await;
+    assert!(gone.failed(409).contains("уже выполнена"));
 }

@@ -1,4 +1,5 @@
-//! `schedulemessage`, `getschedule`, `cancelschedule` (additions): a message sent later.
+//! `schedulemessage`, `getschedule`, `changeschedule`, `cancelschedule` (additions): a message
+//! sent later.
 
 use super::body::{V1Body, V1ListBody, lenient};
 use super::bulk::{addressed, flag};
@@ -68,6 +69,26 @@ pub struct ScheduleIdRequest {
     /// Идентификатор из ответа schedulemessage; в getschedule необязателен (тогда — список).
     #[serde(default, deserialize_with = "lenient::string")]
     pub scheduleid: Option<String>,
+}
+
+/// Request of `changeschedule`: what is given changes, the rest stays.
+#[derive(Object, Deserialize)]
+pub struct ChangeScheduleRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub inn: Option<String>,
+    /// Идентификатор ожидающей отправки из ответа schedulemessage.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub scheduleid: Option<String>,
+    /// Новое время отправки, как в schedulemessage; у повторяющейся отправки в это время дня
+    /// (и день недели или месяца) пойдут и следующие.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub senddate: Option<String>,
+    /// Новый заголовок, до 250 символов (`{ФИО}` — как в schedulemessage).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub title: Option<String>,
+    /// Новый текст, до 10 000 символов.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub message: Option<String>,
 }
 
 /// A scheduled send.
@@ -157,7 +178,7 @@ fn state_name(state: &str) -> &'static str {
 }
 
 envelope!(
-    /// Answer of `schedulemessage` and `cancelschedule`.
+    /// Answer of `schedulemessage`, `changeschedule` and `cancelschedule`.
     ScheduledEnvelope,
     Scheduled
 );
@@ -289,6 +310,47 @@ impl ScheduleApi {
             pending: list(pending),
             done: list(done),
         }))
+    }
+
+    /// Изменить запланированное сообщение (дополнение)
+    ///
+    /// Для АСУ партнёра (токен партнёра). Меняет время (`senddate`), заголовок (`title`) и
+    /// текст (`message`) ожидающей отправки: что указано, то и меняется, остальное остаётся;
+    /// ничего не указано — ошибка 400. Время проверяется, как в schedulemessage. У
+    /// повторяющейся отправки следующие пойдут в новое время и с новым текстом. Получатели и
+    /// повторы не меняются: для этого отмените отправку и запланируйте новую. Уже выполненная
+    /// или отменённая — ошибка 409.
+    #[oai(path = "/changeschedule", method = "post")]
+    async fn change_schedule(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        body: V1Body<ChangeScheduleRequest>,
+    ) -> Result<Json<ScheduledEnvelope>, V1Error> {
+        let state = state(req)?;
+        let partner = auth.0.require_writer()?;
+        let b = body.0;
+        auth.0.check_inn(given(&b.inn))?;
+        let id = schedule_id(&b.scheduleid)?;
+        // An empty field is one not given: it keeps what the send has.
+        let title = given(&b.title)
+            .and(b.title.as_deref())
+            .map(Title::parse)
+            .transpose()?;
+        let text = given(&b.message)
+            .and(b.message.as_deref())
+            .map(MessageText::parse)
+            .transpose()?;
+        let send_at = given(&b.senddate)
+            .map(|raw| state.time.parse(raw))
+            .transpose()?;
+        let change = schedule::Change {
+            title: title.as_ref(),
+            text: text.as_ref(),
+            send_at,
+        };
+        let (_, row) = schedule::change(state, partner, id, change).await?;
+        Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))
     }
 
     /// Отменить запланированное сообщение (дополнение)

@@ -308,9 +308,9 @@ pub async fn edit(
         return view.render_with(StatusCode::BAD_REQUEST);
     };
     let change = schedule::Change {
-        title,
-        text,
-        send_at,
+        title: Some(title),
+        text: Some(text),
+        send_at: Some(send_at),
     };
     let (before, after) = match schedule::change(state, &s.partner, before.id, change).await {
         Ok(both) => both,
