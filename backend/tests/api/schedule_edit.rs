@@ -9,7 +9,7 @@ use crate::schedule::{in_ms, next_friday_nine, schedule};
 use serde_json::json;
 use simo_backend::domain::{MessageText, Title, now_millis};
 use simo_backend::service::schedule::{Change, change, run_due};
-use simo_backend::store::ScheduledOutcome;
+use simo_backend::store::{ScheduledOutcome, ScheduledRow};
 
 both_databases!(
     a_waiting_send_is_changed_in_the_cabinet_and_goes_as_changed,
@@ -77,6 +77,17 @@ async fn waiting_in_an_hour(app: &TestApp, title: &str, text: &str) -> (Partner,
     (p, a, sid(&s))
 }
 
+/// A send as stored.
+async fn send_row(app: &TestApp, partner_id: i64, id: i64) -> ScheduledRow {
+    let row = app
+        .state
+        .store
+        .scheduled_send(partner_id, id)
+        .await
+        .unwrap();
+    row.expect("the send is stored")
+}
+
 async fn messages_titled(app: &TestApp, title: &str) -> i64 {
     app.count(&format!(
         "SELECT COUNT(*) FROM messages WHERE title = '{title}'"
@@ -95,13 +106,7 @@ async fn a_waiting_send_is_changed_in_the_cabinet_and_goes_as_changed(app: TestA
     assert_eq!(form.status, 200, "{}", form.body);
     assert!(form.body.contains("name=\"title\" value=\"Смена\""));
     assert!(form.body.contains(">В 8:00</textarea>"));
-    let row = app
-        .state
-        .store
-        .scheduled_send(p.id, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = send_row(&app, p.id, id).await;
     assert!(
         form.body
             .contains(&format!("value=\"{}\"", local(row.send_at)))
@@ -128,13 +133,7 @@ async fn a_waiting_send_is_changed_in_the_cabinet_and_goes_as_changed(app: TestA
         );
         assert!(refused.body.contains("id=\"sched-edit-error\""));
     }
-    let unchanged = app
-        .state
-        .store
-        .scheduled_send(p.id, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let unchanged = send_row(&app, p.id, id).await;
     assert_eq!(
         (unchanged.title.as_str(), unchanged.send_at),
         ("Смена", row.send_at)
@@ -148,13 +147,7 @@ async fn a_waiting_send_is_changed_in_the_cabinet_and_goes_as_changed(app: TestA
         "{}",
         changed.body
     );
-    let after = app
-        .state
-        .store
-        .scheduled_send(p.id, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let after = send_row(&app, p.id, id).await;
     assert_eq!(
         (after.title.as_str(), after.body.as_str(), after.send_at),
         ("Смена (перенос)", "В 11:00", later)
@@ -243,16 +236,7 @@ async fn a_waiting_send_is_changed_in_the_cabinet_and_goes_as_changed(app: TestA
         .await;
     let mine = post_edit(&d, own_id, &local(later), "Своё, исправлено", "-").await;
     assert_eq!(mine.status, 303, "{}", mine.body);
-    assert_eq!(
-        app.state
-            .store
-            .scheduled_send(p.id, waiting)
-            .await
-            .unwrap()
-            .unwrap()
-            .title,
-        "Склад"
-    );
+    assert_eq!(send_row(&app, p.id, waiting).await.title, "Склад");
 }
 
 async fn a_changed_series_keeps_to_its_new_time_up_to_its_end(app: TestApp) {
@@ -380,13 +364,7 @@ async fn the_api_changes_what_it_is_given_of_a_waiting_send(app: TestApp) {
             app.post("changeschedule", Some(&token), body).await
         }
     };
-    let before = app
-        .state
-        .store
-        .scheduled_send(p.id, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let before = send_row(&app, p.id, id).await;
 
     // The title alone: the time and text stay.
     let retitled = call(json!({"scheduleid": id.to_string(), "title": "Смена (уточнение)"})).await;
@@ -394,13 +372,7 @@ async fn the_api_changes_what_it_is_given_of_a_waiting_send(app: TestApp) {
     assert_eq!(data["title"], "Смена (уточнение)");
     assert_eq!(data["message"], "В 8:00");
     assert_eq!(data["state"], "pending");
-    let after = app
-        .state
-        .store
-        .scheduled_send(p.id, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let after = send_row(&app, p.id, id).await;
     assert_eq!(after.send_at, before.send_at);
     // The time and text, the ID as a number: the title stays.
     let later = in_ms(3 * HOUR_MS);
@@ -470,13 +442,7 @@ async fn the_api_changes_what_it_is_given_of_a_waiting_send(app: TestApp) {
         )
         .await;
     read_only.failed(403);
-    let now = app
-        .state
-        .store
-        .scheduled_send(p.id, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let now = send_row(&app, p.id, id).await;
     assert_eq!(
         (now.title.as_str(), now.body.as_str()),
         ("Смена (уточнение)", "В 11:00")
