@@ -371,6 +371,18 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
         .as_str()
         .map(str::to_owned)
         .unwrap_or_default();
+    let their_send = app
+        .post(
+            "schedulemessage",
+            Some(&q.token),
+            json!({"inn": q.inn, "all": true, "title": "ЧУЖАЯ-ТАЙНА", "message": "т",
+                   "senddate": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339()}),
+        )
+        .await
+        .ok()["scheduleid"]
+        .to_string()
+        .trim_matches('"')
+        .to_owned();
     // A named admin of each company: ours for the list's forms, theirs never to be reached.
     let store = &app.state.store;
     // A system's key, for its forms (addresses, last day, rotation, revocation).
@@ -403,7 +415,13 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
     )
     .await
     .unwrap();
-    let foreign = vec![theirs, f.id.clone(), group, their_admin.id.to_string()];
+    let foreign = vec![
+        theirs,
+        f.id.clone(),
+        group,
+        their_admin.id.to_string(),
+        their_send.clone(),
+    ];
     let secrets = ["ЧУЖАЯ-ТАЙНА", "Чужакова", "Чужой отдел", "Чужой Админ"];
 
     let (mut rng, seed) = Rng::from_env();
@@ -440,6 +458,7 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
         "/cabinet/settings/admins",
         "/cabinet/settings/admins/#/disable",
         "/cabinet/settings/keys/#/end",
+        "/cabinet/scheduled/#/edit",
     ] {
         assert!(sent.contains(action), "{action} not found: {sent:?}");
     }
@@ -455,6 +474,15 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
         app.count(&theirs_kept).await,
         1,
         "the other company's admin"
+    );
+    let their_send_kept = format!(
+        "SELECT COUNT(*) FROM scheduled_sends WHERE id = {their_send} AND state = 'pending'
+         AND title = 'ЧУЖАЯ-ТАЙНА'"
+    );
+    assert_eq!(
+        app.count(&their_send_kept).await,
+        1,
+        "the other company's send"
     );
     let kept = format!("SELECT COUNT(*) FROM messages WHERE partner_id = {}", q.id);
     assert_eq!(
