@@ -842,6 +842,21 @@ test("recall a send that went to everyone by mistake: the app is told, the list 
   // The partner's system sees them recalled too.
   const recalled = await api("getmessagestatus", tokenA, { inn: partnerA.inn, messageids: sent });
   assert.deepEqual(recalled.body.data.messages.map((m) => m.status), sent.map(() => "recalled"));
+
+  // A system's mistake sent as single messages, each its own send: found by a search and
+  // recalled at once, after a confirmation.
+  const singles = [];
+  for (const staffid of [staff.ivanov, staff.sidorov]) {
+    const one = await api("createmessage", tokenA, { inn: partnerA.inn, staffid, title: "Ошибка интеграции", message: "—" });
+    singles.push(one.body.data.messageid);
+  }
+  await page.goto(`${BASE}/cabinet/messages?q=${encodeURIComponent("Ошибка интеграции")}`);
+  await page.click("#recall-found summary");
+  await shot(page, "28b-recall-found");
+  await Promise.all([page.waitForURL(/done=bulk_recalled&n=2/), page.click("#recall-found button")]);
+  assert.match(await page.textContent(".notice"), /Отозвано сообщений: 2/);
+  const both = await api("getmessagestatus", tokenA, { inn: partnerA.inn, messageids: singles });
+  assert.deepEqual(both.body.data.messages.map((m) => m.status), ["recalled", "recalled"]);
   await page.context().close();
 });
 

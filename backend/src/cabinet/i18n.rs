@@ -1632,6 +1632,26 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("msg.history", "История статусов", "Status history"),
     ("msg.resend", "Отправить ещё раз", "Push again"),
     (
+        "msg.recall_found",
+        "Отозвать все найденные",
+        "Recall every message found",
+    ),
+    (
+        "msg.recall_found_hint",
+        "Все сообщения, которые находит фильтр (не только на этой странице), исчезнут из приложений сотрудников; отменить это нельзя.",
+        "Every message the filter finds (not only on this page) disappears from the employees' apps; this cannot be undone.",
+    ),
+    (
+        "msg.recall_found_own",
+        "Отзываются только отправленные вами.",
+        "Only those you sent are recalled.",
+    ),
+    (
+        "msg.recall_found_confirm",
+        "Отозвать все найденные сообщения? Отменить это нельзя.",
+        "Recall every message found? This cannot be undone.",
+    ),
+    (
         "msg.resend_found",
         "Отправить уведомления ещё раз всем найденным",
         "Push every message found again",

@@ -305,6 +305,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/messages/:id/remind", post(messages::remind))
         .at("/messages/resend", post(messages::resend_found))
         .at("/messages/remind", post(messages::remind_found))
+        .at("/messages/recall", post(messages::recall_found))
         .at("/send", get(send::page).post(send::submit).around(in_turn))
         .at("/scheduled", get(scheduled::page))
         .at("/scheduled/cancel", post(scheduled::cancel))

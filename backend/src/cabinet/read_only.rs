@@ -47,6 +47,7 @@ fn sending_form(path: &str) -> bool {
                 | "/cabinet/scheduled/cancel"
                 | "/cabinet/messages/resend"
                 | "/cabinet/messages/remind"
+                | "/cabinet/messages/recall"
                 | "/cabinet/employees/bulk"
         )
 }
@@ -182,6 +183,7 @@ mod tests {
             "/cabinet/scheduled/cancel",
             "/cabinet/messages/resend",
             "/cabinet/messages/remind",
+            "/cabinet/messages/recall",
             "/cabinet/messages/12/recall",
             "/cabinet/messages/12/resend",
             "/cabinet/messages/12/remind",

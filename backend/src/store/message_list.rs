@@ -74,6 +74,9 @@ pub struct MessageListQuery {
     pub awaiting_ack: bool,
     /// Words to find in title or text (each as a prefix); empty means no search.
     pub words: Vec<String>,
+    /// Only the messages this actor sent (`messages.sent_by`): what a sender may recall. No
+    /// index has it; it narrows what the other filters find.
+    pub sent_by: Option<String>,
     pub sort: MessageSort,
     pub descending: bool,
     /// The sort key of the last row of the previous page.
@@ -173,6 +176,7 @@ impl MessageListQuery {
             status: None,
             awaiting_ack: false,
             words: Vec::new(),
+            sent_by: None,
             sort,
             descending: false,
             after: None,
@@ -180,7 +184,7 @@ impl MessageListQuery {
         }
     }
 
-    fn filtered(&self) -> bool {
+    pub fn filtered(&self) -> bool {
         self.staff_id.is_some()
             || self.send.is_some()
             || self.group_id.is_some()
@@ -189,6 +193,7 @@ impl MessageListQuery {
             || self.created_from.is_some()
             || self.created_before.is_some()
             || !self.words.is_empty()
+            || self.sent_by.is_some()
     }
 
     /// Whether the sort's own index also narrows the rows by every filter given, so walking it
@@ -197,7 +202,11 @@ impl MessageListQuery {
         let dated = self.created_from.is_some() || self.created_before.is_some();
         // No index has a group: its members' messages are found by employee. Those awaiting
         // acknowledgment have an index of their own, narrower than any sort's.
-        if self.group_id.is_some() || self.awaiting_ack || self.send.is_some() {
+        if self.group_id.is_some()
+            || self.awaiting_ack
+            || self.send.is_some()
+            || self.sent_by.is_some()
+        {
             return false;
         }
         match self.sort {
@@ -326,6 +335,10 @@ fn filters(sql: &mut Sql, q: &MessageListQuery, postgres: bool, hide: (bool, boo
             sql.text.push_str(&format!(" AND m.id = {p}"));
         }
         None => {}
+    }
+    if let Some(by) = &q.sent_by {
+        let p = sql.bind(Text(by.clone()));
+        sql.text.push_str(&format!(" AND m.sent_by = {p}"));
     }
     if let Some(group) = q.group_id {
         // Members of another partner's group have none of this partner's messages.

@@ -10,6 +10,7 @@ both_databases!(
     a_recall_is_all_or_nothing_and_refuses_what_is_not_asked_right,
     the_cabinet_recalls_one_message_or_the_whole_send,
     messages_stored_before_send_ids_keep_their_sends,
+    the_cabinet_recalls_every_message_a_filter_finds,
 );
 
 fn id_of(a: &Answer) -> String {
@@ -444,4 +445,116 @@ async fn messages_stored_before_send_ids_keep_their_sends(app: TestApp) {
         .await,
         2
     );
+}
+
+async fn the_cabinet_recalls_every_message_a_filter_finds(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let ivan = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let anna = app.login(&p.inn, "+79230000002", "Петрова Анна").await;
+    // A system's mistake: each its own send, so no message's "recall the send" reaches the rest.
+    let mut wrong = Vec::new();
+    for e in [&ivan, &anna, &ivan] {
+        wrong.push(id_of(
+            &app.create_message(&p, &e.id, "Ошибочная рассылка", "Не читайте")
+                .await,
+        ));
+    }
+    let right = id_of(&app.create_message(&p, &ivan.id, "Нужное", "Читайте").await);
+    let other = app.create_partner(INN_B).await;
+    let stranger = app.login(&other.inn, "+79230000009", "Чужой").await;
+    let theirs = id_of(
+        &app.create_message(&other, &stranger.id, "Ошибочная рассылка", "Чужое")
+            .await,
+    );
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+
+    // The whole list offers no such button; a search does.
+    let all = b.get("/cabinet/messages").await.body;
+    assert!(!all.contains("id=\"recall-found\""));
+    let found = b.get("/cabinet/messages?q=Ошибочная").await;
+    let action =
+        "/cabinet/messages/recall?q=%D0%9E%D1%88%D0%B8%D0%B1%D0%BE%D1%87%D0%BD%D0%B0%D1%8F";
+    assert!(
+        found.body.contains(&format!("action=\"{action}\"")),
+        "{}",
+        found.body
+    );
+    let csrf = found.csrf();
+    // Posted without a filter: refused, nothing recalled.
+    let unfiltered = b.post("/cabinet/messages/recall", &[("csrf", &csrf)]).await;
+    assert_eq!(unfiltered.status, 400, "{}", unfiltered.body);
+    let recalled = "SELECT COUNT(*) FROM messages WHERE status = 'recalled'";
+    assert_eq!(app.count(recalled).await, 0);
+    // An employee typed and not found, or found twice, is refused, whatever else the filter
+    // says: the list then shows nothing, and the other filters alone would find more.
+    for (typed, refusal) in [
+        ("Никто", "Нет сотрудника «Никто»"),
+        ("ов", "Подходят несколько сотрудников «ов»"),
+    ] {
+        let path = format!("/cabinet/messages/recall?q=Ошибочная&staff={typed}");
+        let refused = b.post(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(refused.body.contains(refusal), "{}", refused.body);
+    }
+    assert_eq!(app.count(recalled).await, 0);
+
+    let done = b.post(action, &[("csrf", &csrf)]).await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some(
+            "/cabinet/messages?q=%D0%9E%D1%88%D0%B8%D0%B1%D0%BE%D1%87%D0%BD%D0%B0%D1%8F&done=bulk_recalled&n=3"
+        ),
+        "{}",
+        done.body
+    );
+    for id in &wrong {
+        assert_eq!(status_of(&app, &p, id).await["status"], "recalled", "{id}");
+    }
+    assert_ne!(status_of(&app, &p, &right).await["status"], "recalled");
+    assert_ne!(status_of(&app, &other, &theirs).await["status"], "recalled");
+    let journaled = "SELECT COUNT(*) FROM audit_events WHERE action = 'messages_recalled'";
+    assert_eq!(app.count(journaled).await, 1);
+    // Again: nothing more to recall; the list of recalled ones offers no button.
+    let again = b.post(action, &[("csrf", &csrf)]).await;
+    assert!(again.location.unwrap().ends_with("done=bulk_recalled&n=0"));
+    let listed = b.get("/cabinet/messages?status=recalled").await.body;
+    assert!(!listed.contains("id=\"recall-found\""));
+
+    // A sender recalls only their own among those found.
+    let (_, d, _, _) = crate::admins::dispatcher(&app, &p).await;
+    let form = d.get("/cabinet/send").await;
+    for title in ["Диспетчер: ошибка", "Диспетчер: ошибка"] {
+        let sent = d
+            .post(
+                "/cabinet/send",
+                &[
+                    ("csrf", form.csrf().as_str()),
+                    ("staff", &anna.id),
+                    ("title", title),
+                    ("text", "-"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+    }
+    let by_api = id_of(
+        &app.create_message(&p, &anna.id, "Диспетчер: ошибка", "-")
+            .await,
+    );
+    let theirs_page = d.get("/cabinet/messages?q=Диспетчер").await.body;
+    assert!(theirs_page.contains("Отзываются только отправленные вами"));
+    let mine = d
+        .post(
+            "/cabinet/messages/recall?q=Диспетчер",
+            &[("csrf", form.csrf().as_str())],
+        )
+        .await;
+    let location = mine.location.as_deref().unwrap_or_default();
+    assert!(
+        location.ends_with("done=bulk_recalled&n=2"),
+        "{location} {}",
+        mine.body
+    );
+    assert_ne!(status_of(&app, &p, &by_api).await["status"], "recalled");
 }

@@ -118,6 +118,8 @@ struct ListView {
     /// Where to post "remind everyone found", when the list is filtered to the messages
     /// awaiting acknowledgment.
     remind_all: Option<String>,
+    /// The list is filtered and finds messages not recalled: "recall every one found".
+    recall_all: Option<String>,
     filter_error: Option<String>,
     filtered: bool,
     /// The list is one send's messages: the message it was opened from, and the list without
@@ -217,6 +219,7 @@ fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64, tr: T
             status: MessageStatus::parse(&p.status),
             awaiting_ack: p.status == AWAITING_ACK,
             words: search_words(&p.q),
+            sent_by: None,
             sort,
             descending,
             after: decode_cursor(&p.after),
@@ -380,6 +383,11 @@ pub async fn list(
         .then(|| found_action("/cabinet/messages/resend"));
     let remind_all = (parsed.query.awaiting_ack && !found.is_empty())
         .then(|| found_action("/cabinet/messages/remind"));
+    let recall_all = (!l.read_only
+        && parsed.query.filtered()
+        && parsed.query.status != Some(MessageStatus::Recalled)
+        && !found.is_empty())
+    .then(|| found_action("/cabinet/messages/recall"));
     let staff_select = employees.is_some();
     let staff = employees
         .unwrap_or_default()
@@ -442,6 +450,7 @@ pub async fn list(
         export,
         resend_all,
         remind_all,
+        recall_all,
         filter_error: parsed.error,
         filtered,
         send_filter,
@@ -503,23 +512,15 @@ async fn push_again_found(
     form: &CsrfForm,
     again: Again,
 ) -> CabinetResult<Response> {
-    let s = session::partner(req, state).await?;
-    session::check_csrf(&s.csrf, &form.csrf)?;
-    let (parsed, _, _) = read_filters(state, s.partner.id, &p, PAGE_OF_IDS, lang).await?;
-    if let Some(error) = parsed.error {
-        return Err(CabinetError::Invalid(crate::phrase::Phrase::new(
-            error.clone(),
-            error,
-        )));
-    }
+    let (s, query) = posted_filters(req, state, lang, &p, form).await?;
     match again {
-        Again::Resend if !undelivered(parsed.query.status) => {
+        Again::Resend if !undelivered(query.status) => {
             return Err(CabinetError::Invalid(phrase!(
                 "Отправить ещё раз можно только недоставленные: выберите статус «Нет устройства» или «Ошибка доставки»",
                 "Only undelivered messages can be pushed again: choose the status \"No device\" or \"Delivery failed\""
             )));
         }
-        Again::Remind if !parsed.query.awaiting_ack => {
+        Again::Remind if !query.awaiting_ack => {
             return Err(CabinetError::Invalid(phrase!(
                 "Напомнить можно только о сообщениях, ждущих ознакомления: выберите этот статус",
                 "Only messages awaiting acknowledgment can be reminded of: choose that status"
@@ -527,7 +528,45 @@ async fn push_again_found(
         }
         _ => {}
     }
-    let mut query = parsed.query;
+    let ids = found_ids(state, query).await?;
+    let mut done = Vec::new();
+    for chunk in ids.chunks(10_000) {
+        done.extend(match again {
+            Again::Resend => messaging::resend(state, &s.partner, chunk, Source::Cabinet).await?,
+            Again::Remind => reminders::remind(state, &s.partner, chunk).await?,
+        });
+    }
+    let back = href(&ListParams {
+        after: String::new(),
+        ..p
+    });
+    Ok(pushed_again(req, state, &s, again, &done, &back).await)
+}
+
+/// The session and the list's filters of a form posted from the list (`?…` its filters),
+/// checked: its CSRF token, and the filters' error refused (an employee typed and not found,
+/// or found twice, for whom the list shows nothing).
+async fn posted_filters(
+    req: &Request,
+    state: &SharedState,
+    lang: Lang,
+    p: &ListParams,
+    form: &CsrfForm,
+) -> CabinetResult<(PartnerSession, MessageListQuery)> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let (parsed, _, _) = read_filters(state, s.partner.id, p, PAGE_OF_IDS, lang).await?;
+    if let Some(error) = parsed.error {
+        return Err(CabinetError::Invalid(crate::phrase::Phrase::new(
+            error.clone(),
+            error,
+        )));
+    }
+    Ok((s, parsed.query))
+}
+
+/// The IDs of every message `query` (`posted_filters`) finds, at most `RESEND_FOUND_MAX`.
+async fn found_ids(state: &SharedState, mut query: MessageListQuery) -> CabinetResult<Vec<i64>> {
     query.after = None;
     query.limit = PAGE_OF_IDS;
     let mut ids = Vec::new();
@@ -544,21 +583,48 @@ async fn push_again_found(
             Some(last) if rows.len() as i64 == PAGE_OF_IDS => {
                 query.after = Some(last.cursor(query.sort));
             }
-            _ => break,
+            _ => return Ok(ids),
         }
     }
-    let mut done = Vec::new();
+}
+
+/// Recalls every message the list's filters find (a filter is required: never the whole
+/// list), a sender's own only, and comes back to the list.
+#[handler]
+pub async fn recall_found(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(lang): Data<&Lang>,
+    Query(p): Query<ListParams>,
+    Form(form): Form<CsrfForm>,
+) -> CabinetResult<Response> {
+    let (s, mut query) = posted_filters(req, state, *lang, &p, &form).await?;
+    if !query.filtered() {
+        return Err(CabinetError::Invalid(phrase!(
+            "Чтобы отозвать найденные сообщения, выберите сотрудника, группу, даты, статус или слова поиска",
+            "To recall the messages found, choose an employee, a group, dates, a status or words to search"
+        )));
+    }
+    // A colleague's sends are theirs to undo (`PartnerSession::may_undo`).
+    if s.sends_only() {
+        query.sent_by = Some(s.actor.clone());
+    }
+    let ids = found_ids(state, query).await?;
+    let mut recalled = Vec::new();
     for chunk in ids.chunks(10_000) {
-        done.extend(match again {
-            Again::Resend => messaging::resend(state, &s.partner, chunk, Source::Cabinet).await?,
-            Again::Remind => reminders::remind(state, &s.partner, chunk).await?,
-        });
+        let done = messaging::recall(state, &s.partner, chunk, Source::Cabinet).await?;
+        recalled.extend(done.recalled);
+    }
+    if !recalled.is_empty() {
+        let detail = messaging::messages_audit_detail(&recalled);
+        let action = audit::Action::MessagesRecalled;
+        audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
     }
     let back = href(&ListParams {
         after: String::new(),
         ..p
     });
-    Ok(pushed_again(req, state, &s, again, &done, &back).await)
+    Ok(done_counted(&back, "bulk_recalled", recalled.len() as u64))
 }
 
 /// The status filter's value for "awaiting acknowledgment".
