@@ -1556,8 +1556,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     (
         "sched.not_yours",
-        "отменить может запланировавший",
-        "only who scheduled it can cancel",
+        "изменить или отменить может запланировавший",
+        "only who scheduled it can change or cancel it",
     ),
     ("card.write", "Написать", "Write"),
     (

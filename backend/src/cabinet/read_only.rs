@@ -60,8 +60,8 @@ fn sender_refused() -> CabinetError {
     ))
 }
 
-/// Refused unless `s` may undo (recall, cancel) a send made by `sent_by`: a sender undoes only
-/// their own (`PartnerSession::may_undo`).
+/// Refused unless `s` may undo or change (recall, cancel, change a scheduled one) a send made by
+/// `sent_by`: a sender only their own (`PartnerSession::may_undo`).
 pub async fn check_undo(
     state: &SharedState,
     req: &Request,
@@ -72,8 +72,8 @@ pub async fn check_undo(
         return Ok(());
     }
     let refused = CabinetError::Forbidden(phrase!(
-        "Отозвать или отменить отправку может тот, кто её сделал, или администратор с полными правами",
-        "Only who made a send, or an admin with full rights, can recall or cancel it"
+        "Изменить, отозвать или отменить отправку может тот, кто её сделал, или администратор с полными правами",
+        "Only who made a send, or an admin with full rights, can change, recall or cancel it"
     ));
     Err(refuse(state, req, s, refused, stored::AUDIT_REFUSED_SENDER).await)
 }

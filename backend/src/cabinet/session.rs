@@ -52,8 +52,9 @@ impl PartnerSession {
         self.admin.as_ref().is_some_and(AdminRow::is_sender)
     }
 
-    /// Whether they may undo (recall, cancel) a send made by `sent_by` (the journal's actor):
-    /// with full rights any; a sender only their own, not a colleague's work.
+    /// Whether they may undo or change (recall, cancel, change a scheduled one) a send made by
+    /// `sent_by` (the journal's actor): with full rights any; a sender only their own, not a
+    /// colleague's work.
     pub fn may_undo(&self, sent_by: Option<&str>) -> bool {
         !self.sends_only() || sent_by == Some(self.actor.as_str())
     }
