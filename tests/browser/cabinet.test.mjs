@@ -231,6 +231,13 @@ test("send a message to a chosen employee and see it in the list", async () => {
   assert.equal(await page.locator("#journal tbody tr").count(), 2);
   await page.goto(`${BASE}/cabinet/messages`);
   assert.equal((await titles(page))[0], "Инвентаризация");
+  const all = (await titles(page)).length;
+  // By sender: what the company's own login sent, not the API's.
+  await page.selectOption("#by-filter", "admin");
+  await Promise.all([page.waitForURL(/by=admin/), page.click("#filters button[type=submit]")]);
+  const theirs = await titles(page);
+  assert.equal(theirs[0], "Инвентаризация");
+  assert.ok(theirs.length < all, `${theirs.length} of ${all}`);
   await page.context().close();
 });
 

@@ -1542,6 +1542,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("card.groups", "Группы", "Groups"),
     ("card.no_groups", "Ни в одной группе", "In no group"),
     ("audit.about", "О сотруднике", "About the employee"),
+    ("msg.f_by", "Отправитель", "Sender"),
+    (
+        "msg.by_api_main",
+        "АСУ (API), основной токен",
+        "Integration (API), the main token",
+    ),
     ("card.history", "Изменения", "Changes"),
     (
         "card.no_history",

@@ -1022,6 +1022,16 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
             p.id
         ))
         .await;
+    // Every third sent from the cabinet by a named admin.
+    app.state
+        .store
+        .execute_script(&format!(
+            "UPDATE messages SET source = 'cabinet', sent_by = 'admin:dispatch'
+             WHERE partner_id = {} AND id % 3 = 0",
+            p.id
+        ))
+        .await
+        .unwrap();
 
     // A group of Anna alone: its list is hers, found through the group's members.
     let group = app
@@ -1079,6 +1089,16 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
             let mut by_alone = q.clone();
             by_alone.send = Some(OneSend::Alone(alone));
             cases.extend([by_send, send_read, send_dated, by_alone]);
+            let mut by_sender = q.clone();
+            by_sender.sent_by = Some("admin:dispatch".into());
+            let mut sender_status = by_sender.clone();
+            sender_status.status = Some(MessageStatus::Failed);
+            sender_status.staff_id = Some(staff[0]);
+            let mut by_api = q.clone();
+            by_api.sent_by = Some("api".into());
+            let mut api_staff = by_api.clone();
+            api_staff.staff_id = Some(staff[1]);
+            cases.extend([by_sender, sender_status, by_api, api_staff]);
         }
     }
     let all_pages = |q: simo_backend::store::MessageListQuery, plan| {
@@ -1150,13 +1170,25 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
     // A send's messages, few: read by the send's index, whatever the sort.
     let mut q = list_query(p.id, MessageSort::Created);
     q.send = Some(OneSend::Of(77));
-    assert_eq!(store.list_plan(&q).await.unwrap(), ListPlan::FilterFirst);
+    read_first_by(&app, &q, "messages_send").await;
+    // A cabinet sender's messages, few: read by the cabinet senders' index.
+    let mut q = list_query(p.id, MessageSort::Title);
+    q.sent_by = Some("admin:dispatch".into());
+    read_first_by(&app, &q, "messages_cabinet_sender").await;
+}
+
+/// The list query `q` finds few rows, so they are read first (and then sorted): on SQLite,
+/// through `index`.
+async fn read_first_by(app: &TestApp, q: &simo_backend::store::MessageListQuery, index: &str) {
+    use simo_backend::store::ListPlan;
+    let store = &app.state.store;
+    assert_eq!(store.list_plan(q).await.unwrap(), ListPlan::FilterFirst);
     if app.db == Db::Sqlite {
         let plan = store
-            .explain_partner_messages(&q, ListPlan::FilterFirst)
+            .explain_partner_messages(q, ListPlan::FilterFirst)
             .await
             .unwrap();
-        assert!(plan.contains("messages_send"), "{plan}");
+        assert!(plan.contains(index), "{index}: {plan}");
     }
 }
 

@@ -12,6 +12,7 @@ use simo_backend::service::schedule::run_due;
 both_databases!(
     every_message_names_who_sent_it_and_a_schedule_who_scheduled_it,
     a_sender_recalls_and_cancels_only_their_own_sends,
+    the_message_list_filters_by_who_sent_them,
 );
 
 const HOUR_MS: i64 = 3_600_000;
@@ -356,4 +357,83 @@ async fn a_sender_recalls_and_cancels_only_their_own_sends(app: TestApp) {
     assert_eq!(cancel(theirs_later).await.status, 303);
     assert_eq!(app.count(recalled).await, 1);
     assert_eq!(app.count(waiting).await, 1);
+}
+
+/// The titles the message list shows at `path`, in order.
+async fn listed(b: &Browser, path: &str) -> Vec<String> {
+    let page = b.get(path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.body
+        .split("class=\"title-cell\"><a href=\"/cabinet/messages/")
+        .skip(1)
+        .map(|rest| {
+            let title = rest.split_once('>').unwrap().1;
+            title.split("</a>").next().unwrap().to_owned()
+        })
+        .collect()
+}
+
+async fn the_message_list_filters_by_who_sent_them(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let (owner, dispatcher, _, _) = dispatcher(&app, &p).await;
+    let zup = add_key(&owner, "1С ЗУП", "full").await;
+    api_send(&app, &p.token, &p.inn, &e.id, "Основным").await;
+    api_send(&app, &zup, &p.inn, &e.id, "Ключом ЗУП").await;
+    for (b, title) in [(&dispatcher, "Диспетчером"), (&owner, "Владельцем")] {
+        let form = b.get("/cabinet/send").await;
+        let fields = [
+            ("csrf", form.csrf()),
+            ("staff", e.id.clone()),
+            ("title", title.to_owned()),
+            ("text", "Текст".to_owned()),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(b.post("/cabinet/send", &fields).await.status, 200);
+    }
+    let everyone = listed(&owner, "/cabinet/messages").await;
+    assert_eq!(everyone.len(), 4, "{everyone:?}");
+    for (by, titles) in [
+        ("admin", vec!["Владельцем"]),
+        ("admin:dispatch", vec!["Диспетчером"]),
+        ("api", vec!["Основным"]),
+        ("api:1С ЗУП", vec!["Ключом ЗУП"]),
+        ("admin:nobody", vec![]),
+    ] {
+        let path = format!(
+            "/cabinet/messages?{}",
+            serde_urlencoded::to_string([("by", by)]).unwrap()
+        );
+        assert_eq!(listed(&owner, &path).await, titles, "{by}");
+    }
+    // Not a sender's name: no filter.
+    assert_eq!(
+        listed(&owner, "/cabinet/messages?by=employee").await.len(),
+        4
+    );
+    // With a status too, and the CSV the same.
+    let none_read = listed(&owner, "/cabinet/messages?by=admin%3Adispatch&status=read").await;
+    assert!(none_read.is_empty());
+    let csv = owner.get("/cabinet/messages.csv?by=admin%3Adispatch").await;
+    let rows = crate::cabinet::csv_rows(&csv);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows[1].contains(&"Диспетчером".to_owned()), "{rows:?}");
+    // The choices: the company's login, each admin, the main token and each key, chosen kept.
+    let page = owner
+        .get("/cabinet/messages?by=admin%3Adispatch")
+        .await
+        .body;
+    let select = page.split("id=\"by-filter\"").nth(1).unwrap();
+    let select = select.split("</select>").next().unwrap();
+    for option in [
+        "<option value=\"admin\">",
+        "<option value=\"admin:dispatch\" selected>",
+        "<option value=\"api\">АСУ (API), основной токен</option>",
+        "<option value=\"api:1С ЗУП\">",
+    ] {
+        assert!(select.contains(option), "{option}: {select}");
+    }
+    let english = owner.get("/cabinet/messages?lang=en").await.body;
+    assert!(english.contains("Sender"));
+    owner.get("/cabinet?lang=ru").await;
 }

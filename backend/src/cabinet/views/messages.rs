@@ -5,7 +5,7 @@ use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, html, read_only, session};
-use super::journal::{actor_journal, sender_label};
+use super::journal::{actor_journal, actor_label, sender_label};
 use super::{DoneQuery, done_counted};
 use crate::domain::{GroupId, Millis, StaffId, now_millis};
 use crate::error::Error;
@@ -46,6 +46,10 @@ pub struct ListParams {
     pub to: String,
     #[serde(default, skip_serializing_if = "is_blank")]
     pub status: String,
+    /// Who sent them, as the journal names actors (`admin`, `admin:<login>`, `api`,
+    /// `api:<key>`).
+    #[serde(default, skip_serializing_if = "is_blank")]
+    pub by: String,
     #[serde(default, skip_serializing_if = "is_blank")]
     pub q: String,
     #[serde(default, skip_serializing_if = "is_blank")]
@@ -108,6 +112,8 @@ struct ListView {
     statuses: Vec<Choice>,
     /// The partner's groups, to filter by one.
     groups: Vec<Choice>,
+    /// Who sent them (`sender_choices`).
+    senders: Vec<Choice>,
     next: Option<String>,
     first: Option<String>,
     /// The CSV of the whole list as filtered and sorted.
@@ -219,7 +225,7 @@ fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64, tr: T
             status: MessageStatus::parse(&p.status),
             awaiting_ack: p.status == AWAITING_ACK,
             words: search_words(&p.q),
-            sent_by: None,
+            sent_by: sender_of(&p.by),
             sort,
             descending,
             after: decode_cursor(&p.after),
@@ -307,6 +313,52 @@ async fn resolve_staff(
 /// query, the partner's employees to pick from (a company of up to `STAFF_SELECT_MAX`), and
 /// the name of the employee the filter chose. A name or phone typed in the filter's field is
 /// searched in the database, as the employee list's search is.
+/// A sender as the filter takes one: an actor that sends (`admin…`, `api…`), of a sane length;
+/// anything else is no filter.
+fn sender_of(raw: &str) -> Option<String> {
+    let by = raw.trim();
+    let sends = matches!(by, "admin" | "api") || by.starts_with("admin:") || by.starts_with("api:");
+    (sends && by.len() <= 200 && !by.chars().any(char::is_control)).then(|| by.to_owned())
+}
+
+/// Whom the list can be filtered by: the company's own login, each named admin, the API's main
+/// token and each named key; a sender chosen that is none of these now (an admin deleted, a
+/// key revoked) is kept, chosen, at the end.
+async fn sender_choices(
+    state: &SharedState,
+    partner_id: i64,
+    tr: Tr,
+    chosen: Option<&str>,
+) -> CabinetResult<Vec<Choice>> {
+    let mut senders = vec![(audit::ADMIN.to_owned(), tr.s("audit.who_main").to_owned())];
+    for a in state.store.admins_of(partner_id).await? {
+        let actor = audit::admin(&a.login);
+        let label = format!("{} ({})", actor_label(&actor, tr), a.name);
+        senders.push((actor, label));
+    }
+    senders.push((audit::API.to_owned(), tr.s("msg.by_api_main").to_owned()));
+    for k in state.store.api_keys(partner_id, now_millis()).await? {
+        if !k.name.is_empty() {
+            let actor = audit::api_key(&k.name);
+            let label = actor_label(&actor, tr);
+            senders.push((actor, label));
+        }
+    }
+    if let Some(by) = chosen
+        && !senders.iter().any(|(actor, _)| actor == by)
+    {
+        senders.push((by.to_owned(), actor_label(by, tr)));
+    }
+    Ok(senders
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: Some(value.as_str()) == chosen,
+            value,
+            label,
+        })
+        .collect())
+}
+
 pub(super) async fn read_filters(
     state: &SharedState,
     partner_id: i64,
@@ -425,9 +477,12 @@ pub async fn list(
             label: g.name,
         })
         .collect();
-    let filtered = [&p.staff, &p.group, &p.send, &p.from, &p.to, &p.status, &p.q]
-        .iter()
-        .any(|v| !is_blank(v));
+    let senders = sender_choices(state, s.partner.id, l.t, parsed.query.sent_by.as_deref()).await?;
+    let filtered = [
+        &p.staff, &p.group, &p.send, &p.from, &p.to, &p.status, &p.by, &p.q,
+    ]
+    .iter()
+    .any(|v| !is_blank(v));
     let send_filter = parsed.query.send.map(|_| {
         let all = ListParams {
             send: String::new(),
@@ -445,6 +500,7 @@ pub async fn list(
         staff_found,
         statuses,
         groups,
+        senders,
         next,
         first,
         export,
