@@ -657,8 +657,8 @@ pub async fn recall_found(
     let (s, mut query) = posted_filters(req, state, *lang, &p, &form).await?;
     if !query.filtered() {
         return Err(CabinetError::Invalid(phrase!(
-            "Чтобы отозвать найденные сообщения, выберите сотрудника, группу, даты, статус или слова поиска",
-            "To recall the messages found, choose an employee, a group, dates, a status or words to search"
+            "Чтобы отозвать найденные сообщения, выберите сотрудника, группу, отправителя, даты, статус или слова поиска",
+            "To recall the messages found, choose an employee, a group, a sender, dates, a status or words to search"
         )));
     }
     // A colleague's sends are theirs to undo (`PartnerSession::may_undo`).
