@@ -19,7 +19,7 @@ pub use push_token::PushToken;
 pub use registration::Registration;
 pub use repeat::Repeat;
 pub use text::{
-    GroupName, MessageText, NAME_PLACEHOLDERS, PartnerName, StaffName, Title, fold,
+    GroupName, MessageText, NAME_PLACEHOLDERS, PartnerName, StaffName, Title, clean, fold,
     has_name_placeholder, personalized, shortened,
 };
 pub use time::{Millis, TimeFormat, doubled_delay, now_millis};

@@ -5,8 +5,9 @@ use super::ParseError;
 /// Control characters other than line breaks and tabs have no place in a notification. A text
 /// of nothing but invisible characters (zero-width spaces, direction marks, a BOM) is empty:
 /// the phone would show a blank notification. Inside visible text they stay (the joiner of
-/// an emoji family, a soft hyphen).
-fn clean(raw: &str) -> String {
+/// an emoji family, a soft hyphen). Also for names kept without a type of their own (a
+/// template's).
+pub fn clean(raw: &str) -> String {
     let kept: String = raw
         .chars()
         .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))

@@ -4,7 +4,10 @@ use crate::cabinet::{Browser, journal};
 use crate::helpers::*;
 use crate::push::on_both_databases;
 
-on_both_databases!(templates_fill_in_the_send_form_and_stay_each_partners_own);
+on_both_databases!(
+    templates_fill_in_the_send_form_and_stay_each_partners_own,
+    a_templates_name_keeps_no_control_characters,
+);
 
 /// The `value` of the form field `name` on a page.
 fn field(body: &str, name: &str) -> String {
@@ -82,9 +85,12 @@ async fn templates_fill_in_the_send_form_and_stay_each_partners_own(db: Db) {
         taken.body
     );
     assert_eq!(field(&taken.body, "title"), "Другая");
-    let unnamed = save("", "  ", "Заголовок", "Текст").await;
-    assert_eq!(unnamed.status, 400);
-    assert!(unnamed.body.contains("Укажите название шаблона"));
+    // Control characters are no name (PostgreSQL refuses a NUL: the fuzz found a 500).
+    for blank in ["  ", "\0\u{1}\u{202e}"] {
+        let unnamed = save("", blank, "Заголовок", "Текст").await;
+        assert_eq!(unnamed.status, 400, "{blank:?}: {}", unnamed.body);
+        assert!(unnamed.body.contains("Укажите название шаблона"));
+    }
     let long: &'static str = "т".repeat(251).leak();
     let too_long = save("", "Длинный", long, "Текст").await;
     assert_eq!(too_long.status, 400);
@@ -202,5 +208,35 @@ async fn templates_fill_in_the_send_form_and_stay_each_partners_own(db: Db) {
             .location
             .as_deref(),
         Some("/cabinet/login")
+    );
+}
+
+async fn a_templates_name_keeps_no_control_characters(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let csrf = b.get("/cabinet/templates").await.csrf();
+    let saved = b
+        .post(
+            "/cabinet/templates",
+            &[
+                ("csrf", csrf.as_str()),
+                ("do", "save"),
+                ("id", ""),
+                ("name", "Звонок\u{7}\0"),
+                ("title", "Заголовок"),
+                ("text", "Текст"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let kept = "SELECT COUNT(*) FROM message_templates WHERE name = 'Звонок'";
+    assert_eq!(
+        app.count(kept).await,
+        1,
+        "kept without the control characters"
     );
 }

@@ -158,7 +158,10 @@ pub async fn submit(
         ("save", _) => {
             let templates = state.store.templates(partner_id).await?;
             let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf);
-            let name = form.name.trim();
+            // Cleaned as titles are: PostgreSQL refuses a NUL, and no name needs a control
+            // character (the fuzz typed one).
+            let name = crate::domain::clean(&form.name);
+            let name = name.as_str();
             let checked = if name.is_empty() {
                 Err(l.t.s("tpl.name_missing").to_owned())
             } else if name.chars().count() > NAME_MAX {
