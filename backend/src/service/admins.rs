@@ -31,9 +31,13 @@ pub fn parse_login(raw: &str) -> Result<String> {
     }
 }
 
-/// The person's name as the journal and the list show it: 1 to 100 characters.
+/// The person's name as the journal and the list show it: 1 to 100 characters, without control
+/// characters (PostgreSQL refuses a NUL).
 fn parse_name(raw: &str) -> Result<String> {
-    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = crate::domain::clean(raw)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if (1..=100).contains(&name.chars().count()) {
         Ok(name)
     } else {
@@ -211,6 +215,8 @@ mod tests {
     fn names_are_trimmed_and_bounded() {
         assert_eq!(parse_name("  Мария   Иванова ").unwrap(), "Мария Иванова");
         assert!(parse_name("   ").is_err());
+        assert_eq!(parse_name("\0Мария\u{1} Иванова").unwrap(), "Мария Иванова");
+        assert!(parse_name("\0\u{7}").is_err());
         assert!(parse_name(&"я".repeat(101)).is_err());
     }
 }
