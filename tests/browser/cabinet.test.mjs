@@ -204,8 +204,9 @@ test("send a message to a chosen employee and see it in the list", async () => {
   assert.equal((await page.textContent("#message-title")).trim(), "Инвентаризация");
   assert.match(await page.textContent("#message-body"), /закрыт на инвентаризацию/);
   // Sent from the company's own login: the page names it and links to its journal.
-  assert.equal((await page.textContent("#message-sender")).trim(), "Администратор (вход по ИНН)");
-  await Promise.all([page.waitForURL(/\/cabinet\/journal\?who=admin$/), page.click("#message-sender a")]);
+  assert.equal((await page.textContent("#message-sender a:first-child")).trim(), "Администратор (вход по ИНН)");
+  assert.equal(await page.getAttribute("#message-sender-list", "href"), "/cabinet/messages?by=admin");
+  await Promise.all([page.waitForURL(/\/cabinet\/journal\?who=admin$/), page.click("#message-sender a:first-child")]);
   assert.equal(await page.inputValue("#who"), "admin");
   await page.goBack();
   await shot(page, "07-message");

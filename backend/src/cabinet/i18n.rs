@@ -1543,6 +1543,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("card.no_groups", "Ни в одной группе", "In no group"),
     ("audit.about", "О сотруднике", "About the employee"),
     ("msg.f_by", "Отправитель", "Sender"),
+    ("msg.sender_messages", "его сообщения", "their messages"),
     (
         "msg.by_api_main",
         "АСУ (API), основной токен",

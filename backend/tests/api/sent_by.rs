@@ -142,7 +142,7 @@ async fn every_message_names_who_sent_it_and_a_schedule_who_scheduled_it(app: Te
     assert!(
         english
             .body
-            .contains(">Integration (API), key «1С ЗУП»</a></dd>"),
+            .contains(">Integration (API), key «1С ЗУП»</a> · <a href="),
         "{}",
         english.body
     );
@@ -433,6 +433,20 @@ async fn the_message_list_filters_by_who_sent_them(app: TestApp) {
     ] {
         assert!(select.contains(option), "{option}: {select}");
     }
+    // A message's page leads to the list of its sender's messages.
+    let theirs = message_titled(&app, "Ключом ЗУП").await;
+    let page = owner.get(&format!("/cabinet/messages/{theirs}")).await.body;
+    let link =
+        "href=\"/cabinet/messages?by=api%3A1%D0%A1+%D0%97%D0%A3%D0%9F\" id=\"message-sender-list\"";
+    assert!(page.contains(link), "{page}");
+    assert_eq!(
+        listed(
+            &owner,
+            "/cabinet/messages?by=api%3A1%D0%A1+%D0%97%D0%A3%D0%9F"
+        )
+        .await,
+        ["Ключом ЗУП"]
+    );
     let english = owner.get("/cabinet/messages?lang=en").await.body;
     assert!(english.contains("Sender"));
     owner.get("/cabinet?lang=ru").await;

@@ -706,6 +706,8 @@ struct ShowView {
     /// Who sent it, and the journal of their actions when it is known.
     sender: String,
     sender_journal: Option<String>,
+    /// The message list filtered to that sender.
+    sender_list: Option<String>,
     history: Vec<Event>,
     recalled: bool,
     /// Messages of the same send not yet recalled, this one included (see `Store::same_send`).
@@ -803,6 +805,12 @@ pub async fn show(
     let sent_by = state.store.message_sent_by(s.partner.id, m.id).await?;
     let sender = sender_label(sent_by.as_deref(), &m.source, Tr(*lang));
     let sender_journal = sent_by.as_deref().map(actor_journal);
+    let sender_list = sent_by.as_deref().and_then(sender_of).map(|by| {
+        href(&ListParams {
+            by,
+            ..ListParams::default()
+        })
+    });
     let events = state.store.message_events(s.partner.id, m.id).await?;
     // Messages stored before the status history existed have only their row's timestamps.
     let history = if events.is_empty() {
@@ -881,6 +889,7 @@ pub async fn show(
         created: cfg.datetime(m.created_at),
         sender,
         sender_journal,
+        sender_list,
         history,
         recalled,
         same_send,
