@@ -7,15 +7,31 @@ use serde_json::json;
 
 both_databases!(a_sends_page_counts_its_recipients_by_status_and_lists_them,);
 
-/// The messages a list page shows, by ID, in order.
-async fn listed(b: &Browser, path: &str) -> Vec<i64> {
+/// The messages a list page shows, in order: (ID, title).
+pub(crate) async fn listed_rows(b: &Browser, path: &str) -> Vec<(i64, String)> {
     let page = b.get(path).await;
     assert_eq!(page.status, 200, "{path}: {}", page.body);
     page.body
         .split("class=\"title-cell\"><a href=\"/cabinet/messages/")
         .skip(1)
-        .map(|rest| rest.split('"').next().unwrap().parse().unwrap())
+        .map(|rest| {
+            let (id, link) = rest.split_once('"').unwrap();
+            let title = link
+                .split_once('>')
+                .unwrap()
+                .1
+                .split("</a>")
+                .next()
+                .unwrap();
+            (id.parse().unwrap(), title.to_owned())
+        })
         .collect()
+}
+
+/// The messages a list page shows, by ID, in order.
+async fn listed(b: &Browser, path: &str) -> Vec<i64> {
+    let rows = listed_rows(b, path).await;
+    rows.into_iter().map(|(id, _)| id).collect()
 }
 
 /// The message page's counts of its send: (status, count), in the order shown.

@@ -361,16 +361,8 @@ async fn a_sender_recalls_and_cancels_only_their_own_sends(app: TestApp) {
 
 /// The titles the message list shows at `path`, in order.
 async fn listed(b: &Browser, path: &str) -> Vec<String> {
-    let page = b.get(path).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    page.body
-        .split("class=\"title-cell\"><a href=\"/cabinet/messages/")
-        .skip(1)
-        .map(|rest| {
-            let title = rest.split_once('>').unwrap().1;
-            title.split("</a>").next().unwrap().to_owned()
-        })
-        .collect()
+    let rows = crate::send_tally::listed_rows(b, path).await;
+    rows.into_iter().map(|(_, title)| title).collect()
 }
 
 async fn the_message_list_filters_by_who_sent_them(app: TestApp) {

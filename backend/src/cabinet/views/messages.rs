@@ -949,9 +949,12 @@ pub async fn recall(
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let id: i64 = id.parse().map_err(|_| CabinetError::NotFound)?;
-    // A send's messages share their sender: the one asked for answers for them all.
-    let sent_by = state.store.message_sent_by(s.partner.id, id).await?;
-    read_only::check_undo(state, req, &s, sent_by.as_deref()).await?;
+    // A send's messages share their sender: the one asked for answers for them all. Only a
+    // sender's right depends on it.
+    if s.sends_only() {
+        let sent_by = state.store.message_sent_by(s.partner.id, id).await?;
+        read_only::check_undo(state, req, &s, sent_by.as_deref()).await?;
+    }
     let mut ids = form.messages(state, s.partner.id, id).await?;
     if ids.is_empty() {
         // The whole send was recalled meanwhile (another tab): this one then answers "already".

@@ -154,7 +154,10 @@ pub async fn cancel(
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let id: i64 = form.id.trim().parse().map_err(|_| CabinetError::NotFound)?;
-    if let Some(row) = state.store.scheduled_send(s.partner.id, id).await? {
+    // Only a sender's right depends on who scheduled it.
+    if s.sends_only()
+        && let Some(row) = state.store.scheduled_send(s.partner.id, id).await?
+    {
         read_only::check_undo(state, req, &s, row.sent_by.as_deref()).await?;
     }
     let row = match schedule::cancel(state, &s.partner, id).await {
