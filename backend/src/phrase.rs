@@ -292,6 +292,8 @@ pub mod stored {
         "«{}» → {}, получателей: {*}, повтор: {*}",
         "“{}” → {}, recipients: {*}, repeats: {*}",
     );
+    /// A waiting send changed: the send before and after, each as `AUDIT_SCHEDULED` says it.
+    pub const AUDIT_SCHEDULE_CHANGED: Stored = Stored::new("{*} ⇒ {*}", "{*} ⇒ {*}");
     pub const TO_GROUP: Stored = Stored::new("группа «{}»", "group “{}”");
     pub const TO_ALL_ACTIVE: Stored = Stored::new("все активные", "all active");
     pub const EVERY_DAY: Stored = Stored::new("каждый день", "every day");
@@ -393,6 +395,8 @@ pub mod stored {
         STAFF_DISABLED,
         STAFF_PENDING,
         GROUP_NOT_FOUND,
+        // Before the two it holds, which would take its first as theirs and the rest as a value.
+        AUDIT_SCHEDULE_CHANGED,
         AUDIT_SCHEDULED_REPEATING,
         AUDIT_SCHEDULED,
         TO_GROUP,
@@ -578,6 +582,15 @@ mod tests {
         assert_eq!(
             stored_in_english(&once).as_deref(),
             Some("“Планерка” → 2026-12-01 09:00, recipients: 12")
+        );
+        // A change holds both, each read back whole.
+        let changed = stored::AUDIT_SCHEDULE_CHANGED.fill(&[&once, &scheduled]);
+        assert_eq!(
+            stored_in_english(&changed).as_deref(),
+            Some(
+                "“Планерка” → 2026-12-01 09:00, recipients: 12 ⇒ “каждый день” → 2026-12-01 \
+                 09:00, recipients: group “Склад”, repeats: every week"
+            )
         );
         // A provider's answer that looks like ours is the provider's.
         let rejected = stored::REJECTED.fill(&["fcm", &stored::NETWORK.fill(&["x"])]);

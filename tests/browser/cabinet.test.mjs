@@ -701,12 +701,19 @@ test("schedule a message, see it wait on the dashboard and its page, cancel one,
   const later = moscow(Date.now() + 25 * 3600 * 1000);
   await page.fill("#sched-edit-at", later);
   await page.fill("#sched-edit input[name=title]", "Обход склада (перенос)");
+  // From Petrova alone to everyone active, every week.
+  assert.ok(await page.isChecked("#sched-to-keep"));
+  await page.check("#sched-to-all");
+  await page.selectOption("#sched-edit-repeat", "weekly");
   await shot(page, "19b-scheduled-edit");
   await Promise.all([page.waitForURL(/done=sched_changed/), page.click("#sched-edit-save")]);
   assert.match(await page.textContent(".notice"), /Запланированная отправка изменена/);
   const moved = await page.textContent("#sched-pending");
   assert.match(moved, /Обход склада \(перенос\)/);
   assert.ok(moved.includes(later.replace("T", " ")), moved);
+  const row = await page.locator("#sched-pending tr", { hasText: "Обход склада" }).textContent();
+  assert.match(row, /все активные сотрудники/);
+  assert.match(row, /↻ каждую неделю/);
 
   // Cancel asks first; dismissed, it stays; accepted, it is gone from the waiting ones.
   await page.goto(`${BASE}/cabinet/scheduled`);

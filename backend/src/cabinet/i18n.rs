@@ -81,8 +81,20 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     (
         "sched.edit_series",
-        "Следующие отправки серии пойдут в новое время и с новым текстом",
-        "The series' next sends go at the new time and with the new words",
+        "Следующие отправки серии пойдут в новое время, с новым текстом и новым получателям",
+        "The series' next sends go at the new time, with the new words, to the new recipients",
+    ),
+    ("sched.edit_keep", "Как сейчас", "As now"),
+    (
+        "sched.edit_list",
+        "Сотрудникам по телефону или ID",
+        "Employees by phone or ID",
+    ),
+    ("sched.edit_no_group", "Выберите группу", "Choose a group"),
+    (
+        "sched.edit_unknown",
+        "Ничего не изменено: нет таких сотрудников",
+        "Nothing was changed: no such employees",
     ),
     (
         "sched.cancel_confirm",

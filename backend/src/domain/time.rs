@@ -89,6 +89,11 @@ impl TimeFormat {
         digits(out, minutes % 60, 2);
     }
 
+    /// `2026-11-23 16:47` in the configured zone, as the journals write a time.
+    pub fn minutes(&self, millis: Millis) -> String {
+        self.naive(millis).format("%Y-%m-%d %H:%M").to_string()
+    }
+
     /// Any offset is accepted; a date without one is read in the configured zone,
     /// because that is what a 1C server in Moscow means when it sends a bare date.
     pub fn parse(&self, raw: &str) -> Result<Millis, ParseError> {

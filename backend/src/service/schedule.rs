@@ -57,7 +57,7 @@ pub async fn schedule(
     state: &AppState,
     partner: &PartnerRow,
     send: NewSend<'_>,
-) -> Result<ScheduledRow> {
+) -> Result<Keyed<ScheduledRow>> {
     let NewSend {
         to,
         content,
@@ -67,18 +67,10 @@ pub async fn schedule(
         repeat,
         repeat_until,
     } = send;
+    let (listed, group) = addressed(to);
     let asked = Asked {
-        listed: match to {
-            Recipients::AllActive | Recipients::Group(_) => None,
-            Recipients::Listed(ids) => {
-                let mut seen = HashSet::with_capacity(ids.len());
-                Some(ids.iter().copied().filter(|id| seen.insert(id.0)).collect())
-            }
-        },
-        group: match to {
-            Recipients::Group(id) => Some(id.0),
-            _ => None,
-        },
+        listed,
+        group,
         content,
         send_at,
         repeat,
@@ -91,46 +83,12 @@ pub async fn schedule(
             .await?
     {
         // Before the time's checks: a repeat after the time passed still finds its send.
-        return replay(&asked, Some(key), earlier);
+        return replay(&asked, Some(key), earlier).map(Keyed::Taken);
     }
     let now = now_millis();
     check_time(state, send_at, now)?;
-    match (repeat, repeat_until) {
-        (None, Some(_)) => {
-            return Err(Error::invalid(phrase!(
-                "Поле «repeatuntil» задаёт конец повторов: укажите и «repeat»",
-                "“repeatuntil” ends a series: give “repeat” too"
-            )));
-        }
-        (Some(_), Some(until)) if until < send_at => {
-            return Err(Error::invalid(phrase!(
-                "Повторы должны закончиться не раньше первой отправки ({})",
-                "The repeats cannot end before the first send ({})",
-                state.time.format(send_at)
-            )));
-        }
-        _ => {}
-    }
-    if let Some(unique) = &asked.listed {
-        if unique.is_empty() {
-            return Err(Error::invalid(phrase!(
-                "Не указаны получатели",
-                "No recipients given"
-            )));
-        }
-        if unique.len() > MAX_LISTED {
-            return Err(Error::invalid(phrase!(
-                "Получателей больше {MAX_LISTED}: запланируйте отправку частями или всем",
-                "More than {MAX_LISTED} recipients: schedule the send in parts, or to everyone"
-            )));
-        }
-        messaging::check_known(state, partner.id, unique).await?;
-    }
-    if let Some(id) = asked.group
-        && state.store.group(partner.id, id).await?.is_none()
-    {
-        return Err(messaging::group_not_found(to));
-    }
+    check_series(state, repeat, repeat_until, send_at)?;
+    check_recipients(state, partner, to, asked.listed.as_deref()).await?;
     let (pending, _) = state.store.scheduled_summary(partner.id).await?;
     if pending >= MAX_PENDING {
         return Err(Error::Conflict(phrase!(
@@ -158,7 +116,7 @@ pub async fn schedule(
         .await?;
     let row = match stored {
         Keyed::Stored(row) => row,
-        Keyed::Taken(earlier) => return replay(&asked, key, earlier),
+        Keyed::Taken(earlier) => return replay(&asked, key, earlier).map(Keyed::Taken),
     };
     tracing::info!(
         partner_id = partner.id,
@@ -166,7 +124,113 @@ pub async fn schedule(
         send_at,
         "message scheduled"
     );
-    Ok(row)
+    Ok(Keyed::Stored(row))
+}
+
+/// What the journal says of a send: its title, time, recipients and, for a series, how it
+/// repeats; stored words, which the English journal reads back.
+pub async fn journal_detail(state: &AppState, row: &ScheduledRow) -> String {
+    let at = state.time.minutes(row.send_at);
+    let whom = match (row.group_id, row.listed_count()) {
+        (Some(id), _) => {
+            let name = match state.store.group(row.partner_id, id).await {
+                Ok(Some(group)) => group.name,
+                // Deleted since: its send goes to nobody, and the journal names it by ID.
+                Ok(None) => id.to_string(),
+                Err(e) => {
+                    // The send is done; its entry names the group by ID rather than not at all.
+                    tracing::warn!(error = %e, group_id = id, "a group's name for the journal");
+                    id.to_string()
+                }
+            };
+            stored::TO_GROUP.fill(&[&name])
+        }
+        (None, Some(n)) => n.to_string(),
+        (None, None) => stored::TO_ALL_ACTIVE.fill(&[]),
+    };
+    match Repeat::stored(row.repeat.as_deref()) {
+        Some(r) => stored::AUDIT_SCHEDULED_REPEATING.fill(&[&row.title, &at, &whom, &r.name()]),
+        None => stored::AUDIT_SCHEDULED.fill(&[&row.title, &at, &whom]),
+    }
+}
+
+/// The journal's entry of a change: the send before and after.
+pub async fn change_detail(
+    state: &AppState,
+    before: &ScheduledRow,
+    after: &ScheduledRow,
+) -> String {
+    let (before, after) = (
+        journal_detail(state, before).await,
+        journal_detail(state, after).await,
+    );
+    stored::AUDIT_SCHEDULE_CHANGED.fill(&[&before, &after])
+}
+
+/// Who a send goes to as its row keeps them: each listed employee once, in the order given
+/// (`None` for all or a group), and the group.
+fn addressed(to: Recipients<'_>) -> (Option<Vec<StaffId>>, Option<i64>) {
+    match to {
+        Recipients::AllActive => (None, None),
+        Recipients::Group(id) => (None, Some(id.0)),
+        Recipients::Listed(ids) => {
+            let mut seen = HashSet::with_capacity(ids.len());
+            let unique = ids.iter().copied().filter(|id| seen.insert(id.0)).collect();
+            (Some(unique), None)
+        }
+    }
+}
+
+/// Recipients a send may take: a list of the partner's employees, not empty and within
+/// `MAX_LISTED` (`listed`: as `addressed` made it), or a group of the partner's.
+async fn check_recipients(
+    state: &AppState,
+    partner: &PartnerRow,
+    to: Recipients<'_>,
+    listed: Option<&[StaffId]>,
+) -> Result<()> {
+    if let Some(unique) = listed {
+        if unique.is_empty() {
+            return Err(Error::invalid(phrase!(
+                "Не указаны получатели",
+                "No recipients given"
+            )));
+        }
+        if unique.len() > MAX_LISTED {
+            return Err(Error::invalid(phrase!(
+                "Получателей больше {MAX_LISTED}: запланируйте отправку частями или всем",
+                "More than {MAX_LISTED} recipients: schedule the send in parts, or to everyone"
+            )));
+        }
+        messaging::check_known(state, partner.id, unique).await?;
+    }
+    if let Recipients::Group(id) = to
+        && state.store.group(partner.id, id.0).await?.is_none()
+    {
+        return Err(messaging::group_not_found(to));
+    }
+    Ok(())
+}
+
+/// A series' end: only with a repeat, and not before the send it starts from.
+fn check_series(
+    state: &AppState,
+    repeat: Option<Repeat>,
+    until: Option<Millis>,
+    send_at: Millis,
+) -> Result<()> {
+    match (repeat, until) {
+        (None, Some(_)) => Err(Error::invalid(phrase!(
+            "Поле «repeatuntil» задаёт конец повторов: укажите и «repeat»",
+            "“repeatuntil” ends a series: give “repeat” too"
+        ))),
+        (Some(_), Some(until)) if until < send_at => Err(Error::invalid(phrase!(
+            "Повторы должны закончиться не раньше первой отправки ({})",
+            "The repeats cannot end before the first send ({})",
+            state.time.format(send_at)
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// What a `schedule` call asked for, to compare a repeat with the send its key names.
@@ -232,18 +296,36 @@ fn check_time(state: &AppState, send_at: Millis, now: Millis) -> Result<()> {
     Ok(())
 }
 
-/// A waiting send's new words and time; `None` keeps what it has.
+/// What changes of a waiting send; `None` keeps what it has.
 #[derive(Default)]
 pub struct Change<'a> {
     pub title: Option<&'a Title>,
     pub text: Option<&'a MessageText>,
     pub send_at: Option<Millis>,
+    /// Whom it goes to, in place of whom it went to.
+    pub to: Option<Recipients<'a>>,
+    /// How it repeats from now: `Some(None)` goes once (and drops the series' end).
+    pub repeat: Option<Option<Repeat>>,
+    /// The series' last moment: `Some(None)` repeats until cancelled.
+    pub repeat_until: Option<Option<Millis>>,
 }
 
-/// Changes a waiting send of the partner: its words, and its time (a new one checked as when
-/// it was scheduled). A series' next sends keep to the new time (their day and hour follow it)
-/// and take the new words, as they copy the send before them. Answers the send before and
-/// after.
+impl Change<'_> {
+    fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.text.is_none()
+            && self.send_at.is_none()
+            && self.to.is_none()
+            && self.repeat.is_none()
+            && self.repeat_until.is_none()
+    }
+}
+
+/// Changes a waiting send of the partner: its words, its time, whom it goes to and how it
+/// repeats, each checked as when it was scheduled. A series' next sends keep to the new time
+/// (their day and hour follow it) and take the rest, as they copy the send before them.
+/// Answers the send before and after; a change to what it already is writes nothing and
+/// answers it twice, at the same `revision`.
 pub async fn change(
     state: &AppState,
     partner: &PartnerRow,
@@ -258,24 +340,61 @@ pub async fn change(
     if before.state != "pending" {
         return Err(no_longer_waits(&before));
     }
-    if change.title.is_none() && change.text.is_none() && change.send_at.is_none() {
+    if change.is_empty() {
         return Err(Error::invalid(phrase!(
-            "Укажите, что изменить: senddate, title или message",
-            "Say what to change: senddate, title or message"
+            "Укажите, что изменить: senddate, title, message, получателей (staffids, groupid \
+             или all), repeat или repeatuntil",
+            "Say what to change: senddate, title, message, the recipients (staffids, groupid \
+             or all), repeat or repeatuntil"
         )));
     }
     let send_at = change.send_at.unwrap_or(before.send_at);
     if change.send_at.is_some() {
         check_time(state, send_at, now_millis())?;
     }
-    if let Some(until) = before.repeat_until
-        && send_at > until
-    {
-        return Err(Error::invalid(phrase!(
-            "Повторы этой отправки заканчиваются {}: укажите время не позже",
-            "This send's repeats end at {}: give a time no later",
-            state.time.format(until)
-        )));
+    let repeat = change
+        .repeat
+        .unwrap_or_else(|| Repeat::stored(before.repeat.as_deref()));
+    let repeat_until = match change.repeat_until {
+        Some(until) => {
+            check_series(state, repeat, until, send_at)?;
+            until
+        }
+        // A send made to go once has no series to end.
+        None if repeat.is_none() => None,
+        None => match before.repeat_until {
+            Some(until) if send_at > until => {
+                return Err(Error::invalid(phrase!(
+                    "Повторы этой отправки заканчиваются {}: укажите время не позже",
+                    "This send's repeats end at {}: give a time no later",
+                    state.time.format(until)
+                )));
+            }
+            kept => kept,
+        },
+    };
+    let (listed, group) = match change.to {
+        Some(to) => {
+            let (listed, group) = addressed(to);
+            check_recipients(state, partner, to, listed.as_deref()).await?;
+            (listed, group)
+        }
+        None => (before.listed(), before.group_id),
+    };
+    let title = change.title.map_or(before.title.as_str(), Title::as_str);
+    let body = change
+        .text
+        .map_or(before.body.as_str(), MessageText::as_str);
+    let same = title == before.title
+        && body == before.body
+        && send_at == before.send_at
+        && listed == before.listed()
+        && group == before.group_id
+        && repeat == Repeat::stored(before.repeat.as_deref())
+        && repeat_until == before.repeat_until;
+    if same {
+        // Nothing to write nor to journal: the same revision says so.
+        return Ok((before.clone(), before));
     }
     let series_start = before.series_start.map(|_| send_at);
     let changed = state
@@ -284,12 +403,14 @@ pub async fn change(
             partner.id,
             id,
             &ScheduledChange {
-                title: change.title.map_or(before.title.as_str(), Title::as_str),
-                body: change
-                    .text
-                    .map_or(before.body.as_str(), MessageText::as_str),
+                title,
+                body,
                 send_at,
                 series_start,
+                staff: listed.as_deref(),
+                group,
+                repeat: repeat.map(Repeat::as_str),
+                repeat_until,
             },
         )
         .await?;

@@ -51,6 +51,8 @@ pub struct ScheduledRow {
     pub last_message_id: Option<i64>,
     /// Its messages ask to be acknowledged.
     pub ack_required: bool,
+    /// How many times it was changed while it waited (`change_scheduled`).
+    pub revision: i64,
 }
 
 /// What a waiting send's change sets (`Store::change_scheduled`).
@@ -61,6 +63,19 @@ pub struct ScheduledChange<'a> {
     /// When the series' first send was due, which its next sends follow; `None` for the first
     /// (its own `send_at`) and a one-off.
     pub series_start: Option<Millis>,
+    /// `None`: all active employees, or the group's.
+    pub staff: Option<&'a [StaffId]>,
+    pub group: Option<i64>,
+    pub repeat: Option<&'a str>,
+    pub repeat_until: Option<Millis>,
+}
+
+/// Listed recipients as the row keeps them: IDs separated by commas.
+fn joined(ids: &[StaffId]) -> String {
+    ids.iter()
+        .map(|id| id.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 impl ScheduledRow {
@@ -115,17 +130,12 @@ pub struct ScheduledOutcome<'a> {
 
 const COLUMNS: &str =
     "id, partner_id, title, body, send_at, staff_ids, group_id, source, repeat, series_id, repeat_until, series_start, state, created_at, done_at,
-     created_count, refused_count, refused_detail, first_message_id, last_message_id, ack_required, sent_by";
+     created_count, refused_count, refused_detail, first_message_id, last_message_id, ack_required, sent_by, revision";
 
 impl Store {
     /// Stores a send, or finds the one a concurrent call with the same key stored.
     pub async fn schedule_send(&self, new: &NewScheduled<'_>) -> Result<Keyed<ScheduledRow>> {
-        let staff = new.staff.map(|ids| {
-            ids.iter()
-                .map(|id| id.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        });
+        let staff = new.staff.map(joined);
         let sql = format!(
             "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key, group_id, repeat, repeat_until, ack_required, sent_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
@@ -250,8 +260,9 @@ impl Store {
         )
     }
 
-    /// Changes a waiting send's words and time (and, for a series, the time its next sends
-    /// follow) and returns it; `None` when it is not the partner's or no longer waits.
+    /// Changes a waiting send's words, time (and, for a series, the time its next sends
+    /// follow), recipients and repeats, and returns it; `None` when it is not the partner's or
+    /// no longer waits.
     pub async fn change_scheduled(
         &self,
         partner_id: i64,
@@ -259,7 +270,9 @@ impl Store {
         change: &ScheduledChange<'_>,
     ) -> Result<Option<ScheduledRow>> {
         let sql = format!(
-            "UPDATE scheduled_sends SET title = $3, body = $4, send_at = $5, series_start = $6
+            "UPDATE scheduled_sends SET title = $3, body = $4, send_at = $5, series_start = $6,
+                    staff_ids = $7, group_id = $8, repeat = $9, repeat_until = $10,
+                    revision = revision + 1
              WHERE partner_id = $1 AND id = $2 AND state = 'pending' RETURNING {COLUMNS}"
         );
         Ok(
@@ -270,6 +283,10 @@ impl Store {
             .bind(change.body)
             .bind(change.send_at)
             .bind(change.series_start)
+            .bind(change.staff.map(joined))
+            .bind(change.group)
+            .bind(change.repeat)
+            .bind(change.repeat_until)
             .fetch_optional(p)
             .await)?,
         )
@@ -315,16 +332,14 @@ impl Store {
             let claimed = sqlx::query(
                 "UPDATE scheduled_sends SET state = 'sent', done_at = $2, created_count = $3,
                         refused_count = $4, refused_detail = $5
-                 WHERE id = $1 AND state = 'pending' AND send_at = $6 AND title = $7 AND body = $8",
+                 WHERE id = $1 AND state = 'pending' AND revision = $6",
             )
             .bind(row.id)
             .bind(outcome.now)
             .bind(recipients.len() as i64)
             .bind(outcome.refused_count)
             .bind(outcome.refused_detail)
-            .bind(row.send_at)
-            .bind(&row.title)
-            .bind(&row.body)
+            .bind(row.revision)
             .execute(&mut *tx)
             .await?
             .rows_affected();

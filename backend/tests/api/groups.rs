@@ -18,7 +18,7 @@ on_both_databases!(
 
 const HOUR_MS: i64 = 3_600_000;
 
-async fn save(app: &TestApp, p: &Partner, body: Value) -> Value {
+pub(crate) async fn save(app: &TestApp, p: &Partner, body: Value) -> Value {
     let mut body = body;
     body["inn"] = json!(p.inn);
     app.post("savegroup", Some(&p.token), body)

@@ -1,13 +1,16 @@
-//! A waiting send changed in the cabinet: its time and words, checked as when it was
-//! scheduled; it goes as changed, a series keeps to its new time, and a change that lands
-//! while the scheduler sends it is never lost nor half-applied.
+//! A waiting send changed in the cabinet and through the API: its time, words, recipients and
+//! repeats, checked as when it was scheduled; it goes as changed, a series keeps to its new
+//! time, a change that lands while the scheduler sends it is never lost nor half-applied, and
+//! the journal has each change, the API's too.
 
 use crate::admins::dispatcher;
-use crate::cabinet::Browser;
+use crate::cabinet::{Browser, journal};
+use crate::groups::save;
 use crate::helpers::*;
 use crate::schedule::{in_ms, next_friday_nine, schedule};
 use serde_json::json;
-use simo_backend::domain::{MessageText, Title, now_millis};
+use simo_backend::domain::{MessageText, StaffId, Title, now_millis};
+use simo_backend::service::messaging::Recipients;
 use simo_backend::service::schedule::{Change, change, run_due};
 use simo_backend::store::{ScheduledOutcome, ScheduledRow};
 
@@ -16,6 +19,9 @@ both_databases!(
     a_changed_series_keeps_to_its_new_time_up_to_its_end,
     a_send_changed_while_the_scheduler_reads_it_goes_as_changed,
     the_api_changes_what_it_is_given_of_a_waiting_send,
+    the_api_changes_whom_a_send_goes_to_and_how_it_repeats,
+    the_cabinet_changes_whom_a_send_goes_to_and_how_it_repeats,
+    the_apis_schedules_changes_and_cancels_are_journaled,
 );
 
 const HOUR_MS: i64 = 3_600_000;
@@ -28,6 +34,11 @@ fn local(ms: i64) -> String {
         .with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap())
         .format("%Y-%m-%dT%H:%M")
         .to_string()
+}
+
+/// The Moscow day of a moment, as a date field has it.
+fn local_day(ms: i64) -> String {
+    local(ms)[..10].to_owned()
 }
 
 /// Moments `local` can say: whole minutes.
@@ -153,7 +164,7 @@ async fn a_waiting_send_is_changed_in_the_cabinet_and_goes_as_changed(app: TestA
         ("Смена (перенос)", "В 11:00", later)
     );
     let journaled = "SELECT COUNT(*) FROM audit_events WHERE action = 'schedule_changed'
-        AND detail LIKE '«Смена» → % ⇒ «Смена (перенос)» → %'";
+        AND detail LIKE '«Смена» → %, получателей: 1 ⇒ «Смена (перенос)» → %, получателей: 1'";
     assert_eq!(app.count(journaled).await, 1);
     assert!(
         b.get("/cabinet/scheduled?done=sched_changed")
@@ -245,13 +256,7 @@ async fn a_changed_series_keeps_to_its_new_time_up_to_its_end(app: TestApp) {
     let friday = next_friday_nine();
     let day = 24 * HOUR_MS;
     let moscow = chrono::FixedOffset::east_opt(3 * 3600).unwrap();
-    let date = |ms: i64| {
-        chrono::DateTime::from_timestamp_millis(ms)
-            .unwrap()
-            .with_timezone(&moscow)
-            .format("%Y-%m-%d")
-            .to_string()
-    };
+    let date = local_day;
     let at = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms)
             .unwrap()
@@ -330,6 +335,7 @@ async fn a_send_changed_while_the_scheduler_reads_it_goes_as_changed(app: TestAp
         title: Some(&title),
         text: Some(&text),
         send_at: Some(soon),
+        ..Change::default()
     };
     change(&app.state, &partner, id, to).await.unwrap();
     // …so the send it read is not sent as it was: nothing is created with the old words…
@@ -341,17 +347,47 @@ async fn a_send_changed_while_the_scheduler_reads_it_goes_as_changed(app: TestAp
         next: None,
         personal: None,
     };
-    let stale = app
+    let claims = |read: ScheduledRow| {
+        let (store, outcome) = (&app.state.store, &outcome);
+        async move {
+            store
+                .send_scheduled(&read, outcome)
+                .await
+                .unwrap()
+                .is_some()
+        }
+    };
+    assert!(
+        !claims(due[0].clone()).await,
+        "the stale read claims nothing"
+    );
+    // A change of whom it goes to alone (the time and words as read) is a change too.
+    let due = app
         .state
         .store
-        .send_scheduled(&due[0], &outcome)
+        .due_scheduled(soon + MINUTE_MS, 10)
         .await
         .unwrap();
-    assert!(stale.is_none(), "the stale read claims nothing");
-    // …and the next round sends it as changed.
+    let b = app.login(&p.inn, "+79230000002", "Петров Пётр").await;
+    let b_id = StaffId(b.id.parse().unwrap());
+    let to = Change {
+        to: Some(Recipients::Listed(&[b_id])),
+        ..Change::default()
+    };
+    change(&app.state, &partner, id, to).await.unwrap();
+    assert!(
+        !claims(due[0].clone()).await,
+        "a read before the recipients changed claims nothing"
+    );
+    // …and the next round sends it as changed, to whom it goes now.
     assert_eq!(run_due(&app.state, soon + MINUTE_MS).await.unwrap(), 1);
     assert_eq!(messages_titled(&app, "Стало").await, 1);
     assert_eq!(messages_titled(&app, "Было").await, 0);
+    let to_b = format!(
+        "SELECT COUNT(*) FROM messages WHERE title = 'Стало' AND staff_id = {}",
+        b.id
+    );
+    assert_eq!(app.count(&to_b).await, 1);
 }
 
 async fn the_api_changes_what_it_is_given_of_a_waiting_send(app: TestApp) {
@@ -456,4 +492,372 @@ async fn the_api_changes_what_it_is_given_of_a_waiting_send(app: TestApp) {
     assert_eq!(messages_titled(&app, "Смена (уточнение)").await, 1);
     let gone = call(json!({"scheduleid": id, "title": "Поздно"})).await;
     assert!(gone.failed(409).contains("уже выполнена"));
+}
+
+/// `changeschedule` of the company's send, with its INN.
+async fn change_by_api(app: &TestApp, p: &Partner, body: serde_json::Value) -> Answer {
+    let mut body = body;
+    body["inn"] = json!(p.inn);
+    app.post("changeschedule", Some(&p.token), body).await
+}
+
+async fn the_api_changes_whom_a_send_goes_to_and_how_it_repeats(app: TestApp) {
+    let (p, a, id) = waiting_in_an_hour(&app, "Смена", "В 8:00").await;
+    let b = app.login(&p.inn, "+79230000002", "Петров Пётр").await;
+    let group = save(&app, &p, json!({"name": "Склад", "staffids": [b.id]})).await;
+    let group_id = group["groupid"].as_str().unwrap().to_owned();
+    let send_at = send_row(&app, p.id, id).await.send_at;
+    let listed = |ids: &[&str]| -> Vec<StaffId> {
+        ids.iter().map(|id| StaffId(id.parse().unwrap())).collect()
+    };
+
+    // To another employee, then a group, then everyone: the answer and the row say so.
+    let to_b = change_by_api(
+        &app,
+        &p,
+        json!({"scheduleid": id, "staffids": [b.id, b.id]}),
+    )
+    .await;
+    assert_eq!(to_b.ok()["staffids"], json!([b.id]), "each once");
+    assert_eq!(
+        send_row(&app, p.id, id).await.listed(),
+        Some(listed(&[&b.id]))
+    );
+    let to_group = change_by_api(&app, &p, json!({"scheduleid": id, "groupid": group_id})).await;
+    assert_eq!(to_group.ok()["groupid"], group_id.as_str());
+    let row = send_row(&app, p.id, id).await;
+    assert_eq!((row.listed(), row.group_id), (None, group_id.parse().ok()));
+    let to_all = change_by_api(&app, &p, json!({"scheduleid": id, "all": true})).await;
+    assert_eq!(to_all.ok()["all"], true);
+    let row = send_row(&app, p.id, id).await;
+    assert_eq!((row.listed(), row.group_id), (None, None));
+    assert_eq!(row.title, "Смена", "the rest stays");
+
+    // Refused in the envelope, and nothing changed.
+    let until_before_send = chrono::DateTime::from_timestamp_millis(send_at - 2 * HOUR_MS)
+        .unwrap()
+        .to_rfc3339();
+    for (body, status, needle) in [
+        (
+            json!({"scheduleid": id, "staffids": ["999999"]}),
+            404,
+            "999999",
+        ),
+        (
+            json!({"scheduleid": id, "groupid": "999999"}),
+            404,
+            "999999",
+        ),
+        (
+            json!({"scheduleid": id, "all": true, "groupid": group_id}),
+            400,
+            "что-то одно",
+        ),
+        (
+            json!({"scheduleid": id, "staffids": ["abc"]}),
+            400,
+            "Неверный идентификатор сотрудника",
+        ),
+        (json!({"scheduleid": id, "repeat": "hourly"}), 400, "repeat"),
+        (
+            json!({"scheduleid": id, "repeatuntil": "2099-01-01"}),
+            400,
+            "укажите и «repeat»",
+        ),
+        (
+            json!({"scheduleid": id, "repeat": "daily", "repeatuntil": until_before_send}),
+            400,
+            "не раньше первой отправки",
+        ),
+        (
+            json!({"scheduleid": id, "repeat": "daily", "repeatuntil": "вчера"}),
+            400,
+            "Неверная дата",
+        ),
+    ] {
+        let refused = change_by_api(&app, &p, body.clone()).await;
+        let error = refused.failed(status);
+        assert!(error.contains(needle), "{body}: {error}");
+    }
+    let row = send_row(&app, p.id, id).await;
+    assert_eq!((row.listed(), row.group_id, row.repeat), (None, None, None));
+
+    // Repeating daily to the last day, then until cancelled, then once again.
+    let last_day = local_day(send_at + 72 * HOUR_MS);
+    let series = change_by_api(
+        &app,
+        &p,
+        json!({"scheduleid": id, "repeat": "daily", "repeatuntil": last_day, "staffids": [a.id]}),
+    )
+    .await;
+    let data = series.ok();
+    assert_eq!(data["repeat"], "daily", "{data}");
+    assert!(
+        data["repeatuntil"].as_str().unwrap().starts_with(&last_day),
+        "{data}"
+    );
+    let row = send_row(&app, p.id, id).await;
+    assert_eq!(row.repeat.as_deref(), Some("daily"));
+    assert!(row.repeat_until.is_some());
+    assert_eq!(row.listed(), Some(listed(&[&a.id])));
+    let endless = change_by_api(&app, &p, json!({"scheduleid": id, "repeatuntil": "none"})).await;
+    endless.ok();
+    let row = send_row(&app, p.id, id).await;
+    assert_eq!(
+        (row.repeat.as_deref(), row.repeat_until),
+        (Some("daily"), None)
+    );
+    let bounded = change_by_api(&app, &p, json!({"scheduleid": id, "repeatuntil": last_day})).await;
+    bounded.ok();
+    let once = change_by_api(&app, &p, json!({"scheduleid": id, "repeat": "once"})).await;
+    once.ok();
+    let row = send_row(&app, p.id, id).await;
+    assert_eq!(
+        (row.repeat.as_deref(), row.repeat_until),
+        (None, None),
+        "going once drops the series' end"
+    );
+
+    // A daily send to the group goes to its members; the next of the series keeps to them.
+    let daily = change_by_api(
+        &app,
+        &p,
+        json!({"scheduleid": id, "repeat": "daily", "groupid": group_id}),
+    )
+    .await;
+    daily.ok();
+    assert_eq!(run_due(&app.state, send_at + MINUTE_MS).await.unwrap(), 1);
+    let to_b = format!(
+        "SELECT COUNT(*) FROM messages WHERE title = 'Смена' AND staff_id = {}",
+        b.id
+    );
+    assert_eq!(app.count(&to_b).await, 1);
+    assert_eq!(messages_titled(&app, "Смена").await, 1, "{} got none", a.id);
+    let (pending, _) = app.state.store.scheduled_sends(p.id, 10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].group_id, group_id.parse().ok());
+    assert_eq!(pending[0].send_at, send_at + 24 * HOUR_MS);
+}
+
+async fn the_cabinet_changes_whom_a_send_goes_to_and_how_it_repeats(app: TestApp) {
+    let (p, a, id) = waiting_in_an_hour(&app, "Смена", "В 8:00").await;
+    let b_phone = "+79230000002";
+    let b = app.login(&p.inn, b_phone, "Петров Пётр").await;
+    let group = save(&app, &p, json!({"name": "Склад", "staffids": [b.id]})).await;
+    let group_id = group["groupid"].as_str().unwrap().to_owned();
+    let row = send_row(&app, p.id, id).await;
+    let at = local(row.send_at);
+    let browser = Browser::new(&app);
+    browser.partner(&p.inn).await;
+    let path = format!("/cabinet/scheduled/{id}/edit");
+    let form = browser.get(&path).await;
+    assert!(
+        form.body.contains("id=\"sched-to-keep\" checked"),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("Склад"), "the group is offered");
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (browser, path, at) = (&browser, path.clone(), at.clone());
+        async move {
+            let csrf = browser.get(&path).await.csrf();
+            let mut all = vec![
+                ("csrf", csrf),
+                ("send_at", at),
+                ("title", "Смена".to_owned()),
+                ("text", "В 8:00".to_owned()),
+            ];
+            all.extend(fields);
+            let pairs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser.post(&path, &pairs).await
+        }
+    };
+
+    // A list with one entry that is nobody: refused whole, naming it, with what was typed kept.
+    let typed = format!("{b_phone}, 999999");
+    let refused = post(vec![("to", "list".into()), ("staff_list", typed.clone())]).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("нет таких сотрудников: 999999"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(&format!(">{typed}</textarea>")));
+    assert!(refused.body.contains("id=\"sched-to-list\" checked"));
+    let no_group = post(vec![("to", "group".into())]).await;
+    assert_eq!(no_group.status, 400);
+    assert!(
+        no_group.body.contains("Выберите группу"),
+        "{}",
+        no_group.body
+    );
+    let bad_day = post(vec![
+        ("repeat", "daily".into()),
+        ("repeat_until", "скоро".into()),
+    ])
+    .await;
+    assert_eq!(bad_day.status, 400, "{}", bad_day.body);
+    assert_eq!(send_row(&app, p.id, id).await.listed(), row.listed());
+
+    // By phone: the row lists them.
+    let changed = post(vec![
+        ("to", "list".into()),
+        ("staff_list", "8 923 000-00-02".into()),
+    ])
+    .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    let b_id = StaffId(b.id.parse().unwrap());
+    assert_eq!(send_row(&app, p.id, id).await.listed(), Some(vec![b_id]));
+    // To the group, repeating weekly to a last day.
+    let last_day = local_day(row.send_at + 30 * 24 * HOUR_MS);
+    let weekly = post(vec![
+        ("to", "group".into()),
+        ("group", group_id.clone()),
+        ("repeat", "weekly".into()),
+        ("repeat_until", last_day.clone()),
+    ])
+    .await;
+    assert_eq!(weekly.status, 303, "{}", weekly.body);
+    let now = send_row(&app, p.id, id).await;
+    assert_eq!(
+        (now.group_id, now.repeat.as_deref()),
+        (group_id.parse().ok(), Some("weekly"))
+    );
+    let page = browser.get(&path).await.body;
+    assert!(page.contains(&format!("value=\"{last_day}\"")), "{page}");
+    assert!(
+        page.contains("<option value=\"weekly\" selected>"),
+        "{page}"
+    );
+
+    // An end the API set at an hour stays at that hour when the form keeps its day.
+    let noon = format!("{last_day}T12:00:00+03:00");
+    change_by_api(&app, &p, json!({"scheduleid": id, "repeatuntil": noon}))
+        .await
+        .ok();
+    let set = send_row(&app, p.id, id).await.repeat_until;
+    let kept = post(vec![
+        ("repeat", "weekly".into()),
+        ("repeat_until", last_day.clone()),
+    ])
+    .await;
+    assert_eq!(kept.status, 303, "{}", kept.body);
+    assert_eq!(send_row(&app, p.id, id).await.repeat_until, set);
+    // Once, to everyone active: the end goes with the repeat.
+    let once = post(vec![
+        ("to", "all".into()),
+        ("repeat", String::new()),
+        ("repeat_until", last_day.clone()),
+    ])
+    .await;
+    assert_eq!(once.status, 303, "{}", once.body);
+    let now = send_row(&app, p.id, id).await;
+    assert_eq!(
+        (now.listed(), now.group_id, now.repeat, now.repeat_until),
+        (None, None, None, None)
+    );
+
+    // The journal has each change, the recipients and repeat said; the English page reads it.
+    let entries = journal(&browser.get("/cabinet/journal?kind=sent").await);
+    let changes: Vec<&str> = entries
+        .iter()
+        .map(|(_, what, _)| what.as_str())
+        .filter(|what| what.contains(" ⇒ "))
+        .collect();
+    // The list, the group, the API's end and everyone: the form that changed nothing is not
+    // journaled.
+    assert_eq!(changes.len(), 4, "{entries:?}");
+    assert!(
+        changes[2].contains("получателей: группа «Склад», повтор: каждую неделю"),
+        "{changes:?}"
+    );
+    assert!(
+        changes[0].ends_with("получателей: все активные"),
+        "{changes:?}"
+    );
+    let english = browser.get("/cabinet/journal?kind=sent&lang=en").await.body;
+    assert!(
+        english.contains("recipients: group “Склад”, repeats: every week ⇒"),
+        "{english}"
+    );
+    // Still goes, to everyone active then.
+    assert_eq!(
+        run_due(&app.state, row.send_at + MINUTE_MS).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        messages_titled(&app, "Смена").await,
+        2,
+        "{} and {}",
+        a.id,
+        b.id
+    );
+}
+
+async fn the_apis_schedules_changes_and_cancels_are_journaled(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let a = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let body = json!({"inn": p.inn, "staffids": [a.id], "title": "Инвентаризация",
+                      "message": "-", "senddate": in_ms(HOUR_MS)});
+    let keyed = |body: serde_json::Value| {
+        let (app, token) = (&app, p.token.clone());
+        async move {
+            app.call_with(
+                "POST",
+                "/api/v1/schedulemessage",
+                Some(&token),
+                &[("Idempotency-Key", b"inv-1".as_slice())],
+                Some(body.to_string().into_bytes()),
+            )
+            .await
+        }
+    };
+    let first = keyed(body.clone()).await;
+    let id = sid(first.ok());
+    // A repeat of the call after a timeout is the same send, journaled once.
+    assert_eq!(sid(keyed(body).await.ok()), id);
+    change_by_api(
+        &app,
+        &p,
+        json!({"scheduleid": id, "title": "Инвентаризация склада", "repeat": "weekly"}),
+    )
+    .await
+    .ok();
+    app.post(
+        "cancelschedule",
+        Some(&p.token),
+        json!({"inn": p.inn, "scheduleid": id}),
+    )
+    .await
+    .ok();
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let entries = journal(&b.get("/cabinet/journal?who=api").await);
+    let what: Vec<&str> = entries.iter().map(|(_, what, _)| what.as_str()).collect();
+    assert_eq!(what.len(), 3, "{what:?}");
+    assert!(
+        what[2].starts_with("Сообщение запланировано") && what[2].contains("«Инвентаризация» → "),
+        "{what:?}"
+    );
+    assert!(
+        what[1].contains("получателей: 1 ⇒ «Инвентаризация склада» → ")
+            && what[1].ends_with("повтор: каждую неделю"),
+        "{what:?}"
+    );
+    assert!(
+        what[0].starts_with("Запланированная отправка отменена")
+            && what[0].contains("«Инвентаризация склада»"),
+        "{what:?}"
+    );
+    // Refused calls change nothing and journal nothing.
+    let refused = change_by_api(&app, &p, json!({"scheduleid": id, "title": "Поздно"})).await;
+    refused.failed(409);
+    let again = journal(&b.get("/cabinet/journal?who=api").await);
+    assert_eq!(again.len(), 3);
+    // Another company's journal has none of it.
+    let other = app.create_partner(INN_B).await;
+    let ob = Browser::new(&app);
+    ob.partner(&other.inn).await;
+    let theirs = journal(&ob.get("/cabinet/journal?kind=sent").await);
+    assert!(theirs.is_empty(), "{theirs:?}");
 }

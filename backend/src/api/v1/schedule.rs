@@ -2,14 +2,15 @@
 //! sent later.
 
 use super::body::{V1Body, V1ListBody, lenient};
-use super::bulk::{addressed, flag};
+use super::bulk::{Addressed, addressed, flag};
 use super::envelope::{V1Error, envelope};
 use super::security::TokenAuth;
 use super::{V1Tag, given, required, state};
+use crate::cabinet::audit;
 use crate::domain::{IdempotencyKey, MessageText, Repeat, TimeFormat, Title};
 use crate::service::messaging::{self, Source};
 use crate::service::schedule::{self, NewSend};
-use crate::store::ScheduledRow;
+use crate::store::{Keyed, ScheduledRow};
 use poem::Request;
 use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
@@ -89,6 +90,23 @@ pub struct ChangeScheduleRequest {
     /// Новый текст, до 10 000 символов.
     #[serde(default, deserialize_with = "lenient::string")]
     pub message: Option<String>,
+    /// Новые получатели вместо прежних: сотрудники (до 10 000), как в schedulemessage.
+    /// Получателей задаёт что-то одно из `staffids`, `groupid` и `all`.
+    #[serde(default, deserialize_with = "lenient::id_list")]
+    pub staffids: Option<Vec<String>>,
+    /// `true`: всем сотрудникам, активным в момент отправки.
+    #[serde(default, deserialize_with = "lenient::flag")]
+    pub all: Option<String>,
+    /// Участникам группы (getgroups), активным в момент отправки.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub groupid: Option<String>,
+    /// Новый повтор: `daily`, `weekdays`, `weekly`, `monthly`, как в schedulemessage, или
+    /// `once` — отправить один раз (конец повторов тогда тоже снимается).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub repeat: Option<String>,
+    /// Новый конец повторов, как в schedulemessage; `none` — повторять, пока не отменят.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub repeatuntil: Option<String>,
 }
 
 /// A scheduled send.
@@ -267,7 +285,16 @@ impl ScheduleApi {
             origin: Source::Api.by(&actor),
             key: key.as_ref(),
         };
-        let row = schedule::schedule(state, partner, send).await?;
+        let row = match schedule::schedule(state, partner, send).await? {
+            Keyed::Stored(row) => {
+                let detail = schedule::journal_detail(state, &row).await;
+                let action = audit::Action::Scheduled;
+                audit::record(state, req, partner.id, &actor, action, &detail).await;
+                row
+            }
+            // A repeated call: journaled when first made.
+            Keyed::Taken(row) => row,
+        };
         Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))
     }
 
@@ -314,18 +341,19 @@ impl ScheduleApi {
 
     /// Изменить запланированное сообщение (дополнение)
     ///
-    /// Для АСУ партнёра (токен партнёра). Меняет время (`senddate`), заголовок (`title`) и
-    /// текст (`message`) ожидающей отправки: что указано, то и меняется, остальное остаётся;
-    /// ничего не указано — ошибка 400. Время проверяется, как в schedulemessage. У
-    /// повторяющейся отправки следующие пойдут в новое время и с новым текстом. Получатели и
-    /// повторы не меняются: для этого отмените отправку и запланируйте новую. Уже выполненная
-    /// или отменённая — ошибка 409.
+    /// Для АСУ партнёра (токен партнёра). Меняет время (`senddate`), заголовок (`title`),
+    /// текст (`message`), получателей (`staffids`, `groupid` или `all`) и повтор (`repeat`,
+    /// `repeatuntil`) ожидающей отправки: что указано, то и меняется, остальное остаётся;
+    /// ничего не указано — ошибка 400. Всё проверяется, как в schedulemessage. У
+    /// повторяющейся отправки следующие пойдут в новое время, с новым текстом и новым
+    /// получателям. Уже выполненная или отменённая — ошибка 409. Изменение записывается в
+    /// журнал кабинета.
     #[oai(path = "/changeschedule", method = "post")]
     async fn change_schedule(
         &self,
         req: &Request,
         auth: TokenAuth,
-        body: V1Body<ChangeScheduleRequest>,
+        body: V1ListBody<ChangeScheduleRequest>,
     ) -> Result<Json<ScheduledEnvelope>, V1Error> {
         let state = state(req)?;
         let partner = auth.0.require_writer()?;
@@ -344,12 +372,33 @@ impl ScheduleApi {
         let send_at = given(&b.senddate)
             .map(|raw| state.time.parse(raw))
             .transpose()?;
+        let recipients_given = given(&b.all).is_some()
+            || given(&b.groupid).is_some()
+            || b.staffids.as_ref().is_some_and(|ids| !ids.is_empty());
+        let to = recipients_given
+            .then(|| addressed(&b.all, b.staffids, &b.groupid))
+            .transpose()?;
+        let repeat = given(&b.repeat).map(Repeat::parse).transpose()?;
+        let repeat_until = given(&b.repeatuntil)
+            .map(|raw| match raw.trim().to_ascii_lowercase().as_str() {
+                "none" => Ok(None),
+                _ => state.time.parse_until(raw).map(Some),
+            })
+            .transpose()?;
         let change = schedule::Change {
             title: title.as_ref(),
             text: text.as_ref(),
             send_at,
+            to: to.as_ref().map(Addressed::recipients),
+            repeat,
+            repeat_until,
         };
-        let (_, row) = schedule::change(state, partner, id, change).await?;
+        let (before, row) = schedule::change(state, partner, id, change).await?;
+        if row.revision != before.revision {
+            let detail = schedule::change_detail(state, &before, &row).await;
+            let action = audit::Action::ScheduleChanged;
+            audit::record(state, req, partner.id, &auth.0.actor(), action, &detail).await;
+        }
         Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))
     }
 
@@ -370,6 +419,9 @@ impl ScheduleApi {
         auth.0.check_inn(given(&b.inn))?;
         let id = schedule_id(&b.scheduleid)?;
         let row = schedule::cancel(state, partner, id).await?;
+        let detail = schedule::journal_detail(state, &row).await;
+        let action = audit::Action::ScheduleCancelled;
+        audit::record(state, req, partner.id, &auth.0.actor(), action, &detail).await;
         Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))
     }
 }

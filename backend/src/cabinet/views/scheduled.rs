@@ -4,10 +4,11 @@ use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, read_only, session};
-use super::send::repeat_key;
+use super::send::{GroupOption, group_options, repeat_choices, repeat_key, typed_recipients};
 use super::{DoneQuery, done};
-use crate::domain::{MessageText, Repeat, Title, now_millis, shortened};
+use crate::domain::{GroupId, MessageText, Repeat, StaffId, Title, now_millis, shortened};
 use crate::error::Error;
+use crate::service::messaging::Recipients;
 use crate::service::schedule;
 use crate::state::SharedState;
 use crate::store::ScheduledRow;
@@ -148,7 +149,6 @@ pub struct CancelForm {
 pub async fn cancel(
     req: &Request,
     Data(state): Data<&SharedState>,
-    Data(cfg): Data<&CabinetConfig>,
     Form(form): Form<CancelForm>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
@@ -166,7 +166,7 @@ pub async fn cancel(
         Err(Error::Conflict(_)) => return Ok(done("/cabinet/scheduled", "sched_too_late")),
         Err(e) => return Err(e.into()),
     };
-    let detail = format!("«{}» → {}", row.title, cfg.datetime(row.send_at));
+    let detail = schedule::journal_detail(state, &row).await;
     audit::record(
         state,
         req,
@@ -179,8 +179,7 @@ pub async fn cancel(
     Ok(done("/cabinet/scheduled", "sched_cancelled"))
 }
 
-/// The page to change a waiting send: its time and words; whom it goes to and how it repeats
-/// are shown as they are (a change of those is a new send).
+/// The page to change a waiting send: its time, words, recipients and repeats.
 #[derive(Template)]
 #[template(path = "scheduled_edit.html")]
 struct EditView {
@@ -194,6 +193,17 @@ struct EditView {
     title_max: usize,
     text_max: usize,
     zone: String,
+    /// The recipients chosen: `keep` (as they are), `all`, `group` or `list`.
+    to: String,
+    /// The partner's groups, the send's (or the one chosen) selected.
+    groups: Vec<GroupOption>,
+    /// Phones or IDs typed for `list`.
+    typed: String,
+    /// `daily`, …, or empty for once.
+    repeat: String,
+    repeats: Vec<(&'static str, &'static str)>,
+    /// The series' last day (`YYYY-MM-DD`), or empty.
+    repeat_until: String,
     error: Option<String>,
 }
 
@@ -220,17 +230,6 @@ async fn waiting_send(
     Ok(row)
 }
 
-/// The groups' names by ID, for the recipients' line.
-async fn group_names(state: &SharedState, partner_id: i64) -> CabinetResult<HashMap<i64, String>> {
-    Ok(state
-        .store
-        .groups(partner_id)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.name))
-        .collect())
-}
-
 #[handler]
 pub async fn edit_form(
     req: &Request,
@@ -246,7 +245,7 @@ pub async fn edit_form(
         return Ok(done("/cabinet/scheduled", "sched_too_late"));
     }
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone());
-    let groups = group_names(state, s.partner.id).await?;
+    let groups = group_options(state, s.partner.id, row.group_id.map(GroupId)).await?;
     let view = EditView {
         send_at: cfg.input_datetime(row.send_at),
         send_min: cfg.input_datetime(now_millis()),
@@ -255,19 +254,41 @@ pub async fn edit_form(
         title_max: Title::MAX_CHARS,
         text_max: MessageText::MAX_CHARS,
         zone: cfg.zone.name().to_owned(),
+        to: "keep".to_owned(),
+        typed: String::new(),
+        repeat: row.repeat.clone().unwrap_or_default(),
+        repeats: repeat_choices(l.t),
+        repeat_until: row.repeat_until.map(|u| cfg.date(u)).unwrap_or_default(),
         error: None,
-        row: Row::of(row, l.t, cfg, &groups),
+        row: Row::of(row, l.t, cfg, &names(&groups)),
+        groups,
         l,
     };
     view.render_with(StatusCode::OK)
 }
 
+/// The groups' names by ID, for the recipients' line.
+fn names(groups: &[GroupOption]) -> HashMap<i64, String> {
+    groups.iter().map(|g| (g.id, g.name.clone())).collect()
+}
+
+/// The change form; a field not posted keeps what the send has.
 #[derive(Deserialize)]
 pub struct EditForm {
     csrf: String,
     send_at: String,
     title: String,
     text: String,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    staff_list: String,
+    #[serde(default)]
+    repeat: Option<String>,
+    #[serde(default)]
+    repeat_until: Option<String>,
 }
 
 #[handler]
@@ -283,8 +304,15 @@ pub async fn edit(
     session::check_csrf(&s.csrf, &form.csrf)?;
     let before = waiting_send(req, state, &s, &id).await?;
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone());
-    let groups = group_names(state, s.partner.id).await?;
+    let chosen_group = form.group.as_deref().and_then(|g| GroupId::parse(g).ok());
+    let groups = group_options(
+        state,
+        s.partner.id,
+        chosen_group.or(before.group_id.map(GroupId)),
+    )
+    .await?;
     let t = l.t;
+    let before_day = before.repeat_until.map(|u| cfg.date(u));
     let mut view = EditView {
         send_at: form.send_at.clone(),
         send_min: cfg.input_datetime(now_millis()),
@@ -293,8 +321,20 @@ pub async fn edit(
         title_max: Title::MAX_CHARS,
         text_max: MessageText::MAX_CHARS,
         zone: cfg.zone.name().to_owned(),
+        to: form.to.clone().unwrap_or_else(|| "keep".to_owned()),
+        typed: form.staff_list.clone(),
+        repeat: form
+            .repeat
+            .clone()
+            .unwrap_or_else(|| before.repeat.clone().unwrap_or_default()),
+        repeats: repeat_choices(t),
+        repeat_until: form
+            .repeat_until
+            .clone()
+            .unwrap_or_else(|| before_day.clone().unwrap_or_default()),
         error: None,
-        row: Row::of(before.clone(), t, cfg, &groups),
+        row: Row::of(before.clone(), t, cfg, &names(&groups)),
+        groups,
         l,
     };
     let parsed =
@@ -310,14 +350,72 @@ pub async fn edit(
         view.error = Some(t.s("send.when_invalid").to_owned());
         return view.render_with(StatusCode::BAD_REQUEST);
     };
+    let repeat = match form.repeat.as_deref().map(Repeat::parse).transpose() {
+        Ok(repeat) => repeat,
+        Err(e) => {
+            view.error = Some(t.phrase(&e.0).to_owned());
+            return view.render_with(StatusCode::BAD_REQUEST);
+        }
+    };
+    let repeat_until = match (repeat, form.repeat_until.as_deref().map(str::trim)) {
+        // Going once, there is no end to set; not posted, it stays.
+        (Some(None), _) | (_, None) => None,
+        // The day as shown: the end stays to the moment it is (the API may have set an hour).
+        (_, Some(day)) if Some(day) == before_day.as_deref() => None,
+        (_, Some("")) => Some(None),
+        (_, Some(day)) => match state.time.parse_until(day) {
+            Ok(until) => Some(Some(until)),
+            Err(e) => {
+                view.error = Some(t.phrase(&e.0).to_owned());
+                return view.render_with(StatusCode::BAD_REQUEST);
+            }
+        },
+    };
+    let listed: Vec<StaffId>;
+    let to = match form.to.as_deref().unwrap_or("keep") {
+        "keep" => None,
+        "all" => Some(Recipients::AllActive),
+        "group" => match chosen_group {
+            Some(g) => Some(Recipients::Group(g)),
+            None => {
+                view.error = Some(t.s("sched.edit_no_group").to_owned());
+                return view.render_with(StatusCode::BAD_REQUEST);
+            }
+        },
+        "list" => {
+            let staff = state.store.list_staff(s.partner.id).await?;
+            let (found, unknown) = typed_recipients(&staff, &form.staff_list);
+            if !unknown.is_empty() {
+                // Nothing changes: the admin corrects the list, which then holds everyone meant.
+                view.error = Some(format!(
+                    "{}: {}",
+                    t.s("sched.edit_unknown"),
+                    unknown.join(", ")
+                ));
+                return view.render_with(StatusCode::BAD_REQUEST);
+            }
+            if found.is_empty() {
+                view.error = Some(t.s("send.no_recipients").to_owned());
+                return view.render_with(StatusCode::BAD_REQUEST);
+            }
+            let mut ids: Vec<StaffId> = found.into_iter().map(StaffId).collect();
+            ids.sort_unstable_by_key(|id| id.0);
+            listed = ids;
+            Some(Recipients::Listed(&listed))
+        }
+        _ => return Err(CabinetError::bad_form()),
+    };
     let change = schedule::Change {
         title: Some(title),
         text: Some(text),
         send_at: Some(send_at),
+        to,
+        repeat,
+        repeat_until,
     };
     let (before, after) = match schedule::change(state, &s.partner, before.id, change).await {
         Ok(both) => both,
-        Err(Error::Invalid(m)) => {
+        Err(Error::Invalid(m) | Error::NotFound(m)) => {
             view.error = Some(t.phrase(&m).to_owned());
             return view.render_with(StatusCode::BAD_REQUEST);
         }
@@ -325,21 +423,17 @@ pub async fn edit(
         Err(Error::Conflict(_)) => return Ok(done("/cabinet/scheduled", "sched_too_late")),
         Err(e) => return Err(e.into()),
     };
-    let detail = format!(
-        "«{}» → {} ⇒ «{}» → {}",
-        before.title,
-        cfg.datetime(before.send_at),
-        after.title,
-        cfg.datetime(after.send_at)
-    );
-    audit::record(
-        state,
-        req,
-        s.partner.id,
-        &s.actor,
-        audit::Action::ScheduleChanged,
-        &detail,
-    )
-    .await;
+    if after.revision != before.revision {
+        let detail = schedule::change_detail(state, &before, &after).await;
+        audit::record(
+            state,
+            req,
+            s.partner.id,
+            &s.actor,
+            audit::Action::ScheduleChanged,
+            &detail,
+        )
+        .await;
+    }
     Ok(done("/cabinet/scheduled", "sched_changed"))
 }

@@ -3,18 +3,17 @@
 //! pastes their phones or IDs (a list of 10,000 names was 2 MB of HTML on every visit).
 
 use super::super::errors::{CabinetError, CabinetResult};
-use super::super::i18n::Lang;
+use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, html, session};
 use super::groups::active_members;
 use crate::domain::{GroupId, MessageText, Phone, Repeat, StaffId, Title, now_millis};
 use crate::error::Error;
-use crate::phrase::stored;
 use crate::service::messaging::{self, Recipients, Source};
 use crate::service::schedule::{self, NewSend};
 use crate::state::SharedState;
-use crate::store::{StaffRow, StaffState, TemplateRow};
+use crate::store::{Keyed, StaffRow, StaffState, TemplateRow};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -164,16 +163,13 @@ fn view(
         templates: Vec::new(),
         groups: Vec::new(),
         repeat: String::new(),
-        repeats: Repeat::ALL
-            .iter()
-            .map(|&r| (r.as_str(), t.s(repeat_key(r))))
-            .collect(),
+        repeats: repeat_choices(t),
         repeat_until: String::new(),
         ack: false,
     }
 }
 
-async fn group_options(
+pub(super) async fn group_options(
     state: &SharedState,
     partner_id: i64,
     chosen: Option<GroupId>,
@@ -260,7 +256,10 @@ fn template_options(templates: &[TemplateRow], chosen: Option<i64>) -> Vec<Templ
 
 /// The employees typed in the form, each as a phone number (any usual writing) or an ID; the
 /// entries that are none of this partner's employees come back as they were typed.
-fn typed_recipients<'a>(staff: &'a [StaffRow], typed: &'a str) -> (HashSet<i64>, Vec<&'a str>) {
+pub(super) fn typed_recipients<'a>(
+    staff: &'a [StaffRow],
+    typed: &'a str,
+) -> (HashSet<i64>, Vec<&'a str>) {
     if typed.trim().is_empty() {
         return (HashSet::new(), Vec::new());
     }
@@ -601,7 +600,8 @@ async fn schedule_from_form(
     )
     .await
     {
-        Ok(row) => row,
+        // The form has no Idempotency-Key: each post is a send of its own.
+        Ok(Keyed::Stored(row) | Keyed::Taken(row)) => row,
         Err(Error::Invalid(m) | Error::Conflict(m) | Error::NotFound(m)) => {
             v.error = Some(v.l.t.phrase(&m).to_owned());
             return bad_request(&v);
@@ -615,17 +615,7 @@ async fn schedule_from_form(
         .iter()
         .find(|g| Some(g.id) == row.group_id)
         .map(|g| g.name.clone());
-    let whom = match (&group, listed) {
-        (Some(name), _) => stored::TO_GROUP.fill(&[name]),
-        (None, Some(n)) => n.to_string(),
-        (None, None) => stored::TO_ALL_ACTIVE.fill(&[]),
-    };
-    let detail = match repeat {
-        Some(r) => {
-            stored::AUDIT_SCHEDULED_REPEATING.fill(&[content.title.as_str(), &at, &whom, &r.name()])
-        }
-        None => stored::AUDIT_SCHEDULED.fill(&[content.title.as_str(), &at, &whom]),
-    };
+    let detail = schedule::journal_detail(state, &row).await;
     audit::record(
         state,
         req,
@@ -656,6 +646,14 @@ async fn schedule_from_form(
         g.selected = false;
     }
     Ok(html(v.render()))
+}
+
+/// The repeat select's options: each value and its words.
+pub(super) fn repeat_choices(t: Tr) -> Vec<(&'static str, &'static str)> {
+    Repeat::ALL
+        .iter()
+        .map(|&r| (r.as_str(), t.s(repeat_key(r))))
+        .collect()
 }
 
 /// The catalogue key naming how a send repeats.
