@@ -302,7 +302,7 @@ async fn partner_command(
                     serde_json::json!({
                         "name": k.name,
                         "prefix": k.prefix,
-                        "access": if k.read_only { "read" } else { "full" },
+                        "access": k.access().as_str(),
                         "addresses": k.allowed_ips,
                         "created_at": k.created_at,
                         "last_used_at": k.last_used_at,

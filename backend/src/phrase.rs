@@ -339,6 +339,10 @@ pub mod stored {
     pub const AUDIT_KEY_END: Stored = Stored::new("работает по {}", "works through {}");
     pub const AUDIT_KEY_READ: Stored =
         Stored::new("ключ «{}», только чтение", "key “{}”, read only");
+    pub const AUDIT_KEY_SENDS: Stored = Stored::new(
+        "ключ «{}», только отправка сообщений",
+        "key “{}”, sending messages only",
+    );
     pub const AUDIT_RESEALED: Stored = Stored::new(
         "секретов зашифровано новым ключом: {}",
         "secrets sealed with the new key: {}",
@@ -432,6 +436,7 @@ pub mod stored {
         AUDIT_KEY_END,
         AUDIT_FROM,
         AUDIT_KEY_READ,
+        AUDIT_KEY_SENDS,
         AUDIT_VIEWER,
         AUDIT_SENDER,
         AUDIT_REFUSED_VIEWER,

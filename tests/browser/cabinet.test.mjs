@@ -285,29 +285,35 @@ test("rotate the API token and use the new one on the API", async () => {
   await page.context().close();
 });
 
-test("add API keys for two systems: each shown once, a read-only one refused a send, revoked alone", async () => {
+test("add API keys for three systems: each shown once, a read-only one refused a send, a sending one refused a staff change, revoked alone", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);
-  const addKey = async (name, readOnly) => {
+  const addKey = async (name, access) => {
     await page.goto(`${BASE}/cabinet/settings#token`);
     await page.click("#key-add summary");
     await page.fill("#key-name", name);
-    if (readOnly) await page.check("#key-read");
+    if (access) await page.check(`#key-${access}`);
     await Promise.all([page.waitForURL(/done=key_added#token$/), page.click("#add-key")]);
     const token = (await page.textContent("#new-token")).trim();
     assert.match(token, /^simo_p_/);
     return token;
   };
-  const reports = await addKey("Отчёты", true);
-  const hr = await addKey("1С:ЗУП", false);
+  const reports = await addKey("Отчёты", "read");
+  const hr = await addKey("1С:ЗУП", null);
+  const erp = await addKey("ERP", "send");
   assert.match(await page.textContent('li[data-key="Отчёты"]'), /только чтение/);
   assert.match(await page.textContent('li[data-key="1С:ЗУП"]'), /полный/);
+  assert.match(await page.textContent('li[data-key="ERP"]'), /только отправка/);
   assert.equal((await api("getstaff", reports, { inn: partnerA.inn })).status, 200);
   const send = { inn: partnerA.inn, staffid: staff.ivanov, title: "Ключ", message: "Проверка" };
   const refused = await api("createmessage", reports, send);
   assert.equal(refused.status, 403);
   assert.match(refused.body.error, /только для чтения/);
   assert.equal((await api("createmessage", hr, send)).status, 200);
+  assert.equal((await api("createmessage", erp, send)).status, 200);
+  const rename = await api("updatestaff", erp, { inn: partnerA.inn, staffid: staff.ivanov, name: "Переименован" });
+  assert.equal(rename.status, 403);
+  assert.match(rename.body.error, /только для отправки сообщений/);
   await page.reload();
   assert.equal(await page.locator("#new-token").count(), 0, "shown once");
   await shot(page, "08b-settings-keys");

@@ -1895,6 +1895,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("keys.access", "Доступ", "Access"),
     ("keys.full", "полный", "full"),
     ("keys.read", "только чтение", "read only"),
+    ("keys.send", "только отправка", "sending only"),
+    (
+        "keys.send_hint",
+        "только отправка сообщений (createmessage, schedulemessage, recallmessage и другие, и методы get…; не сотрудники и не группы)",
+        "sending messages only (createmessage, schedulemessage, recallmessage and the like, and the get… methods; not employees nor groups)",
+    ),
     (
         "keys.read_hint",
         "только чтение (методы get…)",

@@ -3,7 +3,7 @@
 
 use crate::domain::{Millis, SecretToken, TimeFormat, TokenKind, now_millis};
 use crate::error::{Error, Result};
-use crate::store::{ApiKeyRow, NewApiKey, Store, parse_addresses};
+use crate::store::{ApiKeyRow, KeyAccess, NewApiKey, Store, parse_addresses};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -95,7 +95,7 @@ pub async fn live_key(store: &Store, partner_id: i64, id: i64) -> Result<ApiKeyR
 /// and the moment it stops working (`parse_valid_until`).
 pub struct KeyInput<'a> {
     pub name: &'a str,
-    pub read_only: bool,
+    pub access: KeyAccess,
     pub addresses: &'a str,
     pub valid_until: Option<Millis>,
 }
@@ -131,7 +131,7 @@ pub async fn add(store: &Store, partner_id: i64, input: &KeyInput<'_>) -> Result
     }
     let key = Kept {
         name: &name,
-        read_only: input.read_only,
+        access: input.access,
         allowed_ips: &allowed_ips,
         valid_until: input.valid_until,
     };
@@ -195,7 +195,7 @@ pub async fn rotate_main(store: &Store, partner_id: i64, grace_secs: i64) -> Res
     let key = main.map_or(
         Kept {
             name: "",
-            read_only: false,
+            access: KeyAccess::Full,
             allowed_ips: "",
             valid_until: None,
         },
@@ -230,7 +230,7 @@ pub async fn end_old_token(store: &Store, partner_id: i64, id: i64) -> Result<St
 /// What a key's new token keeps of it.
 struct Kept<'a> {
     name: &'a str,
-    read_only: bool,
+    access: KeyAccess,
     allowed_ips: &'a str,
     valid_until: Option<Millis>,
 }
@@ -239,7 +239,7 @@ impl<'a> Kept<'a> {
     fn of(key: &'a ApiKeyRow) -> Self {
         Self {
             name: &key.name,
-            read_only: key.read_only,
+            access: key.access(),
             allowed_ips: &key.allowed_ips,
             valid_until: key.valid_until,
         }
@@ -256,7 +256,7 @@ async fn put(
     let now = now_millis();
     let key = NewApiKey {
         name: kept.name,
-        read_only: kept.read_only,
+        access: kept.access,
         allowed_ips: kept.allowed_ips,
         valid_until: kept.valid_until,
         token: &token.hash(),

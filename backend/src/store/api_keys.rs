@@ -1,5 +1,5 @@
 //! A company's API keys: the main one every company gets (name '') and others it adds, one for
-//! each of its systems, with full access or reading only. A key's rotation is a new row of the
+//! each of its systems, with full access, sending only or reading only. A key's rotation is a new row of the
 //! same name and access, the old row expiring after the grace period; a revoked row expires at
 //! once. A key may also end on a day the company set (`valid_until`, kept by each new token of
 //! it). Expired rows stay: the journal may name them.
@@ -11,14 +11,54 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+/// What a key may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAccess {
+    /// Every method.
+    Full,
+    /// The sending methods (a message, a scheduled send, a recall, a reminder) and the reading
+    /// ones; not the staff's or the groups' changes.
+    Sends,
+    /// The reading methods.
+    Read,
+}
+
+impl KeyAccess {
+    /// As the row keeps it: `read_only` and `sends_only`, never both.
+    pub fn of(read_only: bool, sends_only: bool) -> Self {
+        match (read_only, sends_only) {
+            (true, _) => Self::Read,
+            (false, true) => Self::Sends,
+            (false, false) => Self::Full,
+        }
+    }
+
+    /// The cabinet's form value and the command line's word: `full`, `send` or `read`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Sends => "send",
+            Self::Read => "read",
+        }
+    }
+
+    /// `as_str` read back; anything else is full access (the form's default choice).
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "read" => Self::Read,
+            "send" => Self::Sends,
+            _ => Self::Full,
+        }
+    }
+}
+
 /// The key an API call came with, as the auth cache keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKey {
     pub id: i64,
     /// '' for the main key.
     pub name: String,
-    /// Reading methods only.
-    pub read_only: bool,
+    pub access: KeyAccess,
     /// The addresses it is accepted from; `None`: any. Shared, as every call clones the key.
     pub allowed: Option<Arc<[IpNet]>>,
 }
@@ -97,6 +137,7 @@ pub struct ApiKeyRow {
     pub name: String,
     pub prefix: String,
     pub read_only: bool,
+    pub sends_only: bool,
     pub created_at: Millis,
     /// Set while the key is in its grace period after a rotation.
     pub expires_at: Option<Millis>,
@@ -107,10 +148,16 @@ pub struct ApiKeyRow {
     pub allowed_ips: String,
 }
 
+impl ApiKeyRow {
+    pub fn access(&self) -> KeyAccess {
+        KeyAccess::of(self.read_only, self.sends_only)
+    }
+}
+
 /// A new key's row.
 pub struct NewApiKey<'a> {
     pub name: &'a str,
-    pub read_only: bool,
+    pub access: KeyAccess,
     /// As `parse_addresses` stores them.
     pub allowed_ips: &'a str,
     pub valid_until: Option<Millis>,
@@ -127,8 +174,8 @@ impl Store {
     /// oldest first.
     pub async fn api_keys(&self, partner_id: i64, now: Millis) -> Result<Vec<ApiKeyRow>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, name, prefix, read_only, created_at, expires_at, valid_until, last_used_at,
-                    allowed_ips
+            "SELECT id, name, prefix, read_only, sends_only, created_at, expires_at, valid_until,
+                    last_used_at, allowed_ips
              FROM partner_tokens
              WHERE partner_id = $1 AND (expires_at IS NULL OR expires_at > $2)
                AND (valid_until IS NULL OR valid_until > $2)
@@ -150,8 +197,8 @@ impl Store {
         until: Millis,
     ) -> Result<Vec<ApiKeyRow>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, name, prefix, read_only, created_at, expires_at, valid_until, last_used_at,
-                    allowed_ips
+            "SELECT id, name, prefix, read_only, sends_only, created_at, expires_at, valid_until,
+                    last_used_at, allowed_ips
              FROM partner_tokens
              WHERE partner_id = $1 AND expires_at IS NULL AND valid_until > $2 AND valid_until <= $3
              ORDER BY valid_until, id",
@@ -186,17 +233,18 @@ impl Store {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO partner_tokens
                    (partner_id, token_hash, prefix, created_at, name, read_only, allowed_ips,
-                    valid_until)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    valid_until, sends_only)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
             .bind(partner_id)
             .bind(&key.token.0)
             .bind(key.prefix)
             .bind(now)
             .bind(key.name)
-            .bind(key.read_only)
+            .bind(key.access == KeyAccess::Read)
             .bind(key.allowed_ips)
             .bind(key.valid_until)
+            .bind(key.access == KeyAccess::Sends)
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -320,9 +368,26 @@ mod tests {
         ApiKey {
             id: 1,
             name: String::new(),
-            read_only: false,
+            access: KeyAccess::Full,
             allowed: allowed_of(stored),
         }
+    }
+
+    #[test]
+    fn access_reads_back_as_the_form_and_the_row_say_it() {
+        for a in [KeyAccess::Full, KeyAccess::Sends, KeyAccess::Read] {
+            assert_eq!(KeyAccess::parse(a.as_str()), a);
+            assert_eq!(
+                KeyAccess::of(a == KeyAccess::Read, a == KeyAccess::Sends),
+                a
+            );
+        }
+        assert_eq!(KeyAccess::parse("anything"), KeyAccess::Full);
+        assert_eq!(
+            KeyAccess::of(true, true),
+            KeyAccess::Read,
+            "the narrower wins"
+        );
     }
 
     #[test]

@@ -38,7 +38,7 @@ mod webhooks;
 
 pub use acks::{AwaitingAck, SendAcks};
 pub use admins::{ADMIN_ROLE, AdminRow, CodePolicy, SENDER, VIEWER};
-pub use api_keys::{ApiKey, ApiKeyRow, MAX_ADDRESSES, NewApiKey, parse_addresses};
+pub use api_keys::{ApiKey, ApiKeyRow, KeyAccess, MAX_ADDRESSES, NewApiKey, parse_addresses};
 pub use audit::{AuditFilter, AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush, Texts};

@@ -50,6 +50,7 @@ struct TokenPartner {
     token_id: i64,
     token_name: String,
     token_read_only: bool,
+    token_sends_only: bool,
     /// The earlier of the token's end (a grace period's) and its key's (`valid_until`).
     token_expires_at: Option<Millis>,
     token_last_used_at: Option<Millis>,
@@ -248,6 +249,7 @@ impl Store {
         }
         let sql = select_partner!(
             ", t.id AS token_id, t.name AS token_name, t.read_only AS token_read_only,
+               t.sends_only AS token_sends_only,
                CASE WHEN t.valid_until IS NOT NULL
                          AND (t.expires_at IS NULL OR t.valid_until < t.expires_at)
                     THEN t.valid_until ELSE t.expires_at END AS token_expires_at,
@@ -261,7 +263,7 @@ impl Store {
             let key = ApiKey {
                 id: f.token_id,
                 name: f.token_name,
-                read_only: f.token_read_only,
+                access: super::api_keys::KeyAccess::of(f.token_read_only, f.token_sends_only),
                 allowed: super::api_keys::allowed_of(&f.token_allowed_ips),
             };
             // Only a call fills the cache: a check's entry would let the calls after it hit the

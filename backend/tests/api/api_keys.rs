@@ -1,5 +1,6 @@
-//! A company's API keys: besides the main key, one for each of its systems, with full access or
-//! reading only, each rotated or revoked alone, named in the journal; never another company's.
+//! A company's API keys: besides the main key, one for each of its systems, with full access,
+//! sending only or reading only, each rotated or revoked alone, named in the journal; never
+//! another company's.
 
 use crate::cabinet::{Browser, shown_token};
 use crate::helpers::*;
@@ -13,6 +14,7 @@ both_databases!(
     a_key_works_through_its_last_day_and_is_refused_after_it,
     the_dashboard_warns_of_a_key_about_to_end_and_names_one_that_ended,
     a_rotated_keys_old_token_is_ended_before_its_grace_period_is_over,
+    a_key_for_sending_only_sends_and_changes_no_employee_nor_group,
 );
 
 const SETTINGS: &str = "/cabinet/settings";
@@ -326,7 +328,7 @@ async fn keys_are_rotated_and_revoked_one_by_one_and_never_another_company_s(app
         let name = format!("k{i}");
         let input = KeyInput {
             name: &name,
-            read_only: true,
+            access: simo_backend::store::KeyAccess::Read,
             addresses: "",
             valid_until: None,
         };
@@ -862,4 +864,124 @@ async fn a_rotated_keys_old_token_is_ended_before_its_grace_period_is_over(app: 
     assert_eq!(ended.len(), 2, "{journal}");
     assert!(ended[0].contains("ключ «1С»"), "newest first: {}", ended[0]);
     assert!(ended[1].contains("основной ключ"), "{}", ended[1]);
+}
+
+async fn a_key_for_sending_only_sends_and_changes_no_employee_nor_group(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иван Иванов").await;
+    let group = app
+        .post(
+            "savegroup",
+            Some(&p.token),
+            json!({"inn": p.inn, "name": "Склад", "staffids": [e.id]}),
+        )
+        .await
+        .ok()["groupid"]
+        .clone();
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let erp = add_key(&b, "ERP", "send").await;
+
+    // The sending methods and the reading ones answer, and the ERP is named for what it did.
+    let message = json!({"inn": p.inn, "staffid": e.id, "title": "Т", "message": "Текст"});
+    let sent = app.post("createmessage", Some(&erp), message).await;
+    let id = sent.ok()["messageid"].clone();
+    let bulk = json!({"inn": p.inn, "groupid": group, "title": "Т", "message": "Т"});
+    app.post("createmessagebulk", Some(&erp), bulk).await.ok();
+    let scheduled = json!({"inn": p.inn, "all": true, "title": "Позже", "message": "-",
+                           "senddate": crate::schedule::in_ms(3_600_000)});
+    let sid = app
+        .post("schedulemessage", Some(&erp), scheduled)
+        .await
+        .ok()["scheduleid"]
+        .clone();
+    for (method, body) in [
+        (
+            "changeschedule",
+            json!({"inn": p.inn, "scheduleid": sid, "title": "Позже!"}),
+        ),
+        ("cancelschedule", json!({"inn": p.inn, "scheduleid": sid})),
+        ("resendmessage", json!({"inn": p.inn, "messageid": id})),
+        ("remindmessage", json!({"inn": p.inn, "messageid": id})),
+        ("recallmessage", json!({"inn": p.inn, "messageid": id})),
+        ("getstaff", json!({"inn": p.inn})),
+        ("getmessage", json!({"inn": p.inn, "staffid": e.id})),
+        (
+            "getmessagestatus",
+            json!({"inn": p.inn, "messageids": [id]}),
+        ),
+        ("getgroups", json!({"inn": p.inn})),
+        ("getschedule", json!({"inn": p.inn})),
+    ] {
+        let answer = app.post(method, Some(&erp), body).await;
+        assert_eq!(answer.status, 200, "{method}: {answer:?}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 2);
+    let by_erp = "SELECT COUNT(*) FROM audit_events WHERE actor = 'api:ERP'";
+    assert!(
+        app.count(by_erp).await >= 4,
+        "scheduled, changed, cancelled, recalled"
+    );
+
+    // The staff's and the groups' changes are a 403 in the envelope, and nothing changes.
+    let refused_by = |token: String| {
+        let (app, inn, staff, group) = (&app, p.inn.clone(), e.id.clone(), group.clone());
+        async move {
+            let one = json!({"inn": inn, "staffid": staff});
+            for (method, body) in [
+                ("savegroup", json!({"inn": inn, "name": "Офис"})),
+                ("deletegroup", json!({"inn": inn, "groupid": group})),
+                (
+                    "addstaff",
+                    json!({"inn": inn, "staff": [{"phone": "+79990000001", "name": "Пётр"}]}),
+                ),
+                ("beginstaffsync", json!({"inn": inn})),
+                ("finishstaffsync", json!({"inn": inn, "syncid": "1"})),
+                (
+                    "updatestaff",
+                    json!({"inn": inn, "staffid": staff, "name": "Пётр"}),
+                ),
+                ("deletestaff", one.clone()),
+                (
+                    "updatepushtoken",
+                    json!({"inn": inn, "staffid": staff, "pushtoken": "t"}),
+                ),
+            ] {
+                let error = app.post(method, Some(&token), body).await.failed(403);
+                assert!(
+                    error.contains("только для отправки сообщений"),
+                    "{method}: {error}"
+                );
+            }
+        }
+    };
+    refused_by(erp.clone()).await;
+    let staff = "SELECT COUNT(*) FROM staff WHERE name = 'Иван Иванов'";
+    assert_eq!(app.count(staff).await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff_groups").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff_syncs").await, 0);
+
+    // The list and the journal say what it is, in both languages; a rotation keeps it.
+    let page = b.get(SETTINGS).await.body;
+    assert!(page.contains("только отправка</span>"), "{page}");
+    let journal = b.get("/cabinet/journal").await.body;
+    assert!(
+        journal.contains("ключ «ERP», только отправка сообщений"),
+        "{journal}"
+    );
+    let english = b.get("/cabinet/journal?lang=en").await.body;
+    assert!(
+        english.contains("key “ERP”, sending messages only"),
+        "{english}"
+    );
+    let key = key_id(&app, "ERP").await;
+    let (rotated, row) = simo_backend::service::api_keys::rotate(&app.state.store, p.id, key, 0)
+        .await
+        .unwrap();
+    assert_eq!(row.access(), simo_backend::store::KeyAccess::Sends);
+    let rotated = rotated.expose().to_owned();
+    refused_by(rotated.clone()).await;
+    let again = json!({"inn": p.inn, "staffid": e.id, "title": "Т", "message": "Ещё"});
+    app.post("createmessage", Some(&rotated), again).await.ok();
 }

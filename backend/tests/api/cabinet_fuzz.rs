@@ -388,7 +388,7 @@ async fn every_page_and_form_answers_any_input_without_a_5xx(app: TestApp) {
     // A system's key, for its forms (addresses, last day, rotation, revocation).
     let key = simo_backend::service::api_keys::KeyInput {
         name: "Фазз",
-        read_only: false,
+        access: simo_backend::store::KeyAccess::Full,
         addresses: "",
         valid_until: None,
     };

@@ -96,7 +96,7 @@ impl BulkApi {
         body: V1ListBody<CreateMessageBulkRequest>,
     ) -> Result<Json<BulkEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_writer()?;
+        let partner = auth.0.require_sender()?;
         if req.headers().contains_key("idempotency-key") {
             // Ignored, it would promise a safe retry that a repeated bulk does not give.
             return Err(V1Error::bad_request(phrase!(

@@ -186,7 +186,7 @@ impl LoginApi {
         let state = state(req)?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
-        auth.0.refuse_read_only()?;
+        auth.0.refuse_limited_key()?;
         let staff =
             match &auth.0 {
                 Caller::Staff { staff, .. } => {

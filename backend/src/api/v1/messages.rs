@@ -388,7 +388,7 @@ impl MessagesApi {
         _idempotency_key: Header<Option<String>>,
     ) -> Result<Json<CreateMessageEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_writer()?;
+        let partner = auth.0.require_sender()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let staff_id = StaffId::parse(required(&b.staffid, "staffid")?)?;
@@ -537,7 +537,7 @@ impl MessagesApi {
         body: V1ListBody<RecallMessageRequest>,
     ) -> Result<Json<RecallEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_writer()?;
+        let partner = auth.0.require_sender()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let asked = one_or_many(&b.messageid, b.messageids)?;
@@ -576,7 +576,7 @@ impl MessagesApi {
         body: V1ListBody<RecallMessageRequest>,
     ) -> Result<Json<ResendEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_writer()?;
+        let partner = auth.0.require_sender()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let asked = one_or_many(&b.messageid, b.messageids)?;
@@ -610,7 +610,7 @@ impl MessagesApi {
         body: V1ListBody<RecallMessageRequest>,
     ) -> Result<Json<RemindEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_writer()?;
+        let partner = auth.0.require_sender()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let asked = one_or_many(&b.messageid, b.messageids)?;

@@ -254,7 +254,7 @@ impl ScheduleApi {
         _idempotency_key: Header<Option<String>>,
     ) -> Result<Json<ScheduledEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_writer()?;
+        let partner = auth.0.require_sender()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
@@ -356,7 +356,7 @@ impl ScheduleApi {
         body: V1ListBody<ChangeScheduleRequest>,
     ) -> Result<Json<ScheduledEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_writer()?;
+        let partner = auth.0.require_sender()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let id = schedule_id(&b.scheduleid)?;
@@ -414,7 +414,7 @@ impl ScheduleApi {
         body: V1Body<ScheduleIdRequest>,
     ) -> Result<Json<ScheduledEnvelope>, V1Error> {
         let state = state(req)?;
-        let partner = auth.0.require_writer()?;
+        let partner = auth.0.require_sender()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
         let id = schedule_id(&b.scheduleid)?;

@@ -4,14 +4,14 @@ use super::envelope::V1Error;
 use crate::domain::{Inn, TokenHash};
 use crate::service::partners;
 use crate::state::SharedState;
-use crate::store::{ApiKey, PartnerRow, StaffRow};
+use crate::store::{ApiKey, KeyAccess, PartnerRow, StaffRow};
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::ApiKey as HeaderKey;
 
 /// `Authorization: <token>` as the guide documents, or `Authorization: Bearer <token>`.
-/// A partner token opens every method of that partner (a key for reading only, its reading
-/// methods); an employee token (the `apitoken` of `confirmsmscode`) opens the employee's own
+/// A partner token opens every method of that partner (a key for sending only, its sending and
+/// reading methods; a key for reading only, its reading methods); an employee token (the `apitoken` of `confirmsmscode`) opens the employee's own
 /// methods.
 #[derive(SecurityScheme)]
 #[oai(
@@ -38,21 +38,37 @@ impl Caller {
         }
     }
 
-    /// A method that changes data, with a partner's token: a key for reading only is refused.
+    /// A method that changes the staff or the groups, with a partner's token: a key for
+    /// reading or sending only is refused.
     pub fn require_writer(&self) -> Result<&PartnerRow, V1Error> {
         let partner = self.require_partner()?;
-        self.refuse_read_only()?;
+        self.refuse_limited_key()?;
         Ok(partner)
     }
 
-    /// A method that changes data and takes either token: a partner's key for reading only is
-    /// refused (an employee's token is not a key).
-    pub fn refuse_read_only(&self) -> Result<(), V1Error> {
+    /// A method that sends (a message, a scheduled send, a recall, a reminder), with a
+    /// partner's token: a key for reading only is refused.
+    pub fn require_sender(&self) -> Result<&PartnerRow, V1Error> {
+        let partner = self.require_partner()?;
+        if let Self::Partner(_, key) = self
+            && key.access == KeyAccess::Read
+        {
+            return Err(read_only_refused());
+        }
+        Ok(partner)
+    }
+
+    /// A method that changes the staff and takes either token: a partner's key for reading or
+    /// sending only is refused (an employee's token is not a key).
+    pub fn refuse_limited_key(&self) -> Result<(), V1Error> {
         match self {
-            Self::Partner(_, key) if key.read_only => Err(V1Error::forbidden(phrase!(
-                "Ключ API только для чтения, а этот метод изменяет данные: выпустите ключ с полным доступом в кабинете (Настройка → Ключи API)",
-                "The API key is for reading only, and this method changes data: issue a key with full access in the cabinet (Settings → API keys)"
-            ))),
+            Self::Partner(_, key) if key.access == KeyAccess::Read => Err(read_only_refused()),
+            Self::Partner(_, key) if key.access == KeyAccess::Sends => {
+                Err(V1Error::forbidden(phrase!(
+                    "Ключ API только для отправки сообщений, а этот метод изменяет сотрудников или группы: выпустите ключ с полным доступом в кабинете (Настройка → Ключи API)",
+                    "The API key is for sending messages only, and this method changes employees or groups: issue a key with full access in the cabinet (Settings → API keys)"
+                )))
+            }
             _ => Ok(()),
         }
     }
@@ -90,6 +106,13 @@ impl Caller {
         }
         Ok(())
     }
+}
+
+fn read_only_refused() -> V1Error {
+    V1Error::forbidden(phrase!(
+        "Ключ API только для чтения, а этот метод изменяет данные: выпустите ключ с полным доступом в кабинете (Настройка → Ключи API)",
+        "The API key is for reading only, and this method changes data: issue a key with full access in the cabinet (Settings → API keys)"
+    ))
 }
 
 fn refusal(e: crate::error::Error) -> poem::Error {

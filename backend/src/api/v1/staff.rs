@@ -649,7 +649,7 @@ impl StaffApi {
         let state = state(req)?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
-        auth.0.refuse_read_only()?;
+        auth.0.refuse_limited_key()?;
         let id = match &auth.0 {
             Caller::Partner(..) => StaffId::parse(required(&b.staffid, "staffid")?)?,
             Caller::Staff { staff, .. } => match given(&b.staffid) {

@@ -1,5 +1,5 @@
 //! The API keys a company adds beside its main one, one for each of its systems (1С:ЗУП, an
-//! ERP, a script that reads statuses), with full access or reading only: added (the token
+//! ERP, a script that reads statuses), with full access, sending only or reading only: added (the token
 //! shown once on the settings page, as a rotation's is), limited to addresses, given a last
 //! day, and revoked one by one.
 
@@ -11,6 +11,7 @@ use crate::domain::{Millis, now_millis};
 use crate::phrase::stored;
 use crate::service::api_keys;
 use crate::state::SharedState;
+use crate::store::KeyAccess;
 use poem::web::{Data, Form, Path};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
@@ -22,7 +23,7 @@ pub struct AddForm {
     csrf: String,
     #[serde(default)]
     name: String,
-    /// "read" for reading only; anything else is full access.
+    /// "read" for reading only, "send" for sending only; anything else is full access.
     #[serde(default)]
     access: String,
     /// Addresses and networks it is accepted from; empty for any.
@@ -58,20 +59,21 @@ pub async fn add(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
-    let read_only = form.access == "read";
+    let access = KeyAccess::parse(&form.access);
     let pid = s.partner.id;
     let input = api_keys::KeyInput {
         name: &form.name,
-        read_only,
+        access,
         addresses: &form.addresses,
         valid_until: api_keys::parse_valid_until(&state.time, &form.until, now_millis())?,
     };
     let added = api_keys::add(&state.store, pid, &input).await?;
     let name = &added.name;
-    tracing::info!(partner_id = pid, key = %name, read_only, "API key added");
-    let mut detail = match read_only {
-        true => stored::AUDIT_KEY_READ.fill(&[name]),
-        false => stored::AUDIT_KEY.fill(&[name]),
+    tracing::info!(partner_id = pid, key = %name, access = access.as_str(), "API key added");
+    let mut detail = match access {
+        KeyAccess::Read => stored::AUDIT_KEY_READ.fill(&[name]),
+        KeyAccess::Sends => stored::AUDIT_KEY_SENDS.fill(&[name]),
+        KeyAccess::Full => stored::AUDIT_KEY.fill(&[name]),
     };
     if !added.allowed_ips.is_empty() {
         detail = format!("{detail}; {}", address_words(&added.allowed_ips));

@@ -133,7 +133,8 @@ pub struct KeyItem {
     pub id: i64,
     pub name: String,
     pub prefix: String,
-    pub read_only: bool,
+    /// `full`, `send` or `read` (`KeyAccess::as_str`).
+    pub access: &'static str,
     pub created: String,
     pub last_used: Option<String>,
     /// The end of the grace period after a rotation.
@@ -193,6 +194,7 @@ async fn render(
             }
             (true, Some(until)) => main_old.push((k.id, cfg.datetime(until))),
             (false, until) => keys.push(KeyItem {
+                access: k.access().as_str(),
                 ends: k.valid_until.map(|t| cfg.date(t - 1)),
                 ends_soon: k
                     .valid_until
@@ -200,7 +202,6 @@ async fn render(
                 id: k.id,
                 name: k.name,
                 prefix: k.prefix,
-                read_only: k.read_only,
                 created: cfg.datetime(k.created_at),
                 last_used: k.last_used_at.map(|t| cfg.datetime(t)),
                 until: until.map(|t| cfg.datetime(t)),
