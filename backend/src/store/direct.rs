@@ -290,6 +290,7 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         read_at: r.get(11)?,
         ack_required: r.get(12)?,
         acked_at: r.get(13)?,
+        sent_by: None,
     })
 }
 

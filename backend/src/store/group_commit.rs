@@ -499,6 +499,7 @@ fn stored_row(m: &QueuedMessage, id: i64) -> MessageRow {
         read_at: None,
         ack_required: m.ack_required,
         acked_at: None,
+        sent_by: None,
     }
 }
 

@@ -84,6 +84,12 @@ pub struct MessageRow {
     #[serde(deserialize_with = "sqlite_bool")]
     pub ack_required: bool,
     pub acked_at: Option<Millis>,
+    /// Who sent it, as the journal names its actors (`api:<key>`, `admin:<login>`); read only
+    /// where it is shown (`messages_by_ids`), `None` elsewhere and for messages stored before
+    /// it was kept (migration 40).
+    #[sqlx(default)]
+    #[serde(default)]
+    pub sent_by: Option<String>,
 }
 
 /// SQLite's JSON functions give its booleans as the integers they are stored as.
@@ -303,7 +309,7 @@ impl Store {
         Ok(match &self.pool {
             // The ids as one JSON array: no statement-variable limit, one prepared statement.
             super::Pool::Sqlite(p) => sqlx::query_as(
-                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at
+                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by
                  FROM messages WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1 ORDER BY id",
             )
             .bind(partner_id)
@@ -311,7 +317,7 @@ impl Store {
             .fetch_all(p)
             .await?,
             super::Pool::Postgres(p) => sqlx::query_as(
-                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at
+                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by
                  FROM messages WHERE id = ANY($2) AND partner_id = $1 ORDER BY id",
             )
             .bind(partner_id)
@@ -426,6 +432,7 @@ async fn messages_for_staff_pg(
             read_at: row.try_get(11)?,
             ack_required: row.try_get(12)?,
             acked_at: row.try_get(13)?,
+            sent_by: None,
         });
     }
     Ok(Some(page))

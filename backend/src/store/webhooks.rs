@@ -48,6 +48,12 @@ pub struct WebhookEvent {
     pub status: String,
     pub detail: Option<String>,
     pub created_at: Millis,
+    /// The message's title, where it comes from and who sent it; `None` once it is deleted
+    /// (its employee deleted, the retention) and the sender for messages stored before it was
+    /// kept.
+    pub title: Option<String>,
+    pub source: Option<String>,
+    pub sent_by: Option<String>,
 }
 
 /// One employee event waiting for the partner's endpoint (migration 20).
@@ -298,8 +304,10 @@ impl Store {
     /// The partner's oldest waiting events, at most `limit`.
     pub async fn webhook_events(&self, partner_id: i64, limit: i64) -> Result<Vec<WebhookEvent>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, event_id, message_id, staff_id, status, detail, created_at
-             FROM webhook_outbox WHERE partner_id = $1 ORDER BY id LIMIT $2",
+            "SELECT o.id, o.event_id, o.message_id, o.staff_id, o.status, o.detail, o.created_at,
+                    m.title, m.source, m.sent_by
+             FROM webhook_outbox o LEFT JOIN messages m ON m.id = o.message_id
+             WHERE o.partner_id = $1 ORDER BY o.id LIMIT $2",
         )
         .bind(partner_id)
         .bind(limit)

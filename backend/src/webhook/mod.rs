@@ -145,6 +145,16 @@ pub struct EventJson {
     pub detail: Option<String>,
     /// Когда статус изменился (в формате дат API).
     pub date: String,
+    /// Заголовок сообщения; `null`, если сообщение уже удалено (вместе с сотрудником или по
+    /// сроку хранения).
+    pub title: Option<String>,
+    /// Откуда отправлено: `api` или `cabinet` (вручную в кабинете или запланированное там).
+    pub source: Option<String>,
+    /// Кто отправил: `api` — основной ключ API, `api:<имя ключа>` — ключ системы, `admin` —
+    /// учётная запись компании в кабинете, `admin:<логин>` — администратор кабинета; у
+    /// запланированной отправки — кто её запланировал. `null` для сообщений, созданных до того,
+    /// как это сохранялось.
+    pub sentby: Option<String>,
 }
 
 /// Изменение сотрудника (если на странице «Вебхук» включено «Сообщать о сотрудниках»).
@@ -247,6 +257,9 @@ pub fn payload(
             status: e.status,
             detail: e.detail,
             date: time.format(e.created_at),
+            title: e.title,
+            source: e.source,
+            sentby: e.sent_by,
         })
         .collect();
     let staff = staff

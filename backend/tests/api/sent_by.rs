@@ -170,6 +170,35 @@ async fn every_message_names_who_sent_it_and_a_schedule_who_scheduled_it(app: Te
         "the next of the series keeps who scheduled it"
     );
 
+    // The company's system reads where each came from and who sent it.
+    let titles = [
+        ("Основным ключом", "api", "api"),
+        ("Ключом ЗУП", "api", "api:1С ЗУП"),
+        ("Диспетчером", "cabinet", "admin:dispatch"),
+        ("Владельцем", "cabinet", "admin"),
+        ("По плану ЗУП", "api", "api:1С ЗУП"),
+    ];
+    let mut ids = Vec::new();
+    for (title, _, _) in titles {
+        ids.push(stored(title).await.to_string());
+    }
+    let states = app
+        .post(
+            "getmessagestatus",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageids": ids}),
+        )
+        .await;
+    let states = states.ok()["messages"].as_array().unwrap().clone();
+    for ((title, source, by), state) in titles.iter().zip(&states) {
+        assert_eq!(state["title"], *title, "{state}");
+        assert_eq!(
+            (state["source"].as_str(), state["sentby"].as_str()),
+            (Some(*source), Some(*by)),
+            "{title}"
+        );
+    }
+
     // A message stored before senders were kept: its source alone, no journal to link.
     for (title, words) in [
         ("Диспетчером", "Администратор"),

@@ -353,6 +353,12 @@ async fn status_changes_reach_each_partners_webhook_signed_retried_and_only_thei
         "{sent}"
     );
     assert!(sent["date"].as_str().unwrap().ends_with("+03:00"), "{sent}");
+    // What the message is and who sent it: the main key here.
+    assert_eq!(
+        (&sent["title"], &sent["source"], &sent["sentby"]),
+        (&json!("После вебхука"), &json!("api"), &json!("api")),
+        "{sent}"
+    );
     // The spec's `webhooks` describes what comes, field for field.
     let spec = served_spec(&app).await;
     assert_eq!(properties(&spec, "WebhookEvent"), keys(&sent));

@@ -191,6 +191,12 @@ pub struct MessageState {
     /// When the employee was last reminded to acknowledge it (`remindmessage`, the cabinet, or
     /// the server's automatic reminder); `null` if never.
     pub reminddate: Option<String>,
+    /// Where it was sent from: `api` or `cabinet` (by hand, or a send scheduled there).
+    pub source: String,
+    /// Who sent it: `api` (the main API key), `api:<key's name>`, `admin` (the company's own
+    /// login to the cabinet) or `admin:<login>` (a named admin); a scheduled send's messages,
+    /// whoever scheduled it. `null` for messages stored before this was kept.
+    pub sentby: Option<String>,
 }
 
 #[derive(Object, Debug)]
@@ -713,6 +719,8 @@ impl MessagesApi {
                 recalleddate: date(recall_dates.get(&m.id).copied()),
                 reminddate: date(remind_dates.get(&m.id).copied()),
                 title: m.title,
+                source: m.source,
+                sentby: m.sent_by,
             });
         }
         Ok(MessageStatesEnvelope::ok(MessageStates {

@@ -169,6 +169,7 @@ mod tests {
             read_at: dates.map(|d| d + 2),
             ack_required: id % 2 == 0,
             acked_at: dates.filter(|_| id % 4 == 0).map(|d| d + 3),
+            sent_by: None,
         }
     }
 
