@@ -185,6 +185,21 @@ impl Client {
         queued_unless_unauthorized(self.check_expiry(&session, flushed).map(drop))
     }
 
+    /// "Прочитать все": marks every cached unread message read; the reports are sent now if
+    /// possible (in batches, as a sync sends them), else by the next sync. Returns how many.
+    pub async fn mark_all_read(&self) -> Result<u32> {
+        let marked = self.cache.mark_all_read()?;
+        if marked == 0 {
+            return Ok(0);
+        }
+        let Some(session) = self.cache.session()? else {
+            return Ok(marked);
+        };
+        let flushed = crate::sync::flush_reports(self, &session).await;
+        queued_unless_unauthorized(self.check_expiry(&session, flushed).map(drop))?;
+        Ok(marked)
+    }
+
     /// Records the employee's acknowledgment of a message that asks for it (which also reads
     /// it); the report is sent now if possible, else by the next sync.
     pub async fn acknowledge(&self, id: MessageId) -> Result<()> {

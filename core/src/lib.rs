@@ -124,6 +124,13 @@ impl SimoClient {
             .await
     }
 
+    /// "Прочитать все": marks every cached unread message read and returns how many; the
+    /// reports are queued and never lost when offline.
+    pub async fn mark_all_read(&self) -> Result<u32, ApiError> {
+        self.call(move |c| async move { c.mark_all_read().await })
+            .await
+    }
+
     /// "Ознакомлен(а)": acknowledges a message whose `ack_required` is set (and reads it); the
     /// report is queued and never lost when offline. A message that does not ask for it is
     /// `InvalidInput`.

@@ -151,6 +151,26 @@ impl Cache {
         })
     }
 
+    /// Marks every unread message read and queues a report for each, in one transaction;
+    /// returns how many it marked.
+    pub fn mark_all_read(&self) -> Result<u32> {
+        self.db.write(|tx| {
+            // Read implies delivered on the server: one report each is enough.
+            tx.execute(
+                "DELETE FROM outbox WHERE report = 'delivered'
+                   AND message_id IN (SELECT id FROM messages WHERE is_read = 0)",
+                [],
+            )?;
+            tx.execute(
+                "INSERT OR IGNORE INTO outbox (message_id, report)
+                 SELECT id, 'read' FROM messages WHERE is_read = 0",
+                [],
+            )?;
+            let marked = tx.execute("UPDATE messages SET is_read = 1 WHERE is_read = 0", [])?;
+            Ok(u32::try_from(marked).unwrap_or(u32::MAX))
+        })
+    }
+
     /// Records the employee's acknowledgment ("Ознакомлен(а)") at `now_ms`, which reads the
     /// message too, and queues the report; returns false if it was acknowledged already.
     pub fn acknowledge(&self, id: MessageId, now_ms: i64) -> Result<bool> {
@@ -415,6 +435,32 @@ mod tests {
             cache.mark_read(id(3)),
             Err(Error::MessageNotFound(3))
         ));
+    }
+
+    #[test]
+    fn mark_all_read_reads_every_unread_message_once_with_one_report_each() {
+        let (_dir, cache) = cache();
+        cache
+            .store_synced(&[
+                message(1, "А", "б"),
+                message(2, "В", "г"),
+                message(3, "Д", "е"),
+            ])
+            .unwrap();
+        assert!(cache.mark_read(id(2)).unwrap());
+        assert_eq!(cache.mark_all_read().unwrap(), 2);
+        assert_eq!(cache.unread_count().unwrap(), 0);
+        assert!(cache.messages(10, None).unwrap().iter().all(|m| m.is_read));
+        // A read report each, in place of the delivered ones; the one read before kept once.
+        assert_eq!(
+            cache.pending_reports().unwrap(),
+            [
+                (id(1), Report::Read),
+                (id(2), Report::Read),
+                (id(3), Report::Read)
+            ]
+        );
+        assert_eq!(cache.mark_all_read().unwrap(), 0, "nothing left to read");
     }
 
     #[test]

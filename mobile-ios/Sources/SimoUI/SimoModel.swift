@@ -114,6 +114,11 @@ public final class SimoModel: ObservableObject {
         await run { try await self.client.markRead(id: message.id) }
     }
 
+    /// "Прочитать все": the reports go now, or with the next sync when offline.
+    public func markAllRead() async {
+        await run { _ = try await self.client.markAllRead() }
+    }
+
     /// "Ознакомлен(а)": the report goes now, or with the next sync when offline.
     public func acknowledge(_ message: Message) async {
         await run { try await self.client.acknowledge(id: message.id) }

@@ -100,6 +100,10 @@ struct MessagesView: View {
         }
         .navigationTitle(tr("Сообщения (\(Int(model.unread)))"))
         .toolbar {
+            // Many unread after the first login, or after a holiday: read them all at once.
+            if model.unread > 0 {
+                Button(tr("Прочитать все")) { Task { await model.markAllRead() } }
+            }
             NavigationLink(tr("Профиль")) { ProfileView(model: model) }
         }
         .task { await model.refresh() }

@@ -2,7 +2,8 @@
 
 use simo_core::{ApiError, MessageId, SimoClient};
 
-use crate::helpers::{TestServer, ids, new_phone};
+use crate::helpers::{INN, TestServer, ids, new_phone};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_server_down_messages_stay_readable_and_mark_read_is_flushed_later() {
@@ -44,6 +45,62 @@ async fn with_the_server_down_messages_stay_readable_and_mark_read_is_flushed_la
             .unwrap()
             .is_read
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mark_all_read_reads_everything_offline_and_the_server_learns_it_on_the_next_sync() {
+    let mut server = TestServer::spawn().await;
+    let client = server.client();
+    let profile = server.login(&client, &new_phone()).await;
+    let mut sent = Vec::new();
+    for title in ["Смена", "Премия", "Инструктаж"] {
+        sent.push(
+            server
+                .create_message(&profile.staff_id, title, "Текст")
+                .await,
+        );
+    }
+    client.sync().await.unwrap();
+    assert_eq!(client.unread_count().unwrap(), 3);
+
+    // Offline: read in the cache at once, the reports queued.
+    server.stop().await;
+    assert_eq!(
+        client.mark_all_read().await.expect("queued, not an error"),
+        3
+    );
+    assert_eq!(client.unread_count().unwrap(), 0);
+    assert_eq!(client.mark_all_read().await.unwrap(), 0);
+    server.start().await;
+    let report = client.sync().await.unwrap();
+    assert_eq!((report.reports_sent, report.reports_pending), (3, 0));
+    assert_eq!(
+        server_statuses(&server, &sent).await,
+        ["read", "read", "read"]
+    );
+
+    // Online: a new one is read and reported by the call itself.
+    let fourth = server
+        .create_message(&profile.staff_id, "Собрание", "Текст")
+        .await;
+    client.sync().await.unwrap();
+    assert_eq!(server_statuses(&server, &[fourth]).await, ["delivered"]);
+    assert_eq!(client.mark_all_read().await.unwrap(), 1);
+    assert_eq!(server_statuses(&server, &[fourth]).await, ["read"]);
+}
+
+/// The statuses the company's system reads of `ids`, in that order.
+async fn server_statuses(server: &TestServer, ids: &[i64]) -> Vec<String> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let data = server
+        .as_partner("getmessagestatus", json!({"inn": INN, "messageids": ids}))
+        .await;
+    data["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["status"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -269,6 +269,19 @@ class SimoClientTest {
         assertNotNull(client.message(order)!!.ackedAt)
     }
 
+    @Test fun h_everythingIsReadAtOnceAndTheCompanySeesIt() = runBlocking {
+        val client = newClient()
+        val profile = client.login(newPhone())
+        val ids = listOf("Смена", "Премия", "Собрание").map { backend.createMessage(profile.staffId, it, "Текст") }
+        client.sync()
+        assertEquals(3u, client.unreadCount())
+        assertEquals(3u, client.markAllRead())
+        assertEquals(0u, client.unreadCount())
+        assertTrue(client.messages(50u, null).all { it.isRead })
+        assertEquals(listOf("read", "read", "read"), ids.map { backend.statusOf(it) })
+        assertEquals("nothing left to read", 0u, client.markAllRead())
+    }
+
     private inline fun <reified E : ApiException> expect(what: String, block: () -> Unit): E {
         try {
             block()

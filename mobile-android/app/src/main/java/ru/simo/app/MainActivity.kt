@@ -21,6 +21,7 @@ import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
@@ -163,6 +164,10 @@ private fun SimoScreen(client: SimoClient) {
                 var query by remember { mutableStateOf("") }
                 OutlinedTextField(query, { query = it; messages = if (it.isBlank()) client.messages(50u, null) else client.search(it) }, label = { Text(stringResource(R.string.search)) })
                 Button(onClick = { run { sync() } }) { Text(stringResource(R.string.refresh_unread, client.unreadCount().toInt())) }
+                // Many unread after the first login, or after a holiday: read them all at once.
+                if (client.unreadCount() > 0u) {
+                    TextButton(onClick = { run { client.markAllRead() } }) { Text(stringResource(R.string.mark_all_read)) }
+                }
                 if (awaiting > 0) {
                     Text(stringResource(R.string.awaiting_ack, awaiting), color = MaterialTheme.colorScheme.primary)
                 }
