@@ -343,6 +343,12 @@ pub mod stored {
         "ключ «{}», только отправка сообщений",
         "key “{}”, sending messages only",
     );
+    pub const ACCESS_FULL: Stored = Stored::new("доступ: полный", "access: full");
+    pub const ACCESS_SENDS: Stored = Stored::new(
+        "доступ: только отправка сообщений",
+        "access: sending messages only",
+    );
+    pub const ACCESS_READ: Stored = Stored::new("доступ: только чтение", "access: read only");
     pub const AUDIT_RESEALED: Stored = Stored::new(
         "секретов зашифровано новым ключом: {}",
         "secrets sealed with the new key: {}",
@@ -437,6 +443,9 @@ pub mod stored {
         AUDIT_FROM,
         AUDIT_KEY_READ,
         AUDIT_KEY_SENDS,
+        ACCESS_FULL,
+        ACCESS_SENDS,
+        ACCESS_READ,
         AUDIT_VIEWER,
         AUDIT_SENDER,
         AUDIT_REFUSED_VIEWER,

@@ -314,6 +314,14 @@ test("add API keys for three systems: each shown once, a read-only one refused a
   const rename = await api("updatestaff", erp, { inn: partnerA.inn, staffid: staff.ivanov, name: "Переименован" });
   assert.equal(rename.status, 403);
   assert.match(rename.body.error, /только для отправки сообщений/);
+  // Narrowed to reading only on its row: the same token is refused a send from the next call.
+  await page.goto(`${BASE}/cabinet/settings#token`);
+  const erpRow = page.locator('li[data-key="ERP"]');
+  await erpRow.locator("details.key-access summary").click();
+  await erpRow.locator('details.key-access input[value="read"]').check();
+  await Promise.all([page.waitForURL(/done=key_access#token$/), erpRow.locator("details.key-access button").click()]);
+  assert.match(await page.textContent('li[data-key="ERP"]'), /только чтение/);
+  assert.equal((await api("createmessage", erp, send)).status, 403);
   await page.reload();
   assert.equal(await page.locator("#new-token").count(), 0, "shown once");
   await shot(page, "08b-settings-keys");

@@ -24,6 +24,8 @@ pub enum Action {
     ApiKeyRevoked,
     /// The detail names the key and the addresses it is accepted from.
     ApiKeyAddresses,
+    /// The detail names the key and its access now.
+    ApiKeyAccess,
     ApiKeyEnd,
     /// A rotated key's old token ended before its grace period was over; the detail names the
     /// key.
@@ -171,7 +173,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 70] = [
+    pub const ALL: [Self; 71] = [
         Self::Login,
         Self::LoginFailed,
         Self::RightsRefused,
@@ -181,6 +183,7 @@ impl Action {
         Self::ApiKeyAdded,
         Self::ApiKeyRevoked,
         Self::ApiKeyAddresses,
+        Self::ApiKeyAccess,
         Self::ApiKeyEnd,
         Self::ApiKeyOldEnded,
         Self::ApiKeyRefused,
@@ -252,6 +255,7 @@ impl Action {
             | Self::ApiKeyAdded
             | Self::ApiKeyRevoked
             | Self::ApiKeyAddresses
+            | Self::ApiKeyAccess
             | Self::ApiKeyEnd
             | Self::ApiKeyOldEnded
             | Self::ApiKeyRefused
@@ -328,6 +332,7 @@ impl Action {
             Self::ApiKeyAdded => "api_key_added",
             Self::ApiKeyRevoked => "api_key_revoked",
             Self::ApiKeyAddresses => "api_key_addresses",
+            Self::ApiKeyAccess => "api_key_access",
             Self::ApiKeyEnd => "api_key_end",
             Self::ApiKeyOldEnded => "api_key_old_ended",
             Self::ApiKeyRefused => "api_key_refused",

@@ -633,6 +633,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "API key's addresses changed",
     ),
     (
+        "audit.api_key_access",
+        "Изменён доступ ключа API",
+        "API key's access changed",
+    ),
+    (
         "audit.api_key_end",
         "Изменён срок работы ключа API",
         "API key's end date changed",
@@ -2212,6 +2217,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.key_addresses",
         "Адреса ключа сохранены",
         "The key's addresses are saved",
+    ),
+    (
+        "done.key_access",
+        "Доступ ключа сохранён: он действует с первого же вызова",
+        "The key's access is saved: it holds from the very next call",
     ),
     (
         "done.password_changed",

@@ -319,6 +319,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/keys", post(api_keys::add))
         .at("/settings/keys/:id/revoke", post(api_keys::revoke))
         .at("/settings/keys/:id/end", post(api_keys::set_end))
+        .at("/settings/keys/:id/access", post(api_keys::set_access))
         .at("/settings/keys/:id/end-old", post(api_keys::end_old))
         .at(
             "/settings/keys/:id/addresses",

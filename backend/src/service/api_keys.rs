@@ -172,6 +172,27 @@ pub async fn set_addresses(
     Ok((key, allowed_ips))
 }
 
+/// What the live key `id` may call. The main key keeps full access (a system that needs less
+/// gets a key of its own). The key as it was.
+pub async fn set_access(
+    store: &Store,
+    partner_id: i64,
+    id: i64,
+    access: KeyAccess,
+) -> Result<ApiKeyRow> {
+    let key = live_key(store, partner_id, id).await?;
+    if key.name.is_empty() && access != KeyAccess::Full {
+        return Err(Error::Invalid(phrase!(
+            "Основной ключ — с полным доступом: для системы, которой нужно меньше, добавьте ключ",
+            "The main key has full access: for a system that needs less, add a key"
+        )));
+    }
+    store
+        .set_key_access(partner_id, &key.name, access, now_millis())
+        .await?;
+    Ok(key)
+}
+
 /// The moment the live key `id` stops working (`None`: never). The key as it was.
 pub async fn set_valid_until(
     store: &Store,

@@ -278,6 +278,30 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// The access of the company's live key `name`; false if it has no such key. Every live
+    /// token of the key takes it, the old one of a rotation too, from the next call.
+    pub async fn set_key_access(
+        &self,
+        partner_id: i64,
+        name: &str,
+        access: KeyAccess,
+        now: Millis,
+    ) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query(
+            "UPDATE partner_tokens SET read_only = $3, sends_only = $4
+             WHERE partner_id = $1 AND name = $2 AND (expires_at IS NULL OR expires_at > $5)",
+        )
+        .bind(partner_id)
+        .bind(name)
+        .bind(access == KeyAccess::Read)
+        .bind(access == KeyAccess::Sends)
+        .bind(now)
+        .execute(p)
+        .await)?;
+        self.tokens.forget_all();
+        Ok(n > 0)
+    }
+
     /// The moment the company's live key `name` stops working (`None`: never); false if it has
     /// no such key. Every live token of the key takes it, the old one of a rotation too.
     pub async fn set_key_valid_until(

@@ -15,6 +15,7 @@ both_databases!(
     the_dashboard_warns_of_a_key_about_to_end_and_names_one_that_ended,
     a_rotated_keys_old_token_is_ended_before_its_grace_period_is_over,
     a_key_for_sending_only_sends_and_changes_no_employee_nor_group,
+    a_keys_access_is_changed_without_a_new_token,
 );
 
 const SETTINGS: &str = "/cabinet/settings";
@@ -984,4 +985,76 @@ async fn a_key_for_sending_only_sends_and_changes_no_employee_nor_group(app: Tes
     refused_by(rotated.clone()).await;
     let again = json!({"inn": p.inn, "staffid": e.id, "title": "Т", "message": "Ещё"});
     app.post("createmessage", Some(&rotated), again).await.ok();
+}
+
+async fn a_keys_access_is_changed_without_a_new_token(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иван Иванов").await;
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let erp = add_key(&b, "ERP", "full").await;
+    let key = key_id(&app, "ERP").await;
+    let rename = |token: String, name: &'static str| {
+        let (app, inn, staff) = (&app, p.inn.clone(), e.id.clone());
+        async move {
+            let body = json!({"inn": inn, "staffid": staff, "name": name});
+            app.post("updatestaff", Some(&token), body).await
+        }
+    };
+    let send = |token: String| {
+        let (app, inn, staff) = (&app, p.inn.clone(), e.id.clone());
+        async move {
+            let body = json!({"inn": inn, "staffid": staff, "title": "Т", "message": "Т"});
+            app.post("createmessage", Some(&token), body).await.status
+        }
+    };
+    rename(erp.clone(), "Иванов И.").await.ok();
+
+    // Sending only, from the very next call (the auth cache forgotten), with the same token.
+    let changed = key_form(&b, key, "access", "access", "send").await;
+    assert_eq!(
+        changed.location.as_deref(),
+        Some("/cabinet/settings?done=key_access#token"),
+        "{}",
+        changed.body
+    );
+    rename(erp.clone(), "Петров П.").await.failed(403);
+    assert_eq!(send(erp.clone()).await, 200);
+    let page = b.get(SETTINGS).await.body;
+    assert!(page.contains("только отправка</span>"), "{page}");
+    // Reading only, then full again.
+    key_form(&b, key, "access", "access", "read").await;
+    assert_eq!(send(erp.clone()).await, 403);
+    key_form(&b, key, "access", "access", "full").await;
+    rename(erp.clone(), "Петров П.").await.ok();
+    // The same again changes nothing and is not journaled.
+    key_form(&b, key, "access", "access", "full").await;
+    let journaled = "SELECT COUNT(*) FROM audit_events WHERE action = 'api_key_access'";
+    assert_eq!(app.count(journaled).await, 3);
+    let journal = b.get("/cabinet/journal").await.body;
+    assert!(
+        journal.contains("ключ «ERP»; доступ: только отправка сообщений"),
+        "{journal}"
+    );
+    let english = b.get("/cabinet/journal?lang=en").await.body;
+    assert!(
+        english.contains("key “ERP”; access: read only"),
+        "{english}"
+    );
+
+    // The main key stays full; another company's key is not found.
+    let main = app
+        .count("SELECT id FROM partner_tokens WHERE name = '' AND expires_at IS NULL")
+        .await;
+    let refused = key_form(&b, main, "access", "access", "read").await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(send(p.token.clone()).await, 200);
+    let other = app.create_partner(INN_B).await;
+    let ob = Browser::new(&app);
+    ob.partner(&other.inn).await;
+    assert_eq!(
+        key_form(&ob, key, "access", "access", "read").await.status,
+        404
+    );
+    rename(erp, "Сидоров С.").await.ok();
 }

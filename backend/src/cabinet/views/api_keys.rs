@@ -222,6 +222,46 @@ pub async fn set_addresses(
 }
 
 #[derive(Deserialize)]
+pub struct AccessForm {
+    csrf: String,
+    /// `full`, `send` or `read` (`KeyAccess::parse`).
+    #[serde(default)]
+    access: String,
+}
+
+/// What a key may call, changed without a new token: a system that turned out to need less
+/// (or more) keeps its token.
+#[handler]
+pub async fn set_access(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<i64>,
+    Form(form): Form<AccessForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let pid = s.partner.id;
+    let access = KeyAccess::parse(&form.access);
+    let key = api_keys::set_access(&state.store, pid, id, access).await?;
+    if key.access() != access {
+        tracing::info!(
+            partner_id = pid,
+            key_id = id,
+            access = access.as_str(),
+            "API key's access set"
+        );
+        let now = match access {
+            KeyAccess::Full => stored::ACCESS_FULL,
+            KeyAccess::Sends => stored::ACCESS_SENDS,
+            KeyAccess::Read => stored::ACCESS_READ,
+        }
+        .fill(&[]);
+        record_change(state, req, &s, &key.name, &now, audit::Action::ApiKeyAccess).await;
+    }
+    Ok(done(TOKEN, "key_access"))
+}
+
+#[derive(Deserialize)]
 pub struct EndForm {
     csrf: String,
     #[serde(default)]
