@@ -44,6 +44,8 @@ fn sending_form(path: &str) -> bool {
         || matches!(
             path,
             "/cabinet/send"
+                // The words a sender sends again and again are theirs to keep.
+                | "/cabinet/templates"
                 | "/cabinet/scheduled/cancel"
                 | "/cabinet/messages/resend"
                 | "/cabinet/messages/remind"
@@ -189,11 +191,12 @@ mod tests {
             "/cabinet/messages/12/remind",
             "/cabinet/employees/bulk",
             "/cabinet/scheduled/12/edit",
+            "/cabinet/templates",
         ] {
             assert!(sending_form(sending), "{sending}");
         }
         for other in [
-            "/cabinet/templates",
+            "/cabinet/templates/1",
             "/cabinet/groups",
             "/cabinet/employees/add",
             "/cabinet/employees/1/state",

@@ -960,10 +960,6 @@ async fn a_sender_sends_recalls_and_writes_to_the_ticked_and_changes_nothing_els
             "/cabinet/settings/keys",
             vec![("name", "1С"), ("access", "full")],
         ),
-        (
-            "/cabinet/templates",
-            vec![("do", "save"), ("name", "x"), ("title", "x"), ("text", "x")],
-        ),
         ("/cabinet/groups", vec![("do", "save"), ("name", "Смена")]),
         ("/cabinet/webhook", vec![("do", "rotate")]),
         (state_path.as_str(), vec![("state", "disabled")]),
@@ -990,10 +986,35 @@ async fn a_sender_sends_recalls_and_writes_to_the_ticked_and_changes_nothing_els
             .await,
         0
     );
-    for table in ["message_templates", "staff_groups"] {
-        let sql = format!("SELECT COUNT(*) FROM {table}");
-        assert_eq!(app.count(&sql).await, 0, "{table}");
-    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff_groups").await, 0);
+    // The words they send again and again are theirs to keep: a template saved and deleted.
+    let template = [
+        ("do", "save"),
+        ("name", "Смена"),
+        ("title", "Смена"),
+        ("text", "В 8:00"),
+    ];
+    let mut fields = vec![("csrf", csrf.as_str())];
+    fields.extend(template);
+    let saved = d.post("/cabinet/templates", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let kept = "SELECT id FROM message_templates WHERE name = 'Смена'";
+    let template_id = app.count(kept).await.to_string();
+    let deleted = d
+        .post(
+            "/cabinet/templates",
+            &[
+                ("csrf", csrf.as_str()),
+                ("do", "delete"),
+                ("id", template_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(deleted.status, 303, "{}", deleted.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM message_templates").await, 0);
+    let by_sender = "SELECT COUNT(*) FROM audit_events
+        WHERE actor = 'admin:dispatch' AND action IN ('template_saved', 'template_deleted')";
+    assert_eq!(app.count(by_sender).await, 2);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM partner_tokens WHERE name <> ''")
             .await,
