@@ -327,6 +327,35 @@ impl Store {
         })
     }
 
+    /// The partner's messages of the send `first_id` belongs to (its own `send_id`), after
+    /// `after_id` in id order, at most `limit`; `first_id` alone when it was sent by itself.
+    pub async fn messages_of_send(
+        &self,
+        partner_id: i64,
+        first_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<MessageRow>> {
+        // The send's own index: `send_id = …` is what lets both planners take it (partial).
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by
+             FROM messages
+             WHERE send_id = (SELECT send_id FROM messages WHERE partner_id = $1 AND id = $2)
+               AND partner_id = $1 AND id > $3
+             UNION ALL
+             SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by
+             FROM messages
+             WHERE partner_id = $1 AND id = $2 AND send_id IS NULL AND id > $3
+             ORDER BY id LIMIT $4",
+        )
+        .bind(partner_id)
+        .bind(first_id)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// The app reports messages delivered, read or acknowledged; ids of other employees are
     /// ignored, and so is an acknowledgment of a message that did not ask for one. Returns how
     /// many messages changed. Each report implies the ones before it; nothing moves backwards.

@@ -112,6 +112,7 @@ fn good(field: &str, by_app: bool, c: &Company) -> Vec<Value> {
         }
         "statusnotification" => vec![json!("enabled"), json!("disabled")],
         "messageid" | "sinceid" | "beforeid" => vec![json!(c.message)],
+        "afterid" => vec![json!(c.message), json!("0")],
         "messageids" => vec![json!([c.message])],
         "datemin" | "datemax" => vec![json!(""), json!("2024-01-01"), json!(in_days(0))],
         "count" => vec![json!(1), json!(50), json!("10")],

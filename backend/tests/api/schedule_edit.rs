@@ -22,6 +22,7 @@ both_databases!(
     the_api_changes_whom_a_send_goes_to_and_how_it_repeats,
     the_cabinet_changes_whom_a_send_goes_to_and_how_it_repeats,
     the_apis_schedules_changes_and_cancels_are_journaled,
+    the_messages_of_a_scheduled_send_are_read_by_its_id_a_page_at_a_time,
 );
 
 const HOUR_MS: i64 = 3_600_000;
@@ -860,4 +861,91 @@ async fn the_apis_schedules_changes_and_cancels_are_journaled(app: TestApp) {
     ob.partner(&other.inn).await;
     let theirs = journal(&ob.get("/cabinet/journal?kind=sent").await);
     assert!(theirs.is_empty(), "{theirs:?}");
+}
+
+async fn the_messages_of_a_scheduled_send_are_read_by_its_id_a_page_at_a_time(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let a = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    // 1,001 employees: the one who logged in and a staff list of 1,000.
+    let listed: Vec<(String, String)> = (0..1000)
+        .map(|i| (format!("+7991{i:07}"), format!("Сотрудник {i}")))
+        .collect();
+    app.add_listed(&p, &listed).await;
+    let all = schedule(
+        &app,
+        &p,
+        json!({"all": true, "title": "Всем", "message": "-", "senddate": in_ms(HOUR_MS)}),
+    )
+    .await;
+    let id = sid(&all);
+    let statuses = |body: serde_json::Value| {
+        let (app, p) = (&app, &p);
+        async move {
+            let mut body = body;
+            body["inn"] = json!(p.inn);
+            app.post("getmessagestatus", Some(&p.token), body).await
+        }
+    };
+    // Waiting: nothing yet.
+    let waiting = statuses(json!({"scheduleid": id})).await;
+    assert_eq!(
+        (&waiting.ok()["messages"], &waiting.ok()["more"]),
+        (&json!([]), &json!(false))
+    );
+    // A single message sent alone meanwhile is none of the send's.
+    app.create_message(&p, &a.id, "Отдельно", "-").await.ok();
+    let due = send_row(&app, p.id, id).await.send_at + MINUTE_MS;
+    assert_eq!(run_due(&app.state, due).await.unwrap(), 1);
+
+    // Two pages: 1,000 and one, in id order, all of the send.
+    let first = statuses(json!({"scheduleid": id.to_string()})).await;
+    let first = first.ok().clone();
+    let page: Vec<i64> = first["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["messageid"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!((page.len(), &first["more"]), (1000, &json!(true)));
+    assert!(page.windows(2).all(|w| w[0] < w[1]), "in id order");
+    assert!(
+        first["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["title"] == "Всем")
+    );
+    let last = page.last().unwrap();
+    let second = statuses(json!({"scheduleid": id, "afterid": last.to_string()})).await;
+    let second = second.ok().clone();
+    assert_eq!(second["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(second["more"], false);
+    assert_eq!(second["messages"][0]["title"], "Всем");
+    let of_the_send = app
+        .count("SELECT COUNT(*) FROM messages WHERE title = 'Всем'")
+        .await;
+    assert_eq!(of_the_send, 1001);
+    // By ids, as before: no `more`.
+    let by_ids = statuses(json!({"messageids": [last.to_string()]})).await;
+    assert!(by_ids.ok()["more"].is_null());
+
+    // Refused: both ways at once, a wrong afterid; another company's send is not found.
+    let both = statuses(json!({"scheduleid": id, "messageids": [last.to_string()]})).await;
+    assert!(both.failed(400).contains("что-то одно"));
+    for wrong in ["x", "-1"] {
+        let refused = statuses(json!({"scheduleid": id, "afterid": wrong})).await;
+        assert!(refused.failed(400).contains("afterid"), "{wrong}");
+    }
+    let from_zero = statuses(json!({"scheduleid": id, "afterid": "0"})).await;
+    assert_eq!(from_zero.ok()["messages"].as_array().unwrap().len(), 1000);
+    statuses(json!({"scheduleid": id + 1000})).await.failed(404);
+    let other = app.create_partner(INN_B).await;
+    let theirs = app
+        .post(
+            "getmessagestatus",
+            Some(&other.token),
+            json!({"inn": other.inn, "scheduleid": id}),
+        )
+        .await;
+    theirs.failed(404);
 }

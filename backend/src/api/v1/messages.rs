@@ -159,6 +159,14 @@ pub struct GetMessageStatusRequest {
     /// Идентификаторы сообщений из ответов createmessage (до 1000; список или строка через запятую).
     #[serde(default, deserialize_with = "lenient::id_list")]
     pub messageids: Option<Vec<String>>,
+    /// Или идентификатор выполненной запланированной отправки (schedulemessage, getschedule):
+    /// тогда ответ — её сообщения по возрастанию ID, до 1000 за запрос.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub scheduleid: Option<String>,
+    /// Со `scheduleid`: сообщения с ID больше этого (следующая страница: последний `messageid`
+    /// предыдущего ответа, когда в нём `more` — true).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub afterid: Option<String>,
 }
 
 /// What became of one message.
@@ -206,6 +214,9 @@ pub struct MessageStates {
     /// Ids that are none of the partner's messages (never created, deleted with their
     /// employee, or another partner's), in the order asked.
     pub notfound: Vec<String>,
+    /// With `scheduleid`: true when more of the send's messages follow (ask again with
+    /// `afterid`, the last `messageid` here); null with `messageids`.
+    pub more: Option<bool>,
 }
 
 envelope!(
@@ -325,6 +336,52 @@ fn not_in(asked: &[i64], done: &[i64]) -> Vec<String> {
 }
 
 /// `messageids` of a request: present, at most `max`, each a message id.
+/// What became of each of `rows`, in their order, with its ID: its status and dates, its
+/// recall's and its last reminder's time read for those that have one.
+async fn message_states(
+    state: &crate::state::AppState,
+    rows: Vec<crate::store::MessageRow>,
+) -> Result<Vec<(i64, MessageState)>, V1Error> {
+    let recalled: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.status() == MessageStatus::Recalled)
+        .map(|r| r.id)
+        .collect();
+    let recall_dates = state.store.recall_dates(&recalled).await?;
+    let asked_ack: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.ack_required)
+        .map(|r| r.id)
+        .collect();
+    let remind_dates = state.store.reminder_dates(&asked_ack).await?;
+    let date = |at: Option<i64>| at.map(|ms| state.time.format(ms));
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let status = m.status();
+            let found = MessageState {
+                messageid: m.id.to_string(),
+                staff_id: m.staff_id.to_string(),
+                statusname: status.label_ru().to_owned(),
+                status: m.status,
+                statusreason: m.status_reason,
+                createdate: state.time.format(m.created_at),
+                senddate: date(m.sent_at),
+                delivereddate: date(m.delivered_at),
+                readdate: date(m.read_at),
+                requireack: m.ack_required,
+                ackdate: date(m.acked_at),
+                recalleddate: date(recall_dates.get(&m.id).copied()),
+                reminddate: date(remind_dates.get(&m.id).copied()),
+                title: m.title,
+                source: m.source,
+                sentby: m.sent_by,
+            };
+            (m.id, found)
+        })
+        .collect())
+}
+
 fn message_ids(raw: Option<Vec<String>>, max: usize) -> Result<Vec<MessageId>, V1Error> {
     let raw = raw.unwrap_or_default();
     if raw.is_empty() {
@@ -665,6 +722,8 @@ impl MessagesApi {
     /// Для АСУ партнёра (токен партнёра): статус и даты отправки, доставки и прочтения
     /// сообщений по их идентификаторам (`messageid` из ответа createmessage), до 1000 за запрос.
     /// Идентификаторы, которых у партнёра нет, возвращаются в `notfound`, а не ошибкой.
+    /// Или со `scheduleid` — сообщения, созданные запланированной отправкой, страницами по 1000
+    /// (`afterid`, `more`); ещё не выполненная отправка — пустой список.
     #[oai(path = "/getmessagestatus", method = "post")]
     async fn get_message_status(
         &self,
@@ -676,56 +735,72 @@ impl MessagesApi {
         let partner = auth.0.require_partner()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
+        if given(&b.scheduleid).is_some() {
+            if b.messageids.as_ref().is_some_and(|ids| !ids.is_empty()) {
+                return Err(V1Error::bad_request(phrase!(
+                    "Укажите что-то одно: «messageids» или «scheduleid»",
+                    "Give one of “messageids” and “scheduleid”"
+                )));
+            }
+            let id = super::schedule::schedule_id(&b.scheduleid)?;
+            let send = state
+                .store
+                .scheduled_send(partner.id, id)
+                .await?
+                .ok_or_else(|| V1Error::from(crate::service::schedule::send_not_found(id)))?;
+            let after = match given(&b.afterid) {
+                None => 0,
+                Some(raw) => raw
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| {
+                        V1Error::bad_request(phrase!(
+                            "Неверное значение «afterid»: нужен номер сообщения (messageid) или 0",
+                            "Wrong “afterid”: a message ID (messageid) or 0"
+                        ))
+                    })?,
+            };
+            let page = MAX_IDS as i64;
+            let mut rows = match send.first_message_id {
+                Some(first) => {
+                    state
+                        .store
+                        .messages_of_send(partner.id, first, after, page + 1)
+                        .await?
+                }
+                // Not sent yet: no messages.
+                None => Vec::new(),
+            };
+            let more = rows.len() > MAX_IDS;
+            rows.truncate(MAX_IDS);
+            let in_order = message_states(state, rows).await?;
+            return Ok(MessageStatesEnvelope::ok(MessageStates {
+                messages: in_order.into_iter().map(|(_, m)| m).collect(),
+                notfound: Vec::new(),
+                more: Some(more),
+            }));
+        }
         let mut asked = message_ids(b.messageids, MAX_IDS)?;
         // Each once, in the order first asked.
         let mut seen = std::collections::HashSet::with_capacity(asked.len());
         asked.retain(|id| seen.insert(id.0));
         let ids: Vec<i64> = asked.iter().map(|m| m.0).collect();
         let rows = state.store.messages_by_ids(partner.id, &ids).await?;
-        let recalled: Vec<i64> = rows
-            .iter()
-            .filter(|r| r.status() == MessageStatus::Recalled)
-            .map(|r| r.id)
-            .collect();
-        let recall_dates = state.store.recall_dates(&recalled).await?;
-        let asked_ack: Vec<i64> = rows
-            .iter()
-            .filter(|r| r.ack_required)
-            .map(|r| r.id)
-            .collect();
-        let remind_dates = state.store.reminder_dates(&asked_ack).await?;
-        let mut found: std::collections::HashMap<i64, _> =
-            rows.into_iter().map(|r| (r.id, r)).collect();
+        let mut found: std::collections::HashMap<i64, MessageState> =
+            message_states(state, rows).await?.into_iter().collect();
         let (mut messages, mut notfound) = (Vec::with_capacity(found.len()), Vec::new());
-        let date = |at: Option<i64>| at.map(|ms| state.time.format(ms));
         for id in asked {
-            let Some(m) = found.remove(&id.0) else {
-                notfound.push(id.0.to_string());
-                continue;
-            };
-            let status = m.status();
-            messages.push(MessageState {
-                messageid: m.id.to_string(),
-                staff_id: m.staff_id.to_string(),
-                statusname: status.label_ru().to_owned(),
-                status: m.status,
-                statusreason: m.status_reason,
-                createdate: state.time.format(m.created_at),
-                senddate: date(m.sent_at),
-                delivereddate: date(m.delivered_at),
-                readdate: date(m.read_at),
-                requireack: m.ack_required,
-                ackdate: date(m.acked_at),
-                recalleddate: date(recall_dates.get(&m.id).copied()),
-                reminddate: date(remind_dates.get(&m.id).copied()),
-                title: m.title,
-                source: m.source,
-                sentby: m.sent_by,
-            });
+            match found.remove(&id.0) {
+                Some(m) => messages.push(m),
+                None => notfound.push(id.0.to_string()),
+            }
         }
         Ok(MessageStatesEnvelope::ok(MessageStates {
             messages,
             notfound,
+            more: None,
         }))
     }
 }

@@ -215,7 +215,7 @@ envelope!(
     ScheduleList
 );
 
-fn schedule_id(raw: &Option<String>) -> Result<i64, V1Error> {
+pub(super) fn schedule_id(raw: &Option<String>) -> Result<i64, V1Error> {
     let raw = required(raw, "scheduleid")?;
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
         V1Error::bad_request(phrase!(
