@@ -1,8 +1,8 @@
 //! A company's API keys: the main one every company gets (name '') and others it adds, one for
-//! each of its systems, with full access, sending only or reading only. A key's rotation is a new row of the
-//! same name and access, the old row expiring after the grace period; a revoked row expires at
-//! once. A key may also end on a day the company set (`valid_until`, kept by each new token of
-//! it). Expired rows stay: the journal may name them.
+//! each of its systems, with full access, sending only or reading only. A key's rotation is a
+//! new row of the same name and access, the old row expiring after the grace period; a revoked
+//! row expires at once. A key may also end on a day the company set (`valid_until`, kept by
+//! each new token of it). Expired rows stay: the journal may name them.
 
 use super::{Store, exec, with_pool, with_writer};
 use crate::domain::{Millis, TokenHash};

@@ -11,8 +11,8 @@ use poem_openapi::auth::ApiKey as HeaderKey;
 
 /// `Authorization: <token>` as the guide documents, or `Authorization: Bearer <token>`.
 /// A partner token opens every method of that partner (a key for sending only, its sending and
-/// reading methods; a key for reading only, its reading methods); an employee token (the `apitoken` of `confirmsmscode`) opens the employee's own
-/// methods.
+/// reading methods; a key for reading only, its reading methods); an employee token (the
+/// `apitoken` of `confirmsmscode`) opens the employee's own methods.
 #[derive(SecurityScheme)]
 #[oai(
     ty = "api_key",

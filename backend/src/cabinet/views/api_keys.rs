@@ -1,7 +1,7 @@
 //! The API keys a company adds beside its main one, one for each of its systems (1С:ЗУП, an
-//! ERP, a script that reads statuses), with full access, sending only or reading only: added (the token
-//! shown once on the settings page, as a rotation's is), limited to addresses, given a last
-//! day, and revoked one by one.
+//! ERP, a script that reads statuses), with full access, sending only or reading only: added
+//! (the token shown once on the settings page, as a rotation's is), limited to addresses, given
+//! a last day, their access changed, and revoked one by one.
 
 use super::super::errors::CabinetResult;
 use super::super::session::PartnerSession;
