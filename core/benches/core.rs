@@ -222,6 +222,19 @@ async fn main() {
     }
     report("unread_count() over 100,000", &mut runs);
 
+    // "Непрочитанные" where most are read: 100,000 read, then 20 new.
+    cache.mark_all_read().unwrap();
+    let fresh: Vec<NewMessage> = (100_001..=100_020u64).map(message).collect();
+    cache.store_synced(&fresh).unwrap();
+    let mut runs = Vec::new();
+    for _ in 0..200 {
+        let started = Instant::now();
+        let unread = cache.unread(50, None).unwrap();
+        runs.push(started.elapsed());
+        assert_eq!(unread.len(), 20);
+    }
+    report("unread(50) among 100,020 (20 unread)", &mut runs);
+
     // Last: it reads them all. Each run on a cache of 10,000 unread of its own.
     let mut runs = Vec::new();
     for _ in 0..5 {

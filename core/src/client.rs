@@ -223,6 +223,11 @@ impl Client {
         self.cache.messages(limit, before)
     }
 
+    /// Unread, newest first, below `before`.
+    pub fn unread(&self, limit: u32, before: Option<MessageId>) -> Result<Vec<Message>> {
+        self.cache.unread(limit, before)
+    }
+
     /// One cached message.
     pub fn message(&self, id: MessageId) -> Result<Option<Message>> {
         self.cache.message(id)

@@ -98,6 +98,16 @@ impl SimoClient {
         Ok(self.inner.messages(limit, before)?)
     }
 
+    /// "Непрочитанные": up to `limit` cached unread messages older than `before` (the newest if
+    /// `before` is null), newest first.
+    pub fn unread_messages(
+        &self,
+        limit: u32,
+        before: Option<MessageId>,
+    ) -> Result<Vec<Message>, ApiError> {
+        Ok(self.inner.unread(limit, before)?)
+    }
+
     /// One cached message, or null.
     pub fn message(&self, id: MessageId) -> Result<Option<Message>, ApiError> {
         Ok(self.inner.message(id)?)

@@ -99,6 +99,20 @@ impl Cache {
         })
     }
 
+    /// The newest `limit` unread messages with an id below `before`, by the partial index
+    /// `unread_count()` counts.
+    pub fn unread(&self, limit: u32, before: Option<MessageId>) -> Result<Vec<Message>> {
+        let before = before.map_or(i64::MAX, MessageId::get);
+        self.db.read(|c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM messages INDEXED BY messages_unread
+                 WHERE is_read = 0 AND id < ?1 ORDER BY id DESC LIMIT ?2"
+            ))?;
+            let rows = statement.query_map(params![before, limit], message_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     /// One message.
     pub fn message(&self, id: MessageId) -> Result<Option<Message>> {
         self.db.read(|c| find(c, id))
@@ -461,6 +475,22 @@ mod tests {
             ]
         );
         assert_eq!(cache.mark_all_read().unwrap(), 0, "nothing left to read");
+    }
+
+    #[test]
+    fn the_unread_are_listed_newest_first_a_page_at_a_time() {
+        let (_dir, cache) = cache();
+        let page: Vec<NewMessage> = (1..=6).map(|n| message(n, "Заголовок", "текст")).collect();
+        cache.store_synced(&page).unwrap();
+        for read in [2, 5] {
+            assert!(cache.mark_read(id(read)).unwrap());
+        }
+        let ids = |list: Vec<Message>| list.iter().map(|m| m.id.get()).collect::<Vec<_>>();
+        assert_eq!(ids(cache.unread(3, None).unwrap()), [6, 4, 3]);
+        assert_eq!(ids(cache.unread(3, Some(id(3))).unwrap()), [1]);
+        assert!(cache.unread(3, None).unwrap().iter().all(|m| !m.is_read));
+        cache.mark_all_read().unwrap();
+        assert!(cache.unread(10, None).unwrap().is_empty());
     }
 
     #[test]

@@ -17,6 +17,10 @@ public final class SimoModel: ObservableObject {
     @Published public var busy = false
     /// The message a tapped notification opened, shown over the list until dismissed.
     @Published public var opened: Message?
+    /// "Только непрочитанные": what came after a holiday, without the history around it.
+    @Published public var onlyUnread = false {
+        didSet { reload() }
+    }
 
     private let client: SimoClient
     private var listener: Listener?
@@ -101,13 +105,13 @@ public final class SimoModel: ObservableObject {
 
     public func search(_ text: String) {
         do {
-            messages = text.isEmpty ? try client.messages(limit: 50, before: nil) : try client.search(text: text)
+            messages = text.isEmpty ? try page(before: nil) : try client.search(text: text)
         } catch { show(error) }
     }
 
     public func loadOlder() {
         guard let oldest = messages.last else { return }
-        do { messages += try client.messages(limit: 50, before: oldest.id) } catch { show(error) }
+        do { messages += try page(before: oldest.id) } catch { show(error) }
     }
 
     public func open(_ message: Message) async {
@@ -131,9 +135,16 @@ public final class SimoModel: ObservableObject {
         reload()
     }
 
+    /// Fifty of the list shown, older than `before`.
+    private func page(before: MessageId?) throws -> [Message] {
+        onlyUnread
+            ? try client.unreadMessages(limit: 50, before: before)
+            : try client.messages(limit: 50, before: before)
+    }
+
     func reload() {
         do {
-            messages = try client.messages(limit: 50, before: nil)
+            messages = try page(before: nil)
             unread = try client.unreadCount()
             awaitingAck = try client.awaitingAck().count
         } catch { show(error) }

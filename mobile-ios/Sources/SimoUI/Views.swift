@@ -104,6 +104,9 @@ struct MessagesView: View {
             if model.unread > 0 {
                 Button(tr("Прочитать все")) { Task { await model.markAllRead() } }
             }
+            Button(model.onlyUnread ? tr("Все сообщения") : tr("Только непрочитанные")) {
+                model.onlyUnread.toggle()
+            }
             NavigationLink(tr("Профиль")) { ProfileView(model: model) }
         }
         .task { await model.refresh() }

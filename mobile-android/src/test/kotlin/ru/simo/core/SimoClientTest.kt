@@ -269,16 +269,21 @@ class SimoClientTest {
         assertNotNull(client.message(order)!!.ackedAt)
     }
 
-    @Test fun h_everythingIsReadAtOnceAndTheCompanySeesIt() = runBlocking {
+    @Test fun h_theUnreadAreListedThenEverythingIsReadAtOnceAndTheCompanySeesIt() = runBlocking {
         val client = newClient()
         val profile = client.login(newPhone())
         val ids = listOf("Смена", "Премия", "Собрание").map { backend.createMessage(profile.staffId, it, "Текст") }
         client.sync()
         assertEquals(3u, client.unreadCount())
-        assertEquals(3u, client.markAllRead())
+        // "Непрочитанные": newest first, a page at a time; one read leaves the list.
+        client.markRead(ids[1])
+        assertEquals(listOf("Собрание", "Смена"), client.unreadMessages(50u, null).map { it.title })
+        assertEquals(listOf("Смена"), client.unreadMessages(50u, ids[2]).map { it.title })
+        assertEquals(2u, client.markAllRead())
         assertEquals(0u, client.unreadCount())
         assertTrue(client.messages(50u, null).all { it.isRead })
         assertEquals(listOf("read", "read", "read"), ids.map { backend.statusOf(it) })
+        assertTrue(client.unreadMessages(50u, null).isEmpty())
         assertEquals("nothing left to read", 0u, client.markAllRead())
     }
 

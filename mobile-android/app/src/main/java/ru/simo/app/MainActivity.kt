@@ -94,13 +94,16 @@ private enum class Screen { LOGIN, CODE, MESSAGES }
 private fun SimoScreen(client: SimoClient) {
     var profile by remember { mutableStateOf(client.profile()) }
     var screen by remember { mutableStateOf(if (profile == null) Screen.LOGIN else Screen.MESSAGES) }
-    var messages by remember { mutableStateOf(client.messages(50u, null)) }
+    // «Только непрочитанные»: what came after a holiday, without the history around it.
+    var onlyUnread by remember { mutableStateOf(false) }
+    fun list() = if (onlyUnread) client.unreadMessages(50u, null) else client.messages(50u, null)
+    var messages by remember { mutableStateOf(list()) }
     var awaiting by remember { mutableStateOf(client.awaitingAck().size) }
     var error by remember { mutableStateOf<String?>(null) }
     val scope = rememberCoroutineScope()
     val context = LocalContext.current
     val reload = {
-        messages = client.messages(50u, null)
+        messages = list()
         awaiting = client.awaitingAck().size
     }
     remember {
@@ -162,11 +165,14 @@ private fun SimoScreen(client: SimoClient) {
                     }
                 }
                 var query by remember { mutableStateOf("") }
-                OutlinedTextField(query, { query = it; messages = if (it.isBlank()) client.messages(50u, null) else client.search(it) }, label = { Text(stringResource(R.string.search)) })
+                OutlinedTextField(query, { query = it; messages = if (it.isBlank()) list() else client.search(it) }, label = { Text(stringResource(R.string.search)) })
                 Button(onClick = { run { sync() } }) { Text(stringResource(R.string.refresh_unread, client.unreadCount().toInt())) }
                 // Many unread after the first login, or after a holiday: read them all at once.
                 if (client.unreadCount() > 0u) {
                     TextButton(onClick = { run { client.markAllRead() } }) { Text(stringResource(R.string.mark_all_read)) }
+                }
+                TextButton(onClick = { onlyUnread = !onlyUnread; query = ""; reload() }) {
+                    Text(stringResource(if (onlyUnread) R.string.show_all else R.string.show_unread))
                 }
                 if (awaiting > 0) {
                     Text(stringResource(R.string.awaiting_ack, awaiting), color = MaterialTheme.colorScheme.primary)
