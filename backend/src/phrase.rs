@@ -294,6 +294,11 @@ pub mod stored {
     );
     /// A waiting send changed: the send before and after, each as `AUDIT_SCHEDULED` says it.
     pub const AUDIT_SCHEDULE_CHANGED: Stored = Stored::new("{*} ⇒ {*}", "{*} ⇒ {*}");
+    /// A scheduled send whose messages ask to be acknowledged, as the journal says it.
+    pub const AUDIT_SCHEDULED_ACK: Stored = Stored::new(
+        "{*}, с подтверждением ознакомления",
+        "{*}, to be acknowledged",
+    );
     pub const TO_GROUP: Stored = Stored::new("группа «{}»", "group “{}”");
     pub const TO_ALL_ACTIVE: Stored = Stored::new("все активные", "all active");
     pub const EVERY_DAY: Stored = Stored::new("каждый день", "every day");
@@ -407,6 +412,8 @@ pub mod stored {
         GROUP_NOT_FOUND,
         // Before the two it holds, which would take its first as theirs and the rest as a value.
         AUDIT_SCHEDULE_CHANGED,
+        // Before the two it follows, whose last value would take it.
+        AUDIT_SCHEDULED_ACK,
         AUDIT_SCHEDULED_REPEATING,
         AUDIT_SCHEDULED,
         TO_GROUP,
@@ -604,6 +611,16 @@ mod tests {
             Some(
                 "“Планерка” → 2026-12-01 09:00, recipients: 12 ⇒ “каждый день” → 2026-12-01 \
                  09:00, recipients: group “Склад”, repeats: every week"
+            )
+        );
+        // One asking to be acknowledged, changed to one that does not.
+        let asks = stored::AUDIT_SCHEDULED_ACK.fill(&[&once]);
+        let changed = stored::AUDIT_SCHEDULE_CHANGED.fill(&[&asks, &scheduled]);
+        assert_eq!(
+            stored_in_english(&changed).as_deref(),
+            Some(
+                "“Планерка” → 2026-12-01 09:00, recipients: 12, to be acknowledged ⇒ “каждый \
+                 день” → 2026-12-01 09:00, recipients: group “Склад”, repeats: every week"
             )
         );
         // A provider's answer that looks like ours is the provider's.

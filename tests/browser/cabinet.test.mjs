@@ -719,6 +719,9 @@ test("schedule a message, see it wait on the dashboard and its page, cancel one,
   assert.ok(await page.isChecked("#sched-to-keep"));
   await page.check("#sched-to-all");
   await page.selectOption("#sched-edit-repeat", "weekly");
+  // It now asks to be acknowledged.
+  assert.ok(!(await page.isChecked("#sched-edit-ack")));
+  await page.check("#sched-edit-ack");
   await shot(page, "19b-scheduled-edit");
   await Promise.all([page.waitForURL(/done=sched_changed/), page.click("#sched-edit-save")]);
   assert.match(await page.textContent(".notice"), /Запланированная отправка изменена/);
@@ -728,6 +731,7 @@ test("schedule a message, see it wait on the dashboard and its page, cancel one,
   const row = await page.locator("#sched-pending tr", { hasText: "Обход склада" }).textContent();
   assert.match(row, /все активные сотрудники/);
   assert.match(row, /↻ каждую неделю/);
+  assert.match(row, /✓ Требуется подтверждение ознакомления/);
 
   // Cancel asks first; dismissed, it stays; accepted, it is gone from the waiting ones.
   await page.goto(`${BASE}/cabinet/scheduled`);

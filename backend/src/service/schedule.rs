@@ -127,8 +127,8 @@ pub async fn schedule(
     Ok(Keyed::Stored(row))
 }
 
-/// What the journal says of a send: its title, time, recipients and, for a series, how it
-/// repeats; stored words, which the English journal reads back.
+/// What the journal says of a send: its title, time, recipients, for a series how it repeats,
+/// and whether it asks to be acknowledged; stored words, which the English journal reads back.
 pub async fn journal_detail(state: &AppState, row: &ScheduledRow) -> String {
     let at = state.time.minutes(row.send_at);
     let whom = match (row.group_id, row.listed_count()) {
@@ -148,9 +148,14 @@ pub async fn journal_detail(state: &AppState, row: &ScheduledRow) -> String {
         (None, Some(n)) => n.to_string(),
         (None, None) => stored::TO_ALL_ACTIVE.fill(&[]),
     };
-    match Repeat::stored(row.repeat.as_deref()) {
+    let send = match Repeat::stored(row.repeat.as_deref()) {
         Some(r) => stored::AUDIT_SCHEDULED_REPEATING.fill(&[&row.title, &at, &whom, &r.name()]),
         None => stored::AUDIT_SCHEDULED.fill(&[&row.title, &at, &whom]),
+    };
+    if row.ack_required {
+        stored::AUDIT_SCHEDULED_ACK.fill(&[&send])
+    } else {
+        send
     }
 }
 
@@ -308,6 +313,8 @@ pub struct Change<'a> {
     pub repeat: Option<Option<Repeat>>,
     /// The series' last moment: `Some(None)` repeats until cancelled.
     pub repeat_until: Option<Option<Millis>>,
+    /// Whether its messages ask to be acknowledged.
+    pub ack_required: Option<bool>,
 }
 
 impl Change<'_> {
@@ -318,6 +325,7 @@ impl Change<'_> {
             && self.to.is_none()
             && self.repeat.is_none()
             && self.repeat_until.is_none()
+            && self.ack_required.is_none()
     }
 }
 
@@ -343,9 +351,9 @@ pub async fn change(
     if change.is_empty() {
         return Err(Error::invalid(phrase!(
             "Укажите, что изменить: senddate, title, message, получателей (staffids, groupid \
-             или all), repeat или repeatuntil",
+             или all), repeat, repeatuntil или requireack",
             "Say what to change: senddate, title, message, the recipients (staffids, groupid \
-             or all), repeat or repeatuntil"
+             or all), repeat, repeatuntil or requireack"
         )));
     }
     let send_at = change.send_at.unwrap_or(before.send_at);
@@ -385,7 +393,9 @@ pub async fn change(
     let body = change
         .text
         .map_or(before.body.as_str(), MessageText::as_str);
+    let ack_required = change.ack_required.unwrap_or(before.ack_required);
     let same = title == before.title
+        && ack_required == before.ack_required
         && body == before.body
         && send_at == before.send_at
         && listed == before.listed()
@@ -411,6 +421,7 @@ pub async fn change(
                 group,
                 repeat: repeat.map(Repeat::as_str),
                 repeat_until,
+                ack_required,
             },
         )
         .await?;

@@ -113,6 +113,15 @@ impl MessageRow {
     }
 }
 
+/// Which messages are one send's (`Store::messages_of_send`).
+#[derive(Debug, Clone, Copy)]
+pub enum SendKey {
+    /// Those sharing this `send_id`.
+    Shared(i64),
+    /// This message alone: sent by itself, before sends were kept (migration 19).
+    Alone(i64),
+}
+
 /// What the app reports of messages it has (`messagestatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Report {
@@ -327,33 +336,33 @@ impl Store {
         })
     }
 
-    /// The partner's messages of the send `first_id` belongs to (its own `send_id`), after
-    /// `after_id` in id order, at most `limit`; `first_id` alone when it was sent by itself.
+    /// The partner's messages of a send, after `after_id` in id order, at most `limit`.
     pub async fn messages_of_send(
         &self,
         partner_id: i64,
-        first_id: i64,
+        send: SendKey,
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<MessageRow>> {
         // The send's own index: `send_id = …` is what lets both planners take it (partial).
-        Ok(with_pool!(self, p => sqlx::query_as(
+        let (filter, key) = match send {
+            SendKey::Shared(send_id) => ("send_id = $2", send_id),
+            SendKey::Alone(id) => ("id = $2", id),
+        };
+        let sql = format!(
             "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by
-             FROM messages
-             WHERE send_id = (SELECT send_id FROM messages WHERE partner_id = $1 AND id = $2)
-               AND partner_id = $1 AND id > $3
-             UNION ALL
-             SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by
-             FROM messages
-             WHERE partner_id = $1 AND id = $2 AND send_id IS NULL AND id > $3
-             ORDER BY id LIMIT $4",
-        )
+             FROM messages WHERE {filter} AND partner_id = $1 AND id > $3
+             ORDER BY id LIMIT $4"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(partner_id)
-        .bind(first_id)
+        .bind(key)
         .bind(after_id)
         .bind(limit)
         .fetch_all(p)
-        .await)?)
+        .await)?,
+        )
     }
 
     /// The app reports messages delivered, read or acknowledged; ids of other employees are

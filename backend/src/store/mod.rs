@@ -49,7 +49,9 @@ pub use message_list::{
     CursorValue, ListPlan, MessageExportRow, MessageListQuery, MessageListRow, MessageSort,
     MessageStats, OneSend, search_words,
 };
-pub use messages::{Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Origin, Report};
+pub use messages::{
+    Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Origin, Report, SendKey,
+};
 pub use operator_journal::{NewOperatorEvent, OperatorEventRow};
 pub use partners::{KeyUse, NewPartner, PartnerRow};
 pub use recall::{RECALLED_PAGE, Recall};

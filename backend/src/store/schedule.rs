@@ -49,6 +49,9 @@ pub struct ScheduledRow {
     pub refused_detail: Option<String>,
     pub first_message_id: Option<i64>,
     pub last_message_id: Option<i64>,
+    /// The `send_id` its messages share (migration 46); `None` until it went, and for a send
+    /// to one employee before migration 19.
+    pub send_id: Option<i64>,
     /// Its messages ask to be acknowledged.
     pub ack_required: bool,
     /// How many times it was changed while it waited (`change_scheduled`).
@@ -68,6 +71,7 @@ pub struct ScheduledChange<'a> {
     pub group: Option<i64>,
     pub repeat: Option<&'a str>,
     pub repeat_until: Option<Millis>,
+    pub ack_required: bool,
 }
 
 /// Listed recipients as the row keeps them: IDs separated by commas.
@@ -130,7 +134,7 @@ pub struct ScheduledOutcome<'a> {
 
 const COLUMNS: &str =
     "id, partner_id, title, body, send_at, staff_ids, group_id, source, repeat, series_id, repeat_until, series_start, state, created_at, done_at,
-     created_count, refused_count, refused_detail, first_message_id, last_message_id, ack_required, sent_by, revision";
+     created_count, refused_count, refused_detail, first_message_id, last_message_id, ack_required, sent_by, revision, send_id";
 
 impl Store {
     /// Stores a send, or finds the one a concurrent call with the same key stored.
@@ -261,7 +265,7 @@ impl Store {
     }
 
     /// Changes a waiting send's words, time (and, for a series, the time its next sends
-    /// follow), recipients and repeats, and returns it; `None` when it is not the partner's or
+    /// follow), recipients, repeats and whether it asks to be acknowledged, and returns it; `None` when it is not the partner's or
     /// no longer waits.
     pub async fn change_scheduled(
         &self,
@@ -272,7 +276,7 @@ impl Store {
         let sql = format!(
             "UPDATE scheduled_sends SET title = $3, body = $4, send_at = $5, series_start = $6,
                     staff_ids = $7, group_id = $8, repeat = $9, repeat_until = $10,
-                    revision = revision + 1
+                    ack_required = $11, revision = revision + 1
              WHERE partner_id = $1 AND id = $2 AND state = 'pending' RETURNING {COLUMNS}"
         );
         Ok(
@@ -287,6 +291,7 @@ impl Store {
             .bind(change.group)
             .bind(change.repeat)
             .bind(change.repeat_until)
+            .bind(change.ack_required)
             .fetch_optional(p)
             .await)?,
         )
@@ -347,6 +352,7 @@ impl Store {
                 tx.rollback().await?;
                 None
             } else {
+                let send_id = new_send_id();
                 let created = if recipients.is_empty() {
                     Vec::new()
                 } else {
@@ -354,7 +360,8 @@ impl Store {
                         Some(texts) => Texts::Personal(texts),
                         None => Texts::Shared { title: &row.title, body: &row.body },
                     };
-                    self.insert_scheduled_messages(&mut tx, row, recipients, texts, outcome.now).await?
+                    let send = bulk_send(row, texts, outcome.now, send_id);
+                    self.insert_scheduled_messages(&mut tx, &send, recipients).await?
                 };
                 if let Some(next) = outcome.next {
                     // The next of the series, by the transaction that marks this one sent:
@@ -376,12 +383,14 @@ impl Store {
                 }
                 if let (Some(first), Some(last)) = (created.first(), created.last()) {
                     sqlx::query(
-                        "UPDATE scheduled_sends SET first_message_id = $2, last_message_id = $3
+                        "UPDATE scheduled_sends SET first_message_id = $2, last_message_id = $3,
+                                send_id = $4
                          WHERE id = $1",
                     )
                     .bind(row.id)
                     .bind(first.message_id)
                     .bind(last.message_id)
+                    .bind(send_id)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -404,10 +413,8 @@ trait InsertScheduled<Db: sqlx::Database> {
     async fn insert_scheduled_messages(
         &self,
         tx: &mut sqlx::Transaction<'static, Db>,
-        row: &ScheduledRow,
+        send: &BulkSend<'_>,
         recipients: &[(StaffId, MessageStatus)],
-        texts: Texts<'_>,
-        now: Millis,
     ) -> Result<Vec<BulkCreated>>;
 }
 
@@ -415,12 +422,9 @@ impl InsertScheduled<sqlx::Sqlite> for Store {
     async fn insert_scheduled_messages(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-        row: &ScheduledRow,
+        send: &BulkSend<'_>,
         recipients: &[(StaffId, MessageStatus)],
-        texts: Texts<'_>,
-        now: Millis,
     ) -> Result<Vec<BulkCreated>> {
-        let send = bulk_send(row, texts, now);
         let last = insert_rows_sqlite_in(tx, &send.rows(recipients), send.send_id).await?;
         Ok(created_up_to(recipients, last))
     }
@@ -430,24 +434,27 @@ impl InsertScheduled<sqlx::Postgres> for Store {
     async fn insert_scheduled_messages(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
-        row: &ScheduledRow,
+        send: &BulkSend<'_>,
         recipients: &[(StaffId, MessageStatus)],
-        texts: Texts<'_>,
-        now: Millis,
     ) -> Result<Vec<BulkCreated>> {
-        insert_messages_bulk_pg(&mut **tx, &bulk_send(row, texts, now), recipients).await
+        insert_messages_bulk_pg(&mut **tx, send, recipients).await
     }
 }
 
-/// The messages a due send creates: one send, a fresh `send_id`.
-fn bulk_send<'a>(row: &'a ScheduledRow, texts: Texts<'a>, now: Millis) -> BulkSend<'a> {
+/// The messages a due send creates: one send, its `send_id` fresh and kept on the row.
+fn bulk_send<'a>(
+    row: &'a ScheduledRow,
+    texts: Texts<'a>,
+    now: Millis,
+    send_id: i64,
+) -> BulkSend<'a> {
     BulkSend {
         partner_id: row.partner_id,
         texts,
         source: &row.source,
         sent_by: row.sent_by.as_deref(),
         now,
-        send_id: new_send_id(),
+        send_id,
         ack_required: row.ack_required,
     }
 }

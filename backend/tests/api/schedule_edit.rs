@@ -23,6 +23,7 @@ both_databases!(
     the_cabinet_changes_whom_a_send_goes_to_and_how_it_repeats,
     the_apis_schedules_changes_and_cancels_are_journaled,
     the_messages_of_a_scheduled_send_are_read_by_its_id_a_page_at_a_time,
+    whether_a_send_asks_to_be_acknowledged_is_changed_too,
 );
 
 const HOUR_MS: i64 = 3_600_000;
@@ -938,6 +939,58 @@ async fn the_messages_of_a_scheduled_send_are_read_by_its_id_a_page_at_a_time(ap
     }
     let from_zero = statuses(json!({"scheduleid": id, "afterid": "0"})).await;
     assert_eq!(from_zero.ok()["messages"].as_array().unwrap().len(), 1000);
+
+    // The send keeps its messages' send_id; a send that went before migration 46 reads it from
+    // its first message (migration 47, run twice: the second changes nothing).
+    let row = send_row(&app, p.id, id).await;
+    let kept = row.send_id.expect("the send keeps its send_id");
+    let first_id = row.first_message_id.unwrap();
+    let shared = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM messages WHERE send_id = {kept}"
+        ))
+        .await;
+    assert_eq!(shared, 1001);
+    // One statement, the same in both databases' migration.
+    let backfill =
+        include_str!("../../migrations/sqlite/20261225000047_scheduled_send_id_backfill.sql");
+    assert_eq!(
+        backfill,
+        include_str!("../../migrations/postgres/20261225000047_scheduled_send_id_backfill.sql")
+    );
+    app.state
+        .store
+        .execute_script(&format!(
+            "UPDATE scheduled_sends SET send_id = NULL WHERE id = {id}"
+        ))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        app.state.store.execute_script(backfill).await.unwrap();
+        assert_eq!(send_row(&app, p.id, id).await.send_id, Some(kept));
+    }
+    // Its first message's employee deleted (with their messages): the rest are still found.
+    let first_staff = app
+        .count(&format!(
+            "SELECT staff_id FROM messages WHERE id = {first_id}"
+        ))
+        .await;
+    app.post(
+        "deletestaff",
+        Some(&p.token),
+        json!({"inn": p.inn, "staffid": first_staff.to_string()}),
+    )
+    .await
+    .ok();
+    let after_delete = statuses(json!({"scheduleid": id})).await;
+    let after_delete = after_delete.ok().clone();
+    let left = after_delete["messages"].as_array().unwrap();
+    assert_eq!((left.len(), &after_delete["more"]), (1000, &json!(false)));
+    assert!(
+        left.iter()
+            .all(|m| m["messageid"] != json!(first_id.to_string())),
+        "the deleted one is gone"
+    );
     statuses(json!({"scheduleid": id + 1000})).await.failed(404);
     let other = app.create_partner(INN_B).await;
     let theirs = app
@@ -948,4 +1001,87 @@ async fn the_messages_of_a_scheduled_send_are_read_by_its_id_a_page_at_a_time(ap
         )
         .await;
     theirs.failed(404);
+}
+
+async fn whether_a_send_asks_to_be_acknowledged_is_changed_too(app: TestApp) {
+    let (p, a, id) = waiting_in_an_hour(&app, "Приказ", "О графике").await;
+    assert!(!send_row(&app, p.id, id).await.ack_required);
+    // The API: asked to be acknowledged; a wrong value, or nothing else to change, changes
+    // nothing.
+    let asked = change_by_api(&app, &p, json!({"scheduleid": id, "requireack": true})).await;
+    assert_eq!(asked.ok()["requireack"], true);
+    let row = send_row(&app, p.id, id).await;
+    assert!(row.ack_required);
+    let wrong = change_by_api(
+        &app,
+        &p,
+        json!({"scheduleid": id, "requireack": "возможно"}),
+    )
+    .await;
+    assert!(wrong.failed(400).contains("requireack"));
+    let same = change_by_api(&app, &p, json!({"scheduleid": id, "requireack": "1"})).await;
+    same.ok();
+    let unchanged = send_row(&app, p.id, id).await;
+    assert_eq!(
+        (unchanged.ack_required, unchanged.revision),
+        (true, row.revision)
+    );
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let entries = journal(&b.get("/cabinet/journal?who=api").await);
+    let what: Vec<&str> = entries.iter().map(|(_, what, _)| what.as_str()).collect();
+    // Scheduled, then changed once: the same asks nothing new.
+    assert_eq!(what.len(), 2, "{what:?}");
+    assert!(
+        what[0].contains("получателей: 1 ⇒ «Приказ» → ")
+            && what[0].ends_with("получателей: 1, с подтверждением ознакомления"),
+        "{what:?}"
+    );
+    let en = b.get("/cabinet/journal?who=api&lang=en").await.body;
+    assert!(en.contains("recipients: 1, to be acknowledged"), "{en}");
+
+    // The cabinet's edit shows it ticked; unticked, the send no longer asks.
+    let path = format!("/cabinet/scheduled/{id}/edit");
+    let form = b.get(&path).await;
+    assert!(
+        form.body
+            .contains(r#"name="ack" value="1" id="sched-edit-ack" checked"#),
+        "{}",
+        form.body
+    );
+    let at = local(row.send_at);
+    let post = |ack: &'static [(&'static str, &'static str)]| {
+        let (b, path, at) = (&b, &path, &at);
+        async move {
+            let csrf = b.get("/cabinet/scheduled").await.csrf();
+            let mut fields = vec![
+                ("csrf", csrf.as_str()),
+                ("send_at", at.as_str()),
+                ("title", "Приказ"),
+                ("text", "О графике"),
+            ];
+            fields.extend_from_slice(ack);
+            b.post(path, &fields).await
+        }
+    };
+    let page = post(&[("ack_shown", "1")]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert!(!send_row(&app, p.id, id).await.ack_required);
+    // A form without the checkbox (one loaded before it was there) keeps what the send asks.
+    post(&[("ack_shown", "1"), ("ack", "1")]).await;
+    assert!(send_row(&app, p.id, id).await.ack_required);
+    post(&[]).await;
+    let kept = send_row(&app, p.id, id).await;
+    assert!(kept.ack_required);
+
+    // It goes asking: its message waits for the employee's acknowledgment.
+    let due = kept.send_at + MINUTE_MS;
+    assert_eq!(run_due(&app.state, due).await.unwrap(), 1);
+    let ack = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM messages WHERE staff_id = {} AND ack_required",
+            a.id
+        ))
+        .await;
+    assert_eq!(ack, 1);
 }

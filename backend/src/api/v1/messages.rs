@@ -11,7 +11,7 @@ use crate::cabinet::audit;
 use crate::domain::{IdempotencyKey, MessageId, MessageText, StaffId, Title, now_millis};
 use crate::service::messaging::{self, Source};
 use crate::service::reminders;
-use crate::store::{MessageQuery, MessageStatus, Report};
+use crate::store::{MessageQuery, MessageStatus, Report, SendKey};
 use poem::Request;
 use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
@@ -763,14 +763,19 @@ impl MessagesApi {
                     })?,
             };
             let page = MAX_IDS as i64;
-            let mut rows = match send.first_message_id {
-                Some(first) => {
+            let key = match (send.send_id, send.first_message_id) {
+                (Some(send_id), _) => Some(SendKey::Shared(send_id)),
+                (None, Some(first)) => Some(SendKey::Alone(first)),
+                // Not sent yet: no messages.
+                (None, None) => None,
+            };
+            let mut rows = match key {
+                Some(key) => {
                     state
                         .store
-                        .messages_of_send(partner.id, first, after, page + 1)
+                        .messages_of_send(partner.id, key, after, page + 1)
                         .await?
                 }
-                // Not sent yet: no messages.
                 None => Vec::new(),
             };
             let more = rows.len() > MAX_IDS;

@@ -107,6 +107,10 @@ pub struct ChangeScheduleRequest {
     /// Новый конец повторов, как в schedulemessage; `none` — повторять, пока не отменят.
     #[serde(default, deserialize_with = "lenient::string")]
     pub repeatuntil: Option<String>,
+    /// `true` — просить подтвердить ознакомление, `false` — не просить (как в
+    /// schedulemessage).
+    #[serde(default, deserialize_with = "lenient::flag")]
+    pub requireack: Option<String>,
 }
 
 /// A scheduled send.
@@ -342,8 +346,9 @@ impl ScheduleApi {
     /// Изменить запланированное сообщение (дополнение)
     ///
     /// Для АСУ партнёра (токен партнёра). Меняет время (`senddate`), заголовок (`title`),
-    /// текст (`message`), получателей (`staffids`, `groupid` или `all`) и повтор (`repeat`,
-    /// `repeatuntil`) ожидающей отправки: что указано, то и меняется, остальное остаётся;
+    /// текст (`message`), получателей (`staffids`, `groupid` или `all`), повтор (`repeat`,
+    /// `repeatuntil`) и подтверждение ознакомления (`requireack`) ожидающей отправки: что
+    /// указано, то и меняется, остальное остаётся;
     /// ничего не указано — ошибка 400. Всё проверяется, как в schedulemessage. У
     /// повторяющейся отправки следующие пойдут в новое время, с новым текстом и новым
     /// получателям. Уже выполненная или отменённая — ошибка 409. Изменение записывается в
@@ -392,6 +397,7 @@ impl ScheduleApi {
             to: to.as_ref().map(Addressed::recipients),
             repeat,
             repeat_until,
+            ack_required: flag(&b.requireack, "requireack")?,
         };
         let (before, row) = schedule::change(state, partner, id, change).await?;
         if row.revision != before.revision {

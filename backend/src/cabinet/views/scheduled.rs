@@ -204,6 +204,8 @@ struct EditView {
     repeats: Vec<(&'static str, &'static str)>,
     /// The series' last day (`YYYY-MM-DD`), or empty.
     repeat_until: String,
+    /// Its messages ask to be acknowledged.
+    ack: bool,
     error: Option<String>,
 }
 
@@ -259,6 +261,7 @@ pub async fn edit_form(
         repeat: row.repeat.clone().unwrap_or_default(),
         repeats: repeat_choices(l.t),
         repeat_until: row.repeat_until.map(|u| cfg.date(u)).unwrap_or_default(),
+        ack: row.ack_required,
         error: None,
         row: Row::of(row, l.t, cfg, &names(&groups)),
         groups,
@@ -289,6 +292,12 @@ pub struct EditForm {
     repeat: Option<String>,
     #[serde(default)]
     repeat_until: Option<String>,
+    /// Posted with the checkbox: without it (a form of before), whether the send asks to be
+    /// acknowledged stays as it is.
+    #[serde(default)]
+    ack_shown: Option<String>,
+    #[serde(default)]
+    ack: Option<String>,
 }
 
 #[handler]
@@ -313,6 +322,7 @@ pub async fn edit(
     .await?;
     let t = l.t;
     let before_day = before.repeat_until.map(|u| cfg.date(u));
+    let ack_required = form.ack_shown.is_some().then_some(form.ack.is_some());
     let mut view = EditView {
         send_at: form.send_at.clone(),
         send_min: cfg.input_datetime(now_millis()),
@@ -332,6 +342,7 @@ pub async fn edit(
             .repeat_until
             .clone()
             .unwrap_or_else(|| before_day.clone().unwrap_or_default()),
+        ack: ack_required.unwrap_or(before.ack_required),
         error: None,
         row: Row::of(before.clone(), t, cfg, &names(&groups)),
         groups,
@@ -412,6 +423,7 @@ pub async fn edit(
         to,
         repeat,
         repeat_until,
+        ack_required,
     };
     let (before, after) = match schedule::change(state, &s.partner, before.id, change).await {
         Ok(both) => both,
