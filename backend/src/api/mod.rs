@@ -11,6 +11,7 @@ pub type V1Apis = (
     v1::BulkApi,
     v1::ScheduleApi,
     v1::GroupsApi,
+    v1::HistoryApi,
 );
 
 /// The v1 service; the spec's server is relative so the committed file does not depend on a host.
@@ -23,6 +24,7 @@ pub fn v1_service() -> OpenApiService<V1Apis, &'static dyn crate::webhook::Statu
             v1::BulkApi,
             v1::ScheduleApi,
             v1::GroupsApi,
+            v1::HistoryApi,
         ),
         "SiMO API v1",
         env!("CARGO_PKG_VERSION"),

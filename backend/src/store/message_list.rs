@@ -5,6 +5,8 @@ use super::acks::awaiting_ack_sql;
 use super::{MessageStatus, Pool, Sql, Store, bind_all, with_pool};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// The columns the list can be sorted by. Each sort is a fixed tuple of columns ending in the
 /// message id, which makes the order total and the keyset cursor unambiguous.
@@ -48,6 +50,40 @@ impl MessageSort {
 pub enum CursorValue {
     Int(i64),
     Text(String),
+}
+
+/// Cursor values as `i123` / `t<base64url>` joined by `.`: opaque, URL-safe, and parsed strictly.
+pub fn encode_cursor(values: &[CursorValue]) -> String {
+    values
+        .iter()
+        .map(|v| match v {
+            CursorValue::Int(i) => format!("i{i}"),
+            CursorValue::Text(t) => format!("t{}", URL_SAFE_NO_PAD.encode(t.as_bytes())),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+pub fn decode_cursor(raw: &str) -> Option<Vec<CursorValue>> {
+    raw.split('.')
+        .map(|part| match part.split_at_checked(1)? {
+            ("i", n) => n.parse().ok().map(CursorValue::Int),
+            ("t", b) => URL_SAFE_NO_PAD
+                .decode(b)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .map(CursorValue::Text),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A sender as a filter takes one: an actor that sends (`admin…`, `api…`), of a sane length;
+/// `None` for anything else.
+pub fn sender_filter(raw: &str) -> Option<String> {
+    let by = raw.trim();
+    let sends = matches!(by, "admin" | "api") || by.starts_with("admin:") || by.starts_with("api:");
+    (sends && by.len() <= 200 && !by.chars().any(char::is_control)).then(|| by.to_owned())
 }
 
 /// The messages of one send: those stored together (`send_id`), or a message sent alone.
@@ -574,6 +610,24 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = vec![
+            CursorValue::Text("Планерка <b>".into()),
+            CursorValue::Int(-5),
+            CursorValue::Int(42),
+        ];
+        let s = encode_cursor(&c);
+        assert!(
+            s.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)),
+            "{s}"
+        );
+        assert_eq!(decode_cursor(&s), Some(c));
+        assert_eq!(decode_cursor("x1"), None);
+        assert_eq!(decode_cursor("iabc"), None);
+    }
 
     #[test]
     fn search_words_keep_only_letters_and_digits() {

@@ -47,7 +47,7 @@ pub use groups::{GroupDeleted, GroupInput, GroupRow};
 pub use handoff::Handoff;
 pub use message_list::{
     CursorValue, ListPlan, MessageExportRow, MessageListQuery, MessageListRow, MessageSort,
-    MessageStats, OneSend, search_words,
+    MessageStats, OneSend, decode_cursor, encode_cursor, search_words, sender_filter,
 };
 pub use messages::{
     Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Origin, Report, SendKey,

@@ -114,7 +114,12 @@ fn good(field: &str, by_app: bool, c: &Company) -> Vec<Value> {
         "messageid" | "sinceid" | "beforeid" => vec![json!(c.message)],
         "afterid" => vec![json!(c.message), json!("0")],
         "messageids" => vec![json!([c.message])],
-        "datemin" | "datemax" => vec![json!(""), json!("2024-01-01"), json!(in_days(0))],
+        "datemin" | "datemax" | "datefrom" | "dateto" => {
+            vec![json!(""), json!("2024-01-01"), json!(in_days(0))]
+        }
+        "sentby" => vec![json!("api"), json!("admin")],
+        "text" => vec![json!("Проверка"), json!("смена 8")],
+        "cursor" => vec![json!(""), json!("i0.i0")],
         "count" => vec![json!(1), json!(50), json!("10")],
         "status" => vec![json!("delivered"), json!("read")],
         "phone" => vec![json!(c.phones[1]), json!("8 923 000-11-22")],

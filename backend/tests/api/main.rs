@@ -13,6 +13,7 @@ mod employee_card;
 mod erase;
 mod fuzz;
 mod groups;
+mod history;
 mod login;
 mod messages;
 mod metrics;

@@ -338,7 +338,7 @@ fn not_in(asked: &[i64], done: &[i64]) -> Vec<String> {
 /// `messageids` of a request: present, at most `max`, each a message id.
 /// What became of each of `rows`, in their order, with its ID: its status and dates, its
 /// recall's and its last reminder's time read for those that have one.
-async fn message_states(
+pub(super) async fn message_states(
     state: &crate::state::AppState,
     rows: Vec<crate::store::MessageRow>,
 ) -> Result<Vec<(i64, MessageState)>, V1Error> {

@@ -4,6 +4,7 @@ pub mod body;
 mod bulk;
 pub mod envelope;
 mod groups;
+mod history;
 mod login;
 mod messages;
 mod page_json;
@@ -17,6 +18,7 @@ use poem::Request;
 
 pub use bulk::BulkApi;
 pub use groups::GroupsApi;
+pub use history::HistoryApi;
 pub use login::LoginApi;
 pub use messages::MessagesApi;
 pub use schedule::ScheduleApi;

@@ -13,12 +13,11 @@ use crate::service::messaging::{self, Source};
 use crate::service::reminders;
 use crate::state::SharedState;
 use crate::store::{
-    CursorValue, MessageListQuery, MessageListRow, MessageRow, MessageSort, MessageStatus,
-    SendAcks, SendReminders, StaffFilter, StaffRow, StaffSearch, search_words,
+    MessageListQuery, MessageListRow, MessageRow, MessageSort, MessageStatus, SendAcks,
+    SendReminders, StaffFilter, StaffRow, StaffSearch, decode_cursor, encode_cursor, search_words,
+    sender_filter,
 };
 use askama::Template;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, handler};
 use serde::{Deserialize, Serialize};
@@ -133,32 +132,6 @@ struct ListView {
     send_filter: Option<(String, String)>,
 }
 
-/// Cursor values as `i123` / `t<base64url>` joined by `.`: opaque, URL-safe, and parsed strictly.
-pub fn encode_cursor(values: &[CursorValue]) -> String {
-    values
-        .iter()
-        .map(|v| match v {
-            CursorValue::Int(i) => format!("i{i}"),
-            CursorValue::Text(t) => format!("t{}", URL_SAFE_NO_PAD.encode(t.as_bytes())),
-        })
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
-pub fn decode_cursor(raw: &str) -> Option<Vec<CursorValue>> {
-    raw.split('.')
-        .map(|part| match part.split_at_checked(1)? {
-            ("i", n) => n.parse().ok().map(CursorValue::Int),
-            ("t", b) => URL_SAFE_NO_PAD
-                .decode(b)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .map(CursorValue::Text),
-            _ => None,
-        })
-        .collect()
-}
-
 pub(super) fn href(p: &ListParams) -> String {
     href_at("/cabinet/messages", p)
 }
@@ -225,7 +198,7 @@ fn parse(state: &SharedState, partner_id: i64, p: &ListParams, limit: i64, tr: T
             status: MessageStatus::parse(&p.status),
             awaiting_ack: p.status == AWAITING_ACK,
             words: search_words(&p.q),
-            sent_by: sender_of(&p.by),
+            sent_by: sender_filter(&p.by),
             sort,
             descending,
             after: decode_cursor(&p.after),
@@ -309,18 +282,6 @@ async fn resolve_staff(
     Ok(None)
 }
 
-/// The list's parameters read as the page reads them, for the page and for its export: the
-/// query, the partner's employees to pick from (a company of up to `STAFF_SELECT_MAX`), and
-/// the name of the employee the filter chose. A name or phone typed in the filter's field is
-/// searched in the database, as the employee list's search is.
-/// A sender as the filter takes one: an actor that sends (`admin…`, `api…`), of a sane length;
-/// anything else is no filter.
-fn sender_of(raw: &str) -> Option<String> {
-    let by = raw.trim();
-    let sends = matches!(by, "admin" | "api") || by.starts_with("admin:") || by.starts_with("api:");
-    (sends && by.len() <= 200 && !by.chars().any(char::is_control)).then(|| by.to_owned())
-}
-
 /// Whom the list can be filtered by: the company's own login, each named admin, the API's main
 /// token and each named key; a sender chosen that is none of these now (an admin deleted, a
 /// key revoked) is kept, chosen, at the end.
@@ -359,6 +320,10 @@ async fn sender_choices(
         .collect())
 }
 
+/// The list's parameters read as the page reads them, for the page and for its export: the
+/// query, the partner's employees to pick from (a company of up to `STAFF_SELECT_MAX`), and
+/// the name of the employee the filter chose. A name or phone typed in the filter's field is
+/// searched in the database, as the employee list's search is.
 pub(super) async fn read_filters(
     state: &SharedState,
     partner_id: i64,
@@ -805,7 +770,7 @@ pub async fn show(
     let sent_by = state.store.message_sent_by(s.partner.id, m.id).await?;
     let sender = sender_label(sent_by.as_deref(), &m.source, Tr(*lang));
     let sender_journal = sent_by.as_deref().map(actor_journal);
-    let sender_list = sent_by.as_deref().and_then(sender_of).map(|by| {
+    let sender_list = sent_by.as_deref().and_then(sender_filter).map(|by| {
         href(&ListParams {
             by,
             ..ListParams::default()
@@ -1059,27 +1024,4 @@ async fn pushed_again(
         audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
     }
     done_counted(back, notice, done.len() as u64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        let c = vec![
-            CursorValue::Text("Планерка <b>".into()),
-            CursorValue::Int(-5),
-            CursorValue::Int(42),
-        ];
-        let s = encode_cursor(&c);
-        assert!(
-            s.chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)),
-            "{s}"
-        );
-        assert_eq!(decode_cursor(&s), Some(c));
-        assert_eq!(decode_cursor("x1"), None);
-        assert_eq!(decode_cursor("iabc"), None);
-    }
 }
