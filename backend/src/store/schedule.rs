@@ -265,8 +265,8 @@ impl Store {
     }
 
     /// Changes a waiting send's words, time (and, for a series, the time its next sends
-    /// follow), recipients, repeats and whether it asks to be acknowledged, and returns it; `None` when it is not the partner's or
-    /// no longer waits.
+    /// follow), recipients, repeats and whether it asks to be acknowledged, and returns it;
+    /// `None` when it is not the partner's or no longer waits.
     pub async fn change_scheduled(
         &self,
         partner_id: i64,
