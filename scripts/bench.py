@@ -229,6 +229,35 @@ def export_csv(base, pid, password):
             "rss_before_mb": rss[0], "rss_max_mb": max(rss)}
 
 
+def list_all(base, token):
+    """Reads every message of the partner through listmessages, 1,000 a page with its cursor,
+    as a company's export of everything would; then one page filtered to a rare status."""
+    pages, rows, times = 0, 0, []
+    cursor = ""
+    started = time.time()
+    while True:
+        began = time.time()
+        status, answer = post(f"{base}/api/v1/listmessages", {"inn": INN, "cursor": cursor}, token)
+        times.append((time.time() - began) * 1000)
+        if status != 200:
+            return {"status": status, "error": (answer or {}).get("error")}
+        data = answer["data"]
+        pages += 1
+        rows += len(data["messages"])
+        cursor = data["cursor"] or ""
+        if not data["more"]:
+            break
+    seconds = time.time() - started
+    times.sort()
+    began = time.time()
+    status, answer = post(f"{base}/api/v1/listmessages", {"inn": INN, "status": "failed"}, token)
+    rare_ms = round((time.time() - began) * 1000, 1)
+    return {"status": status, "seconds": round(seconds, 2), "pages": pages, "rows": rows,
+            "rows_per_s": round(rows / seconds), "page_p50_ms": round(times[len(times) // 2], 1),
+            "page_max_ms": round(times[-1], 1), "rare_status_ms": rare_ms,
+            "rare_found": len(((answer or {}).get("data") or {}).get("messages") or [])}
+
+
 def run_ceiling(args):
     port = free_port()
     proc = subprocess.Popen([CEILING, f"127.0.0.1:{port}"])
@@ -507,6 +536,7 @@ def run_database(kind, args, ceiling_rps):
         scheduled = scheduled_all(base, token, os.path.join(tmp, "server.log"))
         settle(kind, db_url, sqlite_path)
         export = export_csv(base, proc.pid, "bench-password")
+        listed = list_all(base, token)
         staff_list = add_staff(base, token)
         synced = staff_sync(base, token)
         pages = cabinet_pages(base, "bench-password")
@@ -527,7 +557,7 @@ def run_database(kind, args, ceiling_rps):
     result = {"createmessage": create, "createmessage_half_rate": create_half, "getmessage": get,
               "wrong_token": wrong,
               "bulk_10000": bulk, "bulk_personal_10000": personal, "addstaff_10000": staff_list, "staff_sync_100000": synced, "cabinet_pages": pages, "getstaff_all": getstaff,
-              "recall_10000": recall, "group_10000": group, "scheduled_10000": scheduled, "export_csv": export, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
+              "recall_10000": recall, "group_10000": group, "scheduled_10000": scheduled, "export_csv": export, "list_all": listed, "rss_idle_mb": idle_rss, "rss_peak_mb": peak_rss, "seed_seconds": seed_secs}
     result["createmessage_share_of_ceiling"] = round(create["rps"] / ceiling_rps, 3)
     result["getmessage_share_of_ceiling"] = round(get["rps"] / ceiling_rps, 3)
     return result
@@ -598,6 +628,7 @@ def main():
         ("a group of 10,000: savegroup; createmessagebulk to it", lambda r: f"{r['group_10000']['save_seconds']} s; {r['group_10000']['send_seconds']} s ({r['group_10000']['created']:,} created)" if r["group_10000"] else "—"),
         ("scheduled to all 10,000: its transaction; sent after its time", lambda r: f"{r['scheduled_10000']['store_ms']} ms; {r['scheduled_10000']['late_ms']} ms (polled each second)"),
         ("CSV export of every message", lambda r: f"{r['export_csv']['rows']:,} rows, {r['export_csv']['mb']} MB in {r['export_csv']['seconds']} s (first byte {r['export_csv']['first_byte_ms']} ms), RSS {r['export_csv']['rss_before_mb']} → {r['export_csv']['rss_max_mb']} MB"),
+        ("listmessages: every message, 1,000 a page by cursor; a page's p50 / max; a rare status filtered", lambda r: (lambda v: f"{v['rows']:,} rows in {v['pages']:,} pages, {v['seconds']} s ({v['rows_per_s']:,} rows/s); {v['page_p50_ms']} / {v['page_max_ms']} ms; {v['rare_status_ms']} ms ({v['rare_found']} found)" if v.get("status") == 200 else f"HTTP {v.get('status')}: {v.get('error')}")(r["list_all"]) if r.get("list_all") else "—"),
         ("RSS idle / peak", lambda r: f"{r['rss_idle_mb']} / {r['rss_peak_mb']} MB"),
     ]
     if args.webhook:
