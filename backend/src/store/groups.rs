@@ -41,8 +41,8 @@ const GROUP_COLUMNS: &str = "g.id, g.name, g.updated_at,
      (SELECT COUNT(*) FROM staff_group_members m WHERE m.group_id = g.id) AS members";
 
 /// Puts the partner's employees among `ids` in the group; the others are left out.
-const ADD_SQLITE: &str = "INSERT INTO staff_group_members (group_id, staff_id)
-     SELECT $1, s.id FROM staff s WHERE s.partner_id = $2
+pub(super) const ADD_SQLITE: &str = "INSERT INTO staff_group_members (group_id, staff_id)
+     SELECT $1, s.id FROM staff s WHERE +s.partner_id = $2
        AND s.id IN (SELECT value FROM json_each($3))
      ON CONFLICT DO NOTHING";
 const ADD_PG: &str = "INSERT INTO staff_group_members (group_id, staff_id)

@@ -113,6 +113,13 @@ impl MessageRow {
     }
 }
 
+/// The partner's (`$1`) messages among the ids of a JSON array (`$2`), each found by its rowid.
+/// `+partner_id` keeps SQLite from walking the partner's index instead, every message of the
+/// partner for a page of ids (a thousand of a million: 318 ms against 5.8 ms).
+pub(super) const MESSAGES_BY_IDS_SQLITE: &str =
+    "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by
+     FROM messages WHERE id IN (SELECT value FROM json_each($2)) AND +partner_id = $1 ORDER BY id";
+
 /// Which messages are one send's (`Store::messages_of_send`).
 #[derive(Debug, Clone, Copy)]
 pub enum SendKey {
@@ -317,10 +324,7 @@ impl Store {
         }
         Ok(match &self.pool {
             // The ids as one JSON array: no statement-variable limit, one prepared statement.
-            super::Pool::Sqlite(p) => sqlx::query_as(
-                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by
-                 FROM messages WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1 ORDER BY id",
-            )
+            super::Pool::Sqlite(p) => sqlx::query_as(MESSAGES_BY_IDS_SQLITE)
             .bind(partner_id)
             .bind(super::ids_json(ids)?)
             .fetch_all(p)

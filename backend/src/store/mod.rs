@@ -526,4 +526,37 @@ mod tests {
             PgSslMode::Prefer
         ));
     }
+
+    /// Each statement that takes a list of ids finds them by rowid: the list is bounded, the
+    /// partner's messages (or staff) are not. SQLite without statistics picked the partner's
+    /// index for these, walking a million messages for a page of a thousand ids.
+    #[tokio::test]
+    async fn a_list_of_ids_is_found_by_rowid_not_by_walking_the_partner() {
+        let (_dir, _store, p) = temp_sqlite().await;
+        let statements = [
+            ("messages", messages::MESSAGES_BY_IDS_SQLITE),
+            ("messages", recall::RECALL_FOUND_SQLITE),
+            ("messages", recall::RECALL_SET_SQLITE),
+            ("m", reminders::REMIND_SQLITE),
+            ("m", resend::RESENDABLE_COUNT_SQLITE),
+            ("staff", staff::SET_STATES_SQLITE),
+            ("s", groups::ADD_SQLITE),
+        ];
+        for (table, sql) in statements {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                    .fetch_all(&p)
+                    .await
+                    .unwrap();
+            let by_rowid = format!("SEARCH {table} USING INTEGER PRIMARY KEY (rowid=?)");
+            assert!(plan.iter().any(|row| row.3 == by_rowid), "{sql}\n{plan:?}");
+            assert!(
+                !plan
+                    .iter()
+                    .any(|row| row.3.contains(&format!("SEARCH {table} USING"))
+                        && row.3.contains("partner")),
+                "{sql}\n{plan:?}"
+            );
+        }
+    }
 }

@@ -248,6 +248,16 @@ macro_rules! recall_pushes_sql {
 const RECALL_PUSHES_SQLITE: &str = recall_pushes_sql!("m.id IN (SELECT value FROM json_each($1))");
 const RECALL_PUSHES_PG: &str = recall_pushes_sql!("m.id = ANY($1)");
 
+/// The partner's (`$1`) messages among a JSON array of ids (`$2`), found by rowid (`+`: not by
+/// walking the partner's or the status's index, every message of the partner for a few).
+pub(super) const RECALL_FOUND_SQLITE: &str =
+    "SELECT id FROM messages WHERE id IN (SELECT value FROM json_each($2)) AND +partner_id = $1";
+/// Those of them not recalled yet, recalled; found as `RECALL_FOUND_SQLITE` finds them.
+pub(super) const RECALL_SET_SQLITE: &str =
+    "UPDATE messages SET status = 'recalled', status_reason = NULL
+     WHERE id IN (SELECT value FROM json_each($2)) AND +partner_id = $1 AND +status <> 'recalled'
+     RETURNING id";
+
 /// SQLite's recall transaction (the write lock taken up front): the messages found and those
 /// changed.
 async fn recall_sqlite(
@@ -259,25 +269,19 @@ async fn recall_sqlite(
 ) -> Result<(Vec<i64>, Vec<i64>, u64)> {
     let json = ids_json(ids)?;
     let mut tx = p.begin_write().await?;
-    let found: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM messages WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1",
-    )
-    .bind(partner_id)
-    .bind(&json)
-    .fetch_all(&mut *tx)
-    .await?;
+    let found: Vec<i64> = sqlx::query_scalar(RECALL_FOUND_SQLITE)
+        .bind(partner_id)
+        .bind(&json)
+        .fetch_all(&mut *tx)
+        .await?;
     if found.len() < ids.len() {
         return Ok((found, Vec::new(), 0));
     }
-    let changed: Vec<i64> = sqlx::query_scalar(
-        "UPDATE messages SET status = 'recalled', status_reason = NULL
-         WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1 AND status <> 'recalled'
-         RETURNING id",
-    )
-    .bind(partner_id)
-    .bind(&json)
-    .fetch_all(&mut *tx)
-    .await?;
+    let changed: Vec<i64> = sqlx::query_scalar(RECALL_SET_SQLITE)
+        .bind(partner_id)
+        .bind(&json)
+        .fetch_all(&mut *tx)
+        .await?;
     let changed_json = ids_json(&changed)?;
     sqlx::query("DELETE FROM deliveries WHERE message_id IN (SELECT value FROM json_each($1))")
         .bind(&changed_json)

@@ -25,6 +25,16 @@ macro_rules! remindable_sql {
     };
 }
 
+/// SQLite: the partner's (`$1`) messages among a JSON array of ids (`$2`) that can be reminded,
+/// marked reminded; found by rowid (`+`: not by walking the partner's index).
+pub(super) const REMIND_SQLITE: &str = concat!(
+    "UPDATE messages SET reminded_at = $4 WHERE id IN (
+       SELECT m.id FROM messages m JOIN staff s ON s.id = m.staff_id
+       WHERE m.id IN (SELECT value FROM json_each($2)) AND +m.partner_id = $1 AND ",
+    remindable_sql!(),
+    ") RETURNING id"
+);
+
 /// The reminders of one send (see `Store::same_send`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SendReminders {
@@ -191,19 +201,13 @@ impl Store {
                 // No data-modifying CTEs in SQLite: the same steps in one write transaction,
                 // which no other writer enters, so no job can appear between them.
                 let mut tx = p.begin_write().await?;
-                let changed: Vec<i64> = sqlx::query_scalar(concat!(
-                    "UPDATE messages SET reminded_at = $4 WHERE id IN (
-                       SELECT m.id FROM messages m JOIN staff s ON s.id = m.staff_id
-                       WHERE m.id IN (SELECT value FROM json_each($2)) AND m.partner_id = $1 AND ",
-                    remindable_sql!(),
-                    ") RETURNING id"
-                ))
-                .bind(partner_id)
-                .bind(ids_json(ids)?)
-                .bind(since)
-                .bind(now)
-                .fetch_all(&mut *tx)
-                .await?;
+                let changed: Vec<i64> = sqlx::query_scalar(REMIND_SQLITE)
+                    .bind(partner_id)
+                    .bind(ids_json(ids)?)
+                    .bind(since)
+                    .bind(now)
+                    .fetch_all(&mut *tx)
+                    .await?;
                 sqlx::query(
                     "INSERT INTO deliveries (message_id, attempts, due_at, created_at, reminder)
                      SELECT value, 0, $2, $2, 1 FROM json_each($1)",

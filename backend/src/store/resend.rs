@@ -8,7 +8,9 @@ use super::{Pool, Store, ids_json, with_pool};
 use crate::domain::Millis;
 use crate::error::Result;
 
-/// The partner's (`$1`) messages among `$ids` that can be pushed again, as `$what`.
+/// The partner's (`$1`) messages among `$ids` that can be pushed again, as `$what`. `$ids` is
+/// a list of ids or one send: what drives the query, never the partner's index (`+`), which
+/// would walk every failed message of the partner for a few.
 macro_rules! resendable_sql {
     ($what:literal, $ids:literal) => {
         concat!(
@@ -16,7 +18,7 @@ macro_rules! resendable_sql {
             $what,
             " FROM messages m JOIN staff s ON s.id = m.staff_id WHERE ",
             $ids,
-            " AND m.partner_id = $1 AND m.status IN ('failed', 'no_device')
+            " AND +m.partner_id = $1 AND m.status IN ('failed', 'no_device')
               AND s.state = 'active' AND s.push_token IS NOT NULL AND s.push_token <> ''"
         )
     };
@@ -44,19 +46,20 @@ macro_rules! resend_sql {
     };
 }
 
+/// SQLite: how many of a JSON array of ids (`$2`) can be pushed again.
+pub(super) const RESENDABLE_COUNT_SQLITE: &str =
+    resendable_sql!("COUNT(*)", "m.id IN (SELECT value FROM json_each($2))");
+
 impl Store {
     /// How many of `ids` `resend_messages` would queue again.
     pub async fn resendable_count(&self, partner_id: i64, ids: &[i64]) -> Result<i64> {
         Ok(match &self.pool {
             Pool::Sqlite(p) => {
-                sqlx::query_scalar(resendable_sql!(
-                    "COUNT(*)",
-                    "m.id IN (SELECT value FROM json_each($2))"
-                ))
-                .bind(partner_id)
-                .bind(ids_json(ids)?)
-                .fetch_one(p)
-                .await?
+                sqlx::query_scalar(RESENDABLE_COUNT_SQLITE)
+                    .bind(partner_id)
+                    .bind(ids_json(ids)?)
+                    .fetch_one(p)
+                    .await?
             }
             Pool::Postgres(p) => {
                 sqlx::query_scalar(resendable_sql!("COUNT(*)", "m.id = ANY($2)"))
