@@ -107,7 +107,7 @@ fn good(field: &str, by_app: bool, c: &Company) -> Vec<Value> {
         ],
         "staffids" => vec![json!(c.staff), json!([c.staff[1]])],
         "title" | "message" => vec![json!("Проверка связи"), json!("Смена с 8:00")],
-        "requireack" | "all" | "members" | "disablemissing" | "skipinvalid" => {
+        "requireack" | "all" | "members" | "disablemissing" | "skipinvalid" | "withtext" => {
             vec![json!(true), json!(false), json!("true"), json!(0)]
         }
         "statusnotification" => vec![json!("enabled"), json!("disabled")],

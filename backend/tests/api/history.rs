@@ -97,6 +97,16 @@ async fn the_company_lists_its_messages_by_filter_a_page_at_a_time(app: TestApp)
         by_ids.ok()["messages"][0],
         "the same state"
     );
+    // The texts only when asked: an export of everything said.
+    assert!(first.get("message").is_none(), "{first}");
+    let with_text = list(&app, &p, &p.token, json!({"withtext": true})).await;
+    let texts: Vec<&str> = with_text.ok()["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["Текст", "Текст", "Текст", "Из кабинета"]);
 
     // Two at a time: two pages that make the whole.
     let one = list(&app, &p, &p.token, json!({"count": 2})).await;
@@ -195,6 +205,7 @@ async fn a_wrong_filter_is_refused_and_another_company_sees_none_of_it(app: Test
             "dateto",
         ),
         (json!({"staffid": "x"}), "staffid"),
+        (json!({"withtext": "иногда"}), "withtext"),
     ] {
         let refused = list(&app, &p, &p.token, body.clone()).await;
         let error = refused.failed(400);

@@ -3,6 +3,7 @@
 //! they were created, and can come back later for what is new after the last one it has.
 
 use super::body::{V1Body, lenient};
+use super::bulk::flag;
 use super::envelope::{V1Error, envelope};
 use super::messages::{MessageState, message_states};
 use super::security::TokenAuth;
@@ -61,12 +62,15 @@ pub struct ListMessagesRequest {
     /// Сколько сообщений за запрос, от 1 до 1000; по умолчанию 1000.
     #[serde(default, deserialize_with = "lenient::string")]
     pub count: Option<String>,
+    /// `true` — с текстом каждого сообщения (поле `message`); по умолчанию без него.
+    #[serde(default, deserialize_with = "lenient::flag")]
+    pub withtext: Option<String>,
 }
 
 #[derive(Object, Debug)]
 pub struct ListedMessages {
     /// The messages, in the order they were created (oldest first); each as
-    /// `getmessagestatus` gives it.
+    /// `getmessagestatus` gives it, with its text (`message`) when `withtext` was asked.
     pub messages: Vec<MessageState>,
     /// True when more messages match: ask again with `cursor`.
     pub more: bool,
@@ -197,6 +201,7 @@ impl HistoryApi {
         if let Some(text) = given(&b.text) {
             q.words = search_words(text);
         }
+        let with_text = flag(&b.withtext, "withtext")?.unwrap_or(false);
         let given_cursor = given(&b.cursor).map(cursor).transpose()?;
         q.after = given_cursor.clone();
 
@@ -212,8 +217,10 @@ impl HistoryApi {
         // them, and put back in the list's order.
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let found = state.store.messages_by_ids(partner.id, &ids).await?;
-        let mut states: HashMap<i64, MessageState> =
-            message_states(state, found).await?.into_iter().collect();
+        let mut states: HashMap<i64, MessageState> = message_states(state, found, with_text)
+            .await?
+            .into_iter()
+            .collect();
         let messages = ids.iter().filter_map(|id| states.remove(id)).collect();
         Ok(ListedMessagesEnvelope::ok(ListedMessages {
             messages,

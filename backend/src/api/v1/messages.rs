@@ -205,6 +205,9 @@ pub struct MessageState {
     /// login to the cabinet) or `admin:<login>` (a named admin); a scheduled send's messages,
     /// whoever scheduled it. `null` for messages stored before this was kept.
     pub sentby: Option<String>,
+    /// The message's text: given by `listmessages` with `withtext`, absent otherwise.
+    #[oai(skip_serializing_if_is_none)]
+    pub message: Option<String>,
 }
 
 #[derive(Object, Debug)]
@@ -335,12 +338,13 @@ fn not_in(asked: &[i64], done: &[i64]) -> Vec<String> {
         .collect()
 }
 
-/// `messageids` of a request: present, at most `max`, each a message id.
 /// What became of each of `rows`, in their order, with its ID: its status and dates, its
-/// recall's and its last reminder's time read for those that have one.
+/// recall's and its last reminder's time read for those that have one, and its text when
+/// `with_text`.
 pub(super) async fn message_states(
     state: &crate::state::AppState,
     rows: Vec<crate::store::MessageRow>,
+    with_text: bool,
 ) -> Result<Vec<(i64, MessageState)>, V1Error> {
     let recalled: Vec<i64> = rows
         .iter()
@@ -376,12 +380,14 @@ pub(super) async fn message_states(
                 title: m.title,
                 source: m.source,
                 sentby: m.sent_by,
+                message: with_text.then_some(m.body),
             };
             (m.id, found)
         })
         .collect())
 }
 
+/// `messageids` of a request: present, at most `max`, each a message id.
 fn message_ids(raw: Option<Vec<String>>, max: usize) -> Result<Vec<MessageId>, V1Error> {
     let raw = raw.unwrap_or_default();
     if raw.is_empty() {
@@ -780,7 +786,7 @@ impl MessagesApi {
             };
             let more = rows.len() > MAX_IDS;
             rows.truncate(MAX_IDS);
-            let in_order = message_states(state, rows).await?;
+            let in_order = message_states(state, rows, false).await?;
             return Ok(MessageStatesEnvelope::ok(MessageStates {
                 messages: in_order.into_iter().map(|(_, m)| m).collect(),
                 notfound: Vec::new(),
@@ -794,7 +800,10 @@ impl MessagesApi {
         let ids: Vec<i64> = asked.iter().map(|m| m.0).collect();
         let rows = state.store.messages_by_ids(partner.id, &ids).await?;
         let mut found: std::collections::HashMap<i64, MessageState> =
-            message_states(state, rows).await?.into_iter().collect();
+            message_states(state, rows, false)
+                .await?
+                .into_iter()
+                .collect();
         let (mut messages, mut notfound) = (Vec::with_capacity(found.len()), Vec::new());
         for id in asked {
             match found.remove(&id.0) {
