@@ -891,17 +891,7 @@ async fn a_sender_sends_recalls_and_writes_to_the_ticked_and_changes_nothing_els
     // Sends, and the journal names them.
     let form = d.get("/cabinet/send").await;
     assert!(form.body.contains("class=\"card send-form sending\""));
-    let sent = d
-        .post(
-            "/cabinet/send",
-            &[
-                ("csrf", &form.csrf()),
-                ("staff", &e.id),
-                ("title", "Смена"),
-                ("text", "С 8:00"),
-            ],
-        )
-        .await;
+    let sent = d.send_to(&e.id, "Смена", "С 8:00").await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     let message = app
         .count("SELECT MAX(id) FROM messages WHERE title = 'Смена' AND source = 'cabinet'")

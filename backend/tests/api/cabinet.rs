@@ -188,6 +188,21 @@ impl Browser {
         assert_eq!(page.location.as_deref(), Some("/cabinet"));
         self.get("/cabinet").await
     }
+
+    /// The send form posted by hand to one employee, as a signed-in admin would; the answer.
+    pub async fn send_to(&self, staff: &str, title: &str, text: &str) -> Page {
+        let form = self.get("/cabinet/send").await;
+        self.post(
+            "/cabinet/send",
+            &[
+                ("csrf", &form.csrf()),
+                ("staff", staff),
+                ("title", title),
+                ("text", text),
+            ],
+        )
+        .await
+    }
 }
 
 async fn a_partner_logs_in_with_inn_and_password_sees_the_inn_and_logs_out(app: TestApp) {

@@ -47,18 +47,7 @@ async fn the_company_lists_its_messages_by_filter_a_page_at_a_time(app: TestApp)
     // One sent by hand in the cabinet.
     let browser = Browser::new(&app);
     browser.partner(&p.inn).await;
-    let form = browser.get("/cabinet/send").await;
-    let sent = browser
-        .post(
-            "/cabinet/send",
-            &[
-                ("csrf", &form.csrf()),
-                ("staff", &b.id),
-                ("title", "Вручную"),
-                ("text", "Из кабинета"),
-            ],
-        )
-        .await;
+    let sent = browser.send_to(&b.id, "Вручную", "Из кабинета").await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     app.post(
         "recallmessage",

@@ -88,18 +88,7 @@ async fn each_recipient_of_a_send_is_greeted_by_their_own_name(app: TestApp) {
     // The cabinet's form, to one employee.
     let browser = Browser::new(&app);
     browser.partner(&p.inn).await;
-    let form = browser.get("/cabinet/send").await;
-    let sent = browser
-        .post(
-            "/cabinet/send",
-            &[
-                ("csrf", &form.csrf()),
-                ("staff", &b.id),
-                ("title", "Пропуск для {ФИО}"),
-                ("text", "Готов"),
-            ],
-        )
-        .await;
+    let sent = browser.send_to(&b.id, "Пропуск для {ФИО}", "Готов").await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     assert_eq!(newest(&app, &p, &b.id).await.0, "Пропуск для Петрова Анна");
 

@@ -75,18 +75,7 @@ async fn every_message_names_who_sent_it_and_a_schedule_who_scheduled_it(app: Te
         .clone();
     // The cabinet: a named admin and the company's own login.
     for (b, title) in [(&dispatcher, "Диспетчером"), (&owner, "Владельцем")] {
-        let form = b.get("/cabinet/send").await;
-        let sent = b
-            .post(
-                "/cabinet/send",
-                &[
-                    ("csrf", &form.csrf()),
-                    ("staff", &e.id),
-                    ("title", title),
-                    ("text", "Текст"),
-                ],
-            )
-            .await;
+        let sent = b.send_to(&e.id, title, "Текст").await;
         assert_eq!(sent.status, 200, "{}", sent.body);
     }
 
