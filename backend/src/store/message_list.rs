@@ -151,6 +151,29 @@ pub struct MessageExportRow {
     pub reminded_at: Option<Millis>,
 }
 
+impl MessageExportRow {
+    /// The message as the partner's own row has it (`partner_id`: the list's partner).
+    pub fn into_message(self, partner_id: i64) -> super::MessageRow {
+        super::MessageRow {
+            id: self.row.id,
+            partner_id,
+            staff_id: self.row.staff_id,
+            title: self.row.title,
+            body: self.body,
+            source: self.source,
+            status: self.row.status,
+            status_reason: self.status_reason,
+            created_at: self.row.created_at,
+            sent_at: self.sent_at,
+            delivered_at: self.delivered_at,
+            read_at: self.read_at,
+            ack_required: self.ack_required,
+            acked_at: self.acked_at,
+            sent_by: self.sent_by,
+        }
+    }
+}
+
 impl MessageListRow {
     /// The row's sort key, to continue after it.
     pub fn cursor(&self, sort: MessageSort) -> Vec<CursorValue> {

@@ -19,7 +19,6 @@ use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// A page holds at most this many messages.
 const MAX_COUNT: i64 = 1000;
@@ -205,23 +204,25 @@ impl HistoryApi {
         let given_cursor = given(&b.cursor).map(cursor).transpose()?;
         q.after = given_cursor.clone();
 
+        // The export's read of a page carries every field of each message: read once, in the
+        // list's order, and said as getmessagestatus says it.
         let plan = state.store.list_plan(&q).await?;
-        let mut rows = state.store.list_partner_messages_planned(&q, plan).await?;
+        let mut rows = state.store.export_partner_messages(&q, plan).await?;
         let more = rows.len() as i64 > count;
         rows.truncate(count as usize);
         let next = match rows.last() {
-            Some(last) => Some(encode_cursor(&last.cursor(MessageSort::Created))),
+            Some(last) => Some(encode_cursor(&last.row.cursor(MessageSort::Created))),
             None => given_cursor.map(|c| encode_cursor(&c)),
         };
-        // The list's rows name the messages; their states are read as getmessagestatus reads
-        // them, and put back in the list's order.
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let found = state.store.messages_by_ids(partner.id, &ids).await?;
-        let mut states: HashMap<i64, MessageState> = message_states(state, found, with_text)
+        let rows = rows
+            .into_iter()
+            .map(|r| r.into_message(partner.id))
+            .collect();
+        let messages = message_states(state, rows, with_text)
             .await?
             .into_iter()
+            .map(|(_, m)| m)
             .collect();
-        let messages = ids.iter().filter_map(|id| states.remove(id)).collect();
         Ok(ListedMessagesEnvelope::ok(ListedMessages {
             messages,
             more,
