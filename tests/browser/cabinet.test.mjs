@@ -704,8 +704,9 @@ test("schedule a message, see it wait on the dashboard and its page, cancel one,
   const done = await page.textContent("#sched-done");
   assert.match(done, /Через две секунды/);
   assert.match(done, /создано сообщений: 1/);
-  await page.click("#sched-done a[href^='/cabinet/messages/']");
-  assert.equal((await page.textContent("#message-title")).trim(), "Через две секунды");
+  // Its list: the send's messages.
+  await Promise.all([page.waitForURL(/\/cabinet\/messages\?send=\d+$/), page.click("#sched-done a.sched-messages")]);
+  assert.deepEqual(await titles(page), ["Через две секунды"]);
 
   // Changed: an hour later, its title too; the form shows the send as it is.
   await page.goto(`${BASE}/cabinet/scheduled`);

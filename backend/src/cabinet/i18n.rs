@@ -70,7 +70,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("sched.state_cancelled", "Отменено", "Cancelled"),
     ("sched.created", "создано сообщений", "messages created"),
     ("sched.refused", "не отправлено", "not sent"),
-    ("sched.first", "первое", "first"),
+    ("sched.messages", "список", "list"),
     ("sched.cancel", "Отменить", "Cancel"),
     ("sched.edit", "Изменить", "Change"),
     ("sched.repeat", "Повтор", "Repeats"),
@@ -110,6 +110,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.sched_changed",
         "Запланированная отправка изменена.",
         "The scheduled send is changed.",
+    ),
+    (
+        "done.sched_messages_gone",
+        "Сообщений этой отправки больше нет: их сотрудники удалены.",
+        "This send's messages are gone: their employees were deleted.",
     ),
     (
         "done.sched_too_late",

@@ -13,7 +13,7 @@ use super::group_commit::insert_rows_sqlite_in;
 use super::{Store, exec, is_unique_violation, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
-use crate::store::{Keyed, MessageStatus};
+use crate::store::{Keyed, MessageStatus, SendKey};
 
 /// A scheduled send as the cabinet and the API show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -83,6 +83,16 @@ fn joined(ids: &[StaffId]) -> String {
 }
 
 impl ScheduledRow {
+    /// Which messages it created (its latest run, for a repeating one); `None` before it went.
+    pub fn messages(&self) -> Option<SendKey> {
+        match (self.send_id, self.first_message_id) {
+            (Some(send_id), _) => Some(SendKey::Shared(send_id)),
+            // Sent to one employee before sends were kept (migration 19): that message alone.
+            (None, Some(first)) => Some(SendKey::Alone(first)),
+            (None, None) => None,
+        }
+    }
+
     /// The listed recipients; `None` for "all active employees" or a group.
     pub fn listed(&self) -> Option<Vec<StaffId>> {
         self.staff_ids.as_deref().map(|ids| {

@@ -629,11 +629,77 @@ async fn the_cabinet_schedules_lists_and_cancels(db: Db) {
     let sent = browser.get("/cabinet/scheduled").await;
     let (pending, done) = sent.body.split_once("id=\"sched-done\"").unwrap();
     assert!(pending.contains("id=\"sched-none\""), "{pending}");
-    assert!(
-        done.contains("создано сообщений: 2") && done.contains("/cabinet/messages/"),
-        "{done}"
-    );
+    assert!(done.contains("создано сообщений: 2"), "{done}");
     assert_eq!(titles_of(&app, &p, &b).await, ["Завтрашняя смена"]);
+    // Its "list" opens the send's messages, by one of them still kept.
+    let sent_id: i64 = app
+        .count("SELECT id FROM scheduled_sends WHERE title = 'Завтрашняя смена'")
+        .await;
+    let link = format!("/cabinet/scheduled/{sent_id}/messages");
+    assert!(done.contains(&format!("href=\"{link}\"")), "{done}");
+    let ids_of = |who: &str| {
+        format!("SELECT id FROM messages WHERE staff_id = {who} AND title = 'Завтрашняя смена'")
+    };
+    let (to_a, to_b) = (
+        app.count(&ids_of(&a.id)).await,
+        app.count(&ids_of(&b.id)).await,
+    );
+    let opened = browser.get(&link).await;
+    assert_eq!(opened.status, 303);
+    let first = format!("/cabinet/messages?send={}", to_a.min(to_b));
+    assert_eq!(opened.location.as_deref(), Some(first.as_str()));
+    let list = browser.get(&first).await;
+    assert!(
+        list.body.contains(&format!("/cabinet/messages/{to_a}\""))
+            && list.body.contains(&format!("/cabinet/messages/{to_b}\"")),
+        "{}",
+        list.body
+    );
+    // The first message goes with its employee; the list is still there by the other.
+    let (first_staff, other_staff, other) = if to_a < to_b {
+        (&a.id, &b.id, to_b)
+    } else {
+        (&b.id, &a.id, to_a)
+    };
+    let gone = app
+        .post(
+            "deletestaff",
+            Some(&p.token),
+            json!({"staffid": first_staff}),
+        )
+        .await;
+    assert_eq!(gone.status, 200, "{gone:?}");
+    assert_eq!(
+        browser.get(&link).await.location,
+        Some(format!("/cabinet/messages?send={other}"))
+    );
+    // With every message gone, the page says so instead of a page not found.
+    app.post(
+        "deletestaff",
+        Some(&p.token),
+        json!({"staffid": other_staff}),
+    )
+    .await;
+    let none = browser.get(&link).await;
+    assert_eq!(
+        none.location.as_deref(),
+        Some("/cabinet/scheduled?done=sched_messages_gone")
+    );
+    let noticed = browser.get(none.location.as_deref().unwrap()).await;
+    assert!(
+        noticed.body.contains("Сообщений этой отправки больше нет"),
+        "{}",
+        noticed.body
+    );
+    // Another company's send, or no send, is not found.
+    let q = app.create_partner(INN_B).await;
+    let other_admin = Browser::new(&app);
+    other_admin.partner(&q.inn).await;
+    assert_eq!(other_admin.get(&link).await.status, 404);
+    assert_eq!(
+        browser.get("/cabinet/scheduled/x/messages").await.status,
+        404
+    );
 
     // The journal names both actions; the page speaks English.
     let entries = journal(&browser.get("/cabinet/journal?kind=sent").await);

@@ -11,7 +11,7 @@ use crate::cabinet::audit;
 use crate::domain::{IdempotencyKey, MessageId, MessageText, StaffId, Title, now_millis};
 use crate::service::messaging::{self, Source};
 use crate::service::reminders;
-use crate::store::{MessageQuery, MessageStatus, Report, SendKey};
+use crate::store::{MessageQuery, MessageStatus, Report};
 use poem::Request;
 use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
@@ -769,13 +769,7 @@ impl MessagesApi {
                     })?,
             };
             let page = MAX_IDS as i64;
-            let key = match (send.send_id, send.first_message_id) {
-                (Some(send_id), _) => Some(SendKey::Shared(send_id)),
-                (None, Some(first)) => Some(SendKey::Alone(first)),
-                // Not sent yet: no messages.
-                (None, None) => None,
-            };
-            let mut rows = match key {
+            let mut rows = match send.messages() {
                 Some(key) => {
                     state
                         .store

@@ -14,7 +14,7 @@ use crate::state::SharedState;
 use crate::store::ScheduledRow;
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Path, Query};
+use poem::web::{Data, Form, Path, Query, Redirect};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -230,6 +230,36 @@ async fn waiting_send(
         .ok_or(CabinetError::NotFound)?;
     read_only::check_undo(state, req, s, row.sent_by.as_deref()).await?;
     Ok(row)
+}
+
+/// A sent send's messages: the list of its send, by a message of it still kept (the first one
+/// may be gone with its employee).
+#[handler]
+pub async fn messages(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<String>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let id: i64 = id.trim().parse().map_err(|_| CabinetError::NotFound)?;
+    let row = state
+        .store
+        .scheduled_send(s.partner.id, id)
+        .await?
+        .ok_or(CabinetError::NotFound)?;
+    let kept = match row.messages() {
+        Some(key) => {
+            state
+                .store
+                .messages_of_send(s.partner.id, key, 0, 1)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    Ok(match kept.first() {
+        Some(m) => Redirect::see_other(format!("/cabinet/messages?send={}", m.id)).into_response(),
+        None => done("/cabinet/scheduled", "sched_messages_gone"),
+    })
 }
 
 #[handler]
