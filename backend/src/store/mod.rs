@@ -527,6 +527,32 @@ mod tests {
         ));
     }
 
+    /// The card's and the message page's counts read the employee's and the send's own index,
+    /// not the partner's (which SQLite without statistics prefers for an equality).
+    #[tokio::test]
+    async fn an_employees_and_a_sends_counts_read_their_own_index() {
+        let (_dir, _store, p) = temp_sqlite().await;
+        for (sql, index) in [
+            (recall::STAFF_TALLY, "messages_staff_created (staff_id=?)"),
+            (recall::SEND_TALLY, "messages_send (send_id=?)"),
+        ] {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                    .fetch_all(&p)
+                    .await
+                    .unwrap();
+            assert!(
+                plan.iter()
+                    .any(|row| row.3.ends_with(&format!("USING INDEX {index}"))),
+                "{sql}\n{plan:?}"
+            );
+            assert!(
+                !plan.iter().any(|row| row.3.contains("partner")),
+                "{sql}\n{plan:?}"
+            );
+        }
+    }
+
     /// Each statement that takes a list of ids finds them by rowid: the list is bounded, the
     /// partner's messages (or staff) are not. SQLite without statistics picked the partner's
     /// index for these, walking a million messages for a page of a thousand ids.

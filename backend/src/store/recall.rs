@@ -48,6 +48,20 @@ pub enum Recall {
 /// earlier syncs (deleting them again does nothing), unless the phone was off for that many.
 pub const RECALLED_PAGE: i64 = 1000;
 
+/// An employee's messages by status (the card's counts), by the employee's own index. The
+/// partner's column is hidden (`+`): without statistics SQLite took its index and walked a
+/// million messages for a hundred (250 ms on the card, 2 ms by the employee's).
+pub(super) const STAFF_TALLY: &str =
+    "SELECT status, COUNT(*) FROM messages WHERE staff_id = $2 AND +partner_id = $1
+      GROUP BY status";
+
+/// A send's messages by status (the message page's counts), by the send's index; the
+/// partner's column hidden as in [`STAFF_TALLY`].
+pub(super) const SEND_TALLY: &str = "SELECT o.status, COUNT(*) FROM messages o
+      WHERE o.send_id = (SELECT m.send_id FROM messages m WHERE m.id = $2 AND m.partner_id = $1)
+        AND +o.partner_id = $1
+      GROUP BY o.status";
+
 impl Store {
     /// Recalls the partner's messages `ids` in one transaction: each takes the status
     /// `recalled` with a history entry (and so a webhook event) saying `detail`, its push job
@@ -173,30 +187,26 @@ impl Store {
         partner_id: i64,
         staff: crate::domain::StaffId,
     ) -> Result<Vec<(String, i64)>> {
-        Ok(in_status_order(with_pool!(self, p => sqlx::query_as(
-            "SELECT status, COUNT(*) FROM messages WHERE staff_id = $2 AND partner_id = $1
-              GROUP BY status",
-        )
+        Ok(in_status_order(
+            with_pool!(self, p => sqlx::query_as(STAFF_TALLY)
         .bind(partner_id)
         .bind(staff.0)
         .fetch_all(p)
-        .await)?))
+        .await)?,
+        ))
     }
 
     /// How many messages of the send of the partner's message `id` are in each status (in the
     /// statuses' order), recalled ones too; empty for a message sent alone (or not the
     /// partner's).
     pub async fn send_tally(&self, partner_id: i64, id: i64) -> Result<Vec<(String, i64)>> {
-        Ok(in_status_order(with_pool!(self, p => sqlx::query_as(
-            "SELECT o.status, COUNT(*) FROM messages o
-              WHERE o.send_id = (SELECT m.send_id FROM messages m WHERE m.id = $2 AND m.partner_id = $1)
-                AND o.partner_id = $1
-              GROUP BY o.status",
-        )
+        Ok(in_status_order(
+            with_pool!(self, p => sqlx::query_as(SEND_TALLY)
         .bind(partner_id)
         .bind(id)
         .fetch_all(p)
-        .await)?))
+        .await)?,
+        ))
     }
 
     /// The messages of the same send as `id`, itself included, not yet recalled: those one
