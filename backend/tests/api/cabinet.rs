@@ -1186,6 +1186,18 @@ async fn both_plans_of_the_message_list_give_the_same_pages(app: TestApp) {
     let mut q = list_query(p.id, MessageSort::Created);
     q.send = Some(OneSend::Of(77));
     read_first_by(&app, &q, "messages_send").await;
+    // Words found few times, sorted by creation: counted, then read by the search, each
+    // one's employee by ID. Walking the sort's index went through every message for them.
+    let mut q = list_query(p.id, MessageSort::Created);
+    q.words = vec!["график".into()];
+    read_first_by(&app, &q, "messages_fts").await;
+    if app.db == Db::Sqlite {
+        let plan = store
+            .explain_partner_messages(&q, ListPlan::FilterFirst)
+            .await
+            .unwrap();
+        assert!(!plan.contains("staff_partner_name"), "{plan}");
+    }
     // A cabinet sender's messages, few: read by the cabinet senders' index.
     let mut q = list_query(p.id, MessageSort::Title);
     q.sent_by = Some("admin:dispatch".into());
