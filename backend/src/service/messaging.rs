@@ -303,14 +303,22 @@ pub async fn audience(
     partner_id: i64,
     to: Recipients<'_>,
 ) -> Result<Option<Audience>> {
-    let staff = state.store.list_staff(partner_id).await?;
     let staff = match to {
-        Recipients::AllActive | Recipients::Listed(_) => staff,
+        Recipients::AllActive => state.store.list_staff(partner_id).await?,
+        // Those listed alone: a send to five of 111,000 read every employee (0.1 s and 30 MB).
+        Recipients::Listed(ids) => {
+            let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+            state.store.staff_by_ids(partner_id, &ids).await?
+        }
+        // In the staff list's order (name, then ID), which the messages' IDs follow.
         Recipients::Group(id) => match state.store.group_members(partner_id, id.0).await? {
             None => return Ok(None),
             Some(members) => {
                 let members: HashSet<i64> = members.iter().map(|m| m.0).collect();
-                staff
+                state
+                    .store
+                    .list_staff(partner_id)
+                    .await?
                     .into_iter()
                     .filter(|s| members.contains(&s.id))
                     .collect()
@@ -382,7 +390,8 @@ fn resolve(
 
 /// A 404 naming the IDs that are none of the partner's employees (in any state).
 pub async fn check_known(state: &AppState, partner_id: i64, ids: &[StaffId]) -> Result<()> {
-    let staff = state.store.list_staff(partner_id).await?;
+    let asked: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let staff = state.store.staff_by_ids(partner_id, &asked).await?;
     let known: HashSet<i64> = staff.iter().map(|s| s.id).collect();
     let unknown: Vec<StaffId> = ids
         .iter()

@@ -647,7 +647,11 @@ async fn createmessagebulk_sends_to_many_and_refuses_one_by_one(db: Db) {
         .await
         .unwrap();
 
-    let body = json!({"inn": p.inn, "staffids": [a.id, b.id, c.id, off.id, "999999", a.id],
+    // Another company's employee is nobody here.
+    let q = app.create_partner(INN_B).await;
+    let theirs = app.login(&q.inn, "+79233381642", "Чужой").await;
+
+    let body = json!({"inn": p.inn, "staffids": [a.id, b.id, c.id, off.id, "999999", theirs.id, a.id],
         "title": "Собрание", "message": "В 15:00"});
     let data = app
         .post("createmessagebulk", Some(&p.token), body)
@@ -678,7 +682,7 @@ async fn createmessagebulk_sends_to_many_and_refuses_one_by_one(db: Db) {
         .iter()
         .map(|r| r["staffId"].as_str().unwrap())
         .collect();
-    assert_eq!(refused, [off.id.as_str(), "999999"]);
+    assert_eq!(refused, [off.id.as_str(), "999999", theirs.id.as_str()]);
     assert!(
         data["refused"][0]["error"]
             .as_str()
