@@ -311,18 +311,9 @@ pub async fn audience(
             state.store.staff_by_ids(partner_id, &ids).await?
         }
         // In the staff list's order (name, then ID), which the messages' IDs follow.
-        Recipients::Group(id) => match state.store.group_members(partner_id, id.0).await? {
+        Recipients::Group(id) => match state.store.group_staff(partner_id, id.0).await? {
             None => return Ok(None),
-            Some(members) => {
-                let members: HashSet<i64> = members.iter().map(|m| m.0).collect();
-                state
-                    .store
-                    .list_staff(partner_id)
-                    .await?
-                    .into_iter()
-                    .filter(|s| members.contains(&s.id))
-                    .collect()
-            }
+            Some(members) => members,
         },
     };
     let listed = match to {

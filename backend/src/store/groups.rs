@@ -7,6 +7,7 @@
 use super::{Pool, Store, is_unique_violation, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::{Error, Result};
+use crate::store::StaffRow;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GroupRow {
@@ -134,6 +135,14 @@ impl Members for sqlx::PgConnection {
     }
 }
 
+/// A group's employees (`Store::group_staff`). The partner's column is hidden (`+`): seeing
+/// its equality, SQLite walked every employee by name for the members' few.
+pub(super) const GROUP_STAFF: &str = super::staff::select_staff!(
+    "FROM staff s WHERE +s.partner_id = $1
+       AND s.id IN (SELECT m.staff_id FROM staff_group_members m WHERE m.group_id = $2)
+     ORDER BY s.name, s.id"
+);
+
 impl Store {
     /// The partner's groups by name, with how many employees each has.
     pub async fn groups(&self, partner_id: i64) -> Result<Vec<GroupRow>> {
@@ -174,6 +183,19 @@ impl Store {
             };
             q.fetch_optional(p).await
         })?)
+    }
+
+    /// The employees of one of the partner's groups, in the staff list's order (name, then
+    /// ID); `None` when the group is not its.
+    pub async fn group_staff(&self, partner_id: i64, id: i64) -> Result<Option<Vec<StaffRow>>> {
+        if self.group(partner_id, id).await?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(with_pool!(self, p => sqlx::query_as(GROUP_STAFF)
+            .bind(partner_id)
+            .bind(id)
+            .fetch_all(p)
+            .await)?))
     }
 
     /// The members of one of the partner's groups, by ID; `None` when the group is not its.

@@ -567,6 +567,7 @@ mod tests {
             ("m", resend::RESENDABLE_COUNT_SQLITE),
             ("staff", staff::SET_STATES_SQLITE),
             ("s", groups::ADD_SQLITE),
+            ("s", groups::GROUP_STAFF),
         ];
         for (table, sql) in statements {
             let plan: Vec<(i64, i64, i64, String)> =
