@@ -215,6 +215,20 @@ impl EditView {
     }
 }
 
+/// The send `id` of the session's partner (in the address: anything else is not found).
+async fn partners_send(
+    state: &SharedState,
+    s: &session::PartnerSession,
+    id: &str,
+) -> CabinetResult<ScheduledRow> {
+    let id: i64 = id.trim().parse().map_err(|_| CabinetError::NotFound)?;
+    state
+        .store
+        .scheduled_send(s.partner.id, id)
+        .await?
+        .ok_or(CabinetError::NotFound)
+}
+
 /// The waiting send `id` of the session's partner that they may change, as the list shows it.
 async fn waiting_send(
     req: &Request,
@@ -222,12 +236,7 @@ async fn waiting_send(
     s: &session::PartnerSession,
     id: &str,
 ) -> CabinetResult<ScheduledRow> {
-    let id: i64 = id.trim().parse().map_err(|_| CabinetError::NotFound)?;
-    let row = state
-        .store
-        .scheduled_send(s.partner.id, id)
-        .await?
-        .ok_or(CabinetError::NotFound)?;
+    let row = partners_send(state, s, id).await?;
     read_only::check_undo(state, req, s, row.sent_by.as_deref()).await?;
     Ok(row)
 }
@@ -241,12 +250,7 @@ pub async fn messages(
     Path(id): Path<String>,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let id: i64 = id.trim().parse().map_err(|_| CabinetError::NotFound)?;
-    let row = state
-        .store
-        .scheduled_send(s.partner.id, id)
-        .await?
-        .ok_or(CabinetError::NotFound)?;
+    let row = partners_send(state, &s, &id).await?;
     let kept = match row.messages() {
         Some(key) => {
             state
