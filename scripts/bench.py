@@ -448,15 +448,20 @@ def staff_sync(base, token):
             "disabled": data.get("disabled")}
 
 
+def fresh_database(kind, tmp, name):
+    """A new empty database: the SQLite file `name`.db in `tmp`, or the PostgreSQL database
+    `name` dropped and created again. Returns its URL and the SQLite file's path."""
+    sqlite_path = os.path.join(tmp, f"{name}.db")
+    if kind == "sqlite":
+        return f"sqlite://{sqlite_path}?mode=rwc", sqlite_path
+    subprocess.run(["psql", "-q", f"{PG_ADMIN}/postgres", "-c", f"DROP DATABASE IF EXISTS {name}",
+                    "-c", f"CREATE DATABASE {name}"], check=True)
+    return f"{PG_ADMIN}/{name}", sqlite_path
+
+
 def run_database(kind, args, ceiling_rps):
     tmp = tempfile.mkdtemp(prefix="simo-bench-")
-    sqlite_path = os.path.join(tmp, "bench.db")
-    if kind == "sqlite":
-        db_url = f"sqlite://{sqlite_path}?mode=rwc"
-    else:
-        subprocess.run(["psql", "-q", f"{PG_ADMIN}/postgres", "-c", "DROP DATABASE IF EXISTS simo_bench",
-                        "-c", "CREATE DATABASE simo_bench"], check=True)
-        db_url = f"{PG_ADMIN}/simo_bench"
+    db_url, sqlite_path = fresh_database(kind, tmp, "simo_bench")
     port = free_port()
     env = dict(os.environ, SIMO_DATABASE_URL=db_url, SIMO_LISTEN=f"127.0.0.1:{port}",
                # The scheduler's line says how long a scheduled send's transaction took.

@@ -31,7 +31,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
-from bench import INN, PG_ADMIN, cabinet, free_port, post, search_indexed, seed, wait_up  # noqa: E402
+from bench import INN, cabinet, fresh_database, free_port, post, search_indexed, seed, wait_up  # noqa: E402
 
 
 class Sizes:
@@ -136,13 +136,7 @@ def main():
     args = ap.parse_args()
     bench.BIN = args.bin
     tmp = tempfile.mkdtemp(prefix="simo-plan-audit-")
-    sqlite_path = os.path.join(tmp, "audit.db")
-    if args.db == "sqlite":
-        db_url = f"sqlite://{sqlite_path}?mode=rwc"
-    else:
-        subprocess.run(["psql", "-q", f"{PG_ADMIN}/postgres", "-c", "DROP DATABASE IF EXISTS simo_plan_audit",
-                        "-c", "CREATE DATABASE simo_plan_audit"], check=True)
-        db_url = f"{PG_ADMIN}/simo_plan_audit"
+    db_url, sqlite_path = fresh_database(args.db, tmp, "simo_plan_audit")
     port = free_port()
     env = dict(os.environ, SIMO_DATABASE_URL=db_url, SIMO_LISTEN=f"127.0.0.1:{port}",
                SIMO_LOG="warn,sqlx=debug", SIMO_LOG_FORMAT="json", SIMO_SMS_PROVIDER="log",
