@@ -84,6 +84,11 @@ macro_rules! select_staff {
 }
 pub(super) use select_staff;
 
+/// `Store::staff_by_phones` on SQLite: each phone by the (partner, phone) key.
+pub(super) const STAFF_BY_PHONES_SQLITE: &str = select_staff!(
+    "FROM staff s WHERE s.partner_id = $1 AND s.phone IN (SELECT value FROM json_each($2))"
+);
+
 /// An employee of the partner by id (tenant-scoped), on either database.
 pub(super) const STAFF_BY_ID: &str =
     select_staff!("FROM staff s WHERE s.partner_id = $1 AND s.id = $2");
@@ -131,6 +136,31 @@ impl Store {
             .fetch_optional(p)
             .await)?,
         )
+    }
+
+    /// The partner's employees with these phones (as `Phone` writes them), in no order;
+    /// phones no one has are left out. Found by the (partner, phone) key, one look-up each.
+    pub async fn staff_by_phones(&self, partner_id: i64, phones: &[&str]) -> Result<Vec<StaffRow>> {
+        Ok(match &self.pool {
+            super::Pool::Postgres(p) => {
+                sqlx::query_as(select_staff!(
+                    "FROM staff s WHERE s.partner_id = $1 AND s.phone = ANY($2)"
+                ))
+                .bind(partner_id)
+                .bind(phones)
+                .fetch_all(p)
+                .await?
+            }
+            super::Pool::Sqlite(p) => {
+                let phones = serde_json::to_string(phones)
+                    .map_err(|e| Error::Internal(format!("staff phones: {e}")))?;
+                sqlx::query_as(STAFF_BY_PHONES_SQLITE)
+                    .bind(partner_id)
+                    .bind(phones)
+                    .fetch_all(p)
+                    .await?
+            }
+        })
     }
 
     /// Tenant-scoped: another partner's employee is simply not found.

@@ -1629,21 +1629,31 @@ async fn a_large_company_types_the_recipients_and_gets_a_counted_result(app: Tes
             b.post("/cabinet/send", &fields).await
         }
     };
+    // Another company's employee, by ID or phone, is nobody here.
+    let q = app.create_partner(INN_B).await;
+    let theirs = app.login(&q.inn, "+79005550001", "Чужой Сотрудник").await;
     let typo = send(
-        "8 (923) 338-16-38\n+7 901 000-00-03, 99999999; Иванов".into(),
+        format!(
+            "8 (923) 338-16-38\n+7 901 000-00-03, 99999999; Иванов\n{}, +79005550001",
+            theirs.id
+        ),
         false,
     )
     .await;
     assert_eq!(typo.status, 400);
     assert!(
-        typo.body
-            .contains("нет таких сотрудников: 99999999, Иванов"),
+        typo.body.contains(&format!(
+            "нет таких сотрудников: 99999999, Иванов, {}, +79005550001",
+            theirs.id
+        )),
         "{}",
         typo.body
     );
     assert!(
-        typo.body
-            .contains("+7 901 000-00-03, 99999999; Иванов</textarea>"),
+        typo.body.contains(&format!(
+            "+7 901 000-00-03, 99999999; Иванов\n{}, +79005550001</textarea>",
+            theirs.id
+        )),
         "kept to correct"
     );
     assert_eq!(

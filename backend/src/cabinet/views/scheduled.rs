@@ -4,7 +4,9 @@ use super::super::errors::{CabinetError, CabinetResult};
 use super::super::i18n::{Lang, Tr};
 use super::super::layout::{Area, Layout};
 use super::super::{CabinetConfig, audit, html, read_only, session};
-use super::send::{GroupOption, group_options, repeat_choices, repeat_key, typed_recipients};
+use super::send::{
+    GroupOption, group_options, repeat_choices, repeat_key, staff_for_form, typed_recipients,
+};
 use super::{DoneQuery, done};
 use crate::domain::{GroupId, MessageText, Repeat, StaffId, Title, now_millis, shortened};
 use crate::error::Error;
@@ -17,7 +19,7 @@ use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query, Redirect};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Sent or cancelled sends listed under the waiting ones.
 const DONE_LISTED: i64 = 50;
@@ -428,7 +430,15 @@ pub async fn edit(
             }
         },
         "list" => {
-            let staff = state.store.list_staff(s.partner.id).await?;
+            let staff = staff_for_form(
+                state,
+                s.partner.id,
+                false,
+                &form.staff_list,
+                &HashSet::new(),
+                None,
+            )
+            .await?;
             let (found, unknown) = typed_recipients(&staff, &form.staff_list);
             if !unknown.is_empty() {
                 // Nothing changes: the admin corrects the list, which then holds everyone meant.

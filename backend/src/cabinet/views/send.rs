@@ -254,6 +254,57 @@ fn template_options(templates: &[TemplateRow], chosen: Option<i64>) -> Vec<Templ
         .collect()
 }
 
+/// The entries of a recipients field: separated by commas, semicolons, tabs or new lines.
+fn typed_entries(typed: &str) -> impl Iterator<Item = &str> {
+    typed
+        .split([',', ';', '\n', '\r', '\t'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+}
+
+/// The employees a form may name, by name then ID: with `whole`, every one (the staff list);
+/// else those typed (by phone or ID), ticked, or in `group`, looked up alone. A large
+/// company's staff (111,000) was read whole on each send to find the few typed.
+pub(super) async fn staff_for_form(
+    state: &SharedState,
+    partner_id: i64,
+    whole: bool,
+    typed: &str,
+    ticked: &HashSet<i64>,
+    group: Option<GroupId>,
+) -> CabinetResult<Vec<StaffRow>> {
+    if whole {
+        return Ok(state.store.list_staff(partner_id).await?);
+    }
+    let mut phones = Vec::new();
+    let mut ids: Vec<i64> = ticked.iter().copied().collect();
+    // An entry may read as both: `typed_recipients` then takes the phone first.
+    for entry in typed_entries(typed) {
+        if let Ok(phone) = Phone::parse(entry) {
+            phones.push(phone);
+        }
+        if let Ok(id) = StaffId::parse(entry) {
+            ids.push(id.0);
+        }
+    }
+    let phones: Vec<&str> = phones.iter().map(Phone::as_str).collect();
+    let mut rows = state.store.staff_by_phones(partner_id, &phones).await?;
+    rows.extend(state.store.staff_by_ids(partner_id, &ids).await?);
+    if let Some(g) = group {
+        // Not the partner's group: none here, and the caller says it is not found.
+        rows.extend(
+            state
+                .store
+                .group_staff(partner_id, g.0)
+                .await?
+                .unwrap_or_default(),
+        );
+    }
+    rows.sort_by(|a, b| (a.name.as_str(), a.id).cmp(&(b.name.as_str(), b.id)));
+    rows.dedup_by_key(|r| r.id);
+    Ok(rows)
+}
+
 /// The employees typed in the form, each as a phone number (any usual writing) or an ID; the
 /// entries that are none of this partner's employees come back as they were typed.
 pub(super) fn typed_recipients<'a>(
@@ -267,11 +318,7 @@ pub(super) fn typed_recipients<'a>(
     let ids: HashSet<i64> = staff.iter().map(|r| r.id).collect();
     let mut found = HashSet::new();
     let mut unknown = Vec::new();
-    for entry in typed
-        .split([',', ';', '\n', '\r', '\t'])
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
+    for entry in typed_entries(typed) {
         let id = Phone::parse(entry)
             .ok()
             .and_then(|p| by_phone.get(p.as_str()).copied())
@@ -356,12 +403,19 @@ pub async fn submit(
     let s = session::partner(req, state).await?;
     let form = parse_form(&body)?;
     session::check_csrf(&s.csrf, &form.csrf)?;
-    let staff = state.store.list_staff(s.partner.id).await?;
+    let active = state.store.staff_tally(s.partner.id).await?.active as usize;
+    // The form lists a small company's staff; "all" sends to every active one.
+    let whole = active <= LIST_MAX || form.all;
+    let staff = staff_for_form(
+        state,
+        s.partner.id,
+        whole,
+        &form.typed,
+        &form.staff,
+        form.group,
+    )
+    .await?;
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone());
-    let active = staff
-        .iter()
-        .filter(|r| r.state() == StaffState::Active)
-        .count();
     let mut v = view(l, cfg, &staff, active, &form.staff);
     v.templates = template_options(&state.store.templates(s.partner.id).await?, None);
     v.groups = group_options(state, s.partner.id, form.group).await?;
