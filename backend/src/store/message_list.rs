@@ -499,14 +499,10 @@ fn build_probe_sql(q: &MessageListQuery, postgres: bool) -> Sql {
         "SELECT COUNT(*) FROM (SELECT 1 FROM {from} {} = {p}",
         col("m.partner_id", hide, postgres)
     );
-    let rest = MessageListQuery {
-        words: if search_first {
-            Vec::new()
-        } else {
-            q.words.clone()
-        },
-        ..q.clone()
-    };
+    let mut rest = q.clone();
+    if search_first {
+        rest.words.clear();
+    }
     filters(&mut sql, &rest, postgres, (hide, !by_staff && narrow));
     let p = sql.bind(CursorValue::Int(FILTER_FIRST_MAX_ROWS + 1));
     sql.text.push_str(&format!(" LIMIT {p}) AS matching"));

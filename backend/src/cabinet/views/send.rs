@@ -288,8 +288,13 @@ pub(super) async fn staff_for_form(
         }
     }
     let phones: Vec<&str> = phones.iter().map(Phone::as_str).collect();
-    let mut rows = state.store.staff_by_phones(partner_id, &phones).await?;
-    rows.extend(state.store.staff_by_ids(partner_id, &ids).await?);
+    let mut rows = Vec::new();
+    if !phones.is_empty() {
+        rows.extend(state.store.staff_by_phones(partner_id, &phones).await?);
+    }
+    if !ids.is_empty() {
+        rows.extend(state.store.staff_by_ids(partner_id, &ids).await?);
+    }
     if let Some(g) = group {
         // Not the partner's group: none here, and the caller says it is not found.
         rows.extend(
