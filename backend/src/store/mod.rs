@@ -553,6 +553,24 @@ mod tests {
         }
     }
 
+    /// The phones typed in the cabinet's send form are found by the (partner, phone) key, not
+    /// by walking the partner's employees.
+    #[tokio::test]
+    async fn typed_phones_are_found_by_their_key() {
+        let (_dir, _store, p) = temp_sqlite().await;
+        let sql = staff::STAFF_BY_PHONES_SQLITE;
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                .fetch_all(&p)
+                .await
+                .unwrap();
+        assert!(
+            plan.iter().any(|row| row.3.starts_with("SEARCH s USING")
+                && row.3.ends_with("(partner_id=? AND phone=?)")),
+            "{sql}\n{plan:?}"
+        );
+    }
+
     /// Each statement that takes a list of ids finds them by rowid: the list is bounded, the
     /// partner's messages (or staff) are not. SQLite without statistics picked the partner's
     /// index for these, walking a million messages for a page of a thousand ids.
