@@ -8,4 +8,7 @@ SELECT :pid, (SELECT MIN(id) FROM staff WHERE partner_id = :pid) + (i % :staff),
        'Сообщение ' || i, 'Текст уведомления номер ' || i || ' о событии в учётной системе', 'api', 'sent',
        :now - (:messages - i)::bigint * 1000, :now - (:messages - i)::bigint * 1000 + 50
 FROM generate_series(0, :messages - 1) AS i;
-ANALYZE;
+-- As autovacuum would have left a table that has been there a while: statistics, and the
+-- visibility map that index-only scans need (without it the dashboard's counts read every
+-- row's page: 1.28 s against 0.27 s). This machine's PostgreSQL runs with autovacuum off.
+VACUUM ANALYZE;
