@@ -213,10 +213,13 @@ struct Method {
     fields: Vec<String>,
 }
 
-/// Fields of which a request gives one: the recipients of a send, one message or several.
+/// Fields of which a request gives one: the recipients of a send; one message, several, or a
+/// scheduled send's (`getmessagestatus` refuses `messageids` beside `scheduleid`, so a body
+/// with both always got through only when the fuzz happened to drop one: seed 10 never did
+/// in its 80 calls, and the test failed on the method it never reached).
 const ONE_OF: [&[&str]; 2] = [
     &["staffids", "all", "groupid"],
-    &["messageid", "messageids"],
+    &["messageid", "messageids", "scheduleid"],
 ];
 
 /// The methods the app calls with its employee token; the company's system calls the rest.
