@@ -37,6 +37,10 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database could not be reached, for a request that its writer answers after its
+    /// own attempt failed so (see `is_unavailable`).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl From<ParseError> for Error {
@@ -80,6 +84,80 @@ impl Error {
                 | Self::Config(_)
                 | Self::Io(_)
                 | Self::Internal(_)
+                | Self::Unavailable(_)
         )
+    }
+
+    /// True when the database could not be reached (PostgreSQL down or restarting, no
+    /// connection free within the pool's wait, SQLite's file locked by another process past
+    /// the busy timeout): a passing state, which callers are told to wait out (503 with
+    /// `Retry-After`) rather than reported as a fault of ours (500).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable(_) => true,
+            Self::Database(e) => sqlx_unreachable(e),
+            Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            _ => false,
+        }
+    }
+}
+
+fn sqlx_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // Class 08: connection exceptions; 57P01-03: the server shutting down or
+                // starting; 53300: too many connections.
+                let code = pg.code();
+                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+            } else {
+                // SQLite: the primary result code (the low byte of an extended one).
+                db.code()
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+            }
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_is_unavailable_and_other_faults_are_not() {
+        for e in [
+            Error::Database(sqlx::Error::PoolTimedOut),
+            Error::Database(sqlx::Error::Io(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            ))),
+            Error::Unavailable("the writer's batch".into()),
+            Error::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                None,
+            )),
+        ] {
+            assert!(e.is_unavailable(), "{e}");
+            assert!(e.is_server_fault(), "{e}");
+        }
+        for e in [
+            Error::Database(sqlx::Error::RowNotFound),
+            Error::Internal("a bug".into()),
+            Error::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+                None,
+            )),
+            Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        ] {
+            assert!(!e.is_unavailable(), "{e}");
+        }
     }
 }

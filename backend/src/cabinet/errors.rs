@@ -31,6 +31,9 @@ pub enum CabinetError {
     },
     #[error("internal error: {0}")]
     Internal(Error),
+    /// The database cannot be reached for now: "try again in a few seconds", not a fault.
+    #[error("database unavailable: {0}")]
+    Unavailable(Error),
 }
 
 pub type CabinetResult<T> = Result<T, CabinetError>;
@@ -48,6 +51,7 @@ impl From<Error> for CabinetError {
                 message,
                 retry_after_secs,
             },
+            other if other.is_unavailable() => Self::Unavailable(other),
             other => Self::Internal(other),
         }
     }
@@ -72,6 +76,7 @@ impl CabinetError {
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -155,6 +160,15 @@ pub async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<R
                 t.s("error.internal"),
                 t.s("error.internal_detail").to_owned(),
                 None,
+            )
+        }
+        Some(e @ CabinetError::Unavailable(inner)) => {
+            tracing::error!(error = %inner, "cabinet request failed: the database is unavailable");
+            (
+                e.status(),
+                t.s("error.unavailable"),
+                t.s("error.unavailable_detail").to_owned(),
+                Some(crate::api::v1::envelope::UNAVAILABLE_RETRY_SECS),
             )
         }
         // An ID in the address that is no number names nothing, like one that is not there.

@@ -1325,6 +1325,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Мы уже знаем о ней. Попробуйте ещё раз чуть позже.",
         "It has been logged. Please try again a little later.",
     ),
+    (
+        "error.unavailable",
+        "Сервис временно недоступен",
+        "The service is unavailable for now",
+    ),
+    (
+        "error.unavailable_detail",
+        "Нет связи с базой данных. Обновите страницу через несколько секунд: то, что уже сохранено, не потеряно.",
+        "Its database cannot be reached. Reload the page in a few seconds: nothing already saved is lost.",
+    ),
     ("dash.title", "Главная", "Dashboard"),
     (
         "dash.messages_14d",

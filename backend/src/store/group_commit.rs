@@ -312,6 +312,17 @@ async fn store_batch(
             }
             return true;
         }
+        Err(e) if e.is_unavailable() => {
+            // One by one, each message would wait out the pool's timeout again (a batch of 32
+            // behind a stopped PostgreSQL: five minutes): every caller hears it at once.
+            if let Some(lease) = &lease {
+                store.handoff.cancel(lease);
+            }
+            for job in batch {
+                let _ = job.reply.send(Err(Error::Unavailable(e.to_string())));
+            }
+            return false;
+        }
         Err(e) => tracing::warn!(
             error = %e,
             messages = messages.len(),

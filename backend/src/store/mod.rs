@@ -88,6 +88,10 @@ pub enum Pool {
     Postgres(PgPool),
 }
 
+/// How long a call waits for a PostgreSQL connection (a free one, or a new one while the
+/// server is unreachable) before it is answered "unavailable, repeat in a few seconds".
+const PG_WAIT: Duration = Duration::from_secs(10);
+
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
@@ -282,7 +286,7 @@ impl Store {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|e| Error::Config(format!("SIMO_DATABASE_URL: {e}")))?;
             let opts = plain_on_loopback(opts, url, std::env::var_os("PGSSLMODE").is_some());
-            let pool = Pool::Postgres(Self::pg_pool(opts, max_connections).await?);
+            let pool = Pool::Postgres(Self::pg_pool(opts, max_connections, PG_WAIT).await?);
             Ok(Self::from_pools(pool.clone(), pool, None))
         } else {
             Err(Error::Config(
@@ -375,21 +379,36 @@ impl Store {
         }
     }
 
-    async fn pg_pool(opts: PgConnectOptions, max_connections: u32) -> Result<PgPool> {
+    async fn pg_pool(
+        opts: PgConnectOptions,
+        max_connections: u32,
+        wait: Duration,
+    ) -> Result<PgPool> {
         Ok(PgPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(wait)
             .connect_with(opts)
             .await?)
     }
 
     /// A PostgreSQL store confined to one schema: how tests get a fresh database cheaply.
     pub async fn connect_pg_schema(url: &str, schema: &str, max_connections: u32) -> Result<Self> {
+        Self::connect_pg_schema_waiting(url, schema, max_connections, PG_WAIT).await
+    }
+
+    /// `connect_pg_schema` whose calls give up on the database after `wait` (a test of an
+    /// outage need not wait the server's ten seconds).
+    pub async fn connect_pg_schema_waiting(
+        url: &str,
+        schema: &str,
+        max_connections: u32,
+        wait: Duration,
+    ) -> Result<Self> {
         let opts = PgConnectOptions::from_str(url)
             .map_err(|e| Error::Config(format!("postgres url: {e}")))?
             .options([("search_path", schema)]);
         let opts = plain_on_loopback(opts, url, std::env::var_os("PGSSLMODE").is_some());
-        let pool = Pool::Postgres(Self::pg_pool(opts, max_connections).await?);
+        let pool = Pool::Postgres(Self::pg_pool(opts, max_connections, wait).await?);
         Ok(Self::from_pools(pool.clone(), pool, None))
     }
 

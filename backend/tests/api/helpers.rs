@@ -12,6 +12,7 @@ use simo_backend::state::SharedState;
 use simo_backend::store::{Pool, Store};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::OnceCell;
 
 pub const INN_A: &str = "7707083893";
@@ -182,6 +183,20 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
 
 /// Like `spawn_app`, with settings adjusted by the test.
 pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    spawn(db, adjust, None).await
+}
+
+/// The app on PostgreSQL reached at `url` (a proxy in front of the test server, which a test
+/// can cut) instead of the server itself, its calls giving up on the database after `wait`.
+pub async fn spawn_postgres_app_at(url: &str, wait: Duration) -> Option<TestApp> {
+    spawn(Db::Postgres, |_| {}, Some((url, wait))).await
+}
+
+async fn spawn(
+    db: Db,
+    adjust: impl FnOnce(&mut Settings),
+    postgres_at: Option<(&str, Duration)>,
+) -> Option<TestApp> {
     if std::env::var_os("SIMO_TEST_LOG").is_some() {
         simo_backend::telemetry::init();
     }
@@ -214,9 +229,11 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Optio
                 .await
                 .unwrap();
             admin.close().await;
-            let store = Store::connect_pg_schema(&pg_url(), &schema, 4)
-                .await
-                .unwrap();
+            let store = match postgres_at {
+                Some((url, wait)) => Store::connect_pg_schema_waiting(url, &schema, 4, wait).await,
+                None => Store::connect_pg_schema(&pg_url(), &schema, 4).await,
+            }
+            .unwrap();
             (
                 Application::build_with_store(settings, store)
                     .await

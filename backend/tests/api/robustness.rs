@@ -1,7 +1,12 @@
 //! Bad input gets a 4xx in the envelope, never a 5xx, and stored data survives it.
 
+use crate::cabinet::Browser;
 use crate::helpers::*;
+use crate::push::eventually;
 use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 both_databases!(
     malformed_bodies_get_400_in_the_envelope_and_leave_data_intact,
@@ -581,4 +586,112 @@ async fn the_operator_gives_a_company_a_rate_of_its_own(app: TestApp) {
     );
     let (passed, _) = twenty_calls(&app, &p, &e.id).await;
     assert_eq!(passed, 20, "back to the server's rate");
+}
+
+/// A TCP proxy in front of the test PostgreSQL that a test can cut (its connections dropped,
+/// new ones closed as they come) and restore: the database going away and coming back, as a
+/// restart or a network fault makes it, with the real server behind.
+struct Outage {
+    url: String,
+    up: Arc<AtomicBool>,
+    links: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Outage {
+    async fn start() -> Self {
+        let mut url = reqwest::Url::parse(&pg_url()).unwrap();
+        let server = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        url.set_host(Some("127.0.0.1")).unwrap();
+        url.set_port(Some(listener.local_addr().unwrap().port()))
+            .unwrap();
+        let up = Arc::new(AtomicBool::new(true));
+        let links = Arc::new(Mutex::new(Vec::new()));
+        let (accepting, opened) = (up.clone(), links.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !accepting.load(Ordering::SeqCst) {
+                    continue; // dropped: the client's connection closes at once
+                }
+                let server = server.clone();
+                let link = tokio::spawn(async move {
+                    let mut upstream = tokio::net::TcpStream::connect(&server).await.unwrap();
+                    // Either side closing ends the link; how is no matter here.
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                });
+                opened.lock().unwrap().push(link.abort_handle());
+            }
+        });
+        Self {
+            url: url.to_string(),
+            up,
+            links,
+        }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+/// PostgreSQL gone: calls are answered 503 in the envelope with `Retry-After`, the cabinet
+/// says so on a page of its own, and nothing is stored by halves. Back: calls go through again,
+/// with what was stored before the outage still there.
+#[tokio::test]
+async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
+    let outage = Outage::start().await;
+    let Some(app) = spawn_postgres_app_at(&outage.url, Duration::from_secs(1)).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    app.create_message(&p, &e.id, "До сбоя", "т").await.ok();
+    let browser = Browser::new(&app);
+    browser.partner(INN_A).await;
+
+    outage.cut();
+    let during = app.create_message(&p, &e.id, "Во время сбоя", "т").await;
+    let error = during.failed(503);
+    assert!(error.contains("нет связи с базой данных"), "{error}");
+    assert_eq!(during.retry_after.as_deref(), Some("5"));
+    let read = app
+        .get_messages(&p.token, json!({"staffid": e.id, "count": 10}))
+        .await;
+    read.failed(503);
+    let page = browser.get("/cabinet").await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert!(
+        page.body.contains("Сервис временно недоступен"),
+        "{}",
+        page.body
+    );
+    assert_eq!(page.headers["retry-after"], "5");
+
+    outage.restore();
+    eventually("the database back", || async {
+        app.create_message(&p, &e.id, "После сбоя", "т")
+            .await
+            .status
+            == 200
+    })
+    .await;
+    let list = app
+        .get_messages(&p.token, json!({"staffid": e.id, "count": 10}))
+        .await;
+    let titles: Vec<&str> = list
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["После сбоя", "До сбоя"]);
+    assert_eq!(browser.get("/cabinet").await.status, 200);
 }

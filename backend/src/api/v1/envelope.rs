@@ -92,6 +92,11 @@ pub enum V1Error {
     /// A dependency (SMS gateway) failed; the request may be retried.
     #[oai(status = 502)]
     BadGateway(Json<ErrorEnvelope>),
+    /// The service's database cannot be reached for now (restarting, overloaded); repeat the
+    /// request after the given seconds. With an `Idempotency-Key`, `createmessage` is safe to
+    /// repeat whatever became of the first attempt.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorEnvelope>, #[oai(header = "Retry-After")] String),
 }
 
 fn server_fault() -> Phrase {
@@ -113,8 +118,22 @@ impl V1Error {
     }
 }
 
+/// Seconds a caller is asked to wait when the database cannot be reached: a restart of
+/// PostgreSQL takes a few.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 impl From<Error> for V1Error {
     fn from(e: Error) -> Self {
+        if e.is_unavailable() {
+            tracing::error!(error = %e, "request failed: the database is unavailable");
+            return Self::Unavailable(
+                ErrorEnvelope::new(&phrase!(
+                    "Сервис временно недоступен: нет связи с базой данных. Повторите запрос через несколько секунд",
+                    "The service is unavailable for now: its database cannot be reached. Repeat the request in a few seconds"
+                )),
+                UNAVAILABLE_RETRY_SECS.to_string(),
+            );
+        }
         if e.is_server_fault() {
             tracing::error!(error = %e, "request failed");
         }
