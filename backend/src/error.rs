@@ -37,8 +37,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("internal error: {0}")]
     Internal(String),
-    /// The database could not be reached, for a request that its writer answers after its
-    /// own attempt failed so (see `is_unavailable`).
+    /// The database could not be reached: what the message writer answers each caller of a
+    /// batch that met that (see `is_unavailable`).
     #[error("database unavailable: {0}")]
     Unavailable(String),
 }
