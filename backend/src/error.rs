@@ -37,10 +37,10 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("internal error: {0}")]
     Internal(String),
-    /// The database could not be reached: what the message writer answers each caller of a
-    /// batch that met that (see `is_unavailable`).
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    /// The database could not be reached, or its disk is full: what the message writer
+    /// answers each caller of a batch that met that (see `is_unavailable`).
+    #[error("database unavailable: {reason}")]
+    Unavailable { disk_full: bool, reason: String },
 }
 
 impl From<ParseError> for Error {
@@ -84,25 +84,56 @@ impl Error {
                 | Self::Config(_)
                 | Self::Io(_)
                 | Self::Internal(_)
-                | Self::Unavailable(_)
+                | Self::Unavailable { .. }
         )
     }
 
     /// True when the database could not be reached (PostgreSQL down or restarting, no
     /// connection free within the pool's wait, SQLite's file locked by another process past
-    /// the busy timeout): a passing state, which callers are told to wait out (503 with
-    /// `Retry-After`) rather than reported as a fault of ours (500).
+    /// the busy timeout) or cannot store (its disk full): a state that passes, or that the
+    /// operator ends, which callers are told to wait out (503 with `Retry-After`) rather than
+    /// reported as a fault of ours (500).
     pub fn is_unavailable(&self) -> bool {
+        self.is_disk_full()
+            || match self {
+                Self::Unavailable { .. } => true,
+                Self::Database(e) => sqlx_unreachable(e),
+                Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ),
+                _ => false,
+            }
+    }
+
+    /// True when the database refused a write for want of disk space (SQLite's FULL,
+    /// PostgreSQL's 53100): the server still reads, and writes again once there is room.
+    pub fn is_disk_full(&self) -> bool {
         match self {
-            Self::Unavailable(_) => true,
-            Self::Database(e) => sqlx_unreachable(e),
-            Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => matches!(
-                f.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            ),
+            Self::Unavailable { disk_full, .. } => *disk_full,
+            Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+                f.code == rusqlite::ErrorCode::DiskFull
+            }
+            Self::Database(sqlx::Error::Database(db)) => {
+                match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                    Some(pg) => pg.code() == "53100",
+                    None => sqlite_primary_code(db.as_ref()) == Some(SQLITE_FULL),
+                }
+            }
             _ => false,
         }
     }
+}
+
+/// SQLite's primary result codes (the low byte of an extended code) that matter here.
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
+const SQLITE_FULL: i32 = 13;
+
+fn sqlite_primary_code(db: &dyn sqlx::error::DatabaseError) -> Option<i32> {
+    db.code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .map(|c| c & 0xff)
 }
 
 fn sqlx_unreachable(e: &sqlx::Error) -> bool {
@@ -118,10 +149,10 @@ fn sqlx_unreachable(e: &sqlx::Error) -> bool {
                 let code = pg.code();
                 code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
             } else {
-                // SQLite: the primary result code (the low byte of an extended one).
-                db.code()
-                    .and_then(|c| c.parse::<i32>().ok())
-                    .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+                matches!(
+                    sqlite_primary_code(db.as_ref()),
+                    Some(SQLITE_BUSY | SQLITE_LOCKED)
+                )
             }
         }
         _ => false,
@@ -139,15 +170,24 @@ mod tests {
             Error::Database(sqlx::Error::Io(std::io::Error::from(
                 std::io::ErrorKind::ConnectionRefused,
             ))),
-            Error::Unavailable("the writer's batch".into()),
+            Error::Unavailable {
+                disk_full: false,
+                reason: "the writer's batch".into(),
+            },
             Error::Sqlite(rusqlite::Error::SqliteFailure(
                 rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
                 None,
             )),
         ] {
             assert!(e.is_unavailable(), "{e}");
+            assert!(!e.is_disk_full(), "{e}");
             assert!(e.is_server_fault(), "{e}");
         }
+        let full = Error::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        ));
+        assert!(full.is_disk_full() && full.is_unavailable(), "{full}");
         for e in [
             Error::Database(sqlx::Error::RowNotFound),
             Error::Internal("a bug".into()),

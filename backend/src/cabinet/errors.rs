@@ -164,11 +164,16 @@ pub async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<R
         }
         Some(e @ CabinetError::Unavailable(inner)) => {
             tracing::error!(error = %inner, "cabinet request failed: the database is unavailable");
+            use crate::api::v1::envelope::{DISK_FULL_RETRY_SECS, UNAVAILABLE_RETRY_SECS};
+            let (detail, retry) = match inner.is_disk_full() {
+                true => ("error.disk_full_detail", DISK_FULL_RETRY_SECS),
+                false => ("error.unavailable_detail", UNAVAILABLE_RETRY_SECS),
+            };
             (
                 e.status(),
                 t.s("error.unavailable"),
-                t.s("error.unavailable_detail").to_owned(),
-                Some(crate::api::v1::envelope::UNAVAILABLE_RETRY_SECS),
+                t.s(detail).to_owned(),
+                Some(retry),
             )
         }
         // An ID in the address that is no number names nothing, like one that is not there.

@@ -1335,6 +1335,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Нет связи с базой данных. Обновите страницу через несколько секунд: то, что уже сохранено, не потеряно.",
         "Its database cannot be reached. Reload the page in a few seconds: nothing already saved is lost.",
     ),
+    (
+        "error.disk_full_detail",
+        "На диске сервера нет места: сохранить ничего нельзя, пока оператор сервиса его не освободит. Просмотр работает, сохранённое не потеряно.",
+        "The server's disk is full: nothing can be saved until the service's operator frees some space. Viewing works, and nothing saved is lost.",
+    ),
     ("dash.title", "Главная", "Dashboard"),
     (
         "dash.messages_14d",

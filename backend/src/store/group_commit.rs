@@ -318,8 +318,12 @@ async fn store_batch(
             if let Some(lease) = &lease {
                 store.handoff.cancel(lease);
             }
+            let (disk_full, reason) = (e.is_disk_full(), e.to_string());
             for job in batch {
-                let _ = job.reply.send(Err(Error::Unavailable(e.to_string())));
+                let _ = job.reply.send(Err(Error::Unavailable {
+                    disk_full,
+                    reason: reason.clone(),
+                }));
             }
             return false;
         }

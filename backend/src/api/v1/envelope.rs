@@ -92,8 +92,8 @@ pub enum V1Error {
     /// A dependency (SMS gateway) failed; the request may be retried.
     #[oai(status = 502)]
     BadGateway(Json<ErrorEnvelope>),
-    /// The service's database cannot be reached for now (restarting, overloaded); repeat the
-    /// request after the given seconds. With an `Idempotency-Key`, `createmessage` is safe to
+    /// The service's database cannot be reached for now (restarting, overloaded), or its disk
+    /// is full; repeat the request after the given seconds. With an `Idempotency-Key`, `createmessage` is safe to
     /// repeat whatever became of the first attempt.
     #[oai(status = 503)]
     Unavailable(Json<ErrorEnvelope>, #[oai(header = "Retry-After")] String),
@@ -122,8 +122,21 @@ impl V1Error {
 /// PostgreSQL takes a few.
 pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
+/// The same when its disk is full: it takes the operator to free space.
+pub const DISK_FULL_RETRY_SECS: u64 = 60;
+
 impl From<Error> for V1Error {
     fn from(e: Error) -> Self {
+        if e.is_disk_full() {
+            tracing::error!(error = %e, "request failed: the database's disk is full");
+            return Self::Unavailable(
+                ErrorEnvelope::new(&phrase!(
+                    "Сервис временно не может сохранять данные: на его диске нет места. Повторите запрос позже",
+                    "The service cannot store anything for now: its disk is full. Repeat the request later"
+                )),
+                DISK_FULL_RETRY_SECS.to_string(),
+            );
+        }
         if e.is_unavailable() {
             tracing::error!(error = %e, "request failed: the database is unavailable");
             return Self::Unavailable(
