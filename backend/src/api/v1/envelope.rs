@@ -127,25 +127,25 @@ pub const DISK_FULL_RETRY_SECS: u64 = 60;
 
 impl From<Error> for V1Error {
     fn from(e: Error) -> Self {
-        if e.is_disk_full() {
-            tracing::error!(error = %e, "request failed: the database's disk is full");
-            return Self::Unavailable(
-                ErrorEnvelope::new(&phrase!(
-                    "Сервис временно не может сохранять данные: на его диске нет места. Повторите запрос позже",
-                    "The service cannot store anything for now: its disk is full. Repeat the request later"
-                )),
-                DISK_FULL_RETRY_SECS.to_string(),
-            );
-        }
         if e.is_unavailable() {
             tracing::error!(error = %e, "request failed: the database is unavailable");
-            return Self::Unavailable(
-                ErrorEnvelope::new(&phrase!(
-                    "Сервис временно недоступен: нет связи с базой данных. Повторите запрос через несколько секунд",
-                    "The service is unavailable for now: its database cannot be reached. Repeat the request in a few seconds"
-                )),
-                UNAVAILABLE_RETRY_SECS.to_string(),
-            );
+            let (why, secs) = match e.is_disk_full() {
+                true => (
+                    phrase!(
+                        "Сервис временно не может сохранять данные: на его диске нет места. Повторите запрос позже",
+                        "The service cannot store anything for now: its disk is full. Repeat the request later"
+                    ),
+                    DISK_FULL_RETRY_SECS,
+                ),
+                false => (
+                    phrase!(
+                        "Сервис временно недоступен: нет связи с базой данных. Повторите запрос через несколько секунд",
+                        "The service is unavailable for now: its database cannot be reached. Repeat the request in a few seconds"
+                    ),
+                    UNAVAILABLE_RETRY_SECS,
+                ),
+            };
+            return Self::Unavailable(ErrorEnvelope::new(&why), secs.to_string());
         }
         if e.is_server_fault() {
             tracing::error!(error = %e, "request failed");
