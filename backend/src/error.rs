@@ -37,10 +37,23 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("internal error: {0}")]
     Internal(String),
-    /// The database could not be reached, or its disk is full: what the message writer
-    /// answers each caller of a batch that met that (see `is_unavailable`).
+    /// The database could not be reached, was busy, or its disk is full: what the message
+    /// writer answers each caller of a batch that met that (see `unavailability`).
     #[error("database unavailable: {reason}")]
-    Unavailable { disk_full: bool, reason: String },
+    Unavailable { why: Unavailability, reason: String },
+}
+
+/// Why the database cannot serve a request for now: each is told to callers in its own words,
+/// with its own pause (see `unavailability`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailability {
+    /// PostgreSQL down or restarting, its connections refused or used up, or no connection of
+    /// the pool's free within its wait.
+    Unreachable,
+    /// SQLite's file locked by another process past the busy timeout.
+    Busy,
+    /// A write refused for want of disk space: reads go on, and writes once there is room.
+    DiskFull,
 }
 
 impl From<ParseError> for Error {
@@ -88,40 +101,25 @@ impl Error {
         )
     }
 
-    /// True when the database could not be reached (PostgreSQL down or restarting, no
-    /// connection free within the pool's wait, SQLite's file locked by another process past
-    /// the busy timeout) or cannot store (its disk full): a state that passes, or that the
-    /// operator ends, which callers are told to wait out (503 with `Retry-After`) rather than
-    /// reported as a fault of ours (500).
-    pub fn is_unavailable(&self) -> bool {
-        self.is_disk_full()
-            || match self {
-                Self::Unavailable { .. } => true,
-                Self::Database(e) => sqlx_unreachable(e),
-                Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => matches!(
-                    f.code,
-                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ),
-                _ => false,
-            }
+    /// Why the database cannot serve this request for now, if that is what failed: a state
+    /// that passes, or that the operator ends, which callers are told to wait out (503 with
+    /// `Retry-After`) rather than reported as a fault of ours (500).
+    pub fn unavailability(&self) -> Option<Unavailability> {
+        use rusqlite::ErrorCode;
+        match self {
+            Self::Unavailable { why, .. } => Some(*why),
+            Self::Database(e) => sqlx_unavailability(e),
+            Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => match f.code {
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => Some(Unavailability::Busy),
+                ErrorCode::DiskFull => Some(Unavailability::DiskFull),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
-    /// True when the database refused a write for want of disk space (SQLite's FULL,
-    /// PostgreSQL's 53100): the server still reads, and writes again once there is room.
-    pub fn is_disk_full(&self) -> bool {
-        match self {
-            Self::Unavailable { disk_full, .. } => *disk_full,
-            Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
-                f.code == rusqlite::ErrorCode::DiskFull
-            }
-            Self::Database(sqlx::Error::Database(db)) => {
-                match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-                    Some(pg) => pg.code() == "53100",
-                    None => sqlite_primary_code(db.as_ref()) == Some(SQLITE_FULL),
-                }
-            }
-            _ => false,
-        }
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailability().is_some()
     }
 }
 
@@ -136,26 +134,35 @@ fn sqlite_primary_code(db: &dyn sqlx::error::DatabaseError) -> Option<i32> {
         .map(|c| c & 0xff)
 }
 
-fn sqlx_unreachable(e: &sqlx::Error) -> bool {
+fn sqlx_unavailability(e: &sqlx::Error) -> Option<Unavailability> {
     match e {
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_) => true,
+        | sqlx::Error::Tls(_) => Some(Unavailability::Unreachable),
         sqlx::Error::Database(db) => {
             if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
                 // Class 08: connection exceptions; 57P01-03: the server shutting down or
-                // starting; 53300: too many connections.
+                // starting; 53300: too many connections; 53100: disk full.
                 let code = pg.code();
-                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+                if code == "53100" {
+                    Some(Unavailability::DiskFull)
+                } else if code.starts_with("08")
+                    || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+                {
+                    Some(Unavailability::Unreachable)
+                } else {
+                    None
+                }
             } else {
-                matches!(
-                    sqlite_primary_code(db.as_ref()),
-                    Some(SQLITE_BUSY | SQLITE_LOCKED)
-                )
+                match sqlite_primary_code(db.as_ref())? {
+                    SQLITE_BUSY | SQLITE_LOCKED => Some(Unavailability::Busy),
+                    SQLITE_FULL => Some(Unavailability::DiskFull),
+                    _ => None,
+                }
             }
         }
-        _ => false,
+        _ => None,
     }
 }
 
@@ -165,36 +172,41 @@ mod tests {
 
     #[test]
     fn an_unreachable_database_is_unavailable_and_other_faults_are_not() {
-        for e in [
-            Error::Database(sqlx::Error::PoolTimedOut),
-            Error::Database(sqlx::Error::Io(std::io::Error::from(
-                std::io::ErrorKind::ConnectionRefused,
-            ))),
-            Error::Unavailable {
-                disk_full: false,
-                reason: "the writer's batch".into(),
-            },
+        let sqlite = |code| {
             Error::Sqlite(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                rusqlite::ffi::Error::new(code),
                 None,
-            )),
+            ))
+        };
+        for (e, why) in [
+            (
+                Error::Database(sqlx::Error::PoolTimedOut),
+                Unavailability::Unreachable,
+            ),
+            (
+                Error::Database(sqlx::Error::Io(std::io::Error::from(
+                    std::io::ErrorKind::ConnectionRefused,
+                ))),
+                Unavailability::Unreachable,
+            ),
+            (
+                Error::Unavailable {
+                    why: Unavailability::DiskFull,
+                    reason: "the writer's batch".into(),
+                },
+                Unavailability::DiskFull,
+            ),
+            (sqlite(rusqlite::ffi::SQLITE_BUSY), Unavailability::Busy),
+            (sqlite(rusqlite::ffi::SQLITE_LOCKED), Unavailability::Busy),
+            (sqlite(rusqlite::ffi::SQLITE_FULL), Unavailability::DiskFull),
         ] {
-            assert!(e.is_unavailable(), "{e}");
-            assert!(!e.is_disk_full(), "{e}");
+            assert_eq!(e.unavailability(), Some(why), "{e}");
             assert!(e.is_server_fault(), "{e}");
         }
-        let full = Error::Sqlite(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
-            None,
-        ));
-        assert!(full.is_disk_full() && full.is_unavailable(), "{full}");
         for e in [
             Error::Database(sqlx::Error::RowNotFound),
             Error::Internal("a bug".into()),
-            Error::Sqlite(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
-                None,
-            )),
+            sqlite(rusqlite::ffi::SQLITE_CONSTRAINT),
             Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
         ] {
             assert!(!e.is_unavailable(), "{e}");

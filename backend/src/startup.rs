@@ -1,7 +1,7 @@
 //! Building the application: bind first (so port 0 works), connect, migrate, route, serve.
 
 use crate::api;
-use crate::api::v1::envelope::{envelope_any_error, with_language};
+use crate::api::v1::envelope::{envelope_any_error, unless_database_down, with_language};
 use crate::cabinet::{self, CabinetConfig};
 use crate::config::Settings;
 use crate::domain::TimeFormat;
@@ -228,6 +228,7 @@ pub fn routes(state: SharedState) -> impl Endpoint {
             "/api/v1",
             v1.into_endpoint()
                 .catch_all_error(envelope_any_error)
+                .around(unless_database_down)
                 .around(with_language),
         )
         .at(

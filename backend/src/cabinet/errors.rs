@@ -3,8 +3,9 @@
 
 use super::i18n::{Lang, Tr};
 use super::layout::Layout;
-use crate::error::Error;
+use crate::error::{Error, Unavailability};
 use crate::phrase::Phrase;
+use crate::state::SharedState;
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::Redirect;
@@ -102,17 +103,37 @@ struct ErrorView {
 #[derive(Debug, Clone, Copy)]
 pub struct AreaRoot(pub &'static str);
 
-/// Renders the failure as a page; used as the outermost layer of both areas.
+/// Renders the failure as a page; used as the outermost layer of both areas. While PostgreSQL
+/// is known to be out of reach (`Store::database_known_down`) a page is refused at once, and a
+/// page refused 503 has the store probe whether it is, as the v1 API's calls do.
 pub async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
     let root = req
         .extensions()
         .get::<AreaRoot>()
         .map_or("/cabinet", |r| r.0);
-    let err = match next.call(req).await {
-        Ok(r) => return Ok(r.into_response()),
-        Err(e) => e,
+    let state = req.data::<SharedState>().cloned();
+    // The stylesheet and script come from no database, and the 503 page itself wants them.
+    let known_down = state
+        .as_ref()
+        .is_some_and(|s| s.store.database_known_down())
+        && !req.uri().path().contains("/static/");
+    let err = match known_down {
+        true => CabinetError::Unavailable(Error::Unavailable {
+            why: Unavailability::Unreachable,
+            reason: "PostgreSQL known to be out of reach since the last probe".into(),
+        })
+        .into(),
+        false => match next.call(req).await {
+            Ok(r) => return Ok(r.into_response()),
+            Err(e) => e,
+        },
     };
+    if err.status() == StatusCode::SERVICE_UNAVAILABLE
+        && let Some(state) = &state
+    {
+        state.store.suspect_outage();
+    }
     let t = Tr(lang);
     let (status, heading, detail, retry) = match err.downcast_ref::<CabinetError>() {
         Some(CabinetError::LoggedOut) => {
@@ -165,9 +186,10 @@ pub async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<R
         Some(e @ CabinetError::Unavailable(inner)) => {
             tracing::error!(error = %inner, "cabinet request failed: the database is unavailable");
             use crate::api::v1::envelope::{DISK_FULL_RETRY_SECS, UNAVAILABLE_RETRY_SECS};
-            let (detail, retry) = match inner.is_disk_full() {
-                true => ("error.disk_full_detail", DISK_FULL_RETRY_SECS),
-                false => ("error.unavailable_detail", UNAVAILABLE_RETRY_SECS),
+            let (detail, retry) = match inner.unavailability() {
+                Some(Unavailability::DiskFull) => ("error.disk_full_detail", DISK_FULL_RETRY_SECS),
+                Some(Unavailability::Busy) => ("error.busy_detail", UNAVAILABLE_RETRY_SECS),
+                _ => ("error.unavailable_detail", UNAVAILABLE_RETRY_SECS),
             };
             (
                 e.status(),

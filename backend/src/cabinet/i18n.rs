@@ -1336,6 +1336,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Its database cannot be reached. Reload the page in a few seconds: nothing already saved is lost.",
     ),
     (
+        "error.busy_detail",
+        "База данных занята другой программой. Обновите страницу через несколько секунд: то, что уже сохранено, не потеряно.",
+        "Its database is held by another program. Reload the page in a few seconds: nothing already saved is lost.",
+    ),
+    (
         "error.disk_full_detail",
         "На диске сервера нет места: сохранить ничего нельзя, пока оператор сервиса его не освободит. Просмотр работает, сохранённое не потеряно.",
         "The server's disk is full: nothing can be saved until the service's operator frees some space. Viewing works, and nothing saved is lost.",

@@ -312,27 +312,29 @@ async fn store_batch(
             }
             return true;
         }
-        Err(e) if e.is_unavailable() => {
-            // One by one, each message would wait out the pool's timeout again (a batch of 32
-            // behind a stopped PostgreSQL: five minutes): every caller hears it at once.
-            if let Some(lease) = &lease {
-                store.handoff.cancel(lease);
+        Err(e) => match e.unavailability() {
+            Some(why) => {
+                // One by one, each message would wait out the pool's timeout again (a batch of
+                // 32 behind a stopped PostgreSQL: five minutes): every caller hears it at once.
+                if let Some(lease) = &lease {
+                    store.handoff.cancel(lease);
+                }
+                let reason = e.to_string();
+                for job in batch {
+                    let _ = job.reply.send(Err(Error::Unavailable {
+                        why,
+                        reason: reason.clone(),
+                    }));
+                }
+                return false;
             }
-            let (disk_full, reason) = (e.is_disk_full(), e.to_string());
-            for job in batch {
-                let _ = job.reply.send(Err(Error::Unavailable {
-                    disk_full,
-                    reason: reason.clone(),
-                }));
-            }
-            return false;
-        }
-        Err(e) => tracing::warn!(
-            error = %e,
-            messages = messages.len(),
-            pushes = pushes.len(),
-            "group commit failed; writing its messages one by one"
-        ),
+            None => tracing::warn!(
+                error = %e,
+                messages = messages.len(),
+                pushes = pushes.len(),
+                "group commit failed; writing its messages one by one"
+            ),
+        },
     }
     // One by one, unleased: the workers claim these from the outbox.
     if let Some(lease) = &lease {

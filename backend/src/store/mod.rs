@@ -17,6 +17,7 @@ mod handoff;
 mod message_list;
 mod messages;
 mod operator_journal;
+mod outage;
 mod partners;
 mod recall;
 mod reminders;
@@ -117,6 +118,8 @@ pub struct Store {
     /// This process stored jobs in the outbox unleased since a worker last looked there (see
     /// `Store::outbox_hinted`).
     outbox_hint: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// PostgreSQL known to be out of reach (see `outage`).
+    outage: std::sync::Arc<outage::Outage>,
     /// The server's key that seals secrets at rest (see `sealed`); unset: stored as they are.
     sealer: std::sync::Arc<std::sync::OnceLock<sealed::Sealer>>,
     /// SQLite: where the key lives when none is configured (`<database file>-key`).
@@ -312,6 +315,7 @@ impl Store {
             handoff: Default::default(),
             // Jobs of an earlier run may be waiting.
             outbox_hint: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            outage: Default::default(),
             sealer: Default::default(),
             key_file: None,
         }
@@ -452,6 +456,21 @@ impl Store {
 
     pub fn is_postgres(&self) -> bool {
         matches!(self.pool, Pool::Postgres(_))
+    }
+
+    /// True while PostgreSQL is known to be out of reach (see `outage`): calls are then
+    /// answered 503 at once instead of after the pool's wait. Never on SQLite.
+    pub fn database_known_down(&self) -> bool {
+        self.outage.is_down()
+    }
+
+    /// A call was answered 503: probes PostgreSQL off the call's path, so that while it cannot
+    /// be reached `database_known_down` says so. Nothing on SQLite, where a 503 is a lock or a
+    /// full disk, which hold up a write while reads go on.
+    pub fn suspect_outage(&self) {
+        if let Pool::Postgres(p) = &self.pool {
+            self.outage.suspect(p.connect_options());
+        }
     }
 
     /// For `/readyz`: the database answers a trivial query.

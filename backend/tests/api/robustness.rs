@@ -6,7 +6,7 @@ use crate::push::eventually;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 both_databases!(
     malformed_bodies_get_400_in_the_envelope_and_leave_data_intact,
@@ -588,13 +588,16 @@ async fn the_operator_gives_a_company_a_rate_of_its_own(app: TestApp) {
     assert_eq!(passed, 20, "back to the server's rate");
 }
 
-/// A TCP proxy in front of the test PostgreSQL that a test can cut (its connections dropped,
-/// new ones closed as they come) and restore: the database going away and coming back, as a
-/// restart or a network fault makes it, with the real server behind.
+/// A TCP proxy in front of the test PostgreSQL that a test can cut and restore: the database's
+/// host going off the network and coming back, with the real server behind. Cut, the open
+/// connections are dropped and new ones are held with no answer, so that a connection is waited
+/// for until the pool gives up, as on a real network fault; restored, those held are closed and
+/// new ones go through.
 struct Outage {
     url: String,
     up: Arc<AtomicBool>,
     links: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+    held: Arc<Mutex<Vec<tokio::net::TcpStream>>>,
 }
 
 impl Outage {
@@ -607,11 +610,13 @@ impl Outage {
             .unwrap();
         let up = Arc::new(AtomicBool::new(true));
         let links = Arc::new(Mutex::new(Vec::new()));
-        let (accepting, opened) = (up.clone(), links.clone());
+        let held = Arc::new(Mutex::new(Vec::new()));
+        let (accepting, opened, holding) = (up.clone(), links.clone(), held.clone());
         tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
                 if !accepting.load(Ordering::SeqCst) {
-                    continue; // dropped: the client's connection closes at once
+                    holding.lock().unwrap().push(client);
+                    continue;
                 }
                 let server = server.clone();
                 let link = tokio::spawn(async move {
@@ -626,6 +631,7 @@ impl Outage {
             url: url.to_string(),
             up,
             links,
+            held,
         }
     }
 
@@ -638,16 +644,19 @@ impl Outage {
 
     fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
+        self.held.lock().unwrap().clear();
     }
 }
 
 /// PostgreSQL gone: calls are answered 503 in the envelope with `Retry-After`, the cabinet
-/// says so on a page of its own, and nothing is stored by halves. Back: calls go through again,
-/// with what was stored before the outage still there.
+/// says so on a page of its own, and nothing is stored by halves. Once the outage is known,
+/// calls are refused at once rather than each after the pool's wait. Back: calls go through
+/// again, with what was stored before the outage still there.
 #[tokio::test]
 async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
+    const WAIT: Duration = Duration::from_secs(3);
     let outage = Outage::start().await;
-    let Some(app) = spawn_postgres_app_at(&outage.url, Duration::from_secs(1)).await else {
+    let Some(app) = spawn_postgres_app_at(&outage.url, WAIT).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -661,10 +670,23 @@ async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
     let error = during.failed(503);
     assert!(error.contains("нет связи с базой данных"), "{error}");
     assert_eq!(during.retry_after.as_deref(), Some("5"));
-    let read = app
-        .get_messages(&p.token, json!({"staffid": e.id, "count": 10}))
-        .await;
-    read.failed(503);
+    // That 503 had the store probe PostgreSQL, which it finds out of reach.
+    eventually("the outage known", || async {
+        app.state.store.database_known_down()
+    })
+    .await;
+    let start = Instant::now();
+    for _ in 0..20 {
+        let read = app
+            .get_messages(&p.token, json!({"staffid": e.id, "count": 10}))
+            .await;
+        let error = read.failed(503);
+        assert!(error.contains("нет связи с базой данных"), "{error}");
+        assert_eq!(read.retry_after.as_deref(), Some("5"));
+    }
+    // Each would have waited out the pool: twenty of them, twenty times `WAIT`.
+    let took = start.elapsed();
+    assert!(took < WAIT, "20 calls during a known outage took {took:?}");
     let page = browser.get("/cabinet").await;
     assert_eq!(page.status, 503, "{}", page.body);
     assert!(
@@ -673,6 +695,8 @@ async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
         page.body
     );
     assert_eq!(page.headers["retry-after"], "5");
+    // The page's own stylesheet needs no database.
+    assert_eq!(browser.get("/cabinet/static/app.css").await.status, 200);
 
     outage.restore();
     eventually("the database back", || async {

@@ -1,7 +1,8 @@
 //! The `{success, data, error}` envelope of API v1, on every answer, failures included.
 
-use crate::error::Error;
+use crate::error::{Error, Unavailability};
 use crate::phrase::{Lang, Phrase};
+use crate::state::SharedState;
 use poem::http::StatusCode;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::payload::Json;
@@ -35,6 +36,27 @@ pub async fn with_language<E: Endpoint>(next: E, req: Request) -> poem::Result<R
         poem::http::header::VARY,
         poem::http::HeaderValue::from_static("accept-language"),
     );
+    Ok(resp)
+}
+
+/// Wraps the v1 routes, inside `with_language`: while PostgreSQL is known to be out of reach
+/// (`Store::database_known_down`), a call is answered 503 at once, not after the pool's wait;
+/// any call answered 503 has the store probe whether it is.
+pub async fn unless_database_down<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let state = req.data::<SharedState>().cloned();
+    if state
+        .as_ref()
+        .is_some_and(|s| s.store.database_known_down())
+    {
+        // Not logged per call: the probe logged the outage once.
+        return Ok(V1Error::unavailable(Unavailability::Unreachable).into_response());
+    }
+    let resp = next.call(req).await?.into_response();
+    if resp.status() == StatusCode::SERVICE_UNAVAILABLE
+        && let Some(state) = state
+    {
+        state.store.suspect_outage();
+    }
     Ok(resp)
 }
 
@@ -92,9 +114,10 @@ pub enum V1Error {
     /// A dependency (SMS gateway) failed; the request may be retried.
     #[oai(status = 502)]
     BadGateway(Json<ErrorEnvelope>),
-    /// The service's database cannot be reached for now (restarting, overloaded), or its disk
-    /// is full; repeat the request after the given seconds. With an `Idempotency-Key`, `createmessage` is safe to
-    /// repeat whatever became of the first attempt.
+    /// The service's database cannot be reached for now (restarting, overloaded), is held by
+    /// another program, or its disk is full; repeat the request after the given seconds. While
+    /// the database is known to be out of reach this comes at once. With an `Idempotency-Key`,
+    /// `createmessage` is safe to repeat whatever became of the first attempt.
     #[oai(status = 503)]
     Unavailable(Json<ErrorEnvelope>, #[oai(header = "Retry-After")] String),
 }
@@ -125,27 +148,41 @@ pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
 /// The same when its disk is full: it takes the operator to free space.
 pub const DISK_FULL_RETRY_SECS: u64 = 60;
 
+impl V1Error {
+    /// 503: the database cannot serve the call for now, told as `why` is.
+    fn unavailable(why: Unavailability) -> Self {
+        let (words, secs) = match why {
+            Unavailability::DiskFull => (
+                phrase!(
+                    "Сервис временно не может сохранять данные: на его диске нет места. Повторите запрос позже",
+                    "The service cannot store anything for now: its disk is full. Repeat the request later"
+                ),
+                DISK_FULL_RETRY_SECS,
+            ),
+            Unavailability::Unreachable => (
+                phrase!(
+                    "Сервис временно недоступен: нет связи с базой данных. Повторите запрос через несколько секунд",
+                    "The service is unavailable for now: its database cannot be reached. Repeat the request in a few seconds"
+                ),
+                UNAVAILABLE_RETRY_SECS,
+            ),
+            Unavailability::Busy => (
+                phrase!(
+                    "Сервис временно недоступен: база данных занята другой программой. Повторите запрос через несколько секунд",
+                    "The service is unavailable for now: its database is held by another program. Repeat the request in a few seconds"
+                ),
+                UNAVAILABLE_RETRY_SECS,
+            ),
+        };
+        Self::Unavailable(ErrorEnvelope::new(&words), secs.to_string())
+    }
+}
+
 impl From<Error> for V1Error {
     fn from(e: Error) -> Self {
-        if e.is_unavailable() {
+        if let Some(why) = e.unavailability() {
             tracing::error!(error = %e, "request failed: the database is unavailable");
-            let (why, secs) = match e.is_disk_full() {
-                true => (
-                    phrase!(
-                        "Сервис временно не может сохранять данные: на его диске нет места. Повторите запрос позже",
-                        "The service cannot store anything for now: its disk is full. Repeat the request later"
-                    ),
-                    DISK_FULL_RETRY_SECS,
-                ),
-                false => (
-                    phrase!(
-                        "Сервис временно недоступен: нет связи с базой данных. Повторите запрос через несколько секунд",
-                        "The service is unavailable for now: its database cannot be reached. Repeat the request in a few seconds"
-                    ),
-                    UNAVAILABLE_RETRY_SECS,
-                ),
-            };
-            return Self::Unavailable(ErrorEnvelope::new(&why), secs.to_string());
+            return Self::unavailable(why);
         }
         if e.is_server_fault() {
             tracing::error!(error = %e, "request failed");
