@@ -281,6 +281,10 @@ impl ApiClient {
                 retry_after_seconds: retry_after.unwrap_or(60),
             }),
             (400..=499, _) => Err(Error::Rejected { status, message }),
+            (503, _) => Err(Error::Unavailable {
+                message,
+                retry_after_seconds: retry_after.unwrap_or(UNAVAILABLE_RETRY_SECS),
+            }),
             _ => Err(Error::Server { status, message }),
         }
     }
@@ -298,6 +302,10 @@ pub struct Credentials<'a> {
     pub inn: &'a str,
     pub staff_id: &'a str,
 }
+
+/// The pause after a 503 that names none (a proxy's in front of the server): ours name 5 or 60
+/// seconds.
+const UNAVAILABLE_RETRY_SECS: u64 = 30;
 
 fn retry_after_seconds(response: &reqwest::Response) -> Option<u64> {
     response

@@ -32,7 +32,14 @@ pub enum Error {
         message: String,
         retry_after_seconds: u64,
     },
-    /// The server failed (5xx).
+    /// The server cannot serve requests for a while (503: its database restarting, its disk
+    /// full, maintenance).
+    #[error("service unavailable, retry after {retry_after_seconds}s: {message}")]
+    Unavailable {
+        message: String,
+        retry_after_seconds: u64,
+    },
+    /// The server failed (5xx other than 503).
     #[error("server error {status}: {message}")]
     Server { status: u16, message: String },
     /// The server answered something that is not the documented envelope.
@@ -78,6 +85,12 @@ pub enum ApiError {
         reason: String,
         retry_after_seconds: u64,
     },
+    /// The service is down for a while (its database restarting, maintenance): keep working
+    /// from the cache, try again after `retry_after_seconds`.
+    Unavailable {
+        reason: String,
+        retry_after_seconds: u64,
+    },
     /// The server failed or answered something unexpected: try again later.
     Server { reason: String },
     /// The local cache failed (for example, the disk is full).
@@ -93,9 +106,9 @@ impl std::fmt::Display for ApiError {
                 reason,
             ),
             ApiError::Unauthorized { reason } => ("Требуется вход: ", "Log in: ", reason),
-            ApiError::InvalidInput { reason } | ApiError::RateLimited { reason, .. } => {
-                ("", "", reason)
-            }
+            ApiError::InvalidInput { reason }
+            | ApiError::RateLimited { reason, .. }
+            | ApiError::Unavailable { reason, .. } => ("", "", reason),
             ApiError::Server { reason } => ("Ошибка сервера: ", "Server error: ", reason),
             ApiError::Storage { reason } => ("Ошибка хранилища: ", "Storage error: ", reason),
         };
@@ -145,6 +158,20 @@ impl From<Error> for ApiError {
                     say(
                         "Слишком много попыток, повторите позже",
                         "Too many tries, try again later",
+                    ),
+                ),
+                retry_after_seconds,
+            },
+            Error::Unavailable {
+                message,
+                retry_after_seconds,
+            } => ApiError::Unavailable {
+                // The server's words say what and for how long; a proxy's 503 has none.
+                reason: non_empty(
+                    message,
+                    say(
+                        "Сервис временно недоступен, повторите позже",
+                        "The service is unavailable for now, try again later",
                     ),
                 ),
                 retry_after_seconds,
@@ -211,6 +238,33 @@ mod tests {
             ApiError::InvalidInput {
                 reason: "Организации с таким ИНН не существует".into()
             }
+        );
+    }
+
+    #[test]
+    fn an_unavailable_service_keeps_its_words_and_pause_or_says_so_itself() {
+        let told = ApiError::from(Error::Unavailable {
+            message: "Сервис временно недоступен: нет связи с базой данных".into(),
+            retry_after_seconds: 5,
+        });
+        assert_eq!(
+            told,
+            ApiError::Unavailable {
+                reason: "Сервис временно недоступен: нет связи с базой данных".into(),
+                retry_after_seconds: 5,
+            }
+        );
+        assert_eq!(
+            told.to_string(),
+            "Сервис временно недоступен: нет связи с базой данных"
+        );
+        let proxy = ApiError::from(Error::Unavailable {
+            message: String::new(),
+            retry_after_seconds: 30,
+        });
+        assert_eq!(
+            proxy.to_string(),
+            "Сервис временно недоступен, повторите позже"
         );
     }
 

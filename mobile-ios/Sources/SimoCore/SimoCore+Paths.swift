@@ -34,6 +34,8 @@ public extension ApiError {
         case let .InvalidInput(reason): return reason
         case let .RateLimited(reason, retryAfterSeconds):
             return String(localized: "\(reason) (через \(Int(retryAfterSeconds)) с)", bundle: .module)
+        case let .Unavailable(reason, retryAfterSeconds):
+            return String(localized: "\(reason) (через \(Int(retryAfterSeconds)) с)", bundle: .module)
         case let .Server(reason): return String(localized: "Ошибка сервера: \(reason)", bundle: .module)
         case let .Storage(reason): return String(localized: "Ошибка хранилища: \(reason)", bundle: .module)
         }

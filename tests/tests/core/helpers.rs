@@ -124,6 +124,11 @@ impl TestServer {
         self.run(app);
     }
 
+    /// The server's SQLite file, for a test to hold it as another program would.
+    pub fn database_file(&self) -> std::path::PathBuf {
+        self._dir.path().join("simo.db")
+    }
+
     /// A client with a fresh data directory and a recording listener.
     pub fn client(&self) -> TestClient {
         let dir = tempfile::tempdir().unwrap();

@@ -158,6 +158,49 @@ async fn a_server_that_cannot_be_reached_is_a_network_error_not_a_crash() {
     );
 }
 
+/// The server's database held by another program: a call that writes is answered 503 after the
+/// server's busy wait, which the core gives the app as `Unavailable` with the server's words and
+/// pause, while the cache still reads. Released, the same call goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_whose_database_is_held_is_unavailable_for_a_while_not_broken() {
+    let server = TestServer::spawn().await;
+    let client = server.client();
+    let profile = server.login(&client, &new_phone()).await;
+    let id = server
+        .create_message(&profile.staff_id, "Инструктаж", "В 10:00")
+        .await;
+    client.sync().await.unwrap();
+
+    let holder = rusqlite::Connection::open(server.database_file()).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let newcomer = server.client();
+    let phone = simo_core::Phone::parse(&new_phone()).unwrap();
+    let ask = || {
+        newcomer.request_code(
+            simo_core::Inn::parse(INN).unwrap(),
+            phone.clone(),
+            "Петров".into(),
+            simo_core::Device::Android,
+        )
+    };
+    match ask().await {
+        Err(ApiError::Unavailable {
+            reason,
+            retry_after_seconds,
+        }) => {
+            assert!(reason.contains("база данных занята"), "{reason}");
+            assert_eq!(retry_after_seconds, 5);
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    assert_eq!(ids(&client.messages(50, None).unwrap()), [id]);
+
+    holder.execute_batch("ROLLBACK").unwrap();
+    ask()
+        .await
+        .expect("the code is sent once the database is free");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_acknowledgment_made_offline_reaches_the_company_at_the_next_sync() {
     let mut server = TestServer::spawn().await;

@@ -129,6 +129,8 @@ private fun SimoScreen(client: SimoClient) {
                 is ApiException.Unauthorized -> { screen = Screen.LOGIN; e.reason }
                 is ApiException.InvalidInput -> e.reason
                 is ApiException.RateLimited -> e.reason
+                // The server's words: what is down and when to try again.
+                is ApiException.Unavailable -> e.reason
                 is ApiException.Server -> context.getString(R.string.server_error, e.reason)
                 is ApiException.Storage -> context.getString(R.string.storage_error, e.reason)
             }
