@@ -122,6 +122,7 @@ pub struct Metrics {
     scheduled_overdue: Gauge,
     db_connections: Family<PoolLabels, Gauge>,
     db_connections_max: Family<PoolLabel, Gauge>,
+    database_up: Gauge,
     rss: Gauge,
 }
 
@@ -206,6 +207,12 @@ impl Metrics {
             "Most connections a pool opens (SIMO_DATABASE_MAX_CONNECTIONS)",
             db_connections_max.clone(),
         );
+        let database_up = Gauge::default();
+        registry.register(
+            "database_up",
+            "1 when this scrape read the queues' depths from the database, 0 when it could not (the queue gauges then keep their last values)",
+            database_up.clone(),
+        );
         let rss = Gauge::default();
         registry.register(
             "process_resident_memory_bytes",
@@ -227,6 +234,7 @@ impl Metrics {
             scheduled_overdue,
             db_connections,
             db_connections_max,
+            database_up,
             rss,
         }
     }
@@ -266,7 +274,7 @@ impl Metrics {
     /// The text Prometheus scrapes, with the gauges read now.
     pub fn render(
         &self,
-        depths: QueueDepths,
+        depths: Option<QueueDepths>,
         pools: &[PoolStats],
     ) -> Result<String, std::fmt::Error> {
         for p in pools {
@@ -285,11 +293,15 @@ impl Metrics {
                 .get_or_create(&PoolLabel { pool: p.pool })
                 .set(i64::from(p.max));
         }
-        self.push_queue.set(depths.push_jobs);
-        self.webhook_queue.set(depths.webhook_events);
-        self.webhooks_failing.set(depths.webhooks_failing);
-        self.scheduled_pending.set(depths.scheduled_pending);
-        self.scheduled_overdue.set(depths.scheduled_overdue);
+        // Without the database the rest still tells the operator what callers got meanwhile.
+        self.database_up.set(i64::from(depths.is_some()));
+        if let Some(depths) = depths {
+            self.push_queue.set(depths.push_jobs);
+            self.webhook_queue.set(depths.webhook_events);
+            self.webhooks_failing.set(depths.webhooks_failing);
+            self.scheduled_pending.set(depths.scheduled_pending);
+            self.scheduled_overdue.set(depths.scheduled_overdue);
+        }
         self.rss.set(resident_bytes().unwrap_or(0));
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
@@ -366,13 +378,13 @@ mod tests {
         m.webhook_post(true, 100);
         let text = m
             .render(
-                QueueDepths {
+                Some(QueueDepths {
                     push_jobs: 7,
                     webhook_events: 5,
                     webhooks_failing: 1,
                     scheduled_pending: 4,
                     scheduled_overdue: 2,
-                },
+                }),
                 &[PoolStats {
                     pool: "read",
                     open: 3,
@@ -397,9 +409,15 @@ mod tests {
             "simo_db_connections{pool=\"read\",state=\"in_use\"} 2",
             "simo_db_connections{pool=\"read\",state=\"idle\"} 1",
             "simo_db_connections_max{pool=\"read\"} 8",
+            "simo_database_up 1",
         ] {
             assert!(text.contains(line), "{line} in\n{text}");
         }
         assert!(text.ends_with("# EOF\n"));
+        // The database out of reach at the next scrape: said so, the queues as last read.
+        let text = m.render(None, &[]).unwrap();
+        for line in ["simo_database_up 0", "simo_push_queue_jobs 7"] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
     }
 }

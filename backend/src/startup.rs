@@ -201,10 +201,23 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Ready when the database answers: at once "no" while it is known to be out of reach, and a
+/// failed ping has the store probe it (see `store::outage`), so a load balancer's checks find
+/// an outage before any caller waits on it.
 #[handler]
 async fn readyz(req: &Request) -> Response {
     let ready = match req.data::<SharedState>() {
-        Some(state) => state.store.ping().await.is_ok(),
+        Some(state) if state.store.database_known_down() => false,
+        Some(state) => match state.store.ping().await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "not ready: the database did not answer");
+                if e.is_unavailable() {
+                    state.store.suspect_outage();
+                }
+                false
+            }
+        },
         None => false,
     };
     if ready {
@@ -282,12 +295,19 @@ async fn metrics_text(req: &Request) -> Response {
             .with_header("www-authenticate", "Bearer")
             .into_response();
     }
-    let depths = match state.store.queue_depths().await {
-        Ok(d) => d,
-        Err(e) => {
-            tracing::error!(error = %e, "queue depths not read for /metrics");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
+    // The counters are this process's: they are served when the database is not there.
+    let depths = match state.store.database_known_down() {
+        true => None,
+        false => match state.store.queue_depths().await {
+            Ok(d) => Some(d),
+            Err(e) => {
+                tracing::error!(error = %e, "queue depths not read for /metrics");
+                if e.is_unavailable() {
+                    state.store.suspect_outage();
+                }
+                None
+            }
+        },
     };
     match state.metrics.render(depths, &state.store.pool_stats()) {
         Ok(text) => text

@@ -187,9 +187,14 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Optio
 }
 
 /// The app on PostgreSQL reached at `url` (a proxy in front of the test server, which a test
-/// can cut) instead of the server itself, its calls giving up on the database after `wait`.
-pub async fn spawn_postgres_app_at(url: &str, wait: Duration) -> Option<TestApp> {
-    spawn(Db::Postgres, |_| {}, Some((url, wait))).await
+/// can cut) instead of the server itself, its calls giving up on the database after `wait`, with
+/// settings changed by `adjust` first.
+pub async fn spawn_postgres_app_at(
+    url: &str,
+    wait: Duration,
+    adjust: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
+    spawn(Db::Postgres, adjust, Some((url, wait))).await
 }
 
 async fn spawn(

@@ -656,7 +656,11 @@ impl Outage {
 async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
     const WAIT: Duration = Duration::from_secs(3);
     let outage = Outage::start().await;
-    let Some(app) = spawn_postgres_app_at(&outage.url, WAIT).await else {
+    let Some(app) = spawn_postgres_app_at(&outage.url, WAIT, |s| {
+        s.apply("metrics_token", "scrape-secret").unwrap()
+    })
+    .await
+    else {
         return;
     };
     let p = app.create_partner(INN_A).await;
@@ -687,6 +691,22 @@ async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
     // Each would have waited out the pool: twenty of them, twenty times `WAIT`.
     let took = start.elapsed();
     assert!(took < WAIT, "20 calls during a known outage took {took:?}");
+    // The load balancer is told, and the operator's Prometheus still gets what callers got.
+    let ready = app
+        .client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    let metrics = scrape(&app).await;
+    for line in [
+        "simo_database_up 0",
+        "simo_http_requests_total{route=\"getmessage\",status=\"503\"} 20",
+        "simo_http_requests_total{route=\"createmessage\",status=\"503\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
     let page = browser.get("/cabinet").await;
     assert_eq!(page.status, 503, "{}", page.body);
     assert!(
@@ -718,4 +738,24 @@ async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
         .collect();
     assert_eq!(titles, ["После сбоя", "До сбоя"]);
     assert_eq!(browser.get("/cabinet").await.status, 200);
+    let ready = app
+        .client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(scrape(&app).await.contains("simo_database_up 1"));
+}
+
+async fn scrape(app: &TestApp) -> String {
+    let resp = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth("scrape-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.text().await.unwrap()
 }
