@@ -54,6 +54,10 @@ pub enum Unavailability {
     Busy,
     /// A write refused for want of disk space: reads go on, and writes once there is room.
     DiskFull,
+    /// A write refused by a database that takes none for now: PostgreSQL's standby after a
+    /// failover, or in a read-only transaction by default (25006); SQLite's file on a file
+    /// system remounted read-only (READONLY). Reads go on.
+    ReadOnly,
 }
 
 impl From<ParseError> for Error {
@@ -112,6 +116,7 @@ impl Error {
             Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => match f.code {
                 ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => Some(Unavailability::Busy),
                 ErrorCode::DiskFull => Some(Unavailability::DiskFull),
+                ErrorCode::ReadOnly => Some(Unavailability::ReadOnly),
                 _ => None,
             },
             _ => None,
@@ -126,6 +131,7 @@ impl Error {
 /// SQLite's primary result codes (the low byte of an extended code) that matter here.
 const SQLITE_BUSY: i32 = 5;
 const SQLITE_LOCKED: i32 = 6;
+const SQLITE_READONLY: i32 = 8;
 const SQLITE_FULL: i32 = 13;
 
 fn sqlite_primary_code(db: &dyn sqlx::error::DatabaseError) -> Option<i32> {
@@ -143,10 +149,13 @@ fn sqlx_unavailability(e: &sqlx::Error) -> Option<Unavailability> {
         sqlx::Error::Database(db) => {
             if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
                 // Class 08: connection exceptions; 57P01-03: the server shutting down or
-                // starting; 53300: too many connections; 53100: disk full.
+                // starting; 53300: too many connections; 53100: disk full; 25006: a read-only
+                // transaction.
                 let code = pg.code();
                 if code == "53100" {
                     Some(Unavailability::DiskFull)
+                } else if code == "25006" {
+                    Some(Unavailability::ReadOnly)
                 } else if code.starts_with("08")
                     || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
                 {
@@ -158,6 +167,7 @@ fn sqlx_unavailability(e: &sqlx::Error) -> Option<Unavailability> {
                 match sqlite_primary_code(db.as_ref())? {
                     SQLITE_BUSY | SQLITE_LOCKED => Some(Unavailability::Busy),
                     SQLITE_FULL => Some(Unavailability::DiskFull),
+                    SQLITE_READONLY => Some(Unavailability::ReadOnly),
                     _ => None,
                 }
             }
@@ -199,6 +209,10 @@ mod tests {
             (sqlite(rusqlite::ffi::SQLITE_BUSY), Unavailability::Busy),
             (sqlite(rusqlite::ffi::SQLITE_LOCKED), Unavailability::Busy),
             (sqlite(rusqlite::ffi::SQLITE_FULL), Unavailability::DiskFull),
+            (
+                sqlite(rusqlite::ffi::SQLITE_READONLY),
+                Unavailability::ReadOnly,
+            ),
         ] {
             assert_eq!(e.unavailability(), Some(why), "{e}");
             assert!(e.is_server_fault(), "{e}");

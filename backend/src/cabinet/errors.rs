@@ -189,6 +189,9 @@ pub async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<R
             let (detail, retry) = match inner.unavailability() {
                 Some(Unavailability::DiskFull) => ("error.disk_full_detail", DISK_FULL_RETRY_SECS),
                 Some(Unavailability::Busy) => ("error.busy_detail", UNAVAILABLE_RETRY_SECS),
+                Some(Unavailability::ReadOnly) => {
+                    ("error.read_only_detail", UNAVAILABLE_RETRY_SECS)
+                }
                 _ => ("error.unavailable_detail", UNAVAILABLE_RETRY_SECS),
             };
             (

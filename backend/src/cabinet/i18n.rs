@@ -1341,6 +1341,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Its database is held by another program. Reload the page in a few seconds: nothing already saved is lost.",
     ),
     (
+        "error.read_only_detail",
+        "База данных сейчас только для чтения (например, пока она переключается на резервный сервер): сохранить ничего нельзя. Просмотр работает, сохранённое не потеряно. Повторите через несколько секунд.",
+        "The database is read-only at the moment (while it switches over to a standby server, say): nothing can be saved. Viewing works, and nothing saved is lost. Try again in a few seconds.",
+    ),
+    (
         "error.disk_full_detail",
         "На диске сервера нет места: сохранить ничего нельзя, пока оператор сервиса его не освободит. Просмотр работает, сохранённое не потеряно.",
         "The server's disk is full: nothing can be saved until the service's operator frees some space. Viewing works, and nothing saved is lost.",

@@ -134,7 +134,7 @@ pub fn pg_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-fn postgres_required() -> bool {
+pub fn postgres_required() -> bool {
     std::env::var("SIMO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
 }
 

@@ -759,3 +759,79 @@ async fn scrape(app: &TestApp) -> String {
     assert_eq!(resp.status(), 200);
     resp.text().await.unwrap()
 }
+
+/// PostgreSQL taking no writes for a while (a standby after a failover, or every transaction
+/// read-only by default): sends are answered 503 in the envelope, all of a batch at once, reads
+/// go on and nothing is stored by halves. Writable again: sends go through.
+#[tokio::test]
+async fn a_database_that_takes_no_writes_answers_503_to_sends_and_reads_go_on() {
+    // A login of its own, whose sessions alone are made read-only.
+    const ROLE: &str = "simo_test_standby";
+    let Ok(admin) = sqlx::PgPool::connect(&pg_url()).await else {
+        assert!(!postgres_required(), "PostgreSQL is required");
+        return;
+    };
+    let sql = |text: String| sqlx::query(sqlx::AssertSqlSafe(text));
+    let standby = |on: bool| {
+        let setting = match on {
+            true => "SET default_transaction_read_only = on",
+            false => "RESET default_transaction_read_only",
+        };
+        (
+            format!("ALTER ROLE {ROLE} {setting}"),
+            // Its open sessions end; the pool's next ones start as the role now says.
+            format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{ROLE}'"
+            ),
+        )
+    };
+    sql(format!(
+        "DO $$ BEGIN CREATE ROLE {ROLE} LOGIN SUPERUSER; \
+         EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    ))
+    .execute(&admin)
+    .await
+    .unwrap();
+    let (reset, _) = standby(false);
+    sql(reset).execute(&admin).await.unwrap();
+    let mut url = reqwest::Url::parse(&pg_url()).unwrap();
+    url.set_username(ROLE).unwrap();
+    let Some(app) = spawn_postgres_app_at(url.as_str(), Duration::from_secs(3), |_| {}).await
+    else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    app.create_message(&p, &e.id, "До", "т").await.ok();
+
+    let (alter, end_sessions) = standby(true);
+    sql(alter).execute(&admin).await.unwrap();
+    sql(end_sessions).execute(&admin).await.unwrap();
+    let texts: Vec<String> = (0..8).map(|i| format!("т {i}")).collect();
+    let sends = texts
+        .iter()
+        .map(|text| app.create_message(&p, &e.id, "Во время", text));
+    for during in futures_util::future::join_all(sends).await {
+        let error = during.failed(503);
+        assert!(error.contains("только для чтения"), "{error}");
+        assert_eq!(during.retry_after.as_deref(), Some("5"));
+    }
+    let read = app
+        .get_messages(&p.token, json!({"staffid": e.id, "count": 10}))
+        .await;
+    assert_eq!(
+        read.ok().as_array().unwrap().len(),
+        1,
+        "only the first stored"
+    );
+
+    let (reset, end_sessions) = standby(false);
+    sql(reset).execute(&admin).await.unwrap();
+    sql(end_sessions).execute(&admin).await.unwrap();
+    app.create_message(&p, &e.id, "После", "т").await.ok();
+    let read = app
+        .get_messages(&p.token, json!({"staffid": e.id, "count": 10}))
+        .await;
+    assert_eq!(read.ok().as_array().unwrap().len(), 2);
+    admin.close().await;
+}

@@ -166,6 +166,13 @@ impl V1Error {
                 ),
                 UNAVAILABLE_RETRY_SECS,
             ),
+            Unavailability::ReadOnly => (
+                phrase!(
+                    "Сервис временно не может сохранять данные: его база данных сейчас только для чтения. Повторите запрос через несколько секунд",
+                    "The service cannot store anything for now: its database is read-only at the moment. Repeat the request in a few seconds"
+                ),
+                UNAVAILABLE_RETRY_SECS,
+            ),
             Unavailability::Busy => (
                 phrase!(
                     "Сервис временно недоступен: база данных занята другой программой. Повторите запрос через несколько секунд",
