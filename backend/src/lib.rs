@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod metrics;
 pub mod push;
+pub mod serve;
 pub mod service;
 pub mod sms;
 pub mod startup;

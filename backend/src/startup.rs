@@ -13,8 +13,7 @@ use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::{AddData, NormalizePath, TrailingSlash};
 use poem::web::Redirect;
 use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get,
-    handler,
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, get, handler,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -156,9 +155,15 @@ impl Application {
             .state
             .store
             .spawn_maintenance(Duration::from_millis(100));
-        let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(app, stop, Some(Duration::from_secs(10)))
-            .await;
+        let header_timeout = Duration::from_secs(self.state.settings.header_read_timeout_secs);
+        let served = crate::serve::serve(
+            self.acceptor,
+            app,
+            stop,
+            header_timeout,
+            Duration::from_secs(10),
+        )
+        .await;
         // Pushes in flight are settled before the pool closes; unsent jobs wait in the outbox.
         push.stop().await;
         webhooks.stop().await;

@@ -835,3 +835,49 @@ async fn a_database_that_takes_no_writes_answers_503_to_sends_and_reads_go_on() 
     assert_eq!(read.ok().as_array().unwrap().len(), 2);
     admin.close().await;
 }
+
+/// Slow or silent clients cannot hold the server's sockets: a connection that sends nothing,
+/// one whose headers stop halfway, and a keep-alive one idle after its answer are each closed
+/// once `SIMO_HEADER_READ_TIMEOUT_SECS` has passed; a request sent in time is answered.
+#[tokio::test]
+async fn connections_that_send_nothing_or_half_their_headers_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    let Some(app) = spawn_app_with(Db::Sqlite, |s| s.header_read_timeout_secs = 1).await else {
+        return;
+    };
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // What the server sends until it closes the connection (a 408 may come first).
+    async fn until_closed(conn: &mut TcpStream) -> Vec<u8> {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            let read = tokio::time::timeout(Duration::from_secs(20), conn.read(&mut buf))
+                .await
+                .expect("the connection is still open 20 s on");
+            match read {
+                Ok(0) | Err(_) => return got,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+    let mut silent = TcpStream::connect(&addr).await.unwrap();
+    let mut halfway = TcpStream::connect(&addr).await.unwrap();
+    halfway
+        .write_all(b"POST /api/v1/getstaff HTTP/1.1\r\nHost: simo\r\n")
+        .await
+        .unwrap();
+    let mut idle = TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: simo\r\n\r\n")
+        .await
+        .unwrap();
+
+    let (_, _, answered) = tokio::join!(
+        until_closed(&mut silent),
+        until_closed(&mut halfway),
+        until_closed(&mut idle),
+    );
+    let answered = String::from_utf8_lossy(&answered);
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert!(answered.ends_with("\r\n\r\nok"), "{answered}");
+}

@@ -1,0 +1,191 @@
+//! The server's accept loop: poem's `Server::run_with_graceful_shutdown`, with two bounds it
+//! lacks. A connection that sends its headers slowly, or nothing at all, held its socket for
+//! ever (poem builds hyper without the timer that its header read timeout needs), so a few
+//! hundred idle sockets used up the process's file descriptors; and then poem's loop retried the
+//! failing `accept` at once, for ever: 3.8 s of CPU in 5 s (debug build, `ulimit -n 256`, 300
+//! idle sockets), while nobody else got in. Here a connection has a time to send each request's
+//! headers (`SIMO_HEADER_READ_TIMEOUT_SECS`; an idle keep-alive connection too, and a new one its
+//! first byte), and a failed `accept` waits `ACCEPT_BACKOFF` before the next.
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use poem::listener::Acceptor;
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Request};
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// After a failed `accept` (no file descriptor left, most often), before the next try: the
+/// connections that end meanwhile free some.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// A run of failed `accept`s is logged once in this long, with its count.
+const ACCEPT_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Serves `ep` on the connections `acceptor` takes until `stop` resolves, then lets the open
+/// connections finish their requests for up to `grace`. A connection has `header_timeout` to
+/// send a request's headers, from the moment it waits for them: a keep-alive connection with no
+/// next request is closed after it too (30 s by default, hyper's; nginx's
+/// `client_header_timeout` is 60 s).
+pub async fn serve<A, E>(
+    mut acceptor: A,
+    ep: E,
+    stop: impl Future<Output = ()>,
+    header_timeout: Duration,
+    grace: Duration,
+) -> std::io::Result<()>
+where
+    A: Acceptor,
+    E: IntoEndpoint,
+    E::Endpoint: 'static,
+{
+    let ep = Arc::new(ep.into_endpoint().map_to_response().boxed());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let graceful = GracefulShutdown::new();
+    // Past the grace period, what is still open is dropped, as poem's loop did.
+    let (close, closed) = tokio::sync::watch::channel(());
+    tokio::pin!(stop);
+    for addr in acceptor.local_addr() {
+        tracing::info!(addr = %addr, "listening");
+    }
+    let (mut refused, mut logged) = (0u64, None::<Instant>);
+    loop {
+        let (io, local, remote, scheme) = tokio::select! {
+            _ = &mut stop => break,
+            accepted = acceptor.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    refused += 1;
+                    if logged.is_none_or(|at| at.elapsed() >= ACCEPT_LOG_EVERY) {
+                        tracing::warn!(error = %e, refused, "connections not accepted; trying again every 100 ms");
+                        (refused, logged) = (0, Some(Instant::now()));
+                    }
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+        };
+        let ep = ep.clone();
+        let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+            let ep = ep.clone();
+            let req = Request::from((req, local.clone(), remote.clone(), scheme.clone()));
+            async move {
+                let resp: hyper::Response<BoxBody<Bytes, std::io::Error>> =
+                    ep.get_response(req).await.into();
+                Ok::<_, Infallible>(resp)
+            }
+        });
+        let conn = builder
+            .serve_connection_with_upgrades(
+                TokioIo::new(FirstByteDeadline::new(io, header_timeout)),
+                service,
+            )
+            .into_owned();
+        let conn = graceful.watch(conn);
+        let mut closed = closed.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                // A client gone mid-request, or its headers too slow: its end, not ours.
+                ended = conn => if let Err(e) = ended {
+                    tracing::debug!(error = %e, "connection ended");
+                },
+                _ = closed.changed() => {}
+            }
+        });
+    }
+    drop(acceptor);
+    tracing::info!("stopping: open connections finish their requests");
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            secs = grace.as_secs(),
+            "connections still open after the grace period are closed"
+        );
+        close.send_replace(());
+    }
+    Ok(())
+}
+
+/// A new connection's socket that fails its reads with `TimedOut` if no byte comes within the
+/// header timeout. hyper's own header timeout starts once the connection is HTTP/1's, and
+/// to tell HTTP/1 from HTTP/2 the server waits for the first bytes, with no limit of its own.
+struct FirstByteDeadline<I> {
+    io: I,
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<I> FirstByteDeadline<I> {
+    fn new(io: I, timeout: Duration) -> Self {
+        Self {
+            io,
+            deadline: Some(Box::pin(tokio::time::sleep(timeout))),
+        }
+    }
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for FirstByteDeadline<I> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let read = Pin::new(&mut this.io).poll_read(cx, buf);
+        if let Some(deadline) = &mut this.deadline {
+            match &read {
+                Poll::Ready(Ok(())) if buf.filled().len() > before => this.deadline = None,
+                Poll::Pending if deadline.as_mut().poll(cx).is_ready() => {
+                    return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
+                }
+                _ => {}
+            }
+        }
+        read
+    }
+}
+
+impl<I: AsyncWrite + Unpin> AsyncWrite for FirstByteDeadline<I> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
