@@ -25,7 +25,7 @@ pub struct Settings {
     pub getmessage_max_count: i64,
     pub auth_cache_secs: u64,
     /// See `serve::serve`.
-    pub header_read_timeout_secs: u64,
+    pub request_read_timeout_secs: u64,
     pub trust_forwarded_for: bool,
     pub sms_provider: SmsProviderKind,
     pub sms_http_url: Option<String>,
@@ -95,9 +95,9 @@ pub const KNOBS: &[Knob] = &[
         help: "how long a partner token's check (or finding a token is nobody's) is reused; other processes see a rotation or a disabled partner within this time (0: check every call)",
     },
     Knob {
-        key: "header_read_timeout_secs",
+        key: "request_read_timeout_secs",
         default: "30",
-        help: "seconds a connection has to send a request's headers (a new or idle one, its first byte) before it is closed, so that slow or silent clients cannot hold every socket",
+        help: "seconds a client has to send a request's headers (a new or idle connection, its first byte), and then its body, so that slow or silent clients cannot hold every socket",
     },
     Knob {
         key: "trust_forwarded_for",
@@ -231,7 +231,7 @@ impl Default for Settings {
             max_body_bytes: 0,
             getmessage_max_count: 0,
             auth_cache_secs: 0,
-            header_read_timeout_secs: 0,
+            request_read_timeout_secs: 0,
             trust_forwarded_for: false,
             sms_provider: SmsProviderKind::Log,
             sms_http_url: None,
@@ -322,7 +322,7 @@ impl Settings {
             "max_body_bytes" => self.max_body_bytes = num(key, value)?,
             "getmessage_max_count" => self.getmessage_max_count = num(key, value)?,
             "auth_cache_secs" => self.auth_cache_secs = num(key, value)?,
-            "header_read_timeout_secs" => self.header_read_timeout_secs = num(key, value)?,
+            "request_read_timeout_secs" => self.request_read_timeout_secs = num(key, value)?,
             "trust_forwarded_for" => self.trust_forwarded_for = parse_bool(key, value)?,
             "sms_provider" => {
                 self.sms_provider = match value.trim() {
@@ -388,9 +388,9 @@ impl Settings {
                 "SIMO_GETMESSAGE_MAX_COUNT must be positive".into(),
             ));
         }
-        if self.header_read_timeout_secs < 1 {
+        if self.request_read_timeout_secs < 1 {
             return Err(Error::Config(
-                "SIMO_HEADER_READ_TIMEOUT_SECS must be positive".into(),
+                "SIMO_REQUEST_READ_TIMEOUT_SECS must be positive".into(),
             ));
         }
         Ok(())

@@ -4,9 +4,11 @@
 //! hundred idle sockets used up the process's file descriptors; and then poem's loop retried the
 //! failing `accept` at once, for ever: 3.8 s of CPU in 5 s (debug build, `ulimit -n 256`, 300
 //! idle sockets), while nobody else got in. Here a connection has a time to send each request's
-//! headers (`SIMO_HEADER_READ_TIMEOUT_SECS`; an idle keep-alive connection too, and a new one its
-//! first byte), and a failed `accept` waits `ACCEPT_BACKOFF` before the next.
+//! headers (`SIMO_REQUEST_READ_TIMEOUT_SECS`; an idle keep-alive connection too, and a new one its
+//! first byte), and a failed `accept` waits `ACCEPT_BACKOFF` before the next. A request's body
+//! has the same time again (`body_in_time`, `V1Body`).
 
+use crate::state::SharedState;
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use hyper::body::Incoming;
@@ -14,7 +16,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use poem::listener::Acceptor;
-use poem::{Endpoint, EndpointExt, IntoEndpoint, Request};
+use poem::{Body, Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response};
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
@@ -90,7 +92,7 @@ where
         });
         let conn = builder
             .serve_connection_with_upgrades(
-                TokioIo::new(FirstByteDeadline::new(io, header_timeout)),
+                TokioIo::new(ReadDeadline::first_byte(io, header_timeout)),
                 service,
             )
             .into_owned();
@@ -121,24 +123,35 @@ where
     Ok(())
 }
 
-/// A new connection's socket that fails its reads with `TimedOut` if no byte comes within the
-/// header timeout. hyper's own header timeout starts once the connection is HTTP/1's, and
-/// to tell HTTP/1 from HTTP/2 the server waits for the first bytes, with no limit of its own.
-struct FirstByteDeadline<I> {
+/// A reader that fails with `TimedOut` if it has not done in time: a new connection's socket
+/// until its first byte (hyper's own header timeout starts once the connection is HTTP/1's,
+/// and to tell HTTP/1 from HTTP/2 the server waits for the first bytes, with no limit of its
+/// own), or a request's whole body (see `body_in_time`).
+pub(crate) struct ReadDeadline<I> {
     io: I,
     deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The deadline is lifted by the first byte read, rather than by the end.
+    first_byte: bool,
 }
 
-impl<I> FirstByteDeadline<I> {
-    fn new(io: I, timeout: Duration) -> Self {
+impl<I> ReadDeadline<I> {
+    fn first_byte(io: I, timeout: Duration) -> Self {
         Self {
             io,
             deadline: Some(Box::pin(tokio::time::sleep(timeout))),
+            first_byte: true,
+        }
+    }
+
+    pub(crate) fn whole(io: I, timeout: Duration) -> Self {
+        Self {
+            first_byte: false,
+            ..Self::first_byte(io, timeout)
         }
     }
 }
 
-impl<I: AsyncRead + Unpin> AsyncRead for FirstByteDeadline<I> {
+impl<I: AsyncRead + Unpin> AsyncRead for ReadDeadline<I> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -149,7 +162,9 @@ impl<I: AsyncRead + Unpin> AsyncRead for FirstByteDeadline<I> {
         let read = Pin::new(&mut this.io).poll_read(cx, buf);
         if let Some(deadline) = &mut this.deadline {
             match &read {
-                Poll::Ready(Ok(())) if buf.filled().len() > before => this.deadline = None,
+                Poll::Ready(Ok(())) if this.first_byte && buf.filled().len() > before => {
+                    this.deadline = None
+                }
                 Poll::Pending if deadline.as_mut().poll(cx).is_ready() => {
                     return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
                 }
@@ -160,7 +175,7 @@ impl<I: AsyncRead + Unpin> AsyncRead for FirstByteDeadline<I> {
     }
 }
 
-impl<I: AsyncWrite + Unpin> AsyncWrite for FirstByteDeadline<I> {
+impl<I: AsyncWrite + Unpin> AsyncWrite for ReadDeadline<I> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -188,4 +203,20 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for FirstByteDeadline<I> {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
+}
+
+/// Wraps the cabinet's and the operator's forms: a body must be in within the request read
+/// timeout (`SIMO_REQUEST_READ_TIMEOUT_SECS`), or the form fails as unreadable, instead of
+/// holding its connection and task for as long as the client trickles it in. The v1 API bounds
+/// its bodies where it reads them (`V1Body`), at no cost when a body is already there.
+pub async fn body_in_time<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let secs = req
+        .data::<SharedState>()
+        .map_or(30, |s| s.settings.request_read_timeout_secs);
+    let body = req.take_body().into_async_read();
+    req.set_body(Body::from_async_read(ReadDeadline::whole(
+        body,
+        Duration::from_secs(secs),
+    )));
+    next.call(req).await.map(IntoResponse::into_response)
 }

@@ -155,7 +155,7 @@ impl Application {
             .state
             .store
             .spawn_maintenance(Duration::from_millis(100));
-        let header_timeout = Duration::from_secs(self.state.settings.header_read_timeout_secs);
+        let header_timeout = Duration::from_secs(self.state.settings.request_read_timeout_secs);
         let served = crate::serve::serve(
             self.acceptor,
             app,

@@ -244,6 +244,7 @@ fn area(
 ) -> impl Endpoint + use<> {
     route
         .around(read_only::guard)
+        .around(crate::serve::body_in_time)
         .around(errors::render_errors)
         .around(language)
         .around(headers::security_headers)

@@ -838,29 +838,15 @@ async fn a_database_that_takes_no_writes_answers_503_to_sends_and_reads_go_on() 
 
 /// Slow or silent clients cannot hold the server's sockets: a connection that sends nothing,
 /// one whose headers stop halfway, and a keep-alive one idle after its answer are each closed
-/// once `SIMO_HEADER_READ_TIMEOUT_SECS` has passed; a request sent in time is answered.
+/// once `SIMO_REQUEST_READ_TIMEOUT_SECS` has passed; a request sent in time is answered.
 #[tokio::test]
 async fn connections_that_send_nothing_or_half_their_headers_are_closed() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     use tokio::net::TcpStream;
-    let Some(app) = spawn_app_with(Db::Sqlite, |s| s.header_read_timeout_secs = 1).await else {
+    let Some(app) = spawn_app_with(Db::Sqlite, |s| s.request_read_timeout_secs = 1).await else {
         return;
     };
     let addr = app.base.trim_start_matches("http://").to_owned();
-    // What the server sends until it closes the connection (a 408 may come first).
-    async fn until_closed(conn: &mut TcpStream) -> Vec<u8> {
-        let mut got = Vec::new();
-        let mut buf = [0u8; 1024];
-        loop {
-            let read = tokio::time::timeout(Duration::from_secs(20), conn.read(&mut buf))
-                .await
-                .expect("the connection is still open 20 s on");
-            match read {
-                Ok(0) | Err(_) => return got,
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-            }
-        }
-    }
     let mut silent = TcpStream::connect(&addr).await.unwrap();
     let mut halfway = TcpStream::connect(&addr).await.unwrap();
     halfway
@@ -880,4 +866,53 @@ async fn connections_that_send_nothing_or_half_their_headers_are_closed() {
     let answered = String::from_utf8_lossy(&answered);
     assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
     assert!(answered.ends_with("\r\n\r\nok"), "{answered}");
+}
+
+/// A body that trickles in is cut off at the request read timeout: the API answers 408 in the
+/// envelope, and a cabinet form is refused as unreadable; neither holds its connection longer.
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_refused() {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let Some(app) = spawn_app_with(Db::Sqlite, |s| s.request_read_timeout_secs = 1).await else {
+        return;
+    };
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut api = TcpStream::connect(&addr).await.unwrap();
+    api.write_all(
+        b"POST /api/v1/auth HTTP/1.1\r\nHost: simo\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n{\"inn\":",
+    )
+    .await
+    .unwrap();
+    let mut form = TcpStream::connect(&addr).await.unwrap();
+    form.write_all(
+        b"POST /cabinet/login HTTP/1.1\r\nHost: simo\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ninn=77",
+    )
+    .await
+    .unwrap();
+
+    let (api, form) = tokio::join!(until_closed(&mut api), until_closed(&mut form));
+    let api = String::from_utf8_lossy(&api);
+    assert!(api.starts_with("HTTP/1.1 408"), "{api}");
+    assert!(api.contains("Тело запроса не получено за 1 с"), "{api}");
+    let form = String::from_utf8_lossy(&form);
+    assert!(form.starts_with("HTTP/1.1 400"), "{form}");
+}
+
+/// What the server sends on a raw connection until it closes it.
+async fn until_closed(conn: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        let read = tokio::time::timeout(Duration::from_secs(20), conn.read(&mut buf))
+            .await
+            .expect("the connection is still open 20 s on");
+        match read {
+            Ok(0) | Err(_) => return got,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
 }

@@ -133,14 +133,32 @@ where
                 "The request is too large: {limit} bytes at most"
             )))
         };
+        let secs = request
+            .data::<SharedState>()
+            .map_or(30, |s| s.settings.request_read_timeout_secs);
         let bytes = match body.take() {
-            Ok(b) => b.into_bytes_limit(limit).await.map_err(|e| match e {
-                poem::error::ReadBodyError::PayloadTooLarge => too_large(),
-                other => V1Error::bad_request(phrase!(
-                    "Не удалось прочитать тело запроса: {other}",
-                    "The request body could not be read: {other}"
-                )),
-            })?,
+            // A body already in costs no timer: the read is done before the timeout's is armed.
+            Ok(b) => match tokio::time::timeout(
+                std::time::Duration::from_secs(secs),
+                b.into_bytes_limit(limit),
+            )
+            .await
+            {
+                Ok(read) => read.map_err(|e| match e {
+                    poem::error::ReadBodyError::PayloadTooLarge => too_large(),
+                    other => V1Error::bad_request(phrase!(
+                        "Не удалось прочитать тело запроса: {other}",
+                        "The request body could not be read: {other}"
+                    )),
+                })?,
+                Err(_) => {
+                    return Err(V1Error::RequestTimeout(ErrorEnvelope::new(&phrase!(
+                        "Тело запроса не получено за {secs} с",
+                        "The request body did not arrive within {secs} s"
+                    )))
+                    .into());
+                }
+            },
             Err(_) => Default::default(),
         };
         let query = request.uri().query();

@@ -101,6 +101,11 @@ pub enum V1Error {
     /// The employee cannot receive messages (disabled or awaiting approval), or the record exists.
     #[oai(status = 409)]
     Conflict(Json<ErrorEnvelope>),
+    /// The body did not arrive within the server's time for it (30 s unless its operator set
+    /// another): a client that trickles its body in would hold a connection for as long as it
+    /// likes.
+    #[oai(status = 408)]
+    RequestTimeout(Json<ErrorEnvelope>),
     /// The body is larger than the server accepts.
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorEnvelope>),
