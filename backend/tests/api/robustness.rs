@@ -692,13 +692,7 @@ async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
     let took = start.elapsed();
     assert!(took < WAIT, "20 calls during a known outage took {took:?}");
     // The load balancer is told, and the operator's Prometheus still gets what callers got.
-    let ready = app
-        .client
-        .get(format!("{}/readyz", app.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 503);
+    assert_eq!(readiness(&app).await, 503);
     let metrics = scrape(&app).await;
     for line in [
         "simo_database_up 0",
@@ -738,14 +732,13 @@ async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
         .collect();
     assert_eq!(titles, ["После сбоя", "До сбоя"]);
     assert_eq!(browser.get("/cabinet").await.status, 200);
-    let ready = app
-        .client
-        .get(format!("{}/readyz", app.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 200);
+    assert_eq!(readiness(&app).await, 200);
     assert!(scrape(&app).await.contains("simo_database_up 1"));
+}
+
+async fn readiness(app: &TestApp) -> u16 {
+    let url = format!("{}/readyz", app.base);
+    app.client.get(url).send().await.unwrap().status().as_u16()
 }
 
 async fn scrape(app: &TestApp) -> String {
@@ -841,22 +834,12 @@ async fn a_database_that_takes_no_writes_answers_503_to_sends_and_reads_go_on() 
 /// once `SIMO_REQUEST_READ_TIMEOUT_SECS` has passed; a request sent in time is answered.
 #[tokio::test]
 async fn connections_that_send_nothing_or_half_their_headers_are_closed() {
-    use tokio::io::AsyncWriteExt;
-    use tokio::net::TcpStream;
-    let Some(app) = spawn_app_with(Db::Sqlite, |s| s.request_read_timeout_secs = 1).await else {
+    let Some((_app, addr)) = reads_timing_out().await else {
         return;
     };
-    let addr = app.base.trim_start_matches("http://").to_owned();
-    let mut silent = TcpStream::connect(&addr).await.unwrap();
-    let mut halfway = TcpStream::connect(&addr).await.unwrap();
-    halfway
-        .write_all(b"POST /api/v1/getstaff HTTP/1.1\r\nHost: simo\r\n")
-        .await
-        .unwrap();
-    let mut idle = TcpStream::connect(&addr).await.unwrap();
-    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: simo\r\n\r\n")
-        .await
-        .unwrap();
+    let mut silent = connected(&addr, b"").await;
+    let mut halfway = connected(&addr, b"POST /api/v1/getstaff HTTP/1.1\r\nHost: simo\r\n").await;
+    let mut idle = connected(&addr, b"GET /healthz HTTP/1.1\r\nHost: simo\r\n\r\n").await;
 
     let (_, _, answered) = tokio::join!(
         until_closed(&mut silent),
@@ -872,26 +855,21 @@ async fn connections_that_send_nothing_or_half_their_headers_are_closed() {
 /// envelope, and a cabinet form is refused as unreadable; neither holds its connection longer.
 #[tokio::test]
 async fn a_body_that_does_not_arrive_in_time_is_refused() {
-    use tokio::io::AsyncWriteExt;
-    use tokio::net::TcpStream;
-    let Some(app) = spawn_app_with(Db::Sqlite, |s| s.request_read_timeout_secs = 1).await else {
+    let Some((_app, addr)) = reads_timing_out().await else {
         return;
     };
-    let addr = app.base.trim_start_matches("http://").to_owned();
-    let mut api = TcpStream::connect(&addr).await.unwrap();
-    api.write_all(
+    let mut api = connected(
+        &addr,
         b"POST /api/v1/auth HTTP/1.1\r\nHost: simo\r\nContent-Type: application/json\r\n\
           Content-Length: 100\r\n\r\n{\"inn\":",
     )
-    .await
-    .unwrap();
-    let mut form = TcpStream::connect(&addr).await.unwrap();
-    form.write_all(
+    .await;
+    let mut form = connected(
+        &addr,
         b"POST /cabinet/login HTTP/1.1\r\nHost: simo\r\n\
           Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ninn=77",
     )
-    .await
-    .unwrap();
+    .await;
 
     let (api, form) = tokio::join!(until_closed(&mut api), until_closed(&mut form));
     let api = String::from_utf8_lossy(&api);
@@ -899,6 +877,22 @@ async fn a_body_that_does_not_arrive_in_time_is_refused() {
     assert!(api.contains("Тело запроса не получено за 1 с"), "{api}");
     let form = String::from_utf8_lossy(&form);
     assert!(form.starts_with("HTTP/1.1 400"), "{form}");
+}
+
+/// An app whose clients have a second to send a request's headers, and again its body; with its
+/// address for raw connections.
+async fn reads_timing_out() -> Option<(TestApp, String)> {
+    let app = spawn_app_with(Db::Sqlite, |s| s.request_read_timeout_secs = 1).await?;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    Some((app, addr))
+}
+
+/// A raw connection to `addr` that has sent `bytes`.
+async fn connected(addr: &str, bytes: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(bytes).await.unwrap();
+    conn
 }
 
 /// What the server sends on a raw connection until it closes it.
