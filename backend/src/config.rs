@@ -24,7 +24,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub getmessage_max_count: i64,
     pub auth_cache_secs: u64,
-    /// See `serve::serve`.
+    /// See `serve::serve`; read through `request_read_timeout`.
     pub request_read_timeout_secs: u64,
     pub trust_forwarded_for: bool,
     pub sms_provider: SmsProviderKind,
@@ -394,6 +394,11 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// What a client has to send a request's headers in, and again its body (see `serve`).
+    pub fn request_read_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.request_read_timeout_secs)
     }
 
     /// Reads a knob of another module's table (always present: defaults are applied first).

@@ -140,6 +140,12 @@ fn sqlite_primary_code(db: &dyn sqlx::error::DatabaseError) -> Option<i32> {
         .map(|c| c & 0xff)
 }
 
+/// PostgreSQL's SQLSTATEs for a connection lost or refused on the way: class 08 (connection
+/// exceptions) and 57P01-03 (the server shutting down, crashed, or starting).
+pub(crate) fn pg_connection_lost(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+}
+
 fn sqlx_unavailability(e: &sqlx::Error) -> Option<Unavailability> {
     match e {
         sqlx::Error::PoolTimedOut
@@ -148,17 +154,13 @@ fn sqlx_unavailability(e: &sqlx::Error) -> Option<Unavailability> {
         | sqlx::Error::Tls(_) => Some(Unavailability::Unreachable),
         sqlx::Error::Database(db) => {
             if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-                // Class 08: connection exceptions; 57P01-03: the server shutting down or
-                // starting; 53300: too many connections; 53100: disk full; 25006: a read-only
-                // transaction.
+                // 53300: too many connections; 53100: disk full; 25006: a read-only transaction.
                 let code = pg.code();
                 if code == "53100" {
                     Some(Unavailability::DiskFull)
                 } else if code == "25006" {
                     Some(Unavailability::ReadOnly)
-                } else if code.starts_with("08")
-                    || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
-                {
+                } else if pg_connection_lost(code) || code == "53300" {
                     Some(Unavailability::Unreachable)
                 } else {
                     None

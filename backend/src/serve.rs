@@ -205,18 +205,22 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for ReadDeadline<I> {
     }
 }
 
+/// The request read timeout of the app serving `req` (the setting's default when the request
+/// carries no app, as in a handler's unit test).
+pub(crate) fn request_read_timeout(req: &Request) -> Duration {
+    req.data::<SharedState>()
+        .map_or(Duration::from_secs(30), |s| {
+            s.settings.request_read_timeout()
+        })
+}
+
 /// Wraps the cabinet's and the operator's forms: a body must be in within the request read
 /// timeout (`SIMO_REQUEST_READ_TIMEOUT_SECS`), or the form fails as unreadable, instead of
 /// holding its connection and task for as long as the client trickles it in. The v1 API bounds
 /// its bodies where it reads them (`V1Body`), at no cost when a body is already there.
 pub async fn body_in_time<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    let secs = req
-        .data::<SharedState>()
-        .map_or(30, |s| s.settings.request_read_timeout_secs);
+    let timeout = request_read_timeout(&req);
     let body = req.take_body().into_async_read();
-    req.set_body(Body::from_async_read(ReadDeadline::whole(
-        body,
-        Duration::from_secs(secs),
-    )));
+    req.set_body(Body::from_async_read(ReadDeadline::whole(body, timeout)));
     next.call(req).await.map(IntoResponse::into_response)
 }

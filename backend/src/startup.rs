@@ -155,12 +155,11 @@ impl Application {
             .state
             .store
             .spawn_maintenance(Duration::from_millis(100));
-        let header_timeout = Duration::from_secs(self.state.settings.request_read_timeout_secs);
         let served = crate::serve::serve(
             self.acceptor,
             app,
             stop,
-            header_timeout,
+            self.state.settings.request_read_timeout(),
             Duration::from_secs(10),
         )
         .await;

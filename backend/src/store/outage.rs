@@ -81,8 +81,7 @@ fn lost_on_the_way(e: &sqlx::Error) -> bool {
         sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
         sqlx::Error::Database(db) => db
             .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-            // Class 08: connection exceptions; 57P0x: the server shutting down or starting.
-            .is_some_and(|pg| pg.code().starts_with("08") || pg.code().starts_with("57P0")),
+            .is_some_and(|pg| crate::error::pg_connection_lost(pg.code())),
         _ => false,
     }
 }

@@ -133,17 +133,10 @@ where
                 "The request is too large: {limit} bytes at most"
             )))
         };
-        let secs = request
-            .data::<SharedState>()
-            .map_or(30, |s| s.settings.request_read_timeout_secs);
+        let timeout = crate::serve::request_read_timeout(request);
         let bytes = match body.take() {
             // A body already in costs no timer: the read is done before the timeout's is armed.
-            Ok(b) => match tokio::time::timeout(
-                std::time::Duration::from_secs(secs),
-                b.into_bytes_limit(limit),
-            )
-            .await
-            {
+            Ok(b) => match tokio::time::timeout(timeout, b.into_bytes_limit(limit)).await {
                 Ok(read) => read.map_err(|e| match e {
                     poem::error::ReadBodyError::PayloadTooLarge => too_large(),
                     other => V1Error::bad_request(phrase!(
@@ -152,6 +145,7 @@ where
                     )),
                 })?,
                 Err(_) => {
+                    let secs = timeout.as_secs();
                     return Err(V1Error::RequestTimeout(ErrorEnvelope::new(&phrase!(
                         "Тело запроса не получено за {secs} с",
                         "The request body did not arrive within {secs} s"
