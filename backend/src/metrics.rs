@@ -123,6 +123,7 @@ pub struct Metrics {
     db_connections: Family<PoolLabels, Gauge>,
     db_connections_max: Family<PoolLabel, Gauge>,
     database_up: Gauge,
+    background_waiting: Gauge,
     rss: Gauge,
 }
 
@@ -213,6 +214,12 @@ impl Metrics {
             "1 when this scrape read the queues' depths from the database, 0 when it could not (the queue gauges then keep their last values)",
             database_up.clone(),
         );
+        let background_waiting = Gauge::default();
+        registry.register(
+            "background_tasks_waiting_for_database",
+            "Background tasks (push workers, webhook sender, scheduler, reminders, housekeeping) parked while PostgreSQL is known to be out of reach; they go on when it is back",
+            background_waiting.clone(),
+        );
         let rss = Gauge::default();
         registry.register(
             "process_resident_memory_bytes",
@@ -235,6 +242,7 @@ impl Metrics {
             db_connections,
             db_connections_max,
             database_up,
+            background_waiting,
             rss,
         }
     }
@@ -276,6 +284,7 @@ impl Metrics {
         &self,
         depths: Option<QueueDepths>,
         pools: &[PoolStats],
+        background_waiting: usize,
     ) -> Result<String, std::fmt::Error> {
         for p in pools {
             let idle = p.idle.min(p.open);
@@ -295,6 +304,8 @@ impl Metrics {
         }
         // Without the database the rest still tells the operator what callers got meanwhile.
         self.database_up.set(i64::from(depths.is_some()));
+        self.background_waiting
+            .set(i64::try_from(background_waiting).unwrap_or(i64::MAX));
         if let Some(depths) = depths {
             self.push_queue.set(depths.push_jobs);
             self.webhook_queue.set(depths.webhook_events);
@@ -391,6 +402,7 @@ mod tests {
                     idle: 1,
                     max: 8,
                 }],
+                0,
             )
             .unwrap();
         for line in [
@@ -410,13 +422,18 @@ mod tests {
             "simo_db_connections{pool=\"read\",state=\"idle\"} 1",
             "simo_db_connections_max{pool=\"read\"} 8",
             "simo_database_up 1",
+            "simo_background_tasks_waiting_for_database 0",
         ] {
             assert!(text.contains(line), "{line} in\n{text}");
         }
         assert!(text.ends_with("# EOF\n"));
         // The database out of reach at the next scrape: said so, the queues as last read.
-        let text = m.render(None, &[]).unwrap();
-        for line in ["simo_database_up 0", "simo_push_queue_jobs 7"] {
+        let text = m.render(None, &[], 6).unwrap();
+        for line in [
+            "simo_database_up 0",
+            "simo_push_queue_jobs 7",
+            "simo_background_tasks_waiting_for_database 6",
+        ] {
             assert!(text.contains(line), "{line} in\n{text}");
         }
     }

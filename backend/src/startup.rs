@@ -216,9 +216,7 @@ async fn readyz(req: &Request) -> Response {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(error = %e, "not ready: the database did not answer");
-                if e.is_unavailable() {
-                    state.store.suspect_outage();
-                }
+                state.store.note_failure(&e);
                 false
             }
         },
@@ -306,14 +304,16 @@ async fn metrics_text(req: &Request) -> Response {
             Ok(d) => Some(d),
             Err(e) => {
                 tracing::error!(error = %e, "queue depths not read for /metrics");
-                if e.is_unavailable() {
-                    state.store.suspect_outage();
-                }
+                state.store.note_failure(&e);
                 None
             }
         },
     };
-    match state.metrics.render(depths, &state.store.pool_stats()) {
+    let store = &state.store;
+    match state
+        .metrics
+        .render(depths, &store.pool_stats(), store.background_waiting())
+    {
         Ok(text) => text
             .with_content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
             .into_response(),

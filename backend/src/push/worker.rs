@@ -107,6 +107,11 @@ impl Workers {
             if *stopped.borrow() {
                 break;
             }
+            tokio::select! {
+                _ = self.store.until_reachable() => {}
+                // Told to stop: the check above ends the loop.
+                _ = stopped.changed() => continue,
+            }
             // Registered before looking, so a job queued while we look still wakes us.
             let notified = self.wakeup.notify().notified();
             tokio::pin!(notified);
@@ -135,7 +140,10 @@ impl Workers {
                 Ok(true) => continue,
                 // The queue was empty behind this round; what comes later wakes a worker.
                 Ok(false) => {}
-                Err(e) => tracing::error!(error = %e, "push worker cannot reach the database"),
+                Err(e) => {
+                    tracing::error!(error = %e, "push worker cannot reach the database");
+                    self.store.note_failure(&e);
+                }
             }
             tokio::select! {
                 _ = &mut notified => {}

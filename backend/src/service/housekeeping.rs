@@ -76,6 +76,7 @@ pub async fn run_once(store: &Store, retention: Retention, now: Millis) -> Resul
 pub fn spawn(store: Store, retention: Retention) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            store.until_reachable().await;
             match run_once(&store, retention, now_millis()).await {
                 Ok(p) if p != Pruned::default() => {
                     tracing::info!(
@@ -88,7 +89,10 @@ pub fn spawn(store: Store, retention: Retention) -> tokio::task::JoinHandle<()> 
                     )
                 }
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "housekeeping failed; tried again in an hour"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "housekeeping failed; tried again in an hour");
+                    store.note_failure(&e);
+                }
             }
             tokio::time::sleep(EVERY).await;
         }

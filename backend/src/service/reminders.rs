@@ -86,11 +86,13 @@ pub async fn remind_overdue(state: &AppState, now: Millis) -> Result<u64> {
 pub fn spawn(state: crate::state::SharedState, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            state.store.until_reachable().await;
             match remind_overdue(&state, now_millis()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminded = n, "automatic reminders to acknowledge queued"),
                 Err(e) => {
-                    tracing::warn!(error = %e, "automatic reminders: round failed, trying again")
+                    tracing::warn!(error = %e, "automatic reminders: round failed, trying again");
+                    state.store.note_failure(&e);
                 }
             }
             tokio::time::sleep(every).await;

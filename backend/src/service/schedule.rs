@@ -591,8 +591,10 @@ async fn send_one(state: &AppState, row: &ScheduledRow) -> Result<bool> {
 pub fn spawn(state: crate::state::SharedState, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            state.store.until_reachable().await;
             if let Err(e) = run_due(&state, now_millis()).await {
                 tracing::warn!(error = %e, "scheduled sends: round failed, trying again");
+                state.store.note_failure(&e);
             }
             tokio::time::sleep(every).await;
         }

@@ -332,8 +332,10 @@ impl Store {
             return Some(tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(every).await;
+                    store.until_reachable().await;
                     if let Err(e) = store.vacuum_queue_if_churned(QUEUE_VACUUM_EVERY).await {
                         tracing::warn!(error = %e, "vacuum of the delivery queue failed");
+                        store.note_failure(&e);
                     }
                 }
             }));
@@ -379,6 +381,7 @@ impl Store {
             search_indexer: self.search_indexer.clone(),
             sealer: self.sealer.clone(),
             key_file: self.key_file.clone(),
+            outage: self.outage.clone(),
             ..Self::from_pools(self.pool.clone(), self.writer.clone(), self.direct.clone())
         }
     }
@@ -469,8 +472,33 @@ impl Store {
     /// full disk, which hold up a write while reads go on.
     pub fn suspect_outage(&self) {
         if let Pool::Postgres(p) = &self.pool {
-            self.outage.suspect(p.connect_options());
+            self.outage.suspect(p.clone());
         }
+    }
+
+    /// A call or a background round failed with `e`: if the database could not serve it, has
+    /// the store probe whether PostgreSQL is out of reach (`suspect_outage`).
+    pub fn note_failure(&self, e: &Error) {
+        if e.is_unavailable() {
+            self.suspect_outage();
+        }
+    }
+
+    /// Returns once PostgreSQL is not known to be out of reach: at once, or when the probe gets
+    /// through. Background rounds wait here, so that during an outage they do not each wait
+    /// out the pool and log it, and they go on as soon as the database is back.
+    pub async fn until_reachable(&self) {
+        self.outage.until_up().await
+    }
+
+    /// True while a probe of PostgreSQL runs (see `suspect_outage`).
+    pub fn probing_outage(&self) -> bool {
+        self.outage.probing()
+    }
+
+    /// How many background tasks wait in `until_reachable` now, for `/metrics`.
+    pub fn background_waiting(&self) -> usize {
+        self.outage.waiting()
     }
 
     /// For `/readyz`: the database answers a trivial query.

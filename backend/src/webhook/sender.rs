@@ -79,10 +79,18 @@ impl Sender {
             if *stopped.borrow() {
                 break;
             }
+            tokio::select! {
+                _ = self.store.until_reachable() => {}
+                // Told to stop: the check above ends the loop.
+                _ = stopped.changed() => continue,
+            }
             match self.round(now_millis()).await {
                 Ok(true) => continue,
                 Ok(false) => {}
-                Err(e) => tracing::error!(error = %e, "webhook sender cannot reach the database"),
+                Err(e) => {
+                    tracing::error!(error = %e, "webhook sender cannot reach the database");
+                    self.store.note_failure(&e);
+                }
             }
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}

@@ -642,6 +642,12 @@ impl Outage {
         }
     }
 
+    /// New connections are held with no answer while those open go on: a host name that no
+    /// longer resolves, or a firewall that drops new connections.
+    fn refuse_new(&self) {
+        self.up.store(false, Ordering::SeqCst);
+    }
+
     fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
         self.held.lock().unwrap().clear();
@@ -691,9 +697,18 @@ async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
     // Each would have waited out the pool: twenty of them, twenty times `WAIT`.
     let took = start.elapsed();
     assert!(took < WAIT, "20 calls during a known outage took {took:?}");
+    // The background tasks park until the probe gets through, rather than each waiting out the
+    // pool round after round: four push workers, the webhook sender and the scheduler (the
+    // reminders and the housekeeping sleep between rounds far longer than this test).
+    eventually("the background tasks parked", || async {
+        app.state.store.background_waiting() >= 6
+    })
+    .await;
     // The load balancer is told, and the operator's Prometheus still gets what callers got.
     assert_eq!(readiness(&app).await, 503);
     let metrics = scrape(&app).await;
+    let parked = gauge(&metrics, "simo_background_tasks_waiting_for_database");
+    assert!(parked >= 6, "{parked} parked in\n{metrics}");
     for line in [
         "simo_database_up 0",
         "simo_http_requests_total{route=\"getmessage\",status=\"503\"} 20",
@@ -733,7 +748,52 @@ async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
     assert_eq!(titles, ["После сбоя", "До сбоя"]);
     assert_eq!(browser.get("/cabinet").await.status, 200);
     assert_eq!(readiness(&app).await, 200);
-    assert!(scrape(&app).await.contains("simo_database_up 1"));
+    eventually("the background tasks back at work", || async {
+        app.state.store.background_waiting() == 0
+    })
+    .await;
+    let metrics = scrape(&app).await;
+    assert!(metrics.contains("simo_database_up 1"), "{metrics}");
+    assert_eq!(
+        gauge(&metrics, "simo_background_tasks_waiting_for_database"),
+        0
+    );
+}
+
+/// A gauge's value in a scrape without labels.
+fn gauge(metrics: &str, name: &str) -> i64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} in\n{metrics}"))
+}
+
+/// No new connection to PostgreSQL can be made, but the pool's open ones work: the probe a
+/// 503 starts finds the database there through them, so calls the pool can serve are not
+/// refused at once by a breaker that thinks it down.
+#[tokio::test]
+async fn a_database_that_takes_no_new_connections_is_not_an_outage_while_open_ones_work() {
+    let outage = Outage::start().await;
+    let Some(app) = spawn_postgres_app_at(&outage.url, Duration::from_secs(3), |_| {}).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов").await;
+    app.create_message(&p, &e.id, "До", "т").await.ok();
+
+    outage.refuse_new();
+    // As after a 503 of a call that wanted one more connection than the pool had open.
+    app.state.store.suspect_outage();
+    assert!(app.state.store.probing_outage());
+    eventually("the probe done", || async {
+        !app.state.store.probing_outage()
+    })
+    .await;
+    assert!(!app.state.store.database_known_down());
+    app.create_message(&p, &e.id, "Через открытое соединение", "т")
+        .await
+        .ok();
+    outage.restore();
 }
 
 async fn readiness(app: &TestApp) -> u16 {
