@@ -97,7 +97,7 @@ pub const KNOBS: &[Knob] = &[
     Knob {
         key: "request_read_timeout_secs",
         default: "30",
-        help: "seconds a client has to send a request's headers (a new or idle connection, its first byte), and then its body, so that slow or silent clients cannot hold every socket",
+        help: "seconds a client has to send a request's headers (a new or idle connection, its first byte; an HTTP/2 one with no stream open, its next stream), and then its body, so that slow or silent clients cannot hold every socket",
     },
     Knob {
         key: "trust_forwarded_for",

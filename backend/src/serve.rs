@@ -6,7 +6,8 @@
 //! idle sockets), while nobody else got in. Here a connection has a time to send each request's
 //! headers (`SIMO_REQUEST_READ_TIMEOUT_SECS`; an idle keep-alive connection too, and a new one its
 //! first byte), and a failed `accept` waits `ACCEPT_BACKOFF` before the next. A request's body
-//! has the same time again (`body_in_time`, `V1Body`).
+//! has the same time again (`body_in_time`, `V1Body`). hyper's header timeout is HTTP/1's alone:
+//! an HTTP/2 connection with no stream open is closed (GOAWAY) after the same time idle.
 
 use crate::state::SharedState;
 use bytes::Bytes;
@@ -14,7 +15,6 @@ use http_body_util::combinators::BoxBody;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use poem::listener::Acceptor;
 use poem::{Body, Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response};
 use std::convert::Infallible;
@@ -22,6 +22,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -37,7 +38,7 @@ const ACCEPT_LOG_EVERY: Duration = Duration::from_secs(10);
 /// connections finish their requests for up to `grace`. A connection has `header_timeout` to
 /// send a request's headers, from the moment it waits for them: a keep-alive connection with no
 /// next request is closed after it too (30 s by default, hyper's; nginx's
-/// `client_header_timeout` is 60 s).
+/// `client_header_timeout` is 60 s), and so is one with no request in flight for as long.
 pub async fn serve<A, E>(
     mut acceptor: A,
     ep: E,
@@ -56,9 +57,9 @@ where
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
-    let graceful = GracefulShutdown::new();
-    // Past the grace period, what is still open is dropped, as poem's loop did.
-    let (close, closed) = tokio::sync::watch::channel(());
+    // Each connection's task holds a sender; all gone, every connection has ended.
+    let (alive, mut all_ended) = tokio::sync::mpsc::channel::<()>(1);
+    let (phase, phases) = tokio::sync::watch::channel(Phase::Serving);
     tokio::pin!(stop);
     for addr in acceptor.local_addr() {
         tracing::info!(addr = %addr, "listening");
@@ -81,12 +82,16 @@ where
             },
         };
         let ep = ep.clone();
+        let activity = Arc::new(Activity::new());
+        let busy = activity.clone();
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
             let ep = ep.clone();
             let req = Request::from((req, local.clone(), remote.clone(), scheme.clone()));
+            let in_flight = InFlight::new(busy.clone());
             async move {
                 let resp: hyper::Response<BoxBody<Bytes, std::io::Error>> =
                     ep.get_response(req).await.into();
+                drop(in_flight);
                 Ok::<_, Infallible>(resp)
             }
         });
@@ -96,31 +101,128 @@ where
                 service,
             )
             .into_owned();
-        let conn = graceful.watch(conn);
-        let mut closed = closed.clone();
+        let (alive, mut phases) = (alive.clone(), phases.clone());
         tokio::spawn(async move {
-            tokio::select! {
-                // A client gone mid-request, or its headers too slow: its end, not ours.
-                ended = conn => if let Err(e) = ended {
-                    tracing::debug!(error = %e, "connection ended");
-                },
-                _ = closed.changed() => {}
+            let _alive = alive;
+            tokio::pin!(conn);
+            let idle = activity.idle_for(header_timeout);
+            // Set once closed for idleness: a client that does not answer the GOAWAY's PING
+            // (HTTP/2 waits for it) is dropped after the same time again.
+            let overdue = tokio::time::sleep(Duration::MAX);
+            tokio::pin!(idle, overdue);
+            let mut winding_down = false;
+            loop {
+                tokio::select! {
+                    // A client gone mid-request, or its headers too slow: its end, not ours.
+                    ended = conn.as_mut() => {
+                        if let Err(e) = ended {
+                            tracing::debug!(error = %e, "connection ended");
+                        }
+                        break;
+                    }
+                    // Requests in flight finish; no new ones are taken.
+                    () = &mut idle, if !winding_down => {
+                        conn.as_mut().graceful_shutdown();
+                        winding_down = true;
+                        overdue
+                            .as_mut()
+                            .reset(tokio::time::Instant::now() + header_timeout);
+                    }
+                    () = &mut overdue => break,
+                    changed = phases.changed() => match changed.map(|()| *phases.borrow()) {
+                        Ok(Phase::Serving) => {}
+                        Ok(Phase::Stopping) => if !winding_down {
+                            conn.as_mut().graceful_shutdown();
+                            winding_down = true;
+                        },
+                        // Past the grace period, what is still open is dropped, as poem's loop did.
+                        Ok(Phase::Closing) | Err(_) => break,
+                    },
+                }
             }
         });
     }
     drop(acceptor);
+    drop(alive);
     tracing::info!("stopping: open connections finish their requests");
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    phase.send_replace(Phase::Stopping);
+    if tokio::time::timeout(grace, all_ended.recv()).await.is_err() {
         tracing::warn!(
             secs = grace.as_secs(),
             "connections still open after the grace period are closed"
         );
-        close.send_replace(());
+        phase.send_replace(Phase::Closing);
     }
     Ok(())
+}
+
+/// Where the server is in its life, as each connection's task sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Serving,
+    /// Finish the requests in flight, take no new ones.
+    Stopping,
+    /// The grace period is over: drop the connection.
+    Closing,
+}
+
+/// One connection's requests: how many are in flight, and since when none has been.
+struct Activity {
+    opened: Instant,
+    in_flight: AtomicUsize,
+    /// Milliseconds from `opened` to the end of the last request.
+    last_ended: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            opened: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            last_ended: AtomicU64::new(0),
+        }
+    }
+
+    /// Resolves once no request has been in flight for `limit`. HTTP/1 needs no such bound
+    /// (hyper's header timeout closes an idle keep-alive connection); an HTTP/2 connection
+    /// with no stream open would otherwise stay for as long as its client keeps it.
+    async fn idle_for(&self, limit: Duration) {
+        loop {
+            let wait = match self.in_flight.load(Ordering::Acquire) {
+                0 => {
+                    let since = Duration::from_millis(self.last_ended.load(Ordering::Acquire));
+                    let idle = self.opened.elapsed().saturating_sub(since);
+                    match limit.checked_sub(idle) {
+                        None | Some(Duration::ZERO) => return,
+                        Some(left) => left,
+                    }
+                }
+                _ => limit,
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// A request in flight on its connection, from its headers until its answer is ready (or it
+/// is dropped: a stream reset by the client).
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn new(activity: Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self(activity)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let ended = self.0.opened.elapsed().as_millis();
+        self.0
+            .last_ended
+            .store(u64::try_from(ended).unwrap_or(u64::MAX), Ordering::Release);
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A reader that fails with `TimedOut` if it has not done in time: a new connection's socket

@@ -890,8 +890,9 @@ async fn a_database_that_takes_no_writes_answers_503_to_sends_and_reads_go_on() 
 }
 
 /// Slow or silent clients cannot hold the server's sockets: a connection that sends nothing,
-/// one whose headers stop halfway, and a keep-alive one idle after its answer are each closed
-/// once `SIMO_REQUEST_READ_TIMEOUT_SECS` has passed; a request sent in time is answered.
+/// one whose headers stop halfway, a keep-alive one idle after its answer, and an HTTP/2 one
+/// with no stream open are each closed once `SIMO_REQUEST_READ_TIMEOUT_SECS` has passed; a
+/// request sent in time is answered.
 #[tokio::test]
 async fn connections_that_send_nothing_or_half_their_headers_are_closed() {
     let Some((_app, addr)) = reads_timing_out().await else {
@@ -900,15 +901,39 @@ async fn connections_that_send_nothing_or_half_their_headers_are_closed() {
     let mut silent = connected(&addr, b"").await;
     let mut halfway = connected(&addr, b"POST /api/v1/getstaff HTTP/1.1\r\nHost: simo\r\n").await;
     let mut idle = connected(&addr, b"GET /healthz HTTP/1.1\r\nHost: simo\r\n\r\n").await;
+    // HTTP/2 with prior knowledge: the preface and an empty SETTINGS frame, then nothing.
+    let mut h2 = connected(
+        &addr,
+        b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0",
+    )
+    .await;
 
-    let (_, _, answered) = tokio::join!(
+    let (_, _, answered, h2) = tokio::join!(
         until_closed(&mut silent),
         until_closed(&mut halfway),
         until_closed(&mut idle),
+        until_closed(&mut h2),
     );
     let answered = String::from_utf8_lossy(&answered);
     assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
     assert!(answered.ends_with("\r\n\r\nok"), "{answered}");
+    // The server's SETTINGS first, and a GOAWAY before it closed: closed, and said so.
+    const SETTINGS: u8 = 0x4;
+    const GOAWAY: u8 = 0x7;
+    let kinds = frame_kinds(&h2);
+    assert_eq!(kinds.first(), Some(&SETTINGS), "{kinds:?}");
+    assert!(kinds.contains(&GOAWAY), "{kinds:?}");
+}
+
+/// The types of the HTTP/2 frames in `bytes`, in order.
+fn frame_kinds(mut bytes: &[u8]) -> Vec<u8> {
+    let mut kinds = Vec::new();
+    while bytes.len() >= 9 {
+        let len = usize::from(bytes[0]) << 16 | usize::from(bytes[1]) << 8 | usize::from(bytes[2]);
+        kinds.push(bytes[3]);
+        bytes = &bytes[(9 + len).min(bytes.len())..];
+    }
+    kinds
 }
 
 /// A body that trickles in is cut off at the request read timeout: the API answers 408 in the
