@@ -22,7 +22,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -234,6 +234,9 @@ pub(crate) struct ReadDeadline<I> {
     deadline: Option<Pin<Box<tokio::time::Sleep>>>,
     /// The deadline is lifted by the first byte read, rather than by the end.
     first_byte: bool,
+    /// Set when the deadline passed, for a reader whose caller turns the failed read into an
+    /// answer of its own (see `ReadDeadline::whole`).
+    expired: Option<Arc<AtomicBool>>,
 }
 
 impl<I> ReadDeadline<I> {
@@ -242,14 +245,20 @@ impl<I> ReadDeadline<I> {
             io,
             deadline: Some(Box::pin(tokio::time::sleep(timeout))),
             first_byte: true,
+            expired: None,
         }
     }
 
-    pub(crate) fn whole(io: I, timeout: Duration) -> Self {
-        Self {
+    /// A reader of a whole body in `timeout`, and a flag set if it was not read in time: by
+    /// then the reader's caller has seen only a failed read.
+    pub(crate) fn whole(io: I, timeout: Duration) -> (Self, Arc<AtomicBool>) {
+        let expired = Arc::new(AtomicBool::new(false));
+        let reader = Self {
             first_byte: false,
+            expired: Some(expired.clone()),
             ..Self::first_byte(io, timeout)
-        }
+        };
+        (reader, expired)
     }
 }
 
@@ -268,6 +277,9 @@ impl<I: AsyncRead + Unpin> AsyncRead for ReadDeadline<I> {
                     this.deadline = None
                 }
                 Poll::Pending if deadline.as_mut().poll(cx).is_ready() => {
+                    if let Some(expired) = &this.expired {
+                        expired.store(true, Ordering::Release);
+                    }
                     return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
                 }
                 _ => {}
@@ -317,12 +329,21 @@ pub(crate) fn request_read_timeout(req: &Request) -> Duration {
 }
 
 /// Wraps the cabinet's and the operator's forms: a body must be in within the request read
-/// timeout (`SIMO_REQUEST_READ_TIMEOUT_SECS`), or the form fails as unreadable, instead of
-/// holding its connection and task for as long as the client trickles it in. The v1 API bounds
-/// its bodies where it reads them (`V1Body`), at no cost when a body is already there.
+/// timeout (`SIMO_REQUEST_READ_TIMEOUT_SECS`), or the form is refused with a 408 page, instead
+/// of holding its connection and task for as long as the client trickles it in. The v1 API
+/// bounds its bodies where it reads them (`V1Body`), at no cost when a body is already there.
 pub async fn body_in_time<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     let timeout = request_read_timeout(&req);
     let body = req.take_body().into_async_read();
-    req.set_body(Body::from_async_read(ReadDeadline::whole(body, timeout)));
-    next.call(req).await.map(IntoResponse::into_response)
+    let (body, expired) = ReadDeadline::whole(body, timeout);
+    req.set_body(Body::from_async_read(body));
+    let answer = next.call(req).await.map(IntoResponse::into_response);
+    // The handler saw a form it could not read; the visitor is told why.
+    match expired.load(Ordering::Acquire) {
+        true => Err(crate::cabinet::errors::CabinetError::TooSlow {
+            secs: timeout.as_secs(),
+        }
+        .into()),
+        false => answer,
+    }
 }

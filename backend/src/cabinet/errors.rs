@@ -35,6 +35,9 @@ pub enum CabinetError {
     /// The database cannot be reached for now: "try again in a few seconds", not a fault.
     #[error("database unavailable: {0}")]
     Unavailable(Error),
+    /// A form's body did not arrive within the request read timeout (`serve::body_in_time`).
+    #[error("the form did not arrive within {secs} s")]
+    TooSlow { secs: u64 },
 }
 
 pub type CabinetResult<T> = Result<T, CabinetError>;
@@ -78,6 +81,7 @@ impl CabinetError {
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
         }
     }
 }
@@ -201,6 +205,16 @@ pub async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<R
                 Some(retry),
             )
         }
+        Some(e @ CabinetError::TooSlow { secs }) => (
+            e.status(),
+            t.s("error.too_slow"),
+            t.phrase(&phrase!(
+                "Форма не пришла целиком за {secs} с: связь слишком медленная. Отправьте её ещё раз.",
+                "The form did not arrive in full within {secs} s: the connection is too slow. Send it again."
+            ))
+            .to_owned(),
+            None,
+        ),
         // An ID in the address that is no number names nothing, like one that is not there.
         None if err.status() == StatusCode::NOT_FOUND
             || err.status() == StatusCode::METHOD_NOT_ALLOWED

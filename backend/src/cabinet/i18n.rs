@@ -1315,6 +1315,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("error.forbidden", "Доступ запрещён", "Access denied"),
     (
+        "error.too_slow",
+        "Форма не получена вовремя",
+        "The form did not arrive in time",
+    ),
+    (
         "error.throttled",
         "Слишком много попыток",
         "Too many attempts",
