@@ -188,7 +188,10 @@ pub async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<R
             )
         }
         Some(e @ CabinetError::Unavailable(inner)) => {
-            tracing::error!(error = %inner, "cabinet request failed: the database is unavailable");
+            // Not logged per page while the outage is known: the probe logged it once.
+            if !known_down {
+                tracing::error!(error = %inner, "cabinet request failed: the database is unavailable");
+            }
             use crate::api::v1::envelope::{DISK_FULL_RETRY_SECS, UNAVAILABLE_RETRY_SECS};
             let (detail, retry) = match inner.unavailability() {
                 Some(Unavailability::DiskFull) => ("error.disk_full_detail", DISK_FULL_RETRY_SECS),
