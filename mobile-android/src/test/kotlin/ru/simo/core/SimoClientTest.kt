@@ -287,6 +287,21 @@ class SimoClientTest {
         assertEquals("nothing left to read", 0u, client.markAllRead())
     }
 
+    @Test fun i_aServerWhoseDatabaseIsHeldIsUnavailableForAWhile() = runBlocking {
+        val client = newClient()
+        val phone = newPhone()
+        backend.holdDatabase().use {
+            val unavailable = expect<ApiException.Unavailable>("the database held by another program") {
+                client.requestCode(TestBackend.PARTNER_INN, phone, "Сидоров С. С.", Device.ANDROID)
+            }
+            assertTrue(unavailable.reason, unavailable.reason.contains("база данных занята"))
+            assertEquals("the server's Retry-After", 5uL, unavailable.retryAfterSeconds)
+        }
+        // Released: the same request goes through, and the login with it.
+        client.requestCode(TestBackend.PARTNER_INN, phone, "Сидоров С. С.", Device.ANDROID)
+        assertEquals("Сидоров С. С.", client.confirmCode(sms.nextCode(phone)).staffName)
+    }
+
     private inline fun <reified E : ApiException> expect(what: String, block: () -> Unit): E {
         try {
             block()

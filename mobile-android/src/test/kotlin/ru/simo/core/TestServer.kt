@@ -92,6 +92,26 @@ class TestBackend(private val sms: FakeSmsGateway) : AutoCloseable {
         process = null
     }
 
+    /**
+     * Another program holding the database file (`BEGIN EXCLUSIVE` from Python's sqlite3) until
+     * closed: the server's writes wait out its busy timeout, then are answered 503.
+     */
+    fun holdDatabase(): AutoCloseable {
+        val script = "import sqlite3, sys\n" +
+            "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n" +
+            "db.execute('BEGIN EXCLUSIVE')\n" +
+            "print('held', flush=True)\n" +
+            "sys.stdin.read()\n"
+        val holder = ProcessBuilder("python3", "-c", script, File(dir, "simo.db").path)
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start()
+        val said = holder.inputStream.bufferedReader().readLine()
+        check(said == "held") { "the database was not held: $said" }
+        return AutoCloseable {
+            holder.outputStream.close()
+            if (!holder.waitFor(10, TimeUnit.SECONDS)) holder.destroyForcibly().waitFor()
+        }
+    }
+
     /** `POST /api/v1/createmessage` as the partner's system would; returns the new message id. */
     fun createMessage(staffId: String, title: String, text: String, requireAck: Boolean = false): Long {
         val body = """{"inn":"$PARTNER_INN","staffid":"$staffId","title":${quote(title)},"message":${quote(text)},"requireack":$requireAck}"""
