@@ -91,8 +91,10 @@ where
             async move {
                 let resp: hyper::Response<BoxBody<Bytes, std::io::Error>> =
                     ep.get_response(req).await.into();
-                drop(in_flight);
-                Ok::<_, Infallible>(resp)
+                Ok::<_, Infallible>(resp.map(|body| Answering {
+                    body,
+                    _in_flight: in_flight,
+                }))
             }
         });
         let conn = builder
@@ -107,7 +109,8 @@ where
             tokio::pin!(conn);
             let idle = activity.idle_for(header_timeout);
             // Set once closed for idleness: a client that does not answer the GOAWAY's PING
-            // (HTTP/2 waits for it) is dropped after the same time again.
+            // (HTTP/2 waits for it) is dropped after the same time again, unless a request
+            // came in meanwhile.
             let overdue = tokio::time::sleep(Duration::MAX);
             tokio::pin!(idle, overdue);
             let mut winding_down = false;
@@ -128,7 +131,12 @@ where
                             .as_mut()
                             .reset(tokio::time::Instant::now() + header_timeout);
                     }
-                    () = &mut overdue => break,
+                    () = &mut overdue => match activity.in_flight.load(Ordering::Acquire) {
+                        0 => break,
+                        _ => overdue
+                            .as_mut()
+                            .reset(tokio::time::Instant::now() + header_timeout),
+                    },
                     changed = phases.changed() => match changed.map(|()| *phases.borrow()) {
                         Ok(Phase::Serving) => {}
                         Ok(Phase::Stopping) => if !winding_down {
@@ -204,8 +212,8 @@ impl Activity {
     }
 }
 
-/// A request in flight on its connection, from its headers until its answer is ready (or it
-/// is dropped: a stream reset by the client).
+/// A request in flight on its connection, from its headers until its answer is sent (or
+/// dropped: a client gone, a stream reset).
 struct InFlight(Arc<Activity>);
 
 impl InFlight {
@@ -222,6 +230,33 @@ impl Drop for InFlight {
             .last_ended
             .store(u64::try_from(ended).unwrap_or(u64::MAX), Ordering::Release);
         self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// An answer's body, its request counted in flight until the body is sent: a download that
+/// takes longer than the timeout (a big CSV on a slow line) is no idleness.
+struct Answering {
+    body: BoxBody<Bytes, io::Error>,
+    _in_flight: InFlight,
+}
+
+impl hyper::body::Body for Answering {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, io::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }
 
@@ -345,5 +380,50 @@ pub async fn body_in_time<E: Endpoint>(next: E, mut req: Request) -> poem::Resul
         }
         .into()),
         false => answer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use poem::listener::{Listener, TcpListener};
+    use poem::{Route, get, handler};
+
+    /// An answer whose body takes longer to send than the idle timeout (a big CSV on a slow
+    /// line): its request is in flight until the body is sent, so the connection is not closed
+    /// as idle under it.
+    #[tokio::test]
+    async fn an_answer_sent_slowly_is_not_cut_off_as_idle() {
+        #[handler]
+        fn slowly() -> Body {
+            let chunks = futures_util::stream::unfold(0u8, |i| async move {
+                if i == 10 {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Some((Ok::<_, io::Error>(Bytes::from(vec![b'x'; 1000])), i + 1))
+            });
+            Body::from_bytes_stream(chunks)
+        }
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
+        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(
+            acceptor,
+            Route::new().at("/", get(slowly)),
+            async {
+                stopped.await.ok();
+            },
+            Duration::from_millis(200),
+            Duration::from_secs(1),
+        ));
+        let answer = reqwest::get(format!("http://{addr}/")).await.unwrap();
+        let body = answer.bytes().await.expect("the whole answer");
+        assert_eq!(body.len(), 10_000);
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
     }
 }
