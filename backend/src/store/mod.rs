@@ -484,9 +484,9 @@ impl Store {
         }
     }
 
-    /// Returns once PostgreSQL is not known to be out of reach: at once, or when the probe gets
-    /// through. Background rounds wait here, so that during an outage they do not each wait
-    /// out the pool and log it, and they go on as soon as the database is back.
+    /// Returns once no probe of PostgreSQL runs: at once, or when the probe gets through.
+    /// Background rounds wait here, so that during an outage they do not each wait out the pool
+    /// and log it, and they go on as soon as the database is back.
     pub async fn until_reachable(&self) {
         self.outage.until_up().await
     }

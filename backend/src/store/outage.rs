@@ -37,11 +37,13 @@ impl Outage {
         self.down.load(Ordering::Acquire)
     }
 
-    /// Returns once the database is not known to be down: at once, or when a probe gets
-    /// through. For background rounds, which would otherwise each wait out the pool and log it.
+    /// Returns once no probe runs: at once, or when the probe gets through. For background
+    /// rounds, which would otherwise each wait out the pool and log it; they wait for a probe's
+    /// first verdict too, so that a round failed for want of the database is not followed by
+    /// another before the probe has said whether it is there.
     pub async fn until_up(&self) {
         // The common case, without touching the notifier's lock: on every push worker's round.
-        if !self.is_down() {
+        if !self.probing() {
             return;
         }
         loop {
@@ -49,7 +51,7 @@ impl Outage {
             let back = self.back.notified();
             tokio::pin!(back);
             back.as_mut().enable();
-            if !self.is_down() {
+            if !self.probing() {
                 return;
             }
             let _parked = Parked::new(&self.waiting);
@@ -86,7 +88,6 @@ impl Outage {
                 tokio::time::sleep(PROBE_EVERY).await;
             }
             outage.reached(since);
-            outage.probing.store(false, Ordering::Release);
         });
     }
 
@@ -98,6 +99,8 @@ impl Outage {
                 "PostgreSQL can be reached again"
             );
         }
+        // Before the wake-up, which the parked tasks check it against.
+        self.probing.store(false, Ordering::Release);
         self.back.notify_waiters();
     }
 }
@@ -138,14 +141,17 @@ async fn unreachable(pool: &PgPool) -> Option<String> {
         Ok(Err(e)) if lost_on_the_way(&e) => e.to_string(),
         Ok(Err(_)) => return None,
     };
-    let open = async {
-        // An idle connection of the pool's, if it has one; else it tries a new one, as above.
-        let mut conn = pool.acquire().await?;
-        conn.execute("SELECT 1").await.map(drop)
+    // An idle connection of the pool's, if it has one (a new one is what just failed).
+    let Some(mut conn) = pool.try_acquire() else {
+        return Some(why);
     };
-    match tokio::time::timeout(PROBE_WAIT, open).await {
-        Ok(Ok(())) => None,
-        _ => Some(why),
+    match tokio::time::timeout(PROBE_WAIT, conn.execute("SELECT 1")).await {
+        Ok(Ok(_)) => None,
+        _ => {
+            // Broken, or left halfway by the timeout: not one to hand to a call.
+            conn.close_on_drop();
+            Some(why)
+        }
     }
 }
 
@@ -190,6 +196,8 @@ mod tests {
     async fn background_tasks_park_while_down_and_go_on_when_reached() {
         let outage = Arc::new(Outage::default());
         outage.until_up().await;
+        // As a probe that found the database down.
+        outage.probing.store(true, Ordering::Release);
         outage.down.store(true, Ordering::Release);
         let park = || {
             let outage = outage.clone();
@@ -212,7 +220,7 @@ mod tests {
             .expect("a parked task goes on once the database is reached")
             .unwrap();
         assert_eq!(outage.waiting(), 0);
-        assert!(!outage.is_down());
+        assert!(!outage.is_down() && !outage.probing());
     }
 
     #[test]
