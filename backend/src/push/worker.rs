@@ -43,6 +43,14 @@ impl WorkersHandle {
                 tracing::error!(error = %e, "push worker ended abnormally");
             }
         }
+        if self.store.database_known_down() {
+            // Giving them back would wait out the pool and fail; they are not lost either way.
+            self.store.abandon_handoff();
+            tracing::warn!(
+                "PostgreSQL out of reach: jobs handed to the workers and not pushed keep their lease, and are pushed once it runs out"
+            );
+            return;
+        }
         match self.store.close_handoff(now_millis()).await {
             Ok(0) => {}
             Ok(jobs) => tracing::info!(jobs, "jobs not pushed yet given back to the outbox"),

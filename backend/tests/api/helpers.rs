@@ -112,6 +112,9 @@ pub struct TestApp {
     /// The PostgreSQL schema that is this app's database.
     schema: Option<String>,
     _dir: Option<tempfile::TempDir>,
+    /// Asks the server to stop, as SIGTERM does (`TestApp::stop`).
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<simo_backend::error::Result<()>>,
 }
 
 pub fn test_settings(sms_url: &str) -> Settings {
@@ -250,7 +253,13 @@ async fn spawn(
     };
     let base = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
-    tokio::spawn(app.run_until(std::future::pending()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async {
+        // The sender dropped with the app is no stop: the server runs on, as it always has.
+        if stopped.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }));
     Some(TestApp {
         base,
         client: reqwest::Client::new(),
@@ -259,6 +268,8 @@ async fn spawn(
         db,
         schema,
         _dir: dir,
+        stop,
+        running,
     })
 }
 
@@ -305,6 +316,15 @@ pub struct Employee {
 }
 
 impl TestApp {
+    /// Stops the server as SIGTERM does, and waits until it has.
+    pub async fn stop(self) {
+        self.stop.send(()).expect("the server still running");
+        self.running
+            .await
+            .expect("the server's task")
+            .expect("a clean stop");
+    }
+
     pub async fn create_partner(&self, inn: &str) -> Partner {
         let (row, token) = partners::create(
             &self.state.store,

@@ -768,6 +768,31 @@ fn gauge(metrics: &str, name: &str) -> i64 {
         .unwrap_or_else(|| panic!("{name} in\n{metrics}"))
 }
 
+/// Stopped (SIGTERM) while PostgreSQL is known to be out of reach, the server does not wait out
+/// the pool to give the push workers' handed jobs back: they keep their lease, as when the
+/// database fails the give-back, and are pushed once it runs out.
+#[tokio::test]
+async fn a_server_stopped_during_a_known_outage_stops_at_once() {
+    const WAIT: Duration = Duration::from_secs(3);
+    let outage = Outage::start().await;
+    let Some(app) = spawn_postgres_app_at(&outage.url, WAIT, |_| {}).await else {
+        return;
+    };
+    let p = app.create_partner(INN_A).await;
+    app.login(&p.inn, PHONE, "Иванов").await;
+    outage.cut();
+    app.state.store.suspect_outage();
+    eventually("the outage known", || async {
+        app.state.store.database_known_down()
+    })
+    .await;
+    let start = Instant::now();
+    app.stop().await;
+    let took = start.elapsed();
+    assert!(took < WAIT, "the stop took {took:?}");
+    outage.restore();
+}
+
 /// No new connection to PostgreSQL can be made, but the pool's open ones work: the probe a
 /// 503 starts finds the database there through them, so calls the pool can serve are not
 /// refused at once by a breaker that thinks it down.
