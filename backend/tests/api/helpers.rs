@@ -112,9 +112,9 @@ pub struct TestApp {
     /// The PostgreSQL schema that is this app's database.
     schema: Option<String>,
     _dir: Option<tempfile::TempDir>,
-    /// Asks the server to stop, as SIGTERM does (`TestApp::stop`).
-    stop: tokio::sync::oneshot::Sender<()>,
-    running: tokio::task::JoinHandle<simo_backend::error::Result<()>>,
+    /// Asks the server to stop, as SIGTERM does (`TestApp::stop`); taken then.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    running: Option<tokio::task::JoinHandle<simo_backend::error::Result<()>>>,
 }
 
 pub fn test_settings(sms_url: &str) -> Settings {
@@ -268,8 +268,8 @@ async fn spawn(
         db,
         schema,
         _dir: dir,
-        stop,
-        running,
+        stop: Some(stop),
+        running: Some(running),
     })
 }
 
@@ -316,10 +316,14 @@ pub struct Employee {
 }
 
 impl TestApp {
-    /// Stops the server as SIGTERM does, and waits until it has.
-    pub async fn stop(self) {
-        self.stop.send(()).expect("the server still running");
-        self.running
+    /// Stops the server as SIGTERM does, and waits until it has; its database stays (the
+    /// SQLite file goes with the app).
+    pub async fn stop(&mut self) {
+        let (Some(stop), Some(running)) = (self.stop.take(), self.running.take()) else {
+            panic!("the server stopped already");
+        };
+        stop.send(()).expect("the server still running");
+        running
             .await
             .expect("the server's task")
             .expect("a clean stop");

@@ -775,7 +775,7 @@ fn gauge(metrics: &str, name: &str) -> i64 {
 async fn a_server_stopped_during_a_known_outage_stops_at_once() {
     const WAIT: Duration = Duration::from_secs(3);
     let outage = Outage::start().await;
-    let Some(app) = spawn_postgres_app_at(&outage.url, WAIT, |_| {}).await else {
+    let Some(mut app) = spawn_postgres_app_at(&outage.url, WAIT, |_| {}).await else {
         return;
     };
     let p = app.create_partner(INN_A).await;
