@@ -124,6 +124,9 @@ pub struct Store {
     sealer: std::sync::Arc<std::sync::OnceLock<sealed::Sealer>>,
     /// SQLite: where the key lives when none is configured (`<database file>-key`).
     key_file: Option<std::path::PathBuf>,
+    /// The key file, open with a shared lock until the store is closed: a `secret-key rotate`
+    /// run meanwhile is refused (see `sealed::hold_key_file`).
+    key_file_held: std::sync::Arc<std::sync::Mutex<Option<std::fs::File>>>,
 }
 
 /// Runs the same query code against whichever pool is configured; the body is
@@ -318,6 +321,7 @@ impl Store {
             outage: Default::default(),
             sealer: Default::default(),
             key_file: None,
+            key_file_held: Default::default(),
         }
     }
 
@@ -380,6 +384,7 @@ impl Store {
             outbox_hint: self.outbox_hint.clone(),
             search_indexer: self.search_indexer.clone(),
             sealer: self.sealer.clone(),
+            key_file_held: self.key_file_held.clone(),
             key_file: self.key_file.clone(),
             outage: self.outage.clone(),
             ..Self::from_pools(self.pool.clone(), self.writer.clone(), self.direct.clone())
@@ -520,6 +525,11 @@ impl Store {
         if let Some(indexer) = &self.search_indexer {
             indexer.close().await
         }
+        // Unlocked: the key file is the command line's to rotate now.
+        self.key_file_held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
     }
 }
 

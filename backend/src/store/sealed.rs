@@ -225,6 +225,21 @@ fn keys_from_file(path: &std::path::Path) -> Result<Vec<[u8; 32]>> {
     Ok(vec![key])
 }
 
+/// The key file open with a shared lock, held while this process uses its keys: a server
+/// running on the database, so that `secret-key rotate` (which takes it exclusively) is refused
+/// rather than leaving the server sealing new secrets with a key the file no longer has.
+fn hold_key_file(path: &std::path::Path) -> Result<std::fs::File> {
+    let file = std::fs::File::open(path).map_err(|e| key_file_error(path, e))?;
+    match file.try_lock_shared() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Config(format!(
+            "{} is being rotated (simo-backend secret-key rotate): start once it is done",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(key_file_error(path, e)),
+    }
+}
+
 /// A server error, not the visitor's: the key changed, or the value was altered.
 fn unopenable(row: &str) -> Error {
     Error::Internal(format!(
@@ -275,6 +290,13 @@ impl Store {
             (Some(hex_key), _, _) => Some(Sealer::parse_key(hex_key)?),
             (None, Some(path), _) => {
                 let mut keys = keys_from_file(path)?;
+                let mut held = self
+                    .key_file_held
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if held.is_none() {
+                    *held = Some(hold_key_file(path)?);
+                }
                 let current = keys.remove(0);
                 keys.append(&mut earlier);
                 earlier = keys;
@@ -442,7 +464,7 @@ impl Store {
     }
 
     /// A new key for a SQLite server's key file (`simo-backend secret-key rotate`, the server
-    /// stopped): the file gets the new key with the old ones after it, every secret is sealed
+    /// stopped; refused while one holds the file): the file gets the new key with the old ones after it, every secret is sealed
     /// with the new key, then the old keys leave the file. A crash at any step leaves a file
     /// that opens everything. Refused with a configured key (the operator rotates it, see
     /// `SIMO_SECRET_KEY_PREVIOUS`) and without a key file (PostgreSQL, a database in memory).
@@ -467,6 +489,23 @@ impl Store {
                 "the keys of this store are already taken".to_owned(),
             ));
         }
+        // Held to the end: a server started meanwhile is refused (see `hold_key_file`).
+        let _rotating = match std::fs::File::open(path) {
+            Ok(file) => match file.try_lock() {
+                Ok(()) => Some(file),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::Config(format!(
+                        "a server is running on this database (it holds {}): stop it, run \
+                         simo-backend secret-key rotate, then start it",
+                        path.display()
+                    )));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(key_file_error(path, e)),
+            },
+            // No key file yet: said below.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(key_file_error(path, e)),
+        };
         let Some(old) = read_key_file(path)? else {
             return Err(Error::Config(format!(
                 "there is no key file {} yet: the server's first start makes one",

@@ -300,10 +300,11 @@ async fn a_new_key_with_the_old_as_previous_seals_everything_again(app: TestApp)
 
 /// The command line rotates a SQLite server's key file: a new key, every secret sealed with it,
 /// the old key gone from the file, and the operator's journal says so. `status` tells how the
-/// secrets are sealed; `new` prints a key; a configured key is refused with what to do instead.
+/// secrets are sealed; `new` prints a key; a configured key is refused with what to do instead,
+/// and so is a rotation while the server runs (it would go on sealing with the old key).
 #[tokio::test]
 async fn the_command_line_rotates_a_sqlite_key_file() {
-    let app = spawn_app_with(Db::Sqlite, |s| s.secret_key = None)
+    let mut app = spawn_app_with(Db::Sqlite, |s| s.secret_key = None)
         .await
         .unwrap();
     let url = app.state.settings.database_url.clone();
@@ -343,6 +344,14 @@ async fn the_command_line_rotates_a_sqlite_key_file() {
     assert!(!ok && err.contains("SIMO_SECRET_KEY_PREVIOUS"), "{err}");
     assert_eq!(std::fs::read_to_string(&key_file).unwrap(), old_key);
 
+    let (ok, _, err) = simo(&["secret-key", "rotate"], None);
+    assert!(
+        !ok && err.contains("a server is running on this database"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), old_key);
+
+    app.stop().await;
     let (ok, out, err) = simo(&["secret-key", "rotate"], None);
     assert!(ok, "{err}");
     let rotation = json(&out);
@@ -355,11 +364,15 @@ async fn the_command_line_rotates_a_sqlite_key_file() {
     let rotated = "SELECT COUNT(*) FROM operator_events
                    WHERE action = 'secret_key_rotated' AND actor = 'cli'
                    AND detail = 'секретов зашифровано новым ключом: 2'";
-    assert_eq!(app.count(rotated).await, 1);
 
     // The next start reads the new key from the file and opens both; the old key neither.
     let next = Store::connect(&url, 2).await.unwrap();
     next.open_secrets(None, None).await.unwrap();
+    let simo_backend::store::Pool::Sqlite(pool) = next.pool() else {
+        unreachable!("a SQLite store")
+    };
+    let journaled: i64 = sqlx::query_scalar(rotated).fetch_one(pool).await.unwrap();
+    assert_eq!(journaled, 1);
     let factor = next.second_factor(SessionKind::Partner, p.id).await;
     assert_eq!(factor.unwrap().unwrap().secret, clear_key);
     assert_eq!(
