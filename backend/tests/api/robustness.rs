@@ -2,6 +2,7 @@
 
 use crate::cabinet::Browser;
 use crate::helpers::*;
+use crate::metrics::scrape;
 use crate::push::eventually;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -706,15 +707,21 @@ async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
     .await;
     // The load balancer is told, and the operator's Prometheus still gets what callers got.
     assert_eq!(readiness(&app).await, 503);
-    let metrics = scrape(&app).await;
-    let parked = gauge(&metrics, "simo_background_tasks_waiting_for_database");
-    assert!(parked >= 6, "{parked} parked in\n{metrics}");
-    for line in [
-        "simo_database_up 0",
-        "simo_http_requests_total{route=\"getmessage\",status=\"503\"} 20",
-        "simo_http_requests_total{route=\"createmessage\",status=\"503\"} 1",
+    let metrics = scrape(&app, "scrape-secret").await;
+    let parked = metrics["simo_background_tasks_waiting_for_database"];
+    assert!(parked >= 6.0, "{parked} parked in {metrics:?}");
+    for (series, value) in [
+        ("simo_database_up", 0.0),
+        (
+            "simo_http_requests_total{route=\"getmessage\",status=\"503\"}",
+            20.0,
+        ),
+        (
+            "simo_http_requests_total{route=\"createmessage\",status=\"503\"}",
+            1.0,
+        ),
     ] {
-        assert!(metrics.contains(line), "{line} in\n{metrics}");
+        assert_eq!(metrics.get(series), Some(&value), "{series} in {metrics:?}");
     }
     let page = browser.get("/cabinet").await;
     assert_eq!(page.status, 503, "{}", page.body);
@@ -752,20 +759,9 @@ async fn a_database_gone_and_back_answers_503_meanwhile_and_loses_nothing() {
         app.state.store.background_waiting() == 0
     })
     .await;
-    let metrics = scrape(&app).await;
-    assert!(metrics.contains("simo_database_up 1"), "{metrics}");
-    assert_eq!(
-        gauge(&metrics, "simo_background_tasks_waiting_for_database"),
-        0
-    );
-}
-
-/// A gauge's value in a scrape without labels.
-fn gauge(metrics: &str, name: &str) -> i64 {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("{name} in\n{metrics}"))
+    let metrics = scrape(&app, "scrape-secret").await;
+    assert_eq!(metrics["simo_database_up"], 1.0);
+    assert_eq!(metrics["simo_background_tasks_waiting_for_database"], 0.0);
 }
 
 /// Stopped (SIGTERM) while PostgreSQL is known to be out of reach, the server does not wait out
@@ -824,18 +820,6 @@ async fn a_database_that_takes_no_new_connections_is_not_an_outage_while_open_on
 async fn readiness(app: &TestApp) -> u16 {
     let url = format!("{}/readyz", app.base);
     app.client.get(url).send().await.unwrap().status().as_u16()
-}
-
-async fn scrape(app: &TestApp) -> String {
-    let resp = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .bearer_auth("scrape-secret")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.text().await.unwrap()
 }
 
 /// PostgreSQL taking no writes for a while (a standby after a failover, or every transaction
