@@ -360,6 +360,14 @@ pub mod stored {
     );
     pub const AUDIT_VIEWER: Stored = Stored::new("{}, только просмотр", "{}, view only");
     pub const AUDIT_SENDER: Stored = Stored::new("{}, отправка сообщений", "{}, sending messages");
+    pub const AUDIT_GUEST: Stored = Stored::new(
+        "{*}, администратор другой организации",
+        "{*}, another company's admin",
+    );
+    pub const AUDIT_ENTERED: Stored = Stored::new(
+        "переход из другой организации по доступу",
+        "came over from another company through an access",
+    );
     pub const AUDIT_REFUSED_VIEWER: Stored = Stored::new(
         "{}; учётная запись только для просмотра",
         "{}; a view-only account",
@@ -455,6 +463,8 @@ pub mod stored {
         ACCESS_READ,
         AUDIT_VIEWER,
         AUDIT_SENDER,
+        AUDIT_GUEST,
+        AUDIT_ENTERED,
         AUDIT_REFUSED_VIEWER,
         AUDIT_REFUSED_SENDER,
     ];

@@ -54,6 +54,13 @@ pub enum Action {
     AdminDeleted,
     /// The detail is the admin, and "только просмотр" when made a viewer.
     AdminRoleChanged,
+    /// Another company's named admin given access to the cabinet (the detail: their login,
+    /// name and right), accepting it, declining or giving it up, and the company taking it
+    /// back. Disabling, enabling and a new right are the `Admin…` entries.
+    AccessGranted,
+    AccessAccepted,
+    AccessDeclined,
+    AccessRemoved,
     ApprovalOn,
     ApprovalOff,
     /// Only the staff list may log in to the app, or anyone with the INN again.
@@ -173,7 +180,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 71] = [
+    pub const ALL: [Self; 75] = [
         Self::Login,
         Self::LoginFailed,
         Self::RightsRefused,
@@ -200,6 +207,10 @@ impl Action {
         Self::AdminPasswordReset,
         Self::AdminDeleted,
         Self::AdminRoleChanged,
+        Self::AccessGranted,
+        Self::AccessAccepted,
+        Self::AccessDeclined,
+        Self::AccessRemoved,
         Self::ApprovalOn,
         Self::ApprovalOff,
         Self::ListOnlyOn,
@@ -272,6 +283,10 @@ impl Action {
             | Self::AdminPasswordReset
             | Self::AdminDeleted
             | Self::AdminRoleChanged
+            | Self::AccessGranted
+            | Self::AccessAccepted
+            | Self::AccessDeclined
+            | Self::AccessRemoved
             | Self::ApprovalOn
             | Self::ApprovalOff
             | Self::ListOnlyOn
@@ -346,6 +361,10 @@ impl Action {
             Self::AdminPasswordReset => "admin_password_reset",
             Self::AdminDeleted => "admin_deleted",
             Self::AdminRoleChanged => "admin_role_changed",
+            Self::AccessGranted => "access_granted",
+            Self::AccessAccepted => "access_accepted",
+            Self::AccessDeclined => "access_declined",
+            Self::AccessRemoved => "access_removed",
             Self::RecoveryCodesRenewed => "recovery_codes_renewed",
             Self::SecondFactorRequired => "second_factor_required",
             Self::SecondFactorOptional => "second_factor_optional",
@@ -404,6 +423,20 @@ pub const ADMIN: &str = "admin";
 /// Whom the journal names for a cabinet login: the named admin, or the company's own account.
 pub fn actor_of(admin: Option<&crate::store::AdminRow>) -> String {
     admin.map_or_else(|| ADMIN.to_owned(), |a| self::admin(&a.login))
+}
+
+/// Who acts in the company's cabinet by name, as (login, name): its named admins, then other
+/// companies' admins given access to it.
+pub async fn people(
+    store: &crate::store::Store,
+    partner_id: i64,
+) -> crate::error::Result<Vec<(String, String)>> {
+    let own = store.admins_of(partner_id).await?;
+    let guests = store.access_granted_by(partner_id).await?;
+    let own = own.into_iter().map(|a| (a.login, a.name));
+    Ok(own
+        .chain(guests.into_iter().map(|g| (g.login, g.name)))
+        .collect())
 }
 
 /// A named admin of the company's cabinet, by login: the login stays in the journal after the

@@ -30,6 +30,8 @@ pub struct Layout {
     pub read_only: bool,
     /// A sender's session: the pages hide the forms but those of sending.
     pub sends_only: bool,
+    /// `Who::companies`: the link to the admin's companies, with the accesses waiting.
+    pub companies: Option<usize>,
     pub csrf: String,
     /// A success note after a redirect (`?done=key`), already translated.
     pub notice: Option<String>,
@@ -43,6 +45,9 @@ pub struct Who {
     pub read_only: bool,
     /// A sender, who changes nothing but sends.
     pub sends_only: bool,
+    /// A named admin with access to other companies' cabinets: how many accesses wait for
+    /// them to accept.
+    pub companies: Option<usize>,
 }
 
 impl From<String> for Who {
@@ -51,6 +56,7 @@ impl From<String> for Who {
             label,
             read_only: false,
             sends_only: false,
+            companies: None,
         }
     }
 }
@@ -77,6 +83,7 @@ impl Layout {
             who: None,
             read_only: false,
             sends_only: false,
+            companies: None,
             csrf: String::new(),
             notice: None,
         }
@@ -108,6 +115,7 @@ impl Layout {
             who: Some(who.label),
             read_only: who.read_only,
             sends_only: who.sends_only,
+            companies: who.companies,
             csrf,
             notice: None,
         }

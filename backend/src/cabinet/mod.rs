@@ -257,8 +257,9 @@ fn area(
 /// `/cabinet`: the partner admin's pages.
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
     use views::{
-        admins, api_keys, dashboard, docs, employee, employees, groups, journal, login, messages,
-        messages_export, scheduled, second_factor, send, settings, staff_add, templates, webhook,
+        access, admins, api_keys, dashboard, docs, employee, employees, groups, journal, login,
+        messages, messages_export, scheduled, second_factor, send, settings, staff_add, templates,
+        webhook,
     };
     let route = Route::new()
         .at("/", get(dashboard::page))
@@ -332,6 +333,14 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/settings/admins", get(admins::page).post(admins::add))
         .at("/settings/admins/policy", post(admins::set_policy))
         .at("/settings/admins/:id/:action", post(admins::act))
+        .at("/settings/admins/access", post(admins::grant))
+        .at(
+            "/settings/admins/access/:id/:action",
+            post(admins::guest_act),
+        )
+        .at("/access", get(access::page))
+        .at("/access/enter", post(access::enter))
+        .at("/access/:id/:action", post(access::act))
         .at(
             "/settings/2fa",
             get(second_factor::page_of).data(SessionKind::Partner),

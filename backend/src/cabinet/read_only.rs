@@ -22,6 +22,8 @@ fn own_account_form(path: &str) -> bool {
             | "/cabinet/settings/password"
             | "/cabinet/settings/sessions"
     ) || path.starts_with("/cabinet/settings/2fa/")
+        // Their own accesses to other companies: accepting, giving up, moving between them.
+        || path.starts_with("/cabinet/access/")
 }
 
 /// The forms a sender may post besides: a message sent, and what the cabinet does with the
@@ -162,6 +164,8 @@ mod tests {
             "/cabinet/logout",
             "/cabinet/settings/password",
             "/cabinet/settings/2fa/on",
+            "/cabinet/access/enter",
+            "/cabinet/access/3/accept",
         ] {
             assert!(own_account_form(own), "{own}");
         }
@@ -172,6 +176,7 @@ mod tests {
             "/cabinet/settings/keys/7/revoke",
             "/cabinet/settings/2fa",
             "/cabinet/settings/admins",
+            "/cabinet/settings/admins/access",
             "/cabinet/employees/1/disable",
         ] {
             assert!(!own_account_form(other), "{other}");

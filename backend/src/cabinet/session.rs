@@ -10,16 +10,22 @@ use super::layout::Who;
 use crate::domain::{TokenHash, now_millis};
 use crate::state::AppState;
 use crate::store::{
-    AdminRow, Awaiting, ChallengeRow, NewChallenge, NewSession, OperatorRow, PartnerRow,
-    SessionKind,
+    AccessRow, AdminRow, Awaiting, ChallengeRow, NewChallenge, NewSession, OfferedAccess,
+    OperatorRow, PartnerRow, SENDER, SessionKind, VIEWER,
 };
 use poem::Request;
 
 /// A logged-in partner admin: the company's own account or a named admin.
 pub struct PartnerSession {
+    /// The company worked in: the account's own, or the one a named admin's access opens.
     pub partner: PartnerRow,
-    /// `None` for the company's own account (its INN).
+    /// `None` for the company's own account (its INN). The person, as their own company keeps
+    /// them (`partner_id` is that company even while they work in another).
     pub admin: Option<AdminRow>,
+    /// A named admin working in another company: their access there, whose role counts.
+    pub access: Option<AccessRow>,
+    /// The accesses to other companies given to a named admin, waiting or accepted.
+    pub offers: Vec<OfferedAccess>,
     pub csrf: String,
     /// Whom the journal names: `audit::ADMIN` or `audit::admin(login)`.
     pub actor: String,
@@ -42,14 +48,28 @@ impl PartnerSession {
         self.admin.is_none()
     }
 
+    /// A named admin's right in the company worked in: their access's in another company.
+    fn role(&self) -> Option<&str> {
+        match (&self.access, &self.admin) {
+            (Some(x), _) => Some(&x.role),
+            (None, Some(a)) => Some(&a.role),
+            (None, None) => None,
+        }
+    }
+
     /// A viewer: reads the cabinet, changes nothing.
     pub fn read_only(&self) -> bool {
-        self.admin.as_ref().is_some_and(AdminRow::is_viewer)
+        self.role() == Some(VIEWER)
     }
 
     /// A sender: reads the cabinet, sends messages, changes nothing else.
     pub fn sends_only(&self) -> bool {
-        self.admin.as_ref().is_some_and(AdminRow::is_sender)
+        self.role() == Some(SENDER)
+    }
+
+    /// The company a named admin's session works in when it is not their own.
+    pub fn working_in(&self) -> Option<i64> {
+        self.access.as_ref().map(|x| x.partner_id)
     }
 
     /// Whether they may undo or change (recall, cancel, change a scheduled one) a send made by
@@ -68,6 +88,13 @@ impl PartnerSession {
             },
             read_only: self.read_only(),
             sends_only: self.sends_only(),
+            companies: (!self.offers.is_empty()).then(|| {
+                let waiting = self
+                    .offers
+                    .iter()
+                    .filter(|o| o.access.accepted_at.is_none());
+                waiting.count()
+            }),
         }
     }
 }
@@ -84,13 +111,14 @@ fn names(kind: SessionKind) -> (&'static str, &'static str) {
     }
 }
 
-/// Starts a session and sets its cookie.
+/// Starts a session and sets its cookie; a named admin's in another company with `partner_id`.
 pub async fn start(
     req: &Request,
     state: &AppState,
     cfg: &CabinetConfig,
     kind: SessionKind,
     subject_id: i64,
+    partner_id: Option<i64>,
 ) -> CabinetResult<()> {
     let token = csrf::new_token();
     let now = now_millis();
@@ -104,9 +132,10 @@ pub async fn start(
             csrf_token: &csrf_token,
             now,
             expires_at: now + cfg.session_ttl_secs * 1000,
+            partner_id,
         })
         .await?;
-    if kind == SessionKind::Admin {
+    if kind == SessionKind::Admin && partner_id.is_none() {
         state.store.admin_logged_in(subject_id, now).await?;
     }
     let (name, path) = names(kind);
@@ -223,13 +252,13 @@ pub async fn end(
     Ok(())
 }
 
-/// The live session of the area behind the cookie: its account's kind and id, and its CSRF
-/// token.
+/// The live session of the area behind the cookie: its account's kind and id, its CSRF token,
+/// and the other company a named admin works in.
 async fn live(
     req: &Request,
     state: &AppState,
     area: SessionKind,
-) -> CabinetResult<(SessionKind, i64, String)> {
+) -> CabinetResult<(SessionKind, i64, String, Option<i64>)> {
     let (name, _) = names(area);
     let value = cookies::value(req.cookie(), name).ok_or(CabinetError::LoggedOut)?;
     let row = state
@@ -238,31 +267,63 @@ async fn live(
         .await?
         .ok_or(CabinetError::LoggedOut)?;
     let kind = SessionKind::parse(&row.kind).ok_or(CabinetError::LoggedOut)?;
-    Ok((kind, row.subject_id, row.csrf_token))
+    Ok((kind, row.subject_id, row.csrf_token, row.partner_id))
 }
 
 pub async fn partner(req: &Request, state: &AppState) -> CabinetResult<PartnerSession> {
-    let (kind, id, csrf) = live(req, state, SessionKind::Partner).await?;
-    let (partner_id, admin) = match kind {
+    let (kind, id, csrf, working_in) = live(req, state, SessionKind::Partner).await?;
+    let (partner_id, admin, access, offers) = match kind {
         SessionKind::Admin => match state.store.admin_by_id(id).await? {
-            Some(a) if !a.disabled => (a.partner_id, Some(a)),
+            Some(a) if !a.disabled => {
+                let offers = state.store.access_offered_to(a.id).await?;
+                match working_in {
+                    // An access disabled or removed ends these sessions; one that ended
+                    // otherwise opens nothing either.
+                    Some(pid) if pid != a.partner_id => {
+                        let found = offers.iter().find(|o| o.access.partner_id == pid);
+                        match found.map(|o| &o.access).filter(|x| x.open()) {
+                            Some(x) => (pid, Some(a), Some(x.clone()), offers),
+                            None => return Err(CabinetError::LoggedOut),
+                        }
+                    }
+                    _ => (a.partner_id, Some(a), None, offers),
+                }
+            }
             _ => return Err(CabinetError::LoggedOut),
         },
-        _ => (id, None),
+        _ => (id, None, None, Vec::new()),
     };
     match state.store.partner_by_id(partner_id).await? {
         Some(partner) if !partner.disabled => Ok(PartnerSession {
             actor: audit::actor_of(admin.as_ref()),
             partner,
             admin,
+            access,
+            offers,
             csrf,
         }),
         _ => Err(CabinetError::LoggedOut),
     }
 }
 
+/// Moves this browser's named admin into another company's cabinet (`Some`) or back to their
+/// own: a new session, so that a form of the company left, open in another tab, is refused
+/// (its CSRF token was the old session's) rather than posted to the company entered.
+pub async fn enter(
+    req: &Request,
+    state: &AppState,
+    cfg: &CabinetConfig,
+    admin_id: i64,
+    partner_id: Option<i64>,
+) -> CabinetResult<()> {
+    if let Some(v) = cookies::value(req.cookie(), names(SessionKind::Admin).0) {
+        state.store.delete_session(&TokenHash::of(&v)).await?;
+    }
+    start(req, state, cfg, SessionKind::Admin, admin_id, partner_id).await
+}
+
 pub async fn operator(req: &Request, state: &AppState) -> CabinetResult<OperatorSession> {
-    let (_, id, csrf) = live(req, state, SessionKind::Operator).await?;
+    let (_, id, csrf, _) = live(req, state, SessionKind::Operator).await?;
     let operator = state
         .store
         .operator_by_id(id)

@@ -3,10 +3,13 @@
 //! journal names the person who did a thing, and one who leaves the company is disabled or
 //! deleted alone, the others and the back-office system's token untouched.
 
-use super::passwords;
+use super::{passwords, second_factor};
 use crate::domain::now_millis;
 use crate::error::{Error, Result};
-use crate::store::{ADMIN_ROLE, AdminRow, SENDER, SessionKind, Store, VIEWER};
+use crate::store::{
+    ADMIN_ROLE, AccessRow, AdminRow, GrantedAccess, OfferedAccess, SENDER, SessionKind, Store,
+    VIEWER,
+};
 
 /// At most this many named admins per company: a cabinet, not a directory.
 pub const MAX_ADMINS: usize = 50;
@@ -182,6 +185,126 @@ pub async fn set_own_password(store: &Store, admin: &AdminRow, password: &str) -
         .delete_sessions_of(SessionKind::Admin, admin.id)
         .await?;
     Ok(())
+}
+
+/// Gives the named admin of another company with this login access to the company's cabinet
+/// with the role: a holding's HR, an outsourced accountant keeps one login for every company
+/// they serve. It opens nothing until they accept it; it counts toward `MAX_ADMINS`.
+pub async fn grant_access(
+    store: &Store,
+    partner_id: i64,
+    login: &str,
+    role: &str,
+) -> Result<GrantedAccess> {
+    let login = parse_login(login)?;
+    let admin = match store.admin_by_login(&login).await? {
+        Some(a) if a.partner_id != partner_id => a,
+        Some(_) => {
+            return Err(Error::invalid(phrase!(
+                "{login} — администратор вашей организации: его права меняются в списке выше",
+                "{login} is your company's own admin: their rights are changed in the list above"
+            )));
+        }
+        None => {
+            return Err(Error::invalid(phrase!(
+                "Администратора с логином {login} нет. Логин заводит его организация: попросите её главную учётную запись добавить его",
+                "There is no admin with the login {login}. Their own company creates it: ask its main account to add them"
+            )));
+        }
+    };
+    let given =
+        store.admins_of(partner_id).await?.len() + store.access_granted_by(partner_id).await?.len();
+    if given >= MAX_ADMINS {
+        return Err(Error::invalid(phrase!(
+            "У организации уже {MAX_ADMINS} администраторов: удалите ненужных",
+            "The company has {MAX_ADMINS} admins already: delete those it no longer needs"
+        )));
+    }
+    let access = store
+        .grant_access(partner_id, admin.id, role, now_millis())
+        .await?;
+    Ok(GrantedAccess {
+        access,
+        login: admin.login,
+        name: admin.name,
+    })
+}
+
+fn no_access() -> Error {
+    Error::not_found(phrase!(
+        "У вас нет доступа к кабинету этой организации",
+        "You have no access to this company's cabinet"
+    ))
+}
+
+/// The access through which the admin enters the company's cabinet: accepted, not disabled, the
+/// company not disabled, and with a login code on when the company requires one.
+pub async fn may_enter(store: &Store, admin: &AdminRow, partner_id: i64) -> Result<AccessRow> {
+    let access = store
+        .access(admin.id, partner_id)
+        .await?
+        .filter(|x| x.accepted_at.is_some())
+        .ok_or_else(no_access)?;
+    if access.disabled {
+        return Err(Error::forbidden(phrase!(
+            "Организация отключила ваш доступ к своему кабинету",
+            "The company has disabled your access to its cabinet"
+        )));
+    }
+    if store
+        .partner_by_id(partner_id)
+        .await?
+        .is_none_or(|p| p.disabled)
+    {
+        return Err(no_access());
+    }
+    if store.second_factor_required(partner_id).await?
+        && second_factor::enabled(store, SessionKind::Admin, admin.id)
+            .await?
+            .is_none()
+    {
+        return Err(Error::forbidden(phrase!(
+            "Организация требует вход с кодом: включите его для своей учётной записи (Настройка → Вход с кодом), затем войдите в её кабинет",
+            "The company requires a login code: turn yours on (Settings → Login code), then enter its cabinet"
+        )));
+    }
+    Ok(access)
+}
+
+/// The admin accepts an access waiting for them.
+pub async fn accept(store: &Store, admin: &AdminRow, id: i64) -> Result<OfferedAccess> {
+    let offer = offered(store, admin, id).await?;
+    if !store.accept_access(admin.id, id, now_millis()).await? {
+        return Err(Error::Conflict(phrase!(
+            "Этот доступ уже принят",
+            "This access is accepted already"
+        )));
+    }
+    Ok(offer)
+}
+
+/// The admin declines an access waiting for them, or gives up one they had.
+pub async fn decline(store: &Store, admin: &AdminRow, id: i64) -> Result<OfferedAccess> {
+    let offer = offered(store, admin, id).await?;
+    store.remove_access(offer.access.partner_id, id).await?;
+    Ok(offer)
+}
+
+async fn offered(store: &Store, admin: &AdminRow, id: i64) -> Result<OfferedAccess> {
+    store
+        .access_offered_to(admin.id)
+        .await?
+        .into_iter()
+        .find(|o| o.access.id == id)
+        .ok_or_else(no_access)
+}
+
+/// One access the company gave.
+pub async fn granted(store: &Store, partner_id: i64, id: i64) -> Result<GrantedAccess> {
+    store
+        .access_granted(partner_id, id)
+        .await?
+        .ok_or_else(not_found)
 }
 
 pub async fn delete(store: &Store, partner_id: i64, id: i64) -> Result<()> {

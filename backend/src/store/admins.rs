@@ -250,6 +250,35 @@ impl Store {
         Ok(self.code_policy(partner_id).await?.required())
     }
 
+    /// Whether a login code is required of the admin by their own company or by a company whose
+    /// cabinet they have accepted access to: turning it off would open that cabinet without it.
+    pub async fn code_required_of_admin(&self, admin_id: i64) -> Result<Option<CodePolicy>> {
+        let rows: Vec<(bool, bool)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT p.second_factor_required, p.second_factor_imposed FROM partners p
+             WHERE p.id = (SELECT partner_id FROM partner_admins WHERE id = $1)
+                OR p.id IN (SELECT partner_id FROM admin_access
+                            WHERE admin_id = $1 AND accepted_at IS NOT NULL)",
+        )
+        .bind(admin_id)
+        .fetch_all(p)
+        .await)?;
+        let policy = rows
+            .into_iter()
+            .map(|(by_company, by_operator)| CodePolicy {
+                by_company,
+                by_operator,
+            })
+            .filter(|p| p.required())
+            .fold(None, |all: Option<CodePolicy>, p| {
+                let all = all.unwrap_or_default();
+                Some(CodePolicy {
+                    by_company: all.by_company || p.by_company,
+                    by_operator: all.by_operator || p.by_operator,
+                })
+            });
+        Ok(policy)
+    }
+
     /// Who requires a login code of the company's accounts.
     pub async fn code_policy(&self, partner_id: i64) -> Result<CodePolicy> {
         let row: Option<(bool, bool)> = with_pool!(self, p => sqlx::query_as(
@@ -284,15 +313,18 @@ impl Store {
         Ok(())
     }
 
-    /// Ends the sessions of the company's accounts, its own and its named admins', that have no
-    /// login code turned on (a code has just been required: they set it up at their next
-    /// login); how many ended.
+    /// Ends the sessions of the company's accounts, its own and its named admins', and those of
+    /// other companies' admins in it, that have no login code turned on (a code has just been
+    /// required: they set it up at their next login); how many ended.
     pub async fn end_sessions_without_code(&self, partner_id: i64) -> Result<u64> {
         Ok(exec!(self, p => sqlx::query(
             "DELETE FROM cabinet_sessions WHERE (kind = 'admin' AND subject_id IN (
                SELECT a.id FROM partner_admins a WHERE a.partner_id = $1 AND NOT EXISTS (
                  SELECT 1 FROM second_factors f WHERE f.kind = 'admin' AND f.subject_id = a.id
                    AND f.enabled_at IS NOT NULL)))
+             OR (kind = 'admin' AND partner_id = $1 AND NOT EXISTS (
+                 SELECT 1 FROM second_factors f WHERE f.kind = 'admin'
+                   AND f.subject_id = cabinet_sessions.subject_id AND f.enabled_at IS NOT NULL))
              OR (kind = 'partner' AND subject_id = $1 AND NOT EXISTS (
                  SELECT 1 FROM second_factors f WHERE f.kind = 'partner' AND f.subject_id = $1
                    AND f.enabled_at IS NOT NULL))",
@@ -302,13 +334,14 @@ impl Store {
         .await)?)
     }
 
-    /// Ends the sessions of every account of a company: its own and its named admins'
-    /// (the company disabled).
+    /// Ends the sessions of every account of a company: its own and its named admins', and those
+    /// of other companies' admins in it (the company disabled).
     pub async fn delete_company_sessions(&self, partner_id: i64) -> Result<u64> {
         Ok(exec!(self, p => sqlx::query(
             "DELETE FROM cabinet_sessions WHERE (kind = 'partner' AND subject_id = $1)
                OR (kind = 'admin' AND subject_id IN
-                   (SELECT id FROM partner_admins WHERE partner_id = $1))",
+                   (SELECT id FROM partner_admins WHERE partner_id = $1))
+               OR (kind = 'admin' AND partner_id = $1)",
         )
         .bind(partner_id)
         .execute(p)

@@ -47,6 +47,8 @@ pub struct SessionRow {
     pub subject_id: i64,
     pub csrf_token: String,
     pub expires_at: Millis,
+    /// The company a named admin works in through an access; `None`: their own.
+    pub partner_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -71,6 +73,8 @@ pub struct NewSession<'a> {
     pub csrf_token: &'a str,
     pub now: Millis,
     pub expires_at: Millis,
+    /// A named admin's session in another company (through an access).
+    pub partner_id: Option<i64>,
 }
 
 impl Store {
@@ -137,8 +141,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
-                "INSERT INTO cabinet_sessions (token_hash, kind, subject_id, csrf_token, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO cabinet_sessions
+                   (token_hash, kind, subject_id, csrf_token, created_at, expires_at, partner_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&s.token.0)
             .bind(s.kind.as_str())
@@ -146,6 +151,7 @@ impl Store {
             .bind(s.csrf_token)
             .bind(s.now)
             .bind(s.expires_at)
+            .bind(s.partner_id)
             .execute(&mut *tx)
             .await?;
             tx.commit().await
@@ -166,7 +172,7 @@ impl Store {
             _ => SessionKind::Admin,
         };
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, kind, subject_id, csrf_token, expires_at FROM cabinet_sessions
+            "SELECT id, kind, subject_id, csrf_token, expires_at, partner_id FROM cabinet_sessions
              WHERE token_hash = $1 AND kind IN ($2, $4) AND expires_at > $3",
         )
         .bind(&token.0)

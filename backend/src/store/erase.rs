@@ -50,6 +50,11 @@ impl Store {
         // rows (which the partner's takes) still say whose they are.
         self.delete_accounts_rows("partner_id = $1", partner_id)
             .await?;
+        // Other companies' admins' sessions in it (their accesses go with the partner's row).
+        exec!(self, p => sqlx::query("DELETE FROM cabinet_sessions WHERE partner_id = $1")
+            .bind(partner_id)
+            .execute(p)
+            .await)?;
         for table in [
             "cabinet_sessions",
             "login_challenges",

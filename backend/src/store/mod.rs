@@ -4,6 +4,7 @@
 //! `ON CONFLICT`, `RETURNING`); where they differ, each store function says so.
 
 mod acks;
+mod admin_access;
 mod admins;
 mod api_keys;
 mod audit;
@@ -38,6 +39,7 @@ mod usage;
 mod webhooks;
 
 pub use acks::{AwaitingAck, SendAcks};
+pub use admin_access::{AccessRow, GrantedAccess, OfferedAccess};
 pub use admins::{ADMIN_ROLE, AdminRow, CodePolicy, SENDER, VIEWER};
 pub use api_keys::{ApiKey, ApiKeyRow, KeyAccess, MAX_ADDRESSES, NewApiKey, parse_addresses};
 pub use audit::{AuditFilter, AuditRow, NewAudit};

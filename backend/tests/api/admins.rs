@@ -19,7 +19,7 @@ both_databases!(
 const ADMINS: &str = "/cabinet/settings/admins";
 
 /// Adds an admin from the main account's page; answers the page after the redirect.
-async fn add(b: &Browser, login: &str, name: &str, password: &str) -> Page {
+pub(crate) async fn add(b: &Browser, login: &str, name: &str, password: &str) -> Page {
     let csrf = b.get(ADMINS).await.csrf();
     b.post(
         ADMINS,
@@ -556,7 +556,7 @@ async fn a_named_admin_has_a_login_code_of_their_own_and_wrong_codes_are_throttl
 }
 
 /// The main account's switch of the requirement: `1` requires a code of everyone.
-async fn policy(owner: &Browser, required: &str) -> Page {
+pub(crate) async fn policy(owner: &Browser, required: &str) -> Page {
     let csrf = owner.get(ADMINS).await.csrf();
     owner
         .post(

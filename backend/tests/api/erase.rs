@@ -84,7 +84,8 @@ async fn rows_of(
         (
             "named admin's cabinet_sessions",
             format!(
-                "SELECT COUNT(*) FROM cabinet_sessions WHERE kind = 'admin' AND subject_id = {admin}"
+                "SELECT COUNT(*) FROM cabinet_sessions WHERE kind = 'admin' AND subject_id = {admin}
+                   AND partner_id IS NULL"
             ),
         ),
         (
@@ -247,6 +248,31 @@ async fn filled(app: &TestApp, inn: &str, phones: [&str; 2]) -> (Partner, Employ
 async fn the_operator_deletes_a_disabled_company_with_all_it_had_and_nothing_else(app: TestApp) {
     let (p, e, admin, named) = filled(&app, INN_A, [PHONE, "+79233381639"]).await;
     let (q, f, _, their_named) = filled(&app, INN_B, ["+79161234567", "+79161234568"]).await;
+    // The other company's admin has access to the company's cabinet, with a session in it.
+    let store = &app.state.store;
+    let access = store
+        .grant_access(p.id, their_named, "admin", 0)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .accept_access(their_named, access.id, 0)
+            .await
+            .unwrap()
+    );
+    let in_it = simo_backend::domain::TokenHash::of("guest-session");
+    store
+        .create_session(&simo_backend::store::NewSession {
+            token: &in_it,
+            kind: simo_backend::store::SessionKind::Admin,
+            subject_id: their_named,
+            csrf_token: "guest-csrf",
+            now: simo_backend::domain::now_millis(),
+            expires_at: simo_backend::domain::now_millis() + 3_600_000,
+            partner_id: Some(p.id),
+        })
+        .await
+        .unwrap();
     let tables = partner_tables(&app).await;
     assert!(tables.len() >= 13, "{tables:?}");
     let before = rows_of(&app, &tables, &p, named).await;

@@ -4,6 +4,7 @@ mod fakes;
 mod helpers;
 
 mod acknowledgment;
+mod admin_access;
 mod admins;
 mod api_keys;
 mod cabinet;

@@ -36,6 +36,22 @@ pub struct Row {
     pub second_factor: bool,
 }
 
+/// Another company's named admin given access to this company's cabinet.
+pub struct Guest {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub created: String,
+    /// The last time they entered the cabinet, if ever.
+    pub last_login: Option<String>,
+    /// Not accepted yet.
+    pub waiting: bool,
+    pub disabled: bool,
+    pub viewer: bool,
+    pub sender: bool,
+    pub other_roles: Vec<(&'static str, &'static str)>,
+}
+
 /// The roles, as stored and posted, with the key of the button that gives each.
 const ROLES: [(&str, &str); 3] = [
     (crate::store::ADMIN_ROLE, "admins.make_admin"),
@@ -48,6 +64,7 @@ const ROLES: [(&str, &str); 3] = [
 struct AdminsView {
     l: Layout,
     rows: Vec<Row>,
+    guests: Vec<Guest>,
     max: usize,
     /// A login code is required of every account (by the company or by the operator).
     required: bool,
@@ -58,6 +75,8 @@ struct AdminsView {
     /// The add form as typed, with what was wrong.
     login: String,
     name: String,
+    /// The access form's login as typed.
+    guest_login: String,
     error: Option<String>,
 }
 
@@ -87,7 +106,7 @@ async fn render(
     cfg: &CabinetConfig,
     l: Layout,
     partner_id: i64,
-    typed: (&str, &str),
+    typed: Typed<'_>,
     error: Option<String>,
 ) -> CabinetResult<Response> {
     // This company's admins alone, not every admin's of the server.
@@ -114,6 +133,27 @@ async fn render(
             disabled: a.disabled,
         })
         .collect();
+    let guests = state
+        .store
+        .access_granted_by(partner_id)
+        .await?
+        .into_iter()
+        .map(|g| Guest {
+            id: g.access.id,
+            created: cfg.datetime(g.access.created_at),
+            last_login: g.access.last_login_at.map(|t| cfg.datetime(t)),
+            waiting: g.access.accepted_at.is_none(),
+            disabled: g.access.disabled,
+            viewer: g.access.role == crate::store::VIEWER,
+            sender: g.access.role == crate::store::SENDER,
+            other_roles: ROLES
+                .into_iter()
+                .filter(|(r, _)| *r != g.access.role)
+                .collect(),
+            login: g.login,
+            name: g.name,
+        })
+        .collect();
     let status = match error {
         Some(_) => StatusCode::BAD_REQUEST,
         None => StatusCode::OK,
@@ -122,15 +162,25 @@ async fn render(
     let view = AdminsView {
         l: l.with_title(&title),
         rows,
+        guests,
         max: admins::MAX_ADMINS,
         required: policy.required(),
         imposed: policy.by_operator,
         own_code,
-        login: typed.0.to_owned(),
-        name: typed.1.to_owned(),
+        login: typed.login.to_owned(),
+        name: typed.name.to_owned(),
+        guest_login: typed.guest_login.to_owned(),
         error,
     };
     Ok(html(view.render()).with_status(status).into_response())
+}
+
+/// What the page's forms had typed in, shown again with what was wrong (never a password).
+#[derive(Default)]
+struct Typed<'a> {
+    login: &'a str,
+    name: &'a str,
+    guest_login: &'a str,
 }
 
 fn layout(lang: Lang, s: &PartnerSession) -> Layout {
@@ -147,7 +197,7 @@ pub async fn page(
 ) -> CabinetResult<Response> {
     let s = main_account(req, state).await?;
     let l = layout(*lang, &s).with_notice(q.done.as_deref());
-    render(state, cfg, l, s.partner.id, ("", ""), None).await
+    render(state, cfg, l, s.partner.id, Typed::default(), None).await
 }
 
 #[derive(Deserialize)]
@@ -200,7 +250,11 @@ pub async fn add(
         Err(Error::Invalid(why) | Error::Conflict(why)) => {
             let l = layout(*lang, &s);
             let error = l.t.phrase(&why).to_owned();
-            let typed = (form.login.as_str(), form.name.as_str());
+            let typed = Typed {
+                login: &form.login,
+                name: &form.name,
+                ..Typed::default()
+            };
             render(state, cfg, l, s.partner.id, typed, Some(error)).await
         }
         Err(e) => Err(e.into()),
@@ -253,7 +307,7 @@ pub async fn act(
             Err(Error::Invalid(why)) => {
                 let l = layout(*lang, &s);
                 let error = l.t.phrase(&why).to_owned();
-                return render(state, cfg, l, pid, ("", ""), Some(error)).await;
+                return render(state, cfg, l, pid, Typed::default(), Some(error)).await;
             }
             Err(e) => return Err(e.into()),
         },
@@ -319,7 +373,7 @@ pub async fn set_policy(
     {
         let l = layout(*lang, &s);
         let error = l.t.s("admins.policy_own_first").to_owned();
-        return render(state, cfg, l, pid, ("", ""), Some(error)).await;
+        return render(state, cfg, l, pid, Typed::default(), Some(error)).await;
     }
     let ended =
         admins::set_code_required(&state.store, pid, admins::CodeRule::Company, required).await?;
@@ -329,6 +383,98 @@ pub async fn set_policy(
         false => "policy_optional",
     };
     tracing::info!(partner_id = pid, required, "login code policy changed");
+    audit::record(state, req, pid, &s.actor, action, &detail).await;
+    Ok(done(PAGE, key))
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    csrf: String,
+    #[serde(default)]
+    login: String,
+    /// `sender`, `viewer`, or full rights.
+    #[serde(default)]
+    role: String,
+}
+
+/// Gives another company's named admin, by their login, access to this company's cabinet: it
+/// opens once they accept it. The page again with what was wrong, the login kept.
+#[handler]
+pub async fn grant(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(cfg): Data<&CabinetConfig>,
+    Data(lang): Data<&Lang>,
+    Form(form): Form<GrantForm>,
+) -> CabinetResult<Response> {
+    let s = main_account(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let pid = s.partner.id;
+    match admins::grant_access(&state.store, pid, &form.login, admins::role(&form.role)).await {
+        Ok(g) => {
+            tracing::info!(
+                partner_id = pid,
+                admin_id = g.access.admin_id,
+                "access given"
+            );
+            let who = with_role(format!("{} ({})", g.login, g.name), &g.access.role);
+            let detail = crate::phrase::stored::AUDIT_GUEST.fill(&[&who]);
+            let action = audit::Action::AccessGranted;
+            audit::record(state, req, pid, &s.actor, action, &detail).await;
+            Ok(done(PAGE, "access_granted"))
+        }
+        Err(Error::Invalid(why) | Error::Conflict(why)) => {
+            let l = layout(*lang, &s);
+            let error = l.t.phrase(&why).to_owned();
+            let typed = Typed {
+                guest_login: &form.login,
+                ..Typed::default()
+            };
+            render(state, cfg, l, pid, typed, Some(error)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `disable`, `enable`, `remove`, or a new right (`admin`, `sender`, `viewer`) for an access
+/// the company gave. Disabled or removed, the admin's sessions in the company end at once.
+#[handler]
+pub async fn guest_act(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path((raw_id, action)): Path<(String, String)>,
+    Form(form): Form<ActForm>,
+) -> CabinetResult<Response> {
+    let s = main_account(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let id: i64 = raw_id.trim().parse().map_err(|_| CabinetError::NotFound)?;
+    let store = &state.store;
+    let pid = s.partner.id;
+    let g = admins::granted(store, pid, id).await?;
+    let name = format!("{} ({})", g.login, g.name);
+    let guest = |who: String| crate::phrase::stored::AUDIT_GUEST.fill(&[&who]);
+    let (action, detail, key) = match action.as_str() {
+        "disable" | "enable" => {
+            let disabled = action == "disable";
+            store.set_access_disabled(pid, id, disabled).await?;
+            match disabled {
+                true => (audit::Action::AdminDisabled, guest(name), "admin_disabled"),
+                false => (audit::Action::AdminEnabled, guest(name), "admin_enabled"),
+            }
+        }
+        "remove" => {
+            store.remove_access(pid, id).await?;
+            (audit::Action::AccessRemoved, guest(name), "access_removed")
+        }
+        "viewer" | "sender" | "admin" => {
+            let role = admins::role(&action);
+            store.set_access_role(pid, id, role).await?;
+            let detail = guest(with_role(name, role));
+            (audit::Action::AdminRoleChanged, detail, "admin_role")
+        }
+        _ => return Err(CabinetError::NotFound),
+    };
+    tracing::info!(partner_id = pid, access_id = id, key, "access changed");
     audit::record(state, req, pid, &s.actor, action, &detail).await;
     Ok(done(PAGE, key))
 }

@@ -112,9 +112,9 @@ async fn who_choices(
     chosen: Option<&str>,
 ) -> CabinetResult<Vec<WhoChoice>> {
     let mut choices = vec![(audit::ADMIN.to_owned(), tr.s("audit.who_main").to_owned())];
-    for a in state.store.admins_of(partner_id).await? {
-        let label = format!("{} ({})", actor_label(&audit::admin(&a.login), tr), a.name);
-        choices.push((audit::admin(&a.login), label));
+    for (login, name) in audit::people(&state.store, partner_id).await? {
+        let label = format!("{} ({name})", actor_label(&audit::admin(&login), tr));
+        choices.push((audit::admin(&login), label));
     }
     choices.push((audit::API.to_owned(), tr.s("audit.api").to_owned()));
     let now = crate::domain::now_millis();

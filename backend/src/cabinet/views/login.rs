@@ -143,7 +143,7 @@ async fn submit(
             Ok(Redirect::see_other(format!("{}/login/{next}", root(kind))).into_response())
         }
         Ok(s) => {
-            session::start(req, state, cfg, s.kind, s.id).await?;
+            session::start(req, state, cfg, s.kind, s.id, None).await?;
             journal(state, req, s.partner_id, &s.actor, audit::Action::Login, "").await;
             Ok(Redirect::see_other(root(kind)).into_response())
         }
@@ -287,7 +287,7 @@ async fn code_submit(
     match outcome {
         Ok(verified) => {
             session::end_challenge(req, state, cfg, kind).await?;
-            session::start(req, state, cfg, account, ch.subject_id).await?;
+            session::start(req, state, cfg, account, ch.subject_id, None).await?;
             let detail = match verified {
                 second_factor::Verified::Recovery { left } => {
                     crate::phrase::stored::AUDIT_WITH_RECOVERY.fill(&[&left.to_string()])
@@ -443,7 +443,7 @@ pub async fn setup_sent(
         Ok(recovery) => {
             let area = SessionKind::Partner;
             session::end_challenge(req, state, cfg, area).await?;
-            session::start(req, state, cfg, account, ch.subject_id).await?;
+            session::start(req, state, cfg, account, ch.subject_id, None).await?;
             let on = audit::Action::SecondFactorOn;
             journal(state, req, partner_id, &actor, on, "").await;
             let with_code = crate::phrase::stored::AUDIT_WITH_CODE.fill(&[]);

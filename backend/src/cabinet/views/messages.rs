@@ -292,9 +292,9 @@ async fn sender_choices(
     chosen: Option<&str>,
 ) -> CabinetResult<Vec<Choice>> {
     let mut senders = vec![(audit::ADMIN.to_owned(), tr.s("audit.who_main").to_owned())];
-    for a in state.store.admins_of(partner_id).await? {
-        let actor = audit::admin(&a.login);
-        let label = format!("{} ({})", actor_label(&actor, tr), a.name);
+    for (login, name) in audit::people(&state.store, partner_id).await? {
+        let actor = audit::admin(&login);
+        let label = format!("{} ({name})", actor_label(&actor, tr));
         senders.push((actor, label));
     }
     senders.push((audit::API.to_owned(), tr.s("msg.by_api_main").to_owned()));

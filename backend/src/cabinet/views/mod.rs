@@ -1,5 +1,6 @@
 //! One module per page (or small group of pages); each has one view struct per template.
 
+pub mod access;
 pub mod admins;
 pub mod api_keys;
 mod csv_file;

@@ -214,7 +214,14 @@ async fn switch(
     // A code required stays: the company's main account lifts its own requirement, the
     // operator theirs.
     if let (false, Some(pid)) = (on, a.partner_id) {
-        let policy = state.store.code_policy(pid).await?;
+        // A named admin's code serves every company they enter: any of them requiring it
+        // keeps it on, their own or one whose access they accepted.
+        let policy = match a.kind {
+            SessionKind::Admin => {
+                (state.store.code_required_of_admin(a.id).await?).unwrap_or_default()
+            }
+            _ => state.store.code_policy(pid).await?,
+        };
         let refused = match (policy.by_operator, policy.by_company) {
             (true, _) => Some("tfa.imposed"),
             (false, true) => Some("tfa.required"),

@@ -372,7 +372,7 @@ pub async fn change_password(
         }
     }
     let (kind, account_id) = s.account();
-    session::start(req, state, cfg, kind, account_id).await?;
+    session::start(req, state, cfg, kind, account_id, s.working_in()).await?;
     tracing::info!(
         partner_id = s.partner.id,
         admin_id = s.admin.as_ref().map(|a| a.id),

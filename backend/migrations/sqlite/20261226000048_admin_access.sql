@@ -1,0 +1,23 @@
+-- A named admin of one company given access to another's cabinet: a holding's HR serving each
+-- of its legal entities, an outsourced accountant serving several clients. The person keeps one
+-- login, password and login code (their own company's account, which alone resets or deletes
+-- it); the company that gives access chooses the right and can disable or remove it, and the
+-- person accepts it before it opens anything.
+CREATE TABLE admin_access (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    admin_id      INTEGER NOT NULL REFERENCES partner_admins(id) ON DELETE CASCADE,
+    partner_id    INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+    -- As `partner_admins.role`: 'admin', 'sender' or 'viewer'.
+    role          TEXT    NOT NULL DEFAULT 'admin',
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    -- NULL until the person accepts.
+    accepted_at   INTEGER,
+    last_login_at INTEGER,
+    UNIQUE (admin_id, partner_id)
+);
+CREATE INDEX admin_access_partner ON admin_access(partner_id);
+
+-- The company a named admin's session works in; NULL is their own.
+ALTER TABLE cabinet_sessions ADD COLUMN partner_id INTEGER;
+CREATE INDEX cabinet_sessions_partner ON cabinet_sessions(partner_id) WHERE partner_id IS NOT NULL;
