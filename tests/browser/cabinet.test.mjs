@@ -1207,6 +1207,48 @@ async function accessibilityProblems(page) {
   return found.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
 
+test("an outsourced accountant with one login: company B gives access, they accept it, work in B and go back", async () => {
+  const ownerA = await newPage();
+  await login(ownerA, partnerA.inn, PASSWORD_A);
+  await ownerA.goto(`${BASE}/cabinet/settings/admins`);
+  await ownerA.fill("#admin-login", "buh@vesna.ru");
+  await ownerA.fill("#admin-name", "Бухгалтерия");
+  await ownerA.fill("#admin-password", "buh-password-1");
+  await Promise.all([ownerA.waitForURL(/done=admin_added/), ownerA.click("#admin-add-submit")]);
+
+  const ownerB = await newPage();
+  await login(ownerB, partnerB.inn, PASSWORD_B);
+  await ownerB.goto(`${BASE}/cabinet/settings/admins`);
+  await ownerB.fill("#guest-login", "buh@vesna.ru");
+  await Promise.all([ownerB.waitForURL(/done=access_granted/), ownerB.click("#guest-add-submit")]);
+  assert.match(await ownerB.textContent("tr[data-guest='buh@vesna.ru']"), /ждёт согласия/);
+
+  const buh = await newPage(undefined, true);
+  await buh.goto(`${BASE}/cabinet/login`);
+  await buh.fill("input[name=login]", "buh@vesna.ru");
+  await buh.fill("input[name=password]", "buh-password-1");
+  await Promise.all([buh.waitForURL(`${BASE}/cabinet`), buh.click("button[type=submit]")]);
+  assert.equal(await buh.textContent("#companies-waiting"), "1");
+  await Promise.all([buh.waitForURL(`${BASE}/cabinet/access`), buh.click("#companies")]);
+  const rowB = `tr[data-inn='${partnerB.inn}']`;
+  await Promise.all([buh.waitForURL(/done=access_accepted/), buh.click(`${rowB} button:has-text('Принять доступ')`)]);
+  assert.deepEqual(await accessibilityProblems(buh), []);
+  await shot(buh, "45-my-companies");
+  await Promise.all([buh.waitForURL(/done=entered/), buh.click(`${rowB} button:has-text('Перейти в кабинет')`)]);
+  assert.match(await buh.textContent(".inn"), new RegExp(`buh@vesna\\.ru · ${partnerB.inn}`));
+  assert.equal(await buh.isVisible("#sends-only"), true, "B gave sending only");
+  await buh.goto(`${BASE}/cabinet/messages`);
+  assert.match(await buh.textContent("main"), /Секрет Лета/);
+  assert.doesNotMatch(await buh.textContent("main"), /Иванов/, "company A's messages stay A's");
+
+  await ownerB.goto(`${BASE}/cabinet/journal`);
+  assert.match(await ownerB.textContent("#journal"), /переход из другой организации по доступу/);
+  await buh.goto(`${BASE}/cabinet/access`);
+  await Promise.all([buh.waitForURL(/done=entered/), buh.click(`tr[data-inn='${partnerA.inn}'] button:has-text('Перейти в кабинет')`)]);
+  assert.match(await buh.textContent(".inn"), new RegExp(`buh@vesna\\.ru · ${partnerA.inn}`));
+  for (const page of [ownerA, ownerB, buh]) await page.context().close();
+});
+
 test("every page passes axe-core's WCAG 2.1 AA checks, in Russian and English", async () => {
   // The pages' CSP allows no injected script; axe-core is the test's, not the page's.
   const page = await newPage(undefined, true);
