@@ -83,6 +83,12 @@ impl PartnerSession {
     pub fn who(&self) -> Who {
         Who {
             label: match &self.admin {
+                // One who works in several companies sees which one by its name too, not by
+                // an INN alone: a send goes to the company shown.
+                Some(a) if self.offers.iter().any(|o| o.access.accepted_at.is_some()) => {
+                    let p = &self.partner;
+                    format!("{} · {} · {}", a.login, p.inn, p.short_name)
+                }
                 Some(a) => format!("{} · {}", a.login, self.partner.inn),
                 None => self.partner.inn.clone(),
             },

@@ -159,7 +159,10 @@ async fn another_companys_admin_works_in_the_cabinet_once_given_access_and_accep
 
     // In B: B's data alone, with the right B gave (sending).
     let in_b = buh.get("/cabinet").await.body;
-    assert!(in_b.contains(&format!("{BUH} · {INN_B}")), "{in_b}");
+    assert!(
+        in_b.contains(&format!("{BUH} · {INN_B} · ООО Весна")),
+        "{in_b}"
+    );
     assert!(in_b.contains("class=\"area-cabinet sends-only\""), "{in_b}");
     let staff = buh.get("/cabinet/employees").await.body;
     assert!(
