@@ -7,7 +7,8 @@
 //! headers (`SIMO_REQUEST_READ_TIMEOUT_SECS`; an idle keep-alive connection too, and a new one its
 //! first byte), and a failed `accept` waits `ACCEPT_BACKOFF` before the next. A request's body
 //! has the same time again (`body_in_time`, `V1Body`). hyper's header timeout is HTTP/1's alone:
-//! an HTTP/2 connection with no stream open is closed (GOAWAY) after the same time idle.
+//! an HTTP/2 connection with no stream open is closed (GOAWAY) after the same time idle, and one
+//! whose peer leaves a PING unanswered as long is dropped.
 
 use crate::state::SharedState;
 use bytes::Bytes;
@@ -57,6 +58,14 @@ where
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
+    // An HTTP/2 peer that vanishes while its answer waits (no FIN: a phone out of coverage, its
+    // window shut) held the stream, and with it the connection, until TCP gave up; one that
+    // leaves a PING unanswered for the same time is dropped.
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(header_timeout))
+        .keep_alive_timeout(header_timeout);
     // Each connection's task holds a sender; all gone, every connection has ended.
     let (alive, mut all_ended) = tokio::sync::mpsc::channel::<()>(1);
     let (phase, phases) = tokio::sync::watch::channel(Phase::Serving);
@@ -423,6 +432,51 @@ mod tests {
         let answer = reqwest::get(format!("http://{addr}/")).await.unwrap();
         let body = answer.bytes().await.expect("the whole answer");
         assert_eq!(body.len(), 10_000);
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+
+    /// An HTTP/2 peer that has stopped answering while its answer waits (its stream's window
+    /// shut, so the answer cannot be sent and its request stays in flight) is dropped once it
+    /// leaves the server's PING unanswered; before, the connection stayed open for good.
+    #[tokio::test]
+    async fn an_http2_peer_that_leaves_a_ping_unanswered_is_dropped() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        #[handler]
+        fn hello() -> &'static str {
+            "hello"
+        }
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
+        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(
+            acceptor,
+            Route::new().at("/", get(hello)),
+            async {
+                stopped.await.ok();
+            },
+            Duration::from_millis(200),
+            Duration::from_secs(1),
+        ));
+        let mut peer = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut opening = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        // SETTINGS: each stream's window 0 (SETTINGS_INITIAL_WINDOW_SIZE, 0x4).
+        opening.extend([0, 0, 6, 0x4, 0, 0, 0, 0, 0, 0, 0x4, 0, 0, 0, 0]);
+        // HEADERS on stream 1, END_STREAM | END_HEADERS: GET, http, / (HPACK's static table).
+        opening.extend([0, 0, 3, 0x1, 0x5, 0, 0, 0, 1, 0x82, 0x86, 0x84]);
+        peer.write_all(&opening).await.unwrap();
+        let mut got = Vec::new();
+        let closed = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Ok(1..) = peer.read_buf(&mut got).await {}
+        })
+        .await;
+        assert!(closed.is_ok(), "still open after 5 s: {got:?}");
+        // A PING frame's header: 8 bytes of payload, type 0x6, no flags, stream 0.
+        let ping = [0, 0, 8, 0x6, 0, 0, 0, 0, 0];
+        assert!(got.windows(9).any(|w| w == ping), "no PING: {got:?}");
         stop.send(()).unwrap();
         server.await.unwrap().unwrap();
     }
