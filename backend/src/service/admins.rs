@@ -223,11 +223,7 @@ pub async fn grant_access(
     let access = store
         .grant_access(partner_id, admin.id, role, now_millis())
         .await?;
-    Ok(GrantedAccess {
-        access,
-        login: admin.login,
-        name: admin.name,
-    })
+    granted(store, partner_id, access.id).await
 }
 
 fn no_access() -> Error {

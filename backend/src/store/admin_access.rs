@@ -26,14 +26,24 @@ impl AccessRow {
     }
 }
 
-/// An access as the company that gave it lists it, with the person's login and name.
+/// An access as the company that gave it lists it, with the person's login and name, and their
+/// own company's INN and name (shown once they accept: a login mistyped reaches a stranger).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GrantedAccess {
     #[sqlx(flatten)]
     pub access: AccessRow,
     pub login: String,
     pub name: String,
+    pub home_inn: String,
+    pub home_company: String,
 }
+
+/// `GrantedAccess`'s columns and joins, for a `WHERE` on `x` to follow.
+const GRANTED: &str = "SELECT x.id, x.admin_id, x.partner_id, x.role, x.disabled, x.created_at,
+       x.accepted_at, x.last_login_at, a.login, a.name,
+       h.inn AS home_inn, h.short_name AS home_company
+  FROM admin_access x JOIN partner_admins a ON a.id = x.admin_id
+  JOIN partners h ON h.id = a.partner_id";
 
 /// An access as its person sees it, with the company's INN and name.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -85,11 +95,7 @@ impl Store {
 
     /// The accesses the company has given, by login.
     pub async fn access_granted_by(&self, partner_id: i64) -> Result<Vec<GrantedAccess>> {
-        let sql = format!(
-            "SELECT {X_COLUMNS}, a.login, a.name FROM admin_access x
-               JOIN partner_admins a ON a.id = x.admin_id
-             WHERE x.partner_id = $1 ORDER BY a.login"
-        );
+        let sql = format!("{GRANTED} WHERE x.partner_id = $1 ORDER BY a.login");
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(partner_id)
@@ -100,11 +106,7 @@ impl Store {
 
     /// One access the company has given.
     pub async fn access_granted(&self, partner_id: i64, id: i64) -> Result<Option<GrantedAccess>> {
-        let sql = format!(
-            "SELECT {X_COLUMNS}, a.login, a.name FROM admin_access x
-               JOIN partner_admins a ON a.id = x.admin_id
-             WHERE x.partner_id = $1 AND x.id = $2"
-        );
+        let sql = format!("{GRANTED} WHERE x.partner_id = $1 AND x.id = $2");
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(partner_id)

@@ -113,6 +113,8 @@ async fn another_companys_admin_works_in_the_cabinet_once_given_access_and_accep
     let list = b_owner.get(ADMINS).await.body;
     assert!(list.contains(&format!("data-guest=\"{BUH}\"")), "{list}");
     assert!(list.contains("ждёт согласия"), "{list}");
+    // Whose admin they are is told once they accept, not to whoever types a login.
+    assert!(!list.contains(&format!("({INN_A})")), "{list}");
     // Only a company's main account gives access.
     let csrf = buh.get("/cabinet/settings").await.csrf();
     let forged = buh
@@ -137,6 +139,11 @@ async fn another_companys_admin_works_in_the_cabinet_once_given_access_and_accep
         Some("/cabinet/access?done=access_accepted")
     );
     assert_eq!(answer(&buh, id, "accept").await.status, 400, "once");
+    let list = b_owner.get(ADMINS).await.body;
+    assert!(
+        list.contains(&format!("id=\"guest-home-{id}\">ООО Весна ({INN_A})<")),
+        "{list}"
+    );
 
     // A form of company A's page, open in another tab, is not posted into company B.
     let a_csrf = buh.get("/cabinet/templates").await.csrf();

@@ -46,6 +46,8 @@ pub struct Guest {
     pub last_login: Option<String>,
     /// Not accepted yet.
     pub waiting: bool,
+    /// Their own company, as "name (INN)": shown once they accept.
+    pub home: String,
     pub disabled: bool,
     pub viewer: bool,
     pub sender: bool,
@@ -143,6 +145,7 @@ async fn render(
             created: cfg.datetime(g.access.created_at),
             last_login: g.access.last_login_at.map(|t| cfg.datetime(t)),
             waiting: g.access.accepted_at.is_none(),
+            home: format!("{} ({})", g.home_company, g.home_inn),
             disabled: g.access.disabled,
             viewer: g.access.role == crate::store::VIEWER,
             sender: g.access.role == crate::store::SENDER,
