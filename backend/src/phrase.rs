@@ -360,6 +360,10 @@ pub mod stored {
     );
     pub const AUDIT_VIEWER: Stored = Stored::new("{}, только просмотр", "{}, view only");
     pub const AUDIT_SENDER: Stored = Stored::new("{}, отправка сообщений", "{}, sending messages");
+    pub const AUDIT_HR: Stored = Stored::new(
+        "{}, сотрудники и сообщения без настроек",
+        "{}, employees and messages without the settings",
+    );
     pub const AUDIT_GUEST: Stored = Stored::new(
         "{*}, администратор другой организации",
         "{*}, another company's admin",
@@ -371,6 +375,10 @@ pub mod stored {
     pub const AUDIT_REFUSED_VIEWER: Stored = Stored::new(
         "{}; учётная запись только для просмотра",
         "{}; a view-only account",
+    );
+    pub const AUDIT_REFUSED_HR: Stored = Stored::new(
+        "{}; учётная запись без доступа к настройкам",
+        "{}; an account without the settings",
     );
     pub const AUDIT_REFUSED_SENDER: Stored = Stored::new(
         "{}; учётная запись только для отправки сообщений",
@@ -463,10 +471,12 @@ pub mod stored {
         ACCESS_READ,
         AUDIT_VIEWER,
         AUDIT_SENDER,
+        AUDIT_HR,
         AUDIT_GUEST,
         AUDIT_ENTERED,
         AUDIT_REFUSED_VIEWER,
         AUDIT_REFUSED_SENDER,
+        AUDIT_REFUSED_HR,
     ];
 }
 

@@ -1236,6 +1236,18 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("admins.viewer", "только просмотр", "view only"),
     ("admins.sender", "отправка сообщений", "sending messages"),
+    ("admins.hr", "без настроек", "no settings"),
+    ("admins.make_hr", "Без настроек", "No settings"),
+    (
+        "admins.role_hr",
+        "Кадровик: сотрудники, группы и сообщения; настройки, ключи API и вебхук — только просмотр",
+        "HR: employees, groups and messages; the settings, API keys and webhook view only",
+    ),
+    (
+        "top.no_settings",
+        "Настройки организации, ключи API и вебхук ваша учётная запись только смотрит. Свои пароль, вход с кодом и сеансы вы настраиваете сами.",
+        "Your account only looks at the company's settings, API keys and webhook. Your own password, login code and sessions are yours to set.",
+    ),
     ("admins.make_viewer", "Только просмотр", "View only"),
     ("admins.make_sender", "Только отправка", "Sending only"),
     ("admins.make_admin", "Дать полные права", "Give full rights"),

@@ -30,6 +30,8 @@ pub struct Layout {
     pub read_only: bool,
     /// A sender's session: the pages hide the forms but those of sending.
     pub sends_only: bool,
+    /// An HR officer's session: the settings' and the webhook's pages hide their forms.
+    pub no_settings: bool,
     /// `Who::companies`: the link to the admin's companies, with the accesses waiting.
     pub companies: Option<usize>,
     pub csrf: String,
@@ -45,6 +47,8 @@ pub struct Who {
     pub read_only: bool,
     /// A sender, who changes nothing but sends.
     pub sends_only: bool,
+    /// An HR officer, who changes everything but the settings and the webhook.
+    pub no_settings: bool,
     /// A named admin with access to other companies' cabinets: how many accesses wait for
     /// them to accept.
     pub companies: Option<usize>,
@@ -56,6 +60,7 @@ impl From<String> for Who {
             label,
             read_only: false,
             sends_only: false,
+            no_settings: false,
             companies: None,
         }
     }
@@ -83,6 +88,7 @@ impl Layout {
             who: None,
             read_only: false,
             sends_only: false,
+            no_settings: false,
             companies: None,
             csrf: String::new(),
             notice: None,
@@ -115,6 +121,7 @@ impl Layout {
             who: Some(who.label),
             read_only: who.read_only,
             sends_only: who.sends_only,
+            no_settings: who.no_settings,
             companies: who.companies,
             csrf,
             notice: None,

@@ -56,6 +56,13 @@ fn sending_form(path: &str) -> bool {
         )
 }
 
+/// The company's settings and its webhook: what an HR officer may not change (the API token and
+/// keys, the webhook and its secret, the login, retention and reminder policies). Their own
+/// account's forms are let through before this is asked.
+fn settings_form(path: &str) -> bool {
+    path.starts_with("/cabinet/settings") || path.starts_with("/cabinet/webhook")
+}
+
 /// A sender's form other than a sending one, refused.
 fn sender_refused() -> CabinetError {
     CabinetError::Forbidden(phrase!(
@@ -144,6 +151,14 @@ pub async fn guard<E: Endpoint>(next: E, req: Request) -> poem::Result<Response>
             ))
         } else if s.sends_only() && !sending_form(path) {
             Some((sender_refused(), stored::AUDIT_REFUSED_SENDER))
+        } else if s.no_settings() && settings_form(path) {
+            Some((
+                CabinetError::Forbidden(phrase!(
+                    "Ваша учётная запись — для сотрудников и сообщений: настройки, ключи API и вебхук организации ей недоступны",
+                    "Your account is for employees and messages: the company's settings, API keys and webhook are not for it"
+                )),
+                stored::AUDIT_REFUSED_HR,
+            ))
         } else {
             None
         };
@@ -180,6 +195,28 @@ mod tests {
             "/cabinet/employees/1/disable",
         ] {
             assert!(!own_account_form(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn an_hr_officer_is_refused_the_settings_and_the_webhook() {
+        for settings in [
+            "/cabinet/settings/token",
+            "/cabinet/settings/keys/7/revoke",
+            "/cabinet/settings/policy",
+            "/cabinet/settings/retention",
+            "/cabinet/webhook",
+        ] {
+            assert!(settings_form(settings), "{settings}");
+        }
+        for other in [
+            "/cabinet/employees/1/state",
+            "/cabinet/employees/add",
+            "/cabinet/groups",
+            "/cabinet/send",
+            "/cabinet/messages/12/recall",
+        ] {
+            assert!(!settings_form(other), "{other}");
         }
     }
 

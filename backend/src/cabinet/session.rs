@@ -10,7 +10,7 @@ use super::layout::Who;
 use crate::domain::{TokenHash, now_millis};
 use crate::state::AppState;
 use crate::store::{
-    AccessRow, AdminRow, Awaiting, ChallengeRow, NewChallenge, NewSession, OfferedAccess,
+    AccessRow, AdminRow, Awaiting, ChallengeRow, HR, NewChallenge, NewSession, OfferedAccess,
     OperatorRow, PartnerRow, SENDER, SessionKind, VIEWER,
 };
 use poem::Request;
@@ -67,6 +67,11 @@ impl PartnerSession {
         self.role() == Some(SENDER)
     }
 
+    /// An HR officer: everything but the company's settings and webhook.
+    pub fn no_settings(&self) -> bool {
+        self.role() == Some(HR)
+    }
+
     /// The company a named admin's session works in when it is not their own.
     pub fn working_in(&self) -> Option<i64> {
         self.access.as_ref().map(|x| x.partner_id)
@@ -94,6 +99,7 @@ impl PartnerSession {
             },
             read_only: self.read_only(),
             sends_only: self.sends_only(),
+            no_settings: self.no_settings(),
             companies: (!self.offers.is_empty()).then(|| {
                 let waiting = self
                     .offers

@@ -7,7 +7,7 @@ use super::{passwords, second_factor};
 use crate::domain::now_millis;
 use crate::error::{Error, Result};
 use crate::store::{
-    ADMIN_ROLE, AccessRow, AdminRow, GrantedAccess, OfferedAccess, SENDER, SessionKind, Store,
+    ADMIN_ROLE, AccessRow, AdminRow, GrantedAccess, HR, OfferedAccess, SENDER, SessionKind, Store,
     VIEWER,
 };
 
@@ -56,6 +56,7 @@ pub fn role(raw: &str) -> &'static str {
     match raw.trim() {
         VIEWER => VIEWER,
         SENDER => SENDER,
+        HR => HR,
         _ => ADMIN_ROLE,
     }
 }

@@ -27,6 +27,10 @@ pub const VIEWER: &str = "viewer";
 /// cancels a scheduled one), and changes nothing else: an HR officer or a shift's dispatcher
 /// who writes to people but should not disable them, nor see the API keys.
 pub const SENDER: &str = "sender";
+/// An HR officer's right: everything but the company's settings (the API token and keys, the
+/// webhook, the login and retention policies): employees, groups and messages, not the
+/// integrations that a leak of would hand the company's data to someone else.
+pub const HR: &str = "hr";
 pub const ADMIN_ROLE: &str = "admin";
 
 impl AdminRow {
@@ -36,6 +40,10 @@ impl AdminRow {
 
     pub fn is_sender(&self) -> bool {
         self.role == SENDER
+    }
+
+    pub fn is_hr(&self) -> bool {
+        self.role == HR
     }
 }
 

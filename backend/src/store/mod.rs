@@ -40,7 +40,7 @@ mod webhooks;
 
 pub use acks::{AwaitingAck, SendAcks};
 pub use admin_access::{AccessRow, GrantedAccess, OfferedAccess};
-pub use admins::{ADMIN_ROLE, AdminRow, CodePolicy, SENDER, VIEWER};
+pub use admins::{ADMIN_ROLE, AdminRow, CodePolicy, HR, SENDER, VIEWER};
 pub use api_keys::{ApiKey, ApiKeyRow, KeyAccess, MAX_ADDRESSES, NewApiKey, parse_addresses};
 pub use audit::{AuditFilter, AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};

@@ -13,6 +13,7 @@ both_databases!(
     the_company_requires_a_login_code_and_an_admin_without_one_sets_it_up_before_the_cabinet_opens,
     a_viewer_reads_the_cabinet_and_changes_nothing_but_their_own_account,
     a_sender_sends_recalls_and_writes_to_the_ticked_and_changes_nothing_else,
+    an_hr_officer_manages_employees_and_groups_and_sends_but_changes_no_setting,
     the_operator_requires_a_login_code_that_the_company_cannot_lift,
 );
 
@@ -1177,4 +1178,108 @@ async fn the_operator_requires_a_login_code_that_the_company_cannot_lift(app: Te
         p.inn
     );
     assert_eq!(app.count(&lifted).await, 1);
+}
+
+async fn an_hr_officer_manages_employees_and_groups_and_sends_but_changes_no_setting(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let (owner, hr, _, secret) =
+        with_role(&app, &p, "kadrovik", "Кадровик", "hr", "без настроек").await;
+    let home = hr.get("/cabinet").await.body;
+    assert!(home.contains("no-settings"), "{home}");
+    let settings = hr.get("/cabinet/settings").await.body;
+    assert!(settings.contains("id=\"no-settings\""), "{settings}");
+    let webhook = hr.get("/cabinet/webhook").await.body;
+    assert!(webhook.contains("webhook-secret-hidden"), "{webhook}");
+    assert!(!webhook.contains(&secret));
+
+    // The employees, the groups and the messages are theirs to change.
+    let csrf = hr.get("/cabinet/settings").await.csrf();
+    let state_path = format!("/cabinet/employees/{}/state", e.id);
+    let disabled = hr
+        .post(
+            &state_path,
+            &[("csrf", csrf.as_str()), ("state", "disabled")],
+        )
+        .await;
+    assert_eq!(disabled.status, 303, "{}", disabled.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM staff WHERE state = 'disabled'")
+            .await,
+        1
+    );
+    let enabled = hr
+        .post(&state_path, &[("csrf", csrf.as_str()), ("state", "active")])
+        .await;
+    assert_eq!(enabled.status, 303, "{}", enabled.body);
+    let group = hr
+        .post(
+            "/cabinet/groups",
+            &[("csrf", csrf.as_str()), ("do", "save"), ("name", "Смена")],
+        )
+        .await;
+    assert_eq!(group.status, 303, "{}", group.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff_groups").await, 1);
+    let sent = hr.send_to(&e.id, "Смена", "С 8:00").await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+
+    // The settings and the webhook are refused with the reason, and nothing changes.
+    let tokens = "SELECT COUNT(*) FROM partner_tokens";
+    let before = app.count(tokens).await;
+    for (path, form) in [
+        ("/cabinet/settings/token", vec![("grace_secs", "0")]),
+        (
+            "/cabinet/settings/keys",
+            vec![("name", "1С"), ("access", "full")],
+        ),
+        ("/cabinet/settings/policy", vec![("policy", "list")]),
+        ("/cabinet/settings/retention", vec![("days", "30")]),
+        ("/cabinet/webhook", vec![("do", "rotate")]),
+    ] {
+        let mut fields = vec![("csrf", csrf.as_str())];
+        fields.extend(form);
+        let refused = hr.post(path, &fields).await;
+        assert_eq!(refused.status, 403, "{path}: {}", refused.body);
+        assert!(
+            refused.body.contains("настройки, ключи API и вебхук"),
+            "{path}"
+        );
+    }
+    assert_eq!(app.count(tokens).await, before);
+    let hook = app.state.store.webhook(p.id).await.unwrap().unwrap();
+    assert_eq!(hook.secret, secret);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM partners WHERE staff_list_only = TRUE")
+            .await,
+        0
+    );
+    // Their own password is theirs.
+    let own = hr
+        .post(
+            "/cabinet/settings/password",
+            &[
+                ("csrf", csrf.as_str()),
+                ("current", "kadrovik-password"),
+                ("new", "kadrovik-password-2"),
+                ("confirm", "kadrovik-password-2"),
+            ],
+        )
+        .await;
+    assert_eq!(own.status, 303, "{}", own.body);
+
+    // The journal says so, in both languages.
+    let refusals = "SELECT COUNT(*) FROM audit_events WHERE action = 'rights_refused'
+        AND actor = 'admin:kadrovik'
+        AND detail = '/cabinet/settings/token; учётная запись без доступа к настройкам'";
+    assert_eq!(app.count(refusals).await, 1);
+    let journal = owner.get("/cabinet/journal").await.body;
+    assert!(
+        journal.contains("kadrovik (Кадровик), сотрудники и сообщения без настроек"),
+        "{journal}"
+    );
+    let english = owner.get("/cabinet/journal?lang=en").await.body;
+    assert!(
+        english.contains("employees and messages without the settings"),
+        "{english}"
+    );
 }

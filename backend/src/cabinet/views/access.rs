@@ -47,6 +47,7 @@ fn role_key(role: &str) -> &'static str {
     match role {
         crate::store::VIEWER => "admins.viewer",
         crate::store::SENDER => "admins.sender",
+        crate::store::HR => "admins.hr",
         _ => "access.full",
     }
 }

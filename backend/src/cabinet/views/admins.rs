@@ -31,6 +31,7 @@ pub struct Row {
     pub disabled: bool,
     pub viewer: bool,
     pub sender: bool,
+    pub hr: bool,
     /// The roles the admin can be given instead, with their buttons' catalogue keys.
     pub other_roles: Vec<(&'static str, &'static str)>,
     pub second_factor: bool,
@@ -51,13 +52,15 @@ pub struct Guest {
     pub disabled: bool,
     pub viewer: bool,
     pub sender: bool,
+    pub hr: bool,
     pub other_roles: Vec<(&'static str, &'static str)>,
 }
 
 /// The roles, as stored and posted, with the key of the button that gives each.
-const ROLES: [(&str, &str); 3] = [
+const ROLES: [(&str, &str); 4] = [
     (crate::store::ADMIN_ROLE, "admins.make_admin"),
     (crate::store::SENDER, "admins.make_sender"),
+    (crate::store::HR, "admins.make_hr"),
     (crate::store::VIEWER, "admins.make_viewer"),
 ];
 
@@ -87,6 +90,7 @@ fn with_role(admin: String, role: &str) -> String {
     match role {
         crate::store::VIEWER => crate::phrase::stored::AUDIT_VIEWER.fill(&[&admin]),
         crate::store::SENDER => crate::phrase::stored::AUDIT_SENDER.fill(&[&admin]),
+        crate::store::HR => crate::phrase::stored::AUDIT_HR.fill(&[&admin]),
         _ => admin,
     }
 }
@@ -126,6 +130,7 @@ async fn render(
             second_factor: with_code.contains(&a.id),
             viewer: a.is_viewer(),
             sender: a.is_sender(),
+            hr: a.is_hr(),
             other_roles: ROLES.into_iter().filter(|(r, _)| *r != a.role).collect(),
             created: cfg.datetime(a.created_at),
             last_login: a.last_login_at.map(|t| cfg.datetime(t)),
@@ -149,6 +154,7 @@ async fn render(
             disabled: g.access.disabled,
             viewer: g.access.role == crate::store::VIEWER,
             sender: g.access.role == crate::store::SENDER,
+            hr: g.access.role == crate::store::HR,
             other_roles: ROLES
                 .into_iter()
                 .filter(|(r, _)| *r != g.access.role)
@@ -318,7 +324,7 @@ pub async fn act(
             admins::delete(store, pid, id).await?;
             (audit::Action::AdminDeleted, name, "admin_deleted")
         }
-        "viewer" | "sender" | "admin" => {
+        "viewer" | "sender" | "hr" | "admin" => {
             let role = admins::role(&action);
             admins::set_role(store, pid, id, role).await?;
             let detail = with_role(name, role);
@@ -469,7 +475,7 @@ pub async fn guest_act(
             store.remove_access(pid, id).await?;
             (audit::Action::AccessRemoved, guest(name), "access_removed")
         }
-        "viewer" | "sender" | "admin" => {
+        "viewer" | "sender" | "hr" | "admin" => {
             let role = admins::role(&action);
             store.set_access_role(pid, id, role).await?;
             let detail = guest(with_role(name, role));
