@@ -1249,6 +1249,33 @@ test("an outsourced accountant with one login: company B gives access, they acce
   for (const page of [ownerA, ownerB, buh]) await page.context().close();
 });
 
+test("an HR officer's account: employees and messages, the settings only shown", async () => {
+  const owner = await newPage();
+  await login(owner, partnerA.inn, PASSWORD_A);
+  await owner.goto(`${BASE}/cabinet/settings/admins`);
+  await owner.fill("#admin-login", "hr@vesna.ru");
+  await owner.fill("#admin-name", "Кадровик");
+  await owner.check("#admin-role input[value=hr]");
+  await owner.fill("#admin-password", "hr-password-1");
+  await Promise.all([owner.waitForURL(/done=admin_added/), owner.click("#admin-add-submit")]);
+  assert.match(await owner.textContent("tr[data-login='hr@vesna.ru']"), /без настроек/);
+  const hr = await newPage(undefined, true);
+  await hr.goto(`${BASE}/cabinet/login`);
+  await hr.fill("input[name=login]", "hr@vesna.ru");
+  await hr.fill("input[name=password]", "hr-password-1");
+  await Promise.all([hr.waitForURL(`${BASE}/cabinet`), hr.click("button[type=submit]")]);
+  await hr.goto(`${BASE}/cabinet/settings`);
+  assert.equal(await hr.isVisible("#no-settings"), true, "told the settings are view only");
+  assert.equal(await hr.isVisible("#rotate-token"), false, "no token rotation");
+  assert.equal(await hr.isVisible("#password form"), true, "their own password");
+  assert.deepEqual(await accessibilityProblems(hr), []);
+  await hr.goto(`${BASE}/cabinet/employees`);
+  assert.equal(await hr.isVisible("#bulk"), true, "the employee list's forms are theirs");
+  await hr.goto(`${BASE}/cabinet/send`);
+  assert.equal(await hr.isVisible("#send-form"), true);
+  for (const page of [owner, hr]) await page.context().close();
+});
+
 test("every page passes axe-core's WCAG 2.1 AA checks, in Russian and English", async () => {
   // The pages' CSP allows no injected script; axe-core is the test's, not the page's.
   const page = await newPage(undefined, true);
