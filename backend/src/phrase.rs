@@ -368,6 +368,10 @@ pub mod stored {
         "{*}, администратор другой организации",
         "{*}, another company's admin",
     );
+    pub const AUDIT_RESET_AT_HOME: Stored = Stored::new(
+        "{*}: доступ отключён, его организация задала ему новый пароль",
+        "{*}: access disabled, their own company gave them a new password",
+    );
     pub const AUDIT_ENTERED: Stored = Stored::new(
         "переход из другой организации по доступу",
         "came over from another company through an access",
@@ -472,6 +476,7 @@ pub mod stored {
         AUDIT_VIEWER,
         AUDIT_SENDER,
         AUDIT_HR,
+        AUDIT_RESET_AT_HOME,
         AUDIT_GUEST,
         AUDIT_ENTERED,
         AUDIT_REFUSED_VIEWER,

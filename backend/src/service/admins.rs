@@ -155,22 +155,35 @@ pub async fn set_role(store: &Store, partner_id: i64, id: i64, role: &str) -> Re
     }
 }
 
+/// What a password reset did besides: the second factor removed, and the other companies whose
+/// access it disabled.
+pub struct Reset {
+    pub second_factor_removed: bool,
+    pub accesses_disabled: Vec<i64>,
+}
+
 /// Gives an admin a new password (forgotten, or told to someone), ends their sessions and
-/// removes their second factor (a lost phone is the other reason to ask); true if one was on.
+/// removes their second factor (a lost phone is the other reason to ask). Their accesses to
+/// other companies are disabled: the one who reset the password could now be them, and those
+/// companies gave access to the person (each enables it again once it has heard from them).
 pub async fn reset_password(
     store: &Store,
     partner_id: i64,
     id: i64,
     password: &str,
-) -> Result<bool> {
+) -> Result<Reset> {
     passwords::check_strength(password)?;
     let hash = passwords::hash(password).await?;
     if !store.set_admin_password(partner_id, id, &hash).await? {
         return Err(not_found());
     }
-    let removed = store.remove_second_factor(SessionKind::Admin, id).await?;
+    let second_factor_removed = store.remove_second_factor(SessionKind::Admin, id).await?;
     store.delete_sessions_of(SessionKind::Admin, id).await?;
-    Ok(removed)
+    let accesses_disabled = store.disable_accesses_of(id).await?;
+    Ok(Reset {
+        second_factor_removed,
+        accesses_disabled,
+    })
 }
 
 /// An admin changing their own password: the other sessions end, as the company account's do.

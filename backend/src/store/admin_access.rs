@@ -199,6 +199,19 @@ impl Store {
         Ok(changed)
     }
 
+    /// Disables each open access of the admin, and answers the companies it was to: their own
+    /// company has given them a new password, so whoever holds it now may not be the person
+    /// those companies let in.
+    pub async fn disable_accesses_of(&self, admin_id: i64) -> Result<Vec<i64>> {
+        Ok(with_writer!(self, p => sqlx::query_scalar(
+            "UPDATE admin_access SET disabled = TRUE
+             WHERE admin_id = $1 AND disabled = FALSE RETURNING partner_id",
+        )
+        .bind(admin_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
     pub async fn set_access_role(&self, partner_id: i64, id: i64, role: &str) -> Result<bool> {
         let n = exec!(self, p => sqlx::query(
             "UPDATE admin_access SET role = $3 WHERE partner_id = $1 AND id = $2",

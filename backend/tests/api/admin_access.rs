@@ -342,13 +342,45 @@ async fn an_access_is_disabled_changed_and_closed_by_the_company_that_gave_it(ap
             .contains("Доступ к кабинету закрыт")
     );
 
-    // Their own company deletes them: every access goes with them.
+    // Their own company gives them a new password: whoever reset it could be them now, so
+    // B's access is disabled until B enables it again, and B's journal says why.
+    let login = buh.login("cabinet", BUH, BUH_PASSWORD).await;
+    assert_eq!(login.location.as_deref(), Some("/cabinet"));
     assert_eq!(grant(&b_owner, BUH, "admin").await.status, 303);
+    let id = access_id(&app, &b).await;
+    assert_eq!(answer(&buh, id, "accept").await.status, 303);
+    assert_eq!(enter(&buh, b.id).await.status, 303);
     let own_id = app
         .count(&format!(
             "SELECT id FROM partner_admins WHERE login = '{BUH}'"
         ))
         .await;
+    let csrf = a_owner.get(ADMINS).await.csrf();
+    let reset = a_owner
+        .post(
+            &format!("{ADMINS}/{own_id}/reset"),
+            &[("csrf", &csrf), ("password", "buh-password-2")],
+        )
+        .await;
+    assert_eq!(reset.status, 303, "{}", reset.body);
+    assert_eq!(
+        buh.get("/cabinet").await.location.as_deref(),
+        Some("/cabinet/login")
+    );
+    let disabled = "SELECT COUNT(*) FROM admin_access WHERE disabled = TRUE";
+    assert_eq!(app.count(disabled).await, 1);
+    let journal = b_owner.get("/cabinet/journal").await.body;
+    assert!(
+        journal.contains("его организация задала ему новый пароль"),
+        "{journal}"
+    );
+    let login = buh.login("cabinet", BUH, "buh-password-2").await;
+    assert_eq!(login.location.as_deref(), Some("/cabinet"));
+    assert_eq!(enter(&buh, b.id).await.status, 403);
+    assert_eq!(act(id, "enable").await.status, 303);
+    assert_eq!(enter(&buh, b.id).await.status, 303);
+
+    // Their own company deletes them: every access goes with them.
     let csrf = a_owner.get(ADMINS).await.csrf();
     let deleted = a_owner
         .post(&format!("{ADMINS}/{own_id}/delete"), &[("csrf", &csrf)])

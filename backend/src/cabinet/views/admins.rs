@@ -306,8 +306,15 @@ pub async fn act(
             (audit::Action::AdminEnabled, name, "admin_enabled")
         }
         "reset" => match admins::reset_password(store, pid, id, &form.password).await {
-            Ok(removed) => {
-                let detail = match audit::second_factor_removed(removed) {
+            Ok(reset) => {
+                // Each company that gave them access learns why it is disabled.
+                let guest = crate::phrase::stored::AUDIT_GUEST.fill(&[&name]);
+                let why = crate::phrase::stored::AUDIT_RESET_AT_HOME.fill(&[&guest]);
+                for elsewhere in reset.accesses_disabled {
+                    let action = audit::Action::AdminDisabled;
+                    audit::record_server(store, elsewhere, action, &why).await;
+                }
+                let detail = match audit::second_factor_removed(reset.second_factor_removed) {
                     note if note.is_empty() => name,
                     note => format!("{name}; {note}"),
                 };
