@@ -1,6 +1,7 @@
 //! A viewer (a named admin with the `viewer` role) reads the cabinet and changes nothing: every
 //! form posted to the cabinet is refused to their session but those of their own account and
-//! the login's. A sender (`sender`) may post the sending forms besides. Deny by default, in one
+//! the login's. A sender (`sender`) may post the sending forms besides. An HR officer (`hr`) may
+//! post every form but the settings' and the webhook's. Deny by default, in one
 //! place, so a form added later is refused too; the pages hide those forms from them as well
 //! (`Layout::read_only`, `Layout::sends_only`).
 

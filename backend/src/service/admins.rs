@@ -51,7 +51,7 @@ fn parse_name(raw: &str) -> Result<String> {
     }
 }
 
-/// A role as a form posts it: `viewer`, `sender`, or anything else for a full admin.
+/// A role as a form posts it: `viewer`, `sender`, `hr`, or anything else for a full admin.
 pub fn role(raw: &str) -> &'static str {
     match raw.trim() {
         VIEWER => VIEWER,

@@ -11,7 +11,8 @@ pub struct AdminRow {
     pub login: String,
     pub name: String,
     pub password_hash: String,
-    /// `admin`, `sender` (sends, changes nothing else) or `viewer` (reads, changes nothing).
+    /// `admin`, `sender` (sends, changes nothing else), `hr` (all but the settings and the
+    /// webhook) or `viewer` (reads, changes nothing).
     pub role: String,
     pub disabled: bool,
     pub created_at: Millis,

@@ -216,7 +216,7 @@ pub struct AddForm {
     login: String,
     #[serde(default)]
     name: String,
-    /// `viewer`, or a full admin.
+    /// `viewer`, `sender`, `hr`, or a full admin.
     #[serde(default)]
     role: String,
     #[serde(default)]
@@ -408,7 +408,7 @@ pub struct GrantForm {
     csrf: String,
     #[serde(default)]
     login: String,
-    /// `sender`, `viewer`, or full rights.
+    /// `sender`, `hr`, `viewer`, or full rights.
     #[serde(default)]
     role: String,
 }
@@ -452,7 +452,7 @@ pub async fn grant(
     }
 }
 
-/// `disable`, `enable`, `remove`, or a new right (`admin`, `sender`, `viewer`) for an access
+/// `disable`, `enable`, `remove`, or a new right (`admin`, `sender`, `hr`, `viewer`) for an access
 /// the company gave. Disabled or removed, the admin's sessions in the company end at once.
 #[handler]
 pub async fn guest_act(
