@@ -398,6 +398,35 @@ mod tests {
     use poem::listener::{Listener, TcpListener};
     use poem::{Route, get, handler};
 
+    /// `ep` served on a loopback port with a 200 ms read timeout: its address, the sender that
+    /// stops it, and the server's task.
+    async fn serving(
+        ep: Route,
+    ) -> (
+        std::net::SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<io::Result<()>>,
+    ) {
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
+        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let stopped = async {
+            stopped.await.ok();
+        };
+        let grace = Duration::from_secs(1);
+        let server = tokio::spawn(serve(
+            acceptor,
+            ep,
+            stopped,
+            Duration::from_millis(200),
+            grace,
+        ));
+        (addr, stop, server)
+    }
+
     /// An answer whose body takes longer to send than the idle timeout (a big CSV on a slow
     /// line): its request is in flight until the body is sent, so the connection is not closed
     /// as idle under it.
@@ -414,21 +443,7 @@ mod tests {
             });
             Body::from_bytes_stream(chunks)
         }
-        let acceptor = TcpListener::bind("127.0.0.1:0")
-            .into_acceptor()
-            .await
-            .unwrap();
-        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(
-            acceptor,
-            Route::new().at("/", get(slowly)),
-            async {
-                stopped.await.ok();
-            },
-            Duration::from_millis(200),
-            Duration::from_secs(1),
-        ));
+        let (addr, stop, server) = serving(Route::new().at("/", get(slowly))).await;
         let answer = reqwest::get(format!("http://{addr}/")).await.unwrap();
         let body = answer.bytes().await.expect("the whole answer");
         assert_eq!(body.len(), 10_000);
@@ -446,21 +461,7 @@ mod tests {
         fn hello() -> &'static str {
             "hello"
         }
-        let acceptor = TcpListener::bind("127.0.0.1:0")
-            .into_acceptor()
-            .await
-            .unwrap();
-        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(
-            acceptor,
-            Route::new().at("/", get(hello)),
-            async {
-                stopped.await.ok();
-            },
-            Duration::from_millis(200),
-            Duration::from_secs(1),
-        ));
+        let (addr, stop, server) = serving(Route::new().at("/", get(hello))).await;
         let mut peer = tokio::net::TcpStream::connect(addr).await.unwrap();
         let mut opening = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
         // SETTINGS: each stream's window 0 (SETTINGS_INITIAL_WINDOW_SIZE, 0x4).
