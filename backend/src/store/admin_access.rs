@@ -1,8 +1,8 @@
 //! A named admin's access to another company's cabinet (see migration 48).
 
-use super::{Store, exec, is_unique_violation, with_pool, with_writer};
+use super::{Store, exec, taken_is_conflict, with_pool, with_writer};
 use crate::domain::Millis;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccessRow {
@@ -81,15 +81,11 @@ impl Store {
             .bind(now)
             .fetch_one(p)
             .await);
-        result.map_err(|e| {
-            if is_unique_violation(&e) {
-                Error::Conflict(phrase!(
-                    "У этого администратора уже есть доступ к кабинету организации",
-                    "This admin has access to the company's cabinet already"
-                ))
-            } else {
-                e.into()
-            }
+        taken_is_conflict(result, || {
+            phrase!(
+                "У этого администратора уже есть доступ к кабинету организации",
+                "This admin has access to the company's cabinet already"
+            )
         })
     }
 

@@ -1,8 +1,8 @@
 //! Named admins of a company's cabinet (see migration 33).
 
-use super::{Store, exec, is_unique_violation, with_pool, with_writer};
+use super::{Store, exec, taken_is_conflict, with_pool, with_writer};
 use crate::domain::Millis;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AdminRow {
@@ -71,15 +71,11 @@ impl Store {
             .bind(role)
             .fetch_one(p)
             .await);
-        result.map_err(|e| {
-            if is_unique_violation(&e) {
-                Error::Conflict(phrase!(
-                    "Логин {login} уже занят: выберите другой",
-                    "The login {login} is taken: choose another"
-                ))
-            } else {
-                e.into()
-            }
+        taken_is_conflict(result, || {
+            phrase!(
+                "Логин {login} уже занят: выберите другой",
+                "The login {login} is taken: choose another"
+            )
         })
     }
 

@@ -1,8 +1,8 @@
 //! The web cabinet's own tables: operators, browser sessions and failed logins.
 
-use super::{Store, exec, is_unique_violation, with_pool, with_writer};
+use super::{Store, exec, taken_is_conflict, with_pool, with_writer};
 use crate::domain::{Millis, TokenHash};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Whose account a browser session, second factor or login waiting for a code is: a company's
 /// own (its INN), a company's named admin, or the service operator.
@@ -93,15 +93,11 @@ impl Store {
         .bind(now)
         .fetch_one(p)
         .await);
-        result.map_err(|e| {
-            if is_unique_violation(&e) {
-                Error::Conflict(phrase!(
-                    "Оператор {login} уже существует",
-                    "Operator {login} already exists"
-                ))
-            } else {
-                e.into()
-            }
+        taken_is_conflict(result, || {
+            phrase!(
+                "Оператор {login} уже существует",
+                "Operator {login} already exists"
+            )
         })
     }
 

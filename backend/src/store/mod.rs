@@ -232,6 +232,17 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// `result`, with a unique constraint's refusal told as a 409 in the caller's words (`taken`).
+pub(crate) fn taken_is_conflict<T>(
+    result: std::result::Result<T, sqlx::Error>,
+    taken: impl FnOnce() -> crate::phrase::Phrase,
+) -> Result<T> {
+    result.map_err(|e| match is_unique_violation(&e) {
+        true => Error::Conflict(taken()),
+        false => e.into(),
+    })
+}
+
 impl Store {
     /// Connects (creating the SQLite file and its folder on first start) without migrating.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {

@@ -1,9 +1,9 @@
 //! Partners (companies) and their API tokens.
 
 use super::api_keys::ApiKey;
-use super::{Store, exec, is_unique_violation, with_pool, with_writer};
+use super::{Store, exec, taken_is_conflict, with_pool, with_writer};
 use crate::domain::{Inn, Millis, Registration, TokenHash};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -204,16 +204,12 @@ impl Store {
             tx.commit().await?;
             Ok::<_, sqlx::Error>(row)
         }.await);
-        result.map_err(|e| {
-            if is_unique_violation(&e) {
-                Error::Conflict(phrase!(
-                    "Партнёр с ИНН {} уже существует",
-                    "A partner with INN {} already exists",
-                    new.inn
-                ))
-            } else {
-                e.into()
-            }
+        taken_is_conflict(result, || {
+            phrase!(
+                "Партнёр с ИНН {} уже существует",
+                "A partner with INN {} already exists",
+                new.inn
+            )
         })
     }
 

@@ -1,8 +1,8 @@
 //! Message templates of the cabinet (migration 13): a name, a title and a text.
 
-use super::{Store, exec, is_unique_violation, with_pool, with_writer};
+use super::{Store, exec, taken_is_conflict, with_pool, with_writer};
 use crate::domain::Millis;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TemplateRow {
@@ -80,16 +80,12 @@ impl Store {
             .fetch_optional(p)
             .await),
         };
-        saved.map_err(|e| {
-            if is_unique_violation(&e) {
-                Error::Conflict(phrase!(
-                    "Шаблон «{}» уже есть",
-                    "Template “{}” already exists",
-                    t.name
-                ))
-            } else {
-                e.into()
-            }
+        taken_is_conflict(saved, || {
+            phrase!(
+                "Шаблон «{}» уже есть",
+                "Template “{}” already exists",
+                t.name
+            )
         })
     }
 
