@@ -278,6 +278,20 @@ pub struct ActForm {
     password: String,
 }
 
+/// The main account's session for a form on one row of the page (an admin, or an access), and
+/// the row's id from the address.
+async fn row_form(
+    req: &Request,
+    state: &SharedState,
+    raw_id: &str,
+    csrf: &str,
+) -> CabinetResult<(PartnerSession, i64)> {
+    let s = main_account(req, state).await?;
+    session::check_csrf(&s.csrf, csrf)?;
+    let id = raw_id.trim().parse().map_err(|_| CabinetError::NotFound)?;
+    Ok((s, id))
+}
+
 /// `disable`, `enable`, `reset` (a new password: the admin's sessions end and their login code
 /// is removed) or `delete` one of the company's admins.
 #[handler]
@@ -289,9 +303,7 @@ pub async fn act(
     Path((raw_id, action)): Path<(String, String)>,
     Form(form): Form<ActForm>,
 ) -> CabinetResult<Response> {
-    let s = main_account(req, state).await?;
-    session::check_csrf(&s.csrf, &form.csrf)?;
-    let id: i64 = raw_id.trim().parse().map_err(|_| CabinetError::NotFound)?;
+    let (s, id) = row_form(req, state, &raw_id, &form.csrf).await?;
     let store = &state.store;
     let pid = s.partner.id;
     let admin = admins::of_partner(store, pid, id).await?;
@@ -461,9 +473,7 @@ pub async fn guest_act(
     Path((raw_id, action)): Path<(String, String)>,
     Form(form): Form<ActForm>,
 ) -> CabinetResult<Response> {
-    let s = main_account(req, state).await?;
-    session::check_csrf(&s.csrf, &form.csrf)?;
-    let id: i64 = raw_id.trim().parse().map_err(|_| CabinetError::NotFound)?;
+    let (s, id) = row_form(req, state, &raw_id, &form.csrf).await?;
     let store = &state.store;
     let pid = s.partner.id;
     let g = admins::granted(store, pid, id).await?;
