@@ -177,6 +177,7 @@ const MODULE_KNOBS: &[&[Knob]] = &[
     crate::push::PUSH_KNOBS,
     crate::cabinet::KNOBS,
     crate::webhook::WEBHOOK_KNOBS,
+    crate::service::sms_fallback::SMS_FALLBACK_KNOBS,
     crate::metrics::METRICS_KNOBS,
 ];
 

@@ -115,6 +115,7 @@ pub struct Metrics {
     webhook_posts: Family<ResultLabel, Counter>,
     webhook_events: Counter,
     sms: Family<ResultLabel, Counter>,
+    sms_unread: Family<ResultLabel, Counter>,
     push_queue: Gauge,
     webhook_queue: Gauge,
     webhooks_failing: Gauge,
@@ -166,6 +167,12 @@ impl Metrics {
         );
         let sms = Family::<ResultLabel, Counter>::default();
         registry.register("sms", "SMS codes handed to the gateway", sms.clone());
+        let sms_unread = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "sms_unread",
+            "SMS of messages not read in time: sent, refused by the gateway, over the month's limit",
+            sms_unread.clone(),
+        );
         let push_queue = Gauge::default();
         registry.register(
             "push_queue_jobs",
@@ -234,6 +241,7 @@ impl Metrics {
             webhook_posts,
             webhook_events,
             sms,
+            sms_unread,
             push_queue,
             webhook_queue,
             webhooks_failing,
@@ -272,6 +280,11 @@ impl Metrics {
         if accepted {
             self.webhook_events.inc_by(events);
         }
+    }
+
+    /// An SMS of a message not read in time: `ok`, `failed` or `over_limit`.
+    pub fn sms_unread(&self, result: &'static str) {
+        self.sms_unread.get_or_create(&ResultLabel { result }).inc();
     }
 
     pub fn sms(&self, sent: bool) {

@@ -222,6 +222,27 @@ pub mod stored {
     );
     pub const REMINDER_FAILED: Stored =
         Stored::new("Напоминание не отправлено: {*}", "Reminder not sent: {*}");
+    pub const SMS_SENT: Stored = Stored::new(
+        "Не прочитано вовремя: SMS отправлено на {}",
+        "Not read in time: SMS sent to {}",
+    );
+    pub const SMS_OVER_LIMIT: Stored = Stored::new(
+        "SMS не отправлено: исчерпан лимит — {} SMS в месяц",
+        "SMS not sent: the limit of {} SMS a month is reached",
+    );
+    pub const SMS_GAVE_UP: Stored = Stored::new(
+        "SMS не отправлено: шлюз не принимал его сутки ({})",
+        "SMS not sent: the gateway refused it for a day ({})",
+    );
+    pub const SMS_AFTER: Stored = Stored::new("через {} мин, {*}", "after {} min, {*}");
+    pub const SMS_FOR_ACK: Stored = Stored::new(
+        "сообщения, требующие ознакомления",
+        "messages to be acknowledged",
+    );
+    pub const SMS_FOR_ALL: Stored = Stored::new("все сообщения", "every message");
+    pub const SMS_OFF: Stored = Stored::new("не отправлять", "off");
+    pub const AUDIT_SMS_LIMIT: Stored =
+        Stored::new("лимит: {} SMS в месяц", "limit: {} SMS a month");
     pub const NO_TOKEN: Stored = Stored::new(
         "У сотрудника нет push-токена: сообщение доступно в истории",
         "The employee has no push token: the message is in their history",
@@ -409,6 +430,14 @@ pub mod stored {
         ACKNOWLEDGED,
         REMINDER_SENT,
         REMINDER_FAILED,
+        SMS_SENT,
+        SMS_OVER_LIMIT,
+        SMS_GAVE_UP,
+        SMS_AFTER,
+        SMS_FOR_ACK,
+        SMS_FOR_ALL,
+        SMS_OFF,
+        AUDIT_SMS_LIMIT,
         NO_TOKEN,
         NO_PROVIDER,
         DEAD_TOKEN,

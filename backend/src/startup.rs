@@ -151,6 +151,12 @@ impl Application {
             self.state.clone(),
             crate::service::reminders::AUTO_EVERY,
         );
+        // A limit that does not parse stops the start, not each round.
+        crate::service::sms_fallback::monthly_limit(&self.state.settings)?;
+        let sms_fallback = crate::service::sms_fallback::spawn(
+            self.state.clone(),
+            crate::service::sms_fallback::EVERY,
+        );
         let maintenance = self
             .state
             .store
@@ -172,6 +178,7 @@ impl Application {
         housekeeping.abort();
         scheduler.abort();
         reminders.abort();
+        sms_fallback.abort();
         served?;
         self.state.store.close().await;
         tracing::info!("stopped");

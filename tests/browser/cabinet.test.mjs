@@ -987,6 +987,16 @@ test("ask two employees to acknowledge an order and see who has not yet", async 
   await Promise.all([page.waitForURL(/done=auto_reminders_saved/), page.click("#ack-remind-save")]);
   assert.match(await page.textContent(".notice"), /Напоминания об ознакомлении сохранены/);
   assert.equal(await page.inputValue("#ack-remind-hours"), "24");
+  // And an SMS to whoever has not read a message a quarter of an hour after it.
+  assert.match(await page.textContent("#sms-month"), /^0 \/ \d+$/);
+  await page.selectOption("#sms-minutes", "15");
+  await page.check("#sms-all");
+  await Promise.all([page.waitForURL(/done=sms_fallback_saved/), page.click("#sms-save")]);
+  assert.match(await page.textContent(".notice"), /SMS для непрочитанных сообщений сохранены/);
+  assert.equal(await page.inputValue("#sms-minutes"), "15");
+  assert.ok(await page.isChecked("#sms-all"));
+  await page.selectOption("#sms-minutes", "0");
+  await Promise.all([page.waitForURL(/done=sms_fallback_saved/), page.click("#sms-save")]);
   await page.goto(`${BASE}/cabinet/messages/${order.messageId}`);
   assert.match(await page.textContent("#remind-auto"), /через 24 ч после отправки/);
   // The list's filter finds the one still waiting.

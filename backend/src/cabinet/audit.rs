@@ -69,6 +69,9 @@ pub enum Action {
     RetentionChanged,
     /// The detail is the delay of automatic reminders to acknowledge, or that they are off.
     AutoRemindersChanged,
+    /// The detail is the delay of the SMS to employees who have not read a message, and for
+    /// which messages, or that they are off.
+    SmsFallbackChanged,
     StaffApproved,
     StaffEnabled,
     StaffDisabled,
@@ -99,6 +102,11 @@ pub enum Action {
     MessagesResent,
     /// Reminders to acknowledge queued; the detail is how many, and their IDs.
     MessagesReminded,
+    /// Messages not read in time went by SMS (the server's); the detail is how many, and
+    /// their IDs.
+    MessagesSms,
+    /// The operator's monthly limit of SMS was reached (once a month): the detail is the limit.
+    SmsLimitReached,
     /// The detail is the template's name.
     TemplateSaved,
     TemplateDeleted,
@@ -180,7 +188,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 75] = [
+    pub const ALL: [Self; 78] = [
         Self::Login,
         Self::LoginFailed,
         Self::RightsRefused,
@@ -217,6 +225,7 @@ impl Action {
         Self::ListOnlyOff,
         Self::RetentionChanged,
         Self::AutoRemindersChanged,
+        Self::SmsFallbackChanged,
         Self::StaffApproved,
         Self::StaffEnabled,
         Self::StaffDisabled,
@@ -238,6 +247,8 @@ impl Action {
         Self::MessagesRecalled,
         Self::MessagesResent,
         Self::MessagesReminded,
+        Self::MessagesSms,
+        Self::SmsLimitReached,
         Self::TemplateSaved,
         Self::TemplateDeleted,
         Self::PartnerCreated,
@@ -292,7 +303,8 @@ impl Action {
             | Self::ListOnlyOn
             | Self::ListOnlyOff
             | Self::RetentionChanged
-            | Self::AutoRemindersChanged => Kind::Security,
+            | Self::AutoRemindersChanged
+            | Self::SmsFallbackChanged => Kind::Security,
             Self::StaffApproved
             | Self::StaffEnabled
             | Self::StaffDisabled
@@ -314,6 +326,8 @@ impl Action {
             | Self::MessagesRecalled
             | Self::MessagesResent
             | Self::MessagesReminded
+            | Self::MessagesSms
+            | Self::SmsLimitReached
             | Self::TemplateSaved
             | Self::TemplateDeleted => Kind::Sent,
             Self::WebhookOn
@@ -374,6 +388,7 @@ impl Action {
             Self::ListOnlyOff => "list_only_off",
             Self::RetentionChanged => "retention_changed",
             Self::AutoRemindersChanged => "auto_reminders_changed",
+            Self::SmsFallbackChanged => "sms_fallback_changed",
             Self::StaffApproved => "staff_approved",
             Self::StaffEnabled => "staff_enabled",
             Self::StaffDisabled => "staff_disabled",
@@ -395,6 +410,8 @@ impl Action {
             Self::MessagesRecalled => "messages_recalled",
             Self::MessagesResent => "messages_resent",
             Self::MessagesReminded => "messages_reminded",
+            Self::MessagesSms => "messages_sms",
+            Self::SmsLimitReached => "sms_limit_reached",
             Self::TemplateSaved => "template_saved",
             Self::TemplateDeleted => "template_deleted",
             Self::PartnerCreated => "partner_created",

@@ -343,6 +343,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("usage.read", "Прочитано", "Read"),
     ("usage.failed", "Ошибка доставки", "Failed"),
     ("usage.no_device", "Нет устройства", "No device"),
+    ("usage.sms", "SMS", "SMS"),
     ("usage.staff", "Сотрудники", "Employees"),
     ("usage.th_delivered", "Доставлено", "Delivered"),
     ("usage.th_failed", "Ошибки", "Failed"),
@@ -835,6 +836,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Automatic reminders to acknowledge",
     ),
     (
+        "audit.sms_fallback_changed",
+        "SMS, если сообщение не прочитано",
+        "SMS when a message is not read",
+    ),
+    (
         "audit.retention_changed",
         "Срок хранения сообщений",
         "Message retention",
@@ -919,6 +925,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "audit.messages_reminded",
         "Напоминание об ознакомлении",
         "Reminder to acknowledge",
+    ),
+    (
+        "audit.messages_sms",
+        "Непрочитанные сообщения отправлены по SMS",
+        "Unread messages sent by SMS",
+    ),
+    (
+        "audit.sms_limit_reached",
+        "Лимит SMS на месяц исчерпан",
+        "The month's SMS limit is reached",
     ),
     (
         "audit.schedule_cancelled",
@@ -1900,6 +1916,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("status.read", "Прочитано", "Read"),
     ("status.acknowledged", "Ознакомлен", "Acknowledged"),
     ("status.reminder", "Напоминание", "Reminder"),
+    ("status.sms", "SMS", "SMS"),
     (
         "msg.awaiting_ack",
         "Ждёт ознакомления",
@@ -2212,6 +2229,39 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("settings.ack_remind_off", "не напоминать", "no reminders"),
     (
+        "settings.sms",
+        "SMS, если сообщение не прочитано",
+        "SMS when a message is not read",
+    ),
+    (
+        "settings.sms_when",
+        "Отправить SMS тем, кто не прочитал",
+        "Send an SMS to those who have not read it",
+    ),
+    ("settings.sms_after", "через {} мин", "after {} min"),
+    (
+        "settings.sms_for_ack",
+        "Только сообщения, требующие ознакомления",
+        "Only messages to be acknowledged",
+    ),
+    ("settings.sms_for_all", "Все сообщения", "Every message"),
+    (
+        "settings.sms_which",
+        "Для каких сообщений",
+        "For which messages",
+    ),
+    (
+        "settings.sms_hint",
+        "Сотрудник без приложения или не открывший сообщение за это время один раз получит его заголовок и текст по SMS (до 268 знаков, с названием компании). Действует для сообщений, отправленных после включения; отключённым сотрудникам и отозванные сообщения не отправляются. В истории сообщения видно, ушло ли SMS.",
+        "An employee without the app, or who has not opened the message by then, gets its title and text by SMS once (up to 268 characters, with the company's name). Applies to messages sent after it is turned on; nothing goes to disabled employees or for recalled messages. The message's history shows whether the SMS went.",
+    ),
+    ("settings.sms_month", "SMS в этом месяце", "SMS this month"),
+    (
+        "settings.sms_unavailable",
+        "Оператор сервиса не подключил SMS для непрочитанных сообщений.",
+        "The service's operator has not enabled SMS of unread messages.",
+    ),
+    (
         "settings.ack_remind_hint",
         "Для сообщений, требующих ознакомления: сотрудник, который не нажал «Ознакомлен(а)» за это время, один раз получит push-уведомление «Напоминание». Действует для сообщений, отправленных после включения.",
         "For messages that ask to be acknowledged: an employee who has not pressed “I have read it” by then gets one “Reminder” push notification. Applies to messages sent after it is turned on.",
@@ -2389,6 +2439,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.policy_saved",
         "Правило регистрации сохранено",
         "The registration policy is saved",
+    ),
+    (
+        "done.sms_fallback_saved",
+        "SMS для непрочитанных сообщений сохранены",
+        "The SMS of unread messages are saved",
     ),
     (
         "done.auto_reminders_saved",

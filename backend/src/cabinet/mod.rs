@@ -355,6 +355,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
             "/settings/ack-reminders",
             post(settings::set_auto_reminders),
         )
+        .at("/settings/sms-fallback", post(settings::set_sms_fallback))
         .at("/webhook", get(webhook::page).post(webhook::submit))
         .at("/journal", get(journal::page))
         .at("/journal.csv", get(journal::export))

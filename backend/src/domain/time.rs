@@ -35,6 +35,17 @@ impl TimeFormat {
         Ok(Self { zone })
     }
 
+    /// The month that holds `millis` in this zone as one number, `202612` for December 2026:
+    /// what monthly limits count in.
+    pub fn month_key(&self, millis: Millis) -> i64 {
+        let local = Utc
+            .timestamp_millis_opt(millis)
+            .single()
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+            .with_timezone(&self.zone);
+        i64::from(local.year()) * 100 + i64::from(local.month())
+    }
+
     /// `2014-09-21T23:00:00.000+03:00`, the form of the v1 guide.
     pub fn format(&self, millis: Millis) -> String {
         let mut out = Vec::with_capacity(29);
@@ -232,6 +243,15 @@ fn truncate(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_key_is_the_local_month() {
+        let tf = TimeFormat::new("Europe/Moscow").unwrap();
+        // 2026-11-30 21:30 UTC is already 1 December in Moscow.
+        let eve = tf.parse("2026-11-30T21:30:00Z").unwrap();
+        assert_eq!(tf.month_key(eve), 202612);
+        assert_eq!(tf.month_key(eve - 3_600_000), 202611);
+    }
 
     #[test]
     fn repeats_keep_the_local_time_and_skip_what_was_missed() {

@@ -12,6 +12,7 @@ pub mod passwords;
 pub mod reminders;
 pub mod schedule;
 pub mod second_factor;
+pub mod sms_fallback;
 pub mod staff_edit;
 pub mod staff_list;
 pub mod throttle;

@@ -291,6 +291,7 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         ack_required: r.get(12)?,
         acked_at: r.get(13)?,
         sent_by: None,
+        sms_at: None,
     })
 }
 

@@ -517,6 +517,7 @@ fn stored_row(m: &QueuedMessage, id: i64) -> MessageRow {
         ack_required: m.ack_required,
         acked_at: None,
         sent_by: None,
+        sms_at: None,
     }
 }
 

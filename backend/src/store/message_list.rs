@@ -149,6 +149,8 @@ pub struct MessageExportRow {
     pub acked_at: Option<Millis>,
     /// The last reminder to acknowledge.
     pub reminded_at: Option<Millis>,
+    /// When it went by SMS, not read in time.
+    pub sms_at: Option<Millis>,
 }
 
 impl MessageExportRow {
@@ -170,6 +172,7 @@ impl MessageExportRow {
             ack_required: self.ack_required,
             acked_at: self.acked_at,
             sent_by: self.sent_by,
+            sms_at: self.sms_at,
         }
     }
 }
@@ -318,7 +321,7 @@ pub fn search_words(raw: &str) -> Vec<String> {
 }
 
 /// The columns an export reads beside the list's own.
-const EXPORT_COLUMNS: &str = ", s.phone, m.body, m.source, m.sent_by, m.status_reason, m.sent_at, m.delivered_at, m.read_at, m.ack_required, m.acked_at, m.reminded_at";
+const EXPORT_COLUMNS: &str = ", s.phone, m.body, m.source, m.sent_by, m.status_reason, m.sent_at, m.delivered_at, m.read_at, m.ack_required, m.acked_at, m.reminded_at, m.sms_at";
 
 fn build_list_sql(q: &MessageListQuery, postgres: bool, plan: ListPlan, export: bool) -> Sql {
     use CursorValue::Int;

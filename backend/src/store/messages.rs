@@ -90,6 +90,10 @@ pub struct MessageRow {
     #[sqlx(default)]
     #[serde(default)]
     pub sent_by: Option<String>,
+    /// When it went by SMS, not read in time (migration 49); read where `sent_by` is.
+    #[sqlx(default)]
+    #[serde(default)]
+    pub sms_at: Option<Millis>,
 }
 
 /// SQLite's JSON functions give its booleans as the integers they are stored as.
@@ -117,7 +121,7 @@ impl MessageRow {
 /// `+partner_id` keeps SQLite from walking the partner's index instead, every message of the
 /// partner for a page of ids (a thousand of a million: 318 ms against 5.8 ms).
 pub(super) const MESSAGES_BY_IDS_SQLITE: &str =
-    "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by
+    "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by, sms_at
      FROM messages WHERE id IN (SELECT value FROM json_each($2)) AND +partner_id = $1 ORDER BY id";
 
 /// Which messages are one send's (`Store::messages_of_send`).
@@ -330,7 +334,7 @@ impl Store {
             .fetch_all(p)
             .await?,
             super::Pool::Postgres(p) => sqlx::query_as(
-                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by
+                "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by, sms_at
                  FROM messages WHERE id = ANY($2) AND partner_id = $1 ORDER BY id",
             )
             .bind(partner_id)
@@ -354,7 +358,7 @@ impl Store {
             SendKey::Alone(id) => ("id = $2", id),
         };
         let sql = format!(
-            "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by
+            "SELECT id, partner_id, staff_id, title, body, source, status, status_reason, created_at, sent_at, delivered_at, read_at, ack_required, acked_at, sent_by, sms_at
              FROM messages WHERE {filter} AND partner_id = $1 AND id > $3
              ORDER BY id LIMIT $4"
         );
@@ -475,6 +479,7 @@ async fn messages_for_staff_pg(
             ack_required: row.try_get(12)?,
             acked_at: row.try_get(13)?,
             sent_by: None,
+            sms_at: None,
         });
     }
     Ok(Some(page))

@@ -29,6 +29,7 @@ mod sealed;
 mod search_index;
 mod second_factor;
 mod sms;
+mod sms_fallback;
 mod staff;
 mod staff_browse;
 mod staff_list;
@@ -63,6 +64,7 @@ pub use schedule::{NewScheduled, ScheduledChange, ScheduledOutcome, ScheduledRow
 pub use sealed::{KeyRotation, Resealed, Sealer, SecretCensus};
 pub use second_factor::{Awaiting, ChallengeRow, NewChallenge, SecondFactorRow};
 pub use sms::SmsCodeRow;
+pub use sms_fallback::{DueSms, SmsClaim, SmsCursor, SmsFallback, SmsPartner};
 pub use staff::{StaffRow, StaffState};
 pub use staff_browse::{StaffFilter, StaffSearch, StaffTally};
 pub use staff_list::{Listed, ListedStaff, StaffListed};
@@ -646,6 +648,21 @@ mod tests {
                 "{sql}\n{plan:?}"
             );
         }
+    }
+
+    /// The SMS walk reads the partner's messages by creation time from its cursor, whatever
+    /// other index of the partner's SQLite could take for `partner_id = ?`.
+    #[tokio::test]
+    async fn the_sms_walk_reads_the_partners_messages_from_its_cursor() {
+        let (_dir, _store, p) = temp_sqlite().await;
+        let sql = sms_fallback::DUE_SQLITE;
+        let plan = plan_of(&p, sql).await;
+        assert!(
+            plan.iter().any(|row| row.starts_with(
+                "SEARCH m USING INDEX messages_partner_created (partner_id=? AND created_at>? AND created_at<?)"
+            )),
+            "{sql}\n{plan:?}"
+        );
     }
 
     /// The phones typed in the cabinet's send form are found by the (partner, phone) key, not

@@ -13,11 +13,14 @@ pub struct PartnerUsage {
     pub read: i64,
     pub failed: i64,
     pub no_device: i64,
+    /// SMS of messages not read in time sent in the period (by when they went).
+    pub sms: i64,
     pub staff_active: i64,
     pub staff_total: i64,
 }
 
-/// Index range counts per partner (`messages_partner_created`, `messages_partner_status`):
+/// Index range counts per partner (`messages_partner_created`, `messages_partner_status`,
+/// `messages_sms`):
 /// a walk of the period's index entries of each partner, never of other periods' messages.
 /// The same statement on both databases.
 const USAGE: &str = "SELECT p.id AS partner_id,
@@ -26,6 +29,7 @@ const USAGE: &str = "SELECT p.id AS partner_id,
    (SELECT COUNT(*) FROM messages m WHERE m.partner_id = p.id AND m.status IN ('read', 'acknowledged') AND m.created_at >= $1 AND m.created_at < $2) AS read,
    (SELECT COUNT(*) FROM messages m WHERE m.partner_id = p.id AND m.status = 'failed' AND m.created_at >= $1 AND m.created_at < $2) AS failed,
    (SELECT COUNT(*) FROM messages m WHERE m.partner_id = p.id AND m.status = 'no_device' AND m.created_at >= $1 AND m.created_at < $2) AS no_device,
+   (SELECT COUNT(*) FROM messages m WHERE m.partner_id = p.id AND m.sms_at IS NOT NULL AND m.sms_at >= $1 AND m.sms_at < $2) AS sms,
    (SELECT COUNT(*) FROM staff s WHERE s.partner_id = p.id AND s.state = 'active') AS staff_active,
    (SELECT COUNT(*) FROM staff s WHERE s.partner_id = p.id) AS staff_total
  FROM partners p ORDER BY p.id";

@@ -2645,6 +2645,7 @@ async fn the_operator_sees_each_partners_usage_per_month(app: TestApp) {
         (INN_A, "delivered", "1"),
         (INN_A, "no_device", "1"),
         (INN_A, "failed", "0"),
+        (INN_A, "sms", "0"),
         (INN_A, "staff", "1 / 2"),
         (INN_B, "messages", "1"),
         (INN_B, "staff", "1 / 1"),
@@ -2704,6 +2705,7 @@ async fn the_operator_sees_each_partners_usage_per_month(app: TestApp) {
             "1",
             "0",
             "1",
+            "0",
             "1",
             "2"
         ]

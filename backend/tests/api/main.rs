@@ -32,6 +32,7 @@ mod sealed;
 mod second_factor;
 mod send_tally;
 mod sent_by;
+mod sms_fallback;
 mod staff;
 mod staff_list;
 mod staff_sync;

@@ -19,7 +19,7 @@ on_both_databases!(
 );
 
 /// `createmessage` with `requireack`; returns the message's id.
-async fn order(app: &TestApp, p: &Partner, e: &Employee, title: &str) -> String {
+pub(crate) async fn order(app: &TestApp, p: &Partner, e: &Employee, title: &str) -> String {
     let answer = app
         .post(
             "createmessage",
@@ -35,7 +35,7 @@ async fn remind(app: &TestApp, p: &Partner, body: Value) -> Answer {
 }
 
 /// The messages as `getmessagestatus` tells the partner.
-async fn states(app: &TestApp, p: &Partner, ids: &[&str]) -> Vec<Value> {
+pub(crate) async fn states(app: &TestApp, p: &Partner, ids: &[&str]) -> Vec<Value> {
     let answer = app
         .post(
             "getmessagestatus",
@@ -47,7 +47,7 @@ async fn states(app: &TestApp, p: &Partner, ids: &[&str]) -> Vec<Value> {
 }
 
 /// The message's history as "status: detail".
-async fn history(app: &TestApp, p: &Partner, id: &str) -> Vec<String> {
+pub(crate) async fn history(app: &TestApp, p: &Partner, id: &str) -> Vec<String> {
     app.state
         .store
         .message_events(p.id, id.parse().unwrap())

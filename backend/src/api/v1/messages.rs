@@ -199,6 +199,9 @@ pub struct MessageState {
     /// When the employee was last reminded to acknowledge it (`remindmessage`, the cabinet, or
     /// the server's automatic reminder); `null` if never.
     pub reminddate: Option<String>,
+    /// When it went by SMS because the employee had not read it in time (the cabinet's
+    /// "SMS, если сообщение не прочитано"); `null` if it did not.
+    pub smsdate: Option<String>,
     /// Where it was sent from: `api` or `cabinet` (by hand, or a send scheduled there).
     pub source: String,
     /// Who sent it: `api` (the main API key), `api:<key's name>`, `admin` (the company's own
@@ -377,6 +380,7 @@ pub(super) async fn message_states(
                 ackdate: date(m.acked_at),
                 recalleddate: date(recall_dates.get(&m.id).copied()),
                 reminddate: date(remind_dates.get(&m.id).copied()),
+                smsdate: date(m.sms_at),
                 title: m.title,
                 source: m.source,
                 sentby: m.sent_by,

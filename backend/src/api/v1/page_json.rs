@@ -170,6 +170,7 @@ mod tests {
             ack_required: id % 2 == 0,
             acked_at: dates.filter(|_| id % 4 == 0).map(|d| d + 3),
             sent_by: None,
+            sms_at: None,
         }
     }
 

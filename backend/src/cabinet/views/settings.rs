@@ -8,10 +8,11 @@ use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, cookies, html, session};
 use super::{DoneQuery, done};
 use crate::domain::{Registration, now_millis};
+use crate::error::Result;
 use crate::phrase::stored;
-use crate::service::{admins, api_keys, partners, passwords, reminders};
-use crate::state::SharedState;
-use crate::store::{PartnerRow, SessionKind};
+use crate::service::{admins, api_keys, partners, passwords, reminders, sms_fallback};
+use crate::state::{AppState, SharedState};
+use crate::store::{PartnerRow, SessionKind, SmsFallback};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Query};
@@ -66,6 +67,41 @@ fn auto_remind_choices(t: Tr, current: i64) -> Vec<AutoRemindChoice> {
         .collect()
 }
 
+/// The SMS of unread messages as the settings show them.
+pub struct SmsView {
+    /// The delays offered, in minutes (0: off).
+    pub choices: Vec<AutoRemindChoice>,
+    /// For every message, not only those to be acknowledged.
+    pub all: bool,
+    /// The operator's limit a month (0: not offered) and how many went this month.
+    pub limit: i64,
+    pub sent: i64,
+}
+
+async fn sms_view(state: &AppState, t: Tr, partner_id: i64) -> Result<SmsView> {
+    let current = state.store.sms_fallback(partner_id).await?;
+    let choices = sms_fallback::MINUTES
+        .iter()
+        .map(|&minutes| AutoRemindChoice {
+            hours: minutes,
+            label: if minutes == 0 {
+                t.detail(&stored::SMS_OFF.fill(&[]))
+            } else {
+                t.s("settings.sms_after")
+                    .replace("{}", &minutes.to_string())
+            },
+            selected: minutes == current.minutes,
+        })
+        .collect();
+    let month = state.time.month_key(now_millis());
+    Ok(SmsView {
+        choices,
+        all: current.all,
+        limit: sms_fallback::monthly_limit(&state.settings)?,
+        sent: state.store.sms_sent_in(partner_id, month).await?,
+    })
+}
+
 /// A registration policy as the settings offer it.
 pub struct PolicyChoice {
     pub value: &'static str,
@@ -114,6 +150,7 @@ struct SettingsView {
     grace: Vec<GraceChoice>,
     keep: Vec<KeepChoice>,
     auto_remind: Vec<AutoRemindChoice>,
+    sms: SmsView,
     policies: Vec<PolicyChoice>,
     password_error: Option<String>,
     second_factor_on: bool,
@@ -211,6 +248,7 @@ async fn render(
     }
     let keep = keep_choices(l.t, state.store.message_keep_days(p.id).await?);
     let auto_remind = auto_remind_choices(l.t, state.store.ack_remind_hours(p.id).await?);
+    let sms = sms_view(state, l.t, p.id).await?;
     let sessions = state
         .store
         .count_sessions(kind, account_id, crate::domain::now_millis())
@@ -234,6 +272,7 @@ async fn render(
         grace: grace_choices(l.t, cfg.token_grace_secs),
         keep,
         auto_remind,
+        sms,
         policies: policy_choices(l.t, p.registration()),
         l,
         password_error,
@@ -507,6 +546,66 @@ pub async fn set_auto_reminders(
         audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
     }
     Ok(done(SETTINGS, "auto_reminders_saved"))
+}
+
+#[derive(Deserialize)]
+pub struct SmsFallbackForm {
+    csrf: String,
+    minutes: String,
+    /// `all` for every message; anything else: those to be acknowledged.
+    #[serde(default)]
+    scope: String,
+}
+
+/// The partner's SMS of unread messages: a delay of `sms_fallback::MINUTES`, and for which
+/// messages. Refused while the operator offers none.
+#[handler]
+pub async fn set_sms_fallback(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Form(form): Form<SmsFallbackForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let minutes = offered(
+        &form.minutes,
+        &sms_fallback::MINUTES,
+        phrase!(
+            "Время до SMS — одно из предложенных",
+            "The delay before the SMS must be one of those offered"
+        ),
+    )?;
+    if minutes > 0 && sms_fallback::monthly_limit(&state.settings)? == 0 {
+        return Err(CabinetError::Invalid(phrase!(
+            "Оператор сервиса не подключил SMS для непрочитанных сообщений",
+            "The service's operator has not enabled SMS of unread messages"
+        )));
+    }
+    let wanted = SmsFallback {
+        minutes,
+        all: form.scope == "all",
+    };
+    let before = state.store.sms_fallback(s.partner.id).await?;
+    // Off is off whichever messages it was for.
+    if wanted != before && (wanted.minutes > 0 || before.minutes > 0) {
+        state
+            .store
+            .set_sms_fallback(s.partner.id, wanted, now_millis())
+            .await?;
+        let detail = if minutes == 0 {
+            stored::SMS_OFF.fill(&[])
+        } else {
+            let which = if wanted.all {
+                stored::SMS_FOR_ALL.fill(&[])
+            } else {
+                stored::SMS_FOR_ACK.fill(&[])
+            };
+            stored::SMS_AFTER.fill(&[&minutes.to_string(), &which])
+        };
+        let action = audit::Action::SmsFallbackChanged;
+        audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
+    }
+    Ok(done(SETTINGS, "sms_fallback_saved"))
 }
 
 #[derive(Deserialize)]

@@ -95,6 +95,7 @@ async fn report(
             total.read += u.read;
             total.failed += u.failed;
             total.no_device += u.no_device;
+            total.sms += u.sms;
             total.staff_active += u.staff_active;
             total.staff_total += u.staff_total;
             Some(UsageRow {
@@ -159,6 +160,7 @@ pub async fn export(
         "usage.read",
         "usage.failed",
         "usage.no_device",
+        "usage.sms",
         "usage.staff_active",
         "usage.staff_total",
     ]
@@ -181,6 +183,7 @@ pub async fn export(
             r.u.read.to_string(),
             r.u.failed.to_string(),
             r.u.no_device.to_string(),
+            r.u.sms.to_string(),
             r.u.staff_active.to_string(),
             r.u.staff_total.to_string(),
         ]

@@ -1,0 +1,31 @@
+-- SMS when a message is not read: `sms_fallback_minutes` after a message was created, an
+-- active employee who has not read it gets its title and text by SMS, once (0: off), for the
+-- messages that ask to be acknowledged or, with `sms_fallback_all`, for every message. The
+-- server walks the partner's messages in the order they were created from a cursor, which
+-- starts where the setting was turned on: messages sent before are left alone.
+ALTER TABLE partners ADD COLUMN sms_fallback_minutes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE partners ADD COLUMN sms_fallback_all INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE partners ADD COLUMN sms_after_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE partners ADD COLUMN sms_after_id INTEGER NOT NULL DEFAULT 0;
+-- The SMS sent in the current month (a number like 202612, in the server's zone): the
+-- operator's monthly limit counts them.
+ALTER TABLE partners ADD COLUMN sms_month INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE partners ADD COLUMN sms_month_sent INTEGER NOT NULL DEFAULT 0;
+-- The month the limit was reached in, journaled once.
+ALTER TABLE partners ADD COLUMN sms_limit_noted INTEGER NOT NULL DEFAULT 0;
+-- When the message went by SMS (or was taken for it: see `store::sms_fallback`).
+ALTER TABLE messages ADD COLUMN sms_at INTEGER;
+-- The operator's usage report counts a month's SMS by it; a message gets an entry only
+-- when it goes by SMS, so `createmessage` writes none.
+CREATE INDEX messages_sms ON messages(partner_id, sms_at) WHERE sms_at IS NOT NULL;
+
+-- An SMS is not a status: the webhook keeps reporting statuses only.
+DROP TRIGGER webhook_outbox_on_event;
+CREATE TRIGGER webhook_outbox_on_event AFTER INSERT ON message_events
+WHEN NEW.status NOT IN ('queued', 'reminder', 'sms')
+BEGIN
+    INSERT INTO webhook_outbox (partner_id, event_id, message_id, staff_id, status, detail, created_at)
+    SELECT m.partner_id, NEW.id, m.id, m.staff_id, NEW.status, NEW.detail, NEW.created_at
+    FROM messages m JOIN partner_webhooks w ON w.partner_id = m.partner_id
+    WHERE m.id = NEW.message_id;
+END;
