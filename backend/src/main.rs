@@ -121,6 +121,14 @@ enum PartnerCommand {
         #[arg(long)]
         rate: String,
     },
+    /// Give a partner a limit of SMS of unread messages a month of its own (0: none), or
+    /// `default` for the server's SIMO_SMS_FALLBACK_MONTHLY_LIMIT.
+    SetSmsLimit {
+        #[arg(long)]
+        inn: String,
+        #[arg(long)]
+        limit: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -287,7 +295,7 @@ async fn partner_command(
                 .list_partners()
                 .await?
                 .into_iter()
-                .map(|p| serde_json::json!({ "id": p.id, "inn": p.inn, "name": p.short_name, "full_name": p.full_name, "disabled": p.disabled, "api_rate": p.api_rate }))
+                .map(|p| serde_json::json!({ "id": p.id, "inn": p.inn, "name": p.short_name, "full_name": p.full_name, "disabled": p.disabled, "api_rate": p.api_rate, "sms_limit": p.sms_limit }))
                 .collect();
             println!("{}", serde_json::Value::Array(rows));
         }
@@ -379,6 +387,18 @@ async fn partner_command(
             let detail = simo_backend::service::throttle::rate_change(p.api_rate, rate);
             audit::record_cli(store, &p, audit::Action::PartnerRateSet, &detail).await;
             println!("{}", serde_json::json!({ "inn": p.inn, "api_rate": rate }));
+        }
+        PartnerCommand::SetSmsLimit { inn, limit } => {
+            let p = partners::by_inn(store, &inn).await?;
+            let limit = simo_backend::service::sms_fallback::parse_limit(&limit)
+                .map_err(simo_backend::error::Error::Invalid)?;
+            store.set_partner_sms_limit(p.id, limit).await?;
+            let detail = simo_backend::service::throttle::rate_change(p.sms_limit, limit);
+            audit::record_cli(store, &p, audit::Action::PartnerSmsLimitSet, &detail).await;
+            println!(
+                "{}",
+                serde_json::json!({ "inn": p.inn, "sms_limit": limit })
+            );
         }
     }
     Ok(())

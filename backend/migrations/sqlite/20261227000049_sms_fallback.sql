@@ -13,6 +13,8 @@ ALTER TABLE partners ADD COLUMN sms_month INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE partners ADD COLUMN sms_month_sent INTEGER NOT NULL DEFAULT 0;
 -- The month the limit was reached in, journaled once.
 ALTER TABLE partners ADD COLUMN sms_limit_noted INTEGER NOT NULL DEFAULT 0;
+-- The operator's limit of SMS a month for this company (NULL: the server's).
+ALTER TABLE partners ADD COLUMN sms_limit INTEGER;
 -- When the message went by SMS (or was taken for it: see `store::sms_fallback`).
 ALTER TABLE messages ADD COLUMN sms_at INTEGER;
 -- The operator's usage report counts a month's SMS by it; a message gets an entry only

@@ -117,6 +117,8 @@ pub enum Action {
     PartnerRenamed,
     /// The detail is the old and the new limit of API calls a second (`—`: the server's).
     PartnerRateSet,
+    /// The detail is the old and the new limit of SMS a month (`—`: the server's).
+    PartnerSmsLimitSet,
     PasswordReset,
     /// In the operator's journal only (the company's goes with it); the detail is how many
     /// messages and employees were deleted.
@@ -188,7 +190,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 78] = [
+    pub const ALL: [Self; 79] = [
         Self::Login,
         Self::LoginFailed,
         Self::RightsRefused,
@@ -256,6 +258,7 @@ impl Action {
         Self::PartnerEnabled,
         Self::PartnerRenamed,
         Self::PartnerRateSet,
+        Self::PartnerSmsLimitSet,
         Self::PasswordReset,
         Self::PartnerErased,
         Self::OperatorCreated,
@@ -341,6 +344,7 @@ impl Action {
             | Self::PartnerEnabled
             | Self::PartnerRenamed
             | Self::PartnerRateSet
+            | Self::PartnerSmsLimitSet
             | Self::PasswordReset
             | Self::PartnerErased
             | Self::OperatorCreated
@@ -419,6 +423,7 @@ impl Action {
             Self::PartnerEnabled => "partner_enabled",
             Self::PartnerRenamed => "partner_renamed",
             Self::PartnerRateSet => "partner_rate_set",
+            Self::PartnerSmsLimitSet => "partner_sms_limit_set",
             Self::PasswordReset => "password_reset",
             Self::PartnerErased => "partner_erased",
             Self::OperatorCreated => "operator_created",

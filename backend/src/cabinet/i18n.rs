@@ -972,6 +972,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The operator changed the limit of API calls a second (— is the server's)",
     ),
     (
+        "audit.partner_sms_limit_set",
+        "Оператор изменил лимит SMS в месяц (— — как у сервера)",
+        "The operator changed the limit of SMS a month (— is the server's)",
+    ),
+    (
         "audit.password_reset",
         "Пароль кабинета сброшен",
         "Cabinet password reset",
@@ -2327,6 +2332,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The admin logs in with a code from an app; a password reset turns the code off",
     ),
     ("op.rate", "Лимит API", "API limit"),
+    ("op.sms_limit", "Лимит SMS", "SMS limit"),
+    (
+        "op.sms_limit_label",
+        "SMS непрочитанных сообщений в месяц (пусто — как у сервера, 0 — не отправлять)",
+        "SMS of unread messages a month (empty: the server's, 0: none)",
+    ),
     (
         "op.rate_label",
         "Вызовов в секунду (пусто — как у сервера, 0 — без лимита)",
@@ -2469,6 +2480,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.partner_rate",
         "Лимит вызовов API сохранён",
         "The API call limit is saved",
+    ),
+    (
+        "done.partner_sms_limit",
+        "Лимит SMS сохранён",
+        "The SMS limit is saved",
     ),
     (
         "done.code_imposed",

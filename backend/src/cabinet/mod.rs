@@ -389,6 +389,7 @@ pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoin
         .at("/partners/:id/password", post(operator::reset_password))
         .at("/partners/:id/names", post(operator::rename))
         .at("/partners/:id/rate", post(operator::set_rate))
+        .at("/partners/:id/sms-limit", post(operator::set_sms_limit))
         .at("/partners/:id/code", post(operator::set_code_policy))
         .at("/partners/:id/erase", post(operator::erase))
         .at("/usage", get(usage::page))

@@ -20,10 +20,29 @@ pub const SMS_FALLBACK_KNOBS: &[Knob] = &[Knob {
     help: "SMS of unread messages one company may send a month (the cabinet's \"SMS, если сообщение не прочитано\"; each goes through the SMS provider); 0: the setting is not offered",
 }];
 
-/// The operator's monthly limit of SMS a company (0: SMS of unread messages are not offered).
+/// The server's monthly limit of SMS a company (0: SMS of unread messages are not offered).
 pub fn monthly_limit(settings: &Settings) -> Result<i64> {
     let n: u32 = settings.module_number("sms_fallback_monthly_limit")?;
     Ok(i64::from(n))
+}
+
+/// A company's monthly limit: the operator's for it (`own`), or the server's.
+pub fn limit_of(settings: &Settings, own: Option<i64>) -> Result<i64> {
+    match own {
+        Some(n) => Ok(n),
+        None => monthly_limit(settings),
+    }
+}
+
+/// The most the operator can give one company a month.
+pub const MAX_LIMIT: i64 = 1_000_000;
+
+/// The operator's form: empty for the server's limit, or a number of SMS a month.
+pub fn parse_limit(raw: &str) -> std::result::Result<Option<i64>, crate::phrase::Phrase> {
+    crate::service::throttle::parse_own_limit(raw, MAX_LIMIT).ok_or(phrase!(
+        "Лимит SMS — целое число в месяц от 0 (не отправлять) до 1 000 000, или пусто (как у сервера)",
+        "The SMS limit is a whole number a month from 0 (none) to 1,000,000, or empty (the server's)"
+    ))
 }
 
 /// The delays the cabinet offers, in minutes (0: off).
@@ -83,13 +102,15 @@ enum Outcome {
 /// The cursor stops before the first message the gateway refused, so the next round tries it
 /// again; those sent after it were taken and are not sent twice.
 pub async fn send_overdue(state: &AppState, now: Millis) -> Result<u64> {
-    let limit = monthly_limit(&state.settings)?;
-    if limit == 0 {
-        return Ok(0);
-    }
+    let server = monthly_limit(&state.settings)?;
     let month = state.time.month_key(now);
     let mut total = 0;
     for partner in state.store.sms_partners().await? {
+        let limit = partner.limit.unwrap_or(server);
+        // Not offered (any more): its setting waits, its messages are not walked.
+        if limit == 0 {
+            continue;
+        }
         let edge = now - partner.fallback.minutes * 60_000;
         let mut cursor = partner.cursor;
         if edge < cursor.at {

@@ -22,20 +22,29 @@ const MAX_RATE: i64 = 1_000_000;
 /// A company's own rate as the operator types it: empty (or `default`) for the server's,
 /// 0 for no limit.
 pub fn parse_rate(raw: &str) -> std::result::Result<Option<i64>, crate::phrase::Phrase> {
+    parse_own_limit(raw, MAX_RATE).ok_or(phrase!(
+        "Лимит — целое число вызовов в секунду от 0 (без лимита) до 1 000 000, или пусто (как у сервера)",
+        "The limit is a whole number of calls a second from 0 (no limit) to 1,000,000, or empty (the server's)"
+    ))
+}
+
+/// A company's own limit as the operator types it (spaces between digits allowed): `Some(None)`
+/// for the server's (empty or `default`), `Some(Some(n))` for `0..=max`, `None` for anything
+/// else.
+pub fn parse_own_limit(raw: &str, max: i64) -> Option<Option<i64>> {
     let raw: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
     match raw.as_str() {
-        "" | "default" => Ok(None),
-        digits => match digits.parse::<i64>() {
-            Ok(n) if (0..=MAX_RATE).contains(&n) => Ok(Some(n)),
-            _ => Err(phrase!(
-                "Лимит — целое число вызовов в секунду от 0 (без лимита) до 1 000 000, или пусто (как у сервера)",
-                "The limit is a whole number of calls a second from 0 (no limit) to 1,000,000, or empty (the server's)"
-            )),
-        },
+        "" | "default" => Some(None),
+        digits => digits
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=max).contains(n))
+            .map(Some),
     }
 }
 
-/// The journal's detail of a changed rate: `2000 → 500`, `—` for the server's.
+/// The journal's detail of a changed own limit (of calls a second, of SMS a month):
+/// `2000 → 500`, `—` for the server's.
 pub fn rate_change(before: Option<i64>, after: Option<i64>) -> String {
     let shown = |r: Option<i64>| r.map_or_else(|| "—".to_owned(), |r| r.to_string());
     format!("{} → {}", shown(before), shown(after))

@@ -22,6 +22,9 @@ pub struct PartnerRow {
     pub created_at: Millis,
     /// The operator's limit of API calls a second for this company; `None`: the server's.
     pub api_rate: Option<i64>,
+    /// The operator's limit of SMS of unread messages a month for this company; `None`: the
+    /// server's (see `service::sms_fallback`).
+    pub sms_limit: Option<i64>,
 }
 
 impl PartnerRow {
@@ -164,7 +167,7 @@ pub struct NewPartner<'a> {
 macro_rules! select_partner {
     ($rest:literal) => {
         concat!(
-            "SELECT p.id, p.inn, p.short_name, p.full_name, p.password_hash, p.approval_required, p.staff_list_only, p.disabled, p.created_at, p.api_rate ",
+            "SELECT p.id, p.inn, p.short_name, p.full_name, p.password_hash, p.approval_required, p.staff_list_only, p.disabled, p.created_at, p.api_rate, p.sms_limit ",
             $rest
         )
     };
@@ -184,7 +187,7 @@ impl Store {
             let row: PartnerRow = sqlx::query_as(
                 "INSERT INTO partners (inn, short_name, full_name, password_hash, approval_required, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
-                 RETURNING id, inn, short_name, full_name, password_hash, approval_required, staff_list_only, disabled, created_at, api_rate",
+                 RETURNING id, inn, short_name, full_name, password_hash, approval_required, staff_list_only, disabled, created_at, api_rate, sms_limit",
             )
             .bind(new.inn.as_str())
             .bind(new.short_name)
@@ -330,6 +333,18 @@ impl Store {
         let n = exec!(self, p => sqlx::query("UPDATE partners SET api_rate = $2 WHERE id = $1")
             .bind(partner_id)
             .bind(rate)
+            .execute(p)
+            .await)?;
+        self.tokens.forget_all();
+        Ok(n > 0)
+    }
+
+    /// The company's own limit of SMS of unread messages a month (`None`: the server's);
+    /// `false` if there is no such partner.
+    pub async fn set_partner_sms_limit(&self, partner_id: i64, limit: Option<i64>) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query("UPDATE partners SET sms_limit = $2 WHERE id = $1")
+            .bind(partner_id)
+            .bind(limit)
             .execute(p)
             .await)?;
         self.tokens.forget_all();

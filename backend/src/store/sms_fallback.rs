@@ -38,6 +38,8 @@ pub struct SmsPartner {
     pub company: String,
     pub fallback: SmsFallback,
     pub cursor: SmsCursor,
+    /// The operator's limit a month for it (`None`: the server's).
+    pub limit: Option<i64>,
 }
 
 /// A message whose SMS is due.
@@ -141,20 +143,24 @@ impl Store {
 
     /// The partners with SMS on, not disabled.
     pub async fn sms_partners(&self) -> Result<Vec<SmsPartner>> {
-        let rows: Vec<(i64, String, i64, bool, Millis, i64)> = with_pool!(self, p => sqlx::query_as(
-            "SELECT id, short_name, sms_fallback_minutes, sms_fallback_all, sms_after_at, sms_after_id
+        type Row = (i64, String, i64, bool, Millis, i64, Option<i64>);
+        let rows: Vec<Row> = with_pool!(self, p => sqlx::query_as(
+            "SELECT id, short_name, sms_fallback_minutes, sms_fallback_all, sms_after_at, sms_after_id, sms_limit
              FROM partners WHERE sms_fallback_minutes > 0 AND NOT disabled ORDER BY id",
         )
         .fetch_all(p)
         .await)?;
         Ok(rows
             .into_iter()
-            .map(|(partner_id, company, minutes, all, at, id)| SmsPartner {
-                partner_id,
-                company,
-                fallback: SmsFallback { minutes, all },
-                cursor: SmsCursor { at, id },
-            })
+            .map(
+                |(partner_id, company, minutes, all, at, id, limit)| SmsPartner {
+                    partner_id,
+                    company,
+                    fallback: SmsFallback { minutes, all },
+                    cursor: SmsCursor { at, id },
+                    limit,
+                },
+            )
             .collect())
     }
 

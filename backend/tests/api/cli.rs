@@ -72,10 +72,29 @@ fn partner_create_list_rotate_and_set_password() {
     );
     assert!(!ok && err.contains("ИНН"), "{err}");
 
+    // The company's own limit of SMS a month; junk is refused and changes nothing.
+    let set_sms = |limit: &str| {
+        let args = [
+            "partner",
+            "set-sms-limit",
+            "--inn",
+            "7707083893",
+            "--limit",
+            limit,
+        ];
+        simo(&url, &args)
+    };
+    let (ok, out, err) = set_sms("5 000");
+    assert!(ok, "{err}");
+    assert!(out.contains("\"sms_limit\":5000"), "{out}");
+    let (ok, _, err) = set_sms("много");
+    assert!(!ok && err.contains("Лимит SMS"), "{err}");
+
     let (ok, out, _) = simo(&url, &["partner", "list"]);
     assert!(ok);
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(list[0]["inn"], "7707083893");
+    assert_eq!(list[0]["sms_limit"], 5000);
 
     let (ok, out, _) = simo(&url, &["partner", "rotate-token", "--inn", "7707083893"]);
     assert!(ok);
@@ -163,6 +182,7 @@ fn partner_create_list_rotate_and_set_password() {
             ("cli", "token_rotated_grace"),
             ("cli", "password_reset"),
             ("cli", "token_rotated"),
+            ("cli", "partner_sms_limit_set"),
             ("cli", "partner_created"),
         ]
     );
@@ -249,6 +269,7 @@ fn partner_create_list_rotate_and_set_password() {
             ["cli", "token_rotated_grace", inn, grace],
             ["cli", "password_reset", inn, ""],
             ["cli", "token_rotated", inn, ""],
+            ["cli", "partner_sms_limit_set", inn, "— → 5000"],
             ["cli", "partner_created", inn, ""],
         ]
     );

@@ -400,11 +400,13 @@ async fn a_refused_sms_is_tried_again_and_the_months_limit_stops_them(db: Db) {
     }
 }
 
+/// The server offers none (its limit 0); the operator gives one company a limit of its own,
+/// which the setting and the walk follow, and takes it back.
 async fn without_the_operators_limit_the_setting_is_not_offered(db: Db) {
     let Some(app) = app_with_limit(db, "0").await else {
         return;
     };
-    let p = app.create_partner(INN_A).await;
+    let (p, q, [a, ..]) = companies(&app).await;
     let browser = Browser::new(&app);
     browser.partner(&p.inn).await;
     let settings = browser.get("/cabinet/settings").await;
@@ -420,4 +422,56 @@ async fn without_the_operators_limit_the_setting_is_not_offered(db: Db) {
     );
     // Turning it off stays possible.
     assert_eq!(set_sms(&browser, "0", "ack").await.status, 303);
+
+    // The operator gives this company three a month; junk is refused.
+    let op = Browser::new(&app);
+    op.operator(&app).await;
+    let list = op.get("/operator").await;
+    let form = format!("action=\"/operator/partners/{}/sms-limit\"", p.id);
+    assert!(list.body.contains(&form), "{}", list.body);
+    let set_limit = |limit: &'static str| {
+        let (op, csrf) = (&op, list.csrf());
+        async move {
+            let path = format!("/operator/partners/{}/sms-limit", p.id);
+            op.post(&path, &[("csrf", &csrf), ("limit", limit)]).await
+        }
+    };
+    for junk in ["много", "-1", "1000001"] {
+        assert_eq!(set_limit(junk).await.status, 400, "{junk}");
+    }
+    let done = set_limit("3").await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/operator?done=partner_sms_limit")
+    );
+    let settings = browser.get("/cabinet/settings").await;
+    assert!(settings.body.contains("0 / 3"), "{}", settings.body);
+    assert_eq!(set_sms(&browser, "5", "all").await.status, 303);
+    let entries = journal(&browser.get("/cabinet/journal").await);
+    assert!(
+        entries.iter().any(
+            |(_, what, _)| what.starts_with("Оператор изменил лимит SMS в месяц")
+                && what.contains("— → 3")
+        ),
+        "{entries:?}"
+    );
+    // The other company is still at the server's none.
+    let theirs = Browser::new(&app);
+    theirs.partner(&q.inn).await;
+    let settings = theirs.get("/cabinet/settings").await;
+    assert!(settings.body.contains("id=\"sms-unavailable\""));
+
+    let sent = send(&app, &p, &a, "Своим лимитом", false).await;
+    age(&app, &p, 6 * MINUTE).await;
+    assert_eq!(send_overdue(&app.state, now_millis()).await.unwrap(), 1);
+    assert_eq!(sms_history(&app, &p, &sent).await.len(), 1);
+
+    // Taken back to none: the setting waits, nothing is walked or sent.
+    assert_eq!(set_limit("0").await.status, 303);
+    let waiting = send(&app, &p, &a, "Без лимита", false).await;
+    age(&app, &p, 6 * MINUTE).await;
+    assert_eq!(send_overdue(&app.state, now_millis()).await.unwrap(), 0);
+    assert!(sms_history(&app, &p, &waiting).await.is_empty());
+    let settings = browser.get("/cabinet/settings").await;
+    assert!(settings.body.contains("id=\"sms-unavailable\""));
 }

@@ -80,6 +80,8 @@ pub struct PartnerItem {
     /// The company's own limit of API calls a second, as the form shows it: empty for the
     /// server's.
     pub rate: String,
+    /// The company's own limit of SMS a month; empty for the server's.
+    pub sms_limit: String,
 }
 
 /// What the create form held, to refill it after an error.
@@ -125,6 +127,7 @@ struct PartnersView {
     created: Option<Created>,
     /// The server's limit of API calls a second, shown where a company has none of its own.
     default_rate: u32,
+    default_sms_limit: i64,
 }
 
 async fn render(
@@ -180,6 +183,7 @@ async fn render(
                 admins: admin_counts.get(&p.id).copied().unwrap_or(0),
                 code: code_policies.get(&p.id).copied().unwrap_or_default(),
                 rate: p.api_rate.map(|r| r.to_string()).unwrap_or_default(),
+                sms_limit: p.sms_limit.map(|n| n.to_string()).unwrap_or_default(),
             })
             .collect(),
         q: p.q.trim().to_owned(),
@@ -194,6 +198,7 @@ async fn render(
         error,
         created,
         default_rate: state.partner_throttle.rate_of(None),
+        default_sms_limit: crate::service::sms_fallback::monthly_limit(&state.settings)?,
     };
     Ok(html(view.render()).with_status(status).into_response())
 }
@@ -479,6 +484,40 @@ pub async fn set_rate(
         .await;
     }
     Ok(done(&back_to(form.back.as_deref()), "partner_rate"))
+}
+
+#[derive(Deserialize)]
+pub struct SmsLimitForm {
+    csrf: String,
+    /// SMS a month; empty for the server's (`SIMO_SMS_FALLBACK_MONTHLY_LIMIT`), 0 for none.
+    #[serde(default)]
+    limit: String,
+    back: Option<String>,
+}
+
+/// Gives a company a limit of SMS of unread messages a month of its own (a client who pays
+/// for more, or none), or back the server's.
+#[handler]
+pub async fn set_sms_limit(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<i64>,
+    Form(form): Form<SmsLimitForm>,
+) -> CabinetResult<Response> {
+    let s = session::operator(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let limit =
+        crate::service::sms_fallback::parse_limit(&form.limit).map_err(CabinetError::Invalid)?;
+    let before = partner_of_row(state, id).await?;
+    if !state.store.set_partner_sms_limit(id, limit).await? {
+        return Err(CabinetError::NotFound);
+    }
+    if before.sms_limit != limit {
+        let detail = crate::service::throttle::rate_change(before.sms_limit, limit);
+        let action = audit::Action::PartnerSmsLimitSet;
+        audit::by_operator(state, req, &s.operator.login, &before, action, &detail).await;
+    }
+    Ok(done(&back_to(form.back.as_deref()), "partner_sms_limit"))
 }
 
 #[derive(Deserialize)]

@@ -78,7 +78,8 @@ pub struct SmsView {
     pub sent: i64,
 }
 
-async fn sms_view(state: &AppState, t: Tr, partner_id: i64) -> Result<SmsView> {
+async fn sms_view(state: &AppState, t: Tr, p: &PartnerRow) -> Result<SmsView> {
+    let partner_id = p.id;
     let current = state.store.sms_fallback(partner_id).await?;
     let choices = sms_fallback::MINUTES
         .iter()
@@ -97,7 +98,7 @@ async fn sms_view(state: &AppState, t: Tr, partner_id: i64) -> Result<SmsView> {
     Ok(SmsView {
         choices,
         all: current.all,
-        limit: sms_fallback::monthly_limit(&state.settings)?,
+        limit: sms_fallback::limit_of(&state.settings, p.sms_limit)?,
         sent: state.store.sms_sent_in(partner_id, month).await?,
     })
 }
@@ -248,7 +249,7 @@ async fn render(
     }
     let keep = keep_choices(l.t, state.store.message_keep_days(p.id).await?);
     let auto_remind = auto_remind_choices(l.t, state.store.ack_remind_hours(p.id).await?);
-    let sms = sms_view(state, l.t, p.id).await?;
+    let sms = sms_view(state, l.t, &p).await?;
     let sessions = state
         .store
         .count_sessions(kind, account_id, crate::domain::now_millis())
@@ -575,7 +576,7 @@ pub async fn set_sms_fallback(
             "The delay before the SMS must be one of those offered"
         ),
     )?;
-    if minutes > 0 && sms_fallback::monthly_limit(&state.settings)? == 0 {
+    if minutes > 0 && sms_fallback::limit_of(&state.settings, s.partner.sms_limit)? == 0 {
         return Err(CabinetError::Invalid(phrase!(
             "Оператор сервиса не подключил SMS для непрочитанных сообщений",
             "The service's operator has not enabled SMS of unread messages"
