@@ -116,6 +116,7 @@ pub struct Metrics {
     webhook_events: Counter,
     sms: Family<ResultLabel, Counter>,
     sms_unread: Family<ResultLabel, Counter>,
+    sms_invites: Family<ResultLabel, Counter>,
     push_queue: Gauge,
     webhook_queue: Gauge,
     webhooks_failing: Gauge,
@@ -172,6 +173,12 @@ impl Metrics {
             "sms_unread",
             "SMS of messages not read in time: sent, refused by the gateway, over the month's limit",
             sms_unread.clone(),
+        );
+        let sms_invites = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "sms_invites",
+            "Invitations to the app by SMS: sent, refused by the gateway, over the month's limit",
+            sms_invites.clone(),
         );
         let push_queue = Gauge::default();
         registry.register(
@@ -242,6 +249,7 @@ impl Metrics {
             webhook_events,
             sms,
             sms_unread,
+            sms_invites,
             push_queue,
             webhook_queue,
             webhooks_failing,
@@ -285,6 +293,13 @@ impl Metrics {
     /// An SMS of a message not read in time: `ok`, `failed` or `over_limit`.
     pub fn sms_unread(&self, result: &'static str) {
         self.sms_unread.get_or_create(&ResultLabel { result }).inc();
+    }
+
+    /// An invitation to the app by SMS: `ok`, `failed` or `over_limit`.
+    pub fn sms_invite(&self, result: &'static str) {
+        self.sms_invites
+            .get_or_create(&ResultLabel { result })
+            .inc();
     }
 
     pub fn sms(&self, sent: bool) {

@@ -243,6 +243,12 @@ pub mod stored {
     pub const SMS_OFF: Stored = Stored::new("не отправлять", "off");
     pub const AUDIT_SMS_LIMIT: Stored =
         Stored::new("лимит: {} SMS в месяц", "limit: {} SMS a month");
+    pub const AUDIT_INVITES_SENT: Stored =
+        Stored::new("отправлено приглашений: {}", "invitations sent: {}");
+    pub const AUDIT_INVITES_WANTED: Stored = Stored::new(
+        "сотрудников, не входивших в приложение: {}",
+        "employees who have not logged in to the app: {}",
+    );
     pub const NO_TOKEN: Stored = Stored::new(
         "У сотрудника нет push-токена: сообщение доступно в истории",
         "The employee has no push token: the message is in their history",
@@ -438,6 +444,8 @@ pub mod stored {
         SMS_FOR_ALL,
         SMS_OFF,
         AUDIT_SMS_LIMIT,
+        AUDIT_INVITES_SENT,
+        AUDIT_INVITES_WANTED,
         NO_TOKEN,
         NO_PROVIDER,
         DEAD_TOKEN,

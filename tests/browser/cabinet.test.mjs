@@ -1051,6 +1051,14 @@ test("paste the staff list, admit only the list to the app, and a stranger gets 
   const row = page.locator("#employees tbody tr", { hasText: "Орлова Ольга" });
   assert.match(await row.textContent(), /\+79001110031/);
   assert.match(await row.textContent(), /ещё не входил в приложение/);
+  // Those without the app are invited to it by SMS, with the company's INN.
+  await page.goto(`${BASE}/cabinet/employees?push=none`);
+  assert.match(await page.textContent("#invite-send"), /Пригласить в приложение по SMS \(\d+\)/);
+  page.acceptDialogs = true;
+  await Promise.all([page.waitForURL(/done=bulk_invited/), page.click("#invite-send")]);
+  page.acceptDialogs = false;
+  assert.match(await page.textContent(".notice"), /Приглашения поставлены в очередь, сотрудников: [1-9]/);
+  assert.ok(await page.isVisible("#invite-none"));
   // Only the list from now on.
   await page.goto(`${BASE}/cabinet/settings`);
   await page.check("#registration input[value=list]");

@@ -21,6 +21,13 @@ ALTER TABLE messages ADD COLUMN sms_at INTEGER;
 -- when it goes by SMS, so `createmessage` writes none.
 CREATE INDEX messages_sms ON messages(partner_id, sms_at) WHERE sms_at IS NOT NULL;
 
+-- Invitations to the app by SMS, for employees on the company's list who have not logged in:
+-- asked for (the cabinet's button; the server sends them in the background, counted in the
+-- month's SMS), and when the last one went (one a week at most).
+ALTER TABLE staff ADD COLUMN invite_wanted_at INTEGER;
+ALTER TABLE staff ADD COLUMN invited_at INTEGER;
+CREATE INDEX staff_invite_wanted ON staff(invite_wanted_at) WHERE invite_wanted_at IS NOT NULL;
+
 -- An SMS is not a status: the webhook keeps reporting statuses only.
 DROP TRIGGER webhook_outbox_on_event;
 CREATE TRIGGER webhook_outbox_on_event AFTER INSERT ON message_events

@@ -86,6 +86,10 @@ pub enum Action {
     StaffBulkDisabled,
     /// A sync of the whole staff finished (`finishstaffsync`).
     StaffSynced,
+    /// Invitations to the app by SMS asked for; the detail is how many employees.
+    StaffInvited,
+    /// The server sent invitations (the detail: how many).
+    StaffInvitesSent,
     GroupSaved,
     GroupDeleted,
     GroupMembersAdded,
@@ -190,7 +194,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 79] = [
+    pub const ALL: [Self; 81] = [
         Self::Login,
         Self::LoginFailed,
         Self::RightsRefused,
@@ -238,6 +242,8 @@ impl Action {
         Self::StaffBulkEnabled,
         Self::StaffBulkDisabled,
         Self::StaffSynced,
+        Self::StaffInvited,
+        Self::StaffInvitesSent,
         Self::GroupSaved,
         Self::GroupDeleted,
         Self::GroupMembersAdded,
@@ -318,6 +324,8 @@ impl Action {
             | Self::StaffBulkEnabled
             | Self::StaffBulkDisabled
             | Self::StaffSynced
+            | Self::StaffInvited
+            | Self::StaffInvitesSent
             | Self::GroupSaved
             | Self::GroupDeleted
             | Self::GroupMembersAdded
@@ -403,6 +411,8 @@ impl Action {
             Self::StaffBulkEnabled => "staff_bulk_enabled",
             Self::StaffBulkDisabled => "staff_bulk_disabled",
             Self::StaffSynced => "staff_synced",
+            Self::StaffInvited => "staff_invited",
+            Self::StaffInvitesSent => "staff_invites_sent",
             Self::GroupSaved => "group_saved",
             Self::GroupDeleted => "group_deleted",
             Self::GroupMembersAdded => "group_members_added",

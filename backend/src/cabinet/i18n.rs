@@ -219,6 +219,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Queued to be pushed again",
     ),
     (
+        "done.bulk_invited",
+        "Приглашения поставлены в очередь, сотрудников",
+        "Invitations queued, employees",
+    ),
+    (
         "done.bulk_reminded",
         "Напоминание поставлено в очередь, сотрудников",
         "Reminders queued, employees",
@@ -925,6 +930,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "audit.messages_reminded",
         "Напоминание об ознакомлении",
         "Reminder to acknowledge",
+    ),
+    (
+        "audit.staff_invited",
+        "Приглашения в приложение по SMS запрошены",
+        "Invitations to the app by SMS asked for",
+    ),
+    (
+        "audit.staff_invites_sent",
+        "Приглашения в приложение отправлены по SMS",
+        "Invitations to the app sent by SMS",
     ),
     (
         "audit.messages_sms",
@@ -1922,6 +1937,21 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("status.acknowledged", "Ознакомлен", "Acknowledged"),
     ("status.reminder", "Напоминание", "Reminder"),
     ("status.sms", "SMS", "SMS"),
+    (
+        "emp.invite",
+        "Пригласить в приложение по SMS",
+        "Invite to the app by SMS",
+    ),
+    (
+        "emp.invite_hint",
+        "Сотрудники, которые ещё не входили в приложение, получат SMS со ссылкой на приложение и ИНН организации для входа. Не чаще раза в неделю каждому; SMS входят в месячный лимит.",
+        "Employees who have not logged in to the app yet get an SMS with the app's link and the company's INN to log in with. Once a week each at most; the SMS count toward the month's limit.",
+    ),
+    (
+        "emp.invite_none",
+        "Все, кто не входил, уже приглашены на этой неделе.",
+        "Everyone who has not logged in was invited this week already.",
+    ),
     (
         "msg.awaiting_ack",
         "Ждёт ознакомления",

@@ -281,6 +281,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/employees", get(employees::list).around(in_turn))
         .at("/employees.csv", get(employees::export).around(in_turn))
         .at("/employees/bulk", post(employees::bulk).around(in_turn))
+        .at("/employees/invite", post(employees::invite))
         .at(
             "/employees/add",
             get(staff_add::page).post(staff_add::submit),

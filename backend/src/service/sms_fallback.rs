@@ -10,15 +10,22 @@ use crate::error::{Error, Result};
 use crate::phrase::stored;
 use crate::service::messaging::messages_audit_detail;
 use crate::state::AppState;
-use crate::store::{DueSms, SmsClaim, SmsCursor, SmsPartner};
+use crate::store::{DueSms, SmsClaim, SmsCursor, SmsPartner, WantedInvitation};
 use futures_util::StreamExt;
 use std::time::Duration;
 
-pub const SMS_FALLBACK_KNOBS: &[Knob] = &[Knob {
-    key: "sms_fallback_monthly_limit",
-    default: "1000",
-    help: "SMS of unread messages one company may send a month (the cabinet's \"SMS, если сообщение не прочитано\"; each goes through the SMS provider); 0: the setting is not offered",
-}];
+pub const SMS_FALLBACK_KNOBS: &[Knob] = &[
+    Knob {
+        key: "sms_fallback_monthly_limit",
+        default: "1000",
+        help: "SMS one company may send a month: of unread messages (the cabinet's \"SMS, если сообщение не прочитано\") and invitations to the app, each through the SMS provider; 0: neither is offered (the operator can give a company its own)",
+    },
+    Knob {
+        key: "sms_invite_url",
+        default: "",
+        help: "the address an invitation to the app gives (a page with the store links); empty: SIMO_PUBLIC_URL",
+    },
+];
 
 /// The server's monthly limit of SMS a company (0: SMS of unread messages are not offered).
 pub fn monthly_limit(settings: &Settings) -> Result<i64> {
@@ -175,6 +182,23 @@ pub async fn send_overdue(state: &AppState, now: Millis) -> Result<u64> {
     Ok(total)
 }
 
+/// Hands `text` to the SMS gateway for a stored `phone`.
+async fn send_sms(state: &AppState, phone: &str, text: &str) -> Result<()> {
+    match Phone::parse(phone) {
+        Ok(phone) => state.sms.send(&phone, text).await,
+        // Stored phones were parsed when stored; one that no longer parses is the gateway's
+        // refusal in effect, and given up the same way.
+        Err(e) => Err(Error::Sms(e.to_string())),
+    }
+}
+
+/// The journal says the partner reached its month's `limit` (once a month).
+async fn limit_reached(state: &AppState, partner_id: i64, limit: &str) {
+    let detail = stored::AUDIT_SMS_LIMIT.fill(&[limit]);
+    let action = audit::Action::SmsLimitReached;
+    audit::record_server(&state.store, partner_id, action, &detail).await;
+}
+
 async fn send_one(
     state: &AppState,
     partner: &SmsPartner,
@@ -193,22 +217,14 @@ async fn send_one(
             let detail = stored::SMS_OVER_LIMIT.fill(&[&limit]);
             store.record_sms(m.id, &detail, now).await?;
             if first {
-                let detail = stored::AUDIT_SMS_LIMIT.fill(&[&limit]);
-                let action = audit::Action::SmsLimitReached;
-                audit::record_server(store, id, action, &detail).await;
+                limit_reached(state, id, &limit).await;
             }
             return Ok(Outcome::Done);
         }
         SmsClaim::Taken => {}
     }
     let text = sms_text(&partner.company, &m.title, &m.body);
-    let sent = match Phone::parse(&m.phone) {
-        Ok(phone) => state.sms.send(&phone, &text).await,
-        // Stored phones were parsed when stored; one that no longer parses is the gateway's
-        // refusal in effect, and given up the same way.
-        Err(e) => Err(Error::Sms(e.to_string())),
-    };
-    match sent {
+    match send_sms(state, &m.phone, &text).await {
         Ok(()) => {
             state.metrics.sms_unread("ok");
             let detail = stored::SMS_SENT.fill(&[&m.phone]);
@@ -231,8 +247,111 @@ async fn send_one(
     }
 }
 
-/// Looks for due SMS every `every` until aborted; a failed round is logged and tried again at
-/// the next.
+/// An employee is invited to the app at most once in this time.
+pub const INVITE_INTERVAL_MS: Millis = 7 * 24 * 3_600_000;
+
+/// The SMS of an invitation: who invites, where the app is, and what to log in with (the
+/// company's INN, which the employee may not know, and this phone).
+pub fn invite_text(company: &str, inn: &str, url: &str) -> String {
+    let company = company.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!(
+        "{company} приглашает вас в приложение SiMO для сообщений компании: {url} Вход: ИНН {inn} и этот номер телефона."
+    )
+}
+
+/// The address an invitation gives.
+fn invite_url(settings: &Settings) -> &str {
+    match settings.module_setting("sms_invite_url").trim() {
+        "" => settings.public_url.as_str(),
+        url => url,
+    }
+}
+
+/// One round of invitations at `now`: those asked for go by SMS, oldest first, and the
+/// journal says how many for each company. A page the gateway refused part of ends the round
+/// (those are tried again at the next); after a day of refusals one is given up.
+pub async fn send_invitations(state: &AppState, now: Millis) -> Result<u64> {
+    let server = monthly_limit(&state.settings)?;
+    let month = state.time.month_key(now);
+    let url = invite_url(&state.settings);
+    let mut sent_by_partner = std::collections::BTreeMap::<i64, u64>::new();
+    loop {
+        let wanted = state.store.wanted_invitations(PAGE).await?;
+        let full = wanted.len() as i64 >= PAGE;
+        let outcomes: Vec<(WantedInvitation, Result<Outcome>)> = futures_util::stream::iter(wanted)
+            .map(|w| async move {
+                let limit = w.sms_limit.unwrap_or(server);
+                let outcome = invite_one(state, &w, url, month, limit, now).await;
+                (w, outcome)
+            })
+            .buffered(IN_FLIGHT)
+            .collect()
+            .await;
+        let mut again = false;
+        for (w, outcome) in outcomes {
+            match outcome? {
+                Outcome::Sent => *sent_by_partner.entry(w.partner_id).or_default() += 1,
+                Outcome::Done => {}
+                Outcome::Again => again = true,
+            }
+        }
+        if again || !full {
+            break;
+        }
+    }
+    let mut total = 0;
+    for (partner_id, sent) in sent_by_partner {
+        let detail = stored::AUDIT_INVITES_SENT.fill(&[&sent.to_string()]);
+        let action = audit::Action::StaffInvitesSent;
+        audit::record_server(&state.store, partner_id, action, &detail).await;
+        total += sent;
+    }
+    Ok(total)
+}
+
+async fn invite_one(
+    state: &AppState,
+    w: &WantedInvitation,
+    url: &str,
+    month: i64,
+    limit: i64,
+    now: Millis,
+) -> Result<Outcome> {
+    let store = &state.store;
+    match store
+        .claim_invitation(w.partner_id, w.staff_id, month, limit, now)
+        .await?
+    {
+        SmsClaim::Gone => return Ok(Outcome::Done),
+        SmsClaim::OverLimit { first } => {
+            state.metrics.sms_invite("over_limit");
+            if first {
+                limit_reached(state, w.partner_id, &limit.to_string()).await;
+            }
+            return Ok(Outcome::Done);
+        }
+        SmsClaim::Taken => {}
+    }
+    let text = invite_text(&w.company, &w.inn, url);
+    match send_sms(state, &w.phone, &text).await {
+        Ok(()) => {
+            state.metrics.sms_invite("ok");
+            Ok(Outcome::Sent)
+        }
+        Err(e) => {
+            state.metrics.sms_invite("failed");
+            let again = now - w.wanted_at < GIVE_UP_AFTER_MS;
+            store
+                .release_invitation(w.partner_id, w.staff_id, w.wanted_at, again, month)
+                .await?;
+            tracing::warn!(staff = w.staff_id, error = %e, again, "an invitation to the app refused by the SMS gateway");
+            Ok(if again { Outcome::Again } else { Outcome::Done })
+        }
+    }
+}
+
+/// Looks for due SMS and invitations every `every` until aborted; a failed round is logged and
+/// tried again at the next.
 pub fn spawn(state: crate::state::SharedState, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
@@ -245,6 +364,14 @@ pub fn spawn(state: crate::state::SharedState, every: Duration) -> tokio::task::
                     state.store.note_failure(&e);
                 }
             }
+            match send_invitations(&state, now_millis()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sent = n, "invitations to the app sent by SMS"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "invitations to the app: round failed, trying again");
+                    state.store.note_failure(&e);
+                }
+            }
             tokio::time::sleep(every).await;
         }
     })
@@ -253,6 +380,18 @@ pub fn spawn(state: crate::state::SharedState, every: Duration) -> tokio::task::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invitation_fits_in_three_parts_of_a_cyrillic_sms() {
+        let text = invite_text(
+            "ООО  Ромашка-Сервис",
+            "7707083893",
+            "https://simo.example.ru/app",
+        );
+        assert!(text.starts_with("ООО Ромашка-Сервис приглашает"), "{text}");
+        assert!(text.contains("ИНН 7707083893"), "{text}");
+        assert!(text.chars().count() <= 3 * 67, "{}", text.chars().count());
+    }
 
     #[test]
     fn an_sms_names_the_company_and_is_cut_with_an_ellipsis() {

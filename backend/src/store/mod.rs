@@ -64,7 +64,7 @@ pub use schedule::{NewScheduled, ScheduledChange, ScheduledOutcome, ScheduledRow
 pub use sealed::{KeyRotation, Resealed, Sealer, SecretCensus};
 pub use second_factor::{Awaiting, ChallengeRow, NewChallenge, SecondFactorRow};
 pub use sms::SmsCodeRow;
-pub use sms_fallback::{DueSms, SmsClaim, SmsCursor, SmsFallback, SmsPartner};
+pub use sms_fallback::{DueSms, SmsClaim, SmsCursor, SmsFallback, SmsPartner, WantedInvitation};
 pub use staff::{StaffRow, StaffState};
 pub use staff_browse::{StaffFilter, StaffSearch, StaffTally};
 pub use staff_list::{Listed, ListedStaff, StaffListed};

@@ -92,6 +92,27 @@ pub(super) const DUE_SQLITE: &str = due_sql!("m.ack_required <> 0");
 
 const MINUTE_MS: Millis = 60_000;
 
+/// A message `$1` taken for its SMS at `$2`, unless read, recalled or taken meanwhile.
+const TAKE_MESSAGE: &str = concat!(
+    "UPDATE messages SET sms_at = $2 WHERE id = $1 AND sms_at IS NULL AND status IN ",
+    unread_statuses!()
+);
+
+/// Employee `$1`'s invitation taken for its SMS at `$2`, unless they logged in, were disabled
+/// or it was taken meanwhile.
+const TAKE_INVITATION: &str = "UPDATE staff SET invited_at = $2, invite_wanted_at = NULL
+     WHERE id = $1 AND invite_wanted_at IS NOT NULL AND state = 'active' AND device IS NULL";
+
+/// One more SMS in partner `$1`'s month `$2`, unless it has `$3` already (then nothing changes).
+const COUNT_SMS: &str = "UPDATE partners SET
+       sms_month_sent = CASE WHEN sms_month = $2 THEN sms_month_sent + 1 ELSE 1 END,
+       sms_month = $2
+     WHERE id = $1 AND (sms_month <> $2 OR sms_month_sent < $3)";
+
+/// One SMS fewer in partner `$1`'s month `$2` (one the gateway refused).
+const UNCOUNT_SMS: &str = "UPDATE partners SET sms_month_sent = sms_month_sent - 1
+     WHERE id = $1 AND sms_month = $2 AND sms_month_sent > 0";
+
 impl Store {
     /// The partner's SMS setting.
     pub async fn sms_fallback(&self, partner_id: i64) -> Result<SmsFallback> {
@@ -222,68 +243,98 @@ impl Store {
         limit: i64,
         now: Millis,
     ) -> Result<SmsClaim> {
-        Ok(with_writer!(self, p => async {
+        self.claim_counted(TAKE_MESSAGE, partner_id, id, month, limit, now)
+            .await
+    }
+
+    /// Runs `take` (binding `id` and `now`) and counts one more SMS in the partner's `month`,
+    /// in one transaction: `Gone` when `take` changed nothing, `OverLimit` (and nothing taken)
+    /// when the month has `limit` already.
+    async fn claim_counted(
+        &self,
+        take: &'static str,
+        partner_id: i64,
+        id: i64,
+        month: i64,
+        limit: i64,
+        now: Millis,
+    ) -> Result<SmsClaim> {
+        let claim = with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
-            let taken = sqlx::query(concat!(
-                "UPDATE messages SET sms_at = $2 WHERE id = $1 AND sms_at IS NULL AND status IN ",
-                unread_statuses!()
-            ))
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let taken = sqlx::query(take)
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             if taken == 0 {
                 return Ok::<_, sqlx::Error>(SmsClaim::Gone);
             }
-            let counted = sqlx::query(
-                "UPDATE partners SET
-                   sms_month_sent = CASE WHEN sms_month = $2 THEN sms_month_sent + 1 ELSE 1 END,
-                   sms_month = $2
-                 WHERE id = $1 AND (sms_month <> $2 OR sms_month_sent < $3)",
-            )
-            .bind(partner_id)
-            .bind(month)
-            .bind(limit)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if counted == 0 {
-                tx.rollback().await?;
-                let first = sqlx::query(
-                    "UPDATE partners SET sms_limit_noted = $2 WHERE id = $1 AND sms_limit_noted <> $2",
-                )
+            let counted = sqlx::query(COUNT_SMS)
                 .bind(partner_id)
                 .bind(month)
-                .execute(p)
+                .bind(limit)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
-                    > 0;
-                return Ok(SmsClaim::OverLimit { first });
+                .rows_affected();
+            if counted == 0 {
+                tx.rollback().await?;
+                return Ok(SmsClaim::OverLimit { first: false });
             }
             tx.commit().await?;
             Ok(SmsClaim::Taken)
         }
-        .await)?)
+        .await)?;
+        match claim {
+            SmsClaim::OverLimit { .. } => Ok(SmsClaim::OverLimit {
+                first: self.note_sms_limit(partner_id, month).await?,
+            }),
+            _ => Ok(claim),
+        }
+    }
+
+    /// The partner reached its limit in `month`: `true` the first time that month.
+    async fn note_sms_limit(&self, partner_id: i64, month: i64) -> Result<bool> {
+        let noted = exec!(self, p => sqlx::query(
+            "UPDATE partners SET sms_limit_noted = $2 WHERE id = $1 AND sms_limit_noted <> $2",
+        )
+        .bind(partner_id)
+        .bind(month)
+        .execute(p)
+        .await)?;
+        Ok(noted > 0)
     }
 
     /// Gives back a message taken for an SMS the gateway did not accept: no longer taken, and
     /// not counted in the partner's `month`.
     pub async fn release_sms(&self, partner_id: i64, id: i64, month: i64) -> Result<()> {
+        let give_back = "UPDATE messages SET sms_at = $2 WHERE id = $1";
+        self.release_counted(give_back, partner_id, id, None, month)
+            .await
+    }
+
+    /// Runs `give_back` (binding `id` and `value`) and counts one SMS fewer in the partner's
+    /// `month`, in one transaction.
+    async fn release_counted(
+        &self,
+        give_back: &'static str,
+        partner_id: i64,
+        id: i64,
+        value: Option<i64>,
+        month: i64,
+    ) -> Result<()> {
         with_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
-            sqlx::query("UPDATE messages SET sms_at = NULL WHERE id = $1")
+            sqlx::query(give_back)
                 .bind(id)
+                .bind(value)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
-                "UPDATE partners SET sms_month_sent = sms_month_sent - 1
-                 WHERE id = $1 AND sms_month = $2 AND sms_month_sent > 0",
-            )
-            .bind(partner_id)
-            .bind(month)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(UNCOUNT_SMS)
+                .bind(partner_id)
+                .bind(month)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await
         }
         .await)?;
@@ -302,5 +353,116 @@ impl Store {
         .execute(p)
         .await)?;
         Ok(())
+    }
+}
+
+/// An invitation to the app the company asked for, waiting for its SMS.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WantedInvitation {
+    pub staff_id: i64,
+    pub partner_id: i64,
+    pub phone: String,
+    /// The company's short name and INN, which the SMS gives.
+    pub company: String,
+    pub inn: String,
+    pub wanted_at: Millis,
+    /// The operator's limit a month for the company (`None`: the server's).
+    pub sms_limit: Option<i64>,
+}
+
+/// An employee the company may invite to the app (`s`): active, never logged in (no device
+/// yet), not invited after `$2` nor waiting for an invitation.
+macro_rules! invitable_sql {
+    () => {
+        "s.state = 'active' AND s.device IS NULL AND s.invite_wanted_at IS NULL
+         AND (s.invited_at IS NULL OR s.invited_at <= $2)"
+    };
+}
+
+impl Store {
+    /// How many of the partner's employees it may invite now (none invited after `since`).
+    pub async fn invitable_count(&self, partner_id: i64, since: Millis) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(concat!(
+            "SELECT COUNT(*) FROM staff s WHERE s.partner_id = $1 AND ",
+            invitable_sql!()
+        ))
+        .bind(partner_id)
+        .bind(since)
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// Asks for an invitation for each of the partner's employees it may invite (none invited
+    /// after `since`); returns how many.
+    pub async fn want_invitations(
+        &self,
+        partner_id: i64,
+        since: Millis,
+        now: Millis,
+    ) -> Result<u64> {
+        Ok(exec!(self, p => sqlx::query(concat!(
+            "UPDATE staff SET invite_wanted_at = $3 WHERE id IN (
+               SELECT s.id FROM staff s WHERE s.partner_id = $1 AND ",
+            invitable_sql!(),
+            ")"
+        ))
+        .bind(partner_id)
+        .bind(since)
+        .bind(now)
+        .execute(p)
+        .await)?)
+    }
+
+    /// Invitations waiting, oldest first, at most `limit`; a disabled company's wait.
+    pub async fn wanted_invitations(&self, limit: i64) -> Result<Vec<WantedInvitation>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT s.id AS staff_id, s.partner_id, s.phone, p.short_name AS company, p.inn,
+                    s.invite_wanted_at AS wanted_at, p.sms_limit
+             FROM staff s JOIN partners p ON p.id = s.partner_id
+             WHERE s.invite_wanted_at IS NOT NULL AND NOT p.disabled
+             ORDER BY s.invite_wanted_at, s.id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Takes the invitation of employee `staff_id` for its SMS at `now`, counting it in the
+    /// partner's `month`, in one transaction; as `claim_sms`. One made moot meanwhile (the
+    /// employee logged in or was disabled) or over the limit is no longer wanted.
+    pub async fn claim_invitation(
+        &self,
+        partner_id: i64,
+        staff_id: i64,
+        month: i64,
+        limit: i64,
+        now: Millis,
+    ) -> Result<SmsClaim> {
+        let claim = self
+            .claim_counted(TAKE_INVITATION, partner_id, staff_id, month, limit, now)
+            .await?;
+        if claim != SmsClaim::Taken {
+            exec!(self, p => sqlx::query("UPDATE staff SET invite_wanted_at = NULL WHERE id = $1")
+                .bind(staff_id)
+                .execute(p)
+                .await)?;
+        }
+        Ok(claim)
+    }
+
+    /// Gives back an invitation the gateway did not accept: wanted again as it was (`wanted_at`),
+    /// unless `again` is false (given up), and not counted in the partner's `month`.
+    pub async fn release_invitation(
+        &self,
+        partner_id: i64,
+        staff_id: i64,
+        wanted_at: Millis,
+        again: bool,
+        month: i64,
+    ) -> Result<()> {
+        let give_back = "UPDATE staff SET invited_at = NULL, invite_wanted_at = $2 WHERE id = $1";
+        let wanted = again.then_some(wanted_at);
+        self.release_counted(give_back, partner_id, staff_id, wanted, month)
+            .await
     }
 }

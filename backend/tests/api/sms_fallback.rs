@@ -15,6 +15,7 @@ on_both_databases!(
     an_unread_message_goes_by_sms_once_after_the_delay_for_messages_sent_since_turned_on,
     a_refused_sms_is_tried_again_and_the_months_limit_stops_them,
     without_the_operators_limit_the_setting_is_not_offered,
+    the_company_invites_those_who_have_not_logged_in_to_the_app,
 );
 
 const PHONE_B: &str = "+79233381639";
@@ -460,6 +461,16 @@ async fn without_the_operators_limit_the_setting_is_not_offered(db: Db) {
     theirs.partner(&q.inn).await;
     let settings = theirs.get("/cabinet/settings").await;
     assert!(settings.body.contains("id=\"sms-unavailable\""));
+    // Nor can it invite its employees to the app by SMS.
+    let without_app = theirs.get("/cabinet/employees?push=none").await;
+    assert!(!without_app.body.contains("id=\"invite\""));
+    let invite = theirs
+        .post(
+            "/cabinet/employees/invite",
+            &[("csrf", without_app.csrf().as_str())],
+        )
+        .await;
+    assert_eq!(invite.status, 400, "{}", invite.body);
 
     let sent = send(&app, &p, &a, "Своим лимитом", false).await;
     age(&app, &p, 6 * MINUTE).await;
@@ -474,4 +485,166 @@ async fn without_the_operators_limit_the_setting_is_not_offered(db: Db) {
     assert!(sms_history(&app, &p, &waiting).await.is_empty());
     let settings = browser.get("/cabinet/settings").await;
     assert!(settings.body.contains("id=\"sms-unavailable\""));
+}
+
+/// The SMS the gateway took that are invitations: (phone, text).
+fn invitations(app: &TestApp) -> Vec<(String, String)> {
+    let received = app.sms.received.lock().unwrap();
+    received
+        .iter()
+        .filter(|(_, text)| text.contains("приглашает вас в приложение"))
+        .cloned()
+        .collect()
+}
+
+async fn the_company_invites_those_who_have_not_logged_in_to_the_app(db: Db) {
+    use simo_backend::service::sms_fallback::send_invitations;
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let (p, q, [a, ..]) = companies(&app).await;
+    // On the list, never logged in: two of this company's (a third disabled), one of another's.
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(phone, name)| (phone.to_string(), name.to_string()))
+            .collect()
+    };
+    let added = app
+        .add_listed(
+            &p,
+            &pairs(&[
+                ("+79001110001", "Орлова Ольга"),
+                ("+79001110002", "Павлов Павел"),
+                ("+79001110003", "Уволен Уволенный"),
+            ]),
+        )
+        .await;
+    let store = &app.state.store;
+    let sql = format!(
+        "UPDATE staff SET state = 'disabled' WHERE id = {}",
+        added[2].0
+    );
+    store.execute_script(&sql).await.unwrap();
+    app.add_listed(&q, &pairs(&[("+79001110004", "Чужой")]))
+        .await;
+
+    // The card is on the list of those without the app, and nowhere else.
+    let browser = Browser::new(&app);
+    browser.partner(&p.inn).await;
+    let all = browser.get("/cabinet/employees").await;
+    assert!(!all.body.contains("id=\"invite\""));
+    let without_app = browser.get("/cabinet/employees?push=none").await;
+    assert!(
+        without_app
+            .body
+            .contains("Пригласить в приложение по SMS (2)"),
+        "{}",
+        without_app.body
+    );
+    let forged = browser
+        .post("/cabinet/employees/invite", &[("csrf", &"a".repeat(64))])
+        .await;
+    assert_eq!(forged.status, 403);
+    let invite = || async {
+        let page = browser.get("/cabinet/employees?push=none").await;
+        let csrf = page.csrf();
+        browser
+            .post("/cabinet/employees/invite", &[("csrf", csrf.as_str())])
+            .await
+    };
+    let asked = invite().await;
+    assert_eq!(
+        asked.location.as_deref(),
+        Some("/cabinet/employees?push=none&done=bulk_invited&n=2")
+    );
+    let waiting = browser.get("/cabinet/employees?push=none").await;
+    assert!(
+        waiting.body.contains("id=\"invite-none\""),
+        "{}",
+        waiting.body
+    );
+
+    // The server sends them: the company, the app's address and the INN; once.
+    assert_eq!(send_invitations(&app.state, now_millis()).await.unwrap(), 2);
+    let sent = invitations(&app);
+    // Eight go to the gateway at once: in any order.
+    let mut phones: Vec<&str> = sent.iter().map(|(phone, _)| phone.as_str()).collect();
+    phones.sort_unstable();
+    assert_eq!(phones, ["+79001110001", "+79001110002"]);
+    let public_url = &app.state.settings.public_url;
+    assert_eq!(
+        sent[0].1,
+        format!(
+            "ООО Весна приглашает вас в приложение SiMO для сообщений компании: {public_url} Вход: ИНН {} и этот номер телефона.",
+            p.inn
+        )
+    );
+    assert_eq!(send_invitations(&app.state, now_millis()).await.unwrap(), 0);
+    let month = app.state.time.month_key(now_millis());
+    assert_eq!(store.sms_sent_in(p.id, month).await.unwrap(), 2);
+    assert_eq!(store.sms_sent_in(q.id, month).await.unwrap(), 0);
+    // Not again within the week.
+    let again = invite().await;
+    assert_eq!(
+        again.location.as_deref(),
+        Some("/cabinet/employees?push=none&done=bulk_invited&n=0")
+    );
+    let entries = journal(&browser.get("/cabinet/journal").await);
+    assert!(
+        entries
+            .iter()
+            .any(|(who, what, _)| who != "Сервер (автоматически)"
+                && what.starts_with("Приглашения в приложение по SMS запрошены")
+                && what.contains("сотрудников, не входивших в приложение: 2")),
+        "{entries:?}"
+    );
+    let by_server: Vec<_> = entries
+        .iter()
+        .filter(|(who, _, _)| who == "Сервер (автоматически)")
+        .collect();
+    assert_eq!(by_server.len(), 1, "{entries:?}");
+    assert!(
+        by_server[0].1.contains("отправлено приглашений: 2"),
+        "{entries:?}"
+    );
+
+    // A week later: one of them logged in meanwhile, the other is invited again; a gateway
+    // that refuses keeps the invitation waiting, and it goes once the gateway is back.
+    let week = 8 * 24 * 60 * MINUTE;
+    let sql = format!(
+        "UPDATE staff SET invited_at = invited_at - {week} WHERE partner_id = {}",
+        p.id
+    );
+    store.execute_script(&sql).await.unwrap();
+    app.login(&p.inn, "+79001110001", "Орлова Ольга").await;
+    let asked = invite().await;
+    assert_eq!(
+        asked.location.as_deref(),
+        Some("/cabinet/employees?push=none&done=bulk_invited&n=1")
+    );
+    app.sms
+        .fail
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(send_invitations(&app.state, now_millis()).await.unwrap(), 0);
+    let wanted = "SELECT COUNT(*) FROM staff WHERE invite_wanted_at IS NOT NULL";
+    assert_eq!(app.count(wanted).await, 1);
+    assert_eq!(store.sms_sent_in(p.id, month).await.unwrap(), 2);
+    app.sms
+        .fail
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(send_invitations(&app.state, now_millis()).await.unwrap(), 1);
+    assert_eq!(app.count(wanted).await, 0);
+    let sent = invitations(&app);
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[2].0, "+79001110002");
+    let invited_elsewhere = format!(
+        "SELECT COUNT(*) FROM staff WHERE partner_id = {} AND invited_at IS NOT NULL",
+        q.id
+    );
+    assert_eq!(app.count(&invited_elsewhere).await, 0);
+    drop(a);
+
+    let english = browser.get("/cabinet/journal?lang=en").await;
+    assert!(english.body.contains("Invitations to the app sent by SMS"));
+    assert!(english.body.contains("invitations sent: 1"));
 }

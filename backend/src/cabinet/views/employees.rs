@@ -11,8 +11,8 @@ use super::csv_file::download as csv_download;
 use super::{PageOf, done, done_counted, list_href, page_number};
 use crate::domain::{GroupId, Phone, StaffId, StaffName, now_millis};
 use crate::error::Error;
-use crate::service::groups;
 use crate::service::staff_edit::{self, Edit};
+use crate::service::{groups, sms_fallback};
 use crate::state::SharedState;
 use crate::store::{GroupRow, StaffFilter, StaffRow, StaffSearch, StaffState, StaffTally};
 use askama::Template;
@@ -268,6 +268,9 @@ struct EmployeesView {
     export_href: String,
     /// The partner's groups, for the filter and the bulk form.
     groups: Vec<GroupChoice>,
+    /// Shown with the "no push yet" filter, when the company has SMS: how many employees it
+    /// may invite to the app now.
+    invitable: Option<i64>,
 }
 
 #[derive(Template)]
@@ -323,6 +326,16 @@ pub async fn list(
     })
     .collect();
     let page = found.page;
+    // Counted with the filter alone: the list's every view should not walk the staff for it.
+    let invitable = match p.without_push()
+        && sms_fallback::limit_of(&state.settings, s.partner.sms_limit)? > 0
+    {
+        true => {
+            let since = now_millis() - sms_fallback::INVITE_INTERVAL_MS;
+            Some(state.store.invitable_count(s.partner.id, since).await?)
+        }
+        false => None,
+    };
     let view = EmployeesView {
         l: Layout::signed_in(*lang, Area::Cabinet, "employees", s.who(), s.csrf)
             .with_counted_notice(p.done.as_deref(), p.n.parse().ok()),
@@ -377,6 +390,7 @@ pub async fn list(
                 selected: Some(g.id) == group_chosen,
             })
             .collect(),
+        invitable,
     };
     Ok(html(view.render()))
 }
@@ -857,3 +871,42 @@ mod tests {
         assert_eq!(back_to(None), LIST);
     }
 }
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    csrf: String,
+}
+
+/// Asks for an invitation to the app by SMS for every active employee who has not logged in
+/// and was not invited in the last week; the server sends them in the background (see
+/// `service::sms_fallback::send_invitations`), counted in the month's SMS.
+#[handler]
+pub async fn invite(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Form(form): Form<InviteForm>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    if sms_fallback::limit_of(&state.settings, s.partner.sms_limit)? == 0 {
+        return Err(CabinetError::Invalid(phrase!(
+            "Оператор сервиса не подключил SMS для вашей компании",
+            "The service's operator has not enabled SMS for your company"
+        )));
+    }
+    let now = now_millis();
+    let since = now - sms_fallback::INVITE_INTERVAL_MS;
+    let n = state
+        .store
+        .want_invitations(s.partner.id, since, now)
+        .await?;
+    if n > 0 {
+        let detail = crate::phrase::stored::AUDIT_INVITES_WANTED.fill(&[&n.to_string()]);
+        let action = audit::Action::StaffInvited;
+        audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
+    }
+    Ok(done_counted(INVITE_BACK, "bulk_invited", n))
+}
+
+/// Where the invitation form brings the admin back: the employees without the app.
+const INVITE_BACK: &str = "/cabinet/employees?push=none";
