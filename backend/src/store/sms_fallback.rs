@@ -103,11 +103,12 @@ const TAKE_MESSAGE: &str = concat!(
 const TAKE_INVITATION: &str = "UPDATE staff SET invited_at = $2, invite_wanted_at = NULL
      WHERE id = $1 AND invite_wanted_at IS NOT NULL AND state = 'active' AND device IS NULL";
 
-/// One more SMS in partner `$1`'s month `$2`, unless it has `$3` already (then nothing changes).
+/// One more SMS in partner `$1`'s month `$2`, unless it has `$3` already (then nothing changes;
+/// a limit of 0 allows none, the month's first included).
 const COUNT_SMS: &str = "UPDATE partners SET
        sms_month_sent = CASE WHEN sms_month = $2 THEN sms_month_sent + 1 ELSE 1 END,
        sms_month = $2
-     WHERE id = $1 AND (sms_month <> $2 OR sms_month_sent < $3)";
+     WHERE id = $1 AND $3 > 0 AND (sms_month <> $2 OR sms_month_sent < $3)";
 
 /// One SMS fewer in partner `$1`'s month `$2` (one the gateway refused).
 const UNCOUNT_SMS: &str = "UPDATE partners SET sms_month_sent = sms_month_sent - 1

@@ -477,8 +477,29 @@ async fn without_the_operators_limit_the_setting_is_not_offered(db: Db) {
     assert_eq!(send_overdue(&app.state, now_millis()).await.unwrap(), 1);
     assert_eq!(sms_history(&app, &p, &sent).await.len(), 1);
 
-    // Taken back to none: the setting waits, nothing is walked or sent.
+    // An invitation asked for while it had a limit.
+    let listed = [("+79001110005".to_owned(), "Новикова Нина".to_owned())];
+    app.add_listed(&p, &listed).await;
+    let without_app = browser.get("/cabinet/employees?push=none").await;
+    let csrf = without_app.csrf();
+    let asked = browser
+        .post("/cabinet/employees/invite", &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(
+        asked.location.as_deref(),
+        Some("/cabinet/employees?push=none&done=bulk_invited&n=1")
+    );
+
+    // Taken back to none: the setting waits, nothing is walked or sent; the invitation is
+    // dropped, in a new month too (its first SMS is not let through).
     assert_eq!(set_limit("0").await.status, 303);
+    let new_month = format!("UPDATE partners SET sms_month = 0 WHERE id = {}", p.id);
+    store.execute_script(&new_month).await.unwrap();
+    use simo_backend::service::sms_fallback::send_invitations;
+    assert_eq!(send_invitations(&app.state, now_millis()).await.unwrap(), 0);
+    assert!(invitations(&app).is_empty());
+    let wanted = "SELECT COUNT(*) FROM staff WHERE invite_wanted_at IS NOT NULL";
+    assert_eq!(app.count(wanted).await, 0);
     let waiting = send(&app, &p, &a, "Без лимита", false).await;
     age(&app, &p, 6 * MINUTE).await;
     assert_eq!(send_overdue(&app.state, now_millis()).await.unwrap(), 0);
