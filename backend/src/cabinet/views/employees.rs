@@ -327,15 +327,13 @@ pub async fn list(
     .collect();
     let page = found.page;
     // Counted with the filter alone: the list's every view should not walk the staff for it.
-    let invitable = match p.without_push()
-        && sms_fallback::limit_of(&state.settings, s.partner.sms_limit)? > 0
-    {
-        true => {
+    let invitable =
+        if p.without_push() && sms_fallback::limit_of(&state.settings, s.partner.sms_limit)? > 0 {
             let since = now_millis() - sms_fallback::INVITE_INTERVAL_MS;
             Some(state.store.invitable_count(s.partner.id, since).await?)
-        }
-        false => None,
-    };
+        } else {
+            None
+        };
     let view = EmployeesView {
         l: Layout::signed_in(*lang, Area::Cabinet, "employees", s.who(), s.csrf)
             .with_counted_notice(p.done.as_deref(), p.n.parse().ok()),
@@ -844,34 +842,6 @@ pub async fn export(
     csv_download(&name, std::iter::once(header).chain(rows))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_action_goes_back_to_the_card_or_the_list_it_came_from_and_nowhere_else() {
-        assert_eq!(card_of("/cabinet/employees/42"), Some(42));
-        for not_a_card in [
-            "/cabinet/employees",
-            "/cabinet/employees/",
-            "/cabinet/employees/+42",
-            "/cabinet/employees/42/delete",
-            "/cabinet/employees/42?x=1",
-            "/cabinet/employeesX/42",
-            "https://example.com/cabinet/employees/42",
-        ] {
-            assert_eq!(card_of(not_a_card), None, "{not_a_card}");
-        }
-        assert_eq!(
-            back_to(Some("/cabinet/employees/42")),
-            "/cabinet/employees/42"
-        );
-        assert_eq!(back_to(Some("/cabinet/employees/42/delete")), LIST);
-        assert_eq!(back_to(Some("https://example.com/")), LIST);
-        assert_eq!(back_to(None), LIST);
-    }
-}
-
 #[derive(Deserialize)]
 pub struct InviteForm {
     csrf: String,
@@ -910,3 +880,31 @@ pub async fn invite(
 
 /// Where the invitation form brings the admin back: the employees without the app.
 const INVITE_BACK: &str = "/cabinet/employees?push=none";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_action_goes_back_to_the_card_or_the_list_it_came_from_and_nowhere_else() {
+        assert_eq!(card_of("/cabinet/employees/42"), Some(42));
+        for not_a_card in [
+            "/cabinet/employees",
+            "/cabinet/employees/",
+            "/cabinet/employees/+42",
+            "/cabinet/employees/42/delete",
+            "/cabinet/employees/42?x=1",
+            "/cabinet/employeesX/42",
+            "https://example.com/cabinet/employees/42",
+        ] {
+            assert_eq!(card_of(not_a_card), None, "{not_a_card}");
+        }
+        assert_eq!(
+            back_to(Some("/cabinet/employees/42")),
+            "/cabinet/employees/42"
+        );
+        assert_eq!(back_to(Some("/cabinet/employees/42/delete")), LIST);
+        assert_eq!(back_to(Some("https://example.com/")), LIST);
+        assert_eq!(back_to(None), LIST);
+    }
+}

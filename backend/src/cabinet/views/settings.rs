@@ -45,18 +45,19 @@ fn keep_choices(t: Tr, current: i64) -> Vec<KeepChoice> {
         .collect()
 }
 
-/// A delay of automatic reminders as the settings offer it.
-pub struct AutoRemindChoice {
-    pub hours: i64,
+/// A delay as the settings offer it: of automatic reminders (hours), of the SMS of unread
+/// messages (minutes).
+pub struct DelayChoice {
+    pub value: i64,
     pub label: String,
     pub selected: bool,
 }
 
-fn auto_remind_choices(t: Tr, current: i64) -> Vec<AutoRemindChoice> {
+fn auto_remind_choices(t: Tr, current: i64) -> Vec<DelayChoice> {
     reminders::AUTO_HOURS
         .iter()
-        .map(|&hours| AutoRemindChoice {
-            hours,
+        .map(|&hours| DelayChoice {
+            value: hours,
             label: if hours == 0 {
                 t.s("settings.ack_remind_off").to_owned()
             } else {
@@ -70,7 +71,7 @@ fn auto_remind_choices(t: Tr, current: i64) -> Vec<AutoRemindChoice> {
 /// The SMS of unread messages as the settings show them.
 pub struct SmsView {
     /// The delays offered, in minutes (0: off).
-    pub choices: Vec<AutoRemindChoice>,
+    pub choices: Vec<DelayChoice>,
     /// For every message, not only those to be acknowledged.
     pub all: bool,
     /// The operator's limit a month (0: not offered) and how many went this month.
@@ -83,8 +84,8 @@ async fn sms_view(state: &AppState, t: Tr, p: &PartnerRow) -> Result<SmsView> {
     let current = state.store.sms_fallback(partner_id).await?;
     let choices = sms_fallback::MINUTES
         .iter()
-        .map(|&minutes| AutoRemindChoice {
-            hours: minutes,
+        .map(|&minutes| DelayChoice {
+            value: minutes,
             label: if minutes == 0 {
                 t.detail(&stored::SMS_OFF.fill(&[]))
             } else {
@@ -150,7 +151,7 @@ struct SettingsView {
     new_token: Option<String>,
     grace: Vec<GraceChoice>,
     keep: Vec<KeepChoice>,
-    auto_remind: Vec<AutoRemindChoice>,
+    auto_remind: Vec<DelayChoice>,
     sms: SmsView,
     policies: Vec<PolicyChoice>,
     password_error: Option<String>,
