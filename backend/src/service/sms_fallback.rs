@@ -250,6 +250,18 @@ async fn send_one(
 /// An employee is invited to the app at most once in this time.
 pub const INVITE_INTERVAL_MS: Millis = 7 * 24 * 3_600_000;
 
+/// Asks for an invitation for those of `ids` (the partner's employees) who may be invited now:
+/// active, never logged in, not invited in the week; returns how many.
+pub async fn want_invitations(state: &AppState, partner_id: i64, ids: &[i64]) -> Result<u64> {
+    let now = now_millis();
+    let since = now - INVITE_INTERVAL_MS;
+    let n = state
+        .store
+        .want_invitations_of(partner_id, ids, since, now)
+        .await?;
+    Ok(n)
+}
+
 /// The SMS of an invitation: who invites, where the app is, and what to log in with (the
 /// company's INN, which the employee may not know, and this phone).
 pub fn invite_text(company: &str, inn: &str, url: &str) -> String {

@@ -467,3 +467,47 @@ impl Store {
             .await
     }
 }
+
+impl Store {
+    /// `want_invitations` for those of `ids` alone (a list just added); returns how many.
+    pub async fn want_invitations_of(
+        &self,
+        partner_id: i64,
+        ids: &[i64],
+        since: Millis,
+        now: Millis,
+    ) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        Ok(match &self.writer {
+            Pool::Sqlite(p) => sqlx::query(concat!(
+                "UPDATE staff SET invite_wanted_at = $3 WHERE id IN (
+                       SELECT s.id FROM staff s WHERE s.id IN (SELECT value FROM json_each($4))
+                         AND +s.partner_id = $1 AND ",
+                invitable_sql!(),
+                ")"
+            ))
+            .bind(partner_id)
+            .bind(since)
+            .bind(now)
+            .bind(super::ids_json(ids)?)
+            .execute(p)
+            .await?
+            .rows_affected(),
+            Pool::Postgres(p) => sqlx::query(concat!(
+                "UPDATE staff SET invite_wanted_at = $3 WHERE id IN (
+                       SELECT s.id FROM staff s WHERE s.id = ANY($4) AND s.partner_id = $1 AND ",
+                invitable_sql!(),
+                ")"
+            ))
+            .bind(partner_id)
+            .bind(since)
+            .bind(now)
+            .bind(ids)
+            .execute(p)
+            .await?
+            .rows_affected(),
+        })
+    }
+}

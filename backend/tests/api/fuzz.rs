@@ -107,7 +107,8 @@ fn good(field: &str, by_app: bool, c: &Company) -> Vec<Value> {
         ],
         "staffids" => vec![json!(c.staff), json!([c.staff[1]])],
         "title" | "message" => vec![json!("Проверка связи"), json!("Смена с 8:00")],
-        "requireack" | "all" | "members" | "disablemissing" | "skipinvalid" | "withtext" => {
+        "requireack" | "all" | "members" | "disablemissing" | "skipinvalid" | "withtext"
+        | "invite" => {
             vec![json!(true), json!(false), json!("true"), json!(0)]
         }
         "statusnotification" => vec![json!("enabled"), json!("disabled")],
@@ -237,10 +238,11 @@ fn by_app(path: &str) -> bool {
 
 /// Fields a right request mostly leaves out (the spec marks none required: v1 reads bodies
 /// leniently and says what is missing itself).
-const SELDOM: [&str; 10] = [
+const SELDOM: [&str; 11] = [
     "requireack",
     "disablemissing",
     "skipinvalid",
+    "invite",
     "syncid",
     "sinceid",
     "beforeid",

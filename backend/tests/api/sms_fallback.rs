@@ -471,6 +471,14 @@ async fn without_the_operators_limit_the_setting_is_not_offered(db: Db) {
         )
         .await;
     assert_eq!(invite.status, 400, "{}", invite.body);
+    let body = json!({"inn": q.inn, "invite": true, "staff": [{"phone": "+79001110008", "name": "Новый"}]});
+    let refused = app.post("addstaff", Some(&q.token), body).await;
+    assert!(
+        refused.failed(400).contains("приглашения недоступны"),
+        "{refused:?}"
+    );
+    let staff_of_q = format!("SELECT COUNT(*) FROM staff WHERE partner_id = {}", q.id);
+    assert_eq!(app.count(&staff_of_q).await, 1, "nothing added");
 
     let sent = send(&app, &p, &a, "Своим лимитом", false).await;
     age(&app, &p, 6 * MINUTE).await;
@@ -664,6 +672,22 @@ async fn the_company_invites_those_who_have_not_logged_in_to_the_app(db: Db) {
     );
     assert_eq!(app.count(&invited_elsewhere).await, 0);
     drop(a);
+
+    // The company's system invites those it adds: `addstaff` with `invite`.
+    let body = json!({"inn": q.inn, "invite": true, "staff": [
+        {"phone": "+79001110006", "name": "Новый Сотрудник"},
+        {"phone": "+79001110004", "name": "Чужой"},
+        {"phone": PHONE_O, "name": "Чужой Сотрудник"},
+    ]});
+    let added = app.post("addstaff", Some(&q.token), body).await;
+    // The new one and the one listed before; not the one who logged in.
+    assert_eq!(added.ok()["invited"], 2, "{added:?}");
+    assert_eq!(send_invitations(&app.state, now_millis()).await.unwrap(), 2);
+    assert_eq!(app.count(&invited_elsewhere).await, 2);
+    let plain =
+        json!({"inn": q.inn, "staff": [{"phone": "+79001110007", "name": "Без приглашения"}]});
+    let added = app.post("addstaff", Some(&q.token), plain).await;
+    assert!(added.ok().get("invited").is_none(), "{added:?}");
 
     let english = browser.get("/cabinet/journal?lang=en").await;
     assert!(english.body.contains("Invitations to the app sent by SMS"));

@@ -9,9 +9,10 @@ use super::{V1Tag, given, required, state};
 use crate::cabinet::audit;
 use crate::domain::{Phone, StaffId, StaffName, StaffSyncId};
 use crate::error::Error;
-use crate::service::messaging;
+use crate::phrase::stored;
 use crate::service::staff_edit::{self, Edit};
 use crate::service::staff_list::{self, Counts, Lenient, Place, Scope};
+use crate::service::{messaging, sms_fallback};
 use crate::state::{AppState, SharedState};
 use crate::store::{ListedStaff, StaffRow, StaffState};
 use poem::Request;
@@ -104,6 +105,12 @@ pub struct AddStaffRequest {
     /// была назвать, отключат как отсутствующего.
     #[serde(default, deserialize_with = "lenient::flag")]
     pub skipinvalid: Option<String>,
+    /// `true` — пригласить в мобильное приложение по SMS тех из списка, кто ещё не входил в
+    /// него и не приглашался в последнюю неделю (SMS со ссылкой на приложение и ИНН
+    /// организации; в счёт месячного лимита SMS; отправляются в фоне). Если оператор не
+    /// подключил компании SMS — 400, ничего не добавлено.
+    #[serde(default, deserialize_with = "lenient::flag")]
+    pub invite: Option<String>,
 }
 
 /// Request of `beginstaffsync`.
@@ -269,6 +276,10 @@ pub struct AddStaffData {
     /// With `"skipinvalid": true`: the entries skipped, in the order given (empty if none).
     #[oai(skip_serializing_if_is_none)]
     pub skipped: Option<Vec<SkippedItem>>,
+    /// With `"invite": true`: how many of the list were asked an invitation to the app (those
+    /// who have not logged in and were not invited in the week).
+    #[oai(skip_serializing_if_is_none)]
+    pub invited: Option<u64>,
 }
 
 envelope!(
@@ -494,6 +505,13 @@ impl StaffApi {
             }
         };
         let whole_staff = flag(&b.disablemissing, "disablemissing")?.unwrap_or(false);
+        let invite = flag(&b.invite, "invite")?.unwrap_or(false);
+        if invite && sms_fallback::limit_of(&state.settings, partner.sms_limit)? == 0 {
+            return Err(V1Error::bad_request(phrase!(
+                "Оператор сервиса не подключил SMS для вашей компании: приглашения недоступны",
+                "The service's operator has not enabled SMS for your company: no invitations"
+            )));
+        }
         let sync = given(&b.syncid).map(StaffSyncId::parse).transpose()?;
         let scope = match (whole_staff, sync) {
             (true, Some(_)) => {
@@ -513,6 +531,18 @@ impl StaffApi {
         let result = staff_list::add(state, partner, &list.entries, &kept, scope).await?;
         let c = Counts::of(&result);
         audit::staff_list(state, req, partner.id, &auth.0.actor(), &c).await;
+        let invited = if invite {
+            let ids: Vec<i64> = result.listed.iter().map(|l| l.id).collect();
+            let n = sms_fallback::want_invitations(state, partner.id, &ids).await?;
+            if n > 0 {
+                let detail = stored::AUDIT_INVITES_WANTED.fill(&[&n.to_string()]);
+                let action = audit::Action::StaffInvited;
+                audit::record(state, req, partner.id, &auth.0.actor(), action, &detail).await;
+            }
+            Some(n)
+        } else {
+            None
+        };
         Ok(AddStaffEnvelope::ok(AddStaffData {
             added: c.added as u64,
             approved: c.approved as u64,
@@ -522,6 +552,7 @@ impl StaffApi {
             disabledstaffids: result.disabled.iter().map(i64::to_string).collect(),
             synclisted: result.sync_listed.map(|n| n as u64),
             skipped: skip_invalid.then(|| list.skipped.into_iter().map(skipped_item).collect()),
+            invited,
         }))
     }
 
