@@ -1021,6 +1021,7 @@ test("paste the staff list, admit only the list to the app, and a stranger gets 
   await page.waitForSelector("#add-result");
   assert.equal(await page.textContent("#n-added"), "2");
   assert.equal(await page.textContent("#n-existing"), "0");
+  assert.ok(await page.isVisible("#add-invite"), "the way to invite them to the app");
   // The same from a file, as Excel saves it (here UTF-8 with a BOM).
   await page.goto(`${BASE}/cabinet/employees/add`);
   await page.setInputFiles("#add-file", { name: "staff.csv", mimeType: "text/csv", buffer: Buffer.from("\ufeffФИО;Телефон\r\nОрлова Ольга;+79001110031\r\nСеменов Семён;+79001110033\r\n", "utf8") });
@@ -1052,6 +1053,11 @@ test("paste the staff list, admit only the list to the app, and a stranger gets 
   assert.match(await row.textContent(), /\+79001110031/);
   assert.match(await row.textContent(), /ещё не входил в приложение/);
   // Those without the app are invited to it by SMS, with the company's INN.
+  await page.goto(`${BASE}/cabinet/employees/add`);
+  await page.fill("#add-staff textarea", "Орлова Ольга;+79001110031\n");
+  await page.click("#add-submit");
+  await page.waitForSelector("#add-result");
+  assert.ok(!(await page.isVisible("#add-invite")), "nobody new: no invitation link");
   await page.goto(`${BASE}/cabinet/employees?push=none`);
   assert.match(await page.textContent("#invite-send"), /Пригласить в приложение по SMS \(\d+\)/);
   page.acceptDialogs = true;

@@ -1943,6 +1943,22 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Invite to the app by SMS",
     ),
     (
+        "card.invited",
+        "Приглашение в приложение",
+        "Invitation to the app",
+    ),
+    ("card.invite_sent", "SMS отправлено", "SMS sent"),
+    (
+        "card.invite_waiting",
+        "ждёт отправки с",
+        "waiting to be sent since",
+    ),
+    (
+        "add.invite",
+        "Пригласить тех, кто ещё не входил, в приложение по SMS",
+        "Invite those who have not logged in yet to the app by SMS",
+    ),
+    (
         "emp.invite_hint",
         "Сотрудники, которые ещё не входили в приложение, получат SMS со ссылкой на приложение и ИНН организации для входа. Не чаще раза в неделю каждому; SMS входят в месячный лимит.",
         "Employees who have not logged in to the app yet get an SMS with the app's link and the company's INN to log in with. Once a week each at most; the SMS count toward the month's limit.",

@@ -511,3 +511,22 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// When the partner's employee was last invited to the app by SMS, and since when an
+    /// invitation waits for its SMS; both `None` for another partner's.
+    pub async fn invitation_of(
+        &self,
+        partner_id: i64,
+        staff_id: i64,
+    ) -> Result<(Option<Millis>, Option<Millis>)> {
+        let row: Option<(Option<Millis>, Option<Millis>)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT invited_at, invite_wanted_at FROM staff WHERE id = $1 AND partner_id = $2",
+        )
+        .bind(staff_id)
+        .bind(partner_id)
+        .fetch_optional(p)
+        .await)?;
+        Ok(row.unwrap_or_default())
+    }
+}

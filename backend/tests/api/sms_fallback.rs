@@ -592,6 +592,17 @@ async fn the_company_invites_those_who_have_not_logged_in_to_the_app(db: Db) {
         "{}",
         waiting.body
     );
+    let card = format!("/cabinet/employees/{}", added[0].0);
+    let invited = |page: &crate::cabinet::Page| {
+        let at = page.body.split("id=\"employee-invited\">").nth(1);
+        at.and_then(|t| t.split("</dd>").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        invited(&browser.get(&card).await).starts_with("ждёт отправки с "),
+        "the card says it waits"
+    );
 
     // The server sends them: the company, the app's address and the INN; once.
     assert_eq!(send_invitations(&app.state, now_millis()).await.unwrap(), 2);
@@ -609,6 +620,9 @@ async fn the_company_invites_those_who_have_not_logged_in_to_the_app(db: Db) {
         )
     );
     assert_eq!(send_invitations(&app.state, now_millis()).await.unwrap(), 0);
+    assert!(invited(&browser.get(&card).await).starts_with("SMS отправлено "));
+    let never = format!("/cabinet/employees/{}", added[2].0);
+    assert!(!browser.get(&never).await.body.contains("employee-invited"));
     let month = app.state.time.month_key(now_millis());
     assert_eq!(store.sms_sent_in(p.id, month).await.unwrap(), 2);
     assert_eq!(store.sms_sent_in(q.id, month).await.unwrap(), 0);

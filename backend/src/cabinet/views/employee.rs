@@ -46,6 +46,9 @@ struct CardView {
     /// The journal's latest entries about them, and the journal filtered by them.
     history: Vec<Entry>,
     history_href: String,
+    /// The last invitation to the app by SMS, and one waiting for its SMS: when.
+    invited: Option<String>,
+    invite_waiting: Option<String>,
 }
 
 #[handler]
@@ -110,8 +113,11 @@ pub async fn page(
         .into_iter()
         .map(|r| Entry::of(r, tr, cfg))
         .collect();
+    let (invited, waiting) = state.store.invitation_of(s.partner.id, id.0).await?;
     let manages = !s.read_only() && !s.sends_only();
     let view = CardView {
+        invited: invited.map(|t| cfg.datetime(t)),
+        invite_waiting: waiting.map(|t| cfg.datetime(t)),
         manages,
         l: Layout::signed_in(*lang, Area::Cabinet, "employees", s.who(), s.csrf)
             .with_title(row.name.clone())

@@ -38,6 +38,8 @@ struct AddView {
     /// corrected and sent.
     retry: String,
     retry_lines: usize,
+    /// After adding new employees, when the company has SMS: the way to invite them to the app.
+    invite: bool,
 }
 
 /// Skipped lines listed on the page; the rest are counted. A list with thousands of mistakes
@@ -98,6 +100,7 @@ pub async fn page(
         skipped_total: 0,
         retry: String::new(),
         retry_lines: RETRY_LINES,
+        invite: false,
     };
     Ok(html(view.render()))
 }
@@ -233,6 +236,7 @@ pub async fn submit(
                 skipped_total: 0,
                 retry: String::new(),
                 retry_lines: RETRY_LINES,
+                invite: false,
             };
             return Ok(html(view.render())
                 .with_status(StatusCode::BAD_REQUEST)
@@ -262,6 +266,8 @@ pub async fn submit(
             }
         })
         .collect();
+    let invite = c.added > 0
+        && crate::service::sms_fallback::limit_of(&state.settings, s.partner.sms_limit)? > 0;
     // The result in place rather than a redirect: adding the same list again changes nothing.
     let view = AddView {
         l,
@@ -275,6 +281,7 @@ pub async fn submit(
         skipped_total: list.skipped.len(),
         retry: retry_text(&list.skipped[..list.skipped.len().min(RETRY_LINES)]),
         retry_lines: RETRY_LINES,
+        invite,
     };
     Ok(html(view.render()))
 }
