@@ -7,6 +7,9 @@
 //! the month) before the gateway is asked, and given back if the gateway refuses: an SMS costs
 //! money and is heard, so a server stopped between the two loses that SMS rather than sending
 //! it twice.
+//!
+//! Invitations to the app (migration 49 too) go through the same count: the company asks for
+//! them (`staff.invite_wanted_at`), the same loop sends them (`staff.invited_at`).
 
 use super::deliveries::BeginWrite;
 use super::{Pool, Store, exec, with_pool, with_writer};
@@ -466,9 +469,7 @@ impl Store {
         self.release_counted(give_back, partner_id, staff_id, wanted, month)
             .await
     }
-}
 
-impl Store {
     /// `want_invitations` for those of `ids` alone (a list just added); returns how many.
     pub async fn want_invitations_of(
         &self,
@@ -510,9 +511,7 @@ impl Store {
             .rows_affected(),
         })
     }
-}
 
-impl Store {
     /// When the partner's employee was last invited to the app by SMS, and since when an
     /// invitation waits for its SMS; both `None` for another partner's.
     pub async fn invitation_of(
