@@ -384,7 +384,7 @@ async fn partner_command(
             let rate = simo_backend::service::throttle::parse_rate(&rate)
                 .map_err(simo_backend::error::Error::Invalid)?;
             store.set_partner_rate(p.id, rate).await?;
-            let detail = simo_backend::service::throttle::rate_change(p.api_rate, rate);
+            let detail = simo_backend::service::throttle::own_limit_change(p.api_rate, rate);
             audit::record_cli(store, &p, audit::Action::PartnerRateSet, &detail).await;
             println!("{}", serde_json::json!({ "inn": p.inn, "api_rate": rate }));
         }
@@ -393,7 +393,7 @@ async fn partner_command(
             let limit = simo_backend::service::sms_fallback::parse_limit(&limit)
                 .map_err(simo_backend::error::Error::Invalid)?;
             store.set_partner_sms_limit(p.id, limit).await?;
-            let detail = simo_backend::service::throttle::rate_change(p.sms_limit, limit);
+            let detail = simo_backend::service::throttle::own_limit_change(p.sms_limit, limit);
             audit::record_cli(store, &p, audit::Action::PartnerSmsLimitSet, &detail).await;
             println!(
                 "{}",

@@ -595,6 +595,20 @@ pub async fn for_operator(
 
 /// Records what a staff list did (from the API or the cabinet): the employees added or
 /// approved, and those a whole-staff list disabled. Nothing when it changed nothing.
+/// Invitations to the app asked for (`n` employees), by the cabinet's button or `addstaff`.
+pub async fn invitations_wanted(
+    state: &AppState,
+    req: &Request,
+    partner_id: i64,
+    actor: &str,
+    n: u64,
+) {
+    if n > 0 {
+        let detail = crate::phrase::stored::AUDIT_INVITES_WANTED.fill(&[&n.to_string()]);
+        record(state, req, partner_id, actor, Action::StaffInvited, &detail).await;
+    }
+}
+
 pub async fn staff_list(
     state: &AppState,
     req: &Request,

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::phrase::stored;
 use crate::service::messaging::messages_audit_detail;
 use crate::state::AppState;
-use crate::store::{DueSms, SmsClaim, SmsCursor, SmsPartner, WantedInvitation};
+use crate::store::{DueSms, PartnerRow, SmsClaim, SmsCursor, SmsPartner, WantedInvitation};
 use futures_util::StreamExt;
 use std::time::Duration;
 
@@ -250,16 +250,31 @@ async fn send_one(
 /// An employee is invited to the app at most once in this time.
 pub const INVITE_INTERVAL_MS: Millis = 7 * 24 * 3_600_000;
 
-/// Asks for an invitation for those of `ids` (the partner's employees) who may be invited now:
-/// active, never logged in, not invited in the week; returns how many.
-pub async fn want_invitations(state: &AppState, partner_id: i64, ids: &[i64]) -> Result<u64> {
+/// Refused (400) while the company has no SMS: its limit a month is 0.
+pub fn invitations_offered(settings: &Settings, partner: &PartnerRow) -> Result<()> {
+    if limit_of(settings, partner.sms_limit)? == 0 {
+        return Err(Error::Invalid(phrase!(
+            "Оператор сервиса не подключил SMS для вашей компании: приглашения недоступны",
+            "The service's operator has not enabled SMS for your company: no invitations"
+        )));
+    }
+    Ok(())
+}
+
+/// Asks for an invitation for the partner's employees who may be invited now (active, never
+/// logged in, not invited in the week): among `ids`, or all of them; returns how many.
+pub async fn want_invitations(
+    state: &AppState,
+    partner_id: i64,
+    ids: Option<&[i64]>,
+) -> Result<u64> {
     let now = now_millis();
     let since = now - INVITE_INTERVAL_MS;
-    let n = state
-        .store
-        .want_invitations_of(partner_id, ids, since, now)
-        .await?;
-    Ok(n)
+    let store = &state.store;
+    match ids {
+        Some(ids) => store.want_invitations_of(partner_id, ids, since, now).await,
+        None => store.want_invitations(partner_id, since, now).await,
+    }
 }
 
 /// The SMS of an invitation: who invites, where the app is, and what to log in with (the

@@ -45,7 +45,7 @@ pub fn parse_own_limit(raw: &str, max: i64) -> Option<Option<i64>> {
 
 /// The journal's detail of a changed own limit (of calls a second, of SMS a month):
 /// `2000 → 500`, `—` for the server's.
-pub fn rate_change(before: Option<i64>, after: Option<i64>) -> String {
+pub fn own_limit_change(before: Option<i64>, after: Option<i64>) -> String {
     let shown = |r: Option<i64>| r.map_or_else(|| "—".to_owned(), |r| r.to_string());
     format!("{} → {}", shown(before), shown(after))
 }

@@ -9,7 +9,6 @@ use super::{V1Tag, given, required, state};
 use crate::cabinet::audit;
 use crate::domain::{Phone, StaffId, StaffName, StaffSyncId};
 use crate::error::Error;
-use crate::phrase::stored;
 use crate::service::staff_edit::{self, Edit};
 use crate::service::staff_list::{self, Counts, Lenient, Place, Scope};
 use crate::service::{messaging, sms_fallback};
@@ -506,11 +505,8 @@ impl StaffApi {
         };
         let whole_staff = flag(&b.disablemissing, "disablemissing")?.unwrap_or(false);
         let invite = flag(&b.invite, "invite")?.unwrap_or(false);
-        if invite && sms_fallback::limit_of(&state.settings, partner.sms_limit)? == 0 {
-            return Err(V1Error::bad_request(phrase!(
-                "Оператор сервиса не подключил SMS для вашей компании: приглашения недоступны",
-                "The service's operator has not enabled SMS for your company: no invitations"
-            )));
+        if invite {
+            sms_fallback::invitations_offered(&state.settings, partner)?;
         }
         let sync = given(&b.syncid).map(StaffSyncId::parse).transpose()?;
         let scope = match (whole_staff, sync) {
@@ -533,12 +529,8 @@ impl StaffApi {
         audit::staff_list(state, req, partner.id, &auth.0.actor(), &c).await;
         let invited = if invite {
             let ids: Vec<i64> = result.listed.iter().map(|l| l.id).collect();
-            let n = sms_fallback::want_invitations(state, partner.id, &ids).await?;
-            if n > 0 {
-                let detail = stored::AUDIT_INVITES_WANTED.fill(&[&n.to_string()]);
-                let action = audit::Action::StaffInvited;
-                audit::record(state, req, partner.id, &auth.0.actor(), action, &detail).await;
-            }
+            let n = sms_fallback::want_invitations(state, partner.id, Some(&ids)).await?;
+            audit::invitations_wanted(state, req, partner.id, &auth.0.actor(), n).await;
             Some(n)
         } else {
             None

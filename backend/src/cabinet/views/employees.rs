@@ -858,23 +858,9 @@ pub async fn invite(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
-    if sms_fallback::limit_of(&state.settings, s.partner.sms_limit)? == 0 {
-        return Err(CabinetError::Invalid(phrase!(
-            "Оператор сервиса не подключил SMS для вашей компании",
-            "The service's operator has not enabled SMS for your company"
-        )));
-    }
-    let now = now_millis();
-    let since = now - sms_fallback::INVITE_INTERVAL_MS;
-    let n = state
-        .store
-        .want_invitations(s.partner.id, since, now)
-        .await?;
-    if n > 0 {
-        let detail = crate::phrase::stored::AUDIT_INVITES_WANTED.fill(&[&n.to_string()]);
-        let action = audit::Action::StaffInvited;
-        audit::record(state, req, s.partner.id, &s.actor, action, &detail).await;
-    }
+    sms_fallback::invitations_offered(&state.settings, &s.partner)?;
+    let n = sms_fallback::want_invitations(state, s.partner.id, None).await?;
+    audit::invitations_wanted(state, req, s.partner.id, &s.actor, n).await;
     Ok(done_counted(INVITE_BACK, "bulk_invited", n))
 }
 

@@ -472,7 +472,7 @@ pub async fn set_rate(
         return Err(CabinetError::NotFound);
     }
     if before.api_rate != rate {
-        let detail = crate::service::throttle::rate_change(before.api_rate, rate);
+        let detail = crate::service::throttle::own_limit_change(before.api_rate, rate);
         audit::by_operator(
             state,
             req,
@@ -513,7 +513,7 @@ pub async fn set_sms_limit(
         return Err(CabinetError::NotFound);
     }
     if before.sms_limit != limit {
-        let detail = crate::service::throttle::rate_change(before.sms_limit, limit);
+        let detail = crate::service::throttle::own_limit_change(before.sms_limit, limit);
         let action = audit::Action::PartnerSmsLimitSet;
         audit::by_operator(state, req, &s.operator.login, &before, action, &detail).await;
     }
