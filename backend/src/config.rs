@@ -178,6 +178,7 @@ const MODULE_KNOBS: &[&[Knob]] = &[
     crate::cabinet::KNOBS,
     crate::webhook::WEBHOOK_KNOBS,
     crate::service::sms_fallback::SMS_FALLBACK_KNOBS,
+    crate::service::files::FILE_KNOBS,
     crate::metrics::METRICS_KNOBS,
 ];
 

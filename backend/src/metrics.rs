@@ -39,6 +39,8 @@ pub const API_METHODS: &[&str] = &[
     "getgroups",
     "savegroup",
     "deletegroup",
+    "uploadfile",
+    "getfile",
 ];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]

@@ -153,6 +153,7 @@ impl Application {
         );
         // A limit that does not parse stops the start, not each round.
         crate::service::sms_fallback::monthly_limit(&self.state.settings)?;
+        crate::service::files::max_bytes(&self.state.settings)?;
         let sms_fallback = crate::service::sms_fallback::spawn(
             self.state.clone(),
             crate::service::sms_fallback::EVERY,

@@ -242,6 +242,56 @@ test("send a message to a chosen employee and see it in the list", async () => {
   await page.context().close();
 });
 
+test("send an order with its PDF from the form, download it from the message's page, and the API gives it", async () => {
+  // The pages' CSP allows no injected script; axe-core is the test's, not the page's.
+  const page = await newPage(undefined, true);
+  await login(page, partnerA.inn, PASSWORD_A);
+  await page.goto(`${BASE}/cabinet/send`);
+  const pdf = Buffer.from("%PDF-1.4\n% Приказ № 7 о графике смен\n");
+  // A program is refused by name, and nothing is sent.
+  await page.fill("#staff-search", "сидор");
+  await page.check(`#staff-list input[value="${staff.sidorov}"]`);
+  await page.fill("input[name=title]", "Приказ о графике");
+  await page.fill("textarea[name=text]", "Ознакомьтесь с приказом во вложении.");
+  await page.setInputFiles("#send-files", [{ name: "setup.exe", mimeType: "application/octet-stream", buffer: Buffer.from("MZ") }]);
+  await Promise.all([page.waitForLoadState("load"), page.click("#send-submit")]);
+  assert.match(await page.textContent("[role=alert]"), /не отправляются: «setup\.exe»/);
+  assert.equal(await page.locator("#send-created").count(), 0, "nothing sent");
+  // The form kept the words; the file is chosen again.
+  assert.equal(await page.inputValue("input[name=title]"), "Приказ о графике");
+  await page.setInputFiles("#send-files", [{ name: "Приказ № 7.pdf", mimeType: "application/pdf", buffer: pdf }]);
+  await Promise.all([page.waitForLoadState("load"), page.click("#send-submit")]);
+  assert.match(await page.textContent("#send-created"), /Создано сообщений: 1/);
+  await page.click("#send-result li a");
+  assert.equal((await page.textContent("#message-title")).trim(), "Приказ о графике");
+  assert.equal(await page.locator("#message-files li").count(), 1);
+  assert.match(await page.textContent("#message-files"), /Приказ № 7\.pdf/);
+  await shot(page, "07c-message-file");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#message-files a")]);
+  assert.equal(download.suggestedFilename(), "Приказ № 7.pdf");
+  assert.deepEqual(readFileSync(await download.path()), pdf);
+  assert.deepEqual(await accessibilityProblems(page), []);
+  // The company's system sees the file on the message and reads it with its token.
+  const { body } = await api("getmessage", tokenA, { inn: partnerA.inn, staffid: staff.sidorov, count: 1 });
+  const [file] = body.data[0].files;
+  assert.equal(file.name, "Приказ № 7.pdf");
+  assert.equal(file.contenttype, "application/pdf");
+  const res = await fetch(`${BASE}/api/v1/getfile`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: tokenA },
+    body: JSON.stringify({ inn: partnerA.inn, fileid: file.fileid }),
+  });
+  assert.equal(res.status, 200);
+  assert.deepEqual(Buffer.from(await res.arrayBuffer()), pdf);
+  // Another company's admin finds no such file there.
+  const other = await newPage();
+  await login(other, partnerB.inn, PASSWORD_B);
+  const foreign = await other.goto(`${BASE}/cabinet/messages/${body.data[0].messageId}/files/${file.fileid}`);
+  assert.equal(foreign.status(), 404);
+  await other.context().close();
+  await page.context().close();
+});
+
 test("rotate the API token and use the new one on the API", async () => {
   const page = await newPage();
   await login(page, partnerA.inn, PASSWORD_A);

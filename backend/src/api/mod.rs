@@ -12,6 +12,7 @@ pub type V1Apis = (
     v1::ScheduleApi,
     v1::GroupsApi,
     v1::HistoryApi,
+    v1::FilesApi,
 );
 
 /// The v1 service; the spec's server is relative so the committed file does not depend on a host.
@@ -25,6 +26,7 @@ pub fn v1_service() -> OpenApiService<V1Apis, &'static dyn crate::webhook::Statu
             v1::ScheduleApi,
             v1::GroupsApi,
             v1::HistoryApi,
+            v1::FilesApi,
         ),
         "SiMO API v1",
         env!("CARGO_PKG_VERSION"),

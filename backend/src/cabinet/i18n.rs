@@ -1846,6 +1846,9 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("msg.next_page", "Дальше", "Next"),
     ("msg.back", "К списку сообщений", "Back to messages"),
     ("msg.id", "Номер", "Number"),
+    ("msg.files", "Файлы", "Files"),
+    ("msg.kb", "КБ", "KB"),
+    ("msg.mb", "МБ", "MB"),
     ("msg.history", "История статусов", "Status history"),
     ("msg.resend", "Отправить ещё раз", "Push again"),
     (
@@ -2072,6 +2075,26 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "send.ack",
         "Требуется подтверждение ознакомления",
         "Ask the employees to acknowledge it",
+    ),
+    (
+        "send.files",
+        "Файлы (до 5: расчётный листок, приказ, график)",
+        "Files (up to 5: a payslip, an order, a schedule)",
+    ),
+    (
+        "send.files_hint",
+        "Сотрудник откроет их в приложении под текстом сообщения; файл рассылки хранится один раз. PDF, документы и таблицы Office и LibreOffice, изображения, TXT, CSV; каждый до",
+        "The employee opens them in the app under the message's text; a send's file is stored once. PDF, Office and LibreOffice documents and tables, pictures, TXT, CSV; each up to",
+    ),
+    (
+        "send.files_later",
+        "Файлы не прикладываются к запланированным сообщениям: отправьте сообщение с файлами сейчас. Файлы выберите снова.",
+        "Files are not attached to scheduled messages: send the message with its files now. Choose the files again.",
+    ),
+    (
+        "send.files_again",
+        "Выберите файлы снова.",
+        "Choose the files again.",
     ),
     (
         "send.ack_hint",

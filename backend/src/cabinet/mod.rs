@@ -303,6 +303,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
             get(messages_export::export).around(in_turn),
         )
         .at("/messages/:id", get(messages::show))
+        .at("/messages/:id/files/:file", get(messages::file))
         .at("/messages/:id/recall", post(messages::recall))
         .at("/messages/:id/resend", post(messages::resend))
         .at("/messages/:id/remind", post(messages::remind))

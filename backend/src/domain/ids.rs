@@ -49,6 +49,7 @@ id_type!(
     "идентификатор группы (groupid)",
     "group ID (groupid)"
 );
+id_type!(FileId, "идентификатор файла (fileid)", "file ID (fileid)");
 id_type!(
     StaffSyncId,
     "идентификатор синхронизации штата (syncid)",

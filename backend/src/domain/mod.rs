@@ -1,6 +1,7 @@
 //! Domain types: every value here was parsed at the edge and is valid by construction.
 
 mod device;
+mod file;
 mod ids;
 mod inn;
 mod phone;
@@ -12,7 +13,8 @@ mod time;
 mod token;
 
 pub use device::Device;
-pub use ids::{GroupId, IdempotencyKey, MessageId, StaffId, StaffSyncId};
+pub use file::{FileName, FileUpload, extensions as file_extensions, megabytes};
+pub use ids::{FileId, GroupId, IdempotencyKey, MessageId, StaffId, StaffSyncId};
 pub use inn::Inn;
 pub use phone::Phone;
 pub use push_token::PushToken;

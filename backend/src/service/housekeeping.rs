@@ -2,7 +2,7 @@
 //! holds a phone number and a client address; the rate limits look back one hour), scheduled
 //! sends 90 days after they went or were cancelled (a daily one leaves 365 a year; the
 //! messages they created stay), messages older than their partner's retention (set in the
-//! cabinet; none by default), and, when the operator sets `SIMO_CABINET_JOURNAL_KEEP_DAYS`,
+//! cabinet; none by default), files no message carries a day after their upload, and, when the operator sets `SIMO_CABINET_JOURNAL_KEEP_DAYS`,
 //! entries of the companies' journals and of the operator's journal older than that.
 
 use crate::domain::{Millis, now_millis};
@@ -45,6 +45,7 @@ pub struct Pruned {
     pub operator_journal: u64,
     pub scheduled: u64,
     pub messages: u64,
+    pub files: u64,
 }
 
 fn before(now: Millis, keep: Duration) -> Millis {
@@ -62,12 +63,17 @@ pub async fn run_once(store: &Store, retention: Retention, now: Millis) -> Resul
     };
     let scheduled = store.prune_scheduled(before(now, SCHEDULED_KEEP)).await?;
     let messages = store.prune_old_messages(now).await?;
+    // After the messages: a file whose last message went with them goes in the same run.
+    let files = store
+        .prune_unused_files(crate::service::files::unused_before(now))
+        .await?;
     Ok(Pruned {
         sms_codes,
         journal,
         operator_journal,
         scheduled,
         messages,
+        files,
     })
 }
 
@@ -85,6 +91,7 @@ pub fn spawn(store: Store, retention: Retention) -> tokio::task::JoinHandle<()> 
                         operator_journal = p.operator_journal,
                         scheduled = p.scheduled,
                         messages = p.messages,
+                        files = p.files,
                         "old records deleted"
                     )
                 }

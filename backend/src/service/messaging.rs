@@ -1,15 +1,15 @@
 //! Sending messages to employees and reading them back.
 
 use crate::domain::{
-    GroupId, IdempotencyKey, MessageText, StaffId, Title, has_name_placeholder, now_millis,
+    FileId, GroupId, IdempotencyKey, MessageText, StaffId, Title, has_name_placeholder, now_millis,
     personalized,
 };
 use crate::error::{Error, Result};
 use crate::phrase::{Phrase, stored};
 use crate::state::AppState;
 use crate::store::{
-    BulkCreated, Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Origin, PartnerRow,
-    Recall, StaffRow, StaffState, Texts,
+    BulkCreated, Carries, Keyed, MessageQuery, MessageRow, MessageStatus, NewMessage, Origin,
+    PartnerRow, Recall, StaffRow, StaffState, Texts,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -45,6 +45,8 @@ pub struct Content<'a> {
     pub title: &'a Title,
     pub text: &'a MessageText,
     pub ack_required: bool,
+    /// The partner's files it carries, checked (see `service::files::attachable`).
+    pub files: &'a [FileId],
 }
 
 /// The employee of this partner who may receive a message now, or why not.
@@ -109,7 +111,15 @@ pub async fn send(
         idempotency_key: key,
         ack_required: content.ack_required,
     };
-    let message = match state.store.insert_message_keyed(&new).await? {
+    let stored = if content.files.is_empty() {
+        state.store.insert_message_keyed(&new).await?
+    } else {
+        state
+            .store
+            .insert_message_with_files(&new, &file_ids(content.files))
+            .await?
+    };
+    let message = match stored {
         Keyed::Stored(row) => row,
         Keyed::Taken(earlier) => return replay(state, partner, &asked, earlier).await,
     };
@@ -142,13 +152,14 @@ async fn replay(
     let same = earlier.staff_id == asked.staff_id.0
         && earlier.title == asked.content.title.as_str()
         && earlier.body == asked.content.text.as_str()
-        && earlier.ack_required == asked.content.ack_required;
+        && earlier.ack_required == asked.content.ack_required
+        && state.store.message_file_ids(earlier.id).await? == file_ids(asked.content.files);
     if !same {
         return Err(Error::Conflict(phrase!(
             "Ключ Idempotency-Key «{}» уже использован для другого сообщения (№ {}): \
-             повтор запроса должен совпадать с ним в staffid, title, message и requireack",
+             повтор запроса должен совпадать с ним в staffid, title, message, requireack и fileids",
             "Idempotency-Key “{}” was already used for another message (No. {}): \
-             a repeated call must have the same staffid, title, message and requireack",
+             a repeated call must have the same staffid, title, message, requireack and fileids",
             asked.key.map_or("", IdempotencyKey::as_str),
             earlier.id
         )));
@@ -235,7 +246,10 @@ pub async fn send_bulk(
                 texts,
                 origin,
                 now_millis(),
-                content.ack_required,
+                Carries {
+                    ack_required: content.ack_required,
+                    files: &file_ids(content.files),
+                },
             )
             .await?;
     }
@@ -501,6 +515,10 @@ fn initial_status(staff: &StaffRow) -> MessageStatus {
     } else {
         MessageStatus::NoDevice
     }
+}
+
+fn file_ids(files: &[FileId]) -> Vec<i64> {
+    files.iter().map(|f| f.0).collect()
 }
 
 pub async fn list_for_staff(state: &AppState, query: &MessageQuery) -> Result<Vec<MessageRow>> {

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admins;
 pub mod api_keys;
+pub mod files;
 pub mod groups;
 pub mod housekeeping;
 pub mod login;

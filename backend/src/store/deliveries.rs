@@ -356,6 +356,15 @@ pub(super) fn created_up_to(
         .collect()
 }
 
+/// What every message of a send carries besides its words.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Carries<'a> {
+    /// The employee is asked to acknowledge it.
+    pub ack_required: bool,
+    /// The partner's files it carries (checked by the caller), in their order.
+    pub files: &'a [i64],
+}
+
 impl Store {
     /// Stores one message per recipient, with history entries and delivery jobs, in one
     /// transaction: all of them or none, one send (a fresh `send_id`). SQLite: one call
@@ -367,8 +376,12 @@ impl Store {
         texts: Texts<'_>,
         origin: Origin<'_>,
         now: Millis,
-        ack_required: bool,
+        carries: Carries<'_>,
     ) -> Result<Vec<BulkCreated>> {
+        let Carries {
+            ack_required,
+            files,
+        } = carries;
         let send = BulkSend {
             partner_id,
             texts,
@@ -378,13 +391,25 @@ impl Store {
             send_id: new_send_id(),
             ack_required,
         };
-        let created = match &self.writer {
-            Pool::Postgres(p) => insert_messages_bulk_pg(p, &send, recipients).await?,
-            Pool::Sqlite(p) => {
-                let rows = send.rows(recipients);
-                let (last, _) =
-                    insert_rows_sqlite(p, &rows, None, &[], now, Some(send.send_id)).await?;
-                created_up_to(recipients, last)
+        let created = if !files.is_empty() {
+            // The messages and their files in one transaction, as a scheduled send's are.
+            use super::schedule::InsertScheduled;
+            with_writer!(self, p => {
+                let mut tx = p.begin_write().await?;
+                let created = self.insert_scheduled_messages(&mut tx, &send, recipients).await?;
+                super::files::link_send_files!(tx, send.send_id, files);
+                tx.commit().await?;
+                created
+            })
+        } else {
+            match &self.writer {
+                Pool::Postgres(p) => insert_messages_bulk_pg(p, &send, recipients).await?,
+                Pool::Sqlite(p) => {
+                    let rows = send.rows(recipients);
+                    let (last, _) =
+                        insert_rows_sqlite(p, &rows, None, &[], now, Some(send.send_id)).await?;
+                    created_up_to(recipients, last)
+                }
             }
         };
         // The jobs wait in the outbox: thousands at once are more than the hand-over holds.

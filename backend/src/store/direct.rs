@@ -195,7 +195,7 @@ impl SqliteReads {
             }
             let mut stmt = c.prepare_cached(
                 "SELECT id, partner_id, staff_id, title, body, source, status, status_reason,
-                        created_at, sent_at, delivered_at, read_at, ack_required, acked_at
+                        created_at, sent_at, delivered_at, read_at, ack_required, acked_at, files
                  FROM messages
                  WHERE staff_id = ?1 AND created_at >= ?2 AND created_at <= ?3 AND id > ?4 AND id < ?5
                    AND status <> 'recalled'
@@ -292,6 +292,8 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         acked_at: r.get(13)?,
         sent_by: None,
         sms_at: None,
+        // Only the page selects it (the 15th column); the look-up by key has no use for it.
+        files: r.get(14).unwrap_or(0),
     })
 }
 

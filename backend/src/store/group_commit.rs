@@ -518,6 +518,7 @@ fn stored_row(m: &QueuedMessage, id: i64) -> MessageRow {
         acked_at: None,
         sent_by: None,
         sms_at: None,
+        files: 0,
     }
 }
 

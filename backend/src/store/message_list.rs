@@ -173,6 +173,7 @@ impl MessageExportRow {
             acked_at: self.acked_at,
             sent_by: self.sent_by,
             sms_at: self.sms_at,
+            files: 0,
         }
     }
 }

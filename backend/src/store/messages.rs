@@ -94,6 +94,11 @@ pub struct MessageRow {
     #[sqlx(default)]
     #[serde(default)]
     pub sms_at: Option<Millis>,
+    /// How many files it carries (migration 50); read by `getmessage`'s page alone, 0
+    /// elsewhere.
+    #[sqlx(default)]
+    #[serde(default)]
+    pub files: i64,
 }
 
 /// SQLite's JSON functions give its booleans as the integers they are stored as.
@@ -226,16 +231,25 @@ impl Store {
         match self.insert_message(m).await {
             Ok(row) => Ok(Keyed::Stored(row)),
             Err(Error::Database(e)) if is_unique_violation(&e) => {
-                match self.message_by_key(m.partner_id, key).await? {
-                    Some(row) => Ok(Keyed::Taken(row)),
-                    // Deleted (with its employee) in between.
-                    None => Err(Error::Conflict(phrase!(
-                        "Сообщение с этим ключом Idempotency-Key только что удалено: повторите запрос",
-                        "The message of this Idempotency-Key was just deleted: repeat the call"
-                    ))),
-                }
+                self.taken_by_key(m.partner_id, key).await
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// The message a concurrent call with the same key committed first.
+    pub(super) async fn taken_by_key(
+        &self,
+        partner_id: i64,
+        key: &IdempotencyKey,
+    ) -> Result<Keyed> {
+        match self.message_by_key(partner_id, key).await? {
+            Some(row) => Ok(Keyed::Taken(row)),
+            // Deleted (with its employee) in between.
+            None => Err(Error::Conflict(phrase!(
+                "Сообщение с этим ключом Idempotency-Key только что удалено: повторите запрос",
+                "The message of this Idempotency-Key was just deleted: repeat the call"
+            ))),
         }
     }
 
@@ -288,7 +302,7 @@ impl Store {
                    (SELECT json_group_array(json_object('id', id, 'partner_id', partner_id, 'staff_id', staff_id,
                       'title', title, 'body', body, 'source', source, 'status', status, 'status_reason', status_reason,
                       'created_at', created_at, 'sent_at', sent_at, 'delivered_at', delivered_at, 'read_at', read_at,
-                      'ack_required', ack_required, 'acked_at', acked_at))
+                      'ack_required', ack_required, 'acked_at', acked_at, 'files', files))
                     FROM (SELECT * FROM messages
                           WHERE staff_id = $1 AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
                             AND status <> 'recalled'
@@ -436,10 +450,10 @@ async fn messages_for_staff_pg(
     use sqlx::Row;
     let rows = sqlx::query(
         "SELECT m.id, m.partner_id, m.staff_id, m.title, m.body, m.source, m.status, m.status_reason,
-                m.created_at, m.sent_at, m.delivered_at, m.read_at, m.ack_required, m.acked_at
+                m.created_at, m.sent_at, m.delivered_at, m.read_at, m.ack_required, m.acked_at, m.files
          FROM staff s LEFT JOIN LATERAL (
              SELECT id, partner_id, staff_id, title, body, source, status, status_reason,
-                    created_at, sent_at, delivered_at, read_at, ack_required, acked_at
+                    created_at, sent_at, delivered_at, read_at, ack_required, acked_at, files
              FROM messages
              WHERE staff_id = s.id AND created_at >= $2 AND created_at <= $3 AND id > $4 AND id < $5
                AND status <> 'recalled'
@@ -480,6 +494,7 @@ async fn messages_for_staff_pg(
             acked_at: row.try_get(13)?,
             sent_by: None,
             sms_at: None,
+            files: row.try_get(14)?,
         });
     }
     Ok(Some(page))

@@ -12,6 +12,7 @@ mod cabinet;
 mod deliveries;
 mod direct;
 mod erase;
+mod files;
 mod group_commit;
 mod groups;
 mod handoff;
@@ -45,8 +46,9 @@ pub use admins::{ADMIN_ROLE, AdminRow, CodePolicy, HR, SENDER, VIEWER};
 pub use api_keys::{ApiKey, ApiKeyRow, KeyAccess, MAX_ADDRESSES, NewApiKey, parse_addresses};
 pub use audit::{AuditFilter, AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
-pub use deliveries::{BulkCreated, ClaimedDelivery, MessageEvent, SentPush, Texts};
+pub use deliveries::{BulkCreated, Carries, ClaimedDelivery, MessageEvent, SentPush, Texts};
 pub use erase::Erased;
+pub use files::{FileData, FileRow, FilesByMessage, MessageFile};
 pub use groups::{GroupDeleted, GroupInput, GroupRow};
 pub use handoff::Handoff;
 pub use message_list::{

@@ -419,7 +419,7 @@ impl Store {
 }
 
 /// The messages of a due send, inside its transaction: the bulk send's statements.
-trait InsertScheduled<Db: sqlx::Database> {
+pub(super) trait InsertScheduled<Db: sqlx::Database> {
     async fn insert_scheduled_messages(
         &self,
         tx: &mut sqlx::Transaction<'static, Db>,

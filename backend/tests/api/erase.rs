@@ -3,6 +3,7 @@
 
 use crate::cabinet::Browser;
 use crate::helpers::*;
+use base64::Engine;
 use serde_json::json;
 use simo_backend::service::second_factor;
 use simo_backend::store::Pool;
@@ -126,6 +127,12 @@ async fn rows_of(
             ),
         ),
         (
+            "message_files",
+            format!(
+                "SELECT COUNT(*) FROM message_files f JOIN messages m ON m.id = f.message_id WHERE m.partner_id = {id}"
+            ),
+        ),
+        (
             "staff_group_members",
             format!(
                 "SELECT COUNT(*) FROM staff_group_members g JOIN staff s ON s.id = g.staff_id WHERE s.partner_id = {id}"
@@ -166,7 +173,12 @@ async fn filled(app: &TestApp, inn: &str, phones: [&str; 2]) -> (Partner, Employ
     app.post("updatepushtoken", Some(&e.token), device)
         .await
         .ok();
-    let sent = app.create_message(&p, &e.id, "Приказ", "Текст").await;
+    let pdf = base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.4 order");
+    let file = json!({"inn": inn, "name": "Приказ.pdf", "content": pdf});
+    let file = app.post("uploadfile", Some(&p.token), file).await;
+    let with_file = json!({"inn": inn, "staffid": e.id, "title": "Приказ", "message": "Текст",
+                           "fileids": [file.ok()["fileid"]]});
+    let sent = app.post("createmessage", Some(&p.token), with_file).await;
     let id = sent.ok()["messageid"].as_str().unwrap().to_owned();
     let read = json!({"inn": inn, "staffid": e.id, "messageids": [id], "status": "read"});
     app.post("messagestatus", Some(&e.token), read).await.ok();

@@ -7,12 +7,14 @@
 //! compared before and after, then the other way round.
 
 use crate::helpers::*;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value, json};
 use std::sync::LazyLock;
 
 both_databases!(any_body_to_any_method_answers_in_the_envelope_and_keeps_to_its_company);
 
-/// Bodies per method and round: 27 methods, two rounds, about 2,200 calls a database.
+/// Bodies per method and round: 29 methods, two rounds, about 2,300 calls a database.
 const CASES: usize = 40;
 
 /// What a company has: its own IDs are right in its calls and foreign in the other's.
@@ -22,6 +24,9 @@ struct Company {
     staff: [String; 2],
     phones: [&'static str; 2],
     message: String,
+    /// A file its message carries, and its bytes: `getfile` answers with them alone.
+    file: String,
+    file_bytes: Vec<u8>,
     group: Value,
     schedule: Value,
     sync: Value,
@@ -43,8 +48,25 @@ async fn company(
     let second = app
         .add_listed(&partner, &[(phones[1].into(), secrets[2].into())])
         .await;
+    let file_bytes = format!("%PDF-1.4 {}", secrets[0]).into_bytes();
+    let file = app
+        .post(
+            "uploadfile",
+            Some(&partner.token),
+            json!({"inn": inn, "name": "листок.pdf", "content": BASE64.encode(&file_bytes)}),
+        )
+        .await
+        .ok()["fileid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let message = app
-        .create_message(&partner, &employee.id, secrets[0], secrets[0])
+        .post(
+            "createmessage",
+            Some(&partner.token),
+            json!({"inn": inn, "staffid": employee.id, "title": secrets[0],
+                   "message": secrets[0], "fileids": [file]}),
+        )
         .await
         .ok()["messageid"]
         .as_str()
@@ -81,6 +103,8 @@ async fn company(
         staff,
         phones,
         message,
+        file,
+        file_bytes,
         group,
         schedule,
         sync,
@@ -124,7 +148,11 @@ fn good(field: &str, by_app: bool, c: &Company) -> Vec<Value> {
         "count" => vec![json!(1), json!(50), json!("10")],
         "status" => vec![json!("delivered"), json!("read")],
         "phone" => vec![json!(c.phones[1]), json!("8 923 000-11-22")],
-        "staffname" | "name" => vec![json!("Фаззова Ольга")],
+        "staffname" => vec![json!("Фаззова Ольга")],
+        "name" => vec![json!("Фаззова Ольга"), json!("листок.pdf")],
+        "content" => vec![json!(BASE64.encode(b"%PDF-1.4 fuzz"))],
+        "fileid" => vec![json!(c.file)],
+        "fileids" => vec![json!([c.file]), json!([])],
         "device" => vec![json!("android"), json!("ios")],
         "smscode" => [json!("123456")]
             .into_iter()
@@ -150,6 +178,8 @@ fn foreign(field: &str, o: &Company) -> Vec<Value> {
         "staffids" => vec![json!(o.staff)],
         "messageid" | "sinceid" | "beforeid" => vec![json!(o.message)],
         "messageids" => vec![json!([o.message])],
+        "fileid" => vec![json!(o.file)],
+        "fileids" => vec![json!([o.file])],
         "groupid" => vec![o.group.clone()],
         "scheduleid" => vec![o.schedule.clone()],
         "syncid" => vec![o.sync.clone()],
@@ -238,8 +268,9 @@ fn by_app(path: &str) -> bool {
 
 /// Fields a right request mostly leaves out (the spec marks none required: v1 reads bodies
 /// leniently and says what is missing itself).
-const SELDOM: [&str; 11] = [
+const SELDOM: [&str; 12] = [
     "requireack",
+    "fileids",
     "disablemissing",
     "skipinvalid",
     "invite",
@@ -395,8 +426,19 @@ async fn round(
                 8 => None,
                 _ => Some("Bearer 0000"),
             };
-            let answer = app.call(verb, path, token, Some(body.clone())).await;
             let shown: String = String::from_utf8_lossy(&body).chars().take(600).collect();
+            if path.ends_with("/getfile")
+                && let Some(bytes) = file_answer(app, path, token, &body).await
+            {
+                // A file's bytes: the caller's own file, never the other company's.
+                assert_eq!(
+                    bytes, c.file_bytes,
+                    "seed {seed}, {path} case {case}: {shown}"
+                );
+                reached.insert(path.clone());
+                continue;
+            }
+            let answer = app.call(verb, path, token, Some(body.clone())).await;
             let what = format!("seed {seed}, {verb} {path} case {case}: {shown}\n -> {answer:?}");
             assert!(answer.status < 500, "a 5xx for {what}");
             let success = answer.body["success"].as_bool().expect(&what);
@@ -433,6 +475,31 @@ async fn round(
         before,
         "the other company's data changed (seed {seed})"
     );
+}
+
+/// `getfile`'s bytes when it answered with a file (a 200 that is not the JSON envelope);
+/// `None` when it refused (the caller reads the refusal again through `TestApp::call`).
+async fn file_answer(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> Option<Vec<u8>> {
+    let mut req = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("Content-Type", "application/json")
+        .body(body.to_vec());
+    if let Some(t) = token {
+        req = req.header("Authorization", t);
+    }
+    let resp = req.send().await.unwrap();
+    let json = resp
+        .headers()
+        .get("content-type")
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    let ok = resp.status() == 200;
+    (ok && !json).then_some(resp.bytes().await.unwrap().to_vec())
 }
 
 /// Puts back what earlier calls of the round took from `c` (they may delete, disable, rename

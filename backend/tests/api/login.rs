@@ -65,6 +65,7 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
             operator_journal: 0,
             scheduled: 2,
             messages: 0,
+            files: 0,
         }
     );
     let titles: Vec<String> = match app.state.store.pool() {
@@ -105,6 +106,7 @@ async fn housekeeping_deletes_old_sms_codes_and_old_journal_entries(app: TestApp
             operator_journal: 1,
             scheduled: 0,
             messages: 0,
+            files: 0,
         }
     );
     assert_eq!(entries().await, 1, "the entry of yesterday stays");

@@ -12,6 +12,7 @@ mod cabinet_fuzz;
 mod cli;
 mod employee_card;
 mod erase;
+mod files;
 mod fuzz;
 mod groups;
 mod history;

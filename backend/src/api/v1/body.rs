@@ -15,13 +15,22 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-/// A v1 request body: documented in the spec as `T`, parsed leniently. `LISTS` marks the
-/// methods that carry lists of IDs (`createmessagebulk`, `schedulemessage`, `recallmessage`:
-/// 10,000; `savegroup`: a whole staff), which may be larger than the usual limit, up to `LIST_LIMIT`.
-pub struct V1Body<T, const LISTS: bool = false>(pub T);
+/// A v1 request body: documented in the spec as `T`, parsed leniently. `SIZE` marks the
+/// methods that carry lists of IDs (`LISTS`: `createmessagebulk`, `schedulemessage`,
+/// `recallmessage`: 10,000; `savegroup`: a whole staff), which may be larger than the usual
+/// limit, up to `LIST_LIMIT`, and the one that carries a file (`FILE`: `uploadfile`, a file of
+/// up to `SIMO_FILE_MAX_BYTES` in base64).
+pub struct V1Body<T, const SIZE: u8 = PLAIN>(pub T);
+
+pub const PLAIN: u8 = 0;
+pub const LISTS: u8 = 1;
+pub const FILE: u8 = 2;
 
 /// A body of a list-carrying method: V1Body with the larger limit.
-pub type V1ListBody<T> = V1Body<T, true>;
+pub type V1ListBody<T> = V1Body<T, LISTS>;
+
+/// The body of `uploadfile`: V1Body with room for a file.
+pub type V1FileBody<T> = V1Body<T, FILE>;
 
 const DEFAULT_LIMIT: usize = 64 * 1024;
 
@@ -95,7 +104,7 @@ pub fn parse_object(bytes: &[u8], query: Option<&str>) -> Result<Map<String, Val
     Ok(object)
 }
 
-impl<'a, T, const LISTS: bool> ApiExtractor<'a> for V1Body<T, LISTS>
+impl<'a, T, const SIZE: u8> ApiExtractor<'a> for V1Body<T, SIZE>
 where
     T: Type + DeserializeOwned + Send,
 {
@@ -123,10 +132,15 @@ where
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        let limit = request
-            .data::<SharedState>()
-            .map_or(DEFAULT_LIMIT, |s| s.settings.max_body_bytes);
-        let limit = if LISTS { limit.max(LIST_LIMIT) } else { limit };
+        let state = request.data::<SharedState>();
+        let limit = state.map_or(DEFAULT_LIMIT, |s| s.settings.max_body_bytes);
+        let limit = match SIZE {
+            LISTS => limit.max(LIST_LIMIT),
+            FILE => limit.max(state.map_or(DEFAULT_LIMIT, |s| {
+                crate::service::files::body_limit(&s.settings)
+            })),
+            _ => limit,
+        };
         let too_large = || {
             V1Error::PayloadTooLarge(ErrorEnvelope::new(&phrase!(
                 "Слишком большой запрос: не более {limit} байт",

@@ -5,6 +5,7 @@ use super::envelope::{V1Error, envelope, lang};
 use super::security::TokenAuth;
 use super::{V1Tag, given, state};
 use crate::domain::{GroupId, MessageText, StaffId, Title};
+use crate::service::files;
 use crate::service::messaging::{self, Recipients, Source};
 use poem::Request;
 use poem_openapi::payload::Json;
@@ -41,6 +42,11 @@ pub struct CreateMessageBulkRequest {
     /// `acknowledged` («Ознакомлен»), его время — `ackdate`. По умолчанию `false`.
     #[serde(default, deserialize_with = "lenient::flag")]
     pub requireack: Option<String>,
+    /// Дополнение: идентификаторы файлов (uploadfile), приложенных к каждому сообщению, до 5;
+    /// массив или строка через запятую. Файл хранится один раз на всю рассылку. Сотрудник
+    /// видит файлы под текстом и открывает их в приложении.
+    #[serde(default, deserialize_with = "lenient::id_list")]
+    pub fileids: Option<Vec<String>>,
 }
 
 /// A message created for one recipient.
@@ -111,10 +117,12 @@ impl BulkApi {
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
         let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
         let to = addressed(&b.all, b.staffids, &b.groupid)?;
+        let files = files::attachable(state, partner.id, b.fileids).await?;
         let content = messaging::Content {
             title: &title,
             text: &text,
             ack_required: flag(&b.requireack, "requireack")?.unwrap_or(false),
+            files: &files,
         };
         let actor = auth.0.actor();
         let origin = Source::Api.by(&actor);

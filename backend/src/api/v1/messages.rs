@@ -9,6 +9,7 @@ use super::security::{Caller, TokenAuth};
 use super::{V1Tag, given, missing, required, state};
 use crate::cabinet::audit;
 use crate::domain::{IdempotencyKey, MessageId, MessageText, StaffId, Title, now_millis};
+use crate::service::files;
 use crate::service::messaging::{self, Source};
 use crate::service::reminders;
 use crate::store::{MessageQuery, MessageStatus, Report};
@@ -37,6 +38,10 @@ pub struct CreateMessageRequest {
     /// `acknowledged` («Ознакомлен»), его время — `ackdate`. По умолчанию `false`.
     #[serde(default, deserialize_with = "lenient::flag")]
     pub requireack: Option<String>,
+    /// Дополнение: идентификаторы файлов (uploadfile), приложенных к сообщению, до 5; массив
+    /// или строка через запятую. Сотрудник видит их под текстом и открывает в приложении.
+    #[serde(default, deserialize_with = "lenient::id_list")]
+    pub fileids: Option<Vec<String>>,
 }
 
 /// The stored message.
@@ -54,6 +59,8 @@ pub struct CreatedMessage {
     pub status: String,
     /// Addition: the employee is asked to acknowledge the message.
     pub requireack: bool,
+    /// Addition: the files it carries (`fileids`), in their order.
+    pub fileids: Vec<String>,
 }
 
 envelope!(
@@ -112,6 +119,20 @@ pub struct MessageItem {
     pub requireack: bool,
     /// Addition: when the employee acknowledged it; `null` until then.
     pub ackdate: Option<String>,
+    /// Addition: the files it carries (uploadfile), in their order; absent when none. The
+    /// app downloads each with getfile.
+    #[oai(skip_serializing_if_is_empty)]
+    pub files: Vec<MessageFileItem>,
+}
+
+/// A file a message carries.
+#[derive(Object, Debug)]
+pub struct MessageFileItem {
+    pub fileid: String,
+    pub name: String,
+    /// Размер в байтах.
+    pub size: i64,
+    pub contenttype: String,
 }
 
 // The spec's type only: the answer itself is written by `page_json::write_page`.
@@ -467,10 +488,12 @@ impl MessagesApi {
         let staff_id = StaffId::parse(required(&b.staffid, "staffid")?)?;
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
         let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
+        let files = files::attachable(state, partner.id, b.fileids).await?;
         let content = messaging::Content {
             title: &title,
             text: &text,
             ack_required: flag(&b.requireack, "requireack")?.unwrap_or(false),
+            files: &files,
         };
         // Read raw: the typed parameter (there for the spec) reads a value that is not
         // visible ASCII as no header at all, and a key must never be dropped silently.
@@ -497,6 +520,7 @@ impl MessagesApi {
             createdate: state.time.format(m.created_at),
             status: m.status,
             requireack: m.ack_required,
+            fileids: files.iter().map(ToString::to_string).collect(),
         }))
     }
 
@@ -541,10 +565,13 @@ impl MessagesApi {
             limit,
         };
         let rows = messaging::list_for_staff(state, &query).await?;
+        let with_files: Vec<i64> = rows.iter().filter(|m| m.files > 0).map(|m| m.id).collect();
+        let files = state.store.files_of_messages(&with_files).await?;
         Ok(JsonBytes::new(page_json::write_page(
             &auth.0.partner().inn,
             &state.time,
             &rows,
+            &files,
         )))
     }
 

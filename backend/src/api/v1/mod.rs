@@ -3,6 +3,7 @@
 pub mod body;
 mod bulk;
 pub mod envelope;
+mod files;
 mod groups;
 mod history;
 mod login;
@@ -17,6 +18,7 @@ use envelope::V1Error;
 use poem::Request;
 
 pub use bulk::BulkApi;
+pub use files::FilesApi;
 pub use groups::GroupsApi;
 pub use history::HistoryApi;
 pub use login::LoginApi;

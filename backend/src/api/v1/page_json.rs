@@ -9,11 +9,16 @@
 //! `MessageListEnvelope` and `StaffListEnvelope` (keys sorted, compact); tests compare them.
 
 use crate::domain::TimeFormat;
-use crate::store::{MessageRow, StaffRow};
+use crate::store::{FilesByMessage, MessageFile, MessageRow, StaffRow};
 use std::collections::HashMap;
 
 /// `{"data":[…],"error":"","success":true}` for `rows`, newest first as given.
-pub fn write_page(inn: &str, time: &TimeFormat, rows: &[MessageRow]) -> Vec<u8> {
+pub fn write_page(
+    inn: &str,
+    time: &TimeFormat,
+    rows: &[MessageRow],
+    files: &FilesByMessage,
+) -> Vec<u8> {
     // 460 bytes covers a message of a short title and a sentence of text, with its dates.
     let mut out = Vec::with_capacity(64 + rows.len() * 460);
     let date = |out: &mut Vec<u8>, key: &[u8], at: Option<i64>| {
@@ -36,6 +41,9 @@ pub fn write_page(inn: &str, time: &TimeFormat, rows: &[MessageRow]) -> Vec<u8> 
         date(&mut out, b"{\"ackdate\":", m.acked_at);
         date(&mut out, b",\"createdate\":", Some(m.created_at));
         date(&mut out, b",\"delivereddate\":", m.delivered_at);
+        if let Some(files) = files.get(&m.id).filter(|f| !f.is_empty()) {
+            write_files(&mut out, files);
+        }
         out.extend_from_slice(b",\"inn\":");
         string(&mut out, inn);
         out.extend_from_slice(b",\"message\":");
@@ -61,6 +69,26 @@ pub fn write_page(inn: &str, time: &TimeFormat, rows: &[MessageRow]) -> Vec<u8> 
     }
     out.extend_from_slice(LIST_TAIL);
     out
+}
+
+/// `,"files":[…]` of a message, each file's keys sorted as `MessageFileItem`'s.
+fn write_files(out: &mut Vec<u8>, files: &[MessageFile]) {
+    out.extend_from_slice(b",\"files\":[");
+    for (i, f) in files.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"contenttype\":");
+        string(out, &f.content_type);
+        out.extend_from_slice(b",\"fileid\":\"");
+        out.extend_from_slice(itoa::Buffer::new().format(f.id).as_bytes());
+        out.extend_from_slice(b"\",\"name\":");
+        string(out, &f.name);
+        out.extend_from_slice(b",\"size\":");
+        out.extend_from_slice(itoa::Buffer::new().format(f.size).as_bytes());
+        out.push(b'}');
+    }
+    out.push(b']');
 }
 
 /// The bytes before the first item and after the last of any list answer.
@@ -150,7 +178,7 @@ fn string(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::v1::messages::{MessageItem, MessageListEnvelope};
+    use crate::api::v1::messages::{MessageFileItem, MessageItem, MessageListEnvelope};
     use poem_openapi::types::ToJSON;
 
     fn row(id: i64, title: &str, body: &str, status: &str, dates: Option<i64>) -> MessageRow {
@@ -171,11 +199,17 @@ mod tests {
             acked_at: dates.filter(|_| id % 4 == 0).map(|d| d + 3),
             sent_by: None,
             sms_at: None,
+            files: 0,
         }
     }
 
     /// What poem-openapi's `Json` writes for the same page.
-    fn reference(inn: &str, time: &TimeFormat, rows: &[MessageRow]) -> String {
+    fn reference(
+        inn: &str,
+        time: &TimeFormat,
+        rows: &[MessageRow],
+        files: &FilesByMessage,
+    ) -> String {
         let fmt = |t: Option<i64>| t.map(|t| time.format(t));
         let data = rows
             .iter()
@@ -193,6 +227,17 @@ mod tests {
                 readdate: fmt(m.read_at),
                 requireack: m.ack_required,
                 ackdate: fmt(m.acked_at),
+                files: files
+                    .get(&m.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|f| MessageFileItem {
+                        fileid: f.id.to_string(),
+                        name: f.name.clone(),
+                        size: f.size,
+                        contenttype: f.content_type.clone(),
+                    })
+                    .collect(),
             })
             .collect();
         let envelope = MessageListEnvelope {
@@ -225,10 +270,29 @@ mod tests {
             ),
             row(i64::MAX, "x", "y", "not-a-status", None),
         ];
-        for inn in ["7707083893", "77\"07"] {
-            for n in 0..=rows.len() {
-                let ours = String::from_utf8(write_page(inn, &time, &rows[..n])).unwrap();
-                assert_eq!(ours, reference(inn, &time, &rows[..n]), "{n} rows");
+        let file = |message_id, id, name: &str| MessageFile {
+            message_id,
+            id,
+            name: name.into(),
+            content_type: "application/pdf".into(),
+            size: id * 1000,
+        };
+        let with_files: FilesByMessage = [
+            (
+                2,
+                vec![file(2, 7, "Листок \"март\".pdf"), file(2, 9, "b.pdf")],
+            ),
+            (4, vec![file(4, 7, "a.pdf")]),
+        ]
+        .into_iter()
+        .collect();
+        for files in [FilesByMessage::new(), with_files] {
+            for inn in ["7707083893", "77\"07"] {
+                for n in 0..=rows.len() {
+                    let ours =
+                        String::from_utf8(write_page(inn, &time, &rows[..n], &files)).unwrap();
+                    assert_eq!(ours, reference(inn, &time, &rows[..n], &files), "{n} rows");
+                }
             }
         }
     }

@@ -60,6 +60,11 @@ pub struct ScheduleMessageRequest {
     /// `acknowledged` («Ознакомлен»), его время — `ackdate`. По умолчанию `false`.
     #[serde(default, deserialize_with = "lenient::flag")]
     pub requireack: Option<String>,
+    /// Не поддерживается: файлы (uploadfile) прикладываются только к сообщениям, отправляемым
+    /// сразу (createmessage, createmessagebulk); с `fileids` запрос отклоняется (400), а не
+    /// планирует отправку без файлов.
+    #[serde(default, deserialize_with = "lenient::id_list")]
+    pub fileids: Option<Vec<String>>,
 }
 
 /// Request of `getschedule` and `cancelschedule`.
@@ -261,6 +266,15 @@ impl ScheduleApi {
         let partner = auth.0.require_sender()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
+        if b.fileids.as_ref().is_some_and(|ids| !ids.is_empty()) {
+            // A file waits a day to be attached; a send may be due in a month.
+            return Err(V1Error::bad_request(phrase!(
+                "Файлы не прикладываются к запланированным сообщениям: отправьте их \
+                 createmessage или createmessagebulk в нужное время",
+                "Files are not attached to scheduled messages: send them with createmessage \
+                 or createmessagebulk when the time comes"
+            )));
+        }
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
         let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
         let send_at = state.time.parse(required(&b.senddate, "senddate")?)?;
@@ -284,6 +298,7 @@ impl ScheduleApi {
                 title: &title,
                 text: &text,
                 ack_required: flag(&b.requireack, "requireack")?.unwrap_or(false),
+                files: &[],
             },
             send_at,
             origin: Source::Api.by(&actor),

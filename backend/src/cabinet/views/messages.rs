@@ -666,6 +666,8 @@ pub struct Event {
 struct ShowView {
     l: Layout,
     m: MessageRow,
+    /// The files it carries, in its order.
+    files: Vec<FileView>,
     staff_name: String,
     created: String,
     /// Who sent it, and the journal of their actions when it is known.
@@ -708,6 +710,14 @@ struct AckView {
     last_reminder: String,
     /// The partner's automatic reminders: hours after sending (0: off).
     auto_hours: i64,
+}
+
+/// A file a message carries, as its page lists it.
+struct FileView {
+    id: i64,
+    name: String,
+    /// Its size as a person reads it ("120 КБ").
+    size: String,
 }
 
 /// Recipients listed by name on the page as not having acknowledged; the list's filter
@@ -848,8 +858,22 @@ pub async fn show(
     let l = Layout::signed_in(*lang, Area::Cabinet, "messages", s.who(), s.csrf)
         .with_title(m.title.clone())
         .with_counted_notice(q.done.done.as_deref(), q.n);
+    let files = state
+        .store
+        .files_of_messages(&[m.id])
+        .await?
+        .remove(&m.id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| FileView {
+            id: f.id,
+            size: size_label(f.size, Tr(*lang)),
+            name: f.name,
+        })
+        .collect();
     let view = ShowView {
         l,
+        files,
         staff_name,
         created: cfg.datetime(m.created_at),
         sender,
@@ -869,6 +893,59 @@ pub async fn show(
         m,
     };
     Ok(html(view.render()))
+}
+
+/// A file's size in КБ or МБ (KB, MB), as a list shows it.
+pub fn size_label(bytes: i64, t: Tr) -> String {
+    let kb = (bytes as f64 / 1024.0).max(0.1);
+    if kb < 1024.0 {
+        format!("{} {}", trimmed(kb), t.s("msg.kb"))
+    } else {
+        format!("{} {}", trimmed(kb / 1024.0), t.s("msg.mb"))
+    }
+}
+
+/// One decimal, none when it is zero: 12 КБ, 1.5 МБ.
+fn trimmed(n: f64) -> String {
+    let s = format!("{n:.1}");
+    s.strip_suffix(".0").map(str::to_owned).unwrap_or(s)
+}
+
+/// Downloads a file of one of the partner's messages.
+#[handler]
+pub async fn file(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path((id, file)): Path<(String, String)>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let (Ok(id), Ok(file)) = (id.parse::<i64>(), file.parse::<i64>()) else {
+        return Err(CabinetError::NotFound);
+    };
+    // The message must be the partner's and carry the file: a file ID alone is not enough.
+    state
+        .store
+        .message_by_id(s.partner.id, id)
+        .await?
+        .ok_or(CabinetError::NotFound)?;
+    let carried = state.store.message_file_ids(id).await?;
+    if !carried.contains(&file) {
+        return Err(CabinetError::NotFound);
+    }
+    let f = state
+        .store
+        .partner_file(s.partner.id, file)
+        .await?
+        .ok_or(CabinetError::NotFound)?;
+    Ok(Response::builder()
+        .content_type(f.content_type)
+        .header(
+            "Content-Disposition",
+            crate::service::files::content_disposition(&f.name),
+        )
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Cache-Control", "private, no-store")
+        .body(f.data))
 }
 
 /// `?done=bulk_recalled&n=…` after a recall.

@@ -8,17 +8,22 @@ use super::super::layout::{Area, Layout};
 use super::super::session::PartnerSession;
 use super::super::{CabinetConfig, audit, html, session};
 use super::groups::active_members;
-use crate::domain::{GroupId, MessageText, Phone, Repeat, StaffId, Title, now_millis};
+use crate::domain::{
+    FileId, FileName, FileUpload, GroupId, MessageText, Phone, Repeat, StaffId, Title,
+    file_extensions, megabytes, now_millis,
+};
 use crate::error::Error;
+use crate::service::files;
 use crate::service::messaging::{self, Recipients, Source};
 use crate::service::schedule::{self, NewSend};
 use crate::state::SharedState;
 use crate::store::{Keyed, StaffRow, StaffState, TemplateRow};
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::Data;
-use poem::{IntoResponse, Request, Response, handler};
+use poem::web::{Data, Multipart};
+use poem::{FromRequest, IntoResponse, Request, RequestBody, Response, handler};
 use std::collections::{HashMap, HashSet};
+use tokio::io::AsyncReadExt;
 
 /// Up to this many active employees the form lists them to pick from.
 const LIST_MAX: usize = 500;
@@ -100,6 +105,10 @@ struct SendView {
     repeat_until: String,
     /// "Ask to acknowledge" is ticked.
     ack: bool,
+    /// The file input's `accept`: the extensions taken.
+    file_accept: String,
+    /// The largest file, as a person reads it ("5 МБ").
+    file_max: String,
 }
 
 fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
@@ -124,6 +133,7 @@ fn view(
     staff: &[StaffRow],
     active: usize,
     chosen: &HashSet<i64>,
+    max_file: usize,
 ) -> SendView {
     let listed = active <= LIST_MAX;
     let t = l.t;
@@ -166,6 +176,12 @@ fn view(
         repeats: repeat_choices(t),
         repeat_until: String::new(),
         ack: false,
+        file_accept: file_extensions()
+            .split(", ")
+            .map(|e| format!(".{e}"))
+            .collect::<Vec<_>>()
+            .join(","),
+        file_max: format!("{} {}", megabytes(max_file), t.s("msg.mb")),
     }
 }
 
@@ -215,7 +231,14 @@ pub async fn page(
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf);
-    let mut v = view(l, cfg, &staff, active, &pre);
+    let mut v = view(
+        l,
+        cfg,
+        &staff,
+        active,
+        &pre,
+        files::max_bytes(&state.settings)?,
+    );
     let templates = state.store.templates(s.partner.id).await?;
     // `?template=ID` fills in the title and the text; another partner's ID fills in nothing.
     let chosen = query
@@ -363,6 +386,74 @@ struct SendForm {
 fn parse_form(body: &str) -> CabinetResult<SendForm> {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(body).map_err(|_| CabinetError::bad_form())?;
+    Ok(form_of(pairs))
+}
+
+/// A file chosen in the send form, not stored yet.
+struct ChosenFile {
+    name: String,
+    data: Vec<u8>,
+}
+
+/// The form as either encoding sends it: the page's own (multipart, for its files) or a
+/// plain urlencoded post (no files).
+async fn read_form(
+    req: &Request,
+    body: poem::Body,
+    max_file: usize,
+) -> CabinetResult<(SendForm, Vec<ChosenFile>)> {
+    let multipart = req
+        .content_type()
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    if !multipart {
+        let text = body
+            .into_string()
+            .await
+            .map_err(|_| CabinetError::bad_form())?;
+        return Ok((parse_form(&text)?, Vec::new()));
+    }
+    let mut parts = Multipart::from_request(req, &mut RequestBody::new(body))
+        .await
+        .map_err(|_| CabinetError::bad_form())?;
+    let mut pairs = Vec::new();
+    let mut files = Vec::new();
+    while let Some(field) = parts
+        .next_field()
+        .await
+        .map_err(|_| CabinetError::bad_form())?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let mut bytes = Vec::new();
+        // One byte over the limit is enough to refuse it with the file's own words.
+        let mut reader = field.into_async_read().take(max_file as u64 + 1);
+        reader
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|_| CabinetError::bad_form())?;
+        match (name.as_str(), file_name) {
+            // A file input left empty sends a part with no name and no bytes.
+            ("files", Some(file_name)) if !file_name.is_empty() || !bytes.is_empty() => {
+                if files.len() == files::MAX_PER_MESSAGE {
+                    return Err(CabinetError::Invalid(phrase!(
+                        "К сообщению можно приложить не более {} файлов",
+                        "A message carries {} files at most",
+                        files::MAX_PER_MESSAGE
+                    )));
+                }
+                files.push(ChosenFile {
+                    name: file_name,
+                    data: bytes,
+                });
+            }
+            ("files", _) => {}
+            _ => pairs.push((name, String::from_utf8_lossy(&bytes).into_owned())),
+        }
+    }
+    Ok((form_of(pairs), files))
+}
+
+fn form_of(pairs: Vec<(String, String)>) -> SendForm {
     let mut f = SendForm {
         csrf: String::new(),
         staff: HashSet::new(),
@@ -394,7 +485,7 @@ fn parse_form(body: &str) -> CabinetResult<SendForm> {
             _ => {}
         }
     }
-    Ok(f)
+    f
 }
 
 #[handler]
@@ -403,10 +494,10 @@ pub async fn submit(
     Data(state): Data<&SharedState>,
     Data(cfg): Data<&CabinetConfig>,
     Data(lang): Data<&Lang>,
-    body: String,
+    body: poem::Body,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let form = parse_form(&body)?;
+    let (form, chosen_files) = read_form(req, body, files::max_bytes(&state.settings)?).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let active = state.store.staff_tally(s.partner.id).await?.active as usize;
     // The form lists a small company's staff; "all" sends to every active one.
@@ -421,7 +512,14 @@ pub async fn submit(
     )
     .await?;
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone());
-    let mut v = view(l, cfg, &staff, active, &form.staff);
+    let mut v = view(
+        l,
+        cfg,
+        &staff,
+        active,
+        &form.staff,
+        files::max_bytes(&state.settings)?,
+    );
     v.templates = template_options(&state.store.templates(s.partner.id).await?, None);
     v.groups = group_options(state, s.partner.id, form.group).await?;
     v.later = form.later;
@@ -510,6 +608,33 @@ pub async fn submit(
                 .into_response());
         }
     };
+    if !chosen_files.is_empty() && form.later {
+        v.error = Some(v.l.t.s("send.files_later").to_owned());
+        return bad_request(&v);
+    }
+    // Every file checked before any is stored: a refused one stores none.
+    let mut uploads = Vec::with_capacity(chosen_files.len());
+    for f in chosen_files {
+        let checked = FileName::parse(&f.name).and_then(|name| {
+            FileUpload::new(name, f.data, files::max_bytes(&state.settings).unwrap_or(0))
+        });
+        match checked {
+            Ok(upload) => uploads.push(upload),
+            Err(e) => {
+                v.error = Some(format!(
+                    "{} {}",
+                    v.l.t.phrase(&e.0),
+                    v.l.t.s("send.files_again")
+                ));
+                return bad_request(&v);
+            }
+        }
+    }
+    let mut file_ids = Vec::with_capacity(uploads.len());
+    for upload in uploads {
+        let row = files::store(state, s.partner.id, upload, &s.actor).await?;
+        file_ids.push(FileId(row.id));
+    }
     let ids: Vec<StaffId> = chosen.iter().map(|r| StaffId(r.id)).collect();
     let to = match form.group {
         _ if form.all => Recipients::AllActive,
@@ -520,6 +645,7 @@ pub async fn submit(
         title,
         text,
         ack_required: form.ack,
+        files: &file_ids,
     };
     if form.later {
         let asked = ToSchedule {

@@ -1,0 +1,226 @@
+//! Files sent with messages: what may be uploaded, which files a message may carry, and who
+//! may download them. The store's side is `store::files`.
+
+use crate::config::{Knob, Settings};
+use crate::domain::{FileId, FileName, FileUpload, Millis, now_millis};
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::store::{FileData, FileRow};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+pub const FILE_KNOBS: &[Knob] = &[Knob {
+    key: "file_max_bytes",
+    default: "5242880",
+    help: "largest file a message may carry (uploadfile, the cabinet's send form), in bytes; up to 5 files a message",
+}];
+
+/// Files one message carries at most: what a phone's screen lists under a message.
+pub const MAX_PER_MESSAGE: usize = 5;
+
+/// How long an uploaded file waits to be attached to a message; after that, unless a message
+/// carries it, the housekeeping deletes it.
+pub const KEEP_UNUSED: Duration = Duration::from_secs(24 * 3600);
+
+/// The server's largest file (`SIMO_FILE_MAX_BYTES`).
+pub fn max_bytes(settings: &Settings) -> Result<usize> {
+    let n: usize = settings.module_number("file_max_bytes")?;
+    if n == 0 {
+        return Err(Error::Config(
+            "SIMO_FILE_MAX_BYTES: must be at least 1".into(),
+        ));
+    }
+    Ok(n)
+}
+
+/// The largest body of `uploadfile`: the file in base64 (4 bytes for every 3, and 1C's line
+/// breaks every 76 characters, each `\r\n` written in JSON as four characters) and the rest of
+/// the request.
+pub fn body_limit(settings: &Settings) -> usize {
+    let max = max_bytes(settings).unwrap_or(5 * 1024 * 1024);
+    let base64 = max.div_ceil(3) * 4;
+    base64 + base64 / 76 * 4 + 64 * 1024
+}
+
+/// The bytes of a file sent in base64: the standard alphabet or the URL-safe one, padded or
+/// not, with line breaks (1C's `Base64Строка` breaks its lines) or without.
+pub fn decode_base64(raw: &str) -> Result<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let compact: String = raw.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let unpadded = compact.trim_end_matches('=');
+    STANDARD_NO_PAD
+        .decode(unpadded)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(unpadded))
+        .map_err(|_| {
+            Error::invalid(phrase!(
+                "Поле «content» должно содержать файл в кодировке Base64",
+                "“content” must hold the file in Base64"
+            ))
+        })
+}
+
+/// Stores a file of the partner, to be attached to messages within `KEEP_UNUSED`.
+pub async fn upload(
+    state: &AppState,
+    partner_id: i64,
+    name: FileName,
+    data: Vec<u8>,
+    uploaded_by: &str,
+) -> Result<FileRow> {
+    let file = FileUpload::new(name, data, max_bytes(&state.settings)?)
+        .map_err(|e| Error::Invalid(e.0))?;
+    store(state, partner_id, file, uploaded_by).await
+}
+
+/// Stores a file already checked (`FileUpload::new`).
+pub async fn store(
+    state: &AppState,
+    partner_id: i64,
+    file: FileUpload,
+    uploaded_by: &str,
+) -> Result<FileRow> {
+    let sha256 = hex::encode(Sha256::digest(&file.data));
+    let row = state
+        .store
+        .insert_file(partner_id, &file, &sha256, uploaded_by, now_millis())
+        .await?;
+    tracing::info!(
+        partner_id,
+        file_id = row.id,
+        size = row.size,
+        "file uploaded"
+    );
+    Ok(row)
+}
+
+/// The files a message is asked to carry: at most `MAX_PER_MESSAGE`, each once, each one of
+/// the partner's files; in the order given.
+pub async fn attachable(
+    state: &AppState,
+    partner_id: i64,
+    raw: Option<Vec<String>>,
+) -> Result<Vec<FileId>> {
+    let raw = raw.unwrap_or_default();
+    if raw.len() > MAX_PER_MESSAGE {
+        return Err(Error::invalid(phrase!(
+            "К сообщению можно приложить не более {MAX_PER_MESSAGE} файлов",
+            "A message carries {MAX_PER_MESSAGE} files at most"
+        )));
+    }
+    let mut ids = Vec::with_capacity(raw.len());
+    for id in &raw {
+        let id = FileId::parse(id).map_err(|e| Error::Invalid(e.0))?;
+        if ids.contains(&id) {
+            return Err(Error::invalid(phrase!(
+                "Файл {id} указан дважды",
+                "File {id} is given twice"
+            )));
+        }
+        ids.push(id);
+    }
+    let plain: Vec<i64> = ids.iter().map(|f| f.0).collect();
+    let found = state.store.partner_files(partner_id, &plain).await?;
+    if let Some(missing) = ids.iter().find(|id| found.iter().all(|f| f.id != id.0)) {
+        return Err(file_not_found(*missing));
+    }
+    Ok(ids)
+}
+
+pub fn file_not_found(id: FileId) -> Error {
+    Error::not_found(phrase!(
+        "Файл {id} не найден: загрузите его снова (uploadfile); файл, не приложенный ни к одному сообщению, хранится сутки",
+        "File {id} not found: upload it again (uploadfile); a file no message carries is kept for a day"
+    ))
+}
+
+/// A file of one of the employee's messages, as their app downloads it; not when the message
+/// was recalled, nor another employee's.
+pub async fn staff_file(
+    state: &AppState,
+    staff_id: i64,
+    message_id: i64,
+    file_id: FileId,
+) -> Result<FileData> {
+    state
+        .store
+        .staff_file(staff_id, message_id, file_id.0)
+        .await?
+        .ok_or_else(|| {
+            Error::not_found(phrase!(
+                "У сообщения {message_id} нет файла {file_id} (или сообщение отозвано)",
+                "Message {message_id} has no file {file_id} (or it was recalled)"
+            ))
+        })
+}
+
+/// One of the partner's files, as its system or its cabinet downloads it.
+pub async fn partner_file(state: &AppState, partner_id: i64, file_id: FileId) -> Result<FileData> {
+    state
+        .store
+        .partner_file(partner_id, file_id.0)
+        .await?
+        .ok_or_else(|| file_not_found(file_id))
+}
+
+/// When unused files are old enough to delete.
+pub fn unused_before(now: Millis) -> Millis {
+    now - KEEP_UNUSED.as_millis() as Millis
+}
+
+/// `Content-Disposition` for a download: the name in UTF-8 (RFC 6266, 5987) and an ASCII
+/// stand-in for clients that read only `filename`.
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_as_1c_and_others_write_it() {
+        let bytes = b"%PDF-1.7 \xFF\xFE payslip".repeat(10);
+        let standard = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        let broken: String = standard
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join("\r\n");
+        let url_safe = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+        for text in [&standard, &broken, &url_safe] {
+            assert_eq!(decode_base64(text).unwrap(), bytes);
+        }
+        assert!(decode_base64("не base64!").is_err());
+    }
+
+    #[test]
+    fn disposition_keeps_the_name_in_utf8() {
+        assert_eq!(
+            content_disposition("Листок \"март\".pdf"),
+            "attachment; filename=\"______ ______.pdf\"; filename*=UTF-8''%D0%9B%D0%B8%D1%81%D1%82%D0%BE%D0%BA%20%22%D0%BC%D0%B0%D1%80%D1%82%22.pdf"
+        );
+    }
+
+    #[test]
+    fn the_body_has_room_for_the_largest_file() {
+        let settings = Settings::default();
+        let max = max_bytes(&settings).unwrap();
+        assert_eq!(max, 5 * 1024 * 1024);
+        assert!(body_limit(&settings) > max * 4 / 3 + 4 * (max * 4 / 3 / 76));
+    }
+}

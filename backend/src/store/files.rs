@@ -1,0 +1,279 @@
+//! Files sent with messages (migration 50).
+//!
+//! A file is uploaded once (`uploadfile`, the cabinet's send form) and attached by ID to one
+//! message or to every message of a send: a send to 10,000 employees stores its file once.
+//! A message's files are linked in the transaction that stores the message, so the push
+//! that announces it never comes before its files. `messages.files` counts them: a page of
+//! `getmessage` reads its files only when one of its messages has any.
+//!
+//! A file no message needs is deleted by the housekeeping a day after its upload (see
+//! `prune_unused_files`): one uploaded and never attached, or one whose messages were all
+//! deleted (the company's retention, an employee deleted).
+
+use super::deliveries::{BeginWrite, insert_one_in_tx};
+use super::{
+    Keyed, NewMessage, Pool, Store, ids_json, is_unique_violation, with_pool, with_writer,
+};
+use crate::domain::{FileUpload, IdempotencyKey, Millis};
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+
+/// A stored file as its lists show it, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FileRow {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: Millis,
+}
+
+/// A file with its bytes, to send to whoever may read it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FileData {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub data: Vec<u8>,
+}
+
+/// One file of a message, in the message's order.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MessageFile {
+    pub message_id: i64,
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// The files of each message, in their order.
+pub type FilesByMessage = HashMap<i64, Vec<MessageFile>>;
+
+const META: &str = "id, name, content_type, size, sha256, created_at";
+
+impl Store {
+    /// Stores an uploaded file of the partner; `sha256` is its digest in hex.
+    pub async fn insert_file(
+        &self,
+        partner_id: i64,
+        file: &FileUpload,
+        sha256: &str,
+        uploaded_by: &str,
+        now: Millis,
+    ) -> Result<FileRow> {
+        Ok(with_writer!(self, p => sqlx::query_as(
+            "INSERT INTO files (partner_id, name, content_type, size, sha256, data, uploaded_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             RETURNING id, name, content_type, size, sha256, created_at",
+        )
+        .bind(partner_id)
+        .bind(file.name.as_str())
+        .bind(file.name.content_type())
+        .bind(file.data.len() as i64)
+        .bind(sha256)
+        .bind(&file.data)
+        .bind(uploaded_by)
+        .bind(now)
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// Those of `ids` that are the partner's files, in no particular order.
+    pub async fn partner_files(&self, partner_id: i64, ids: &[i64]) -> Result<Vec<FileRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {META} FROM files
+                     WHERE id IN (SELECT value FROM json_each($2)) AND partner_id = $1"
+                )))
+                .bind(partner_id)
+                .bind(ids_json(ids)?)
+                .fetch_all(p)
+                .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {META} FROM files WHERE id = ANY($2) AND partner_id = $1"
+                )))
+                .bind(partner_id)
+                .bind(ids)
+                .fetch_all(p)
+                .await?
+            }
+        })
+    }
+
+    /// The files of `ids` (messages), in each message's order.
+    pub async fn files_of_messages(&self, ids: &[i64]) -> Result<FilesByMessage> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<MessageFile> = match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT mf.message_id, f.id, f.name, f.content_type, f.size
+                     FROM message_files mf JOIN files f ON f.id = mf.file_id
+                     WHERE mf.message_id IN (SELECT value FROM json_each($1))
+                     ORDER BY mf.message_id, mf.position",
+                )
+                .bind(ids_json(ids)?)
+                .fetch_all(p)
+                .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT mf.message_id, f.id, f.name, f.content_type, f.size
+                     FROM message_files mf JOIN files f ON f.id = mf.file_id
+                     WHERE mf.message_id = ANY($1)
+                     ORDER BY mf.message_id, mf.position",
+                )
+                .bind(ids)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        let mut by_message: FilesByMessage = HashMap::new();
+        for row in rows {
+            by_message.entry(row.message_id).or_default().push(row);
+        }
+        Ok(by_message)
+    }
+
+    /// A file of one of the employee's messages, unless the message was recalled: what the
+    /// employee's app may download.
+    pub async fn staff_file(
+        &self,
+        staff_id: i64,
+        message_id: i64,
+        file_id: i64,
+    ) -> Result<Option<FileData>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT f.id, f.name, f.content_type, f.sha256, f.data
+             FROM messages m
+             JOIN message_files mf ON mf.message_id = m.id
+             JOIN files f ON f.id = mf.file_id
+             WHERE m.id = $1 AND m.staff_id = $2 AND mf.file_id = $3 AND m.status <> 'recalled'",
+        )
+        .bind(message_id)
+        .bind(staff_id)
+        .bind(file_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// One of the partner's files with its bytes.
+    pub async fn partner_file(&self, partner_id: i64, file_id: i64) -> Result<Option<FileData>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT id, name, content_type, sha256, data FROM files WHERE id = $1 AND partner_id = $2",
+        )
+        .bind(file_id)
+        .bind(partner_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// The IDs of a message's files, in its order.
+    pub async fn message_file_ids(&self, message_id: i64) -> Result<Vec<i64>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT file_id FROM message_files WHERE message_id = $1 ORDER BY position",
+        )
+        .bind(message_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Stores a message that carries files, as `insert_message_keyed` stores one that does
+    /// not, and links its files (the partner's, checked by the caller) in the same
+    /// transaction. Not through the group commit: a message with files is rare and large.
+    pub async fn insert_message_with_files(
+        &self,
+        m: &NewMessage<'_>,
+        files: &[i64],
+    ) -> Result<Keyed> {
+        let stored = with_writer!(self, p => async {
+            let mut tx = p.begin_write().await?;
+            let (mut row, job) = insert_one_in_tx!(tx, m.partner_id, m.staff_id.0, m.title, m.body, m.source, m.sent_by, m.status, m.now, None, m.idempotency_key.map(IdempotencyKey::as_str), m.ack_required);
+            for (position, file) in files.iter().enumerate() {
+                sqlx::query("INSERT INTO message_files (message_id, position, file_id) VALUES ($1, $2, $3)")
+                    .bind(row.id)
+                    .bind(position as i64)
+                    .bind(*file)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("UPDATE messages SET files = $2 WHERE id = $1")
+                .bind(row.id)
+                .bind(files.len() as i64)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            row.files = files.len() as i64;
+            Ok::<_, sqlx::Error>((row, job))
+        }.await);
+        match stored {
+            Ok((row, job)) => {
+                if job.is_some() {
+                    self.hint_outbox();
+                }
+                Ok(Keyed::Stored(row))
+            }
+            Err(e)
+                if is_unique_violation(&e)
+                    && let Some(key) = m.idempotency_key =>
+            {
+                self.taken_by_key(m.partner_id, key).await
+            }
+            // Deleted by the housekeeping since the caller checked it (a day after its upload).
+            Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+                Err(Error::not_found(phrase!(
+                    "Файл сообщения только что удалён (файл, не приложенный ни к одному сообщению, хранится сутки): загрузите его снова",
+                    "A file of the message was just deleted (a file no message carries is kept for a day): upload it again"
+                )))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes the files no message carries that were uploaded before `before`; returns how
+    /// many.
+    pub async fn prune_unused_files(&self, before: Millis) -> Result<u64> {
+        Ok(super::exec!(self, p => sqlx::query(
+            "DELETE FROM files WHERE created_at < $1
+               AND NOT EXISTS (SELECT 1 FROM message_files mf WHERE mf.file_id = files.id)",
+        )
+        .bind(before)
+        .execute(p)
+        .await)?)
+    }
+}
+
+/// Links `$files` to every message of the send `$send_id`, inside the transaction `$tx` that
+/// stored them (either database's).
+macro_rules! link_send_files {
+    ($tx:expr, $send_id:expr, $files:expr) => {{
+        let files: &[i64] = $files;
+        for (position, file) in files.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO message_files (message_id, position, file_id)
+                 SELECT id, $2, $3 FROM messages WHERE send_id = $1",
+            )
+            .bind($send_id)
+            .bind(position as i64)
+            .bind(*file)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        sqlx::query("UPDATE messages SET files = $2 WHERE send_id = $1")
+            .bind($send_id)
+            .bind(files.len() as i64)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(super) use link_send_files;

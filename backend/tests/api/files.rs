@@ -1,0 +1,474 @@
+//! Files sent with messages: `uploadfile`, `fileids` on `createmessage` and
+//! `createmessagebulk`, `files` in `getmessage`, `getfile`, and the housekeeping of files no
+//! message needs.
+
+use crate::helpers::*;
+use base64::Engine;
+use serde_json::{Value, json};
+use simo_backend::service::housekeeping::{Retention, run_once};
+
+both_databases!(
+    a_file_goes_with_its_message_to_that_employee_alone,
+    uploads_and_attachments_are_refused_when_wrong_and_nothing_is_stored,
+    a_send_to_many_stores_its_files_once_and_a_retry_keeps_them,
+    files_no_message_needs_are_deleted_a_day_after_their_upload,
+);
+
+/// A small PDF, as 1C's `Base64Строка` writes it: lines of 76 characters.
+fn payslip() -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n% payslip \xE2\x82\xBD\n".to_vec();
+    pdf.extend((0..600u32).map(|i| (i % 251) as u8));
+    pdf
+}
+
+fn base64_1c(bytes: &[u8]) -> String {
+    let plain = base64::engine::general_purpose::STANDARD.encode(bytes);
+    plain
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+async fn upload(app: &TestApp, p: &Partner, name: &str, bytes: &[u8]) -> Answer {
+    app.post(
+        "uploadfile",
+        Some(&p.token),
+        json!({"inn": p.inn, "name": name, "content": base64_1c(bytes)}),
+    )
+    .await
+}
+
+async fn uploaded(app: &TestApp, p: &Partner, name: &str, bytes: &[u8]) -> String {
+    upload(app, p, name, bytes).await.ok()["fileid"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn send_with(app: &TestApp, p: &Partner, staff: &str, files: Value) -> Answer {
+    app.post(
+        "createmessage",
+        Some(&p.token),
+        json!({"inn": p.inn, "staffid": staff, "title": "Расчётный листок",
+               "message": "За ноябрь", "fileids": files}),
+    )
+    .await
+}
+
+/// `getfile`'s answer: status, headers and bytes (an error is JSON in the envelope).
+struct Download {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+impl Download {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .to_str()
+            .unwrap()
+    }
+
+    fn refused(&self, status: u16) -> String {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.bytes)
+        );
+        let body: Value = serde_json::from_slice(&self.bytes).expect("an envelope");
+        assert_eq!(body["success"], false);
+        body["error"].as_str().unwrap().to_owned()
+    }
+}
+
+async fn get_file(app: &TestApp, token: &str, body: Value) -> Download {
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/getfile", app.base))
+        .header("Authorization", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    Download {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        bytes: resp.bytes().await.unwrap().to_vec(),
+    }
+}
+
+fn history(a: &Answer) -> Vec<Value> {
+    a.ok().as_array().unwrap().clone()
+}
+
+async fn a_file_goes_with_its_message_to_that_employee_alone(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let q = app.create_partner(INN_B).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let f = app.login(&p.inn, "+79990001122", "Петров Пётр").await;
+    let g = app.login(&q.inn, "+79990003344", "Сидоров Сидор").await;
+    let pdf = payslip();
+
+    let answer = upload(&app, &p, "Расчётный листок, ноябрь.pdf", &pdf).await;
+    let file = answer.ok().clone();
+    assert_eq!(file["name"], "Расчётный листок, ноябрь.pdf");
+    assert_eq!(file["size"], pdf.len());
+    assert_eq!(file["contenttype"], "application/pdf");
+    use sha2::Digest;
+    assert_eq!(file["sha256"], hex::encode(sha2::Sha256::digest(&pdf)));
+    let id = file["fileid"].as_str().unwrap().to_owned();
+
+    let plain = app.create_message(&p, &e.id, "Планерка", "В 10:00").await;
+    assert_eq!(plain.ok()["fileids"], json!([]));
+    let sent = send_with(&app, &p, &e.id, json!([id])).await;
+    assert_eq!(sent.ok()["fileids"], json!([id]));
+    let message = sent.ok()["messageid"].as_str().unwrap().to_owned();
+
+    // The history lists the file under its message; a message without files has no key.
+    let page = history(&app.get_messages(&e.token, json!({})).await);
+    assert_eq!(page.len(), 2);
+    assert_eq!(
+        page[0]["files"],
+        json!([{"fileid": id, "name": "Расчётный листок, ноябрь.pdf",
+                "size": pdf.len(), "contenttype": "application/pdf"}])
+    );
+    assert!(page[1].get("files").is_none(), "{:?}", page[1]);
+    let partners = history(
+        &app.get_messages(&p.token, json!({"inn": p.inn, "staffid": e.id}))
+            .await,
+    );
+    assert_eq!(partners[0]["files"], page[0]["files"]);
+
+    // The employee downloads it, by their message.
+    let got = get_file(&app, &e.token, json!({"messageid": message, "fileid": id})).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.bytes, pdf);
+    assert_eq!(got.header("content-type"), "application/pdf");
+    assert_eq!(got.header("x-content-type-options"), "nosniff");
+    let disposition = got.header("content-disposition");
+    assert!(
+        disposition.starts_with("attachment; filename=\"")
+            && disposition.contains("filename*=UTF-8''%D0%A0%D0%B0%D1%81"),
+        "{disposition}"
+    );
+    assert_eq!(
+        got.header("etag"),
+        format!("\"{}\"", file["sha256"].as_str().unwrap())
+    );
+    // Without the message, or with another employee's token, or another message of theirs.
+    get_file(&app, &e.token, json!({"fileid": id}))
+        .await
+        .refused(400);
+    get_file(&app, &f.token, json!({"messageid": message, "fileid": id}))
+        .await
+        .refused(404);
+    let plain_id = plain.ok()["messageid"].as_str().unwrap();
+    get_file(&app, &e.token, json!({"messageid": plain_id, "fileid": id}))
+        .await
+        .refused(404);
+    // The company's system reads its own files; another company neither reads nor attaches them.
+    let own = get_file(&app, &p.token, json!({"inn": p.inn, "fileid": id})).await;
+    assert_eq!((own.status, own.bytes), (200, pdf.clone()));
+    get_file(&app, &q.token, json!({"inn": q.inn, "fileid": id}))
+        .await
+        .refused(404);
+    let foreign = send_with(&app, &q, &g.id, json!([id])).await.failed(404);
+    assert!(
+        foreign.contains(&format!("Файл {id} не найден")),
+        "{foreign}"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM messages WHERE partner_id = {}",
+            q.id
+        ))
+        .await,
+        0,
+        "nothing stored for the refused message"
+    );
+    get_file(&app, &g.token, json!({"messageid": message, "fileid": id}))
+        .await
+        .refused(404);
+
+    // Recalled, it gives its file to nobody but the company.
+    app.post(
+        "recallmessage",
+        Some(&p.token),
+        json!({"inn": p.inn, "messageid": message}),
+    )
+    .await
+    .ok();
+    let gone = get_file(&app, &e.token, json!({"messageid": message, "fileid": id}))
+        .await
+        .refused(404);
+    assert!(gone.contains("отозвано"), "{gone}");
+    assert_eq!(
+        get_file(&app, &p.token, json!({"inn": p.inn, "fileid": id}))
+            .await
+            .status,
+        200
+    );
+}
+
+async fn uploads_and_attachments_are_refused_when_wrong_and_nothing_is_stored(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let pdf = payslip();
+    let refused = |answer: Answer, status: u16, words: &str| {
+        let error = answer.failed(status);
+        assert!(error.contains(words), "{words:?} not in {error:?}");
+    };
+    refused(
+        app.post(
+            "uploadfile",
+            Some(&p.token),
+            json!({"content": base64_1c(&pdf)}),
+        )
+        .await,
+        400,
+        "name",
+    );
+    refused(
+        app.post("uploadfile", Some(&p.token), json!({"name": "a.pdf"}))
+            .await,
+        400,
+        "content",
+    );
+    refused(
+        upload(&app, &p, "setup.exe", &pdf).await,
+        400,
+        "не отправляются",
+    );
+    refused(
+        upload(&app, &p, "../../etc/a.pdf", &pdf).await,
+        400,
+        "папок",
+    );
+    refused(
+        upload(&app, &p, "листок.pdf", b"MZ\x90\x00 not a pdf").await,
+        400,
+        "не похоже на файл PDF",
+    );
+    // An empty file is no content at all.
+    refused(upload(&app, &p, "пусто.txt", b"").await, 400, "content");
+    refused(
+        app.post(
+            "uploadfile",
+            Some(&p.token),
+            json!({"name": "a.pdf", "content": "это не base64"}),
+        )
+        .await,
+        400,
+        "Base64",
+    );
+    // One byte over the server's 5 MB, and a body larger than any file's.
+    let mut big = b"%PDF-".to_vec();
+    big.resize(5 * 1024 * 1024 + 1, b'0');
+    refused(upload(&app, &p, "big.pdf", &big).await, 400, "больше 5 МБ");
+    big.resize(8 * 1024 * 1024, b'0');
+    refused(
+        upload(&app, &p, "bigger.pdf", &big).await,
+        413,
+        "Слишком большой",
+    );
+    // An employee's token uploads nothing.
+    assert_eq!(
+        app.post(
+            "uploadfile",
+            Some(&e.token),
+            json!({"name": "a.pdf", "content": base64_1c(&pdf)}),
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 0);
+
+    let ids: Vec<String> = ["1.pdf", "2.pdf", "3.pdf", "4.pdf", "5.pdf", "6.pdf"]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let mut fileids = Vec::new();
+    for name in &ids {
+        fileids.push(uploaded(&app, &p, name, &pdf).await);
+    }
+    refused(
+        send_with(&app, &p, &e.id, json!(fileids)).await,
+        400,
+        "не более 5 файлов",
+    );
+    refused(
+        send_with(&app, &p, &e.id, json!([fileids[0], fileids[0]])).await,
+        400,
+        "дважды",
+    );
+    refused(
+        send_with(&app, &p, &e.id, json!(["x"])).await,
+        400,
+        "fileid",
+    );
+    refused(
+        send_with(&app, &p, &e.id, json!(["999999"])).await,
+        404,
+        "не найден",
+    );
+    refused(
+        app.post(
+            "createmessagebulk",
+            Some(&p.token),
+            json!({"inn": p.inn, "all": true, "title": "T", "message": "M",
+                   "fileids": ["999999"]}),
+        )
+        .await,
+        404,
+        "не найден",
+    );
+    refused(
+        app.post(
+            "schedulemessage",
+            Some(&p.token),
+            json!({"inn": p.inn, "all": true, "title": "T", "message": "M",
+                   "senddate": "2099-01-01T10:00:00+03:00", "fileids": [fileids[0]]}),
+        )
+        .await,
+        400,
+        "запланированным",
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sends").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM message_files").await, 0);
+    // Five are as many as a message carries, in the order given.
+    let five: Vec<&String> = fileids[..5].iter().rev().collect();
+    send_with(&app, &p, &e.id, json!(five)).await.ok();
+    let page = history(&app.get_messages(&e.token, json!({})).await);
+    let names: Vec<&str> = page[0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["5.pdf", "4.pdf", "3.pdf", "2.pdf", "1.pdf"]);
+}
+
+async fn a_send_to_many_stores_its_files_once_and_a_retry_keeps_them(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let staff = [
+        app.login(&p.inn, PHONE, "Иванов Иван").await,
+        app.login(&p.inn, "+79990001122", "Петров Пётр").await,
+        app.login(&p.inn, "+79990003344", "Сидоров Сидор").await,
+    ];
+    let order = uploaded(&app, &p, "Приказ.pdf", &payslip()).await;
+    let schedule = uploaded(&app, &p, "График.png", b"\x89PNG\r\n\x1A\n....").await;
+    let bulk = app
+        .post(
+            "createmessagebulk",
+            Some(&p.token),
+            json!({"inn": p.inn, "all": true, "title": "Приказ", "message": "Ознакомьтесь",
+                   "requireack": true, "fileids": [order, schedule]}),
+        )
+        .await;
+    assert_eq!(bulk.ok()["messages"].as_array().unwrap().len(), 3);
+    for e in &staff {
+        let page = history(&app.get_messages(&e.token, json!({})).await);
+        let files: Vec<(&str, &str)> = page[0]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["fileid"].as_str().unwrap(),
+                    f["contenttype"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            files,
+            [
+                (order.as_str(), "application/pdf"),
+                (schedule.as_str(), "image/png")
+            ]
+        );
+        let message = page[0]["messageId"].as_str().unwrap();
+        let got = get_file(
+            &app,
+            &e.token,
+            json!({"messageid": message, "fileid": schedule}),
+        )
+        .await;
+        assert_eq!(got.bytes, b"\x89PNG\r\n\x1A\n....");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM message_files").await, 6);
+
+    // A retry with the same key is the same message with its files; other files are a 409.
+    let keyed = |files: Value| {
+        let body = json!({"inn": p.inn, "staffid": staff[0].id, "title": "Листок",
+                          "message": "Ноябрь", "fileids": files});
+        let app = &app;
+        let token = p.token.clone();
+        async move {
+            app.call_with(
+                "POST",
+                "/api/v1/createmessage",
+                Some(&token),
+                &[("Idempotency-Key", b"payslip-2026-11-ivanov")],
+                Some(body.to_string().into_bytes()),
+            )
+            .await
+        }
+    };
+    let first = keyed(json!([order])).await;
+    let again = keyed(json!([order])).await;
+    assert_eq!(again.ok()["messageid"], first.ok()["messageid"]);
+    assert_eq!(again.ok()["fileids"], json!([order]));
+    let other = keyed(json!([schedule])).await.failed(409);
+    assert!(other.contains("fileids"), "{other}");
+    let none = keyed(json!([])).await.failed(409);
+    assert!(none.contains("Idempotency-Key"), "{none}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM message_files").await, 7);
+}
+
+async fn files_no_message_needs_are_deleted_a_day_after_their_upload(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let kept = uploaded(&app, &p, "attached.pdf", &payslip()).await;
+    let unused = uploaded(&app, &p, "never.pdf", &payslip()).await;
+    send_with(&app, &p, &e.id, json!([kept])).await.ok();
+    let now = simo_backend::domain::now_millis();
+    let keep_all = Retention::new(300, 0);
+
+    let pruned = run_once(&app.state.store, keep_all, now).await.unwrap();
+    assert_eq!(pruned.files, 0, "both are younger than a day");
+    let tomorrow = now + 25 * 3600 * 1000;
+    let pruned = run_once(&app.state.store, keep_all, tomorrow)
+        .await
+        .unwrap();
+    assert_eq!(pruned.files, 1);
+    let late = send_with(&app, &p, &e.id, json!([unused]))
+        .await
+        .failed(404);
+    assert!(late.contains("хранится сутки"), "{late}");
+    assert_eq!(
+        get_file(&app, &p.token, json!({"inn": p.inn, "fileid": kept}))
+            .await
+            .status,
+        200,
+        "a file a message carries stays"
+    );
+
+    // Its employee deleted with their messages, nothing needs it.
+    app.post("deletestaff", Some(&p.token), json!({"staffid": e.id}))
+        .await
+        .ok();
+    assert_eq!(app.count("SELECT COUNT(*) FROM message_files").await, 0);
+    let pruned = run_once(&app.state.store, keep_all, tomorrow)
+        .await
+        .unwrap();
+    assert_eq!(pruned.files, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 0);
+}
