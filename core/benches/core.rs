@@ -53,6 +53,7 @@ fn message(i: u64) -> NewMessage {
         read_on_server: false,
         ack_required: false,
         acked_ms: None,
+        files: Vec::new(),
     }
 }
 

@@ -1,16 +1,20 @@
-//! HTTP client of the server's v1 API (section 5 of the user guide, plus `sinceid`/`beforeid`
-//! and `messagestatus`). Every answer is the `{success, data, error}` envelope; this module
-//! turns it into data or into an [`Error`] chosen by the HTTP status.
+//! HTTP client of the server's v1 API (section 5 of the user guide, plus `sinceid`/`beforeid`,
+//! `messagestatus` and `getfile`). Every answer is the `{success, data, error}` envelope, but
+//! a file's bytes; this module turns it into data or into an [`Error`] chosen by the HTTP status.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::domain::{Device, Inn, MessageId, Phone, PushToken, SmsCode, StaffName};
+use crate::domain::{Device, FileId, Inn, MessageId, Phone, PushToken, SmsCode, StaffName};
 use crate::error::{Error, Result};
 
 /// The largest page `getmessage` returns.
 pub const MAX_PAGE: u32 = 1000;
+
+/// How long a file may take to arrive. Longer than a call's 30 seconds: a payslip scan of a
+/// few megabytes over a weak mobile network needs it.
+const FILE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The v1 API of one server.
 #[derive(Debug, Clone)]
@@ -66,6 +70,19 @@ pub struct WireMessage {
     pub require_ack: bool,
     #[serde(rename = "ackdate", default)]
     pub ack_date: Option<String>,
+    /// Absent when the message has none, and from servers before files.
+    #[serde(default)]
+    pub files: Vec<WireFile>,
+}
+
+/// A file attached to a message, as `getmessage` lists it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WireFile {
+    pub fileid: String,
+    pub name: String,
+    pub size: u64,
+    #[serde(default)]
+    pub contenttype: Option<String>,
 }
 
 /// The delivery states the app reports.
@@ -233,25 +250,46 @@ impl ApiClient {
         Ok(updated.updated)
     }
 
+    /// `POST /api/v1/getfile`: the bytes of a file attached to one of the employee's
+    /// messages. A 404 (the message recalled, another employee's, no such file) is
+    /// [`Error::FileNotFound`].
+    pub async fn get_file(
+        &self,
+        session: &Credentials<'_>,
+        message: MessageId,
+        file: FileId,
+    ) -> Result<Vec<u8>> {
+        let body =
+            serde_json::json!({ "messageid": message.to_string(), "fileid": file.to_string() });
+        let response = self
+            .request("getfile", Some(session.token), &body)
+            .timeout(FILE_TIMEOUT)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        let retry_after = retry_after_seconds(&response);
+        let bytes = response.bytes().await?;
+        tracing::debug!(method = "getfile", status, size = bytes.len(), "v1 answer");
+        // The bytes themselves, whatever their type: a JSON file is a file too.
+        if (200..=299).contains(&status) {
+            return Ok(bytes.to_vec());
+        }
+        let message = serde_json::from_slice::<Envelope>(&bytes)
+            .map(|e| e.error)
+            .unwrap_or_default();
+        Err(match status {
+            404 => Error::FileNotFound(message),
+            _ => refusal(status, message, retry_after),
+        })
+    }
+
     async fn post<T: DeserializeOwned>(
         &self,
         method: &str,
         token: Option<&str>,
         body: &impl Serialize,
     ) -> Result<T> {
-        let url = format!("{}/api/v1/{method}", self.base_url);
-        let mut request = self
-            .http
-            .post(url)
-            .header(
-                reqwest::header::ACCEPT_LANGUAGE,
-                crate::lang::accept_language(),
-            )
-            .json(body);
-        if let Some(token) = token {
-            request = request.header(reqwest::header::AUTHORIZATION, token);
-        }
-        let response = request.send().await?;
+        let response = self.request(method, token, body).send().await?;
         let status = response.status().as_u16();
         let retry_after = retry_after_seconds(&response);
         let bytes = response.bytes().await?;
@@ -275,18 +313,47 @@ impl ApiClient {
             (200..=299, None) => Err(Error::Protocol(format!(
                 "{method}: the answer is not an envelope"
             ))),
-            (401, _) => Err(Error::Unauthorized(message)),
-            (429, _) => Err(Error::RateLimited {
-                message,
-                retry_after_seconds: retry_after.unwrap_or(60),
-            }),
-            (400..=499, _) => Err(Error::Rejected { status, message }),
-            (503, _) => Err(Error::Unavailable {
-                message,
-                retry_after_seconds: retry_after.unwrap_or(UNAVAILABLE_RETRY_SECS),
-            }),
-            _ => Err(Error::Server { status, message }),
+            _ => Err(refusal(status, message, retry_after)),
         }
+    }
+
+    /// A v1 call with the language and, for authorised calls, the token.
+    fn request(
+        &self,
+        method: &str,
+        token: Option<&str>,
+        body: &impl Serialize,
+    ) -> reqwest::RequestBuilder {
+        let url = format!("{}/api/v1/{method}", self.base_url);
+        let request = self
+            .http
+            .post(url)
+            .header(
+                reqwest::header::ACCEPT_LANGUAGE,
+                crate::lang::accept_language(),
+            )
+            .json(body);
+        match token {
+            Some(token) => request.header(reqwest::header::AUTHORIZATION, token),
+            None => request,
+        }
+    }
+}
+
+/// The error of a call the server did not answer with success, by its HTTP status.
+fn refusal(status: u16, message: String, retry_after: Option<u64>) -> Error {
+    match status {
+        401 => Error::Unauthorized(message),
+        429 => Error::RateLimited {
+            message,
+            retry_after_seconds: retry_after.unwrap_or(60),
+        },
+        400..=499 => Error::Rejected { status, message },
+        503 => Error::Unavailable {
+            message,
+            retry_after_seconds: retry_after.unwrap_or(UNAVAILABLE_RETRY_SECS),
+        },
+        _ => Error::Server { status, message },
     }
 }
 
@@ -331,6 +398,32 @@ mod tests {
         assert_eq!(message.message_id, "12");
         assert_eq!(message.send_date, None);
         assert_eq!(message.status.as_deref(), Some("queued"));
+        assert!(message.files.is_empty(), "no files key, no files");
+    }
+
+    #[test]
+    fn a_wire_message_lists_its_files_in_order() {
+        let raw = r#"{"messageId":"12","title":"Т","message":"Текст","createdate":"2014-09-21T23:00:00.000+03:00",
+            "files":[{"fileid":"17","name":"Расчётный листок.pdf","size":12345,"contenttype":"application/pdf"},
+                     {"fileid":"9","name":"График.xlsx","size":0}]}"#;
+        let message: WireMessage = serde_json::from_str(raw).unwrap();
+        let listed: Vec<_> = message
+            .files
+            .iter()
+            .map(|f| (f.fileid.as_str(), f.name.as_str(), f.size))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("17", "Расчётный листок.pdf", 12345),
+                ("9", "График.xlsx", 0)
+            ]
+        );
+        assert_eq!(
+            message.files[0].contenttype.as_deref(),
+            Some("application/pdf")
+        );
+        assert_eq!(message.files[1].contenttype, None);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::api::{ApiClient, Credentials};
 use crate::cache::{Cache, PendingLogin, Session};
-use crate::domain::{Device, Inn, MessageId, Phone, PushToken, SmsCode, StaffName, StaffState};
+use crate::domain::{
+    Device, FileId, Inn, MessageId, Phone, PushToken, SmsCode, StaffName, StaffState,
+};
 use crate::error::{Error, Result};
 use crate::model::{Message, Profile, PushNotification};
 use crate::push::{self, Pushed};
@@ -211,6 +213,26 @@ impl Client {
         };
         let flushed = crate::sync::flush_reports(self, &session).await;
         queued_unless_unauthorized(self.check_expiry(&session, flushed).map(drop))
+    }
+
+    /// The bytes of a file attached to a message: from the cache if downloaded before (also
+    /// offline, and after the session expired), else from the server, then kept in the cache
+    /// for as long as the message is there (files never change on the server).
+    pub async fn file(&self, message: MessageId, file: FileId) -> Result<Vec<u8>> {
+        if let Some(bytes) = self.cache.file_bytes(message, file)? {
+            return Ok(bytes);
+        }
+        let session = self.session()?;
+        let fetched = self
+            .api
+            .get_file(&credentials(&session), message, file)
+            .await;
+        let bytes = self.check_expiry(&session, fetched)?;
+        // The apps offer the files a sync listed; any other is handed over but not kept.
+        if !self.cache.keep_file_bytes(message, file, &bytes)? {
+            tracing::debug!(%message, %file, "a file the cache does not list: not kept");
+        }
+        Ok(bytes)
     }
 
     /// Messages that ask to be acknowledged and are not yet, newest first.

@@ -1,7 +1,8 @@
 //! Domain types parsed at the edge: a value that exists is valid.
 //!
-//! The FFI lifts `Inn`, `Phone` and `MessageId` through these parsers (`uniffi::custom_type!`),
-//! so Kotlin and Swift cannot hand the core an invalid INN: they get `ApiError.InvalidInput`.
+//! The FFI lifts `Inn`, `Phone`, `MessageId` and `FileId` through these parsers
+//! (`uniffi::custom_type!`), so Kotlin and Swift cannot hand the core an invalid INN: they get
+//! `ApiError.InvalidInput`.
 
 use crate::error::{ApiError, Error, Result};
 use crate::lang::say;
@@ -288,6 +289,43 @@ impl std::fmt::Display for MessageId {
     }
 }
 
+/// A file attached to a message: a positive integer, a decimal string on the wire (`"fileid"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(i64);
+
+impl FileId {
+    /// Accepts a positive integer.
+    pub fn new(id: i64) -> Result<Self> {
+        if id > 0 {
+            Ok(FileId(id))
+        } else {
+            Err(Error::InvalidInput(say(
+                "Неверный идентификатор файла",
+                "Wrong file ID",
+            )))
+        }
+    }
+
+    /// Parses the decimal string of the wire.
+    pub fn parse(raw: &str) -> Result<Self> {
+        raw.trim()
+            .parse::<i64>()
+            .map_err(|_| Error::InvalidInput(say("Неверный идентификатор файла", "Wrong file ID")))
+            .and_then(Self::new)
+    }
+
+    /// The integer.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for FileId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// A failed lift becomes `ApiError::InvalidInput` on the foreign side (uniffi downcasts it).
 fn lift_error(error: Error) -> uniffi::deps::anyhow::Error {
     ApiError::from(error).into()
@@ -305,6 +343,11 @@ uniffi::custom_type!(Phone, String, {
 
 uniffi::custom_type!(MessageId, i64, {
     try_lift: |raw| MessageId::new(raw).map_err(lift_error),
+    lower: |id| id.0,
+});
+
+uniffi::custom_type!(FileId, i64, {
+    try_lift: |raw| FileId::new(raw).map_err(lift_error),
     lower: |id| id.0,
 });
 
@@ -392,5 +435,16 @@ mod tests {
         assert!(MessageId::parse("0").is_err());
         assert!(MessageId::parse("-4").is_err());
         assert!(MessageId::parse("12x").is_err());
+    }
+
+    #[test]
+    fn file_ids_are_positive_decimal_integers() {
+        assert_eq!(FileId::parse(" 17 ").unwrap().get(), 17);
+        for raw in ["0", "-17", "17a", ""] {
+            assert!(
+                matches!(FileId::parse(raw), Err(Error::InvalidInput(_))),
+                "{raw}"
+            );
+        }
     }
 }

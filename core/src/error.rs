@@ -48,6 +48,10 @@ pub enum Error {
     /// The message is not in the offline cache.
     #[error("message {0} is not in the cache")]
     MessageNotFound(i64),
+    /// `getfile` answered 404: the message was recalled, is another employee's or has no such
+    /// file; the server's text, if any.
+    #[error("file not found: {0}")]
+    FileNotFound(String),
     /// The offline cache failed.
     #[error("cache error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -91,6 +95,9 @@ pub enum ApiError {
         reason: String,
         retry_after_seconds: u64,
     },
+    /// What was asked for is not there for this employee (a file of a message the company
+    /// recalled): say so; the next sync takes a recalled message off the list.
+    NotFound { reason: String },
     /// The server failed or answered something unexpected: try again later.
     Server { reason: String },
     /// The local cache failed (for example, the disk is full).
@@ -107,6 +114,7 @@ impl std::fmt::Display for ApiError {
             ),
             ApiError::Unauthorized { reason } => ("Требуется вход: ", "Log in: ", reason),
             ApiError::InvalidInput { reason }
+            | ApiError::NotFound { reason }
             | ApiError::RateLimited { reason, .. }
             | ApiError::Unavailable { reason, .. } => ("", "", reason),
             ApiError::Server { reason } => ("Ошибка сервера: ", "Server error: ", reason),
@@ -189,6 +197,15 @@ impl From<Error> for ApiError {
             Error::MessageNotFound(_) => ApiError::InvalidInput {
                 reason: say("Сообщение не найдено", "Message not found"),
             },
+            Error::FileNotFound(message) => ApiError::NotFound {
+                reason: non_empty(
+                    message,
+                    say(
+                        "Файл недоступен: сообщение отозвано или удалено",
+                        "The file is not available: the message was recalled or deleted",
+                    ),
+                ),
+            },
             Error::Sqlite(e) => ApiError::Storage {
                 reason: e.to_string(),
             },
@@ -265,6 +282,22 @@ mod tests {
         assert_eq!(
             proxy.to_string(),
             "Сервис временно недоступен, повторите позже"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_not_found_in_the_servers_words_or_ours() {
+        let told = ApiError::from(Error::FileNotFound("Файл не найден".into()));
+        assert_eq!(
+            told,
+            ApiError::NotFound {
+                reason: "Файл не найден".into()
+            }
+        );
+        let silent = ApiError::from(Error::FileNotFound(String::new()));
+        assert_eq!(
+            silent.to_string(),
+            "Файл недоступен: сообщение отозвано или удалено"
         );
     }
 

@@ -21,9 +21,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use client::{Client, SimoListener};
-pub use domain::{Device, Inn, MessageId, Phone, StaffState};
+pub use domain::{Device, FileId, Inn, MessageId, Phone, StaffState};
 pub use error::ApiError;
-pub use model::{Message, Profile, PushNotification, SyncReport};
+pub use model::{Message, MessageFile, Profile, PushNotification, SyncReport};
 
 uniffi::setup_scaffolding!();
 
@@ -146,6 +146,15 @@ impl SimoClient {
     /// `InvalidInput`.
     pub async fn acknowledge(&self, id: MessageId) -> Result<(), ApiError> {
         self.call(move |c| async move { c.acknowledge(id).await })
+            .await
+    }
+
+    /// The bytes of a file of `message.files`: from the cache when downloaded before (also
+    /// offline), else downloaded and kept as long as the message stays cached (files never
+    /// change). A file the server does not give this employee (the message recalled, or
+    /// another's) is `NotFound`; without a network and not downloaded yet, `Network`.
+    pub async fn file(&self, message_id: MessageId, file_id: FileId) -> Result<Vec<u8>, ApiError> {
+        self.call(move |c| async move { c.file(message_id, file_id).await })
             .await
     }
 

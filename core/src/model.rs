@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use crate::domain::{Device, MessageId, StaffState};
+use crate::domain::{Device, FileId, MessageId, StaffState};
 
 /// A message as the app shows it, read from the offline cache.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -24,6 +24,25 @@ pub struct Message {
     pub ack_required: bool,
     /// When the employee acknowledged it (here or, as the server says, elsewhere).
     pub acked_at: Option<SystemTime>,
+    /// The files attached to it, in the company's order (a payslip, an order to sign). A
+    /// message stored from its push lists none until the next sync: a push does not carry them.
+    pub files: Vec<MessageFile>,
+}
+
+/// A file attached to a message. Its bytes come from `SimoClient::file`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MessageFile {
+    /// The server's id, unique within the message.
+    pub id: FileId,
+    /// The file's name as the company gave it ("Расчётный листок.pdf"), without any folder:
+    /// fit to show and to save under.
+    pub name: String,
+    /// The size in bytes.
+    pub size: u64,
+    /// The MIME type ("application/pdf"), for choosing the app that opens it.
+    pub content_type: String,
+    /// The bytes are in the offline cache: `SimoClient::file` gives them without the network.
+    pub downloaded: bool,
 }
 
 /// The logged-in employee, as the server confirmed at login.

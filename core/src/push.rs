@@ -75,6 +75,8 @@ fn message(fields: &Fields, now_ms: i64) -> Result<NewMessage> {
         // `"requireack": "1"` on a message to acknowledge; the sync confirms it either way.
         ack_required: fields.flag("requireack"),
         acked_ms: None,
+        // A push has no room for them: the next sync lists them.
+        files: Vec::new(),
     })
 }
 

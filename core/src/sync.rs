@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::api::{MAX_PAGE, Page, Report, WireMessage};
-use crate::cache::{NewMessage, Session};
+use crate::api::{MAX_PAGE, Page, Report, WireFile, WireMessage};
+use crate::cache::{NewFile, NewMessage, Session};
 use crate::client::{Client, credentials, now_ms};
-use crate::domain::{MessageId, StaffState};
+use crate::domain::{FileId, MessageId, StaffState};
 use crate::error::{Error, Result};
 use crate::model::SyncReport;
 use crate::push::parse_date_ms;
@@ -104,6 +104,9 @@ fn keep_going_unless_unauthorized(error: Error, what: &str) -> Result<()> {
 ///
 /// Paging stops at an empty page rather than a short one: the server may cap `count` below
 /// what we ask (its `getmessage_max_count`), and a short page must not end the sync early.
+///
+/// A message first stored from its push (which carries no files) gets its files from the next
+/// sync: the cursor only ever passes messages a sync stored, so that one is above it.
 async fn fetch_new(client: &Client, session: &Session) -> Result<Vec<MessageId>> {
     let since = client.cache.sync_cursor()?;
     let creds = credentials(session);
@@ -168,7 +171,36 @@ fn new_message(wire: &WireMessage) -> Result<NewMessage> {
         read_on_server,
         ack_required: wire.require_ack,
         acked_ms,
+        files: wire.files.iter().map(new_file).collect::<Result<_>>()?,
     })
+}
+
+fn new_file(wire: &WireFile) -> Result<NewFile> {
+    let id = FileId::parse(&wire.fileid).map_err(|_| Error::Protocol("bad fileid".into()))?;
+    Ok(NewFile {
+        id,
+        name: file_name(&wire.name, id),
+        size: wire.size,
+        content_type: wire
+            .contenttype
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| "application/octet-stream".into()),
+    })
+}
+
+/// The name to show a file by and to save it under in the app's folder: what follows the last
+/// `/` or `\`, without control characters, so that no name reaches outside that folder; a name
+/// left empty or made of dots only becomes `file-<id>`.
+fn file_name(raw: &str, id: FileId) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let name: String = last.chars().filter(|c| !c.is_control()).collect();
+    let name = name.trim();
+    if name.chars().all(|c| c == '.') {
+        format!("file-{id}")
+    } else {
+        name.to_owned()
+    }
 }
 
 /// Sends the queued delivery and read reports; returns how many the server took.
@@ -239,5 +271,46 @@ mod tests {
             (id(5), 100_000),
         ];
         assert_eq!(settled_cursor(&seen), Some(id(6)));
+    }
+
+    #[test]
+    fn a_file_name_never_reaches_outside_the_apps_folder() {
+        let file = FileId::new(17).unwrap();
+        for (raw, name) in [
+            ("Расчётный листок.pdf", "Расчётный листок.pdf"),
+            ("../../shared_prefs/session.xml", "session.xml"),
+            ("C:\\Users\\hr\\Приказ.docx", "Приказ.docx"),
+            ("стр\n1.txt", "стр1.txt"),
+            ("..", "file-17"),
+            ("docs/", "file-17"),
+            ("  ", "file-17"),
+        ] {
+            assert_eq!(file_name(raw, file), name, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_without_a_type_is_plain_bytes_and_a_bad_fileid_is_refused() {
+        let wire: WireMessage = serde_json::from_str(
+            r#"{"messageId":"12","title":"Т","message":"Текст","createdate":"2024-01-01T00:00:00Z",
+                "files":[{"fileid":"17","name":"a.bin","size":3}]}"#,
+        )
+        .unwrap();
+        let message = new_message(&wire).unwrap();
+        assert_eq!(
+            message.files,
+            [NewFile {
+                id: FileId::new(17).unwrap(),
+                name: "a.bin".into(),
+                size: 3,
+                content_type: "application/octet-stream".into(),
+            }]
+        );
+        let bad: WireMessage = serde_json::from_str(
+            r#"{"messageId":"12","title":"Т","message":"Текст","createdate":"2024-01-01T00:00:00Z",
+                "files":[{"fileid":"x","name":"a.bin","size":3}]}"#,
+        )
+        .unwrap();
+        assert!(matches!(new_message(&bad), Err(Error::Protocol(_))));
     }
 }

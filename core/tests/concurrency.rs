@@ -27,6 +27,7 @@ fn message(id: i64) -> NewMessage {
         read_on_server: false,
         ack_required: false,
         acked_ms: None,
+        files: Vec::new(),
     }
 }
 

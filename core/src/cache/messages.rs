@@ -1,10 +1,13 @@
 //! Queries about cached messages and their pending delivery reports.
+//!
+//! A message read here comes with its files (`files.rs`).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::Cache;
+use super::files::{NewFile, replace_files, with_files};
 use crate::api::Report;
 use crate::domain::MessageId;
 use crate::error::{Error, Result};
@@ -26,6 +29,9 @@ pub struct NewMessage {
     pub ack_required: bool,
     /// When the server says the employee acknowledged it.
     pub acked_ms: Option<i64>,
+    /// The attached files, as a sync page lists them. A push carries none: storing it leaves
+    /// the files of a message already cached as they are.
+    pub files: Vec<NewFile>,
 }
 
 const COLUMNS: &str = "id, title, body, created_ms, sent_ms, is_read, ack_required, acked_ms";
@@ -33,6 +39,8 @@ const COLUMNS: &str = "id, title, body, created_ms, sent_ms, is_read, ack_requir
 impl Cache {
     /// Stores a page fetched by `sync()`; returns the ids that were not cached before.
     /// Queues a `delivered` report for each message the server does not know is delivered.
+    /// Each message's files become those the page lists (a message first stored from its push
+    /// gets them here).
     pub fn store_synced(&self, page: &[NewMessage]) -> Result<Vec<MessageId>> {
         self.db.write(|tx| {
             let mut fresh = Vec::new();
@@ -58,6 +66,7 @@ impl Cache {
                     refresh.execute(params![id, m.created_ms, m.sent_ms, m.read_on_server, m.ack_required, m.acked_ms])?;
                     retext.execute(params![id, m.title, m.body])?;
                 }
+                replace_files(tx, m.id, &m.files)?;
                 if !m.delivered_on_server {
                     queue_delivered(tx, m.id)?;
                 }
@@ -95,7 +104,7 @@ impl Cache {
                 "SELECT {COLUMNS} FROM messages WHERE id < ?1 ORDER BY id DESC LIMIT ?2"
             ))?;
             let rows = statement.query_map(params![before, limit], message_from_row)?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            with_files(c, rows.collect::<Result<_, _>>()?)
         })
     }
 
@@ -109,7 +118,7 @@ impl Cache {
                  WHERE is_read = 0 AND id < ?1 ORDER BY id DESC LIMIT ?2"
             ))?;
             let rows = statement.query_map(params![before, limit], message_from_row)?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            with_files(c, rows.collect::<Result<_, _>>()?)
         })
     }
 
@@ -135,7 +144,7 @@ impl Cache {
                  ORDER BY id DESC"
             ))?;
             let rows = statement.query_map(params![query, limit], message_from_row)?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            with_files(c, rows.collect::<Result<_, _>>()?)
         })
     }
 
@@ -226,7 +235,7 @@ impl Cache {
                  ORDER BY id DESC LIMIT ?1"
             ))?;
             let rows = statement.query_map([limit], message_from_row)?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            with_files(c, rows.collect::<Result<_, _>>()?)
         })
     }
 
@@ -289,10 +298,11 @@ fn queue_delivered(conn: &Connection, id: MessageId) -> Result<()> {
 }
 
 fn find(conn: &Connection, id: MessageId) -> Result<Option<Message>> {
-    Ok(conn
+    let found = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"))?
         .query_row([id.get()], message_from_row)
-        .optional()?)
+        .optional()?;
+    Ok(with_files(conn, found.into_iter().collect())?.pop())
 }
 
 fn unread_count(conn: &Connection) -> Result<u32> {
@@ -314,6 +324,7 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         is_read: row.get(5)?,
         ack_required: row.get(6)?,
         acked_at: row.get::<_, Option<i64>>(7)?.map(time_from_ms),
+        files: Vec::new(),
     })
 }
 
@@ -338,17 +349,18 @@ fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// Shared with the other tests of the cache.
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn cache() -> (tempfile::TempDir, Cache) {
+    pub(in crate::cache) fn cache() -> (tempfile::TempDir, Cache) {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path()).unwrap();
         (dir, cache)
     }
 
-    fn message(id: i64, title: &str, body: &str) -> NewMessage {
+    pub(in crate::cache) fn message(id: i64, title: &str, body: &str) -> NewMessage {
         NewMessage {
             id: MessageId::new(id).unwrap(),
             title: title.into(),
@@ -359,10 +371,11 @@ mod tests {
             read_on_server: false,
             ack_required: false,
             acked_ms: None,
+            files: Vec::new(),
         }
     }
 
-    fn id(raw: i64) -> MessageId {
+    pub(in crate::cache) fn id(raw: i64) -> MessageId {
         MessageId::new(raw).unwrap()
     }
 

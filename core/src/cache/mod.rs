@@ -1,9 +1,11 @@
 //! The offline cache: the one place where SQL lives.
 //!
 //! `db.rs` owns the connections, `schema.rs` the tables, `messages.rs` the queries about
-//! messages and their delivery reports; this file holds the session and small settings.
+//! messages and their delivery reports, `files.rs` those about the files attached to them;
+//! this file holds the session and small settings.
 
 mod db;
+mod files;
 mod messages;
 pub mod schema;
 
@@ -12,6 +14,7 @@ use std::path::Path;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+pub use files::NewFile;
 pub use messages::NewMessage;
 
 use crate::domain::{Device, Inn, MessageId, Phone, StaffState};
@@ -109,7 +112,7 @@ impl Cache {
     }
 
     /// Stores a new session. If it belongs to another employee than the cached messages,
-    /// those messages (and their reports) are dropped first.
+    /// those messages (and their reports and files) are dropped first.
     pub fn save_session(&self, session: &Session) -> Result<()> {
         let owner = format!("{}/{}", session.inn, session.staff_id);
         self.db.write(|tx| {
@@ -174,7 +177,8 @@ impl Cache {
             .write(|tx| Ok(tx.execute("DELETE FROM session WHERE token = ?1", [token])? > 0))
     }
 
-    /// Logout: drops the session, the messages, their pending reports and the sync cursor.
+    /// Logout: drops the session, the messages, their pending reports and files, and the sync
+    /// cursor.
     /// The push token stays: it belongs to the device, and the next login re-sends it.
     pub fn clear_account(&self) -> Result<()> {
         self.db.write(|tx| {
@@ -277,7 +281,8 @@ fn delete_setting(conn: &rusqlite::Connection, key: &str) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn session(token: &str) -> Session {
+    /// Shared with the other tests of the cache.
+    pub(super) fn session(token: &str) -> Session {
         Session {
             token: token.into(),
             inn: "7707083893".into(),

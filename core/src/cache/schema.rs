@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The version a fresh database is created at.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// Tables of version 1, the first shipped schema.
 const V1_TABLES: &str = "
@@ -112,6 +112,23 @@ ALTER TABLE session ADD COLUMN state TEXT NOT NULL DEFAULT 'active'
     CHECK (state IN ('active', 'disabled', 'pending'));
 ";
 
+/// Version 5: files attached to messages, in the message's order, with their bytes once
+/// downloaded. Files never change on the server: the bytes stay as long as their message and go
+/// with it (a recall, a logout, another employee's login). `data` is last so that listing the
+/// files does not read the bytes.
+const V5_FILES: &str = "
+CREATE TABLE message_files (
+    message_id     INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    file_id        INTEGER NOT NULL,
+    position       INTEGER NOT NULL,
+    name           TEXT NOT NULL,
+    size           INTEGER NOT NULL CHECK (size >= 0),
+    content_type   TEXT NOT NULL,
+    data           BLOB,
+    PRIMARY KEY (message_id, file_id)
+);
+";
+
 /// Creates or upgrades the schema. Runs in an immediate transaction and re-reads the version
 /// inside it, so two processes opening the same cache at once migrate it only once.
 pub fn init(conn: &mut Connection) -> Result<()> {
@@ -138,6 +155,7 @@ fn create(conn: &Connection) -> Result<()> {
     // As an upgrade does it, so that a fresh schema and an upgraded one are the same text.
     conn.execute_batch(V3_ACK)?;
     conn.execute_batch(V4_STATE)?;
+    conn.execute_batch(V5_FILES)?;
     Ok(())
 }
 
@@ -153,6 +171,9 @@ fn upgrade_from(conn: &Connection, version: i64) -> Result<()> {
     }
     if version < 4 {
         conn.execute_batch(V4_STATE)?;
+    }
+    if version < 5 {
+        conn.execute_batch(V5_FILES)?;
     }
     Ok(())
 }
@@ -218,6 +239,13 @@ mod tests {
         assert_eq!(state, "active", "a session stored before states is active");
         old.execute(
             "INSERT INTO outbox (message_id, report) VALUES (7, 'acknowledged')",
+            [],
+        )
+        .unwrap();
+
+        old.execute(
+            "INSERT INTO message_files (message_id, file_id, position, name, size, content_type)
+             VALUES (7, 17, 0, 'Листок.pdf', 3, 'application/pdf')",
             [],
         )
         .unwrap();

@@ -32,6 +32,7 @@ public extension ApiError {
         case let .Network(reason): return String(localized: "Нет соединения с сервером: \(reason)", bundle: .module)
         case let .Unauthorized(reason): return reason
         case let .InvalidInput(reason): return reason
+        case let .NotFound(reason): return reason
         case let .RateLimited(reason, retryAfterSeconds):
             return String(localized: "\(reason) (через \(Int(retryAfterSeconds)) с)", bundle: .module)
         case let .Unavailable(reason, retryAfterSeconds):

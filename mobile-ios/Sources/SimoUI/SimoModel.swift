@@ -17,6 +17,8 @@ public final class SimoModel: ObservableObject {
     @Published public var busy = false
     /// The message a tapped notification opened, shown over the list until dismissed.
     @Published public var opened: Message?
+    /// The copy of a message's file shown in Quick Look, until dismissed.
+    @Published public var previewedFile: URL?
     /// "Только непрочитанные": what came after a holiday, without the history around it.
     @Published public var onlyUnread = false {
         didSet { reload() }
@@ -118,6 +120,23 @@ public final class SimoModel: ObservableObject {
         await run { try await self.client.markRead(id: message.id) }
     }
 
+    /// Shows a file of a message in Quick Look, whose share button also saves it or sends it on.
+    /// The core downloads the bytes once and keeps them as long as the message (offline they
+    /// come from its cache); the copy written here, in the caches folder, is only what Quick
+    /// Look reads, and the system may clear it.
+    public func openFile(_ file: MessageFile, of message: Message) async {
+        await run {
+            let bytes = try await self.client.file(messageId: message.id, fileId: file.id)
+            // One folder per file: two files of the same name never overwrite each other. The
+            // core gives names without folders, so the copy stays inside.
+            let folder = Self.fileCopies.appendingPathComponent("\(message.id)/\(file.id)", isDirectory: true)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let copy = folder.appendingPathComponent(file.name, isDirectory: false)
+            try bytes.write(to: copy, options: .atomic)
+            self.previewedFile = copy
+        }
+    }
+
     /// "Прочитать все": the reports go now, or with the next sync when offline.
     public func markAllRead() async {
         await run { _ = try await self.client.markAllRead() }
@@ -130,9 +149,17 @@ public final class SimoModel: ObservableObject {
 
     public func logout() {
         do { try client.logout() } catch { show(error) }
+        // The core forgot the files with the messages; the copies made to open them go too.
+        try? FileManager.default.removeItem(at: Self.fileCopies)
         profile = nil
         screen = .login
         reload()
+    }
+
+    /// Where the copies of messages' files are written for Quick Look to read.
+    private static var fileCopies: URL {
+        FileManager.default.urls(for: .cachesDirectory, in: .userDomainMask)[0]
+            .appendingPathComponent("files", isDirectory: true)
     }
 
     /// Fifty of the list shown, older than `before`.

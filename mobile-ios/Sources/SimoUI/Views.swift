@@ -1,4 +1,5 @@
 // The three screens of section 3 of the user guide: login, SMS code, messages (+ profile).
+import QuickLook
 import SwiftUI
 import SimoCore
 
@@ -126,6 +127,13 @@ struct MessageView: View {
                 Text(current.title).font(.title2)
                 Text(current.createdAt, format: .dateTime).font(.caption).foregroundStyle(.secondary)
                 Text(current.text)
+                // The files the company attached (a payslip, an order): a tap opens one.
+                ForEach(current.files, id: \.id) { file in
+                    Button { Task { await model.openFile(file, of: current) } } label: {
+                        Label(fileLine(file), systemImage: file.downloaded ? "doc" : "arrow.down.doc")
+                    }
+                    .disabled(model.busy)
+                }
                 // The company asks the employee to confirm they have read it (an order, a rule).
                 if current.ackRequired {
                     if let acked = current.ackedAt {
@@ -139,6 +147,13 @@ struct MessageView: View {
             }
             .padding()
         }
+        .quickLookPreview($model.previewedFile)
+    }
+
+    /// "Расчётный листок.pdf, 12 КБ": the size in the phone's language and units.
+    private func fileLine(_ file: MessageFile) -> String {
+        let size = ByteCountFormatter.string(fromByteCount: Int64(clamping: file.size), countStyle: .file)
+        return "\(file.name), \(size)"
     }
 
     private func ackedLine(_ at: Date) -> String {

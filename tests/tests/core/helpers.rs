@@ -196,6 +196,26 @@ impl TestServer {
         data["messageid"].as_str().unwrap().parse().unwrap()
     }
 
+    /// `POST /api/v1/uploadfile` as the partner's system; returns the envelope's `data`
+    /// (`fileid`, `name`, `size`, `contenttype`, `sha256`).
+    pub async fn upload_file(&self, name: &str, bytes: &[u8]) -> Value {
+        let body = json!({"inn": INN, "name": name, "content": base64(bytes)});
+        self.as_partner("uploadfile", body).await
+    }
+
+    /// `createmessage` with `fileids`: the files go with the message, in that order.
+    pub async fn create_message_with_files(
+        &self,
+        staff_id: &str,
+        title: &str,
+        text: &str,
+        file_ids: &[&str],
+    ) -> i64 {
+        let body = json!({"inn": INN, "staffid": staff_id, "title": title, "message": text, "fileids": file_ids});
+        let data = self.as_partner("createmessage", body).await;
+        data["messageid"].as_str().unwrap().parse().unwrap()
+    }
+
     /// `createmessage` with `"requireack": true`: the employee is asked to acknowledge it.
     pub async fn create_order(&self, staff_id: &str, title: &str, text: &str) -> i64 {
         let body = json!({"inn": INN, "staffid": staff_id, "title": title, "message": text, "requireack": true});
@@ -264,6 +284,13 @@ pub struct TestClient {
     _dir: tempfile::TempDir,
 }
 
+impl TestClient {
+    /// The data directory, for another client over the same cache (the app restarted).
+    pub fn data_dir(&self) -> String {
+        self._dir.path().display().to_string()
+    }
+}
+
 impl std::ops::Deref for TestClient {
     type Target = SimoClient;
 
@@ -306,6 +333,28 @@ impl SimoListener for RecordingListener {
     fn on_session_expired(&self) {
         self.expired.fetch_add(1, Ordering::SeqCst);
     }
+}
+
+/// Standard base64 with padding (RFC 4648), as `uploadfile` takes a file's content.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The ids of a list of messages.

@@ -8,6 +8,7 @@ mod helpers;
 mod sms;
 
 mod concurrency;
+mod files;
 mod login_and_sync;
 mod offline;
 mod push;

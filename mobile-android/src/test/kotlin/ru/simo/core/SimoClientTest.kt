@@ -5,6 +5,7 @@ package ru.simo.core
 
 import kotlinx.coroutines.runBlocking
 import org.junit.AfterClass
+import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotNull
@@ -300,6 +301,32 @@ class SimoClientTest {
         // Released: the same request goes through, and the login with it.
         client.requestCode(TestBackend.PARTNER_INN, phone, "Сидоров С. С.", Device.ANDROID)
         assertEquals("Сидоров С. С.", client.confirmCode(sms.nextCode(phone)).staffName)
+    }
+
+    @Test fun j_aFileOfAMessageIsListedDownloadedOnceAndReadOffline() = runBlocking {
+        val client = newClient()
+        val profile = client.login(newPhone())
+        val bytes = "%PDF-1.4\n".toByteArray() + ByteArray(4096) { it.toByte() }
+        val (fileId, contentType) = backend.uploadFile("Расчётный листок.pdf", bytes)
+        val id = backend.createMessage(profile.staffId, "Расчётный листок", "За ноябрь", fileIds = listOf(fileId))
+        client.sync()
+        val listed = client.message(id)!!.files.single()
+        assertEquals(MessageFile(fileId, "Расчётный листок.pdf", bytes.size.toULong(), contentType, false), listed)
+        assertEquals("application/pdf", listed.contentType)
+
+        assertArrayEquals(bytes, client.file(id, fileId))
+        assertTrue(client.message(id)!!.files.single().downloaded)
+        backend.stop()
+        try {
+            assertArrayEquals("from the cache, offline", bytes, client.file(id, fileId))
+        } finally {
+            backend.start()
+        }
+
+        val stranger = newClient()
+        stranger.login(newPhone())
+        val refused = expect<ApiException.NotFound>("another employee's file") { stranger.file(id, fileId) }
+        assertTrue("the server's words: ${refused.reason}", refused.reason.isNotBlank())
     }
 
     private inline fun <reified E : ApiException> expect(what: String, block: () -> Unit): E {

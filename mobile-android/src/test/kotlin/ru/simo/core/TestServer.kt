@@ -12,6 +12,7 @@ import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.nio.file.Files
 import java.time.Duration
+import java.util.Base64
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 
@@ -113,9 +114,23 @@ class TestBackend(private val sms: FakeSmsGateway) : AutoCloseable {
     }
 
     /** `POST /api/v1/createmessage` as the partner's system would; returns the new message id. */
-    fun createMessage(staffId: String, title: String, text: String, requireAck: Boolean = false): Long {
-        val body = """{"inn":"$PARTNER_INN","staffid":"$staffId","title":${quote(title)},"message":${quote(text)},"requireack":$requireAck}"""
+    fun createMessage(
+        staffId: String,
+        title: String,
+        text: String,
+        requireAck: Boolean = false,
+        fileIds: List<Long> = emptyList(),
+    ): Long {
+        val files = if (fileIds.isEmpty()) "" else fileIds.joinToString(",", ",\"fileids\":[", "]") { "\"$it\"" }
+        val body = """{"inn":"$PARTNER_INN","staffid":"$staffId","title":${quote(title)},"message":${quote(text)},"requireack":$requireAck$files}"""
         return jsonString(asPartner("createmessage", body), "messageid").toLong()
+    }
+
+    /** `POST /api/v1/uploadfile` as the partner's system would; returns the file's id and its type as the server took it. */
+    fun uploadFile(name: String, bytes: ByteArray): Pair<Long, String> {
+        val body = """{"inn":"$PARTNER_INN","name":${quote(name)},"content":"${Base64.getEncoder().encodeToString(bytes)}"}"""
+        val answer = asPartner("uploadfile", body)
+        return jsonString(answer, "fileid").toLong() to jsonString(answer, "contenttype")
     }
 
     /** The message's status as the partner's system reads it (`getmessagestatus`). */

@@ -3,10 +3,13 @@ package ru.simo.app
 
 import android.Manifest
 import android.app.NotificationManager
+import android.content.ActivityNotFoundException
+import android.content.Context
 import android.content.Intent
 import android.content.pm.PackageManager
 import android.os.Build
 import android.os.Bundle
+import android.text.format.Formatter
 import android.util.Log
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
@@ -33,13 +36,19 @@ import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import androidx.core.content.FileProvider
 import androidx.lifecycle.lifecycleScope
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import java.io.File
+import java.io.IOException
 import java.text.DateFormat
 import java.util.Date
 import ru.simo.core.ApiException
 import ru.simo.core.Device
 import ru.simo.core.Message
+import ru.simo.core.MessageFile
 import ru.simo.core.SimoClient
 import ru.simo.core.SimoListener
 import ru.simo.core.StaffState
@@ -128,6 +137,8 @@ private fun SimoScreen(client: SimoClient) {
                 is ApiException.Network -> context.getString(R.string.no_connection)
                 is ApiException.Unauthorized -> { screen = Screen.LOGIN; e.reason }
                 is ApiException.InvalidInput -> e.reason
+                // A file of a message the company recalled: the next sync takes the message away.
+                is ApiException.NotFound -> e.reason
                 is ApiException.RateLimited -> e.reason
                 // The server's words: what is down and when to try again.
                 is ApiException.Unavailable -> e.reason
@@ -184,6 +195,16 @@ private fun SimoScreen(client: SimoClient) {
                         Column(Modifier.clickable { run { client.markRead(message.id) } }.padding(vertical = 8.dp)) {
                             Text(message.title, fontWeight = if (message.isRead) FontWeight.Normal else FontWeight.Bold)
                             Text(message.text, style = MaterialTheme.typography.bodyMedium)
+                            // The files the company attached (a payslip, an order): a tap opens one.
+                            message.files.forEach { file ->
+                                val size = Formatter.formatShortFileSize(context, file.size.toLong())
+                                Text(
+                                    stringResource(if (file.downloaded) R.string.file_line_saved else R.string.file_line, file.name, size),
+                                    color = MaterialTheme.colorScheme.primary,
+                                    style = MaterialTheme.typography.bodySmall,
+                                    modifier = Modifier.clickable { run { error = openFile(context, client, message.id, file) } }.padding(vertical = 4.dp),
+                                )
+                            }
                             // The company asks the employee to confirm they have read it (an order, a rule).
                             if (message.ackRequired) {
                                 val acked = message.ackedAt
@@ -199,8 +220,46 @@ private fun SimoScreen(client: SimoClient) {
                         }
                     }
                 }
-                Button(onClick = { client.logout(); profile = null; screen = Screen.LOGIN; reload() }) { Text(stringResource(R.string.log_out)) }
+                Button(onClick = {
+                    client.logout()
+                    // The core forgot the files with the messages; the copies made to open them go too.
+                    fileCopies(context).deleteRecursively()
+                    profile = null; screen = Screen.LOGIN; reload()
+                }) { Text(stringResource(R.string.log_out)) }
             }
         }
+    }
+}
+
+/** Where the copies of messages' files are written for a viewer to read (res/xml/file_paths.xml). */
+private fun fileCopies(context: Context) = File(context.cacheDir, "files")
+
+/**
+ * Opens a file of a message in the app the phone has for its type; returns what to tell the
+ * user if it cannot. The core downloads the bytes once and keeps them as long as the message
+ * (offline they come from its cache); the copy written here, in the cache folder FileProvider
+ * shares (res/xml/file_paths.xml), is only what the viewer reads, and the system may clear it.
+ */
+private suspend fun openFile(context: Context, client: SimoClient, messageId: Long, file: MessageFile): String? {
+    val bytes = client.file(messageId, file.id)
+    val copy = try {
+        withContext(Dispatchers.IO) {
+            // One folder per file: two files of the same name never overwrite each other. The core
+            // gives names without folders, so the copy stays inside.
+            val folder = File(fileCopies(context), "$messageId/${file.id}").apply { mkdirs() }
+            File(folder, file.name).apply { writeBytes(bytes) }
+        }
+    } catch (e: IOException) {
+        return context.getString(R.string.storage_error, e.message.orEmpty())
+    }
+    val uri = FileProvider.getUriForFile(context, context.packageName + ".files", copy)
+    val view = Intent(Intent.ACTION_VIEW)
+        .setDataAndType(uri, file.contentType)
+        .addFlags(Intent.FLAG_GRANT_READ_URI_PERMISSION)
+    return try {
+        context.startActivity(view)
+        null
+    } catch (e: ActivityNotFoundException) {
+        context.getString(R.string.no_viewer)
     }
 }
