@@ -203,7 +203,12 @@ impl SqliteReads {
             )?;
             let rows = stmt.query_map(
                 params![q.staff_id.0, from, to, after, before, q.limit],
-                message_row,
+                |r| {
+                    Ok(MessageRow {
+                        files: r.get(14)?,
+                        ..message_row(r)?
+                    })
+                },
             )?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map(Some)
         })
@@ -292,8 +297,8 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         acked_at: r.get(13)?,
         sent_by: None,
         sms_at: None,
-        // Only the page selects it (the 15th column); the look-up by key has no use for it.
-        files: r.get(14).unwrap_or(0),
+        // Read by the page alone, its 15th column.
+        files: 0,
     })
 }
 

@@ -145,6 +145,22 @@ impl Store {
         Ok(by_message)
     }
 
+    /// `files_of_messages` for messages of one partner, asked only when the partner ever
+    /// uploaded a file: a company that sends none pays one look-up in `files_partner`, not a
+    /// probe per message (a page of `listmessages` holds 1,000).
+    pub async fn partner_files_of(&self, partner_id: i64, ids: &[i64]) -> Result<FilesByMessage> {
+        let any: bool = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM files WHERE partner_id = $1)",
+        )
+        .bind(partner_id)
+        .fetch_one(p)
+        .await)?;
+        if !any {
+            return Ok(HashMap::new());
+        }
+        self.files_of_messages(ids).await
+    }
+
     /// A file of one of the employee's messages, unless the message was recalled: what the
     /// employee's app may download.
     pub async fn staff_file(

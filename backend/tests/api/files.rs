@@ -144,6 +144,28 @@ async fn a_file_goes_with_its_message_to_that_employee_alone(app: TestApp) {
     );
     assert_eq!(partners[0]["files"], page[0]["files"]);
 
+    // The company's system sees which files went, by ID and in its list; none without.
+    let states = app
+        .post(
+            "getmessagestatus",
+            Some(&p.token),
+            json!({"inn": p.inn, "messageids": [message, plain.ok()["messageid"]]}),
+        )
+        .await;
+    assert_eq!(states.ok()["messages"][0]["fileids"], json!([id]));
+    assert!(states.ok()["messages"][1].get("fileids").is_none());
+    let listed = app
+        .post("listmessages", Some(&p.token), json!({"inn": p.inn}))
+        .await;
+    let listed: Vec<&Value> = listed.ok()["messages"].as_array().unwrap().iter().collect();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(
+        listed[1]["fileids"],
+        json!([id]),
+        "created order: {listed:?}"
+    );
+    assert!(listed[0].get("fileids").is_none());
+
     // The employee downloads it, by their message.
     let got = get_file(&app, &e.token, json!({"messageid": message, "fileid": id})).await;
     assert_eq!(got.status, 200);

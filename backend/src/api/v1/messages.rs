@@ -232,6 +232,9 @@ pub struct MessageState {
     /// The message's text: given by `listmessages` with `withtext`, absent otherwise.
     #[oai(skip_serializing_if_is_none)]
     pub message: Option<String>,
+    /// The files it carries (uploadfile), in their order; absent when none.
+    #[oai(skip_serializing_if_is_empty)]
+    pub fileids: Vec<String>,
 }
 
 #[derive(Object, Debug)]
@@ -382,6 +385,13 @@ pub(super) async fn message_states(
         .map(|r| r.id)
         .collect();
     let remind_dates = state.store.reminder_dates(&asked_ack).await?;
+    let mut files = match rows.first() {
+        Some(first) => {
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            state.store.partner_files_of(first.partner_id, &ids).await?
+        }
+        None => Default::default(),
+    };
     let date = |at: Option<i64>| at.map(|ms| state.time.format(ms));
     Ok(rows
         .into_iter()
@@ -406,6 +416,12 @@ pub(super) async fn message_states(
                 source: m.source,
                 sentby: m.sent_by,
                 message: with_text.then_some(m.body),
+                fileids: files
+                    .remove(&m.id)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|f| f.id.to_string())
+                    .collect(),
             };
             (m.id, found)
         })
