@@ -3,7 +3,7 @@
 
 use simo_core::{ApiError, FileId, MessageFile, MessageId, SimoClient};
 
-use crate::helpers::{TestServer, base64, ids, new_phone};
+use crate::helpers::{TestServer, ids, new_phone};
 
 /// A payslip-like PDF with bytes of every value, so that nothing on the way may treat it as text.
 fn payslip() -> Vec<u8> {
@@ -201,19 +201,4 @@ async fn a_message_first_stored_from_its_push_gets_its_files_at_the_next_sync() 
         b"%PDF-1.4 short"
     );
     assert!(client.message(message_id).unwrap().unwrap().files[0].downloaded);
-}
-
-#[test]
-fn base64_gives_the_rfc_4648_test_vectors() {
-    for (raw, encoded) in [
-        ("", ""),
-        ("f", "Zg=="),
-        ("fo", "Zm8="),
-        ("foo", "Zm9v"),
-        ("foob", "Zm9vYg=="),
-        ("fooba", "Zm9vYmE="),
-        ("foobar", "Zm9vYmFy"),
-    ] {
-        assert_eq!(base64(raw.as_bytes()), encoded, "{raw}");
-    }
 }

@@ -497,7 +497,8 @@ pub async fn submit(
     body: poem::Body,
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
-    let (form, chosen_files) = read_form(req, body, files::max_bytes(&state.settings)?).await?;
+    let max_file = files::max_bytes(&state.settings)?;
+    let (form, chosen_files) = read_form(req, body, max_file).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let active = state.store.staff_tally(s.partner.id).await?.active as usize;
     // The form lists a small company's staff; "all" sends to every active one.
@@ -512,14 +513,7 @@ pub async fn submit(
     )
     .await?;
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone());
-    let mut v = view(
-        l,
-        cfg,
-        &staff,
-        active,
-        &form.staff,
-        files::max_bytes(&state.settings)?,
-    );
+    let mut v = view(l, cfg, &staff, active, &form.staff, max_file);
     v.templates = template_options(&state.store.templates(s.partner.id).await?, None);
     v.groups = group_options(state, s.partner.id, form.group).await?;
     v.later = form.later;
@@ -615,9 +609,8 @@ pub async fn submit(
     // Every file checked before any is stored: a refused one stores none.
     let mut uploads = Vec::with_capacity(chosen_files.len());
     for f in chosen_files {
-        let checked = FileName::parse(&f.name).and_then(|name| {
-            FileUpload::new(name, f.data, files::max_bytes(&state.settings).unwrap_or(0))
-        });
+        let checked =
+            FileName::parse(&f.name).and_then(|name| FileUpload::new(name, f.data, max_file));
         match checked {
             Ok(upload) => uploads.push(upload),
             Err(e) => {
