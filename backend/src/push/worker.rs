@@ -128,7 +128,7 @@ impl Workers {
             rounds += 1;
             let hinted = self.store.outbox_hinted();
             let more = if outbox.due(self.settings.poll, hinted) {
-                self.outbox_round(&format!("{owner}.{rounds}"), &mut outbox)
+                self.outbox_round(&format!("{owner}.{rounds}"), &mut outbox, hinted)
                     .await
             } else {
                 match self.handed_round().await {
@@ -137,7 +137,7 @@ impl Workers {
                         Ok(more || hinted)
                     }
                     Ok(None) if hinted => {
-                        self.outbox_round(&format!("{owner}.{rounds}"), &mut outbox)
+                        self.outbox_round(&format!("{owner}.{rounds}"), &mut outbox, true)
                             .await
                     }
                     Ok(None) => Ok(false),
@@ -186,9 +186,23 @@ impl Workers {
     }
 
     /// Claims one batch from the outbox and pushes it; returns whether more may be due.
-    /// `lease` names this round's claim (see `Store::claim_deliveries`).
-    async fn outbox_round(self: &Arc<Self>, lease: &str, outbox: &mut Outbox) -> Result<bool> {
+    /// `lease` names this round's claim (see `Store::claim_deliveries`). Without a hint (the
+    /// poll) the outbox is looked at with a read first: the claim is a write, which on SQLite
+    /// takes the write lock even when it finds nothing. Idle workers claimed every poll, and
+    /// while another program held the database each of them waited out the busy timeout on
+    /// the one writer connection, ahead of the API's writes: a call waited 10 s per worker
+    /// before its 503 instead of its own 10 s (the apps' 30 s timeout ran out first).
+    async fn outbox_round(
+        self: &Arc<Self>,
+        lease: &str,
+        outbox: &mut Outbox,
+        hinted: bool,
+    ) -> Result<bool> {
         let now = now_millis();
+        if !hinted && !self.store.any_delivery_due(now).await? {
+            outbox.looked();
+            return Ok(false);
+        }
         let lease_until = now + self.settings.lease.as_millis() as Millis;
         // Before the claim: jobs stored while it runs may be behind it, and hint again.
         self.store.claiming_from_outbox();

@@ -419,6 +419,16 @@ impl Store {
         Ok(created)
     }
 
+    /// Whether any job is due at `now`: a read, which a held SQLite database does not block.
+    pub async fn any_delivery_due(&self, now: Millis) -> Result<bool> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM deliveries WHERE due_at <= $1)"
+        )
+        .bind(now)
+        .fetch_one(p)
+        .await)?)
+    }
+
     /// Takes up to `limit` due jobs for `lease` until `lease_until`. PostgreSQL skips rows other
     /// servers are claiming right now; SQLite runs one writer at a time, so the single
     /// UPDATE is already exclusive.

@@ -227,10 +227,16 @@ async fn a_claim_takes_its_batch_and_no_more_after_the_queue_was_vacuumed_empty(
             .await
             .unwrap();
     }
+    let now = simo_backend::domain::now_millis();
+    assert!(
+        !store.any_delivery_due(now).await.unwrap(),
+        "the outbox is empty"
+    );
     for n in 0..40 {
         send(&app, &p, &e, &format!("Новое {n}")).await;
     }
     let now = simo_backend::domain::now_millis();
+    assert!(store.any_delivery_due(now).await.unwrap(), "40 jobs wait");
     let mut claimed = std::collections::BTreeSet::new();
     // Each claim is named on its own, as the workers' rounds are; the leases share their end,
     // so reading a claim back by anything but its name would return the earlier ones' jobs.
@@ -248,6 +254,54 @@ async fn a_claim_takes_its_batch_and_no_more_after_the_queue_was_vacuumed_empty(
             );
         }
     }
+    assert!(
+        !store.any_delivery_due(now).await.unwrap(),
+        "all 40 are leased for a minute"
+    );
+}
+
+/// Another program holds the SQLite database (a backup, a `sqlite3` shell): idle workers,
+/// polling every 10 ms here, look at the outbox with a read, which the held database allows,
+/// and leave the one writer connection to the calls. A call that writes is answered 503 with
+/// the reason after its own busy wait (10 s), well within the apps' 30 s. When every poll
+/// claimed, the four workers each waited out the busy timeout on the writer ahead of it.
+#[tokio::test]
+async fn idle_workers_leave_a_held_sqlite_database_to_the_calls() {
+    use sqlx::Connection;
+    let app = push_app(Db::Sqlite, |s| s.apply("push_poll_ms", "10").unwrap())
+        .await
+        .expect("SQLite is always there");
+    let p = app.create_partner(INN_A).await;
+    let mut holder = sqlx::SqliteConnection::connect(&app.state.settings.database_url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    // Polls meanwhile: 4 workers, 20 rounds each.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let phone_app = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let body =
+        json!({"inn": p.inn, "staffname": "Петров П. П.", "phone": PHONE, "device": "android"});
+    let answer = phone_app
+        .post(format!("{}/api/v1/auth", app.base))
+        .json(&body)
+        .send()
+        .await
+        .expect("answered within the apps' timeout");
+    assert_eq!(answer.status(), 503);
+    assert_eq!(answer.headers()["retry-after"], "5");
+    let envelope: Value = answer.json().await.unwrap();
+    assert_eq!(envelope["success"], false);
+    let error = envelope["error"].as_str().unwrap();
+    assert!(error.contains("база данных занята"), "{error}");
+
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    app.auth(&p.inn, PHONE, "Петров П. П.").await.ok();
 }
 
 /// Settings that make retries and polling quick enough for tests.
