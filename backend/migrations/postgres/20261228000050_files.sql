@@ -15,6 +15,8 @@ CREATE TABLE files (
     created_at   BIGINT NOT NULL
 );
 CREATE INDEX files_partner ON files(partner_id, created_at);
+-- An upload of bytes the company stored before finds them (see `Store::insert_file`).
+CREATE INDEX files_digest ON files(partner_id, sha256);
 
 -- Which files a message carries, in the order given.
 CREATE TABLE message_files (

@@ -56,6 +56,12 @@ const META: &str = "id, name, content_type, size, sha256, created_at";
 
 impl Store {
     /// Stores an uploaded file of the partner; `sha256` is its digest in hex.
+    ///
+    /// The same bytes under the same name, uploaded again by the partner, are the file stored
+    /// before: a 1C loop that uploads the order with each employee's message stores it once,
+    /// not 10,000 times. Its upload time moves to `now`, in the statement that finds it, so
+    /// the housekeeping's day starts again: its `DELETE` either went first (then nothing is
+    /// found and the file is stored anew) or finds it young.
     pub async fn insert_file(
         &self,
         partner_id: i64,
@@ -64,20 +70,40 @@ impl Store {
         uploaded_by: &str,
         now: Millis,
     ) -> Result<FileRow> {
-        Ok(with_writer!(self, p => sqlx::query_as(
-            "INSERT INTO files (partner_id, name, content_type, size, sha256, data, uploaded_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             RETURNING id, name, content_type, size, sha256, created_at",
-        )
-        .bind(partner_id)
-        .bind(file.name.as_str())
-        .bind(file.name.content_type())
-        .bind(file.data.len() as i64)
-        .bind(sha256)
-        .bind(&file.data)
-        .bind(uploaded_by)
-        .bind(now)
-        .fetch_one(p)
+        Ok(with_writer!(self, p => async {
+            let stored: Option<FileRow> = sqlx::query_as(
+                "UPDATE files SET created_at = CASE WHEN created_at < $5 THEN $5 ELSE created_at END
+                 WHERE id = (SELECT id FROM files
+                             WHERE partner_id = $1 AND sha256 = $2 AND name = $3 AND size = $4
+                             ORDER BY id LIMIT 1)
+                 RETURNING id, name, content_type, size, sha256, created_at",
+            )
+            .bind(partner_id)
+            .bind(sha256)
+            .bind(file.name.as_str())
+            .bind(file.data.len() as i64)
+            .bind(now)
+            .fetch_optional(p)
+            .await?;
+            if let Some(row) = stored {
+                return Ok(row);
+            }
+            sqlx::query_as(
+                "INSERT INTO files (partner_id, name, content_type, size, sha256, data, uploaded_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 RETURNING id, name, content_type, size, sha256, created_at",
+            )
+            .bind(partner_id)
+            .bind(file.name.as_str())
+            .bind(file.name.content_type())
+            .bind(file.data.len() as i64)
+            .bind(sha256)
+            .bind(&file.data)
+            .bind(uploaded_by)
+            .bind(now)
+            .fetch_one(p)
+            .await
+        }
         .await)?)
     }
 

@@ -12,6 +12,7 @@ both_databases!(
     uploads_and_attachments_are_refused_when_wrong_and_nothing_is_stored,
     a_send_to_many_stores_its_files_once_and_a_retry_keeps_them,
     files_no_message_needs_are_deleted_a_day_after_their_upload,
+    the_same_file_uploaded_again_is_the_one_stored_and_waits_another_day,
 );
 
 /// A small PDF, as 1C's `Base64Строка` writes it: lines of 76 characters.
@@ -493,4 +494,56 @@ async fn files_no_message_needs_are_deleted_a_day_after_their_upload(app: TestAp
         .unwrap();
     assert_eq!(pruned.files, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 0);
+}
+
+/// A 1C loop that uploads the order with each employee's message: the same bytes under the
+/// same name are the file stored before, and its day to be attached starts again. Another
+/// name, other bytes or another company store a file of their own.
+async fn the_same_file_uploaded_again_is_the_one_stored_and_waits_another_day(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let other = app.create_partner(INN_B).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let first = upload(&app, &p, "Приказ.pdf", &payslip())
+        .await
+        .ok()
+        .clone();
+    // Uploaded two days ago, and attached to nothing since.
+    app.state
+        .store
+        .execute_script("UPDATE files SET created_at = created_at - 172800000")
+        .await
+        .unwrap();
+    let again = upload(&app, &p, "Приказ.pdf", &payslip())
+        .await
+        .ok()
+        .clone();
+    assert_eq!(again, first, "the same fileid, size, type and digest");
+    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 1);
+    let now = simo_backend::domain::now_millis();
+    let pruned = run_once(&app.state.store, Retention::new(300, 0), now)
+        .await
+        .unwrap();
+    assert_eq!(pruned.files, 0, "its day starts again at the second upload");
+    let fileid = first["fileid"].as_str().unwrap();
+    send_with(&app, &p, &e.id, json!([fileid])).await.ok();
+
+    let renamed = uploaded(&app, &p, "Приказ № 2.pdf", &payslip()).await;
+    let mut edited = payslip();
+    edited.push(b'\n');
+    let edited = uploaded(&app, &p, "Приказ.pdf", &edited).await;
+    let theirs = uploaded(&app, &other, "Приказ.pdf", &payslip()).await;
+    let ids: std::collections::BTreeSet<&str> =
+        [fileid, &renamed, &edited, &theirs].into_iter().collect();
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 4);
+    let refused = get_file(
+        &app,
+        &other.token,
+        json!({"inn": other.inn, "fileid": fileid}),
+    )
+    .await;
+    assert_eq!(
+        refused.status, 404,
+        "the other company's upload found its own file"
+    );
 }
