@@ -283,6 +283,12 @@ test("send an order with its PDF from the form, download it from the message's p
   });
   assert.equal(res.status, 200);
   assert.deepEqual(Buffer.from(await res.arrayBuffer()), pdf);
+  // The list marks the message with a paperclip, which a screen reader reads as words.
+  await page.goto(`${BASE}/cabinet/messages`);
+  const mark = page.locator(`tr[data-message-id="${body.data[0].messageId}"] .files-count`);
+  assert.equal(await mark.getAttribute("aria-label"), "Файлы: 1");
+  assert.equal((await mark.textContent()).trim(), "📎1");
+  assert.deepEqual(await accessibilityProblems(page), []);
   // Another company's admin finds no such file there.
   const other = await newPage();
   await login(other, partnerB.inn, PASSWORD_B);

@@ -1829,6 +1829,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("exp.text", "Текст", "Text"),
     ("exp.source", "Источник", "Source"),
     ("exp.sent_by", "Отправитель", "Sent by"),
+    ("exp.files", "Файлы", "Files"),
     ("exp.status", "Статус", "Status"),
     ("exp.reason", "Причина", "Reason"),
     ("exp.created", "Создано", "Created"),

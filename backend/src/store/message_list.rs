@@ -129,6 +129,8 @@ pub struct MessageListRow {
     pub title: String,
     pub status: String,
     pub created_at: Millis,
+    /// How many files it carries (migration 50): the list marks them, the export names them.
+    pub files: i64,
 }
 
 /// A row of the list with everything an export of it shows.
@@ -173,7 +175,7 @@ impl MessageExportRow {
             acked_at: self.acked_at,
             sent_by: self.sent_by,
             sms_at: self.sms_at,
-            files: 0,
+            files: self.row.files,
         }
     }
 }
@@ -337,7 +339,7 @@ fn build_list_sql(q: &MessageListQuery, postgres: bool, plan: ListPlan, export: 
     let extra = if export { EXPORT_COLUMNS } else { "" };
     let mut sql = Sql {
         text: format!(
-            "SELECT m.id, m.staff_id, s.name AS staff_name, m.title, m.status, m.created_at{extra} {from}"
+            "SELECT m.id, m.staff_id, s.name AS staff_name, m.title, m.status, m.created_at, m.files{extra} {from}"
         ),
         binds: Vec::new(),
     };

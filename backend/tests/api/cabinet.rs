@@ -1784,7 +1784,8 @@ async fn the_message_list_downloads_as_csv_with_its_filters_and_sort(app: TestAp
             "Требуется ознакомление",
             "Ознакомлен",
             "Последнее напоминание",
-            "Отправитель"
+            "Отправитель",
+            "Файлы"
         ]
     );
     assert_eq!(
@@ -1815,6 +1816,7 @@ async fn the_message_list_downloads_as_csv_with_its_filters_and_sort(app: TestAp
     assert_eq!(evil[5], text, "separators, quotes and new lines survive");
     assert_eq!(evil[6], "через API");
     assert_eq!(evil[16], "АСУ (API)", "sent with the main key");
+    assert_eq!(evil[17], "", "no files");
     let created = &evil[9];
     assert!(
         created.len() == 19 && created.starts_with("20") && created.as_bytes()[10] == b' ',

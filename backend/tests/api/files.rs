@@ -13,6 +13,7 @@ both_databases!(
     a_send_to_many_stores_its_files_once_and_a_retry_keeps_them,
     files_no_message_needs_are_deleted_a_day_after_their_upload,
     the_same_file_uploaded_again_is_the_one_stored_and_waits_another_day,
+    the_cabinet_marks_messages_with_files_and_its_export_names_them,
 );
 
 /// A small PDF, as 1C's `Base64Строка` writes it: lines of 76 characters.
@@ -546,4 +547,42 @@ async fn the_same_file_uploaded_again_is_the_one_stored_and_waits_another_day(ap
         refused.status, 404,
         "the other company's upload found its own file"
     );
+}
+
+/// The cabinet's message list and an employee's card mark a message that carries files with a
+/// paperclip and their number; the CSV export names them in its last column.
+async fn the_cabinet_marks_messages_with_files_and_its_export_names_them(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    app.create_message(&p, &e.id, "Без файлов", "Текст")
+        .await
+        .ok();
+    let order = uploaded(&app, &p, "Приказ.pdf", &payslip()).await;
+    let chart = uploaded(&app, &p, "=График.png", b"\x89PNG\r\n\x1A\n....").await;
+    send_with(&app, &p, &e.id, json!([order, chart])).await.ok();
+
+    let b = crate::cabinet::Browser::new(&app);
+    b.partner(INN_A).await;
+    let mark = "role=\"img\" aria-label=\"Файлы: 2\" title=\"Файлы: 2\">📎2</span>";
+    for page in [
+        "/cabinet/messages".to_owned(),
+        format!("/cabinet/employees/{}", e.id),
+    ] {
+        let body = b.get(&page).await.body;
+        assert_eq!(body.matches(mark).count(), 1, "{page}: {body}");
+        assert_eq!(
+            body.matches("files-count").count(),
+            1,
+            "{page}: one message has files"
+        );
+    }
+    let rows = crate::cabinet::csv_rows(&b.get("/cabinet/messages.csv").await);
+    assert_eq!(rows[0][17], "Файлы");
+    assert_eq!(rows[1][4], "Расчётный листок");
+    assert_eq!(
+        rows[1][17], "Приказ.pdf; =График.png",
+        "in the message's order; a leading = is no formula inside the cell"
+    );
+    assert_eq!(rows[2][4], "Без файлов");
+    assert_eq!(rows[2][17], "");
 }

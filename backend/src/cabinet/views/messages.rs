@@ -69,6 +69,7 @@ pub struct Row {
     pub title: String,
     pub created: String,
     pub status: String,
+    pub files: i64,
 }
 
 impl Row {
@@ -79,6 +80,7 @@ impl Row {
             title: r.title,
             created: cfg.datetime(r.created_at),
             status: r.status,
+            files: r.files,
         }
     }
 }
