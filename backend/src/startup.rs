@@ -64,8 +64,12 @@ impl Application {
             settings.partner_rate,
             settings.partner_burst,
         );
+        let uploads = Arc::new(tokio::sync::Semaphore::new(
+            crate::service::files::uploads_at_once(&settings)?,
+        ));
         let state = Arc::new(AppState {
             store,
+            uploads,
             partner_throttle,
             settings,
             time,

@@ -23,6 +23,8 @@ pub struct AppState {
     pub key_refusals: crate::service::api_keys::RefusalNotes,
     /// The cabinet's forms refused to a viewer or a sender, journaled once an hour an account.
     pub rights_refusals: crate::service::api_keys::RefusalNotes,
+    /// Turns of the uploads read at once (`service::files::upload_turn`).
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -586,3 +586,48 @@ async fn the_cabinet_marks_messages_with_files_and_its_export_names_them(app: Te
     assert_eq!(rows[2][4], "Без файлов");
     assert_eq!(rows[2][17], "");
 }
+
+/// `SIMO_FILE_UPLOADS_AT_ONCE` uploads are read at once; the others wait their turn. One that
+/// waits longer than the read timeout is answered 429 with `Retry-After`, and nothing is
+/// stored. The turns are the server's own (`AppState::uploads`), taken here to be held.
+#[tokio::test]
+async fn uploads_wait_their_turn_and_are_told_to_come_back_when_it_does_not_come() {
+    let app = spawn_app_with(Db::Sqlite, |s| {
+        s.apply("file_uploads_at_once", "2").unwrap();
+        s.apply("request_read_timeout_secs", "1").unwrap();
+    })
+    .await
+    .expect("SQLite is always there");
+    let p = app.create_partner(INN_A).await;
+    let turns = app.state.uploads.clone();
+
+    let held = turns.clone().acquire_many_owned(2).await.unwrap();
+    let refused = upload(&app, &p, "Приказ.pdf", &payslip()).await;
+    assert_eq!(refused.retry_after.as_deref(), Some("5"));
+    let words = refused.failed(429);
+    assert!(words.contains("принимает другие файлы"), "{words}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 0);
+    // Other calls do not wait for an upload's turn.
+    app.login(&p.inn, PHONE, "Иванов Иван").await;
+    drop(held);
+    upload(&app, &p, "Приказ.pdf", &payslip()).await.ok();
+
+    // Eight at once through two turns (and the usual 30 s to wait): each waits, none is
+    // refused, and every turn comes back.
+    let app = spawn_app_with(Db::Sqlite, |s| {
+        s.apply("file_uploads_at_once", "2").unwrap()
+    })
+    .await
+    .expect("SQLite is always there");
+    let p = app.create_partner(INN_A).await;
+    let turns = app.state.uploads.clone();
+    let uploads = (0..8).map(|n| {
+        let (app, p) = (&app, &p);
+        async move { upload(app, p, &format!("Листок {n}.pdf"), &payslip()).await }
+    });
+    for answer in futures_util::future::join_all(uploads).await {
+        answer.ok();
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 8);
+    assert_eq!(turns.available_permits(), 2);
+}

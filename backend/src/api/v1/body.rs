@@ -19,8 +19,13 @@ use serde_json::{Map, Value};
 /// methods that carry lists of IDs (`LISTS`: `createmessagebulk`, `schedulemessage`,
 /// `recallmessage`: 10,000; `savegroup`: a whole staff), which may be larger than the usual
 /// limit, up to `LIST_LIMIT`, and the one that carries a file (`FILE`: `uploadfile`, a file of
-/// up to `SIMO_FILE_MAX_BYTES` in base64).
-pub struct V1Body<T, const SIZE: u8 = PLAIN>(pub T);
+/// up to `SIMO_FILE_MAX_BYTES` in base64). A file's body is read in its upload's turn, held
+/// until the handler is done with the body (`service::files::upload_turn`).
+pub struct V1Body<T, const SIZE: u8 = PLAIN>(
+    pub T,
+    // Never read: held for its drop, which ends the upload's turn.
+    #[allow(dead_code)] Option<tokio::sync::OwnedSemaphorePermit>,
+);
 
 pub const PLAIN: u8 = 0;
 pub const LISTS: u8 = 1;
@@ -148,6 +153,16 @@ where
             )))
         };
         let timeout = crate::serve::request_read_timeout(request);
+        // The turn is waited for up to the read's timeout, and the body then has its own: the
+        // wait is the server's, not the client's slowness.
+        let turn = match (SIZE, state) {
+            (FILE, Some(s)) => Some(
+                crate::service::files::upload_turn(s, timeout)
+                    .await
+                    .map_err(V1Error::from)?,
+            ),
+            _ => None,
+        };
         let bytes = match body.take() {
             // A body already in costs no timer: the read is done before the timeout's is armed.
             Ok(b) => match tokio::time::timeout(timeout, b.into_bytes_limit(limit)).await {
@@ -172,7 +187,7 @@ where
         let query = request.uri().query();
         let object = parse_object(&bytes, query).map_err(V1Error::bad_request)?;
         match serde_json::from_value(Value::Object(object)) {
-            Ok(value) => Ok(Self(value)),
+            Ok(value) => Ok(Self(value, turn)),
             // Read again, tracking the path, only to say which field was wrong: every call
             // that reads well pays nothing for it.
             Err(plain) => Err(V1Error::bad_request(

@@ -397,6 +397,18 @@ struct ChosenFile {
 
 /// The form as either encoding sends it: the page's own (multipart, for its files) or a
 /// plain urlencoded post (no files).
+/// A multipart form larger than the words of a send can be: files are chosen (a length not
+/// given may be anything).
+fn carries_files(req: &Request) -> bool {
+    let multipart = req
+        .content_type()
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    let length = req
+        .header("content-length")
+        .and_then(|n| n.parse::<u64>().ok());
+    multipart && length.is_none_or(|n| n > 64 * 1024)
+}
+
 async fn read_form(
     req: &Request,
     body: poem::Body,
@@ -498,6 +510,11 @@ pub async fn submit(
 ) -> CabinetResult<Response> {
     let s = session::partner(req, state).await?;
     let max_file = files::max_bytes(&state.settings)?;
+    // A form that carries files is read in an upload's turn, as `uploadfile` is.
+    let _turn = match carries_files(req) {
+        true => Some(files::upload_turn(state, state.settings.request_read_timeout()).await?),
+        false => None,
+    };
     let (form, chosen_files) = read_form(req, body, max_file).await?;
     session::check_csrf(&s.csrf, &form.csrf)?;
     let active = state.store.staff_tally(s.partner.id).await?.active as usize;
