@@ -199,17 +199,24 @@ impl Workers {
         hinted: bool,
     ) -> Result<bool> {
         let now = now_millis();
-        if !hinted && !self.store.any_delivery_due(now).await? {
-            outbox.looked();
-            return Ok(false);
-        }
-        let lease_until = now + self.settings.lease.as_millis() as Millis;
-        // Before the claim: jobs stored while it runs may be behind it, and hint again.
-        self.store.claiming_from_outbox();
-        let jobs = self
-            .store
-            .claim_deliveries(lease, self.settings.batch, now, lease_until)
-            .await;
+        let due = match hinted {
+            true => Ok(true),
+            false => self.store.any_delivery_due(now).await,
+        };
+        // Nothing due is an empty claim: the rest of the round still runs, so that jobs handed
+        // over meanwhile get the next round (a poll round is taken instead of theirs).
+        let jobs = match due {
+            Ok(false) => Ok(Vec::new()),
+            Ok(true) => {
+                let lease_until = now + self.settings.lease.as_millis() as Millis;
+                // Before the claim: jobs stored while it runs may be behind it, and hint again.
+                self.store.claiming_from_outbox();
+                self.store
+                    .claim_deliveries(lease, self.settings.batch, now, lease_until)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         let full = jobs
             .as_ref()
             .map_or(true, |j| j.len() as i64 >= self.settings.batch);
