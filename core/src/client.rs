@@ -217,7 +217,9 @@ impl Client {
 
     /// The bytes of a file attached to a message: from the cache if downloaded before (also
     /// offline, and after the session expired), else from the server, then kept in the cache
-    /// for as long as the message is there (files never change on the server).
+    /// for as long as the message is there (files never change on the server) and the
+    /// downloaded files fit their room (`cache::files::FILE_ROOM`; those opened longest ago
+    /// make room, and are downloaded again when opened).
     pub async fn file(&self, message: MessageId, file: FileId) -> Result<Vec<u8>> {
         if let Some(bytes) = self.cache.file_bytes(message, file)? {
             return Ok(bytes);

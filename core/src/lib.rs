@@ -151,7 +151,8 @@ impl SimoClient {
 
     /// The bytes of a file of `message.files`: from the cache when downloaded before (also
     /// offline), else downloaded and kept as long as the message stays cached (files never
-    /// change). A file the server does not give this employee (the message recalled, or
+    /// change) and the downloaded files fit their 100 MiB (those opened longest ago make room
+    /// and show `downloaded` false again). A file the server does not give this employee (the message recalled, or
     /// another's) is `NotFound`; without a network and not downloaded yet, `Network`.
     pub async fn file(&self, message_id: MessageId, file_id: FileId) -> Result<Vec<u8>, ApiError> {
         self.call(move |c| async move { c.file(message_id, file_id).await })

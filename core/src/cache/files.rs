@@ -3,8 +3,9 @@
 //!
 //! Files never change on the server, so downloaded bytes are kept as long as their message and
 //! no longer: a recall, a logout or another employee's login deletes the message and, by the
-//! foreign key's cascade, its files. Nothing else evicts them, so the cache holds what the
-//! employee opened of the messages they still have.
+//! foreign key's cascade, its files. Within that, downloaded files have [`FILE_ROOM`]: a file
+//! kept beyond it takes the bytes of those opened longest ago, which stay listed and are
+//! downloaded again when opened. A year of payslips fits; a phone does not fill up with them.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -22,17 +23,35 @@ pub struct NewFile {
     pub content_type: String,
 }
 
+/// The bytes all downloaded files may take: 100 MiB, some 500 payslips of 200 KB.
+pub const FILE_ROOM: u64 = 100 * 1024 * 1024;
+
+/// The next number in the order files were opened; `opened` comes before `data` in the row, so
+/// the scan reads no bytes.
+const NEXT_OPENED: &str = "(SELECT ifnull(max(opened), 0) + 1 FROM message_files)";
+
 impl Cache {
-    /// The bytes of a downloaded file, if the cache has them.
+    /// The bytes of a downloaded file, if the cache has them; the file counts as opened now.
     pub fn file_bytes(&self, message: MessageId, file: FileId) -> Result<Option<Vec<u8>>> {
-        self.db.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT data FROM message_files
-                 WHERE message_id = ?1 AND file_id = ?2 AND data IS NOT NULL",
-            )?
-            .query_row(params![message.get(), file.get()], |r| r.get(0))
-            .optional()?)
+        self.db.write(|tx| {
+            Ok(tx
+                .prepare_cached(&format!(
+                    "UPDATE message_files SET opened = {NEXT_OPENED}
+                     WHERE message_id = ?1 AND file_id = ?2 AND data IS NOT NULL
+                     RETURNING data"
+                ))?
+                .query_row(params![message.get(), file.get()], |r| r.get(0))
+                .optional()?)
         })
+    }
+
+    /// Downloaded files get `bytes` of room (tests use a small one).
+    #[cfg(test)]
+    pub(crate) fn with_file_room(self, bytes: u64) -> Self {
+        Self {
+            file_room: bytes,
+            ..self
+        }
     }
 
     /// Keeps the downloaded bytes of a file the cache lists; `false` when it lists none such
@@ -56,10 +75,33 @@ impl Cache {
                     bytes.len()
                 )));
             }
-            tx.prepare_cached(
-                "UPDATE message_files SET data = ?3 WHERE message_id = ?1 AND file_id = ?2",
-            )?
+            tx.prepare_cached(&format!(
+                "UPDATE message_files SET opened = {NEXT_OPENED}, data = ?3
+                 WHERE message_id = ?1 AND file_id = ?2"
+            ))?
             .execute(params![message.get(), file.get(), bytes])?;
+            // Newest opened first, each file's bytes and those of the files opened after it:
+            // where that passes the room, the file loses its bytes. The one just kept stays,
+            // even alone larger than the room.
+            let evicted = tx
+                .prepare_cached(
+                    "UPDATE message_files SET data = NULL, opened = NULL
+                     WHERE (message_id, file_id) IN (
+                         SELECT message_id, file_id FROM (
+                             SELECT message_id, file_id,
+                                    sum(length(data)) OVER (ORDER BY opened DESC) AS taken
+                             FROM message_files WHERE length(data) IS NOT NULL)
+                         WHERE taken > ?1)
+                       AND NOT (message_id = ?2 AND file_id = ?3)",
+                )?
+                .execute(params![
+                    i64::try_from(self.file_room).unwrap_or(i64::MAX),
+                    message.get(),
+                    file.get()
+                ])?;
+            if evicted > 0 {
+                tracing::debug!(evicted, "downloaded files opened longest ago make room");
+            }
             Ok(true)
         })
     }
@@ -247,6 +289,59 @@ mod tests {
         assert_eq!(cache.file_bytes(id(1), fid(4)).unwrap(), None);
         cache.store_synced(&page(Vec::new())).unwrap();
         assert_eq!(rows(&cache), 0);
+    }
+
+    #[test]
+    fn beyond_their_room_the_files_opened_longest_ago_lose_their_bytes() {
+        let (_dir, cache) = cache();
+        let cache = cache.with_file_room(100);
+        let pdf = |n: u8| vec![n; 40];
+        cache
+            .store_synced(&[
+                carrying(1, vec![file(11, "Январь.pdf", 40)]),
+                carrying(2, vec![file(12, "Февраль.pdf", 40)]),
+                carrying(
+                    3,
+                    vec![file(13, "Март.pdf", 40), file(14, "Апрель.pdf", 40)],
+                ),
+                carrying(4, vec![file(15, "График.pdf", 250)]),
+            ])
+            .unwrap();
+        let downloaded = |cache: &Cache| -> Vec<i64> {
+            let mut ids: Vec<i64> = cache
+                .messages(10, None)
+                .unwrap()
+                .iter()
+                .flat_map(|m| m.files.iter())
+                .filter(|f| f.downloaded)
+                .map(|f| f.id.get())
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert!(cache.keep_file_bytes(id(1), fid(11), &pdf(1)).unwrap());
+        assert!(cache.keep_file_bytes(id(2), fid(12), &pdf(2)).unwrap());
+        assert_eq!(downloaded(&cache), [11, 12], "80 bytes of 100");
+        assert!(cache.keep_file_bytes(id(3), fid(13), &pdf(3)).unwrap());
+        assert_eq!(
+            downloaded(&cache),
+            [12, 13],
+            "January, opened first, made room"
+        );
+        assert_eq!(cache.file_bytes(id(1), fid(11)).unwrap(), None);
+        assert_eq!(listed(&cache, 1), [(11, "Январь.pdf".to_owned(), false)]);
+
+        // Opening February again makes March the one opened longest ago.
+        assert_eq!(cache.file_bytes(id(2), fid(12)).unwrap(), Some(pdf(2)));
+        assert!(cache.keep_file_bytes(id(3), fid(14), &pdf(4)).unwrap());
+        assert_eq!(downloaded(&cache), [12, 14]);
+
+        // A file larger than the room is kept, alone; the next file kept takes its room.
+        assert!(cache.keep_file_bytes(id(4), fid(15), &[5; 250]).unwrap());
+        assert_eq!(downloaded(&cache), [15]);
+        assert!(cache.keep_file_bytes(id(1), fid(11), &pdf(1)).unwrap());
+        assert_eq!(downloaded(&cache), [11]);
+        assert_eq!(cache.file_bytes(id(1), fid(11)).unwrap(), Some(pdf(1)));
     }
 
     #[test]

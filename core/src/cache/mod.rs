@@ -67,6 +67,8 @@ const CACHE_OWNER: &str = "cache_owner";
 #[derive(Debug)]
 pub struct Cache {
     db: Db,
+    /// Room for downloaded files' bytes (`files::FILE_ROOM`).
+    file_room: u64,
 }
 
 impl Cache {
@@ -75,6 +77,7 @@ impl Cache {
         std::fs::create_dir_all(data_dir)?;
         Ok(Cache {
             db: Db::open(&data_dir.join(FILE_NAME))?,
+            file_room: files::FILE_ROOM,
         })
     }
 

@@ -114,8 +114,9 @@ ALTER TABLE session ADD COLUMN state TEXT NOT NULL DEFAULT 'active'
 
 /// Version 5: files attached to messages, in the message's order, with their bytes once
 /// downloaded. Files never change on the server: the bytes stay as long as their message and go
-/// with it (a recall, a logout, another employee's login). `data` is last so that listing the
-/// files does not read the bytes.
+/// with it (a recall, a logout, another employee's login), or until the downloaded files outgrow
+/// their room and the least recently opened lose their bytes (`opened` orders them). `data` is
+/// last so that listing the files, or ordering them, does not read the bytes.
 const V5_FILES: &str = "
 CREATE TABLE message_files (
     message_id     INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
@@ -124,6 +125,7 @@ CREATE TABLE message_files (
     name           TEXT NOT NULL,
     size           INTEGER NOT NULL CHECK (size >= 0),
     content_type   TEXT NOT NULL,
+    opened         INTEGER,
     data           BLOB,
     PRIMARY KEY (message_id, file_id)
 );
