@@ -395,8 +395,6 @@ struct ChosenFile {
     data: Vec<u8>,
 }
 
-/// The form as either encoding sends it: the page's own (multipart, for its files) or a
-/// plain urlencoded post (no files).
 /// A multipart form larger than the words of a send can be: files are chosen (a length not
 /// given may be anything).
 fn carries_files(req: &Request) -> bool {
@@ -409,6 +407,8 @@ fn carries_files(req: &Request) -> bool {
     multipart && length.is_none_or(|n| n > 64 * 1024)
 }
 
+/// The form as either encoding sends it: the page's own (multipart, for its files) or a
+/// plain urlencoded post (no files).
 async fn read_form(
     req: &Request,
     body: poem::Body,
