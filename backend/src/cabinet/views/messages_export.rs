@@ -112,11 +112,7 @@ impl Export {
             .store
             .export_partner_messages(&self.query, self.plan)
             .await
-            .map_err(|e| {
-                // The status line is long gone: the client sees the download cut short.
-                tracing::error!(error = %e, "message export failed");
-                std::io::Error::other(e.to_string())
-            })?;
+            .map_err(cut_short)?;
         self.done = (rows.len() as i64) < self.query.limit;
         if let Some(last) = rows.last() {
             self.query.after = Some(last.row.cursor(self.query.sort));
@@ -133,14 +129,18 @@ impl Export {
             .store
             .files_of_messages(&with_files)
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "message export failed reading files");
-                std::io::Error::other(e.to_string())
-            })?;
+            .map_err(cut_short)?;
         let bytes = self.write(&rows, &files).map_err(std::io::Error::other)?;
         self.first = false;
         Ok(Some((bytes, self)))
     }
+}
+
+/// A read that failed mid-download: the status line is long gone, so the client sees the
+/// download cut short, and the log says why.
+fn cut_short(e: crate::error::Error) -> std::io::Error {
+    tracing::error!(error = %e, "message export failed");
+    std::io::Error::other(e.to_string())
 }
 
 #[handler]

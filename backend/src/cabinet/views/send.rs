@@ -395,16 +395,19 @@ struct ChosenFile {
     data: Vec<u8>,
 }
 
+/// The page's own encoding, which carries files; a plain urlencoded post carries none.
+fn is_multipart(req: &Request) -> bool {
+    req.content_type()
+        .is_some_and(|t| t.starts_with("multipart/form-data"))
+}
+
 /// A multipart form larger than the words of a send can be: files are chosen (a length not
 /// given may be anything).
 fn carries_files(req: &Request) -> bool {
-    let multipart = req
-        .content_type()
-        .is_some_and(|t| t.starts_with("multipart/form-data"));
     let length = req
         .header("content-length")
         .and_then(|n| n.parse::<u64>().ok());
-    multipart && length.is_none_or(|n| n > 64 * 1024)
+    is_multipart(req) && length.is_none_or(|n| n > 64 * 1024)
 }
 
 /// The form as either encoding sends it: the page's own (multipart, for its files) or a
@@ -414,10 +417,7 @@ async fn read_form(
     body: poem::Body,
     max_file: usize,
 ) -> CabinetResult<(SendForm, Vec<ChosenFile>)> {
-    let multipart = req
-        .content_type()
-        .is_some_and(|t| t.starts_with("multipart/form-data"));
-    if !multipart {
+    if !is_multipart(req) {
         let text = body
             .into_string()
             .await
