@@ -326,6 +326,8 @@ pub mod stored {
         "{*}, с подтверждением ознакомления",
         "{*}, to be acknowledged",
     );
+    /// A scheduled send that carries files, as the journal says it: their names.
+    pub const AUDIT_SCHEDULED_FILES: Stored = Stored::new("{*}, файлы: {}", "{*}, files: {}");
     pub const TO_GROUP: Stored = Stored::new("группа «{}»", "group “{}”");
     pub const TO_ALL_ACTIVE: Stored = Stored::new("все активные", "all active");
     pub const EVERY_DAY: Stored = Stored::new("каждый день", "every day");
@@ -470,6 +472,7 @@ pub mod stored {
         // Before the two it holds, which would take its first as theirs and the rest as a value.
         AUDIT_SCHEDULE_CHANGED,
         // Before the two it follows, whose last value would take it.
+        AUDIT_SCHEDULED_FILES,
         AUDIT_SCHEDULED_ACK,
         AUDIT_SCHEDULED_REPEATING,
         AUDIT_SCHEDULED,

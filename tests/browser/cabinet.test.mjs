@@ -718,7 +718,7 @@ test("turn the webhook on, send a test, get a status change signed, turn it off"
   }
 });
 
-test("schedule a message, see it wait on the dashboard and its page, cancel one, see one go out", async () => {
+test("schedule a message with its file, see it wait on the dashboard and its page, cancel one, see one go out", async () => {
   // The form's time is the server's zone (Moscow by default), as a datetime-local value.
   const moscow = (ms) =>
     new Intl.DateTimeFormat("sv-SE", {
@@ -732,6 +732,9 @@ test("schedule a message, see it wait on the dashboard and its page, cancel one,
   await page.check(`#staff-list input[value="${staff.petrova}"]`);
   await page.fill("input[name=title]", "Обход склада");
   await page.fill("textarea[name=text]", "Завтра в 8:00 обход склада.");
+  // A scheduled send carries its file, kept while it waits.
+  const route = Buffer.from("%PDF-1.4\n% Маршрут обхода склада\n");
+  await page.setInputFiles("#send-files", [{ name: "Маршрут обхода.pdf", mimeType: "application/pdf", buffer: route }]);
   // Picking a time chooses "Schedule for" and renames the button.
   await page.fill("#send-at", tomorrow);
   assert.ok(await page.isChecked("#send-later"));
@@ -749,6 +752,11 @@ test("schedule a message, see it wait on the dashboard and its page, cancel one,
   assert.match(await page.textContent("#dash-scheduled"), /запланировано, ближайшее/);
   await Promise.all([page.waitForURL(`${BASE}/cabinet/scheduled`), page.click("#dash-scheduled")]);
   assert.match(await page.textContent("#sched-pending"), /Обход склада/);
+  const routeLink = page.locator("#sched-pending tr", { hasText: "Обход склада" }).locator(".sched-files a");
+  assert.match(await routeLink.textContent(), /Маршрут обхода\.pdf/);
+  const [routeDownload] = await Promise.all([page.waitForEvent("download"), routeLink.click()]);
+  assert.equal(routeDownload.suggestedFilename(), "Маршрут обхода.pdf");
+  assert.deepEqual(readFileSync(await routeDownload.path()), route);
   await shot(page, "19-scheduled");
 
   // The API's one goes out by itself and shows what it created.
@@ -776,9 +784,11 @@ test("schedule a message, see it wait on the dashboard and its page, cancel one,
   assert.ok(await page.isChecked("#sched-to-keep"));
   await page.check("#sched-to-all");
   await page.selectOption("#sched-edit-repeat", "weekly");
-  // It now asks to be acknowledged.
+  // It now asks to be acknowledged; its file stays.
   assert.ok(!(await page.isChecked("#sched-edit-ack")));
   await page.check("#sched-edit-ack");
+  assert.match(await page.textContent("#sched-edit-files"), /Маршрут обхода\.pdf/);
+  assert.ok(!(await page.isChecked("#sched-edit-drop-files")));
   await shot(page, "19b-scheduled-edit");
   await Promise.all([page.waitForURL(/done=sched_changed/), page.click("#sched-edit-save")]);
   assert.match(await page.textContent(".notice"), /Запланированная отправка изменена/);
@@ -789,6 +799,13 @@ test("schedule a message, see it wait on the dashboard and its page, cancel one,
   assert.match(row, /все активные сотрудники/);
   assert.match(row, /↻ каждую неделю/);
   assert.match(row, /✓ Требуется подтверждение ознакомления/);
+  assert.match(row, /Маршрут обхода\.pdf/);
+  // Sent without the file after all: the edit form drops it.
+  await Promise.all([page.waitForURL(/\/cabinet\/scheduled\/\d+\/edit$/), page.locator("#sched-pending tr", { hasText: "Обход склада" }).locator("a", { hasText: "Изменить" }).click()]);
+  await page.check("#sched-edit-drop-files");
+  await Promise.all([page.waitForURL(/done=sched_changed/), page.click("#sched-edit-save")]);
+  const bare = await page.locator("#sched-pending tr", { hasText: "Обход склада" }).textContent();
+  assert.doesNotMatch(bare, /Маршрут обхода/);
 
   // Cancel asks first; dismissed, it stays; accepted, it is gone from the waiting ones.
   await page.goto(`${BASE}/cabinet/scheduled`);

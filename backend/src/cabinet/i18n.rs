@@ -2088,9 +2088,9 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The employee opens them in the app under the message's text; a send's file is stored once. PDF, Office and LibreOffice documents and tables, pictures, TXT, CSV; each up to",
     ),
     (
-        "send.files_later",
-        "Файлы не прикладываются к запланированным сообщениям: отправьте сообщение с файлами сейчас. Файлы выберите снова.",
-        "Files are not attached to scheduled messages: send the message with its files now. Choose the files again.",
+        "sched.edit_drop_files",
+        "Отправить без файлов",
+        "Send without the files",
     ),
     (
         "send.files_again",

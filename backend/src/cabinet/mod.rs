@@ -313,6 +313,7 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         .at("/send", get(send::page).post(send::submit).around(in_turn))
         .at("/scheduled", get(scheduled::page))
         .at("/scheduled/cancel", post(scheduled::cancel))
+        .at("/scheduled/:id/files/:file", get(scheduled::file))
         .at("/scheduled/:id/messages", get(scheduled::messages))
         .at(
             "/scheduled/:id/edit",

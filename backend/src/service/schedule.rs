@@ -5,7 +5,7 @@
 
 use super::messaging::{self, Content, Recipients};
 use crate::domain::{
-    GroupId, IdempotencyKey, MessageText, Millis, Repeat, StaffId, Title, now_millis,
+    FileId, GroupId, IdempotencyKey, MessageText, Millis, Repeat, StaffId, Title, now_millis,
 };
 use crate::error::{Error, Result};
 use crate::phrase::stored;
@@ -83,7 +83,8 @@ pub async fn schedule(
             .await?
     {
         // Before the time's checks: a repeat after the time passed still finds its send.
-        return replay(&asked, Some(key), earlier).map(Keyed::Taken);
+        let files = state.store.scheduled_file_ids(earlier.id).await?;
+        return replay(&asked, Some(key), earlier, &files).map(Keyed::Taken);
     }
     let now = now_millis();
     check_time(state, send_at, now)?;
@@ -112,11 +113,15 @@ pub async fn schedule(
             now,
             key: key.map(IdempotencyKey::as_str),
             ack_required: content.ack_required,
+            files: &file_ids(content.files),
         })
         .await?;
     let row = match stored {
         Keyed::Stored(row) => row,
-        Keyed::Taken(earlier) => return replay(&asked, key, earlier).map(Keyed::Taken),
+        Keyed::Taken(earlier) => {
+            let files = state.store.scheduled_file_ids(earlier.id).await?;
+            return replay(&asked, key, earlier, &files).map(Keyed::Taken);
+        }
     };
     tracing::info!(
         partner_id = partner.id,
@@ -128,8 +133,31 @@ pub async fn schedule(
 }
 
 /// What the journal says of a send: its title, time, recipients, for a series how it repeats,
-/// and whether it asks to be acknowledged; stored words, which the English journal reads back.
+/// whether it asks to be acknowledged, and its files; stored words, which the English journal
+/// reads back.
 pub async fn journal_detail(state: &AppState, row: &ScheduledRow) -> String {
+    let files = file_names(state, row.id).await;
+    detail_with(state, row, &files).await
+}
+
+/// The names of a send's files, in their order, for the journal.
+async fn file_names(state: &AppState, id: i64) -> Vec<String> {
+    match state.store.scheduled_files(&[id]).await {
+        Ok(mut files) => files
+            .remove(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| f.name)
+            .collect(),
+        Err(e) => {
+            // The send is done; its entry goes without the names rather than not at all.
+            tracing::warn!(error = %e, schedule_id = id, "a send's files for the journal");
+            Vec::new()
+        }
+    }
+}
+
+async fn detail_with(state: &AppState, row: &ScheduledRow, files: &[String]) -> String {
     let at = state.time.minutes(row.send_at);
     let whom = match (row.group_id, row.listed_count()) {
         (Some(id), _) => {
@@ -152,24 +180,38 @@ pub async fn journal_detail(state: &AppState, row: &ScheduledRow) -> String {
         Some(r) => stored::AUDIT_SCHEDULED_REPEATING.fill(&[&row.title, &at, &whom, &r.name()]),
         None => stored::AUDIT_SCHEDULED.fill(&[&row.title, &at, &whom]),
     };
-    if row.ack_required {
+    let send = if row.ack_required {
         stored::AUDIT_SCHEDULED_ACK.fill(&[&send])
     } else {
         send
+    };
+    if files.is_empty() {
+        send
+    } else {
+        stored::AUDIT_SCHEDULED_FILES.fill(&[&send, &files.join(", ")])
     }
 }
 
-/// The journal's entry of a change: the send before and after.
-pub async fn change_detail(
-    state: &AppState,
-    before: &ScheduledRow,
-    after: &ScheduledRow,
-) -> String {
-    let (before, after) = (
-        journal_detail(state, before).await,
-        journal_detail(state, after).await,
-    );
-    stored::AUDIT_SCHEDULE_CHANGED.fill(&[&before, &after])
+/// A waiting send as it was and as it is after `change`.
+pub struct Changed {
+    pub before: ScheduledRow,
+    pub after: ScheduledRow,
+    /// The names of the files it had, which the store no longer holds for it.
+    before_files: Vec<String>,
+}
+
+impl Changed {
+    /// Written: a change to what the send already was writes nothing (the same `revision`).
+    pub fn written(&self) -> bool {
+        self.after.revision != self.before.revision
+    }
+
+    /// The journal's entry of the change: the send before and after.
+    pub async fn journal_detail(&self, state: &AppState) -> String {
+        let before = detail_with(state, &self.before, &self.before_files).await;
+        let after = journal_detail(state, &self.after).await;
+        stored::AUDIT_SCHEDULE_CHANGED.fill(&[&before, &after])
+    }
 }
 
 /// Who a send goes to as its row keeps them: each listed employee once, in the order given
@@ -254,6 +296,7 @@ fn replay(
     asked: &Asked<'_>,
     key: Option<&IdempotencyKey>,
     earlier: ScheduledRow,
+    earlier_files: &[i64],
 ) -> Result<ScheduledRow> {
     let same = earlier.listed() == asked.listed
         && earlier.group_id == asked.group
@@ -262,15 +305,16 @@ fn replay(
         && earlier.send_at == asked.send_at
         && Repeat::stored(earlier.repeat.as_deref()) == asked.repeat
         && earlier.repeat_until == asked.repeat_until
-        && earlier.ack_required == asked.content.ack_required;
+        && earlier.ack_required == asked.content.ack_required
+        && earlier_files == file_ids(asked.content.files);
     if !same {
         return Err(Error::Conflict(phrase!(
             "Ключ Idempotency-Key «{}» уже использован для другой отправки (№ {}): повтор запроса \
-             должен совпадать с ней в получателях, title, message, senddate, repeat, repeatuntil \
-             и requireack",
+             должен совпадать с ней в получателях, title, message, senddate, repeat, repeatuntil, \
+             requireack и fileids",
             "Idempotency-Key “{}” was already used for another send (No. {}): a repeated call \
-             must have the same recipients, title, message, senddate, repeat, repeatuntil and \
-             requireack",
+             must have the same recipients, title, message, senddate, repeat, repeatuntil, \
+             requireack and fileids",
             key.map_or("", IdempotencyKey::as_str),
             earlier.id
         )));
@@ -315,6 +359,9 @@ pub struct Change<'a> {
     pub repeat_until: Option<Option<Millis>>,
     /// Whether its messages ask to be acknowledged.
     pub ack_required: Option<bool>,
+    /// The partner's files it carries from now, checked (`service::files::attachable`);
+    /// `Some(&[])` carries none.
+    pub files: Option<&'a [FileId]>,
 }
 
 impl Change<'_> {
@@ -326,6 +373,7 @@ impl Change<'_> {
             && self.repeat.is_none()
             && self.repeat_until.is_none()
             && self.ack_required.is_none()
+            && self.files.is_none()
     }
 }
 
@@ -339,7 +387,7 @@ pub async fn change(
     partner: &PartnerRow,
     id: i64,
     change: Change<'_>,
-) -> Result<(ScheduledRow, ScheduledRow)> {
+) -> Result<Changed> {
     let before = state
         .store
         .scheduled_send(partner.id, id)
@@ -351,9 +399,9 @@ pub async fn change(
     if change.is_empty() {
         return Err(Error::invalid(phrase!(
             "Укажите, что изменить: senddate, title, message, получателей (staffids, groupid \
-             или all), repeat, repeatuntil или requireack",
+             или all), repeat, repeatuntil, requireack или fileids",
             "Say what to change: senddate, title, message, the recipients (staffids, groupid \
-             or all), repeat, repeatuntil or requireack"
+             or all), repeat, repeatuntil, requireack or fileids"
         )));
     }
     let send_at = change.send_at.unwrap_or(before.send_at);
@@ -394,7 +442,19 @@ pub async fn change(
         .text
         .map_or(before.body.as_str(), MessageText::as_str);
     let ack_required = change.ack_required.unwrap_or(before.ack_required);
-    let same = title == before.title
+    let files = change.files.map(file_ids);
+    let had = state
+        .store
+        .scheduled_files(&[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    let same_files = files
+        .as_ref()
+        .is_none_or(|files| files.iter().eq(had.iter().map(|f| &f.id)));
+    let before_files: Vec<String> = had.into_iter().map(|f| f.name).collect();
+    let same = same_files
+        && title == before.title
         && ack_required == before.ack_required
         && body == before.body
         && send_at == before.send_at
@@ -404,7 +464,11 @@ pub async fn change(
         && repeat_until == before.repeat_until;
     if same {
         // Nothing to write nor to journal: the same revision says so.
-        return Ok((before.clone(), before));
+        return Ok(Changed {
+            after: before.clone(),
+            before,
+            before_files,
+        });
     }
     let series_start = before.series_start.map(|_| send_at);
     let changed = state
@@ -422,6 +486,7 @@ pub async fn change(
                 repeat: repeat.map(Repeat::as_str),
                 repeat_until,
                 ack_required,
+                files: files.as_deref(),
             },
         )
         .await?;
@@ -433,7 +498,11 @@ pub async fn change(
                 send_at = after.send_at,
                 "scheduled send changed"
             );
-            Ok((before, after))
+            Ok(Changed {
+                before,
+                after,
+                before_files,
+            })
         }
         // Sent or cancelled in between: say which.
         None => match state.store.scheduled_send(partner.id, id).await? {
@@ -473,6 +542,10 @@ pub async fn cancel(state: &AppState, partner: &PartnerRow, id: i64) -> Result<S
         None => Err(send_not_found(id)),
         Some(row) => Err(no_longer_waits(&row)),
     }
+}
+
+fn file_ids(files: &[FileId]) -> Vec<i64> {
+    files.iter().map(|f| f.0).collect()
 }
 
 pub fn send_not_found(id: i64) -> Error {

@@ -137,38 +137,54 @@ impl Store {
 
     /// The files of `ids` (messages), in each message's order.
     pub async fn files_of_messages(&self, ids: &[i64]) -> Result<FilesByMessage> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let rows: Vec<MessageFile> = match &self.pool {
-            Pool::Sqlite(p) => {
-                sqlx::query_as(
-                    "SELECT mf.message_id, f.id, f.name, f.content_type, f.size
-                     FROM message_files mf JOIN files f ON f.id = mf.file_id
-                     WHERE mf.message_id IN (SELECT value FROM json_each($1))
-                     ORDER BY mf.message_id, mf.position",
-                )
-                .bind(ids_json(ids)?)
-                .fetch_all(p)
-                .await?
-            }
-            Pool::Postgres(p) => {
-                sqlx::query_as(
-                    "SELECT mf.message_id, f.id, f.name, f.content_type, f.size
-                     FROM message_files mf JOIN files f ON f.id = mf.file_id
-                     WHERE mf.message_id = ANY($1)
-                     ORDER BY mf.message_id, mf.position",
-                )
-                .bind(ids)
-                .fetch_all(p)
-                .await?
-            }
-        };
+        let rows: Vec<MessageFile> = self
+            .linked_files("message_files", "message_id", ids)
+            .await?;
         let mut by_message: FilesByMessage = HashMap::new();
         for row in rows {
             by_message.entry(row.message_id).or_default().push(row);
         }
         Ok(by_message)
+    }
+
+    /// The files `link` (`message_files`, `scheduled_files`) links to `ids` by its column
+    /// `owner`, each owner's in their order: rows of (`owner`, id, name, content type, size).
+    pub(super) async fn linked_files<R>(
+        &self,
+        link: &'static str,
+        owner: &'static str,
+        ids: &[i64],
+    ) -> Result<Vec<R>>
+    where
+        R: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let select = format!(
+            "SELECT l.{owner}, f.id, f.name, f.content_type, f.size
+             FROM {link} l JOIN files f ON f.id = l.file_id WHERE l.{owner}"
+        );
+        let order = format!("ORDER BY l.{owner}, l.position");
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{select} IN (SELECT value FROM json_each($1)) {order}"
+                )))
+                .bind(ids_json(ids)?)
+                .fetch_all(p)
+                .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("{select} = ANY($1) {order}")))
+                    .bind(ids)
+                    .fetch_all(p)
+                    .await?
+            }
+        })
     }
 
     /// `files_of_messages` for messages of one partner, asked only when the partner ever
@@ -271,23 +287,33 @@ impl Store {
             {
                 self.taken_by_key(m.partner_id, key).await
             }
-            // Deleted by the housekeeping since the caller checked it (a day after its upload).
-            Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
-                Err(Error::not_found(phrase!(
-                    "Файл сообщения только что удалён (файл, не приложенный ни к одному сообщению, хранится сутки): загрузите его снова",
-                    "A file of the message was just deleted (a file no message carries is kept for a day): upload it again"
-                )))
-            }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(file_gone_or(e)),
         }
     }
 
-    /// Deletes the files no message carries that were uploaded before `before`; returns how
-    /// many.
+    /// Deletes the files no message and no waiting send carries that were uploaded before
+    /// `before`; returns how many.
+    ///
+    /// The links of sends that went or were cancelled go first, for those files only. The
+    /// links have no `ON DELETE CASCADE`: a send scheduled with a file while its `DELETE`
+    /// runs makes the `DELETE` fail (and the next round keep the file), where a cascade
+    /// would take the file from the send without a word.
     pub async fn prune_unused_files(&self, before: Millis) -> Result<u64> {
+        super::exec!(self, p => sqlx::query(
+            "DELETE FROM scheduled_files WHERE file_id IN (
+               SELECT f.id FROM files f WHERE f.created_at < $1
+                 AND NOT EXISTS (SELECT 1 FROM message_files mf WHERE mf.file_id = f.id)
+                 AND NOT EXISTS (SELECT 1 FROM scheduled_files sf
+                                 JOIN scheduled_sends s ON s.id = sf.scheduled_id
+                                 WHERE sf.file_id = f.id AND s.state = 'pending'))",
+        )
+        .bind(before)
+        .execute(p)
+        .await)?;
         Ok(super::exec!(self, p => sqlx::query(
             "DELETE FROM files WHERE created_at < $1
-               AND NOT EXISTS (SELECT 1 FROM message_files mf WHERE mf.file_id = files.id)",
+               AND NOT EXISTS (SELECT 1 FROM message_files mf WHERE mf.file_id = files.id)
+               AND NOT EXISTS (SELECT 1 FROM scheduled_files sf WHERE sf.file_id = files.id)",
         )
         .bind(before)
         .execute(p)
@@ -295,8 +321,20 @@ impl Store {
     }
 }
 
+/// A failed write that links files: a file deleted by the housekeeping since the caller
+/// checked it (a day after its upload) is the caller's 404, anything else the error it is.
+pub(crate) fn file_gone_or(e: sqlx::Error) -> Error {
+    match e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::not_found(phrase!(
+            "Файл сообщения только что удалён (файл, не приложенный ни к одному сообщению, хранится сутки): загрузите его снова",
+            "A file of the message was just deleted (a file no message carries is kept for a day): upload it again"
+        )),
+        e => e.into(),
+    }
+}
+
 /// Links `$files` to every message of the send `$send_id`, inside the transaction `$tx` that
-/// stored them (either database's).
+/// stored them (either database's), in a function that answers the crate's `Result`.
 macro_rules! link_send_files {
     ($tx:expr, $send_id:expr, $files:expr) => {{
         let files: &[i64] = $files;
@@ -309,7 +347,8 @@ macro_rules! link_send_files {
             .bind(position as i64)
             .bind(*file)
             .execute(&mut *$tx)
-            .await?;
+            .await
+            .map_err($crate::store::files::file_gone_or)?;
         }
         sqlx::query("UPDATE messages SET files = $2 WHERE send_id = $1")
             .bind($send_id)
@@ -319,3 +358,23 @@ macro_rules! link_send_files {
     }};
 }
 pub(super) use link_send_files;
+
+/// Links `$files` to the scheduled send `$id`, in their order, inside the transaction `$tx`
+/// (either database's), in a function that answers the crate's `Result`.
+macro_rules! link_scheduled_files {
+    ($tx:expr, $id:expr, $files:expr) => {{
+        let files: &[i64] = $files;
+        for (position, file) in files.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO scheduled_files (scheduled_id, position, file_id) VALUES ($1, $2, $3)",
+            )
+            .bind($id)
+            .bind(position as i64)
+            .bind(*file)
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::store::files::file_gone_or)?;
+        }
+    }};
+}
+pub(super) use link_scheduled_files;

@@ -62,7 +62,9 @@ pub use operator_journal::{NewOperatorEvent, OperatorEventRow};
 pub use partners::{KeyUse, NewPartner, PartnerRow};
 pub use recall::{RECALLED_PAGE, Recall};
 pub use reminders::{AckCursor, OverdueAcks, SendReminders};
-pub use schedule::{NewScheduled, ScheduledChange, ScheduledOutcome, ScheduledRow};
+pub use schedule::{
+    FilesBySend, NewScheduled, ScheduledChange, ScheduledFile, ScheduledOutcome, ScheduledRow,
+};
 pub use sealed::{KeyRotation, Resealed, Sealer, SecretCensus};
 pub use second_factor::{Awaiting, ChallengeRow, NewChallenge, SecondFactorRow};
 pub use sms::SmsCodeRow;

@@ -9,11 +9,13 @@
 use super::deliveries::{
     BeginWrite, BulkCreated, BulkSend, Texts, created_up_to, insert_messages_bulk_pg, new_send_id,
 };
+use super::files::{link_scheduled_files, link_send_files};
 use super::group_commit::insert_rows_sqlite_in;
 use super::{Store, exec, is_unique_violation, with_pool, with_writer};
 use crate::domain::{Millis, StaffId};
 use crate::error::Result;
 use crate::store::{Keyed, MessageStatus, SendKey};
+use std::collections::HashMap;
 
 /// A scheduled send as the cabinet and the API show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -72,7 +74,23 @@ pub struct ScheduledChange<'a> {
     pub repeat: Option<&'a str>,
     pub repeat_until: Option<Millis>,
     pub ack_required: bool,
+    /// The partner's files it carries from now, in their order (checked by the caller);
+    /// `None` keeps those it has.
+    pub files: Option<&'a [i64]>,
 }
+
+/// A file a scheduled send carries (migration 51).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ScheduledFile {
+    pub scheduled_id: i64,
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// The files of each scheduled send, in their order.
+pub type FilesBySend = HashMap<i64, Vec<ScheduledFile>>;
 
 /// Listed recipients as the row keeps them: IDs separated by commas.
 fn joined(ids: &[StaffId]) -> String {
@@ -127,6 +145,8 @@ pub struct NewScheduled<'a> {
     /// The partner's Idempotency-Key, unique among its sends.
     pub key: Option<&'a str>,
     pub ack_required: bool,
+    /// The partner's files its messages will carry, in their order (checked by the caller).
+    pub files: &'a [i64],
 }
 
 /// What a due send did, recorded with its messages.
@@ -154,22 +174,39 @@ impl Store {
             "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids, source, created_at, idempotency_key, group_id, repeat, repeat_until, ack_required, sent_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
         );
-        let stored = with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(new.partner_id)
-            .bind(new.title)
-            .bind(new.body)
-            .bind(new.send_at)
-            .bind(staff)
-            .bind(new.source)
-            .bind(new.now)
-            .bind(new.key)
-            .bind(new.group)
-            .bind(new.repeat)
-            .bind(new.repeat_until)
-            .bind(new.ack_required)
-            .bind(new.sent_by)
-            .fetch_one(p)
-            .await);
+        // The send and its files' links in one transaction: a send never waits without them.
+        let stored: std::result::Result<ScheduledRow, sqlx::Error> = with_writer!(self, p => async {
+            let mut tx = p.begin_write().await?;
+            let row: ScheduledRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(new.partner_id)
+                .bind(new.title)
+                .bind(new.body)
+                .bind(new.send_at)
+                .bind(staff)
+                .bind(new.source)
+                .bind(new.now)
+                .bind(new.key)
+                .bind(new.group)
+                .bind(new.repeat)
+                .bind(new.repeat_until)
+                .bind(new.ack_required)
+                .bind(new.sent_by)
+                .fetch_one(&mut *tx)
+                .await?;
+            for (position, file) in new.files.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO scheduled_files (scheduled_id, position, file_id) VALUES ($1, $2, $3)",
+                )
+                .bind(row.id)
+                .bind(position as i64)
+                .bind(*file)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(row)
+        }
+        .await);
         match (stored, new.key) {
             (Ok(row), _) => Ok(Keyed::Stored(row)),
             // A concurrent call with the same key stored first: the caller compares with it.
@@ -179,8 +216,31 @@ impl Store {
                     None => Err(e.into()),
                 }
             }
-            (Err(e), _) => Err(e.into()),
+            (Err(e), _) => Err(super::files::file_gone_or(e)),
         }
+    }
+
+    /// The files of `ids` (scheduled sends), in each send's order.
+    pub async fn scheduled_files(&self, ids: &[i64]) -> Result<FilesBySend> {
+        let rows: Vec<ScheduledFile> = self
+            .linked_files("scheduled_files", "scheduled_id", ids)
+            .await?;
+        let mut by_send: FilesBySend = HashMap::new();
+        for row in rows {
+            by_send.entry(row.scheduled_id).or_default().push(row);
+        }
+        Ok(by_send)
+    }
+
+    /// The IDs of a scheduled send's files, in its order (read on the writer: a repeated
+    /// call compares them with a send stored a moment ago).
+    pub async fn scheduled_file_ids(&self, id: i64) -> Result<Vec<i64>> {
+        Ok(with_writer!(self, p => sqlx::query_scalar(
+            "SELECT file_id FROM scheduled_files WHERE scheduled_id = $1 ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(p)
+        .await)?)
     }
 
     /// The partner's send its Idempotency-Key names (read on the writer: it may be a moment old).
@@ -289,22 +349,34 @@ impl Store {
                     ack_required = $11, revision = revision + 1
              WHERE partner_id = $1 AND id = $2 AND state = 'pending' RETURNING {COLUMNS}"
         );
-        Ok(
-            with_writer!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(partner_id)
-            .bind(id)
-            .bind(change.title)
-            .bind(change.body)
-            .bind(change.send_at)
-            .bind(change.series_start)
-            .bind(change.staff.map(joined))
-            .bind(change.group)
-            .bind(change.repeat)
-            .bind(change.repeat_until)
-            .bind(change.ack_required)
-            .fetch_optional(p)
-            .await)?,
-        )
+        Ok(with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let changed: Option<ScheduledRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(partner_id)
+                .bind(id)
+                .bind(change.title)
+                .bind(change.body)
+                .bind(change.send_at)
+                .bind(change.series_start)
+                .bind(change.staff.map(joined))
+                .bind(change.group)
+                .bind(change.repeat)
+                .bind(change.repeat_until)
+                .bind(change.ack_required)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if changed.is_some()
+                && let Some(files) = change.files
+            {
+                sqlx::query("DELETE FROM scheduled_files WHERE scheduled_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                link_scheduled_files!(tx, id, files);
+            }
+            tx.commit().await?;
+            changed
+        }))
     }
 
     /// Deletes sends that went or were cancelled before `before`; the messages stay.
@@ -362,6 +434,12 @@ impl Store {
                 tx.rollback().await?;
                 None
             } else {
+                let files: Vec<i64> = sqlx::query_scalar(
+                    "SELECT file_id FROM scheduled_files WHERE scheduled_id = $1 ORDER BY position",
+                )
+                .bind(row.id)
+                .fetch_all(&mut *tx)
+                .await?;
                 let send_id = new_send_id();
                 let created = if recipients.is_empty() {
                     Vec::new()
@@ -371,25 +449,31 @@ impl Store {
                         None => Texts::Shared { title: &row.title, body: &row.body },
                     };
                     let send = bulk_send(row, texts, outcome.now, send_id);
-                    self.insert_scheduled_messages(&mut tx, &send, recipients).await?
+                    let created = self.insert_scheduled_messages(&mut tx, &send, recipients).await?;
+                    if !files.is_empty() {
+                        link_send_files!(tx, send_id, &files);
+                    }
+                    created
                 };
                 if let Some(next) = outcome.next {
                     // The next of the series, by the transaction that marks this one sent:
                     // a crash leaves both as they were, a second server creates neither.
-                    sqlx::query(
+                    let next_id: i64 = sqlx::query_scalar(
                         "INSERT INTO scheduled_sends (partner_id, title, body, send_at, staff_ids,
                              group_id, source, created_at, repeat, series_id, repeat_until,
                              series_start, ack_required, sent_by)
                          SELECT partner_id, title, body, $2, staff_ids, group_id, source, $3,
                              repeat, COALESCE(series_id, id), repeat_until,
                              COALESCE(series_start, send_at), ack_required, sent_by
-                         FROM scheduled_sends WHERE id = $1",
+                         FROM scheduled_sends WHERE id = $1 RETURNING id",
                     )
                     .bind(row.id)
                     .bind(next)
                     .bind(outcome.now)
-                    .execute(&mut *tx)
+                    .fetch_one(&mut *tx)
                     .await?;
+                    // It carries the same files, which its link keeps while it waits.
+                    link_scheduled_files!(tx, next_id, &files);
                 }
                 if let (Some(first), Some(last)) = (created.first(), created.last()) {
                     sqlx::query(
@@ -500,6 +584,7 @@ mod tests {
             now,
             key: None,
             ack_required: false,
+            files: &[],
         };
         let Keyed::Stored(late) = store.schedule_send(&new(now - 120_000)).await.unwrap() else {
             panic!("stored")

@@ -2,10 +2,14 @@
 //! `createmessagebulk`, `files` in `getmessage`, `getfile`, and the housekeeping of files no
 //! message needs.
 
+use crate::cabinet::{Browser, journal};
 use crate::helpers::*;
+use crate::schedule::in_ms;
 use base64::Engine;
 use serde_json::{Value, json};
+use simo_backend::domain::now_millis;
 use simo_backend::service::housekeeping::{Retention, run_once};
+use simo_backend::service::schedule::run_due;
 
 both_databases!(
     a_file_goes_with_its_message_to_that_employee_alone,
@@ -14,6 +18,7 @@ both_databases!(
     files_no_message_needs_are_deleted_a_day_after_their_upload,
     the_same_file_uploaded_again_is_the_one_stored_and_waits_another_day,
     the_cabinet_marks_messages_with_files_and_its_export_names_them,
+    a_scheduled_send_carries_its_files_which_wait_with_it,
 );
 
 /// A small PDF, as 1C's `Base64Строка` writes it: lines of 76 characters.
@@ -357,11 +362,11 @@ async fn uploads_and_attachments_are_refused_when_wrong_and_nothing_is_stored(ap
             "schedulemessage",
             Some(&p.token),
             json!({"inn": p.inn, "all": true, "title": "T", "message": "M",
-                   "senddate": "2099-01-01T10:00:00+03:00", "fileids": [fileids[0]]}),
+                   "senddate": "2099-01-01T10:00:00+03:00", "fileids": ["999999"]}),
         )
         .await,
-        400,
-        "запланированным",
+        404,
+        "не найден",
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sends").await, 0);
@@ -630,4 +635,217 @@ async fn uploads_wait_their_turn_and_are_told_to_come_back_when_it_does_not_come
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 8);
     assert_eq!(turns.available_permits(), 2);
+}
+
+/// The names of a scheduled send's files, as `getschedule`, `schedulemessage` and
+/// `changeschedule` answer them.
+fn file_names(send: &Value) -> Vec<&str> {
+    send["files"]
+        .as_array()
+        .unwrap_or_else(|| panic!("files: {send}"))
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect()
+}
+
+async fn waiting(app: &TestApp, p: &Partner) -> Vec<Value> {
+    let list = app
+        .post("getschedule", Some(&p.token), json!({"inn": p.inn}))
+        .await
+        .ok()
+        .clone();
+    list["pending"].as_array().unwrap().clone()
+}
+
+/// A payslip scheduled for the morning goes with its files, however long it waits: the
+/// housekeeping keeps a file a waiting send carries (not a day), a series' next send carries
+/// it too, a change replaces or drops them, and a cancelled send's file goes a day after its
+/// upload like any file nothing needs.
+async fn a_scheduled_send_carries_its_files_which_wait_with_it(app: TestApp) {
+    let p = app.create_partner(INN_A).await;
+    let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
+    let order = uploaded(&app, &p, "Приказ.pdf", &payslip()).await;
+    let plan = uploaded(&app, &p, "График.png", b"\x89PNG\r\n\x1A\n....").await;
+    let schedule = |body: Value, key: Option<&'static str>| {
+        let mut body = body;
+        body["inn"] = json!(p.inn);
+        body["staffids"] = json!([e.id]);
+        let headers: Vec<(&str, &[u8])> = key
+            .map(|k| ("Idempotency-Key", k.as_bytes()))
+            .into_iter()
+            .collect();
+        let (app, token) = (&app, p.token.clone());
+        async move {
+            app.call_with(
+                "POST",
+                "/api/v1/schedulemessage",
+                Some(&token),
+                &headers,
+                Some(body.to_string().into_bytes()),
+            )
+            .await
+        }
+    };
+    let at = in_ms(3_600_000);
+    let asked = json!({"title": "Приказ", "message": "Ознакомьтесь", "senddate": at,
+                       "repeat": "daily", "fileids": [order, plan]});
+    let send = schedule(asked.clone(), Some("k-1")).await.ok().clone();
+    assert_eq!(file_names(&send), ["Приказ.pdf", "График.png"]);
+    assert_eq!(send["files"][0]["fileid"], json!(order));
+    assert_eq!(send["files"][1]["contenttype"], "image/png");
+    // The same key: the same send, but only with the same files.
+    let again = schedule(asked.clone(), Some("k-1")).await.ok().clone();
+    assert_eq!(again["scheduleid"], send["scheduleid"]);
+    let mut other = asked.clone();
+    other["fileids"] = json!([plan, order]);
+    let taken = schedule(other, Some("k-1")).await.failed(409);
+    assert!(taken.contains("fileids"), "{taken}");
+    // Another company's file, or one never uploaded, schedules nothing.
+    let q = app.create_partner(INN_B).await;
+    let theirs = uploaded(&app, &q, "Чужой.pdf", &payslip()).await;
+    for wrong in [json!([theirs]), json!(["999999"])] {
+        let mut body = asked.clone();
+        body["fileids"] = wrong;
+        let refused = schedule(body, None).await.failed(404);
+        assert!(refused.contains("не найден"), "{refused}");
+    }
+    assert_eq!(waiting(&app, &p).await.len(), 1);
+    assert_eq!(
+        file_names(&waiting(&app, &p).await[0]),
+        ["Приказ.pdf", "График.png"]
+    );
+
+    // Two days pass before it goes: a waiting send's files are kept.
+    let keep_all = Retention::new(300, 0);
+    let in_two_days = now_millis() + 49 * 3_600_000;
+    let pruned = run_once(&app.state.store, keep_all, in_two_days)
+        .await
+        .unwrap();
+    assert_eq!(
+        pruned.files, 1,
+        "the other company's upload, attached to nothing"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM files").await,
+        2,
+        "a waiting send keeps its files"
+    );
+
+    assert_eq!(
+        run_due(&app.state, now_millis() + 3_660_000).await.unwrap(),
+        1
+    );
+    let page = history(&app.get_messages(&e.token, json!({})).await);
+    assert_eq!(page.len(), 1);
+    let names: Vec<&str> = page[0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Приказ.pdf", "График.png"]);
+    let message = page[0]["messageId"].as_str().unwrap().to_owned();
+    let got = get_file(
+        &app,
+        &e.token,
+        json!({"messageid": message, "fileid": order}),
+    )
+    .await;
+    assert_eq!(
+        (got.status, got.bytes.as_slice()),
+        (200, payslip().as_slice())
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM message_files").await, 2);
+
+    // The series' next send waits with the same files; a change replaces them, or drops them.
+    let next = waiting(&app, &p).await;
+    assert_eq!(next.len(), 1);
+    assert_eq!(file_names(&next[0]), ["Приказ.pdf", "График.png"]);
+    let change = |fileids: Value| {
+        app.post(
+            "changeschedule",
+            Some(&p.token),
+            json!({"inn": p.inn, "scheduleid": next[0]["scheduleid"], "fileids": fileids}),
+        )
+    };
+    let changed = change(json!([plan])).await.ok().clone();
+    assert_eq!(file_names(&changed), ["График.png"]);
+    let refused = change(json!(["999999"])).await.failed(404);
+    assert!(refused.contains("не найден"), "{refused}");
+    assert_eq!(
+        file_names(&waiting(&app, &p).await[0]),
+        ["График.png"],
+        "unchanged"
+    );
+    let dropped = change(json!("none")).await.ok().clone();
+    assert!(file_names(&dropped).is_empty(), "{dropped}");
+    // The journal names the files a change replaced and dropped.
+    let b = Browser::new(&app);
+    b.partner(&p.inn).await;
+    let entries = journal(&b.get("/cabinet/journal?who=api").await);
+    let what: Vec<&str> = entries.iter().map(|(_, what, _)| what.as_str()).collect();
+    assert!(
+        what[1].contains("файлы: Приказ.pdf, График.png ⇒ ")
+            && what[1].ends_with("файлы: График.png"),
+        "{what:?}"
+    );
+    assert!(
+        what[0].contains("файлы: График.png ⇒ ") && !what[0].ends_with(".png"),
+        "{what:?}"
+    );
+    // The same files again change nothing: no new revision.
+    let same = change(json!("none")).await.ok().clone();
+    assert_eq!(same["scheduleid"], dropped["scheduleid"]);
+
+    // A one-off with a file of its own, cancelled: the file goes a day after its upload, and
+    // the cancelled send no longer lists it.
+    let memo = uploaded(
+        &app,
+        &p,
+        "Памятка.txt",
+        "Только для этой отправки".as_bytes(),
+    )
+    .await;
+    let once = schedule(
+        json!({"title": "Памятка", "message": "М", "senddate": at, "fileids": [memo]}),
+        None,
+    )
+    .await
+    .ok()
+    .clone();
+    app.post(
+        "cancelschedule",
+        Some(&p.token),
+        json!({"inn": p.inn, "scheduleid": once["scheduleid"]}),
+    )
+    .await
+    .ok();
+    let pruned = run_once(&app.state.store, keep_all, in_two_days)
+        .await
+        .unwrap();
+    assert_eq!(pruned.files, 1, "the cancelled send's file alone");
+    let done = app
+        .post(
+            "getschedule",
+            Some(&p.token),
+            json!({"inn": p.inn, "scheduleid": once["scheduleid"]}),
+        )
+        .await
+        .ok()
+        .clone();
+    assert_eq!(done["done"][0]["state"], "cancelled");
+    assert!(file_names(&done["done"][0]).is_empty(), "{done}");
+    assert_eq!(
+        get_file(&app, &p.token, json!({"inn": p.inn, "fileid": memo}))
+            .await
+            .status,
+        404
+    );
+    // The sent messages keep theirs.
+    assert_eq!(
+        get_file(&app, &p.token, json!({"inn": p.inn, "fileid": order}))
+            .await
+            .status,
+        200
+    );
 }

@@ -4,13 +4,16 @@
 use super::body::{V1Body, V1ListBody, lenient};
 use super::bulk::{Addressed, addressed, flag};
 use super::envelope::{V1Error, envelope};
+use super::messages::MessageFileItem;
 use super::security::TokenAuth;
 use super::{V1Tag, given, required, state};
 use crate::cabinet::audit;
 use crate::domain::{IdempotencyKey, MessageText, Repeat, TimeFormat, Title};
+use crate::service::files;
 use crate::service::messaging::{self, Source};
 use crate::service::schedule::{self, NewSend};
-use crate::store::{Keyed, ScheduledRow};
+use crate::state::AppState;
+use crate::store::{FilesBySend, Keyed, ScheduledRow};
 use poem::Request;
 use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
@@ -60,9 +63,8 @@ pub struct ScheduleMessageRequest {
     /// `acknowledged` («Ознакомлен»), его время — `ackdate`. По умолчанию `false`.
     #[serde(default, deserialize_with = "lenient::flag")]
     pub requireack: Option<String>,
-    /// Не поддерживается: файлы (uploadfile) прикладываются только к сообщениям, отправляемым
-    /// сразу (createmessage, createmessagebulk); с `fileids` запрос отклоняется (400), а не
-    /// планирует отправку без файлов.
+    /// Файлы (`fileid` из uploadfile), до 5: их получат сообщения отправки, в этом порядке.
+    /// Файл хранится, пока отправка ждёт (у повторяющейся — пока идут повторы), а не сутки.
     #[serde(default, deserialize_with = "lenient::id_list")]
     pub fileids: Option<Vec<String>>,
 }
@@ -116,6 +118,9 @@ pub struct ChangeScheduleRequest {
     /// schedulemessage).
     #[serde(default, deserialize_with = "lenient::flag")]
     pub requireack: Option<String>,
+    /// Новые файлы вместо прежних (`fileid` из uploadfile), до 5; `none` — без файлов.
+    #[serde(default, deserialize_with = "lenient::id_list")]
+    pub fileids: Option<Vec<String>>,
 }
 
 /// A scheduled send.
@@ -159,9 +164,25 @@ pub struct Scheduled {
     /// only when no other message was created meanwhile; null before sending.
     pub firstmessageid: Option<String>,
     pub lastmessageid: Option<String>,
+    /// The files its messages carry (`fileids`), in their order; empty when none. A sent or
+    /// cancelled send lists its files until they are deleted (a day after the upload, once
+    /// no message carries them).
+    pub files: Vec<MessageFileItem>,
 }
 
-fn scheduled(time: &TimeFormat, row: ScheduledRow) -> Scheduled {
+/// The API's view of `row`, with its files from `files` (`Store::scheduled_files`).
+fn scheduled(time: &TimeFormat, row: ScheduledRow, files: &mut FilesBySend) -> Scheduled {
+    let files = files
+        .remove(&row.id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| MessageFileItem {
+            fileid: f.id.to_string(),
+            name: f.name,
+            size: f.size,
+            contenttype: f.content_type,
+        })
+        .collect();
     let staffids: Vec<String> = row
         .listed()
         .unwrap_or_default()
@@ -192,7 +213,14 @@ fn scheduled(time: &TimeFormat, row: ScheduledRow) -> Scheduled {
         lastmessageid: row.last_message_id.map(|id| id.to_string()),
         title: row.title,
         message: row.body,
+        files,
     }
+}
+
+/// The answer about one send, with its files.
+async fn answer(state: &AppState, row: ScheduledRow) -> Result<Scheduled, V1Error> {
+    let mut files = state.store.scheduled_files(&[row.id]).await?;
+    Ok(scheduled(&state.time, row, &mut files))
 }
 
 /// The state as people read it.
@@ -249,8 +277,9 @@ impl ScheduleApi {
     /// до `repeatuntil`, если он указан; остановить повторы — отменить ожидающую
     /// (cancelschedule).
     /// Получатели определяются в момент отправки: отключённые к тому времени сообщения не
-    /// получат. Неизвестные идентификаторы — ошибка 404, ничего не запланировано. Отменить —
-    /// cancelschedule, узнать результат — getschedule.
+    /// получат. С `fileids` сообщения получат файлы (uploadfile), и файл хранится, пока
+    /// отправка ждёт. Неизвестные идентификаторы — ошибка 404, ничего не запланировано.
+    /// Отменить — cancelschedule, узнать результат — getschedule.
     #[oai(path = "/schedulemessage", method = "post")]
     async fn schedule_message(
         &self,
@@ -266,15 +295,6 @@ impl ScheduleApi {
         let partner = auth.0.require_sender()?;
         let b = body.0;
         auth.0.check_inn(given(&b.inn))?;
-        if b.fileids.as_ref().is_some_and(|ids| !ids.is_empty()) {
-            // A file waits a day to be attached; a send may be due in a month.
-            return Err(V1Error::bad_request(phrase!(
-                "Файлы не прикладываются к запланированным сообщениям: отправьте их \
-                 createmessage или createmessagebulk в нужное время",
-                "Files are not attached to scheduled messages: send them with createmessage \
-                 or createmessagebulk when the time comes"
-            )));
-        }
         let title = Title::parse(b.title.as_deref().unwrap_or_default())?;
         let text = MessageText::parse(b.message.as_deref().unwrap_or_default())?;
         let send_at = state.time.parse(required(&b.senddate, "senddate")?)?;
@@ -298,7 +318,7 @@ impl ScheduleApi {
                 title: &title,
                 text: &text,
                 ack_required: flag(&b.requireack, "requireack")?.unwrap_or(false),
-                files: &[],
+                files: &files::attachable(state, partner.id, b.fileids).await?,
             },
             send_at,
             origin: Source::Api.by(&actor),
@@ -314,7 +334,7 @@ impl ScheduleApi {
             // A repeated call: journaled when first made.
             Keyed::Taken(row) => row,
         };
-        Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))
+        Ok(ScheduledEnvelope::ok(answer(state, row).await?))
     }
 
     /// Запланированные отправки (дополнение)
@@ -347,9 +367,11 @@ impl ScheduleApi {
         } else {
             state.store.scheduled_sends(partner.id, DONE_LISTED).await?
         };
-        let list = |rows: Vec<ScheduledRow>| {
+        let ids: Vec<i64> = pending.iter().chain(&done).map(|r| r.id).collect();
+        let mut files = state.store.scheduled_files(&ids).await?;
+        let mut list = |rows: Vec<ScheduledRow>| {
             rows.into_iter()
-                .map(|r| scheduled(&state.time, r))
+                .map(|r| scheduled(&state.time, r, &mut files))
                 .collect()
         };
         Ok(ScheduleListEnvelope::ok(ScheduleList {
@@ -362,7 +384,7 @@ impl ScheduleApi {
     ///
     /// Для АСУ партнёра (токен партнёра). Меняет время (`senddate`), заголовок (`title`),
     /// текст (`message`), получателей (`staffids`, `groupid` или `all`), повтор (`repeat`,
-    /// `repeatuntil`) и подтверждение ознакомления (`requireack`) ожидающей отправки: что
+    /// `repeatuntil`), подтверждение ознакомления (`requireack`) и файлы (`fileids`) ожидающей отправки: что
     /// указано, то и меняется, остальное остаётся;
     /// ничего не указано — ошибка 400. Всё проверяется, как в schedulemessage. У
     /// повторяющейся отправки следующие пойдут в новое время, с новым текстом и новым
@@ -399,6 +421,14 @@ impl ScheduleApi {
             .then(|| addressed(&b.all, b.staffids, &b.groupid))
             .transpose()?;
         let repeat = given(&b.repeat).map(Repeat::parse).transpose()?;
+        // `none` drops the files; an empty list, like an empty field, keeps them.
+        let files = match b.fileids {
+            Some(ids) if ids.len() == 1 && ids[0].eq_ignore_ascii_case("none") => Some(Vec::new()),
+            Some(ids) if !ids.is_empty() => {
+                Some(files::attachable(state, partner.id, Some(ids)).await?)
+            }
+            _ => None,
+        };
         let repeat_until = given(&b.repeatuntil)
             .map(|raw| match raw.trim().to_ascii_lowercase().as_str() {
                 "none" => Ok(None),
@@ -413,14 +443,15 @@ impl ScheduleApi {
             repeat,
             repeat_until,
             ack_required: flag(&b.requireack, "requireack")?,
+            files: files.as_deref(),
         };
-        let (before, row) = schedule::change(state, partner, id, change).await?;
-        if row.revision != before.revision {
-            let detail = schedule::change_detail(state, &before, &row).await;
+        let changed = schedule::change(state, partner, id, change).await?;
+        if changed.written() {
+            let detail = changed.journal_detail(state).await;
             let action = audit::Action::ScheduleChanged;
             audit::record(state, req, partner.id, &auth.0.actor(), action, &detail).await;
         }
-        Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))
+        Ok(ScheduledEnvelope::ok(answer(state, changed.after).await?))
     }
 
     /// Отменить запланированное сообщение (дополнение)
@@ -443,6 +474,6 @@ impl ScheduleApi {
         let detail = schedule::journal_detail(state, &row).await;
         let action = audit::Action::ScheduleCancelled;
         audit::record(state, req, partner.id, &auth.0.actor(), action, &detail).await;
-        Ok(ScheduledEnvelope::ok(scheduled(&state.time, row)))
+        Ok(ScheduledEnvelope::ok(answer(state, row).await?))
     }
 }

@@ -934,9 +934,18 @@ pub async fn file(
     if !carried.contains(&file) {
         return Err(CabinetError::NotFound);
     }
+    download(state, s.partner.id, file).await
+}
+
+/// One of the partner's files, as a download (the caller checked what carries it).
+pub(super) async fn download(
+    state: &SharedState,
+    partner_id: i64,
+    file_id: i64,
+) -> CabinetResult<Response> {
     let f = state
         .store
-        .partner_file(s.partner.id, file)
+        .partner_file(partner_id, file_id)
         .await?
         .ok_or(CabinetError::NotFound)?;
     Ok(Response::builder()

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::service::messaging::Recipients;
 use crate::service::schedule;
 use crate::state::SharedState;
-use crate::store::ScheduledRow;
+use crate::store::{FilesBySend, ScheduledRow};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query, Redirect};
@@ -49,10 +49,24 @@ pub struct Row {
     pub ack: bool,
     /// The admin may cancel it (`PartnerSession::may_undo`).
     pub cancellable: bool,
+    /// The files its messages carry: (ID, name), in their order.
+    pub files: Vec<(i64, String)>,
 }
 
 impl Row {
-    fn of(r: ScheduledRow, t: Tr, cfg: &CabinetConfig, groups: &HashMap<i64, String>) -> Self {
+    fn of(
+        r: ScheduledRow,
+        t: Tr,
+        cfg: &CabinetConfig,
+        groups: &HashMap<i64, String>,
+        files: &mut FilesBySend,
+    ) -> Self {
+        let files = files
+            .remove(&r.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| (f.id, f.name))
+            .collect();
         let recipients = match (r.listed_count(), r.group_id) {
             (_, Some(g)) => match groups.get(&g) {
                 Some(name) => format!("{} «{name}»", t.s("sched.to_group")),
@@ -89,6 +103,7 @@ impl Row {
             first_message_id: r.first_message_id,
             ack: r.ack_required,
             cancellable: true,
+            files,
         }
     }
 }
@@ -125,11 +140,13 @@ pub async fn page(
         .into_iter()
         .map(|g| (g.id, g.name))
         .collect();
-    let rows = |rows: Vec<ScheduledRow>| -> Vec<Row> {
+    let ids: Vec<i64> = pending.iter().chain(&done).map(|r| r.id).collect();
+    let mut files = state.store.scheduled_files(&ids).await?;
+    let mut rows = |rows: Vec<ScheduledRow>| -> Vec<Row> {
         rows.into_iter()
             .map(|r| Row {
                 cancellable: s.may_undo(r.sent_by.as_deref()),
-                ..Row::of(r, t, cfg, &groups)
+                ..Row::of(r, t, cfg, &groups, &mut files)
             })
             .collect()
     };
@@ -208,6 +225,8 @@ struct EditView {
     repeat_until: String,
     /// Its messages ask to be acknowledged.
     ack: bool,
+    /// "Send without the files" is ticked.
+    drop_files: bool,
     error: Option<String>,
 }
 
@@ -284,6 +303,7 @@ pub async fn edit_form(
     }
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone());
     let groups = group_options(state, s.partner.id, row.group_id.map(GroupId)).await?;
+    let mut files = state.store.scheduled_files(&[row.id]).await?;
     let view = EditView {
         send_at: cfg.input_datetime(row.send_at),
         send_min: cfg.input_datetime(now_millis()),
@@ -298,8 +318,9 @@ pub async fn edit_form(
         repeats: repeat_choices(l.t),
         repeat_until: row.repeat_until.map(|u| cfg.date(u)).unwrap_or_default(),
         ack: row.ack_required,
+        drop_files: false,
         error: None,
-        row: Row::of(row, l.t, cfg, &names(&groups)),
+        row: Row::of(row, l.t, cfg, &names(&groups), &mut files),
         groups,
         l,
     };
@@ -334,6 +355,9 @@ pub struct EditForm {
     ack_shown: Option<String>,
     #[serde(default)]
     ack: Option<String>,
+    /// Ticked: the send goes without the files it has.
+    #[serde(default)]
+    drop_files: Option<String>,
 }
 
 #[handler]
@@ -379,8 +403,15 @@ pub async fn edit(
             .clone()
             .unwrap_or_else(|| before_day.clone().unwrap_or_default()),
         ack: ack_required.unwrap_or(before.ack_required),
+        drop_files: form.drop_files.is_some(),
         error: None,
-        row: Row::of(before.clone(), t, cfg, &names(&groups)),
+        row: Row::of(
+            before.clone(),
+            t,
+            cfg,
+            &names(&groups),
+            &mut state.store.scheduled_files(&[before.id]).await?,
+        ),
         groups,
         l,
     };
@@ -468,9 +499,10 @@ pub async fn edit(
         repeat,
         repeat_until,
         ack_required,
+        files: form.drop_files.is_some().then_some(&[]),
     };
-    let (before, after) = match schedule::change(state, &s.partner, before.id, change).await {
-        Ok(both) => both,
+    let changed = match schedule::change(state, &s.partner, before.id, change).await {
+        Ok(changed) => changed,
         Err(Error::Invalid(m) | Error::NotFound(m)) => {
             view.error = Some(t.phrase(&m).to_owned());
             return view.render_with(StatusCode::BAD_REQUEST);
@@ -479,8 +511,8 @@ pub async fn edit(
         Err(Error::Conflict(_)) => return Ok(done("/cabinet/scheduled", "sched_too_late")),
         Err(e) => return Err(e.into()),
     };
-    if after.revision != before.revision {
-        let detail = schedule::change_detail(state, &before, &after).await;
+    if changed.written() {
+        let detail = changed.journal_detail(state).await;
         audit::record(
             state,
             req,
@@ -492,4 +524,26 @@ pub async fn edit(
         .await;
     }
     Ok(done("/cabinet/scheduled", "sched_changed"))
+}
+
+/// Downloads a file of one of the partner's scheduled sends.
+#[handler]
+pub async fn file(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path((id, raw_file)): Path<(String, String)>,
+) -> CabinetResult<Response> {
+    let s = session::partner(req, state).await?;
+    let row = partners_send(state, &s, &id).await?;
+    let file_id: i64 = raw_file.parse().map_err(|_| CabinetError::NotFound)?;
+    // The send must carry the file: a file ID alone is not enough.
+    if !state
+        .store
+        .scheduled_file_ids(row.id)
+        .await?
+        .contains(&file_id)
+    {
+        return Err(CabinetError::NotFound);
+    }
+    super::messages::download(state, s.partner.id, file_id).await
 }

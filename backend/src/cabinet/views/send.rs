@@ -619,10 +619,6 @@ pub async fn submit(
                 .into_response());
         }
     };
-    if !chosen_files.is_empty() && form.later {
-        v.error = Some(v.l.t.s("send.files_later").to_owned());
-        return bad_request(&v);
-    }
     // Every file checked before any is stored: a refused one stores none.
     let mut uploads = Vec::with_capacity(chosen_files.len());
     for f in chosen_files {
