@@ -9,3 +9,7 @@ CREATE TABLE scheduled_files (
     PRIMARY KEY (scheduled_id, position)
 );
 CREATE INDEX scheduled_files_file ON scheduled_files(file_id);
+
+-- How many bytes of files a company keeps, summed from the index alone: an upload beyond the
+-- company's room (`SIMO_FILE_QUOTA_BYTES`) is refused, and the cabinet's send form shows it.
+CREATE INDEX files_usage ON files(partner_id, size);

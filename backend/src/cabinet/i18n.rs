@@ -2088,6 +2088,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The employee opens them in the app under the message's text; a send's file is stored once. PDF, Office and LibreOffice documents and tables, pictures, TXT, CSV; each up to",
     ),
     (
+        "send.files_used",
+        "Файлы организации занимают",
+        "The company's files take",
+    ),
+    ("send.files_of", "из", "of"),
+    (
         "sched.edit_drop_files",
         "Отправить без файлов",
         "Send without the files",

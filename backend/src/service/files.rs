@@ -5,7 +5,7 @@ use crate::config::{Knob, Settings};
 use crate::domain::{FileId, FileName, FileUpload, Millis, now_millis};
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::{FileData, FileRow};
+use crate::store::{FileData, FileRow, FileStored};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -20,6 +20,11 @@ pub const FILE_KNOBS: &[Knob] = &[
         key: "file_uploads_at_once",
         default: "4",
         help: "uploads read at once (uploadfile, the cabinet's send form with files); the others wait their turn up to the request read timeout, then are answered 429",
+    },
+    Knob {
+        key: "file_quota_bytes",
+        default: "1073741824",
+        help: "bytes of files one company may keep (its messages' files and those waiting to be attached or sent); an upload beyond it is refused (409); 0: no limit",
     },
 ];
 
@@ -40,6 +45,19 @@ pub fn max_bytes(settings: &Settings) -> Result<usize> {
 /// server to 586 MB, against 180 MB in 4 turns (README, "Files in messages").
 pub fn uploads_at_once(settings: &Settings) -> Result<usize> {
     at_least_one(settings, "file_uploads_at_once")
+}
+
+/// The bytes of files one company may keep (`SIMO_FILE_QUOTA_BYTES`); `None`: no limit. A
+/// company's files stay while its messages (or waiting sends) carry them, so without a limit
+/// one company could fill the server's disk for all.
+pub fn quota_bytes(settings: &Settings) -> Result<Option<i64>> {
+    let quota: u64 = settings.module_number("file_quota_bytes")?;
+    Ok((quota > 0).then(|| i64::try_from(quota).unwrap_or(i64::MAX)))
+}
+
+/// Bytes as megabytes with one decimal, for the words of a refusal.
+fn mb(bytes: i64) -> String {
+    format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
 }
 
 fn at_least_one(settings: &Settings, key: &str) -> Result<usize> {
@@ -121,10 +139,29 @@ pub async fn store(
     uploaded_by: &str,
 ) -> Result<FileRow> {
     let sha256 = hex::encode(Sha256::digest(&file.data));
-    let row = state
+    let room = quota_bytes(&state.settings)?;
+    let stored = state
         .store
-        .insert_file(partner_id, &file, &sha256, uploaded_by, now_millis())
+        .insert_file(partner_id, &file, &sha256, uploaded_by, now_millis(), room)
         .await?;
+    let row = match (stored, room) {
+        (FileStored::Stored(row), _) => row,
+        (FileStored::NoRoom { used }, room) => {
+            let room = room.unwrap_or_default();
+            tracing::info!(partner_id, used, room, "upload refused: no room for files");
+            return Err(Error::Conflict(phrase!(
+                "Файлы организации занимают {} МБ из {} МБ, и файл в {} МБ не помещается. \
+                 Файл, не приложенный к сообщению, удаляется через сутки после загрузки, файл \
+                 сообщений — вместе с ними (срок хранения сообщений)",
+                "The company's files take {} MB of {} MB, and a file of {} MB does not fit. A \
+                 file no message carries is deleted a day after its upload, a message's file \
+                 with its messages (their retention)",
+                mb(used),
+                mb(room),
+                mb(file.data.len() as i64)
+            )));
+        }
+    };
     tracing::info!(
         partner_id,
         file_id = row.id,

@@ -52,6 +52,20 @@ pub struct MessageFile {
 /// The files of each message, in their order.
 pub type FilesByMessage = HashMap<i64, Vec<MessageFile>>;
 
+/// What an upload came to (`Store::insert_file`).
+#[derive(Debug)]
+pub enum FileStored {
+    /// Stored, or found stored before (the same bytes under the same name).
+    Stored(FileRow),
+    /// Not stored: the partner's files take `used` bytes, and this one would go beyond the
+    /// room it was given.
+    NoRoom { used: i64 },
+}
+
+/// The bytes of the partner's files, summed by `files_usage`; `$1` is the partner.
+const USED_BYTES: &str =
+    "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files WHERE partner_id = $1";
+
 const META: &str = "id, name, content_type, size, sha256, created_at";
 
 impl Store {
@@ -62,6 +76,10 @@ impl Store {
     /// not 10,000 times. Its upload time moves to `now`, in the statement that finds it, so
     /// the housekeeping's day starts again: its `DELETE` either went first (then nothing is
     /// found and the file is stored anew) or finds it young.
+    ///
+    /// A file not stored before must fit in `room` (bytes of all the partner's files; `None`:
+    /// no limit). The sum is read on the writer: SQLite's uploads are counted one after
+    /// another; PostgreSQL's, at the same moment, may each see the room the other takes.
     pub async fn insert_file(
         &self,
         partner_id: i64,
@@ -69,7 +87,8 @@ impl Store {
         sha256: &str,
         uploaded_by: &str,
         now: Millis,
-    ) -> Result<FileRow> {
+        room: Option<i64>,
+    ) -> Result<FileStored> {
         Ok(with_writer!(self, p => async {
             let stored: Option<FileRow> = sqlx::query_as(
                 "UPDATE files SET created_at = CASE WHEN created_at < $5 THEN $5 ELSE created_at END
@@ -86,7 +105,16 @@ impl Store {
             .fetch_optional(p)
             .await?;
             if let Some(row) = stored {
-                return Ok(row);
+                return Ok(FileStored::Stored(row));
+            }
+            if let Some(room) = room {
+                let used: i64 = sqlx::query_scalar(USED_BYTES)
+                    .bind(partner_id)
+                    .fetch_one(p)
+                    .await?;
+                if used + file.data.len() as i64 > room {
+                    return Ok(FileStored::NoRoom { used });
+                }
             }
             sqlx::query_as(
                 "INSERT INTO files (partner_id, name, content_type, size, sha256, data, uploaded_by, created_at)
@@ -103,8 +131,17 @@ impl Store {
             .bind(now)
             .fetch_one(p)
             .await
+            .map(FileStored::Stored)
         }
         .await)?)
+    }
+
+    /// How many bytes the partner's files take.
+    pub async fn partner_file_bytes(&self, partner_id: i64) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(USED_BYTES)
+            .bind(partner_id)
+            .fetch_one(p)
+            .await)?)
     }
 
     /// Those of `ids` that are the partner's files, in no particular order.
@@ -360,21 +397,24 @@ macro_rules! link_send_files {
 pub(super) use link_send_files;
 
 /// Links `$files` to the scheduled send `$id`, in their order, inside the transaction `$tx`
-/// (either database's), in a function that answers the crate's `Result`.
+/// (either database's); yields the statements' `Result<(), sqlx::Error>`.
 macro_rules! link_scheduled_files {
-    ($tx:expr, $id:expr, $files:expr) => {{
-        let files: &[i64] = $files;
-        for (position, file) in files.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO scheduled_files (scheduled_id, position, file_id) VALUES ($1, $2, $3)",
-            )
-            .bind($id)
-            .bind(position as i64)
-            .bind(*file)
-            .execute(&mut *$tx)
-            .await
-            .map_err($crate::store::files::file_gone_or)?;
+    ($tx:expr, $id:expr, $files:expr) => {
+        async {
+            let files: &[i64] = $files;
+            for (position, file) in files.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO scheduled_files (scheduled_id, position, file_id) VALUES ($1, $2, $3)",
+                )
+                .bind($id)
+                .bind(position as i64)
+                .bind(*file)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            Ok::<(), sqlx::Error>(())
         }
-    }};
+        .await
+    };
 }
 pub(super) use link_scheduled_files;

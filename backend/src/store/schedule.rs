@@ -193,16 +193,7 @@ impl Store {
                 .bind(new.sent_by)
                 .fetch_one(&mut *tx)
                 .await?;
-            for (position, file) in new.files.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO scheduled_files (scheduled_id, position, file_id) VALUES ($1, $2, $3)",
-                )
-                .bind(row.id)
-                .bind(position as i64)
-                .bind(*file)
-                .execute(&mut *tx)
-                .await?;
-            }
+            link_scheduled_files!(tx, row.id, new.files)?;
             tx.commit().await?;
             Ok(row)
         }
@@ -372,7 +363,7 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                link_scheduled_files!(tx, id, files);
+                link_scheduled_files!(tx, id, files).map_err(super::files::file_gone_or)?;
             }
             tx.commit().await?;
             changed
@@ -473,7 +464,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
                     // It carries the same files, which its link keeps while it waits.
-                    link_scheduled_files!(tx, next_id, &files);
+                    link_scheduled_files!(tx, next_id, &files)?;
                 }
                 if let (Some(first), Some(last)) = (created.first(), created.last()) {
                     sqlx::query(

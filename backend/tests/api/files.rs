@@ -849,3 +849,61 @@ async fn a_scheduled_send_carries_its_files_which_wait_with_it(app: TestApp) {
         200
     );
 }
+
+/// A company keeps files up to its room (`SIMO_FILE_QUOTA_BYTES`): an upload beyond it is a
+/// 409 that says how much is taken, with nothing stored; the same file again needs no room;
+/// another company has a room of its own; the housekeeping gives room back; the send form
+/// shows how much is taken.
+#[tokio::test]
+async fn a_company_keeps_files_up_to_its_room() {
+    for db in [Db::Sqlite, Db::Postgres] {
+        let Some(app) = spawn_app_with(db, |s| s.apply("file_quota_bytes", "2000").unwrap()).await
+        else {
+            continue;
+        };
+        let p = app.create_partner(INN_A).await;
+        let size = payslip().len() as i64;
+        let first = upload(&app, &p, "Листок 1.pdf", &payslip()).await;
+        assert_eq!(first.ok()["usedbytes"], size);
+        assert_eq!(first.ok()["quotabytes"], 2000);
+        let second = upload(&app, &p, "Листок 2.pdf", &payslip()).await;
+        assert_eq!(second.ok()["usedbytes"], 2 * size);
+        // The same file again is the one stored: it takes no more room.
+        let again = upload(&app, &p, "Листок 1.pdf", &payslip()).await;
+        assert_eq!(again.ok()["fileid"], first.ok()["fileid"]);
+        assert_eq!(again.ok()["usedbytes"], 2 * size);
+        let mut big = payslip();
+        big.extend(std::iter::repeat_n(7u8, 800 - big.len()));
+        let refused = upload(&app, &p, "Большой.pdf", &big).await.failed(409);
+        assert!(
+            refused.contains("занимают 0.0 МБ из 0.0 МБ") && refused.contains("не помещается"),
+            "{refused}"
+        );
+        assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 2);
+        // Another company's room is its own.
+        let q = app.create_partner(INN_B).await;
+        assert_eq!(
+            upload(&app, &q, "Большой.pdf", &big).await.ok()["usedbytes"],
+            800
+        );
+        // The send form says how much is taken.
+        let b = crate::cabinet::Browser::new(&app);
+        b.partner(&p.inn).await;
+        let form = b.get("/cabinet/send").await;
+        assert!(
+            form.body
+                .contains("Файлы организации занимают 1.2 КБ из 2 КБ"),
+            "{}",
+            form.body
+        );
+        // A day later the unattached files are gone, and there is room again.
+        let tomorrow = simo_backend::domain::now_millis() + 25 * 3600 * 1000;
+        run_once(&app.state.store, Retention::new(300, 0), tomorrow)
+            .await
+            .unwrap();
+        assert_eq!(
+            upload(&app, &p, "Большой.pdf", &big).await.ok()["usedbytes"],
+            800
+        );
+    }
+}

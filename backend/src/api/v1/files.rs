@@ -41,16 +41,23 @@ pub struct UploadedFile {
     pub contenttype: String,
     /// SHA-256 содержимого (hex): сверка с исходным файлом.
     pub sha256: String,
+    /// Сколько байт занимают все файлы организации, с этим вместе.
+    pub usedbytes: i64,
+    /// Сколько байт файлов организация может хранить (`SIMO_FILE_QUOTA_BYTES`, 1 ГБ по
+    /// умолчанию); загрузка сверх этого отклоняется (409). null — без ограничения.
+    pub quotabytes: Option<i64>,
 }
 
-impl From<FileRow> for UploadedFile {
-    fn from(f: FileRow) -> Self {
+impl UploadedFile {
+    fn new(f: FileRow, usedbytes: i64, quotabytes: Option<i64>) -> Self {
         Self {
             fileid: f.id.to_string(),
             name: f.name,
             size: f.size,
             contenttype: f.content_type,
             sha256: f.sha256,
+            usedbytes,
+            quotabytes,
         }
     }
 }
@@ -120,7 +127,8 @@ impl FilesApi {
     /// сообщений: рассылка 10 000 сотрудникам хранит его один раз. Тот же файл (то же имя и
     /// содержимое), загруженный снова, получает прежний `fileid` и хранится ещё сутки.
     /// Сотрудник видит файлы под текстом сообщения и открывает их в приложении; скачанный файл
-    /// доступен без сети.
+    /// доступен без сети. Файлы организации занимают не больше `quotabytes` (1 ГБ по
+    /// умолчанию): загрузка сверх этого — ошибка 409, ничего не сохранено.
     #[oai(path = "/uploadfile", method = "post")]
     async fn upload_file(
         &self,
@@ -135,7 +143,9 @@ impl FilesApi {
         let name = FileName::parse(required(&b.name, "name")?)?;
         let data = files::decode_base64(required(&b.content, "content")?)?;
         let row = files::upload(state, partner.id, name, data, &auth.0.actor()).await?;
-        Ok(UploadFileEnvelope::ok(row.into()))
+        let used = state.store.partner_file_bytes(partner.id).await?;
+        let quota = files::quota_bytes(&state.settings)?;
+        Ok(UploadFileEnvelope::ok(UploadedFile::new(row, used, quota)))
     }
 
     /// Скачать файл сообщения (дополнение)

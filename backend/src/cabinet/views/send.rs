@@ -109,6 +109,24 @@ struct SendView {
     file_accept: String,
     /// The largest file, as a person reads it ("5 МБ").
     file_max: String,
+    /// How much of its room for files the company takes ("… 12 МБ из 1024 МБ"); empty when
+    /// the server sets no limit.
+    file_room: String,
+}
+
+/// The form's words on the company's room for files (`SIMO_FILE_QUOTA_BYTES`).
+async fn file_room(state: &SharedState, partner_id: i64, t: Tr) -> CabinetResult<String> {
+    let Some(quota) = files::quota_bytes(&state.settings)? else {
+        return Ok(String::new());
+    };
+    let used = state.store.partner_file_bytes(partner_id).await?;
+    Ok(format!(
+        "{} {} {} {}",
+        t.s("send.files_used"),
+        super::messages::size_label(used, t),
+        t.s("send.files_of"),
+        super::messages::size_label(quota, t)
+    ))
 }
 
 fn recipients(staff: &[StaffRow], chosen: &HashSet<i64>) -> Vec<Recipient> {
@@ -182,6 +200,7 @@ fn view(
             .collect::<Vec<_>>()
             .join(","),
         file_max: format!("{} {}", megabytes(max_file), t.s("msg.mb")),
+        file_room: String::new(),
     }
 }
 
@@ -239,6 +258,7 @@ pub async fn page(
         &pre,
         files::max_bytes(&state.settings)?,
     );
+    v.file_room = file_room(state, s.partner.id, v.l.t).await?;
     let templates = state.store.templates(s.partner.id).await?;
     // `?template=ID` fills in the title and the text; another partner's ID fills in nothing.
     let chosen = query
@@ -531,6 +551,7 @@ pub async fn submit(
     .await?;
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone());
     let mut v = view(l, cfg, &staff, active, &form.staff, max_file);
+    v.file_room = file_room(state, s.partner.id, v.l.t).await?;
     v.templates = template_options(&state.store.templates(s.partner.id).await?, None);
     v.groups = group_options(state, s.partner.id, form.group).await?;
     v.later = form.later;
@@ -638,8 +659,22 @@ pub async fn submit(
     }
     let mut file_ids = Vec::with_capacity(uploads.len());
     for upload in uploads {
-        let row = files::store(state, s.partner.id, upload, &s.actor).await?;
-        file_ids.push(FileId(row.id));
+        match files::store(state, s.partner.id, upload, &s.actor).await {
+            Ok(row) => file_ids.push(FileId(row.id)),
+            // No room left: nothing is sent (the files stored before it wait a day, unused).
+            Err(Error::Conflict(m)) => {
+                v.error = Some(format!(
+                    "{} {}",
+                    v.l.t.phrase(&m),
+                    v.l.t.s("send.files_again")
+                ));
+                return bad_request(&v);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !file_ids.is_empty() {
+        v.file_room = file_room(state, s.partner.id, v.l.t).await?;
     }
     let ids: Vec<StaffId> = chosen.iter().map(|r| StaffId(r.id)).collect();
     let to = match form.group {
