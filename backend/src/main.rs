@@ -129,6 +129,14 @@ enum PartnerCommand {
         #[arg(long)]
         limit: String,
     },
+    /// Give a partner a room for files of its own, in megabytes (0: no limit), or `default`
+    /// for the server's SIMO_FILE_QUOTA_BYTES.
+    SetFileRoom {
+        #[arg(long)]
+        inn: String,
+        #[arg(long)]
+        mb: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -295,7 +303,7 @@ async fn partner_command(
                 .list_partners()
                 .await?
                 .into_iter()
-                .map(|p| serde_json::json!({ "id": p.id, "inn": p.inn, "name": p.short_name, "full_name": p.full_name, "disabled": p.disabled, "api_rate": p.api_rate, "sms_limit": p.sms_limit }))
+                .map(|p| serde_json::json!({ "id": p.id, "inn": p.inn, "name": p.short_name, "full_name": p.full_name, "disabled": p.disabled, "api_rate": p.api_rate, "sms_limit": p.sms_limit, "file_room_mb": p.file_room_mb }))
                 .collect();
             println!("{}", serde_json::Value::Array(rows));
         }
@@ -398,6 +406,18 @@ async fn partner_command(
             println!(
                 "{}",
                 serde_json::json!({ "inn": p.inn, "sms_limit": limit })
+            );
+        }
+        PartnerCommand::SetFileRoom { inn, mb } => {
+            let p = partners::by_inn(store, &inn).await?;
+            let mb = simo_backend::service::files::parse_room(&mb)
+                .map_err(simo_backend::error::Error::Invalid)?;
+            store.set_partner_file_room(p.id, mb).await?;
+            let detail = simo_backend::service::throttle::own_limit_change(p.file_room_mb, mb);
+            audit::record_cli(store, &p, audit::Action::PartnerFileRoomSet, &detail).await;
+            println!(
+                "{}",
+                serde_json::json!({ "inn": p.inn, "file_room_mb": mb })
             );
         }
     }

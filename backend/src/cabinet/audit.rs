@@ -123,6 +123,8 @@ pub enum Action {
     PartnerRateSet,
     /// The detail is the old and the new limit of SMS a month (`—`: the server's).
     PartnerSmsLimitSet,
+    /// The detail is the old and the new room for files in megabytes (`—`: the server's).
+    PartnerFileRoomSet,
     PasswordReset,
     /// In the operator's journal only (the company's goes with it); the detail is how many
     /// messages and employees were deleted.
@@ -194,7 +196,7 @@ impl Kind {
 }
 
 impl Action {
-    pub const ALL: [Self; 81] = [
+    pub const ALL: [Self; 82] = [
         Self::Login,
         Self::LoginFailed,
         Self::RightsRefused,
@@ -265,6 +267,7 @@ impl Action {
         Self::PartnerRenamed,
         Self::PartnerRateSet,
         Self::PartnerSmsLimitSet,
+        Self::PartnerFileRoomSet,
         Self::PasswordReset,
         Self::PartnerErased,
         Self::OperatorCreated,
@@ -353,6 +356,7 @@ impl Action {
             | Self::PartnerRenamed
             | Self::PartnerRateSet
             | Self::PartnerSmsLimitSet
+            | Self::PartnerFileRoomSet
             | Self::PasswordReset
             | Self::PartnerErased
             | Self::OperatorCreated
@@ -434,6 +438,7 @@ impl Action {
             Self::PartnerRenamed => "partner_renamed",
             Self::PartnerRateSet => "partner_rate_set",
             Self::PartnerSmsLimitSet => "partner_sms_limit_set",
+            Self::PartnerFileRoomSet => "partner_file_room_set",
             Self::PasswordReset => "password_reset",
             Self::PartnerErased => "partner_erased",
             Self::OperatorCreated => "operator_created",

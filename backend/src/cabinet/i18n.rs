@@ -992,6 +992,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The operator changed the limit of SMS a month (— is the server's)",
     ),
     (
+        "audit.partner_file_room_set",
+        "Оператор изменил место для файлов, МБ (— — как у сервера)",
+        "The operator changed the room for files, MB (— is the server's)",
+    ),
+    (
         "audit.password_reset",
         "Пароль кабинета сброшен",
         "Cabinet password reset",
@@ -2409,6 +2414,13 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("op.rate", "Лимит API", "API limit"),
     ("op.sms_limit", "Лимит SMS", "SMS limit"),
+    ("op.file_room", "Место для файлов", "Room for files"),
+    (
+        "op.file_room_label",
+        "Мегабайт файлов (пусто — как у сервера, 0 — без ограничения)",
+        "Megabytes of files (empty: the server's, 0: no limit)",
+    ),
+    ("op.files_used", "Файлы", "Files"),
     (
         "op.sms_limit_label",
         "SMS непрочитанных сообщений в месяц (пусто — как у сервера, 0 — не отправлять)",
@@ -2556,6 +2568,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "done.partner_rate",
         "Лимит вызовов API сохранён",
         "The API call limit is saved",
+    ),
+    (
+        "done.partner_file_room",
+        "Место для файлов сохранено",
+        "The room for files is saved",
     ),
     (
         "done.partner_sms_limit",

@@ -393,6 +393,7 @@ pub fn operator_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoin
         .at("/partners/:id/names", post(operator::rename))
         .at("/partners/:id/rate", post(operator::set_rate))
         .at("/partners/:id/sms-limit", post(operator::set_sms_limit))
+        .at("/partners/:id/file-room", post(operator::set_file_room))
         .at("/partners/:id/code", post(operator::set_code_policy))
         .at("/partners/:id/erase", post(operator::erase))
         .at("/usage", get(usage::page))

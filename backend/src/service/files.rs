@@ -5,7 +5,7 @@ use crate::config::{Knob, Settings};
 use crate::domain::{FileId, FileName, FileUpload, Millis, now_millis};
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::{FileData, FileRow, FileStored};
+use crate::store::{FileData, FileRow, FileStored, PartnerRow};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -24,7 +24,7 @@ pub const FILE_KNOBS: &[Knob] = &[
     Knob {
         key: "file_quota_bytes",
         default: "1073741824",
-        help: "bytes of files one company may keep (its messages' files and those waiting to be attached or sent); an upload beyond it is refused (409); 0: no limit",
+        help: "bytes of files one company may keep (its messages' files and those waiting to be attached or sent); an upload beyond it is refused (409); 0: no limit; the operator may give a company its own",
     },
 ];
 
@@ -53,6 +53,28 @@ pub fn uploads_at_once(settings: &Settings) -> Result<usize> {
 pub fn quota_bytes(settings: &Settings) -> Result<Option<i64>> {
     let quota: u64 = settings.module_number("file_quota_bytes")?;
     Ok((quota > 0).then(|| i64::try_from(quota).unwrap_or(i64::MAX)))
+}
+
+/// Most megabytes the operator may give one company: a terabyte.
+const MAX_ROOM_MB: i64 = 1_048_576;
+
+/// A company's room for files in bytes: the operator's for it (`own_mb`, in megabytes, 0 for
+/// no limit), or the server's; `None`: no limit.
+pub fn room_of(settings: &Settings, own_mb: Option<i64>) -> Result<Option<i64>> {
+    match own_mb {
+        Some(0) => Ok(None),
+        Some(mb) => Ok(Some(mb.saturating_mul(1024 * 1024))),
+        None => quota_bytes(settings),
+    }
+}
+
+/// The operator's room for a company's files as typed: megabytes, 0 for no limit, or empty
+/// (`default`) for the server's.
+pub fn parse_room(raw: &str) -> std::result::Result<Option<i64>, crate::phrase::Phrase> {
+    crate::service::throttle::parse_own_limit(raw, MAX_ROOM_MB).ok_or(phrase!(
+        "Место для файлов — целое число мегабайт от 0 (без ограничения) до 1 048 576, или пусто (как у сервера)",
+        "The room for files is a whole number of megabytes from 0 (no limit) to 1,048,576, or empty (the server's)"
+    ))
 }
 
 /// Bytes as megabytes with one decimal, for the words of a refusal.
@@ -121,25 +143,27 @@ pub fn decode_base64(raw: &str) -> Result<Vec<u8>> {
 /// Stores a file of the partner, to be attached to messages within `KEEP_UNUSED`.
 pub async fn upload(
     state: &AppState,
-    partner_id: i64,
+    partner: &PartnerRow,
     name: FileName,
     data: Vec<u8>,
     uploaded_by: &str,
 ) -> Result<FileRow> {
     let file = FileUpload::new(name, data, max_bytes(&state.settings)?)
         .map_err(|e| Error::Invalid(e.0))?;
-    store(state, partner_id, file, uploaded_by).await
+    store(state, partner, file, uploaded_by).await
 }
 
-/// Stores a file already checked (`FileUpload::new`).
+/// Stores a file already checked (`FileUpload::new`), if the partner's room for files
+/// (`room_of`) holds it.
 pub async fn store(
     state: &AppState,
-    partner_id: i64,
+    partner: &PartnerRow,
     file: FileUpload,
     uploaded_by: &str,
 ) -> Result<FileRow> {
+    let partner_id = partner.id;
     let sha256 = hex::encode(Sha256::digest(&file.data));
-    let room = quota_bytes(&state.settings)?;
+    let room = room_of(&state.settings, partner.file_room_mb)?;
     let stored = state
         .store
         .insert_file(partner_id, &file, &sha256, uploaded_by, now_millis(), room)

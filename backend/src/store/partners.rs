@@ -25,6 +25,9 @@ pub struct PartnerRow {
     /// The operator's limit of SMS of unread messages a month for this company; `None`: the
     /// server's (see `service::sms_fallback`).
     pub sms_limit: Option<i64>,
+    /// The operator's room for this company's files, in megabytes (0: no limit); `None`: the
+    /// server's (see `service::files::room_of`).
+    pub file_room_mb: Option<i64>,
 }
 
 impl PartnerRow {
@@ -167,7 +170,7 @@ pub struct NewPartner<'a> {
 macro_rules! select_partner {
     ($rest:literal) => {
         concat!(
-            "SELECT p.id, p.inn, p.short_name, p.full_name, p.password_hash, p.approval_required, p.staff_list_only, p.disabled, p.created_at, p.api_rate, p.sms_limit ",
+            "SELECT p.id, p.inn, p.short_name, p.full_name, p.password_hash, p.approval_required, p.staff_list_only, p.disabled, p.created_at, p.api_rate, p.sms_limit, p.file_room_mb ",
             $rest
         )
     };
@@ -187,7 +190,7 @@ impl Store {
             let row: PartnerRow = sqlx::query_as(
                 "INSERT INTO partners (inn, short_name, full_name, password_hash, approval_required, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
-                 RETURNING id, inn, short_name, full_name, password_hash, approval_required, staff_list_only, disabled, created_at, api_rate, sms_limit",
+                 RETURNING id, inn, short_name, full_name, password_hash, approval_required, staff_list_only, disabled, created_at, api_rate, sms_limit, file_room_mb",
             )
             .bind(new.inn.as_str())
             .bind(new.short_name)
@@ -349,6 +352,27 @@ impl Store {
             .await)?;
         self.tokens.forget_all();
         Ok(n > 0)
+    }
+
+    /// The company's own room for files in megabytes (`None`: the server's); `false` if there
+    /// is no such partner.
+    pub async fn set_partner_file_room(&self, partner_id: i64, mb: Option<i64>) -> Result<bool> {
+        let n = exec!(self, p => sqlx::query("UPDATE partners SET file_room_mb = $2 WHERE id = $1")
+            .bind(partner_id)
+            .bind(mb)
+            .execute(p)
+            .await)?;
+        self.tokens.forget_all();
+        Ok(n > 0)
+    }
+
+    /// How many bytes each partner's files take (partners with none are not listed).
+    pub async fn file_bytes_by_partner(&self) -> Result<Vec<(i64, i64)>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT partner_id, CAST(SUM(size) AS BIGINT) FROM files GROUP BY partner_id",
+        )
+        .fetch_all(p)
+        .await)?)
     }
 
     pub async fn set_registration(&self, partner_id: i64, policy: Registration) -> Result<()> {

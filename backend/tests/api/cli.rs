@@ -89,12 +89,29 @@ fn partner_create_list_rotate_and_set_password() {
     assert!(out.contains("\"sms_limit\":5000"), "{out}");
     let (ok, _, err) = set_sms("много");
     assert!(!ok && err.contains("Лимит SMS"), "{err}");
+    let set_room = |mb: &str| {
+        let args = [
+            "partner",
+            "set-file-room",
+            "--inn",
+            "7707083893",
+            "--mb",
+            mb,
+        ];
+        simo(&url, &args)
+    };
+    let (ok, out, err) = set_room("2048");
+    assert!(ok, "{err}");
+    assert!(out.contains("\"file_room_mb\":2048"), "{out}");
+    let (ok, _, err) = set_room("много");
+    assert!(!ok && err.contains("Место для файлов"), "{err}");
 
     let (ok, out, _) = simo(&url, &["partner", "list"]);
     assert!(ok);
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(list[0]["inn"], "7707083893");
     assert_eq!(list[0]["sms_limit"], 5000);
+    assert_eq!(list[0]["file_room_mb"], 2048);
 
     let (ok, out, _) = simo(&url, &["partner", "rotate-token", "--inn", "7707083893"]);
     assert!(ok);
@@ -182,6 +199,7 @@ fn partner_create_list_rotate_and_set_password() {
             ("cli", "token_rotated_grace"),
             ("cli", "password_reset"),
             ("cli", "token_rotated"),
+            ("cli", "partner_file_room_set"),
             ("cli", "partner_sms_limit_set"),
             ("cli", "partner_created"),
         ]
@@ -269,6 +287,7 @@ fn partner_create_list_rotate_and_set_password() {
             ["cli", "token_rotated_grace", inn, grace],
             ["cli", "password_reset", inn, ""],
             ["cli", "token_rotated", inn, ""],
+            ["cli", "partner_file_room_set", inn, "— → 2048"],
             ["cli", "partner_sms_limit_set", inn, "— → 5000"],
             ["cli", "partner_created", inn, ""],
         ]

@@ -896,6 +896,46 @@ async fn a_company_keeps_files_up_to_its_room() {
             "{}",
             form.body
         );
+        // The operator sees what each company's files take, and gives this one a megabyte
+        // of its own (junk refused), then no limit, then the server's again.
+        let op = crate::cabinet::Browser::new(&app);
+        op.operator(&app).await;
+        let list = op.get("/operator").await;
+        assert!(list.body.contains("Файлы: 1.2 КБ"), "{}", list.body);
+        let set_room = |room: &'static str| {
+            let (op, csrf) = (&op, list.csrf());
+            async move {
+                let path = format!("/operator/partners/{}/file-room", p.id);
+                op.post(&path, &[("csrf", &csrf), ("room", room)]).await
+            }
+        };
+        for junk in ["много", "-1", "1048577"] {
+            assert_eq!(set_room(junk).await.status, 400, "{junk}");
+        }
+        let done = set_room("1").await;
+        assert_eq!(
+            done.location.as_deref(),
+            Some("/operator?done=partner_file_room")
+        );
+        let fits = upload(&app, &p, "Большой.pdf", &big).await;
+        assert_eq!(fits.ok()["quotabytes"], 1024 * 1024);
+        assert_eq!(fits.ok()["usedbytes"], 2 * size + 800);
+        set_room("0").await;
+        let unlimited = upload(&app, &p, "Ещё один.pdf", &big).await;
+        assert_eq!(unlimited.ok()["quotabytes"], Value::Null);
+        set_room("").await;
+        let refused = upload(&app, &p, "Третий.pdf", &big).await.failed(409);
+        assert!(refused.contains("не помещается"), "{refused}");
+        let entries = journal(&b.get("/cabinet/journal").await);
+        let rooms: Vec<&str> = entries
+            .iter()
+            .filter(|(_, what, _)| what.starts_with("Оператор изменил место для файлов"))
+            .map(|(_, what, _)| what.as_str())
+            .collect();
+        assert_eq!(rooms.len(), 3, "{entries:?}");
+        assert!(rooms[2].ends_with("— → 1"), "{rooms:?}");
+        assert!(rooms[0].ends_with("0 → —"), "{rooms:?}");
+
         // A day later the unattached files are gone, and there is room again.
         let tomorrow = simo_backend::domain::now_millis() + 25 * 3600 * 1000;
         run_once(&app.state.store, Retention::new(300, 0), tomorrow)

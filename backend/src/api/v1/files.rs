@@ -44,7 +44,8 @@ pub struct UploadedFile {
     /// Сколько байт занимают все файлы организации, с этим вместе.
     pub usedbytes: i64,
     /// Сколько байт файлов организация может хранить (`SIMO_FILE_QUOTA_BYTES`, 1 ГБ по
-    /// умолчанию); загрузка сверх этого отклоняется (409). null — без ограничения.
+    /// умолчанию, или сколько дал ей оператор); загрузка сверх этого отклоняется (409). null —
+    /// без ограничения.
     pub quotabytes: Option<i64>,
 }
 
@@ -142,9 +143,9 @@ impl FilesApi {
         auth.0.check_inn(given(&b.inn))?;
         let name = FileName::parse(required(&b.name, "name")?)?;
         let data = files::decode_base64(required(&b.content, "content")?)?;
-        let row = files::upload(state, partner.id, name, data, &auth.0.actor()).await?;
+        let row = files::upload(state, partner, name, data, &auth.0.actor()).await?;
         let used = state.store.partner_file_bytes(partner.id).await?;
-        let quota = files::quota_bytes(&state.settings)?;
+        let quota = files::room_of(&state.settings, partner.file_room_mb)?;
         Ok(UploadFileEnvelope::ok(UploadedFile::new(row, used, quota)))
     }
 

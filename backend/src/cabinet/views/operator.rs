@@ -82,6 +82,10 @@ pub struct PartnerItem {
     pub rate: String,
     /// The company's own limit of SMS a month; empty for the server's.
     pub sms_limit: String,
+    /// The company's own room for files in megabytes; empty for the server's.
+    pub file_room: String,
+    /// How much its files take ("12 МБ"); empty when it keeps none.
+    pub files_used: String,
 }
 
 /// What the create form held, to refill it after an error.
@@ -128,6 +132,8 @@ struct PartnersView {
     /// The server's limit of API calls a second, shown where a company has none of its own.
     default_rate: u32,
     default_sms_limit: i64,
+    /// The server's room for a company's files, in megabytes (0: no limit).
+    default_file_room: i64,
 }
 
 async fn render(
@@ -150,6 +156,12 @@ async fn render(
     let admin_counts: std::collections::HashMap<i64, i64> = admin_counts.into_iter().collect();
     let code_policies: std::collections::HashMap<i64, CodePolicy> =
         code_policies.into_iter().collect();
+    let used: std::collections::HashMap<i64, i64> = state
+        .store
+        .file_bytes_by_partner()
+        .await?
+        .into_iter()
+        .collect();
     let words: Vec<String> = fold(&p.q).split_whitespace().map(str::to_owned).collect();
     let total = all.len();
     // Newest first: a partner just created is on the first page, under its token.
@@ -167,6 +179,7 @@ async fn render(
         StatusCode::OK
     };
     let page = found.page;
+    let t = l.t;
     let view = PartnersView {
         l,
         partners: found
@@ -184,6 +197,11 @@ async fn render(
                 code: code_policies.get(&p.id).copied().unwrap_or_default(),
                 rate: p.api_rate.map(|r| r.to_string()).unwrap_or_default(),
                 sms_limit: p.sms_limit.map(|n| n.to_string()).unwrap_or_default(),
+                file_room: p.file_room_mb.map(|n| n.to_string()).unwrap_or_default(),
+                files_used: used
+                    .get(&p.id)
+                    .map(|b| super::messages::size_label(*b, t))
+                    .unwrap_or_default(),
             })
             .collect(),
         q: p.q.trim().to_owned(),
@@ -199,6 +217,8 @@ async fn render(
         created,
         default_rate: state.partner_throttle.rate_of(None),
         default_sms_limit: crate::service::sms_fallback::monthly_limit(&state.settings)?,
+        default_file_room: crate::service::files::quota_bytes(&state.settings)?
+            .map_or(0, |b| b / (1024 * 1024)),
     };
     Ok(html(view.render()).with_status(status).into_response())
 }
@@ -518,6 +538,39 @@ pub async fn set_sms_limit(
         audit::by_operator(state, req, &s.operator.login, &before, action, &detail).await;
     }
     Ok(done(&back_to(form.back.as_deref()), "partner_sms_limit"))
+}
+
+#[derive(Deserialize)]
+pub struct FileRoomForm {
+    csrf: String,
+    /// Megabytes; empty for the server's (`SIMO_FILE_QUOTA_BYTES`), 0 for no limit.
+    #[serde(default)]
+    room: String,
+    back: Option<String>,
+}
+
+/// Gives a company a room for files of its own (a client who sends scans, or one to hold
+/// back), or back the server's. Files already kept stay: a smaller room refuses new uploads.
+#[handler]
+pub async fn set_file_room(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Path(id): Path<i64>,
+    Form(form): Form<FileRoomForm>,
+) -> CabinetResult<Response> {
+    let s = session::operator(req, state).await?;
+    session::check_csrf(&s.csrf, &form.csrf)?;
+    let room = crate::service::files::parse_room(&form.room).map_err(CabinetError::Invalid)?;
+    let before = partner_of_row(state, id).await?;
+    if !state.store.set_partner_file_room(id, room).await? {
+        return Err(CabinetError::NotFound);
+    }
+    if before.file_room_mb != room {
+        let detail = crate::service::throttle::own_limit_change(before.file_room_mb, room);
+        let action = audit::Action::PartnerFileRoomSet;
+        audit::by_operator(state, req, &s.operator.login, &before, action, &detail).await;
+    }
+    Ok(done(&back_to(form.back.as_deref()), "partner_file_room"))
 }
 
 #[derive(Deserialize)]

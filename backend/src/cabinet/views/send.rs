@@ -17,7 +17,7 @@ use crate::service::files;
 use crate::service::messaging::{self, Recipients, Source};
 use crate::service::schedule::{self, NewSend};
 use crate::state::SharedState;
-use crate::store::{Keyed, StaffRow, StaffState, TemplateRow};
+use crate::store::{Keyed, PartnerRow, StaffRow, StaffState, TemplateRow};
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::{Data, Multipart};
@@ -115,11 +115,11 @@ struct SendView {
 }
 
 /// The form's words on the company's room for files (`SIMO_FILE_QUOTA_BYTES`).
-async fn file_room(state: &SharedState, partner_id: i64, t: Tr) -> CabinetResult<String> {
-    let Some(quota) = files::quota_bytes(&state.settings)? else {
+async fn file_room(state: &SharedState, partner: &PartnerRow, t: Tr) -> CabinetResult<String> {
+    let Some(quota) = files::room_of(&state.settings, partner.file_room_mb)? else {
         return Ok(String::new());
     };
-    let used = state.store.partner_file_bytes(partner_id).await?;
+    let used = state.store.partner_file_bytes(partner.id).await?;
     Ok(format!(
         "{} {} {} {}",
         t.s("send.files_used"),
@@ -258,7 +258,7 @@ pub async fn page(
         &pre,
         files::max_bytes(&state.settings)?,
     );
-    v.file_room = file_room(state, s.partner.id, v.l.t).await?;
+    v.file_room = file_room(state, &s.partner, v.l.t).await?;
     let templates = state.store.templates(s.partner.id).await?;
     // `?template=ID` fills in the title and the text; another partner's ID fills in nothing.
     let chosen = query
@@ -551,7 +551,7 @@ pub async fn submit(
     .await?;
     let l = Layout::signed_in(*lang, Area::Cabinet, "send", s.who(), s.csrf.clone());
     let mut v = view(l, cfg, &staff, active, &form.staff, max_file);
-    v.file_room = file_room(state, s.partner.id, v.l.t).await?;
+    v.file_room = file_room(state, &s.partner, v.l.t).await?;
     v.templates = template_options(&state.store.templates(s.partner.id).await?, None);
     v.groups = group_options(state, s.partner.id, form.group).await?;
     v.later = form.later;
@@ -659,7 +659,7 @@ pub async fn submit(
     }
     let mut file_ids = Vec::with_capacity(uploads.len());
     for upload in uploads {
-        match files::store(state, s.partner.id, upload, &s.actor).await {
+        match files::store(state, &s.partner, upload, &s.actor).await {
             Ok(row) => file_ids.push(FileId(row.id)),
             // No room left: nothing is sent (the files stored before it wait a day, unused).
             Err(Error::Conflict(m)) => {
@@ -674,7 +674,7 @@ pub async fn submit(
         }
     }
     if !file_ids.is_empty() {
-        v.file_room = file_room(state, s.partner.id, v.l.t).await?;
+        v.file_room = file_room(state, &s.partner, v.l.t).await?;
     }
     let ids: Vec<StaffId> = chosen.iter().map(|r| StaffId(r.id)).collect();
     let to = match form.group {

@@ -13,3 +13,5 @@ CREATE INDEX scheduled_files_file ON scheduled_files(file_id);
 -- How many bytes of files a company keeps, summed from the index alone: an upload beyond the
 -- company's room (`SIMO_FILE_QUOTA_BYTES`) is refused, and the cabinet's send form shows it.
 CREATE INDEX files_usage ON files(partner_id, size);
+-- The operator's room for this company's files, in megabytes (0: no limit); NULL: the server's.
+ALTER TABLE partners ADD COLUMN file_room_mb BIGINT;
