@@ -289,6 +289,14 @@ test("send an order with its PDF from the form, download it from the message's p
   assert.equal(await mark.getAttribute("aria-label"), "Файлы: 1");
   assert.equal((await mark.textContent()).trim(), "📎1");
   assert.deepEqual(await accessibilityProblems(page), []);
+  // The company's files, reached from the send form's room for them: this one in one message.
+  await page.goto(`${BASE}/cabinet/send`);
+  assert.match(await page.textContent("#files-room"), /Файлы организации занимают .* из 1024 МБ/);
+  await Promise.all([page.waitForURL(`${BASE}/cabinet/files`), page.click("#files-room")]);
+  const fileRow = page.locator(`#company-files tr[data-file-id="${file.fileid}"]`);
+  assert.match(await fileRow.textContent(), /Приказ № 7\.pdf[\s\S]*сообщений: 1/);
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await shot(page, "07d-company-files");
   // Another company's admin finds no such file there.
   const other = await newPage();
   await login(other, partnerB.inn, PASSWORD_B);

@@ -257,9 +257,9 @@ fn area(
 /// `/cabinet`: the partner admin's pages.
 pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint + use<> {
     use views::{
-        access, admins, api_keys, dashboard, docs, employee, employees, groups, journal, login,
-        messages, messages_export, scheduled, second_factor, send, settings, staff_add, templates,
-        webhook,
+        access, admins, api_keys, company_files, dashboard, docs, employee, employees, groups,
+        journal, login, messages, messages_export, scheduled, second_factor, send, settings,
+        staff_add, templates, webhook,
     };
     let route = Route::new()
         .at("/", get(dashboard::page))
@@ -304,6 +304,8 @@ pub fn cabinet_routes(state: &SharedState, cfg: &CabinetConfig) -> impl Endpoint
         )
         .at("/messages/:id", get(messages::show))
         .at("/messages/:id/files/:file", get(messages::file))
+        .at("/files", get(company_files::page))
+        .at("/files/:id", get(company_files::file))
         .at("/messages/:id/recall", post(messages::recall))
         .at("/messages/:id/resend", post(messages::resend))
         .at("/messages/:id/remind", post(messages::remind))

@@ -52,6 +52,20 @@ pub struct MessageFile {
 /// The files of each message, in their order.
 pub type FilesByMessage = HashMap<i64, Vec<MessageFile>>;
 
+/// A file as the cabinet's list of the company's files shows it: what carries it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FileListRow {
+    pub id: i64,
+    pub name: String,
+    pub size: i64,
+    pub uploaded_by: String,
+    pub created_at: Millis,
+    /// Messages that carry it.
+    pub messages: i64,
+    /// Waiting scheduled sends that carry it.
+    pub waiting: i64,
+}
+
 /// What an upload came to (`Store::insert_file`).
 #[derive(Debug)]
 pub enum FileStored {
@@ -134,6 +148,37 @@ impl Store {
             .map(FileStored::Stored)
         }
         .await)?)
+    }
+
+    /// A page of the partner's files, the largest first (what takes its room), with how many
+    /// messages and waiting sends carry each; and how many files it has in all.
+    pub async fn partner_file_list(
+        &self,
+        partner_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<FileListRow>, i64)> {
+        let rows = with_pool!(self, p => sqlx::query_as(
+            "SELECT f.id, f.name, f.size, f.uploaded_by, f.created_at,
+                    (SELECT COUNT(*) FROM message_files mf WHERE mf.file_id = f.id) AS messages,
+                    (SELECT COUNT(*) FROM scheduled_files sf
+                     JOIN scheduled_sends s ON s.id = sf.scheduled_id
+                     WHERE sf.file_id = f.id AND s.state = 'pending') AS waiting
+             FROM files f WHERE f.partner_id = $1
+             ORDER BY f.size DESC, f.id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(partner_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(p)
+        .await)?;
+        let total: i64 = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM files WHERE partner_id = $1",
+        )
+        .bind(partner_id)
+        .fetch_one(p)
+        .await)?;
+        Ok((rows, total))
     }
 
     /// How many bytes the partner's files take.

@@ -48,7 +48,7 @@ pub use audit::{AuditFilter, AuditRow, NewAudit};
 pub use cabinet::{LoginFailures, NewSession, OperatorRow, SessionKind, SessionRow};
 pub use deliveries::{BulkCreated, Carries, ClaimedDelivery, MessageEvent, SentPush, Texts};
 pub use erase::Erased;
-pub use files::{FileData, FileRow, FileStored, FilesByMessage, MessageFile};
+pub use files::{FileData, FileListRow, FileRow, FileStored, FilesByMessage, MessageFile};
 pub use groups::{GroupDeleted, GroupInput, GroupRow};
 pub use handoff::Handoff;
 pub use message_list::{

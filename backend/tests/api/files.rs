@@ -862,6 +862,7 @@ async fn a_company_keeps_files_up_to_its_room() {
             continue;
         };
         let p = app.create_partner(INN_A).await;
+        let e = app.login(&p.inn, PHONE, "Иванов Иван").await;
         let size = payslip().len() as i64;
         let first = upload(&app, &p, "Листок 1.pdf", &payslip()).await;
         assert_eq!(first.ok()["usedbytes"], size);
@@ -896,6 +897,32 @@ async fn a_company_keeps_files_up_to_its_room() {
             "{}",
             form.body
         );
+        // The company's page of files: the largest first, what carries each, a download; the
+        // form's words link to it.
+        assert!(
+            form.body.contains("href=\"/cabinet/files\""),
+            "{}",
+            form.body
+        );
+        let send = send_with(&app, &p, &e.id, json!([first.ok()["fileid"]])).await;
+        send.ok();
+        let page = b.get("/cabinet/files").await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("Файлы организации (2)"), "{}", page.body);
+        let rows: Vec<&str> = page.body.split("<tr data-file-id=").skip(1).collect();
+        assert_eq!(rows.len(), 2, "{}", page.body);
+        assert!(rows[0].contains("Листок 2.pdf") && rows[0].contains("ни в чём, удалится"));
+        assert!(rows[1].contains("Листок 1.pdf") && rows[1].contains("сообщений: 1"));
+        let id = first.ok()["fileid"].as_str().unwrap().to_owned();
+        let got = b.get(&format!("/cabinet/files/{id}")).await;
+        assert_eq!(got.status, 200);
+        let theirs = crate::cabinet::Browser::new(&app);
+        theirs.partner(&q.inn).await;
+        assert_eq!(
+            theirs.get(&format!("/cabinet/files/{id}")).await.status,
+            404
+        );
+
         // The operator sees what each company's files take, and gives this one a megabyte
         // of its own (junk refused), then no limit, then the server's again.
         let op = crate::cabinet::Browser::new(&app);
@@ -936,14 +963,15 @@ async fn a_company_keeps_files_up_to_its_room() {
         assert!(rooms[2].ends_with("— → 1"), "{rooms:?}");
         assert!(rooms[0].ends_with("0 → —"), "{rooms:?}");
 
-        // A day later the unattached files are gone, and there is room again.
+        // A day later the unattached files are gone (the message's stays), and there is room
+        // again.
         let tomorrow = simo_backend::domain::now_millis() + 25 * 3600 * 1000;
         run_once(&app.state.store, Retention::new(300, 0), tomorrow)
             .await
             .unwrap();
         assert_eq!(
             upload(&app, &p, "Большой.pdf", &big).await.ok()["usedbytes"],
-            800
+            size + 800
         );
     }
 }

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admins;
 pub mod api_keys;
+pub mod company_files;
 mod csv_file;
 pub mod dashboard;
 pub mod docs;
