@@ -536,12 +536,12 @@ pub async fn file(
     let s = session::partner(req, state).await?;
     let row = partners_send(state, &s, &id).await?;
     let file_id: i64 = raw_file.parse().map_err(|_| CabinetError::NotFound)?;
-    // The send must carry the file: a file ID alone is not enough.
-    if !state
-        .store
-        .scheduled_file_ids(row.id)
-        .await?
-        .contains(&file_id)
+    // The send must carry the file: a file ID alone is not enough. Read on the reader pool: a
+    // download needs no write lock's freshness.
+    let carried = state.store.scheduled_files(&[row.id]).await?;
+    if !carried
+        .get(&row.id)
+        .is_some_and(|files| files.iter().any(|f| f.id == file_id))
     {
         return Err(CabinetError::NotFound);
     }
