@@ -471,8 +471,9 @@ pub mod stored {
         GROUP_NOT_FOUND,
         // Before the two it holds, which would take its first as theirs and the rest as a value.
         AUDIT_SCHEDULE_CHANGED,
-        // Before the two it follows, whose last value would take it.
+        // Before those it follows, whose last value would take it.
         AUDIT_SCHEDULED_FILES,
+        // Before the two it follows, whose last value would take it.
         AUDIT_SCHEDULED_ACK,
         AUDIT_SCHEDULED_REPEATING,
         AUDIT_SCHEDULED,
@@ -686,6 +687,16 @@ mod tests {
             Some(
                 "“Планерка” → 2026-12-01 09:00, recipients: 12, to be acknowledged ⇒ “каждый \
                  день” → 2026-12-01 09:00, recipients: group “Склад”, repeats: every week"
+            )
+        );
+        // One with files, changed to none: the names stay as they are.
+        let with_files = stored::AUDIT_SCHEDULED_FILES.fill(&[&asks, "Приказ.pdf, График.png"]);
+        let changed = stored::AUDIT_SCHEDULE_CHANGED.fill(&[&with_files, &once]);
+        assert_eq!(
+            stored_in_english(&changed).as_deref(),
+            Some(
+                "“Планерка” → 2026-12-01 09:00, recipients: 12, to be acknowledged, files: \
+                 Приказ.pdf, График.png ⇒ “Планерка” → 2026-12-01 09:00, recipients: 12"
             )
         );
         // A provider's answer that looks like ours is the provider's.
